@@ -1,0 +1,128 @@
+"""create_app(settings) -> Litestar. Nothing global at import time."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+import pluggy
+from litestar import Litestar, Router
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from .db import close_pool, start_pool
+from .db.checks import check_database_safety
+from .db.engine import app_dsn
+from .errors import NotFound
+from .pluginsys.manager import build_plugin_manager, is_core
+from .pluginsys.relay import PluginRelay
+from .runtime import Runtime
+from .settings import Settings
+from .tenancy.context import current_tenant_or_none
+from .tenancy.middleware import TenantMiddleware
+from .web import assets
+from .web.errors import EXCEPTION_HANDLERS
+from .web.i18n import add_translation_dir
+from .web.locale import LocaleMiddleware
+from .web.logging import RequestLogMiddleware, configure_logging
+from .web.templating import build_template_config
+
+log = logging.getLogger("hearth")
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def plugin_enabled_guard(name: str):
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        tenant = current_tenant_or_none()
+        if tenant is None or name not in tenant.enabled_plugins:
+            raise NotFound("page")
+
+    return guard
+
+
+def _collect_routes(pm: pluggy.PluginManager) -> list:
+    handlers: list = []
+    for impl in pm.hook.register_routes.get_hookimpls():
+        contributed = impl.function() or []
+        if is_core(impl.plugin_name):
+            handlers.extend(contributed)
+        else:
+            handlers.append(
+                Router(path=f"/p/{impl.plugin_name}", route_handlers=contributed, guards=[plugin_enabled_guard(impl.plugin_name)])
+            )
+    return handlers
+
+
+def _static_routers(pm: pluggy.PluginManager, settings: Settings) -> list:
+    routers = [
+        create_static_files_router(path="/static/core", directories=[STATIC_DIR], include_in_schema=False),
+        create_static_files_router(path="/static/vendor", directories=[assets.vendor_dir(settings)], include_in_schema=False),
+    ]
+    for static_dirs in pm.hook.register_static_dirs():
+        for static in static_dirs or []:
+            routers.append(
+                create_static_files_router(path=f"/static/p/{static.name}", directories=[static.path], include_in_schema=False)
+            )
+    return routers
+
+
+def _plugin_template_dirs(pm: pluggy.PluginManager) -> list[Path]:
+    dirs: list[Path] = []
+    for contributed in pm.hook.register_template_dirs():
+        for folder in contributed or []:
+            dirs.append(Path(folder))
+            translations = Path(folder).parent / "translations"
+            if translations.is_dir():
+                add_translation_dir(translations)
+    return dirs
+
+
+def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) -> Litestar:
+    if not settings.db.url:
+        raise ValueError("settings.db.url is required: the CLI starts the embedded PostgreSQL and passes its URL")
+    configure_logging(settings)
+    pm = pm or build_plugin_manager()
+    runtime = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+    assets.ensure_vendor_assets(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await start_pool(app_dsn(settings.db.url, settings.db.app_url), min_size=settings.db.pool_min, max_size=settings.db.pool_max)
+        try:
+            await check_database_safety()
+            from .kv import open_kv
+
+            async with open_kv(settings) as (redis, kv):
+                runtime.redis, runtime.kv = redis, kv
+                yield
+        finally:
+            await close_pool()
+
+    swagger = SwaggerRenderPlugin(
+        js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+        path="/docs",
+    )
+    app = Litestar(
+        route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
+        middleware=[RequestLogMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
+        dependencies={"rt": Provide(lambda: runtime, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        template_config=build_template_config(_plugin_template_dirs(pm)),
+        openapi_config=OpenAPIConfig(
+            title="Hearth API", version="1", path="/schema", render_plugins=[swagger],
+            description="The customer API of a Hearth franchise. Pick the franchise by Host or the X-Tenant header.",
+        ),
+        lifespan=[lifespan],
+        debug=False,
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,251 @@
+"""The `hearth` command: serve, demo, db, tenants, plugins, users, assets."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator, Awaitable, Callable, TypeVar
+
+import click
+
+from .settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
+
+
+def settings_from_env() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def ready_settings() -> Settings:
+    """Settings with a database: the configured one, or the embedded default."""
+    from .db.embedded import with_database
+
+    return with_database(settings_from_env())
+
+
+@asynccontextmanager
+async def app_database(settings: Settings) -> AsyncIterator[None]:
+    """Connect as the app role, as the server does, for commands that act on tenants."""
+    from .db import close_pool, start_pool
+    from .db.engine import app_dsn
+
+    await start_pool(app_dsn(settings.db.url or "", settings.db.app_url), min_size=1, max_size=4)
+    try:
+        yield
+    finally:
+        await close_pool()
+
+
+def run(coro: Callable[[], Awaitable[T]]) -> T:
+    from .errors import HearthError
+
+    try:
+        return asyncio.run(coro())  # type: ignore[arg-type]
+    except HearthError as exc:
+        details = "".join(f"\n  {name}: {text}" for name, text in exc.fields.items())
+        raise click.ClickException(exc.message % exc.params if exc.params else exc.message + details) from None
+
+
+@click.group()
+def cli() -> None:
+    """Hearth: a multi-tenant platform for home-service franchises."""
+
+
+# --------------------------------------------------------------------------- db
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("migrate")
+def db_migrate() -> None:
+    """Apply every pending migration (as the owner role)."""
+    from .db.migrate import migrate
+
+    settings = ready_settings()
+    run(lambda: migrate(settings.db.url or ""))
+    click.echo("migrations applied")
+
+
+@db.command("status")
+def db_status() -> None:
+    """List migrations and whether each has run."""
+    from .db.migrate import status
+
+    settings = ready_settings()
+    rows = run(lambda: status(settings.db.url or ""))
+    for app, migration_id, ran in rows:
+        click.echo(f"{'applied' if ran else 'PENDING'}  {app:14} {migration_id}")
+
+
+# --------------------------------------------------------------------------- tenants
+
+
+@cli.group()
+def tenants() -> None:
+    """Franchises (tenants)."""
+
+
+@tenants.command("apply")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def tenants_apply(paths: tuple[Path, ...]) -> None:
+    """Create or update tenants from TOML files (idempotent: applying twice changes nothing)."""
+    from .tenancy.seeding import apply_tenant_files
+
+    settings = ready_settings()
+
+    async def go() -> list[str]:
+        async with app_database(settings):
+            return await apply_tenant_files(list(paths), settings)
+
+    changes = run(go)
+    for line in changes or ["no changes"]:
+        click.echo(line)
+
+
+@tenants.command("list")
+def tenants_list() -> None:
+    from .tenancy.services import list_tenants
+
+    settings = ready_settings()
+
+    async def go():
+        async with app_database(settings):
+            return await list_tenants()
+
+    for t in run(go):
+        click.echo(f"{t.slug:20} {t.status:10} {t.locale:6} {t.name}  {' '.join(t.hosts)}")
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--locale", default="zh_CN", type=click.Choice(["zh_CN", "en"]))
+@click.option("--timezone", default="Asia/Shanghai")
+@click.option("--currency", default="CNY")
+@click.option("--host", "hosts", multiple=True, help="custom domain (repeatable)")
+def tenants_create(slug: str, name: str, locale: str, timezone: str, currency: str, hosts: tuple[str, ...]) -> None:
+    import msgspec
+
+    from .tenancy.schemas import TenantCreate
+    from .tenancy.services import create_tenant
+
+    settings = ready_settings()
+    try:
+        data = msgspec.convert(
+            {"slug": slug, "name": name, "locale": locale, "timezone": timezone, "currency": currency, "hosts": list(hosts)},
+            TenantCreate,
+        )
+    except msgspec.ValidationError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    async def go():
+        async with app_database(settings):
+            return await create_tenant(data)
+
+    tenant = run(go)
+    click.echo(f"created {tenant.slug} (id {tenant.id})")
+
+
+def _set_status(slug: str, status: str, reason: str) -> None:
+    from .tenancy.services import set_status
+
+    settings = ready_settings()
+
+    async def go():
+        async with app_database(settings):
+            return await set_status(slug, status, reason)
+
+    tenant = run(go)
+    click.echo(f"{tenant.slug} is {tenant.status}")
+
+
+@tenants.command("suspend")
+@click.argument("slug")
+@click.option("--reason", default="")
+def tenants_suspend(slug: str, reason: str) -> None:
+    _set_status(slug, "suspended", reason)
+
+
+@tenants.command("resume")
+@click.argument("slug")
+def tenants_resume(slug: str) -> None:
+    _set_status(slug, "active", "")
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
+
+
+@cli.command()
+def serve() -> None:
+    """Run the web server (configure with HEARTH_* variables)."""
+    _serve(ready_settings())
+
+
+@cli.command()
+@click.option("--no-serve", is_flag=True, help="prepare the demo and exit")
+def demo(no_serve: bool) -> None:
+    """Start the platform with the demo franchises on embedded defaults."""
+    from .db.migrate import migrate
+    from .tenancy.seeding import apply_tenant_files, demo_banner
+    from .web.assets import ensure_vendor_assets
+
+    settings = ready_settings()
+    ensure_vendor_assets(settings)
+
+    async def prepare() -> str:
+        await migrate(settings.db.url or "")
+        async with app_database(settings):
+            await apply_tenant_files(sorted(REPO_TENANTS.glob("*.toml")), settings)
+            return await demo_banner(settings)
+
+    click.echo(run(prepare))
+    if not no_serve:
+        _serve(settings)
+
+
+@cli.group()
+def assets() -> None:
+    """Front-end libraries from the npm registry."""
+
+
+@assets.command("fetch")
+def assets_fetch() -> None:
+    from .web.assets import PACKAGES, fetch, vendor_dir
+
+    target = vendor_dir(settings_from_env())
+    for pkg in PACKAGES:
+        fetch(pkg, target)
+        click.echo(f"{pkg.name}@{pkg.version} → {target}")
+
+
+def main() -> None:
+    from .pluginsys.manager import build_plugin_manager
+
+    try:
+        build_plugin_manager().hook.register_cli_commands(cli=cli)
+    except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
+        click.echo(f"warning: plugins could not add commands: {exc}", err=True)
+    cli(prog_name="hearth")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""The Piccolo apps of the core, in migration order, plus those plugins register."""
+
+from __future__ import annotations
+
+CORE_APPS = [
+    "migrations.piccolo_app",
+    "platform_core.tenancy.piccolo_app",
+    "platform_core.accounts.piccolo_app",
+    "platform_core.notifications.piccolo_app",
+    "platform_core.jobs.piccolo_app",
+    "platform_core.audit.piccolo_app",
+]
+
+
+def all_piccolo_apps() -> list[str]:
+    from platform_core.pluginsys.manager import plugin_piccolo_apps
+
+    return CORE_APPS + plugin_piccolo_apps()

@@ -1,0 +1,66 @@
+"""The server refuses to run unless the database keeps tenants apart by construction."""
+
+from __future__ import annotations
+
+from platform_core.db.engine import get_engine
+
+
+class UnsafeDatabaseError(RuntimeError):
+    pass
+
+
+async def rls_violations(conn) -> list[str]:
+    """Tables with a tenant_id column lacking ENABLE + FORCE RLS or a policy (platform tables,
+    commented 'hearth:platform', are exempt)."""
+    rows = await conn.fetch(
+        """
+        select c.relname, c.relrowsecurity, c.relforcerowsecurity,
+               exists (select 1 from pg_policy p where p.polrelid = c.oid) as has_policy
+        from pg_class c
+        join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
+        join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+        where c.relkind in ('r', 'p')
+          and coalesce(obj_description(c.oid, 'pg_class'), '') <> 'hearth:platform'
+        order by c.relname
+        """
+    )
+    problems = []
+    for row in rows:
+        missing = [
+            label for label, ok in (("ENABLE ROW LEVEL SECURITY", row["relrowsecurity"]),
+                                    ("FORCE ROW LEVEL SECURITY", row["relforcerowsecurity"]),
+                                    ("a policy", row["has_policy"])) if not ok
+        ]
+        if missing:
+            problems.append(f"table {row['relname']} lacks {', '.join(missing)}")
+    return problems
+
+
+async def role_violations(conn) -> list[str]:
+    role = await conn.fetchrow(
+        "select rolname, rolsuper, rolbypassrls from pg_roles where rolname = current_user"
+    )
+    problems = []
+    if role["rolsuper"]:
+        problems.append(f"role {role['rolname']} is a superuser (superusers bypass row-level security)")
+    if role["rolbypassrls"]:
+        problems.append(f"role {role['rolname']} has BYPASSRLS")
+    owned = await conn.fetch(
+        """
+        select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relowner = (select oid from pg_roles where rolname = current_user)
+        order by c.relname
+        """
+    )
+    if owned:
+        names = ", ".join(r["relname"] for r in owned[:5])
+        problems.append(f"role {role['rolname']} owns tables ({names}); owners bypass RLS unless forced — run as the app role")
+    return problems
+
+
+async def check_database_safety() -> None:
+    """Raise UnsafeDatabaseError naming each problem; called by the app before it serves."""
+    async with get_engine().pool.acquire() as conn:  # type: ignore[union-attr]
+        problems = await role_violations(conn) + await rls_violations(conn)
+    if problems:
+        raise UnsafeDatabaseError("refusing to start: " + "; ".join(problems))

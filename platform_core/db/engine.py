@@ -1,0 +1,57 @@
+"""The one Piccolo engine of a process, configured at start from Settings, not at import."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from piccolo.engine.postgres import PostgresEngine
+
+# The role the server runs as: owns nothing, not superuser, no BYPASSRLS (migrations/ creates it).
+APP_ROLE = "hearth_app"
+
+
+class HearthEngine(PostgresEngine):
+    """PostgresEngine that does not connect when it is constructed (Piccolo checks the version
+    at construction, which would touch the network at import time)."""
+
+    async def check_version(self) -> None:
+        return None
+
+
+def get_engine() -> HearthEngine:
+    from .conf import DB
+
+    return DB
+
+
+async def start_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> None:
+    engine = get_engine()
+    if engine.pool is not None:
+        await engine.close_connection_pool()
+    engine.config = {"dsn": dsn}
+    await engine.start_connection_pool(min_size=min_size, max_size=max_size)
+
+
+async def close_pool() -> None:
+    engine = get_engine()
+    if engine.pool is not None:
+        await engine.close_connection_pool()
+        engine.pool = None
+
+
+def app_dsn(owner_dsn: str, app_url: str | None) -> str:
+    """The server's DSN: explicit, or the owner's DSN with the user swapped for the app role.
+
+    Swapping keeps host, port, database and socket options; it suits trust or peer auth (the
+    embedded server, CI). With password auth, set HEARTH_APP_DATABASE_URL.
+    """
+    if app_url:
+        return app_url
+    parts = urlsplit(owner_dsn)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{APP_ROLE}@{host}"))
+
+
+def with_database(dsn: str, database: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{database}"))

@@ -1,0 +1,169 @@
+"""The one-argument contexts hooks receive. Evolve them by adding fields with defaults."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Literal
+
+import msgspec
+
+from platform_core.tenancy.schemas import TenantContext
+
+
+class MenuEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A link in the franchise console's navigation (or the platform console's)."""
+
+    label: str  # an English msgid; translated when rendered
+    href: str
+    icon: str = "puzzle"
+    permission: str | None = None
+    section: Literal["operations", "business", "settings"] = "operations"
+    order: int = 100
+
+
+class MemberPanel(msgspec.Struct, frozen=True, kw_only=True):
+    """A panel of the customer's member centre, rendered from the plugin's template."""
+
+    title: str
+    template: str
+    order: int = 100
+
+
+class StaticDir(msgspec.Struct, frozen=True, kw_only=True):
+    """A folder served at /static/p/{name}/."""
+
+    name: str
+    path: str
+
+
+class PluginInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What a plugin says about itself: shown in both consoles; `config` is its frozen Struct."""
+
+    title: str
+    description: str = ""
+    config: type[msgspec.Struct] | None = None
+    category: Literal["payments", "marketing", "services", "dispatch", "notifications", "login", "other"] = "other"
+
+
+class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """A message for a person: an SMS text, a WeChat template message, ..."""
+
+    tenant: TenantContext
+    channel: str  # "sms", "wechat", ...
+    to: str  # a phone number in E.164, an openid, ...
+    body: str
+    purpose: str  # "otp", "order_paid", ...
+    template: str | None = None
+    data: dict[str, str] = {}
+
+
+class NotificationChannel(msgspec.Struct, frozen=True, kw_only=True):
+    """A way out for messages. `send` raises on failure; the outbox retries."""
+
+    name: str
+    channel: str
+    send: Callable[[OutboundMessage], Awaitable[None]]
+    priority: int = 100
+
+
+class LoginIdentity(msgspec.Struct, frozen=True, kw_only=True):
+    provider: str
+    subject: str  # the provider's stable id (unionid/openid)
+    display_name: str = ""
+    avatar_url: str = ""
+    phone: str | None = None
+    raw: dict[str, Any] = {}
+
+
+class LoginProvider(msgspec.Struct, frozen=True, kw_only=True):
+    """A third-party sign-in (WeChat, QQ): where to send the user, and how to read the callback."""
+
+    name: str
+    label: str
+    authorize_url: Callable[[TenantContext, str, str], Awaitable[str]]  # (tenant, state, redirect_uri)
+    complete: Callable[[TenantContext, dict[str, str], str], Awaitable[LoginIdentity]]  # (tenant, query, redirect_uri)
+
+
+class CustomerEvent(msgspec.Struct, frozen=True, kw_only=True):
+    tenant: TenantContext
+    customer_id: int
+    occurred_at: datetime
+    # How the customer arrived: an invite code, a campaign, a login provider.
+    attribution: dict[str, str] = {}
+
+
+class PluginToggleEvent(msgspec.Struct, frozen=True, kw_only=True):
+    tenant: TenantContext
+    plugin_name: str
+    enabled: bool
+    actor: str
+
+
+class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):
+    tenant: TenantContext
+    order_id: int
+    customer_id: int
+    category: str
+    amount: int  # minor units
+    currency: str
+    occurred_at: datetime
+    staff_id: int | None = None
+
+
+class RefundEvent(msgspec.Struct, frozen=True, kw_only=True):
+    tenant: TenantContext
+    order_id: int
+    refund_id: int
+    amount: int
+    currency: str
+    occurred_at: datetime
+
+
+class PriceQuote(msgspec.Struct, frozen=True, kw_only=True):
+    tenant: TenantContext
+    customer_id: int | None
+    category: str
+    item_id: int
+    base_amount: int
+    currency: str
+    lines: list[dict[str, Any]] = []
+
+
+class PriceAdjustment(msgspec.Struct, frozen=True, kw_only=True):
+    label: str
+    amount: int  # minor units; negative for a discount
+    code: str = ""
+
+
+class DispatchCandidate(msgspec.Struct, frozen=True, kw_only=True):
+    tenant: TenantContext
+    order_id: int
+    staff_id: int
+    category: str
+    distance_m: int | None = None
+    customer_id: int | None = None
+
+
+class DispatchScore(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    score: float  # 0..1, weighted by the tenant's weight for `name`
+    eligible: bool = True
+    reason: str = ""
+
+
+class ServiceCategorySpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A service category a plugin contributes (elder care), with its own booking fields."""
+
+    code: str
+    title: str
+    icon: str = "home"
+    booking_fields: list[dict[str, Any]] = []
+
+
+class OrderStateSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """Extra order states a category plugin declares (elder care's trial period)."""
+
+    category: str
+    state: str
+    after: str
+    transitions: list[dict[str, Any]] = []

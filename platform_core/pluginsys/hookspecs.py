@@ -1,0 +1,299 @@
+"""Every hook of Hearth, in one module. Each docstring is the hook's contract.
+
+Families:
+- ``register_*``: called once at startup on the full manager (every installed plugin), except
+  where the contract says it is called per request through the tenant's relay.
+- ``on_*``: told after a fact, per tenant, only for plugins the tenant has on. Sync or async
+  impls; a failure is logged and never undoes the fact.
+- ``compute_*``: contributions, collected from every enabled plugin.
+- ``select_*``: one answer; the first non-None result wins (``firstresult``).
+
+Hooks take one context argument. Contexts live in :mod:`platform_core.pluginsys.contexts`.
+"""
+
+from __future__ import annotations
+
+from .markers import hookspec
+
+# ---------------------------------------------------------------------------------------------
+# Startup: what a plugin brings
+
+
+@hookspec
+def register_plugin_info():
+    """Describe the plugin: title, description, category and its config Struct.
+
+    Called at startup and whenever a console lists plugins, on the full manager.
+
+    :return: a :class:`~platform_core.pluginsys.contexts.PluginInfo`. The config Struct must be
+        ``frozen=True`` and every field must have a default; fields whose name ends in
+        ``_secret`` or ``_key`` are encrypted at rest and never shown back in full.
+    """
+
+
+@hookspec
+def register_routes():
+    """Contribute HTTP route handlers (Litestar handlers, Controllers or Routers).
+
+    Called once at startup, sync. A plugin's handlers are mounted under ``/p/{plugin_name}``
+    behind a guard that answers 404 for tenants that do not have the plugin on. The core's own
+    modules are mounted at the root.
+
+    :return: a list of route handlers, or None.
+    """
+
+
+@hookspec
+def register_piccolo_apps():
+    """Name the plugin's Piccolo apps (dotted paths of ``piccolo_app`` modules).
+
+    Called at startup, sync, before any app exists (it feeds ``piccolo_conf``). Plugin tables
+    exist for every tenant and carry ``tenant_id`` under forced RLS; enabling a plugin never
+    runs DDL.
+
+    :return: a list of dotted module paths, or None.
+    """
+
+
+@hookspec
+def register_template_dirs():
+    """Add template folders. Templates of a plugin live in ``templates/{plugin_name}/``.
+
+    Called once at startup, sync.
+
+    :return: a list of folder paths (str or Path), or None.
+    """
+
+
+@hookspec
+def register_static_dirs():
+    """Add static folders, served at ``/static/p/{name}/``.
+
+    Called once at startup, sync.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.StaticDir`, or None.
+    """
+
+
+@hookspec
+def register_cli_commands(cli):
+    """Add commands to the ``hearth`` command line.
+
+    Called once when the CLI starts, sync.
+
+    :param cli: the root ``click.Group``; add commands or groups to it.
+    :return: None.
+    """
+
+
+@hookspec
+def register_notification_channels():
+    """Offer ways to send messages (SMS gateways, WeChat template messages).
+
+    Called per send through the tenant's relay, so only enabled plugins are asked. The core's
+    dev channel writes SMS to the server log and to the dev outbox.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.NotificationChannel`, or None.
+    """
+
+
+@hookspec
+def register_login_providers():
+    """Offer third-party sign-in (WeChat, QQ).
+
+    Called per request through the tenant's relay when the sign-in page renders and when a
+    provider's callback arrives.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.LoginProvider`, or None.
+    """
+
+
+@hookspec
+def register_console_menu():
+    """Add entries to the franchise console's navigation.
+
+    Called per request through the tenant's relay, sync, so entries of plugins the tenant has
+    off never show. Entries with a ``permission`` show only to console users who hold it.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.MenuEntry`, or None.
+    """
+
+
+@hookspec
+def register_member_panels():
+    """Add panels to the customer's member centre (points, tier, invites).
+
+    Called per request through the tenant's relay, sync.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.MemberPanel`, or None.
+    """
+
+
+@hookspec
+def register_payment_providers():
+    """Offer payment providers (WeChat Pay, Alipay, Stripe).
+
+    Called at startup on the full manager; checkout offers only the providers of plugins the
+    tenant has on.
+
+    :return: a list of objects implementing ``platform_core.payments.PaymentProvider``, or None.
+    """
+
+
+@hookspec
+def register_service_categories():
+    """Contribute service categories with their own booking fields (elder care).
+
+    Called per request through the tenant's relay, sync.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.ServiceCategorySpec`, or None.
+    """
+
+
+@hookspec
+def register_order_states():
+    """Declare extra order states for a category (elder care's trial period).
+
+    Called at startup on the full manager; the states apply to orders of the named category
+    of tenants that have the plugin on.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.OrderStateSpec`, or None.
+    """
+
+
+@hookspec
+def register_dispatch_strategies():
+    """Name dispatch strategies the tenant may choose in its dispatch settings.
+
+    Called at startup on the full manager.
+
+    :return: a list of strategy names (str) whose scores come through
+        :func:`compute_dispatch_scores`, or None.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# After a fact, per tenant
+
+
+@hookspec
+def on_plugin_enabled(event):
+    """A tenant turned this plugin on (or changed it back on).
+
+    Called through the tenant's relay after the change is committed, so only the plugin that
+    was enabled (and the core) hear it. Sync or async.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.PluginToggleEvent`.
+    :return: None.
+    """
+
+
+@hookspec
+def on_plugin_disabled(event):
+    """A tenant turned this plugin off.
+
+    Called on the full manager, restricted to the plugin that was disabled, after the change
+    is committed. Sync or async.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.PluginToggleEvent`.
+    :return: None.
+    """
+
+
+@hookspec
+def on_customer_registered(event):
+    """A customer signed up (phone code or a login provider), in the same transaction as the
+    new account. Referral binds the invite here.
+
+    Sync or async; a failure is logged and the registration stands.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.CustomerEvent`.
+    :return: None.
+    """
+
+
+@hookspec
+def on_order_paid(event):
+    """An order's payment was confirmed (online, from the wallet, or marked paid).
+
+    :param event: :class:`~platform_core.pluginsys.contexts.OrderEvent`.
+    :return: None.
+    """
+
+
+@hookspec
+def on_order_completed(event):
+    """An order was completed by its worker. Loyalty awards points here.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.OrderEvent`.
+    :return: None.
+    """
+
+
+@hookspec
+def on_order_cancelled(event):
+    """An order was cancelled, by the customer or by the franchise.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.OrderEvent`.
+    :return: None.
+    """
+
+
+@hookspec
+def on_refund_succeeded(event):
+    """A refund was confirmed by its provider. Loyalty claws back points here.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.RefundEvent`.
+    :return: None.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Contributions and single answers
+
+
+@hookspec
+def compute_price_adjustments(quote):
+    """Contribute lines to a price quote (member discounts, coupons, surcharges).
+
+    Called through the tenant's relay for every quote, sync, inside the request's transaction.
+
+    :param quote: :class:`~platform_core.pluginsys.contexts.PriceQuote`.
+    :return: a list of :class:`~platform_core.pluginsys.contexts.PriceAdjustment`, or None.
+    """
+
+
+@hookspec
+def compute_dispatch_scores(candidate):
+    """Score (or rule out) a worker for an order: member priority, elder-care eligibility.
+
+    Called through the tenant's relay for every candidate, sync.
+
+    :param candidate: :class:`~platform_core.pluginsys.contexts.DispatchCandidate`.
+    :return: a list of :class:`~platform_core.pluginsys.contexts.DispatchScore`, or None. A
+        score with ``eligible=False`` removes the worker from this order's candidates.
+    """
+
+
+@hookspec
+def compute_booking_fields(category):
+    """Add fields to the booking form of a category.
+
+    Called through the tenant's relay when the form renders and when it is submitted, sync.
+
+    :param category: the category code (str).
+    :return: a list of field definitions (dicts with ``name``, ``label``, ``type``,
+        ``required``, ``choices``), or None.
+    """
+
+
+@hookspec(firstresult=True)
+def select_route_eta(route):
+    """Estimate travel time for live tracking (a routing provider).
+
+    Called through the tenant's relay; the first non-None answer wins; without one the core
+    uses straight-line distance over the tenant's configured speed.
+
+    :param route: a dict with ``from`` and ``to`` as (lat, lng) pairs and ``tenant``.
+    :return: seconds (int), or None to let the next plugin (or the core) answer.
+    """

@@ -1,0 +1,57 @@
+"""Build the plugin manager: hookspecs, the core's own hook modules, then installed plugins.
+
+Nothing global at import: each app (and each CLI run) builds its own manager.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+
+import pluggy
+
+from . import hookspecs
+from .markers import ENTRY_POINT_GROUP, PROJECT
+
+# The core registers its features through the same hooks as third-party plugins.
+CORE_HOOK_MODULES = (
+    "platform_core.web.hooks",
+    "platform_core.tenancy.hooks",
+    "platform_core.accounts.hooks",
+    "platform_core.notifications.hooks",
+    "platform_core.pluginsys.hooks",
+)
+CORE_PREFIX = "core."
+
+
+def build_plugin_manager(*, load_entrypoints: bool = True, blocked: tuple[str, ...] = ()) -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for module_name in CORE_HOOK_MODULES:
+        pm.register(importlib.import_module(module_name), name=CORE_PREFIX + module_name.split(".")[1])
+    for name in blocked:
+        pm.set_blocked(name)
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    pm.check_pending()
+    return pm
+
+
+def is_core(name: str) -> bool:
+    return name.startswith(CORE_PREFIX)
+
+
+def plugin_names(pm: pluggy.PluginManager) -> list[str]:
+    """Installed plugins (not the core's own modules), by entry-point name."""
+    return sorted(name for name, _ in pm.list_name_plugin() if name and not is_core(name))
+
+
+def plugin_piccolo_apps() -> list[str]:
+    """The Piccolo apps that installed plugins register (for piccolo_conf, before any app exists)."""
+    apps: list[str] = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        module = ep.load()
+        register = getattr(module, "register_piccolo_apps", None)
+        if register is not None:
+            apps.extend(register() or [])
+    return apps

@@ -1,0 +1,31 @@
+"""What one process shares between requests and jobs: settings, plugins, redis and the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from .pluginsys.relay import PluginRelay, TenantHooks
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from .tenancy.schemas import TenantContext
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    pm: pluggy.PluginManager
+    relay: PluginRelay
+    redis: "Redis | None" = None
+    # Filled in the lifespan: the key-value store (redis, or PostgreSQL without it).
+    kv: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def hooks(self, tenant: "TenantContext | None") -> TenantHooks:
+        """Hook callers for a tenant: the core plus the plugins it has on."""
+        return self.relay.for_enabled(tenant.enabled_plugins if tenant else frozenset())

@@ -1,0 +1,89 @@
+"""Host → tenant, and one transaction per request that sets the tenant for RLS."""
+
+from __future__ import annotations
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from platform_core.db import tenant_transaction
+from platform_core.errors import NotFound, TenantSuspended
+
+from .context import enter_tenant
+from .services import resolve_tenant
+
+# Served on every host without a tenant or a transaction.
+UNSCOPED_PREFIXES = ("/static/", "/health/", "/schema", "/favicon.ico")
+# Reachable while a tenant is suspended (the suspended page needs its styles).
+SUSPENDED_ALLOWED = ("/static/",)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class TenantMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+
+    def __init__(self, *, base_domain: str, platform_host: str) -> None:
+        self.base_domain = base_domain
+        self.platform_host = platform_host.lower()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        path: str = scope["path"]
+        if path.startswith(UNSCOPED_PREFIXES):
+            await next_app(scope, receive, send)
+            return
+        host = (_header(scope, b"host") or "").lower().split(":")[0]
+        state = scope.setdefault("state", {})
+        if host == self.platform_host:
+            state["platform"] = True
+            await self._in_transaction(None, scope, receive, send, next_app)
+            return
+        async with tenant_transaction(None):
+            tenant = await resolve_tenant(host, base_domain=self.base_domain, header_slug=_header(scope, b"x-tenant"))
+        if tenant is None:
+            raise NotFound("tenant", message_id="tenant.unknown")
+        state["tenant_slug"] = tenant.slug
+        if tenant.suspended:
+            async with enter_tenant(tenant):
+                raise TenantSuspended()
+        await self._in_transaction(tenant.id, scope, receive, send, next_app)
+
+    async def _in_transaction(self, tenant_id: int | None, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope["type"] == ScopeType.WEBSOCKET:
+            # A socket lives long; it opens short transactions of its own per message.
+            async with tenant_transaction(tenant_id):
+                tenant = await self._load(tenant_id)
+            async with enter_tenant(tenant):
+                await next_app(scope, receive, send)
+            return
+        # The response is held until the transaction commits, so a client never sees success
+        # for work that was then rolled back; any 4xx/5xx rolls the request's writes back.
+        messages: list[Message] = []
+        status = 500
+
+        async def buffered_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            messages.append(message)
+
+        async with tenant_transaction(tenant_id) as tx:
+            tenant = await self._load(tenant_id)
+            async with enter_tenant(tenant):
+                await next_app(scope, receive, buffered_send)
+            if status >= 400:
+                await tx.rollback()
+        for message in messages:
+            await send(message)
+
+    async def _load(self, tenant_id: int | None):
+        if tenant_id is None:
+            return None
+        from .services import load_tenant_context
+
+        return await load_tenant_context(tenant_id)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+import msgspec
+
+SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+COLOR = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=63, pattern=SLUG_PATTERN)]
+Locale = Literal["zh_CN", "en"]
+
+
+class Branding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    display_name: str = ""
+    tagline: str = ""
+    logo_url: str = ""
+    primary_color: COLOR = "#0f766e"
+    accent_color: COLOR = "#f59e0b"
+
+
+class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
+    """The tenant a request or a job runs for."""
+
+    id: int
+    slug: str
+    name: str
+    status: str
+    locale: str
+    timezone: str
+    currency: str
+    branding: Branding
+    enabled_plugins: frozenset[str] = frozenset()
+
+    @property
+    def display_name(self) -> str:
+        return self.branding.display_name or self.name
+
+    @property
+    def suspended(self) -> bool:
+        return self.status == "suspended"
+
+    def key(self, *parts: str | int) -> str:
+        """The one way to build a redis (or store) key for this tenant."""
+        return ":".join(["t", str(self.id), *(str(p) for p in parts)])
+
+
+class Tenant(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    slug: str
+    name: str
+    status: str
+    locale: str
+    timezone: str
+    currency: str
+    branding: Branding
+    hosts: list[str] = []
+    suspended_reason: str = ""
+
+
+class TenantCreate(msgspec.Struct, frozen=True, kw_only=True):
+    slug: Slug
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    locale: Locale = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "CNY"
+    branding: Branding = Branding()
+    hosts: list[str] = []
+
+
+class TenantPluginSpec(msgspec.Struct, frozen=True, kw_only=True):
+    enabled: bool = True
+    config: dict[str, object] = {}
+
+
+class TenantFile(msgspec.Struct, frozen=True, kw_only=True):
+    """A tenant as written in tenants/*.toml."""
+
+    tenant: TenantCreate
+    plugins: dict[str, TenantPluginSpec] = {}
+    owner: dict[str, str] = {}
+    customers: list[dict[str, str]] = []
+
+
+def is_valid_slug(slug: str) -> bool:
+    return bool(re.match(SLUG_PATTERN, slug))

@@ -1,0 +1,59 @@
+"""`hearth tenants apply`: tenants as TOML files, synced idempotently (twice = no change)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import msgspec
+
+from platform_core.errors import NotFound, ValidationFailed
+from platform_core.settings import Settings
+
+from .schemas import TenantFile
+from .services import create_tenant, get_tenant, list_tenants, update_tenant
+
+
+def read_tenant_file(path: Path) -> TenantFile:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return msgspec.convert(raw, TenantFile)
+    except (tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
+        raise ValidationFailed({str(path): str(exc)}, message="A tenant file is not valid.") from None
+
+
+async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
+    spec = read_tenant_file(path)
+    slug = spec.tenant.slug
+    changes: list[str] = []
+    try:
+        await get_tenant(slug)
+    except NotFound:
+        await create_tenant(spec.tenant)
+        changes.append(f"{slug}: created")
+    else:
+        if await update_tenant(slug, spec.tenant):
+            changes.append(f"{slug}: updated")
+    # Further sections (plugins, owner, customers) are applied by their domains' services.
+    return changes
+
+
+async def apply_tenant_files(paths: list[Path], settings: Settings) -> list[str]:
+    changes: list[str] = []
+    for path in paths:
+        changes.extend(await apply_tenant_file(path, settings))
+    return changes
+
+
+async def demo_banner(settings: Settings) -> str:
+    port = settings.port
+    lines = ["", "Hearth is running with the demo franchises:", ""]
+    for tenant in await list_tenants():
+        host = f"{tenant.slug}.{settings.base_domain}"
+        lines.append(f"  {tenant.name} ({tenant.slug})")
+        lines.append(f"    customer site   http://{host}:{port}/")
+        lines.append(f"    franchise console http://{host}:{port}/console/")
+    lines.append("")
+    lines.append(f"  platform console  http://{settings.platform_host}:{port}/platform/")
+    lines.append(f"  API docs          http://{settings.platform_host}:{port}/schema/docs")
+    return "\n".join(lines)

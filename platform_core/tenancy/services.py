@@ -1,0 +1,182 @@
+"""Tenants: lookup by host, lifecycle, and which plugins each has on."""
+
+from __future__ import annotations
+
+import msgspec
+
+from platform_core.db import current_connection, tenant_transaction
+from platform_core.errors import Conflict, NotFound, ValidationFailed
+
+from .schemas import Branding, Tenant, TenantContext, TenantCreate
+
+_TENANT_COLUMNS = "t.id, t.slug, t.name, t.status, t.locale, t.timezone, t.currency, t.branding, t.suspended_reason"
+
+
+def _branding(raw: object) -> Branding:
+    if isinstance(raw, str):
+        return msgspec.json.decode(raw or "{}", type=Branding)
+    return msgspec.convert(raw or {}, Branding)
+
+
+def _context(row, enabled: frozenset[str]) -> TenantContext:
+    return TenantContext(
+        id=row["id"], slug=row["slug"], name=row["name"], status=row["status"], locale=row["locale"],
+        timezone=row["timezone"], currency=row["currency"], branding=_branding(row["branding"]),
+        enabled_plugins=enabled,
+    )
+
+
+async def enabled_plugins() -> frozenset[str]:
+    """The plugins the current transaction's tenant has on (RLS picks the tenant)."""
+    rows = await current_connection().fetch(
+        "select plugin_name from core_tenant_plugin where enabled and tenant_id = hearth_current_tenant()"
+    )
+    return frozenset(r["plugin_name"] for r in rows)
+
+
+async def resolve_tenant(host: str, *, base_domain: str, header_slug: str | None) -> TenantContext | None:
+    """Host → tenant: a custom domain, `{slug}.{base_domain}`, or the X-Tenant header. Fails closed.
+
+    Runs inside the request's platform-level transaction; the caller then sets the tenant.
+    """
+    conn = current_connection()
+    host = host.lower().split(":")[0]
+    row = await conn.fetchrow(
+        f"select {_TENANT_COLUMNS} from core_tenant t join core_tenant_domain d on d.tenant_id = t.id "
+        "where d.host = $1",
+        host,
+    )
+    if row is None:
+        slug = header_slug
+        suffix = "." + base_domain
+        if slug is None and host.endswith(suffix):
+            slug = host[: -len(suffix)]
+        if not slug or "." in slug:
+            return None
+        row = await conn.fetchrow(f"select {_TENANT_COLUMNS} from core_tenant t where t.slug = $1", slug.lower())
+    if row is None:
+        return None
+    return _context(row, frozenset())
+
+
+async def load_tenant_context(tenant_id: int) -> TenantContext | None:
+    row = await current_connection().fetchrow(f"select {_TENANT_COLUMNS} from core_tenant t where t.id = $1", tenant_id)
+    if row is None:
+        return None
+    return _context(row, await enabled_plugins())
+
+
+async def _hosts(conn, tenant_id: int) -> list[str]:
+    rows = await conn.fetch(
+        "select host from core_tenant_domain where tenant_id = $1 order by is_primary desc, host", tenant_id
+    )
+    return [r["host"] for r in rows]
+
+
+def _tenant(row, hosts: list[str]) -> Tenant:
+    return Tenant(
+        id=row["id"], slug=row["slug"], name=row["name"], status=row["status"], locale=row["locale"],
+        timezone=row["timezone"], currency=row["currency"], branding=_branding(row["branding"]),
+        hosts=hosts, suspended_reason=row["suspended_reason"],
+    )
+
+
+async def list_tenants() -> list[Tenant]:
+    async with tenant_transaction(None):
+        conn = current_connection()
+        rows = await conn.fetch(f"select {_TENANT_COLUMNS} from core_tenant t order by t.slug")
+        return [_tenant(r, await _hosts(conn, r["id"])) for r in rows]
+
+
+async def get_tenant(slug: str) -> Tenant:
+    async with tenant_transaction(None):
+        conn = current_connection()
+        row = await conn.fetchrow(f"select {_TENANT_COLUMNS} from core_tenant t where t.slug = $1", slug)
+        if row is None:
+            raise NotFound("tenant")
+        return _tenant(row, await _hosts(conn, row["id"]))
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed({"timezone": "Unknown time zone."}) from None
+
+
+async def create_tenant(data: TenantCreate) -> Tenant:
+    _check_timezone(data.timezone)
+    async with tenant_transaction(None):
+        conn = current_connection()
+        if await conn.fetchval("select 1 from core_tenant where slug = $1", data.slug):
+            raise Conflict("A franchise with this slug already exists.", fields={"slug": "Already taken."})
+        for host in data.hosts:
+            if await conn.fetchval("select 1 from core_tenant_domain where host = $1", host.lower()):
+                raise Conflict("This host name is already in use.", fields={"hosts": "Already in use."})
+        row = await conn.fetchrow(
+            "insert into core_tenant (slug, name, locale, timezone, currency, branding) "
+            f"values ($1, $2, $3, $4, $5, $6) returning {_TENANT_COLUMNS.replace('t.', '')}",
+            data.slug, data.name, data.locale, data.timezone, data.currency,
+            msgspec.json.encode(data.branding).decode(),
+        )
+        for index, host in enumerate(data.hosts):
+            await conn.execute(
+                "insert into core_tenant_domain (tenant_id, host, is_primary) values ($1, $2, $3)",
+                row["id"], host.lower(), index == 0,
+            )
+        return _tenant(row, [h.lower() for h in data.hosts])
+
+
+async def update_tenant(slug: str, data: TenantCreate) -> bool:
+    """Bring an existing tenant in line with `data`; True when anything changed."""
+    _check_timezone(data.timezone)
+    async with tenant_transaction(None):
+        conn = current_connection()
+        row = await conn.fetchrow(f"select {_TENANT_COLUMNS} from core_tenant t where t.slug = $1", slug)
+        if row is None:
+            raise NotFound("tenant")
+        current = (row["name"], row["locale"], row["timezone"], row["currency"], _branding(row["branding"]))
+        wanted = (data.name, data.locale, data.timezone, data.currency, data.branding)
+        changed = current != wanted
+        if changed:
+            await conn.execute(
+                "update core_tenant set name=$2, locale=$3, timezone=$4, currency=$5, branding=$6 where id=$1",
+                row["id"], data.name, data.locale, data.timezone, data.currency,
+                msgspec.json.encode(data.branding).decode(),
+            )
+        hosts = await _hosts(conn, row["id"])
+        for index, host in enumerate(h.lower() for h in data.hosts):
+            if host not in hosts:
+                owner = await conn.fetchval("select tenant_id from core_tenant_domain where host = $1", host)
+                if owner is not None:
+                    raise Conflict("This host name is already in use.", fields={"hosts": "Already in use."})
+                await conn.execute(
+                    "insert into core_tenant_domain (tenant_id, host, is_primary) values ($1, $2, $3)",
+                    row["id"], host, index == 0 and not hosts,
+                )
+                changed = True
+        return changed
+
+
+async def set_status(slug: str, status: str, reason: str = "") -> Tenant:
+    if status not in ("active", "suspended"):
+        raise ValidationFailed({"status": "Must be active or suspended."})
+    async with tenant_transaction(None):
+        conn = current_connection()
+        row = await conn.fetchrow(
+            f"update core_tenant t set status = $2, suspended_reason = $3 where slug = $1 returning {_TENANT_COLUMNS}",
+            slug, status, reason if status == "suspended" else "",
+        )
+        if row is None:
+            raise NotFound("tenant")
+        return _tenant(row, await _hosts(conn, row["id"]))
+
+
+async def tenant_id_for_slug(slug: str) -> int:
+    async with tenant_transaction(None):
+        tenant_id = await current_connection().fetchval("select id from core_tenant where slug = $1", slug)
+    if tenant_id is None:
+        raise NotFound("tenant")
+    return tenant_id

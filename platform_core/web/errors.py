@@ -1,0 +1,81 @@
+"""HearthError → HTTP: JSON with field messages under /api, the same message on a page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Template
+
+from platform_core.errors import HearthError
+from platform_core.tenancy.context import current_tenant_or_none
+
+from .i18n import gettext
+
+log = logging.getLogger("hearth.web")
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/schema")) or "/api/" in path:
+        return True
+    return "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get("accept", "")
+
+
+def _translated(error: HearthError) -> tuple[str, dict[str, str]]:
+    message = gettext(error.message, **error.params) if error.params else gettext(error.message)
+    return message, {name: gettext(text) for name, text in error.fields.items()}
+
+
+def error_response(request: Request, status: int, code: str, message: str, fields: dict[str, str], headers: dict[str, str] | None = None) -> Response:
+    if wants_json(request):
+        body = {"error": {"code": code, "message": message, "fields": fields}}
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    template = {404: "errors/404.html", 403: "errors/403.html"}.get(status, "errors/error.html")
+    if code == "tenant_suspended":
+        template = "errors/suspended.html"
+    return Template(
+        template_name=template,
+        context={"status": status, "code": code, "message": message, "fields": fields, "tenant": current_tenant_or_none(), "request": request},
+        status_code=status,
+        headers=headers,
+    )  # type: ignore[return-value]
+
+
+def hearth_error_handler(request: Request, exc: HearthError) -> Response:
+    message, fields = _translated(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
+    return error_response(request, exc.status_code, exc.code, message, fields, headers)
+
+
+def validation_error_handler(request: Request, exc: ValidationException) -> Response:
+    """msgspec/Litestar body validation → the same field-level shape as our own errors."""
+    fields: dict[str, str] = {}
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "body")
+            fields[key] = gettext(str(item.get("message", "Invalid value.")))
+    return error_response(request, 400, "validation_failed", gettext("Please correct the marked fields."), fields)
+
+
+def not_found_handler(request: Request, exc: NotFoundException) -> Response:
+    return error_response(request, 404, "not_found", gettext("We could not find that."), {})
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    return error_response(request, exc.status_code, "http_error", gettext(str(exc.detail)), {})
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "internal_error", gettext("Something went wrong on our side. Please try again."), {})
+
+
+EXCEPTION_HANDLERS = {
+    HearthError: hearth_error_handler,
+    ValidationException: validation_error_handler,
+    NotFoundException: not_found_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,38 @@
+"""The Jinja environment: core templates, plugin templates, gettext, and the page globals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from . import i18n
+
+CORE_TEMPLATES = Path(__file__).resolve().parent.parent
+
+
+def template_dirs(extra: list[Path]) -> list[Path]:
+    """Each domain keeps `templates/<domain>/`; layouts live in web/templates."""
+    core = sorted(p for p in CORE_TEMPLATES.glob("*/templates") if p.is_dir())
+    return [*core, *extra]
+
+
+def build_environment(extra_dirs: list[Path]) -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(p)) for p in template_dirs(extra_dirs)]),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["get_locale"] = i18n.get_locale
+    env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
+    return env
+
+
+def build_template_config(extra_dirs: list[Path]) -> TemplateConfig:
+    env = build_environment(extra_dirs)
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
