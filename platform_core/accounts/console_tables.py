@@ -1,0 +1,3 @@
+"""Console users, roles, TOTP, and platform operators."""
+
+CONSOLE_TABLES: list = []

@@ -1,0 +1,3 @@
+"""Customers, staff, addresses, login identities and one-time codes."""
+
+CUSTOMER_TABLES: list = []
