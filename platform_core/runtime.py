@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from .crypto import Keyring
 from .pluginsys.relay import PluginRelay, TenantHooks
 from .settings import Settings
 
@@ -25,6 +26,10 @@ class Runtime:
     # Filled in the lifespan: the key-value store (redis, or PostgreSQL without it).
     kv: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def keyring(self) -> Keyring:
+        return Keyring(self.settings.secret_key)
 
     def hooks(self, tenant: "TenantContext | None") -> TenantHooks:
         """Hook callers for a tenant: the core plus the plugins it has on."""
