@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -27,7 +28,7 @@ class Runtime:
     kv: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def keyring(self) -> Keyring:
         return Keyring(self.settings.secret_key)
 
