@@ -24,9 +24,11 @@ from .pluginsys.manager import build_plugin_manager, is_core
 from .pluginsys.relay import PluginRelay
 from .runtime import Runtime
 from .settings import Settings
+from .accounts.sessions import provide_principal
 from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import TenantMiddleware
 from .web import assets
+from .web.csrf import check_csrf
 from .web.errors import EXCEPTION_HANDLERS
 from .web.i18n import add_translation_dir
 from .web.locale import LocaleMiddleware
@@ -114,7 +116,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
         middleware=[RequestLogMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
-        dependencies={"rt": Provide(lambda: runtime, sync_to_thread=False)},
+        dependencies={"rt": Provide(lambda: runtime, sync_to_thread=False), "principal": Provide(provide_principal)},
+        before_request=check_csrf,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=build_template_config(_plugin_template_dirs(pm)),
         openapi_config=OpenAPIConfig(

@@ -37,8 +37,10 @@ class Unauthorized(HearthError):
     status_code = 401
     code = "unauthorized"
 
-    def __init__(self, message: str = "Please sign in.") -> None:
+    def __init__(self, message: str = "Please sign in.", *, sign_in_path: str | None = None) -> None:
         super().__init__(message)
+        # Pages answer with a redirect here (and ?next=) instead of an error page.
+        self.sign_in_path = sign_in_path
 
 
 class Forbidden(HearthError):

@@ -8,7 +8,6 @@ CORE_APPS = [
     "platform_core.accounts.piccolo_app",
     "platform_core.notifications.piccolo_app",
     "platform_core.jobs.piccolo_app",
-    "platform_core.audit.piccolo_app",
 ]
 
 

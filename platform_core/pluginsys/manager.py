@@ -19,6 +19,7 @@ CORE_HOOK_MODULES = (
     "platform_core.tenancy.hooks",
     "platform_core.accounts.hooks",
     "platform_core.notifications.hooks",
+    "platform_core.jobs.hooks",
     "platform_core.pluginsys.hooks",
 )
 CORE_PREFIX = "core."

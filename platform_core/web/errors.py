@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 
+from urllib.parse import quote
+
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect
 
-from platform_core.errors import HearthError
-from platform_core.tenancy.context import current_tenant_or_none
+from platform_core.errors import HearthError, Unauthorized
 
 from .i18n import gettext
+from .pages import page
 
 log = logging.getLogger("hearth.web")
 
@@ -35,15 +37,16 @@ def error_response(request: Request, status: int, code: str, message: str, field
     template = {404: "errors/404.html", 403: "errors/403.html"}.get(status, "errors/error.html")
     if code == "tenant_suspended":
         template = "errors/suspended.html"
-    return Template(
-        template_name=template,
-        context={"status": status, "code": code, "message": message, "fields": fields, "tenant": current_tenant_or_none(), "request": request},
-        status_code=status,
-        headers=headers,
-    )  # type: ignore[return-value]
+    response = page(request, template, status_code=status, status=status, code=code, message=message, fields=fields)
+    if headers:
+        response.headers.update(headers)
+    return response  # type: ignore[return-value]
 
 
 def hearth_error_handler(request: Request, exc: HearthError) -> Response:
+    if isinstance(exc, Unauthorized) and exc.sign_in_path and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"{exc.sign_in_path}?next={quote(target)}", status_code=303)  # type: ignore[return-value]
     message, fields = _translated(exc)
     headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
     return error_response(request, exc.status_code, exc.code, message, fields, headers)

@@ -1,0 +1,152 @@
+"""Server-side sessions for web pages (a cookie) and bearer tokens for API clients.
+
+Both are random tokens whose SHA-256 is the key of a record in the shared store (redis, or the
+kv table), so every process sees them and "sign out everywhere" is one index lookup. A session is
+bound to its tenant (or to the platform console) and never honoured on another host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from typing import Literal
+
+import msgspec
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant_or_none
+
+SESSION_COOKIE = "hearth_sid"
+Kind = Literal["customer", "staff", "console", "operator"]
+Via = Literal["cookie", "bearer"]
+
+# Bearer tokens for apps live longer than browser sessions; both renew on use.
+BEARER_TTL = 90 * 24 * 3600
+
+
+class SessionData(msgspec.Struct, frozen=True, kw_only=True):
+    kind: Kind
+    user_id: int
+    tenant_id: int | None
+    via: Via
+    created_at: int
+    # Console users with TOTP on sign in in two steps; until the code is checked this is False.
+    mfa_verified: bool = True
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is making the request."""
+
+    kind: Kind
+    user_id: int
+    tenant_id: int | None
+    via: Via
+    session_key: str
+    mfa_verified: bool = True
+
+
+def _session_key(token: str) -> str:
+    return "sess:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _index_key(kind: str, tenant_id: int | None, user_id: int) -> str:
+    return f"sessidx:{kind}:{tenant_id if tenant_id is not None else 'platform'}:{user_id}"
+
+
+def _ttl(rt: Runtime, via: Via) -> int:
+    return BEARER_TTL if via == "bearer" else rt.settings.session_max_age
+
+
+async def create_session(
+    rt: Runtime, *, kind: Kind, user_id: int, tenant_id: int | None, via: Via = "cookie", mfa_verified: bool = True
+) -> str:
+    """Start a session and return its token (the cookie value, or the bearer token)."""
+    token = secrets.token_urlsafe(32)
+    data = SessionData(
+        kind=kind, user_id=user_id, tenant_id=tenant_id, via=via,
+        created_at=int(time.time()), mfa_verified=mfa_verified,
+    )
+    key = _session_key(token)
+    ttl = _ttl(rt, via)
+    await rt.kv.set(key, msgspec.json.encode(data), ttl)
+    await rt.kv.add_member(_index_key(kind, tenant_id, user_id), key, max(ttl, BEARER_TTL))
+    return token
+
+
+async def mark_mfa_verified(rt: Runtime, principal: Principal) -> None:
+    raw = await rt.kv.get(principal.session_key)
+    if raw is None:
+        return
+    data = msgspec.structs.replace(msgspec.json.decode(raw, type=SessionData), mfa_verified=True)
+    await rt.kv.set(principal.session_key, msgspec.json.encode(data), _ttl(rt, data.via))
+
+
+async def end_session(rt: Runtime, principal: Principal) -> None:
+    await rt.kv.delete(principal.session_key)
+    await rt.kv.remove_member(_index_key(principal.kind, principal.tenant_id, principal.user_id), principal.session_key)
+
+
+async def end_all_sessions(rt: Runtime, *, kind: Kind, tenant_id: int | None, user_id: int) -> int:
+    """Sign a user out everywhere (every browser and every app token). Returns how many ended."""
+    index = _index_key(kind, tenant_id, user_id)
+    keys = await rt.kv.members(index)
+    if keys:
+        await rt.kv.delete(*keys)
+    await rt.kv.delete(index)
+    return len(keys)
+
+
+def _token_from(connection: ASGIConnection) -> tuple[str | None, Via]:
+    auth = connection.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None, "bearer"
+    return connection.cookies.get(SESSION_COOKIE), "cookie"
+
+
+async def principal_for(connection: ASGIConnection) -> Principal | None:
+    """The request's principal, loaded once per request and kept in its state."""
+    state = connection.scope.setdefault("state", {})
+    if "principal" in state:
+        return state["principal"]
+    principal = None
+    token, via = _token_from(connection)
+    if token:
+        rt: Runtime = connection.app.state.runtime
+        raw = await rt.kv.get(_session_key(token))
+        if raw is not None:
+            data = msgspec.json.decode(raw, type=SessionData)
+            tenant = current_tenant_or_none()
+            on_platform = bool(state.get("platform"))
+            bound_here = (data.tenant_id is None and on_platform) if data.kind == "operator" else (
+                tenant is not None and data.tenant_id == tenant.id
+            )
+            if bound_here and data.via == via:
+                principal = Principal(
+                    kind=data.kind, user_id=data.user_id, tenant_id=data.tenant_id, via=via,
+                    session_key=_session_key(token), mfa_verified=data.mfa_verified,
+                )
+    state["principal"] = principal
+    return principal
+
+
+async def provide_principal(request: Request) -> Principal | None:
+    return await principal_for(request)
+
+
+def set_session_cookie(response: Response, rt: Runtime, token: str) -> Response:
+    response.set_cookie(
+        Cookie(
+            key=SESSION_COOKIE, value=token, max_age=rt.settings.session_max_age, httponly=True,
+            secure=rt.settings.cookie_secure, samesite="lax", path="/",
+        )
+    )
+    return response
+
+
+def clear_session_cookie(response: Response) -> Response:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,57 @@
+"""page(): the one way a view renders a template, with what every layout needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Template
+
+from platform_core.pluginsys.contexts import MenuEntry
+from platform_core.tenancy.context import current_tenant_or_none
+
+from .csrf import CSRF_COOKIE, csrf_token_for
+from .i18n import get_locale
+
+
+def console_menu(request: Request) -> list[MenuEntry]:
+    """Console navigation: the core's entries and those of the tenant's enabled plugins, limited
+    to what the signed-in console user may do (their permissions are put in the request state by
+    the console guard)."""
+    tenant = current_tenant_or_none()
+    if tenant is None:
+        return []
+    rt = request.app.state.runtime
+    permissions = request.scope.get("state", {}).get("permissions", frozenset())
+    entries = [e for group in rt.hooks(tenant).register_console_menu() for e in (group or [])]
+    visible = [e for e in entries if e.permission is None or e.permission in permissions]
+    return sorted(visible, key=lambda e: (e.section, e.order, e.label))
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    state = request.scope.get("state", {})
+    rt = request.app.state.runtime
+    return {
+        "request": request,
+        "tenant": current_tenant_or_none(),
+        "principal": state.get("principal"),
+        "permissions": state.get("permissions", frozenset()),
+        "csrf_token": csrf_token_for(request),
+        "locale": get_locale(),
+        "dev_mode": rt.settings.dev_mode,
+        "path": request.url.path,
+    }
+
+
+def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
+    full = base_context(request)
+    if template.startswith("console/") or context.pop("console", False):
+        full["nav"] = console_menu(request)
+    full.update(context)
+    cookies = []
+    new_csrf = request.scope.get("state", {}).get("new_csrf")
+    if new_csrf:
+        rt = request.app.state.runtime
+        cookies.append(Cookie(key=CSRF_COOKIE, value=new_csrf, httponly=True, secure=rt.settings.cookie_secure, samesite="lax", path="/"))
+    return Template(template_name=template, context=full, status_code=status_code, cookies=cookies)
