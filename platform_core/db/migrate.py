@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 from piccolo.apps.migrations.commands.check import CheckMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
@@ -12,9 +15,12 @@ async def migrate(owner_dsn: str) -> None:
     engine = get_engine()
     await close_pool()
     engine.config = {"dsn": owner_dsn}
-    result = await run_forwards("all")
+    # Piccolo narrates every app to stdout; keep it for the error case only.
+    narration = io.StringIO()
+    with contextlib.redirect_stdout(narration):
+        result = await run_forwards("all")
     if not result.success:
-        raise RuntimeError(f"migrations failed: {result.message}")
+        raise RuntimeError(f"migrations failed: {result.message}\n{narration.getvalue()}")
 
 
 async def status(owner_dsn: str) -> list[tuple[str, str, bool]]:

@@ -179,3 +179,6 @@ async def client_b(app, tenant_b) -> AsyncIterator[httpx.AsyncClient]:
 async def platform_client(app, hearth_settings) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app, hearth_settings.platform_host) as client:
         yield client
+
+
+from platform_core.testing.browser import browser, desktop_page, live_server, page  # noqa: E402,F401

@@ -1,0 +1,124 @@
+"""Browser fixtures: the real server in a subprocess and Debian's chromium through Playwright.
+
+The server process uses the same test database as the test process, so a test can prepare data
+through services and then act through the browser like a person would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import AsyncIterator, Iterator
+
+import pytest
+
+from platform_core.settings import Settings
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("HEARTH_CHROMIUM")
+    if configured and Path(configured).exists():
+        return configured
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, port: int, process: subprocess.Popen, log_path: Path) -> None:
+        self.port = port
+        self.process = process
+        self.log_path = log_path
+
+    def url(self, host: str, path: str = "/") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def live_server(hearth_settings: Settings, tmp_path_factory) -> Iterator[LiveServer]:
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    env = {
+        **os.environ,
+        "HEARTH_ENV": "test",
+        "HEARTH_SECRET_KEY": hearth_settings.secret_key,
+        "HEARTH_DATA_DIR": hearth_settings.data_dir,
+        "DATABASE_URL": hearth_settings.db.url or "",
+        "REDIS_URL": hearth_settings.redis_url or "",
+        "HEARTH_KEY_PREFIX": hearth_settings.key_prefix,
+        "HEARTH_PORT": str(port),
+        "HEARTH_HOST": "127.0.0.1",
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "platform_core.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = LiveServer(port, process, log_path)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as r:  # noqa: S310
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the live server did not start:\n" + server.log())
+        time.sleep(0.2)
+    try:
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        instance = await pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
+        yield instance
+        await instance.close()
+
+
+@pytest.fixture
+async def page(browser) -> AsyncIterator[object]:
+    """A fresh browser context (no cookies) with a phone-sized viewport."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    tab = await context.new_page()
+    yield tab
+    await context.close()
+
+
+@pytest.fixture
+async def desktop_page(browser) -> AsyncIterator[object]:
+    context = await browser.new_context(viewport={"width": 1366, "height": 900})
+    tab = await context.new_page()
+    yield tab
+    await context.close()
