@@ -20,6 +20,7 @@ from .db import close_pool, start_pool
 from .db.checks import check_database_safety
 from .db.engine import app_dsn
 from .errors import NotFound
+from .notifications.hooks import install_dev_channel
 from .pluginsys.manager import build_plugin_manager, is_core
 from .pluginsys.relay import PluginRelay
 from .runtime import Runtime
@@ -103,6 +104,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
 
             async with open_kv(settings) as (redis, kv):
                 runtime.redis, runtime.kv = redis, kv
+                # notifications: the dev channel exists only in dev mode (see notifications/channels.py).
+                install_dev_channel(runtime)
                 yield
         finally:
             await close_pool()
