@@ -5,9 +5,12 @@ from __future__ import annotations
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from platform_core.errors import Unauthorized
+from platform_core.errors import Forbidden, NotFound, Unauthorized
+from platform_core.tenancy.context import current_tenant_or_none
 
-from .sessions import Kind, Principal, principal_for
+from .console_services import CONSOLE, OPERATOR, console_user, get_account, operator
+from .permissions import permissions_for
+from .sessions import Kind, Principal, end_session, principal_for
 
 SIGN_IN_PATHS: dict[str, str] = {
     "customer": "/account/sign-in",
@@ -30,3 +33,39 @@ async def require_customer(connection: ASGIConnection, _: BaseRouteHandler) -> N
 
 async def require_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     await require_principal(connection, "staff")
+
+
+def require_console(permission: str | None = "console.view"):
+    """A guard for console pages: a console user of this tenant, past 2FA, still active, whose
+    CURRENT role (read from the database on every request, so a demotion or a deactivation takes
+    effect at once) grants `permission`. Puts the user and their permissions in the request
+    state (page() filters the navigation with them)."""
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if current_tenant_or_none() is None:
+            raise NotFound("page")
+        principal = await require_principal(connection, "console")
+        account = await get_account(CONSOLE, principal.user_id)
+        if account is None or account.status != "active":
+            await end_session(connection.app.state.runtime, principal)
+            raise Unauthorized(sign_in_path=SIGN_IN_PATHS["console"])
+        granted = permissions_for(account.role or "")
+        state = connection.scope["state"]
+        state["console_user"] = console_user(account)
+        state["permissions"] = granted
+        if permission is not None and permission not in granted:
+            raise Forbidden()
+
+    return guard
+
+
+async def require_operator(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A guard for platform console pages: only on the platform host, only for an active operator."""
+    if not connection.scope.get("state", {}).get("platform"):
+        raise NotFound("page")
+    principal = await require_principal(connection, "operator")
+    account = await get_account(OPERATOR, principal.user_id)
+    if account is None or account.status != "active":
+        await end_session(connection.app.state.runtime, principal)
+        raise Unauthorized(sign_in_path=SIGN_IN_PATHS["operator"])
+    connection.scope["state"]["operator"] = operator(account)
