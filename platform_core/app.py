@@ -20,6 +20,7 @@ from .db import close_pool, start_pool
 from .db.checks import check_database_safety
 from .db.engine import app_dsn
 from .errors import NotFound
+from .jobs.worker import running_worker
 from .notifications.hooks import install_dev_channel
 from .pluginsys.manager import build_plugin_manager, is_core
 from .pluginsys.relay import PluginRelay
@@ -106,7 +107,9 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
                 runtime.redis, runtime.kv = redis, kv
                 # notifications: the dev channel exists only in dev mode (see notifications/channels.py).
                 install_dev_channel(runtime)
-                yield
+                # jobs: the in-process worker, unless HEARTH_WORKER=0 leaves it to `hearth worker`.
+                async with running_worker(runtime):
+                    yield
         finally:
             await close_pool()
 

@@ -200,6 +200,18 @@ def serve() -> None:
 
 
 @cli.command()
+@click.option("--burst", is_flag=True, help="run the jobs that are due, then exit")
+def worker(burst: bool) -> None:
+    """Run background jobs (start several: they share the queue safely)."""
+    from .jobs.worker import run_worker_process
+
+    settings = ready_settings()
+    ran = run(lambda: run_worker_process(settings, burst=burst))
+    if burst:
+        click.echo(f"{ran} jobs run")
+
+
+@cli.command()
 @click.option("--no-serve", is_flag=True, help="prepare the demo and exit")
 def demo(no_serve: bool) -> None:
     """Start the platform with the demo franchises on embedded defaults."""

@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     key_prefix: str = "hearth"
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     session_max_age: int = 14 * 24 * 3600
+    # Run the job worker inside each server process; off when `hearth worker` processes do it.
+    worker: bool = True
     db: DatabaseSettings = DatabaseSettings()
 
     @property
@@ -61,6 +63,7 @@ _VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HEARTH_KEY_PREFIX", ("key_prefix",)),
     ("HEARTH_DEFAULT_LOCALE", ("default_locale",)),
     ("HEARTH_SESSION_MAX_AGE", ("session_max_age",)),
+    ("HEARTH_WORKER", ("worker",)),
     ("DATABASE_URL", ("db", "url")),
     ("HEARTH_APP_DATABASE_URL", ("db", "app_url")),
     ("HEARTH_DB_APP_ROLE", ("db", "app_role")),

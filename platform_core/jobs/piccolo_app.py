@@ -2,9 +2,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from .tables import JOB_TABLES
+
 APP_CONFIG = AppConfig(
     app_name="jobs",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[],
+    table_classes=JOB_TABLES,
     migration_dependencies=["platform_core.tenancy.piccolo_app"],
 )

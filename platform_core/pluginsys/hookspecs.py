@@ -90,10 +90,37 @@ def register_cli_commands(cli):
 def register_notification_channels():
     """Offer ways to send messages (SMS gateways, WeChat template messages).
 
-    Called per send through the tenant's relay, so only enabled plugins are asked. The core's
-    dev channel writes SMS to the server log and to the dev outbox.
+    Called per send through the tenant's relay, so only enabled plugins are asked. Channels
+    whose ``channel`` matches the message's are tried in ascending ``priority`` until one
+    ``send`` returns without raising. In dev mode the core's dev channel (priority 1000, the
+    last resort) writes messages to the server log and to the dev outbox; it does not exist in
+    production.
 
     :return: a list of :class:`~platform_core.pluginsys.contexts.NotificationChannel`, or None.
+    """
+
+
+@hookspec
+def register_job_handlers():
+    """Name the background jobs a plugin runs, by kind.
+
+    Called once when a job worker starts (the in-process worker of the server, or
+    ``hearth worker``), on the full manager, sync. Kinds are global: prefix them with the
+    plugin's name (``loyalty.expire_points``); a kind registered twice stops the worker.
+    Jobs are created with ``platform_core.jobs.services.enqueue(kind, payload, run_at=, key=)``
+    inside a transaction, and exist only if it commits.
+
+    A handler is ``async def handler(ctx, payload) -> None``: ``ctx`` is a
+    :class:`~platform_core.jobs.schemas.JobContext` (``tenant``, ``rt``, ``job_id``,
+    ``attempt``), ``payload`` the dict given to ``enqueue`` (ids, never personal data). It runs
+    inside ``tenant_scope(job's tenant)``: one transaction under that tenant's RLS, in which the
+    job is also marked done, so its writes and its completion commit together. Raising rolls
+    the writes back and retries later with exponential backoff, up to the job's
+    ``max_attempts``. A plugin's job whose tenant has turned the plugin off is dropped, not
+    run. Effects outside the database (an SMS, a provider call) may repeat after a crash, so
+    make them idempotent.
+
+    :return: a dict ``{kind: handler}``, or None.
     """
 
 

@@ -1,0 +1,81 @@
+"""The outbox: `enqueue` writes a job in the business transaction; a worker runs it after commit.
+
+One way to leave a transaction with a side effect: the job exists only if the transaction that
+asked for it commits, and `pg_notify` (also transactional) wakes the workers at that moment.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import msgspec
+import pluggy
+
+from platform_core.db import current_connection
+from platform_core.pluginsys.manager import is_core
+from platform_core.tenancy.context import current_tenant
+
+from .schemas import Job, JobHandler, Payload
+
+NOTIFY_CHANNEL = "hearth_jobs"
+DEFAULT_MAX_ATTEMPTS = 8
+_JOB_COLUMNS = "id, tenant_id, kind, payload, key, run_at, attempts, max_attempts, last_error, done_at, failed_at"
+
+
+class HandlerSpec(msgspec.Struct, frozen=True):
+    """A registered handler and the plugin it belongs to (None for the core)."""
+
+    handler: JobHandler
+    plugin: str | None
+
+
+async def enqueue(
+    kind: str,
+    payload: Payload | None = None,
+    *,
+    run_at: datetime | None = None,
+    key: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> int | None:
+    """Ask for `kind` to run for the current tenant once this transaction commits (or at
+    `run_at`). With `key`, a second job of the same tenant, kind and key is not created: returns
+    None then, else the new job's id. The payload holds ids, never personal data."""
+    body = msgspec.json.encode(msgspec.convert(payload or {}, Payload)).decode()
+    conn = current_connection()
+    job_id = await conn.fetchval(
+        "insert into core_job (tenant_id, kind, payload, key, run_at, max_attempts) "
+        "values ($1, $2, $3::jsonb, $4, coalesce($5, now()), $6) "
+        "on conflict (tenant_id, kind, key) do nothing returning id",
+        current_tenant().id, kind, body, key, run_at, max_attempts,
+    )
+    if job_id is not None:
+        # Delivered at commit, never for a rolled-back job; a later run_at is found by polling.
+        await conn.execute("select pg_notify($1, '')", NOTIFY_CHANNEL)
+    return job_id
+
+
+def _job(row) -> Job:
+    data = dict(row)
+    if isinstance(data["payload"], str):
+        data["payload"] = json.loads(data["payload"])
+    return msgspec.convert(data, Job)
+
+
+async def get_job(job_id: int) -> Job | None:
+    """A job of the current tenant (for status pages and tests)."""
+    row = await current_connection().fetchrow(
+        f"select {_JOB_COLUMNS} from core_job where id = $1 and tenant_id = $2", job_id, current_tenant().id
+    )
+    return None if row is None else _job(row)
+
+
+def collect_handlers(pm: pluggy.PluginManager) -> dict[str, HandlerSpec]:
+    """{kind: handler} from every `register_job_handlers` impl; a kind claimed twice is an error."""
+    handlers: dict[str, HandlerSpec] = {}
+    for impl in pm.hook.register_job_handlers.get_hookimpls():
+        for kind, handler in (impl.function() or {}).items():
+            if kind in handlers:
+                raise RuntimeError(f"job kind {kind!r} is registered twice (by {impl.plugin_name})")
+            handlers[kind] = HandlerSpec(handler, None if is_core(impl.plugin_name) else impl.plugin_name)
+    return handlers
