@@ -7,14 +7,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import pluggy
+# Imported at runtime, not under TYPE_CHECKING: Litestar resolves the annotations of an injected
+# `rt: NamedDependency[Runtime]` when it builds a handler's signature model.
+from redis.asyncio import Redis
 
 from .crypto import Keyring
 from .pluginsys.relay import PluginRelay, TenantHooks
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from .tenancy.schemas import TenantContext
 
 
@@ -23,7 +24,7 @@ class Runtime:
     settings: Settings
     pm: pluggy.PluginManager
     relay: PluginRelay
-    redis: "Redis | None" = None
+    redis: Redis | None = None
     # Filled in the lifespan: the key-value store (redis, or PostgreSQL without it).
     kv: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
