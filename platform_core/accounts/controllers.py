@@ -1,0 +1,108 @@
+"""The customer JSON API under /api/v1: sign in with a code for a bearer token, the profile and
+the address book. Pick the franchise by Host or X-Tenant."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+
+from . import services
+from .guards import require_customer
+from .ratelimit import client_address
+from .schemas import (
+    Address, AddressCreate, AddressUpdate, CodeRequest, CodeSent, Customer, CustomerUpdate, SignedOut,
+    TokenRequest, TokenResponse,
+)
+from .sessions import BEARER_TTL, Principal, create_session, end_all_sessions, end_session
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["Sign-in"]
+
+    @post("/code", operation_id="sendSignInCode", status_code=202, summary="Text a sign-in code to a phone")
+    async def send_code(self, request: Request, rt: NamedDependency[Runtime], data: JSONBody[CodeRequest]) -> CodeSent:
+        """Limits: one code a minute, 5 an hour and 10 a day per phone; 20 an hour per client. 429 with
+        Retry-After beyond them."""
+        return await services.send_customer_code(rt, current_tenant(), phone=data.phone, client=client_address(request))
+
+    @post("/token", operation_id="exchangeCodeForToken", status_code=200, summary="Sign in (or sign up) with the code")
+    async def token(self, request: Request, rt: NamedDependency[Runtime], data: JSONBody[TokenRequest]) -> TokenResponse:
+        """A phone seen for the first time creates the customer. Send the token as
+        `Authorization: Bearer <token>`."""
+        tenant = current_tenant()
+        customer = await services.sign_in_customer(
+            rt, tenant, phone=data.phone, code=data.code, client=client_address(request), attribution={"invite": data.invite},
+        )
+        token = await create_session(rt, kind="customer", user_id=customer.id, tenant_id=tenant.id, via="bearer")
+        return TokenResponse(token=token, token_type="bearer", expires_in=BEARER_TTL, customer=customer)
+
+    @post("/sign-out", operation_id="signOut", status_code=204, guards=[require_customer], summary="End this token")
+    async def sign_out(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> None:
+        await end_session(rt, principal)
+
+    @post(
+        "/sign-out-everywhere", operation_id="signOutEverywhere", status_code=200, guards=[require_customer],
+        summary="End every session and token of this customer",
+    )
+    async def sign_out_everywhere(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> SignedOut:
+        ended = await end_all_sessions(rt, kind="customer", tenant_id=principal.tenant_id, user_id=principal.user_id)
+        return SignedOut(sessions_ended=ended)
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["Account"]
+    guards = [require_customer]
+
+    @get("", operation_id="getMe", summary="The signed-in customer")
+    async def get_me(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Customer:
+        return await services.active_customer(rt, principal)
+
+    @patch("", operation_id="updateMe", summary="Change the profile and service preferences")
+    async def update_me(
+        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[CustomerUpdate]
+    ) -> Customer:
+        customer = await services.active_customer(rt, principal)
+        return await services.update_customer(rt, customer.id, data)
+
+    @get("/addresses", operation_id="listAddresses", summary="The address book, default first")
+    async def list_addresses(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> list[Address]:
+        customer = await services.active_customer(rt, principal)
+        return await services.list_addresses(rt, customer.id)
+
+    @post("/addresses", operation_id="createAddress", status_code=201, summary="Add an address")
+    async def create_address(
+        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[AddressCreate]
+    ) -> Address:
+        customer = await services.active_customer(rt, principal)
+        return await services.create_address(rt, current_tenant(), customer.id, data)
+
+    @get("/addresses/{address_id:int}", operation_id="getAddress", summary="One address")
+    async def get_address(
+        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int]
+    ) -> Address:
+        customer = await services.active_customer(rt, principal)
+        return await services.get_address(rt, customer.id, address_id)
+
+    @patch("/addresses/{address_id:int}", operation_id="updateAddress", summary="Change an address (or make it the default)")
+    async def update_address(
+        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int],
+        data: JSONBody[AddressUpdate],
+    ) -> Address:
+        customer = await services.active_customer(rt, principal)
+        return await services.update_address(rt, current_tenant(), customer.id, address_id, data)
+
+    @delete("/addresses/{address_id:int}", operation_id="deleteAddress", summary="Remove an address")
+    async def delete_address(
+        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int]
+    ) -> None:
+        customer = await services.active_customer(rt, principal)
+        await services.delete_address(customer.id, address_id)
+
+
+API_HANDLERS = [AuthController, MeController]

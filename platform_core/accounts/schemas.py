@@ -1,0 +1,117 @@
+"""The accounts domain's boundary types. Phone numbers leave only masked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+CustomerStatus = Literal["active", "frozen", "closed"]
+TimeSlot = Literal["morning", "afternoon", "evening", "weekend"]
+TIME_SLOTS: tuple[str, ...] = ("morning", "afternoon", "evening", "weekend")
+
+
+class ServicePreferences(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What a worker should know before a visit."""
+
+    preferred_times: list[TimeSlot] = []
+    pets: str = ""
+    language: Literal["", "zh_CN", "en"] = ""
+    notes: str = ""
+
+
+class Customer(msgspec.Struct, kw_only=True):
+    id: int
+    display_name: str
+    phone: str  # masked: "+86 •••••••8000"
+    email: str
+    preferences: ServicePreferences
+    status: CustomerStatus
+    created_at: datetime
+    last_sign_in_at: datetime | None = None
+
+
+class CustomerUpdate(msgspec.Struct, kw_only=True):
+    display_name: str | UnsetType = UNSET
+    email: str | UnsetType = UNSET
+    preferences: ServicePreferences | UnsetType = UNSET
+
+
+class Address(msgspec.Struct, kw_only=True):
+    id: int
+    label: str
+    contact_name: str
+    contact_phone: str  # masked
+    region: str
+    city: str
+    district: str
+    street: str
+    detail: str
+    lat: float | None
+    lng: float | None
+    is_default: bool
+
+
+class AddressCreate(msgspec.Struct, kw_only=True):
+    contact_name: str
+    contact_phone: str
+    city: str
+    street: str
+    label: str = ""
+    region: str = ""
+    district: str = ""
+    detail: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    is_default: bool = False
+
+
+class AddressUpdate(msgspec.Struct, kw_only=True):
+    contact_name: str | UnsetType = UNSET
+    contact_phone: str | UnsetType = UNSET
+    city: str | UnsetType = UNSET
+    street: str | UnsetType = UNSET
+    label: str | UnsetType = UNSET
+    region: str | UnsetType = UNSET
+    district: str | UnsetType = UNSET
+    detail: str | UnsetType = UNSET
+    lat: float | None | UnsetType = UNSET
+    lng: float | None | UnsetType = UNSET
+    is_default: bool | UnsetType = UNSET
+
+
+class Staff(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    phone: str  # masked
+    status: Literal["active", "inactive"]
+
+
+class CodeRequest(msgspec.Struct, kw_only=True):
+    phone: str
+
+
+class CodeSent(msgspec.Struct, kw_only=True):
+    phone: str  # masked
+    expires_in: int  # seconds
+    resend_after: int  # seconds
+
+
+class TokenRequest(msgspec.Struct, kw_only=True):
+    phone: str
+    code: str
+    # An invite code, handed to on_customer_registered (referral binds it).
+    invite: str = ""
+
+
+class TokenResponse(msgspec.Struct, kw_only=True):
+    token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+    customer: Customer
+
+
+class SignedOut(msgspec.Struct, kw_only=True):
+    sessions_ended: int

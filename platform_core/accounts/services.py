@@ -1,0 +1,419 @@
+"""Customers and staff: sign-in by code or login provider, profile, addresses, staff seeding.
+
+Every query runs in the caller's tenant transaction, so RLS confines it to the tenant; the
+owner checks (a customer's own rows only) are in the WHERE clauses here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import msgspec
+from msgspec import UNSET
+
+from platform_core.crypto import Keyring
+from platform_core.db import current_connection
+from platform_core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from platform_core.pluginsys.contexts import CustomerEvent, LoginIdentity
+from platform_core.pluginsys.relay import notify
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import tenant_scope
+from platform_core.tenancy.schemas import TenantContext
+
+from . import otp
+from .guards import SIGN_IN_PATHS
+from .phones import encrypt_phone, masked, masked_cipher, normalize_phone, phone_index
+from .schemas import (
+    TIME_SLOTS, Address, AddressCreate, AddressUpdate, CodeSent, Customer, CustomerUpdate,
+    ServicePreferences, Staff,
+)
+from .sessions import Principal, end_session
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CUSTOMER_COLUMNS = "id, display_name, phone_cipher, email, preferences, status, created_at, last_sign_in_at"
+_ADDRESS_COLUMNS = (
+    "id, label, contact_name, contact_phone_cipher, region, city, district, street, detail, lat, lng, is_default"
+)
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+def _customer(rt: Runtime, row) -> Customer:
+    return Customer(
+        id=row["id"], display_name=row["display_name"], phone=masked_cipher(rt.keyring, row["phone_cipher"]),
+        email=row["email"], preferences=msgspec.json.decode(row["preferences"], type=ServicePreferences),
+        status=row["status"], created_at=row["created_at"], last_sign_in_at=row["last_sign_in_at"],
+    )
+
+
+async def get_customer(rt: Runtime, customer_id: int) -> Customer:
+    row = await current_connection().fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where id = $1", customer_id)
+    if row is None:
+        raise NotFound("customer")
+    return _customer(rt, row)
+
+
+def _refuse_inactive(status: str) -> None:
+    if status == "frozen":
+        raise Forbidden("This account is frozen. Please contact customer service.")
+    if status == "closed":
+        raise Forbidden("This account has been closed.")
+
+
+async def send_customer_code(rt: Runtime, tenant: TenantContext, *, phone: str, client: str) -> CodeSent:
+    e164 = normalize_phone(phone, tenant)
+    await otp.issue_code(rt, tenant, purpose=otp.CUSTOMER_SIGN_IN, phone=e164, client=client)
+    return CodeSent(phone=masked(e164), expires_in=otp.CODE_TTL, resend_after=otp.RESEND_AFTER)
+
+
+async def sign_in_customer(
+    rt: Runtime, tenant: TenantContext, *, phone: str, code: str, client: str, attribution: dict[str, str]
+) -> Customer:
+    """Check the code; sign in the customer of that phone, registering them if they are new."""
+    e164 = normalize_phone(phone, tenant)
+    await otp.check_code(rt, tenant, purpose=otp.CUSTOMER_SIGN_IN, phone=e164, code=code, client=client)
+    conn = current_connection()
+    index = phone_index(rt.keyring, e164)
+    row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where phone_index = $1", index)
+    if row is None:
+        # Sign-in is registration. A concurrent first sign-in of the same phone gets the row
+        # the other one inserted.
+        row = await conn.fetchrow(
+            "insert into core_customer (tenant_id, phone_cipher, phone_index) values ($1, $2, $3) "
+            f"on conflict (tenant_id, phone_index) do nothing returning {_CUSTOMER_COLUMNS}",
+            tenant.id, encrypt_phone(rt.keyring, e164), index,
+        )
+        if row is not None:
+            await _registered(rt, tenant, row["id"], attribution)
+        else:
+            row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where phone_index = $1", index)
+    return await _signed_in(rt, row)
+
+
+async def _registered(rt: Runtime, tenant: TenantContext, customer_id: int, attribution: dict[str, str]) -> None:
+    event = CustomerEvent(
+        tenant=tenant, customer_id=customer_id, occurred_at=datetime.now(timezone.utc),
+        attribution={k: v for k, v in attribution.items() if v},
+    )
+    await notify(rt.hooks(tenant).on_customer_registered, event=event)
+
+
+async def _signed_in(rt: Runtime, row) -> Customer:
+    _refuse_inactive(row["status"])
+    row = await current_connection().fetchrow(
+        f"update core_customer set last_sign_in_at = now() where id = $1 returning {_CUSTOMER_COLUMNS}", row["id"]
+    )
+    return _customer(rt, row)
+
+
+def _check_profile(data: CustomerUpdate) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if data.display_name is not UNSET and len(data.display_name.strip()) > 40:
+        errors["display_name"] = "Use at most 40 characters."
+    if data.email is not UNSET and data.email.strip():
+        if len(data.email) > 254 or not EMAIL.match(data.email.strip()):
+            errors["email"] = "Enter a valid email address."
+    if data.preferences is not UNSET:
+        prefs = data.preferences
+        if any(slot not in TIME_SLOTS for slot in prefs.preferred_times):
+            errors["preferred_times"] = "Choose from the listed times."
+        if len(prefs.pets) > 100:
+            errors["pets"] = "Use at most 100 characters."
+        if len(prefs.notes) > 500:
+            errors["notes"] = "Use at most 500 characters."
+    return errors
+
+
+async def update_customer(rt: Runtime, customer_id: int, data: CustomerUpdate) -> Customer:
+    errors = _check_profile(data)
+    if errors:
+        raise ValidationFailed(errors)
+    changes: dict[str, object] = {}
+    if data.display_name is not UNSET:
+        changes["display_name"] = data.display_name.strip()
+    if data.email is not UNSET:
+        changes["email"] = data.email.strip()
+    if data.preferences is not UNSET:
+        prefs = msgspec.structs.replace(data.preferences, preferred_times=sorted(set(data.preferences.preferred_times), key=TIME_SLOTS.index))
+        changes["preferences"] = msgspec.json.encode(prefs).decode()
+    if changes:
+        sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(changes, start=2))
+        await current_connection().execute(f"update core_customer set {sets} where id = $1", customer_id, *changes.values())
+    return await get_customer(rt, customer_id)
+
+
+# --- login providers (WeChat, QQ as plugins) ---------------------------------------------------
+
+
+async def customer_for_identity(provider: str, subject: str) -> int | None:
+    return await current_connection().fetchval(
+        "select customer_id from core_login_identity where provider = $1 and subject = $2", provider, subject
+    )
+
+
+async def link_identity(tenant: TenantContext, customer_id: int, identity: LoginIdentity) -> None:
+    """Attach a provider account to a customer (one per provider; the account to one customer)."""
+    conn = current_connection()
+    owner = await customer_for_identity(identity.provider, identity.subject)
+    if owner is not None and owner != customer_id:
+        raise ValidationFailed({"provider": "This account is already linked to another customer."})
+    if owner is None:
+        if await conn.fetchval(
+            "select 1 from core_login_identity where customer_id = $1 and provider = $2", customer_id, identity.provider
+        ):
+            raise ValidationFailed({"provider": "Another account of this provider is already linked."})
+        await conn.execute(
+            "insert into core_login_identity (tenant_id, customer_id, provider, subject, display_name) "
+            "values ($1, $2, $3, $4, $5)",
+            tenant.id, customer_id, identity.provider, identity.subject, identity.display_name[:100],
+        )
+
+
+async def unlink_identity(customer_id: int, provider: str) -> bool:
+    deleted = await current_connection().fetchval(
+        "delete from core_login_identity where customer_id = $1 and provider = $2 returning id", customer_id, provider
+    )
+    return deleted is not None
+
+
+async def sign_in_with_identity(
+    rt: Runtime, tenant: TenantContext, identity: LoginIdentity, attribution: dict[str, str]
+) -> Customer:
+    """Sign in through a provider: its linked customer; else the customer of the phone it
+    vouches for (then linked); else a new customer (registered, then linked)."""
+    conn = current_connection()
+    customer_id = await customer_for_identity(identity.provider, identity.subject)
+    if customer_id is None:
+        e164 = None
+        if identity.phone:
+            e164 = normalize_phone(identity.phone, tenant)
+            customer_id = await conn.fetchval("select id from core_customer where phone_index = $1", phone_index(rt.keyring, e164))
+        if customer_id is None:
+            customer_id = await conn.fetchval(
+                "insert into core_customer (tenant_id, display_name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
+                tenant.id, identity.display_name[:40], encrypt_phone(rt.keyring, e164) if e164 else None,
+                phone_index(rt.keyring, e164) if e164 else None,
+            )
+            await _registered(rt, tenant, customer_id, {"provider": identity.provider, **attribution})
+        await link_identity(tenant, customer_id, identity)
+    await conn.execute("update core_login_identity set last_used_at = now() where provider = $1 and subject = $2", identity.provider, identity.subject)
+    row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where id = $1", customer_id)
+    return await _signed_in(rt, row)
+
+
+# --- addresses ---------------------------------------------------------------------------------
+
+
+def _address(rt: Runtime, row) -> Address:
+    return Address(
+        id=row["id"], label=row["label"], contact_name=row["contact_name"],
+        contact_phone=masked_cipher(rt.keyring, row["contact_phone_cipher"]), region=row["region"], city=row["city"],
+        district=row["district"], street=row["street"], detail=row["detail"],
+        lat=float(row["lat"]) if row["lat"] is not None else None,
+        lng=float(row["lng"]) if row["lng"] is not None else None, is_default=row["is_default"],
+    )
+
+
+_TEXT_LIMITS = {"label": 20, "contact_name": 40, "region": 40, "city": 40, "district": 40, "street": 200, "detail": 200}
+_REQUIRED = {"contact_name": "Enter the contact's name.", "city": "Enter the city.", "street": "Enter the street and number."}
+
+
+def _clean_address(rt: Runtime, tenant: TenantContext, fields: dict[str, object]) -> dict[str, object]:
+    """Validate the given fields (all of them at once, so the form marks every problem) and
+    turn them into column values."""
+    errors: dict[str, str] = {}
+    clean: dict[str, object] = {}
+    for name, limit in _TEXT_LIMITS.items():
+        if name in fields:
+            value = str(fields[name] or "").strip()
+            if name in _REQUIRED and not value:
+                errors[name] = _REQUIRED[name]
+            elif len(value) > limit:
+                errors[name] = "This is too long."
+            clean[name] = value
+    if "contact_phone" in fields:
+        try:
+            e164 = normalize_phone(str(fields["contact_phone"] or ""), tenant, field="contact_phone")
+            clean["contact_phone_cipher"] = encrypt_phone(rt.keyring, e164)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    for name, bound in (("lat", 90), ("lng", 180)):
+        if name in fields:
+            value = fields[name]
+            if value is not None and not -bound <= float(value) <= bound:  # type: ignore[arg-type]
+                errors[name] = "Latitude must be between -90 and 90." if name == "lat" else "Longitude must be between -180 and 180."
+            clean[name] = None if value is None else Decimal(str(round(float(value), 6)))  # type: ignore[arg-type]
+    if "is_default" in fields:
+        clean["is_default"] = bool(fields["is_default"])
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+async def list_addresses(rt: Runtime, customer_id: int) -> list[Address]:
+    rows = await current_connection().fetch(
+        f"select {_ADDRESS_COLUMNS} from core_customer_address where customer_id = $1 order by is_default desc, id desc",
+        customer_id,
+    )
+    return [_address(rt, r) for r in rows]
+
+
+async def get_address(rt: Runtime, customer_id: int, address_id: int) -> Address:
+    """The customer's own address; another customer's id is simply not found."""
+    row = await current_connection().fetchrow(
+        f"select {_ADDRESS_COLUMNS} from core_customer_address where id = $1 and customer_id = $2", address_id, customer_id
+    )
+    if row is None:
+        raise NotFound("address")
+    return _address(rt, row)
+
+
+async def _clear_default(customer_id: int) -> None:
+    await current_connection().execute(
+        "update core_customer_address set is_default = false where customer_id = $1 and is_default", customer_id
+    )
+
+
+async def create_address(rt: Runtime, tenant: TenantContext, customer_id: int, data: AddressCreate) -> Address:
+    fields = msgspec.structs.asdict(data)
+    if (data.lat is None) != (data.lng is None):
+        raise ValidationFailed({"lat" if data.lat is None else "lng": "Give both latitude and longitude, or neither."})
+    clean = _clean_address(rt, tenant, fields)
+    conn = current_connection()
+    first = not await conn.fetchval("select 1 from core_customer_address where customer_id = $1 limit 1", customer_id)
+    clean["is_default"] = bool(clean["is_default"]) or first
+    if clean["is_default"]:
+        await _clear_default(customer_id)
+    columns = ["tenant_id", "customer_id", *clean]
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    address_id = await conn.fetchval(
+        f"insert into core_customer_address ({', '.join(columns)}) values ({placeholders}) returning id",
+        tenant.id, customer_id, *clean.values(),
+    )
+    return await get_address(rt, customer_id, address_id)
+
+
+async def update_address(rt: Runtime, tenant: TenantContext, customer_id: int, address_id: int, data: AddressUpdate) -> Address:
+    current = await get_address(rt, customer_id, address_id)
+    fields = {f: v for f, v in msgspec.structs.asdict(data).items() if v is not UNSET}
+    lat = fields.get("lat", current.lat)
+    lng = fields.get("lng", current.lng)
+    if (lat is None) != (lng is None):
+        raise ValidationFailed({"lat" if lat is None else "lng": "Give both latitude and longitude, or neither."})
+    clean = _clean_address(rt, tenant, fields)
+    if clean.get("is_default") is False and current.is_default:
+        clean.pop("is_default")  # the default moves by choosing another address, never to none
+    if clean.get("is_default"):
+        await _clear_default(customer_id)
+    if clean:
+        sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(clean, start=3))
+        await current_connection().execute(
+            f"update core_customer_address set {sets}, updated_at = now() where id = $1 and customer_id = $2",
+            address_id, customer_id, *clean.values(),
+        )
+    return await get_address(rt, customer_id, address_id)
+
+
+async def delete_address(customer_id: int, address_id: int) -> None:
+    conn = current_connection()
+    was_default = await conn.fetchval(
+        "delete from core_customer_address where id = $1 and customer_id = $2 returning is_default", address_id, customer_id
+    )
+    if was_default is None:
+        raise NotFound("address")
+    if was_default:
+        await conn.execute(
+            "update core_customer_address set is_default = true where id = "
+            "(select id from core_customer_address where customer_id = $1 order by id desc limit 1)",
+            customer_id,
+        )
+
+
+async def set_default_address(rt: Runtime, tenant: TenantContext, customer_id: int, address_id: int) -> Address:
+    return await update_address(rt, tenant, customer_id, address_id, AddressUpdate(is_default=True))
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+_STAFF_COLUMNS = "id, name, phone_cipher, status"
+
+
+def _staff(rt: Runtime, row) -> Staff:
+    return Staff(id=row["id"], name=row["name"], phone=masked_cipher(rt.keyring, row["phone_cipher"]), status=row["status"])
+
+
+async def get_staff(rt: Runtime, staff_id: int) -> Staff:
+    row = await current_connection().fetchrow(f"select {_STAFF_COLUMNS} from core_staff where id = $1", staff_id)
+    if row is None:
+        raise NotFound("staff")
+    return _staff(rt, row)
+
+
+async def send_staff_code(rt: Runtime, tenant: TenantContext, *, phone: str, client: str) -> CodeSent:
+    """Text a code to active staff; answer every other number the same way without sending."""
+    e164 = normalize_phone(phone, tenant)
+    staff_id = await current_connection().fetchval(
+        "select id from core_staff where phone_index = $1 and status = 'active'", phone_index(rt.keyring, e164)
+    )
+    await otp.issue_code(rt, tenant, purpose=otp.STAFF_SIGN_IN, phone=e164, client=client, deliver=staff_id is not None)
+    return CodeSent(phone=masked(e164), expires_in=otp.CODE_TTL, resend_after=otp.RESEND_AFTER)
+
+
+async def sign_in_staff(rt: Runtime, tenant: TenantContext, *, phone: str, code: str, client: str) -> Staff:
+    e164 = normalize_phone(phone, tenant)
+    await otp.check_code(rt, tenant, purpose=otp.STAFF_SIGN_IN, phone=e164, code=code, client=client)
+    row = await current_connection().fetchrow(
+        f"update core_staff set last_sign_in_at = now() where phone_index = $1 and status = 'active' returning {_STAFF_COLUMNS}",
+        phone_index(rt.keyring, e164),
+    )
+    if row is None:
+        # Reached only by guessing an undelivered code; the same answer as a wrong code.
+        raise ValidationFailed({"code": "The code is not correct."})
+    return _staff(rt, row)
+
+
+async def ensure_staff(keyring: Keyring, tenant: TenantContext, *, name: str, phone: str) -> bool:
+    """Create the staff member of `phone` unless they exist (seeding). True when created."""
+    e164 = normalize_phone(phone, tenant)
+    created = await current_connection().fetchval(
+        "insert into core_staff (tenant_id, name, phone_cipher, phone_index) values ($1, $2, $3, $4) "
+        "on conflict (tenant_id, phone_index) do nothing returning id",
+        tenant.id, name.strip()[:40], encrypt_phone(keyring, e164), phone_index(keyring, e164),
+    )
+    return created is not None
+
+
+async def active_customer(rt: Runtime, principal: Principal) -> Customer:
+    """The signed-in customer, still active. A frozen or closed account's sessions end here."""
+    try:
+        customer = await get_customer(rt, principal.user_id)
+    except NotFound:
+        customer = None
+    if customer is None or customer.status != "active":
+        await end_session(rt, principal)
+        raise Unauthorized(sign_in_path=SIGN_IN_PATHS["customer"])
+    return customer
+
+
+async def active_staff(rt: Runtime, principal: Principal) -> Staff:
+    try:
+        staff = await get_staff(rt, principal.user_id)
+    except NotFound:
+        staff = None
+    if staff is None or staff.status != "active":
+        await end_session(rt, principal)
+        raise Unauthorized(sign_in_path=SIGN_IN_PATHS["staff"])
+    return staff
+
+
+async def apply_staff_entries(keyring: Keyring, tenant_id: int, entries: list[dict[str, str]]) -> list[str]:
+    """The [[staff]] section of a tenants/*.toml file: create who is missing (idempotent)."""
+    changes: list[str] = []
+    async with tenant_scope(tenant_id) as tenant:
+        for entry in entries:
+            if await ensure_staff(keyring, tenant, name=entry["name"], phone=entry["phone"]):
+                changes.append(f"{tenant.slug}: staff {entry['name']} created")
+    return changes
