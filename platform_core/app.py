@@ -35,6 +35,7 @@ from .web.errors import EXCEPTION_HANDLERS
 from .web.i18n import add_translation_dir
 from .web.locale import LocaleMiddleware
 from .web.logging import RequestLogMiddleware, configure_logging
+from .web.pages import attach_page_notices
 from .web.templating import build_template_config
 
 log = logging.getLogger("hearth")
@@ -124,6 +125,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         middleware=[RequestLogMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
         dependencies={"rt": Provide(lambda: runtime, sync_to_thread=False), "principal": Provide(provide_principal)},
         before_request=check_csrf,
+        after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=build_template_config(_plugin_template_dirs(pm)),
         openapi_config=OpenAPIConfig(

@@ -167,3 +167,24 @@ class OrderStateSpec(msgspec.Struct, frozen=True, kw_only=True):
     state: str
     after: str
     transitions: list[dict[str, Any]] = []
+
+
+class PageContext(msgspec.Struct, frozen=True, kw_only=True):
+    """A page being rendered, for hooks that add to every page of a surface."""
+
+    tenant: TenantContext
+    surface: Literal["customer", "staff", "console"]
+    path: str
+    # The process's Runtime (platform_core.runtime): what get_plugin_config(rt, ...) needs.
+    rt: Any
+    locale: str = "zh_CN"
+
+
+class PageNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """A banner at the top of a page (a holiday closure, a service change). Plain text: the
+    layout escapes title and body."""
+
+    title: str
+    body: str = ""
+    level: Literal["info", "warning", "success"] = "info"
+    dismissible: bool = True

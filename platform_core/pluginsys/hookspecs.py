@@ -205,10 +205,13 @@ def register_dispatch_strategies():
 
 @hookspec
 def on_plugin_enabled(event):
-    """A tenant turned this plugin on (or changed it back on).
+    """A tenant turned a plugin on (``event.plugin_name`` says which).
 
-    Called through the tenant's relay after the change is committed, so only the plugin that
-    was enabled (and the core) hear it. Sync or async.
+    Called by ``enable_plugin`` right after the row is written, in the same transaction and
+    with the tenant context already showing the new enabled set; through the relay of that new
+    set, so the core, the plugin just enabled and the tenant's other enabled plugins hear it.
+    Not called when the plugin was already on. Sync or async; a failure is logged and the
+    change stands.
 
     :param event: :class:`~platform_core.pluginsys.contexts.PluginToggleEvent`.
     :return: None.
@@ -217,10 +220,12 @@ def on_plugin_enabled(event):
 
 @hookspec
 def on_plugin_disabled(event):
-    """A tenant turned this plugin off.
+    """A tenant turned a plugin off.
 
-    Called on the full manager, restricted to the plugin that was disabled, after the change
-    is committed. Sync or async.
+    Called by ``disable_plugin`` right after the row is written, in the same transaction; only
+    the core and the plugin that was disabled hear it (the tenant's other plugins do not). Not
+    called when the plugin was already off. Sync or async; a failure is logged and the change
+    stands. The plugin's data and config stay, for when it is turned on again.
 
     :param event: :class:`~platform_core.pluginsys.contexts.PluginToggleEvent`.
     :return: None.
@@ -299,6 +304,23 @@ def compute_dispatch_scores(candidate):
     :param candidate: :class:`~platform_core.pluginsys.contexts.DispatchCandidate`.
     :return: a list of :class:`~platform_core.pluginsys.contexts.DispatchScore`, or None. A
         score with ``eligible=False`` removes the worker from this order's candidates.
+    """
+
+
+@hookspec
+def compute_page_notices(page):
+    """Contribute banners to a page of the customer site, the staff app or the console.
+
+    Called through the tenant's relay once per page rendered with ``platform_core.web.pages.page()``
+    on a tenant host (not the platform console), after the view returns and before the template
+    renders, inside the request's transaction. Sync or async: an async impl may read its config
+    with ``get_plugin_config``. Keep it cheap, it runs on every page; an impl that raises is
+    logged and the page renders without notices. Layouts show the notices as ``notices``.
+
+    :param page: :class:`~platform_core.pluginsys.contexts.PageContext` (tenant, surface
+        ``"customer"``, ``"staff"`` or ``"console"``, path, locale, and ``rt``, the runtime
+        to pass to ``get_plugin_config``).
+    :return: a list of :class:`~platform_core.pluginsys.contexts.PageNotice`, or None.
     """
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Template
 
-from platform_core.pluginsys.contexts import MenuEntry
+from platform_core.pluginsys.contexts import MenuEntry, PageContext
+from platform_core.pluginsys.relay import call_async
 from platform_core.tenancy.context import current_tenant_or_none
 
 from .csrf import CSRF_COOKIE, csrf_token_for
 from .i18n import get_locale
+
+log = logging.getLogger("hearth.web")
 
 
 def console_menu(request: Request) -> list[MenuEntry]:
@@ -49,9 +53,43 @@ def page(request: Request, template: str, *, status_code: int = 200, **context: 
     if template.startswith("console/") or context.pop("console", False):
         full["nav"] = console_menu(request)
     full.update(context)
+    full.setdefault("notices", [])  # filled by attach_page_notices (pluginsys)
     cookies = []
     new_csrf = request.scope.get("state", {}).get("new_csrf")
     if new_csrf:
         rt = request.app.state.runtime
         cookies.append(Cookie(key=CSRF_COOKIE, value=new_csrf, httponly=True, secure=rt.settings.cookie_secure, samesite="lax", path="/"))
     return Template(template_name=template, context=full, status_code=status_code, cookies=cookies)
+
+
+# --- pluginsys: page notices (compute_page_notices) -------------------------------------------
+
+
+def _surface(context: dict[str, Any]) -> str | None:
+    path = context.get("path", "")
+    if path.startswith("/platform"):
+        return None
+    if "nav" in context or path.startswith("/console"):
+        return "console"
+    return "staff" if path.startswith("/staff") else "customer"
+
+
+async def attach_page_notices(response: Any) -> Any:
+    """after_request: put the banners of the tenant's enabled plugins into a page's context as
+    `notices`. Done here rather than in page() because the hook impls may be async (they read
+    their config from the database) and page() is sync. A failing plugin costs its banner only."""
+    context = getattr(response, "context", None)
+    if not isinstance(response, Template) or not context or context.get("tenant") is None:
+        return response
+    surface = _surface(context)
+    if surface is None:
+        return response
+    tenant, rt = context["tenant"], context["request"].app.state.runtime
+    page_context = PageContext(tenant=tenant, surface=surface, path=context["path"], rt=rt, locale=context.get("locale", "zh_CN"))
+    try:
+        found = await call_async(rt.hooks(tenant).compute_page_notices, page=page_context)
+    except Exception:  # noqa: BLE001 - a banner is never worth a broken page
+        log.exception("compute_page_notices failed on %s", context["path"])
+        return response
+    context["notices"] = [notice for group in found for notice in group or []]
+    return response

@@ -1,0 +1,290 @@
+"""Installed vs enabled: the catalog, per-tenant enablement, and config with its fallbacks.
+
+Config resolves tenant row (core_tenant_plugin.config) -> platform default
+(core_plugin_default.config) -> the Struct's defaults, field by field. Enabling or disabling is
+one row; it never runs DDL (plugin tables exist for every tenant, under RLS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from typing import Any, Awaitable, Callable, TypeVar
+
+import msgspec
+import pluggy
+
+from platform_core.db import current_connection, tenant_transaction
+from platform_core.errors import ValidationFailed
+from platform_core.tenancy.context import enter_tenant, tenant_scope
+from platform_core.tenancy.schemas import TenantContext
+from platform_core.tenancy.services import load_tenant_context
+
+from . import config as cfg
+from .contexts import PluginInfo, PluginToggleEvent
+from .manager import is_core, plugin_names
+from .relay import notify
+from .schemas import PlatformPluginState, PluginSummary, TenantPluginState, ToggleResult
+
+log = logging.getLogger("hearth.plugins")
+T = TypeVar("T")
+UNKNOWN_PLUGIN = "No installed plugin has this name."
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+def plugin_infos(pm: pluggy.PluginManager) -> dict[str, PluginInfo]:
+    """Every installed plugin's PluginInfo (a bare one for plugins that describe nothing)."""
+    infos = {name: PluginInfo(title=name) for name in plugin_names(pm)}
+    for impl in pm.hook.register_plugin_info.get_hookimpls():
+        if not is_core(impl.plugin_name):
+            infos[impl.plugin_name] = impl.function()
+    return infos
+
+
+def plugin_info(pm: pluggy.PluginManager, name: str) -> PluginInfo:
+    info = plugin_infos(pm).get(name)
+    if info is None:
+        raise ValidationFailed({"plugin": UNKNOWN_PLUGIN}, message="There is no such plugin.")
+    return info
+
+
+def _versions(pm: pluggy.PluginManager) -> dict[str, str]:
+    by_plugin = {id(plugin): dist.version for plugin, dist in pm.list_plugin_distinfo()}
+    return {name: by_plugin.get(id(plugin), "") for name, plugin in pm.list_name_plugin() if name}
+
+
+def plugin_catalog(pm: pluggy.PluginManager) -> list[PluginSummary]:
+    """Installed plugins: name, version (from the distribution), title, description, category
+    and config fields."""
+    versions = _versions(pm)
+    return [
+        PluginSummary(
+            name=name, title=info.title, description=info.description, version=versions.get(name, ""),
+            category=info.category, fields=cfg.config_fields(info.config),
+        )
+        for name, info in sorted(plugin_infos(pm).items())
+    ]
+
+
+# --------------------------------------------------------------------------- stored layers
+
+
+def _json(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):
+        return msgspec.json.decode(raw or "{}")
+    return dict(raw or {})
+
+
+async def _tenant_layers(tenant_id: int) -> dict[str, tuple[bool, dict[str, Any]]]:
+    async with tenant_transaction(tenant_id):
+        rows = await current_connection().fetch(
+            "select plugin_name, enabled, config from core_tenant_plugin where tenant_id = $1", tenant_id
+        )
+    return {r["plugin_name"]: (r["enabled"], _json(r["config"])) for r in rows}
+
+
+async def _default_layers() -> dict[str, dict[str, Any]]:
+    # Platform-level table: readable in any transaction, tenant or not.
+    rows = await current_connection().fetch("select plugin_name, config from core_plugin_default")
+    return {r["plugin_name"]: _json(r["config"]) for r in rows}
+
+
+async def _default_layer(name: str) -> dict[str, Any]:
+    raw = await current_connection().fetchval("select config from core_plugin_default where plugin_name = $1", name)
+    return _json(raw)
+
+
+def _tenant_id(tenant: TenantContext | int) -> int:
+    return tenant if isinstance(tenant, int) else tenant.id
+
+
+# --------------------------------------------------------------------------- config
+
+
+async def get_plugin_config(rt, tenant: TenantContext | int, name: str) -> msgspec.Struct | None:
+    """The tenant's effective config of a plugin, decoded into its Struct (None when the plugin
+    declares no config). Works whether or not the tenant has the plugin on."""
+    info = plugin_info(rt.pm, name)
+    if info.config is None:
+        return None
+    tenant_id = _tenant_id(tenant)
+    async with tenant_transaction(tenant_id):
+        row = await current_connection().fetchval(
+            "select config from core_tenant_plugin where tenant_id = $1 and plugin_name = $2", tenant_id, name
+        )
+        default = await _default_layer(name)
+    layers = [cfg.unseal(rt.keyring, name, _json(row)), cfg.unseal(rt.keyring, name, default)]
+    return cfg.decode_layers(info.config, layers)
+
+
+def _merge(rt, name: str, info: PluginInfo, stored: dict[str, Any], values: dict[str, Any], reset: tuple[str, ...], below: list[dict[str, Any]]) -> dict[str, Any]:
+    """Validate `values`, merge them into a stored layer (minus `reset`), check the result
+    against the Struct as a whole, and return the layer to store (secrets sealed)."""
+    clean = cfg.validate_values(info.config, values)
+    unknown = [k for k in reset if k not in {f.name for f in cfg.config_fields(info.config)}]
+    if unknown:
+        raise ValidationFailed({k: cfg.UNKNOWN_SETTING for k in unknown})
+    layer = {k: v for k, v in cfg.unseal(rt.keyring, name, stored).items() if k not in reset}
+    layer.update(clean)
+    effective: dict[str, Any] = {}
+    for lower in reversed(below):
+        effective.update(lower)
+    effective.update(layer)
+    cfg.check_whole(info.config, effective)
+    return cfg.seal(rt.keyring, name, layer)
+
+
+async def set_plugin_config(
+    rt, tenant_id: int, name: str, values: dict[str, Any], *, reset: tuple[str, ...] = (), actor: str = ""
+) -> msgspec.Struct | None:
+    """Set some fields of a tenant's config (strings are converted: CLI and form input) and
+    drop the overrides named in `reset`. Raises ValidationFailed with a message per bad field.
+    Returns the new effective config."""
+    info = plugin_info(rt.pm, name)
+    async with tenant_transaction(tenant_id):
+        conn = current_connection()
+        stored = _json(await conn.fetchval(
+            "select config from core_tenant_plugin where tenant_id = $1 and plugin_name = $2", tenant_id, name
+        ))
+        default = cfg.unseal(rt.keyring, name, await _default_layer(name))
+        layer = _merge(rt, name, info, stored, values, reset, [default])
+        await conn.execute(
+            "insert into core_tenant_plugin (tenant_id, plugin_name, config) values ($1, $2, $3) "
+            "on conflict (tenant_id, plugin_name) do update set config = excluded.config, updated_at = now()",
+            tenant_id, name, msgspec.json.encode(layer).decode(),
+        )
+    log.info("plugin %s config set for tenant %s by %s: %s", name, tenant_id, actor or "-", sorted(values) + [f"-{k}" for k in reset])
+    return await get_plugin_config(rt, tenant_id, name)
+
+
+async def set_platform_default(rt, name: str, values: dict[str, Any], *, reset: tuple[str, ...] = (), actor: str = "") -> msgspec.Struct | None:
+    """Set the platform's default for some fields of a plugin's config (what every tenant gets
+    unless it sets the field itself). Same validation as set_plugin_config."""
+    info = plugin_info(rt.pm, name)
+    async with tenant_transaction(None):
+        conn = current_connection()
+        layer = _merge(rt, name, info, await _default_layer(name), values, reset, [])
+        await conn.execute(
+            "insert into core_plugin_default (plugin_name, config) values ($1, $2) "
+            "on conflict (plugin_name) do update set config = excluded.config, updated_at = now()",
+            name, msgspec.json.encode(layer).decode(),
+        )
+        stored = await _default_layer(name)
+    log.info("plugin %s platform default set by %s: %s", name, actor or "-", sorted(values) + [f"-{k}" for k in reset])
+    return cfg.decode_layers(info.config, [cfg.unseal(rt.keyring, name, stored)]) if info.config else None
+
+
+# --------------------------------------------------------------------------- enablement
+
+
+async def _toggle(rt, tenant_id: int, name: str, enabled: bool, actor: str) -> ToggleResult:
+    plugin_info(rt.pm, name)
+    async with tenant_transaction(tenant_id):
+        conn = current_connection()
+        before = await conn.fetchval(
+            "select enabled from core_tenant_plugin where tenant_id = $1 and plugin_name = $2", tenant_id, name
+        )
+        if bool(before) == enabled:
+            return ToggleResult(name=name, enabled=enabled, changed=False)
+        await conn.execute(
+            "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, $2, $3) "
+            "on conflict (tenant_id, plugin_name) do update set enabled = excluded.enabled, updated_at = now()",
+            tenant_id, name, enabled,
+        )
+        tenant = await load_tenant_context(tenant_id)
+        assert tenant is not None  # the insert above would have failed on its foreign key
+        event = PluginToggleEvent(tenant=tenant, plugin_name=name, enabled=enabled, actor=actor)
+        # The hooks run in the same transaction as the change, in the new tenant context: their
+        # writes commit or roll back with it. Enabling is told to every plugin of the new set;
+        # disabling only to the core and the plugin that goes.
+        async with enter_tenant(tenant):
+            if enabled:
+                failed = await notify(rt.relay.for_enabled(tenant.enabled_plugins).on_plugin_enabled, event=event)
+            else:
+                failed = await notify(rt.relay.for_enabled(frozenset({name})).on_plugin_disabled, event=event)
+    log.info("plugin %s %s for tenant %s by %s", name, "enabled" if enabled else "disabled", tenant_id, actor or "-")
+    return ToggleResult(name=name, enabled=enabled, changed=True, failed_hooks=failed)
+
+
+async def enable_plugin(rt, tenant_id: int, name: str, actor: str) -> ToggleResult:
+    """Turn a plugin on for one tenant; it takes effect from the tenant's next request."""
+    return await _toggle(rt, tenant_id, name, True, actor)
+
+
+async def disable_plugin(rt, tenant_id: int, name: str, actor: str) -> ToggleResult:
+    """Turn a plugin off for one tenant. Its config stays, for when it is turned on again."""
+    return await _toggle(rt, tenant_id, name, False, actor)
+
+
+async def _detached(work: Callable[[], Awaitable[T]]) -> T:
+    """Run in a fresh context: outside the caller's transaction and tenant, so the work can open
+    one transaction per tenant (RLS shows one tenant's rows per transaction)."""
+    return await asyncio.create_task(work(), context=contextvars.Context())  # type: ignore[arg-type]
+
+
+async def plugin_tenants() -> dict[str, list[str]]:
+    """Which tenants (slugs) have each plugin on."""
+
+    async def collect() -> dict[str, list[str]]:
+        async with tenant_transaction(None):
+            ids = [r["id"] for r in await current_connection().fetch("select id from core_tenant order by slug")]
+        found: dict[str, list[str]] = {}
+        for tenant_id in ids:
+            async with tenant_scope(tenant_id) as tenant:
+                for name in tenant.enabled_plugins:
+                    found.setdefault(name, []).append(tenant.slug)
+        return found
+
+    return await _detached(collect)
+
+
+async def tenants_with_plugin(name: str) -> list[str]:
+    return (await plugin_tenants()).get(name, [])
+
+
+# --------------------------------------------------------------------------- what consoles show
+
+
+async def tenant_plugins(rt, tenant_id: int) -> list[TenantPluginState]:
+    """Every installed plugin as this tenant has it (the franchise console's Plugins page)."""
+    infos = plugin_infos(rt.pm)
+    rows = await _tenant_layers(tenant_id)
+    async with tenant_transaction(tenant_id):
+        defaults = await _default_layers()
+    states = []
+    for summary in plugin_catalog(rt.pm):
+        info = infos[summary.name]
+        enabled, stored = rows.get(summary.name, (False, {}))
+        layer = cfg.unseal(rt.keyring, summary.name, stored)
+        config = None
+        if info.config is not None:
+            config = cfg.decode_layers(info.config, [layer, cfg.unseal(rt.keyring, summary.name, defaults.get(summary.name, {}))])
+        states.append(TenantPluginState(plugin=summary, enabled=enabled, config=cfg.shown(config), overridden=sorted(layer)))
+    return states
+
+
+async def tenant_plugin(rt, tenant_id: int, name: str) -> TenantPluginState:
+    for state in await tenant_plugins(rt, tenant_id):
+        if state.plugin.name == name:
+            return state
+    raise ValidationFailed({"plugin": UNKNOWN_PLUGIN}, message="There is no such plugin.")
+
+
+async def platform_plugins(rt) -> list[PlatformPluginState]:
+    """The platform console's catalog: every plugin, who has it on, the platform default."""
+    infos = plugin_infos(rt.pm)
+    on = await plugin_tenants()
+    async with tenant_transaction(None):
+        defaults = await _default_layers()
+    states = []
+    for summary in plugin_catalog(rt.pm):
+        info = infos[summary.name]
+        layer = cfg.unseal(rt.keyring, summary.name, defaults.get(summary.name, {}))
+        config = cfg.decode_layers(info.config, [layer]) if info.config is not None else None
+        states.append(
+            PlatformPluginState(plugin=summary, tenants=on.get(summary.name, []), config=cfg.shown(config), overridden=sorted(layer))
+        )
+    return states

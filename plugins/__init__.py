@@ -1,0 +1,1 @@
+"""Hearth's built-in plugins, registered through the same entry points as third-party ones."""
