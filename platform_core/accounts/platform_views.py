@@ -1,0 +1,148 @@
+"""The platform (HQ) console on the platform host: sign-in, security, and the tenants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from platform_core.db import current_connection
+from platform_core.errors import HearthError
+from platform_core.tenancy import services as tenancy
+from platform_core.tenancy.schemas import Branding, TenantCreate
+from platform_core.web.i18n import gettext as _
+from platform_core.web.pages import page
+
+from . import console_services as services
+from .console_views import Portal, error_context, form_values, parse_form, security_handlers, sign_in_handlers
+from .guards import require_operator
+
+PLATFORM_PORTAL = Portal(
+    realm=services.OPERATOR, prefix="/platform", templates="platform", home="/platform/tenants",
+    guard=require_operator, tenant_id=lambda: None, issuer=lambda: "Hearth Platform",
+)
+
+GUARDS = [require_operator]
+
+
+@get("/platform/", guards=GUARDS, include_in_schema=False, name="platform-home")
+async def platform_home() -> Redirect:
+    return Redirect("/platform/tenants", status_code=303)
+
+
+class TenantForm(msgspec.Struct, frozen=True, kw_only=True):
+    """The create-tenant form: flat fields, turned into TenantCreate."""
+
+    slug: str
+    name: str
+    locale: str = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    host: str = ""
+    primary_color: str = "#0f766e"
+
+    def to_create(self) -> TenantCreate:
+        return msgspec.convert({
+            "slug": self.slug.strip().lower(), "name": self.name.strip(), "locale": self.locale,
+            "timezone": self.timezone.strip(), "currency": self.currency.strip().upper(),
+            "hosts": [self.host.strip().lower()] if self.host.strip() else [],
+            "branding": msgspec.to_builtins(Branding(display_name=self.name.strip(), primary_color=self.primary_color)),
+        }, TenantCreate)
+
+
+TENANT_NOTICES = {
+    "created": "The franchise has been created. Create its owner with `hearth users create-owner`.",
+    "suspended": "The franchise is suspended: its site and console show the suspended page.",
+    "resumed": "The franchise is active again.",
+}
+
+
+def _hosting(request: Request) -> dict[str, str]:
+    """What links to a franchise's site need: the base domain and this server's port."""
+    port = request.url.port
+    return {"base_domain": request.app.state.runtime.settings.base_domain, "port_suffix": f":{port}" if port else ""}
+
+
+async def _created_dates() -> dict[int, Any]:
+    # The Tenant schema does not carry created_at yet; read it beside the list.
+    rows = await current_connection().fetch("select id, created_at from core_tenant")
+    return {r["id"]: r["created_at"] for r in rows}
+
+
+async def _tenants_page(request: Request, *, status_code: int = 200, **context: Any) -> Response:
+    notice = TENANT_NOTICES.get(request.query_params.get("done", ""))
+    context.setdefault("errors", {})
+    context.setdefault("values", {"locale": "zh_CN", "timezone": "Asia/Shanghai", "currency": "CNY", "primary_color": "#0f766e"})
+    return page(request, "platform/tenants.html", status_code=status_code, tenants=await tenancy.list_tenants(),
+                created=await _created_dates(), flash=[("success", _(notice))] if notice else [],
+                **_hosting(request), **context)
+
+
+@get("/platform/tenants", guards=GUARDS, include_in_schema=False, name="platform-tenants")
+async def tenants_page(request: Request) -> Response:
+    return await _tenants_page(request)
+
+
+@post("/platform/tenants", guards=GUARDS, include_in_schema=False, name="platform-tenants-create")
+async def tenants_create(request: Request) -> Response:
+    values = form_values(await request.form())
+    try:
+        form: TenantForm = await parse_form(request, TenantForm)
+        try:
+            data = form.to_create()
+        except msgspec.ValidationError as exc:
+            # TenantCreate's constraints, said per field.
+            field = str(exc).rsplit("`$.", 1)[-1].split("`")[0].split(".")[0].split("[")[0] if "`$." in str(exc) else "slug"
+            field = {"hosts": "host", "branding": "primary_color"}.get(field, field)
+            raise HearthError("Please correct the marked fields.", fields={field: _tenant_field_message(field)}) from None
+        tenant = await tenancy.create_tenant(data)
+    except HearthError as exc:
+        context = error_context(exc)
+        context["errors"] = {("host" if k == "hosts" else k): v for k, v in context["errors"].items()}
+        return await _tenants_page(request, status_code=exc.status_code, values=values, show_form=True, **context)
+    return Redirect(f"/platform/tenants/{tenant.slug}?done=created", status_code=303)
+
+
+def _tenant_field_message(field: str) -> str:
+    return {
+        "slug": "Use 2–63 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
+        "name": "This field is required.",
+        "currency": "Use a three-letter currency code, like CNY.",
+        "locale": "This value is not valid.",
+        "primary_color": "Use a colour like #0f766e.",
+    }.get(field, "This value is not valid.")
+
+
+@get("/platform/tenants/{slug:str}", guards=GUARDS, include_in_schema=False, name="platform-tenant")
+async def tenant_detail(request: Request, slug: FromPath[str]) -> Response:
+    tenant = await tenancy.get_tenant(slug)
+    notice = TENANT_NOTICES.get(request.query_params.get("done", ""))
+    return page(request, "platform/tenant.html", t=tenant, errors={},
+                flash=[("success", _(notice))] if notice else [], **_hosting(request))
+
+
+@post("/platform/tenants/{slug:str}/suspend", guards=GUARDS, include_in_schema=False, name="platform-tenant-suspend")
+async def tenant_suspend(request: Request, slug: FromPath[str]) -> Response:
+    reason = str((await request.form()).get("reason", "")).strip()[:500]
+    if not reason:
+        tenant = await tenancy.get_tenant(slug)
+        return page(request, "platform/tenant.html", status_code=400, t=tenant,
+                    errors={"reason": _("Say why, so the franchise can be told.")}, **_hosting(request))
+    await tenancy.set_status(slug, "suspended", reason)
+    return Redirect(f"/platform/tenants/{slug}?done=suspended", status_code=303)
+
+
+@post("/platform/tenants/{slug:str}/resume", guards=GUARDS, include_in_schema=False, name="platform-tenant-resume")
+async def tenant_resume(slug: FromPath[str]) -> Redirect:
+    await tenancy.set_status(slug, "active")
+    return Redirect(f"/platform/tenants/{slug}?done=resumed", status_code=303)
+
+
+def platform_handlers() -> list:
+    return [
+        *sign_in_handlers(PLATFORM_PORTAL), *security_handlers(PLATFORM_PORTAL),
+        platform_home, tenants_page, tenants_create, tenant_detail, tenant_suspend, tenant_resume,
+    ]
