@@ -15,7 +15,7 @@ import msgspec
 from msgspec import UNSET
 
 from platform_core.db import current_connection
-from platform_core.errors import Conflict, HearthError, NotFound, RateLimited, ValidationFailed
+from platform_core.errors import Conflict, HearthError, NotFound, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 
@@ -30,13 +30,13 @@ from .console_schemas import (
     TotpEnrolment,
 )
 from .passwords import check_strength, hash_password, needs_rehash, verify_password
+from .ratelimit import Limit, enforce
 
 # Sign-in attempts per 15 minutes: per email (reset by a successful sign-in) and per client
 # address (not reset: one address guessing many accounts is the attack it stops).
-WINDOW = 15 * 60
-EMAIL_LIMIT = 10
-ADDRESS_LIMIT = 30
-SECOND_FACTOR_LIMIT = 10
+SIGN_IN_PER_EMAIL = (Limit("sign-in-15m", 10, 15 * 60),)
+SIGN_IN_PER_ADDRESS = (Limit("sign-in-15m", 30, 15 * 60),)
+SECOND_FACTOR_PER_ACCOUNT = (Limit("second-factor-15m", 10, 15 * 60),)
 
 WRONG_CREDENTIALS = "The email or password is wrong."
 
@@ -113,10 +113,8 @@ async def _require_account(realm: Realm, account_id: int) -> Account:
 # --------------------------------------------------------------------------- sign-in
 
 
-async def _count_attempt(rt: Runtime, key: str, limit: int) -> None:
-    count, seconds_left = await rt.kv.incr(key, WINDOW)
-    if count > limit:
-        raise RateLimited(seconds_left or WINDOW)
+async def _reset(rt: Runtime, key: str, limits: tuple[Limit, ...]) -> None:
+    await rt.kv.delete(*(f"{key}:{limit.name}" for limit in limits))
 
 
 def _email_key(rt: Runtime, realm: Realm, email: str) -> str:
@@ -127,15 +125,15 @@ def _email_key(rt: Runtime, realm: Realm, email: str) -> str:
 async def authenticate(rt: Runtime, realm: Realm, *, email: str, password: str, client: str) -> Account:
     """The account for this email and password, or a neutral error that does not say which was
     wrong. Argon2 runs for unknown emails too, so timing does not reveal who has an account."""
-    await _count_attempt(rt, realm.key("address", client), ADDRESS_LIMIT)
-    await _count_attempt(rt, _email_key(rt, realm, email), EMAIL_LIMIT)
+    await enforce(rt.kv, realm.key("address", client), SIGN_IN_PER_ADDRESS)
+    await enforce(rt.kv, _email_key(rt, realm, email), SIGN_IN_PER_EMAIL)
     account = await find_account(realm, email) if email.strip() else None
     if not await verify_password(account.password_hash if account else None, password):
         raise HearthError(WRONG_CREDENTIALS, fields={"password": WRONG_CREDENTIALS})
     assert account is not None
     if account.status != "active":
         raise HearthError("This account is disabled.", fields={"email": "This account is disabled."})
-    await rt.kv.delete(_email_key(rt, realm, email))
+    await _reset(rt, _email_key(rt, realm, email), SIGN_IN_PER_EMAIL)
     if needs_rehash(account.password_hash):
         await _set_password_hash(realm, account.id, await hash_password(password))
     return account
@@ -152,7 +150,7 @@ def _code_hash(rt: Runtime, realm: Realm, code: str) -> str:
 async def verify_second_factor(rt: Runtime, realm: Realm, account: Account, code: str) -> None:
     """Accept a current TOTP code (each at most once) or an unused recovery code (then used up)."""
     key = realm.key("second-factor", account.id)
-    await _count_attempt(rt, key, SECOND_FACTOR_LIMIT)
+    await enforce(rt.kv, key, SECOND_FACTOR_PER_ACCOUNT)
     code = totp.normalise_code(code)
     ok = False
     if account.totp_enabled and account.totp_secret_cipher:
@@ -170,7 +168,7 @@ async def verify_second_factor(rt: Runtime, realm: Realm, account: Account, code
             ) is not None
     if not ok:
         raise ValidationFailed({"code": "That code is not right."}, message="That code is not right.")
-    await rt.kv.delete(key)
+    await _reset(rt, key, SECOND_FACTOR_PER_ACCOUNT)
 
 
 # --------------------------------------------------------------------------- 2FA set-up
@@ -198,7 +196,7 @@ async def confirm_totp(rt: Runtime, realm: Realm, account_id: int, code: str) ->
     account = await _require_account(realm, account_id)
     if account.totp_enabled or not account.totp_secret_cipher:
         raise Conflict("Start setting up two-step verification first.")
-    await _count_attempt(rt, realm.key("second-factor", account.id), SECOND_FACTOR_LIMIT)
+    await enforce(rt.kv, realm.key("second-factor", account.id), SECOND_FACTOR_PER_ACCOUNT)
     secret = rt.keyring.decrypt(account.totp_secret_cipher, context="totp")
     if not totp.verify_totp(secret, totp.normalise_code(code)):
         raise ValidationFailed({"code": "That code is not right."}, message="That code is not right.")
