@@ -184,10 +184,14 @@ class Worker:
                     self._wake.clear()
                     await self._maybe_cleanup()
                     await self.run_due()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    # The database went away for a moment: keep the worker, try again shortly.
-                    log.warning("job worker: database error %s; retrying", type(exc).__name__)
-                    listener = None
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - e.g. the database went away for a moment
+                    # The worker outlives a bad moment; the next pass retries.
+                    log.warning("job worker: %s; retrying", describe_error(exc))
+                    if listener is not None:
+                        listener.terminate()
+                        listener = None
                 await self._sleep()
         finally:
             if listener is not None and not listener.is_closed():
