@@ -3,7 +3,7 @@
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import console_cli, console_views, controllers, platform_views
+from . import console_cli, console_views, controllers, platform_views, views
 
 
 @hookimpl
@@ -11,6 +11,8 @@ def register_routes():
     return [
         controllers.AuthController,
         controllers.MeController,
+        *views.CUSTOMER_HANDLERS,
+        *views.STAFF_HANDLERS,
         *console_views.console_handlers(),
         *platform_views.platform_handlers(),
     ]
