@@ -1,1 +1,211 @@
-"""This domain's hook implementations (registered as a core plugin)."""
+"""This domain's hook implementations (registered as a core plugin): the Plugins pages of both
+consoles, their menu entry, and `hearth plugins ...`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, TypeVar
+
+import click
+
+from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import MenuEntry
+
+T = TypeVar("T")
+
+
+@hookimpl
+def register_routes():
+    from . import views
+
+    return [views.console_plugins, views.console_toggle, views.console_config, views.platform_plugins, views.platform_defaults]
+
+
+@hookimpl
+def register_console_menu():
+    return [MenuEntry(label="Plugins", href="/console/plugins", icon="puzzle", permission="plugins.manage", section="settings", order=50)]
+
+
+@hookimpl
+def register_cli_commands(cli):
+    cli.add_command(plugins)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _pairs(assignments: tuple[str, ...]) -> dict[str, str]:
+    values, bad = {}, []
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            bad.append(item)
+            continue
+        values[key.strip()] = value
+    if bad:
+        raise click.UsageError("write each setting as key=value (got: " + ", ".join(bad) + ")")
+    return values
+
+
+def _with_runtime(work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(rt)` against the database as the app role, printing validation errors as
+    `field: message` lines (exit code 1)."""
+    from platform_core.cli import app_database, ready_settings
+    from platform_core.errors import HearthError, ValidationFailed
+    from platform_core.runtime import Runtime
+
+    from .manager import build_plugin_manager
+    from .relay import PluginRelay
+
+    settings = ready_settings()
+    pm = build_plugin_manager()
+    rt = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+
+    async def go() -> T:
+        async with app_database(settings):
+            return await work(rt)
+
+    try:
+        return asyncio.run(go())
+    except ValidationFailed as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        hints = _hints(rt, exc.fields)
+        for name, text in exc.fields.items():
+            click.echo(f"{name}: {text}{hints.get(name, '')}", err=True)
+        raise SystemExit(1) from None
+    except HearthError as exc:
+        raise click.ClickException(exc.message % exc.params if exc.params else exc.message) from None
+
+
+def _hints(rt, fields: dict[str, str]) -> dict[str, str]:
+    """What a bad field accepts, for the command line (the pages show it in the form)."""
+    from .services import plugin_catalog
+
+    hints: dict[str, str] = {}
+    if "plugin" in fields:
+        hints["plugin"] = " (installed: " + (", ".join(p.name for p in plugin_catalog(rt.pm)) or "none") + ")"
+    for summary in plugin_catalog(rt.pm):
+        for f in summary.fields:
+            if f.name in fields and f.choices:
+                hints.setdefault(f.name, " (one of: " + ", ".join(f.choices) + ")")
+    return hints
+
+
+async def _tenant_id(slug: str) -> int:
+    from platform_core.errors import NotFound
+    from platform_core.tenancy.services import tenant_id_for_slug
+
+    try:
+        return await tenant_id_for_slug(slug)
+    except NotFound:
+        raise click.ClickException(f"no franchise has the slug {slug!r} (see: hearth tenants list)") from None
+
+
+def _echo_config(config: dict[str, Any], overridden: list[str], here: str) -> None:
+    width = max((len(k) for k in config), default=0)
+    for key, value in config.items():
+        origin = here if key in overridden else "inherited"
+        shown = "" if value is None else value
+        click.echo(f"  {key:<{width}} = {shown}  ({origin})")
+
+
+@click.group()
+def plugins() -> None:
+    """Plugins: installed (code) and enabled per franchise (data)."""
+
+
+@plugins.command("list")
+def plugins_list() -> None:
+    """Installed plugins, their version, and which franchises have them on."""
+    from .services import platform_plugins
+
+    states = _with_runtime(platform_plugins)
+    if not states:
+        click.echo("no plugins installed")
+    for state in states:
+        p = state.plugin
+        on = ", ".join(state.tenants) or "-"
+        click.echo(f"{p.name:20} {p.version or '-':10} {p.category:14} on: {on}")
+        if p.description:
+            click.echo(f"{'':20} {p.title}: {p.description}")
+
+
+def _toggle(tenant: str, name: str, enabled: bool) -> None:
+    from .services import disable_plugin, enable_plugin
+
+    async def work(rt):
+        tenant_id = await _tenant_id(tenant)
+        return await (enable_plugin if enabled else disable_plugin)(rt, tenant_id, name, actor="cli")
+
+    result = _with_runtime(work)
+    state = "on" if enabled else "off"
+    click.echo(f"{name} is {state} for {tenant}" + ("" if result.changed else " (no change)"))
+    for failed in result.failed_hooks:
+        click.echo(f"warning: plugin {failed} failed in its on_plugin_* hook (see the log)", err=True)
+
+
+@plugins.command("enable")
+@click.argument("tenant")
+@click.argument("plugin")
+def plugins_enable(tenant: str, plugin: str) -> None:
+    """Turn PLUGIN on for the franchise TENANT (its slug)."""
+    _toggle(tenant, plugin, True)
+
+
+@plugins.command("disable")
+@click.argument("tenant")
+@click.argument("plugin")
+def plugins_disable(tenant: str, plugin: str) -> None:
+    """Turn PLUGIN off for the franchise TENANT (its config is kept)."""
+    _toggle(tenant, plugin, False)
+
+
+@plugins.command("config")
+@click.argument("tenant")
+@click.argument("plugin")
+@click.argument("settings", nargs=-1)
+@click.option("--reset", "reset", multiple=True, metavar="KEY", help="drop the franchise's own value (repeatable)")
+@click.option("--show", is_flag=True, help="print the current config (secrets masked)")
+def plugins_config(tenant: str, plugin: str, settings: tuple[str, ...], reset: tuple[str, ...], show: bool) -> None:
+    """Set a franchise's config of PLUGIN: key=value ... (a blank value clears a secret)."""
+    from .services import set_plugin_config, tenant_plugin
+
+    values = _pairs(settings)
+
+    async def work(rt):
+        tenant_id = await _tenant_id(tenant)
+        if values or reset:
+            await set_plugin_config(rt, tenant_id, plugin, values, reset=reset, actor="cli")
+        return await tenant_plugin(rt, tenant_id, plugin)
+
+    state = _with_runtime(work)
+    if values or reset:
+        click.echo(f"{plugin} config saved for {tenant}")
+    if show or not (values or reset):
+        click.echo(f"{plugin} for {tenant} ({'on' if state.enabled else 'off'}):")
+        _echo_config(state.config, state.overridden, "this franchise")
+
+
+@plugins.command("defaults")
+@click.argument("plugin")
+@click.argument("settings", nargs=-1)
+@click.option("--reset", "reset", multiple=True, metavar="KEY", help="drop the platform's value (repeatable)")
+@click.option("--show", is_flag=True, help="print the platform defaults (secrets masked)")
+def plugins_defaults(plugin: str, settings: tuple[str, ...], reset: tuple[str, ...], show: bool) -> None:
+    """Set the platform default config of PLUGIN (used where a franchise sets nothing)."""
+    from .services import platform_plugins, plugin_info, set_platform_default
+
+    values = _pairs(settings)
+
+    async def work(rt):
+        plugin_info(rt.pm, plugin)
+        if values or reset:
+            await set_platform_default(rt, plugin, values, reset=reset, actor="cli")
+        return next(s for s in await platform_plugins(rt) if s.plugin.name == plugin)
+
+    state = _with_runtime(work)
+    if values or reset:
+        click.echo(f"{plugin} platform defaults saved")
+    if show or not (values or reset):
+        click.echo(f"{plugin} platform defaults:")
+        _echo_config(state.config, state.overridden, "platform")

@@ -160,6 +160,16 @@ async def set_plugin_config(
     return await get_plugin_config(rt, tenant_id, name)
 
 
+async def get_platform_default(rt, name: str) -> msgspec.Struct | None:
+    """The platform default of a plugin's config: its stored layer over the Struct's defaults."""
+    info = plugin_info(rt.pm, name)
+    if info.config is None:
+        return None
+    async with tenant_transaction(None):
+        stored = await _default_layer(name)
+    return cfg.decode_layers(info.config, [cfg.unseal(rt.keyring, name, stored)])
+
+
 async def set_platform_default(rt, name: str, values: dict[str, Any], *, reset: tuple[str, ...] = (), actor: str = "") -> msgspec.Struct | None:
     """Set the platform's default for some fields of a plugin's config (what every tenant gets
     unless it sets the field itself). Same validation as set_plugin_config."""
@@ -172,9 +182,8 @@ async def set_platform_default(rt, name: str, values: dict[str, Any], *, reset: 
             "on conflict (plugin_name) do update set config = excluded.config, updated_at = now()",
             name, msgspec.json.encode(layer).decode(),
         )
-        stored = await _default_layer(name)
     log.info("plugin %s platform default set by %s: %s", name, actor or "-", sorted(values) + [f"-{k}" for k in reset])
-    return cfg.decode_layers(info.config, [cfg.unseal(rt.keyring, name, stored)]) if info.config else None
+    return await get_platform_default(rt, name)
 
 
 # --------------------------------------------------------------------------- enablement
