@@ -1,0 +1,1 @@
+"""hearth-hello: the smallest useful Hearth plugin."""
