@@ -49,6 +49,9 @@ class TenantMiddleware(ASGIMiddleware):
             raise NotFound("tenant", message_id="tenant.unknown")
         state["tenant_slug"] = tenant.slug
         if tenant.suspended:
+            # web-shell: the suspended page is rendered outside the tenant context; it shows the
+            # tenant's branding from here (platform_core.web.pages.base_context).
+            state["suspended_tenant"] = tenant
             async with enter_tenant(tenant):
                 raise TenantSuspended()
         await self._in_transaction(tenant.id, scope, receive, send, next_app)

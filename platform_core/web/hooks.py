@@ -2,9 +2,9 @@
 
 from platform_core.pluginsys import hookimpl
 
-from . import health
+from . import health, views
 
 
 @hookimpl
 def register_routes():
-    return [health.live, health.ready]
+    return [health.live, health.ready, views.home, views.switch_locale]

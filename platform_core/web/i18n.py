@@ -74,3 +74,101 @@ def lazy_gettext(message: str) -> str:
 
 
 _ = gettext
+
+
+# --- Message extraction (babel.cfg names this as the Python extractor) -------------------------
+
+# Keyword calls Babel's own Python extractor should also read.
+EXTRA_KEYWORDS = ("lazy_gettext",)
+# Struct fields that hold English msgids translated where they are shown.
+MSGID_FIELDS = {"MenuEntry": ("label",), "MemberPanel": ("title",)}
+
+
+def _error_signatures() -> dict[str, tuple[int | None, int | None]]:
+    """HearthError subclass name -> (positional index of `message`, of `fields`), from the classes."""
+    import inspect
+
+    from platform_core.errors import HearthError
+
+    found: dict[str, tuple[int | None, int | None]] = {}
+    pending = [HearthError]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        params = [p for p in inspect.signature(cls.__init__).parameters.values() if p.name != "self"]
+        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        found[cls.__name__] = (
+            positional.index("message") if "message" in positional else None,
+            positional.index("fields") if "fields" in positional else None,
+        )
+    return found
+
+
+def _strings(node) -> list[str]:
+    """A string literal, or the string values of a dict literal (field -> message)."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.Dict):
+        return [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+    return []
+
+
+def extract_python(fileobj, keywords, comment_tags, options):
+    """Babel's Python extractor, plus the msgids it can not see because they are not `_()` calls:
+    messages and field messages given to HearthErrors (`Forbidden("...")`,
+    `ValidationFailed({"phone": "..."})`, `Conflict("...", fields={...})`), the default `message`
+    of functions (the error classes' own), `super().__init__("...")` in error classes, and the
+    labels of console menu entries and member panels."""
+    import ast
+
+    from babel.messages.extract import extract_python as babel_extract_python
+
+    source = fileobj.read()
+    # Babel matches results against its keyword specs by function name; None means "the first
+    # argument", which is what the extra keywords and the messages found below are.
+    for lineno, funcname, messages, comments in babel_extract_python(
+        io.BytesIO(source), {*keywords, *EXTRA_KEYWORDS}, comment_tags, options
+    ):
+        yield lineno, None if funcname in EXTRA_KEYWORDS else funcname, messages, comments
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    errors = _error_signatures()
+    # Only error classes pass a message to super().__init__ as their first argument.
+    in_error_class = {
+        id(inner) for cls in ast.walk(tree)
+        if isinstance(cls, ast.ClassDef) and any(getattr(b, "id", "") in errors for b in cls.bases)
+        for inner in ast.walk(cls)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            positional = [*args.posonlyargs, *args.args]
+            pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+            for arg, default in pairs:
+                if arg.arg == "message":
+                    for text in _strings(default):
+                        yield default.lineno, None, text, []
+            continue
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        texts: list[str] = []
+        if name in errors:
+            message_at, fields_at = errors[name]
+            for index in (message_at, fields_at):
+                if index is not None and index < len(node.args):
+                    texts += _strings(node.args[index])
+            texts += [t for kw in node.keywords if kw.arg in ("message", "fields") for t in _strings(kw.value)]
+        elif name == "__init__" and id(node) in in_error_class and node.args \
+                and isinstance(func.value, ast.Call) and getattr(func.value.func, "id", "") == "super":
+            texts += _strings(node.args[0])
+        elif name in MSGID_FIELDS:
+            texts += [t for kw in node.keywords if kw.arg in MSGID_FIELDS[name] for t in _strings(kw.value)]
+        for text in texts:
+            yield node.lineno, None, text, []

@@ -38,7 +38,8 @@ def base_context(request: Request) -> dict[str, Any]:
     rt = request.app.state.runtime
     return {
         "request": request,
-        "tenant": current_tenant_or_none(),
+        # web-shell: a suspended tenant's error page keeps its branding (set by TenantMiddleware).
+        "tenant": current_tenant_or_none() or state.get("suspended_tenant"),
         "principal": state.get("principal"),
         "permissions": state.get("permissions", frozenset()),
         "csrf_token": csrf_token_for(request),

@@ -19,6 +19,17 @@ def template_dirs(extra: list[Path]) -> list[Path]:
     return [*core, *extra]
 
 
+def translate(value: object, **params: object) -> str:
+    """`{{ entry.label|t }}`: translate a msgid held in a variable (menu labels, field errors).
+    Unlike `_()` on a literal, the result is not marked safe, so it stays escaped."""
+    return i18n.gettext(str(value), **params) if value else ""
+
+
+def translate_to(locale: str, message: str) -> str:
+    """A msgid in a given locale, e.g. the second language on the suspended page."""
+    return i18n.translations(locale).ugettext(message)
+
+
 def build_environment(extra_dirs: list[Path]) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(p)) for p in template_dirs(extra_dirs)]),
@@ -30,6 +41,8 @@ def build_environment(extra_dirs: list[Path]) -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["get_locale"] = i18n.get_locale
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
+    env.globals["translate_to"] = translate_to
+    env.filters["t"] = translate
     return env
 
 

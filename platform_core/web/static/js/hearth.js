@@ -1,0 +1,63 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  function sidebar() { return document.getElementById("sidebar"); }
+
+  function setSidebar(open) {
+    var el = sidebar();
+    if (!el) return;
+    el.classList.toggle("is-open", open);
+    document.querySelectorAll("[data-sidebar-toggle]").forEach(function (b) {
+      b.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    if (open) {
+      var first = el.querySelector("a, button");
+      if (first) first.focus();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.closest("[data-sidebar-toggle]")) {
+      setSidebar(!sidebar().classList.contains("is-open"));
+    } else if (target.closest("[data-sidebar-close]")) {
+      setSidebar(false);
+    } else if (target.closest("[data-dismiss]")) {
+      var alert = target.closest(".alert");
+      if (alert) alert.remove();
+    } else if (target.closest("[data-history-back]")) {
+      history.back();
+    }
+    // Close open menus when clicking elsewhere.
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(target)) menu.removeAttribute("open");
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var el = sidebar();
+    if (el && el.classList.contains("is-open")) {
+      setSidebar(false);
+      var toggle = document.querySelector("[data-sidebar-toggle]");
+      if (toggle) toggle.focus();
+    }
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+
+  function enhance(root) {
+    // An error summary takes the focus, so screen readers and keyboards start there.
+    var summary = root.querySelector("[data-autofocus]");
+    if (summary) summary.focus();
+    root.querySelectorAll("[data-history-back]").forEach(function (b) {
+      if (history.length > 1) b.hidden = false;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
+})();
