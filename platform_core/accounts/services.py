@@ -24,7 +24,7 @@ from platform_core.tenancy.schemas import TenantContext
 
 from . import otp
 from .guards import SIGN_IN_PATHS
-from .phones import encrypt_phone, masked, masked_cipher, normalize_phone, phone_index
+from .phones import decrypt_phone, encrypt_phone, masked, masked_cipher, normalize_phone, phone_index
 from .schemas import (
     TIME_SLOTS, Address, AddressCreate, AddressUpdate, CodeSent, Customer, CustomerUpdate,
     ServicePreferences, Staff,
@@ -417,3 +417,10 @@ async def apply_staff_entries(keyring: Keyring, tenant_id: int, entries: list[di
             if await ensure_staff(keyring, tenant, name=entry["name"], phone=entry["phone"]):
                 changes.append(f"{tenant.slug}: staff {entry['name']} created")
     return changes
+
+
+async def demo_staff_phones(keyring: Keyring, tenant_id: int) -> list[tuple[str, str]]:
+    """(name, phone) of active staff, for the demo banner only: these are seed data."""
+    async with tenant_scope(tenant_id):
+        rows = await current_connection().fetch("select name, phone_cipher from core_staff where status = 'active' order by id")
+    return [(r["name"], decrypt_phone(keyring, r["phone_cipher"])) for r in rows]

@@ -80,6 +80,8 @@ class TenantFile(msgspec.Struct, frozen=True, kw_only=True):
     plugins: dict[str, TenantPluginSpec] = {}
     owner: dict[str, str] = {}
     customers: list[dict[str, str]] = []
+    # [[staff]]: name and phone of each worker (applied by accounts.services.apply_staff_entries).
+    staff: list[dict[str, str]] = []
 
 
 def is_valid_slug(slug: str) -> bool:

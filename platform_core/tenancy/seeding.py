@@ -27,14 +27,25 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
     slug = spec.tenant.slug
     changes: list[str] = []
     try:
-        await get_tenant(slug)
+        tenant = await get_tenant(slug)
     except NotFound:
-        await create_tenant(spec.tenant)
+        tenant = await create_tenant(spec.tenant)
         changes.append(f"{slug}: created")
     else:
         if await update_tenant(slug, spec.tenant):
             changes.append(f"{slug}: updated")
+    # pluginsys: [plugins.<name>] enabled + config
+    from platform_core.pluginsys.services import apply_tenant_plugins
+
+    changes.extend(await apply_tenant_plugins(settings, tenant.id, slug, spec.plugins))
     # Further sections (plugins, owner, customers) are applied by their domains' services.
+    # accounts: [[staff]], the workers who sign in to the staff app.
+    if spec.staff:
+        from platform_core.accounts.services import apply_staff_entries
+        from platform_core.crypto import Keyring
+
+        tenant_id = (await get_tenant(slug)).id
+        changes.extend(await apply_staff_entries(Keyring(settings.secret_key), tenant_id, spec.staff))
     return changes
 
 
@@ -53,6 +64,14 @@ async def demo_banner(settings: Settings) -> str:
         lines.append(f"  {tenant.name} ({tenant.slug})")
         lines.append(f"    customer site   http://{host}:{port}/")
         lines.append(f"    franchise console http://{host}:{port}/console/")
+        # accounts: customer and staff sign-in for the demo.
+        lines.append(f"    customer sign-in  http://{host}:{port}/account/sign-in  (any mobile number; the code is in")
+        lines.append(f"                      the dev outbox http://{host}:{port}/dev/outbox and in the server log)")
+        from platform_core.accounts.services import demo_staff_phones
+        from platform_core.crypto import Keyring
+
+        for name, phone in await demo_staff_phones(Keyring(settings.secret_key), tenant.id):
+            lines.append(f"    staff sign-in     http://{host}:{port}/staff/sign-in  {name} {phone}")
     lines.append("")
     lines.append(f"  platform console  http://{settings.platform_host}:{port}/platform/")
     lines.append(f"  API docs          http://{settings.platform_host}:{port}/schema/docs")
