@@ -33,8 +33,10 @@ async def make_operator(*, email: str | None = None, password: str = PASSWORD):
 
 
 def with_csrf(client):
-    """Browsers echo the CSRF cookie in every form; so do these clients."""
+    """Browsers echo the CSRF cookie in every form; so do these clients. English, so the
+    assertions can read the messages."""
     client.cookies.set("hearth_csrf", CSRF)
+    client.cookies.set("hearth_locale", "en")
     return client
 
 
