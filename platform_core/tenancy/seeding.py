@@ -27,17 +27,13 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
     slug = spec.tenant.slug
     changes: list[str] = []
     try:
-        tenant = await get_tenant(slug)
+        await get_tenant(slug)
     except NotFound:
-        tenant = await create_tenant(spec.tenant)
+        await create_tenant(spec.tenant)
         changes.append(f"{slug}: created")
     else:
         if await update_tenant(slug, spec.tenant):
             changes.append(f"{slug}: updated")
-    # pluginsys: [plugins.<name>] enabled + config
-    from platform_core.pluginsys.services import apply_tenant_plugins
-
-    changes.extend(await apply_tenant_plugins(settings, tenant.id, slug, spec.plugins))
     # Further sections (plugins, owner, customers) are applied by their domains' services.
     # accounts: [[staff]], the workers who sign in to the staff app.
     if spec.staff:
