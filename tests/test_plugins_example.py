@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -31,10 +32,11 @@ def hello_installed(tmp_path_factory):
     """`pip install --no-deps --target TMP examples/hearth-hello`, TMP on sys.path: from here on
     importlib.metadata sees the `hello` entry point, as after a real install."""
     target = tmp_path_factory.mktemp("site")
-    build = tmp_path_factory.mktemp("build")
+    # setuptools builds in the source folder; build a copy so the repository stays clean.
+    source = shutil.copytree(EXAMPLE, tmp_path_factory.mktemp("src") / "hearth-hello")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(EXAMPLE)],
-        check=True, cwd=build, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(source)],
+        check=True, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
     )
     sys.path.insert(0, str(target))
     importlib.invalidate_caches()
