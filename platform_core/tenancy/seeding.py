@@ -27,14 +27,21 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
     slug = spec.tenant.slug
     changes: list[str] = []
     try:
-        await get_tenant(slug)
+        tenant = await get_tenant(slug)
     except NotFound:
-        await create_tenant(spec.tenant)
+        tenant = await create_tenant(spec.tenant)
         changes.append(f"{slug}: created")
     else:
         if await update_tenant(slug, spec.tenant):
             changes.append(f"{slug}: updated")
+    # pluginsys: [plugins.<name>] enabled + config
+    from platform_core.pluginsys.services import apply_tenant_plugins
+
+    changes.extend(await apply_tenant_plugins(settings, tenant.id, slug, spec.plugins))
     # Further sections (plugins, owner, customers) are applied by their domains' services.
+    # accounts (console): the [owner], created when missing; a changed password is never reset.
+    if spec.owner:
+        changes.extend(await _apply_owner(tenant.id, slug, spec.owner))
     # accounts: [[staff]], the workers who sign in to the staff app.
     if spec.staff:
         from platform_core.accounts.services import apply_staff_entries
@@ -45,6 +52,23 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
     return changes
 
 
+async def _apply_owner(tenant_id: int, slug: str, owner: dict[str, str]) -> list[str]:
+    from platform_core.accounts.console_services import ensure_console_owner
+
+    from .context import tenant_scope
+
+    if not {"email", "name", "password"} <= owner.keys():
+        raise ValidationFailed({"owner": "Give the owner an email, a name and a password."})
+    async with tenant_scope(tenant_id):
+        created = await ensure_console_owner(email=owner["email"], display_name=owner["name"], password=owner["password"])
+    return [f"{slug}: owner {owner['email']} created"] if created else []
+
+
+# accounts (operators): the demo's platform operator, seeded on the demo path only (demo_banner).
+DEMO_OPERATOR = {"email": "operator@hearth.demo", "name": "Demo Operator", "password": "hearth-demo-2026"}
+REPO_TENANTS = Path(__file__).resolve().parents[2] / "tenants"
+
+
 async def apply_tenant_files(paths: list[Path], settings: Settings) -> list[str]:
     changes: list[str] = []
     for path in paths:
@@ -53,6 +77,12 @@ async def apply_tenant_files(paths: list[Path], settings: Settings) -> list[str]
 
 
 async def demo_banner(settings: Settings) -> str:
+    from platform_core.accounts.console_services import ensure_operator
+    from platform_core.db import tenant_transaction
+
+    async with tenant_transaction(None):
+        await ensure_operator(email=DEMO_OPERATOR["email"], display_name=DEMO_OPERATOR["name"], password=DEMO_OPERATOR["password"])
+    owners = {f.tenant.slug: f.owner for f in map(read_tenant_file, sorted(REPO_TENANTS.glob("*.toml"))) if f.owner}
     port = settings.port
     lines = ["", "Hearth is running with the demo franchises:", ""]
     for tenant in await list_tenants():
@@ -60,6 +90,9 @@ async def demo_banner(settings: Settings) -> str:
         lines.append(f"  {tenant.name} ({tenant.slug})")
         lines.append(f"    customer site   http://{host}:{port}/")
         lines.append(f"    franchise console http://{host}:{port}/console/")
+        if tenant.slug in owners:
+            owner = owners[tenant.slug]
+            lines.append(f"    console sign-in   {owner['email']} / {owner['password']}  (owner)")
         # accounts: customer and staff sign-in for the demo.
         lines.append(f"    customer sign-in  http://{host}:{port}/account/sign-in  (any mobile number; the code is in")
         lines.append(f"                      the dev outbox http://{host}:{port}/dev/outbox and in the server log)")
@@ -70,5 +103,6 @@ async def demo_banner(settings: Settings) -> str:
             lines.append(f"    staff sign-in     http://{host}:{port}/staff/sign-in  {name} {phone}")
     lines.append("")
     lines.append(f"  platform console  http://{settings.platform_host}:{port}/platform/")
+    lines.append(f"    operator sign-in  {DEMO_OPERATOR['email']} / {DEMO_OPERATOR['password']}")
     lines.append(f"  API docs          http://{settings.platform_host}:{port}/schema/docs")
     return "\n".join(lines)
