@@ -6,9 +6,16 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.response import Template
+
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import PageContext, PluginInfo
 from platform_core.pluginsys.services import get_plugin_config
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.pages import page
 
 from .config import AnnouncementsConfig
 from .notices import notice_for
@@ -31,10 +38,27 @@ def register_template_dirs() -> list[Path]:
     return [Path(__file__).parent / "templates"]
 
 
+def _today(timezone: str):
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+@get("/", include_in_schema=False, name="announcements-notice")
+async def notice_page(request: Request, rt: NamedDependency[Runtime]) -> Template:
+    """The current notice in full, at /p/announcements/: a link to share in a WeChat post."""
+    tenant = current_tenant()
+    config = await get_plugin_config(rt, tenant, NAME)
+    return page(request, "announcements/notice.html", current=notice_for(config, "customer", _today(tenant.timezone)))
+
+
+@hookimpl
+def register_routes():
+    return [notice_page]
+
+
 @hookimpl
 async def compute_page_notices(page: PageContext):
     if page.surface == "console":
         return None
     config = await get_plugin_config(page.rt, page.tenant, NAME)
-    notice = notice_for(config, page.surface, datetime.now(ZoneInfo(page.tenant.timezone)).date())
+    notice = notice_for(config, page.surface, _today(page.tenant.timezone))
     return [notice] if notice else None
