@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
 
 from tests.test_accounts_support import api_sign_in, bearer, sms  # noqa: F401 - the fixture
 
 PHONE, E164 = "13800138000", "+8613800138000"
+
+
+@pytest.fixture
+async def tenant_a(make_tenant):
+    """An English-speaking franchise, so the messages below read as their msgids."""
+    return await make_tenant(prefix="a", name="Franchise A", locale="en")
 
 
 async def send(client, phone=PHONE):
@@ -163,3 +171,10 @@ async def test_frozen_customer_cannot_sign_in_and_loses_their_sessions(runtime, 
     response = await verify(client_a, sms.code_for(E164))
     assert response.status_code == 403
     assert "frozen" in response.json()["error"]["message"]
+
+
+async def test_a_chinese_franchise_answers_in_chinese(client_b, tenant_b, sms):
+    await client_b.post("/api/v1/auth/code", json={"phone": PHONE})
+    assert "验证码" in sms.sent_to(E164)[0].body
+    response = await client_b.post("/api/v1/auth/code", json={"phone": "12345"})
+    assert response.json()["error"]["fields"]["phone"] == "请输入有效的手机号码。"

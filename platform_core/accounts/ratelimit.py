@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from platform_core.errors import RateLimited
 from platform_core.kv import KeyValue
+from platform_core.web.i18n import lazy_gettext
 
 
 @dataclass(frozen=True)
@@ -19,15 +20,17 @@ class Limit:
     name: str
     count: int
     window: int  # seconds
-    message: str = "Too many attempts. Try again in %(seconds)s seconds."
+    message: str = lazy_gettext("Too many attempts. Try again in %(seconds)s seconds.")
 
 
-WAIT_MESSAGE = "Please wait %(seconds)s seconds before requesting another code."
+WAIT_MESSAGE = lazy_gettext("Please wait %(seconds)s seconds before requesting another code.")
+
+TOO_MANY_CODES = lazy_gettext("Too many codes were requested for this number. Try again in %(seconds)s seconds.")
 
 SEND_PER_PHONE = (
     Limit("send-1m", 1, 60, WAIT_MESSAGE),
-    Limit("send-1h", 5, 3600, "Too many codes were requested for this number. Try again in %(seconds)s seconds."),
-    Limit("send-1d", 10, 86400, "Too many codes were requested for this number. Try again in %(seconds)s seconds."),
+    Limit("send-1h", 5, 3600, TOO_MANY_CODES),
+    Limit("send-1d", 10, 86400, TOO_MANY_CODES),
 )
 SEND_PER_ADDRESS = (Limit("send-1h", 20, 3600),)
 VERIFY_PER_PHONE = (Limit("verify-1h", 15, 3600),)

@@ -21,6 +21,7 @@ from platform_core.pluginsys.relay import notify
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.i18n import lazy_gettext
 
 from . import otp
 from .guards import SIGN_IN_PATHS
@@ -112,18 +113,18 @@ async def _signed_in(rt: Runtime, row) -> Customer:
 def _check_profile(data: CustomerUpdate) -> dict[str, str]:
     errors: dict[str, str] = {}
     if data.display_name is not UNSET and len(data.display_name.strip()) > 40:
-        errors["display_name"] = "Use at most 40 characters."
+        errors["display_name"] = lazy_gettext("Use at most 40 characters.")
     if data.email is not UNSET and data.email.strip():
         if len(data.email) > 254 or not EMAIL.match(data.email.strip()):
-            errors["email"] = "Enter a valid email address."
+            errors["email"] = lazy_gettext("Enter a valid email address.")
     if data.preferences is not UNSET:
         prefs = data.preferences
         if any(slot not in TIME_SLOTS for slot in prefs.preferred_times):
-            errors["preferred_times"] = "Choose from the listed times."
+            errors["preferred_times"] = lazy_gettext("Choose from the listed times.")
         if len(prefs.pets) > 100:
-            errors["pets"] = "Use at most 100 characters."
+            errors["pets"] = lazy_gettext("Use at most 100 characters.")
         if len(prefs.notes) > 500:
-            errors["notes"] = "Use at most 500 characters."
+            errors["notes"] = lazy_gettext("Use at most 500 characters.")
     return errors
 
 
@@ -218,7 +219,11 @@ def _address(rt: Runtime, row) -> Address:
 
 
 _TEXT_LIMITS = {"label": 20, "contact_name": 40, "region": 40, "city": 40, "district": 40, "street": 200, "detail": 200}
-_REQUIRED = {"contact_name": "Enter the contact's name.", "city": "Enter the city.", "street": "Enter the street and number."}
+_REQUIRED = {
+    "contact_name": lazy_gettext("Enter the contact's name."),
+    "city": lazy_gettext("Enter the city."),
+    "street": lazy_gettext("Enter the street and number."),
+}
 
 
 def _clean_address(rt: Runtime, tenant: TenantContext, fields: dict[str, object]) -> dict[str, object]:
@@ -232,7 +237,7 @@ def _clean_address(rt: Runtime, tenant: TenantContext, fields: dict[str, object]
             if name in _REQUIRED and not value:
                 errors[name] = _REQUIRED[name]
             elif len(value) > limit:
-                errors[name] = "This is too long."
+                errors[name] = lazy_gettext("This is too long.")
             clean[name] = value
     if "contact_phone" in fields:
         try:
@@ -244,7 +249,10 @@ def _clean_address(rt: Runtime, tenant: TenantContext, fields: dict[str, object]
         if name in fields:
             value = fields[name]
             if value is not None and not -bound <= float(value) <= bound:  # type: ignore[arg-type]
-                errors[name] = "Latitude must be between -90 and 90." if name == "lat" else "Longitude must be between -180 and 180."
+                errors[name] = (
+                    lazy_gettext("Latitude must be between -90 and 90.") if name == "lat"
+                    else lazy_gettext("Longitude must be between -180 and 180.")
+                )
             clean[name] = None if value is None else Decimal(str(round(float(value), 6)))  # type: ignore[arg-type]
     if "is_default" in fields:
         clean["is_default"] = bool(fields["is_default"])

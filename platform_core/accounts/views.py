@@ -18,6 +18,7 @@ from platform_core.pluginsys.contexts import LoginProvider
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.i18n import lazy_gettext
 from platform_core.web.pages import page
 
 from . import services
@@ -32,12 +33,12 @@ STAFF_HOME = "/staff/"
 LOGIN_STATE_TTL = 600
 
 NOTICES = {
-    "profile": "Your profile has been saved.",
-    "address-added": "The address has been added.",
-    "address-saved": "The address has been saved.",
-    "address-deleted": "The address has been deleted.",
-    "default": "This is now your default address.",
-    "everywhere": "You have been signed out on all other devices.",
+    "profile": lazy_gettext("Your profile has been saved."),
+    "address-added": lazy_gettext("The address has been added."),
+    "address-saved": lazy_gettext("The address has been saved."),
+    "address-deleted": lazy_gettext("The address has been deleted."),
+    "default": lazy_gettext("This is now your default address."),
+    "everywhere": lazy_gettext("You have been signed out on all other devices."),
 }
 
 
@@ -212,7 +213,7 @@ def _address_fields(values: dict[str, str], *, editing: bool) -> dict[str, Any]:
     if values.get("contact_phone") or not editing:
         fields["contact_phone"] = values.get("contact_phone", "")
     errors: dict[str, str] = {}
-    for name, message in (("lat", "Latitude must be a number."), ("lng", "Longitude must be a number.")):
+    for name, message in (("lat", lazy_gettext("Latitude must be a number.")), ("lng", lazy_gettext("Longitude must be a number."))):
         text = values.get(name, "").replace(",", ".")
         try:
             fields[name] = float(text) if text else None
