@@ -18,6 +18,7 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict, HearthError, NotFound, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
 
 from . import totp
 from .console_schemas import (
@@ -38,7 +39,7 @@ SIGN_IN_PER_EMAIL = (Limit("sign-in-15m", 10, 15 * 60),)
 SIGN_IN_PER_ADDRESS = (Limit("sign-in-15m", 30, 15 * 60),)
 SECOND_FACTOR_PER_ACCOUNT = (Limit("second-factor-15m", 10, 15 * 60),)
 
-WRONG_CREDENTIALS = "The email or password is wrong."
+WRONG_CREDENTIALS = N_("The email or password is wrong.")
 
 
 @dataclass(frozen=True)

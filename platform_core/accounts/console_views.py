@@ -20,6 +20,7 @@ from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext as _
+from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import console_services as services
@@ -33,10 +34,10 @@ from .permissions import PERMISSIONS, ROLE_DESCRIPTIONS, ROLE_LABELS, ROLE_PERMI
 
 def _field_message(field: str, value: object) -> str:
     if value in (None, ""):
-        return "This field is required."
+        return N_("This field is required.")
     if field == "email":
-        return "Enter a valid email address."
-    return "This value is not valid."
+        return N_("Enter a valid email address.")
+    return N_("This value is not valid.")
 
 
 async def parse_form(request: Request, struct_type: type[msgspec.Struct]) -> Any:
@@ -190,8 +191,8 @@ def sign_in_handlers(portal: Portal) -> list:
 
 
 SECURITY_NOTICES = {
-    "password": "Your password has been changed. Other devices have been signed out.",
-    "disabled": "Two-step verification is off.",
+    "password": N_("Your password has been changed. Other devices have been signed out."),
+    "disabled": N_("Two-step verification is off."),
 }
 
 
@@ -299,11 +300,11 @@ async def dashboard(request: Request) -> Response:
     counts = await services.dashboard_counts()
     others = [u for u in await services.list_console_users() if u.id != user.id]
     checklist = [
-        {"done": user.totp_enabled, "label": "Turn on two-step verification", "href": "/console/account/security",
+        {"done": user.totp_enabled, "label": N_("Turn on two-step verification"), "href": "/console/account/security",
          "permission": None},
-        {"done": counts.enabled_plugins > 0, "label": "Review the plugins for your franchise", "href": "/console/plugins",
+        {"done": counts.enabled_plugins > 0, "label": N_("Review the plugins for your franchise"), "href": "/console/plugins",
          "permission": "plugins.manage"},
-        {"done": any(u.role == "manager" for u in others), "label": "Invite a manager", "href": "/console/users",
+        {"done": any(u.role == "manager" for u in others), "label": N_("Invite a manager"), "href": "/console/users",
          "permission": "users.manage"},
     ]
     permissions = request.scope["state"]["permissions"]
@@ -313,8 +314,8 @@ async def dashboard(request: Request) -> Response:
 
 
 USER_NOTICES = {
-    "created": "The user has been added. Give them their email and the initial password.",
-    "updated": "The user has been updated.",
+    "created": N_("The user has been added. Give them their email and the initial password."),
+    "updated": N_("The user has been updated."),
 }
 
 

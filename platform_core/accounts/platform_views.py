@@ -14,6 +14,7 @@ from platform_core.errors import HearthError
 from platform_core.tenancy import services as tenancy
 from platform_core.tenancy.schemas import Branding, TenantCreate
 from platform_core.web.i18n import gettext as _
+from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import console_services as services
@@ -54,9 +55,9 @@ class TenantForm(msgspec.Struct, frozen=True, kw_only=True):
 
 
 TENANT_NOTICES = {
-    "created": "The franchise has been created. Create its owner with `hearth users create-owner`.",
-    "suspended": "The franchise is suspended: its site and console show the suspended page.",
-    "resumed": "The franchise is active again.",
+    "created": N_("The franchise has been created. Create its owner with `hearth users create-owner`."),
+    "suspended": N_("The franchise is suspended: its site and console show the suspended page."),
+    "resumed": N_("The franchise is active again."),
 }
 
 
@@ -108,12 +109,12 @@ async def tenants_create(request: Request) -> Response:
 
 def _tenant_field_message(field: str) -> str:
     return {
-        "slug": "Use 2–63 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
-        "name": "This field is required.",
-        "currency": "Use a three-letter currency code, like CNY.",
-        "locale": "This value is not valid.",
-        "primary_color": "Use a colour like #0f766e.",
-    }.get(field, "This value is not valid.")
+        "slug": N_("Use 2–63 lowercase letters, digits and hyphens, starting and ending with a letter or digit."),
+        "name": N_("This field is required."),
+        "currency": N_("Use a three-letter currency code, like CNY."),
+        "locale": N_("This value is not valid."),
+        "primary_color": N_("Use a colour like #0f766e."),
+    }.get(field, N_("This value is not valid."))
 
 
 @get("/platform/tenants/{slug:str}", guards=GUARDS, include_in_schema=False, name="platform-tenant")
