@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Protocol
 
-from platform_core.db import get_engine
+from platform_core.db.engine import side_connection
 from platform_core.settings import Settings
 
 
@@ -73,11 +73,11 @@ class PostgresKeyValue:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
 
-    async def _conn(self):
-        return get_engine().pool.acquire()  # type: ignore[union-attr]
+    def _conn(self):
+        return side_connection()
 
     async def incr(self, key: str, ttl: int) -> tuple[int, int]:
-        async with await self._conn() as conn:
+        async with self._conn() as conn:
             row = await conn.fetchrow(
                 """
                 insert into core_kv (key, counter, expires_at) values ($1, 1, now() + make_interval(secs => $2))
@@ -91,11 +91,11 @@ class PostgresKeyValue:
         return row["counter"], row["left_s"]
 
     async def get(self, key: str) -> bytes | None:
-        async with await self._conn() as conn:
+        async with self._conn() as conn:
             return await conn.fetchval("select value from core_kv where key = $1 and expires_at > now()", self.prefix + key)
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
-        async with await self._conn() as conn:
+        async with self._conn() as conn:
             await conn.execute(
                 "insert into core_kv (key, value, expires_at) values ($1, $2, now() + make_interval(secs => $3)) "
                 "on conflict (key) do update set value = excluded.value, expires_at = excluded.expires_at",
@@ -103,14 +103,14 @@ class PostgresKeyValue:
             )
 
     async def delete(self, *keys: str) -> None:
-        async with await self._conn() as conn:
+        async with self._conn() as conn:
             await conn.execute("delete from core_kv where key = any($1::text[])", [self.prefix + k for k in keys])
 
     async def add_member(self, key: str, member: str, ttl: int) -> None:
         await self.set(f"{key}\x1f{member}", b"", ttl)
 
     async def members(self, key: str) -> set[str]:
-        async with await self._conn() as conn:
+        async with self._conn() as conn:
             rows = await conn.fetch(
                 "select key from core_kv where key like $1 and expires_at > now()", (self.prefix + key).replace("%", r"\%").replace("_", r"\_") + "\x1f%"
             )

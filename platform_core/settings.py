@@ -17,9 +17,8 @@ class SettingsError(Exception):
 class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     # The owner's DSN: migrations run with it. None means the embedded PostgreSQL.
     url: str | None = None
-    # The DSN the server uses; by default `url` with the user swapped for `app_role`.
+    # The DSN the server uses; by default `url` with the user swapped for the app role hearth_app.
     app_url: str | None = None
-    app_role: str = "hearth_app"
     pool_min: int = 1
     pool_max: int = 10
 
@@ -66,7 +65,6 @@ _VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HEARTH_WORKER", ("worker",)),
     ("DATABASE_URL", ("db", "url")),
     ("HEARTH_APP_DATABASE_URL", ("db", "app_url")),
-    ("HEARTH_DB_APP_ROLE", ("db", "app_role")),
     ("HEARTH_DB_POOL_MIN", ("db", "pool_min")),
     ("HEARTH_DB_POOL_MAX", ("db", "pool_max")),
 )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
 # The role the server runs as: owns nothing, not superuser, no BYPASSRLS (migrations/ creates it).
@@ -24,12 +27,20 @@ def get_engine() -> HearthEngine:
     return DB
 
 
+class _SidePool:
+    """A small second pool for work that must commit outside the request's transaction (the kv
+    store, the dev outbox). Separate so a request holding a connection of the main pool never waits
+    for another connection of that same pool."""
+
+    pool: asyncpg.Pool | None = None
+
+
 async def start_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> None:
+    await close_pool()
     engine = get_engine()
-    if engine.pool is not None:
-        await engine.close_connection_pool()
     engine.config = {"dsn": dsn}
     await engine.start_connection_pool(min_size=min_size, max_size=max_size)
+    _SidePool.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
 
 
 async def close_pool() -> None:
@@ -37,6 +48,18 @@ async def close_pool() -> None:
     if engine.pool is not None:
         await engine.close_connection_pool()
         engine.pool = None
+    if _SidePool.pool is not None:
+        await _SidePool.pool.close()
+        _SidePool.pool = None
+
+
+@asynccontextmanager
+async def side_connection() -> AsyncIterator[asyncpg.Connection]:
+    """A connection outside any request transaction; each statement commits on its own."""
+    if _SidePool.pool is None:
+        raise RuntimeError("the database pool is not started")
+    async with _SidePool.pool.acquire() as conn:
+        yield conn
 
 
 def app_dsn(owner_dsn: str, app_url: str | None) -> str:

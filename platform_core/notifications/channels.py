@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from platform_core.crypto import mask
-from platform_core.db import get_engine
+from platform_core.db.engine import side_connection
 from platform_core.pluginsys.contexts import NotificationChannel, OutboundMessage
 from platform_core.runtime import Runtime
 
@@ -46,7 +46,7 @@ class DevOutboxChannel:
         """Keep the message on a connection of its own, so it stays even when the request that
         sent it is rolled back (a failed sign-in still got its code)."""
         recipient = self.rt.keyring.encrypt(message.to, context=OUTBOX_TO_CONTEXT)
-        async with get_engine().pool.acquire() as conn:  # type: ignore[union-attr]
+        async with side_connection() as conn:
             async with conn.transaction():
                 await conn.execute("select set_config('app.tenant_id', $1, true)", str(message.tenant.id))
                 await conn.execute(
