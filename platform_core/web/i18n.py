@@ -29,7 +29,7 @@ def get_locale() -> str:
 @lru_cache(maxsize=None)
 def _translations(locale: str, extra_dirs: tuple[Path, ...] = ()) -> Translations:
     """Read the .po catalogues (core first, then plugins') and compile them in memory."""
-    merged = Translations()
+    merged: Translations | None = None
     for folder in (TRANSLATIONS_DIR, *extra_dirs):
         po = folder / locale / "LC_MESSAGES" / "messages.po"
         if not po.exists():
@@ -39,8 +39,12 @@ def _translations(locale: str, extra_dirs: tuple[Path, ...] = ()) -> Translation
         buf = io.BytesIO()
         write_mo(buf, catalog)
         buf.seek(0)
-        merged.merge(Translations(fp=buf))
-    return merged
+        # The first catalogue brings the locale's plural rule; merge() keeps it.
+        if merged is None:
+            merged = Translations(fp=buf)
+        else:
+            merged.merge(Translations(fp=buf))
+    return merged or Translations()
 
 
 _extra_dirs: list[Path] = []
