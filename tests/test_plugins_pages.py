@@ -83,7 +83,7 @@ async def test_owner_turns_a_plugin_on_for_their_franchise_only(owner_a, runtime
     async with tenant_scope(tenant_b.id) as b:
         assert "announcements" not in b.enabled_plugins
     page = await owner_a.get(response.headers["location"])
-    assert "Announcements" in page.text and 'checked' in page.text
+    assert 'id="toggle-announcements" name="enabled" value="on" checked' in page.text
 
 
 async def test_htmx_toggle_swaps_just_the_card(owner_a, tenant_a):
