@@ -124,7 +124,9 @@ async def test_unknown_host_gets_the_404_page(app):
 
 
 async def test_suspended_franchise_shows_a_calm_page_in_its_own_branding(app, make_tenant):
-    tenant = await make_tenant(name="Harbour Home Care", branding=brand("#1c4e80", display_name="Harbour Home Care"))
+    tenant = await make_tenant(
+        name="Harbour Home Care", locale="en", timezone="Asia/Hong_Kong", branding=brand("#1c4e80", display_name="Harbour Home Care")
+    )
     await set_status(tenant.slug, "suspended", "unpaid invoice")
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         response = await client.get("/", headers=HTML)
@@ -132,8 +134,9 @@ async def test_suspended_franchise_shows_a_calm_page_in_its_own_branding(app, ma
     assert response.headers["content-type"].startswith("text/html")
     text = response.text
     assert "Harbour Home Care" in text and "--brand:#1c4e80" in text
-    # Both languages, whichever comes first; the reason stays internal.
-    assert "服务暂时不可用" in text and "This service is temporarily unavailable." in text
+    # Both languages, the franchise's first; the reason stays internal.
+    assert text.index("This service is temporarily unavailable.") < text.index("服务暂时不可用")
+    assert "<title>Temporarily unavailable · Harbour Home Care</title>" in text
     assert "unpaid invoice" not in text
     await set_status(tenant.slug, "active")
     async with client_for(app, f"{tenant.slug}.localhost") as client:

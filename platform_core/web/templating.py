@@ -42,6 +42,8 @@ def build_environment(extra_dirs: list[Path]) -> Environment:
     env.globals["get_locale"] = i18n.get_locale
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     env.globals["translate_to"] = translate_to
+    # Marks a msgid for extraction without translating it: translate_to(locale, N_("..."))
+    env.globals["N_"] = i18n.lazy_gettext
     env.filters["t"] = translate
     return env
 
