@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import phonenumbers
 
-from platform_core.crypto import Keyring, mask
+from platform_core.crypto import Keyring
 from platform_core.errors import ValidationFailed
 from platform_core.tenancy.schemas import TenantContext
 
@@ -51,11 +51,13 @@ def decrypt_phone(keyring: Keyring, cipher: str | None) -> str:
 
 
 def masked(e164: str) -> str:
-    """+86 •••••••8000: the country code and the last four digits."""
+    """+86 138****8000: the country code, the carrier prefix of long numbers, the last four."""
     if not e164:
         return ""
     number = phonenumbers.parse(e164)
-    return f"+{number.country_code} {mask(str(number.national_number))}"
+    national = str(number.national_number)
+    head = national[:3] if len(national) >= 10 else ""
+    return f"+{number.country_code} {head}****{national[-4:]}"
 
 
 def masked_cipher(keyring: Keyring, cipher: str | None) -> str:

@@ -226,10 +226,15 @@ _REQUIRED = {
 }
 
 
-def _clean_address(rt: Runtime, tenant: TenantContext, fields: dict[str, object]) -> dict[str, object]:
+def _clean_address(
+    rt: Runtime, tenant: TenantContext, fields: dict[str, object], current: tuple[object, object] = (None, None)
+) -> dict[str, object]:
     """Validate the given fields (all of them at once, so the form marks every problem) and
-    turn them into column values."""
+    turn them into column values. `current` is the stored (lat, lng) of an edited address."""
     errors: dict[str, str] = {}
+    lat, lng = fields.get("lat", current[0]), fields.get("lng", current[1])
+    if (lat is None) != (lng is None):
+        errors["lat" if lat is None else "lng"] = lazy_gettext("Give both latitude and longitude, or neither.")
     clean: dict[str, object] = {}
     for name, limit in _TEXT_LIMITS.items():
         if name in fields:
@@ -286,10 +291,7 @@ async def _clear_default(customer_id: int) -> None:
 
 
 async def create_address(rt: Runtime, tenant: TenantContext, customer_id: int, data: AddressCreate) -> Address:
-    fields = msgspec.structs.asdict(data)
-    if (data.lat is None) != (data.lng is None):
-        raise ValidationFailed({"lat" if data.lat is None else "lng": "Give both latitude and longitude, or neither."})
-    clean = _clean_address(rt, tenant, fields)
+    clean = _clean_address(rt, tenant, msgspec.structs.asdict(data))
     conn = current_connection()
     first = not await conn.fetchval("select 1 from core_customer_address where customer_id = $1 limit 1", customer_id)
     clean["is_default"] = bool(clean["is_default"]) or first
@@ -307,11 +309,7 @@ async def create_address(rt: Runtime, tenant: TenantContext, customer_id: int, d
 async def update_address(rt: Runtime, tenant: TenantContext, customer_id: int, address_id: int, data: AddressUpdate) -> Address:
     current = await get_address(rt, customer_id, address_id)
     fields = {f: v for f, v in msgspec.structs.asdict(data).items() if v is not UNSET}
-    lat = fields.get("lat", current.lat)
-    lng = fields.get("lng", current.lng)
-    if (lat is None) != (lng is None):
-        raise ValidationFailed({"lat" if lat is None else "lng": "Give both latitude and longitude, or neither."})
-    clean = _clean_address(rt, tenant, fields)
+    clean = _clean_address(rt, tenant, fields, (current.lat, current.lng))
     if clean.get("is_default") is False and current.is_default:
         clean.pop("is_default")  # the default moves by choosing another address, never to none
     if clean.get("is_default"):
