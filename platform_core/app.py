@@ -13,6 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
@@ -131,6 +132,9 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         openapi_config=OpenAPIConfig(
             title="Hearth API", version="1", path="/schema", render_plugins=[swagger],
             description="The customer API of a Hearth franchise. Pick the franchise by Host or the X-Tenant header.",
+            components=Components(security_schemes={
+                "bearerToken": SecurityScheme(type="http", scheme="bearer", description="The token from POST /api/v1/auth/token"),
+            }),
         ),
         lifespan=[lifespan],
         debug=False,

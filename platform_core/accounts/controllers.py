@@ -11,7 +11,7 @@ from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 
 from . import services
-from .guards import require_customer
+from .guards import BEARER_SECURITY, require_customer
 from .ratelimit import client_address
 from .schemas import (
     Address, AddressCreate, AddressUpdate, CodeRequest, CodeSent, Customer, CustomerUpdate, SignedOut,
@@ -41,12 +41,13 @@ class AuthController(Controller):
         token = await create_session(rt, kind="customer", user_id=customer.id, tenant_id=tenant.id, via="bearer")
         return TokenResponse(token=token, token_type="bearer", expires_in=BEARER_TTL, customer=customer)
 
-    @post("/sign-out", operation_id="signOut", status_code=204, guards=[require_customer], summary="End this token")
+    @post("/sign-out", operation_id="signOut", status_code=204, guards=[require_customer], security=BEARER_SECURITY, summary="End this token")
     async def sign_out(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> None:
         await end_session(rt, principal)
 
     @post(
         "/sign-out-everywhere", operation_id="signOutEverywhere", status_code=200, guards=[require_customer],
+        security=BEARER_SECURITY,
         summary="End every session and token of this customer",
     )
     async def sign_out_everywhere(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> SignedOut:
@@ -58,6 +59,7 @@ class MeController(Controller):
     path = "/api/v1/me"
     tags = ["Account"]
     guards = [require_customer]
+    security = BEARER_SECURITY
 
     @get("", operation_id="getMe", summary="The signed-in customer")
     async def get_me(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Customer:

@@ -12,6 +12,10 @@ from .console_services import CONSOLE, OPERATOR, console_user, get_account, oper
 from .permissions import permissions_for
 from .sessions import Kind, Principal, end_session, principal_for
 
+# API clients authenticate with `Authorization: Bearer <token>`; the OpenAPI scheme of that name
+# is declared in app.py.
+BEARER_SECURITY = [{"bearerToken": []}]
+
 SIGN_IN_PATHS: dict[str, str] = {
     "customer": "/account/sign-in",
     "staff": "/staff/sign-in",

@@ -26,6 +26,7 @@ Via = Literal["cookie", "bearer"]
 
 # Bearer tokens for apps live longer than browser sessions; both renew on use.
 BEARER_TTL = 90 * 24 * 3600
+RENEW_AFTER = 24 * 3600
 
 
 class SessionData(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,6 +35,8 @@ class SessionData(msgspec.Struct, frozen=True, kw_only=True):
     tenant_id: int | None
     via: Via
     created_at: int
+    # Sessions slide: a session used after a day is stored again with a fresh lifetime.
+    renewed_at: int = 0
     # Console users with TOTP on sign in in two steps; until the code is checked this is False.
     mfa_verified: bool = True
 
@@ -68,7 +71,7 @@ async def create_session(
     token = secrets.token_urlsafe(32)
     data = SessionData(
         kind=kind, user_id=user_id, tenant_id=tenant_id, via=via,
-        created_at=int(time.time()), mfa_verified=mfa_verified,
+        created_at=int(time.time()), renewed_at=int(time.time()), mfa_verified=mfa_verified,
     )
     key = _session_key(token)
     ttl = _ttl(rt, via)
@@ -125,6 +128,10 @@ async def principal_for(connection: ASGIConnection) -> Principal | None:
                 tenant is not None and data.tenant_id == tenant.id
             )
             if bound_here and data.via == via:
+                now = int(time.time())
+                if now - data.renewed_at > RENEW_AFTER:
+                    renewed = msgspec.structs.replace(data, renewed_at=now)
+                    await rt.kv.set(_session_key(token), msgspec.json.encode(renewed), _ttl(rt, via))
                 principal = Principal(
                     kind=data.kind, user_id=data.user_id, tenant_id=data.tenant_id, via=via,
                     session_key=_session_key(token), mfa_verified=data.mfa_verified,

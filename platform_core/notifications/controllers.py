@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
+from platform_core.accounts.guards import BEARER_SECURITY
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import Unauthorized
 
@@ -22,6 +23,7 @@ def _recipient(principal: Principal | None) -> Principal:
 class NotificationController(Controller):
     path = "/api/v1/notifications"
     tags = ["notifications"]
+    security = BEARER_SECURITY
 
     @get("/", operation_id="listNotifications", summary="My inbox, newest first")
     async def list_inbox(

@@ -33,16 +33,16 @@ class TenantHooks:
 class PluginRelay:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
-        self._cache: dict[frozenset[str], TenantHooks] = {}
+        self._cache: dict[tuple[frozenset[str], tuple[str, ...]], TenantHooks] = {}
 
     def for_enabled(self, enabled: frozenset[str]) -> TenantHooks:
-        hooks = self._cache.get(enabled)
+        registered = self.pm.list_name_plugin()
+        # Keyed by what is registered too, so a plugin registered later is left out as well.
+        key = (enabled, tuple(name for name, _ in registered))
+        hooks = self._cache.get(key)
         if hooks is None:
-            removed = [
-                plugin for name, plugin in self.pm.list_name_plugin()
-                if name and not is_core(name) and name not in enabled
-            ]
-            hooks = self._cache[enabled] = TenantHooks(self.pm, removed)
+            removed = [plugin for name, plugin in registered if name and not is_core(name) and name not in enabled]
+            hooks = self._cache[key] = TenantHooks(self.pm, removed)
         return hooks
 
 

@@ -1,5 +1,5 @@
 """CSRF: a double-submit token. Browsers get a random `hearth_csrf` cookie; every unsafe request
-that a browser makes (it carries our cookies) must echo it in the `csrf_token` form field or the
+that carries our session or CSRF cookie must echo it in the `csrf_token` form field or the
 `X-CSRF-Token` header. Bearer-token API clients carry no cookies and are not asked."""
 
 from __future__ import annotations
@@ -39,7 +39,11 @@ async def check_csrf(request: Request) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return
-    if not request.cookies:
+    from platform_core.accounts.sessions import SESSION_COOKIE
+
+    # Only a browser that holds our session or CSRF cookie can be tricked into acting; an API
+    # client that merely remembers its language is not asked.
+    if SESSION_COOKIE not in request.cookies and CSRF_COOKIE not in request.cookies:
         return
     expected = request.cookies.get(CSRF_COOKIE)
     supplied = request.headers.get(CSRF_HEADER)
