@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from platform_core.accounts.console_services import CONSOLE, OPERATOR, find_account
@@ -12,25 +9,14 @@ from platform_core.db import tenant_transaction
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.seeding import apply_tenant_file
 from platform_core.tenancy.services import get_tenant
-from platform_core.testing.pytest_plugin import client_for, unique_slug
+from platform_core.testing.pytest_plugin import client_for, run_hearth, unique_slug
 
 from .test_console_support import sign_in, unique_email, with_csrf
 
 
-def hearth(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ, "DATABASE_URL": settings.db.url, "HEARTH_SECRET_KEY": settings.secret_key,
-        "HEARTH_DATA_DIR": settings.data_dir, "HEARTH_KEY_PREFIX": settings.key_prefix, "HEARTH_ENV": "test",
-    }
-    return subprocess.run(
-        [sys.executable, "-c", "from platform_core.cli import main; main()", *args],
-        env=env, capture_output=True, text=True, timeout=120,
-    )
-
-
 async def test_cli_creates_an_owner_who_can_sign_in(app, hearth_settings, tenant_a):
     email = unique_email("cli-owner")
-    done = hearth(hearth_settings, "users", "create-owner", tenant_a.slug, "--email", email, "--name", "Cli Owner",
+    done = run_hearth(hearth_settings, "users", "create-owner", tenant_a.slug, "--email", email, "--name", "Cli Owner",
                   "--password", "cli-password-2026")
     assert done.returncode == 0, done.stderr
     assert f"created owner {email}" in done.stdout
@@ -39,20 +25,20 @@ async def test_cli_creates_an_owner_who_can_sign_in(app, hearth_settings, tenant
 
 
 async def test_cli_explains_what_is_wrong(app, hearth_settings, tenant_a):
-    short = hearth(hearth_settings, "users", "create-owner", tenant_a.slug, "--email", unique_email(), "--name", "X",
+    short = run_hearth(hearth_settings, "users", "create-owner", tenant_a.slug, "--email", unique_email(), "--name", "X",
                    "--password", "short")
     assert short.returncode != 0
     assert "Use at least 10 characters." in short.stderr
-    unknown = hearth(hearth_settings, "users", "create-owner", "no-such-tenant", "--email", unique_email(), "--name", "X",
+    unknown = run_hearth(hearth_settings, "users", "create-owner", "no-such-tenant", "--email", unique_email(), "--name", "X",
                      "--password", "long-enough-pass")
     assert unknown.returncode != 0 and "could not find" in unknown.stderr.lower()
-    bad_email = hearth(hearth_settings, "users", "create-operator", "--email", "nope", "--name", "X", "--password", "long-enough-pass")
+    bad_email = run_hearth(hearth_settings, "users", "create-operator", "--email", "nope", "--name", "X", "--password", "long-enough-pass")
     assert bad_email.returncode != 0 and "--email" in bad_email.stderr
 
 
 async def test_cli_creates_an_operator(app, hearth_settings):
     email = unique_email("cli-operator")
-    done = hearth(hearth_settings, "users", "create-operator", "--email", email, "--name", "Cli Operator", "--password", "operator-pass-1")
+    done = run_hearth(hearth_settings, "users", "create-operator", "--email", email, "--name", "Cli Operator", "--password", "operator-pass-1")
     assert done.returncode == 0, done.stderr
     async with tenant_transaction(None):
         assert (await find_account(OPERATOR, email)) is not None

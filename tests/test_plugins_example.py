@@ -18,7 +18,7 @@ from platform_core.pluginsys.manager import build_plugin_manager
 from platform_core.pluginsys.relay import notify
 from platform_core.pluginsys.services import enable_plugin, plugin_catalog, set_plugin_config
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.pytest_plugin import client_for
+from platform_core.testing.pytest_plugin import client_for, run_hearth
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "hearth-hello"
@@ -98,17 +98,8 @@ async def test_example_plugin_menu_entry_shows_only_where_enabled(hello_app, ten
         assert ("Hello" in labels) is expected
 
 
-def _hearth(settings, installed: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(installed),
-        "HEARTH_ENV": "test",
-        "HEARTH_SECRET_KEY": settings.secret_key,
-        "HEARTH_DATA_DIR": settings.data_dir,
-        "DATABASE_URL": settings.db.url,
-        "REDIS_URL": "",
-    }
-    return subprocess.run([str(Path(sys.executable).parent / "hearth"), "plugins", *args], capture_output=True, text=True, env=env, timeout=120)
+def _hearth(settings, installed: Path, *args: str):
+    return run_hearth(settings, "plugins", *args, PYTHONPATH=str(installed), REDIS_URL="")
 
 
 async def test_cli_lists_enables_and_configures_with_clear_errors(hello_app, hello_installed, hearth_settings, tenant_a, tenant_b):

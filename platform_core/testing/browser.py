@@ -19,6 +19,7 @@ from typing import AsyncIterator, Iterator
 import pytest
 
 from platform_core.settings import Settings
+from platform_core.testing.pytest_plugin import settings_env
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -56,17 +57,7 @@ class LiveServer:
 def live_server(hearth_settings: Settings, tmp_path_factory) -> Iterator[LiveServer]:
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = {
-        **os.environ,
-        "HEARTH_ENV": "test",
-        "HEARTH_SECRET_KEY": hearth_settings.secret_key,
-        "HEARTH_DATA_DIR": hearth_settings.data_dir,
-        "DATABASE_URL": hearth_settings.db.url or "",
-        "REDIS_URL": hearth_settings.redis_url or "",
-        "HEARTH_KEY_PREFIX": hearth_settings.key_prefix,
-        "HEARTH_PORT": str(port),
-        "HEARTH_HOST": "127.0.0.1",
-    }
+    env = settings_env(hearth_settings, HEARTH_PORT=str(port), HEARTH_HOST="127.0.0.1")
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "platform_core.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(port, process, log_path)

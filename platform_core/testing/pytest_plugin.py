@@ -11,6 +11,8 @@ import asyncio
 import os
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import AsyncIterator
@@ -126,6 +128,28 @@ async def app(hearth_settings: Settings):
 @pytest.fixture(scope="session")
 def runtime(app):
     return app.state.runtime
+
+
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a subprocess (the CLI, a live server) that uses this test database."""
+    return {
+        **os.environ,
+        "HEARTH_ENV": "test",
+        "HEARTH_SECRET_KEY": settings.secret_key,
+        "HEARTH_DATA_DIR": settings.data_dir,
+        "DATABASE_URL": settings.db.url or "",
+        "REDIS_URL": settings.redis_url or "",
+        "HEARTH_KEY_PREFIX": settings.key_prefix,
+        **extra,
+    }
+
+
+def run_hearth(settings: Settings, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
+    """Run the real `hearth` command against the test database."""
+    return subprocess.run(
+        [sys.executable, "-c", "from platform_core.cli import main; main()", *args],
+        env=settings_env(settings, **extra_env), capture_output=True, text=True, timeout=120,
+    )
 
 
 def client_for(app, host: str, **headers: str) -> httpx.AsyncClient:
