@@ -19,9 +19,7 @@ class Branding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     accent_color: COLOR = "#f59e0b"
 
 
-class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
-    """The tenant a request or a job runs for."""
-
+class _TenantFields(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     slug: str
     name: str
@@ -30,7 +28,6 @@ class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str
     currency: str
     branding: Branding
-    enabled_plugins: frozenset[str] = frozenset()
 
     @property
     def display_name(self) -> str:
@@ -40,20 +37,20 @@ class TenantContext(msgspec.Struct, frozen=True, kw_only=True):
     def suspended(self) -> bool:
         return self.status == "suspended"
 
+
+class TenantContext(_TenantFields, frozen=True, kw_only=True):
+    """The tenant a request or a job runs for."""
+
+    enabled_plugins: frozenset[str] = frozenset()
+
     def key(self, *parts: str | int) -> str:
         """The one way to build a redis (or store) key for this tenant."""
         return ":".join(["t", str(self.id), *(str(p) for p in parts)])
 
 
-class Tenant(msgspec.Struct, frozen=True, kw_only=True):
-    id: int
-    slug: str
-    name: str
-    status: str
-    locale: str
-    timezone: str
-    currency: str
-    branding: Branding
+class Tenant(_TenantFields, frozen=True, kw_only=True):
+    """A tenant as the platform console and the CLI show it."""
+
     hosts: list[str] = []
     suspended_reason: str = ""
 
