@@ -8,6 +8,12 @@ CORE_APPS = [
     "platform_core.accounts.piccolo_app",
     "platform_core.notifications.piccolo_app",
     "platform_core.jobs.piccolo_app",
+    "platform_core.catalog.piccolo_app",
+    "platform_core.staff.piccolo_app",
+    "platform_core.orders.piccolo_app",
+    "platform_core.dispatch.piccolo_app",
+    "platform_core.reviews.piccolo_app",
+    "platform_core.support.piccolo_app",
 ]
 
 

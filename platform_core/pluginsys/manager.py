@@ -20,6 +20,12 @@ CORE_HOOK_MODULES = (
     "platform_core.accounts.hooks",
     "platform_core.notifications.hooks",
     "platform_core.jobs.hooks",
+    "platform_core.catalog.hooks",
+    "platform_core.staff.hooks",
+    "platform_core.orders.hooks",
+    "platform_core.dispatch.hooks",
+    "platform_core.reviews.hooks",
+    "platform_core.support.hooks",
     "platform_core.pluginsys.hooks",
 )
 CORE_PREFIX = "core."

@@ -1,0 +1,1 @@
+"""This domain's hook implementations (registered as a core plugin)."""

@@ -1,0 +1,3 @@
+from piccolo.table import Table
+
+TABLES: list[type[Table]] = []
