@@ -8,4 +8,10 @@ from platform_core.db.engine import HearthEngine
 
 DB = HearthEngine(config={})
 
-APP_REGISTRY = AppRegistry(apps=all_piccolo_apps())
+
+def __getattr__(name: str) -> AppRegistry:
+    # APP_REGISTRY is built on each access (PEP 562) rather than at import: Piccolo's Finder reads
+    # it from this module every time, so a plugin installed after the import is migrated too.
+    if name == "APP_REGISTRY":
+        return AppRegistry(apps=all_piccolo_apps())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -54,11 +54,13 @@ def plugin_names(pm: pluggy.PluginManager) -> list[str]:
 
 
 def plugin_piccolo_apps() -> list[str]:
-    """The Piccolo apps that installed plugins register (for piccolo_conf, before any app exists)."""
+    """The Piccolo apps that installed plugins register (for piccolo_conf, before any app exists).
+
+    Read from the entry points on every call, so a plugin installed while the process runs is
+    seen; each app once (Piccolo refuses an app registered twice)."""
     apps: list[str] = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        module = ep.load()
-        register = getattr(module, "register_piccolo_apps", None)
+        register = getattr(ep.load(), "register_piccolo_apps", None)
         if register is not None:
-            apps.extend(register() or [])
+            apps.extend(app for app in register() or [] if app not in apps)
     return apps

@@ -2,34 +2,55 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from litestar import Request, get
 from litestar.di import NamedDependency
+from litestar.response import Template
 
 from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import CustomerEvent, MenuEntry, PluginInfo
+from platform_core.pluginsys.contexts import CustomerEvent, MenuEntry, PluginInfo, StaticDir
 from platform_core.pluginsys.services import get_plugin_config
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.pages import page
 
 from .config import HelloConfig
+from .services import welcome_customer, welcomed_count
 
 NAME = "hello"
-
-# Test-only instrumentation: every on_customer_registered call, as (tenant_id, customer_id),
-# so a test can see which tenants the hook ran for. A real plugin would write to its table.
-REGISTRATIONS: list[tuple[int, int]] = []
+HERE = Path(__file__).parent
 
 
 @hookimpl
 def register_plugin_info() -> PluginInfo:
-    return PluginInfo(title="Hello", description="Greets visitors at /p/hello/.", config=HelloConfig, category="other")
+    return PluginInfo(
+        title="Hello", description="Greets visitors at /p/hello/ and counts the new customers it has welcomed.",
+        config=HelloConfig, category="other",
+    )
+
+
+@hookimpl
+def register_piccolo_apps() -> list[str]:
+    # Read by platform_core.db.conf, so `hearth db migrate` creates hello_welcome.
+    return ["hearth_hello.piccolo_app"]
+
+
+@hookimpl
+def register_template_dirs() -> list[Path]:
+    # translations/ beside templates/ is merged into the catalogues.
+    return [HERE / "templates"]
+
+
+@hookimpl
+def register_static_dirs() -> list[StaticDir]:
+    return [StaticDir(name=NAME, path=str(HERE / "static"))]
 
 
 @get("/", include_in_schema=False, name="hello-greeting")
-async def greeting(request: Request, rt: NamedDependency[Runtime]) -> dict[str, str]:
-    tenant = current_tenant()
-    config = await get_plugin_config(rt, tenant, NAME)
-    return {"tenant": tenant.slug, "message": " ".join([config.greeting] * config.times)}
+async def greeting(request: Request, rt: NamedDependency[Runtime]) -> Template:
+    config = await get_plugin_config(rt, current_tenant(), NAME)
+    return page(request, "hello/greeting.html", message=" ".join([config.greeting] * config.times), welcomed=await welcomed_count())
 
 
 @hookimpl
@@ -45,4 +66,5 @@ def register_console_menu():
 
 @hookimpl
 async def on_customer_registered(event: CustomerEvent) -> None:
-    REGISTRATIONS.append((event.tenant.id, event.customer_id))
+    # Called in the registration's transaction, only for tenants that have hello on.
+    await welcome_customer(event.tenant.id, event.customer_id)

@@ -1,0 +1,14 @@
+"""Piccolo mirror of the SQL in piccolo_migrations/ (the SQL is the source of truth)."""
+
+from piccolo.columns import BigInt, ForeignKey, Timestamptz
+from piccolo.table import Table
+
+from platform_core.tenancy.tables import Tenant
+
+
+class Welcome(Table, tablename="hello_welcome"):
+    """A customer the plugin greeted when they registered."""
+
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    customer_id = BigInt()
+    greeted_at = Timestamptz()
