@@ -1,0 +1,114 @@
+"""The order state machine, declared: states, and for each event its sources, target, who may fire
+it and the guards that must hold. Services fire events through `transition()` in services.py,
+which writes the timeline row and refuses a second concurrent transition from the same state.
+
+A category plugin may add states through the `register_order_states` hook (elder care's trial).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+Actor = Literal["customer", "staff", "console", "system", "plugin"]
+
+PENDING_PAYMENT = "pending_payment"
+PAID = "paid"  # payment settled or arranged (pay after the service): ready for dispatch
+ASSIGNED = "assigned"  # offered to a worker, waiting for the answer
+ACCEPTED = "accepted"
+EN_ROUTE = "en_route"
+IN_SERVICE = "in_service"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+# Exception states, resolved from the console.
+DISPATCH_FAILED = "dispatch_failed"  # nobody eligible accepted: the console's exception queue
+NO_SHOW = "no_show"
+DISPUTED = "disputed"
+
+STATES = (
+    PENDING_PAYMENT, PAID, ASSIGNED, ACCEPTED, EN_ROUTE, IN_SERVICE, COMPLETED, CANCELLED,
+    DISPATCH_FAILED, NO_SHOW, DISPUTED,
+)
+FINAL_STATES = frozenset({COMPLETED, CANCELLED})
+EXCEPTION_STATES = frozenset({DISPATCH_FAILED, NO_SHOW, DISPUTED})
+
+# Guards are named here and implemented in services.py (they need the order and the actor).
+Guard = Literal[
+    "is_order_customer",  # the actor is the order's customer
+    "is_assigned_staff",  # the actor is the worker of the live assignment
+    "has_permission_orders_manage",
+    "has_permission_dispatch_manage",
+    "has_permission_finance_manage",
+    "within_cancellation_rules",  # the customer may still cancel (the fee is computed by the rules)
+    "has_live_assignment",
+    "not_paid",
+]
+
+
+class Transition(msgspec.Struct, frozen=True, kw_only=True):
+    event: str
+    sources: frozenset[str]
+    target: str | None  # None: the state stays (an action recorded on the timeline)
+    actors: frozenset[Actor]
+    guards: tuple[Guard, ...] = ()
+    label: str = ""  # an English msgid for the timeline
+
+
+def _t(event: str, sources: set[str], target: str | None, actors: set[str], guards: tuple = (), label: str = "") -> Transition:
+    return Transition(event=event, sources=frozenset(sources), target=target, actors=frozenset(actors), guards=guards, label=label)  # type: ignore[arg-type]
+
+
+LIVE = {PENDING_PAYMENT, PAID, ASSIGNED, ACCEPTED, EN_ROUTE, IN_SERVICE, DISPATCH_FAILED, NO_SHOW, DISPUTED}
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t("place", set(), PENDING_PAYMENT, {"customer"}, label="Order placed"),
+    _t("pay", {PENDING_PAYMENT}, PAID, {"system", "plugin"}, label="Paid"),
+    _t("pay_after_service", {PENDING_PAYMENT}, PAID, {"customer", "system"}, ("is_order_customer",), label="Pay after the service"),
+    _t("mark_paid", LIVE | {COMPLETED}, None, {"console"}, ("has_permission_finance_manage", "not_paid"), label="Marked paid"),
+    _t("assign", {PAID, DISPATCH_FAILED, NO_SHOW}, ASSIGNED, {"system", "console", "customer"}, ("has_live_assignment",), label="Offered to a worker"),
+    _t("accept", {ASSIGNED}, ACCEPTED, {"staff"}, ("is_assigned_staff",), label="Accepted by the worker"),
+    _t("decline", {ASSIGNED}, PAID, {"staff"}, ("is_assigned_staff",), label="Declined by the worker"),
+    _t("offer_expired", {ASSIGNED}, PAID, {"system"}, label="The worker did not answer in time"),
+    _t("reassign", {ASSIGNED, ACCEPTED}, ASSIGNED, {"console"}, ("has_permission_dispatch_manage", "has_live_assignment"), label="Reassigned by the office"),
+    _t("dispatch_failed", {PAID}, DISPATCH_FAILED, {"system"}, label="No worker available"),
+    _t("depart", {ACCEPTED}, EN_ROUTE, {"staff"}, ("is_assigned_staff",), label="On the way"),
+    _t("arrive", {EN_ROUTE}, IN_SERVICE, {"staff"}, ("is_assigned_staff",), label="Arrived, service started"),
+    _t("complete", {IN_SERVICE}, COMPLETED, {"staff"}, ("is_assigned_staff",), label="Service completed"),
+    _t("cancel", {PENDING_PAYMENT, PAID, ASSIGNED, ACCEPTED, DISPATCH_FAILED}, CANCELLED, {"customer"},
+       ("is_order_customer", "within_cancellation_rules"), label="Cancelled by the customer"),
+    _t("cancel_by_franchise", LIVE, CANCELLED, {"console", "system"}, ("has_permission_orders_manage",), label="Cancelled by the franchise"),
+    _t("report_no_show", {ACCEPTED, EN_ROUTE}, NO_SHOW, {"console", "customer"}, label="The worker did not show up"),
+    _t("open_dispute", {IN_SERVICE, COMPLETED}, DISPUTED, {"customer", "console"}, label="Dispute opened"),
+    _t("resolve_redispatch", {NO_SHOW}, PAID, {"console"}, ("has_permission_orders_manage",), label="Sent back to dispatch"),
+    _t("resolve_complete", {DISPUTED}, COMPLETED, {"console"}, ("has_permission_orders_manage",), label="Dispute resolved"),
+)
+
+
+class StateMachine:
+    """The transitions for one category: the core's plus those a plugin declares for it."""
+
+    def __init__(self, transitions: tuple[Transition, ...] = TRANSITIONS, extra_states: tuple[str, ...] = ()) -> None:
+        self.transitions = {t.event: t for t in transitions}
+        self.states = STATES + extra_states
+
+    def get(self, event: str) -> Transition | None:
+        return self.transitions.get(event)
+
+    def events_from(self, state: str, actor: Actor) -> list[Transition]:
+        """What `actor` could fire now (guards aside): drives the buttons a page shows."""
+        return [t for t in self.transitions.values() if state in t.sources and actor in t.actors]
+
+
+def machine_for(category: str, specs: list) -> StateMachine:
+    """The core machine extended with plugin states for `category` (OrderStateSpec list: state,
+    after, transitions as dicts with event, sources, target, actors, label)."""
+    extra_states: list[str] = []
+    transitions = list(TRANSITIONS)
+    for spec in specs:
+        if spec.category != category:
+            continue
+        extra_states.append(spec.state)
+        for raw in spec.transitions:
+            transitions.append(msgspec.convert(raw, Transition))
+    return StateMachine(tuple(transitions), tuple(extra_states))
