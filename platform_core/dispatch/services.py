@@ -1,15 +1,94 @@
-"""Dispatch: who does which order. See machine.py in orders for the states it drives."""
+"""Dispatch: who does which order. The order's states are driven through
+platform_core.orders.services.transition (see machine.py in orders); this module owns the
+assignments (core_assignment) and the tenant's dispatch settings."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
+import msgspec
 from asyncpg import Range
+from msgspec import UNSET
 
 from platform_core.db import current_connection
+from platform_core.tenancy.context import current_tenant
+
+from .schemas import Assignment, DispatchSettings, DispatchSettingsUpdate
 
 # Assignment states that hold a worker's time (the exclusion constraint covers the same set).
 HOLDING = ("offered", "accepted", "completed")
+
+ASSIGNMENT_COLUMNS = (
+    "id, order_id, staff_id, lower(during) as starts, upper(during) as ends, status, source, score, "
+    "score_breakdown, offered_at, expires_at, responded_at"
+)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def assignment_from_row(row) -> Assignment:
+    data = dict(row)
+    data["score_breakdown"] = _json(data["score_breakdown"])
+    return msgspec.convert(data, Assignment)
+
+
+async def live_assignment(order_id: int) -> Assignment | None:
+    """The order's assignment that holds a worker (offered, accepted or completed), if any."""
+    row = await current_connection().fetchrow(
+        f"select {ASSIGNMENT_COLUMNS} from core_assignment where order_id = $1 and status = any($2::text[])",
+        order_id, list(HOLDING),
+    )
+    return None if row is None else assignment_from_row(row)
+
+
+async def get_assignment(assignment_id: int) -> Assignment | None:
+    row = await current_connection().fetchrow(f"select {ASSIGNMENT_COLUMNS} from core_assignment where id = $1", assignment_id)
+    return None if row is None else assignment_from_row(row)
+
+
+async def assignments_of_order(order_id: int) -> list[Assignment]:
+    """Every offer made for the order, oldest first (the console's dispatch history)."""
+    rows = await current_connection().fetch(
+        f"select {ASSIGNMENT_COLUMNS} from core_assignment where order_id = $1 order by id", order_id
+    )
+    return [assignment_from_row(r) for r in rows]
+
+
+# --------------------------------------------------------------------------- settings
+
+
+async def get_settings() -> DispatchSettings:
+    """The tenant's dispatch settings; the defaults until the franchise saves its own."""
+    row = await current_connection().fetchrow(
+        "select mode, grab_pool, accept_timeout_s, weights, travel_speed_kmh from core_dispatch_settings"
+    )
+    if row is None:
+        return DispatchSettings()
+    data = dict(row)
+    data["weights"] = _json(data["weights"])
+    return msgspec.convert(data, DispatchSettings)
+
+
+async def update_settings(data: DispatchSettingsUpdate) -> DispatchSettings:
+    current = await get_settings()
+    changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not UNSET}
+    merged = msgspec.structs.replace(current, **changes)
+    await current_connection().execute(
+        "insert into core_dispatch_settings (tenant_id, mode, grab_pool, accept_timeout_s, weights, travel_speed_kmh) "
+        "values ($1, $2, $3, $4, $5::jsonb, $6) on conflict (tenant_id) do update set mode = excluded.mode, "
+        "grab_pool = excluded.grab_pool, accept_timeout_s = excluded.accept_timeout_s, weights = excluded.weights, "
+        "travel_speed_kmh = excluded.travel_speed_kmh, updated_at = now()",
+        current_tenant().id, merged.mode, merged.grab_pool, merged.accept_timeout_s,
+        json.dumps(merged.weights), merged.travel_speed_kmh,
+    )
+    return merged
+
+
+# --------------------------------------------------------------------------- time held
 
 
 async def busy_ranges(staff_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, datetime]]]:

@@ -1,3 +1,64 @@
+"""Dispatch settings and assignments (mirrors dispatch_0001_initial.py; queries use SQL in services)."""
+
+from enum import Enum
+
+from piccolo.columns import JSONB, Boolean, Column, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.column_types import BigInt
 from piccolo.table import Table
 
-TABLES: list[type[Table]] = []
+from platform_core.tenancy.tables import Tenant
+
+
+class Tstzrange(Column):
+    """PostgreSQL's tstzrange (Piccolo has no range columns); read and written through asyncpg."""
+
+    value_type = object
+
+
+class DispatchSettings(Table, tablename="core_dispatch_settings"):
+    class Mode(str, Enum):
+        auto = "auto"
+        manual = "manual"
+        customer_pick = "customer_pick"
+
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", unique=True)
+    mode = Varchar(length=16, choices=Mode, default=Mode.auto)
+    grab_pool = Boolean(default=False)
+    accept_timeout_s = Integer(default=600)
+    weights = JSONB(default='{"distance": 0.35, "rating": 0.25, "workload": 0.2, "skills": 0.2}')
+    travel_speed_kmh = Integer(default=25)
+    updated_at = Timestamptz()
+
+
+class Assignment(Table, tablename="core_assignment"):
+    class Status(str, Enum):
+        offered = "offered"
+        accepted = "accepted"
+        declined = "declined"
+        expired = "expired"
+        released = "released"
+        completed = "completed"
+
+    class Source(str, Enum):
+        auto = "auto"
+        batch = "batch"
+        manual = "manual"
+        customer = "customer"
+        grab = "grab"
+
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    order_id = BigInt()
+    staff_id = BigInt()
+    during = Tstzrange()
+    status = Varchar(length=16, choices=Status)
+    source = Varchar(length=16, choices=Source)
+    score = DoublePrecision(null=True, default=None)
+    score_breakdown = JSONB(default="{}")
+    offered_at = Timestamptz()
+    expires_at = Timestamptz(null=True, default=None)
+    responded_at = Timestamptz(null=True, default=None)
+    actor_kind = Varchar(length=16, null=True, default=None)
+    actor_id = BigInt(null=True, default=None)
+
+
+TABLES: list[type[Table]] = [DispatchSettings, Assignment]

@@ -1,0 +1,106 @@
+"""The arithmetic of dispatch, free of the database: distances, the weighted score, and the
+optimal batch assignment. The benchmark (bench/dispatch_batch.py) uses the same functions."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .schemas import ScorePart
+
+EARTH_RADIUS_M = 6_371_000
+# A score name the tenant has not weighted still counts, a little: a plugin that was just turned
+# on should change something before anyone visits the settings page.
+DEFAULT_WEIGHT = 0.1
+# Cost of a pair that must not happen; larger than any sum of real costs the solver could trade it for.
+PROHIBITIVE = 1e9
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def distance_score(distance_m: float | None, radius_km: int) -> float:
+    """1 at the worker's door, 0 at the edge of their radius; 0.5 when the distance is unknown."""
+    if distance_m is None:
+        return 0.5
+    return max(0.0, 1.0 - distance_m / (radius_km * 1000))
+
+
+def rating_score(rating_avg: float, rating_count: int) -> float:
+    """The mean rating over 5; a worker nobody has rated yet starts in the middle, not at zero."""
+    return rating_avg / 5 if rating_count else 0.6
+
+
+def workload_score(day_load: int, week_load: int) -> float:
+    """Spread the work: every job already held that day weighs as much as four that week."""
+    return 1.0 / (1.0 + day_load + week_load / 4)
+
+
+def skills_score(required: Sequence[str], skills: Sequence[str], category: str) -> float:
+    """Required skills are a filter; among those who have them, a worker whose skills name the
+    category itself is the specialist."""
+    have = set(skills)
+    return (len(set(required) & have) + (category in have)) / (len(set(required)) + 1)
+
+
+def combine(raw: dict[str, tuple[float, str, str]], weights: dict[str, float]) -> tuple[float, list[ScorePart]]:
+    """The weighted mean of the raw scores ({name: (raw 0..1, source, detail)}) and its parts."""
+    parts: list[ScorePart] = []
+    total_weight = 0.0
+    for name, (value, source, detail) in raw.items():
+        weight = float(weights.get(name, DEFAULT_WEIGHT))
+        value = min(1.0, max(0.0, float(value)))
+        total_weight += weight
+        parts.append(ScorePart(name=name, raw=round(value, 4), weight=weight, contribution=value * weight, source=source, detail=detail))
+    if total_weight <= 0:
+        return 0.0, parts
+    parts = [
+        ScorePart(name=p.name, raw=p.raw, weight=p.weight, contribution=round(p.contribution / total_weight, 4), source=p.source, detail=p.detail)
+        for p in parts
+    ]
+    return sum(p.contribution for p in parts), parts
+
+
+def solve_batch(score_matrix: np.ndarray, feasible: np.ndarray) -> list[tuple[int, int]]:
+    """The assignment of orders (rows) to workers (columns), at most one each, that maximises the
+    total score over feasible pairs (scipy's linear_sum_assignment, Jonker-Volgenant). Rows
+    that can only be matched infeasibly are left out of the answer."""
+    scores = np.asarray(score_matrix, dtype=float)
+    ok = np.asarray(feasible, dtype=bool)
+    if scores.size == 0:
+        return []
+    cost = np.where(ok, -scores, PROHIBITIVE)
+    rows, cols = linear_sum_assignment(cost)
+    return [(int(r), int(c)) for r, c in zip(rows, cols) if ok[r, c]]
+
+
+def solve_greedy(score_matrix: np.ndarray, feasible: np.ndarray) -> list[tuple[int, int]]:
+    """First come, first served: each order in turn takes the best worker still free. What the
+    batch solver is measured against."""
+    scores = np.asarray(score_matrix, dtype=float)
+    ok = np.asarray(feasible, dtype=bool)
+    taken: set[int] = set()
+    pairs = []
+    for r in range(scores.shape[0]):
+        best, best_score = None, -math.inf
+        for c in np.argsort(-scores[r]):
+            c = int(c)
+            if ok[r, c] and c not in taken:
+                best, best_score = c, scores[r, c]
+                break
+        if best is not None and best_score > -math.inf:
+            taken.add(best)
+            pairs.append((r, best))
+    return pairs
+
+
+def total_score(score_matrix: np.ndarray, pairs: list[tuple[int, int]]) -> float:
+    return float(sum(score_matrix[r, c] for r, c in pairs))
