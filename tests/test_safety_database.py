@@ -148,3 +148,16 @@ async def test_the_server_refuses_to_start_while_a_tenant_table_lacks_rls(owner,
             await starts(hearth_settings)
     finally:
         await owner.execute(f"drop table {table}")
+
+
+async def test_the_server_refuses_to_start_while_migrations_are_pending(owner, hearth_settings):
+    row = await owner.fetchrow("select * from migration where app_name = 'tenancy' order by name limit 1")
+    await owner.execute("delete from migration where id = $1", row["id"])
+    try:
+        with pytest.raises(UnsafeDatabaseError, match=f"migrations are pending.*tenancy {row['name']}"):
+            await starts(hearth_settings)
+    finally:
+        await owner.execute(
+            "insert into migration (id, name, app_name, ran_on) values ($1, $2, $3, $4)",
+            row["id"], row["name"], row["app_name"], row["ran_on"],
+        )

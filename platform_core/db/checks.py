@@ -58,9 +58,32 @@ async def role_violations(conn) -> list[str]:
     return problems
 
 
+async def pending_migrations(conn) -> list[str]:
+    """Migrations of the installed apps (core and plugins) that have not run: "app id" each."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+
+    ran: set[tuple[str, str]] = set()
+    if await conn.fetchval("select to_regclass('migration') is not null"):
+        ran = {(r["app_name"], r["name"]) for r in await conn.fetch("select app_name, name from migration")}
+    manager = BaseMigrationManager()
+    pending = []
+    for app_module in manager.get_app_modules():
+        config = app_module.APP_CONFIG
+        modules = manager.get_migration_modules(config.resolved_migrations_folder_path)
+        pending.extend(
+            f"{config.app_name} {migration_id}" for migration_id in manager.get_migration_ids(modules)
+            if (config.app_name, migration_id) not in ran
+        )
+    return pending
+
+
 async def check_database_safety() -> None:
     """Raise UnsafeDatabaseError naming each problem; called by the app before it serves."""
     async with get_engine().pool.acquire() as conn:  # type: ignore[union-attr]
         problems = await role_violations(conn) + await rls_violations(conn)
+        # Only a proper app role can read the migration table; its problems come first anyway.
+        pending = [] if problems else await pending_migrations(conn)
+    if pending:
+        problems.append(f"migrations are pending (run `hearth db migrate`): {', '.join(pending[:5])}")
     if problems:
         raise UnsafeDatabaseError("refusing to start: " + "; ".join(problems))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 import pluggy
+
+from platform_core.db.engine import get_engine
 
 from .manager import is_core
 
@@ -63,12 +66,25 @@ async def notify(caller: pluggy.HookCaller, **kwargs: Any) -> list[str]:
     failed: list[str] = []
     for impl in reversed(caller.get_hookimpls()):
         try:
-            result = impl.function(*[kwargs[arg] for arg in impl.argnames])
-            if inspect.isawaitable(result):
-                await result
+            async with _savepoint():
+                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+                if inspect.isawaitable(result):
+                    await result
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("plugin %s failed in %s", impl.plugin_name, caller.name)
             failed.append(impl.plugin_name)
     return failed
+
+
+@asynccontextmanager
+async def _savepoint() -> AsyncIterator[None]:
+    """Inside a transaction, run a hook impl in a savepoint: a failed statement of a plugin rolls
+    back only its own work, not the fact it was told about."""
+    tx = get_engine().current_transaction.get()
+    if tx is None:
+        yield
+        return
+    async with tx.connection.transaction():
+        yield
