@@ -1,3 +1,87 @@
+"""Orders, their price lines, their timeline, booking settings and the number counter (mirrors
+the SQL of orders_0001_initial)."""
+
+from piccolo.columns import JSONB, BigInt, Boolean, Date, ForeignKey, Integer, Numeric, Timestamptz, Varchar
 from piccolo.table import Table
 
-TABLES: list[type[Table]] = []
+from platform_core.tenancy.tables import Tenant
+
+
+class BookingSettings(Table, tablename="core_booking_settings"):
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", unique=True)
+    slot_minutes = Integer(default=30)
+    lead_minutes = Integer(default=120)
+    horizon_days = Integer(default=14)
+    free_cancel_hours = Integer(default=24)
+    late_cancel_fee_percent = Integer(default=20)
+    reminder_hours = Integer(default=2)
+    updated_at = Timestamptz()
+
+
+class Order(Table, tablename="core_order"):
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    number = Varchar(length=24)
+    customer_id = BigInt()
+    item_id = BigInt()
+    category_code = Varchar(length=63)
+    state = Varchar(length=32)
+    state_changed_at = Timestamptz()
+    address = JSONB()
+    lat = Numeric(digits=(9, 6), null=True, default=None)
+    lng = Numeric(digits=(9, 6), null=True, default=None)
+    district = Varchar(length=100, default="")
+    requirements = Varchar(length=2000, default="")
+    fields = JSONB(default="{}")
+    photos = JSONB(default="[]")
+    asap = Boolean(default=False)
+    scheduled_start = Timestamptz()
+    scheduled_end = Timestamptz()
+    requested_staff_id = BigInt(null=True, default=None)
+    quantity = Integer(default=1)
+    currency = Varchar(length=3)
+    subtotal = BigInt()
+    adjustments = BigInt(default=0)
+    total = BigInt()
+    payment_method = Varchar(length=20, default="after_service")
+    paid_at = Timestamptz(null=True, default=None)
+    cancellation_fee = BigInt(default=0)
+    cancel_reason = Varchar(length=500, default="")
+    idempotency_key = Varchar(length=100)
+    request_hash = Varchar(length=64, default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class OrderLine(Table, tablename="core_order_line"):
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    order_id = BigInt()
+    position = Integer()
+    kind = Varchar(length=16)
+    code = Varchar(length=63, default="")
+    label = Varchar(length=200)
+    quantity = Integer(default=1)
+    unit_amount = BigInt()
+    amount = BigInt()
+    source = Varchar(length=63, default="core")
+
+
+class OrderEvent(Table, tablename="core_order_event"):
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    order_id = BigInt()
+    event = Varchar(length=40)
+    from_state = Varchar(length=32, null=True, default=None)
+    to_state = Varchar(length=32)
+    actor_kind = Varchar(length=16)
+    actor_id = BigInt(null=True, default=None)
+    note = Varchar(length=500, default="")
+    data = JSONB(default="{}")
+    created_at = Timestamptz()
+
+
+class OrderCounter(Table, tablename="core_order_counter"):
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    day = Date()
+    value = Integer(default=0)
+
+
+TABLES: list[type[Table]] = [BookingSettings, Order, OrderLine, OrderEvent, OrderCounter]

@@ -254,6 +254,20 @@ def on_order_paid(event):
 
 
 @hookspec
+def on_order_ready_for_dispatch(event):
+    """An order entered the state ``paid`` by any event: paid online, "pay after the service"
+    chosen at booking, a declined or expired offer, or an exception sent back to dispatch.
+    Dispatch starts (or restarts) finding a worker here.
+
+    Called through the tenant's relay, inside the transaction of the transition, after its
+    timeline row is written. Sync or async; a failure is logged and the transition stands.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.OrderEvent`.
+    :return: None.
+    """
+
+
+@hookspec
 def on_order_completed(event):
     """An order was completed by its worker. Loyalty awards points here.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel.numbers import format_currency, get_currency_precision
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -30,6 +31,11 @@ def translate_to(locale: str, message: str) -> str:
     return i18n.translations(locale).ugettext(message)
 
 
+def money(amount: int, currency: str) -> str:
+    """`{{ order.total|money(order.currency) }}`: integer minor units shown in the page's locale."""
+    return format_currency(amount / 10 ** get_currency_precision(currency), currency, locale=i18n.get_locale())
+
+
 def build_environment(extra_dirs: list[Path]) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(p)) for p in template_dirs(extra_dirs)]),
@@ -45,6 +51,7 @@ def build_environment(extra_dirs: list[Path]) -> Environment:
     # Marks a msgid for extraction without translating it: translate_to(locale, N_("..."))
     env.globals["N_"] = i18n.lazy_gettext
     env.filters["t"] = translate
+    env.filters["money"] = money
     return env
 
 

@@ -1,0 +1,202 @@
+"""Orders at the boundary: what the services return and what the API and the forms take."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from .machine import Actor
+
+LineKind = Literal["base", "addon", "adjustment", "fee"]
+
+
+class ActorRef(msgspec.Struct, frozen=True, kw_only=True):
+    """Who fires a transition: a customer, a worker, a console user (with the permissions of
+    their role), the system (jobs, dispatch) or a plugin."""
+
+    kind: Actor
+    id: int | None = None
+    permissions: frozenset[str] = frozenset()
+
+
+SYSTEM = ActorRef(kind="system")
+
+
+class OrderLine(msgspec.Struct, frozen=True, kw_only=True):
+    kind: LineKind
+    label: str
+    amount: int  # minor units; negative for a discount
+    quantity: int = 1
+    unit_amount: int = 0
+    code: str = ""
+    source: str = "core"  # 'core' or the plugin that contributed the line
+
+
+class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One row of an order's timeline."""
+
+    id: int
+    event: str
+    from_state: str | None
+    to_state: str
+    actor_kind: str
+    actor_id: int | None
+    note: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class OrderAddress(msgspec.Struct, frozen=True, kw_only=True):
+    """The address as it was when the order was placed; the phone is masked here."""
+
+    contact_name: str
+    contact_phone: str
+    city: str
+    street: str
+    region: str = ""
+    district: str = ""
+    detail: str = ""
+    lat: float | None = None
+    lng: float | None = None
+
+    @property
+    def one_line(self) -> str:
+        return " ".join(p for p in (self.region, self.city, self.district, self.street, self.detail) if p)
+
+
+class Order(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    number: str
+    customer_id: int
+    item_id: int
+    category_code: str
+    state: str
+    state_changed_at: datetime
+    address: OrderAddress
+    district: str
+    requirements: str
+    fields: dict[str, Any]
+    photos: list[str]
+    asap: bool
+    scheduled_start: datetime
+    scheduled_end: datetime
+    requested_staff_id: int | None
+    quantity: int
+    currency: str
+    subtotal: int
+    adjustments: int
+    total: int
+    payment_method: str
+    paid_at: datetime | None
+    cancellation_fee: int
+    cancel_reason: str
+    created_at: datetime
+    lines: list[OrderLine] = []
+
+
+class BookingSettings(msgspec.Struct, frozen=True, kw_only=True):
+    slot_minutes: int = 30
+    lead_minutes: int = 120
+    horizon_days: int = 14
+    free_cancel_hours: int = 24
+    late_cancel_fee_percent: int = 20
+    reminder_hours: int = 2
+
+
+class CancellationTerms(msgspec.Struct, frozen=True, kw_only=True):
+    """What cancelling now would cost, shown before the customer confirms."""
+
+    fee: int
+    currency: str
+    free_until: datetime
+    percent: int
+
+
+class Quote(msgspec.Struct, frozen=True, kw_only=True):
+    lines: list[OrderLine]
+    subtotal: int  # base and add-ons
+    adjustments: int  # the sum of the plugins' lines
+    total: int
+    currency: str
+
+
+class NewAddress(msgspec.Struct, frozen=True, kw_only=True):
+    contact_name: str
+    contact_phone: str
+    city: str
+    street: str
+    region: str = ""
+    district: str = ""
+    detail: str = ""
+    lat: float | None = None
+    lng: float | None = None
+
+
+class OrderPlace(msgspec.Struct, frozen=True, kw_only=True):
+    """A booking. Either `address_id` (from the address book) or `address` (a new one); either
+    `asap` or `slot_start` (an offered slot, re-checked at placement)."""
+
+    item_id: int
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+    addon_ids: list[int] = []
+    address_id: int | None = None
+    address: NewAddress | None = None
+    asap: bool = False
+    slot_start: datetime | None = None
+    staff_id: int | None = None
+    requirements: str = ""
+    fields: dict[str, Any] = {}
+    photos: list[str] = []
+    payment_method: Literal["after_service"] = "after_service"
+
+
+class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True):
+    item_id: int
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+    addon_ids: list[int] = []
+    slot_start: datetime | None = None
+
+
+class CancelRequest(msgspec.Struct, frozen=True, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class OrderSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A row of an order list."""
+
+    id: int
+    number: str
+    item_id: int
+    item_title: str
+    category_code: str
+    state: str
+    scheduled_start: datetime
+    asap: bool
+    total: int
+    currency: str
+    district: str
+    created_at: datetime
+
+
+class OrderPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[OrderSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class OrderFilter(msgspec.Struct, frozen=True, kw_only=True):
+    """The console's order list filters; empty means any."""
+
+    state: str = ""
+    date_from: str = ""  # YYYY-MM-DD in the tenant's time zone
+    date_to: str = ""
+    category: str = ""
+    staff_id: int | None = None
+    district: str = ""
+    q: str = ""  # an order number or a customer's phone
+    exceptions: bool = False
+    page: Annotated[int, msgspec.Meta(ge=1)] = 1
+    per_page: Annotated[int, msgspec.Meta(ge=1, le=100)] = 25

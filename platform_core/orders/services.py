@@ -1,0 +1,237 @@
+"""Orders: reading them, and moving them through the state machine (machine.py).
+
+Every state change goes through `transition()`: it checks the machine and the guards, moves the
+row only if it is still in the state it was read in (so of two concurrent transitions exactly one
+succeeds), writes the timeline row and then tells the plugins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import msgspec
+
+from platform_core.db import current_connection
+from platform_core.errors import Conflict, Forbidden, NotFound
+from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
+from platform_core.pluginsys.relay import notify
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+
+from . import machine as m
+from .schemas import ActorRef, BookingSettings, CancellationTerms, Order, OrderAddress, OrderEvent, OrderLine
+
+ORDER_COLUMNS = (
+    "id, number, customer_id, item_id, category_code, state, state_changed_at, address, district, requirements, "
+    "fields, photos, asap, scheduled_start, scheduled_end, requested_staff_id, quantity, currency, subtotal, "
+    "adjustments, total, payment_method, paid_at, cancellation_fee, cancel_reason, created_at"
+)
+LINE_COLUMNS = "kind, label, amount, quantity, unit_amount, code, source"
+# Events after which plugins hear about the order (besides on_order_ready_for_dispatch).
+PAID_EVENTS = frozenset({"pay", "mark_paid"})
+# Where no worker can be attached yet: no need to ask dispatch.
+_UNASSIGNED = frozenset({m.PENDING_PAYMENT, m.PAID, m.DISPATCH_FAILED})
+
+
+def _json(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, (str, bytes)) else value
+
+
+def order_from_row(rt: Runtime, row, lines: list[OrderLine] | None = None) -> Order:
+    from platform_core.accounts.phones import masked_cipher
+
+    data = dict(row)
+    address = _json(data.pop("address"))
+    phone_cipher = address.pop("contact_phone_cipher", None)
+    address["contact_phone"] = masked_cipher(rt.keyring, phone_cipher) if phone_cipher else ""
+    data["address"] = msgspec.convert(address, OrderAddress)
+    data["fields"] = _json(data["fields"])
+    data["photos"] = _json(data["photos"])
+    return msgspec.convert({**data, "lines": lines or []}, Order)
+
+
+async def order_lines(order_id: int) -> list[OrderLine]:
+    rows = await current_connection().fetch(
+        f"select {LINE_COLUMNS} from core_order_line where order_id = $1 order by position", order_id
+    )
+    return [msgspec.convert(dict(r), OrderLine) for r in rows]
+
+
+async def get_order(rt: Runtime, order_id: int) -> Order:
+    """An order of the current tenant with its lines (RLS keeps other tenants' orders out)."""
+    row = await current_connection().fetchrow(f"select {ORDER_COLUMNS} from core_order where id = $1", order_id)
+    if row is None:
+        raise NotFound("order")
+    return order_from_row(rt, row, await order_lines(order_id))
+
+
+async def get_order_by_number(rt: Runtime, number: str, *, customer_id: int | None = None) -> Order:
+    """By its human number; with `customer_id`, only that customer's order (another's is not found)."""
+    row = await current_connection().fetchrow(
+        f"select {ORDER_COLUMNS} from core_order where number = $1 and ($2::bigint is null or customer_id = $2)",
+        number, customer_id,
+    )
+    if row is None:
+        raise NotFound("order")
+    return order_from_row(rt, row, await order_lines(row["id"]))
+
+
+async def timeline(order_id: int) -> list[OrderEvent]:
+    rows = await current_connection().fetch(
+        "select id, event, from_state, to_state, actor_kind, actor_id, note, data, created_at "
+        "from core_order_event where order_id = $1 order by id",
+        order_id,
+    )
+    return [msgspec.convert({**dict(r), "data": _json(r["data"])}, OrderEvent) for r in rows]
+
+
+async def booking_settings() -> BookingSettings:
+    """The tenant's booking rules; the defaults of the table until the franchise changes them."""
+    row = await current_connection().fetchrow(
+        "select slot_minutes, lead_minutes, horizon_days, free_cancel_hours, late_cancel_fee_percent, reminder_hours "
+        "from core_booking_settings"
+    )
+    return BookingSettings() if row is None else msgspec.convert(dict(row), BookingSettings)
+
+
+async def cancellation_terms(order: Order, now: datetime | None = None) -> CancellationTerms:
+    """Free until `free_cancel_hours` before the slot; later, the fee percent of the total."""
+    rules = await booking_settings()
+    now = now or datetime.now(timezone.utc)
+    free_until = order.scheduled_start - timedelta(hours=rules.free_cancel_hours)
+    late = now > free_until and not order.asap
+    fee = order.total * rules.late_cancel_fee_percent // 100 if late else 0
+    return CancellationTerms(fee=fee, currency=order.currency, free_until=free_until, percent=rules.late_cancel_fee_percent)
+
+
+def machine_for_order(rt: Runtime, category: str) -> m.StateMachine:
+    """The core machine plus the states a category plugin declares, built once per category."""
+    cache: dict[str, m.StateMachine] = rt.extras.setdefault("order_machines", {})
+    found = cache.get(category)
+    if found is None:
+        specs = [s for group in rt.pm.hook.register_order_states() for s in (group or [])]
+        found = cache[category] = m.machine_for(category, specs)
+    return found
+
+
+async def live_staff_id(order_id: int) -> int | None:
+    """The worker of the order's live assignment, if any (dispatch owns assignments)."""
+    from platform_core.dispatch.services import live_assignment
+
+    assignment = await live_assignment(order_id)
+    return None if assignment is None else assignment.staff_id
+
+
+_PERMISSION_GUARDS = {
+    "has_permission_orders_manage": "orders.manage",
+    "has_permission_dispatch_manage": "dispatch.manage",
+    "has_permission_finance_manage": "finance.manage",
+}
+
+
+async def _check_guard(guard: str, order: Order, actor: ActorRef) -> None:
+    """Raise Forbidden (who) or Conflict (when) if `guard` does not hold."""
+    if guard in _PERMISSION_GUARDS:
+        if actor.kind == "console" and _PERMISSION_GUARDS[guard] not in actor.permissions:
+            raise Forbidden()
+    elif guard == "is_order_customer":
+        if actor.kind == "customer" and actor.id != order.customer_id:
+            raise NotFound("order")
+    elif guard == "is_assigned_staff":
+        if await live_staff_id(order.id) != actor.id:
+            raise Forbidden()
+    elif guard == "has_live_assignment":
+        if await live_staff_id(order.id) is None:
+            raise Conflict("The order has no worker yet.")
+    elif guard == "not_paid":
+        if order.paid_at is not None:
+            raise Conflict("The order is already paid.")
+    elif guard == "within_cancellation_rules":
+        # Every state the cancel event leaves from is within the rules; the rules set the fee.
+        pass
+    else:
+        raise RuntimeError(f"unknown guard {guard!r}")
+
+
+async def transition(
+    rt: Runtime, order_id: int, event: str, actor: ActorRef, *, note: str = "", data: dict[str, Any] | None = None
+) -> Order:
+    """Fire `event` on the order as `actor`. Raises Conflict when the order is not in a state the
+    event leaves from (or another transition won the race), Forbidden when the actor may not
+    fire it. Returns the order as it now is."""
+    order = await get_order(rt, order_id)
+    spec = machine_for_order(rt, order.category_code).get(event)
+    if spec is None or event == "place":
+        raise Conflict("This order can not do that now.")
+    if actor.kind not in spec.actors:
+        raise Forbidden()
+    if order.state not in spec.sources:
+        raise Conflict("This order can not do that now.")
+    for guard in spec.guards:
+        await _check_guard(guard, order, actor)
+
+    target = spec.target or order.state
+    sets = ["state = $3", "updated_at = now()"]
+    args: list[Any] = [order_id, order.state, target]
+    if target != order.state:
+        sets.append("state_changed_at = now()")
+    if event in PAID_EVENTS:
+        sets.append("paid_at = now()")
+    event_data = dict(data or {})
+    conn = current_connection()
+    fee = 0
+    if target == m.CANCELLED:
+        fee = (await cancellation_terms(order)).fee if event == "cancel" else 0
+        args += [fee, note[:500]]
+        sets += [f"cancellation_fee = ${len(args) - 1}", f"cancel_reason = ${len(args)}"]
+        event_data["cancellation_fee"] = fee
+    # Only from the state we read: of two concurrent transitions, the second finds no row.
+    row = await conn.fetchrow(
+        f"update core_order set {', '.join(sets)} where id = $1 and state = $2"
+        f"{' and paid_at is null' if event in PAID_EVENTS else ''} returning {ORDER_COLUMNS}",
+        *args,
+    )
+    if row is None:
+        raise Conflict("The order changed in the meantime. Please reload it.")
+    if fee:
+        await conn.execute(
+            "insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount) "
+            "values ($1, $2, (select coalesce(max(position), 0) + 1 from core_order_line where order_id = $2), "
+            "'fee', 'cancellation', 'Cancellation fee', 1, $3, $3)",
+            current_tenant().id, order_id, fee,
+        )
+    await record_event(order_id, event, order.state, target, actor, note=note, data=event_data)
+    moved = order_from_row(rt, row, await order_lines(order_id))
+    await _tell_plugins(rt, moved, event, order.state)
+    return moved
+
+
+async def record_event(
+    order_id: int, event: str, from_state: str | None, to_state: str, actor: ActorRef, *, note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    await current_connection().execute(
+        "insert into core_order_event (tenant_id, order_id, event, from_state, to_state, actor_kind, actor_id, note, data) "
+        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
+        current_tenant().id, order_id, event, from_state, to_state, actor.kind, actor.id, note[:500],
+        msgspec.json.encode(data or {}).decode(),
+    )
+
+
+async def _tell_plugins(rt: Runtime, order: Order, event: str, from_state: str) -> None:
+    tenant = current_tenant()
+    staff_id = None if from_state in _UNASSIGNED and order.state in _UNASSIGNED | {m.CANCELLED} else await live_staff_id(order.id)
+    context = OrderHookEvent(
+        tenant=tenant, order_id=order.id, customer_id=order.customer_id, category=order.category_code,
+        amount=order.total, currency=order.currency, occurred_at=datetime.now(timezone.utc), staff_id=staff_id,
+    )
+    hooks = rt.hooks(tenant)
+    if event in PAID_EVENTS:
+        await notify(hooks.on_order_paid, event=context)
+    if order.state == m.PAID and from_state != m.PAID:
+        await notify(hooks.on_order_ready_for_dispatch, event=context)
+    if order.state == m.COMPLETED and from_state != m.COMPLETED:
+        await notify(hooks.on_order_completed, event=context)
+    if order.state == m.CANCELLED:
+        await notify(hooks.on_order_cancelled, event=context)
