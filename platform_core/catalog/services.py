@@ -1,0 +1,505 @@
+"""The catalog: categories (a tree, some contributed by plugins), service items with their content
+and add-ons, the base lines of a price quote, and the booking form of an item. No HTTP here.
+
+Plugin categories are materialised as core_service_category rows (source_plugin set) lazily: the
+first time a tenant's catalog is listed, by a customer or in the console, with the plugin on.
+Rows, not a virtual list, because the franchise files its own items under them (items reference a
+category row); lazily, not in on_plugin_enabled, because that hook is not given the runtime whose
+relay names the plugin's categories, and because a plugin turned on before the catalog existed (or
+upgraded with a new category) is then caught up too. Turning the plugin off keeps the rows and
+hides them and their items from customers; turning it back on shows them again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Literal
+
+import asyncpg
+import msgspec
+from msgspec import UNSET
+
+from platform_core.db import current_connection
+from platform_core.errors import NotFound, ValidationFailed
+from platform_core.pluginsys.contexts import ServiceCategorySpec
+from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.i18n import lazy_gettext as N_
+
+from .schemas import (
+    CODE_PATTERN, MAX_DURATION, MIN_DURATION, SLUG_PATTERN, Addon, AddonInput, BookingField, Category,
+    CategoryCreate, CategoryUpdate, ContentBlock, ImageBlock, PriceLine, ResultBlock, ServiceItem,
+    ServiceItemCreate, ServiceItemUpdate, StepsBlock, TextBlock, VideoBlock,
+)
+
+REQUIRED = N_("This field is required.")
+
+# --------------------------------------------------------------------------- categories
+
+_CATEGORY_COLUMNS = "id, code, title, summary, icon, parent_id, sort_order, active, source_plugin"
+
+
+def _category(row: asyncpg.Record, item_count: int = 0) -> Category:
+    return Category(
+        id=row["id"], code=row["code"], title=row["title"], summary=row["summary"], icon=row["icon"],
+        parent_id=row["parent_id"], sort_order=row["sort_order"], active=row["active"],
+        source_plugin=row["source_plugin"], item_count=item_count,
+    )
+
+
+def plugin_category_specs(rt, tenant: TenantContext) -> dict[str, tuple[str, ServiceCategorySpec]]:
+    """code -> (plugin name, spec) for the categories of the plugins the tenant has on."""
+    found: dict[str, tuple[str, ServiceCategorySpec]] = {}
+    for impl in rt.hooks(tenant).register_service_categories.get_hookimpls():
+        for spec in impl.function() or []:
+            found.setdefault(spec.code, (impl.plugin_name, spec))
+    return found
+
+
+async def sync_plugin_categories(rt, tenant: TenantContext) -> list[str]:
+    """Create the rows of plugin categories the tenant does not have yet; returns their codes. A
+    franchise category that already uses the code wins (it is left alone)."""
+    specs = plugin_category_specs(rt, tenant)
+    if not specs:
+        return []
+    conn = current_connection()
+    existing = {r["code"] for r in await conn.fetch("select code from core_service_category where code = any($1)", list(specs))}
+    created = []
+    for code, (plugin, spec) in specs.items():
+        if code in existing or not re.match(CODE_PATTERN, code):
+            continue
+        await conn.execute(
+            "insert into core_service_category (tenant_id, code, title, icon, source_plugin, sort_order) "
+            "values ($1, $2, $3, $4, $5, 1000) on conflict (tenant_id, code) do nothing",
+            tenant.id, code, spec.title[:100], spec.icon[:40], plugin,
+        )
+        created.append(code)
+    return created
+
+
+def _visible(category: Category, tenant: TenantContext) -> bool:
+    return category.active and (category.source_plugin is None or category.source_plugin in tenant.enabled_plugins)
+
+
+def build_tree(categories: Iterable[Category]) -> list[Category]:
+    """Nest categories under their parents, each level by sort order then title. A category whose
+    parent is not in the list (hidden) is left out, with its children."""
+    by_parent: dict[int | None, list[Category]] = {}
+    for category in categories:
+        by_parent.setdefault(category.parent_id, []).append(category)
+
+    def level(parent: int | None) -> list[Category]:
+        nodes = sorted(by_parent.get(parent, []), key=lambda c: (c.sort_order, c.title))
+        for node in nodes:
+            node.children = level(node.id)
+        return nodes
+
+    return level(None)
+
+
+async def list_categories(rt, tenant: TenantContext, *, for_customer: bool = True) -> list[Category]:
+    """The category tree. For customers: active ones, without those of plugins the tenant has
+    off; for the console: all of them."""
+    await sync_plugin_categories(rt, tenant)
+    conn = current_connection()
+    counts = {
+        r["category_id"]: r["n"] for r in await conn.fetch(
+            "select category_id, count(*) as n from core_service_item where active or not $1 group by category_id", for_customer,
+        )
+    }
+    rows = await conn.fetch(f"select {_CATEGORY_COLUMNS} from core_service_category")
+    categories = [_category(r, counts.get(r["id"], 0)) for r in rows]
+    if for_customer:
+        categories = [c for c in categories if _visible(c, tenant)]
+    return build_tree(categories)
+
+
+def flatten(tree: list[Category], depth: int = 0) -> list[tuple[int, Category]]:
+    """(depth, category) in tree order, for lists and pickers."""
+    out: list[tuple[int, Category]] = []
+    for node in tree:
+        out.append((depth, node))
+        out.extend(flatten(node.children, depth + 1))
+    return out
+
+
+async def get_category(category_id: int) -> Category:
+    row = await current_connection().fetchrow(f"select {_CATEGORY_COLUMNS} from core_service_category where id = $1", category_id)
+    if row is None:
+        raise NotFound("category")
+    return _category(row)
+
+
+async def get_category_by_code(code: str) -> Category:
+    row = await current_connection().fetchrow(f"select {_CATEGORY_COLUMNS} from core_service_category where code = $1", code)
+    if row is None:
+        raise NotFound("category")
+    return _category(row)
+
+
+async def _check_category(values: dict, category_id: int | None) -> None:
+    errors: dict[str, str] = {}
+    if not re.match(CODE_PATTERN, values["code"] or "") or len(values["code"]) > 63:
+        errors["code"] = N_("Use lowercase letters, digits, - and _, starting with a letter or digit.")
+    if not values["title"].strip():
+        errors["title"] = REQUIRED
+    elif len(values["title"]) > 100:
+        errors["title"] = N_("This is too long.")
+    if len(values["summary"]) > 300:
+        errors["summary"] = N_("This is too long.")
+    if not re.match(r"^[a-z0-9-]{1,40}$", values["icon"] or ""):
+        errors["icon"] = N_("This value is not valid.")
+    parent_id = values["parent_id"]
+    if parent_id is not None:
+        conn = current_connection()
+        if not await conn.fetchval("select exists(select 1 from core_service_category where id = $1)", parent_id):
+            errors["parent_id"] = N_("That category does not exist.")
+        elif category_id is not None:
+            # The new parent may not be the category itself or one of its descendants.
+            looped = await conn.fetchval(
+                "with recursive up(id, parent_id) as ("
+                "  select id, parent_id from core_service_category where id = $1"
+                "  union select c.id, c.parent_id from core_service_category c join up on c.id = up.parent_id"
+                ") select exists(select 1 from up where id = $2)",
+                parent_id, category_id,
+            )
+            if looped:
+                errors["parent_id"] = N_("A category can not be placed under itself or one of its subcategories.")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def create_category(tenant: TenantContext, data: CategoryCreate) -> Category:
+    values = msgspec.structs.asdict(data)
+    values["title"], values["summary"] = values["title"].strip(), values["summary"].strip()
+    await _check_category(values, None)
+    try:
+        row = await current_connection().fetchrow(
+            "insert into core_service_category (tenant_id, code, title, summary, icon, parent_id, sort_order, active) "
+            f"values ($1, $2, $3, $4, $5, $6, $7, $8) returning {_CATEGORY_COLUMNS}",
+            tenant.id, values["code"], values["title"], values["summary"], values["icon"], values["parent_id"],
+            values["sort_order"], values["active"],
+        )
+    except asyncpg.UniqueViolationError:
+        raise ValidationFailed({"code": N_("Another category already uses this code.")}) from None
+    return _category(row)
+
+
+async def update_category(category_id: int, data: CategoryUpdate) -> Category:
+    current = await get_category(category_id)
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
+    for key in ("title", "summary"):
+        if key in changes:
+            changes[key] = changes[key].strip()
+    values = {**msgspec.structs.asdict(current), **changes}
+    await _check_category(values, category_id)
+    if not changes:
+        return current
+    columns = list(changes)
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
+    try:
+        row = await current_connection().fetchrow(
+            f"update core_service_category set {sets} where id = $1 returning {_CATEGORY_COLUMNS}",
+            category_id, *[changes[c] for c in columns],
+        )
+    except asyncpg.UniqueViolationError:
+        raise ValidationFailed({"code": N_("Another category already uses this code.")}) from None
+    return _category(row)
+
+
+async def move_category(category_id: int, direction: Literal["up", "down"]) -> None:
+    """Swap places with the previous (or next) sibling; renumbers the siblings 10, 20, ... so ties
+    from imports do not stall the move."""
+    current = await get_category(category_id)
+    conn = current_connection()
+    siblings = [
+        r["id"] for r in await conn.fetch(
+            "select id from core_service_category where parent_id is not distinct from $1 order by sort_order, title, id",
+            current.parent_id,
+        )
+    ]
+    at = siblings.index(category_id)
+    to = at - 1 if direction == "up" else at + 1
+    if 0 <= to < len(siblings):
+        siblings[at], siblings[to] = siblings[to], siblings[at]
+    await conn.execute(
+        "update core_service_category c set sort_order = o.n * 10 from unnest($1::bigint[]) with ordinality o(id, n) where c.id = o.id",
+        siblings,
+    )
+
+
+# --------------------------------------------------------------------------- items
+
+_ITEM_COLUMNS = (
+    "i.id, i.category_id, c.code as category_code, i.slug, i.title, i.summary, i.cover_url, i.content, "
+    "i.duration_minutes, i.pricing_model, i.price, i.min_quantity, i.currency, i.required_skills, i.districts, "
+    "i.booking_fields, i.active, i.sort_order, i.updated_at"
+)
+_ITEM_FROM = "core_service_item i join core_service_category c on c.id = i.category_id"
+
+_content = msgspec.json.Decoder(list[ContentBlock])
+_fields = msgspec.json.Decoder(list[BookingField])
+
+
+def _item(row: asyncpg.Record, addons: list[Addon]) -> ServiceItem:
+    return ServiceItem(
+        id=row["id"], category_id=row["category_id"], category_code=row["category_code"], slug=row["slug"],
+        title=row["title"], summary=row["summary"], cover_url=row["cover_url"], content=_content.decode(row["content"]),
+        duration_minutes=row["duration_minutes"], pricing_model=row["pricing_model"], price=row["price"],
+        min_quantity=row["min_quantity"], currency=row["currency"], required_skills=list(row["required_skills"]),
+        districts=list(row["districts"]), booking_fields=_fields.decode(row["booking_fields"]), active=row["active"],
+        sort_order=row["sort_order"], addons=addons, updated_at=row["updated_at"],
+    )
+
+
+async def _addons(item_ids: list[int], *, active_only: bool) -> dict[int, list[Addon]]:
+    rows = await current_connection().fetch(
+        "select id, item_id, title, price, duration_minutes, active, sort_order from core_service_addon "
+        "where item_id = any($1) and (active or not $2) order by sort_order, id",
+        item_ids, active_only,
+    )
+    found: dict[int, list[Addon]] = {}
+    for r in rows:
+        found.setdefault(r["item_id"], []).append(Addon(
+            id=r["id"], title=r["title"], price=r["price"], duration_minutes=r["duration_minutes"],
+            active=r["active"], sort_order=r["sort_order"],
+        ))
+    return found
+
+
+async def _items(where: str, *args, active_only: bool) -> list[ServiceItem]:
+    rows = await current_connection().fetch(
+        f"select {_ITEM_COLUMNS} from {_ITEM_FROM} where {where} order by c.sort_order, i.sort_order, i.title", *args
+    )
+    addons = await _addons([r["id"] for r in rows], active_only=active_only)
+    return [_item(r, addons.get(r["id"], [])) for r in rows]
+
+
+def _customer_filter(tenant: TenantContext | None, first: int) -> tuple[str, list]:
+    """Items a customer may see: active, in an active category not of a plugin the tenant has off."""
+    if tenant is None:
+        return "true", []
+    return (
+        f"i.active and c.active and (c.source_plugin is null or c.source_plugin = any(${first}))",
+        [list(tenant.enabled_plugins)],
+    )
+
+
+async def list_items(category_id: int | None = None, *, for_customer: TenantContext | None = None) -> list[ServiceItem]:
+    """Items of one category (and its subcategories), or all; `for_customer=tenant` keeps what
+    that tenant's customers may see."""
+    visible, args = _customer_filter(for_customer, 1)
+    if category_id is not None:
+        visible += (
+            f" and i.category_id in (with recursive down(id) as (select ${len(args) + 1}::bigint union "
+            "select s.id from core_service_category s join down on s.parent_id = down.id) select id from down)"
+        )
+        args.append(category_id)
+    return await _items(visible, *args, active_only=for_customer is not None)
+
+
+async def get_item(item_id: int, *, for_customer: TenantContext | None = None) -> ServiceItem:
+    visible, args = _customer_filter(for_customer, 2)
+    found = await _items(f"i.id = $1 and {visible}", item_id, *args, active_only=for_customer is not None)
+    if not found:
+        raise NotFound("service")
+    return found[0]
+
+
+async def get_item_by_slug(slug: str, *, for_customer: TenantContext | None = None) -> ServiceItem:
+    visible, args = _customer_filter(for_customer, 2)
+    found = await _items(f"i.slug = $1 and {visible}", slug, *args, active_only=for_customer is not None)
+    if not found:
+        raise NotFound("service")
+    return found[0]
+
+
+def _url_ok(url: str) -> bool:
+    return url == "" or url.startswith(("https://", "http://", "/")) and not url.startswith("//") and len(url) <= 500
+
+
+def _check_blocks(blocks: list[ContentBlock], errors: dict[str, str]) -> None:
+    """Field names `content-<n>-<field>`, as the console's block editor names its inputs."""
+    for n, block in enumerate(blocks):
+        key = f"content-{n}"
+        if isinstance(block, (TextBlock, ResultBlock)) and not block.body.strip():
+            errors[f"{key}-body"] = REQUIRED
+        if isinstance(block, (ImageBlock, VideoBlock)):
+            if not block.url.strip():
+                errors[f"{key}-url"] = REQUIRED
+            elif not _url_ok(block.url):
+                errors[f"{key}-url"] = N_("Enter a web address starting with https:// or /.")
+        if isinstance(block, VideoBlock) and not _url_ok(block.poster):
+            errors[f"{key}-poster"] = N_("Enter a web address starting with https:// or /.")
+        if isinstance(block, ResultBlock) and not _url_ok(block.image_url):
+            errors[f"{key}-image_url"] = N_("Enter a web address starting with https:// or /.")
+        if isinstance(block, StepsBlock) and not [s for s in block.steps if s.title.strip()]:
+            errors[f"{key}-steps"] = N_("Add at least one step.")
+
+
+def _clean_list(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip() for v in values if v.strip()))
+
+
+async def _check_item(values: dict) -> None:
+    errors: dict[str, str] = {}
+    slug = values["slug"] or ""
+    if not re.match(SLUG_PATTERN, slug) or len(slug) > 80:
+        errors["slug"] = N_("Use lowercase letters, digits and -, starting with a letter or digit.")
+    if not values["title"].strip():
+        errors["title"] = REQUIRED
+    elif len(values["title"]) > 120:
+        errors["title"] = N_("This is too long.")
+    if len(values["summary"]) > 300:
+        errors["summary"] = N_("This is too long.")
+    if not _url_ok(values["cover_url"]):
+        errors["cover_url"] = N_("Enter a web address starting with https:// or /.")
+    if not MIN_DURATION <= values["duration_minutes"] <= MAX_DURATION:
+        errors["duration_minutes"] = N_("Between 15 minutes and 60 days.")
+    if values["price"] < 0:
+        errors["price"] = N_("The price can not be negative.")
+    if values["min_quantity"] < 1:
+        errors["min_quantity"] = N_("At least 1.")
+    for n, addon in enumerate(values["addons"] or []):
+        if not addon.title.strip():
+            errors[f"addon-{n}-title"] = REQUIRED
+        if addon.price < 0:
+            errors[f"addon-{n}-price"] = N_("The price can not be negative.")
+        if addon.duration_minutes < 0:
+            errors[f"addon-{n}-duration_minutes"] = N_("This value is not valid.")
+    _check_blocks(values["content"], errors)
+    if not await current_connection().fetchval(
+        "select exists(select 1 from core_service_category where id = $1)", values["category_id"]
+    ):
+        errors["category_id"] = N_("That category does not exist.")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _normalised(values: dict) -> dict:
+    for key in ("title", "summary", "cover_url"):
+        values[key] = values[key].strip()
+    values["required_skills"] = _clean_list(values["required_skills"])
+    values["districts"] = _clean_list(values["districts"])
+    return values
+
+
+_WRITABLE = (
+    "category_id", "slug", "title", "summary", "cover_url", "content", "duration_minutes", "pricing_model", "price",
+    "min_quantity", "required_skills", "districts", "booking_fields", "active", "sort_order",
+)
+
+
+def _db_value(column: str, value):
+    if column in ("content", "booking_fields"):
+        return msgspec.json.encode(value).decode()
+    return value
+
+
+async def _save_addons(tenant_id: int, item_id: int, addons: list[AddonInput]) -> None:
+    conn = current_connection()
+    kept: list[int] = []
+    for n, addon in enumerate(addons):
+        title = addon.title.strip()
+        if addon.id is not None:
+            updated = await conn.fetchval(
+                "update core_service_addon set title = $3, price = $4, duration_minutes = $5, active = $6, sort_order = $7 "
+                "where id = $1 and item_id = $2 returning id",
+                addon.id, item_id, title, addon.price, addon.duration_minutes, addon.active, n,
+            )
+            if updated is not None:
+                kept.append(updated)
+                continue
+        kept.append(await conn.fetchval(
+            "insert into core_service_addon (tenant_id, item_id, title, price, duration_minutes, active, sort_order) "
+            "values ($1, $2, $3, $4, $5, $6, $7) returning id",
+            tenant_id, item_id, title, addon.price, addon.duration_minutes, addon.active, n,
+        ))
+    await conn.execute("update core_service_addon set active = false where item_id = $1 and id <> all($2)", item_id, kept)
+
+
+async def create_item(tenant: TenantContext, data: ServiceItemCreate) -> ServiceItem:
+    values = _normalised(msgspec.structs.asdict(data))
+    await _check_item(values)
+    columns = list(_WRITABLE)
+    placeholders = ", ".join(f"${i}" for i in range(3, len(columns) + 3))
+    try:
+        item_id = await current_connection().fetchval(
+            f"insert into core_service_item (tenant_id, currency, {', '.join(columns)}) values ($1, $2, {placeholders}) returning id",
+            tenant.id, tenant.currency, *[_db_value(c, values[c]) for c in columns],
+        )
+    except asyncpg.UniqueViolationError:
+        raise ValidationFailed({"slug": N_("Another service already uses this web address.")}) from None
+    await _save_addons(tenant.id, item_id, data.addons)
+    return await get_item(item_id)
+
+
+async def update_item(tenant: TenantContext, item_id: int, data: ServiceItemUpdate) -> ServiceItem:
+    current = await get_item(item_id)
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
+    addons = changes.pop("addons", None)
+    values = _normalised({**msgspec.structs.asdict(current), **changes, "addons": addons})
+    await _check_item(values)
+    columns = [c for c in _WRITABLE if c in changes]
+    if columns:
+        sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
+        try:
+            await current_connection().execute(
+                f"update core_service_item set {sets}, updated_at = now() where id = $1",
+                item_id, *[_db_value(c, values[c]) for c in columns],
+            )
+        except asyncpg.UniqueViolationError:
+            raise ValidationFailed({"slug": N_("Another service already uses this web address.")}) from None
+    if addons is not None:
+        await _save_addons(tenant.id, item_id, addons)
+    return await get_item(item_id)
+
+
+# --------------------------------------------------------------------------- quotes and booking forms
+
+UNITS = {"fixed": "item", "hourly": "hour", "per_sqm": "sqm", "quote": "visit"}
+
+
+def quote_base(item: ServiceItem, quantity: int | None, addon_ids: Iterable[int] = ()) -> list[PriceLine]:
+    """The base line of a booking by the item's pricing model, then one line per add-on chosen.
+
+    fixed: the price; hourly and per_sqm: the price times the hours or m² asked for, never fewer
+    than the item's minimum; quote: the inspection fee (the real price comes after the visit)."""
+    if item.pricing_model in ("hourly", "per_sqm"):
+        if quantity is not None and quantity < 1:
+            raise ValidationFailed({"quantity": N_("At least 1.")})
+        count = max(quantity or 0, item.min_quantity)
+    else:
+        count = 1
+    lines = [PriceLine(
+        kind="base", label=item.title, quantity=count, unit_amount=item.price, amount=item.price * count,
+        unit=UNITS[item.pricing_model],
+    )]
+    offered = {a.id: a for a in item.addons if a.active}
+    for addon_id in dict.fromkeys(addon_ids):
+        addon = offered.get(addon_id)
+        if addon is None:
+            raise ValidationFailed({"addon_ids": N_("That add-on is not offered with this service.")})
+        lines.append(PriceLine(
+            kind="addon", label=addon.title, quantity=1, unit_amount=addon.price, amount=addon.price, addon_id=addon.id,
+        ))
+    return lines
+
+
+def booking_fields_for(rt, tenant: TenantContext, item: ServiceItem) -> list[BookingField]:
+    """The whole booking form of an item: its own fields, then its plugin category's, then those
+    plugins add through compute_booking_fields. A later field with a name already taken is
+    dropped, so a plugin can not replace the franchise's."""
+    fields = list(item.booking_fields)
+    spec = plugin_category_specs(rt, tenant).get(item.category_code)
+    if spec is not None:
+        fields += [msgspec.convert({**f, "source": spec[0]}, BookingField) for f in spec[1].booking_fields]
+    for impl in rt.hooks(tenant).compute_booking_fields.get_hookimpls():
+        for field in impl.function(category=item.category_code) or []:
+            fields.append(msgspec.convert({**field, "source": impl.plugin_name}, BookingField))
+    taken: set[str] = set()
+    merged = []
+    for field in fields:
+        if field.name not in taken:
+            taken.add(field.name)
+            merged.append(field)
+    return merged
