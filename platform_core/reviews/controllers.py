@@ -1,0 +1,54 @@
+"""The reviews JSON API: a customer reviews their completed order; anyone reads a worker's
+visible reviews and rating."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from platform_core.accounts.guards import BEARER_SECURITY, require_customer
+from platform_core.accounts.services import active_customer
+from platform_core.accounts.sessions import Principal
+from platform_core.errors import NotFound
+from platform_core.runtime import Runtime
+
+from . import services
+from .schemas import Review, ReviewCreate, WorkerReviews
+
+
+class OrderReviewController(Controller):
+    path = "/api/v1/orders/{number:str}/review"
+    tags = ["Reviews"]
+    guards = [require_customer]
+    security = BEARER_SECURITY
+
+    @post("", operation_id="reviewOrder", status_code=201, summary="Review a completed order (once)")
+    async def create(
+        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str], data: JSONBody[ReviewCreate],
+    ) -> Review:
+        """Scores 1–5 for quality, attitude and skill, optional text and photo URLs (from the upload
+        endpoint). 404 for an order that is not yours, 409 before completion or for a second review."""
+        customer = await active_customer(rt, principal)
+        return await services.submit_review(rt, customer.id, number, data)
+
+    @get("", operation_id="getOrderReview", summary="Your review of an order")
+    async def read(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Review:
+        customer = await active_customer(rt, principal)
+        review = await services.review_for_order(rt, customer.id, number)
+        if review is None:
+            raise NotFound("review")
+        return review
+
+
+@get("/api/v1/workers/{staff_id:int}/reviews", operation_id="listWorkerReviews", tags=["Reviews"], summary="A worker's rating and reviews")
+async def worker_reviews(staff_id: FromPath[int], limit: FromQuery[int] = 20) -> WorkerReviews:
+    """Visible reviews only, newest first; hidden reviews neither show nor count."""
+    if not await services.staff_exists(staff_id):
+        raise NotFound("worker")
+    return WorkerReviews(
+        rating=await services.rating_breakdown(staff_id), reviews=await services.reviews_for_staff(staff_id, max(1, min(limit, 50))),
+    )
+
+
+API_HANDLERS = [OrderReviewController, worker_reviews]

@@ -1,0 +1,232 @@
+"""Reviews of completed orders, and the workers' ratings they feed.
+
+Hidden reviews do not count: a review the franchise hid as abusive is kept with its reason, but
+it neither shows publicly nor moves the worker's rating (hiding and showing again recompute it).
+"""
+
+from __future__ import annotations
+
+import json
+
+from platform_core.db import current_connection
+from platform_core.errors import Conflict, NotFound
+from platform_core.notifications.schemas import NotificationCreate
+from platform_core.notifications.services import add_notification
+from platform_core.orders.machine import COMPLETED
+from platform_core.orders.schemas import Order
+from platform_core.orders.services import get_order_by_number, live_staff_id
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext, translations
+
+from .schemas import ConsoleReview, RatingBreakdown, Review, ReviewCreate, ReviewFilter
+
+_COLUMNS = (
+    "r.id, r.order_id, r.staff_id, r.item_id, r.quality, r.attitude, r.skill, r.text, r.photos, r.reply, "
+    "r.replied_at, r.created_at, c.display_name as author_name"
+)
+_FROM = "from core_review r join core_customer c on c.id = r.customer_id"
+
+
+def _author(name: str) -> str:
+    """Public reviews show the first character of the customer's name only (李**)."""
+    name = (name or "").strip()
+    return f"{name[0]}**" if name else "**"
+
+
+def _review(row) -> Review:
+    photos = row["photos"]
+    return Review(
+        id=row["id"], order_id=row["order_id"], staff_id=row["staff_id"], item_id=row["item_id"],
+        quality=row["quality"], attitude=row["attitude"], skill=row["skill"],
+        score=round((row["quality"] + row["attitude"] + row["skill"]) / 3, 2), text=row["text"],
+        photos=json.loads(photos) if isinstance(photos, str) else list(photos), author=_author(row["author_name"]),
+        reply=row["reply"], replied_at=row["replied_at"], created_at=row["created_at"],
+    )
+
+
+async def _reviewable_order(rt: Runtime, customer_id: int, order_number: str) -> tuple[Order, int | None]:
+    """The customer's own order and its worker; someone else's order is simply not found."""
+    order = await get_order_by_number(rt, order_number, customer_id=customer_id)
+    return order, await live_staff_id(order.id)
+
+
+async def can_review(rt: Runtime, customer_id: int, order_number: str) -> bool:
+    """Whether the review form should be offered: the order is completed and not yet reviewed."""
+    order, _staff = await _reviewable_order(rt, customer_id, order_number)
+    if order.state != COMPLETED:
+        return False
+    return not await current_connection().fetchval("select exists(select 1 from core_review where order_id = $1)", order.id)
+
+
+async def submit_review(rt: Runtime, customer_id: int, order_number: str, data: ReviewCreate) -> Review:
+    """The customer's review of their completed order, once; the worker's rating follows in the
+    same transaction."""
+    order, staff_id = await _reviewable_order(rt, customer_id, order_number)
+    if order.state != COMPLETED:
+        raise Conflict("You can review an order once the service is completed.")
+    conn = current_connection()
+    review_id = await conn.fetchval(
+        "insert into core_review (tenant_id, order_id, customer_id, staff_id, item_id, quality, attitude, skill, text, photos) "
+        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) on conflict (tenant_id, order_id) do nothing returning id",
+        current_tenant().id, order.id, customer_id, staff_id, order.item_id,
+        data.quality, data.attitude, data.skill, data.text.strip(), json.dumps(data.photos),
+    )
+    if review_id is None:
+        raise Conflict("You have already reviewed this order.")
+    if staff_id is not None:
+        await refresh_staff_rating(staff_id)
+        await add_notification(NotificationCreate(
+            recipient_kind="staff", recipient_id=staff_id, title=translations(current_tenant().locale).ugettext(lazy_gettext("You have a new review")),
+            body=order.number, link="/staff/",
+        ))
+    return await get_review(review_id)
+
+
+async def refresh_staff_rating(staff_id: int) -> None:
+    """Recompute the worker's rating from their visible reviews. The profile row is locked first,
+    so two reviews committing at once can't each miss the other's score."""
+    conn = current_connection()
+    await conn.execute(
+        "insert into core_staff_profile (tenant_id, staff_id) values ($1, $2) on conflict (tenant_id, staff_id) do nothing",
+        current_tenant().id, staff_id,
+    )
+    await conn.execute("select 1 from core_staff_profile where staff_id = $1 for update", staff_id)
+    await conn.execute(
+        "update core_staff_profile p set rating_avg = s.avg, rating_count = s.n, updated_at = now() from ("
+        " select coalesce(round(avg((quality + attitude + skill) / 3.0), 2), 0) as avg, count(*) as n"
+        " from core_review where staff_id = $1 and hidden_at is null) s where p.staff_id = $1",
+        staff_id,
+    )
+
+
+async def get_review(review_id: int) -> Review:
+    row = await current_connection().fetchrow(f"select {_COLUMNS} {_FROM} where r.id = $1", review_id)
+    if row is None:
+        raise NotFound("review")
+    return _review(row)
+
+
+async def review_for_order(rt: Runtime, customer_id: int, order_number: str) -> Review | None:
+    """The customer's review of their order, if they wrote one (hidden or not: it is theirs)."""
+    order, _staff = await _reviewable_order(rt, customer_id, order_number)
+    row = await current_connection().fetchrow(f"select {_COLUMNS} {_FROM} where r.order_id = $1", order.id)
+    return None if row is None else _review(row)
+
+
+async def reviews_for_item(item_id: int, limit: int = 20) -> list[Review]:
+    """Visible reviews of a service item, newest first (for the catalog's item page)."""
+    rows = await current_connection().fetch(
+        f"select {_COLUMNS} {_FROM} where r.item_id = $1 and r.hidden_at is null order by r.created_at desc, r.id desc limit $2",
+        item_id, limit,
+    )
+    return [_review(r) for r in rows]
+
+
+async def reviews_for_staff(staff_id: int, limit: int = 20) -> list[Review]:
+    """Visible reviews of a worker, newest first (for the worker's public page)."""
+    rows = await current_connection().fetch(
+        f"select {_COLUMNS} {_FROM} where r.staff_id = $1 and r.hidden_at is null order by r.created_at desc, r.id desc limit $2",
+        staff_id, limit,
+    )
+    return [_review(r) for r in rows]
+
+
+async def rating_breakdown(staff_id: int) -> RatingBreakdown:
+    """A worker's rating from visible reviews: the averages and how many reviews gave each star."""
+    conn = current_connection()
+    row = await conn.fetchrow(
+        "select count(*) as n, coalesce(avg((quality + attitude + skill) / 3.0), 0) as avg, "
+        "coalesce(avg(quality), 0) as q, coalesce(avg(attitude), 0) as a, coalesce(avg(skill), 0) as s "
+        "from core_review where staff_id = $1 and hidden_at is null",
+        staff_id,
+    )
+    stars = {star: 0 for star in (5, 4, 3, 2, 1)}
+    for r in await conn.fetch(
+        "select round((quality + attitude + skill) / 3.0)::int as star, count(*) as n from core_review "
+        "where staff_id = $1 and hidden_at is null group by 1",
+        staff_id,
+    ):
+        stars[r["star"]] = r["n"]
+    return RatingBreakdown(
+        count=row["n"], average=round(float(row["avg"]), 2), quality=round(float(row["q"]), 2),
+        attitude=round(float(row["a"]), 2), skill=round(float(row["s"]), 2), stars=stars,
+    )
+
+
+async def staff_exists(staff_id: int) -> bool:
+    return await current_connection().fetchval("select exists(select 1 from core_staff where id = $1)", staff_id)
+
+
+# --------------------------------------------------------------------------- the console
+
+
+_CONSOLE_COLUMNS = (
+    f"{_COLUMNS}, r.customer_id, r.hidden_at, r.hidden_reason, o.number as order_number, "
+    "coalesce(s.name, '') as staff_name, coalesce(i.title, '') as item_title"
+)
+_CONSOLE_FROM = (
+    f"{_FROM} join core_order o on o.id = r.order_id left join core_staff s on s.id = r.staff_id "
+    "left join core_service_item i on i.id = r.item_id"
+)
+
+
+def _console_review(row) -> ConsoleReview:
+    return ConsoleReview(
+        review=_review(row), order_number=row["order_number"], customer_id=row["customer_id"],
+        staff_name=row["staff_name"], item_title=row["item_title"], hidden=row["hidden_at"] is not None,
+        hidden_reason=row["hidden_reason"], hidden_at=row["hidden_at"],
+    )
+
+
+async def console_reviews(show: ReviewFilter = "all", limit: int = 100) -> list[ConsoleReview]:
+    rows = await current_connection().fetch(
+        f"select {_CONSOLE_COLUMNS} {_CONSOLE_FROM} "
+        "where ($1 = 'all' or ($1 = 'hidden') = (r.hidden_at is not null)) order by r.created_at desc, r.id desc limit $2",
+        show, limit,
+    )
+    return [_console_review(r) for r in rows]
+
+
+async def console_review(review_id: int) -> ConsoleReview:
+    row = await current_connection().fetchrow(f"select {_CONSOLE_COLUMNS} {_CONSOLE_FROM} where r.id = $1", review_id)
+    if row is None:
+        raise NotFound("review")
+    return _console_review(row)
+
+
+async def reply_to_review(review_id: int, console_user_id: int, text: str) -> ConsoleReview:
+    """The franchise's public answer under a review (replacing an earlier one)."""
+    found = await current_connection().fetchval(
+        "update core_review set reply = $2, replied_by = $3, replied_at = now() where id = $1 returning id",
+        review_id, text.strip(), console_user_id,
+    )
+    if found is None:
+        raise NotFound("review")
+    return await console_review(review_id)
+
+
+async def hide_review(review_id: int, console_user_id: int, reason: str) -> ConsoleReview:
+    """Hide an abusive review; the review and the reason are kept, the rating no longer counts it."""
+    staff_id = await current_connection().fetchval(
+        "update core_review set hidden_at = now(), hidden_by = $2, hidden_reason = $3 where id = $1 returning coalesce(staff_id, 0)",
+        review_id, console_user_id, reason.strip(),
+    )
+    if staff_id is None:
+        raise NotFound("review")
+    if staff_id:
+        await refresh_staff_rating(staff_id)
+    return await console_review(review_id)
+
+
+async def show_review(review_id: int) -> ConsoleReview:
+    """Undo a hide: the review shows and counts again."""
+    staff_id = await current_connection().fetchval(
+        "update core_review set hidden_at = null, hidden_by = null, hidden_reason = '' where id = $1 returning coalesce(staff_id, 0)",
+        review_id,
+    )
+    if staff_id is None:
+        raise NotFound("review")
+    if staff_id:
+        await refresh_staff_rating(staff_id)
+    return await console_review(review_id)
