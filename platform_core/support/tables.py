@@ -1,3 +1,37 @@
+"""Piccolo mirror of the SQL in piccolo_migrations/ (the SQL is the source of truth)."""
+
+from enum import Enum
+
+from piccolo.columns import BigInt, ForeignKey, Timestamptz, Varchar
 from piccolo.table import Table
 
-TABLES: list[type[Table]] = []
+from platform_core.tenancy.tables import Tenant
+
+
+class Feedback(Table, tablename="core_feedback"):
+    """A customer's problem report or suggestion, answered and closed from the console."""
+
+    class Kind(str, Enum):
+        problem = "problem"
+        suggestion = "suggestion"
+
+    class Status(str, Enum):
+        open = "open"
+        answered = "answered"
+        closed = "closed"
+
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    customer_id = BigInt()
+    order_id = BigInt(null=True, default=None)
+    kind = Varchar(length=16, choices=Kind)
+    subject = Varchar(length=200)
+    body = Varchar(length=4000)
+    status = Varchar(length=16, choices=Status, default=Status.open)
+    answer = Varchar(length=4000, default="")
+    answered_by = BigInt(null=True, default=None)
+    answered_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [Feedback]

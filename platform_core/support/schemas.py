@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+FeedbackKind = Literal["problem", "suggestion"]
+FeedbackStatus = Literal["open", "answered", "closed"]
+
+
+class FeedbackCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    kind: FeedbackKind
+    subject: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    # About one of the customer's orders, or about nothing in particular.
+    order_number: Annotated[str, msgspec.Meta(max_length=24)] | None = None
+
+
+class Feedback(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: FeedbackKind
+    subject: str
+    body: str
+    order_number: str | None
+    status: FeedbackStatus
+    answer: str
+    answered_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+
+
+class ConsoleFeedback(msgspec.Struct, frozen=True, kw_only=True):
+    """Feedback with who sent it, for the console inbox."""
+
+    feedback: Feedback
+    customer_id: int
+    customer_name: str
+
+
+class FeedbackAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    answer: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    close: bool = False

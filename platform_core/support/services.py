@@ -1,0 +1,124 @@
+"""Customer feedback: a problem or a suggestion, about an order or not; the franchise answers and
+closes it from the console, and the customer sees the answer (with an inbox entry)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from platform_core.db import current_connection
+from platform_core.errors import Conflict, NotFound, ValidationFailed
+from platform_core.notifications.schemas import NotificationCreate
+from platform_core.notifications.services import add_notification
+from platform_core.orders.services import get_order_by_number
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext, translations
+
+from .schemas import ConsoleFeedback, Feedback, FeedbackCreate, FeedbackStatus
+
+_COLUMNS = (
+    "f.id, f.kind, f.subject, f.body, o.number as order_number, f.status, f.answer, f.answered_at, f.closed_at, f.created_at"
+)
+_FROM = "from core_feedback f left join core_order o on o.id = f.order_id"
+
+
+def _feedback(row) -> Feedback:
+    return msgspec.convert({k: row[k] for k in Feedback.__struct_fields__}, Feedback)
+
+
+async def send_feedback(rt: Runtime, customer_id: int, data: FeedbackCreate) -> Feedback:
+    order_id = None
+    if data.order_number:
+        try:
+            order_id = (await get_order_by_number(rt, data.order_number.strip(), customer_id=customer_id)).id
+        except NotFound:
+            raise ValidationFailed({"order_number": "That is not one of your orders."}) from None
+    subject, body = data.subject.strip(), data.body.strip()
+    if not subject:
+        raise ValidationFailed({"subject": "Give it a short title."})
+    if not body:
+        raise ValidationFailed({"body": "Tell us what happened or what you suggest."})
+    feedback_id = await current_connection().fetchval(
+        "insert into core_feedback (tenant_id, customer_id, order_id, kind, subject, body) values ($1, $2, $3, $4, $5, $6) returning id",
+        current_tenant().id, customer_id, order_id, data.kind, subject, body,
+    )
+    return await get_feedback(feedback_id, customer_id=customer_id)
+
+
+async def get_feedback(feedback_id: int, *, customer_id: int | None = None) -> Feedback:
+    """One feedback; with `customer_id`, only that customer's (another's is not found)."""
+    row = await current_connection().fetchrow(
+        f"select {_COLUMNS} {_FROM} where f.id = $1 and ($2::bigint is null or f.customer_id = $2)", feedback_id, customer_id,
+    )
+    if row is None:
+        raise NotFound("feedback")
+    return _feedback(row)
+
+
+async def feedback_of_customer(customer_id: int, limit: int = 100) -> list[Feedback]:
+    rows = await current_connection().fetch(
+        f"select {_COLUMNS} {_FROM} where f.customer_id = $1 order by f.created_at desc, f.id desc limit $2", customer_id, limit,
+    )
+    return [_feedback(r) for r in rows]
+
+
+# --------------------------------------------------------------------------- the console
+
+
+def _console(row) -> ConsoleFeedback:
+    return ConsoleFeedback(feedback=_feedback(row), customer_id=row["customer_id"], customer_name=row["customer_name"])
+
+
+_CONSOLE_SELECT = f"select {_COLUMNS}, f.customer_id, c.display_name as customer_name {_FROM} join core_customer c on c.id = f.customer_id"
+
+
+async def inbox(status: FeedbackStatus | None = None, limit: int = 200) -> list[ConsoleFeedback]:
+    """The console inbox, open first, newest first; `status` filters."""
+    rows = await current_connection().fetch(
+        f"{_CONSOLE_SELECT} where ($1::text is null or f.status = $1) "
+        "order by (f.status = 'open') desc, f.created_at desc, f.id desc limit $2",
+        status, limit,
+    )
+    return [_console(r) for r in rows]
+
+
+async def inbox_item(feedback_id: int) -> ConsoleFeedback:
+    row = await current_connection().fetchrow(f"{_CONSOLE_SELECT} where f.id = $1", feedback_id)
+    if row is None:
+        raise NotFound("feedback")
+    return _console(row)
+
+
+async def open_count() -> int:
+    return await current_connection().fetchval("select count(*) from core_feedback where status = 'open'")
+
+
+async def answer_feedback(feedback_id: int, console_user_id: int, answer: str, *, close: bool = False) -> ConsoleFeedback:
+    """Answer (or answer again); the customer gets an inbox entry linking to it."""
+    answer = answer.strip()
+    if not answer:
+        raise ValidationFailed({"answer": "Write an answer."})
+    row = await current_connection().fetchrow(
+        "update core_feedback set answer = $2, answered_by = $3, answered_at = now(), "
+        "status = case when $4 then 'closed' else 'answered' end, closed_at = case when $4 then now() else closed_at end "
+        "where id = $1 and status <> 'closed' returning customer_id, subject",
+        feedback_id, answer, console_user_id, close,
+    )
+    if row is None:
+        await inbox_item(feedback_id)  # NotFound when it does not exist
+        raise Conflict("This feedback is closed.")
+    await add_notification(NotificationCreate(
+        recipient_kind="customer", recipient_id=row["customer_id"],
+        title=translations(current_tenant().locale).ugettext(lazy_gettext("We answered your feedback")),
+        body=row["subject"][:200], link=f"/account/feedback/{feedback_id}",
+    ))
+    return await inbox_item(feedback_id)
+
+
+async def close_feedback(feedback_id: int) -> ConsoleFeedback:
+    found = await current_connection().fetchval(
+        "update core_feedback set status = 'closed', closed_at = coalesce(closed_at, now()) where id = $1 returning id", feedback_id,
+    )
+    if found is None:
+        raise NotFound("feedback")
+    return await inbox_item(feedback_id)
