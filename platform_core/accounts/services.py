@@ -392,6 +392,42 @@ async def ensure_staff(keyring: Keyring, tenant: TenantContext, *, name: str, ph
     return created is not None
 
 
+# staff (workers domain, platform_core/staff): the console creates a worker and turns them on or off.
+async def create_staff(rt: Runtime, tenant: TenantContext, *, name: str, phone: str) -> Staff:
+    """A new worker who signs in to the staff app with `phone`; a phone already in use is refused."""
+    errors = {} if name.strip() else {"name": "This field is required."}
+    try:
+        e164 = normalize_phone(phone, tenant)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    row = await current_connection().fetchrow(
+        "insert into core_staff (tenant_id, name, phone_cipher, phone_index) values ($1, $2, $3, $4) "
+        f"on conflict (tenant_id, phone_index) do nothing returning {_STAFF_COLUMNS}",
+        tenant.id, name.strip()[:40], encrypt_phone(rt.keyring, e164), phone_index(rt.keyring, e164),
+    )
+    if row is None:
+        raise ValidationFailed({"phone": "A worker with this phone number already exists."})
+    return _staff(rt, row)
+
+
+async def set_staff_status(rt: Runtime, tenant: TenantContext, staff_id: int, status: str) -> Staff:
+    """Activate or deactivate a worker; a deactivated worker is signed out everywhere at once."""
+    if status not in ("active", "inactive"):
+        raise ValidationFailed({"status": "This value is not valid."})
+    row = await current_connection().fetchrow(
+        f"update core_staff set status = $2 where id = $1 returning {_STAFF_COLUMNS}", staff_id, status
+    )
+    if row is None:
+        raise NotFound("staff")
+    if status == "inactive":
+        from .sessions import end_all_sessions
+
+        await end_all_sessions(rt, kind="staff", tenant_id=tenant.id, user_id=staff_id)
+    return _staff(rt, row)
+
+
 async def active_customer(rt: Runtime, principal: Principal) -> Customer:
     """The signed-in customer, still active. A frozen or closed account's sessions end here."""
     try:

@@ -49,6 +49,10 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
 
         tenant_id = (await get_tenant(slug)).id
         changes.extend(await apply_staff_entries(Keyring(settings.secret_key), tenant_id, spec.staff))
+        # staff (workers): profile, skills and weekly hours of [[staff]], for workers without a profile yet.
+        from platform_core.staff.services import apply_staff_profiles
+
+        changes.extend(await apply_staff_profiles(Keyring(settings.secret_key), tenant_id, spec.staff))
     return changes
 
 

@@ -1,0 +1,234 @@
+"""The slot engine: when can an item be booked, and with whom.
+
+A slot starts on the tenant's grid (every `slot_minutes` from local midnight), lies wholly inside
+one range of a worker's weekly hours (wall-clock time in the tenant's zone, so 09:00 stays 09:00
+across a DST change), overlaps none of the worker's days off nor the assignments dispatch holds
+(dispatch.services.busy_ranges), starts at least `lead_minutes` from now and within
+`horizon_days` calendar days (today is day 1). Booking settings come from core_booking_settings,
+with the column defaults when the tenant has no row yet.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from asyncpg import Range
+
+from platform_core.db import current_connection
+from platform_core.errors import NotFound, ValidationFailed
+from platform_core.dispatch.services import busy_ranges
+from platform_core.runtime import Runtime
+from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.tenancy.context import current_tenant
+
+from .schemas import Availability, Slot
+
+EARTH_RADIUS_KM = 6371.0
+# A worker's hours end at 24:00, stored as 23:59:59 (services.parse_day_hours).
+END_OF_DAY = time(23, 59, 59)
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    slot_minutes: int = 30
+    lead_minutes: int = 120
+    horizon_days: int = 14
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    staff_id: int
+    hours: dict[int, list[tuple[time, time]]]  # weekday -> ranges
+
+
+async def booking_rules() -> BookingRules:
+    row = await current_connection().fetchrow("select slot_minutes, lead_minutes, horizon_days from core_booking_settings")
+    return BookingRules(**dict(row)) if row else BookingRules()
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+async def _candidates(skills: list[str], staff_id: int | None, lat: float | None, lng: float | None) -> list[_Candidate]:
+    """Active workers with every required skill (and, when both places are known, whose home base
+    reaches the visit), with their weekly hours."""
+    rows = await current_connection().fetch(
+        "select s.id, p.home_lat, p.home_lng, coalesce(p.service_radius_km, 10) as radius, h.weekday, h.starts, h.ends "
+        "from core_staff s join core_staff_hours h on h.staff_id = s.id "
+        "left join core_staff_profile p on p.staff_id = s.id "
+        "where s.status = 'active' and coalesce(p.skills, '{}') @> $1::text[] and ($2::bigint is null or s.id = $2) "
+        "order by s.id, h.weekday, h.starts",
+        list(skills), staff_id,
+    )
+    hours: dict[int, dict[int, list[tuple[time, time]]]] = {}
+    for row in rows:
+        if lat is not None and lng is not None and row["home_lat"] is not None:
+            if distance_km(float(row["home_lat"]), float(row["home_lng"]), lat, lng) > row["radius"]:
+                continue
+        hours.setdefault(row["id"], {}).setdefault(row["weekday"], []).append((row["starts"], row["ends"]))
+    return [_Candidate(staff_id=sid, hours=by_day) for sid, by_day in hours.items()]
+
+
+async def _blocked(staff_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Days off and held assignments of each worker that touch [start, end)."""
+    blocked = await busy_ranges(staff_ids, start, end)
+    rows = await current_connection().fetch(
+        "select staff_id, lower(during) as starts, upper(during) as ends from core_staff_time_off "
+        "where staff_id = any($1::bigint[]) and during && $2",
+        staff_ids, Range(start, end, upper_inc=False),
+    )
+    for row in rows:
+        blocked.setdefault(row["staff_id"], []).append((row["starts"], row["ends"]))
+    return blocked
+
+
+def _wall_time(day: date, at: time, tz: ZoneInfo) -> datetime | None:
+    """`at` on `day` in `tz`, or None when the clock skips it (the spring-forward gap)."""
+    local = datetime.combine(day, at, tzinfo=tz)
+    round_trip = local.astimezone(timezone.utc).astimezone(tz)
+    return local if round_trip.replace(tzinfo=None) == local.replace(tzinfo=None) else None
+
+
+def _range_end(day: date, ends: time, tz: ZoneInfo) -> datetime:
+    if ends == END_OF_DAY:
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return datetime.combine(day, ends, tzinfo=tz)
+
+
+def _grid_starts(day: date, starts: time, ends: time, duration: timedelta, step: int, tz: ZoneInfo):
+    """Grid starts within one range of hours whose whole visit (elapsed time) fits the range."""
+    range_end = _range_end(day, ends, tz).astimezone(timezone.utc)
+    first = math.ceil((starts.hour * 60 + starts.minute + starts.second / 60) / step) * step
+    for minute in range(first, 24 * 60, step):
+        wall = _wall_time(day, time(minute // 60, minute % 60), tz)
+        if wall is None:
+            continue
+        start = wall.astimezone(timezone.utc)
+        if start + duration > range_end:
+            break
+        yield start
+
+
+def _overlaps(start: datetime, end: datetime, ranges: list[tuple[datetime, datetime]]) -> bool:
+    return any(start < r_end and r_start < end for r_start, r_end in ranges)
+
+
+async def available_slots(
+    rt: Runtime, *, duration_minutes: int, start_date: date, days: int, skills: list[str],
+    staff_id: int | None = None, lat: float | None = None, lng: float | None = None, now: datetime | None = None,
+) -> list[Slot]:
+    """Bookable slots on `days` local calendar days from `start_date`, each with the workers free
+    for the whole visit; empty when nobody qualifies. `now` is for tests (default: the clock)."""
+    tenant = current_tenant()
+    tz = ZoneInfo(tenant.timezone)
+    rules = await booking_rules()
+    now = now or datetime.now(timezone.utc)
+    earliest = now + timedelta(minutes=rules.lead_minutes)
+    last_day = now.astimezone(tz).date() + timedelta(days=rules.horizon_days - 1)
+    first_day = max(start_date, earliest.astimezone(tz).date())
+    end_day = min(start_date + timedelta(days=days - 1), last_day)
+    if end_day < first_day or days < 1:
+        return []
+    candidates = await _candidates(skills, staff_id, lat, lng)
+    if not candidates:
+        return []
+    duration = timedelta(minutes=duration_minutes)
+    window_start = datetime.combine(first_day, time(0), tzinfo=tz)
+    # A visit may run past midnight when a worker's hours end at 24:00.
+    window_end = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz)
+    blocked = await _blocked([c.staff_id for c in candidates], window_start, window_end)
+    free: dict[datetime, list[int]] = {}
+    day = first_day
+    while day <= end_day:
+        for candidate in candidates:
+            for starts, ends in candidate.hours.get(day.weekday(), []):
+                for start in _grid_starts(day, starts, ends, duration, rules.slot_minutes, tz):
+                    if start >= earliest and not _overlaps(start, start + duration, blocked.get(candidate.staff_id, [])):
+                        free.setdefault(start, []).append(candidate.staff_id)
+        day += timedelta(days=1)
+    return [
+        Slot(start=start.astimezone(tz), end=(start + duration).astimezone(tz), staff_ids=sorted(ids))
+        for start, ids in sorted(free.items())
+    ]
+
+
+async def earliest_slot(
+    rt: Runtime, *, duration_minutes: int, skills: list[str], staff_id: int | None = None,
+    lat: float | None = None, lng: float | None = None, now: datetime | None = None,
+) -> Slot | None:
+    """The first bookable slot within the horizon ("as soon as possible"), a few days at a time."""
+    rules = await booking_rules()
+    now = now or datetime.now(timezone.utc)
+    tz = ZoneInfo(current_tenant().timezone)
+    day = now.astimezone(tz).date()
+    last_day = day + timedelta(days=rules.horizon_days - 1)
+    while day <= last_day:
+        slots = await available_slots(
+            rt, duration_minutes=duration_minutes, start_date=day, days=3, skills=skills, staff_id=staff_id,
+            lat=lat, lng=lng, now=now,
+        )
+        if slots:
+            return slots[0]
+        day += timedelta(days=3)
+    return None
+
+
+async def is_free(staff_id: int, start: datetime, end: datetime) -> bool:
+    """Whether an active worker works all of [start, end) by their weekly hours and has neither a
+    day off nor a held assignment in it (lead time and horizon are the caller's business)."""
+    tz = ZoneInfo(current_tenant().timezone)
+    candidates = await _candidates([], staff_id, None, None)
+    if not candidates:
+        return False
+    day = start.astimezone(tz).date()
+    within = any(
+        datetime.combine(day, starts, tzinfo=tz) <= start and end <= _range_end(day, ends, tz)
+        for starts, ends in candidates[0].hours.get(day.weekday(), [])
+    )
+    if not within:
+        return False
+    blocked = await _blocked([staff_id], start, end)
+    return not _overlaps(start, end, blocked.get(staff_id, []))
+
+
+async def item_availability(
+    rt: Runtime, *, item: str, day: str, staff_id: int | None = None, quantity: int | None = None,
+    lat: float | None = None, lng: float | None = None,
+) -> Availability:
+    """One day's slots of a catalog item (its duration and required skills). An hourly item lasts
+    `quantity` hours, at least its minimum."""
+    errors: dict[str, str] = {}
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        errors["date"] = N_("Enter a date as YYYY-MM-DD.")
+    if (lat is None) != (lng is None):
+        errors["lat"] = N_("Give both latitude and longitude, or neither.")
+    if quantity is not None and not 1 <= quantity <= 24:
+        errors["quantity"] = N_("Enter a number between 1 and 24.")
+    if errors:
+        raise ValidationFailed(errors)
+    # The catalog's own row (read here so booking needs no catalog service for it).
+    row = await current_connection().fetchrow(
+        "select duration_minutes, pricing_model, min_quantity, required_skills from core_service_item "
+        "where slug = $1 and active",
+        item,
+    )
+    if row is None:
+        raise NotFound("service")
+    duration = row["duration_minutes"]
+    if row["pricing_model"] == "hourly":
+        duration = max(quantity or row["min_quantity"], row["min_quantity"]) * 60
+    slots = await available_slots(
+        rt, duration_minutes=duration, start_date=on, days=1, skills=list(row["required_skills"]),
+        staff_id=staff_id, lat=lat, lng=lng,
+    )
+    return Availability(item=item, date=on, timezone=current_tenant().timezone, duration_minutes=duration, slots=slots)

@@ -1,0 +1,134 @@
+"""Workers: profile, weekly hours, days off, the public card and page, bookable slots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+# Skills are free tags; these are the ones the demo catalog's required_skills use, offered as
+# suggestions in the console (a franchise may type others).
+KNOWN_SKILLS: tuple[str, ...] = (
+    "cleaning", "deep_cleaning", "ac_cleaning", "appliance_repair", "nanny", "maternity", "infant_care", "elder_care",
+)
+WorkerStatus = Literal["active", "inactive"]
+
+
+class HoursRange(msgspec.Struct, frozen=True, kw_only=True):
+    """One stretch of a weekday's working hours, in the tenant's time zone."""
+
+    weekday: int  # 0 = Monday
+    starts: time
+    ends: time
+
+
+class TimeOff(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    starts: datetime
+    ends: datetime  # exclusive
+    reason: str = ""
+
+
+class TimeOffCreate(msgspec.Struct, frozen=True, kw_only=True):
+    """Whole days off, both dates included, in the tenant's time zone."""
+
+    first_day: date
+    last_day: date
+    reason: str = ""
+
+
+class Worker(msgspec.Struct, kw_only=True):
+    """A worker as the console sees them: the staff account and its profile."""
+
+    id: int
+    name: str
+    phone: str  # masked
+    status: WorkerStatus
+    photo_url: str = ""
+    bio: str = ""
+    years_experience: int = 0
+    skills: list[str] = []
+    languages: list[str] = []
+    home_lat: float | None = None
+    home_lng: float | None = None
+    service_radius_km: int = 10
+    rating_avg: float = 0.0
+    rating_count: int = 0
+
+
+class WorkerCreate(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    phone: str
+
+
+class WorkerUpdate(msgspec.Struct, frozen=True, kw_only=True):
+    """A partial profile update: fields left UNSET keep their value."""
+
+    name: str | UnsetType = UNSET
+    photo_url: str | UnsetType = UNSET
+    bio: str | UnsetType = UNSET
+    years_experience: int | UnsetType = UNSET
+    skills: list[str] | UnsetType = UNSET
+    languages: list[str] | UnsetType = UNSET
+    home_lat: float | None | UnsetType = UNSET
+    home_lng: float | None | UnsetType = UNSET
+    service_radius_km: int | UnsetType = UNSET
+
+
+class WorkerCard(msgspec.Struct, frozen=True, kw_only=True):
+    """What a customer sees of a worker in a list (the catalog item page)."""
+
+    id: int
+    name: str
+    photo_url: str
+    years_experience: int
+    skills: list[str]
+    languages: list[str]
+    rating_avg: float
+    rating_count: int
+
+
+class RatingBreakdown(msgspec.Struct, frozen=True, kw_only=True):
+    count: int
+    overall: float  # the mean of the three scores
+    quality: float
+    attitude: float
+    skill: float
+    stars: dict[int, int]  # 5..1 -> how many reviews round to that many stars
+
+
+class PublicReview(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    author: str  # masked: the first character of the customer's name
+    item_title: str
+    stars: float
+    text: str
+    reply: str
+    created_at: datetime
+
+
+class WorkerPage(msgspec.Struct, frozen=True, kw_only=True):
+    worker: WorkerCard
+    bio: str
+    ratings: RatingBreakdown
+    reviews: list[PublicReview]
+
+
+class Slot(msgspec.Struct, frozen=True, kw_only=True):
+    """A bookable start time and the workers free for the whole visit."""
+
+    start: datetime
+    end: datetime
+    staff_ids: list[int]
+
+
+class Availability(msgspec.Struct, frozen=True, kw_only=True):
+    """GET /api/v1/availability: the slots of one item on one day of the tenant's calendar."""
+
+    item: str
+    date: date
+    timezone: str
+    duration_minutes: int
+    slots: list[Slot]

@@ -1,0 +1,283 @@
+"""Worker pages: the console's workers (list, create, profile, hours, days off, status), the staff
+app's own availability, and the public worker profile."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from platform_core.accounts.console_views import error_context, form_values
+from platform_core.accounts.guards import require_console, require_staff
+from platform_core.accounts.services import active_staff
+from platform_core.accounts.sessions import Principal
+from platform_core.errors import HearthError, ValidationFailed
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import gettext as _
+from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.pages import page
+
+from . import services
+from .schemas import KNOWN_SKILLS, TimeOff, TimeOffCreate, WorkerCreate, WorkerUpdate
+
+WEEKDAY_LABELS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+NOTICES = {
+    "created": N_("Worker added. Fill in their profile and working hours."),
+    "saved": N_("Changes saved."),
+    "hours": N_("Working hours saved."),
+    "off": N_("Days off saved."),
+    "activated": N_("The worker is active again."),
+    "deactivated": N_("The worker is deactivated and signed out."),
+}
+SKILL_LABELS = {
+    "cleaning": N_("Home cleaning"), "deep_cleaning": N_("Deep cleaning"), "ac_cleaning": N_("Air conditioner cleaning"),
+    "appliance_repair": N_("Appliance repair"), "nanny": N_("Nanny"), "maternity": N_("Maternity care"),
+    "infant_care": N_("Infant care"), "elder_care": N_("Elder care"),
+}
+CONSOLE_GUARD = [require_console("staff.manage")]
+
+
+# --- forms -----------------------------------------------------------------------------------------
+
+
+def _int(values: dict[str, str], field: str, errors: dict[str, str]) -> int | None:
+    text = values.get(field, "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        errors[field] = N_("Enter a whole number.")
+        return None
+
+
+def _float(values: dict[str, str], field: str, errors: dict[str, str]) -> float | None:
+    text = values.get(field, "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        errors[field] = N_("Enter a number.")
+        return None
+
+
+def _tags(text: str) -> list[str]:
+    return [t for t in (p.strip() for p in text.replace("，", ",").split(",")) if t]
+
+
+def worker_update_from(values: dict[str, str]) -> WorkerUpdate:
+    errors: dict[str, str] = {}
+    years = _int(values, "years_experience", errors)
+    radius = _int(values, "service_radius_km", errors)
+    lat, lng = _float(values, "home_lat", errors), _float(values, "home_lng", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return WorkerUpdate(
+        name=values.get("name", ""), photo_url=values.get("photo_url", ""), bio=values.get("bio", ""),
+        years_experience=years or 0, skills=_tags(values.get("skills", "")), languages=_tags(values.get("languages", "")),
+        home_lat=lat, home_lng=lng, service_radius_km=radius if radius is not None else 10,
+    )
+
+
+def time_off_from(values: dict[str, str]) -> TimeOffCreate:
+    errors: dict[str, str] = {}
+    days: dict[str, date] = {}
+    for field in ("first_day", "last_day"):
+        try:
+            days[field] = date.fromisoformat(values.get(field, "").strip())
+        except ValueError:
+            errors[field] = N_("Enter a date as YYYY-MM-DD.")
+    if errors:
+        raise ValidationFailed(errors)
+    return TimeOffCreate(first_day=days["first_day"], last_day=days["last_day"], reason=values.get("reason", ""))
+
+
+def time_off_rows(items: list[TimeOff]) -> list[dict[str, Any]]:
+    """Days off as the whole local days they cover (the last day shown is inclusive)."""
+    tz = ZoneInfo(current_tenant().timezone)
+    return [
+        {"id": t.id, "first": t.starts.astimezone(tz).date(), "last": (t.ends.astimezone(tz) - timedelta(seconds=1)).date(),
+         "reason": t.reason}
+        for t in items
+    ]
+
+
+async def availability_context(staff_id: int, hours_values: dict[str, str] | None = None) -> dict[str, Any]:
+    hours = await services.get_hours(staff_id)
+    return {
+        "weekdays": WEEKDAY_LABELS,
+        "hours_values": hours_values or {f"hours_{d}": services.format_day_hours(hours, d) for d in range(7)},
+        "time_off": time_off_rows(await services.list_time_off(staff_id)),
+        "today": date.today().isoformat(),
+    }
+
+
+def _flash(request: Request) -> list[tuple[str, str]]:
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    return [("success", _(notice))] if notice else []
+
+
+# --- console: the list and creating a worker -----------------------------------------------------------
+
+
+async def _list_page(request: Request, rt: Runtime, *, status_code: int = 200, **context: Any) -> Response:
+    status = request.query_params.get("status") or None
+    skill = request.query_params.get("skill") or None
+    workers = await services.list_workers(rt, status=status if status in ("active", "inactive") else None, skill=skill)
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    return page(request, "staff/console_workers.html", skill_labels=SKILL_LABELS, status_code=status_code, workers=workers,
+                filters={"status": status or "", "skill": skill or ""}, known_skills=KNOWN_SKILLS, flash=_flash(request),
+                **context)
+
+
+@get("/console/workers", guards=CONSOLE_GUARD, include_in_schema=False, name="console-workers")
+async def workers_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    return await _list_page(request, rt)
+
+
+@post("/console/workers", guards=CONSOLE_GUARD, include_in_schema=False, name="console-workers-create")
+async def workers_create(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    values = form_values(await request.form())
+    try:
+        worker = await services.create_worker(rt, WorkerCreate(name=values.get("name", ""), phone=values.get("phone", "")))
+    except HearthError as exc:
+        return await _list_page(request, rt, status_code=exc.status_code, values=values, create_failed=True, **error_context(exc))
+    return Redirect(f"/console/workers/{worker.id}?done=created", status_code=303)
+
+
+# --- console: one worker -----------------------------------------------------------------------------
+
+
+async def _worker_page(request: Request, rt: Runtime, staff_id: int, *, status_code: int = 200, **context: Any) -> Response:
+    worker = await services.get_worker(rt, staff_id)
+    context.setdefault("errors", {})
+    context.setdefault("values", {
+        "name": worker.name, "photo_url": worker.photo_url, "bio": worker.bio, "years_experience": worker.years_experience,
+        "skills": ", ".join(worker.skills), "languages": ", ".join(worker.languages),
+        "home_lat": "" if worker.home_lat is None else worker.home_lat,
+        "home_lng": "" if worker.home_lng is None else worker.home_lng, "service_radius_km": worker.service_radius_km,
+    })
+    availability = await availability_context(staff_id, context.pop("hours_values", None))
+    return page(request, "staff/console_worker.html", skill_labels=SKILL_LABELS, status_code=status_code, worker=worker, known_skills=KNOWN_SKILLS,
+                flash=_flash(request), base=f"/console/workers/{staff_id}", **availability, **context)
+
+
+@get("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker")
+async def worker_page(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+    return await _worker_page(request, rt, staff_id)
+
+
+@post("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-update")
+async def worker_update(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+    values = form_values(await request.form())
+    try:
+        await services.update_worker(rt, staff_id, worker_update_from(values))
+    except ValidationFailed as exc:
+        return await _worker_page(request, rt, staff_id, status_code=400, values=values, profile_failed=True, **error_context(exc))
+    return Redirect(f"/console/workers/{staff_id}?done=saved", status_code=303)
+
+
+@post("/console/workers/{staff_id:int}/status", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-status")
+async def worker_status(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+    status = (await request.form()).get("status", "")
+    await services.set_worker_status(rt, staff_id, status)
+    return Redirect(f"/console/workers/{staff_id}?done={'activated' if status == 'active' else 'deactivated'}", status_code=303)
+
+
+@post("/console/workers/{staff_id:int}/hours", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-hours")
+async def worker_hours(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+    values = form_values(await request.form())
+    try:
+        await services.set_hours(staff_id, services.parse_week(values))
+    except ValidationFailed as exc:
+        return await _worker_page(request, rt, staff_id, status_code=400, hours_values=values, hours_failed=True,
+                                  **error_context(exc))
+    return Redirect(f"/console/workers/{staff_id}?done=hours#hours", status_code=303)
+
+
+@post("/console/workers/{staff_id:int}/time-off", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-off")
+async def worker_time_off(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+    values = form_values(await request.form())
+    try:
+        await services.add_time_off(staff_id, time_off_from(values))
+    except ValidationFailed as exc:
+        return await _worker_page(request, rt, staff_id, status_code=400, off_values=values, off_failed=True, **error_context(exc))
+    return Redirect(f"/console/workers/{staff_id}?done=off#time-off", status_code=303)
+
+
+@post("/console/workers/{staff_id:int}/time-off/{time_off_id:int}/delete", guards=CONSOLE_GUARD, include_in_schema=False,
+      name="console-worker-off-delete")
+async def worker_time_off_delete(staff_id: FromPath[int], time_off_id: FromPath[int]) -> Response:
+    await services.delete_time_off(staff_id, time_off_id)
+    return Redirect(f"/console/workers/{staff_id}?done=off#time-off", status_code=303)
+
+
+# --- staff app: my availability ----------------------------------------------------------------------
+
+STAFF_BASE = "/staff/availability"
+
+
+async def _mine(request: Request, rt: Runtime, principal: Principal, *, status_code: int = 200, **context: Any) -> Response:
+    staff = await active_staff(rt, principal)
+    availability = await availability_context(staff.id, context.pop("hours_values", None))
+    return page(request, "staff/my_availability.html", status_code=status_code, staff=staff, base=STAFF_BASE,
+                flash=_flash(request), errors=context.pop("errors", {}), **availability, **context)
+
+
+@get(STAFF_BASE, guards=[require_staff], include_in_schema=False, name="staff-availability")
+async def my_availability(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+    return await _mine(request, rt, principal)
+
+
+@post(f"{STAFF_BASE}/hours", guards=[require_staff], include_in_schema=False, name="staff-availability-hours")
+async def my_hours(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+    staff = await active_staff(rt, principal)
+    values = form_values(await request.form())
+    try:
+        await services.set_hours(staff.id, services.parse_week(values))
+    except ValidationFailed as exc:
+        return await _mine(request, rt, principal, status_code=400, hours_values=values, hours_failed=True, **error_context(exc))
+    return Redirect(f"{STAFF_BASE}?done=hours", status_code=303)
+
+
+@post(f"{STAFF_BASE}/time-off", guards=[require_staff], include_in_schema=False, name="staff-availability-off")
+async def my_time_off(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+    staff = await active_staff(rt, principal)
+    values = form_values(await request.form())
+    try:
+        await services.add_time_off(staff.id, time_off_from(values))
+    except ValidationFailed as exc:
+        return await _mine(request, rt, principal, status_code=400, off_values=values, off_failed=True, **error_context(exc))
+    return Redirect(f"{STAFF_BASE}?done=off#time-off", status_code=303)
+
+
+@post(f"{STAFF_BASE}/time-off/{{time_off_id:int}}/delete", guards=[require_staff], include_in_schema=False,
+      name="staff-availability-off-delete")
+async def my_time_off_delete(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], time_off_id: FromPath[int]) -> Response:
+    staff = await active_staff(rt, principal)
+    await services.delete_time_off(staff.id, time_off_id)
+    return Redirect(f"{STAFF_BASE}?done=off#time-off", status_code=303)
+
+
+# --- public: a worker's profile ----------------------------------------------------------------------
+
+
+@get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile")
+async def public_worker(request: Request, staff_id: FromPath[int]) -> Response:
+    profile = await services.worker_page(staff_id)
+    return page(request, "staff/worker.html", profile=profile, skill_labels=SKILL_LABELS,
+                tenant_tz=ZoneInfo(current_tenant().timezone))
+
+
+HANDLERS = [
+    workers_page, workers_create, worker_page, worker_update, worker_status, worker_hours, worker_time_off,
+    worker_time_off_delete, my_availability, my_hours, my_time_off, my_time_off_delete, public_worker,
+]
