@@ -136,7 +136,19 @@ async def get_category_by_code(code: str) -> Category:
     return _category(row)
 
 
+async def category_errors(data: CategoryCreate, category_id: int | None = None) -> dict[str, str]:
+    """What is wrong with a category, by field (for forms that also have fields of their own to
+    report); `category_id` when it is an existing one that may not loop under itself."""
+    return await _category_errors(msgspec.structs.asdict(data), category_id)
+
+
 async def _check_category(values: dict, category_id: int | None) -> None:
+    errors = await _category_errors(values, category_id)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def _category_errors(values: dict, category_id: int | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not re.match(CODE_PATTERN, values["code"] or "") or len(values["code"]) > 63:
         errors["code"] = N_("Use lowercase letters, digits, - and _, starting with a letter or digit.")
@@ -164,8 +176,7 @@ async def _check_category(values: dict, category_id: int | None) -> None:
             )
             if looped:
                 errors["parent_id"] = N_("A category can not be placed under itself or one of its subcategories.")
-    if errors:
-        raise ValidationFailed(errors)
+    return errors
 
 
 async def create_category(tenant: TenantContext, data: CategoryCreate) -> Category:
@@ -340,7 +351,18 @@ def _clean_list(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
+async def item_errors(data: ServiceItemCreate) -> dict[str, str]:
+    """What is wrong with an item, by field, without raising (for forms with fields of their own)."""
+    return await _item_errors(_normalised(msgspec.structs.asdict(data)))
+
+
 async def _check_item(values: dict) -> None:
+    errors = await _item_errors(values)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def _item_errors(values: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
     slug = values["slug"] or ""
     if not re.match(SLUG_PATTERN, slug) or len(slug) > 80:
@@ -371,8 +393,7 @@ async def _check_item(values: dict) -> None:
         "select exists(select 1 from core_service_category where id = $1)", values["category_id"]
     ):
         errors["category_id"] = N_("That category does not exist.")
-    if errors:
-        raise ValidationFailed(errors)
+    return errors
 
 
 def _normalised(values: dict) -> dict:

@@ -38,6 +38,10 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
     from platform_core.pluginsys.services import apply_tenant_plugins
 
     changes.extend(await apply_tenant_plugins(settings, tenant.id, slug, spec.plugins))
+    # catalog: [[categories]] and [[items]], matched by code and slug.
+    from platform_core.catalog.seeding import apply_catalog_file
+
+    changes.extend(await apply_catalog_file(tenant.id, slug, path))
     # Further sections (plugins, owner, customers) are applied by their domains' services.
     # accounts (console): the [owner], created when missing; a changed password is never reset.
     if spec.owner:
