@@ -38,6 +38,7 @@ from .web.locale import LocaleMiddleware
 from .web.logging import RequestLogMiddleware, configure_logging
 from .web.pages import attach_page_notices
 from .web.templating import build_template_config
+from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
 
 log = logging.getLogger("hearth")
 
@@ -137,6 +138,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
             }),
         ),
         lifespan=[lifespan],
+        # tracking: live positions cross processes on redis pub/sub or PostgreSQL LISTEN/NOTIFY.
+        plugins=[channels_plugin(settings)],
         debug=False,
     )
     app.state.runtime = runtime

@@ -26,6 +26,7 @@ CORE_HOOK_MODULES = (
     "platform_core.dispatch.hooks",
     "platform_core.reviews.hooks",
     "platform_core.support.hooks",
+    "platform_core.tracking.hooks",
     "platform_core.pluginsys.hooks",
 )
 CORE_PREFIX = "core."

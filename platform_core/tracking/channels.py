@@ -1,0 +1,31 @@
+"""The pub/sub between processes for live tracking: Litestar channels on redis pub/sub when
+REDIS_URL is set, else on PostgreSQL LISTEN/NOTIFY, so a position posted to one server process
+reaches a customer's socket held by another."""
+
+from __future__ import annotations
+
+from litestar.channels import ChannelsBackend, ChannelsPlugin
+from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+
+from platform_core.db.engine import app_dsn
+from platform_core.settings import Settings
+
+
+def make_backend(settings: Settings) -> ChannelsBackend:
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        # The key prefix keeps installations (and test runs) sharing one redis apart.
+        return RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url), key_prefix=f"{settings.key_prefix}:channels")
+    return AsyncPgChannelsBackend(dsn=app_dsn(settings.db.url or "", settings.db.app_url))
+
+
+def channels_plugin(settings: Settings) -> ChannelsPlugin:
+    # Channel names carry the tenant and the order (channel_for), so they can not be declared upfront.
+    return ChannelsPlugin(backend=make_backend(settings), arbitrary_channels_allowed=True)
+
+
+def channel_for(tenant_id: int, order_id: int) -> str:
+    """One channel per order; with PostgreSQL it is a NOTIFY channel (an identifier, 63 bytes at most)."""
+    return f"hearth_track_{tenant_id}_{order_id}"

@@ -1,0 +1,153 @@
+"""The worker's visit page (/staff/visits/{order_id}: on my way, arrived, complete, with location
+sharing while on the way) and the customer's tracking socket (/ws/orders/{number}/track)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import anyio
+import msgspec
+from litestar import Request, Response, WebSocket, get, post, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from platform_core.accounts.console_views import error_context
+from platform_core.accounts.guards import require_staff
+from platform_core.accounts.services import active_staff
+from platform_core.accounts.sessions import Principal, principal_for
+from platform_core.db import tenant_transaction
+from platform_core.errors import HearthError
+from platform_core.orders.machine import ACCEPTED, COMPLETED, EN_ROUTE, IN_SERVICE
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant, current_tenant_or_none
+from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.pages import page
+
+from . import services
+from .channels import channel_for
+from .schemas import TrackUpdate
+
+# The one step a worker takes next from each state: (event, button label, icon).
+NEXT_STEP = {
+    ACCEPTED: ("depart", N_("On my way"), "map-pin"),
+    EN_ROUTE: ("arrive", N_("Arrived"), "home"),
+    IN_SERVICE: ("complete", N_("Service completed"), "check"),
+}
+DONE = {"depart": N_("Have a safe trip. Your location is shared with the customer until you arrive."),
+        "arrive": N_("Location sharing has stopped. Good luck with the service."),
+        "complete": N_("Well done. The customer can now review the service.")}
+STATE_LABELS = {ACCEPTED: N_("Accepted"), EN_ROUTE: N_("On the way"), IN_SERVICE: N_("In service"), COMPLETED: N_("Completed")}
+# Sockets re-read the order this often, so sharing ends however the order moved on.
+STATE_CHECK_SECONDS = 10
+
+
+async def _visit_page(request: Request, rt: Runtime, staff_id: int, order_id: int, *, status_code: int = 200, **context) -> Response:
+    order = await services.assigned_order(rt, staff_id, order_id)
+    tz = ZoneInfo(current_tenant().timezone)
+    done = DONE.get(request.query_params.get("done", ""))
+    return page(
+        request, "tracking/visit.html", status_code=status_code, order=order, step=NEXT_STEP.get(order.state),
+        starts=order.scheduled_start.astimezone(tz), ends=order.scheduled_end.astimezone(tz),
+        sharing=order.state == EN_ROUTE, completed=order.state == COMPLETED, state_labels=STATE_LABELS, flash=[("success", done)] if done else [], **context,
+    )
+
+
+@get("/staff/visits/{order_id:int}", guards=[require_staff], include_in_schema=False, name="staff-visit")
+async def visit_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+    staff = await active_staff(rt, principal)
+    return await _visit_page(request, rt, staff.id, order_id)
+
+
+@post("/staff/visits/{order_id:int}/{event:str}", guards=[require_staff], include_in_schema=False, name="staff-visit-step")
+async def visit_step(
+    request: Request, rt: NamedDependency[Runtime], channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
+    order_id: FromPath[int], event: FromPath[str],
+) -> Response:
+    staff = await active_staff(rt, principal)
+    try:
+        await services.visit_step(rt, channels, staff.id, order_id, event)
+    except HearthError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _visit_page(request, rt, staff.id, order_id, status_code=exc.status_code, form_error=error_context(exc)["form_error"])
+    return Redirect(f"/staff/visits/{order_id}?done={event}", status_code=303)
+
+
+# --------------------------------------------------------------------------- the customer's socket
+
+# Close codes (4000–4999 are the application's): not signed in as this order's customer.
+CLOSE_REFUSED = 4403
+
+
+def _same_origin(socket: WebSocket) -> bool:
+    """Browsers send Origin with a socket; one from another site must not ride on our cookie."""
+    origin = socket.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc.lower() == socket.headers.get("host", "").lower()
+
+
+@websocket("/ws/orders/{number:str}/track", name="order-track-socket")
+async def track_socket(
+    socket: WebSocket, rt: NamedDependency[Runtime], channels: NamedDependency[ChannelsPlugin], number: FromPath[str],
+) -> None:
+    """Sends TrackUpdate messages as JSON: the latest at once, then each new position; `ended`
+    (arrival, or the order left the way) is the last message before the socket closes."""
+    tenant = current_tenant_or_none()
+    principal = await principal_for(socket)
+    if tenant is None or principal is None or principal.kind != "customer" or not _same_origin(socket):
+        await socket.close(code=CLOSE_REFUSED)
+        return
+    try:
+        async with tenant_transaction(tenant.id):
+            order, _view = await services.track_view(rt, principal.user_id, number)
+    except HearthError:
+        await socket.close(code=CLOSE_REFUSED)
+        return
+    await socket.accept()
+    try:
+        await _relay(socket, rt, channels, tenant.id, order.id, principal.user_id, number)
+    except WebSocketDisconnect:
+        return
+    if socket.connection_state != "disconnect":
+        await socket.close()
+
+
+async def _relay(socket: WebSocket, rt: Runtime, channels: ChannelsPlugin, tenant_id: int, order_id: int, customer_id: int, number: str) -> None:
+    """Pass the order's channel to the socket until sharing ends or the customer leaves."""
+    async with channels.start_subscription([channel_for(tenant_id, order_id)]) as subscriber:
+        # Read the latest after subscribing, so a position published in between is not lost.
+        async with tenant_transaction(tenant_id):
+            _order, view = await services.track_view(rt, customer_id, number)
+        await socket.send_text(msgspec.json.encode(view.last).decode())
+        if view.last.type == "ended":
+            return
+        async with anyio.create_task_group() as tasks:
+
+            async def until_customer_leaves() -> None:
+                while socket.connection_state != "disconnect":
+                    await socket.receive()
+                tasks.cancel_scope.cancel()
+
+            async def until_order_moves_on() -> None:
+                while True:
+                    await anyio.sleep(STATE_CHECK_SECONDS)
+                    async with tenant_transaction(tenant_id):
+                        state = await services.order_state(rt, order_id)
+                    if state not in services.TRACKABLE_STATES:
+                        await socket.send_text(msgspec.json.encode(TrackUpdate(type="ended", state=state)).decode())
+                        tasks.cancel_scope.cancel()
+                        return
+
+            tasks.start_soon(until_customer_leaves)
+            tasks.start_soon(until_order_moves_on)
+            async for message in subscriber.iter_events():
+                await socket.send_text(message.decode() if isinstance(message, bytes) else message)
+                if msgspec.json.decode(message, type=TrackUpdate).type == "ended":
+                    break
+            tasks.cancel_scope.cancel()
+
+
+PAGE_HANDLERS = [visit_page, visit_step, track_socket]
