@@ -173,10 +173,10 @@ async def test_public_profile_shows_the_rating_breakdown_and_visible_reviews(cli
     await add_review(tenant_a, worker, (4, 5, 3), text="还不错")
     await add_review(tenant_a, worker, (1, 1, 1), text="骂人的话", hidden_reason="辱骂")
     async with tenant_scope(tenant_a.id):
-        ratings = await services.rating_breakdown(worker)
+        ratings = (await services.worker_page(worker)).ratings
         cards = await services.workers_for_skills(["deep_cleaning"])
     assert ratings.count == 2 and ratings.quality == 4.5 and ratings.attitude == 5.0 and ratings.skill == 4.0
-    assert ratings.stars == {5: 1, 4: 1, 3: 0, 2: 0, 1: 0} and ratings.overall == 4.5
+    assert ratings.stars == {5: 1, 4: 1, 3: 0, 2: 0, 1: 0} and ratings.average == 4.5
     assert [c.id for c in cards] == [worker]
     page = await client_a.get(f"/workers/{worker}")
     assert page.status_code == 200

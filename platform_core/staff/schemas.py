@@ -8,6 +8,8 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from platform_core.reviews.schemas import RatingBreakdown, Review
+
 # Skills are free tags; these are the ones the demo catalog's required_skills use, offered as
 # suggestions in the console (a franchise may type others).
 KNOWN_SKILLS: tuple[str, ...] = (
@@ -90,30 +92,13 @@ class WorkerCard(msgspec.Struct, frozen=True, kw_only=True):
     rating_count: int
 
 
-class RatingBreakdown(msgspec.Struct, frozen=True, kw_only=True):
-    count: int
-    overall: float  # the mean of the three scores
-    quality: float
-    attitude: float
-    skill: float
-    stars: dict[int, int]  # 5..1 -> how many reviews round to that many stars
-
-
-class PublicReview(msgspec.Struct, frozen=True, kw_only=True):
-    id: int
-    author: str  # masked: the first character of the customer's name
-    item_title: str
-    stars: float
-    text: str
-    reply: str
-    created_at: datetime
-
-
 class WorkerPage(msgspec.Struct, frozen=True, kw_only=True):
+    """The public profile: the rating breakdown and recent reviews come from the reviews domain."""
+
     worker: WorkerCard
     bio: str
     ratings: RatingBreakdown
-    reviews: list[PublicReview]
+    reviews: list[Review]
 
 
 class Slot(msgspec.Struct, frozen=True, kw_only=True):

@@ -19,13 +19,14 @@ from platform_core.accounts.phones import masked_cipher, normalize_phone, phone_
 from platform_core.crypto import Keyring
 from platform_core.db import current_connection
 from platform_core.errors import NotFound, ValidationFailed
+from platform_core.reviews.services import rating_breakdown, reviews_for_staff
 from platform_core.runtime import Runtime
-from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.tenancy.context import current_tenant, tenant_scope
 from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
-    HoursRange, PublicReview, RatingBreakdown, TimeOff, TimeOffCreate, Worker, WorkerCard, WorkerCreate, WorkerPage,
+    HoursRange, TimeOff, TimeOffCreate, Worker, WorkerCard, WorkerCreate, WorkerPage,
     WorkerUpdate,
 )
 
@@ -292,48 +293,17 @@ async def workers_for_skills(skills: list[str], *, limit: int = 20) -> list[Work
     return [_card(row) for row in rows]
 
 
-async def rating_breakdown(staff_id: int) -> RatingBreakdown:
-    """Averages of the visible reviews' three scores and how many reviews earned 5..1 stars."""
-    conn = current_connection()
-    row = await conn.fetchrow(
-        "select count(*) as n, coalesce(avg(quality), 0) as q, coalesce(avg(attitude), 0) as a, coalesce(avg(skill), 0) as s "
-        "from core_review where staff_id = $1 and hidden_at is null",
-        staff_id,
-    )
-    histogram = await conn.fetch(
-        "select round((quality + attitude + skill) / 3.0)::int as stars, count(*) as n from core_review "
-        "where staff_id = $1 and hidden_at is null group by 1",
-        staff_id,
-    )
-    stars = {n: 0 for n in range(5, 0, -1)}
-    for h in histogram:
-        stars[h["stars"]] = h["n"]
-    q, a, s = (round(float(row[k]), 2) for k in ("q", "a", "s"))
-    overall = round((q + a + s) / 3, 2) if row["n"] else 0.0
-    return RatingBreakdown(count=row["n"], overall=overall, quality=q, attitude=a, skill=s, stars=stars)
-
-
 async def worker_page(staff_id: int, *, reviews: int = 10) -> WorkerPage:
     """The public profile: only active workers are shown, and only visible reviews."""
-    conn = current_connection()
-    row = await conn.fetchrow(f"select {_WORKER_COLUMNS} from {_WORKER_FROM} where s.id = $1 and s.status = 'active'", staff_id)
+    row = await current_connection().fetchrow(
+        f"select {_WORKER_COLUMNS} from {_WORKER_FROM} where s.id = $1 and s.status = 'active'", staff_id
+    )
     if row is None:
         raise NotFound("worker")
-    rows = await conn.fetch(
-        "select r.id, c.display_name, coalesce(i.title, '') as item_title, (r.quality + r.attitude + r.skill) / 3.0 as stars, "
-        "r.text, r.reply, r.created_at from core_review r join core_customer c on c.id = r.customer_id "
-        "left join core_service_item i on i.id = r.item_id "
-        "where r.staff_id = $1 and r.hidden_at is null order by r.created_at desc limit $2",
-        staff_id, reviews,
+    return WorkerPage(
+        worker=_card(row), bio=row["bio"], ratings=await rating_breakdown(staff_id),
+        reviews=await reviews_for_staff(staff_id, limit=reviews),
     )
-    recent = [
-        PublicReview(
-            id=r["id"], author=(r["display_name"][:1] or "*") + "**", item_title=r["item_title"],
-            stars=round(float(r["stars"]), 1), text=r["text"], reply=r["reply"], created_at=r["created_at"],
-        )
-        for r in rows
-    ]
-    return WorkerPage(worker=_card(row), bio=row["bio"], ratings=await rating_breakdown(staff_id), reviews=recent)
 
 
 # --- seeding (tenants/*.toml [[staff]]) -----------------------------------------------------------
@@ -371,7 +341,8 @@ async def apply_profile_entries(keyring: Keyring, tenant: TenantContext, entries
             "home_lat, home_lng, service_radius_km) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             tenant.id, staff_id, entry.get("photo", ""), entry.get("bio", ""), int(entry.get("years", "0")),
             clean_tags(entry.get("skills", "").split(","), "skills"),
-            [v.strip() for v in entry.get("languages", "").split(",") if v.strip()], _db_value(lat), _db_value(lng), int(entry.get("radius_km", "10")),
+            [v.strip() for v in entry.get("languages", "").split(",") if v.strip()], _db_value(lat), _db_value(lng),
+            int(entry.get("radius_km", "10")),
         )
         await set_hours(staff_id, parse_week_text(entry.get("hours", "")))
         changes.append(f"{tenant.slug}: worker profile of {entry['name']} created")

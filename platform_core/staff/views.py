@@ -133,9 +133,9 @@ async def _list_page(request: Request, rt: Runtime, *, status_code: int = 200, *
     workers = await services.list_workers(rt, status=status if status in ("active", "inactive") else None, skill=skill)
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    return page(request, "staff/console_workers.html", skill_labels=SKILL_LABELS, status_code=status_code, workers=workers,
-                filters={"status": status or "", "skill": skill or ""}, known_skills=KNOWN_SKILLS, flash=_flash(request),
-                **context)
+    return page(request, "staff/console_workers.html", console=True, status_code=status_code, workers=workers,
+                skill_labels=SKILL_LABELS, known_skills=KNOWN_SKILLS, flash=_flash(request),
+                filters={"status": status or "", "skill": skill or ""}, **context)
 
 
 @get("/console/workers", guards=CONSOLE_GUARD, include_in_schema=False, name="console-workers")
@@ -166,8 +166,9 @@ async def _worker_page(request: Request, rt: Runtime, staff_id: int, *, status_c
         "home_lng": "" if worker.home_lng is None else worker.home_lng, "service_radius_km": worker.service_radius_km,
     })
     availability = await availability_context(staff_id, context.pop("hours_values", None))
-    return page(request, "staff/console_worker.html", skill_labels=SKILL_LABELS, status_code=status_code, worker=worker, known_skills=KNOWN_SKILLS,
-                flash=_flash(request), base=f"/console/workers/{staff_id}", **availability, **context)
+    return page(request, "staff/console_worker.html", console=True, status_code=status_code, worker=worker,
+                skill_labels=SKILL_LABELS, known_skills=KNOWN_SKILLS, flash=_flash(request), base=f"/console/workers/{staff_id}",
+                **availability, **context)
 
 
 @get("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker")
@@ -261,7 +262,9 @@ async def my_time_off(request: Request, rt: NamedDependency[Runtime], principal:
 
 @post(f"{STAFF_BASE}/time-off/{{time_off_id:int}}/delete", guards=[require_staff], include_in_schema=False,
       name="staff-availability-off-delete")
-async def my_time_off_delete(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], time_off_id: FromPath[int]) -> Response:
+async def my_time_off_delete(
+    rt: NamedDependency[Runtime], principal: NamedDependency[Principal], time_off_id: FromPath[int]
+) -> Response:
     staff = await active_staff(rt, principal)
     await services.delete_time_off(staff.id, time_off_id)
     return Redirect(f"{STAFF_BASE}?done=off#time-off", status_code=303)
