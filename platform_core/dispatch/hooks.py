@@ -1,1 +1,58 @@
 """This domain's hook implementations (registered as a core plugin)."""
+
+from platform_core.jobs.services import enqueue
+from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import MenuEntry
+
+from . import services, views
+from .batch import run_batch
+from .offers import ASSIGN_JOB, BATCH_JOB, TIMEOUT_JOB, expire_offer, route_ready_order
+
+
+@hookimpl
+def register_routes():
+    return views.HANDLERS
+
+
+@hookimpl
+def register_console_menu():
+    return [
+        MenuEntry(label="Dispatch board", href="/console/dispatch", icon="map-pin", section="operations",
+                  permission="dispatch.manage", order=30),
+        MenuEntry(label="Dispatch settings", href="/console/dispatch/settings", icon="settings", section="settings",
+                  permission="dispatch.manage", order=40),
+    ]
+
+
+async def _assign(ctx, payload) -> None:
+    await route_ready_order(ctx.rt, payload["order_id"])
+
+
+async def _offer_timeout(ctx, payload) -> None:
+    await expire_offer(ctx.rt, payload["assignment_id"])
+
+
+async def _batch(ctx, payload) -> None:
+    await run_batch(ctx.rt)
+
+
+@hookimpl
+def register_job_handlers():
+    return {ASSIGN_JOB: _assign, TIMEOUT_JOB: _offer_timeout, BATCH_JOB: _batch}
+
+
+@hookimpl
+async def on_order_ready_for_dispatch(event):
+    # Through the outbox: dispatch runs after the payment (or the decline) has committed, and is
+    # retried if it fails, rather than inside the transition that reported it.
+    await enqueue(ASSIGN_JOB, {"order_id": event.order_id})
+
+
+@hookimpl
+async def on_order_cancelled(event):
+    await services.release_order(event.order_id)
+
+
+@hookimpl
+async def on_order_completed(event):
+    await services.complete_order(event.order_id)

@@ -62,17 +62,19 @@ def combine(raw: dict[str, tuple[float, str, str]], weights: dict[str, float]) -
         parts.append(ScorePart(name=name, raw=round(value, 4), weight=weight, contribution=value * weight, source=source, detail=detail))
     if total_weight <= 0:
         return 0.0, parts
+    total = sum(p.contribution for p in parts) / total_weight
     parts = [
         ScorePart(name=p.name, raw=p.raw, weight=p.weight, contribution=round(p.contribution / total_weight, 4), source=p.source, detail=p.detail)
         for p in parts
     ]
-    return sum(p.contribution for p in parts), parts
+    return total, parts
 
 
 def solve_batch(score_matrix: np.ndarray, feasible: np.ndarray) -> list[tuple[int, int]]:
-    """The assignment of orders (rows) to workers (columns), at most one each, that maximises the
-    total score over feasible pairs (scipy's linear_sum_assignment, Jonker-Volgenant). Rows
-    that can only be matched infeasibly are left out of the answer."""
+    """The assignment of orders (rows) to workers (columns), at most one each, that serves the
+    most orders and, among those, has the highest total score (scipy's linear_sum_assignment,
+    Jonker-Volgenant, on the negated scores with a prohibitive cost for infeasible pairs). Rows
+    left with only an infeasible pair are left out of the answer."""
     scores = np.asarray(score_matrix, dtype=float)
     ok = np.asarray(feasible, dtype=bool)
     if scores.size == 0:

@@ -103,3 +103,29 @@ async def busy_ranges(staff_ids: list[int], start: datetime, end: datetime) -> d
     for row in rows:
         busy[row["staff_id"]].append((row["starts"], row["ends"]))
     return busy
+
+
+async def held_assignments(statuses: tuple[str, ...], *, limit: int = 100) -> list[Assignment]:
+    """Assignments in `statuses` whose visit has not ended, soonest first (the board)."""
+    rows = await current_connection().fetch(
+        f"select {ASSIGNMENT_COLUMNS} from core_assignment where status = any($1::text[]) and upper(during) > now() "
+        "order by lower(during), id limit $2",
+        list(statuses), limit,
+    )
+    return [assignment_from_row(r) for r in rows]
+
+
+async def release_order(order_id: int) -> None:
+    """The order was cancelled: its worker's time is free again."""
+    await current_connection().execute(
+        "update core_assignment set status = 'released', responded_at = coalesce(responded_at, now()) "
+        "where order_id = $1 and status in ('offered', 'accepted')",
+        order_id,
+    )
+
+
+async def complete_order(order_id: int) -> None:
+    """The visit is done; the assignment keeps holding its time (it happened)."""
+    await current_connection().execute(
+        "update core_assignment set status = 'completed' where order_id = $1 and status = 'accepted'", order_id
+    )

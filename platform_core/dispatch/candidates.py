@@ -1,0 +1,122 @@
+"""Who could do an order, and how well: eligibility (active, skills, free for the visit, within
+reach) and the weighted score with its breakdown ("why this worker").
+
+Kept apart from services.py because it reads availability from the staff domain, which itself
+reads dispatch's busy_ranges."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from platform_core.catalog.services import get_item
+from platform_core.db import current_connection
+from platform_core.orders.schemas import Order
+from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
+from platform_core.runtime import Runtime
+from platform_core.staff.availability import is_free
+from platform_core.staff.schemas import Worker
+from platform_core.staff.services import list_workers
+from platform_core.tenancy.context import current_tenant
+
+from . import scoring
+from .schemas import Candidate, DispatchSettings
+from .services import HOLDING, get_settings
+
+log = logging.getLogger("hearth.dispatch")
+
+
+def _order_point(order: Order) -> tuple[float, float] | None:
+    if order.address.lat is None or order.address.lng is None:
+        return None
+    return float(order.address.lat), float(order.address.lng)
+
+
+def distance_to(worker: Worker, order: Order) -> int | None:
+    """Metres from the worker's home base to the visit, when both are known."""
+    point = _order_point(order)
+    if point is None or worker.home_lat is None or worker.home_lng is None:
+        return None
+    return round(scoring.haversine_m(worker.home_lat, worker.home_lng, *point))
+
+
+async def _workloads(staff_ids: list[int], starts: datetime) -> dict[int, tuple[int, int]]:
+    """Jobs each worker already holds on the visit's local day and in its week (Monday first)."""
+    tz = ZoneInfo(current_tenant().timezone)
+    local = starts.astimezone(tz)
+    day_start = datetime.combine(local.date(), time(0), tzinfo=tz)
+    week_start = day_start - timedelta(days=local.weekday())
+    rows = await current_connection().fetch(
+        "select staff_id, count(*) filter (where during && tstzrange($3, $4)) as day, count(*) as week "
+        "from core_assignment where staff_id = any($1::bigint[]) and status = any($2::text[]) "
+        "and during && tstzrange($5, $6) group by staff_id",
+        staff_ids, list(HOLDING), day_start, day_start + timedelta(days=1), week_start, week_start + timedelta(days=7),
+    )
+    return {r["staff_id"]: (r["day"], r["week"]) for r in rows}
+
+
+async def rank_candidates(
+    rt: Runtime, order: Order, *, only: set[int] | None = None, exclude: set[int] | frozenset[int] = frozenset(),
+    settings: DispatchSettings | None = None,
+) -> list[Candidate]:
+    """The workers who may do `order`, best first. `only` limits the search (the worker the
+    customer picked, a claim from the pool), `exclude` leaves out those already asked."""
+    settings = settings or await get_settings()
+    item = await get_item(order.item_id)
+    required = list(item.required_skills)
+    workers = [
+        w for w in await list_workers(rt, status="active")
+        if (only is None or w.id in only) and w.id not in exclude and set(required) <= set(w.skills)
+    ]
+    reachable = []
+    for worker in workers:
+        distance = distance_to(worker, order)
+        if distance is not None and distance > worker.service_radius_km * 1000:
+            continue
+        if await is_free(worker.id, order.scheduled_start, order.scheduled_end):
+            reachable.append((worker, distance))
+    if not reachable:
+        return []
+    loads = await _workloads([w.id for w, _ in reachable], order.scheduled_start)
+    tenant = current_tenant()
+    hooks = rt.hooks(tenant)
+    ranked: list[Candidate] = []
+    for worker, distance in reachable:
+        day, week = loads.get(worker.id, (0, 0))
+        raw: dict[str, tuple[float, str, str]] = {
+            "distance": (scoring.distance_score(distance, worker.service_radius_km), "core",
+                         "" if distance is None else f"{distance / 1000:.1f} km"),
+            "rating": (scoring.rating_score(worker.rating_avg, worker.rating_count), "core",
+                       f"{worker.rating_avg:.2f} ({worker.rating_count})"),
+            "workload": (scoring.workload_score(day, week), "core", f"{day}/{week}"),
+            "skills": (scoring.skills_score(required, worker.skills, order.category_code), "core", ", ".join(worker.skills)),
+        }
+        context = DispatchCandidate(
+            tenant=tenant, order_id=order.id, staff_id=worker.id, category=order.category_code,
+            distance_m=distance, customer_id=order.customer_id,
+        )
+        eligible = True
+        for plugin, contributed in plugin_scores(hooks, context):
+            eligible = eligible and contributed.eligible
+            raw[contributed.name] = (contributed.score, plugin, contributed.reason)
+        if not eligible:
+            continue
+        total, parts = scoring.combine(raw, settings.weights)
+        ranked.append(Candidate(staff_id=worker.id, name=worker.name, score=total, parts=parts, distance_m=distance))
+    ranked.sort(key=lambda c: (-c.score, c.staff_id))
+    return ranked
+
+
+def plugin_scores(hooks, context: DispatchCandidate) -> list[tuple[str, DispatchScore]]:
+    """compute_dispatch_scores impl by impl, so each score is told with the plugin it came from;
+    a plugin that fails is logged and left out rather than stopping dispatch."""
+    found: list[tuple[str, DispatchScore]] = []
+    for impl in reversed(hooks.compute_dispatch_scores.get_hookimpls()):
+        try:
+            result = impl.function(*[context for _ in impl.argnames])
+        except Exception:  # noqa: BLE001 - one plugin's bug must not stop every order's dispatch
+            log.exception("plugin %s failed in compute_dispatch_scores", impl.plugin_name)
+            continue
+        found.extend((impl.plugin_name, score) for score in result or [])
+    return found

@@ -1,0 +1,310 @@
+"""Offers: putting an order in front of a worker and acting on the answer.
+
+Automatic dispatch offers a paid order to the best eligible worker (or only to the worker the
+customer picked); a decline or a timeout sends the order back to `paid`, which asks dispatch
+again (on_order_ready_for_dispatch), and the next best worker who has not been asked yet gets
+it. When nobody is left the order goes to `dispatch_failed`, the console's exception queue.
+Scheduled orders wait for the next batch window and are assigned together (batch.py).
+
+Double booking is refused by the database: an assignment that overlaps a worker's held time
+violates core_assignment_no_double_booking, and each insert runs in a savepoint so the loser of
+such a race just moves on to the next worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+
+import asyncpg
+
+from platform_core.db import current_connection
+from platform_core.errors import Conflict, NotFound, ValidationFailed
+from platform_core.jobs.services import enqueue
+from platform_core.notifications.schemas import NotificationCreate
+from platform_core.notifications.services import add_notification
+from platform_core.orders import machine as m
+from platform_core.orders.schemas import SYSTEM, ActorRef, Order
+from platform_core.orders.services import get_order, transition
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.templating import translate_to
+
+from .candidates import rank_candidates
+from .schemas import Assignment, Candidate
+from .services import ASSIGNMENT_COLUMNS, assignment_from_row, get_assignment, get_settings, live_assignment
+
+log = logging.getLogger("hearth.dispatch")
+
+ASSIGN_JOB = "dispatch.assign"
+TIMEOUT_JOB = "dispatch.offer_timeout"
+BATCH_JOB = "dispatch.batch"
+# Orders that start sooner than this are offered at once; later ones wait for a batch window.
+NEAR_TERM = timedelta(hours=4)
+BATCH_WINDOW_MINUTES = 15
+# States an order can be given a worker from (the machine's `assign` sources).
+ASSIGNABLE = frozenset({m.PAID, m.DISPATCH_FAILED, m.NO_SHOW})
+
+
+class WorkerBusy(Exception):
+    """The worker's time overlaps an assignment they hold (the exclusion constraint said no)."""
+
+
+async def asked_before(order_id: int) -> set[int]:
+    """Workers this order was already offered to: never asked twice by automatic dispatch."""
+    rows = await current_connection().fetch("select distinct staff_id from core_assignment where order_id = $1", order_id)
+    return {r["staff_id"] for r in rows}
+
+
+async def insert_assignment(
+    order: Order, candidate: Candidate, *, source: str, status: str = "offered", timeout_s: int | None = None,
+    actor: ActorRef = SYSTEM,
+) -> Assignment:
+    """Hold the worker's time for the order. Raises WorkerBusy when it overlaps their held time,
+    Conflict when the order already has a live assignment."""
+    conn = current_connection()
+    try:
+        # A savepoint: a lost race for the worker's time leaves the rest of the transaction usable.
+        async with conn.transaction():
+            row = await conn.fetchrow(
+                "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source, score, "
+                "score_breakdown, expires_at, responded_at, actor_kind, actor_id) values ($1, $2, $3, "
+                "tstzrange($4::timestamptz, $5::timestamptz), $6::text, $7, $8, $9::jsonb, "
+                "now() + make_interval(secs => $10::int), case when $6::text = 'accepted' then now() end, $11, $12) "
+                f"returning {ASSIGNMENT_COLUMNS}",
+                current_tenant().id, order.id, candidate.staff_id, order.scheduled_start, order.scheduled_end,
+                status, source, candidate.score, json.dumps(candidate.breakdown()), timeout_s, actor.kind, actor.id,
+            )
+    except asyncpg.ExclusionViolationError:
+        raise WorkerBusy(candidate.staff_id) from None
+    except asyncpg.UniqueViolationError:
+        raise Conflict("Someone else has already taken this order.") from None
+    return assignment_from_row(row)
+
+
+async def _announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> None:
+    """The worker's inbox entry, and the timeout that passes the order on if they do not answer."""
+    tenant = current_tenant()
+    await add_notification(NotificationCreate(
+        recipient_kind="staff", recipient_id=assignment.staff_id,
+        title=translate_to(tenant.locale, N_("New job offer")),
+        body=translate_to(tenant.locale, N_("Order %(number)s is waiting for your answer.")) % {"number": order.number},
+        link=f"/staff/jobs/{assignment.id}",
+    ))
+    if assignment.status == "offered" and assignment.expires_at is not None:
+        await enqueue(TIMEOUT_JOB, {"assignment_id": assignment.id}, run_at=assignment.expires_at, key=f"offer:{assignment.id}")
+
+
+def _event_data(assignment: Assignment) -> dict:
+    return {"assignment_id": assignment.id, "staff_id": assignment.staff_id, "score": round(assignment.score or 0, 4)}
+
+
+async def offer_next(rt: Runtime, order_id: int) -> Assignment | None:
+    """Offer a paid order to the best worker not asked yet; `dispatch_failed` when nobody is
+    left. Does nothing for an order that is no longer waiting (cancelled, taken meanwhile)."""
+    order = await get_order(rt, order_id)
+    if order.state != m.PAID or await live_assignment(order_id) is not None:
+        return None
+    settings = await get_settings()
+    only = {order.requested_staff_id} if order.requested_staff_id is not None else None
+    candidates = await rank_candidates(rt, order, only=only, exclude=await asked_before(order_id), settings=settings)
+    source = "customer" if only else "auto"
+    for candidate in candidates:
+        try:
+            assignment = await insert_assignment(order, candidate, source=source, timeout_s=settings.accept_timeout_s)
+        except WorkerBusy:
+            continue
+        await transition(rt, order_id, "assign", SYSTEM, data=_event_data(assignment))
+        await _announce_offer(rt, assignment, order)
+        return assignment
+    await transition(rt, order_id, "dispatch_failed", SYSTEM,
+                     note="The requested worker is not available." if only else "No eligible worker is free.")
+    return None
+
+
+async def route_ready_order(rt: Runtime, order_id: int) -> None:
+    """What to do with an order that just became ready for dispatch, by the tenant's mode: offer
+    it now (near-term, or the customer's pick), leave it to the next batch window (scheduled),
+    or to the dispatcher (manual mode)."""
+    order = await get_order(rt, order_id)
+    if order.state != m.PAID:
+        return
+    settings = await get_settings()
+    picked = order.requested_staff_id is not None
+    if settings.mode == "manual" and not picked:
+        return
+    if picked or order.asap or order.scheduled_start - datetime.now(timezone.utc) <= NEAR_TERM:
+        await offer_next(rt, order_id)
+        return
+    window = next_batch_window(datetime.now(timezone.utc))
+    await enqueue(BATCH_JOB, {}, run_at=window, key=f"batch:{window.isoformat()}")
+
+
+def next_batch_window(now: datetime) -> datetime:
+    minutes = (now.minute // BATCH_WINDOW_MINUTES + 1) * BATCH_WINDOW_MINUTES
+    return now.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=minutes)
+
+
+# --------------------------------------------------------------------------- the worker answers
+
+
+async def _open_offer(staff_id: int, assignment_id: int) -> Assignment:
+    """The worker's own offer, locked; NotFound for anyone else's (no hint that it exists)."""
+    row = await current_connection().fetchrow(
+        f"select {ASSIGNMENT_COLUMNS} from core_assignment where id = $1 and staff_id = $2 for update",
+        assignment_id, staff_id,
+    )
+    if row is None:
+        raise NotFound("job")
+    assignment = assignment_from_row(row)
+    if assignment.status != "offered" or (assignment.expires_at and assignment.expires_at <= datetime.now(timezone.utc)):
+        raise Conflict("This offer is no longer open.")
+    return assignment
+
+
+async def accept_offer(rt: Runtime, staff_id: int, assignment_id: int) -> Assignment:
+    assignment = await _open_offer(staff_id, assignment_id)
+    row = await current_connection().fetchrow(
+        f"update core_assignment set status = 'accepted', responded_at = now() where id = $1 returning {ASSIGNMENT_COLUMNS}",
+        assignment.id,
+    )
+    await transition(rt, assignment.order_id, "accept", ActorRef(kind="staff", id=staff_id), data=_event_data(assignment))
+    return assignment_from_row(row)
+
+
+async def decline_offer(rt: Runtime, staff_id: int, assignment_id: int, *, reason: str = "") -> None:
+    """The order goes back to `paid` (and so to the next worker); this worker is not asked again."""
+    assignment = await _open_offer(staff_id, assignment_id)
+    # The guard of `decline` needs the assignment still live, so the status changes after it.
+    await transition(rt, assignment.order_id, "decline", ActorRef(kind="staff", id=staff_id),
+                     note=reason[:500], data=_event_data(assignment))
+    await current_connection().execute(
+        "update core_assignment set status = 'declined', responded_at = now() where id = $1", assignment.id
+    )
+
+
+async def expire_offer(rt: Runtime, assignment_id: int) -> bool:
+    """The timeout job: an offer still unanswered at its deadline lapses. False when the worker
+    answered in time (or the order moved on)."""
+    row = await current_connection().fetchrow(
+        f"select {ASSIGNMENT_COLUMNS} from core_assignment where id = $1 and status = 'offered' "
+        "and expires_at <= now() for update",
+        assignment_id,
+    )
+    if row is None:
+        return False
+    assignment = assignment_from_row(row)
+    await transition(rt, assignment.order_id, "offer_expired", SYSTEM, data=_event_data(assignment))
+    await current_connection().execute("update core_assignment set status = 'expired' where id = $1", assignment.id)
+    return True
+
+
+# --------------------------------------------------------------------------- the office decides
+
+
+async def _candidate_for(rt: Runtime, order: Order, staff_id: int) -> Candidate:
+    found = await rank_candidates(rt, order, only={staff_id})
+    if not found:
+        raise ValidationFailed({"staff_id": "This worker can not take this order (skills, hours, days off or distance)."})
+    return found[0]
+
+
+async def assign_by_hand(rt: Runtime, order_id: int, staff_id: int, actor: ActorRef) -> Assignment:
+    """A dispatcher gives an unassigned order to a worker, or moves an assigned one to another
+    worker (the old assignment is released). The worker still accepts or declines."""
+    order = await get_order(rt, order_id)
+    current = await live_assignment(order_id)
+    if current is not None and current.staff_id == staff_id:
+        raise ValidationFailed({"staff_id": "The order is already with this worker."})
+    if order.state not in ASSIGNABLE and current is None:
+        raise Conflict("This order can not do that now.")
+    candidate = await _candidate_for(rt, order, staff_id)
+    settings = await get_settings()
+    if current is not None:
+        await current_connection().execute(
+            "update core_assignment set status = 'released', responded_at = now(), actor_kind = $2, actor_id = $3 "
+            "where id = $1", current.id, actor.kind, actor.id,
+        )
+    try:
+        assignment = await insert_assignment(order, candidate, source="manual", timeout_s=settings.accept_timeout_s, actor=actor)
+    except WorkerBusy:
+        raise ValidationFailed({"staff_id": "This worker already has a job at that time."}) from None
+    event = "assign" if current is None else "reassign"
+    await transition(rt, order_id, event, actor, data={**_event_data(assignment), "previous_staff_id": current and current.staff_id})
+    await _announce_offer(rt, assignment, order)
+    return assignment
+
+
+# --------------------------------------------------------------------------- the grab pool
+
+
+async def pool_orders(rt: Runtime, staff_id: int, *, limit: int = 30) -> list[tuple[Order, Candidate]]:
+    """Open orders this worker may claim: paid, nobody holding them, and the worker eligible."""
+    settings = await get_settings()
+    if not settings.grab_pool:
+        return []
+    found = []
+    for order_id in await waiting_order_ids((m.PAID,), limit=200):
+        order = await get_order(rt, order_id)
+        if order.requested_staff_id not in (None, staff_id) or staff_id in await asked_before(order_id):
+            continue
+        ranked = await rank_candidates(rt, order, only={staff_id}, settings=settings)
+        if ranked:
+            found.append((order, ranked[0]))
+        if len(found) >= limit:
+            break
+    return found
+
+
+async def claim_order(rt: Runtime, staff_id: int, order_id: int) -> Assignment:
+    """A worker takes an open order from the pool; accepted at once. Of two workers claiming
+    one order, the database lets exactly one through."""
+    settings = await get_settings()
+    if not settings.grab_pool:
+        raise NotFound("page")
+    order = await get_order(rt, order_id)
+    if order.state != m.PAID or await live_assignment(order_id) is not None:
+        raise Conflict("Someone else has already taken this order.")
+    ranked = await rank_candidates(rt, order, only={staff_id}, settings=settings)
+    if not ranked:
+        raise Conflict("You can not take this order (skills, hours or distance).")
+    worker = ActorRef(kind="staff", id=staff_id)
+    try:
+        assignment = await insert_assignment(order, ranked[0], source="grab", status="accepted", actor=worker)
+    except WorkerBusy:
+        raise Conflict("You already have a job at that time.") from None
+    await transition(rt, order_id, "assign", SYSTEM, note="Claimed from the pool", data=_event_data(assignment))
+    await transition(rt, order_id, "accept", worker, data=_event_data(assignment))
+    return assignment
+
+
+# --------------------------------------------------------------------------- queries for pages
+
+
+async def waiting_order_ids(states: tuple[str, ...], *, limit: int = 100) -> list[int]:
+    """Orders in `states` that hold no worker, soonest first (the board, the pool, batches)."""
+    rows = await current_connection().fetch(
+        "select o.id from core_order o where o.state = any($1::text[]) and not exists ("
+        "select 1 from core_assignment a where a.order_id = o.id and a.status = any($2::text[])) "
+        "order by o.scheduled_start, o.id limit $3",
+        list(states), ["offered", "accepted", "completed"], limit,
+    )
+    return [r["id"] for r in rows]
+
+
+async def offers_for(staff_id: int, statuses: tuple[str, ...] = ("offered", "accepted")) -> list[Assignment]:
+    rows = await current_connection().fetch(
+        f"select {ASSIGNMENT_COLUMNS} from core_assignment where staff_id = $1 and status = any($2::text[]) "
+        "order by lower(during)",
+        staff_id, list(statuses),
+    )
+    return [assignment_from_row(r) for r in rows]
+
+
+async def staff_assignment(staff_id: int, assignment_id: int) -> Assignment:
+    assignment = await get_assignment(assignment_id)
+    if assignment is None or assignment.staff_id != staff_id:
+        raise NotFound("job")
+    return assignment

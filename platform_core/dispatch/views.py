@@ -1,0 +1,283 @@
+"""Dispatch pages: the console's board and settings, and the staff app's job offers and pool."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from platform_core.accounts.console_views import error_context, form_values
+from platform_core.accounts.guards import require_console, require_staff
+from platform_core.accounts.services import active_staff
+from platform_core.accounts.sessions import Principal
+from platform_core.catalog.services import get_item
+from platform_core.errors import HearthError, NotFound, ValidationFailed
+from platform_core.orders import machine as m
+from platform_core.orders.schemas import ActorRef
+from platform_core.orders.services import get_order
+from platform_core.runtime import Runtime
+from platform_core.staff.services import list_workers
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import gettext as _
+from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.pages import page
+
+from . import offers, services
+from .batch import run_batch
+from .candidates import rank_candidates
+from .schemas import DEFAULT_WEIGHTS, DispatchSettingsUpdate
+
+MANAGE = [require_console("dispatch.manage")]
+BOARD_ORDERS = 30
+BOARD_CANDIDATES = 3
+
+SCORE_LABELS = {
+    "distance": N_("Distance"),
+    "rating": N_("Rating"),
+    "workload": N_("Workload balance"),
+    "skills": N_("Skills match"),
+}
+MODE_LABELS = {
+    "auto": N_("Automatic: offer each order to the best worker"),
+    "manual": N_("Manual: the office assigns from the dispatch board"),
+    "customer_pick": N_("Customer's pick: offer only to the worker the customer chose"),
+}
+NOTICES = {
+    "assigned": N_("The order was offered to the worker."),
+    "reassigned": N_("The order was moved to another worker."),
+    "batch": N_("Scheduled orders were dispatched."),
+    "saved": N_("Dispatch settings saved."),
+    "accepted": N_("You accepted the job."),
+    "declined": N_("You declined the job. It goes to another worker."),
+    "claimed": N_("The job is yours."),
+}
+
+
+def _flash(request: Request) -> list[tuple[str, str]]:
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    return [("success", _(notice))] if notice else []
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_tenant().timezone)
+
+
+def console_actor(request: Request) -> ActorRef:
+    user = request.scope["state"]["console_user"]
+    return ActorRef(kind="console", id=user.id, permissions=frozenset(request.scope["state"]["permissions"]))
+
+
+# --------------------------------------------------------------------------- console: the board
+
+
+async def _board_rows(rt: Runtime) -> dict[str, list[dict[str, Any]]]:
+    waiting = []
+    for order_id in await offers.waiting_order_ids((m.PAID, m.DISPATCH_FAILED), limit=BOARD_ORDERS):
+        order = await get_order(rt, order_id)
+        candidates = await rank_candidates(rt, order)
+        waiting.append({"order": order, "item": await get_item(order.item_id), "candidates": candidates[:BOARD_CANDIDATES], "more": max(0, len(candidates) - BOARD_CANDIDATES)})
+    held = []
+    for assignment in await services.held_assignments(("offered", "accepted"), limit=BOARD_ORDERS):
+        held.append({"order": await get_order(rt, assignment.order_id), "assignment": assignment})
+    return {"waiting": waiting, "held": held}
+
+
+@get("/console/dispatch", guards=MANAGE, include_in_schema=False, name="dispatch-board")
+async def board(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    workers = {w.id: w for w in await list_workers(rt)}
+    return page(request, "dispatch/board.html", console=True, tz=_tz(), workers=workers, flash=_flash(request),
+                settings=await services.get_settings(), **await _board_rows(rt))
+
+
+async def _order_page(request: Request, rt: Runtime, order_id: int, *, status_code: int = 200, **context: Any) -> Response:
+    order = await get_order(rt, order_id)
+    live = await services.live_assignment(order_id)
+    candidates = await rank_candidates(rt, order, exclude={live.staff_id} if live else frozenset())
+    workers = {w.id: w for w in await list_workers(rt)}
+    context.setdefault("errors", {})
+    return page(request, "dispatch/order.html", console=True, status_code=status_code, tz=_tz(), order=order, live=live,
+                item=await get_item(order.item_id),
+                candidates=candidates, history=await services.assignments_of_order(order_id), workers=workers,
+                score_labels=SCORE_LABELS, flash=_flash(request), **context)
+
+
+@get("/console/dispatch/orders/{order_id:int}", guards=MANAGE, include_in_schema=False, name="dispatch-order")
+async def order_page(request: Request, rt: NamedDependency[Runtime], order_id: FromPath[int]) -> Response:
+    return await _order_page(request, rt, order_id)
+
+
+@post("/console/dispatch/orders/{order_id:int}/assign", guards=MANAGE, include_in_schema=False, name="dispatch-assign")
+async def assign(request: Request, rt: NamedDependency[Runtime], order_id: FromPath[int]) -> Response:
+    form = await request.form()
+    try:
+        staff_id = int(form.get("staff_id", ""))
+    except ValueError:
+        exc: HearthError = ValidationFailed({"staff_id": "Choose a worker."})
+        return await _order_page(request, rt, order_id, status_code=400, **error_context(exc))
+    had_worker = await services.live_assignment(order_id) is not None
+    try:
+        await offers.assign_by_hand(rt, order_id, staff_id, console_actor(request))
+    except HearthError as exc:
+        return await _order_page(request, rt, order_id, status_code=exc.status_code, **error_context(exc))
+    return Redirect(f"/console/dispatch?done={'reassigned' if had_worker else 'assigned'}", status_code=303)
+
+
+@post("/console/dispatch/batch", guards=MANAGE, include_in_schema=False, name="dispatch-batch")
+async def batch_now(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    await run_batch(rt)
+    return Redirect("/console/dispatch?done=batch", status_code=303)
+
+
+# --------------------------------------------------------------------------- console: settings
+
+
+def _weight_names(rt: Runtime, weights: dict[str, float]) -> list[str]:
+    """The core's scores, the strategies plugins declare, and any name already weighted."""
+    names = list(DEFAULT_WEIGHTS)
+    for group in rt.pm.hook.register_dispatch_strategies():
+        names.extend(n for n in group or [] if n not in names)
+    names.extend(n for n in weights if n not in names)
+    return names
+
+
+async def _settings_page(request: Request, rt: Runtime, *, status_code: int = 200, values: dict[str, Any] | None = None, **context: Any) -> Response:
+    current = await services.get_settings()
+    if values is None:
+        values = {"mode": current.mode, "grab_pool": current.grab_pool, "accept_timeout_minutes": str(current.accept_timeout_s // 60),
+                  "travel_speed_kmh": str(current.travel_speed_kmh),
+                  **{f"weight_{n}": f"{current.weights.get(n, 0):g}" for n in _weight_names(rt, current.weights)}}
+    context.setdefault("errors", {})
+    return page(request, "dispatch/settings.html", console=True, status_code=status_code, values=values,
+                weight_names=_weight_names(rt, current.weights), score_labels=SCORE_LABELS, mode_labels=MODE_LABELS,
+                flash=_flash(request), **context)
+
+
+def settings_update_from(values: dict[str, str], names: list[str]) -> DispatchSettingsUpdate:
+    errors: dict[str, str] = {}
+
+    def number(field: str, low: float, high: float, message: str) -> float | None:
+        try:
+            value = float(values.get(field, "").strip())
+        except ValueError:
+            errors[field] = "Enter a number."
+            return None
+        if not low <= value <= high:
+            errors[field] = message
+            return None
+        return value
+
+    mode = values.get("mode", "")
+    if mode not in MODE_LABELS:
+        errors["mode"] = "Choose a dispatch mode."
+    minutes = number("accept_timeout_minutes", 1, 1440, "Enter a number of minutes between 1 and 1440.")
+    speed = number("travel_speed_kmh", 1, 120, "Enter a speed between 1 and 120 km/h.")
+    weights = {n: number(f"weight_{n}", 0, 100, "Enter a weight between 0 and 100.") for n in names}
+    if errors:
+        raise ValidationFailed(errors)
+    return DispatchSettingsUpdate(
+        mode=mode, grab_pool=values.get("grab_pool") == "1", accept_timeout_s=int(minutes * 60),  # type: ignore[operator]
+        travel_speed_kmh=int(speed), weights={n: w for n, w in weights.items() if w is not None},  # type: ignore[arg-type]
+    )
+
+
+@get("/console/dispatch/settings", guards=MANAGE, include_in_schema=False, name="dispatch-settings")
+async def settings_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    return await _settings_page(request, rt)
+
+
+@post("/console/dispatch/settings", guards=MANAGE, include_in_schema=False, name="dispatch-settings-save")
+async def settings_save(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    values = form_values(await request.form())
+    current = await services.get_settings()
+    try:
+        await services.update_settings(settings_update_from(values, _weight_names(rt, current.weights)))
+    except HearthError as exc:
+        return await _settings_page(request, rt, status_code=exc.status_code, values=values, **error_context(exc))
+    return Redirect("/console/dispatch/settings?done=saved", status_code=303)
+
+
+# --------------------------------------------------------------------------- staff app: offers and the pool
+
+
+async def _job_rows(rt: Runtime, assignments) -> list[dict[str, Any]]:
+    rows = []
+    for a in assignments:
+        order = await get_order(rt, a.order_id)
+        rows.append({"assignment": a, "order": order, "item": await get_item(order.item_id)})
+    return rows
+
+
+@get("/staff/jobs", guards=[require_staff], include_in_schema=False, name="staff-jobs")
+async def jobs(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+    staff = await active_staff(rt, principal)
+    mine = await offers.offers_for(staff.id)
+    settings = await services.get_settings()
+    return page(request, "dispatch/staff_jobs.html", staff=staff, tz=_tz(), grab_pool=settings.grab_pool, flash=_flash(request),
+                offered=await _job_rows(rt, [a for a in mine if a.status == "offered"]),
+                accepted=await _job_rows(rt, [a for a in mine if a.status == "accepted"]))
+
+
+async def _job_page(request: Request, rt: Runtime, staff_id: int, assignment_id: int, *, status_code: int = 200, **context: Any) -> Response:
+    assignment = await offers.staff_assignment(staff_id, assignment_id)
+    order = await get_order(rt, assignment.order_id)
+    return page(request, "dispatch/staff_job.html", status_code=status_code, tz=_tz(), assignment=assignment, order=order,
+                item=await get_item(order.item_id),
+                flash=_flash(request), **context)
+
+
+@get("/staff/jobs/{assignment_id:int}", guards=[require_staff], include_in_schema=False, name="staff-job")
+async def job(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], assignment_id: FromPath[int]) -> Response:
+    staff = await active_staff(rt, principal)
+    return await _job_page(request, rt, staff.id, assignment_id)
+
+
+@post("/staff/jobs/{assignment_id:int}/accept", guards=[require_staff], include_in_schema=False, name="staff-job-accept")
+async def job_accept(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], assignment_id: FromPath[int]) -> Response:
+    staff = await active_staff(rt, principal)
+    try:
+        await offers.accept_offer(rt, staff.id, assignment_id)
+    except HearthError as exc:
+        return await _job_page(request, rt, staff.id, assignment_id, status_code=exc.status_code, **error_context(exc))
+    return Redirect(f"/staff/jobs/{assignment_id}?done=accepted", status_code=303)
+
+
+@post("/staff/jobs/{assignment_id:int}/decline", guards=[require_staff], include_in_schema=False, name="staff-job-decline")
+async def job_decline(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], assignment_id: FromPath[int]) -> Response:
+    staff = await active_staff(rt, principal)
+    form = await request.form()
+    try:
+        await offers.decline_offer(rt, staff.id, assignment_id, reason=str(form.get("reason", "")))
+    except HearthError as exc:
+        return await _job_page(request, rt, staff.id, assignment_id, status_code=exc.status_code, **error_context(exc))
+    return Redirect("/staff/jobs?done=declined", status_code=303)
+
+
+async def _pool_page(request: Request, rt: Runtime, staff, *, status_code: int = 200, **context: Any) -> Response:
+    if not (await services.get_settings()).grab_pool:
+        raise NotFound("page")
+    rows = [{"order": o, "candidate": c, "item": await get_item(o.item_id)} for o, c in await offers.pool_orders(rt, staff.id)]
+    return page(request, "dispatch/staff_pool.html", status_code=status_code, tz=_tz(), rows=rows, staff=staff, **context)
+
+
+@get("/staff/pool", guards=[require_staff], include_in_schema=False, name="staff-pool")
+async def pool(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+    return await _pool_page(request, rt, await active_staff(rt, principal))
+
+
+@post("/staff/pool/{order_id:int}/claim", guards=[require_staff], include_in_schema=False, name="staff-pool-claim")
+async def pool_claim(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+    staff = await active_staff(rt, principal)
+    try:
+        assignment = await offers.claim_order(rt, staff.id, order_id)
+    except HearthError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _pool_page(request, rt, staff, status_code=exc.status_code, **error_context(exc))
+    return Redirect(f"/staff/jobs/{assignment.id}?done=claimed", status_code=303)
+
+
+HANDLERS = [board, order_page, assign, batch_now, settings_page, settings_save, jobs, job, job_accept, job_decline, pool, pool_claim]

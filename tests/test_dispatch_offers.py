@@ -1,0 +1,266 @@
+"""Eligibility and scores, the exclusion constraint, and offers passing from worker to worker
+until one accepts or nobody is left."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+import pytest
+from asyncpg import Range
+
+from platform_core.db import current_connection
+from platform_core.dispatch import offers, services
+from platform_core.dispatch.candidates import rank_candidates
+from platform_core.orders.schemas import SYSTEM
+from platform_core.orders.services import get_order, transition
+from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import DispatchScore
+from platform_core.tenancy.context import tenant_scope
+
+from tests.test_dispatch_support import (
+    FAR, HOME, NEAR, eventually, local_time, make_customer, make_item, make_order, make_worker, order_state, set_mode,
+)
+
+
+async def _ranked(runtime, tenant, order_id, **kwargs):
+    async with tenant_scope(tenant.id):
+        return await rank_candidates(runtime, await get_order(runtime, order_id), **kwargs)
+
+
+async def test_only_active_skilled_free_workers_within_reach_are_candidates(runtime, tenant_a):
+    item = await make_item(tenant_a, skills=("cleaning", "deep"))
+    customer = await make_customer(runtime, tenant_a)
+    starts = local_time(tenant_a, days_ahead=2, hour=10)
+    good = await make_worker(runtime, tenant_a, name="Good", skills=("cleaning", "deep"))
+    await make_worker(runtime, tenant_a, name="Unskilled", skills=("cleaning",))
+    await make_worker(runtime, tenant_a, name="Inactive", skills=("cleaning", "deep"), status="inactive")
+    await make_worker(runtime, tenant_a, name="Faraway", skills=("cleaning", "deep"), home=(31.9, 121.9), radius_km=5)
+    await make_worker(runtime, tenant_a, name="Evenings", skills=("cleaning", "deep"), starts="16:00", ends="22:00")
+    off = await make_worker(runtime, tenant_a, name="Day off", skills=("cleaning", "deep"))
+    busy = await make_worker(runtime, tenant_a, name="Busy", skills=("cleaning", "deep"))
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts)
+    other = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(hours=1))
+    async with tenant_scope(tenant_a.id):
+        conn = current_connection()
+        await conn.execute("insert into core_staff_time_off (tenant_id, staff_id, during) values ($1, $2, $3)",
+                           tenant_a.id, off, Range(starts - timedelta(hours=3), starts + timedelta(hours=20)))
+        await conn.execute(
+            "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) values ($1, $2, $3, $4, 'accepted', 'manual')",
+            tenant_a.id, other, busy, Range(starts + timedelta(hours=1), starts + timedelta(hours=3)),
+        )
+    assert [c.staff_id for c in await _ranked(runtime, tenant_a, order)] == [good]
+
+
+async def test_the_nearer_better_rated_worker_ranks_first_and_the_score_explains_why(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    near = await make_worker(runtime, tenant_a, name="Near", home=NEAR, rating=4.9, rating_count=20)
+    far = await make_worker(runtime, tenant_a, name="Far", home=FAR, rating=3.0, rating_count=20)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2), at=NEAR)
+    ranked = await _ranked(runtime, tenant_a, order)
+    assert [c.staff_id for c in ranked] == [near, far]
+    parts = {p.name: p for p in ranked[0].parts}
+    assert set(parts) == {"distance", "rating", "workload", "skills"}
+    assert parts["distance"].raw == pytest.approx(1.0, abs=0.01)
+    assert parts["rating"].raw == pytest.approx(0.98)
+    assert sum(p.contribution for p in ranked[0].parts) == pytest.approx(ranked[0].score, abs=1e-3)
+
+
+async def test_tenant_weights_change_the_ranking(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    near = await make_worker(runtime, tenant_a, name="Near, new", home=NEAR)
+    far = await make_worker(runtime, tenant_a, name="Far, loved", home=FAR, rating=5, rating_count=50)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2), at=NEAR)
+    await set_mode(tenant_a, weights={"distance": 1, "rating": 0, "workload": 0, "skills": 0})
+    assert (await _ranked(runtime, tenant_a, order))[0].staff_id == near
+    await set_mode(tenant_a, weights={"distance": 0, "rating": 1, "workload": 0, "skills": 0})
+    assert (await _ranked(runtime, tenant_a, order))[0].staff_id == far
+
+
+class MemberPriority:
+    """A dispatch plugin: rules out one worker, and scores the others."""
+
+    def __init__(self, banned: int) -> None:
+        self.banned = banned
+
+    @hookimpl
+    def compute_dispatch_scores(self, candidate):
+        if candidate.staff_id == self.banned:
+            return [DispatchScore(name="elder_care", score=0, eligible=False, reason="no certificate")]
+        return [DispatchScore(name="member_priority", score=1.0, reason="gold member")]
+
+
+async def test_plugins_score_and_rule_out_workers_through_the_dispatch_hook(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    kept = await make_worker(runtime, tenant_a, name="Certified")
+    banned = await make_worker(runtime, tenant_a, name="Uncertified")
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2))
+    runtime.pm.register(MemberPriority(banned), name="core.test_member_priority")
+    try:
+        ranked = await _ranked(runtime, tenant_a, order)
+    finally:
+        runtime.pm.unregister(name="core.test_member_priority")
+    assert [c.staff_id for c in ranked] == [kept]
+    plugin_part = next(p for p in ranked[0].parts if p.name == "member_priority")
+    assert (plugin_part.source, plugin_part.detail) == ("core.test_member_priority", "gold member")
+
+
+async def test_overlapping_live_assignments_of_one_worker_are_refused_back_to_back_are_not(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a)
+    starts = local_time(tenant_a, 3)
+    first, second, third = [
+        await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(hours=h)) for h in (0, 1, 2)
+    ]
+    insert = ("insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) "
+              "values ($1, $2, $3, $4, $5, 'manual')")
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute(insert, tenant_a.id, first, worker, Range(starts, starts + timedelta(hours=2)), "accepted")
+    with pytest.raises(asyncpg.ExclusionViolationError):
+        async with tenant_scope(tenant_a.id):
+            await current_connection().execute(
+                insert, tenant_a.id, second, worker, Range(starts + timedelta(hours=1), starts + timedelta(hours=3)), "offered")
+    async with tenant_scope(tenant_a.id):
+        # Right after the first visit ends: no overlap ([start, end) ranges).
+        await current_connection().execute(
+            insert, tenant_a.id, third, worker, Range(starts + timedelta(hours=2), starts + timedelta(hours=4)), "offered")
+        # A declined offer holds no time.
+        await current_connection().execute(
+            insert, tenant_a.id, second, worker, Range(starts + timedelta(hours=1), starts + timedelta(hours=3)), "declined")
+
+
+async def _pay(runtime, tenant, order_id):
+    async with tenant_scope(tenant.id):
+        await transition(runtime, order_id, "pay", SYSTEM)
+
+
+async def _live(runtime, tenant, order_id):
+    async with tenant_scope(tenant.id):
+        return await services.live_assignment(order_id)
+
+
+async def test_a_paid_order_is_offered_to_the_best_worker_with_its_score_breakdown(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    best = await make_worker(runtime, tenant_a, name="Best", home=NEAR, rating=5, rating_count=10)
+    await make_worker(runtime, tenant_a, name="Second", home=FAR)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1),
+                             state="pending_payment", asap=True)
+    await _pay(runtime, tenant_a, order)
+    assignment = await eventually(lambda: _live(runtime, tenant_a, order))
+    assert assignment is not None and assignment.staff_id == best
+    assert assignment.status == "offered" and assignment.source == "auto"
+    assert {p["name"] for p in assignment.score_breakdown["parts"]} >= {"distance", "rating", "workload", "skills"}
+    assert await order_state(tenant_a, order) == "assigned"
+    async with tenant_scope(tenant_a.id):
+        timeout_job = await current_connection().fetchrow("select run_at from core_job where kind = 'dispatch.offer_timeout' and key = $1",
+                                                          f"offer:{assignment.id}")
+    assert timeout_job["run_at"] == assignment.expires_at
+
+
+async def test_declines_and_timeouts_pass_the_order_on_until_it_lands_in_the_exception_queue(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    first = await make_worker(runtime, tenant_a, name="First", home=HOME, rating=5, rating_count=10)
+    second = await make_worker(runtime, tenant_a, name="Second", home=FAR, rating=3, rating_count=10)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True)
+    await _pay(runtime, tenant_a, order)
+    offer = await eventually(lambda: _live(runtime, tenant_a, order))
+    assert offer.staff_id == first
+
+    async with tenant_scope(tenant_a.id):
+        await offers.decline_offer(runtime, first, offer.id, reason="too far today")
+    offer = await eventually(lambda: _live(runtime, tenant_a, order))
+    assert offer.staff_id == second
+
+    async with tenant_scope(tenant_a.id):
+        assert not await offers.expire_offer(runtime, offer.id)  # not due yet
+        await current_connection().execute("update core_assignment set expires_at = now() - interval '1 second' where id = $1", offer.id)
+    async with tenant_scope(tenant_a.id):
+        assert await offers.expire_offer(runtime, offer.id)
+    assert await eventually(lambda: _is(tenant_a, order, "dispatch_failed")) == "dispatch_failed"
+    async with tenant_scope(tenant_a.id):
+        history = await services.assignments_of_order(order)
+        events = [r["event"] for r in await current_connection().fetch(
+            "select event from core_order_event where order_id = $1 order by id", order)]
+    assert [(a.staff_id, a.status) for a in history] == [(first, "declined"), (second, "expired")]
+    assert events == ["pay", "assign", "decline", "assign", "offer_expired", "dispatch_failed"]
+
+
+async def _is(tenant, order_id, state):
+    current = await order_state(tenant, order_id)
+    return current if current == state else None
+
+
+async def test_a_worker_who_accepts_holds_the_job(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True)
+    await _pay(runtime, tenant_a, order)
+    offer = await eventually(lambda: _live(runtime, tenant_a, order))
+    async with tenant_scope(tenant_a.id):
+        accepted = await offers.accept_offer(runtime, worker, offer.id)
+    assert accepted.status == "accepted"
+    assert await order_state(tenant_a, order) == "accepted"
+    async with tenant_scope(tenant_a.id):
+        # An expired timer after the answer changes nothing.
+        await current_connection().execute("update core_assignment set expires_at = now() - interval '1 second' where id = $1", offer.id)
+        assert not await offers.expire_offer(runtime, offer.id)
+
+
+async def test_the_customers_pick_is_the_only_worker_asked(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    await make_worker(runtime, tenant_a, name="Better", rating=5, rating_count=10)
+    picked = await make_worker(runtime, tenant_a, name="Picked", home=FAR)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 3), state="pending_payment",
+                             requested_staff_id=picked)
+    await _pay(runtime, tenant_a, order)
+    offer = await eventually(lambda: _live(runtime, tenant_a, order))
+    assert (offer.staff_id, offer.source) == (picked, "customer")
+    async with tenant_scope(tenant_a.id):
+        await offers.decline_offer(runtime, picked, offer.id)
+    assert await eventually(lambda: _is(tenant_a, order, "dispatch_failed")) == "dispatch_failed"
+
+
+async def test_manual_mode_leaves_paid_orders_to_the_dispatcher(runtime, tenant_a):
+    await set_mode(tenant_a, mode="manual")
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    await make_worker(runtime, tenant_a)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True)
+    await _pay(runtime, tenant_a, order)
+    async with tenant_scope(tenant_a.id):
+        job = await current_connection().fetchval("select id from core_job where kind = 'dispatch.assign' and payload->>'order_id' = $1",
+                                                  str(order))
+    assert job is not None
+    await eventually(lambda: _job_done(tenant_a, job))
+    assert await order_state(tenant_a, order) == "paid"
+
+
+async def _job_done(tenant, job_id):
+    async with tenant_scope(tenant.id):
+        return await current_connection().fetchval("select done_at is not null from core_job where id = $1", job_id)
+
+
+async def test_a_cancelled_order_frees_its_workers_time(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True)
+    await _pay(runtime, tenant_a, order)
+    offer = await eventually(lambda: _live(runtime, tenant_a, order))
+    async with tenant_scope(tenant_a.id):
+        await transition(runtime, order, "cancel_by_franchise", SYSTEM)
+        assert await services.live_assignment(order) is None
+        assert (await services.get_assignment(offer.id)).status == "released"
+        assert await services.busy_ranges([worker], offer.starts, offer.ends) == {worker: []}
