@@ -77,9 +77,9 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
     assert bad.status_code == 400 and 'id="field-home_lat-error"' in bad.text and "十年保洁经验" in bad.text
     assert (await post_form(console_a, base, {**profile, "home_lat": "31.23"})).status_code == 303
 
-    bad_hours = await post_form(console_a, f"{base}/hours", {"hours_0": "9-18", "hours_1": "13:00-12:00"})
+    bad_hours = await post_form(console_a, f"{base}/hours", {"hours_0": "9 to 18", "hours_1": "13:00-12:00"})
     assert bad_hours.status_code == 400 and 'id="field-hours_0-error"' in bad_hours.text and 'id="field-hours_1-error"' in bad_hours.text
-    saved = await post_form(console_a, f"{base}/hours", {"hours_0": "08:00-12:00, 13:00-18:00", "hours_5": "09:00-24:00"})
+    saved = await post_form(console_a, f"{base}/hours", {"hours_0": "08:00-12:00, 13:00-18:00", "hours_4": "9-17", "hours_5": "09:00-24:00"})
     assert saved.status_code == 303
 
     bad_off = await post_form(console_a, f"{base}/time-off", {"first_day": "2026-12-24", "last_day": "2026-12-20"})
@@ -88,7 +88,7 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
 
     page = await console_a.get(base)
     assert page.status_code == 200
-    assert 'value="08:00-12:00, 13:00-18:00"' in page.text and 'value="09:00-24:00"' in page.text
+    assert 'value="08:00-12:00, 13:00-18:00"' in page.text and 'value="09:00-24:00"' in page.text and 'value="09:00-17:00"' in page.text
     assert "2026-12-24 – 2026-12-26" in page.text and "圣诞" in page.text
     async with tenant_scope(tenant_a.id):
         worker = await services.get_worker(runtime, staff_id)

@@ -31,7 +31,8 @@ from .schemas import (
 )
 
 TAG = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-HOURS_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
+# "09:00-18:00", or "9-18" as thumbs type it on a phone.
+HOURS_RANGE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–~]\s*(\d{1,2})(?::(\d{2}))?\s*$")
 
 _WORKER_COLUMNS = (
     "s.id, s.name, s.phone_cipher, s.status, coalesce(p.photo_url, '') as photo_url, coalesce(p.bio, '') as bio, "
@@ -188,7 +189,7 @@ def parse_day_hours(weekday: int, text: str) -> list[HoursRange]:
         match = HOURS_RANGE.match(part)
         if not match:
             raise ValidationFailed({f"hours_{weekday}": "Write hours like 09:00-18:00; separate several with commas."})
-        h1, m1, h2, m2 = map(int, match.groups())
+        h1, m1, h2, m2 = (int(g or 0) for g in match.groups())
         if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
             raise ValidationFailed({f"hours_{weekday}": "Write hours like 09:00-18:00; separate several with commas."})
         # 24:00 is the end of the day; the column is a time, so it is kept as 23:59:59.
