@@ -112,7 +112,7 @@ async def _catalog_page(request: Request, rt: Runtime, *, status_code: int = 200
     context.setdefault("values", {"icon": "home", "sort_order": "0"})
     rows = services.flatten(tree)
     return page(
-        request, "catalog/console_catalog.html", status_code=status_code, rows=rows, items=items,
+        request, "catalog/console_catalog.html", console=True, status_code=status_code, rows=rows, items=items,
         parent_options=parent_options(rows), icon_options=ICON_OPTIONS, pricing_labels=PRICING_LABELS,
         flash=_flash(request), **context,
     )
@@ -167,7 +167,7 @@ async def _category_page(request: Request, rt: Runtime, category_id: int, *, sta
         "parent_id": category.parent_id or "", "sort_order": category.sort_order, "active": "1" if category.active else "",
     })
     return page(
-        request, "catalog/console_category.html", status_code=status_code, category=category,
+        request, "catalog/console_category.html", console=True, status_code=status_code, category=category,
         parent_options=parent_options([(d, c) for d, c in services.flatten(tree) if c.id != category_id]),
         icon_options=ICON_OPTIONS, **context,
     )
@@ -327,7 +327,7 @@ async def _item_page(request: Request, rt: Runtime, item: ServiceItem | None, dr
     tree = await services.list_categories(rt, current_tenant(), for_customer=False)
     context.setdefault("errors", {})
     return page(
-        request, "catalog/console_item.html", status_code=status_code, item=item, values=draft,
+        request, "catalog/console_item.html", console=True, status_code=status_code, item=item, values=draft,
         categories_options=[("", "—")] + parent_options(services.flatten(tree)),
         pricing_options=[(k, _(v)) for k, v in PRICING_LABELS.items()], block_labels=BLOCK_LABELS,
         currency=current_tenant().currency, flash=_flash(request), **context,
