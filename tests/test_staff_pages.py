@@ -114,7 +114,16 @@ async def test_deactivating_a_worker_signs_them_out_and_filters_find_them(consol
     assert "周阿姨" in by_skill.text and "孙阿姨" not in by_skill.text
     assert (await post_form(console_a, f"/console/workers/{nanny}/status", {"status": "active"})).status_code == 303
     assert "孙阿姨" in (await console_a.get("/console/workers?status=active")).text
-    assert cleaner
+    by_name = await console_a.get("/console/workers?q=周")
+    assert "周阿姨" in by_name.text and "孙阿姨" not in by_name.text
+    async with tenant_scope(tenant_a.id):
+        phone = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", cleaner)
+    from platform_core.accounts.phones import decrypt_phone
+
+    by_phone = await console_a.get("/console/workers", params={"q": decrypt_phone(runtime.keyring, phone)})
+    assert "周阿姨" in by_phone.text and "孙阿姨" not in by_phone.text
+    nobody = await console_a.get("/console/workers?q=13000000000")
+    assert "周阿姨" not in nobody.text and "孙阿姨" not in nobody.text
 
 
 async def test_console_of_tenant_b_can_not_open_tenant_as_worker(app, tenant_a, tenant_b, runtime):

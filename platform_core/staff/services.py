@@ -72,12 +72,22 @@ def _card(row) -> WorkerCard:
 # --- workers -------------------------------------------------------------------------------------
 
 
-async def list_workers(rt: Runtime, *, status: str | None = None, skill: str | None = None) -> list[Worker]:
+async def list_workers(rt: Runtime, *, status: str | None = None, skill: str | None = None, query: str = "") -> list[Worker]:
+    """The console's list. `query` is part of a name, or a whole phone number (phones are stored
+    encrypted, so only an exact number can be found, through its blind index)."""
+    text = query.strip()
+    phone = None
+    if re.fullmatch(r"\+?[\d\s-]{7,}", text):
+        try:
+            phone = phone_index(rt.keyring, normalize_phone(text, current_tenant()))
+        except ValidationFailed:
+            phone = ""
     rows = await current_connection().fetch(
         f"select {_WORKER_COLUMNS} from {_WORKER_FROM} "
         "where ($1::text is null or s.status = $1) and ($2::text is null or $2 = any(p.skills)) "
+        "and ($3::text is null or s.phone_index = $3) and ($4::text = '' or s.name ilike '%' || $4 || '%') "
         "order by s.status, s.name, s.id",
-        status or None, skill or None,
+        status or None, skill or None, phone, "" if phone is not None else text,
     )
     return [_worker(rt, row) for row in rows]
 

@@ -130,12 +130,14 @@ def _flash(request: Request) -> list[tuple[str, str]]:
 async def _list_page(request: Request, rt: Runtime, *, status_code: int = 200, **context: Any) -> Response:
     status = request.query_params.get("status") or None
     skill = request.query_params.get("skill") or None
-    workers = await services.list_workers(rt, status=status if status in ("active", "inactive") else None, skill=skill)
+    query = request.query_params.get("q", "")[:40]
+    workers = await services.list_workers(rt, status=status if status in ("active", "inactive") else None, skill=skill,
+                                          query=query)
     context.setdefault("errors", {})
     context.setdefault("values", {})
     return page(request, "staff/console_workers.html", console=True, status_code=status_code, workers=workers,
                 skill_labels=SKILL_LABELS, known_skills=KNOWN_SKILLS, flash=_flash(request),
-                filters={"status": status or "", "skill": skill or ""}, **context)
+                filters={"status": status or "", "skill": skill or "", "q": query}, **context)
 
 
 @get("/console/workers", guards=CONSOLE_GUARD, include_in_schema=False, name="console-workers")
