@@ -156,3 +156,17 @@ async def test_a_position_published_by_another_process_reaches_the_socket(app, r
     update = await socket.receive_json(timeout=10)
     assert (update["lat"], update["eta_s"]) == (31.25, 317)
     await socket.close()
+
+
+async def test_sharing_ends_for_the_customer_however_the_order_leaves_the_way(app, runtime, tenant_a, monkeypatch):
+    from platform_core.tracking import views
+
+    monkeypatch.setattr(views, "STATE_CHECK_SECONDS", 0.1)
+    booking = await make_booking(runtime, tenant_a, state="en_route")
+    socket = await _customer_socket(app, runtime, tenant_a, booking)
+    assert await socket.accepted()
+    assert (await socket.receive_json())["type"] == "waiting"
+    await set_state(tenant_a, booking.order_id, "no_show")
+    assert await socket.receive_json() == {"type": "ended", "state": "no_show"}
+    assert (await socket.message())["type"] == "websocket.close"
+    await socket.close()

@@ -145,7 +145,7 @@
         var minutes = Math.max(1, Math.round(update.eta_s / 60));
         var distance = update.distance_m >= 1000 ? (update.distance_m / 1000).toFixed(1) + " km" : update.distance_m + " m";
         say(fill(box.dataset.msgPosition, { distance: distance, minutes: minutes }));
-        if (eta) eta.textContent = minutes + "′";
+        if (eta) eta.textContent = fill(box.dataset.msgEta, { minutes: minutes });
       } else {
         say(fill(box.dataset.msgPositionPlain, { time: hhmm(new Date(update.at)) }));
       }
