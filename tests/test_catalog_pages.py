@@ -10,7 +10,7 @@ import pytest
 
 from platform_core.catalog import services
 from platform_core.catalog.schemas import (
-    AddonInput, CategoryCreate, ResultBlock, ServiceItemCreate, Step, StepsBlock, TextBlock, VideoBlock,
+    AddonInput, CategoryCreate, CategoryUpdate, ResultBlock, ServiceItemCreate, Step, StepsBlock, TextBlock, VideoBlock,
 )
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
@@ -101,6 +101,15 @@ async def test_api_lists_the_tree_and_the_items_of_a_category(client_a, client_b
     assert (await client_b.get("/api/v1/catalog/categories")).json() == []
     assert (await client_b.get("/api/v1/catalog/items")).json() == []
     assert (await client_a.get("/api/v1/catalog/items", params={"category": "nope"})).status_code == 404
+
+
+async def test_a_deactivated_category_hides_the_services_of_its_subcategories_too(client_a, tenant_a, catalog_a):
+    async with tenant_scope(tenant_a.id):
+        cleaning = await services.get_category_by_code("cleaning")
+        await services.update_category(cleaning.id, CategoryUpdate(active=False))
+    assert (await client_a.get("/api/v1/catalog/items")).json() == []
+    assert (await client_a.get("/api/v1/catalog/items", params={"category": "deep"})).json() == []
+    assert (await client_a.get("/services/oven")).status_code == 404
 
 
 async def test_the_demo_catalog_is_applied_once(app, hearth_settings, tmp_path):

@@ -286,11 +286,16 @@ async def _items(where: str, *args, active_only: bool) -> list[ServiceItem]:
 
 
 def _customer_filter(tenant: TenantContext | None, first: int) -> tuple[str, list]:
-    """Items a customer may see: active, in an active category not of a plugin the tenant has off."""
+    """Items a customer may see: active, and neither their category nor any category above it
+    inactive or of a plugin the tenant has off."""
     if tenant is None:
         return "true", []
     return (
-        f"i.active and c.active and (c.source_plugin is null or c.source_plugin = any(${first}))",
+        "i.active and not exists ("
+        " with recursive up(id, parent_id, active, source_plugin) as ("
+        "  select s.id, s.parent_id, s.active, s.source_plugin from core_service_category s where s.id = i.category_id"
+        "  union all select p.id, p.parent_id, p.active, p.source_plugin from core_service_category p join up on p.id = up.parent_id"
+        f" ) select 1 from up where not up.active or (up.source_plugin is not null and up.source_plugin <> all(${first})))",
         [list(tenant.enabled_plugins)],
     )
 
