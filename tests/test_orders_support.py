@@ -64,3 +64,44 @@ async def make_order(
             tenant.id, order_id, total,
         )
         return order_id
+
+
+async def make_worker(runtime, tenant, *, name: str = "Wang", starts: str = "08:00", ends: str = "20:00") -> int:
+    """An active worker who works every day between `starts` and `ends` (tenant time)."""
+    from datetime import time
+
+    e164 = random_phone()
+    async with tenant_scope(tenant.id):
+        conn = current_connection()
+        staff_id = await conn.fetchval(
+            "insert into core_staff (tenant_id, name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
+            tenant.id, name, encrypt_phone(runtime.keyring, e164), phone_index(runtime.keyring, e164),
+        )
+        await conn.executemany(
+            "insert into core_staff_hours (tenant_id, staff_id, weekday, starts, ends) values ($1, $2, $3, $4, $5)",
+            [(tenant.id, staff_id, day, time.fromisoformat(starts), time.fromisoformat(ends)) for day in range(7)],
+        )
+        return staff_id
+
+
+def local_slot(tenant, days_ahead: int = 1, hour: int = 10) -> datetime:
+    """A start on the tenant's clock, `days_ahead` days from today."""
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(tenant.timezone)
+    day = datetime.now(timezone.utc).astimezone(tz).date() + timedelta(days=days_ahead)
+    return datetime.combine(day, time(hour), tzinfo=tz)
+
+
+async def customer_token(runtime, tenant, customer_id: int) -> dict[str, str]:
+    """A bearer token for the customer, as the sign-in API would give."""
+    from platform_core.accounts.sessions import create_session
+
+    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant.id, via="bearer")
+    return {"authorization": f"Bearer {token}"}
+
+
+def new_address(**overrides) -> dict:
+    return {"contact_name": "Chen Jing", "contact_phone": "13800138000", "city": "Shanghai", "district": "Pudong",
+            "street": "1 Century Avenue", **overrides}

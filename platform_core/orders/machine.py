@@ -11,6 +11,8 @@ from typing import Literal
 
 import msgspec
 
+from platform_core.web.i18n import lazy_gettext as N_
+
 Actor = Literal["customer", "staff", "console", "system", "plugin"]
 
 PENDING_PAYMENT = "pending_payment"
@@ -62,26 +64,26 @@ def _t(event: str, sources: set[str], target: str | None, actors: set[str], guar
 LIVE = {PENDING_PAYMENT, PAID, ASSIGNED, ACCEPTED, EN_ROUTE, IN_SERVICE, DISPATCH_FAILED, NO_SHOW, DISPUTED}
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t("place", set(), PENDING_PAYMENT, {"customer"}, label="Order placed"),
-    _t("pay", {PENDING_PAYMENT}, PAID, {"system", "plugin"}, label="Paid"),
-    _t("pay_after_service", {PENDING_PAYMENT}, PAID, {"customer", "system"}, ("is_order_customer",), label="Pay after the service"),
-    _t("mark_paid", LIVE | {COMPLETED}, None, {"console"}, ("has_permission_finance_manage", "not_paid"), label="Marked paid"),
-    _t("assign", {PAID, DISPATCH_FAILED, NO_SHOW}, ASSIGNED, {"system", "console", "customer"}, ("has_live_assignment",), label="Offered to a worker"),
-    _t("accept", {ASSIGNED}, ACCEPTED, {"staff"}, ("is_assigned_staff",), label="Accepted by the worker"),
-    _t("decline", {ASSIGNED}, PAID, {"staff"}, ("is_assigned_staff",), label="Declined by the worker"),
-    _t("offer_expired", {ASSIGNED}, PAID, {"system"}, label="The worker did not answer in time"),
-    _t("reassign", {ASSIGNED, ACCEPTED}, ASSIGNED, {"console"}, ("has_permission_dispatch_manage", "has_live_assignment"), label="Reassigned by the office"),
-    _t("dispatch_failed", {PAID}, DISPATCH_FAILED, {"system"}, label="No worker available"),
-    _t("depart", {ACCEPTED}, EN_ROUTE, {"staff"}, ("is_assigned_staff",), label="On the way"),
-    _t("arrive", {EN_ROUTE}, IN_SERVICE, {"staff"}, ("is_assigned_staff",), label="Arrived, service started"),
-    _t("complete", {IN_SERVICE}, COMPLETED, {"staff"}, ("is_assigned_staff",), label="Service completed"),
+    _t("place", set(), PENDING_PAYMENT, {"customer"}, label=N_("Order placed")),
+    _t("pay", {PENDING_PAYMENT}, PAID, {"system", "plugin"}, label=N_("Paid")),
+    _t("pay_after_service", {PENDING_PAYMENT}, PAID, {"customer", "system"}, ("is_order_customer",), label=N_("Pay after the service")),
+    _t("mark_paid", LIVE | {COMPLETED}, None, {"console"}, ("has_permission_finance_manage", "not_paid"), label=N_("Marked paid")),
+    _t("assign", {PAID, DISPATCH_FAILED, NO_SHOW}, ASSIGNED, {"system", "console", "customer"}, ("has_live_assignment",), label=N_("Offered to a worker")),
+    _t("accept", {ASSIGNED}, ACCEPTED, {"staff"}, ("is_assigned_staff",), label=N_("Accepted by the worker")),
+    _t("decline", {ASSIGNED}, PAID, {"staff"}, ("is_assigned_staff",), label=N_("Declined by the worker")),
+    _t("offer_expired", {ASSIGNED}, PAID, {"system"}, label=N_("The worker did not answer in time")),
+    _t("reassign", {ASSIGNED, ACCEPTED}, ASSIGNED, {"console"}, ("has_permission_dispatch_manage", "has_live_assignment"), label=N_("Reassigned by the office")),
+    _t("dispatch_failed", {PAID}, DISPATCH_FAILED, {"system"}, label=N_("No worker available")),
+    _t("depart", {ACCEPTED}, EN_ROUTE, {"staff"}, ("is_assigned_staff",), label=N_("On the way")),
+    _t("arrive", {EN_ROUTE}, IN_SERVICE, {"staff"}, ("is_assigned_staff",), label=N_("Arrived, service started")),
+    _t("complete", {IN_SERVICE}, COMPLETED, {"staff"}, ("is_assigned_staff",), label=N_("Service completed")),
     _t("cancel", {PENDING_PAYMENT, PAID, ASSIGNED, ACCEPTED, DISPATCH_FAILED}, CANCELLED, {"customer"},
-       ("is_order_customer", "within_cancellation_rules"), label="Cancelled by the customer"),
-    _t("cancel_by_franchise", LIVE, CANCELLED, {"console", "system"}, ("has_permission_orders_manage",), label="Cancelled by the franchise"),
-    _t("report_no_show", {ACCEPTED, EN_ROUTE}, NO_SHOW, {"console", "customer"}, label="The worker did not show up"),
-    _t("open_dispute", {IN_SERVICE, COMPLETED}, DISPUTED, {"customer", "console"}, label="Dispute opened"),
-    _t("resolve_redispatch", {NO_SHOW}, PAID, {"console"}, ("has_permission_orders_manage",), label="Sent back to dispatch"),
-    _t("resolve_complete", {DISPUTED}, COMPLETED, {"console"}, ("has_permission_orders_manage",), label="Dispute resolved"),
+       ("is_order_customer", "within_cancellation_rules"), label=N_("Cancelled by the customer")),
+    _t("cancel_by_franchise", LIVE, CANCELLED, {"console", "system"}, ("has_permission_orders_manage",), label=N_("Cancelled by the franchise")),
+    _t("report_no_show", {ACCEPTED, EN_ROUTE}, NO_SHOW, {"console", "customer"}, label=N_("The worker did not show up")),
+    _t("open_dispute", {IN_SERVICE, COMPLETED}, DISPUTED, {"customer", "console"}, label=N_("Dispute opened")),
+    _t("resolve_redispatch", {NO_SHOW}, PAID, {"console"}, ("has_permission_orders_manage",), label=N_("Sent back to dispatch")),
+    _t("resolve_complete", {DISPUTED}, COMPLETED, {"console"}, ("has_permission_orders_manage",), label=N_("Dispute resolved")),
 )
 
 

@@ -103,6 +103,8 @@ class BookingSettings(msgspec.Struct, frozen=True, kw_only=True):
     free_cancel_hours: int = 24
     late_cancel_fee_percent: int = 20
     reminder_hours: int = 2
+    # A number that connects the customer to the worker without either seeing the other's.
+    relay_phone: str = ""
 
 
 class CancellationTerms(msgspec.Struct, frozen=True, kw_only=True):
@@ -200,3 +202,15 @@ class OrderFilter(msgspec.Struct, frozen=True, kw_only=True):
     exceptions: bool = False
     page: Annotated[int, msgspec.Meta(ge=1)] = 1
     per_page: Annotated[int, msgspec.Meta(ge=1, le=100)] = 25
+
+
+class OrderDetail(msgspec.Struct, frozen=True, kw_only=True):
+    """An order with its timeline, and what cancelling it now would cost (None: it can't be)."""
+
+    order: Order
+    timeline: list[OrderEvent]
+    cancellation: CancellationTerms | None = None
+
+
+class Uploaded(msgspec.Struct, frozen=True, kw_only=True):
+    url: str

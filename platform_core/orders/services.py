@@ -7,20 +7,23 @@ succeeds), writes the timeline row and then tells the plugins.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import re
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
 
 from platform_core.db import current_connection
-from platform_core.errors import Conflict, Forbidden, NotFound
+from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
 from platform_core.pluginsys.relay import notify
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
 
 from . import machine as m
-from .schemas import ActorRef, BookingSettings, CancellationTerms, Order, OrderAddress, OrderEvent, OrderLine
+from .notify import order_moved
+from .schemas import ActorRef, BookingSettings, CancellationTerms, Order, OrderAddress, OrderEvent, OrderFilter, OrderLine, OrderPage, OrderSummary
 
 ORDER_COLUMNS = (
     "id, number, customer_id, item_id, category_code, state, state_changed_at, address, district, requirements, "
@@ -77,6 +80,20 @@ async def get_order_by_number(rt: Runtime, number: str, *, customer_id: int | No
     return order_from_row(rt, row, await order_lines(row["id"]))
 
 
+_SUMMARY = (
+    "select o.id, o.number, o.item_id, coalesce(i.title, '') as item_title, o.category_code, o.state, o.scheduled_start, "
+    "o.asap, o.total, o.currency, o.district, o.created_at from core_order o left join core_service_item i on i.id = o.item_id"
+)
+
+
+async def customer_orders(customer_id: int, *, limit: int = 100) -> list[OrderSummary]:
+    """The customer's orders, newest first."""
+    rows = await current_connection().fetch(
+        f"{_SUMMARY} where o.customer_id = $1 order by o.created_at desc, o.id desc limit $2", customer_id, limit
+    )
+    return [msgspec.convert(dict(r), OrderSummary) for r in rows]
+
+
 async def timeline(order_id: int) -> list[OrderEvent]:
     rows = await current_connection().fetch(
         "select id, event, from_state, to_state, actor_kind, actor_id, note, data, created_at "
@@ -89,10 +106,44 @@ async def timeline(order_id: int) -> list[OrderEvent]:
 async def booking_settings() -> BookingSettings:
     """The tenant's booking rules; the defaults of the table until the franchise changes them."""
     row = await current_connection().fetchrow(
-        "select slot_minutes, lead_minutes, horizon_days, free_cancel_hours, late_cancel_fee_percent, reminder_hours "
+        "select slot_minutes, lead_minutes, horizon_days, free_cancel_hours, late_cancel_fee_percent, reminder_hours, relay_phone "
         "from core_booking_settings"
     )
     return BookingSettings() if row is None else msgspec.convert(dict(row), BookingSettings)
+
+
+RELAY_PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,30}$")
+
+
+async def save_booking_settings(tenant, values: dict[str, str], limits: dict[str, tuple[int, int]]) -> BookingSettings:
+    """The franchise's booking rules from the console form, every field checked at once."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for name, (low, high) in limits.items():
+        try:
+            number = int(values.get(name, ""))
+        except ValueError:
+            errors[name] = N_("Enter a whole number.")
+            continue
+        if not low <= number <= high:
+            errors[name] = N_("This number is out of range.")
+        clean[name] = number
+    if "slot_minutes" in clean and clean["slot_minutes"] not in (15, 30, 60):
+        errors["slot_minutes"] = N_("Choose 15, 30 or 60 minutes.")
+    relay = values.get("relay_phone", "").strip()
+    if relay and not RELAY_PHONE.match(relay):
+        errors["relay_phone"] = N_("Enter a phone number, or leave it empty.")
+    clean["relay_phone"] = relay
+    if errors:
+        raise ValidationFailed(errors)
+    columns = list(clean)
+    await current_connection().execute(
+        f"insert into core_booking_settings (tenant_id, {', '.join(columns)}) "
+        f"values ($1, {', '.join(f'${i}' for i in range(2, len(columns) + 2))}) on conflict (tenant_id) do update set "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns) + ", updated_at = now()",
+        tenant.id, *clean.values(),
+    )
+    return await booking_settings()
 
 
 async def cancellation_terms(order: Order, now: datetime | None = None) -> CancellationTerms:
@@ -198,8 +249,8 @@ async def transition(
         await conn.execute(
             "insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount) "
             "values ($1, $2, (select coalesce(max(position), 0) + 1 from core_order_line where order_id = $2), "
-            "'fee', 'cancellation', 'Cancellation fee', 1, $3, $3)",
-            current_tenant().id, order_id, fee,
+            "'fee', 'cancellation', $4, 1, $3, $3)",
+            current_tenant().id, order_id, fee, N_("Cancellation fee"),
         )
     await record_event(order_id, event, order.state, target, actor, note=note, data=event_data)
     moved = order_from_row(rt, row, await order_lines(order_id))
@@ -235,3 +286,64 @@ async def _tell_plugins(rt: Runtime, order: Order, event: str, from_state: str) 
         await notify(hooks.on_order_completed, event=context)
     if order.state == m.CANCELLED:
         await notify(hooks.on_order_cancelled, event=context)
+    await order_moved(order, event, staff_id)
+
+
+async def search_orders(rt: Runtime, f: OrderFilter) -> OrderPage:
+    """The console's order list: every filter narrows, `q` is an order number (or its start) or
+    a customer's phone, found through its blind index, never by decrypting."""
+    from platform_core.accounts.phones import normalize_phone, phone_index
+
+    tenant = current_tenant()
+    where, args = ["true"], []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if f.exceptions:
+        where.append(f"o.state = any({arg(sorted(m.EXCEPTION_STATES))}::text[])")
+    elif f.state:
+        where.append(f"o.state = {arg(f.state)}")
+    tz = tenant.timezone
+    for bound, op in ((f.date_from, ">="), (f.date_to, "<")):
+        if bound:
+            try:
+                day = date.fromisoformat(bound) + timedelta(days=1 if op == "<" else 0)
+            except ValueError:
+                raise ValidationFailed({"date_from" if op == ">=" else "date_to": N_("Enter a date as YYYY-MM-DD.")}) from None
+            where.append(f"o.scheduled_start {op} ({arg(day)}::date::timestamp at time zone {arg(tz)})")
+    if f.category:
+        where.append(f"o.category_code = {arg(f.category)}")
+    if f.district:
+        where.append(f"o.district = {arg(f.district)}")
+    if f.staff_id is not None:
+        # The worker asked for, or the one holding the order now (dispatch's live assignment).
+        where.append(
+            f"(o.requested_staff_id = {arg(f.staff_id)} or exists (select 1 from core_assignment a where a.order_id = o.id "
+            f"and a.staff_id = ${len(args)} and a.status in ('offered', 'accepted', 'completed')))"
+        )
+    q = f.q.strip()
+    if q:
+        try:
+            index = phone_index(rt.keyring, normalize_phone(q, tenant))
+        except ValidationFailed:
+            index = None
+        where.append(
+            f"(o.number like {arg(q.replace('%', '').replace('_', '') + '%')} "
+            f"or o.customer_id in (select id from core_customer where phone_index = {arg(index)}))"
+        )
+    clause = " and ".join(where)
+    conn = current_connection()
+    total = await conn.fetchval(f"select count(*) from core_order o where {clause}", *args)
+    rows = await conn.fetch(
+        f"{_SUMMARY} where {clause} order by o.scheduled_start desc, o.id desc limit {arg(f.per_page)} offset {arg((f.page - 1) * f.per_page)}",
+        *args,
+    )
+    return OrderPage(items=[msgspec.convert(dict(r), OrderSummary) for r in rows], total=total, page=f.page, per_page=f.per_page)
+
+
+async def order_districts() -> list[str]:
+    """The districts orders were placed in, for the console's filter."""
+    rows = await current_connection().fetch("select distinct district from core_order where district <> '' order by district")
+    return [r["district"] for r in rows]

@@ -15,6 +15,7 @@ class BookingSettings(Table, tablename="core_booking_settings"):
     free_cancel_hours = Integer(default=24)
     late_cancel_fee_percent = Integer(default=20)
     reminder_hours = Integer(default=2)
+    relay_phone = Varchar(length=32, default="")
     updated_at = Timestamptz()
 
 

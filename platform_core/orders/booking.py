@@ -1,0 +1,311 @@
+"""Booking: the price of a booking line by line, and placing an order.
+
+`place_order` validates everything at once (field errors, no order), re-checks the slot against
+real availability, takes an idempotency key (a retry returns the first order; the same key with
+another request is refused), numbers the order per tenant and day, writes it with its lines and
+the 'place' event, and then, since paying after the service is the only method until the
+payments issue, fires `pay_after_service` so dispatch starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import msgspec
+
+from platform_core.catalog.schemas import BookingField, ServiceItem
+from platform_core.catalog.services import booking_fields_for, get_item, quote_base
+from platform_core.db import current_connection
+from platform_core.errors import Conflict, HearthError, NotFound, ValidationFailed
+from platform_core.pluginsys.contexts import PriceAdjustment, PriceQuote
+from platform_core.runtime import Runtime
+from platform_core.staff.availability import available_slots, earliest_slot
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
+
+from . import machine as m
+from .media import photo_exists
+from .schemas import ActorRef, NewAddress, Order, OrderLine, OrderPlace, Quote
+from .services import ORDER_COLUMNS, get_order, order_from_row, order_lines, record_event, transition
+
+MAX_PHOTOS = 6
+MAX_FIELD_TEXT = 500
+
+
+def visit_minutes(item: ServiceItem, quantity: int) -> int:
+    """How long the visit takes: an hourly item lasts the hours booked (at least its minimum),
+    as the slot engine counts it."""
+    if item.pricing_model == "hourly":
+        return max(quantity, item.min_quantity) * 60
+    return item.duration_minutes
+
+
+async def _adjustments(rt: Runtime, customer_id: int | None, item: ServiceItem, base: list[OrderLine]) -> list[OrderLine]:
+    """Each plugin's PriceAdjustments, as 'adjustment' lines whose source is the plugin."""
+    tenant = current_tenant()
+    context = PriceQuote(
+        tenant=tenant, customer_id=customer_id, category=item.category_code, item_id=item.id,
+        base_amount=sum(line.amount for line in base), currency=item.currency,
+        lines=[msgspec.to_builtins(line) for line in base],
+    )
+    lines: list[OrderLine] = []
+    for impl in reversed(rt.hooks(tenant).compute_price_adjustments.get_hookimpls()):
+        result = impl.function(quote=context)
+        if inspect.isawaitable(result):
+            result = await result
+        for adjustment in result or []:
+            adjustment = msgspec.convert(adjustment, PriceAdjustment, from_attributes=True)
+            lines.append(OrderLine(
+                kind="adjustment", label=adjustment.label, amount=adjustment.amount, unit_amount=adjustment.amount,
+                code=adjustment.code, source=impl.plugin_name,
+            ))
+    return lines
+
+
+async def quote(rt: Runtime, customer_id: int | None, item: ServiceItem, quantity: int, addon_ids: list[int]) -> Quote:
+    """Base and add-ons from the catalog, then the plugins' adjustments; never below zero."""
+    base = [
+        OrderLine(
+            kind=line.kind, label=line.label, amount=line.amount, quantity=line.quantity, unit_amount=line.unit_amount,
+            code=f"addon:{line.addon_id}" if line.addon_id else line.unit,
+        )
+        for line in quote_base(item, quantity, addon_ids)
+    ]
+    adjustments = await _adjustments(rt, customer_id, item, base)
+    subtotal = sum(line.amount for line in base)
+    adjusted = sum(line.amount for line in adjustments)
+    total = max(subtotal + adjusted, 0)
+    return Quote(lines=base + adjustments, subtotal=subtotal, adjustments=total - subtotal, total=total, currency=item.currency)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def clean_fields(form: list[BookingField], given: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The item's booking fields (its own and the plugins'), each checked by its type; fields
+    not on the form are dropped. Errors go under `fields.<name>`."""
+    clean: dict[str, Any] = {}
+    for field in form:
+        key = f"fields.{field.name}"
+        raw = given.get(field.name)
+        empty = raw is None or (isinstance(raw, str) and not raw.strip())
+        if field.type == "checkbox":
+            value = raw in (True, "on", "true", "1", 1)
+            if field.required and not value:
+                errors[key] = N_("Please confirm this.")
+            clean[field.name] = value
+            continue
+        if empty:
+            if field.required:
+                errors[key] = N_("This field is required.")
+            continue
+        text = str(raw).strip()
+        if field.type == "number":
+            try:
+                number = float(text)
+            except ValueError:
+                errors[key] = N_("Enter a number.")
+                continue
+            clean[field.name] = int(number) if number.is_integer() else number
+        elif field.type == "select":
+            if text not in field.choices:
+                errors[key] = N_("Choose one of the options.")
+                continue
+            clean[field.name] = text
+        elif field.type == "date":
+            try:
+                clean[field.name] = date.fromisoformat(text).isoformat()
+            except ValueError:
+                errors[key] = N_("Enter a date as YYYY-MM-DD.")
+        elif len(text) > MAX_FIELD_TEXT:
+            errors[key] = N_("This is too long.")
+        else:
+            clean[field.name] = text
+    return clean
+
+
+async def _address_snapshot(rt: Runtime, customer_id: int, data: OrderPlace, errors: dict[str, str]) -> dict[str, Any] | None:
+    """The address as it is now, with the phone still encrypted: from the address book, or a
+    new one saved to it (so the customer can pick it next time)."""
+    from platform_core.accounts.schemas import AddressCreate
+    from platform_core.accounts.services import create_address
+
+    address_id = data.address_id
+    if address_id is None and data.address is not None:
+        try:
+            address_id = (await create_address(
+                rt, current_tenant(), customer_id, msgspec.convert(msgspec.to_builtins(data.address), AddressCreate),
+            )).id
+        except ValidationFailed as exc:
+            errors.update({f"address.{name}": message for name, message in exc.fields.items()})
+            return None
+    if address_id is None:
+        errors["address_id"] = N_("Choose an address or add one.")
+        return None
+    # The cipher is copied as it is: the snapshot never holds the phone in clear.
+    row = await current_connection().fetchrow(
+        "select contact_name, contact_phone_cipher, region, city, district, street, detail, lat, lng "
+        "from core_customer_address where id = $1 and customer_id = $2",
+        address_id, customer_id,
+    )
+    if row is None:
+        errors["address_id"] = N_("Choose an address or add one.")
+        return None
+    snapshot = dict(row)
+    for name in ("lat", "lng"):
+        snapshot[name] = None if snapshot[name] is None else float(snapshot[name])
+    return snapshot
+
+
+async def _slot(
+    rt: Runtime, item: ServiceItem, data: OrderPlace, minutes: int, where: dict[str, Any] | None, errors: dict[str, str]
+) -> tuple[datetime, datetime] | None:
+    """The visit's time, re-checked against availability now (a slot shown a minute ago may be
+    gone); with a picked worker, that worker must be free for all of it."""
+    lat, lng = (where or {}).get("lat"), (where or {}).get("lng")
+    if data.asap:
+        slot = await earliest_slot(
+            rt, duration_minutes=minutes, skills=item.required_skills, staff_id=data.staff_id, lat=lat, lng=lng,
+        )
+        if slot is None:
+            errors["asap"] = N_("Nobody is free soon. Please pick a time.")
+            return None
+        return slot.start, slot.end
+    if data.slot_start is None:
+        errors["slot_start"] = N_("Pick a time, or choose as soon as possible.")
+        return None
+    start = data.slot_start if data.slot_start.tzinfo else data.slot_start.replace(tzinfo=ZoneInfo(current_tenant().timezone))
+    local_day = start.astimezone(ZoneInfo(current_tenant().timezone)).date()
+    slots = await available_slots(
+        rt, duration_minutes=minutes, start_date=local_day, days=1, skills=item.required_skills,
+        staff_id=data.staff_id, lat=lat, lng=lng,
+    )
+    match = next((s for s in slots if s.start == start), None)
+    if match is None or (data.staff_id is not None and data.staff_id not in match.staff_ids):
+        field = "staff_id" if data.staff_id is not None and any(s.start == start for s in slots) else "slot_start"
+        errors[field] = N_("That time is no longer available. Please pick another.")
+        return None
+    return match.start, match.end
+
+
+def request_hash(data: OrderPlace) -> str:
+    return hashlib.sha256(msgspec.json.encode(data, order="sorted")).hexdigest()
+
+
+async def _existing(rt: Runtime, customer_id: int, key: str, digest: str) -> Order | None:
+    row = await current_connection().fetchrow(
+        f"select {ORDER_COLUMNS}, request_hash from core_order where customer_id = $1 and idempotency_key = $2",
+        customer_id, key,
+    )
+    if row is None:
+        return None
+    if row["request_hash"] != digest:
+        raise Conflict("This idempotency key was already used for another order.")
+    data = dict(row)
+    data.pop("request_hash")
+    return order_from_row(rt, data, await order_lines(row["id"]))
+
+
+async def next_number(tz: ZoneInfo) -> str:
+    """YYYYMMDD-NNNN by the tenant's calendar; the upsert holds the day's row until commit."""
+    today = datetime.now(timezone.utc).astimezone(tz).date()
+    value = await current_connection().fetchval(
+        "insert into core_order_counter (tenant_id, day, value) values ($1, $2, 1) "
+        "on conflict (tenant_id, day) do update set value = core_order_counter.value + 1 returning value",
+        current_tenant().id, today,
+    )
+    return f"{today:%Y%m%d}-{value:04d}"
+
+
+# --------------------------------------------------------------------------- placing
+
+
+async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempotency_key: str) -> Order:
+    """Place a booking for the customer. Raises ValidationFailed with every field's problem,
+    Conflict for a reused key, and returns the first order for a retried one."""
+    key = idempotency_key.strip()
+    if not 8 <= len(key) <= 100:
+        raise ValidationFailed({"idempotency_key": N_("Send an Idempotency-Key of 8 to 100 characters.")})
+    digest = request_hash(data)
+    # One placement per customer at a time: a retry racing its original waits here and then
+    # finds the order (and two bookings never add the same new address twice).
+    await current_connection().execute(
+        "select pg_advisory_xact_lock(hashtextextended('hearth:place_order:' || $1::bigint::text, 0))", customer_id
+    )
+    existing = await _existing(rt, customer_id, key, digest)
+    if existing is not None:
+        return existing
+
+    tenant = current_tenant()
+    try:
+        item = await get_item(data.item_id, for_customer=tenant)
+    except NotFound:
+        raise ValidationFailed({"item_id": N_("This service is not offered.")}) from None
+    errors: dict[str, str] = {}
+    try:
+        priced = await quote(rt, customer_id, item, data.quantity, data.addon_ids)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        priced = None
+    address = await _address_snapshot(rt, customer_id, data, errors)
+    if address is not None and item.districts and address["district"] not in item.districts:
+        errors["address_id"] = N_("This service is not offered in that district yet.")
+    if len(data.requirements) > 2000:
+        errors["requirements"] = N_("This is too long.")
+    fields = clean_fields(booking_fields_for(rt, tenant, item), data.fields, errors)
+    if len(data.photos) > MAX_PHOTOS:
+        errors["photos"] = N_("Add at most 6 photos.")
+    elif not all(photo_exists(rt, tenant, url) for url in data.photos):
+        errors["photos"] = N_("Upload the photos first.")
+    minutes = visit_minutes(item, data.quantity)
+    when = None if errors else await _slot(rt, item, data, minutes, address, errors)
+    if errors or priced is None or address is None or when is None:
+        raise ValidationFailed(errors)
+
+    conn = current_connection()
+    number = await next_number(ZoneInfo(tenant.timezone))
+    try:
+        # A savepoint: a lost race on the picked worker leaves the request's transaction usable.
+        async with conn.transaction():
+            row = await conn.fetchrow(
+                "insert into core_order (tenant_id, number, customer_id, item_id, category_code, state, address, lat, lng, "
+                "district, requirements, fields, photos, asap, scheduled_start, scheduled_end, requested_staff_id, quantity, "
+                "currency, subtotal, adjustments, total, payment_method, idempotency_key, request_hash) "
+                "values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18, "
+                "$19, $20, $21, $22, $23, $24, $25) "
+                "on conflict (tenant_id, customer_id, idempotency_key) do nothing returning id",
+                tenant.id, number, customer_id, item.id, item.category_code, m.PENDING_PAYMENT,
+                msgspec.json.encode(address).decode(), address["lat"], address["lng"], address["district"],
+                data.requirements.strip(), msgspec.json.encode(fields).decode(), msgspec.json.encode(data.photos).decode(),
+                data.asap, when[0], when[1], data.staff_id, data.quantity, priced.currency, priced.subtotal,
+                priced.adjustments, priced.total, data.payment_method, key, digest,
+            )
+    except asyncpg.exceptions.ExclusionViolationError:
+        raise ValidationFailed({"staff_id": N_("That worker was just booked for this time. Please pick another time or worker.")}) from None
+    if row is None:
+        # The same key won a race a moment ago: that order is the answer.
+        found = await _existing(rt, customer_id, key, digest)
+        if found is None:
+            raise HearthError()
+        return found
+    order_id = row["id"]
+    await conn.executemany(
+        "insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount, source) "
+        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        [
+            (tenant.id, order_id, position, line.kind, line.code[:63], line.label[:200], line.quantity, line.unit_amount,
+             line.amount, line.source)
+            for position, line in enumerate(priced.lines, start=1)
+        ],
+    )
+    customer = ActorRef(kind="customer", id=customer_id)
+    await record_event(order_id, "place", None, m.PENDING_PAYMENT, customer, data={"total": priced.total})
+    from .notify import order_placed
+
+    await order_placed(rt, await get_order(rt, order_id))
+    return await transition(rt, order_id, "pay_after_service", customer)

@@ -1,0 +1,118 @@
+"""The orders JSON API under /api/v1: quotes, placing an order (with an Idempotency-Key), the
+customer's orders, cancelling, photo uploads; and the media those uploads are served from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody, MultipartBody
+
+from platform_core.accounts.guards import BEARER_SECURITY, require_customer
+from platform_core.accounts.services import active_customer
+from platform_core.accounts.sessions import Principal
+from platform_core.catalog.services import get_item
+from platform_core.errors import NotFound, ValidationFailed
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
+
+from . import booking, media, services
+from .schemas import ActorRef, CancelRequest, Order, OrderDetail, OrderPlace, OrderSummary, Quote, QuoteRequest, Uploaded
+
+
+async def order_detail(rt: Runtime, order: Order) -> OrderDetail:
+    can_cancel = "cancel" in {t.event for t in services.machine_for_order(rt, order.category_code).events_from(order.state, "customer")}
+    return OrderDetail(
+        order=order, timeline=await services.timeline(order.id),
+        cancellation=await services.cancellation_terms(order) if can_cancel else None,
+    )
+
+
+class OrderController(Controller):
+    path = "/api/v1/orders"
+    tags = ["Orders"]
+    guards = [require_customer]
+    security = BEARER_SECURITY
+
+    @post("/", operation_id="placeOrder", status_code=201, summary="Place an order")
+    async def place(
+        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[OrderPlace],
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
+    ) -> Order:
+        """`Idempotency-Key` (8–100 characters) is required: sending the same request again with
+        the same key returns the first order; the same key with a different request is a 409.
+        Bad input is a 400 with a message per field and places nothing."""
+        if not idempotency_key:
+            raise ValidationFailed({"idempotency_key": N_("Send an Idempotency-Key of 8 to 100 characters.")})
+        customer = await active_customer(rt, principal)
+        return await booking.place_order(rt, customer.id, data, idempotency_key)
+
+    @get("/", operation_id="listMyOrders", summary="The customer's orders, newest first")
+    async def list_mine(self, principal: NamedDependency[Principal]) -> list[OrderSummary]:
+        return await services.customer_orders(principal.user_id)
+
+    @get("/{number:str}", operation_id="getMyOrder", summary="One of the customer's orders, with its timeline")
+    async def detail(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> OrderDetail:
+        return await order_detail(rt, await services.get_order_by_number(rt, number, customer_id=principal.user_id))
+
+    @post("/{number:str}/cancel", operation_id="cancelMyOrder", status_code=200, summary="Cancel an order")
+    async def cancel(
+        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str],
+        data: JSONBody[CancelRequest],
+    ) -> OrderDetail:
+        """Free until the tenant's free-cancellation hours before the slot; later the fee in
+        `cancellation` of the order's detail is charged (a 'fee' line)."""
+        order = await services.get_order_by_number(rt, number, customer_id=principal.user_id)
+        moved = await services.transition(rt, order.id, "cancel", ActorRef(kind="customer", id=principal.user_id), note=data.reason)
+        return await order_detail(rt, moved)
+
+
+class QuoteController(Controller):
+    path = "/api/v1/quotes"
+    tags = ["Orders"]
+
+    @post("/", operation_id="quoteOrder", status_code=200, summary="The price of a booking, line by line")
+    async def quote(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal | None], data: JSONBody[QuoteRequest]) -> Quote:
+        """Open to everyone; signed in, the plugins' member prices are included."""
+        try:
+            item = await get_item(data.item_id, for_customer=current_tenant())
+        except NotFound:
+            raise ValidationFailed({"item_id": N_("This service is not offered.")}) from None
+        customer_id = principal.user_id if principal is not None and principal.kind == "customer" else None
+        return await booking.quote(rt, customer_id, item, data.quantity, data.addon_ids)
+
+
+@dataclass
+class UploadForm:
+    file: UploadFile
+
+
+class UploadController(Controller):
+    path = "/api/v1/uploads"
+    tags = ["Orders"]
+    guards = [require_customer]
+    security = BEARER_SECURITY
+
+    @post("/", operation_id="uploadPhoto", status_code=201, summary="Upload a photo (JPEG, PNG or WebP, at most 5 MB)")
+    async def upload(self, rt: NamedDependency[Runtime], data: MultipartBody[UploadForm]) -> Uploaded:
+        """Send the image as the multipart field `file`; use the returned URL in an order's photos."""
+        content = await data.file.read(media.MAX_BYTES + 1)
+        return Uploaded(url=media.save_image(rt, current_tenant(), content))
+
+
+@get("/media/{name:str}", operation_id="getMedia", include_in_schema=False)
+async def serve_media(rt: NamedDependency[Runtime], name: FromPath[str]) -> Response[bytes]:
+    path = media.media_file(rt, current_tenant(), name)
+    if path is None:
+        raise NotFound("photo")
+    return Response(
+        path.read_bytes(), media_type=media.CONTENT_TYPES[path.suffix[1:]],
+        headers={"cache-control": "private, max-age=86400", "x-content-type-options": "nosniff"},
+    )
+
+
+API_HANDLERS = [OrderController, QuoteController, UploadController, serve_media]

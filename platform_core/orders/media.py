@@ -1,0 +1,65 @@
+"""Photos a customer attaches to a booking: checked by their bytes (not by the name or the type
+the browser claims), stored under HEARTH_DATA_DIR/media/<tenant id>/ with a random name, and
+served back only on that tenant's host."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from platform_core.errors import ValidationFailed
+from platform_core.runtime import Runtime
+from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.i18n import lazy_gettext as N_
+
+MAX_BYTES = 5 * 1024 * 1024
+# Leading bytes -> extension and the type served back.
+SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
+)
+CONTENT_TYPES = {ext: content_type for _, ext, content_type in SIGNATURES} | {"webp": "image/webp"}
+NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
+URL_PREFIX = "/media/"
+
+
+def media_dir(rt: Runtime, tenant: TenantContext) -> Path:
+    return Path(rt.settings.data_dir) / "media" / str(tenant.id)
+
+
+def _extension(data: bytes) -> str | None:
+    for magic, ext, _ in SIGNATURES:
+        if data.startswith(magic):
+            return ext
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def save_image(rt: Runtime, tenant: TenantContext, data: bytes) -> str:
+    """Keep an uploaded image; returns its site-relative URL."""
+    if not data:
+        raise ValidationFailed({"file": N_("Choose a photo to upload.")})
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed({"file": N_("The photo is too large (at most 5 MB).")})
+    ext = _extension(data)
+    if ext is None:
+        raise ValidationFailed({"file": N_("Upload a JPEG, PNG or WebP photo.")})
+    folder = media_dir(rt, tenant)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.{ext}"
+    (folder / name).write_bytes(data)
+    return URL_PREFIX + name
+
+
+def media_file(rt: Runtime, tenant: TenantContext, name: str) -> Path | None:
+    """The tenant's stored image of that name; None for a bad name or another tenant's file."""
+    if not NAME.match(name):
+        return None
+    path = media_dir(rt, tenant) / name
+    return path if path.is_file() else None
+
+
+def photo_exists(rt: Runtime, tenant: TenantContext, url: str) -> bool:
+    return url.startswith(URL_PREFIX) and media_file(rt, tenant, url[len(URL_PREFIX):]) is not None

@@ -1,0 +1,135 @@
+"""Telling people about their orders: an inbox entry in the same transaction as the change, and
+an SMS through a job, so a failing gateway retries later and never undoes the order. Reminders
+before a booked slot are jobs with a run_at; one that finds the order cancelled or done sends
+nothing.
+
+The worker's own offers are announced by dispatch; here the worker hears only of a cancellation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from platform_core.accounts.phones import decrypt_phone
+from platform_core.db import current_connection
+from platform_core.errors import NotFound
+from platform_core.jobs.schemas import JobContext
+from platform_core.jobs.services import enqueue
+from platform_core.notifications.schemas import NotificationCreate, RecipientKind
+from platform_core.notifications.services import add_notification, send_message
+from platform_core.pluginsys.contexts import OutboundMessage
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.templating import translate_to
+
+from . import machine as m
+from .schemas import Order
+
+SMS_JOB = "orders.sms"
+REMINDER_JOB = "orders.reminder"
+
+# purpose -> (title, body); bodies take the order's number and local time.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "order_placed": (N_("Order placed"), N_("Your order %(number)s for %(when)s is placed.")),
+    "order_paid": (N_("Payment received"), N_("We received the payment for order %(number)s.")),
+    "order_assigned": (N_("A worker is being asked"), N_("We offered order %(number)s to a worker and are waiting for the answer.")),
+    "order_accepted": (N_("Your worker is confirmed"), N_("A worker accepted order %(number)s for %(when)s.")),
+    "order_en_route": (N_("Your worker is on the way"), N_("The worker for order %(number)s is on the way.")),
+    "order_arrived": (N_("Your worker has arrived"), N_("The worker for order %(number)s has arrived.")),
+    "order_completed": (N_("Service completed"), N_("Order %(number)s is completed. Please rate the service.")),
+    "order_cancelled": (N_("Order cancelled"), N_("Order %(number)s for %(when)s is cancelled.")),
+    "order_reminder": (N_("Your service is coming up"), N_("Reminder: order %(number)s is booked for %(when)s.")),
+}
+# event -> what the customer is told.
+EVENT_PURPOSES = {
+    "pay": "order_paid",
+    "mark_paid": "order_paid",
+    "assign": "order_assigned",
+    "accept": "order_accepted",
+    "depart": "order_en_route",
+    "arrive": "order_arrived",
+    "complete": "order_completed",
+    "cancel": "order_cancelled",
+    "cancel_by_franchise": "order_cancelled",
+}
+# What the customer gets as an SMS too (the rest is inbox only, not to flood their phone).
+SMS_PURPOSES = frozenset({"order_placed", "order_accepted", "order_en_route", "order_cancelled", "order_reminder"})
+
+
+def _texts(purpose: str, order: Order) -> tuple[str, str]:
+    tenant = current_tenant()
+    when = order.scheduled_start.astimezone(ZoneInfo(tenant.timezone)).strftime("%Y-%m-%d %H:%M")
+    title, body = MESSAGES[purpose]
+    return translate_to(tenant.locale, title), translate_to(tenant.locale, body) % {"number": order.number, "when": when}
+
+
+async def tell(order: Order, purpose: str, kind: RecipientKind, recipient_id: int) -> None:
+    title, body = _texts(purpose, order)
+    link = f"/orders/{order.number}" if kind == "customer" else "/staff/"
+    await add_notification(NotificationCreate(recipient_kind=kind, recipient_id=recipient_id, title=title, body=body, link=link))
+    if kind == "staff" or purpose in SMS_PURPOSES:
+        await enqueue(SMS_JOB, {"order_id": order.id, "purpose": purpose, "kind": kind, "recipient_id": recipient_id})
+
+
+async def order_placed(rt: Runtime, order: Order) -> None:
+    from .services import booking_settings
+
+    await tell(order, "order_placed", "customer", order.customer_id)
+    hours = (await booking_settings()).reminder_hours
+    remind_at = order.scheduled_start - timedelta(hours=hours)
+    if hours and not order.asap and remind_at > datetime.now(timezone.utc):
+        await enqueue(REMINDER_JOB, {"order_id": order.id}, run_at=remind_at, key=f"reminder:{order.id}")
+
+
+async def order_moved(order: Order, event: str, staff_id: int | None) -> None:
+    purpose = EVENT_PURPOSES.get(event)
+    if purpose is None:
+        return
+    await tell(order, purpose, "customer", order.customer_id)
+    if order.state == m.CANCELLED and staff_id is not None:
+        await tell(order, purpose, "staff", staff_id)
+
+
+async def _phone(rt: Runtime, order: Order, kind: str, recipient_id: int) -> str | None:
+    """The customer is reached at the order's contact phone; a worker at theirs."""
+    if kind == "customer":
+        cipher = await current_connection().fetchval(
+            "select address->>'contact_phone_cipher' from core_order where id = $1", order.id
+        )
+    else:
+        cipher = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", recipient_id)
+    return decrypt_phone(rt.keyring, cipher) if cipher else None
+
+
+async def send_sms(ctx: JobContext, payload: dict[str, Any]) -> None:
+    from .services import get_order
+
+    try:
+        order = await get_order(ctx.rt, payload["order_id"])
+    except NotFound:
+        return
+    phone = await _phone(ctx.rt, order, payload["kind"], payload["recipient_id"])
+    if phone:
+        _, body = _texts(payload["purpose"], order)
+        await send_message(ctx.rt, OutboundMessage(
+            tenant=ctx.tenant, channel="sms", to=phone, body=body, purpose=payload["purpose"],
+        ))
+
+
+async def send_reminder(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Sent only if the order is still on: a cancelled or finished order is reminded of nothing."""
+    from .services import get_order
+
+    try:
+        order = await get_order(ctx.rt, payload["order_id"])
+    except NotFound:
+        return
+    if order.state in m.FINAL_STATES or order.state in m.EXCEPTION_STATES:
+        return
+    await tell(order, "order_reminder", "customer", order.customer_id)
+
+
+JOB_HANDLERS = {SMS_JOB: send_sms, REMINDER_JOB: send_reminder}

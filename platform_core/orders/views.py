@@ -1,0 +1,236 @@
+"""Customer pages: booking a service (/book/{slug}, mobile first; htmx loads a day's slots and
+updates the price line by line), the customer's orders, an order's details with its fees and
+timeline, cancelling with the fee shown first, and how to reach the worker."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from platform_core.accounts.console_views import error_context
+from platform_core.accounts.guards import require_customer
+from platform_core.accounts.services import active_customer, get_staff, list_addresses
+from platform_core.accounts.sessions import Principal
+from platform_core.catalog.services import booking_fields_for, get_item_by_slug
+from platform_core.errors import HearthError, NotFound, ValidationFailed
+from platform_core.runtime import Runtime
+from platform_core.staff.availability import item_availability
+from platform_core.staff.services import workers_for_skills
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.pages import page
+
+from . import booking, machine as m, media, services
+from .schemas import ActorRef, NewAddress, OrderPlace
+
+DONE = {
+    "placed": N_("Your order is placed. We are finding your worker."),
+    "cancelled": N_("The order is cancelled."),
+}
+ADDRESS_FIELDS = ("contact_name", "contact_phone", "region", "city", "district", "street", "detail")
+
+
+def _redirect(request: Request, target: str) -> Response:
+    if request.headers.get("hx-request"):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
+def _days(count: int) -> list[date]:
+    tz = ZoneInfo(current_tenant().timezone)
+    today = datetime.now(timezone.utc).astimezone(tz).date()
+    return [today + timedelta(days=i) for i in range(count)]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+async def _form_order(rt: Runtime, request: Request, item_id: int) -> tuple[OrderPlace, str, dict[str, Any]]:
+    """The booking form as an OrderPlace, its idempotency key, and the raw values to refill the
+    form with. New photos are stored first; their URLs ride along in hidden fields."""
+    form = await request.form()
+    values = {k: form.get(k) for k in form.keys()}
+    photos = [u for u in form.getall("photos") if u] if "photos" in form else []
+    errors: dict[str, str] = {}
+    for upload in form.getall("photo_files") if "photo_files" in form else []:
+        if isinstance(upload, UploadFile) and upload.filename:
+            try:
+                photos.append(media.save_image(rt, current_tenant(), await upload.read(media.MAX_BYTES + 1)))
+            except ValidationFailed as exc:
+                errors["photos"] = exc.fields["file"]
+    address = None
+    address_choice = form.get("address_id") or "new"
+    if address_choice == "new":
+        address = NewAddress(**{name: str(form.get(f"address.{name}") or "") for name in ADDRESS_FIELDS})  # type: ignore[arg-type]
+    slot = form.get("slot_start") or ""
+    asap = slot == "asap"
+    try:
+        slot_start = None if asap or not slot else datetime.fromisoformat(str(slot))
+    except ValueError:
+        slot_start = None
+    fields = {k[len("fields."):]: v for k, v in values.items() if k.startswith("fields.")}
+    data = OrderPlace(
+        item_id=item_id, quantity=max(_int(form.get("quantity")) or 1, 1), addon_ids=[i for i in map(_int, form.getall("addon_ids") if "addon_ids" in form else []) if i],
+        address_id=_int(address_choice), address=address, asap=asap, slot_start=slot_start,
+        staff_id=_int(form.get("staff_id")), requirements=str(form.get("requirements") or ""), fields=fields, photos=photos,
+    )
+    values["photos"] = photos
+    values["addon_ids"] = data.addon_ids
+    if errors:
+        raise ValidationFailed(errors)
+    return data, str(form.get("idempotency_key") or ""), values
+
+
+async def _booking_context(rt: Runtime, principal: Principal, slug: str) -> dict[str, Any]:
+    tenant = current_tenant()
+    item = await get_item_by_slug(slug, for_customer=tenant)
+    rules = await services.booking_settings()
+    return {
+        "item": item,
+        "addresses": await list_addresses(rt, principal.user_id),
+        "form_fields": booking_fields_for(rt, tenant, item),
+        "workers": await workers_for_skills(item.required_skills),
+        "days": _days(rules.horizon_days),
+        "quote": await booking.quote(rt, principal.user_id, item, item.min_quantity, []),
+        "timezone": tenant.timezone,
+        "free_cancel_hours": rules.free_cancel_hours,
+    }
+
+
+@get("/book/{slug:str}", guards=[require_customer], name="orders.book")
+async def book_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Any:
+    context = await _booking_context(rt, principal, slug)
+    values: dict[str, Any] = {
+        "idempotency_key": secrets.token_urlsafe(18), "quantity": context["item"].min_quantity, "slot_start": "asap",
+        "address_id": str(context["addresses"][0].id) if context["addresses"] else "new",
+        "day": context["days"][0].isoformat(), "photos": [], "addon_ids": [],
+    }
+    return page(request, "orders/book.html", values=values, errors={}, **context)
+
+
+@post("/book/{slug:str}", guards=[require_customer], name="orders.place")
+async def place_from_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Any:
+    customer = await active_customer(rt, principal)
+    item = await get_item_by_slug(slug, for_customer=current_tenant())
+    values: dict[str, Any] = {}
+    try:
+        data, key, values = await _form_order(rt, request, item.id)
+        order = await booking.place_order(rt, customer.id, data, key)
+    except ValidationFailed as exc:
+        if not values:
+            form = await request.form()
+            values = {k: form.get(k) for k in form.keys()} | {"photos": [], "addon_ids": []}
+        context = await _booking_context(rt, principal, slug)
+        return page(request, "orders/book.html", status_code=400, values=values, **context, **error_context(exc))
+    return _redirect(request, f"/orders/{order.number}?done=placed")
+
+
+@get("/book/{slug:str}/slots", guards=[require_customer], name="orders.slots")
+async def slots_fragment(request: Request, rt: NamedDependency[Runtime], slug: FromPath[str]) -> Any:
+    """A day's free times (htmx); the chosen worker and the hours booked narrow them."""
+    query = request.query_params
+    day = query.get("day") or _days(1)[0].isoformat()
+    try:
+        availability = await item_availability(
+            rt, item=slug, day=day, staff_id=_int(query.get("staff_id")), quantity=_int(query.get("quantity")),
+        )
+        error = None
+    except ValidationFailed as exc:
+        availability, error = None, next(iter(exc.fields.values()), exc.message)
+    return page(request, "orders/_slots.html", availability=availability, error=error, selected=query.get("slot_start", ""),
+                timezone=current_tenant().timezone)
+
+
+@post("/book/{slug:str}/price", guards=[require_customer], name="orders.price")
+async def price_fragment(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Any:
+    """The price line by line for what the form says now (htmx, on every change)."""
+    item = await get_item_by_slug(slug, for_customer=current_tenant())
+    form = await request.form()
+    addon_ids = [i for i in map(_int, form.getall("addon_ids") if "addon_ids" in form else []) if i]
+    try:
+        quote = await booking.quote(rt, principal.user_id, item, max(_int(form.get("quantity")) or 1, 1), addon_ids)
+        error = None
+    except ValidationFailed as exc:
+        quote, error = None, next(iter(exc.fields.values()))
+    return page(request, "orders/_price.html", quote=quote, error=error)
+
+
+# --------------------------------------------------------------------------- my orders
+
+
+@get("/orders", guards=[require_customer], name="orders.mine")
+async def my_orders(request: Request, principal: NamedDependency[Principal]) -> Any:
+    orders = await services.customer_orders(principal.user_id)
+    current = [o for o in orders if o.state not in m.FINAL_STATES]
+    past = [o for o in orders if o.state in m.FINAL_STATES]
+    return page(request, "orders/my_orders.html", current=current, past=past, timezone=ZoneInfo(current_tenant().timezone))
+
+
+async def _worker_contact(rt: Runtime, order_id: int) -> dict[str, Any] | None:
+    """The worker holding the order, with the phone masked; the relay line, if the franchise
+    has one, is how the customer calls them."""
+    staff_id = await services.live_staff_id(order_id)
+    if staff_id is None:
+        return None
+    worker = await get_staff(rt, staff_id)
+    return {"name": worker.name, "phone": worker.phone, "relay_phone": (await services.booking_settings()).relay_phone}
+
+
+async def _detail_context(rt: Runtime, principal: Principal, number: str) -> dict[str, Any]:
+    order = await services.get_order_by_number(rt, number, customer_id=principal.user_id)
+    machine = services.machine_for_order(rt, order.category_code)
+    can_cancel = any(t.event == "cancel" for t in machine.events_from(order.state, "customer"))
+    return {
+        "order": order,
+        "timeline": await services.timeline(order.id),
+        "labels": {t.event: t.label for t in machine.transitions.values()},
+        "cancellation": await services.cancellation_terms(order) if can_cancel else None,
+        "worker": await _worker_contact(rt, order.id) if order.state not in m.FINAL_STATES else None,
+        "timezone": ZoneInfo(current_tenant().timezone),
+    }
+
+
+@get("/orders/{number:str}", guards=[require_customer], name="orders.detail")
+async def order_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Any:
+    context = await _detail_context(rt, principal, number)
+    notice = DONE.get(request.query_params.get("done", ""))
+    return page(request, "orders/order.html", flash=[("success", notice)] if notice else [], **context)
+
+
+@get("/orders/{number:str}/cancel", guards=[require_customer], name="orders.cancel_confirm")
+async def cancel_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Any:
+    context = await _detail_context(rt, principal, number)
+    if context["cancellation"] is None:
+        return Redirect(f"/orders/{number}", status_code=303)
+    return page(request, "orders/cancel.html", errors={}, **context)
+
+
+@post("/orders/{number:str}/cancel", guards=[require_customer], name="orders.cancel")
+async def cancel_order(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Any:
+    form = await request.form()
+    order = await services.get_order_by_number(rt, number, customer_id=principal.user_id)
+    reason = str(form.get("reason") or "").strip()
+    try:
+        if len(reason) > 500:
+            raise ValidationFailed({"reason": N_("This is too long.")})
+        await services.transition(rt, order.id, "cancel", ActorRef(kind="customer", id=principal.user_id), note=reason)
+    except HearthError as exc:
+        context = await _detail_context(rt, principal, number)
+        return page(request, "orders/cancel.html", status_code=exc.status_code, **context, **error_context(exc))
+    return _redirect(request, f"/orders/{number}?done=cancelled")
+
+
+CUSTOMER_HANDLERS = [book_page, place_from_page, slots_fragment, price_fragment, my_orders, order_page, cancel_page, cancel_order]
