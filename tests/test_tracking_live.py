@@ -170,3 +170,11 @@ async def test_sharing_ends_for_the_customer_however_the_order_leaves_the_way(ap
     assert await socket.receive_json() == {"type": "ended", "state": "no_show"}
     assert (await socket.message())["type"] == "websocket.close"
     await socket.close()
+
+
+async def test_a_runaway_worker_page_is_throttled(app, runtime, tenant_a):
+    booking = await make_booking(runtime, tenant_a, state="en_route")
+    url = f"/api/v1/staff/orders/{booking.order_id}/position"
+    async with await signed_in(app, runtime, tenant_a, "staff", booking.staff_id) as worker:
+        codes = [(await worker.post(url, json=NEARBY, headers={"x-csrf-token": CSRF})).status_code for _ in range(31)]
+    assert codes[:30] == [202] * 30 and codes[30] == 429

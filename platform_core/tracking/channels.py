@@ -8,6 +8,7 @@ from litestar.channels import ChannelsBackend, ChannelsPlugin
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
+from platform_core.db import current_connection
 from platform_core.db.engine import app_dsn
 from platform_core.settings import Settings
 
@@ -29,3 +30,12 @@ def channels_plugin(settings: Settings) -> ChannelsPlugin:
 def channel_for(tenant_id: int, order_id: int) -> str:
     """One channel per order; with PostgreSQL it is a NOTIFY channel (an identifier, 63 bytes at most)."""
     return f"hearth_track_{tenant_id}_{order_id}"
+
+
+async def publish(settings: Settings, channels: ChannelsPlugin, channel: str, data: bytes) -> None:
+    """Publish from inside a request or job. Without redis the NOTIFY rides on the current
+    transaction: PostgreSQL delivers it at commit, and never for work that was rolled back."""
+    if settings.redis_url:
+        channels.publish(data, [channel])
+    else:
+        await current_connection().execute("select pg_notify($1, $2)", channel, data.decode())

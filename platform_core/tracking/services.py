@@ -15,7 +15,7 @@ import msgspec
 from litestar.channels import ChannelsPlugin
 
 from platform_core.dispatch.services import get_settings as dispatch_settings
-from platform_core.errors import Conflict, NotFound
+from platform_core.errors import Conflict, NotFound, RateLimited
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef, Order
 from platform_core.orders.services import get_order, get_order_by_number, live_staff_id, transition
@@ -23,11 +23,13 @@ from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
 
-from .channels import channel_for
+from .channels import channel_for, publish
 from .schemas import PositionIn, TrackUpdate, TrackView
 
 # A position older than this is not shown: the worker's phone went quiet.
 POSITION_TTL = 300
+# The page sends one every 5 seconds; more is a runaway client.
+POSITIONS_PER_MINUTE = 30
 SHARING_STATES = frozenset({m.EN_ROUTE})
 # While the order is in one of these the customer's socket stays open.
 TRACKABLE_STATES = frozenset({m.ASSIGNED, m.ACCEPTED, m.EN_ROUTE})
@@ -80,6 +82,9 @@ async def record_position(rt: Runtime, channels: ChannelsPlugin, staff_id: int, 
     if order.state not in SHARING_STATES:
         raise Conflict("Your location is shared only while you are on the way.")
     tenant = current_tenant()
+    count, left = await rt.kv.incr(tenant.key("track-rate", order_id), 60)
+    if count > POSITIONS_PER_MINUTE:
+        raise RateLimited(left)
     here = (position.lat, position.lng)
     destination = destination_of(order)
     update = TrackUpdate(
@@ -90,7 +95,7 @@ async def record_position(rt: Runtime, channels: ChannelsPlugin, staff_id: int, 
     )
     encoded = msgspec.json.encode(update)
     await rt.kv.set(_position_key(tenant, order_id), encoded, POSITION_TTL)
-    channels.publish(encoded, [channel_for(tenant.id, order_id)])
+    await publish(rt.settings, channels, channel_for(tenant.id, order_id), encoded)
     return update
 
 
@@ -98,7 +103,7 @@ async def stop_sharing(rt: Runtime, channels: ChannelsPlugin, order: Order) -> N
     """Forget the last position and tell the customer's sockets that sharing ended."""
     tenant = current_tenant()
     await rt.kv.delete(_position_key(tenant, order.id))
-    channels.publish(msgspec.json.encode(TrackUpdate(type="ended", state=order.state)), [channel_for(tenant.id, order.id)])
+    await publish(rt.settings, channels, channel_for(tenant.id, order.id), msgspec.json.encode(TrackUpdate(type="ended", state=order.state)))
 
 
 async def current_update(rt: Runtime, order: Order) -> TrackUpdate:
