@@ -13,6 +13,9 @@ from platform_core.catalog.schemas import (
     AddonInput, CategoryCreate, CategoryUpdate, ResultBlock, ServiceItemCreate, Step, StepsBlock, TextBlock, VideoBlock,
 )
 from platform_core.db import current_connection
+from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import ServiceCategorySpec
+from platform_core.pluginsys.relay import PluginRelay
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.seeding import apply_tenant_file
 from platform_core.tenancy.services import get_tenant
@@ -166,3 +169,39 @@ price = 8000
     async with tenant_scope(tenant.id):
         after = await services.get_item_by_slug("aircon")
     assert after.price == 13000 and [a.id for a in after.addons] == [a.id for a in before.addons]
+
+
+class ElderCare:
+    """A category plugin, as elder care will be."""
+
+    @hookimpl
+    def register_service_categories(self):
+        return [ServiceCategorySpec(code="elder-care", title="Elder care", icon="heart")]
+
+
+@pytest.fixture
+async def elder_care_for_a(runtime, tenant_a):
+    runtime.pm.register(ElderCare(), name="eldercare")
+    # A relay built after the registration, as at startup (the running one cached its subsets).
+    relay, runtime.relay = runtime.relay, PluginRelay(runtime.pm)
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute(
+            "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, 'eldercare', true)", tenant_a.id
+        )
+    yield
+    runtime.relay = relay
+    runtime.pm.unregister(name="eldercare")
+
+
+async def test_a_plugin_category_and_its_services_show_only_on_the_enabling_franchise(client_a, client_b, tenant_a, elder_care_for_a):
+    assert [c["code"] for c in (await client_a.get("/api/v1/catalog/categories")).json()] == ["elder-care"]
+    assert (await client_b.get("/api/v1/catalog/categories")).json() == []
+    async with tenant_scope(tenant_a.id) as tenant:
+        category = await services.get_category_by_code("elder-care")
+        await services.create_item(tenant, ServiceItemCreate(
+            category_id=category.id, slug="companion", title="Companion visit", duration_minutes=120, pricing_model="hourly",
+            price=6000, min_quantity=2,
+        ))
+    page = await english(client_a).get("/services")
+    assert "Elder care" in page.text and 'href="/services/companion"' in page.text
+    assert "Elder care" not in (await english(client_b).get("/services")).text
