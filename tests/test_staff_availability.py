@@ -11,7 +11,7 @@ import pytest
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.staff import services
-from platform_core.staff.availability import available_slots, earliest_slot, is_free
+from platform_core.staff.availability import available_slots, earliest_slot, free_among, is_free
 from platform_core.staff.schemas import TimeOffCreate, WorkerUpdate
 from platform_core.tenancy.context import tenant_scope
 
@@ -104,6 +104,9 @@ async def test_held_assignments_block_overlapping_slots_but_not_other_workers(ru
         assert await is_free(other, held, held + timedelta(hours=1))
         assert await is_free(busy, held + timedelta(hours=2), held + timedelta(hours=3))
         assert not await is_free(other, held + timedelta(hours=3), held + timedelta(hours=4, minutes=30))  # past 13:00
+        assert await free_among([other, busy], held, held + timedelta(hours=1)) == [other]
+        assert await free_among([busy, other], held - timedelta(hours=1), held) == [busy, other]
+        assert await free_among([], held, held + timedelta(hours=1)) == []
 
 
 async def test_lead_time_and_horizon_come_from_the_booking_settings(runtime, make_tenant):

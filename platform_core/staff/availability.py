@@ -57,16 +57,18 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
-async def _candidates(skills: list[str], staff_id: int | None, lat: float | None, lng: float | None) -> list[_Candidate]:
+async def _candidates(
+    skills: list[str], staff_ids: list[int] | None, lat: float | None, lng: float | None
+) -> list[_Candidate]:
     """Active workers with every required skill (and, when both places are known, whose home base
     reaches the visit), with their weekly hours."""
     rows = await current_connection().fetch(
         "select s.id, p.home_lat, p.home_lng, coalesce(p.service_radius_km, 10) as radius, h.weekday, h.starts, h.ends "
         "from core_staff s join core_staff_hours h on h.staff_id = s.id "
         "left join core_staff_profile p on p.staff_id = s.id "
-        "where s.status = 'active' and coalesce(p.skills, '{}') @> $1::text[] and ($2::bigint is null or s.id = $2) "
+        "where s.status = 'active' and coalesce(p.skills, '{}') @> $1::text[] and ($2::bigint[] is null or s.id = any($2)) "
         "order by s.id, h.weekday, h.starts",
-        list(skills), staff_id,
+        list(skills), staff_ids,
     )
     hours: dict[int, dict[int, list[tuple[time, time]]]] = {}
     for row in rows:
@@ -137,7 +139,7 @@ async def available_slots(
     end_day = min(start_date + timedelta(days=days - 1), last_day)
     if end_day < first_day or days < 1:
         return []
-    candidates = await _candidates(skills, staff_id, lat, lng)
+    candidates = await _candidates(skills, None if staff_id is None else [staff_id], lat, lng)
     if not candidates:
         return []
     duration = timedelta(minutes=duration_minutes)
@@ -181,22 +183,31 @@ async def earliest_slot(
     return None
 
 
-async def is_free(staff_id: int, start: datetime, end: datetime) -> bool:
-    """Whether an active worker works all of [start, end) by their weekly hours and has neither a
-    day off nor a held assignment in it (lead time and horizon are the caller's business)."""
+async def free_among(staff_ids: list[int], start: datetime, end: datetime) -> list[int]:
+    """Those of `staff_ids` who are active, work all of [start, end) by their weekly hours and have
+    neither a day off nor a held assignment in it: one pass for many workers (dispatch), in the
+    order given. Lead time and horizon are the caller's business."""
+    if not staff_ids:
+        return []
     tz = ZoneInfo(current_tenant().timezone)
-    candidates = await _candidates([], staff_id, None, None)
-    if not candidates:
-        return False
     day = start.astimezone(tz).date()
-    within = any(
-        datetime.combine(day, starts, tzinfo=tz) <= start and end <= _range_end(day, ends, tz)
-        for starts, ends in candidates[0].hours.get(day.weekday(), [])
-    )
-    if not within:
-        return False
-    blocked = await _blocked([staff_id], start, end)
-    return not _overlaps(start, end, blocked.get(staff_id, []))
+
+    def works(candidate: _Candidate) -> bool:
+        return any(
+            datetime.combine(day, starts, tzinfo=tz) <= start and end <= _range_end(day, ends, tz)
+            for starts, ends in candidate.hours.get(day.weekday(), [])
+        )
+
+    working = {c.staff_id for c in await _candidates([], list(staff_ids), None, None) if works(c)}
+    if not working:
+        return []
+    blocked = await _blocked(sorted(working), start, end)
+    return [sid for sid in staff_ids if sid in working and not _overlaps(start, end, blocked.get(sid, []))]
+
+
+async def is_free(staff_id: int, start: datetime, end: datetime) -> bool:
+    """Whether one worker can take [start, end) (see free_among)."""
+    return bool(await free_among([staff_id], start, end))
 
 
 async def item_availability(
