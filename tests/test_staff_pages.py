@@ -254,3 +254,20 @@ def test_demo_tenant_files_seed_every_demo_skill():
             skills |= {s.strip() for s in entry.get("skills", "").split(",") if s.strip()}
             services.parse_week_text(entry.get("hours", ""))
     assert set(KNOWN_SKILLS) - {"elder_care"} <= skills
+
+
+# --- JSON API -----------------------------------------------------------------------------------------
+
+
+async def test_workers_api_lists_by_skill_and_shows_a_profile(client_a, client_b, tenant_a, runtime):
+    cleaner = await make_worker(runtime, tenant_a, "刘阿姨", skills=["cleaning", "deep_cleaning"])
+    nanny = await make_worker(runtime, tenant_a, "孙阿姨", skills=["nanny"])
+    await add_review(tenant_a, cleaner, (5, 4, 5), text="很好")
+    listed = await client_a.get("/api/v1/workers?skills=cleaning,deep_cleaning")
+    assert listed.status_code == 200 and [w["id"] for w in listed.json()] == [cleaner]
+    assert {w["id"] for w in (await client_a.get("/api/v1/workers")).json()} == {cleaner, nanny}
+    profile = (await client_a.get(f"/api/v1/workers/{cleaner}")).json()
+    assert profile["worker"]["name"] == "刘阿姨" and profile["ratings"]["count"] == 1 and profile["reviews"][0]["text"] == "很好"
+    assert "phone" not in profile["worker"]
+    assert (await client_b.get(f"/api/v1/workers/{cleaner}")).status_code == 404
+    assert (await client_b.get("/api/v1/workers")).json() == []

@@ -8,7 +8,7 @@ from . import controllers, views
 
 @hookimpl
 def register_routes():
-    return [controllers.AvailabilityController, *views.HANDLERS]
+    return [controllers.AvailabilityController, controllers.WorkerController, *views.HANDLERS]
 
 
 @hookimpl
