@@ -4,6 +4,8 @@ staff app's own availability, the public profile with its rating breakdown; seed
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,7 +18,7 @@ from platform_core.tenancy.services import get_tenant
 from platform_core.testing.pytest_plugin import client_for
 
 from .test_console_support import CSRF, make_console_user, post_form, sign_in, with_csrf
-from .test_staff_support import add_review, make_worker
+from .test_staff_support import add_review, make_order, make_worker
 
 JSON = {"accept": "application/json"}
 
@@ -84,7 +86,12 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
 
     bad_off = await post_form(console_a, f"{base}/time-off", {"first_day": "2026-12-24", "last_day": "2026-12-20"})
     assert bad_off.status_code == 400 and 'id="field-last_day-error"' in bad_off.text
-    assert (await post_form(console_a, f"{base}/time-off", {"first_day": "2026-12-24", "last_day": "2026-12-26", "reason": "圣诞"})).status_code == 303
+    held = datetime(2026, 12, 25, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    await make_order(tenant_a, held, held + timedelta(hours=2), staff_id=staff_id)
+    off = await post_form(console_a, f"{base}/time-off", {"first_day": "2026-12-24", "last_day": "2026-12-26", "reason": "圣诞"})
+    assert off.status_code == 303
+    warned = await console_a.get(off.headers["location"])
+    assert "already has 1 job in these days" in warned.text
 
     page = await console_a.get(base)
     assert page.status_code == 200

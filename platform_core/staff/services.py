@@ -283,6 +283,13 @@ async def add_time_off(staff_id: int, data: TimeOffCreate) -> TimeOff:
     return TimeOff(id=row["id"], starts=row["starts"], ends=row["ends"], reason=row["reason"])
 
 
+async def jobs_during(staff_id: int, time_off: TimeOff) -> int:
+    """How many jobs the worker already holds in a day off (the office reassigns them by hand)."""
+    from platform_core.dispatch.services import busy_ranges
+
+    return len((await busy_ranges([staff_id], time_off.starts, time_off.ends))[staff_id])
+
+
 async def delete_time_off(staff_id: int, time_off_id: int) -> None:
     deleted = await current_connection().fetchval(
         "delete from core_staff_time_off where id = $1 and staff_id = $2 returning id", time_off_id, staff_id

@@ -20,6 +20,7 @@ from platform_core.errors import HearthError, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext as _
+from platform_core.web.i18n import ngettext
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
@@ -121,7 +122,14 @@ async def availability_context(staff_id: int, hours_values: dict[str, str] | Non
 
 def _flash(request: Request) -> list[tuple[str, str]]:
     notice = NOTICES.get(request.query_params.get("done", ""))
-    return [("success", _(notice))] if notice else []
+    flash = [("success", _(notice))] if notice else []
+    jobs = request.query_params.get("jobs", "0")
+    if jobs.isdigit() and int(jobs) > 0:
+        flash.append(("warning", ngettext(
+            "The worker already has %(num)d job in these days: reassign it from the dispatch board.",
+            "The worker already has %(num)d jobs in these days: reassign them from the dispatch board.", int(jobs),
+        )))
+    return flash
 
 
 # --- console: the list and creating a worker -----------------------------------------------------------
@@ -210,10 +218,11 @@ async def worker_hours(request: Request, rt: NamedDependency[Runtime], staff_id:
 async def worker_time_off(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
     values = form_values(await request.form())
     try:
-        await services.add_time_off(staff_id, time_off_from(values))
+        time_off = await services.add_time_off(staff_id, time_off_from(values))
     except ValidationFailed as exc:
         return await _worker_page(request, rt, staff_id, status_code=400, off_values=values, off_failed=True, **error_context(exc))
-    return Redirect(f"/console/workers/{staff_id}?done=off#time-off", status_code=303)
+    jobs = await services.jobs_during(staff_id, time_off)
+    return Redirect(f"/console/workers/{staff_id}?done=off&jobs={jobs}#time-off", status_code=303)
 
 
 @post("/console/workers/{staff_id:int}/time-off/{time_off_id:int}/delete", guards=CONSOLE_GUARD, include_in_schema=False,
