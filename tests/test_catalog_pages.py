@@ -13,6 +13,7 @@ from platform_core.catalog.schemas import (
     AddonInput, CategoryCreate, CategoryUpdate, ResultBlock, ServiceItemCreate, Step, StepsBlock, TextBlock, VideoBlock,
 )
 from platform_core.db import current_connection
+from platform_core.errors import ValidationFailed
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import ServiceCategorySpec
 from platform_core.pluginsys.relay import PluginRelay
@@ -205,3 +206,36 @@ async def test_a_plugin_category_and_its_services_show_only_on_the_enabling_fran
     page = await english(client_a).get("/services")
     assert "Elder care" in page.text and 'href="/services/companion"' in page.text
     assert "Elder care" not in (await english(client_b).get("/services")).text
+
+
+async def test_a_bad_catalog_entry_names_itself(app, hearth_settings, tmp_path):
+    slug = f"seed-{secrets.token_hex(3)}"
+    path = tmp_path / f"{slug}.toml"
+    path.write_text(f"""
+[tenant]
+slug = "{slug}"
+name = "Seeded"
+
+[[categories]]
+code = "cleaning"
+title = "Cleaning"
+
+[[items]]
+category = "cleaning"
+slug = "daily"
+title = "Daily"
+duration_minutes = 5
+pricing_model = "hourly"
+price = 5000
+
+[[items]]
+category = "gardening"
+slug = "lawn"
+title = "Lawn"
+duration_minutes = 60
+pricing_model = "fixed"
+price = 100
+""", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as refused:
+        await apply_tenant_file(path, hearth_settings)
+    assert set(refused.value.fields) == {"items[daily].duration_minutes"}

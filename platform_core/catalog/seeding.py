@@ -8,7 +8,9 @@ the file are left alone: the console may have added its own.
 from __future__ import annotations
 
 import tomllib
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import msgspec
 
@@ -126,9 +128,22 @@ async def apply_catalog_file(tenant_id: int, slug: str, path: Path) -> list[str]
     changes: list[str] = []
     async with tenant_scope(tenant_id) as tenant:
         for category in seed.categories:
-            if done := await _apply_category(tenant, category):
-                changes.append(f"{slug}: category {category.code} {done}")
+            with _naming(f"categories[{category.code}]"):
+                if done := await _apply_category(tenant, category):
+                    changes.append(f"{slug}: category {category.code} {done}")
         for item in seed.items:
-            if done := await _apply_item(tenant, item):
-                changes.append(f"{slug}: service {item.slug} {done}")
+            with _naming(f"items[{item.slug}]"):
+                if done := await _apply_item(tenant, item):
+                    changes.append(f"{slug}: service {item.slug} {done}")
     return changes
+
+
+@contextmanager
+def _naming(entry: str) -> Iterator[None]:
+    """Field errors name the file's entry (items[aircon].price), so the file can be fixed."""
+    try:
+        yield
+    except NotFound as exc:
+        raise ValidationFailed({entry: f"unknown {exc.params.get('what', 'reference')}"}, message="A tenant file is not valid.") from None
+    except ValidationFailed as exc:
+        raise ValidationFailed({f"{entry}.{name}": text for name, text in exc.fields.items()}, message="A tenant file is not valid.") from None
