@@ -148,3 +148,33 @@ async def test_tenant_b_cannot_see_tenant_a_reviews(app, runtime, tenant_a, tena
         assert await services.reviews_for_staff(booking.staff_id) == []
     async with client_for(app, f"{tenant_b.slug}.localhost") as client:
         assert (await client.get(f"/api/v1/workers/{booking.staff_id}/reviews")).status_code == 404
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_review_photos_are_uploaded_first_and_only_ours_are_accepted(app, runtime, tenant_a):
+    booking = await make_booking(runtime, tenant_a)
+    headers = await bearer_for(runtime, tenant_a, "customer", booking.customer_id)
+    async with client_for(app, booking.host) as client:
+        uploaded = await client.post("/api/v1/uploads", files={"file": ("result.png", PNG, "image/png")}, headers=headers)
+        assert uploaded.status_code == 201, uploaded.text
+        url = uploaded.json()["url"]
+        invented = "/media/" + "0" * 32 + ".png"
+        refused = await client.post(f"/api/v1/orders/{booking.number}/review", json={**GOOD, "photos": [invented]}, headers=headers)
+        assert refused.status_code == 400 and "photos" in refused.json()["error"]["fields"]
+        created = await client.post(f"/api/v1/orders/{booking.number}/review", json={**GOOD, "photos": [url]}, headers=headers)
+        assert created.status_code == 201 and created.json()["photos"] == [url]
+
+
+async def test_review_form_takes_photo_files(app, runtime, tenant_a):
+    booking = await make_booking(runtime, tenant_a)
+    async with await signed_in(app, runtime, tenant_a, "customer", booking.customer_id) as client:
+        form = {"csrf_token": CSRF, "quality": "5", "attitude": "5", "skill": "4", "text": "Spotless"}
+        wrong = await client.post(f"/orders/{booking.number}/review", data={**form, "skill": ""}, files={"photo_files": ("a.png", PNG, "image/png")})
+        assert wrong.status_code == 400
+        kept = [line.split('value="')[1].split('"')[0] for line in wrong.text.splitlines() if 'name="photos"' in line]
+        assert len(kept) == 1 and kept[0].startswith("/media/")
+        done = await client.post(f"/orders/{booking.number}/review", data={**form, "photos": kept[0]})
+        assert done.status_code == 303
+        assert kept[0] in (await client.get(f"/orders/{booking.number}/review")).text

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 import msgspec
 
 Score = Annotated[int, msgspec.Meta(ge=1, le=5)]
-# Photos are links from the upload endpoint (site-relative) or an https URL; never script URLs.
-PhotoUrl = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^(/[^/\\]|https://)")]
+# Photos are uploaded first (POST /api/v1/uploads); a review lists the URLs it got back.
+PhotoUrl = Annotated[str, msgspec.Meta(max_length=100, pattern=r"^/media/[0-9a-f]{32}\.(jpg|png|webp)$")]
 
 
 class ReviewCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 
 from platform_core.db import current_connection
-from platform_core.errors import Conflict, NotFound
+from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
+from platform_core.orders import media
 from platform_core.orders.machine import COMPLETED
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order_by_number, live_staff_id
@@ -65,6 +66,8 @@ async def submit_review(rt: Runtime, customer_id: int, order_number: str, data: 
     order, staff_id = await _reviewable_order(rt, customer_id, order_number)
     if order.state != COMPLETED:
         raise Conflict("You can review an order once the service is completed.")
+    if not all(media.photo_exists(rt, current_tenant(), url) for url in data.photos):
+        raise ValidationFailed({"photos": "Upload the photos here first, then add them."})
     conn = current_connection()
     review_id = await conn.fetchval(
         "insert into core_review (tenant_id, order_id, customer_id, staff_id, item_id, quality, attitude, skill, text, photos) "

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -16,7 +16,9 @@ from platform_core.accounts.guards import require_console, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, ValidationFailed
+from platform_core.orders import media
 from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
@@ -28,26 +30,32 @@ SCORES = (("quality", N_("Quality of the work")), ("attitude", N_("Attitude")), 
 MAX_PHOTOS = 9
 
 
-def _review_data(values: dict[str, Any]) -> ReviewCreate:
-    """Form fields → ReviewCreate, with a message next to each field that is wrong."""
+async def _review_data(rt: Runtime, form: Any) -> tuple[ReviewCreate | None, dict[str, Any], dict[str, str]]:
+    """The posted form → ReviewCreate; chosen photo files are stored first (their URLs are kept in
+    the form if something else is wrong). Returns (data or None, values, field errors)."""
+    values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("quality", "attitude", "skill", "text")}
     errors: dict[str, str] = {}
+    photos = [str(u) for u in form.getall("photos")] if "photos" in form else []
+    for upload in form.getall("photo_files") if "photo_files" in form else []:
+        if isinstance(upload, UploadFile) and upload.filename:
+            try:
+                photos.append(media.save_image(rt, current_tenant(), await upload.read(media.MAX_BYTES + 1)))
+            except ValidationFailed as exc:
+                errors["photos"] = exc.fields["file"]
+    values["photos"] = photos[:MAX_PHOTOS]
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = N_("At most 9 photos.")
     scores: dict[str, int] = {}
     for name, _label in SCORES:
-        raw = str(values.get(name, ""))
-        if raw not in ("1", "2", "3", "4", "5"):
+        if values[name] not in ("1", "2", "3", "4", "5"):
             errors[name] = N_("Choose from 1 to 5 stars.")
         else:
-            scores[name] = int(raw)
-    text = str(values.get("text", "")).strip()
-    if len(text) > 2000:
+            scores[name] = int(values[name])
+    if len(values["text"].strip()) > 2000:
         errors["text"] = N_("Please keep it under 2000 characters.")
-    photos = [line.strip() for line in str(values.get("photos", "")).splitlines() if line.strip()]
     if errors:
-        raise ValidationFailed(errors)
-    try:
-        return msgspec.convert({**scores, "text": text, "photos": photos}, ReviewCreate)
-    except msgspec.ValidationError:
-        raise ValidationFailed({"photos": "Photo links must start with https:// and there can be at most 9."}) from None
+        return None, values, errors
+    return ReviewCreate(**scores, text=values["text"].strip(), photos=values["photos"]), values, {}  # type: ignore[arg-type]
 
 
 @get("/orders/{number:str}/review", guards=[require_customer], include_in_schema=False, name="order-review")
@@ -56,20 +64,21 @@ async def review_page(request: Request, rt: NamedDependency[Runtime], principal:
     existing = await services.review_for_order(rt, customer.id, number)
     allowed = existing is None and await services.can_review(rt, customer.id, number)
     return page(request, "reviews/review_form.html", number=number, review=existing, allowed=allowed, scores=SCORES,
-                values={}, errors={}, flash=[("success", _("Thank you for your review."))] if request.query_params.get("done") else [])
+                values={}, errors={}, max_photos=MAX_PHOTOS, flash=[("success", _("Thank you for your review."))] if request.query_params.get("done") else [])
 
 
 @post("/orders/{number:str}/review", guards=[require_customer], include_in_schema=False, name="order-review-submit")
 async def review_submit(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     customer = await active_customer(rt, principal)
-    form = await request.form()
-    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    data, values, errors = await _review_data(rt, await request.form())
     try:
-        await services.submit_review(rt, customer.id, number, _review_data(values))
+        if data is None:
+            raise ValidationFailed(errors)
+        await services.submit_review(rt, customer.id, number, data)
     except HearthError as exc:
         existing = await services.review_for_order(rt, customer.id, number)
         return page(request, "reviews/review_form.html", status_code=exc.status_code, number=number, review=existing,
-                    allowed=existing is None, scores=SCORES, values=values, **error_context(exc))
+                    allowed=existing is None, scores=SCORES, values=values, max_photos=MAX_PHOTOS, **error_context(exc))
     return Redirect(f"/orders/{number}/review?done=1", status_code=303)
 
 
