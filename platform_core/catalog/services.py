@@ -26,12 +26,10 @@ from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
-    CODE_PATTERN, MAX_DURATION, MIN_DURATION, SLUG_PATTERN, Addon, AddonInput, BookingField, Category,
-    CategoryCreate, CategoryUpdate, ContentBlock, ImageBlock, PriceLine, ResultBlock, ServiceItem,
-    ServiceItemCreate, ServiceItemUpdate, StepsBlock, TextBlock, VideoBlock,
+    CODE_PATTERN, Addon, AddonInput, BookingField, Category, CategoryCreate, CategoryUpdate, ContentBlock, PriceLine,
+    ServiceItem, ServiceItemCreate, ServiceItemUpdate,
 )
-
-REQUIRED = N_("This field is required.")
+from .validation import category_field_errors, item_field_errors
 
 # --------------------------------------------------------------------------- categories
 
@@ -139,44 +137,13 @@ async def get_category_by_code(code: str) -> Category:
 async def category_errors(data: CategoryCreate, category_id: int | None = None) -> dict[str, str]:
     """What is wrong with a category, by field (for forms that also have fields of their own to
     report); `category_id` when it is an existing one that may not loop under itself."""
-    return await _category_errors(msgspec.structs.asdict(data), category_id)
+    return await category_field_errors(msgspec.structs.asdict(data), category_id)
 
 
 async def _check_category(values: dict, category_id: int | None) -> None:
-    errors = await _category_errors(values, category_id)
+    errors = await category_field_errors(values, category_id)
     if errors:
         raise ValidationFailed(errors)
-
-
-async def _category_errors(values: dict, category_id: int | None) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not re.match(CODE_PATTERN, values["code"] or "") or len(values["code"]) > 63:
-        errors["code"] = N_("Use lowercase letters, digits, - and _, starting with a letter or digit.")
-    if not values["title"].strip():
-        errors["title"] = REQUIRED
-    elif len(values["title"]) > 100:
-        errors["title"] = N_("This is too long.")
-    if len(values["summary"]) > 300:
-        errors["summary"] = N_("This is too long.")
-    if not re.match(r"^[a-z0-9-]{1,40}$", values["icon"] or ""):
-        errors["icon"] = N_("This value is not valid.")
-    parent_id = values["parent_id"]
-    if parent_id is not None:
-        conn = current_connection()
-        if not await conn.fetchval("select exists(select 1 from core_service_category where id = $1)", parent_id):
-            errors["parent_id"] = N_("That category does not exist.")
-        elif category_id is not None:
-            # The new parent may not be the category itself or one of its descendants.
-            looped = await conn.fetchval(
-                "with recursive up(id, parent_id) as ("
-                "  select id, parent_id from core_service_category where id = $1"
-                "  union select c.id, c.parent_id from core_service_category c join up on c.id = up.parent_id"
-                ") select exists(select 1 from up where id = $2)",
-                parent_id, category_id,
-            )
-            if looped:
-                errors["parent_id"] = N_("A category can not be placed under itself or one of its subcategories.")
-    return errors
 
 
 async def create_category(tenant: TenantContext, data: CategoryCreate) -> Category:
@@ -329,76 +296,19 @@ async def get_item_by_slug(slug: str, *, for_customer: TenantContext | None = No
     return found[0]
 
 
-def _url_ok(url: str) -> bool:
-    return url == "" or url.startswith(("https://", "http://", "/")) and not url.startswith("//") and len(url) <= 500
-
-
-def _check_blocks(blocks: list[ContentBlock], errors: dict[str, str]) -> None:
-    """Field names `content-<n>-<field>`, as the console's block editor names its inputs."""
-    for n, block in enumerate(blocks):
-        key = f"content-{n}"
-        if isinstance(block, (TextBlock, ResultBlock)) and not block.body.strip():
-            errors[f"{key}-body"] = REQUIRED
-        if isinstance(block, (ImageBlock, VideoBlock)):
-            if not block.url.strip():
-                errors[f"{key}-url"] = REQUIRED
-            elif not _url_ok(block.url):
-                errors[f"{key}-url"] = N_("Enter a web address starting with https:// or /.")
-        if isinstance(block, VideoBlock) and not _url_ok(block.poster):
-            errors[f"{key}-poster"] = N_("Enter a web address starting with https:// or /.")
-        if isinstance(block, ResultBlock) and not _url_ok(block.image_url):
-            errors[f"{key}-image_url"] = N_("Enter a web address starting with https:// or /.")
-        if isinstance(block, StepsBlock) and not [s for s in block.steps if s.title.strip()]:
-            errors[f"{key}-steps"] = N_("Add at least one step.")
-
-
 def _clean_list(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
 async def item_errors(data: ServiceItemCreate) -> dict[str, str]:
     """What is wrong with an item, by field, without raising (for forms with fields of their own)."""
-    return await _item_errors(_normalised(msgspec.structs.asdict(data)))
+    return await item_field_errors(_normalised(msgspec.structs.asdict(data)))
 
 
 async def _check_item(values: dict) -> None:
-    errors = await _item_errors(values)
+    errors = await item_field_errors(values)
     if errors:
         raise ValidationFailed(errors)
-
-
-async def _item_errors(values: dict) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    slug = values["slug"] or ""
-    if not re.match(SLUG_PATTERN, slug) or len(slug) > 80:
-        errors["slug"] = N_("Use lowercase letters, digits and -, starting with a letter or digit.")
-    if not values["title"].strip():
-        errors["title"] = REQUIRED
-    elif len(values["title"]) > 120:
-        errors["title"] = N_("This is too long.")
-    if len(values["summary"]) > 300:
-        errors["summary"] = N_("This is too long.")
-    if not _url_ok(values["cover_url"]):
-        errors["cover_url"] = N_("Enter a web address starting with https:// or /.")
-    if not MIN_DURATION <= values["duration_minutes"] <= MAX_DURATION:
-        errors["duration_minutes"] = N_("Between 15 minutes and 60 days.")
-    if values["price"] < 0:
-        errors["price"] = N_("The price can not be negative.")
-    if values["min_quantity"] < 1:
-        errors["min_quantity"] = N_("At least 1.")
-    for n, addon in enumerate(values["addons"] or []):
-        if not addon.title.strip():
-            errors[f"addon-{n}-title"] = REQUIRED
-        if addon.price < 0:
-            errors[f"addon-{n}-price"] = N_("The price can not be negative.")
-        if addon.duration_minutes < 0:
-            errors[f"addon-{n}-duration_minutes"] = N_("This value is not valid.")
-    _check_blocks(values["content"], errors)
-    if not await current_connection().fetchval(
-        "select exists(select 1 from core_service_category where id = $1)", values["category_id"]
-    ):
-        errors["category_id"] = N_("That category does not exist.")
-    return errors
 
 
 def _normalised(values: dict) -> dict:

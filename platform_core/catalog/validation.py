@@ -1,0 +1,104 @@
+"""Field checks of categories and items, by field name as the console's forms name their inputs
+(content-<n>-<field> for blocks, addon-<n>-<field> for add-ons). Messages are msgids."""
+
+from __future__ import annotations
+
+import re
+
+from platform_core.db import current_connection
+from platform_core.web.i18n import lazy_gettext as N_
+
+from .schemas import (
+    CODE_PATTERN, MAX_DURATION, MIN_DURATION, SLUG_PATTERN, ContentBlock, ImageBlock, ResultBlock, StepsBlock, TextBlock,
+    VideoBlock,
+)
+
+REQUIRED = N_("This field is required.")
+
+
+async def category_field_errors(values: dict, category_id: int | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not re.match(CODE_PATTERN, values["code"] or "") or len(values["code"]) > 63:
+        errors["code"] = N_("Use lowercase letters, digits, - and _, starting with a letter or digit.")
+    if not values["title"].strip():
+        errors["title"] = REQUIRED
+    elif len(values["title"]) > 100:
+        errors["title"] = N_("This is too long.")
+    if len(values["summary"]) > 300:
+        errors["summary"] = N_("This is too long.")
+    if not re.match(r"^[a-z0-9-]{1,40}$", values["icon"] or ""):
+        errors["icon"] = N_("This value is not valid.")
+    parent_id = values["parent_id"]
+    if parent_id is not None:
+        conn = current_connection()
+        if not await conn.fetchval("select exists(select 1 from core_service_category where id = $1)", parent_id):
+            errors["parent_id"] = N_("That category does not exist.")
+        elif category_id is not None:
+            # The new parent may not be the category itself or one of its descendants.
+            looped = await conn.fetchval(
+                "with recursive up(id, parent_id) as ("
+                "  select id, parent_id from core_service_category where id = $1"
+                "  union select c.id, c.parent_id from core_service_category c join up on c.id = up.parent_id"
+                ") select exists(select 1 from up where id = $2)",
+                parent_id, category_id,
+            )
+            if looped:
+                errors["parent_id"] = N_("A category can not be placed under itself or one of its subcategories.")
+    return errors
+
+
+def _url_ok(url: str) -> bool:
+    return url == "" or url.startswith(("https://", "http://", "/")) and not url.startswith("//") and len(url) <= 500
+
+
+def _check_blocks(blocks: list[ContentBlock], errors: dict[str, str]) -> None:
+    """Field names `content-<n>-<field>`, as the console's block editor names its inputs."""
+    for n, block in enumerate(blocks):
+        key = f"content-{n}"
+        if isinstance(block, (TextBlock, ResultBlock)) and not block.body.strip():
+            errors[f"{key}-body"] = REQUIRED
+        if isinstance(block, (ImageBlock, VideoBlock)):
+            if not block.url.strip():
+                errors[f"{key}-url"] = REQUIRED
+            elif not _url_ok(block.url):
+                errors[f"{key}-url"] = N_("Enter a web address starting with https:// or /.")
+        if isinstance(block, VideoBlock) and not _url_ok(block.poster):
+            errors[f"{key}-poster"] = N_("Enter a web address starting with https:// or /.")
+        if isinstance(block, ResultBlock) and not _url_ok(block.image_url):
+            errors[f"{key}-image_url"] = N_("Enter a web address starting with https:// or /.")
+        if isinstance(block, StepsBlock) and not [s for s in block.steps if s.title.strip()]:
+            errors[f"{key}-steps"] = N_("Add at least one step.")
+
+
+async def item_field_errors(values: dict) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    slug = values["slug"] or ""
+    if not re.match(SLUG_PATTERN, slug) or len(slug) > 80:
+        errors["slug"] = N_("Use lowercase letters, digits and -, starting with a letter or digit.")
+    if not values["title"].strip():
+        errors["title"] = REQUIRED
+    elif len(values["title"]) > 120:
+        errors["title"] = N_("This is too long.")
+    if len(values["summary"]) > 300:
+        errors["summary"] = N_("This is too long.")
+    if not _url_ok(values["cover_url"]):
+        errors["cover_url"] = N_("Enter a web address starting with https:// or /.")
+    if not MIN_DURATION <= values["duration_minutes"] <= MAX_DURATION:
+        errors["duration_minutes"] = N_("Between 15 minutes and 60 days.")
+    if values["price"] < 0:
+        errors["price"] = N_("The price can not be negative.")
+    if values["min_quantity"] < 1:
+        errors["min_quantity"] = N_("At least 1.")
+    for n, addon in enumerate(values["addons"] or []):
+        if not addon.title.strip():
+            errors[f"addon-{n}-title"] = REQUIRED
+        if addon.price < 0:
+            errors[f"addon-{n}-price"] = N_("The price can not be negative.")
+        if addon.duration_minutes < 0:
+            errors[f"addon-{n}-duration_minutes"] = N_("This value is not valid.")
+    _check_blocks(values["content"], errors)
+    if not await current_connection().fetchval(
+        "select exists(select 1 from core_service_category where id = $1)", values["category_id"]
+    ):
+        errors["category_id"] = N_("That category does not exist.")
+    return errors
