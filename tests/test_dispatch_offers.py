@@ -264,3 +264,29 @@ async def test_a_cancelled_order_frees_its_workers_time(runtime, tenant_a):
         assert await services.live_assignment(order) is None
         assert (await services.get_assignment(offer.id)).status == "released"
         assert await services.busy_ranges([worker], offer.starts, offer.ends) == {worker: []}
+
+
+async def test_the_offer_timeout_job_passes_an_unanswered_offer_to_the_next_worker(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    slow = await make_worker(runtime, tenant_a, name="Slow", home=HOME, rating=5, rating_count=10)
+    quick = await make_worker(runtime, tenant_a, name="Quick", home=FAR)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True)
+    await _pay(runtime, tenant_a, order)
+    offer = await eventually(lambda: _live(runtime, tenant_a, order))
+    assert offer.staff_id == slow
+    async with tenant_scope(tenant_a.id):
+        # The deadline passes: the job scheduled for it is due now.
+        conn = current_connection()
+        await conn.execute("update core_assignment set expires_at = now() where id = $1", offer.id)
+        await conn.execute("update core_job set run_at = now() where kind = 'dispatch.offer_timeout' and key = $1", f"offer:{offer.id}")
+        await conn.execute("select pg_notify('hearth_jobs', '')")
+
+    async def next_offer():
+        live = await _live(runtime, tenant_a, order)
+        return live if live and live.staff_id == quick else None
+
+    assert (await eventually(next_offer)) is not None
+    async with tenant_scope(tenant_a.id):
+        assert (await services.get_assignment(offer.id)).status == "expired"

@@ -78,3 +78,9 @@ def test_infeasible_pairs_are_never_assigned():
     feasible = np.array([[False, False]])
     assert scoring.solve_batch(scores, feasible) == []
     assert scoring.solve_batch(np.zeros((0, 0)), np.zeros((0, 0), dtype=bool)) == []
+
+
+def test_the_specialist_scores_higher_on_skills_than_the_worker_of_many_trades():
+    assert scoring.skills_score(["ac_cleaning"], ["ac_cleaning"]) == 1
+    assert scoring.skills_score(["ac_cleaning"], ["ac_cleaning", "plumbing", "nanny", "cleaning"]) == 0.25
+    assert scoring.skills_score([], ["cleaning"]) == 0.5

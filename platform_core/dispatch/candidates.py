@@ -90,7 +90,7 @@ async def rank_candidates(
             "rating": (scoring.rating_score(worker.rating_avg, worker.rating_count), "core",
                        f"{worker.rating_avg:.2f} ({worker.rating_count})"),
             "workload": (scoring.workload_score(day, week), "core", f"{day}/{week}"),
-            "skills": (scoring.skills_score(required, worker.skills, order.category_code), "core", ", ".join(worker.skills)),
+            "skills": (scoring.skills_score(required, worker.skills), "core", ", ".join(worker.skills)),
         }
         context = DispatchCandidate(
             tenant=tenant, order_id=order.id, staff_id=worker.id, category=order.category_code,

@@ -4,14 +4,14 @@ from platform_core.jobs.services import enqueue
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import services, views
+from . import controllers, services, views
 from .batch import run_batch
 from .offers import ASSIGN_JOB, BATCH_JOB, TIMEOUT_JOB, expire_offer, route_ready_order
 
 
 @hookimpl
 def register_routes():
-    return views.HANDLERS
+    return [controllers.StaffJobsController, *views.HANDLERS]
 
 
 @hookimpl

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
+from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.jobs.services import enqueue
@@ -33,7 +34,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
 
 from .candidates import rank_candidates
-from .schemas import Assignment, Candidate
+from .schemas import Assignment, Candidate, Job
 from .services import ASSIGNMENT_COLUMNS, assignment_from_row, get_assignment, get_settings, live_assignment
 
 log = logging.getLogger("hearth.dispatch")
@@ -301,6 +302,19 @@ async def offers_for(staff_id: int, statuses: tuple[str, ...] = ("offered", "acc
         staff_id, list(statuses),
     )
     return [assignment_from_row(r) for r in rows]
+
+
+async def job_view(rt: Runtime, assignment: Assignment) -> Job:
+    order = await get_order(rt, assignment.order_id)
+    item = await get_item(order.item_id)
+    return Job(
+        id=assignment.id, status=assignment.status, order_number=order.number, order_state=order.state, item_title=item.title,
+        district=order.district, starts=order.scheduled_start, ends=order.scheduled_end, total=order.total,
+        currency=order.currency, expires_at=assignment.expires_at if assignment.status == "offered" else None,
+        requirements=order.requirements,
+        # The street is the customer's: shown to the worker who took the job, not to everyone offered it.
+        address=order.address.one_line if assignment.status in ("accepted", "completed") else "",
+    )
 
 
 async def staff_assignment(staff_id: int, assignment_id: int) -> Assignment:

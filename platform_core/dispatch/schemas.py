@@ -74,11 +74,12 @@ class Assignment(msgspec.Struct, frozen=True, kw_only=True):
     responded_at: datetime | None
 
 
-class Offer(msgspec.Struct, frozen=True, kw_only=True):
-    """A job as the worker sees it in the staff app: when, where (the district, not the street,
-    until accepted), what and for how much."""
+class Job(msgspec.Struct, frozen=True, kw_only=True):
+    """An offer or an accepted job as the worker sees it: when, where (the district until they
+    accept, then the address), what and for how much."""
 
-    assignment: Assignment
+    id: int  # the assignment's id
+    status: AssignmentStatus
     order_number: str
     order_state: str
     item_title: str
@@ -87,5 +88,10 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     ends: datetime
     total: int
     currency: str
+    expires_at: datetime | None
     requirements: str = ""
-    address: str = ""  # shown once the worker has accepted
+    address: str = ""
+
+
+class Decline(msgspec.Struct, frozen=True, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""

@@ -44,11 +44,14 @@ def workload_score(day_load: int, week_load: int) -> float:
     return 1.0 / (1.0 + day_load + week_load / 4)
 
 
-def skills_score(required: Sequence[str], skills: Sequence[str], category: str) -> float:
-    """Required skills are a filter; among those who have them, a worker whose skills name the
-    category itself is the specialist."""
+def skills_score(required: Sequence[str], skills: Sequence[str]) -> float:
+    """Required skills are a filter; among those who have them, the specialist scores higher: the
+    share of the worker's skills this order uses. A worker of many trades is kept for the orders
+    only they can do. Neutral (0.5) for an order that needs no particular skill."""
     have = set(skills)
-    return (len(set(required) & have) + (category in have)) / (len(set(required)) + 1)
+    if not required or not have:
+        return 0.5
+    return len(set(required) & have) / len(have)
 
 
 def combine(raw: dict[str, tuple[float, str, str]], weights: dict[str, float]) -> tuple[float, list[ScorePart]]:
