@@ -20,7 +20,7 @@ async def test_customer_sends_feedback_and_sees_the_console_answer(app, runtime,
         })
         assert sent.status_code == 303
         listing = await client.get("/account/feedback?done=sent")
-        assert "阿姨迟到了" in listing.text and "Open" in listing.text
+        assert "阿姨迟到了" in listing.text and "Awaiting answer" in listing.text
     async with tenant_scope(tenant_a.id):
         feedback_id = await current_connection().fetchval("select id from core_feedback where customer_id = $1", booking.customer_id)
 
@@ -29,6 +29,8 @@ async def test_customer_sends_feedback_and_sees_the_console_answer(app, runtime,
         await sign_in(with_csrf(console), support.email)
         inbox = await console.get("/console/feedback?status=open")
         assert inbox.status_code == 200 and "阿姨迟到了" in inbox.text and booking.number in inbox.text
+        # The console navigation shows both support pages.
+        assert 'href="/console/feedback"' in inbox.text and 'href="/console/reviews"' in inbox.text
         empty = await post_form(console, f"/console/feedback/{feedback_id}/answer", {"answer": " "})
         assert empty.status_code == 400 and "Write an answer." in empty.text
         answered = await post_form(console, f"/console/feedback/{feedback_id}/answer", {"answer": "非常抱歉，已给您补偿 20 元。"})

@@ -97,7 +97,7 @@ async def _console_page(request: Request, *, status_code: int = 200, **context: 
     show = show if show in ("all", "visible", "hidden") else "all"
     notice = CONSOLE_NOTICES.get(request.query_params.get("done", ""))
     context.setdefault("errors", {})
-    return page(request, "reviews/console_reviews.html", status_code=status_code, reviews=await services.console_reviews(show),
+    return page(request, "reviews/console_reviews.html", console=True, status_code=status_code, reviews=await services.console_reviews(show),
                 show=show, filters=FILTERS, flash=[("success", _(notice))] if notice else [], **context)
 
 

@@ -24,7 +24,7 @@ from . import services
 from .schemas import FeedbackCreate
 
 KINDS = (("problem", N_("A problem")), ("suggestion", N_("A suggestion")))
-STATUS_LABELS = {"open": N_("Open"), "answered": N_("Answered"), "closed": N_("Closed")}
+STATUS_LABELS = {"open": N_("Awaiting answer"), "answered": N_("Answered"), "closed": N_("Closed")}
 STATUS_TONES = {"open": "warning", "answered": "success", "closed": None}
 
 
@@ -84,14 +84,14 @@ class FeedbackInbox(Controller):
         status = request.query_params.get("status", "")
         status = status if status in STATUS_LABELS else ""
         notice = CONSOLE_NOTICES.get(request.query_params.get("done", ""))
-        return page(request, "support/console_inbox.html", items=await services.inbox(status or None), status=status,
+        return page(request, "support/console_inbox.html", console=True, items=await services.inbox(status or None), status=status,
                     status_labels=STATUS_LABELS, status_tones=STATUS_TONES, kinds=dict(KINDS),
                     flash=[("success", _(notice))] if notice else [])
 
     async def _detail(self, request: Request, feedback_id: int, *, status_code: int = 200, **context: Any) -> Response:
         context.setdefault("values", {})
         context.setdefault("errors", {})
-        return page(request, "support/console_detail.html", status_code=status_code, item=await services.inbox_item(feedback_id),
+        return page(request, "support/console_detail.html", console=True, status_code=status_code, item=await services.inbox_item(feedback_id),
                     status_labels=STATUS_LABELS, status_tones=STATUS_TONES, kinds=dict(KINDS), **context)
 
     @get("/{feedback_id:int}", name="console-feedback-detail")
