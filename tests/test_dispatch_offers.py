@@ -3,6 +3,7 @@ until one accepts or nobody is left."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import asyncpg
@@ -290,3 +291,22 @@ async def test_the_offer_timeout_job_passes_an_unanswered_offer_to_the_next_work
     assert (await eventually(next_offer)) is not None
     async with tenant_scope(tenant_a.id):
         assert (await services.get_assignment(offer.id)).status == "expired"
+
+
+async def test_two_overlapping_orders_offered_at_once_to_the_only_worker_exactly_one_gets_them(runtime, tenant_a):
+    await set_mode(tenant_a, mode="manual")
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a)
+    starts = local_time(tenant_a, 2)
+    orders = [await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(minutes=30 * n))
+              for n in range(2)]
+
+    async def offer(order_id):
+        async with tenant_scope(tenant_a.id):
+            return await offers.offer_next(runtime, order_id)
+
+    # Both transactions see the worker free; the exclusion constraint lets one insert through.
+    results = await asyncio.gather(*(offer(o) for o in orders))
+    assert [r.staff_id for r in results if r is not None] == [worker]
+    assert sorted([await order_state(tenant_a, o) for o in orders]) == ["assigned", "dispatch_failed"]

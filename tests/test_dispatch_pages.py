@@ -7,11 +7,10 @@ from datetime import timedelta
 
 from platform_core.db import current_connection
 from platform_core.dispatch import offers, services
-from platform_core.orders.services import get_order
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 
-from tests.test_console_support import CSRF, post_form
+from tests.test_console_support import post_form
 from tests.test_dispatch_support import (
     FAR, NEAR, console_client, local_time, make_customer, make_item, make_order, make_worker, order_state, set_mode, staff_client,
 )
@@ -182,3 +181,15 @@ async def test_tenant_b_sees_none_of_tenant_as_assignments_or_settings(runtime, 
     assert (await client_b.get(f"/console/dispatch/orders/{order}")).status_code == 404
     board = await client_b.get("/console/dispatch")
     assert board.status_code == 200 and "Worker 0" not in board.text
+
+
+async def test_a_lapsed_offer_is_no_longer_shown_to_the_worker(runtime, tenant_a, client_a):
+    (worker,), _, assignment = await _offered(runtime, tenant_a)
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute("update core_assignment set expires_at = now() - interval '1 second' where id = $1",
+                                           assignment.id)
+    await staff_client(client_a, runtime, tenant_a, worker)
+    listing = await client_a.get("/staff/jobs")
+    assert f"/staff/jobs/{assignment.id}/accept" not in listing.text
+    late = await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")
+    assert late.status_code == 409 and "This offer is no longer open." in late.text

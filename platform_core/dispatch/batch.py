@@ -15,6 +15,7 @@ from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM
 from platform_core.orders.services import get_order, transition
 from platform_core.runtime import Runtime
+from platform_core.staff.services import list_workers
 
 from . import scoring
 from .candidates import rank_candidates
@@ -40,10 +41,12 @@ async def run_batch(rt: Runtime, *, now: datetime | None = None) -> list[Assignm
         # The customer's pick is offered on its own; near-term orders were offered at once.
         if order.requested_staff_id is None and not order.asap and order.scheduled_start - now > NEAR_TERM:
             pending.append(order)
+    active = await list_workers(rt, status="active")
     for _ in range(MAX_ROUNDS):
         if not pending:
             break
-        ranked = {o.id: await rank_candidates(rt, o, exclude=await asked_before(o.id), settings=settings) for o in pending}
+        ranked = {o.id: await rank_candidates(rt, o, exclude=await asked_before(o.id), settings=settings, workers=active)
+                  for o in pending}
         staff_ids = sorted({c.staff_id for cands in ranked.values() for c in cands})
         if not staff_ids:
             break

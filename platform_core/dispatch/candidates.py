@@ -58,15 +58,16 @@ async def _workloads(staff_ids: list[int], starts: datetime) -> dict[int, tuple[
 
 async def rank_candidates(
     rt: Runtime, order: Order, *, only: set[int] | None = None, exclude: set[int] | frozenset[int] = frozenset(),
-    settings: DispatchSettings | None = None,
+    settings: DispatchSettings | None = None, workers: list[Worker] | None = None,
 ) -> list[Candidate]:
     """The workers who may do `order`, best first. `only` limits the search (the worker the
-    customer picked, a claim from the pool), `exclude` leaves out those already asked."""
+    customer picked, a claim from the pool), `exclude` leaves out those already asked. Pages and
+    batches that rank many orders pass the settings and the active workers, read once."""
     settings = settings or await get_settings()
     item = await get_item(order.item_id)
     required = list(item.required_skills)
     workers = [
-        w for w in await list_workers(rt, status="active")
+        w for w in (workers if workers is not None else await list_workers(rt, status="active"))
         if (only is None or w.id in only) and w.id not in exclude and set(required) <= set(w.skills)
     ]
     reachable = []

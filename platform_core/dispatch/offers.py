@@ -29,6 +29,7 @@ from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM, ActorRef, Order
 from platform_core.orders.services import get_order, transition
 from platform_core.runtime import Runtime
+from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
@@ -247,11 +248,12 @@ async def pool_orders(rt: Runtime, staff_id: int, *, limit: int = 30) -> list[tu
     if not settings.grab_pool:
         return []
     found = []
+    me = [w for w in await list_workers(rt, status="active") if w.id == staff_id]
     for order_id in await waiting_order_ids((m.PAID,), limit=200):
         order = await get_order(rt, order_id)
         if order.requested_staff_id not in (None, staff_id) or staff_id in await asked_before(order_id):
             continue
-        ranked = await rank_candidates(rt, order, only={staff_id}, settings=settings)
+        ranked = await rank_candidates(rt, order, only={staff_id}, settings=settings, workers=me)
         if ranked:
             found.append((order, ranked[0]))
         if len(found) >= limit:
@@ -295,11 +297,13 @@ async def waiting_order_ids(states: tuple[str, ...], *, limit: int = 100) -> lis
     return [r["id"] for r in rows]
 
 
-async def offers_for(staff_id: int, statuses: tuple[str, ...] = ("offered", "accepted")) -> list[Assignment]:
+async def offers_for(staff_id: int) -> list[Assignment]:
+    """The worker's open offers (not yet lapsed) and accepted jobs, soonest first."""
     rows = await current_connection().fetch(
-        f"select {ASSIGNMENT_COLUMNS} from core_assignment where staff_id = $1 and status = any($2::text[]) "
+        f"select {ASSIGNMENT_COLUMNS} from core_assignment where staff_id = $1 and "
+        "(status = 'accepted' or (status = 'offered' and (expires_at is null or expires_at > now()))) "
         "order by lower(during)",
-        staff_id, list(statuses),
+        staff_id,
     )
     return [assignment_from_row(r) for r in rows]
 
