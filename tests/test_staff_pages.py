@@ -18,7 +18,7 @@ from platform_core.tenancy.services import get_tenant
 from platform_core.testing.pytest_plugin import client_for
 
 from .test_console_support import CSRF, make_console_user, post_form, sign_in, with_csrf
-from .test_staff_support import add_review, make_order, make_worker
+from .test_staff_support import add_review, make_item, make_order, make_worker
 
 JSON = {"accept": "application/json"}
 
@@ -194,8 +194,11 @@ async def test_public_profile_shows_the_rating_breakdown_and_visible_reviews(cli
     assert ratings.count == 2 and ratings.quality == 4.5 and ratings.attitude == 5.0 and ratings.skill == 4.0
     assert ratings.stars == {5: 1, 4: 1, 3: 0, 2: 0, 1: 0} and ratings.average == 4.5
     assert [c.id for c in cards] == [worker]
+    await make_item(tenant_a, slug="deep-clean", skills=["deep_cleaning"])
+    await make_item(tenant_a, slug="newborn-care", skills=["maternity"])
     page = await client_a.get(f"/workers/{worker}")
     assert page.status_code == 200
+    assert f'href="/book/deep-clean?staff_id={worker}"' in page.text and "newborn-care" not in page.text
     assert all(text in page.text for text in ("刘阿姨", "认真负责", "非常干净", "谢谢您的认可", "还不错", "4.5"))
     assert "骂人的话" not in page.text and "王**" in page.text
 

@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from platform_core.accounts.console_views import error_context, form_values
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
+from platform_core.catalog.services import list_items
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.runtime import Runtime
@@ -286,9 +287,13 @@ async def my_time_off_delete(
 
 @get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile")
 async def public_worker(request: Request, staff_id: FromPath[int]) -> Response:
+    tenant = current_tenant()
     profile = await services.worker_page(staff_id)
-    return page(request, "staff/worker.html", profile=profile, skill_labels=SKILL_LABELS,
-                tenant_tz=ZoneInfo(current_tenant().timezone))
+    # The services this worker can do: those whose required skills they all have.
+    skills = set(profile.worker.skills)
+    items = [i for i in await list_items(for_customer=tenant) if set(i.required_skills) <= skills]
+    return page(request, "staff/worker.html", profile=profile, skill_labels=SKILL_LABELS, items=items,
+                tenant_tz=ZoneInfo(tenant.timezone))
 
 
 HANDLERS = [
