@@ -101,6 +101,10 @@ async def test_rating_is_the_mean_of_visible_reviews_and_hiding_takes_one_out(ap
     assert [r["id"] for r in public["reviews"]] != [] and abusive.id not in [r["id"] for r in public["reviews"]]
     assert public["rating"]["count"] == 1 and public["rating"]["stars"]["5"] == 1
     async with tenant_scope(tenant_a.id):
+        await current_connection().execute("update core_staff set status = 'inactive' where id = $1", first.staff_id)
+    async with client_for(app, first.host) as client:
+        assert (await client.get(f"/api/v1/workers/{first.staff_id}/reviews")).status_code == 404
+    async with tenant_scope(tenant_a.id):
         assert [r.id for r in await services.reviews_for_item(first.item_id)] != [abusive.id]
         assert abusive.id not in [r.id for r in await services.reviews_for_item(first.item_id)]
         kept = await current_connection().fetchrow("select hidden_reason, reply from core_review where id = $1", abusive.id)

@@ -44,7 +44,7 @@ class OrderReviewController(Controller):
 @get("/api/v1/workers/{staff_id:int}/reviews", operation_id="listWorkerReviews", tags=["Reviews"], summary="A worker's rating and reviews")
 async def worker_reviews(staff_id: FromPath[int], limit: FromQuery[int] = 20) -> WorkerReviews:
     """Visible reviews only, newest first; hidden reviews neither show nor count."""
-    if not await services.staff_exists(staff_id):
+    if not await services.worker_is_listed(staff_id):
         raise NotFound("worker")
     return WorkerReviews(
         rating=await services.rating_breakdown(staff_id), reviews=await services.reviews_for_staff(staff_id, max(1, min(limit, 50))),

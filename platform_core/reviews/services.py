@@ -157,8 +157,9 @@ async def rating_breakdown(staff_id: int) -> RatingBreakdown:
     )
 
 
-async def staff_exists(staff_id: int) -> bool:
-    return await current_connection().fetchval("select exists(select 1 from core_staff where id = $1)", staff_id)
+async def worker_is_listed(staff_id: int) -> bool:
+    """Public pages show active workers only (as the worker profile does)."""
+    return await current_connection().fetchval("select exists(select 1 from core_staff where id = $1 and status = 'active')", staff_id)
 
 
 # --------------------------------------------------------------------------- the console
