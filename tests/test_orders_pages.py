@@ -51,7 +51,7 @@ async def test_customer_books_on_the_page_and_follows_the_order(customer_client,
     tenant, slug, worker_id = shop
     client = customer_client
     page = await client.get(f"/book/{slug}")
-    assert page.status_code == 200 and "Place order" in page.text
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html") and "Place order" in page.text
     # Two days ahead: always more than the 24 hours of free cancellation away.
     slot = local_slot(tenant, days_ahead=2)
     slots = await client.get(f"/book/{slug}/slots", params={"day": slot.date().isoformat(), "staff_id": worker_id})
@@ -103,12 +103,13 @@ async def test_console_lists_searches_and_acts_on_orders(app, runtime, shop, cus
         await sign_in(console, owner.email)
         listed = await console.get("/console/orders")
         assert listed.status_code == 200 and number in listed.text
+        assert 'href="/console/orders/settings"' in listed.text  # the menu, with its entries
         assert number in (await console.get("/console/orders", params={"q": "13700137000"})).text
         assert number not in (await console.get("/console/orders", params={"q": "13900000000"})).text
         assert number not in (await console.get("/console/orders", params={"state": "completed"})).text
         assert (await console.get("/console/orders/exceptions")).status_code == 200
         detail = await console.get(f"/console/orders/{number}")
-        assert detail.status_code == 200 and "Cancelled by the franchise" in detail.text
+        assert detail.status_code == 200 and "Cancel the order" in detail.text
         no_reason = await post_form(console, f"/console/orders/{number}/events/cancel_by_franchise", {"note": ""})
         assert no_reason.status_code == 400
         done = await post_form(console, f"/console/orders/{number}/events/cancel_by_franchise", {"note": "no worker in the area"})

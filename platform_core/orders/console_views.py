@@ -27,8 +27,16 @@ from platform_core.web.pages import page
 from . import machine as m, services
 from .schemas import ActorRef, OrderFilter
 
-# What the office may do by hand here; offering and reassigning live on dispatch's board.
-CONSOLE_EVENTS = ("mark_paid", "cancel_by_franchise", "report_no_show", "open_dispute", "resolve_redispatch", "resolve_complete")
+# What the office may do by hand here, as its buttons say it; offering and reassigning live on
+# dispatch's board.
+CONSOLE_EVENTS = {
+    "mark_paid": N_("Mark paid"),
+    "cancel_by_franchise": N_("Cancel the order"),
+    "report_no_show": N_("Report a no-show"),
+    "open_dispute": N_("Open a dispute"),
+    "resolve_redispatch": N_("Send back to dispatch"),
+    "resolve_complete": N_("Resolve as completed"),
+}
 DANGER_EVENTS = frozenset({"cancel_by_franchise", "report_no_show", "open_dispute"})
 DONE = {
     "mark_paid": N_("The order is marked paid."),
@@ -52,7 +60,7 @@ def _filter(request: Request) -> OrderFilter:
     return msgspec.convert(raw, OrderFilter)
 
 
-async def _list(request: Request, rt: Runtime) -> Any:
+async def _list(request: Request, rt: Runtime) -> Response:
     tenant = current_tenant()
     f = _filter(request)
     errors: dict[str, str] = {}
@@ -63,7 +71,7 @@ async def _list(request: Request, rt: Runtime) -> Any:
         found = await services.search_orders(rt, msgspec.structs.replace(f, date_from="", date_to=""))
     query = {k: v for k, v in request.query_params.items() if k != "page"}
     return page(
-        request, "orders/console_orders.html", filters=f, found=found, errors=errors, query=query,
+        request, "orders/console_orders.html", console=True, filters=f, found=found, errors=errors, query=query,
         states=m.STATES, categories=flatten(await list_categories(rt, tenant, for_customer=False)),
         workers=await list_workers(rt), districts=await services.order_districts(), timezone=ZoneInfo(tenant.timezone),
         pages=(found.total + f.per_page - 1) // f.per_page,
@@ -71,16 +79,16 @@ async def _list(request: Request, rt: Runtime) -> Any:
 
 
 @get("/console/orders", guards=[require_console("orders.view")], include_in_schema=False, name="console-orders")
-async def orders_page(request: Request, rt: NamedDependency[Runtime]) -> Any:
+async def orders_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
     return await _list(request, rt)
 
 
 @get("/console/orders/exceptions", guards=[require_console("orders.view")], include_in_schema=False, name="console-order-exceptions")
-async def exceptions_page(request: Request, rt: NamedDependency[Runtime]) -> Any:
+async def exceptions_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
     return await _list(request, rt)
 
 
-async def _detail(request: Request, rt: Runtime, number: str, **extra: Any) -> Any:
+async def _detail(request: Request, rt: Runtime, number: str, **extra: Any) -> Response:
     order = await services.get_order_by_number(rt, number)
     machine = services.machine_for_order(rt, order.category_code)
     possible = {t.event for t in machine.events_from(order.state, "console")}
@@ -92,21 +100,21 @@ async def _detail(request: Request, rt: Runtime, number: str, **extra: Any) -> A
     return page(
         request, "orders/console_order.html", order=order, timeline=await services.timeline(order.id),
         labels={t.event: t.label for t in machine.transitions.values()},
-        actions=[machine.transitions[e] for e in CONSOLE_EVENTS if e in possible], danger=DANGER_EVENTS,
+        actions=[(event, label) for event, label in CONSOLE_EVENTS.items() if event in possible], danger=DANGER_EVENTS,
         customer=await get_customer(rt, order.customer_id), worker=await get_staff(rt, staff_id) if staff_id else None,
         requested=await get_staff(rt, requested) if requested else None, timezone=ZoneInfo(current_tenant().timezone),
-        flash=[("success", done)] if done else [], show_actor=True, **extra,
+        flash=[("success", done)] if done else [], show_actor=True, console=True, **extra,
     )
 
 
 @get("/console/orders/{number:str}", guards=[require_console("orders.view")], include_in_schema=False, name="console-order")
-async def order_page(request: Request, rt: NamedDependency[Runtime], number: FromPath[str]) -> Any:
+async def order_page(request: Request, rt: NamedDependency[Runtime], number: FromPath[str]) -> Response:
     return await _detail(request, rt, number)
 
 
 @post("/console/orders/{number:str}/events/{event:str}", guards=[require_console("orders.view")], include_in_schema=False,
       name="console-order-event")
-async def fire_event(request: Request, rt: NamedDependency[Runtime], number: FromPath[str], event: FromPath[str]) -> Any:
+async def fire_event(request: Request, rt: NamedDependency[Runtime], number: FromPath[str], event: FromPath[str]) -> Response:
     """A manual action; the machine's guards decide who may (mark paid needs finance.manage)."""
     order = await services.get_order_by_number(rt, number)
     form = await request.form()
@@ -135,10 +143,10 @@ SETTING_LIMITS = {
 
 
 @get("/console/orders/settings", guards=[require_console("settings.manage")], include_in_schema=False, name="console-booking-settings")
-async def settings_page(request: Request) -> Any:
+async def settings_page(request: Request) -> Response:
     done = DONE.get(request.query_params.get("done", ""))
     current = await services.booking_settings()
-    return page(request, "orders/console_settings.html", values=msgspec.structs.asdict(current), errors={},
+    return page(request, "orders/console_settings.html", console=True, values=msgspec.structs.asdict(current), errors={},
                 flash=[("success", done)] if done else [])
 
 
@@ -149,7 +157,8 @@ async def settings_save(request: Request) -> Response:
     try:
         await services.save_booking_settings(current_tenant(), values, SETTING_LIMITS)
     except HearthError as exc:
-        return page(request, "orders/console_settings.html", status_code=exc.status_code, values=values, flash=[], **error_context(exc))
+        return page(request, "orders/console_settings.html", console=True, status_code=exc.status_code, values=values, flash=[],
+                    **error_context(exc))
     return Redirect("/console/orders/settings?done=settings", status_code=303)
 
 

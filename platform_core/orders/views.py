@@ -111,7 +111,7 @@ async def _booking_context(rt: Runtime, principal: Principal, slug: str) -> dict
 
 
 @get("/book/{slug:str}", guards=[require_customer], name="orders.book")
-async def book_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Any:
+async def book_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
     context = await _booking_context(rt, principal, slug)
     values: dict[str, Any] = {
         "idempotency_key": secrets.token_urlsafe(18), "quantity": context["item"].min_quantity, "slot_start": "asap",
@@ -122,7 +122,7 @@ async def book_page(request: Request, rt: NamedDependency[Runtime], principal: N
 
 
 @post("/book/{slug:str}", guards=[require_customer], name="orders.place")
-async def place_from_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Any:
+async def place_from_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
     customer = await active_customer(rt, principal)
     item = await get_item_by_slug(slug, for_customer=current_tenant())
     values: dict[str, Any] = {}
@@ -139,7 +139,7 @@ async def place_from_page(request: Request, rt: NamedDependency[Runtime], princi
 
 
 @get("/book/{slug:str}/slots", guards=[require_customer], name="orders.slots")
-async def slots_fragment(request: Request, rt: NamedDependency[Runtime], slug: FromPath[str]) -> Any:
+async def slots_fragment(request: Request, rt: NamedDependency[Runtime], slug: FromPath[str]) -> Response:
     """A day's free times (htmx); the chosen worker and the hours booked narrow them."""
     query = request.query_params
     day = query.get("day") or _days(1)[0].isoformat()
@@ -155,7 +155,7 @@ async def slots_fragment(request: Request, rt: NamedDependency[Runtime], slug: F
 
 
 @post("/book/{slug:str}/price", guards=[require_customer], name="orders.price")
-async def price_fragment(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Any:
+async def price_fragment(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
     """The price line by line for what the form says now (htmx, on every change)."""
     item = await get_item_by_slug(slug, for_customer=current_tenant())
     form = await request.form()
@@ -172,7 +172,7 @@ async def price_fragment(request: Request, rt: NamedDependency[Runtime], princip
 
 
 @get("/orders", guards=[require_customer], name="orders.mine")
-async def my_orders(request: Request, principal: NamedDependency[Principal]) -> Any:
+async def my_orders(request: Request, principal: NamedDependency[Principal]) -> Response:
     orders = await services.customer_orders(principal.user_id)
     current = [o for o in orders if o.state not in m.FINAL_STATES]
     past = [o for o in orders if o.state in m.FINAL_STATES]
@@ -204,14 +204,14 @@ async def _detail_context(rt: Runtime, principal: Principal, number: str) -> dic
 
 
 @get("/orders/{number:str}", guards=[require_customer], name="orders.detail")
-async def order_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Any:
+async def order_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     context = await _detail_context(rt, principal, number)
     notice = DONE.get(request.query_params.get("done", ""))
     return page(request, "orders/order.html", flash=[("success", notice)] if notice else [], **context)
 
 
 @get("/orders/{number:str}/cancel", guards=[require_customer], name="orders.cancel_confirm")
-async def cancel_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Any:
+async def cancel_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     context = await _detail_context(rt, principal, number)
     if context["cancellation"] is None:
         return Redirect(f"/orders/{number}", status_code=303)
@@ -219,7 +219,7 @@ async def cancel_page(request: Request, rt: NamedDependency[Runtime], principal:
 
 
 @post("/orders/{number:str}/cancel", guards=[require_customer], name="orders.cancel")
-async def cancel_order(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Any:
+async def cancel_order(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     form = await request.form()
     order = await services.get_order_by_number(rt, number, customer_id=principal.user_id)
     reason = str(form.get("reason") or "").strip()
