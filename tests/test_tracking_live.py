@@ -8,15 +8,13 @@ import asyncio
 import subprocess
 import sys
 
-import pytest
-
 from platform_core.accounts.sessions import SESSION_COOKIE, create_session
 from platform_core.pluginsys import hookimpl
-from platform_core.testing.pytest_plugin import settings_env
+from platform_core.testing.pytest_plugin import client_for, settings_env
 from platform_core.tracking.channels import channel_for
 from platform_core.tracking.services import distance_m
 
-from .test_reviews_support import CSRF, make_booking, make_customer, make_staff, set_state, signed_in
+from .test_reviews_support import CSRF, bearer_for, make_booking, make_customer, make_staff, set_state, signed_in
 from .test_tracking_support import SocketClient
 
 HOME = (31.2304, 121.4737)
@@ -73,6 +71,13 @@ async def test_a_new_socket_gets_the_last_position_at_once(app, runtime, tenant_
     first = await socket.receive_json()
     assert first["type"] == "position" and first["lat"] == NEARBY["lat"]
     await socket.close()
+    # The same through the API, for app clients; another customer's order is not found.
+    stranger = await make_customer(runtime, tenant_a, name="张三")
+    async with client_for(app, booking.host) as api:
+        mine = await api.get(f"/api/v1/orders/{booking.number}/track", headers=await bearer_for(runtime, tenant_a, "customer", booking.customer_id))
+        assert mine.json()["destination"] == list(HOME) and mine.json()["last"]["lng"] == NEARBY["lng"]
+        other = await api.get(f"/api/v1/orders/{booking.number}/track", headers=await bearer_for(runtime, tenant_a, "customer", stranger))
+        assert other.status_code == 404
 
 
 async def test_only_the_assigned_worker_on_the_way_may_share_a_position(app, runtime, tenant_a):
