@@ -9,7 +9,11 @@ from platform_core.orders.schemas import SYSTEM
 from platform_core.orders.services import transition
 from platform_core.tenancy.context import tenant_scope
 
-from tests.test_dispatch_support import HOME, FAR, NEAR, eventually, local_time, make_customer, make_item, make_order, make_worker, order_state
+from tests.test_console_support import post_form
+from tests.test_dispatch_support import (
+    FAR, HOME, NEAR, console_client, eventually, local_time, make_customer, make_item, make_order, make_worker, order_state,
+    set_mode,
+)
 
 SOUTH = (31.2000, 121.4800)  # ~4.7 km from HOME, ~12 km from FAR
 
@@ -71,3 +75,19 @@ async def test_a_paid_scheduled_order_waits_for_the_next_batch_window(runtime, t
     assert await order_state(tenant_a, order) == "paid"
     async with tenant_scope(tenant_a.id):
         assert await services.live_assignment(order) is None
+
+
+async def test_in_manual_mode_only_the_dispatchers_button_runs_a_batch(runtime, tenant_a, client_a):
+    await set_mode(tenant_a, mode="manual")
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2))
+    async with tenant_scope(tenant_a.id):
+        assert await run_batch(runtime) == []  # the window job leaves manual mode alone
+    await console_client(client_a, runtime, tenant_a)
+    response = await post_form(client_a, "/console/dispatch/batch")
+    assert response.status_code == 303 and response.headers["location"] == "/console/dispatch?done=batch"
+    async with tenant_scope(tenant_a.id):
+        live = await services.live_assignment(order)
+    assert (live.staff_id, live.source) == (worker, "batch")

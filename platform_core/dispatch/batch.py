@@ -1,4 +1,4 @@
-"""Batch dispatch: the paid, scheduled orders waiting for a worker are assigned together, by the
+"""Batch dispatch: the paid orders waiting for a worker are assigned together, by the
 assignment that maximises the total score (linear_sum_assignment over the orders x workers score
 matrix), not first come first served.
 
@@ -7,10 +7,9 @@ the second in the next round, scored again with the first one held (workload, av
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import numpy as np
 
+from platform_core.errors import Conflict
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM
 from platform_core.orders.services import get_order, transition
@@ -19,7 +18,7 @@ from platform_core.staff.services import list_workers
 
 from . import scoring
 from .candidates import rank_candidates
-from .offers import NEAR_TERM, WorkerBusy, _announce_offer, _event_data, asked_before, insert_assignment, offer_next, waiting_order_ids
+from .offers import WorkerBusy, announce_offer, asked_before, event_data, insert_assignment, offer_next, waiting_order_ids
 from .schemas import Assignment
 from .services import get_settings
 
@@ -27,20 +26,22 @@ MAX_ROUNDS = 10
 BATCH_LIMIT = 500
 
 
-async def run_batch(rt: Runtime, *, now: datetime | None = None) -> list[Assignment]:
-    """Offer every waiting scheduled order of the tenant; orders nobody can take go to
-    `dispatch_failed`. Returns the offers made."""
+async def run_batch(rt: Runtime, *, by_hand: bool = False) -> list[Assignment]:
+    """Offer every paid order still waiting for a worker: the customer's picks one by one, all
+    the others together; orders nobody can take go to `dispatch_failed`. The batch window job does nothing in manual mode;
+    the dispatcher's button (`by_hand`) runs it in any mode. Returns the offers made."""
     settings = await get_settings()
-    if settings.mode == "manual":
+    if settings.mode == "manual" and not by_hand:
         return []
-    now = now or datetime.now(timezone.utc)
     made: list[Assignment] = []
     pending = []
     for order_id in await waiting_order_ids((m.PAID,), limit=BATCH_LIMIT):
         order = await get_order(rt, order_id)
-        # The customer's pick is offered on its own; near-term orders were offered at once.
-        if order.requested_staff_id is None and not order.asap and order.scheduled_start - now > NEAR_TERM:
+        if order.requested_staff_id is None:
             pending.append(order)
+        elif (picked := await offer_next(rt, order.id)) is not None:
+            # The customer's pick is asked on their own, never traded in the batch.
+            made.append(picked)
     active = await list_workers(rt, status="active")
     for _ in range(MAX_ROUNDS):
         if not pending:
@@ -63,10 +64,10 @@ async def run_batch(rt: Runtime, *, now: datetime | None = None) -> list[Assignm
             candidate = next(c for c in ranked[order.id] if c.staff_id == staff_ids[j])
             try:
                 assignment = await insert_assignment(order, candidate, source="batch", timeout_s=settings.accept_timeout_s)
-            except WorkerBusy:
-                continue  # taken meanwhile by an offer outside the batch: tried again next round
-            await transition(rt, order.id, "assign", SYSTEM, note="Batch dispatch", data=_event_data(assignment))
-            await _announce_offer(rt, assignment, order)
+            except (WorkerBusy, Conflict):
+                continue  # taken meanwhile outside the batch: the worker is tried again next round
+            await transition(rt, order.id, "assign", SYSTEM, note="Batch dispatch", data=event_data(assignment))
+            await announce_offer(rt, assignment, order)
             made.append(assignment)
             placed.add(order.id)
         if not placed:

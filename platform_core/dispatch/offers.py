@@ -86,7 +86,7 @@ async def insert_assignment(
     return assignment_from_row(row)
 
 
-async def _announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> None:
+async def announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> None:
     """The worker's inbox entry, and the timeout that passes the order on if they do not answer."""
     tenant = current_tenant()
     await add_notification(NotificationCreate(
@@ -99,7 +99,7 @@ async def _announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> 
         await enqueue(TIMEOUT_JOB, {"assignment_id": assignment.id}, run_at=assignment.expires_at, key=f"offer:{assignment.id}")
 
 
-def _event_data(assignment: Assignment) -> dict:
+def event_data(assignment: Assignment) -> dict:
     return {"assignment_id": assignment.id, "staff_id": assignment.staff_id, "score": round(assignment.score or 0, 4)}
 
 
@@ -118,8 +118,8 @@ async def offer_next(rt: Runtime, order_id: int) -> Assignment | None:
             assignment = await insert_assignment(order, candidate, source=source, timeout_s=settings.accept_timeout_s)
         except WorkerBusy:
             continue
-        await transition(rt, order_id, "assign", SYSTEM, data=_event_data(assignment))
-        await _announce_offer(rt, assignment, order)
+        await transition(rt, order_id, "assign", SYSTEM, data=event_data(assignment))
+        await announce_offer(rt, assignment, order)
         return assignment
     await transition(rt, order_id, "dispatch_failed", SYSTEM,
                      note="The requested worker is not available." if only else "No eligible worker is free.")
@@ -172,7 +172,7 @@ async def accept_offer(rt: Runtime, staff_id: int, assignment_id: int) -> Assign
         f"update core_assignment set status = 'accepted', responded_at = now() where id = $1 returning {ASSIGNMENT_COLUMNS}",
         assignment.id,
     )
-    await transition(rt, assignment.order_id, "accept", ActorRef(kind="staff", id=staff_id), data=_event_data(assignment))
+    await transition(rt, assignment.order_id, "accept", ActorRef(kind="staff", id=staff_id), data=event_data(assignment))
     return assignment_from_row(row)
 
 
@@ -181,7 +181,7 @@ async def decline_offer(rt: Runtime, staff_id: int, assignment_id: int, *, reaso
     assignment = await _open_offer(staff_id, assignment_id)
     # The guard of `decline` needs the assignment still live, so the status changes after it.
     await transition(rt, assignment.order_id, "decline", ActorRef(kind="staff", id=staff_id),
-                     note=reason[:500], data=_event_data(assignment))
+                     note=reason[:500], data=event_data(assignment))
     await current_connection().execute(
         "update core_assignment set status = 'declined', responded_at = now() where id = $1", assignment.id
     )
@@ -198,7 +198,7 @@ async def expire_offer(rt: Runtime, assignment_id: int) -> bool:
     if row is None:
         return False
     assignment = assignment_from_row(row)
-    await transition(rt, assignment.order_id, "offer_expired", SYSTEM, data=_event_data(assignment))
+    await transition(rt, assignment.order_id, "offer_expired", SYSTEM, data=event_data(assignment))
     await current_connection().execute("update core_assignment set status = 'expired' where id = $1", assignment.id)
     return True
 
@@ -234,8 +234,8 @@ async def assign_by_hand(rt: Runtime, order_id: int, staff_id: int, actor: Actor
     except WorkerBusy:
         raise ValidationFailed({"staff_id": "This worker already has a job at that time."}) from None
     event = "assign" if current is None else "reassign"
-    await transition(rt, order_id, event, actor, data={**_event_data(assignment), "previous_staff_id": current and current.staff_id})
-    await _announce_offer(rt, assignment, order)
+    await transition(rt, order_id, event, actor, data={**event_data(assignment), "previous_staff_id": current and current.staff_id})
+    await announce_offer(rt, assignment, order)
     return assignment
 
 
@@ -278,8 +278,8 @@ async def claim_order(rt: Runtime, staff_id: int, order_id: int) -> Assignment:
         assignment = await insert_assignment(order, ranked[0], source="grab", status="accepted", actor=worker)
     except WorkerBusy:
         raise Conflict("You already have a job at that time.") from None
-    await transition(rt, order_id, "assign", SYSTEM, note="Claimed from the pool", data=_event_data(assignment))
-    await transition(rt, order_id, "accept", worker, data=_event_data(assignment))
+    await transition(rt, order_id, "assign", SYSTEM, note="Claimed from the pool", data=event_data(assignment))
+    await transition(rt, order_id, "accept", worker, data=event_data(assignment))
     return assignment
 
 

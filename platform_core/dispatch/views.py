@@ -49,7 +49,7 @@ MODE_LABELS = {
 NOTICES = {
     "assigned": N_("The order was offered to the worker."),
     "reassigned": N_("The order was moved to another worker."),
-    "batch": N_("Scheduled orders were dispatched."),
+    "batch": N_("Waiting orders were offered to the best workers."),
     "saved": N_("Dispatch settings saved."),
     "accepted": N_("You accepted the job."),
     "declined": N_("You declined the job. It goes to another worker."),
@@ -130,7 +130,7 @@ async def assign(request: Request, rt: NamedDependency[Runtime], order_id: FromP
 
 @post("/console/dispatch/batch", guards=MANAGE, include_in_schema=False, name="dispatch-batch")
 async def batch_now(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    await run_batch(rt)
+    await run_batch(rt, by_hand=True)
     return Redirect("/console/dispatch?done=batch", status_code=303)
 
 
