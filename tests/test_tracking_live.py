@@ -183,3 +183,14 @@ async def test_a_runaway_worker_page_is_throttled(app, runtime, tenant_a):
     async with await signed_in(app, runtime, tenant_a, "staff", booking.staff_id) as worker:
         codes = [(await worker.post(url, json=NEARBY, headers={"x-csrf-token": CSRF})).status_code for _ in range(31)]
     assert codes[:30] == [202] * 30 and codes[30] == 429
+
+
+async def test_the_customers_order_page_carries_the_live_map_while_the_worker_comes(app, runtime, tenant_a):
+    booking = await make_booking(runtime, tenant_a, state="en_route")
+    async with await signed_in(app, runtime, tenant_a, "customer", booking.customer_id) as client:
+        page = await client.get(f"/orders/{booking.number}")
+        assert page.status_code == 200
+        assert f'data-socket="/ws/orders/{booking.number}/track"' in page.text and 'data-lat="31.2304"' in page.text
+        assert (await client.get("/static/p/tracking/tracking.js")).status_code == 200
+        await set_state(tenant_a, booking.order_id, "in_service")
+        assert "data-track-map" not in (await client.get(f"/orders/{booking.number}")).text
