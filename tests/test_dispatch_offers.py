@@ -310,3 +310,18 @@ async def test_two_overlapping_orders_offered_at_once_to_the_only_worker_exactly
     results = await asyncio.gather(*(offer(o) for o in orders))
     assert [r.staff_id for r in results if r is not None] == [worker]
     assert sorted([await order_state(tenant_a, o) for o in orders]) == ["assigned", "dispatch_failed"]
+
+
+async def test_in_customer_pick_mode_an_order_without_a_pick_waits_for_the_dispatcher(runtime, tenant_a):
+    await set_mode(tenant_a, mode="customer_pick")
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    await make_worker(runtime, tenant_a)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True)
+    await _pay(runtime, tenant_a, order)
+    async with tenant_scope(tenant_a.id):
+        job = await current_connection().fetchval("select id from core_job where kind = 'dispatch.assign' and payload->>'order_id' = $1",
+                                                  str(order))
+    assert await eventually(lambda: _job_done(tenant_a, job))
+    assert await order_state(tenant_a, order) == "paid"

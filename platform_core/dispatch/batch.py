@@ -28,10 +28,11 @@ BATCH_LIMIT = 500
 
 async def run_batch(rt: Runtime, *, by_hand: bool = False) -> list[Assignment]:
     """Offer every paid order still waiting for a worker: the customer's picks one by one, all
-    the others together; orders nobody can take go to `dispatch_failed`. The batch window job does nothing in manual mode;
-    the dispatcher's button (`by_hand`) runs it in any mode. Returns the offers made."""
+    the others together; orders nobody can take go to `dispatch_failed`. The batch window job
+    runs in automatic mode only; the dispatcher's button (`by_hand`) runs it in any mode.
+    Returns the offers made."""
     settings = await get_settings()
-    if settings.mode == "manual" and not by_hand:
+    if settings.mode != "auto" and not by_hand:
         return []
     made: list[Assignment] = []
     pending = []

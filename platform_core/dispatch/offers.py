@@ -127,16 +127,17 @@ async def offer_next(rt: Runtime, order_id: int) -> Assignment | None:
 
 
 async def route_ready_order(rt: Runtime, order_id: int) -> None:
-    """What to do with an order that just became ready for dispatch, by the tenant's mode: offer
-    it now (near-term, or the customer's pick), leave it to the next batch window (scheduled),
-    or to the dispatcher (manual mode)."""
+    """What to do with an order that just became ready for dispatch: the customer's pick is
+    offered at once (in every mode); otherwise, in automatic mode, a near-term order is offered
+    now and a scheduled one waits for the next batch window; in the other modes it waits for
+    the dispatcher."""
     order = await get_order(rt, order_id)
     if order.state != m.PAID:
         return
     settings = await get_settings()
     picked = order.requested_staff_id is not None
-    if settings.mode == "manual" and not picked:
-        return
+    if settings.mode != "auto" and not picked:
+        return  # manual, or customer_pick without a pick: the dispatcher decides
     if picked or order.asap or order.scheduled_start - datetime.now(timezone.utc) <= NEAR_TERM:
         await offer_next(rt, order_id)
         return

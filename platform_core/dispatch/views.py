@@ -44,7 +44,7 @@ SCORE_LABELS = {
 MODE_LABELS = {
     "auto": N_("Automatic: offer each order to the best worker"),
     "manual": N_("Manual: the office assigns from the dispatch board"),
-    "customer_pick": N_("Customer's pick: offer only to the worker the customer chose"),
+    "customer_pick": N_("Customer's pick: offer only to the worker the customer chose; orders without a pick wait on the dispatch board"),
 }
 NOTICES = {
     "assigned": N_("The order was offered to the worker."),
