@@ -41,7 +41,7 @@ async def test_worker_sees_the_offer_with_time_district_and_price_and_accepts_it
     assert accepted.status_code == 303
     assert await order_state(tenant_a, order) == "accepted"
     after = await client_a.get(f"/staff/jobs/{assignment.id}")
-    assert "1 Century Avenue" in after.text
+    assert "1 Century Avenue" in after.text and f'href="/staff/visits/{order}"' in after.text
     again = await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")
     assert again.status_code == 409
 
@@ -81,6 +81,7 @@ async def test_dispatcher_sees_waiting_orders_with_candidates_and_why(runtime, t
     assert "Li Near" in board.text and f"/console/dispatch/orders/{order}/assign" in board.text
     detail = await client_a.get(f"/console/dispatch/orders/{order}")
     assert detail.status_code == 200 and "Why this worker" in detail.text and "Distance" in detail.text
+    assert "/console/orders/" in detail.text  # the dispatcher may open the order itself
 
 
 async def test_dispatcher_assigns_by_hand_then_reassigns_to_another_worker(runtime, tenant_a, client_a):
