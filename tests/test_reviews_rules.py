@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from platform_core.db import current_connection
+from platform_core.notifications.services import list_notifications
 from platform_core.reviews import services
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
@@ -93,6 +94,10 @@ async def test_rating_is_the_mean_of_visible_reviews_and_hiding_takes_one_out(ap
         assert replied.status_code == 303
         listing = await console.get("/console/reviews?show=hidden")
         assert "辱骂性语言" in listing.text and "很抱歉，我们会跟进" in listing.text
+        assert (await post_form(console, f"/console/reviews/{abusive.id}/reply", {"reply": "已跟进处理"})).status_code == 303
+    async with tenant_scope(tenant_a.id):
+        told = await list_notifications("customer", second.customer_id)
+    assert [n.link for n in told] == [f"/orders/{second.number}/review"]  # once, not per edit
 
     rating = await _rating(tenant_a, first.staff_id)
     assert (float(rating["rating_avg"]), rating["rating_count"]) == (5.0, 1)

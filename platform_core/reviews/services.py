@@ -200,13 +200,21 @@ async def console_review(review_id: int) -> ConsoleReview:
 
 
 async def reply_to_review(review_id: int, console_user_id: int, text: str) -> ConsoleReview:
-    """The franchise's public answer under a review (replacing an earlier one)."""
-    found = await current_connection().fetchval(
-        "update core_review set reply = $2, replied_by = $3, replied_at = now() where id = $1 returning id",
+    """The franchise's public answer under a review (replacing an earlier one); the customer gets
+    an inbox entry the first time."""
+    row = await current_connection().fetchrow(
+        "update core_review r set reply = $2, replied_by = $3, replied_at = now() from core_review old, core_order o "
+        "where r.id = $1 and old.id = r.id and o.id = r.order_id returning r.customer_id, o.number, old.replied_at is null as first",
         review_id, text.strip(), console_user_id,
     )
-    if found is None:
+    if row is None:
         raise NotFound("review")
+    if row["first"]:
+        await add_notification(NotificationCreate(
+            recipient_kind="customer", recipient_id=row["customer_id"],
+            title=translations(current_tenant().locale).ugettext(lazy_gettext("The franchise replied to your review")),
+            body=row["number"], link=f"/orders/{row['number']}/review",
+        ))
     return await console_review(review_id)
 
 
