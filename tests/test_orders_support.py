@@ -105,3 +105,12 @@ async def customer_token(runtime, tenant, customer_id: int) -> dict[str, str]:
 def new_address(**overrides) -> dict:
     return {"contact_name": "Chen Jing", "contact_phone": "13800138000", "city": "Shanghai", "district": "Pudong",
             "street": "1 Century Avenue", **overrides}
+
+
+async def make_address(runtime, tenant, customer_id: int) -> int:
+    async with tenant_scope(tenant.id):
+        return await current_connection().fetchval(
+            "insert into core_customer_address (tenant_id, customer_id, label, contact_name, contact_phone_cipher, city, district, street, is_default) "
+            "values ($1, $2, 'Home', 'Chen Jing', $3, 'Shanghai', 'Pudong', '1 Century Avenue', true) returning id",
+            tenant.id, customer_id, encrypt_phone(runtime.keyring, random_phone()),
+        )
