@@ -86,7 +86,7 @@ async def test_the_booking_page_marks_bad_fields_and_places_nothing(customer_cli
 async def test_booking_pages_send_visitors_to_sign_in(app, shop):
     tenant, slug, _ = shop
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        for path in (f"/book/{slug}", "/orders", "/orders/20260101-0001"):
+        for path in (f"/book/{slug}", f"/book/{slug}/slots", "/orders", "/orders/20260101-0001", "/orders/20260101-0001/cancel"):
             response = await client.get(path)
             assert response.status_code in (302, 303) and "/account/sign-in" in response.headers["location"], path
 
@@ -155,3 +155,29 @@ async def test_owner_sets_booking_rules_with_a_relay_line(app, shop):
                                                                      "relay_phone": "400-820-8820"})
         assert good.status_code == 303
         assert "400-820-8820" in (await console.get("/console/orders/settings")).text
+
+
+async def test_the_customer_reaches_the_worker_through_the_relay_line_never_the_number(app, runtime, shop, customer_client):
+    from platform_core.accounts.phones import decrypt_phone
+    from platform_core.dispatch.offers import assign_by_hand
+    from platform_core.orders.schemas import ActorRef
+    from platform_core.orders.services import get_order_by_number
+
+    tenant, slug, worker_id = shop
+    page = await customer_client.get(f"/book/{slug}")
+    placed = await post_form(customer_client, f"/book/{slug}", form_for(page.text))
+    number = placed.headers["location"].split("/")[2].split("?")[0]
+    async with tenant_scope(tenant.id):
+        order = await get_order_by_number(runtime, number)
+        await assign_by_hand(runtime, order.id, worker_id, ActorRef(kind="console", id=1, permissions=frozenset({"dispatch.manage"})))
+        worker_phone = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", worker_id)
+    detail = (await customer_client.get(f"/orders/{number}")).text
+    assert "Wang" in detail and "number is hidden" in detail
+    e164 = decrypt_phone(runtime.keyring, worker_phone)
+    assert e164 not in detail and e164[3:] not in detail
+    async with tenant_scope(tenant.id):
+        await current_connection().execute(
+            "insert into core_booking_settings (tenant_id, relay_phone) values ($1, '400-820-8820')", tenant.id
+        )
+    detail = (await customer_client.get(f"/orders/{number}")).text
+    assert 'href="tel:400-820-8820"' in detail
