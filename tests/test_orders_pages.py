@@ -110,6 +110,7 @@ async def test_console_lists_searches_and_acts_on_orders(app, runtime, shop, cus
         assert (await console.get("/console/orders/exceptions")).status_code == 200
         detail = await console.get(f"/console/orders/{number}")
         assert detail.status_code == 200 and "Cancel the order" in detail.text
+        assert "/console/dispatch/orders/" in detail.text
         no_reason = await post_form(console, f"/console/orders/{number}/events/cancel_by_franchise", {"note": ""})
         assert no_reason.status_code == 400
         done = await post_form(console, f"/console/orders/{number}/events/cancel_by_franchise", {"note": "no worker in the area"})

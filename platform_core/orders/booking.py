@@ -30,7 +30,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 
 from . import machine as m
 from .media import photo_exists
-from .schemas import ActorRef, NewAddress, Order, OrderLine, OrderPlace, Quote
+from .schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
 from .services import ORDER_COLUMNS, get_order, order_from_row, order_lines, record_event, transition
 
 MAX_PHOTOS = 6

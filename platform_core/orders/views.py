@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -21,7 +20,7 @@ from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, get_staff, list_addresses
 from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import booking_fields_for, get_item_by_slug
-from platform_core.errors import HearthError, NotFound, ValidationFailed
+from platform_core.errors import HearthError, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.staff.availability import item_availability
 from platform_core.staff.services import workers_for_skills
