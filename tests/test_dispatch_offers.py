@@ -13,7 +13,7 @@ from asyncpg import Range
 from platform_core.db import current_connection
 from platform_core.dispatch import offers, services
 from platform_core.dispatch.candidates import rank_candidates
-from platform_core.orders.schemas import SYSTEM
+from platform_core.orders.schemas import SYSTEM, ActorRef
 from platform_core.orders.services import get_order, transition
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import DispatchScore
@@ -325,3 +325,46 @@ async def test_in_customer_pick_mode_an_order_without_a_pick_waits_for_the_dispa
                                                   str(order))
     assert await eventually(lambda: _job_done(tenant_a, job))
     assert await order_state(tenant_a, order) == "paid"
+
+
+async def test_a_no_show_sent_back_to_dispatch_goes_to_another_worker(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    absent = await make_worker(runtime, tenant_a, name="Absent", home=HOME, rating=5, rating_count=10)
+    other = await make_worker(runtime, tenant_a, name="Other", home=FAR)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True)
+    await _pay(runtime, tenant_a, order)
+    offer = await eventually(lambda: _live(runtime, tenant_a, order))
+    office = ActorRef(kind="console", id=1, permissions=frozenset({"orders.manage"}))
+    async with tenant_scope(tenant_a.id):
+        await offers.accept_offer(runtime, absent, offer.id)
+        await transition(runtime, order, "report_no_show", office)
+        await transition(runtime, order, "resolve_redispatch", office)
+
+    async def offered_to_other():
+        live = await _live(runtime, tenant_a, order)
+        return live if live and live.staff_id == other else None
+
+    assert (await eventually(offered_to_other)) is not None
+    async with tenant_scope(tenant_a.id):
+        assert (await services.get_assignment(offer.id)).status == "released"
+
+
+async def test_the_dispatcher_gives_a_no_show_to_another_worker_by_hand(runtime, tenant_a):
+    await set_mode(tenant_a, mode="manual")
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    absent = await make_worker(runtime, tenant_a, name="Absent")
+    other = await make_worker(runtime, tenant_a, name="Other")
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1))
+    office = ActorRef(kind="console", id=1, permissions=frozenset({"orders.manage", "dispatch.manage"}))
+    async with tenant_scope(tenant_a.id):
+        first = await offers.assign_by_hand(runtime, order, absent, office)
+        await offers.accept_offer(runtime, absent, first.id)
+        await transition(runtime, order, "report_no_show", office)
+        assert order in await offers.waiting_order_ids(("paid", "dispatch_failed", "no_show"))
+        second = await offers.assign_by_hand(runtime, order, other, office)
+        assert (await services.get_assignment(first.id)).status == "released"
+        assert (await get_order(runtime, order)).state == "assigned"
+    assert second.staff_id == other

@@ -14,7 +14,6 @@ such a race just moves on to the next worker.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime, timedelta, timezone
 
 import asyncpg
@@ -36,9 +35,7 @@ from platform_core.web.templating import translate_to
 
 from .candidates import rank_candidates
 from .schemas import Assignment, Candidate, Job
-from .services import ASSIGNMENT_COLUMNS, assignment_from_row, get_assignment, get_settings, live_assignment
-
-log = logging.getLogger("hearth.dispatch")
+from .services import ASSIGNMENT_COLUMNS, assignment_from_row, get_assignment, get_settings, live_assignment, release_order
 
 ASSIGN_JOB = "dispatch.assign"
 TIMEOUT_JOB = "dispatch.offer_timeout"
@@ -134,6 +131,8 @@ async def route_ready_order(rt: Runtime, order_id: int) -> None:
     order = await get_order(rt, order_id)
     if order.state != m.PAID:
         return
+    # Back from an exception (a no-show sent back to dispatch): whoever held it no longer does.
+    await release_order(order_id, SYSTEM)
     settings = await get_settings()
     picked = order.requested_staff_id is not None
     if settings.mode != "auto" and not picked:
@@ -215,26 +214,26 @@ async def _candidate_for(rt: Runtime, order: Order, staff_id: int) -> Candidate:
 
 
 async def assign_by_hand(rt: Runtime, order_id: int, staff_id: int, actor: ActorRef) -> Assignment:
-    """A dispatcher gives an unassigned order to a worker, or moves an assigned one to another
-    worker (the old assignment is released). The worker still accepts or declines."""
+    """A dispatcher gives a waiting order (or one whose worker did not show up) to a worker, or
+    moves an offered or accepted one to another worker; the previous assignment is released.
+    The worker still accepts or declines."""
     order = await get_order(rt, order_id)
     current = await live_assignment(order_id)
     if current is not None and current.staff_id == staff_id:
         raise ValidationFailed({"staff_id": "The order is already with this worker."})
-    if order.state not in ASSIGNABLE and current is None:
+    if order.state in ASSIGNABLE:
+        event = "assign"
+    elif order.state in (m.ASSIGNED, m.ACCEPTED):
+        event = "reassign"
+    else:
         raise Conflict("This order can not do that now.")
     candidate = await _candidate_for(rt, order, staff_id)
     settings = await get_settings()
-    if current is not None:
-        await current_connection().execute(
-            "update core_assignment set status = 'released', responded_at = now(), actor_kind = $2, actor_id = $3 "
-            "where id = $1", current.id, actor.kind, actor.id,
-        )
+    await release_order(order_id, actor)
     try:
         assignment = await insert_assignment(order, candidate, source="manual", timeout_s=settings.accept_timeout_s, actor=actor)
     except WorkerBusy:
         raise ValidationFailed({"staff_id": "This worker already has a job at that time."}) from None
-    event = "assign" if current is None else "reassign"
     await transition(rt, order_id, event, actor, data={**event_data(assignment), "previous_staff_id": current and current.staff_id})
     await announce_offer(rt, assignment, order)
     return assignment
@@ -288,10 +287,11 @@ async def claim_order(rt: Runtime, staff_id: int, order_id: int) -> Assignment:
 
 
 async def waiting_order_ids(states: tuple[str, ...], *, limit: int = 100) -> list[int]:
-    """Orders in `states` that hold no worker, soonest first (the board, the pool, batches)."""
+    """Orders in `states` that hold no worker, soonest first (the board, the pool, batches). A
+    no-show still has its absent worker's assignment, and is listed all the same."""
     rows = await current_connection().fetch(
-        "select o.id from core_order o where o.state = any($1::text[]) and not exists ("
-        "select 1 from core_assignment a where a.order_id = o.id and a.status = any($2::text[])) "
+        "select o.id from core_order o where o.state = any($1::text[]) and (o.state = 'no_show' or not exists ("
+        "select 1 from core_assignment a where a.order_id = o.id and a.status = any($2::text[]))) "
         "order by o.scheduled_start, o.id limit $3",
         list(states), ["offered", "accepted", "completed"], limit,
     )

@@ -13,6 +13,7 @@ from asyncpg import Range
 from msgspec import UNSET
 
 from platform_core.db import current_connection
+from platform_core.orders.schemas import SYSTEM, ActorRef
 from platform_core.tenancy.context import current_tenant
 
 from .schemas import Assignment, DispatchSettings, DispatchSettingsUpdate
@@ -115,12 +116,13 @@ async def held_assignments(statuses: tuple[str, ...], *, limit: int = 100) -> li
     return [assignment_from_row(r) for r in rows]
 
 
-async def release_order(order_id: int) -> None:
-    """The order was cancelled: its worker's time is free again."""
+async def release_order(order_id: int, actor: ActorRef = SYSTEM) -> None:
+    """Whoever holds the order (offered or accepted) no longer does: it was cancelled, moved to
+    another worker, or came back to dispatch. Their time is free again."""
     await current_connection().execute(
-        "update core_assignment set status = 'released', responded_at = coalesce(responded_at, now()) "
+        "update core_assignment set status = 'released', responded_at = now(), actor_kind = $2, actor_id = $3 "
         "where order_id = $1 and status in ('offered', 'accepted')",
-        order_id,
+        order_id, actor.kind, actor.id,
     )
 
 

@@ -78,7 +78,7 @@ async def _board_rows(rt: Runtime) -> dict[str, list[dict[str, Any]]]:
     waiting = []
     settings = await services.get_settings()
     active = await list_workers(rt, status="active")
-    for order_id in await offers.waiting_order_ids((m.PAID, m.DISPATCH_FAILED), limit=BOARD_ORDERS):
+    for order_id in await offers.waiting_order_ids((m.PAID, m.DISPATCH_FAILED, m.NO_SHOW), limit=BOARD_ORDERS):
         order = await get_order(rt, order_id)
         candidates = await rank_candidates(rt, order, settings=settings, workers=active)
         waiting.append({"order": order, "item": await get_item(order.item_id), "candidates": candidates[:BOARD_CANDIDATES], "more": max(0, len(candidates) - BOARD_CANDIDATES)})
