@@ -15,6 +15,7 @@ from platform_core.pluginsys.contexts import PriceAdjustment
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 
+from .test_accounts_support import sms  # noqa: F401 - the fixture
 from .test_orders_support import customer_token, local_slot, make_customer, make_item, make_worker, new_address
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -265,3 +266,17 @@ async def test_a_reminder_for_a_cancelled_order_sends_nothing(app, runtime, shop
         await send_reminder(JobContext(tenant=scoped, rt=runtime, job_id=0, attempt=1), {"order_id": order["id"]})
         after = await conn.fetchval("select count(*) from core_notification where recipient_id = $1", customer_id)
     assert after == before
+
+
+async def test_order_texts_go_out_through_the_sms_channel_from_a_job(app, shop, customer, sms):
+    tenant, item_id, _ = shop
+    _, auth = customer
+    async with client_for(app, f"{tenant.slug}.localhost") as client:
+        order = (await client.post("/api/v1/orders", json=booking(item_id, tenant), headers={**auth, **key()})).json()
+    # The job worker sends it after the commit; the customer is texted at the order's contact phone.
+    for _ in range(50):
+        if sms.sent_to("+8613800138000"):
+            break
+        await asyncio.sleep(0.1)
+    [message] = sms.sent_to("+8613800138000")
+    assert message.purpose == "order_placed" and order["number"] in message.body

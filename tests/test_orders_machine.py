@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef
@@ -139,7 +140,7 @@ async def test_cancelling_late_costs_the_fee_percent_recorded_as_a_fee_line(runt
     assert events[-1].data == {"cancellation_fee": 3000}
 
 
-async def test_franchise_cancellation_never_charges_the_customer(runtime, shop):
+async def test_franchise_cancellation_never_charges_the_customer_and_tells_them(runtime, shop):
     tenant, customer_id, item_id = shop
     order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.PAID, starts_in=timedelta(hours=1))
     async with tenant_scope(tenant.id):
@@ -148,6 +149,13 @@ async def test_franchise_cancellation_never_charges_the_customer(runtime, shop):
             note="no worker in the district",
         )
     assert order.state == m.CANCELLED and order.cancellation_fee == 0
+    async with tenant_scope(tenant.id):
+        titles = await current_connection().fetch(
+            "select title from core_notification where recipient_kind = 'customer' and recipient_id = $1", customer_id
+        )
+        jobs = await current_connection().fetch("select payload->>'purpose' as purpose from core_job where kind = 'orders.sms'")
+    assert len(titles) == 1  # in the franchise's language
+    assert "order_cancelled" in {j["purpose"] for j in jobs}
 
 
 async def test_two_concurrent_transitions_of_one_order_can_not_both_succeed(runtime, shop):
