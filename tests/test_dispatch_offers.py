@@ -19,6 +19,7 @@ from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import DispatchScore
 from platform_core.tenancy.context import tenant_scope
 
+from tests.test_accounts_support import sms  # noqa: F401 - the fixture
 from tests.test_dispatch_support import (
     FAR, HOME, NEAR, eventually, local_time, make_customer, make_item, make_order, make_worker, order_state, set_mode,
 )
@@ -368,3 +369,24 @@ async def test_the_dispatcher_gives_a_no_show_to_another_worker_by_hand(runtime,
         assert (await services.get_assignment(first.id)).status == "released"
         assert (await get_order(runtime, order)).state == "assigned"
     assert second.staff_id == other
+
+
+async def test_the_worker_gets_the_offer_by_sms_and_in_the_inbox(runtime, tenant_a, sms):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, phone="+8613912345678")
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True)
+    await _pay(runtime, tenant_a, order)
+    offer = await eventually(lambda: _live(runtime, tenant_a, order))
+
+    async def texted():
+        return [m for m in sms.sent_to("+8613912345678") if m.purpose == "job_offer"]
+
+    (message,) = await eventually(texted)
+    async with tenant_scope(tenant_a.id):
+        number = await current_connection().fetchval("select number from core_order where id = $1", order)
+        inbox = await current_connection().fetch(
+            "select link from core_notification where recipient_kind = 'staff' and recipient_id = $1", worker)
+    assert number in message.body
+    assert f"/staff/jobs/{offer.id}" in [r["link"] for r in inbox]

@@ -48,10 +48,10 @@ async def make_item(tenant, *, skills: tuple[str, ...] = ("cleaning",), code: st
 async def make_worker(
     runtime, tenant, *, name: str = "Wang", skills: tuple[str, ...] = ("cleaning",), home: tuple[float, float] | None = HOME,
     radius_km: int = 10, rating: float = 0, rating_count: int = 0, starts: str = "08:00", ends: str = "20:00",
-    status: str = "active",
+    status: str = "active", phone: str | None = None,
 ) -> int:
     """A worker with a profile who works every day from `starts` to `ends` (tenant time)."""
-    e164 = random_phone()
+    e164 = phone or random_phone()
     async with tenant_scope(tenant.id):
         conn = current_connection()
         staff_id = await conn.fetchval(

@@ -6,7 +6,7 @@ from platform_core.pluginsys.contexts import MenuEntry
 
 from . import controllers, services, views
 from .batch import run_batch
-from .offers import ASSIGN_JOB, BATCH_JOB, TIMEOUT_JOB, expire_offer, route_ready_order
+from .offers import ASSIGN_JOB, BATCH_JOB, OFFER_SMS_JOB, TIMEOUT_JOB, expire_offer, route_ready_order, send_offer_sms
 
 
 @hookimpl
@@ -36,9 +36,13 @@ async def _batch(ctx, payload) -> None:
     await run_batch(ctx.rt)
 
 
+async def _offer_sms(ctx, payload) -> None:
+    await send_offer_sms(ctx.rt, ctx.tenant, payload["assignment_id"])
+
+
 @hookimpl
 def register_job_handlers():
-    return {ASSIGN_JOB: _assign, TIMEOUT_JOB: _offer_timeout, BATCH_JOB: _batch}
+    return {ASSIGN_JOB: _assign, TIMEOUT_JOB: _offer_timeout, BATCH_JOB: _batch, OFFER_SMS_JOB: _offer_sms}
 
 
 @hookimpl

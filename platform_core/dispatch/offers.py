@@ -18,15 +18,17 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
+from platform_core.accounts.phones import decrypt_phone
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.jobs.services import enqueue
 from platform_core.notifications.schemas import NotificationCreate
-from platform_core.notifications.services import add_notification
+from platform_core.notifications.services import add_notification, send_message
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM, ActorRef, Order
 from platform_core.orders.services import get_order, transition
+from platform_core.pluginsys.contexts import OutboundMessage
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
@@ -39,6 +41,7 @@ from .services import ASSIGNMENT_COLUMNS, assignment_from_row, get_assignment, g
 
 ASSIGN_JOB = "dispatch.assign"
 TIMEOUT_JOB = "dispatch.offer_timeout"
+OFFER_SMS_JOB = "dispatch.offer_sms"
 BATCH_JOB = "dispatch.batch"
 # Orders that start sooner than this are offered at once; later ones wait for a batch window.
 NEAR_TERM = timedelta(hours=4)
@@ -94,6 +97,24 @@ async def announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> N
     ))
     if assignment.status == "offered" and assignment.expires_at is not None:
         await enqueue(TIMEOUT_JOB, {"assignment_id": assignment.id}, run_at=assignment.expires_at, key=f"offer:{assignment.id}")
+        # The answer is due in minutes: the worker hears of it by SMS too (through the outbox).
+        await enqueue(OFFER_SMS_JOB, {"assignment_id": assignment.id}, key=f"offer-sms:{assignment.id}")
+
+
+async def send_offer_sms(rt: Runtime, tenant, assignment_id: int) -> None:
+    """The offer's SMS to the worker, unless it was answered or withdrawn in the meantime."""
+    assignment = await get_assignment(assignment_id)
+    if assignment is None or assignment.status != "offered":
+        return
+    order = await get_order(rt, assignment.order_id)
+    # The worker's phone, decrypted only here, at the moment of sending.
+    cipher = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", assignment.staff_id)
+    if not cipher:
+        return
+    body = translate_to(tenant.locale, N_("Order %(number)s is waiting for your answer.")) % {"number": order.number}
+    await send_message(rt, OutboundMessage(
+        tenant=tenant, channel="sms", to=decrypt_phone(rt.keyring, cipher), body=body, purpose="job_offer",
+    ))
 
 
 def event_data(assignment: Assignment) -> dict:
