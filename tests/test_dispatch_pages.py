@@ -194,3 +194,15 @@ async def test_a_lapsed_offer_is_no_longer_shown_to_the_worker(runtime, tenant_a
     assert f"/staff/jobs/{assignment.id}/accept" not in listing.text
     late = await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")
     assert late.status_code == 409 and "This offer is no longer open." in late.text
+
+
+async def test_an_order_nobody_was_found_for_can_still_be_claimed_from_the_pool(runtime, tenant_a, client_a):
+    await set_mode(tenant_a, mode="manual", grab_pool=True)
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2), state="dispatch_failed")
+    worker = await make_worker(runtime, tenant_a, name="Came back from leave")
+    await staff_client(client_a, runtime, tenant_a, worker)
+    assert f"/staff/pool/{order}/claim" in (await client_a.get("/staff/pool")).text
+    assert (await post_form(client_a, f"/staff/pool/{order}/claim")).status_code == 303
+    assert await order_state(tenant_a, order) == "accepted"

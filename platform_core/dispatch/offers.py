@@ -48,6 +48,8 @@ NEAR_TERM = timedelta(hours=4)
 BATCH_WINDOW_MINUTES = 15
 # States an order can be given a worker from (the machine's `assign` sources).
 ASSIGNABLE = frozenset({m.PAID, m.DISPATCH_FAILED, m.NO_SHOW})
+# What the grab pool offers: orders waiting for a worker, and those automatic dispatch gave up on.
+CLAIMABLE = (m.PAID, m.DISPATCH_FAILED)
 
 
 class WorkerBusy(Exception):
@@ -264,13 +266,14 @@ async def assign_by_hand(rt: Runtime, order_id: int, staff_id: int, actor: Actor
 
 
 async def pool_orders(rt: Runtime, staff_id: int, *, limit: int = 30) -> list[tuple[Order, Candidate]]:
-    """Open orders this worker may claim: paid, nobody holding them, and the worker eligible."""
+    """Open orders this worker may claim: paid (or left without a worker), nobody holding them,
+    and the worker eligible."""
     settings = await get_settings()
     if not settings.grab_pool:
         return []
     found = []
     me = [w for w in await list_workers(rt, status="active") if w.id == staff_id]
-    for order_id in await waiting_order_ids((m.PAID,), limit=200):
+    for order_id in await waiting_order_ids(CLAIMABLE, limit=200):
         order = await get_order(rt, order_id)
         if order.requested_staff_id not in (None, staff_id) or staff_id in await asked_before(order_id):
             continue
@@ -289,7 +292,7 @@ async def claim_order(rt: Runtime, staff_id: int, order_id: int) -> Assignment:
     if not settings.grab_pool:
         raise NotFound("page")
     order = await get_order(rt, order_id)
-    if order.state != m.PAID or await live_assignment(order_id) is not None:
+    if order.state not in CLAIMABLE or await live_assignment(order_id) is not None:
         raise Conflict("Someone else has already taken this order.")
     ranked = await rank_candidates(rt, order, only={staff_id}, settings=settings)
     if not ranked:
