@@ -2,15 +2,16 @@
 
 `place_order` validates everything at once (field errors, no order), re-checks the slot against
 real availability, takes an idempotency key (a retry returns the first order; the same key with
-another request is refused), numbers the order per tenant and day, writes it with its lines and
-the 'place' event, and then, since paying after the service is the only method until the
-payments issue, fires `pay_after_service` so dispatch starts.
+another request is refused), writes the order with its lines and the 'place' event, fires
+`pay_after_service` (paying after the service is the only method until the payments issue) so
+dispatch starts, and numbers the order per tenant and day last, just before the confirmation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
+import secrets
 from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +32,8 @@ from platform_core.web.i18n import lazy_gettext as N_
 from . import machine as m
 from .media import photo_exists
 from .schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
-from .services import ORDER_COLUMNS, get_order, order_from_row, order_lines, record_event, transition
+from .notify import order_placed
+from .services import ORDER_COLUMNS, booking_settings, order_from_row, order_lines, record_event, transition
 
 MAX_PHOTOS = 6
 MAX_FIELD_TEXT = 500
@@ -268,7 +270,8 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
         raise ValidationFailed(errors)
 
     conn = current_connection()
-    number = await next_number(ZoneInfo(tenant.timezone))
+    # Numbered last (see below); until then a unique placeholder the request never shows.
+    provisional = f"~{secrets.token_hex(10)}"
     try:
         # A savepoint: a lost race on the picked worker leaves the request's transaction usable.
         async with conn.transaction():
@@ -279,7 +282,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
                 "values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18, "
                 "$19, $20, $21, $22, $23, $24, $25) "
                 "on conflict (tenant_id, customer_id, idempotency_key) do nothing returning id",
-                tenant.id, number, customer_id, item.id, item.category_code, m.PENDING_PAYMENT,
+                tenant.id, provisional, customer_id, item.id, item.category_code, m.PENDING_PAYMENT,
                 msgspec.json.encode(address).decode(), address["lat"], address["lng"], address["district"],
                 data.requirements.strip(), msgspec.json.encode(fields).decode(), msgspec.json.encode(data.photos).decode(),
                 data.asap, when[0], when[1], data.staff_id, data.quantity, priced.currency, priced.subtotal,
@@ -305,7 +308,12 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
     )
     customer = ActorRef(kind="customer", id=customer_id)
     await record_event(order_id, "place", None, m.PENDING_PAYMENT, customer, data={"total": priced.total})
-    from .notify import order_placed
-
-    await order_placed(rt, await get_order(rt, order_id))
-    return await transition(rt, order_id, "pay_after_service", customer)
+    paid = await transition(rt, order_id, "pay_after_service", customer)
+    reminder_hours = (await booking_settings()).reminder_hours
+    # The day's counter row stays locked from here to the commit, so every placement of the
+    # tenant waits on it: it is taken last, with only what needs the number after it.
+    number = await next_number(ZoneInfo(tenant.timezone))
+    await conn.execute("update core_order set number = $2 where id = $1", order_id, number)
+    order = msgspec.structs.replace(paid, number=number)
+    await order_placed(order, reminder_hours)
+    return order

@@ -74,11 +74,9 @@ async def tell(order: Order, purpose: str, kind: RecipientKind, recipient_id: in
         await enqueue(SMS_JOB, {"order_id": order.id, "purpose": purpose, "kind": kind, "recipient_id": recipient_id})
 
 
-async def order_placed(rt: Runtime, order: Order) -> None:
-    from .services import booking_settings
-
+async def order_placed(order: Order, hours: int) -> None:
+    """The customer's confirmation, and the reminder `hours` before the slot (0: none)."""
     await tell(order, "order_placed", "customer", order.customer_id)
-    hours = (await booking_settings()).reminder_hours
     remind_at = order.scheduled_start - timedelta(hours=hours)
     if hours and not order.asap and remind_at > datetime.now(timezone.utc):
         await enqueue(REMINDER_JOB, {"order_id": order.id}, run_at=remind_at, key=f"reminder:{order.id}")
