@@ -62,11 +62,16 @@ async def test_a_worker_can_not_see_or_answer_another_workers_offer(runtime, ten
 
 
 async def test_job_pages_need_a_signed_in_worker(runtime, tenant_a, client_a):
-    _, _, assignment = await _offered(runtime, tenant_a)
-    response = await client_a.get("/staff/jobs")
-    assert response.status_code == 303 and response.headers["location"].startswith("/staff/sign-in")
+    _, order, assignment = await _offered(runtime, tenant_a)
+    await set_mode(tenant_a, grab_pool=True)
+    for path in ("/staff/jobs", f"/staff/jobs/{assignment.id}", "/staff/pool"):
+        response = await client_a.get(path)
+        assert response.status_code == 303 and response.headers["location"].startswith("/staff/sign-in"), path
+    assert (await post_form(client_a, f"/staff/pool/{order}/claim")).status_code == 303
     await console_client(client_a, runtime, tenant_a, "owner")  # a console session is not a staff session
     assert (await client_a.get(f"/staff/jobs/{assignment.id}")).status_code == 303
+    assert (await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")).status_code == 303
+    assert await order_state(tenant_a, order) == "assigned"
 
 
 async def test_dispatcher_sees_waiting_orders_with_candidates_and_why(runtime, tenant_a, client_a):
@@ -125,6 +130,9 @@ async def test_console_users_without_dispatch_permission_are_refused(runtime, te
         assert (await client_a.get(path)).status_code == 403, path
     assert (await post_form(client_a, "/console/dispatch/batch")).status_code == 403
     assert (await post_form(client_a, f"/console/dispatch/orders/{order}/assign", {"staff_id": "1"})).status_code == 403
+    assert (await post_form(client_a, "/console/dispatch/settings", {"mode": "auto"})).status_code == 403
+    async with tenant_scope(tenant_a.id):
+        assert (await services.get_settings()).mode == "manual"
 
 
 async def test_anonymous_visitors_are_sent_to_the_console_sign_in(client_a):
@@ -178,6 +186,13 @@ async def test_tenant_b_sees_none_of_tenant_as_assignments_or_settings(runtime, 
         assert await conn.fetchval("select count(*) from core_dispatch_settings") == 0
         assert await services.live_assignment(order) is None
         assert (await services.get_settings()).mode == "auto"  # B's defaults, not A's manual mode
+    # B's worker can not claim A's order, nor answer A's offer.
+    await set_mode(tenant_b, grab_pool=True)
+    b_worker = await make_worker(runtime, tenant_b)
+    await staff_client(client_b, runtime, tenant_b, b_worker)
+    assert (await post_form(client_b, f"/staff/pool/{order}/claim")).status_code == 404
+    assert (await post_form(client_b, f"/staff/jobs/{assignment.id}/accept")).status_code == 404
+    assert await order_state(tenant_a, order) == "assigned"
     await console_client(client_b, runtime, tenant_b, "owner")
     assert (await client_b.get(f"/console/dispatch/orders/{order}")).status_code == 404
     board = await client_b.get("/console/dispatch")
