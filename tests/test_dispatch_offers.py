@@ -396,3 +396,22 @@ async def test_the_worker_gets_the_offer_by_sms_and_in_the_inbox(runtime, tenant
         await offers.accept_offer(runtime, worker, offer.id)
         await offers.send_offer_sms(runtime, tenant, offer.id)  # answered meanwhile: nothing more is sent
     assert len([m for m in sms.sent_to("+8613912345678") if m.purpose == "job_offer"]) == 1
+
+async def test_a_stay_over_several_days_ignores_weekly_hours_but_not_days_off_or_held_jobs(runtime, tenant_a):
+    item = await make_item(tenant_a, skills=("maternity",), duration=26 * 24 * 60)
+    customer = await make_customer(runtime, tenant_a)
+    free = await make_worker(runtime, tenant_a, name="Free", skills=("maternity",))
+    resting = await make_worker(runtime, tenant_a, name="Resting", skills=("maternity",))
+    booked = await make_worker(runtime, tenant_a, name="Booked", skills=("maternity",))
+    starts = local_time(tenant_a, 3, 8)
+    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts, hours=26 * 24)
+    other = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(days=10))
+    async with tenant_scope(tenant_a.id):
+        conn = current_connection()
+        await conn.execute("insert into core_staff_time_off (tenant_id, staff_id, during) values ($1, $2, $3)",
+                           tenant_a.id, resting, Range(starts + timedelta(days=5), starts + timedelta(days=6)))
+        await conn.execute(
+            "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) values ($1, $2, $3, $4, 'accepted', 'manual')",
+            tenant_a.id, other, booked, Range(starts + timedelta(days=10), starts + timedelta(days=10, hours=2)),
+        )
+    assert [c.staff_id for c in await _ranked(runtime, tenant_a, order)] == [free]

@@ -17,12 +17,12 @@ from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
 from platform_core.runtime import Runtime
 from platform_core.staff.availability import is_free
 from platform_core.staff.schemas import Worker
-from platform_core.staff.services import list_workers
+from platform_core.staff.services import list_time_off, list_workers
 from platform_core.tenancy.context import current_tenant
 
 from . import scoring
 from .schemas import Candidate, DispatchSettings
-from .services import HOLDING, get_settings
+from .services import HOLDING, busy_ranges, get_settings
 
 log = logging.getLogger("hearth.dispatch")
 
@@ -39,6 +39,24 @@ def distance_to(worker: Worker, order: Order) -> int | None:
     if point is None or worker.home_lat is None or worker.home_lng is None:
         return None
     return round(scoring.haversine_m(worker.home_lat, worker.home_lng, *point))
+
+
+def spans_days(order: Order) -> bool:
+    """A visit that runs over several local days: live-in care (a month with a new mother)."""
+    tz = ZoneInfo(current_tenant().timezone)
+    return order.scheduled_start.astimezone(tz).date() != (order.scheduled_end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+async def free_for(staff_id: int, order: Order) -> bool:
+    """Whether the worker can take the visit's whole time. A visit within one day must lie in
+    their weekly hours; a stay over several days is not bound to them, but days off and the
+    jobs they hold still are."""
+    start, end = order.scheduled_start, order.scheduled_end
+    if not spans_days(order):
+        return await is_free(staff_id, start, end)
+    if (await busy_ranges([staff_id], start, end))[staff_id]:
+        return False
+    return not any(t.starts < end and start < t.ends for t in await list_time_off(staff_id))
 
 
 async def _workloads(staff_ids: list[int], starts: datetime) -> dict[int, tuple[int, int]]:
@@ -75,7 +93,7 @@ async def rank_candidates(
         distance = distance_to(worker, order)
         if distance is not None and distance > worker.service_radius_km * 1000:
             continue
-        if await is_free(worker.id, order.scheduled_start, order.scheduled_end):
+        if await free_for(worker.id, order):
             reachable.append((worker, distance))
     if not reachable:
         return []
