@@ -18,15 +18,15 @@ from zoneinfo import ZoneInfo
 from asyncpg import Range
 
 from platform_core.db import current_connection
-from platform_core.errors import NotFound, ValidationFailed
 from platform_core.dispatch.services import busy_ranges
+from platform_core.errors import ValidationFailed
+from platform_core.geo import distance_m
 from platform_core.runtime import Runtime
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.tenancy.context import current_tenant
 
 from .schemas import Availability, Slot
 
-EARTH_RADIUS_KM = 6371.0
 # A worker's hours end at 24:00, stored as 23:59:59 (services.parse_day_hours).
 END_OF_DAY = time(23, 59, 59)
 
@@ -45,16 +45,10 @@ class _Candidate:
 
 
 async def booking_rules() -> BookingRules:
-    row = await current_connection().fetchrow("select slot_minutes, lead_minutes, horizon_days from core_booking_settings")
-    return BookingRules(**dict(row)) if row else BookingRules()
+    from platform_core.orders.services import booking_settings
 
-
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+    settings = await booking_settings()
+    return BookingRules(slot_minutes=settings.slot_minutes, lead_minutes=settings.lead_minutes, horizon_days=settings.horizon_days)
 
 
 async def _candidates(
@@ -73,7 +67,7 @@ async def _candidates(
     hours: dict[int, dict[int, list[tuple[time, time]]]] = {}
     for row in rows:
         if lat is not None and lng is not None and row["home_lat"] is not None:
-            if distance_km(float(row["home_lat"]), float(row["home_lng"]), lat, lng) > row["radius"]:
+            if distance_m((float(row["home_lat"]), float(row["home_lng"])), (lat, lng)) > row["radius"] * 1000:
                 continue
         hours.setdefault(row["id"], {}).setdefault(row["weekday"], []).append((row["starts"], row["ends"]))
     return [_Candidate(staff_id=sid, hours=by_day) for sid, by_day in hours.items()]
@@ -227,19 +221,14 @@ async def item_availability(
         errors["quantity"] = N_("Enter a number between 1 and 24.")
     if errors:
         raise ValidationFailed(errors)
-    # The catalog's own row (read here so booking needs no catalog service for it).
-    row = await current_connection().fetchrow(
-        "select duration_minutes, pricing_model, min_quantity, required_skills from core_service_item "
-        "where slug = $1 and active",
-        item,
-    )
-    if row is None:
-        raise NotFound("service")
-    duration = row["duration_minutes"]
-    if row["pricing_model"] == "hourly":
-        duration = max(quantity or row["min_quantity"], row["min_quantity"]) * 60
+    from platform_core.catalog.services import get_item_by_slug
+
+    service = await get_item_by_slug(item, for_customer=current_tenant())
+    duration = service.duration_minutes
+    if service.pricing_model == "hourly":
+        duration = max(quantity or service.min_quantity, service.min_quantity) * 60
     slots = await available_slots(
-        rt, duration_minutes=duration, start_date=on, days=1, skills=list(row["required_skills"]),
+        rt, duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
         staff_id=staff_id, lat=lat, lng=lng,
     )
     return Availability(item=item, date=on, timezone=current_tenant().timezone, duration_minutes=duration, slots=slots)

@@ -8,7 +8,6 @@ subscribers are told it ended).
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timezone
 
 import msgspec
@@ -16,6 +15,7 @@ from litestar.channels import ChannelsPlugin
 
 from platform_core.dispatch.services import get_settings as dispatch_settings
 from platform_core.errors import Conflict, NotFound, RateLimited
+from platform_core.geo import distance_m
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef, Order
 from platform_core.orders.services import get_order, get_order_by_number, live_staff_id, transition
@@ -34,16 +34,6 @@ SHARING_STATES = frozenset({m.EN_ROUTE})
 # While the order is in one of these the customer's socket stays open.
 TRACKABLE_STATES = frozenset({m.ASSIGNED, m.ACCEPTED, m.EN_ROUTE})
 VISIT_EVENTS = ("depart", "arrive", "complete")
-
-EARTH_RADIUS_M = 6_371_000
-
-
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two (lat, lng) points, in metres (haversine)."""
-    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
-
 
 async def eta_seconds(rt: Runtime, tenant: TenantContext, origin: tuple[float, float], destination: tuple[float, float]) -> int:
     """A routing plugin's answer (select_route_eta), else straight-line distance over the
