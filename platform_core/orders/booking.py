@@ -265,6 +265,13 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
     elif not all(photo_exists(rt, tenant, url) for url in data.photos):
         errors["photos"] = N_("Upload the photos first.")
     minutes = visit_minutes(item, data.quantity)
+    if data.staff_id is not None and not errors:
+        # Bookings of one picked worker take turns from the slot check to the commit: the loser
+        # then meets the committed order and the constraint cleanly, where two uncommitted
+        # inserts under an exclusion constraint would wait on each other (a deadlock).
+        await current_connection().execute(
+            "select pg_advisory_xact_lock(hashtextextended('hearth:picked_worker:' || $1::bigint::text, 0))", data.staff_id
+        )
     when = None if errors else await _slot(rt, item, data, minutes, address, errors)
     if errors or priced is None or address is None or when is None:
         raise ValidationFailed(errors)
