@@ -191,6 +191,6 @@ async def test_the_customers_order_page_carries_the_live_map_while_the_worker_co
         page = await client.get(f"/orders/{booking.number}")
         assert page.status_code == 200
         assert f'data-socket="/ws/orders/{booking.number}/track"' in page.text and 'data-lat="31.2304"' in page.text
-        assert (await client.get("/static/p/tracking/tracking.js")).status_code == 200
+        assert (await client.get("/static/core/js/tracking.js")).status_code == 200
         await set_state(tenant_a, booking.order_id, "in_service")
         assert "data-track-map" not in (await client.get(f"/orders/{booking.number}")).text
