@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from platform_core.db import current_connection
 from platform_core.dispatch import offers, services
+from platform_core.pluginsys import hookimpl
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 
@@ -221,3 +222,24 @@ async def test_an_order_nobody_was_found_for_can_still_be_claimed_from_the_pool(
     assert f"/staff/pool/{order}/claim" in (await client_a.get("/staff/pool")).text
     assert (await post_form(client_a, f"/staff/pool/{order}/claim")).status_code == 303
     assert await order_state(tenant_a, order) == "accepted"
+
+
+class MemberPriorityStrategy:
+    @hookimpl
+    def register_dispatch_strategies(self):
+        return ["member_priority"]
+
+
+async def test_plugin_strategies_get_a_weight_on_the_settings_page(runtime, tenant_a, client_a):
+    runtime.pm.register(MemberPriorityStrategy(), name="core.test_member_strategy")
+    try:
+        await console_client(client_a, runtime, tenant_a, "owner")
+        page = await client_a.get("/console/dispatch/settings")
+        assert 'name="weight_member_priority"' in page.text
+        form = {"mode": "auto", "accept_timeout_minutes": "10", "travel_speed_kmh": "25", "weight_distance": "1", "weight_rating": "1",
+                "weight_workload": "1", "weight_skills": "1", "weight_member_priority": "3"}
+        assert (await post_form(client_a, "/console/dispatch/settings", form)).status_code == 303
+    finally:
+        runtime.pm.unregister(name="core.test_member_strategy")
+    async with tenant_scope(tenant_a.id):
+        assert (await services.get_settings()).weights["member_priority"] == 3

@@ -138,9 +138,10 @@ async def batch_now(request: Request, rt: NamedDependency[Runtime]) -> Response:
 
 
 def _weight_names(rt: Runtime, weights: dict[str, float]) -> list[str]:
-    """The core's scores, the strategies plugins declare, and any name already weighted."""
+    """The core's scores, the strategies of the plugins the tenant has on, and any name already
+    weighted."""
     names = list(DEFAULT_WEIGHTS)
-    for group in rt.pm.hook.register_dispatch_strategies():
+    for group in rt.hooks(current_tenant()).register_dispatch_strategies():
         names.extend(n for n in group or [] if n not in names)
     names.extend(n for n in weights if n not in names)
     return names
