@@ -192,6 +192,10 @@ async def test_declines_and_timeouts_pass_the_order_on_until_it_lands_in_the_exc
             "select event from core_order_event where order_id = $1 order by id", order)]
     assert [(a.staff_id, a.status) for a in history] == [(first, "declined"), (second, "expired")]
     assert events == ["pay", "assign", "decline", "assign", "offer_expired", "dispatch_failed"]
+    async with tenant_scope(tenant_a.id):
+        note = await current_connection().fetchval(
+            "select note from core_order_event where order_id = $1 and event = 'dispatch_failed'", order)
+    assert note == "没有符合条件且有空的服务人员。"  # the franchise's language (zh_CN) on its timeline
 
 
 async def _is(tenant, order_id, state):

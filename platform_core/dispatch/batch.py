@@ -15,10 +15,13 @@ from platform_core.orders.schemas import SYSTEM
 from platform_core.orders.services import get_order, transition
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
+from platform_core.web.i18n import lazy_gettext as N_
 
 from . import scoring
 from .candidates import rank_candidates
-from .offers import WorkerBusy, announce_offer, asked_before, event_data, insert_assignment, offer_next, waiting_order_ids
+from .offers import (
+    WorkerBusy, announce_offer, asked_before, event_data, insert_assignment, offer_next, timeline_note, waiting_order_ids,
+)
 from .schemas import Assignment
 from .services import get_settings
 
@@ -67,7 +70,7 @@ async def run_batch(rt: Runtime, *, by_hand: bool = False) -> list[Assignment]:
                 assignment = await insert_assignment(order, candidate, source="batch", timeout_s=settings.accept_timeout_s)
             except (WorkerBusy, Conflict):
                 continue  # taken meanwhile outside the batch: the worker is tried again next round
-            await transition(rt, order.id, "assign", SYSTEM, note="Batch dispatch", data=event_data(assignment))
+            await transition(rt, order.id, "assign", SYSTEM, note=timeline_note(N_("Batch dispatch")), data=event_data(assignment))
             await announce_offer(rt, assignment, order)
             made.append(assignment)
             placed.add(order.id)

@@ -32,6 +32,7 @@ from platform_core.pluginsys.contexts import OutboundMessage
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
+from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
 
@@ -89,7 +90,8 @@ async def insert_assignment(
 
 
 async def announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> None:
-    """The worker's inbox entry, and the timeout that passes the order on if they do not answer."""
+    """The worker's inbox entry and SMS, and the timeout that passes the order on if they do not
+    answer."""
     tenant = current_tenant()
     await add_notification(NotificationCreate(
         recipient_kind="staff", recipient_id=assignment.staff_id,
@@ -103,7 +105,7 @@ async def announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> N
         await enqueue(OFFER_SMS_JOB, {"assignment_id": assignment.id}, key=f"offer-sms:{assignment.id}")
 
 
-async def send_offer_sms(rt: Runtime, tenant, assignment_id: int) -> None:
+async def send_offer_sms(rt: Runtime, tenant: TenantContext, assignment_id: int) -> None:
     """The offer's SMS to the worker, unless it was answered or withdrawn in the meantime."""
     assignment = await get_assignment(assignment_id)
     if assignment is None or assignment.status != "offered":
@@ -141,9 +143,15 @@ async def offer_next(rt: Runtime, order_id: int) -> Assignment | None:
         await transition(rt, order_id, "assign", SYSTEM, data=event_data(assignment))
         await announce_offer(rt, assignment, order)
         return assignment
-    await transition(rt, order_id, "dispatch_failed", SYSTEM,
-                     note="The requested worker is not available." if only else "No eligible worker is free.")
+    await transition(rt, order_id, "dispatch_failed", SYSTEM, note=timeline_note(
+        N_("The requested worker is not available.") if only else N_("No eligible worker is free.")))
     return None
+
+
+def timeline_note(msgid: str) -> str:
+    """A note the system leaves on the order's timeline, in the franchise's language (notes are
+    stored as written and shown as they are)."""
+    return translate_to(current_tenant().locale, msgid)
 
 
 async def route_ready_order(rt: Runtime, order_id: int) -> None:
@@ -302,7 +310,7 @@ async def claim_order(rt: Runtime, staff_id: int, order_id: int) -> Assignment:
         assignment = await insert_assignment(order, ranked[0], source="grab", status="accepted", actor=worker)
     except WorkerBusy:
         raise Conflict("You already have a job at that time.") from None
-    await transition(rt, order_id, "assign", SYSTEM, note="Claimed from the pool", data=event_data(assignment))
+    await transition(rt, order_id, "assign", SYSTEM, note=timeline_note(N_("Claimed from the pool")), data=event_data(assignment))
     await transition(rt, order_id, "accept", worker, data=event_data(assignment))
     return assignment
 
