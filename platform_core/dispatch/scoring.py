@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+import msgspec
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -62,14 +63,12 @@ def combine(raw: dict[str, tuple[float, str, str]], weights: dict[str, float]) -
         weight = float(weights.get(name, DEFAULT_WEIGHT))
         value = min(1.0, max(0.0, float(value)))
         total_weight += weight
-        parts.append(ScorePart(name=name, raw=round(value, 4), weight=weight, contribution=value * weight, source=source, detail=detail))
+        parts.append(ScorePart(name=name, raw=round(value, 4), weight=weight, contribution=value * weight,
+                               source=source, detail=detail))
     if total_weight <= 0:
         return 0.0, parts
     total = sum(p.contribution for p in parts) / total_weight
-    parts = [
-        ScorePart(name=p.name, raw=p.raw, weight=p.weight, contribution=round(p.contribution / total_weight, 4), source=p.source, detail=p.detail)
-        for p in parts
-    ]
+    parts = [msgspec.structs.replace(p, contribution=round(p.contribution / total_weight, 4)) for p in parts]
     return total, parts
 
 

@@ -81,7 +81,10 @@ async def _board_rows(rt: Runtime) -> dict[str, list[dict[str, Any]]]:
     for order_id in await offers.waiting_order_ids((m.PAID, m.DISPATCH_FAILED, m.NO_SHOW), limit=BOARD_ORDERS):
         order = await get_order(rt, order_id)
         candidates = await rank_candidates(rt, order, settings=settings, workers=active)
-        waiting.append({"order": order, "item": await get_item(order.item_id), "candidates": candidates[:BOARD_CANDIDATES], "more": max(0, len(candidates) - BOARD_CANDIDATES)})
+        waiting.append({
+            "order": order, "item": await get_item(order.item_id), "candidates": candidates[:BOARD_CANDIDATES],
+            "more": max(0, len(candidates) - BOARD_CANDIDATES),
+        })
     held = []
     for assignment in await services.held_assignments(("offered", "accepted"), limit=BOARD_ORDERS):
         held.append({"order": await get_order(rt, assignment.order_id), "assignment": assignment})
