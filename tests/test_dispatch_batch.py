@@ -91,3 +91,18 @@ async def test_in_manual_mode_only_the_dispatchers_button_runs_a_batch(runtime, 
     async with tenant_scope(tenant_a.id):
         live = await services.live_assignment(order)
     assert (live.staff_id, live.source) == (worker, "batch")
+
+
+async def test_the_dispatchers_button_tries_the_exception_queue_again(runtime, tenant_a):
+    item = await make_item(tenant_a)
+    customer = await make_customer(runtime, tenant_a)
+    stuck = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2), state="dispatch_failed")
+    async with tenant_scope(tenant_a.id):
+        assert await run_batch(runtime, by_hand=True) == []  # still nobody: it stays where it is
+    assert await order_state(tenant_a, stuck) == "dispatch_failed"
+    newcomer = await make_worker(runtime, tenant_a, name="Newcomer")
+    async with tenant_scope(tenant_a.id):
+        assert await run_batch(runtime) == []  # the window job leaves the exception queue to the office
+        (made,) = await run_batch(runtime, by_hand=True)
+    assert (made.order_id, made.staff_id) == (stuck, newcomer)
+    assert await order_state(tenant_a, stuck) == "assigned"

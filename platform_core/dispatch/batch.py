@@ -32,14 +32,15 @@ BATCH_LIMIT = 500
 async def run_batch(rt: Runtime, *, by_hand: bool = False) -> list[Assignment]:
     """Offer every paid order still waiting for a worker: the customer's picks one by one, all
     the others together; orders nobody can take go to `dispatch_failed`. The batch window job
-    runs in automatic mode only; the dispatcher's button (`by_hand`) runs it in any mode.
-    Returns the offers made."""
+    runs in automatic mode only; the dispatcher's button (`by_hand`) runs it in any mode and
+    tries the exception queue (`dispatch_failed`) again too. Returns the offers made."""
     settings = await get_settings()
     if settings.mode != "auto" and not by_hand:
         return []
     made: list[Assignment] = []
     pending = []
-    for order_id in await waiting_order_ids((m.PAID,), limit=BATCH_LIMIT):
+    states = (m.PAID, m.DISPATCH_FAILED) if by_hand else (m.PAID,)
+    for order_id in await waiting_order_ids(states, limit=BATCH_LIMIT):
         order = await get_order(rt, order_id)
         if order.requested_staff_id is None:
             pending.append(order)

@@ -127,9 +127,11 @@ def event_data(assignment: Assignment) -> dict:
 
 async def offer_next(rt: Runtime, order_id: int) -> Assignment | None:
     """Offer a paid order to the best worker not asked yet; `dispatch_failed` when nobody is
-    left. Does nothing for an order that is no longer waiting (cancelled, taken meanwhile)."""
+    left. An order already in `dispatch_failed` is tried again (a worker may have been added or
+    freed since) and stays there if nobody is found. Does nothing for an order that is no longer
+    waiting (cancelled, taken meanwhile)."""
     order = await get_order(rt, order_id)
-    if order.state != m.PAID or await live_assignment(order_id) is not None:
+    if order.state not in (m.PAID, m.DISPATCH_FAILED) or await live_assignment(order_id) is not None:
         return None
     settings = await get_settings()
     only = {order.requested_staff_id} if order.requested_staff_id is not None else None
@@ -143,8 +145,9 @@ async def offer_next(rt: Runtime, order_id: int) -> Assignment | None:
         await transition(rt, order_id, "assign", SYSTEM, data=event_data(assignment))
         await announce_offer(rt, assignment, order)
         return assignment
-    await transition(rt, order_id, "dispatch_failed", SYSTEM, note=timeline_note(
-        N_("The requested worker is not available.") if only else N_("No eligible worker is free.")))
+    if order.state == m.PAID:
+        await transition(rt, order_id, "dispatch_failed", SYSTEM, note=timeline_note(
+            N_("The requested worker is not available.") if only else N_("No eligible worker is free.")))
     return None
 
 
