@@ -193,7 +193,7 @@ async def test_staff_signs_in_and_sees_their_home(client_a, worker, sms):
     home = await client_a.get("/staff/")
     assert home.status_code == 200
     assert "张师傅" in home.text
-    assert "class=\"empty\"" in home.text
+    assert 'href="/staff/jobs"' in home.text and 'href="/staff/availability"' in home.text
     # A staff session is not a customer session.
     assert (await client_a.get("/account")).status_code == 303
 
