@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from platform_core.dispatch import scoring
+from platform_core.geo import distance_m
 
 
 def test_haversine_knows_the_distance_between_two_places():
     # People's Square to Lujiazui, Shanghai: about 2.7 km as the crow flies.
-    assert scoring.haversine_m(31.2304, 121.4737, 31.2397, 121.4998) == pytest.approx(2700, rel=0.1)
-    assert scoring.haversine_m(31.0, 121.0, 31.0, 121.0) == 0
+    assert distance_m((31.2304, 121.4737), (31.2397, 121.4998)) == pytest.approx(2700, rel=0.1)
+    assert distance_m((31.0, 121.0), (31.0, 121.0)) == 0
 
 
 def test_distance_scores_fall_to_zero_at_the_edge_of_the_radius():

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
+from platform_core.geo import distance_m
 from platform_core.orders.schemas import Order
 from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
 from platform_core.runtime import Runtime
@@ -38,7 +39,7 @@ def distance_to(worker: Worker, order: Order) -> int | None:
     point = _order_point(order)
     if point is None or worker.home_lat is None or worker.home_lng is None:
         return None
-    return round(scoring.haversine_m(worker.home_lat, worker.home_lng, *point))
+    return round(distance_m((worker.home_lat, worker.home_lng), point))
 
 
 def spans_days(order: Order) -> bool:

@@ -12,20 +12,12 @@ from scipy.optimize import linear_sum_assignment
 
 from .schemas import ScorePart
 
-EARTH_RADIUS_M = 6_371_000
+
 # A score name the tenant has not weighted still counts, a little: a plugin that was just turned
 # on should change something before anyone visits the settings page.
 DEFAULT_WEIGHT = 0.1
 # Cost of a pair that must not happen; larger than any sum of real costs the solver could trade it for.
 PROHIBITIVE = 1e9
-
-
-def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def distance_score(distance_m: float | None, radius_km: int) -> float:
