@@ -5,7 +5,6 @@ A, absent (404, no hook calls, no rows) for tenant B; its config through the CLI
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import os
 import shutil
@@ -22,7 +21,7 @@ from platform_core.db.engine import app_dsn
 from platform_core.pluginsys.manager import build_plugin_manager
 from platform_core.pluginsys.services import enable_plugin, plugin_catalog, set_plugin_config
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.pytest_plugin import client_for, run_hearth
+from platform_core.testing.pytest_plugin import client_for, run_hearth, running
 
 from tests.test_accounts_support import SmsGateway, api_sign_in
 
@@ -78,23 +77,10 @@ async def hello_app(hello_migrated, hearth_settings):
 
     pm = build_plugin_manager()
     assert "hello" in [p.name for p in plugin_catalog(pm)]
-    application = create_app(hearth_settings, pm=pm)
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def hold_lifespan() -> None:
-        async with application.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(hold_lifespan())
-    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        task.result()
     try:
-        yield application
+        async with running(create_app(hearth_settings, pm=pm)) as application:
+            yield application
     finally:
-        stop.set()
-        await task
         # The lifespan closed the process's one pool on its way out; the session app needs it.
         db = hearth_settings.db
         await start_pool(app_dsn(db.url, db.app_url), min_size=db.pool_min, max_size=db.pool_max)

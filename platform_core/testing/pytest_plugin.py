@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -102,16 +103,13 @@ def hearth_settings(hearth_owner_url: str) -> Settings:
     )
 
 
-@pytest.fixture(scope="session")
-async def app(hearth_settings: Settings):
-    """The app with its lifespan running (pool as the app role, safety checks, kv)."""
-    from platform_core.app import create_app
-
-    application = create_app(hearth_settings)
+@asynccontextmanager
+async def running(application) -> AsyncIterator[object]:
+    """Run an app's lifespan around the block, in this event loop (the lifespan's cancel scope
+    must be entered and left in one task, so it runs in a task of its own)."""
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def hold_lifespan() -> None:
-        # The lifespan's cancel scope must be entered and left in one task.
         async with application.lifespan():
             started.set()
             await stop.wait()
@@ -120,9 +118,20 @@ async def app(hearth_settings: Settings):
     await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
     if task.done():
         task.result()
-    yield application
-    stop.set()
-    await task
+    try:
+        yield application
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture(scope="session")
+async def app(hearth_settings: Settings):
+    """The app with its lifespan running (pool as the app role, safety checks, kv)."""
+    from platform_core.app import create_app
+
+    async with running(create_app(hearth_settings)) as application:
+        yield application
 
 
 @pytest.fixture(scope="session")
