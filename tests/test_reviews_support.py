@@ -56,7 +56,7 @@ async def make_booking(
     item_id: int | None = None, lat: float | None = 31.2304, lng: float | None = 121.4737, hours_ago: int = 1,
 ) -> Booking:
     """An order of `tenant` in `state`, started `hours_ago`, with a live assignment to a worker
-    (accepted, or completed once the order is). Give one worker's orders different `hours_ago`:
+    (offered while the order is assigned, completed once it is, else accepted). Give one worker's orders different `hours_ago`:
     their assignments may not overlap."""
     customer_id = customer_id or await make_customer(runtime, tenant)
     staff_id = staff_id or await make_staff(runtime, tenant)
@@ -86,7 +86,8 @@ async def make_booking(
         await conn.execute(
             "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) "
             "values ($1, $2, $3, tstzrange($4, $5), $6, 'manual')",
-            tenant.id, order_id, staff_id, start, start + timedelta(hours=3), "completed" if state == "completed" else "accepted",
+            tenant.id, order_id, staff_id, start, start + timedelta(hours=3),
+            {"completed": "completed", "assigned": "offered"}.get(state, "accepted"),
         )
     return Booking(
         tenant_id=tenant.id, host=f"{tenant.slug}.localhost", order_id=order_id, number=number, customer_id=customer_id,

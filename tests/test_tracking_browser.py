@@ -1,4 +1,4 @@
-"""Browser journey of a visit: the worker taps "On my way" in the staff app and their phone's
+"""Browser journey of a visit: the worker accepts the offer, taps "On my way" in the staff app and their phone's
 position reaches the customer's order page live, with the ETA; on "Arrived" the map says so; the
 worker completes and the customer reviews. Real server, real chromium, geolocation emulated."""
 
@@ -22,7 +22,7 @@ async def _context(browser, live_server, runtime, tenant, kind: str, user_id: in
 
 async def test_customer_follows_the_worker_on_a_map_then_reviews(live_server, browser, runtime, make_tenant):
     tenant = await make_tenant(prefix="visit", name="阳光家政 Visit")
-    booking = await make_booking(runtime, tenant, state="accepted")
+    booking = await make_booking(runtime, tenant, state="assigned")
     host = f"{tenant.slug}.localhost"
 
     customer = await _context(browser, live_server, runtime, tenant, "customer", booking.customer_id)
@@ -35,7 +35,10 @@ async def test_customer_follows_the_worker_on_a_map_then_reviews(live_server, br
     worker = await _context(browser, live_server, runtime, tenant, "staff", booking.staff_id,
                             geolocation={"latitude": 31.2404, "longitude": 121.4737}, permissions=["geolocation"])
     visit = await worker.new_page()
-    await visit.goto(live_server.url(host, f"/staff/visits/{booking.order_id}"))
+    await visit.goto(live_server.url(host, "/staff/jobs"))
+    await visit.get_by_role("button", name="接单").click()
+    await visit.get_by_role("link", name="去上门").click()
+    await visit.wait_for_url(f"**/staff/visits/{booking.order_id}")
     await visit.get_by_role("button", name="出发").click()
     await visit.locator("[data-track-status]").filter(has_text="已发送位置").wait_for()
 
