@@ -358,6 +358,12 @@ async def get_staff(rt: Runtime, staff_id: int) -> Staff:
     return _staff(rt, row)
 
 
+async def staff_phone_for_sending(rt: Runtime, staff_id: int) -> str | None:
+    """A worker's phone in full (E.164), for a message leaving now; never for a page or a log."""
+    cipher = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", staff_id)
+    return decrypt_phone(rt.keyring, cipher) if cipher else None
+
+
 async def send_staff_code(rt: Runtime, tenant: TenantContext, *, phone: str, client: str) -> CodeSent:
     """Text a code to active staff; answer every other number the same way without sending."""
     e164 = normalize_phone(phone, tenant)

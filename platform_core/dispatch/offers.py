@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
-from platform_core.accounts.phones import decrypt_phone
+from platform_core.accounts.services import staff_phone_for_sending
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
@@ -111,14 +111,11 @@ async def send_offer_sms(rt: Runtime, tenant: TenantContext, assignment_id: int)
     if assignment is None or assignment.status != "offered":
         return
     order = await get_order(rt, assignment.order_id)
-    # The worker's phone, decrypted only here, at the moment of sending.
-    cipher = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", assignment.staff_id)
-    if not cipher:
+    phone = await staff_phone_for_sending(rt, assignment.staff_id)
+    if not phone:
         return
     body = translate_to(tenant.locale, N_("Order %(number)s is waiting for your answer.")) % {"number": order.number}
-    await send_message(rt, OutboundMessage(
-        tenant=tenant, channel="sms", to=decrypt_phone(rt.keyring, cipher), body=body, purpose="job_offer",
-    ))
+    await send_message(rt, OutboundMessage(tenant=tenant, channel="sms", to=phone, body=body, purpose="job_offer"))
 
 
 def event_data(assignment: Assignment) -> dict:
