@@ -1,7 +1,8 @@
 """Booking: the price of a booking line by line, and placing an order.
 
 `place_order` validates everything at once (field errors, no order), re-checks the slot against
-real availability, takes an idempotency key (a retry returns the first order; the same key with
+real availability (held assignments and the orders still waiting for a worker, one placement of
+the tenant at a time), takes an idempotency key (a retry returns the first order; the same key with
 another request is refused), writes the order with its lines and the 'place' event, fires
 `pay_after_service` (paying after the service is the only method until the payments issue) so
 dispatch starts, and numbers the order per tenant and day last, just before the confirmation.
@@ -265,12 +266,17 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
     elif not all(photo_exists(rt, tenant, url) for url in data.photos):
         errors["photos"] = N_("Upload the photos first.")
     minutes = visit_minutes(item, data.quantity)
-    if data.staff_id is not None and not errors:
-        # Bookings of one picked worker take turns from the slot check to the commit: the loser
-        # then meets the committed order and the constraint cleanly, where two uncommitted
-        # inserts under an exclusion constraint would wait on each other (a deadlock).
+    if not errors:
+        # Placements of the tenant take turns from the slot check to the commit, so two of them
+        # can not both take the last free worker: the second sees the first's order (read
+        # committed: each statement sees what committed before it) and counts it. One lock per
+        # tenant, not per skill set, because items of different skills still share workers who
+        # have both; and no SELECT ... FOR UPDATE, because capacity is a count over workers and
+        # orders with no row to lock. Placements already wait on each other at the day's order
+        # counter, so this costs little. It also spares picked-worker bookings a deadlock
+        # between two uncommitted inserts under the exclusion constraint.
         await current_connection().execute(
-            "select pg_advisory_xact_lock(hashtextextended('hearth:picked_worker:' || $1::bigint::text, 0))", data.staff_id
+            "select pg_advisory_xact_lock(hashtextextended('hearth:booking_capacity:' || $1::bigint::text, 0))", tenant.id
         )
     when = None if errors else await _slot(rt, item, data, minutes, address, errors)
     if errors or priced is None or address is None or when is None:

@@ -6,6 +6,17 @@ across a DST change), overlaps none of the worker's days off nor the assignments
 (dispatch.services.busy_ranges), starts at least `lead_minutes` from now and within
 `horizon_days` calendar days (today is day 1). Booking settings come from core_booking_settings,
 with the column defaults when the tenant has no row yet.
+
+Orders placed but not yet assigned (orders.services.pending_demand) take capacity too: one the
+customer placed with a picked worker holds that worker; the others are counted, and a slot is
+offered only while the workers free for it outnumber the waiting orders overlapping it that one
+of those workers could serve (has the order's skills). A count, not a matching: it may refuse a
+slot a clever assignment could still fill, never offer one that nobody can take.
+
+An item that lasts a day or more (live-in care: a month with a new mother) is not bound to the
+weekly hours: it may start on any day the worker works, at the first slot of their first range
+that day, and runs its full length, over which the worker must have no day off, held assignment
+or picked order (as dispatch's candidates.free_for checks).
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ class BookingRules:
 @dataclass(frozen=True)
 class _Candidate:
     staff_id: int
+    skills: frozenset[str]
     hours: dict[int, list[tuple[time, time]]]  # weekday -> ranges
 
 
@@ -57,7 +69,8 @@ async def _candidates(
     """Active workers with every required skill (and, when both places are known, whose home base
     reaches the visit), with their weekly hours."""
     rows = await current_connection().fetch(
-        "select s.id, p.home_lat, p.home_lng, coalesce(p.service_radius_km, 10) as radius, h.weekday, h.starts, h.ends "
+        "select s.id, coalesce(p.skills, '{}') as skills, p.home_lat, p.home_lng, coalesce(p.service_radius_km, 10) as radius, "
+        "h.weekday, h.starts, h.ends "
         "from core_staff s join core_staff_hours h on h.staff_id = s.id "
         "left join core_staff_profile p on p.staff_id = s.id "
         "where s.status = 'active' and coalesce(p.skills, '{}') @> $1::text[] and ($2::bigint[] is null or s.id = any($2)) "
@@ -65,12 +78,14 @@ async def _candidates(
         list(skills), staff_ids,
     )
     hours: dict[int, dict[int, list[tuple[time, time]]]] = {}
+    skills_of: dict[int, frozenset[str]] = {}
     for row in rows:
         if lat is not None and lng is not None and row["home_lat"] is not None:
             if distance_m((float(row["home_lat"]), float(row["home_lng"])), (lat, lng)) > row["radius"] * 1000:
                 continue
         hours.setdefault(row["id"], {}).setdefault(row["weekday"], []).append((row["starts"], row["ends"]))
-    return [_Candidate(staff_id=sid, hours=by_day) for sid, by_day in hours.items()]
+        skills_of[row["id"]] = frozenset(row["skills"])
+    return [_Candidate(staff_id=sid, skills=skills_of[sid], hours=by_day) for sid, by_day in hours.items()]
 
 
 async def _blocked(staff_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
@@ -117,12 +132,30 @@ def _overlaps(start: datetime, end: datetime, ranges: list[tuple[datetime, datet
     return any(start < r_end and r_start < end for r_start, r_end in ranges)
 
 
+def _day_starts(candidate: _Candidate, day: date, duration: timedelta, step: int, tz: ZoneInfo):
+    """A candidate's grid starts on one local day: within their hours, or for a stay of a day or
+    more only the first of their day (see the module's docstring)."""
+    ranges = candidate.hours.get(day.weekday(), [])
+    if duration >= timedelta(days=1):
+        for starts, ends in ranges:
+            first = next(_grid_starts(day, starts, ends, timedelta(0), step, tz), None)
+            if first is not None:
+                yield first
+                return
+        return
+    for starts, ends in ranges:
+        yield from _grid_starts(day, starts, ends, duration, step, tz)
+
+
 async def available_slots(
     rt: Runtime, *, duration_minutes: int, start_date: date, days: int, skills: list[str],
     staff_id: int | None = None, lat: float | None = None, lng: float | None = None, now: datetime | None = None,
 ) -> list[Slot]:
     """Bookable slots on `days` local calendar days from `start_date`, each with the workers free
-    for the whole visit; empty when nobody qualifies. `now` is for tests (default: the clock)."""
+    for the whole visit (with `staff_id`, only the slots that worker can take); empty when nobody
+    qualifies. `now` is for tests (default: the clock)."""
+    from platform_core.orders.services import pending_demand
+
     tenant = current_tenant()
     tz = ZoneInfo(tenant.timezone)
     rules = await booking_rules()
@@ -133,27 +166,41 @@ async def available_slots(
     end_day = min(start_date + timedelta(days=days - 1), last_day)
     if end_day < first_day or days < 1:
         return []
-    candidates = await _candidates(skills, None if staff_id is None else [staff_id], lat, lng)
-    if not candidates:
+    # The whole pool, even for a picked worker: the orders waiting for any of them count.
+    candidates = await _candidates(skills, None, lat, lng)
+    if not candidates or (staff_id is not None and staff_id not in {c.staff_id for c in candidates}):
         return []
     duration = timedelta(minutes=duration_minutes)
     window_start = datetime.combine(first_day, time(0), tzinfo=tz)
-    # A visit may run past midnight when a worker's hours end at 24:00.
-    window_end = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz)
+    # A visit may run past midnight when a worker's hours end at 24:00, or for days.
+    window_end = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz) + duration
     blocked = await _blocked([c.staff_id for c in candidates], window_start, window_end)
+    waiting: list[tuple[datetime, datetime, frozenset[str]]] = []
+    for demand in await pending_demand(window_start, window_end):
+        if demand.requested_staff_id is None:
+            waiting.append((demand.start, demand.end, demand.skills))
+        else:
+            blocked.setdefault(demand.requested_staff_id, []).append((demand.start, demand.end))
+    skills_of = {c.staff_id: c.skills for c in candidates}
     free: dict[datetime, list[int]] = {}
     day = first_day
     while day <= end_day:
         for candidate in candidates:
-            for starts, ends in candidate.hours.get(day.weekday(), []):
-                for start in _grid_starts(day, starts, ends, duration, rules.slot_minutes, tz):
-                    if start >= earliest and not _overlaps(start, start + duration, blocked.get(candidate.staff_id, [])):
-                        free.setdefault(start, []).append(candidate.staff_id)
+            for start in _day_starts(candidate, day, duration, rules.slot_minutes, tz):
+                if start >= earliest and not _overlaps(start, start + duration, blocked.get(candidate.staff_id, [])):
+                    free.setdefault(start, []).append(candidate.staff_id)
         day += timedelta(days=1)
-    return [
-        Slot(start=start.astimezone(tz), end=(start + duration).astimezone(tz), staff_ids=sorted(ids))
-        for start, ids in sorted(free.items())
-    ]
+    found: list[Slot] = []
+    for start, ids in sorted(free.items()):
+        end = start + duration
+        claimed = sum(
+            1 for w_start, w_end, w_skills in waiting
+            if w_start < end and start < w_end and any(w_skills <= skills_of[sid] for sid in ids)
+        )
+        if len(ids) <= claimed or (staff_id is not None and staff_id not in ids):
+            continue
+        found.append(Slot(start=start.astimezone(tz), end=end.astimezone(tz), staff_ids=sorted(ids) if staff_id is None else [staff_id]))
+    return found
 
 
 async def earliest_slot(
