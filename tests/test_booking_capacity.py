@@ -139,6 +139,27 @@ async def test_three_asap_orders_for_the_only_appliance_worker_get_distinct_time
         assert end <= next_start, times
 
 
+async def test_a_full_day_is_refused_clearly_and_asap_moves_to_the_next_free_day(app, runtime, make_tenant):
+    tenant = await make_tenant(timezone="Asia/Shanghai")
+    await make_worker(runtime, tenant, "陈师傅", skills=("appliance",), hours="mon-sun 09:00-11:00")
+    item = await make_item(tenant, slug="aircon", skills=("appliance",))
+    start = local_slot(tenant, days_ahead=2, hour=9)
+    body = {"item_id": item, "address": new_address(), "slot_start": start.isoformat()}
+    tokens = [await customer_token(runtime, tenant, await make_customer(runtime, tenant)) for _ in range(3)]
+    async with client_for(app, f"{tenant.slug}.localhost") as client:
+        assert (await client.post("/api/v1/orders", json=body, headers={**tokens[0], **key()})).status_code == 201
+        full = await client.post("/api/v1/orders", json=body, headers={**tokens[1], **key()})
+        assert full.status_code == 400
+        assert full.json()["error"]["fields"] == {"slot_start": "当天该服务已约满，请选择其他日期。"}
+        for auth in tokens[1:]:
+            placed = await client.post(
+                "/api/v1/orders", json={"item_id": item, "address": new_address(), "asap": True}, headers={**auth, **key()}
+            )
+            assert placed.status_code == 201, placed.text
+    starts = sorted(begin for begin, _ in await order_times(tenant))
+    assert len({s.astimezone(SHANGHAI).date() for s in starts}) == 3
+
+
 async def test_concurrent_placements_for_the_last_free_worker_make_one_order(app, runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
     for name in ("李阿姨", "王阿姨"):

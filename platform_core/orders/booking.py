@@ -188,6 +188,11 @@ async def _slot(
         rt, duration_minutes=minutes, start_date=local_day, days=1, skills=item.required_skills,
         staff_id=data.staff_id, lat=lat, lng=lng,
     )
+    if not slots:
+        # Every worker's time that day is taken (or held by orders waiting for one): another
+        # time the same day will not do either.
+        errors["slot_start"] = N_("No free time left for this service that day. Please pick another day.")
+        return None
     match = next((s for s in slots if s.start == start), None)
     if match is None or (data.staff_id is not None and data.staff_id not in match.staff_ids):
         field = "staff_id" if data.staff_id is not None and any(s.start == start for s in slots) else "slot_start"

@@ -116,6 +116,7 @@ class Demand(msgspec.Struct, frozen=True):
     """A live order waiting for a worker: the time it needs, the skills of its item, and the
     worker the customer picked (if any)."""
 
+    order_id: int
     start: datetime
     end: datetime
     skills: frozenset[str]
@@ -127,12 +128,14 @@ async def pending_demand(start: datetime, end: datetime) -> list[Demand]:
     from a failed dispatch, which the office retries) whose visit overlaps [start, end). The
     slot engine keeps a worker for each; once dispatch offers one, busy_ranges counts it."""
     rows = await current_connection().fetch(
-        "select o.scheduled_start, o.scheduled_end, coalesce(i.required_skills, '{}') as skills, o.requested_staff_id "
+        "select o.id, o.scheduled_start, o.scheduled_end, coalesce(i.required_skills, '{}') as skills, o.requested_staff_id "
         "from core_order o left join core_service_item i on i.id = o.item_id "
-        "where o.state = any($1::text[]) and o.scheduled_start < $3 and o.scheduled_end > $2",
+        "where o.state = any($1::text[]) and o.scheduled_start < $3 and o.scheduled_end > $2 order by o.id",
         sorted(_UNASSIGNED), start, end,
     )
-    return [Demand(r["scheduled_start"], r["scheduled_end"], frozenset(r["skills"]), r["requested_staff_id"]) for r in rows]
+    return [
+        Demand(r["id"], r["scheduled_start"], r["scheduled_end"], frozenset(r["skills"]), r["requested_staff_id"]) for r in rows
+    ]
 
 
 RELAY_PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,30}$")

@@ -40,6 +40,8 @@ from .schemas import Availability, Slot
 
 # A worker's hours end at 24:00, stored as 23:59:59 (services.parse_day_hours).
 END_OF_DAY = time(23, 59, 59)
+# How often available_slots reads again while waiting orders move under it; then it takes the last read.
+MAX_READS = 5
 
 
 @dataclass(frozen=True)
@@ -174,13 +176,22 @@ async def available_slots(
     window_start = datetime.combine(first_day, time(0), tzinfo=tz)
     # A visit may run past midnight when a worker's hours end at 24:00, or for days.
     window_end = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz) + duration
-    blocked = await _blocked([c.staff_id for c in candidates], window_start, window_end)
+    # Each statement sees its own moment (read committed), and dispatch may move an order from
+    # waiting to held, or back, in between: the waiting orders are read on both sides of the held
+    # time, again while they differ, so no order falls between the two reads.
+    demand = await pending_demand(window_start, window_end)
+    for _ in range(MAX_READS):
+        blocked = await _blocked([c.staff_id for c in candidates], window_start, window_end)
+        again = await pending_demand(window_start, window_end)
+        if again == demand:
+            break
+        demand = again
     waiting: list[tuple[datetime, datetime, frozenset[str]]] = []
-    for demand in await pending_demand(window_start, window_end):
-        if demand.requested_staff_id is None:
-            waiting.append((demand.start, demand.end, demand.skills))
+    for order in demand:
+        if order.requested_staff_id is None:
+            waiting.append((order.start, order.end, order.skills))
         else:
-            blocked.setdefault(demand.requested_staff_id, []).append((demand.start, demand.end))
+            blocked.setdefault(order.requested_staff_id, []).append((order.start, order.end))
     skills_of = {c.staff_id: c.skills for c in candidates}
     free: dict[datetime, list[int]] = {}
     day = first_day
