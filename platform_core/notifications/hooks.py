@@ -13,9 +13,10 @@ DEV_CHANNEL_PLUGIN = "core.dev_outbox"
 @hookimpl
 def register_routes():
     from .controllers import NotificationController
+    from .inbox_views import INBOX_HANDLERS
     from .views import dev_outbox
 
-    return [dev_outbox, NotificationController]
+    return [dev_outbox, NotificationController, *INBOX_HANDLERS]
 
 
 class DevChannelPlugin:

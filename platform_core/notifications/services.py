@@ -105,6 +105,15 @@ async def list_notifications(
     return [_notification(r) for r in rows]
 
 
+async def get_notification(kind: RecipientKind, recipient_id: int, notification_id: int) -> Notification | None:
+    """One entry of this recipient's inbox (None for anyone else's)."""
+    row = await current_connection().fetchrow(
+        f"select {_NOTIFICATION_COLUMNS} from core_notification where recipient_kind = $1 and recipient_id = $2 and id = $3",
+        kind, recipient_id, notification_id,
+    )
+    return _notification(row) if row else None
+
+
 async def unread_count(kind: RecipientKind, recipient_id: int) -> int:
     return await current_connection().fetchval(
         "select count(*) from core_notification where recipient_kind = $1 and recipient_id = $2 and read_at is null",
