@@ -187,6 +187,29 @@ async def test_two_concurrent_transitions_of_one_order_can_not_both_succeed(runt
         assert len(events) == 1
 
 
+async def test_a_customer_cancelling_while_the_order_moves_on_still_cancels(runtime, shop):
+    tenant, customer_id, item_id = shop
+    for _ in range(5):
+        order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.PENDING_PAYMENT,
+                                    starts_in=timedelta(days=3))
+        start = asyncio.Event()
+
+        async def fire(event: str, actor: ActorRef):
+            async with tenant_scope(tenant.id):
+                await start.wait()
+                return await transition(runtime, order_id, event, actor)
+
+        paying = asyncio.create_task(fire("pay", ActorRef(kind="system")))
+        cancelling = asyncio.create_task(fire("cancel", ActorRef(kind="customer", id=customer_id)))
+        await asyncio.sleep(0.05)
+        start.set()
+        paid, cancelled = await asyncio.gather(paying, cancelling, return_exceptions=True)
+        # Paid first or not, the customer's cancel stands: cancel leaves from both states.
+        assert not isinstance(cancelled, Exception), cancelled
+        assert cancelled.state == m.CANCELLED
+        assert isinstance(paid, Conflict) or paid.state == m.PAID
+
+
 async def test_tenant_b_can_not_move_tenant_as_order(runtime, shop, tenant_b):
     tenant, customer_id, item_id = shop
     order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id)

@@ -236,8 +236,29 @@ async def transition(
 ) -> Order:
     """Fire `event` on the order as `actor`. Raises Conflict when the order is not in a state the
     event leaves from (or another transition won the race), Forbidden when the actor may not
-    fire it. Returns the order as it now is."""
+    fire it. Returns the order as it now is.
+
+    When another transition moved the order to a different state between our read and our write,
+    the request is tried once more against that state: a customer cancelling just as dispatch
+    assigns the order still cancels it, while two identical requests still can't both succeed."""
+    seen_state: str | None = None
+    while True:
+        moved = await _attempt_transition(rt, order_id, event, actor, note=note, data=data, not_from=seen_state)
+        if isinstance(moved, str):
+            if seen_state is not None:
+                raise Conflict("The order changed in the meantime. Please reload it.")
+            seen_state = moved
+            continue
+        return moved
+
+
+async def _attempt_transition(
+    rt: Runtime, order_id: int, event: str, actor: ActorRef, *, note: str, data: dict[str, Any] | None, not_from: str | None
+) -> Order | str:
+    """One try: the order as moved, or the state it was read in when a concurrent change won."""
     order = await get_order(rt, order_id)
+    if order.state == not_from:
+        raise Conflict("The order changed in the meantime. Please reload it.")
     spec = machine_for_order(rt, order.category_code).get(event)
     if spec is None or event == "place":
         raise Conflict("This order can not do that now.")
@@ -270,7 +291,7 @@ async def transition(
         *args,
     )
     if row is None:
-        raise Conflict("The order changed in the meantime. Please reload it.")
+        return order.state
     if fee:
         await conn.execute(
             "insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount) "
