@@ -27,7 +27,7 @@ from .pluginsys.manager import build_plugin_manager, is_core
 from .pluginsys.relay import PluginRelay
 from .runtime import Runtime
 from .settings import Settings
-from .accounts.sessions import provide_principal
+from .accounts.sessions import principal_for, provide_principal
 from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import TenantMiddleware
 from .web import assets
@@ -43,6 +43,12 @@ from .tracking.channels import channels_plugin  # tracking: pub/sub across proce
 log = logging.getLogger("hearth")
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+async def before_request(request) -> None:
+    # Every page shows who is signed in (the layouts' navigation), guarded or not.
+    await principal_for(request)
+    await check_csrf(request)
 
 
 def plugin_enabled_guard(name: str):
@@ -126,7 +132,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
         middleware=[RequestLogMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
         dependencies={"rt": Provide(lambda: runtime, sync_to_thread=False), "principal": Provide(provide_principal)},
-        before_request=check_csrf,
+        before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=build_template_config(_plugin_template_dirs(pm)),

@@ -236,3 +236,20 @@ def test_code_input_is_one_numeric_one_time_code_input(env):
 def test_translated_variables_stay_escaped(env):
     html = render(env, '{% import "macros/ui.html" as ui with context %}{{ ui.alert("<script>x</script>"|t) }}')
     assert "<script>x" not in html and "&lt;script&gt;" in html
+
+
+async def test_an_unguarded_page_knows_the_signed_in_customer(app, runtime, make_tenant):
+    from platform_core.accounts.sessions import SESSION_COOKIE, create_session
+
+    from .test_reviews_support import make_customer
+
+    tenant = await make_tenant(locale="en")
+    customer_id = await make_customer(runtime, tenant)
+    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant.id)
+    async with client_for(app, f"{tenant.slug}.localhost") as client:
+        anonymous = await client.get("/services", headers=HTML)
+        client.cookies.set(SESSION_COOKIE, token)
+        signed_in = await client.get("/services", headers=HTML)
+    assert 'href="/account/sign-in"' in anonymous.text
+    # The navigation offers the account, not a sign-in, on a page without a guard.
+    assert 'href="/account"' in signed_in.text and ">Sign in<" not in signed_in.text
