@@ -48,8 +48,8 @@ class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
 
-class OrderAddress(msgspec.Struct, frozen=True, kw_only=True):
-    """The address as it was when the order was placed; the phone is masked here."""
+class NewAddress(msgspec.Struct, frozen=True, kw_only=True):
+    """An address given with a booking (not from the address book)."""
 
     contact_name: str
     contact_phone: str
@@ -60,6 +60,10 @@ class OrderAddress(msgspec.Struct, frozen=True, kw_only=True):
     detail: str = ""
     lat: float | None = None
     lng: float | None = None
+
+
+class OrderAddress(NewAddress, frozen=True, kw_only=True):
+    """The address as it was when the order was placed; the phone is masked here."""
 
     @property
     def one_line(self) -> str:
@@ -122,18 +126,6 @@ class Quote(msgspec.Struct, frozen=True, kw_only=True):
     adjustments: int  # the sum of the plugins' lines
     total: int
     currency: str
-
-
-class NewAddress(msgspec.Struct, frozen=True, kw_only=True):
-    contact_name: str
-    contact_phone: str
-    city: str
-    street: str
-    region: str = ""
-    district: str = ""
-    detail: str = ""
-    lat: float | None = None
-    lng: float | None = None
 
 
 class OrderPlace(msgspec.Struct, frozen=True, kw_only=True):
