@@ -27,6 +27,7 @@ CORE_HOOK_MODULES = (
     "platform_core.reviews.hooks",
     "platform_core.support.hooks",
     "platform_core.tracking.hooks",
+    "platform_core.sandbox.hooks",
     "platform_core.pluginsys.hooks",
 )
 CORE_PREFIX = "core."

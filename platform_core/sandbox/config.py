@@ -1,0 +1,105 @@
+"""What a provider plugin needs to point the real SDK at the sandbox, per tenant.
+
+Every tenant gets its own merchant/app ids (derived from its slug, so they are stable across
+restarts); the keys are the sandbox's, from keys.json. How each SDK is redirected:
+wechatpy ``pay.API_BASE_URL = cfg.wechat_v2.api_base_url``; wechatpayv3
+``wxpay._core._gate_way = cfg.wechat_v3.gateway`` (public-key mode); python-alipay-sdk
+``alipay._gateway = cfg.alipay.gateway``; stripe ``StripeClient(key, base_addresses={"api": cfg.stripe.api_base})``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import msgspec
+
+from .keys import load_or_create
+
+DEFAULT_PORT = 8122
+
+
+class WeChatV2Config(msgspec.Struct):
+    appid: str
+    mch_id: str
+    api_key: str
+    api_base_url: str
+
+
+class WeChatV3Config(msgspec.Struct):
+    appid: str
+    mchid: str
+    private_key: str
+    cert_serial_no: str
+    apiv3_key: str
+    public_key: str
+    public_key_id: str
+    gateway: str
+
+
+class AlipayConfig(msgspec.Struct):
+    appid: str
+    app_private_key: str
+    alipay_public_key: str
+    gateway: str
+
+
+class StripeConfig(msgspec.Struct):
+    secret_key: str
+    publishable_key: str
+    webhook_secret: str
+    api_base: str
+
+
+class SandboxConfig(msgspec.Struct):
+    base_url: str
+    wechat_v2: WeChatV2Config
+    wechat_v3: WeChatV3Config
+    alipay: AlipayConfig
+    stripe: StripeConfig
+
+
+def sandbox_base_url(port: int = DEFAULT_PORT) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def stripe_port(port: int) -> int:
+    """localstripe listens next to the sandbox."""
+    return port + 1
+
+
+def _digits(slug: str, width: int) -> str:
+    return str(zlib.crc32(slug.encode())).rjust(width, "0")[-width:]
+
+
+def tenant_config(tenant_slug: str, *, data_dir: str | Path, port: int = DEFAULT_PORT) -> SandboxConfig:
+    keys = load_or_create(data_dir)
+    base = sandbox_base_url(port)
+    mch_id = "19" + _digits(tenant_slug, 8)
+    appid = "wxsbx" + _digits(tenant_slug, 10)
+    return SandboxConfig(
+        base_url=base,
+        wechat_v2=WeChatV2Config(appid=appid, mch_id=mch_id, api_key=keys.wechat_v2_api_key, api_base_url=base + "/"),
+        wechat_v3=WeChatV3Config(
+            appid=appid,
+            mchid=mch_id,
+            private_key=keys.wechat_merchant.private_pem,
+            cert_serial_no=keys.wechat_merchant_serial,
+            apiv3_key=keys.wechat_apiv3_key,
+            public_key=keys.wechat_platform.public_pem,
+            public_key_id=keys.wechat_platform_key_id,
+            gateway=base,
+        ),
+        alipay=AlipayConfig(
+            appid="2021" + _digits(tenant_slug, 12),
+            app_private_key=keys.alipay_app.private_pem,
+            alipay_public_key=keys.alipay_platform.public_pem,
+            gateway=base + "/gateway.do",
+        ),
+        stripe=StripeConfig(
+            secret_key="sk_test_sandbox_" + tenant_slug,
+            publishable_key="pk_test_sandbox_" + tenant_slug,
+            webhook_secret=keys.stripe_webhook_secret,
+            api_base=sandbox_base_url(stripe_port(port)),
+        ),
+    )

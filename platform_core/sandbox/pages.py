@@ -1,0 +1,74 @@
+"""The pay page a person sees instead of the provider's cashier: approve or decline."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+
+from .server import SANDBOX, Payment, Sandbox, escape, yuan
+
+routes = web.RouteTableDef()
+NAMES = {"wechat_v2": "微信支付 WeChat Pay (v2)", "wechat_v3": "微信支付 WeChat Pay (v3)", "alipay": "支付宝 Alipay", "stripe": "Stripe"}
+PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{title}</title><style>body{{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#222}}
+.amount{{font-size:2.2rem;margin:.5rem 0}} button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.6rem;border-radius:.4rem;border:1px solid #999}}
+.approve{{background:#07c160;color:#fff;border-color:#07c160}} .note{{color:#666;font-size:.9rem}}</style></head><body>
+<p class="note">Hearth 支付沙箱 · payment sandbox — 不会产生真实扣款 / no real money moves</p>
+<h1>{provider}</h1><p>{description}</p><p class="amount">¥{amount}</p><p>商户订单号 Order: {out_trade_no}</p>{body}</body></html>"""
+
+
+def _page(p: Payment, body: str) -> web.Response:
+    return web.Response(text=PAGE.format(title=escape(NAMES[p.provider]), provider=escape(NAMES[p.provider]), description=escape(p.description),
+                                         amount=yuan(p.amount), out_trade_no=escape(p.out_trade_no), body=body), content_type="text/html")
+
+
+async def _payment(request: web.Request) -> Payment:
+    sandbox: Sandbox = request.app[SANDBOX]
+    provider, pid = request.match_info["provider"], request.match_info["id"]
+    payment = sandbox.payments.get(pid)
+    if payment is None and provider == "stripe" and sandbox.stripe_api:
+        payment = await _stripe_payment(sandbox, pid)
+    if payment is None or payment.provider != provider:
+        raise web.HTTPNotFound(text="no such payment / 支付单不存在")
+    return payment
+
+
+async def _stripe_payment(sandbox: Sandbox, intent_id: str) -> Payment | None:
+    """A PaymentIntent was created straight in localstripe: learn about it on first visit."""
+    async with sandbox._http.get(f"{sandbox.stripe_api}/v1/payment_intents/{intent_id}", auth=aiohttp.BasicAuth(sandbox.stripe_key)) as resp:
+        if resp.status != 200:
+            return None
+        intent = await resp.json()
+    payment = Payment(id=intent["id"], provider="stripe", merchant="stripe", appid="stripe", out_trade_no=intent.get("metadata", {}).get("order", intent["id"]),
+                      amount=intent["amount"], description=intent.get("description") or "", notify_url="")
+    sandbox.payments[payment.id] = payment
+    return payment
+
+
+@routes.get("/pay/{provider}/{id}")
+async def show(request: web.Request) -> web.Response:
+    p = await _payment(request)
+    if p.status != "pending":
+        state = {"paid": "已支付 Paid", "declined": "已拒绝 Declined", "closed": "已关闭 Closed"}[p.status]
+        back = f'<p><a href="{escape(p.return_url)}">返回商户 Back to the merchant</a></p>' if p.return_url else ""
+        return _page(p, f"<p><strong>{state}</strong></p>{back}")
+    return _page(p, f"""<form method="post" action="/pay/{p.provider}/{p.id}">
+<button class="approve" name="decision" value="approve">确认支付 Approve</button>
+<button name="decision" value="decline">拒绝 Decline</button></form>""")
+
+
+@routes.post("/pay/{provider}/{id}")
+async def decide(request: web.Request) -> web.Response:
+    sandbox: Sandbox = request.app[SANDBOX]
+    p = await _payment(request)
+    decision = (await request.post()).get("decision")
+    if p.status == "pending":
+        if decision == "approve":
+            await sandbox.approve(p)
+        elif decision == "decline":
+            p.status = "declined"
+        else:
+            raise web.HTTPBadRequest(text="decision must be approve or decline")
+    if p.status == "paid" and p.return_url:
+        raise web.HTTPFound(p.return_url)
+    raise web.HTTPSeeOther(f"/pay/{p.provider}/{p.id}")

@@ -1,0 +1,331 @@
+"""The sandbox's aiohttp app: the providers' side of WeChat Pay v2/v3, Alipay and Stripe webhooks.
+
+State lives in memory (a restart forgets payments, as a fresh sandbox should). Network stays on
+127.0.0.1: notify URLs elsewhere are refused at creation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import html
+import json
+import os
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import aiohttp
+import xmltodict
+from aiohttp import web
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from stripe import WebhookSignature
+from wechatpy.pay.utils import calculate_signature, dict_to_xml
+
+from .keys import SandboxKeys
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class Payment:
+    id: str
+    provider: str  # wechat_v2 | wechat_v3 | alipay | stripe
+    merchant: str  # mch_id or app_id
+    appid: str
+    out_trade_no: str
+    amount: int  # fen
+    description: str
+    notify_url: str
+    return_url: str = ""
+    status: str = "pending"  # pending | paid | declined | closed
+    transaction_id: str = field(default_factory=lambda: "42" + str(time.time_ns())[-16:] + str(random.randint(10, 99)))
+    paid_at: float | None = None
+    refunds: list[dict] = field(default_factory=list)
+
+    @property
+    def refunded(self) -> int:
+        return sum(r["amount"] for r in self.refunds)
+
+
+@dataclass
+class NotifyPolicy:
+    """Real providers retry failed notifications with backoff and sometimes deliver twice."""
+
+    delays: tuple[float, ...] = (0, 15, 15, 30, 180, 600)
+    duplicate_probability: float = 0.1
+    seed: int | None = None
+
+
+class SandboxError(Exception):
+    pass
+
+
+def _is_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.hostname in LOOPBACK
+
+
+def _load_private(pem: str):
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
+def _load_public(pem: str):
+    return serialization.load_pem_public_key(pem.encode())
+
+
+def rsa_sign(private_pem: str, message: str) -> str:
+    sig = _load_private(private_pem).sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(sig).decode()
+
+
+def rsa_verify(public_pem: str, message: str, signature: str) -> bool:
+    try:
+        _load_public(public_pem).verify(base64.b64decode(signature), message.encode(), padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def fen(amount: str) -> int:
+    whole, _, frac = amount.strip().partition(".")
+    if not whole.isdigit() or (frac and (not frac.isdigit() or len(frac) > 2)):
+        raise SandboxError(f"bad amount {amount!r}")
+    return int(whole) * 100 + int((frac or "0").ljust(2, "0"))
+
+
+class Sandbox:
+    def __init__(self, keys: SandboxKeys, *, base_url: str, policy: NotifyPolicy | None = None, stripe_api: str | None = None):
+        self.keys = keys
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy or NotifyPolicy()
+        self.random = random.Random(self.policy.seed)
+        self.stripe_api = stripe_api
+        self.payments: dict[str, Payment] = {}
+        self.stripe_webhooks: list[str] = []
+        self.deliveries: list[dict] = []  # every attempt, for tests and the index page
+        self._tasks: set[asyncio.Task] = set()
+        self._http: aiohttp.ClientSession | None = None
+
+    # ------------------------------------------------------------------ payments
+
+    def find(self, provider: str, merchant: str, out_trade_no: str) -> Payment | None:
+        for p in self.payments.values():
+            if p.provider == provider and p.merchant == merchant and p.out_trade_no == out_trade_no:
+                return p
+        return None
+
+    def create(self, **kwargs) -> Payment:
+        if not _is_loopback(kwargs["notify_url"]):
+            raise SandboxError("notify_url must point at 127.0.0.1")
+        existing = self.find(kwargs["provider"], kwargs["merchant"], kwargs["out_trade_no"])
+        if existing:
+            # Providers answer a repeated create with the same prepay: the order number is the key.
+            if existing.amount != kwargs["amount"]:
+                raise SandboxError("out_trade_no reused with another amount")
+            return existing
+        payment = Payment(id=kwargs["provider"][:2] + secrets.token_hex(8), **kwargs)
+        self.payments[payment.id] = payment
+        return payment
+
+    def pay_url(self, payment: Payment) -> str:
+        return f"{self.base_url}/pay/{payment.provider}/{payment.id}"
+
+    def refund(self, payment: Payment, out_refund_no: str, amount: int) -> dict:
+        for r in payment.refunds:
+            if r["out_refund_no"] == out_refund_no:
+                return r
+        if payment.status != "paid":
+            raise SandboxError("trade not paid")
+        if amount <= 0 or payment.refunded + amount > payment.amount:
+            raise SandboxError("refund amount exceeds the paid amount")
+        refund = {"out_refund_no": out_refund_no, "refund_id": "50" + str(time.time_ns())[-18:], "amount": amount, "at": time.time()}
+        payment.refunds.append(refund)
+        return refund
+
+    # ------------------------------------------------------------------ notifications
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def notify(self, url: str, body: bytes, headers: dict[str, str], accepted) -> None:
+        self._spawn(self._deliver(url, body, headers, accepted))
+        if self.random.random() < self.policy.duplicate_probability:
+            self._spawn(self._deliver(url, body, headers, accepted))
+
+    async def _deliver(self, url: str, body: bytes, headers: dict[str, str], accepted) -> None:
+        assert self._http is not None
+        for attempt, delay in enumerate(self.policy.delays):
+            await asyncio.sleep(delay)
+            try:
+                async with self._http.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as resp:
+                    text = await resp.text()
+                    ok = accepted(resp.status, text)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                ok, text = False, repr(exc)
+            self.deliveries.append({"url": url, "attempt": attempt + 1, "ok": ok, "reply": text[:200]})
+            if ok:
+                return
+
+    async def approve(self, payment: Payment) -> None:
+        payment.status, payment.paid_at = "paid", time.time()
+        if payment.provider == "wechat_v2":
+            self._notify_wechat_v2(payment)
+        elif payment.provider == "wechat_v3":
+            self._notify_wechat_v3(payment)
+        elif payment.provider == "alipay":
+            self._notify_alipay(payment)
+        elif payment.provider == "stripe":
+            await self._confirm_stripe(payment)
+
+    def _notify_wechat_v2(self, p: Payment) -> None:
+        data = {
+            "return_code": "SUCCESS", "result_code": "SUCCESS", "appid": p.appid, "mch_id": p.merchant,
+            "nonce_str": secrets.token_hex(16), "openid": "oSandboxPayer", "is_subscribe": "N",
+            "trade_type": "NATIVE", "bank_type": "OTHERS", "total_fee": str(p.amount), "cash_fee": str(p.amount),
+            "fee_type": "CNY", "transaction_id": p.transaction_id, "out_trade_no": p.out_trade_no,
+            "time_end": datetime.fromtimestamp(p.paid_at or time.time()).strftime("%Y%m%d%H%M%S"),
+        }
+        body = dict_to_xml(data, calculate_signature(data, self.keys.wechat_v2_api_key)).encode()
+        self.notify(p.notify_url, body, {"Content-Type": "text/xml"}, lambda status, text: status == 200 and "SUCCESS" in text)
+
+    def wechat_v3_headers(self, body: str) -> dict[str, str]:
+        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        return {
+            "Wechatpay-Timestamp": ts,
+            "Wechatpay-Nonce": nonce,
+            "Wechatpay-Signature": rsa_sign(self.keys.wechat_platform.private_pem, f"{ts}\n{nonce}\n{body}\n"),
+            "Wechatpay-Serial": self.keys.wechat_platform_key_id,
+            "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
+        }
+
+    def wechat_v3_transaction(self, p: Payment) -> dict:
+        state = {"pending": "NOTPAY", "paid": "REFUND" if p.refunds else "SUCCESS", "declined": "PAYERROR", "closed": "CLOSED"}[p.status]
+        out = {
+            "appid": p.appid, "mchid": p.merchant, "out_trade_no": p.out_trade_no, "trade_state": state,
+            "trade_state_desc": state, "amount": {"total": p.amount, "currency": "CNY"},
+        }
+        if p.status == "paid":
+            out |= {
+                "transaction_id": p.transaction_id, "trade_type": "NATIVE", "bank_type": "OTHERS",
+                "success_time": datetime.fromtimestamp(p.paid_at or 0).astimezone().isoformat(timespec="seconds"),
+                "payer": {"openid": "oSandboxPayer"},
+            }
+            out["amount"] |= {"payer_total": p.amount, "payer_currency": "CNY"}
+        return out
+
+    def _notify_wechat_v3(self, p: Payment) -> None:
+        nonce, aad = secrets.token_hex(6), "transaction"
+        plain = json.dumps(self.wechat_v3_transaction(p), ensure_ascii=False).encode()
+        ciphertext = AESGCM(self.keys.wechat_apiv3_key.encode()).encrypt(nonce.encode(), plain, aad.encode())
+        event = {
+            "id": "EV-" + secrets.token_hex(12), "create_time": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+            "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM", "ciphertext": base64.b64encode(ciphertext).decode(),
+                         "associated_data": aad, "nonce": nonce},
+        }
+        body = json.dumps(event, ensure_ascii=False)
+        headers = {"Content-Type": "application/json"} | self.wechat_v3_headers(body)
+        self.notify(p.notify_url, body.encode(), headers, lambda status, text: 200 <= status < 300)
+
+    def alipay_sign(self, fields: dict[str, str]) -> str:
+        # Notifications are signed over every field but sign and sign_type, sorted by key.
+        message = "&".join(f"{k}={v}" for k, v in sorted(fields.items()) if k not in ("sign", "sign_type"))
+        return rsa_sign(self.keys.alipay_platform.private_pem, message)
+
+    def _notify_alipay(self, p: Payment) -> None:
+        now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        fields = {
+            "notify_time": now, "notify_type": "trade_status_sync", "notify_id": secrets.token_hex(16),
+            "app_id": p.appid, "charset": "utf-8", "version": "1.0", "trade_no": p.transaction_id,
+            "out_trade_no": p.out_trade_no, "trade_status": "TRADE_SUCCESS", "total_amount": yuan(p.amount),
+            "receipt_amount": yuan(p.amount), "buyer_id": "2088000000000000", "subject": p.description,
+            "gmt_create": now, "gmt_payment": now, "seller_id": "2088000000000001",
+        }
+        fields["sign"], fields["sign_type"] = self.alipay_sign(fields), "RSA2"
+        self.notify(p.notify_url, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+                    lambda status, text: status == 200 and text.strip() == "success")
+
+    async def _confirm_stripe(self, p: Payment) -> None:
+        """Confirm the PaymentIntent in localstripe with a test card, then send the signed webhook."""
+        assert self._http is not None and self.stripe_api
+        auth = aiohttp.BasicAuth(self.stripe_key)
+        async with self._http.post(f"{self.stripe_api}/v1/payment_methods", auth=auth,
+                                   data={"type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12",
+                                         "card[exp_year]": "2040", "card[cvc]": "123"}) as resp:
+            method = await resp.json()
+        async with self._http.post(f"{self.stripe_api}/v1/payment_intents/{p.id}/confirm", auth=auth,
+                                   data={"payment_method": method["id"]}) as resp:
+            intent = await resp.json()
+        if intent.get("status") != "succeeded":
+            p.status = "declined"
+            return
+        event = {"id": "evt_" + secrets.token_hex(12), "object": "event", "api_version": "2020-08-27", "created": int(time.time()),
+                 "type": "payment_intent.succeeded", "livemode": False, "pending_webhooks": 1, "request": {"id": None},
+                 "data": {"object": intent}}
+        body = json.dumps(event)
+        for url in self.stripe_webhooks:
+            header = WebhookSignature.generate_signature_header(body, self.keys.stripe_webhook_secret)
+            self.notify(url, body.encode(), {"Content-Type": "application/json", "Stripe-Signature": header},
+                        lambda status, text: 200 <= status < 300)
+
+    stripe_key = "sk_test_sandbox"
+
+    async def start(self) -> None:
+        self._http = aiohttp.ClientSession()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._http:
+            await self._http.close()
+
+
+SANDBOX = web.AppKey("sandbox", Sandbox)
+
+
+def build_app(sandbox: Sandbox) -> web.Application:
+    from . import alipay, pages, stripe_hooks, wechat_v2, wechat_v3
+
+    app = web.Application()
+    app[SANDBOX] = sandbox
+    for module in (wechat_v2, wechat_v3, alipay, pages, stripe_hooks):
+        app.add_routes(module.routes)
+
+    async def lifecycle(app):
+        await sandbox.start()
+        yield
+        await sandbox.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def policy_from_env() -> NotifyPolicy:
+    policy = NotifyPolicy()
+    if "HEARTH_SANDBOX_DUPLICATE_PROBABILITY" in os.environ:
+        policy.duplicate_probability = float(os.environ["HEARTH_SANDBOX_DUPLICATE_PROBABILITY"])
+    if "HEARTH_SANDBOX_SEED" in os.environ:
+        policy.seed = int(os.environ["HEARTH_SANDBOX_SEED"])
+    return policy
+
+
+def escape(value: object) -> str:
+    return html.escape(str(value))
+
+
+def form_pairs(raw: str) -> dict[str, str]:
+    return dict(parse_qsl(raw, keep_blank_values=True))

@@ -1,0 +1,110 @@
+"""WeChat Pay API v2: XML bodies, MD5 signatures with the merchant's API key (wechatpy's helpers)."""
+
+from __future__ import annotations
+
+import secrets
+
+import xmltodict
+from aiohttp import web
+from wechatpy.pay.utils import calculate_signature, dict_to_xml
+
+from .server import SANDBOX, Sandbox, SandboxError
+
+routes = web.RouteTableDef()
+
+
+def _reply(sandbox: Sandbox, data: dict) -> web.Response:
+    data = {"return_code": "SUCCESS", "return_msg": "OK", "nonce_str": secrets.token_hex(16)} | data
+    return web.Response(text=dict_to_xml(data, calculate_signature(data, sandbox.keys.wechat_v2_api_key)), content_type="text/xml")
+
+
+def _fail(code: str, message: str) -> web.Response:
+    return web.Response(text=dict_to_xml({"return_code": "FAIL", "return_msg": message, "err_code": code}, ""), content_type="text/xml")
+
+
+async def _signed(request: web.Request) -> dict[str, str] | None:
+    data = dict(xmltodict.parse(await request.text())["xml"])
+    sign = data.pop("sign", "")
+    if sign != calculate_signature(data, request.app[SANDBOX].keys.wechat_v2_api_key):
+        return None
+    return data
+
+
+def _payment(sandbox: Sandbox, data: dict):
+    return sandbox.find("wechat_v2", data.get("mch_id", ""), data.get("out_trade_no", ""))
+
+
+@routes.post("/pay/unifiedorder")
+async def unifiedorder(request: web.Request) -> web.Response:
+    sandbox: Sandbox = request.app[SANDBOX]
+    data = await _signed(request)
+    if data is None:
+        return _fail("SIGNERROR", "签名错误")
+    trade_type = data.get("trade_type")
+    if trade_type not in ("JSAPI", "NATIVE", "MWEB"):
+        return _fail("PARAM_ERROR", "trade_type")
+    try:
+        payment = sandbox.create(provider="wechat_v2", merchant=data["mch_id"], appid=data["appid"], out_trade_no=data["out_trade_no"],
+                                 amount=int(data["total_fee"]), description=data.get("body", ""), notify_url=data["notify_url"])
+    except (KeyError, ValueError, SandboxError) as exc:
+        return _fail("PARAM_ERROR", str(exc))
+    out = {"result_code": "SUCCESS", "appid": payment.appid, "mch_id": payment.merchant, "trade_type": trade_type, "prepay_id": "wx" + payment.id}
+    if trade_type == "NATIVE":
+        out["code_url"] = sandbox.pay_url(payment)
+    elif trade_type == "MWEB":
+        out["mweb_url"] = sandbox.pay_url(payment)
+    return _reply(sandbox, out)
+
+
+@routes.post("/pay/orderquery")
+async def orderquery(request: web.Request) -> web.Response:
+    sandbox: Sandbox = request.app[SANDBOX]
+    data = await _signed(request)
+    if data is None:
+        return _fail("SIGNERROR", "签名错误")
+    payment = _payment(sandbox, data)
+    if payment is None:
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "ORDERNOTEXIST", "err_code_des": "此交易订单号不存在"})
+    state = {"pending": "NOTPAY", "paid": "REFUND" if payment.refunds else "SUCCESS", "declined": "PAYERROR", "closed": "CLOSED"}[payment.status]
+    out = {"result_code": "SUCCESS", "appid": payment.appid, "mch_id": payment.merchant, "out_trade_no": payment.out_trade_no,
+           "trade_state": state, "total_fee": str(payment.amount), "fee_type": "CNY"}
+    if payment.status == "paid":
+        out |= {"transaction_id": payment.transaction_id, "cash_fee": str(payment.amount)}
+    return _reply(sandbox, out)
+
+
+@routes.post("/pay/closeorder")
+async def closeorder(request: web.Request) -> web.Response:
+    sandbox: Sandbox = request.app[SANDBOX]
+    data = await _signed(request)
+    if data is None:
+        return _fail("SIGNERROR", "签名错误")
+    payment = _payment(sandbox, data)
+    if payment is None:
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "ORDERNOTEXIST"})
+    if payment.status == "paid":
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "ORDERPAID", "err_code_des": "订单已支付"})
+    payment.status = "closed"
+    return _reply(sandbox, {"result_code": "SUCCESS"})
+
+
+@routes.post("/secapi/pay/refund")
+async def refund(request: web.Request) -> web.Response:
+    sandbox: Sandbox = request.app[SANDBOX]
+    data = await _signed(request)
+    if data is None:
+        return _fail("SIGNERROR", "签名错误")
+    payment = _payment(sandbox, data)
+    if payment is None and data.get("transaction_id"):
+        payment = next((p for p in sandbox.payments.values() if p.transaction_id == data["transaction_id"]), None)
+    if payment is None:
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "ORDERNOTEXIST"})
+    if int(data.get("total_fee", -1)) != payment.amount:
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "INVALID_REQUEST", "err_code_des": "订单金额不符"})
+    try:
+        r = sandbox.refund(payment, data["out_refund_no"], int(data["refund_fee"]))
+    except SandboxError as exc:
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "INVALID_REQUEST", "err_code_des": str(exc)})
+    return _reply(sandbox, {"result_code": "SUCCESS", "appid": payment.appid, "mch_id": payment.merchant, "out_trade_no": payment.out_trade_no,
+                            "transaction_id": payment.transaction_id, "out_refund_no": r["out_refund_no"], "refund_id": r["refund_id"],
+                            "refund_fee": str(r["amount"]), "total_fee": str(payment.amount), "cash_fee": str(payment.amount)})
