@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
+import httpx
 import msgspec
 
 from .keys import load_or_create
@@ -66,6 +67,18 @@ def sandbox_base_url(port: int = DEFAULT_PORT) -> str:
 def stripe_port(port: int) -> int:
     """localstripe listens next to the sandbox."""
     return port + 1
+
+
+def stripe_pay_url(cfg: SandboxConfig, intent_id: str) -> str:
+    """Where the checkout sends the customer for a PaymentIntent (in place of Stripe Elements)."""
+    return f"{cfg.base_url}/pay/stripe/{intent_id}"
+
+
+def register_stripe_webhook(cfg: SandboxConfig, url: str) -> str:
+    """Add a webhook endpoint for payment_intent.succeeded (Stripe's dashboard step); returns its signing secret."""
+    resp = httpx.post(f"{cfg.base_url}/_sandbox/stripe/webhook_endpoints", json={"url": url}, timeout=10)
+    resp.raise_for_status()
+    return resp.json()["secret"]
 
 
 def _digits(slug: str, width: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import aiohttp
 from aiohttp import web
 
 from .server import SANDBOX, Payment, Sandbox, escape, yuan
@@ -27,21 +26,9 @@ async def _payment(request: web.Request) -> Payment:
     provider, pid = request.match_info["provider"], request.match_info["id"]
     payment = sandbox.payments.get(pid)
     if payment is None and provider == "stripe" and sandbox.stripe_api:
-        payment = await _stripe_payment(sandbox, pid)
+        payment = await sandbox.load_stripe_intent(pid)
     if payment is None or payment.provider != provider:
         raise web.HTTPNotFound(text="no such payment / 支付单不存在")
-    return payment
-
-
-async def _stripe_payment(sandbox: Sandbox, intent_id: str) -> Payment | None:
-    """A PaymentIntent was created straight in localstripe: learn about it on first visit."""
-    async with sandbox._http.get(f"{sandbox.stripe_api}/v1/payment_intents/{intent_id}", auth=aiohttp.BasicAuth(sandbox.stripe_key)) as resp:
-        if resp.status != 200:
-            return None
-        intent = await resp.json()
-    payment = Payment(id=intent["id"], provider="stripe", merchant="stripe", appid="stripe", out_trade_no=intent.get("metadata", {}).get("order", intent["id"]),
-                      amount=intent["amount"], description=intent.get("description") or "", notify_url="")
-    sandbox.payments[payment.id] = payment
     return payment
 
 

@@ -261,13 +261,15 @@ class Sandbox:
     async def _confirm_stripe(self, p: Payment) -> None:
         """Confirm the PaymentIntent in localstripe with a test card, then send the signed webhook."""
         assert self._http is not None and self.stripe_api
-        auth = aiohttp.BasicAuth(self.stripe_key)
-        async with self._http.post(f"{self.stripe_api}/v1/payment_methods", auth=auth,
+        async with self._http.post(f"{self.stripe_api}/v1/payment_methods", headers=self._stripe_auth,
                                    data={"type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12",
                                          "card[exp_year]": "2040", "card[cvc]": "123"}) as resp:
             method = await resp.json()
-        async with self._http.post(f"{self.stripe_api}/v1/payment_intents/{p.id}/confirm", auth=auth,
+        # localstripe does not take payment_method on confirm: attach it first, as Stripe.js would.
+        async with self._http.post(f"{self.stripe_api}/v1/payment_intents/{p.id}", headers=self._stripe_auth,
                                    data={"payment_method": method["id"]}) as resp:
+            resp.raise_for_status()
+        async with self._http.post(f"{self.stripe_api}/v1/payment_intents/{p.id}/confirm", headers=self._stripe_auth) as resp:
             intent = await resp.json()
         if intent.get("status") != "succeeded":
             p.status = "declined"
@@ -281,7 +283,21 @@ class Sandbox:
             self.notify(url, body.encode(), {"Content-Type": "application/json", "Stripe-Signature": header},
                         lambda status, text: 200 <= status < 300)
 
-    stripe_key = "sk_test_sandbox"
+    async def load_stripe_intent(self, intent_id: str) -> Payment | None:
+        """A PaymentIntent is created straight in localstripe: the sandbox learns of it on the first pay-page visit."""
+        assert self._http is not None and self.stripe_api
+        async with self._http.get(f"{self.stripe_api}/v1/payment_intents/{intent_id}", headers=self._stripe_auth) as resp:
+            if resp.status != 200:
+                return None
+            intent = await resp.json()
+        payment = Payment(id=intent["id"], provider="stripe", merchant="stripe", appid="stripe", amount=intent["amount"],
+                          out_trade_no=(intent.get("metadata") or {}).get("order", intent["id"]),
+                          description=intent.get("description") or "", notify_url="")
+        self.payments[payment.id] = payment
+        return payment
+
+    # localstripe keeps one store whatever the key; the sandbox's own calls use this one.
+    _stripe_auth = {"Authorization": "Bearer sk_test_sandbox"}
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession()

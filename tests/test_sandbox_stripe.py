@@ -1,0 +1,71 @@
+"""Stripe through the stripe SDK against localstripe, with the sandbox's pay page and signed webhooks."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import stripe
+
+from platform_core.sandbox.config import register_stripe_webhook, stripe_pay_url, tenant_config
+from platform_core.sandbox.keys import load_or_create
+from platform_core.sandbox.server import NotifyPolicy
+from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe
+from platform_core.sandbox.testing import Receiver, free_port, running_sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("sandbox")
+    port = free_port()
+    cfg = tenant_config("sunshine", data_dir=data_dir, port=port)
+    # tenant_config puts localstripe on the port after the sandbox's.
+    proc = start_localstripe(int(cfg.stripe.api_base.rsplit(":", 1)[1]))
+    try:
+        with running_sandbox(load_or_create(data_dir), port=port, stripe_api=cfg.stripe.api_base,
+                             policy=NotifyPolicy(delays=(0, 0.05), duplicate_probability=0)) as sb:
+            yield sb, cfg
+    finally:
+        stop_localstripe(proc)
+
+
+def client(cfg) -> stripe.StripeClient:
+    return stripe.StripeClient(cfg.stripe.secret_key, base_addresses={"api": cfg.stripe.api_base}, max_network_retries=0)
+
+
+def test_stripe_payment_intent_approved_on_the_pay_page_sends_a_signed_webhook_and_refunds(sandbox):
+    _, cfg = sandbox
+    sc = client(cfg)
+    receiver = Receiver(b"{}")
+    try:
+        secret = register_stripe_webhook(cfg, receiver.url)
+        intent = sc.v1.payment_intents.create(params={"amount": 19900, "currency": "cny", "metadata": {"order": "st-1"}},
+                                              options={"idempotency_key": "booking-st-1"})
+        page = httpx.get(stripe_pay_url(cfg, intent.id))
+        assert page.status_code == 200 and "¥199.00" in page.text
+        httpx.post(stripe_pay_url(cfg, intent.id), data={"decision": "approve"})
+        (headers, body), *_ = receiver.wait()
+        event = sc.construct_event(body, headers["Stripe-Signature"], secret)
+        assert event.type == "payment_intent.succeeded" and event.data.object.id == intent.id
+        with pytest.raises(stripe.SignatureVerificationError):
+            sc.construct_event(body.replace(b"19900", b"100"), headers["Stripe-Signature"], secret)
+        assert sc.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+        partial = sc.v1.refunds.create(params={"payment_intent": intent.id, "amount": 5000})
+        assert partial.status == "succeeded" and partial.amount == 5000
+        # localstripe refunds the whole charge when no amount is given, even after a partial refund: always pass it.
+        rest = sc.v1.refunds.create(params={"payment_intent": intent.id, "amount": 14900})
+        assert rest.status == "succeeded" and rest.amount == 14900
+    finally:
+        receiver.close()
+
+
+def test_stripe_payment_intent_cancelled_before_payment(sandbox):
+    _, cfg = sandbox
+    sc = client(cfg)
+    intent = sc.v1.payment_intents.create(params={"amount": 500, "currency": "cny"})
+    assert sc.v1.payment_intents.cancel(intent.id).status == "canceled"
+
+
+def test_stripe_webhook_endpoints_must_be_on_loopback(sandbox):
+    _, cfg = sandbox
+    with pytest.raises(httpx.HTTPStatusError):
+        register_stripe_webhook(cfg, "https://example.com/hook")
