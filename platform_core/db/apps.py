@@ -14,6 +14,7 @@ CORE_APPS = [
     "platform_core.dispatch.piccolo_app",
     "platform_core.reviews.piccolo_app",
     "platform_core.support.piccolo_app",
+    "platform_core.ledger.piccolo_app",
 ]
 
 

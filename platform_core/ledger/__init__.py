@@ -1,0 +1,1 @@
+"""The double-entry, append-only ledger: accounts, transactions and their entries (see docs/ledger.md)."""

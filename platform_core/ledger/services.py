@@ -1,0 +1,248 @@
+"""Posting to the ledger and reading it back. Every function runs in the caller's tenant
+transaction (a request, or `tenant_scope` in a job), so a posting commits or rolls back with the
+work that caused it. See docs/ledger.md for the chart of accounts and each posting's entries."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import msgspec
+
+from platform_core.db import current_connection
+from platform_core.errors import Conflict, ValidationFailed
+from platform_core.tenancy.context import current_tenant
+
+from .schemas import Account, AccountBalance, Entry, LedgerSettings, LedgerSettingsUpdate, PostedEntry, Transaction
+
+# The chart of accounts: a code's pattern fixes its kind and whether it may go below zero.
+CHART: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
+    (re.compile(pattern), kind, allow_negative)
+    for pattern, kind, allow_negative in (
+        (r"customer:\d+:wallet", "liability", False),  # what the franchise owes a customer's wallet
+        (r"customer:\d+:points", "liability", False),
+        (r"franchise:unearned", "liability", True),  # paid for, not yet done
+        (r"franchise:revenue", "revenue", True),
+        (r"franchise:points", "expense", True),  # points given away
+        (r"platform:fee", "liability", True),  # owed to the platform
+        (r"staff:\d+:earnings", "liability", True),  # owed to a worker
+        (r"provider:[a-z][a-z0-9_]*:clearing", "asset", True),  # held by a payment provider for us
+    )
+)
+
+
+def _chart_entry(code: str) -> tuple[str, bool]:
+    for pattern, kind, allow_negative in CHART:
+        if pattern.fullmatch(code):
+            return kind, allow_negative
+    raise ValidationFailed({"account": "This is not an account of the ledger."})
+
+
+def _account(row) -> Account:
+    return Account(id=row["id"], code=row["code"], currency=row["currency"], kind=row["kind"], allow_negative=row["allow_negative"])
+
+
+async def account(code: str, currency: str) -> Account:
+    """The account for (code, currency), created on first use."""
+    kind, allow_negative = _chart_entry(code)
+    conn = current_connection()
+    select = "select id, code, currency, kind, allow_negative from core_ledger_account where code = $1 and currency = $2"
+    row = await conn.fetchrow(select, code, currency)
+    if row is None:
+        row = await conn.fetchrow(
+            "insert into core_ledger_account (tenant_id, code, currency, kind, allow_negative) values ($1, $2, $3, $4, $5) "
+            "on conflict (tenant_id, code, currency) do nothing returning id, code, currency, kind, allow_negative",
+            current_tenant().id, code, currency, kind, allow_negative,
+        ) or await conn.fetchrow(select, code, currency)
+    return _account(row)
+
+
+def _check_balanced(entries: list[Entry]) -> None:
+    if len(entries) < 2:
+        raise ValidationFailed({"entries": "A transaction needs at least two entries."})
+    totals: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        if entry.amount == 0:
+            raise ValidationFailed({"entries": "An entry can not be zero."})
+        totals[entry.currency] += entry.amount
+    if any(totals.values()):
+        raise ValidationFailed({"entries": "Debits and credits must be equal in each currency."})
+
+
+async def _transaction_by_key(key: str) -> Transaction | None:
+    conn = current_connection()
+    row = await conn.fetchrow("select id, idempotency_key, kind, order_id, memo, created_at from core_ledger_transaction where idempotency_key = $1", key)
+    if row is None:
+        return None
+    return (await _with_entries([row]))[0]
+
+
+async def _with_entries(rows) -> list[Transaction]:
+    entries = await current_connection().fetch(
+        "select e.transaction_id, e.account_id, a.code, e.currency, e.amount from core_ledger_entry e "
+        "join core_ledger_account a on a.id = e.account_id where e.transaction_id = any($1::bigint[]) order by e.id",
+        [r["id"] for r in rows],
+    )
+    by_tx: dict[int, list[PostedEntry]] = defaultdict(list)
+    for e in entries:
+        by_tx[e["transaction_id"]].append(PostedEntry(account_id=e["account_id"], account=e["code"], currency=e["currency"], amount=e["amount"]))
+    return [Transaction(id=r["id"], idempotency_key=r["idempotency_key"], kind=r["kind"], order_id=r["order_id"], memo=r["memo"],
+                        created_at=r["created_at"], entries=by_tx[r["id"]]) for r in rows]
+
+
+def _same_or_conflict(first: Transaction, kind: str, order_id: int | None, legs: list[tuple[int, str, int]]) -> Transaction:
+    mine = sorted((e.account_id, e.currency, e.amount) for e in first.entries)
+    if first.kind != kind or first.order_id != order_id or mine != sorted(legs):
+        raise Conflict("This idempotency key was already used for a different posting.")
+    return first
+
+
+async def post(key: str, kind: str, entries: list[Entry], *, order_id: int | None = None, memo: str = "") -> Transaction:
+    """Post a balanced transaction once. The same key again returns the first transaction; the same
+    key with other entries is a Conflict. Accounts that may not go negative are locked in id order
+    (so concurrent postings can not deadlock) and checked with this posting included."""
+    _check_balanced(entries)
+    conn = current_connection()
+    accounts = [await account(e.account, e.currency) for e in entries]
+    legs = [(a.id, e.currency, e.amount) for a, e in zip(accounts, entries, strict=True)]
+    guarded = {a.id: a for a in accounts if not a.allow_negative}
+    if guarded:
+        await conn.execute("select id from core_ledger_account where id = any($1::bigint[]) order by id for update", sorted(guarded))
+    # After the lock: a concurrent posting with this key has committed by now, or never will.
+    if (first := await _transaction_by_key(key)) is not None:
+        return _same_or_conflict(first, kind, order_id, legs)
+    if guarded:
+        delta: dict[int, int] = defaultdict(int)
+        for account_id, _currency, amount in legs:
+            delta[account_id] += amount
+        sums = dict(await conn.fetch(
+            "select account_id, coalesce(sum(amount), 0) from core_ledger_entry where account_id = any($1::bigint[]) group by account_id",
+            sorted(guarded),
+        ))
+        for account_id, acct in guarded.items():
+            if (sums.get(account_id, 0) + delta[account_id]) * acct.normal_sign < 0:
+                raise ValidationFailed({"amount": "The balance is not enough for this."})
+    row = await conn.fetchrow(
+        "insert into core_ledger_transaction (tenant_id, idempotency_key, kind, order_id, memo) values ($1, $2, $3, $4, $5) "
+        "on conflict (tenant_id, idempotency_key) do nothing returning id",
+        current_tenant().id, key, kind, order_id, memo,
+    )
+    if row is None:  # lost a race for the key with a posting that touches no guarded account
+        return _same_or_conflict(await _transaction_by_key(key), kind, order_id, legs)
+    await conn.execute(
+        "insert into core_ledger_entry (tenant_id, transaction_id, account_id, currency, amount) "
+        "select $1, $2, u.a, u.c, u.m from unnest($3::bigint[], $4::text[], $5::bigint[]) with ordinality as u(a, c, m, n) order by u.n",
+        current_tenant().id, row["id"], [leg[0] for leg in legs], [leg[1] for leg in legs], [leg[2] for leg in legs],
+    )
+    return await _transaction_by_key(key)
+
+
+async def balance(code: str, currency: str) -> int:
+    """The account's balance on its normal side (a wallet holding 100 fen: 100): the sum of its entries."""
+    acct = await account(code, currency)
+    total = await current_connection().fetchval("select coalesce(sum(amount), 0) from core_ledger_entry where account_id = $1", acct.id)
+    return int(total) * acct.normal_sign
+
+
+async def balances(prefix: str = "") -> list[AccountBalance]:
+    rows = await current_connection().fetch(
+        "select a.id, a.code, a.currency, a.kind, a.allow_negative, coalesce(sum(e.amount), 0) as total "
+        "from core_ledger_account a left join core_ledger_entry e on e.account_id = a.id "
+        "where a.code like $1 group by a.id order by a.code, a.currency",
+        prefix.replace("%", r"\%").replace("_", r"\_") + "%",
+    )
+    out = []
+    for r in rows:
+        acct = _account(r)
+        out.append(AccountBalance(account=acct, balance=int(r["total"]) * acct.normal_sign))
+    return out
+
+
+async def order_transactions(order_id: int) -> list[Transaction]:
+    rows = await current_connection().fetch(
+        "select id, idempotency_key, kind, order_id, memo, created_at from core_ledger_transaction where order_id = $1 order by id", order_id)
+    return await _with_entries(rows)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+async def settings() -> LedgerSettings:
+    row = await current_connection().fetchrow("select platform_fee_bp, staff_commission_bp from core_ledger_settings")
+    return LedgerSettings(**dict(row)) if row else LedgerSettings()
+
+
+async def save_settings(data: LedgerSettingsUpdate) -> LedgerSettings:
+    merged = msgspec.structs.replace(await settings(), **{k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET})
+    errors = {name: "Enter a rate between 0 and 10000 basis points." for name in ("platform_fee_bp", "staff_commission_bp")
+              if not 0 <= getattr(merged, name) <= 10000}
+    if not errors and merged.platform_fee_bp + merged.staff_commission_bp > 10000:
+        errors["staff_commission_bp"] = "The platform fee and the commission together can not pass 100%."
+    if errors:
+        raise ValidationFailed(errors)
+    await current_connection().execute(
+        "insert into core_ledger_settings (tenant_id, platform_fee_bp, staff_commission_bp) values ($1, $2, $3) "
+        "on conflict (tenant_id) do update set platform_fee_bp = excluded.platform_fee_bp, "
+        "staff_commission_bp = excluded.staff_commission_bp, updated_at = now()",
+        current_tenant().id, merged.platform_fee_bp, merged.staff_commission_bp,
+    )
+    return merged
+
+
+# --------------------------------------------------------------------------- postings the payments work calls
+
+
+async def record_payment(order_id: int, currency: str, provider: str, amount: int, *, payment_ref: str) -> Transaction:
+    """A customer paid for an order through a provider: the provider holds the money, the
+    franchise owes the service. Debit provider:{p}:clearing, credit franchise:unearned."""
+    return await post(f"payment:{provider}:{payment_ref}", "payment", [
+        Entry(account=f"provider:{provider}:clearing", currency=currency, amount=amount),
+        Entry(account="franchise:unearned", currency=currency, amount=-amount),
+    ], order_id=order_id, memo=f"{provider} {payment_ref}")
+
+
+async def _settled(order_id: int) -> bool:
+    return bool(await current_connection().fetchval(
+        "select 1 from core_ledger_transaction where order_id = $1 and kind = 'settlement'", order_id))
+
+
+async def record_refund(order_id: int, currency: str, provider: str, amount: int, *, refund_ref: str) -> Transaction:
+    """Money goes back through the provider. Before settlement it comes out of
+    franchise:unearned; after it, out of franchise:revenue. Credit provider:{p}:clearing."""
+    source = "franchise:revenue" if await _settled(order_id) else "franchise:unearned"
+    return await post(f"refund:{provider}:{refund_ref}", "refund", [
+        Entry(account=source, currency=currency, amount=amount),
+        Entry(account=f"provider:{provider}:clearing", currency=currency, amount=-amount),
+    ], order_id=order_id, memo=f"{provider} {refund_ref}")
+
+
+async def wallet_topup(customer_id: int, currency: str, provider: str, amount: int, *, payment_ref: str) -> Transaction:
+    """Debit provider:{p}:clearing, credit customer:{id}:wallet."""
+    return await post(f"topup:{provider}:{payment_ref}", "wallet_topup", [
+        Entry(account=f"provider:{provider}:clearing", currency=currency, amount=amount),
+        Entry(account=f"customer:{customer_id}:wallet", currency=currency, amount=-amount),
+    ], memo=f"{provider} {payment_ref}")
+
+
+async def pay_from_wallet(order_id: int, customer_id: int, currency: str, amount: int) -> Transaction:
+    """Debit customer:{id}:wallet, credit franchise:unearned; refused when the wallet is short.
+    One wallet payment per order: the key is the order."""
+    return await post(f"wallet:order:{order_id}", "wallet_spend", [
+        Entry(account=f"customer:{customer_id}:wallet", currency=currency, amount=amount),
+        Entry(account="franchise:unearned", currency=currency, amount=-amount),
+    ], order_id=order_id)
+
+
+async def settle_order(order_id: int, currency: str, amount: int, staff_id: int | None) -> Transaction:
+    """On completion the money paid for an order is earned: debit franchise:unearned by what was
+    paid; credit platform:fee (the tenant's fee rate), staff:{id}:earnings (the tenant's commission,
+    when a worker did it) and franchise:revenue (the rest). Rounding goes to the franchise."""
+    rates = await settings()
+    fee = amount * rates.platform_fee_bp // 10000
+    earnings = amount * rates.staff_commission_bp // 10000 if staff_id is not None else 0
+    legs = [Entry(account="franchise:unearned", currency=currency, amount=amount)]
+    for code, part in (("platform:fee", fee), (f"staff:{staff_id}:earnings", earnings), ("franchise:revenue", amount - fee - earnings)):
+        if part:
+            legs.append(Entry(account=code, currency=currency, amount=-part))
+    return await post(f"settle:order:{order_id}", "settlement", legs, order_id=order_id)
+
