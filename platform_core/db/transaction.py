@@ -32,12 +32,30 @@ async def tenant_transaction(tenant_id: int | None) -> AsyncIterator[PostgresTra
             raise TenantMismatchError(f"transaction for tenant {current!r} asked for {wanted!r}")
         yield outer
         return
-    async with engine.transaction() as tx:
-        await tx.connection.execute(
-            "select set_config('app.tenant_id', $1, true)",
-            "" if tenant_id is None else str(tenant_id),
-        )
-        yield tx
+    transaction = engine.transaction()
+    try:
+        async with transaction as tx:
+            await tx.connection.execute(
+                "select set_config('app.tenant_id', $1, true)",
+                "" if tenant_id is None else str(tenant_id),
+            )
+            yield tx
+    except BaseException:
+        await _clean_up_failed_commit(transaction)
+        raise
+
+
+async def _clean_up_failed_commit(transaction: PostgresTransaction) -> None:
+    """When COMMIT itself fails (a deferred constraint), Piccolo's exit stops before returning the
+    connection and resetting its context var; finish that here, or the pool slowly runs dry."""
+    engine = get_engine()
+    if engine.current_transaction.get() is not transaction:
+        return
+    engine.current_transaction.reset(transaction.context)
+    if engine.pool is not None:
+        await engine.pool.release(transaction.connection)
+    else:
+        await transaction.connection.close()
 
 
 def current_connection() -> asyncpg.Connection:
