@@ -38,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_max_age: int = 14 * 24 * 3600
     # Run the job worker inside each server process; off when `hearth worker` processes do it.
     worker: bool = True
+    # Where payment providers reach this server (e.g. https://pay.example.com); empty: the URL of
+    # the request that started the payment.
+    notify_base_url: str = ""
     db: DatabaseSettings = DatabaseSettings()
 
     @property
@@ -63,6 +66,7 @@ _VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HEARTH_DEFAULT_LOCALE", ("default_locale",)),
     ("HEARTH_SESSION_MAX_AGE", ("session_max_age",)),
     ("HEARTH_WORKER", ("worker",)),
+    ("HEARTH_NOTIFY_BASE_URL", ("notify_base_url",)),
     ("DATABASE_URL", ("db", "url")),
     ("HEARTH_APP_DATABASE_URL", ("db", "app_url")),
     ("HEARTH_DB_POOL_MIN", ("db", "pool_min")),

@@ -35,9 +35,12 @@ async def test_customer_books_a_slot_with_a_worker_and_cancels(live_server, page
     assert "150.00" in await page.inner_text("#price")
     await page.select_option("select[name=staff_id]", str(worker_id))
     # The day after tomorrow: the worker's day, well past the booking lead time.
-    await page.locator(".chips .chip").nth(2).click()
-    await page.wait_for_selector("#slots input[name=slot_start]", state="attached")
-    await page.locator("#slots .chip", has_text="10:00").click()
+    day_chip = page.locator(".chips .chip").nth(2)
+    day = await day_chip.locator("input").get_attribute("value")
+    await day_chip.click()
+    # Wait for that day's times: today's may still be on the page, and after midnight in the
+    # tenant's zone they include 10:00 too.
+    await page.locator("#slots .chip", has=page.locator(f"input[value^='{day}T10:00']")).click()
     await page.click("aside button[type=submit]")
     await page.wait_for_url(re.compile(r"/orders/\d{8}-\d{4}\?done=placed"))
     body = await page.inner_text("main")

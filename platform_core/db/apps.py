@@ -15,6 +15,7 @@ CORE_APPS = [
     "platform_core.reviews.piccolo_app",
     "platform_core.support.piccolo_app",
     "platform_core.ledger.piccolo_app",
+    "platform_core.payments.piccolo_app",
 ]
 
 

@@ -246,3 +246,13 @@ async def settle_order(order_id: int, currency: str, amount: int, staff_id: int 
             legs.append(Entry(account=code, currency=currency, amount=-part))
     return await post(f"settle:order:{order_id}", "settlement", legs, order_id=order_id)
 
+
+
+async def refund_to_wallet(order_id: int, customer_id: int, currency: str, amount: int, *, refund_ref: str) -> Transaction:
+    """A refund of a wallet payment goes back to the wallet: debit franchise:unearned (or
+    franchise:revenue after settlement), credit customer:{id}:wallet."""
+    source = "franchise:revenue" if await _settled(order_id) else "franchise:unearned"
+    return await post(f"refund:wallet:{refund_ref}", "refund", [
+        Entry(account=source, currency=currency, amount=amount),
+        Entry(account=f"customer:{customer_id}:wallet", currency=currency, amount=-amount),
+    ], order_id=order_id, memo=f"wallet {refund_ref}")

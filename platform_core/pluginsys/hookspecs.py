@@ -160,8 +160,9 @@ def register_member_panels():
 def register_payment_providers():
     """Offer payment providers (WeChat Pay, Alipay, Stripe).
 
-    Called at startup on the full manager; checkout offers only the providers of plugins the
-    tenant has on.
+    Called sync. Checkout calls it through the tenant's relay, so it offers only the providers of
+    plugins the tenant has on; notifications, queries and refunds call it on the full manager, so
+    money that moved is applied even after a tenant turns the plugin off.
 
     :return: a list of objects implementing ``platform_core.payments.PaymentProvider``, or None.
     """

@@ -28,6 +28,7 @@ CORE_HOOK_MODULES = (
     "platform_core.support.hooks",
     "platform_core.tracking.hooks",
     "platform_core.sandbox.hooks",
+    "platform_core.payments.hooks",
     "platform_core.pluginsys.hooks",
 )
 CORE_PREFIX = "core."

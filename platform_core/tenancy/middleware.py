@@ -16,6 +16,8 @@ from .services import resolve_tenant
 UNSCOPED_PREFIXES = ("/static/", "/health/", "/schema", "/favicon.ico")
 # Reachable while a tenant is suspended (the suspended page needs its styles).
 SUSPENDED_ALLOWED = ("/static/",)
+# Payment providers call one URL per tenant, /payments/notify/{provider}/{tenant}, on any host.
+NOTIFY_PREFIX = "/payments/notify/"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -39,16 +41,20 @@ class TenantMiddleware(ASGIMiddleware):
             return
         host = (_header(scope, b"host") or "").lower().split(":")[0]
         state = scope.setdefault("state", {})
-        if host == self.platform_host:
+        header_slug = _header(scope, b"x-tenant")
+        if path.startswith(NOTIFY_PREFIX):
+            parts = path[len(NOTIFY_PREFIX):].split("/")
+            host, header_slug = "", parts[1] if len(parts) > 1 else ""
+        elif host == self.platform_host:
             state["platform"] = True
             await self._in_transaction(None, scope, receive, send, next_app)
             return
         async with tenant_transaction(None):
-            tenant = await resolve_tenant(host, base_domain=self.base_domain, header_slug=_header(scope, b"x-tenant"))
+            tenant = await resolve_tenant(host, base_domain=self.base_domain, header_slug=header_slug)
         if tenant is None:
             raise NotFound("tenant", message_id="tenant.unknown")
         state["tenant_slug"] = tenant.slug
-        if tenant.suspended:
+        if tenant.suspended and not path.startswith(NOTIFY_PREFIX):  # money that moved is still applied
             # web-shell: the suspended page is rendered outside the tenant context; it shows the
             # tenant's branding from here (platform_core.web.pages.base_context).
             state["suspended_tenant"] = tenant

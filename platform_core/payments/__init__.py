@@ -1,0 +1,22 @@
+"""Payments: the provider contract that payment plugins implement, payment and refund records,
+notifications that change money at most once, refunds and reconciliation. See docs/payments.md."""
+
+from .money import from_minor, to_minor
+from .provider import (
+    CheckoutAction,
+    CheckoutRequest,
+    Device,
+    NotificationRefused,
+    PaymentNotice,
+    PaymentProvider,
+    PaymentStatus,
+    ProviderError,
+    ProviderReply,
+    RefundRequest,
+    RefundResult,
+)
+
+__all__ = [
+    "CheckoutAction", "CheckoutRequest", "Device", "NotificationRefused", "PaymentNotice", "PaymentProvider",
+    "PaymentStatus", "ProviderError", "ProviderReply", "RefundRequest", "RefundResult", "from_minor", "to_minor",
+]

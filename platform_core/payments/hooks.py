@@ -1,0 +1,34 @@
+"""This domain's hook implementations (registered as a core plugin)."""
+
+from __future__ import annotations
+
+from platform_core.ledger import services as ledger
+from platform_core.jobs.services import enqueue
+from platform_core.pluginsys import hookimpl
+
+from . import controllers, jobs, services
+
+
+@hookimpl
+def register_routes():
+    return list(controllers.HANDLERS)
+
+
+@hookimpl
+def register_job_handlers():
+    return dict(jobs.JOB_HANDLERS)
+
+
+@hookimpl
+async def on_order_cancelled(event):
+    # After commit, by the worker: the refund talks to the provider.
+    if await services.paid_amount(event.order_id) > 0:
+        await enqueue(services.CANCELLED_JOB, {"order_id": event.order_id}, key=f"cancelled:{event.order_id}")
+
+
+@hookimpl
+async def on_order_completed(event):
+    # The money paid for the order is earned now: platform fee, the worker's share, revenue.
+    paid = await services.paid_amount(event.order_id)
+    if paid > 0:
+        await ledger.settle_order(event.order_id, event.currency, paid, event.staff_id)

@@ -1,0 +1,43 @@
+"""Payment jobs: reconciliation of pending payments, refunds after a cancellation or a payment
+that arrived twice, and refunds the provider has not answered yet."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from platform_core.jobs.schemas import JobContext
+from platform_core.jobs.services import enqueue
+
+from . import services
+
+
+async def reconcile(ctx: JobContext, payload: dict[str, Any]) -> None:
+    status = await services.reconcile_payment(ctx.rt, payload["payment_id"])
+    if status == "pending":
+        payment = await services.get_payment(payload["payment_id"])
+        when = min(payment.expires_at, datetime.now(timezone.utc) + services.RECONCILE_EVERY)
+        await enqueue(services.RECONCILE_JOB, {"payment_id": payment.id}, run_at=when, key=f"{payment.payment_no}:{ctx.job_id}")
+
+
+async def refund_payment(ctx: JobContext, payload: dict[str, Any]) -> None:
+    payment = await services.get_payment(payload["payment_id"])
+    if payment.refundable > 0:
+        reason = services.REFUND_REASONS.get(payload.get("reason") or "", "")
+        await services.refund_payment(ctx.rt, payment.id, payment.refundable, reason, "system")
+
+
+async def refund_cancelled_order(ctx: JobContext, payload: dict[str, Any]) -> None:
+    await services.refund_cancelled_order(ctx.rt, payload["order_id"])
+
+
+async def retry_refund(ctx: JobContext, payload: dict[str, Any]) -> None:
+    await services.retry_refund(ctx.rt, payload["refund_id"])
+
+
+JOB_HANDLERS = {
+    services.RECONCILE_JOB: reconcile,
+    services.REFUND_JOB: refund_payment,
+    services.CANCELLED_JOB: refund_cancelled_order,
+    services.RETRY_REFUND_JOB: retry_refund,
+}

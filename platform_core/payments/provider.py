@@ -1,0 +1,151 @@
+"""The contract between the payments core and a provider plugin.
+
+A provider plugin returns objects implementing `PaymentProvider` from its
+`register_payment_providers` hook. The core decides *whether* money moved (it verifies the
+merchant, the payment, the exact amount and deduplicates); the provider only speaks its
+protocol: it builds the checkout, checks signatures and parses notifications, queries, closes and
+refunds through the provider's own SDK. Every method gets the tenant's decoded plugin config
+(credentials included) and must not log secrets or whole notification bodies.
+
+SDKs are synchronous: run their calls with `anyio.to_thread.run_sync`, never on the event loop.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Mapping, Protocol, runtime_checkable
+
+import msgspec
+
+# Where the customer pays: inside WeChat's browser (JSAPI), a phone's browser (H5 / wap) or a
+# desktop (a QR code to scan, or a cashier page).
+Device = Literal["wechat", "mobile", "desktop"]
+
+
+class CheckoutRequest(msgspec.Struct, frozen=True, kw_only=True):
+    payment_no: str  # our number for this attempt: the provider's out_trade_no
+    amount: int  # minor units
+    currency: str
+    subject: str  # shown on the customer's statement
+    device: Device
+    client_ip: str
+    notify_url: str  # /payments/notify/{provider}/{tenant}, absolute
+    return_url: str  # where the customer's browser comes back to
+    expires_at: datetime
+    openid: str | None = None  # the payer in WeChat (JSAPI)
+
+
+class CheckoutAction(msgspec.Struct, frozen=True, kw_only=True):
+    """What the checkout page does next.
+
+    - ``redirect``: send the browser to ``url`` (Alipay's cashier, WeChat H5's ``mweb_url``).
+    - ``qr``: show ``url`` as a QR code to scan with the phone (WeChat NATIVE ``code_url``).
+    - ``jsapi``: call ``WeixinJSBridge.invoke('getBrandWCPayRequest', params)`` in WeChat.
+    - ``client_secret``: confirm a Stripe PaymentIntent with Stripe.js; ``params`` holds
+      ``client_secret`` and ``publishable_key``; ``url`` may name a hosted page instead.
+    """
+
+    kind: Literal["redirect", "qr", "jsapi", "client_secret"]
+    method: str  # the provider's own name for it: native, jsapi, h5, page, wap, intent
+    url: str = ""
+    params: dict[str, str] = {}
+    provider_ref: str = ""  # prepay_id, PaymentIntent id ...
+
+
+class PaymentNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """A notification whose signature checked out, parsed. The core still checks the merchant,
+    the payment and the amount before anything changes."""
+
+    event_id: str  # the provider's id of this event: duplicates carry the same one
+    payment_no: str
+    status: Literal["succeeded", "failed", "closed", "pending"]
+    amount: int  # minor units, converted exactly (see money.to_minor)
+    currency: str
+    merchant_id: str  # the mch_id / app_id / account the notification is for
+    provider_ref: str = ""  # transaction_id, trade_no, PaymentIntent id
+
+
+class PaymentStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """What a query answered. ``missing``: the provider never saw this payment number."""
+
+    status: Literal["pending", "succeeded", "closed", "failed", "refunded", "missing"]
+    amount: int | None = None
+    currency: str | None = None
+    provider_ref: str = ""
+
+
+class RefundRequest(msgspec.Struct, frozen=True, kw_only=True):
+    payment_no: str
+    refund_no: str  # our number; sending it again must not refund twice
+    amount: int
+    payment_amount: int  # the payment's whole amount (WeChat wants both)
+    currency: str
+    reason: str
+    provider_ref: str = ""
+
+
+class RefundResult(msgspec.Struct, frozen=True, kw_only=True):
+    status: Literal["succeeded", "pending", "failed"]
+    provider_ref: str = ""
+    message: str = ""  # the provider's reason on failure, for the console
+
+
+class ProviderReply(msgspec.Struct, frozen=True, kw_only=True):
+    """The exact HTTP answer the provider expects to a notification."""
+
+    status_code: int = 200
+    body: bytes = b""
+    media_type: str = "text/plain"
+
+
+class NotificationRefused(Exception):
+    """Raised by `parse_notification` when a notification is not genuine or not readable.
+    ``reason`` is one of: signature, malformed, stale (a timestamp outside the tolerance)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail[:300]
+
+
+class ProviderError(Exception):
+    """The provider could not be reached or refused a request; ``message`` is safe to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message[:300]
+
+
+@runtime_checkable
+class PaymentProvider(Protocol):
+    name: str  # the {provider} of the notify URL, stored on each payment: wechat, alipay, stripe
+    plugin: str  # the plugin that brings it; its config holds the tenant's credentials
+    label: str  # a msgid, e.g. N_("WeChat Pay")
+    icon: str  # an icon name of the web design system
+
+    def configured(self, config: Any) -> bool:
+        """Whether the tenant filled in what this provider needs."""
+
+    def supports(self, config: Any, device: Device, currency: str) -> bool:
+        """Whether checkout offers it on this device for this currency."""
+
+    def merchant_id(self, config: Any) -> str:
+        """The merchant / app id notifications must be for."""
+
+    async def create(self, config: Any, request: CheckoutRequest) -> CheckoutAction:
+        """Create the payment at the provider. Raises ProviderError."""
+
+    async def parse_notification(self, config: Any, headers: Mapping[str, str], body: bytes) -> PaymentNotice:
+        """Verify the signature and parse. Raises NotificationRefused."""
+
+    def reply(self, accepted: bool) -> ProviderReply:
+        """The answer to send back: accepted (applied or a duplicate) or refused."""
+
+    async def query(self, config: Any, payment_no: str) -> PaymentStatus:
+        """Ask the provider how a payment stands. Raises ProviderError."""
+
+    async def close(self, config: Any, payment_no: str) -> None:
+        """Close an unpaid payment so it can no longer be paid. Raises ProviderError."""
+
+    async def refund(self, config: Any, request: RefundRequest) -> RefundResult:
+        """Refund all or part of a paid payment; idempotent by ``refund_no``."""
