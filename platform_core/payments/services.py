@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from platform_core.ledger import services as ledger
 from platform_core.db import current_connection
 from platform_core.db.engine import side_connection
-from platform_core.errors import NotFound, ValidationFailed
+from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.jobs.services import enqueue
 from platform_core.orders import machine as m
@@ -59,8 +59,8 @@ RETRY_REFUND_JOB = "payments.retry_refund"
 _COLUMNS = (
     "p.id, p.payment_no, p.provider, p.method, p.device, p.purpose, p.order_id, p.customer_id, p.amount, p.currency, "
     "p.status, p.provider_ref, p.action, p.created_at, p.expires_at, p.paid_at, p.closed_at, "
-    "coalesce((select sum(r.amount) from core_refund r where r.payment_id = p.id and r.status = 'succeeded'), 0) as refunded, "
-    "coalesce((select sum(r.amount) from core_refund r where r.payment_id = p.id and r.status = 'pending'), 0) as refunding"
+    "coalesce((select sum(r.amount) from core_refund r where r.payment_id = p.id and r.status = 'succeeded'), 0)::bigint as refunded, "
+    "coalesce((select sum(r.amount) from core_refund r where r.payment_id = p.id and r.status = 'pending'), 0)::bigint as refunding"
 )
 _REFUND_COLUMNS = "id, payment_id, refund_no, amount, reason, status, provider_ref, message, requested_by, created_at, finished_at"
 
@@ -273,6 +273,7 @@ async def start_payment(
     if order_id is not None:
         # One payment start per order at a time: a double tap waits here and then reuses.
         await conn.execute("select id from core_order where id = $1 for update", order_id)
+        await _payable(rt, order_id, customer_id, amount)
         row = await conn.fetchrow(
             f"select {_COLUMNS} from core_payment p where p.order_id = $1 and p.provider = $2 and p.device = $3 and p.amount = $4 "
             "and p.status = 'pending' and p.action is not null and p.expires_at > now() + interval '5 minutes' "
@@ -309,6 +310,17 @@ async def start_payment(
     return await get_payment(payment_id)
 
 
+async def _payable(rt: Runtime, order_id: int, customer_id: int, amount: int) -> None:
+    """The order (locked by the caller) is the customer's, waits for payment, and costs `amount`."""
+    order = await get_order(rt, order_id)
+    if order.customer_id != customer_id:
+        raise NotFound("order")
+    if order.state != m.PENDING_PAYMENT or order.paid_at is not None:
+        raise Conflict(N_("This order does not need paying now."))
+    if amount != order.total:
+        raise ValidationFailed({"amount": N_("The amount to pay is not the order's total.")})
+
+
 async def pay_with_wallet(rt: Runtime, order_id: int, customer_id: int) -> Payment:
     """Pay the whole order from the customer's wallet; refused (field `provider`) when it is short."""
     order = await get_order(rt, order_id)
@@ -316,13 +328,16 @@ async def pay_with_wallet(rt: Runtime, order_id: int, customer_id: int) -> Payme
         raise NotFound("order")
     conn = current_connection()
     await conn.execute("select id from core_order where id = $1 for update", order_id)
-    payment_id = await conn.fetchval(
-        "insert into core_payment (tenant_id, payment_no, provider, method, device, purpose, order_id, customer_id, amount, currency, "
-        "status, paid_at, expires_at) values ($1, $2, $3, 'balance', '', 'order', $4, $5, $6, $7, 'succeeded', now(), now()) returning id",
-        current_tenant().id, _new_payment_no(), WALLET, order_id, customer_id, order.total, order.currency,
-    )
+    await _payable(rt, order_id, customer_id, order.total)
     try:
-        await ledger.pay_from_wallet(order_id, customer_id, order.currency, order.total)
+        async with conn.transaction():  # a savepoint: a short wallet leaves no payment row behind
+            payment_id = await conn.fetchval(
+                "insert into core_payment (tenant_id, payment_no, provider, method, device, purpose, order_id, customer_id, amount, "
+                "currency, status, paid_at, expires_at) values ($1, $2, $3, 'balance', '', 'order', $4, $5, $6, $7, 'succeeded', now(), now()) "
+                "returning id",
+                current_tenant().id, _new_payment_no(), WALLET, order_id, customer_id, order.total, order.currency,
+            )
+            await ledger.pay_from_wallet(order_id, customer_id, order.currency, order.total)
     except ValidationFailed:
         raise ValidationFailed({"provider": N_("Your balance is not enough for this order.")}) from None
     payment = await get_payment(payment_id)
