@@ -151,13 +151,32 @@ async def test_the_notify_url_names_its_tenant_and_refuses_unknown_providers(app
 
 
 async def test_an_order_is_paid_from_the_wallet_once(runtime, make_tenant):
-    from platform_core.errors import Conflict
-
     tenant = await make_tenant(prefix="wtw")
     customer_id, order_id = await _funded_order(runtime, tenant, wallet=30000, total=10000)
     async with tenant_scope(tenant.id):
         await services.pay_with_wallet(runtime, order_id, customer_id)
     async with tenant_scope(tenant.id):
-        with pytest.raises(Conflict):
+        with pytest.raises(ValidationFailed) as twice:
             await services.pay_with_wallet(runtime, order_id, customer_id)
+    assert "provider" in twice.value.fields
     assert await _wallet(tenant, customer_id) == 20000
+
+
+async def test_hearth_payments_reconcile_queues_a_check_per_pending_payment(runtime, make_tenant, hearth_settings):
+    import asyncio
+
+    from platform_core.testing.pytest_plugin import run_hearth
+
+    tenant = await make_tenant(prefix="rcl")
+    customer_id, order_id = await _funded_order(runtime, tenant, wallet=100, total=9000)
+    async with tenant_scope(tenant.id):
+        # A payment left pending at a provider ten minutes ago (its notification never came).
+        await current_connection().execute(
+            "insert into core_payment (tenant_id, payment_no, provider, purpose, order_id, customer_id, amount, currency, created_at, expires_at) "
+            "values ($1, 'HLOST1', 'alipay', 'order', $2, $3, 9000, $4, now() - interval '10 minutes', now() + interval '20 minutes')",
+            tenant.id, order_id, customer_id, tenant.currency)
+    done = await asyncio.to_thread(run_hearth, hearth_settings, "payments", "reconcile", tenant.slug)
+    assert done.returncode == 0, done.stderr
+    assert f"{tenant.slug}: 1 pending payment(s) queued" in done.stdout
+    unknown = await asyncio.to_thread(run_hearth, hearth_settings, "payments", "reconcile", "no-such-tenant")
+    assert unknown.returncode != 0 and "no such tenant: no-such-tenant" in unknown.stderr

@@ -18,11 +18,11 @@ from typing import Any, Mapping
 from platform_core.ledger import services as ledger
 from platform_core.db import current_connection
 from platform_core.db.engine import side_connection
-from platform_core.errors import Conflict, NotFound, ValidationFailed
+from platform_core.errors import NotFound, ValidationFailed
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.jobs.services import enqueue
 from platform_core.orders import machine as m
-from platform_core.orders.schemas import ActorRef
+from platform_core.orders.schemas import ActorRef, Order
 from platform_core.orders.services import get_order, transition
 from platform_core.pluginsys.contexts import RefundEvent
 from platform_core.pluginsys.relay import notify
@@ -310,25 +310,26 @@ async def start_payment(
     return await get_payment(payment_id)
 
 
-async def _payable(rt: Runtime, order_id: int, customer_id: int, amount: int) -> None:
+async def _payable(rt: Runtime, order_id: int, customer_id: int, amount: int | None) -> Order:
     """The order (locked by the caller) is the customer's, waits for payment, and costs `amount`."""
     order = await get_order(rt, order_id)
     if order.customer_id != customer_id:
         raise NotFound("order")
     if order.state != m.PENDING_PAYMENT or order.paid_at is not None:
-        raise Conflict(N_("This order does not need paying now."))
-    if amount != order.total:
+        raise ValidationFailed({"provider": N_("This order is not waiting for a payment.")})
+    if amount is not None and amount != order.total:
         raise ValidationFailed({"amount": N_("The amount to pay is not the order's total.")})
+    return order
 
 
 async def pay_with_wallet(rt: Runtime, order_id: int, customer_id: int) -> Payment:
-    """Pay the whole order from the customer's wallet; refused (field `provider`) when it is short."""
-    order = await get_order(rt, order_id)
-    if order.customer_id != customer_id:
-        raise NotFound("order")
+    """Pay the whole order from the customer's wallet; refused (field `provider`) when it is short
+    or the order is not waiting for a payment."""
     conn = current_connection()
     await conn.execute("select id from core_order where id = $1 for update", order_id)
-    await _payable(rt, order_id, customer_id, order.total)
+    # Checked under the lock: a second wallet payment of a paid order would find the ledger's
+    # posting for the order already made (same key), debit nothing and then be refunded.
+    order = await _payable(rt, order_id, customer_id, None)
     try:
         async with conn.transaction():  # a savepoint: a short wallet leaves no payment row behind
             payment_id = await conn.fetchval(
@@ -570,7 +571,7 @@ async def reconcile_payment(rt: Runtime, payment_id: int) -> str:
     return "pending"
 
 
-async def reconcile_pending(rt: Runtime, older_than: timedelta = RECONCILE_AFTER) -> int:
+async def reconcile_pending(older_than: timedelta = RECONCILE_AFTER) -> int:
     """Queue a reconciliation for every pending payment older than `older_than` (a sweep, for
     `hearth payments reconcile`). Returns how many were queued."""
     ids = await current_connection().fetch(
