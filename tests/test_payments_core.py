@@ -180,3 +180,26 @@ async def test_hearth_payments_reconcile_queues_a_check_per_pending_payment(runt
     assert f"{tenant.slug}: 1 pending payment(s) queued" in done.stdout
     unknown = await asyncio.to_thread(run_hearth, hearth_settings, "payments", "reconcile", "no-such-tenant")
     assert unknown.returncode != 0 and "no such tenant: no-such-tenant" in unknown.stderr
+
+
+async def test_marking_a_completed_order_paid_records_the_cash_and_settles_it(runtime, make_tenant):
+    tenant = await make_tenant(prefix="csh")
+    customer_id = await make_customer(runtime, tenant)
+    item_id = await make_item(tenant, price=8000)
+    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, total=8000, state="in_service")
+    staff_id = await make_worker(runtime, tenant)
+    async with tenant_scope(tenant.id):
+        await current_connection().execute(
+            "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) "
+            "select tenant_id, id, $2, tstzrange(scheduled_start, scheduled_end), 'accepted', 'manual' from core_order where id = $1",
+            order_id, staff_id)
+        await transition(runtime, order_id, "complete", ActorRef(kind="staff", id=staff_id))
+        assert await ledger.order_transactions(order_id) == []  # nothing was paid yet: nothing to settle
+        office = ActorRef(kind="console", id=1, permissions=frozenset({"finance.manage"}))
+        await transition(runtime, order_id, "mark_paid", office, note="Paid in cash")
+        payments = await services.order_payments(order_id)
+        kinds = [t.kind for t in await ledger.order_transactions(order_id)]
+        cash = await ledger.balance("provider:cash:clearing", tenant.currency)
+        earnings = await ledger.balance(f"staff:{staff_id}:earnings", tenant.currency)
+    assert [(p.provider, p.amount, p.status) for p in payments] == [("cash", 8000, "succeeded")]
+    assert kinds == ["payment", "settlement"] and cash == 8000 and earnings == 4800

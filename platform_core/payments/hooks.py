@@ -39,6 +39,12 @@ async def on_order_cancelled(event):
 
 
 @hookimpl
+async def on_order_paid(event):
+    # "Marked paid" by the office: the money came outside Hearth.
+    await services.record_offline_payment(event.order_id, event.staff_id)
+
+
+@hookimpl
 async def on_order_completed(event):
     # The money paid for the order is earned now: platform fee, the worker's share, revenue.
     paid = await services.paid_amount(event.order_id)

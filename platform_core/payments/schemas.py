@@ -10,6 +10,7 @@ import msgspec
 from .provider import CheckoutAction
 
 WALLET = "wallet"  # paying from the customer's balance: a payment without a provider plugin
+CASH = "cash"  # paid outside Hearth and marked paid in the console (after the service, usually)
 
 
 class Payment(msgspec.Struct, frozen=True, kw_only=True):

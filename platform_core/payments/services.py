@@ -41,7 +41,7 @@ from .provider import (
     RefundRequest,
     RefundResult,
 )
-from .schemas import WALLET, CheckoutOption, DailyTotal, Payment, PaymentFilter, PaymentRow, Refund, Refusal
+from .schemas import CASH, WALLET, CheckoutOption, DailyTotal, Payment, PaymentFilter, PaymentRow, Refund, Refusal
 
 log = logging.getLogger("hearth.payments")
 
@@ -346,6 +346,26 @@ async def pay_with_wallet(rt: Runtime, order_id: int, customer_id: int) -> Payme
     return payment
 
 
+async def record_offline_payment(order_id: int, staff_id: int | None) -> Payment | None:
+    """The office marked an order paid (cash, a transfer): what was not paid through Hearth is
+    recorded as a cash payment, so the ledger knows the money; it is settled on completion, or
+    now when the order is already done."""
+    row = await current_connection().fetchrow("select customer_id, total, currency, state from core_order where id = $1", order_id)
+    owed = row["total"] - await paid_amount(order_id)
+    if owed <= 0:
+        return None
+    payment_no = _new_payment_no()
+    payment_id = await current_connection().fetchval(
+        "insert into core_payment (tenant_id, payment_no, provider, method, purpose, order_id, customer_id, amount, currency, "
+        "status, paid_at, expires_at) values ($1, $2, $3, 'offline', 'order', $4, $5, $6, $7, 'succeeded', now(), now()) returning id",
+        current_tenant().id, payment_no, CASH, order_id, row["customer_id"], owed, row["currency"],
+    )
+    await ledger.record_payment(order_id, row["currency"], CASH, owed, payment_ref=payment_no)
+    if row["state"] == m.COMPLETED:
+        await ledger.settle_order(order_id, row["currency"], await paid_amount(order_id), staff_id)
+    return await get_payment(payment_id)
+
+
 # --------------------------------------------------------------------------- what providers tell us
 
 
@@ -476,7 +496,8 @@ async def refund_payment(rt: Runtime, payment_id: int, amount: int, reason: str,
 async def _send_refund(rt: Runtime, payment_row, refund_id: int) -> Refund:
     conn = current_connection()
     refund = _refund(await conn.fetchrow(f"select {_REFUND_COLUMNS} from core_refund where id = $1", refund_id))
-    if payment_row["provider"] == WALLET:
+    if payment_row["provider"] in (WALLET, CASH):
+        # Back to the wallet; or cash the office hands back, recorded as done.
         result = RefundResult(status="succeeded")
     else:
         provider = installed_providers(rt).get(payment_row["provider"])
@@ -547,7 +568,7 @@ async def reconcile_payment(rt: Runtime, payment_id: int) -> str:
     expired unpaid. Returns the payment's status afterwards. Raises ProviderError when the
     provider could not answer (the job retries)."""
     row = await _lock(payment_id)
-    if row is None or row["status"] != "pending" or row["provider"] == WALLET:
+    if row is None or row["status"] != "pending" or row["provider"] in (WALLET, CASH):
         return row["status"] if row else "missing"
     provider = installed_providers(rt).get(row["provider"])
     if provider is None:
@@ -576,7 +597,7 @@ async def reconcile_pending(older_than: timedelta = RECONCILE_AFTER) -> int:
     `hearth payments reconcile`). Returns how many were queued."""
     ids = await current_connection().fetch(
         "select id, payment_no from core_payment where status = 'pending' and provider <> $1 and created_at < now() - $2::interval",
-        WALLET, older_than)
+        WALLET, older_than)  # wallet and cash payments are never pending
     for row in ids:
         await enqueue(RECONCILE_JOB, {"payment_id": row["id"]}, key=f"{row['payment_no']}:sweep:{secrets.token_hex(4)}")
     return len(ids)
