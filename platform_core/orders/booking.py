@@ -3,9 +3,11 @@
 `place_order` validates everything at once (field errors, no order), re-checks the slot against
 real availability (held assignments and the orders still waiting for a worker, one placement of
 the tenant at a time), takes an idempotency key (a retry returns the first order; the same key with
-another request is refused), writes the order with its lines and the 'place' event, fires
-`pay_after_service` (paying after the service is the only method until the payments issue) so
-dispatch starts, and numbers the order per tenant and day last, just before the confirmation.
+another request is refused), writes the order with its lines and the 'place' event, and numbers
+the order per tenant and day last, just before the confirmation. An order paid after the service
+fires `pay_after_service` at once, so dispatch starts; an order paid online waits in
+`pending_payment` for the checkout, and gives its slot back when it is not paid in time
+(`cancel_unpaid`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +26,8 @@ from platform_core.catalog.schemas import BookingField, ServiceItem
 from platform_core.catalog.services import booking_fields_for, get_item, quote_base
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, HearthError, NotFound, ValidationFailed
+from platform_core.jobs.schemas import JobContext
+from platform_core.jobs.services import enqueue
 from platform_core.pluginsys.contexts import PriceAdjustment, PriceQuote
 from platform_core.runtime import Runtime
 from platform_core.staff.availability import available_slots, earliest_slot
@@ -34,10 +38,13 @@ from . import machine as m
 from .media import photo_exists
 from .schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
 from .notify import order_placed
-from .services import ORDER_COLUMNS, booking_settings, order_from_row, order_lines, record_event, transition
+from .services import ORDER_COLUMNS, booking_settings, get_order, order_from_row, order_lines, record_event, transition
 
 MAX_PHOTOS = 6
 MAX_FIELD_TEXT = 500
+UNPAID_AFTER = timedelta(minutes=30)  # the payments' own time to live
+UNPAID_JOB = "orders.cancel_unpaid"
+UNPAID_REASON = N_("Not paid in time")
 
 
 def visit_minutes(item: ServiceItem, quantity: int) -> int:
@@ -201,6 +208,27 @@ async def _slot(
     return match.start, match.end
 
 
+async def takes_payments_online(rt: Runtime, currency: str) -> bool:
+    """Whether the franchise has a payment method on and configured for this currency (on any
+    device): only then can a customer pay now."""
+    from platform_core.payments import services as payments
+
+    for provider in payments.tenant_providers(rt).values():
+        config = await payments.provider_config(rt, provider)
+        if provider.configured(config) and any(provider.supports(config, d, currency) for d in ("desktop", "mobile", "wechat")):
+            return True
+    return False
+
+
+async def _payment_method(rt: Runtime, data: OrderPlace, currency: str, errors: dict[str, str]) -> str:
+    online = await takes_payments_online(rt, currency)
+    if data.payment_method is None:
+        return "online" if online else "after_service"
+    if data.payment_method == "online" and not online:
+        errors["payment_method"] = N_("This franchise does not take payments online yet. Please pay after the service.")
+    return data.payment_method
+
+
 def request_hash(data: OrderPlace) -> str:
     return hashlib.sha256(msgspec.json.encode(data, order="sorted")).hexdigest()
 
@@ -270,6 +298,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
         errors["photos"] = N_("Add at most 6 photos.")
     elif not all(photo_exists(rt, tenant, url) for url in data.photos):
         errors["photos"] = N_("Upload the photos first.")
+    payment_method = await _payment_method(rt, data, item.currency, errors)
     minutes = visit_minutes(item, data.quantity)
     if not errors:
         # Placements of the tenant take turns from the slot check to the commit, so two of them
@@ -304,7 +333,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
                 msgspec.json.encode(address).decode(), address["lat"], address["lng"], address["district"],
                 data.requirements.strip(), msgspec.json.encode(fields).decode(), msgspec.json.encode(data.photos).decode(),
                 data.asap, when[0], when[1], data.staff_id, data.quantity, priced.currency, priced.subtotal,
-                priced.adjustments, priced.total, data.payment_method, key, digest,
+                priced.adjustments, priced.total, payment_method, key, digest,
             )
     except asyncpg.exceptions.ExclusionViolationError:
         raise ValidationFailed({"staff_id": N_("That worker was just booked for this time. Please pick another time or worker.")}) from None
@@ -326,12 +355,43 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
     )
     customer = ActorRef(kind="customer", id=customer_id)
     await record_event(order_id, "place", None, m.PENDING_PAYMENT, customer, data={"total": priced.total})
-    paid = await transition(rt, order_id, "pay_after_service", customer)
+    if payment_method == "after_service":
+        placed = await transition(rt, order_id, "pay_after_service", customer)
+    else:
+        placed = await get_order(rt, order_id)
+        await enqueue(UNPAID_JOB, {"order_id": order_id}, run_at=datetime.now(timezone.utc) + UNPAID_AFTER, key=f"unpaid:{order_id}")
     reminder_hours = (await booking_settings()).reminder_hours
     # The day's counter row stays locked from here to the commit, so every placement of the
     # tenant waits on it: it is taken last, with only what needs the number after it.
     number = await next_number(ZoneInfo(tenant.timezone))
     await conn.execute("update core_order set number = $2 where id = $1", order_id, number)
-    order = msgspec.structs.replace(paid, number=number)
+    order = msgspec.structs.replace(placed, number=number)
     await order_placed(order, reminder_hours)
     return order
+
+
+# --------------------------------------------------------------------------- unpaid online orders
+
+
+async def cancel_unpaid(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """An online order still unpaid after UNPAID_AFTER gives its slot back. Its payments still in
+    flight are asked about first (one may have been paid a moment ago); one with time left
+    gets until it expires. A provider that does not answer fails the job, which is retried."""
+    from platform_core.payments import services as payments
+
+    order = await get_order(ctx.rt, payload["order_id"])
+    if order.state != m.PENDING_PAYMENT:
+        return
+    running = []
+    for payment in await payments.order_payments(order.id):
+        if payment.status == "pending" and await payments.reconcile_payment(ctx.rt, payment.id) == "pending":
+            running.append(payment.expires_at)
+    if (await get_order(ctx.rt, order.id)).state != m.PENDING_PAYMENT:
+        return
+    if running:
+        await enqueue(UNPAID_JOB, {"order_id": order.id}, run_at=max(running), key=f"unpaid:{order.id}:{ctx.job_id}")
+        return
+    await transition(ctx.rt, order.id, "cancel_by_franchise", ActorRef(kind="system"), note=UNPAID_REASON)
+
+
+JOB_HANDLERS = {UNPAID_JOB: cancel_unpaid}

@@ -3,7 +3,7 @@
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import console_views, controllers, notify, views
+from . import booking, console_views, controllers, notify, views
 
 
 @hookimpl
@@ -13,7 +13,7 @@ def register_routes():
 
 @hookimpl
 def register_job_handlers():
-    return dict(notify.JOB_HANDLERS)
+    return {**notify.JOB_HANDLERS, **booking.JOB_HANDLERS}
 
 
 @hookimpl

@@ -143,7 +143,9 @@ class OrderPlace(msgspec.Struct, frozen=True, kw_only=True):
     requirements: str = ""
     fields: dict[str, Any] = {}
     photos: list[str] = []
-    payment_method: Literal["after_service"] = "after_service"
+    # Pay now (online, at the checkout) or after the service; left out: online when the franchise
+    # takes payments online, else after the service.
+    payment_method: Literal["online", "after_service"] | None = None
 
 
 class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True):

@@ -28,11 +28,15 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
+from platform_core.payments import services as payment_services
+from platform_core.payments.views import POLL_SECONDS, method_labels
+
 from . import booking, machine as m, media, services
 from .schemas import ActorRef, NewAddress, OrderPlace
 
 DONE = {
     "placed": N_("Your order is placed. We are finding your worker."),
+    "paid": N_("Payment received. We are finding your worker."),
     "cancelled": N_("The order is cancelled."),
 }
 ADDRESS_FIELDS = ("contact_name", "contact_phone", "region", "city", "district", "street", "detail")
@@ -85,6 +89,7 @@ async def _form_order(rt: Runtime, request: Request, item_id: int) -> tuple[Orde
         item_id=item_id, quantity=max(_int(form.get("quantity")) or 1, 1), addon_ids=[i for i in map(_int, form.getall("addon_ids") if "addon_ids" in form else []) if i],
         address_id=_int(address_choice), address=address, asap=asap, slot_start=slot_start,
         staff_id=_int(form.get("staff_id")), requirements=str(form.get("requirements") or ""), fields=fields, photos=photos,
+        payment_method=form.get("payment_method") if form.get("payment_method") in ("online", "after_service") else None,
     )
     values["photos"] = photos
     values["addon_ids"] = data.addon_ids
@@ -106,6 +111,7 @@ async def _booking_context(rt: Runtime, principal: Principal, slug: str) -> dict
         "quote": await booking.quote(rt, principal.user_id, item, item.min_quantity, []),
         "timezone": tenant.timezone,
         "free_cancel_hours": rules.free_cancel_hours,
+        "pay_online": await booking.takes_payments_online(rt, item.currency),
     }
 
 
@@ -116,6 +122,7 @@ async def book_page(request: Request, rt: NamedDependency[Runtime], principal: N
         "idempotency_key": secrets.token_urlsafe(18), "quantity": context["item"].min_quantity, "slot_start": "asap",
         "address_id": str(context["addresses"][0].id) if context["addresses"] else "new",
         "day": context["days"][0].isoformat(), "photos": [], "addon_ids": [],
+        "payment_method": "online" if context["pay_online"] else "after_service",
     }
     return page(request, "orders/book.html", values=values, errors={}, **context)
 
@@ -134,6 +141,8 @@ async def place_from_page(request: Request, rt: NamedDependency[Runtime], princi
             values = {k: form.get(k) for k in form.keys()} | {"photos": [], "addon_ids": []}
         context = await _booking_context(rt, principal, slug)
         return page(request, "orders/book.html", status_code=400, values=values, **context, **error_context(exc))
+    if order.state == m.PENDING_PAYMENT:
+        return _redirect(request, f"/orders/{order.number}/pay")
     return _redirect(request, f"/orders/{order.number}?done=placed")
 
 
@@ -192,8 +201,14 @@ async def _detail_context(rt: Runtime, principal: Principal, number: str) -> dic
     order = await services.get_order_by_number(rt, number, customer_id=principal.user_id)
     machine = services.machine_for_order(rt, order.category_code)
     can_cancel = any(t.event == "cancel" for t in machine.events_from(order.state, "customer"))
+    payments = await payment_services.order_payments(order.id)
     return {
         "order": order,
+        "payments": payments,
+        # The newest payment still open: the page waits for it (a customer back from the provider's page).
+        "waiting_payment": next((p for p in reversed(payments) if p.status == "pending" and p.action is not None), None),
+        "method_labels": method_labels(rt),
+        "poll_seconds": POLL_SECONDS,
         "timeline": await services.timeline(order.id),
         "labels": {t.event: t.label for t in machine.transitions.values()},
         "cancellation": await services.cancellation_terms(order) if can_cancel else None,

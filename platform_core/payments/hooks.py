@@ -6,13 +6,13 @@ from platform_core.ledger import services as ledger
 from platform_core.jobs.services import enqueue
 from platform_core.pluginsys import hookimpl
 
-from . import controllers, jobs, services
+from . import api, controllers, jobs, services, views
 from .cli import payments as payments_command
 
 
 @hookimpl
 def register_routes():
-    return list(controllers.HANDLERS)
+    return [*controllers.HANDLERS, *views.HANDLERS, *api.HANDLERS]
 
 
 @hookimpl

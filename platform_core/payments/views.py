@@ -1,0 +1,225 @@
+"""Customer pages: the checkout of an order (/orders/{number}/pay), a payment in progress
+(/payments/{payment_no}: a QR code, WeChat's JSAPI or Stripe's card form, polled until it is
+paid), and the wallet (/account/wallet: balance, history, top-up through the same checkout)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import segno
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from platform_core.accounts.console_views import error_context
+from platform_core.accounts.guards import require_customer
+from platform_core.accounts.services import active_customer
+from platform_core.accounts.sessions import Principal
+from platform_core.errors import NotFound, ValidationFailed
+from platform_core.orders import machine as m
+from platform_core.orders.schemas import Order
+from platform_core.orders.services import get_order, get_order_by_number
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.pages import page
+
+from . import services, wallet
+from .money import to_minor
+from .schemas import WALLET, CheckoutOption, Payment
+
+POLL_SECONDS = 2
+WALLET_DONE = {"topup": N_("Your top-up arrived. Thank you!")}
+
+
+def _redirect(request: Request, target: str) -> Response:
+    if request.headers.get("hx-request"):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "127.0.0.1"
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def method_labels(rt: Runtime) -> dict[str, str]:
+    """Every provider's label by name (msgids), the wallet's too: how a payment was made."""
+    labels = {name: provider.label for name, provider in services.installed_providers(rt).items()}
+    labels[WALLET] = N_("Wallet balance")
+    return labels
+
+
+async def own_payment(principal: Principal, payment_no: str) -> Payment:
+    """The customer's own payment; another customer's is not found."""
+    payment = await services.get_payment_by_no(payment_no)
+    if payment.customer_id != principal.user_id:
+        raise NotFound("payment")
+    return payment
+
+
+async def done_url(rt: Runtime, payment: Payment) -> str:
+    """Where the customer goes once the payment went through."""
+    if payment.order_id is None:
+        return "/account/wallet?done=topup"
+    return f"/orders/{(await get_order(rt, payment.order_id)).number}?done=paid"
+
+
+async def retry_url(rt: Runtime, payment: Payment) -> str:
+    if payment.order_id is None:
+        return "/account/wallet"
+    return f"/orders/{(await get_order(rt, payment.order_id)).number}/pay"
+
+
+def next_step(request: Request, payment: Payment) -> Response:
+    """After a payment starts: off to the provider's page when it has one, else our page for it
+    (a QR code, WeChat's JSAPI, Stripe's card form)."""
+    action = payment.action
+    if action is not None and action.url and action.kind in ("redirect", "client_secret"):
+        return _redirect(request, action.url)
+    return _redirect(request, f"/payments/{payment.payment_no}")
+
+
+# --------------------------------------------------------------------------- checkout of an order
+
+
+async def _checkout_context(rt: Runtime, request: Request, principal: Principal, order: Order) -> dict[str, Any]:
+    device = services.device_of(request.headers.get("user-agent", ""))
+    return {
+        "order": order,
+        "options": await services.checkout_options(rt, device, order.currency),
+        "balance": await wallet.balance(principal.user_id, order.currency),
+        "values": {},
+        "errors": {},
+    }
+
+
+async def _payable(rt: Runtime, principal: Principal, number: str) -> Order:
+    return await get_order_by_number(rt, number, customer_id=principal.user_id)
+
+
+@get("/orders/{number:str}/pay", guards=[require_customer], name="payments.checkout")
+async def checkout_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    order = await _payable(rt, principal, number)
+    if order.state != m.PENDING_PAYMENT or order.paid_at is not None:
+        return Redirect(f"/orders/{number}", status_code=303)
+    return page(request, "payments/checkout.html", **await _checkout_context(rt, request, principal, order))
+
+
+@post("/orders/{number:str}/pay", guards=[require_customer], name="payments.start")
+async def start_checkout(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    customer = await active_customer(rt, principal)
+    order = await _payable(rt, principal, number)
+    if order.state != m.PENDING_PAYMENT or order.paid_at is not None:
+        return _redirect(request, f"/orders/{number}")
+    form = await request.form()
+    provider = str(form.get("provider") or "")
+    try:
+        if provider == WALLET:
+            await services.pay_with_wallet(rt, order.id, customer.id)
+            return _redirect(request, f"/orders/{number}?done=paid")
+        payment = await services.start_payment(
+            rt, provider_name=provider, customer_id=customer.id, amount=order.total, currency=order.currency,
+            subject=f"{current_tenant().name} {order.number}", device=services.device_of(request.headers.get("user-agent", "")),
+            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/orders/{number}",
+            order_id=order.id, openid=str(form.get("openid") or "") or None,
+        )
+    except ValidationFailed as exc:
+        context = await _checkout_context(rt, request, principal, order)
+        context.update(error_context(exc), values={"provider": provider})
+        return page(request, "payments/checkout.html", status_code=400, **context)
+    return next_step(request, payment)
+
+
+# --------------------------------------------------------------------------- a payment in progress
+
+
+def qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#111827")
+
+
+@get("/payments/{payment_no:str}", guards=[require_customer], name="payments.detail")
+async def payment_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], payment_no: FromPath[str]) -> Response:
+    payment = await own_payment(principal, payment_no)
+    if payment.status == "succeeded":
+        return Redirect(await done_url(rt, payment), status_code=303)
+    action = payment.action
+    return page(
+        request, "payments/pay.html", payment=payment, action=action, method=method_labels(rt).get(payment.provider, payment.provider),
+        qr=qr_svg(action.url) if action is not None and action.kind == "qr" else None,
+        order=await get_order(rt, payment.order_id) if payment.order_id else None,
+        retry=await retry_url(rt, payment), poll_seconds=POLL_SECONDS,
+    )
+
+
+@get("/payments/{payment_no:str}/status", guards=[require_customer], name="payments.status")
+async def payment_status(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], payment_no: FromPath[str]) -> Response:
+    """The poll of a page waiting for a payment (htmx, every POLL_SECONDS): off to the order or
+    the wallet once it is paid."""
+    payment = await own_payment(principal, payment_no)
+    if payment.status == "succeeded":
+        return _redirect(request, await done_url(rt, payment))
+    return page(request, "payments/_status.html", payment=payment, retry=await retry_url(rt, payment), poll_seconds=POLL_SECONDS)
+
+
+# --------------------------------------------------------------------------- the wallet
+
+
+async def _wallet_context(rt: Runtime, request: Request, principal: Principal) -> dict[str, Any]:
+    currency = current_tenant().currency
+    device = services.device_of(request.headers.get("user-agent", ""))
+    return {
+        "wallet": await wallet.get_wallet(principal.user_id, currency),
+        "tenant_zone": ZoneInfo(current_tenant().timezone),
+        "options": await services.checkout_options(rt, device, currency),
+        "values": {},
+        "errors": {},
+    }
+
+
+@get("/account/wallet", guards=[require_customer], name="payments.wallet")
+async def wallet_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+    notice = WALLET_DONE.get(request.query_params.get("done", ""))
+    return page(request, "payments/wallet.html", flash=[("success", notice)] if notice else [],
+                **await _wallet_context(rt, request, principal))
+
+
+@post("/account/wallet/topups", guards=[require_customer], name="payments.topup")
+async def start_topup(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+    customer = await active_customer(rt, principal)
+    form = await request.form()
+    values = {"amount": str(form.get("amount") or "").strip(), "provider": str(form.get("provider") or "")}
+    try:
+        amount = topup_amount(values["amount"])
+        payment = await services.start_payment(
+            rt, provider_name=values["provider"], customer_id=customer.id, amount=amount, currency=current_tenant().currency,
+            subject=f"{current_tenant().name} {N_('Wallet top-up')}", device=services.device_of(request.headers.get("user-agent", "")),
+            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/account/wallet",
+        )
+    except ValidationFailed as exc:
+        context = await _wallet_context(rt, request, principal)
+        context.update(error_context(exc), values=values)
+        return page(request, "payments/wallet.html", status_code=400, **context)
+    return next_step(request, payment)
+
+
+MIN_TOPUP, MAX_TOPUP = 100, 10_000_000  # as schemas.TopupStart
+
+
+def topup_amount(text: str) -> int:
+    """A top-up typed as money ("200" or "200.50") in minor units, within the limits."""
+    try:
+        amount = to_minor(text)
+    except ValueError:
+        raise ValidationFailed({"amount": N_("Enter an amount like 200 or 200.50.")}) from None
+    if not MIN_TOPUP <= amount <= MAX_TOPUP:
+        raise ValidationFailed({"amount": N_("Top up between 1.00 and 100,000.00.")})
+    return amount
+
+
+HANDLERS = [checkout_page, start_checkout, payment_page, payment_status, wallet_page, start_topup]
