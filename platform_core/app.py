@@ -94,6 +94,11 @@ def _plugin_template_dirs(pm: pluggy.PluginManager) -> list[Path]:
             translations = Path(folder).parent / "translations"
             if translations.is_dir():
                 add_translation_dir(translations)
+    # A plugin without templates (a payment provider) still has labels and settings to translate.
+    for name, plugin in pm.list_name_plugin():
+        module_file = getattr(plugin, "__file__", None)
+        if module_file and not is_core(name) and (Path(module_file).parent / "translations").is_dir():
+            add_translation_dir(Path(module_file).parent / "translations")
     return dirs
 
 

@@ -133,7 +133,9 @@ def _message(field: ConfigField, error: msgspec.ValidationError) -> str:
     # msgspec's wording ("Expected `str` of length <= 80"), which names the limit.
     if ", got `" in text or text.startswith("Invalid"):
         return _TYPE_MESSAGES[field.kind]
-    return text
+    # A Struct's __post_init__ that checks one field names it, as for check_whole: "appid: ..."
+    name, sep, rest = text.partition(": ")
+    return rest if sep and name == field.name else text
 
 
 def validate_values(config_type: type[msgspec.Struct] | None, values: dict[str, Any]) -> dict[str, Any]:
