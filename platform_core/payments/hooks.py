@@ -5,19 +5,25 @@ from __future__ import annotations
 from platform_core.ledger import services as ledger
 from platform_core.jobs.services import enqueue
 from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import MenuEntry
 
-from . import api, controllers, jobs, services, views
+from . import api, console_views, controllers, jobs, services, views
 from .cli import payments as payments_command
 
 
 @hookimpl
 def register_routes():
-    return [*controllers.HANDLERS, *views.HANDLERS, *api.HANDLERS]
+    return [*controllers.HANDLERS, *console_views.CONSOLE_HANDLERS, *views.HANDLERS, *api.HANDLERS]
 
 
 @hookimpl
 def register_cli_commands(cli):
     cli.add_command(payments_command)
+
+
+@hookimpl
+def register_console_menu():
+    return [MenuEntry(label="Payments", href="/console/payments", icon="chart", section="business", permission="finance.view", order=40)]
 
 
 @hookimpl

@@ -29,6 +29,7 @@ CORE_HOOK_MODULES = (
     "platform_core.tracking.hooks",
     "platform_core.sandbox.hooks",
     "platform_core.payments.hooks",
+    "platform_core.ledger.hooks",
     "platform_core.pluginsys.hooks",
 )
 CORE_PREFIX = "core."
