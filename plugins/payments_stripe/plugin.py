@@ -1,0 +1,43 @@
+"""Hook implementations of the payments_stripe plugin (thin: the protocol is in provider.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import PluginInfo
+
+from .config import StripeConfig
+from .provider import StripeProvider
+
+if TYPE_CHECKING:
+    from platform_core.sandbox.config import SandboxConfig
+
+PROVIDER = StripeProvider()
+
+
+@hookimpl
+def register_plugin_info() -> PluginInfo:
+    return PluginInfo(
+        title="Card (Stripe)",
+        description="Customers pay by card through your Stripe account (Hong Kong dollars or yuan). Refunds go back to the card.",
+        config=StripeConfig,
+        category="payments",
+    )
+
+
+@hookimpl
+def register_payment_providers():
+    return [PROVIDER]
+
+
+def sandbox_values(cfg: SandboxConfig) -> dict[str, str]:
+    """Config values that point a tenant at the local sandbox (localstripe and its pay page).
+
+    The sandbox sends webhooks only to endpoints registered with it, as Stripe's dashboard
+    would: whoever configures a tenant this way (the demo) must also call
+    ``platform_core.sandbox.config.register_stripe_webhook(cfg, notify_url)`` with the tenant's
+    notify URL, ``{base}/payments/notify/stripe/{slug}``. The secret it returns is the
+    sandbox's one signing secret, already given here."""
+    return {"secret_key": cfg.stripe.secret_key, "publishable_key": cfg.stripe.publishable_key,
+            "webhook_secret": cfg.stripe.webhook_secret, "api_base": cfg.stripe.api_base, "hosted_page_base": cfg.base_url}
