@@ -209,8 +209,11 @@ async def _settled(order_id: int) -> bool:
 async def record_refund(order_id: int, currency: str, provider: str, amount: int, *, refund_ref: str) -> Transaction:
     """Money goes back through the provider. Before settlement it comes out of
     franchise:unearned; after it, out of franchise:revenue. Credit provider:{p}:clearing."""
+    key = f"refund:{provider}:{refund_ref}"
+    if (first := await _transaction_by_key(key)) is not None:  # a replay after settlement is still the first posting
+        return first
     source = "franchise:revenue" if await _settled(order_id) else "franchise:unearned"
-    return await post(f"refund:{provider}:{refund_ref}", "refund", [
+    return await post(key, "refund", [
         Entry(account=source, currency=currency, amount=amount),
         Entry(account=f"provider:{provider}:clearing", currency=currency, amount=-amount),
     ], order_id=order_id, memo=f"{provider} {refund_ref}")
@@ -237,6 +240,8 @@ async def settle_order(order_id: int, currency: str, amount: int, staff_id: int 
     """On completion the money paid for an order is earned: debit franchise:unearned by what was
     paid; credit platform:fee (the tenant's fee rate), staff:{id}:earnings (the tenant's commission,
     when a worker did it) and franchise:revenue (the rest). Rounding goes to the franchise."""
+    if (first := await _transaction_by_key(f"settle:order:{order_id}")) is not None:  # a replay after the rates changed
+        return first
     rates = await settings()
     fee = amount * rates.platform_fee_bp // 10000
     earnings = amount * rates.staff_commission_bp // 10000 if staff_id is not None else 0
@@ -251,8 +256,11 @@ async def settle_order(order_id: int, currency: str, amount: int, staff_id: int 
 async def refund_to_wallet(order_id: int, customer_id: int, currency: str, amount: int, *, refund_ref: str) -> Transaction:
     """A refund of a wallet payment goes back to the wallet: debit franchise:unearned (or
     franchise:revenue after settlement), credit customer:{id}:wallet."""
+    key = f"refund:wallet:{refund_ref}"
+    if (first := await _transaction_by_key(key)) is not None:  # as in record_refund
+        return first
     source = "franchise:revenue" if await _settled(order_id) else "franchise:unearned"
-    return await post(f"refund:wallet:{refund_ref}", "refund", [
+    return await post(key, "refund", [
         Entry(account=source, currency=currency, amount=amount),
         Entry(account=f"customer:{customer_id}:wallet", currency=currency, amount=-amount),
     ], order_id=order_id, memo=f"wallet {refund_ref}")
