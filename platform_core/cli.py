@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, TypeVar
 
 import click
+import msgspec
 
 from .settings import Settings, SettingsError, load_settings
 
@@ -211,26 +216,111 @@ def worker(burst: bool) -> None:
         click.echo(f"{ran} jobs run")
 
 
+# The demo franchises' payment methods, configured against the sandbox on every start (its keys
+# live in the data folder, so they are not in tenants/*.toml): Sunshine (CNY) takes WeChat Pay and
+# Alipay, Harbour (HKD) cards through Stripe.
+DEMO_PAYMENTS: dict[str, tuple[str, ...]] = {"sunshine": ("payments_wechat", "payments_alipay"), "harbour": ("payments_stripe",)}
+STRIPE_PLUGIN = "payments_stripe"
+
+
+def _sandbox_answers(port: int) -> bool:
+    import httpx
+
+    from .sandbox.config import sandbox_base_url
+
+    try:
+        httpx.get(f"{sandbox_base_url(port)}/pay/alipay/-", timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def start_sandbox(settings: Settings, port: int) -> subprocess.Popen | None:
+    """`hearth sandbox` (with localstripe) as a child process, once it answers; None when one
+    already runs on that port (the demo then uses it)."""
+    if _sandbox_answers(port):
+        return None
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from platform_core.cli import main; main()", "sandbox", "--port", str(port)],
+        env={**os.environ, "HEARTH_DATA_DIR": settings.data_dir}, stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not _sandbox_answers(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.terminate()
+            raise click.ClickException(f"the payment sandbox did not start on port {port}")
+        time.sleep(0.2)
+    return proc
+
+
+async def configure_demo_payments(
+    settings: Settings, port: int, *, tenants: dict[str, tuple[str, ...]] = DEMO_PAYMENTS, register_webhooks: bool = True,
+) -> list[str]:
+    """Point the demo franchises' payment plugins at the sandbox (each plugin module's
+    `sandbox_values`), turn them on, and register Stripe's webhook with the sandbox (which
+    forgets it on restart). A plugin that is not installed is left out, with a line saying so."""
+    from .pluginsys.manager import build_plugin_manager
+    from .pluginsys.services import apply_tenant_plugins
+    from .sandbox.config import register_stripe_webhook, tenant_config
+    from .tenancy.schemas import TenantPluginSpec
+    from .tenancy.services import list_tenants
+
+    pm = build_plugin_manager()
+    notify_base = settings.notify_base_url or f"http://127.0.0.1:{settings.port}"
+    lines: list[str] = []
+    for tenant in await list_tenants():
+        if tenant.slug not in tenants:
+            continue
+        cfg = tenant_config(tenant.slug, data_dir=settings.data_dir, port=port)
+        specs = {}
+        for name in tenants[tenant.slug]:
+            values = getattr(pm.get_plugin(name), "sandbox_values", None)
+            if values is None:
+                lines.append(f"{tenant.slug}: {name} is not installed")
+                continue
+            specs[name] = TenantPluginSpec(enabled=True, config=values(cfg))
+            if name == STRIPE_PLUGIN and register_webhooks:
+                register_stripe_webhook(cfg, f"{notify_base}/payments/notify/stripe/{tenant.slug}")
+        lines.extend(await apply_tenant_plugins(settings, tenant.id, tenant.slug, specs))
+    return lines
+
+
 @cli.command()
 @click.option("--no-serve", is_flag=True, help="prepare the demo and exit")
 def demo(no_serve: bool) -> None:
-    """Start the platform with the demo franchises on embedded defaults."""
+    """Start the platform with the demo franchises on embedded defaults, and the payment sandbox
+    they pay through."""
     from .db.migrate import migrate
+    from .sandbox.config import DEFAULT_PORT, sandbox_base_url
     from .tenancy.seeding import apply_tenant_files, demo_banner
     from .web.assets import ensure_vendor_assets
 
     settings = ready_settings()
+    # Providers (the sandbox) call the server back on loopback, whatever host the browser uses.
+    settings = msgspec.structs.replace(settings, notify_base_url=settings.notify_base_url or f"http://127.0.0.1:{settings.port}")
+    os.environ["HEARTH_NOTIFY_BASE_URL"] = settings.notify_base_url
     ensure_vendor_assets(settings)
+    port = int(os.environ.get("HEARTH_SANDBOX_PORT", DEFAULT_PORT))
+    sandbox = None if no_serve else start_sandbox(settings, port)
 
     async def prepare() -> str:
         await migrate(settings.db.url or "")
         async with app_database(settings):
             await apply_tenant_files(sorted(REPO_TENANTS.glob("*.toml")), settings)
+            for line in await configure_demo_payments(settings, port, register_webhooks=not no_serve):
+                click.echo(line)
             return await demo_banner(settings)
 
-    click.echo(run(prepare))
-    if not no_serve:
-        _serve(settings)
+    try:
+        click.echo(run(prepare))
+        click.echo(f"  payment sandbox   {sandbox_base_url(port)}  (WeChat Pay, Alipay and Stripe stand-ins: approve or")
+        click.echo("                    decline on their pay pages; no real money moves)")
+        if not no_serve:
+            _serve(settings)
+    finally:
+        if sandbox is not None:
+            sandbox.terminate()
+            sandbox.wait(10)
 
 
 @cli.group()
