@@ -1,0 +1,75 @@
+"""WeChat Pay as a `PaymentProvider`: one provider, "wechat", speaking API v2 (wechatpy) or v3
+(wechatpayv3) as the tenant's merchant account is set up. Inside WeChat's browser it is JSAPI, in
+a phone's browser H5, on a desktop a NATIVE QR code."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Literal, Mapping
+
+from anyio import to_thread
+
+from platform_core.payments.provider import (
+    CheckoutAction,
+    CheckoutRequest,
+    Device,
+    PaymentNotice,
+    PaymentStatus,
+    ProviderReply,
+    RefundRequest,
+    RefundResult,
+)
+from platform_core.web.i18n import lazy_gettext as N_
+
+from . import v2, v3
+from .config import WeChatPayConfig
+
+# `reply()` is not given the config, yet v2 and v3 expect different answers. parse_notification
+# notes the version of the notification it read; each request runs in a context of its own.
+_answering: ContextVar[Literal["v2", "v3"]] = ContextVar("wechat_pay_answering", default="v3")
+
+
+class WeChatPayProvider:
+    name = "wechat"
+    plugin = "payments_wechat"
+    label = N_("WeChat Pay")
+    icon = "wechat"
+
+    def configured(self, config: WeChatPayConfig) -> bool:
+        return config.configured()
+
+    def supports(self, config: WeChatPayConfig, device: Device, currency: str) -> bool:
+        # Domestic merchant accounts settle in yuan only.
+        return currency == "CNY"
+
+    def merchant_id(self, config: WeChatPayConfig) -> str:
+        return config.mch_id
+
+    async def create(self, config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutAction:
+        return await to_thread.run_sync(_api(config).create, config, request)
+
+    async def parse_notification(self, config: WeChatPayConfig, headers: Mapping[str, str], body: bytes) -> PaymentNotice:
+        _answering.set(config.api_version)
+        if config.api_version == "v2":
+            return await to_thread.run_sync(v2.parse_notification, config, body)
+        lowered = {key.lower(): value for key, value in headers.items()}
+        return await to_thread.run_sync(v3.parse_notification, config, lowered, body)
+
+    def reply(self, accepted: bool) -> ProviderReply:
+        # Refused before parsing (the tenant's account is not set up): the v3 answer, whose
+        # non-2xx status also makes a v2 sender retry.
+        api = v2 if _answering.get() == "v2" else v3
+        return api.ACCEPTED if accepted else api.REFUSED
+
+    async def query(self, config: WeChatPayConfig, payment_no: str) -> PaymentStatus:
+        return await to_thread.run_sync(_api(config).query, config, payment_no)
+
+    async def close(self, config: WeChatPayConfig, payment_no: str) -> None:
+        await to_thread.run_sync(_api(config).close, config, payment_no)
+
+    async def refund(self, config: WeChatPayConfig, request: RefundRequest) -> RefundResult:
+        return await to_thread.run_sync(_api(config).refund, config, request)
+
+
+def _api(config: WeChatPayConfig):
+    return v2 if config.api_version == "v2" else v3

@@ -1,0 +1,153 @@
+"""WeChat Pay API v2 through wechatpy: XML, MD5 signatures with the merchant's API key.
+
+Every function here is synchronous (wechatpy uses requests); provider.py runs them in a thread.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import requests
+from wechatpy.exceptions import InvalidSignatureException, WeChatPayException
+from wechatpy.pay import WeChatPay
+
+from platform_core.payments.provider import (
+    CheckoutAction,
+    CheckoutRequest,
+    NotificationRefused,
+    PaymentNotice,
+    PaymentStatus,
+    ProviderError,
+    ProviderReply,
+    RefundRequest,
+    RefundResult,
+)
+
+from .config import WeChatPayConfig
+from .common import SHANGHAI, TIMEOUT, with_redirect
+
+ACCEPTED = ProviderReply(body=b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>",
+                         media_type="text/xml")
+# WeChat retries a notification answered FAIL; 200 is what its docs ask for either way.
+REFUSED = ProviderReply(body=b"<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[REFUSED]]></return_msg></xml>",
+                        media_type="text/xml")
+
+TRADE_STATES = {
+    "SUCCESS": "succeeded", "REFUND": "refunded", "NOTPAY": "pending", "USERPAYING": "pending",
+    "CLOSED": "closed", "REVOKED": "closed", "PAYERROR": "failed",
+}
+# Business answers that say "ask again later", not "no".
+RETRY_CODES = {"SYSTEMERROR", "BIZERR_NEED_RETRY", "FREQUENCY_LIMITED"}
+
+
+@lru_cache(maxsize=64)
+def client(config: WeChatPayConfig) -> WeChatPay:
+    pay = WeChatPay(appid=config.appid, api_key=config.api_key, mch_id=config.mch_id, timeout=TIMEOUT)
+    if config.api_base_url:
+        # An instance override of the class attribute (docs/sandbox.md).
+        pay.API_BASE_URL = config.api_base_url.rstrip("/") + "/"
+    return pay
+
+
+def _error(exc: Exception) -> ProviderError:
+    """A safe message: WeChat's own codes and text, or the kind of network failure. The request
+    (signed with the key) is never part of it."""
+    if isinstance(exc, WeChatPayException):
+        return ProviderError(f"WeChat Pay: {exc.errcode or exc.return_code or 'HTTP error'}: {exc.errmsg or exc.return_msg or ''}".strip(": "))
+    if isinstance(exc, requests.RequestException):
+        return ProviderError(f"WeChat Pay could not be reached ({type(exc).__name__}).")
+    return ProviderError(f"WeChat Pay answered something unexpected ({type(exc).__name__}).")
+
+
+def create(config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutAction:
+    pay = client(config)
+    common = dict(body=request.subject, total_fee=request.amount, notify_url=request.notify_url, client_ip=request.client_ip,
+                  out_trade_no=request.payment_no, fee_type=request.currency, time_expire=request.expires_at.astimezone(SHANGHAI))
+    try:
+        if request.device == "wechat":
+            if not request.openid:
+                raise ProviderError("WeChat Pay inside WeChat (JSAPI) needs the payer's openid: sign in with WeChat first.")
+            answer = pay.order.create(trade_type="JSAPI", user_id=request.openid, **common)
+            params = pay.jsapi.get_jsapi_params(answer["prepay_id"])
+            return CheckoutAction(kind="jsapi", method="jsapi", params={k: str(v) for k, v in params.items()},
+                                  provider_ref=answer["prepay_id"])
+        if request.device == "mobile":
+            site = urlsplit(request.return_url)
+            answer = pay.order.create(trade_type="MWEB", scene_info={"h5_info": {"type": "Wap", "wap_url": f"{site.scheme}://{site.netloc}",
+                                                                                 "wap_name": request.subject[:32]}}, **common)
+            return CheckoutAction(kind="redirect", method="h5", url=with_redirect(answer["mweb_url"], request.return_url),
+                                  provider_ref=answer["prepay_id"])
+        answer = pay.order.create(trade_type="NATIVE", product_id=request.payment_no, **common)
+        return CheckoutAction(kind="qr", method="native", url=answer["code_url"], provider_ref=answer["prepay_id"])
+    except ProviderError:
+        raise
+    except Exception as exc:
+        raise _error(exc) from None
+
+
+def parse_notification(config: WeChatPayConfig, body: bytes) -> PaymentNotice:
+    try:
+        data = client(config).parse_payment_result(body)
+    except InvalidSignatureException:
+        raise NotificationRefused("signature", "the sign does not match the API key") from None
+    except (ValueError, TypeError):
+        raise NotificationRefused("malformed", "a fee is not a whole number") from None
+    if data.get("return_code") != "SUCCESS":
+        raise NotificationRefused("malformed", "return_code is not SUCCESS")
+    try:
+        payment_no, amount, merchant = data["out_trade_no"], data["total_fee"], data["mch_id"]
+    except KeyError as exc:
+        raise NotificationRefused("malformed", f"no {exc.args[0]}") from None
+    succeeded = data.get("result_code") == "SUCCESS"
+    transaction_id = data.get("transaction_id") or ""
+    return PaymentNotice(
+        # WeChat repeats a notification with the same transaction and result.
+        event_id=f"{transaction_id or payment_no}:{data.get('result_code')}",
+        payment_no=payment_no, status="succeeded" if succeeded else "failed", amount=amount,
+        currency=data.get("fee_type") or "CNY", merchant_id=merchant, provider_ref=transaction_id,
+    )
+
+
+def query(config: WeChatPayConfig, payment_no: str) -> PaymentStatus:
+    try:
+        answer = client(config).order.query(out_trade_no=payment_no)
+    except WeChatPayException as exc:
+        if exc.errcode == "ORDERNOTEXIST":
+            return PaymentStatus(status="missing")
+        raise _error(exc) from None
+    except Exception as exc:
+        raise _error(exc) from None
+    state = TRADE_STATES.get(answer.get("trade_state", ""))
+    if state is None:
+        raise ProviderError(f"WeChat Pay: unknown trade_state {answer.get('trade_state')!r}")
+    return PaymentStatus(status=state, amount=int(answer["total_fee"]) if answer.get("total_fee") else None,
+                         currency=answer.get("fee_type") or "CNY", provider_ref=answer.get("transaction_id") or "")
+
+
+def close(config: WeChatPayConfig, payment_no: str) -> None:
+    try:
+        client(config).order.close(payment_no)
+    except WeChatPayException as exc:
+        if exc.errcode == "ORDERCLOSED":
+            return
+        raise _error(exc) from None
+    except Exception as exc:
+        raise _error(exc) from None
+
+
+def refund(config: WeChatPayConfig, request: RefundRequest) -> RefundResult:
+    try:
+        answer = client(config).refund.apply(
+            total_fee=request.payment_amount, refund_fee=request.amount, out_refund_no=request.refund_no,
+            out_trade_no=request.payment_no, fee_type=request.currency, refund_desc=request.reason[:80] or None,
+        )
+    except WeChatPayException as exc:
+        if exc.return_code == "SUCCESS" and exc.errcode not in RETRY_CODES:
+            return RefundResult(status="failed", message=_error(exc).message)
+        raise _error(exc) from None
+    except Exception as exc:
+        raise _error(exc) from None
+    # v2 answers SUCCESS when WeChat accepts the refund; it has no PROCESSING answer to wait on
+    # (a later failure would come as a refund notification, which we do not ask for).
+    return RefundResult(status="succeeded", provider_ref=answer.get("refund_id") or "")

@@ -1,0 +1,199 @@
+"""WeChat Pay API v3 through wechatpayv3, in public-key mode: JSON, requests signed with the
+merchant's private key, answers and notifications signed with WeChat Pay's public key.
+
+Every function here is synchronous (wechatpayv3 uses requests); provider.py runs them in a thread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from functools import lru_cache
+
+import requests
+from wechatpayv3 import WeChatPay, WeChatPayType
+
+from platform_core.payments.provider import (
+    CheckoutAction,
+    CheckoutRequest,
+    NotificationRefused,
+    PaymentNotice,
+    PaymentStatus,
+    ProviderError,
+    ProviderReply,
+    RefundRequest,
+    RefundResult,
+)
+
+from .config import WeChatPayConfig
+from .common import SHANGHAI, TIMEOUT, with_redirect
+
+# v3: a 2xx without a body accepts; anything else with {"code": "FAIL"} asks WeChat to retry.
+ACCEPTED = ProviderReply(status_code=204, media_type="application/json")
+REFUSED = ProviderReply(status_code=400, body=b'{"code":"FAIL","message":"refused"}', media_type="application/json")
+
+# WeChat signs "{timestamp}\n{nonce}\n{body}\n"; its docs ask to refuse timestamps more than 5 minutes off.
+TOLERANCE = 300
+TRADE_STATES = {
+    "SUCCESS": "succeeded", "REFUND": "refunded", "NOTPAY": "pending", "USERPAYING": "pending",
+    "CLOSED": "closed", "REVOKED": "closed", "PAYERROR": "failed",
+}
+REFUND_STATES = {"SUCCESS": "succeeded", "PROCESSING": "pending", "ABNORMAL": "failed", "CLOSED": "failed"}
+KINDS = {"wechat": WeChatPayType.JSAPI, "mobile": WeChatPayType.H5, "desktop": WeChatPayType.NATIVE}
+_PEM_ARMOUR = re.compile(r"-----[A-Z ]+-----|\s+")
+
+
+def _pem_body(text: str) -> str:
+    """The key's base64 alone: the SDK adds the armour itself, and a PEM pasted into a one-line
+    form field has lost its line breaks."""
+    return _PEM_ARMOUR.sub("", text)
+
+
+@lru_cache(maxsize=64)
+def client(config: WeChatPayConfig) -> WeChatPay:
+    try:
+        wxpay = WeChatPay(
+            wechatpay_type=WeChatPayType.NATIVE, mchid=config.mch_id, private_key=_pem_body(config.private_key),
+            cert_serial_no=config.cert_serial_no, appid=config.appid, apiv3_key=config.apiv3_key, timeout=TIMEOUT,
+            # Public-key mode: without these the constructor downloads platform certificates.
+            public_key=_pem_body(config.platform_public_key), public_key_id=config.platform_public_key_id,
+        )
+    except Exception:
+        raise ProviderError("The WeChat Pay keys could not be read: check the merchant private key and the WeChat Pay public key.") from None
+    if config.api_base_url:
+        wxpay._core._gate_way = config.api_base_url.rstrip("/")  # a private attribute (docs/sandbox.md)
+    return wxpay
+
+
+def _call(fn, *args, **kwargs) -> tuple[int, dict]:
+    """Run one SDK request; network trouble and an answer whose signature fails become ProviderError."""
+    try:
+        code, text = fn(*args, **kwargs)
+    except requests.RequestException as exc:
+        raise ProviderError(f"WeChat Pay could not be reached ({type(exc).__name__}).") from None
+    except Exception:
+        # The SDK raises bare Exceptions, e.g. for an answer whose signature does not verify.
+        raise ProviderError("WeChat Pay's answer could not be verified.") from None
+    try:
+        data = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        data = {}
+    return code, data if isinstance(data, dict) else {}
+
+
+def _refused(code: int, data: dict) -> ProviderError:
+    return ProviderError(f"WeChat Pay: {data.get('code') or code}: {data.get('message') or ''}".strip(": "))
+
+
+def create(config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutAction:
+    wxpay = client(config)
+    kind = KINDS[request.device]
+    extra: dict = {}
+    if kind is WeChatPayType.JSAPI:
+        if not request.openid:
+            raise ProviderError("WeChat Pay inside WeChat (JSAPI) needs the payer's openid: sign in with WeChat first.")
+        extra["payer"] = {"openid": request.openid}
+    if kind is WeChatPayType.H5:
+        extra["scene_info"] = {"payer_client_ip": request.client_ip, "h5_info": {"type": "Wap"}}
+    code, data = _call(
+        wxpay.pay, description=request.subject, out_trade_no=request.payment_no,
+        amount={"total": request.amount, "currency": request.currency}, notify_url=request.notify_url, pay_type=kind,
+        time_expire=request.expires_at.astimezone(SHANGHAI).isoformat(timespec="seconds"), **extra,
+    )
+    if code != 200:
+        raise _refused(code, data)
+    try:
+        if kind is WeChatPayType.NATIVE:
+            return CheckoutAction(kind="qr", method="native", url=data["code_url"])
+        if kind is WeChatPayType.H5:
+            return CheckoutAction(kind="redirect", method="h5", url=with_redirect(data["h5_url"], request.return_url))
+        prepay_id = data["prepay_id"]
+    except KeyError as exc:
+        raise ProviderError(f"WeChat Pay answered without {exc.args[0]}.") from None
+    # What WeixinJSBridge.invoke('getBrandWCPayRequest', ...) takes, signed RSA with the merchant key.
+    params = {"appId": config.appid, "timeStamp": str(int(time.time())), "nonceStr": secrets.token_hex(16),
+              "package": f"prepay_id={prepay_id}", "signType": "RSA"}
+    params["paySign"] = wxpay.sign([params["appId"], params["timeStamp"], params["nonceStr"], params["package"]])
+    return CheckoutAction(kind="jsapi", method="jsapi", params=params, provider_ref=prepay_id)
+
+
+def parse_notification(config: WeChatPayConfig, headers: dict[str, str], body: bytes) -> PaymentNotice:
+    # Checked before the SDK: an unknown serial would make it fetch certificates over the network.
+    if not headers.get("wechatpay-signature"):
+        raise NotificationRefused("signature", "no Wechatpay-Signature")
+    if headers.get("wechatpay-serial") != config.platform_public_key_id:
+        raise NotificationRefused("signature", "not signed with the configured WeChat Pay public key")
+    if headers.get("wechatpay-signature-type") != "WECHATPAY2-SHA256-RSA2048":
+        raise NotificationRefused("signature", "unknown signature type")
+    try:
+        envelope = json.loads(body)
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("resource"), dict):
+            raise ValueError
+    except ValueError:
+        raise NotificationRefused("malformed", "not a WeChat Pay notification") from None
+    try:
+        event = client(config).callback(headers, body.decode("utf-8"))
+    except ProviderError as exc:
+        raise NotificationRefused("malformed", exc.message) from None
+    except Exception:
+        raise NotificationRefused("malformed", "the resource does not decrypt with the APIv3 key") from None
+    if event is None:
+        raise NotificationRefused("signature", "the Wechatpay-Signature does not verify")
+    try:
+        stamp = int(headers.get("wechatpay-timestamp", ""))
+    except ValueError:
+        raise NotificationRefused("malformed", "no Wechatpay-Timestamp") from None
+    if abs(time.time() - stamp) > TOLERANCE:
+        raise NotificationRefused("stale", f"signed {int(time.time() - stamp)} s ago")
+    if not str(event.get("event_type", "")).startswith("TRANSACTION."):
+        raise NotificationRefused("malformed", f"not a payment event: {str(event.get('event_type'))[:40]}")
+    resource = event["resource"]
+    try:
+        amount = resource["amount"]
+        status = TRADE_STATES[resource["trade_state"]]
+        notice = PaymentNotice(
+            event_id=str(event["id"]), payment_no=resource["out_trade_no"], amount=int(amount["total"]),
+            # Refunded means it was paid first.
+            status="succeeded" if status == "refunded" else status,
+            currency=amount.get("currency") or "CNY", merchant_id=resource["mchid"], provider_ref=resource.get("transaction_id") or "",
+        )
+    except (KeyError, TypeError, ValueError):
+        raise NotificationRefused("malformed", "the transaction lacks a field") from None
+    return notice
+
+
+def query(config: WeChatPayConfig, payment_no: str) -> PaymentStatus:
+    code, data = _call(client(config).query, out_trade_no=payment_no)
+    if code == 404:
+        return PaymentStatus(status="missing")
+    if code != 200:
+        raise _refused(code, data)
+    state = TRADE_STATES.get(data.get("trade_state", ""))
+    if state is None:
+        raise ProviderError(f"WeChat Pay: unknown trade_state {data.get('trade_state')!r}")
+    amount = data.get("amount") or {}
+    return PaymentStatus(status=state, amount=amount.get("total"), currency=amount.get("currency") or "CNY",
+                         provider_ref=data.get("transaction_id") or "")
+
+
+def close(config: WeChatPayConfig, payment_no: str) -> None:
+    code, data = _call(client(config).close, out_trade_no=payment_no)
+    if code not in (200, 204):
+        raise _refused(code, data)
+
+
+def refund(config: WeChatPayConfig, request: RefundRequest) -> RefundResult:
+    code, data = _call(
+        client(config).refund, out_refund_no=request.refund_no, out_trade_no=request.payment_no,
+        amount={"refund": request.amount, "total": request.payment_amount, "currency": request.currency},
+        reason=request.reason[:80] or None,
+    )
+    if code == 200:
+        status = REFUND_STATES.get(data.get("status", ""), "pending")
+        return RefundResult(status=status, provider_ref=data.get("refund_id") or "",
+                            message=f"WeChat Pay: {data.get('status')}" if status == "failed" else "")
+    if code == 429 or code >= 500:
+        raise _refused(code, data)  # not an answer: the core asks again with the same refund number
+    return RefundResult(status="failed", message=_refused(code, data).message)
