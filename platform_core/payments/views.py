@@ -140,7 +140,7 @@ async def start_checkout(request: Request, rt: NamedDependency[Runtime], princip
 
 
 def qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#111827")
+    return segno.make(url, error="m").svg_inline(scale=6, border=2, dark="#111827")
 
 
 @get("/payments/{payment_no:str}", guards=[require_customer], name="payments.detail")
