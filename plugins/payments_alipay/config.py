@@ -22,6 +22,18 @@ def pem(text: str, kind: str) -> str:
     return "\n".join([f"-----BEGIN {kind} KEY-----", *lines, f"-----END {kind} KEY-----"])
 
 
+def _load(der: bytes):
+    """Either half, in PKCS#1 or PKCS#8 / SubjectPublicKeyInfo; None when it is neither."""
+    try:
+        return load_der_private_key(der, None)
+    except (ValueError, TypeError):
+        pass
+    try:
+        return load_der_public_key(der)
+    except (ValueError, TypeError):
+        return None
+
+
 @lru_cache(maxsize=64)
 def rsa_key_problem(text: str, private: bool) -> str | None:
     """Why `text` is not a usable RSA key of that half, or None. Cached: configs are decoded often."""
@@ -29,13 +41,7 @@ def rsa_key_problem(text: str, private: bool) -> str | None:
         der = base64.b64decode("".join(_ARMOUR.sub("", text).split()), validate=True)
     except (ValueError, binascii.Error):
         der = b""
-    key = None
-    for load in (load_der_private_key, load_der_public_key):
-        try:
-            key = load(der, None) if load is load_der_private_key else load(der)
-            break
-        except (ValueError, TypeError):
-            continue
+    key = _load(der)
     if not isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
         return "This is not an RSA private key." if private else "This is not an RSA public key."
     if isinstance(key, rsa.RSAPrivateKey) != private:
