@@ -280,7 +280,7 @@ async def configure_demo_payments(
                 continue
             specs[name] = TenantPluginSpec(enabled=True, config=values(cfg))
             if name == STRIPE_PLUGIN and register_webhooks:
-                register_stripe_webhook(cfg, f"{notify_base}/payments/notify/stripe/{tenant.slug}")
+                register_stripe_webhook(cfg, f"{notify_base}/payments/notify/stripe/{tenant.slug}", account=tenant.slug)
         lines.extend(await apply_tenant_plugins(settings, tenant.id, tenant.slug, specs))
     return lines
 

@@ -69,3 +69,23 @@ def test_stripe_webhook_endpoints_must_be_on_loopback(sandbox):
     _, cfg = sandbox
     with pytest.raises(httpx.HTTPStatusError):
         register_stripe_webhook(cfg, "https://example.com/hook")
+
+
+def test_stripe_events_reach_only_their_account_and_the_customer_returns(sandbox):
+    _, cfg = sandbox
+    sc = client(cfg)
+    mine, theirs = Receiver(b"{}"), Receiver(b"{}")
+    try:
+        register_stripe_webhook(cfg, mine.url, account="alpha")
+        register_stripe_webhook(cfg, theirs.url, account="beta")
+        intent = sc.v1.payment_intents.create(params={"amount": 2500, "currency": "hkd", "metadata": {"tenant": "alpha"}})
+        back = "http://alpha.localhost:8000/orders/20261125-0001"
+        assert httpx.get(stripe_pay_url(cfg, intent.id, return_url=back)).status_code == 200
+        approved = httpx.post(stripe_pay_url(cfg, intent.id), data={"decision": "approve"})
+        assert approved.status_code == 302 and approved.headers["location"] == back
+        (_, body), *_ = mine.wait()
+        assert intent.id.encode() in body
+        assert theirs.wait(timeout=0.5) == []
+    finally:
+        mine.close()
+        theirs.close()

@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 import httpx
+from urllib.parse import urlencode
 import msgspec
 
 from .keys import load_or_create
@@ -69,14 +70,18 @@ def stripe_port(port: int) -> int:
     return port + 1
 
 
-def stripe_pay_url(cfg: SandboxConfig, intent_id: str) -> str:
-    """Where the checkout sends the customer for a PaymentIntent (in place of Stripe Elements)."""
-    return f"{cfg.base_url}/pay/stripe/{intent_id}"
+def stripe_pay_url(cfg: SandboxConfig, intent_id: str, return_url: str = "") -> str:
+    """Where the checkout sends the customer for a PaymentIntent (in place of Stripe Elements);
+    after approving, the page sends them to `return_url`, as Stripe.js's confirmPayment does."""
+    url = f"{cfg.base_url}/pay/stripe/{intent_id}"
+    return f"{url}?{urlencode({'return_url': return_url})}" if return_url else url
 
 
-def register_stripe_webhook(cfg: SandboxConfig, url: str) -> str:
-    """Add a webhook endpoint for payment_intent.succeeded (Stripe's dashboard step); returns its signing secret."""
-    resp = httpx.post(f"{cfg.base_url}/_sandbox/stripe/webhook_endpoints", json={"url": url}, timeout=10)
+def register_stripe_webhook(cfg: SandboxConfig, url: str, account: str | None = None) -> str:
+    """Add a webhook endpoint for payment_intent.succeeded (Stripe's dashboard step); returns its
+    signing secret. With `account` (a tenant's slug) it only gets the events of intents whose
+    metadata names that tenant, as a real Stripe account only gets its own."""
+    resp = httpx.post(f"{cfg.base_url}/_sandbox/stripe/webhook_endpoints", json={"url": url, "account": account}, timeout=10)
     resp.raise_for_status()
     return resp.json()["secret"]
 

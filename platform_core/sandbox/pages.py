@@ -29,6 +29,9 @@ async def _payment(request: web.Request) -> Payment:
         payment = await sandbox.load_stripe_intent(pid)
     if payment is None or payment.provider != provider:
         raise web.HTTPNotFound(text="no such payment / 支付单不存在")
+    back = request.query.get("return_url", "")
+    if provider == "stripe" and back.startswith(("http://", "https://")):
+        payment.return_url = back  # Stripe.js takes it at confirmation, not at creation
     return payment
 
 

@@ -112,7 +112,7 @@ class Sandbox:
         self.random = random.Random(self.policy.seed)
         self.stripe_api = stripe_api
         self.payments: dict[str, Payment] = {}
-        self.stripe_webhooks: list[str] = []
+        self.stripe_webhooks: list[tuple[str, str | None]] = []  # (url, account: only that tenant's events)
         self.deliveries: list[dict] = []  # every attempt, for tests and the index page
         self._tasks: set[asyncio.Task] = set()
         self._http: aiohttp.ClientSession | None = None
@@ -278,7 +278,10 @@ class Sandbox:
                  "type": "payment_intent.succeeded", "livemode": False, "pending_webhooks": 1, "request": {"id": None},
                  "data": {"object": intent}}
         body = json.dumps(event)
-        for url in self.stripe_webhooks:
+        tenant = (intent.get("metadata") or {}).get("tenant")
+        for url, account in self.stripe_webhooks:
+            if account is not None and account != tenant:
+                continue
             header = WebhookSignature.generate_signature_header(body, self.keys.stripe_webhook_secret)
             self.notify(url, body.encode(), {"Content-Type": "application/json", "Stripe-Signature": header},
                         lambda status, text: 200 <= status < 300)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from typing import Any, Mapping
+from urllib.parse import urlencode
 
 import anyio.to_thread
 import stripe
@@ -127,6 +128,8 @@ class StripeProvider:
             raise ProviderError(f"Stripe refused the payment ({_refused(exc)}).") from None
         # The sandbox's page stands in for Stripe.js confirming the intent (sandbox.config.stripe_pay_url).
         url = f"{config.hosted_page_base.rstrip('/')}/pay/stripe/{intent.id}" if config.hosted_page_base else ""
+        if url and request.return_url:
+            url += "?" + urlencode({"return_url": request.return_url})
         return CheckoutAction(kind="client_secret", method="intent", url=url, provider_ref=intent.id,
                               params={"client_secret": intent.client_secret, "publishable_key": config.publishable_key})
 

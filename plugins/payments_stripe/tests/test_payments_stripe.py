@@ -135,7 +135,7 @@ async def test_card_payment_confirmed_on_the_hosted_page_is_credited_once(runtim
     assert action.kind == "client_secret" and action.method == "intent" and action.provider_ref.startswith("pi_")
     assert action.params["client_secret"].startswith(action.provider_ref + "_secret_")
     assert action.params["publishable_key"] == shop.cfg.stripe.publishable_key
-    assert action.url == stripe_pay_url(shop.cfg, action.provider_ref)
+    assert action.url == stripe_pay_url(shop.cfg, action.provider_ref, return_url="http://127.0.0.1:9/account/orders")
     intent = client(shop.config).v1.payment_intents.retrieve(action.provider_ref)
     assert (intent.amount, intent.currency, intent.metadata["payment_no"]) == (38800, "hkd", payment.payment_no)
 
