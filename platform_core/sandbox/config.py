@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
-from urllib.parse import urlencode
 import msgspec
 
 from .keys import load_or_create
