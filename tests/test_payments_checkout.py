@@ -19,6 +19,7 @@ import pytest
 
 from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
+from platform_core.jobs.schemas import JobContext
 from platform_core.orders import booking
 from platform_core.orders.services import get_order
 from platform_core.payments import services
@@ -183,7 +184,7 @@ async def test_a_desktop_pays_by_scanning_the_wechat_qr_and_the_page_notices(app
     paid_again = await customer.post(f"/orders/{number}/pay", {"provider": "alipay"})
     assert paid_again.headers["location"] == f"/orders/{number}"
     async with tenant_scope(cny_shop.id):
-        assert (await get_order(runtime, order_id)).state == "paid"
+        assert (await get_order(runtime, order_id)).paid_at is not None
 
 
 async def test_each_device_gets_its_own_way_to_pay(app, runtime, cny_shop, sandbox, customer_of):
@@ -261,6 +262,39 @@ async def test_a_wallet_top_up_through_alipay_then_pays_an_order(app, runtime, c
     assert paid.headers["location"] == f"/orders/{number}?done=paid"
     assert "CN¥50.50" in (await customer.get("/account/wallet")).text
 
+    # The app tops up the same way: a payment with the action to take, credited once confirmed.
+    auth = await customer_token(runtime, cny_shop, customer.id)
+    async with client_for(app, f"{cny_shop.slug}.localhost") as api:
+        topup = await api.post("/api/v1/wallet/topups", json={"provider": "alipay", "amount": 2000}, headers=auth)
+        assert topup.status_code == 201, topup.text
+        assert topup.json()["purpose"] == "wallet_topup" and topup.json()["action"]["kind"] == "redirect"
+        _, sent = approve(sandbox, topup.json()["action"]["url"])
+        assert (await deliver(app, cny_shop, "alipay", sent)).text == "success"
+        wallet = (await api.get("/api/v1/wallet", headers=auth)).json()
+    assert wallet["balance"] == 7050 and [e["kind"] for e in wallet["entries"]] == ["wallet_topup", "wallet_spend", "wallet_topup"]
+
+
+async def test_the_unpaid_order_job_asks_the_provider_first_and_waits_for_a_payment_under_way(runtime, cny_shop, sandbox, customer_of):
+    customer = await customer_of(cny_shop)
+    paid_id, paid_no = await online_order(runtime, customer)
+    waiting_id, waiting_no = await online_order(runtime, customer)
+    # Paid at Alipay a moment ago, the notification not in yet: the job finds out and keeps the order.
+    started = await customer.post(f"/orders/{paid_no}/pay", {"provider": "alipay"})
+    approve(sandbox, started.headers["location"])
+    # Still on the cashier page: the payment has until it expires.
+    await customer.post(f"/orders/{waiting_no}/pay", {"provider": "alipay"})
+    for order_id in (paid_id, waiting_id):
+        async with tenant_scope(cny_shop.id) as tenant:
+            await booking.cancel_unpaid(JobContext(tenant=tenant, rt=runtime, job_id=order_id, attempt=1), {"order_id": order_id})
+    async with tenant_scope(cny_shop.id):
+        kept = await get_order(runtime, paid_id)
+        assert kept.paid_at is not None and kept.state != "cancelled"  # on to dispatch
+        assert (await get_order(runtime, waiting_id)).state == "pending_payment"
+        payment = (await services.order_payments(waiting_id))[-1]
+        again = await current_connection().fetchval(
+            "select run_at from core_job where kind = $1 and payload->>'order_id' = $2", booking.UNPAID_JOB, str(waiting_id))
+    assert again == payment.expires_at
+
 
 async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hkd_shop, sandbox, customer_of):
     customer = await customer_of(hkd_shop)
@@ -282,7 +316,7 @@ async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hk
         mine = await api.get(f"/api/v1/payments/{payment['payment_no']}", headers=auth)
         assert mine.json()["status"] == "succeeded"
     async with tenant_scope(hkd_shop.id):
-        assert (await get_order(runtime, order_id)).state == "paid"
+        assert (await get_order(runtime, order_id)).paid_at is not None
     assert "Paid with Card (Stripe)" in (await customer.get(f"/orders/{number}")).text
 
 
