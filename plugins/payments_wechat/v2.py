@@ -54,7 +54,9 @@ def _error(exc: Exception) -> ProviderError:
     """A safe message: WeChat's own codes and text, or the kind of network failure. The request
     (signed with the key) is never part of it."""
     if isinstance(exc, WeChatPayException):
-        return ProviderError(f"WeChat Pay: {exc.errcode or exc.return_code or 'HTTP error'}: {exc.errmsg or exc.return_msg or ''}".strip(": "))
+        if exc.return_code is None:  # an HTTP error status, no XML answer
+            return ProviderError(f"WeChat Pay answered HTTP {getattr(exc.response, 'status_code', '?')}.")
+        return ProviderError(f"WeChat Pay: {exc.errcode or exc.return_code}: {exc.errmsg or exc.return_msg or ''}".rstrip(": "))
     if isinstance(exc, requests.RequestException):
         return ProviderError(f"WeChat Pay could not be reached ({type(exc).__name__}).")
     return ProviderError(f"WeChat Pay answered something unexpected ({type(exc).__name__}).")

@@ -166,7 +166,7 @@ def parse_notification(config: WeChatPayConfig, headers: dict[str, str], body: b
 
 def query(config: WeChatPayConfig, payment_no: str) -> PaymentStatus:
     code, data = _call(client(config).query, out_trade_no=payment_no)
-    if code == 404:
+    if code == 404 and data.get("code") == "ORDER_NOT_EXIST":
         return PaymentStatus(status="missing")
     if code != 200:
         raise _refused(code, data)

@@ -28,9 +28,9 @@ from platform_core.payments.provider import CheckoutRequest, ProviderError
 from platform_core.pluginsys.config import shown
 from platform_core.pluginsys.services import enable_plugin, get_plugin_config, set_plugin_config
 from platform_core.sandbox.config import tenant_config
-from platform_core.sandbox.keys import generate, load_or_create
-from platform_core.sandbox.server import NotifyPolicy, rsa_sign, rsa_verify
-from platform_core.sandbox.testing import Receiver, free_port, running_sandbox
+from platform_core.sandbox.keys import generate
+from platform_core.sandbox.server import rsa_sign, rsa_verify
+from platform_core.sandbox.testing import Receiver
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 from plugins.payments_wechat.config import WeChatPayConfig
@@ -40,23 +40,6 @@ from tests.test_orders_support import make_customer, make_item, make_order
 PRICE = 19900
 V2_ACCEPTED = b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"
 VERSIONS = pytest.mark.parametrize("version", ["v2", "v3"])
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("wechat-sandbox")
-    port = free_port()
-    policy = NotifyPolicy(delays=(0, 0.05, 0.1), duplicate_probability=0)
-    with running_sandbox(load_or_create(data_dir), port=port, policy=policy) as sb:
-        yield sb, data_dir, port
-
-
-@pytest.fixture
-def receiver():
-    # Answers like a merchant that took the notification, so the sandbox stops retrying.
-    r = Receiver(V2_ACCEPTED)
-    yield r
-    r.close()
 
 
 class Shop:
@@ -358,6 +341,42 @@ async def test_a_phone_browser_goes_to_the_h5_cashier_and_comes_back(shop, recei
     headers, body = (await to_thread.run_sync(receiver.wait))[0]
     assert s.accepted(await s.notify(headers, body))
     assert (await s.state(payment.id, order_id))[1].state == "paid"
+
+
+# --------------------------------------------------------------------------- WeChat unreachable or not itself
+
+
+@VERSIONS
+async def test_an_unreachable_wechat_is_a_provider_error_that_names_no_secret(shop, version):
+    s = await shop(version)
+    order_id = await s.order()
+    async with tenant_scope(s.tenant.id):
+        config = await get_plugin_config(s.runtime, s.tenant.id, NAME)
+    down = msgspec.structs.replace(config, api_base_url="http://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(ProviderError) as caught:
+        await PROVIDER.query(down, "HNOSUCHPAYMENT")
+    assert "could not be reached" in caught.value.message
+    assert not any(secret in caught.value.message for secret in (config.api_key, config.apiv3_key, config.private_key[40:80]))
+    # Checkout says so on the payment-method field, and leaves no payment behind.
+    await set_plugin_config(s.runtime, s.tenant.id, NAME, {"api_base_url": "http://127.0.0.1:9"})
+    with pytest.raises(ValidationFailed) as refused:
+        await s.start(order_id)
+    assert "provider" in refused.value.fields
+    async with tenant_scope(s.tenant.id):
+        assert await services.order_payments(order_id) == []
+
+
+async def test_a_v3_answer_not_signed_by_wechat_pay_is_not_believed(shop):
+    s = await shop("v3")
+    payment = await s.start(await s.order())
+    async with tenant_scope(s.tenant.id):
+        config = await get_plugin_config(s.runtime, s.tenant.id, NAME)
+    assert (await PROVIDER.query(config, payment.payment_no)).status == "pending"
+    # Someone else's public key configured as WeChat Pay's: the sandbox's signed answers no longer verify.
+    impostor = msgspec.structs.replace(config, platform_public_key=generate().wechat_platform.public_pem)
+    with pytest.raises(ProviderError) as caught:
+        await PROVIDER.query(impostor, payment.payment_no)
+    assert "could not be verified" in caught.value.message
 
 
 # --------------------------------------------------------------------------- settings
