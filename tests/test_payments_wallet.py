@@ -182,5 +182,6 @@ async def test_booking_without_online_payments_is_paid_after_the_service(app, ru
         assert placed.status_code == 201, placed.text
         assert placed.json()["payment_method"] == "after_service" and placed.json()["state"] == "paid"
     async with tenant_scope(tenant_a.id):
-        jobs = await current_connection().fetch("select kind from core_job where kind = $1", booking.UNPAID_JOB)
+        jobs = await current_connection().fetch(
+            "select id from core_job where kind = $1 and payload->>'order_id' = $2", booking.UNPAID_JOB, str(placed.json()["id"]))
     assert jobs == []
