@@ -336,6 +336,7 @@ async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_
     number = placed.headers["location"].split("/")[2]
     detail = await customer.get(f"/orders/{number}")
     assert "Not paid yet" in detail.text and f'href="/orders/{number}/pay"' in detail.text
+    assert f'href="/orders/{number}/pay"' in (await customer.get("/orders")).text
     async with tenant_scope(cny_shop.id):
         order = await get_order_by(runtime, cny_shop, number)
         assert order.state == "pending_payment" and order.payment_method == "online"
