@@ -27,7 +27,7 @@ from platform_core.web.pages import page
 
 from . import services
 from .money import from_minor, to_minor
-from .schemas import WALLET, PaymentFilter
+from .schemas import CASH, WALLET, PaymentFilter
 
 STATUSES = {
     "pending": N_("Awaiting payment"),
@@ -54,8 +54,8 @@ DONE = {
 
 
 def provider_labels(rt: Runtime) -> dict[str, str]:
-    """Every installed provider's name → its label msgid, and the wallet's."""
-    return {WALLET: N_("Wallet balance"), **{name: p.label for name, p in services.installed_providers(rt).items()}}
+    """Every installed provider's name → its label msgid, and those of the wallet and of cash."""
+    return {WALLET: N_("Wallet balance"), CASH: N_("Cash or transfer"), **{name: p.label for name, p in services.installed_providers(rt).items()}}
 
 
 def _filter(request: Request) -> tuple[PaymentFilter, dict[str, str]]:
