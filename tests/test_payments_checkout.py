@@ -21,7 +21,7 @@ from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.jobs.schemas import JobContext
 from platform_core.orders import booking
-from platform_core.orders.services import get_order
+from platform_core.orders.services import get_order, get_order_by_number
 from platform_core.payments import services
 from platform_core.pluginsys.services import enable_plugin, set_plugin_config
 from platform_core.sandbox.config import register_stripe_webhook, sandbox_base_url, stripe_port, tenant_config
@@ -223,19 +223,13 @@ async def test_a_payment_that_closed_unpaid_offers_to_try_again(runtime, cny_sho
     cashier = httpx.get(started.headers["location"], follow_redirects=True)
     assert httpx.post(str(cashier.url), data={"decision": "decline"}).status_code == 303
     async with tenant_scope(cny_shop.id):
-        payment = (await services.order_payments((await get_order_by(runtime, cny_shop, number)).id))[-1]
+        payment = (await services.order_payments((await get_order_by_number(runtime, number)).id))[-1]
         await current_connection().execute("update core_payment set expires_at = now() - interval '1 minute' where id = $1", payment.id)
         assert await services.reconcile_payment(runtime, payment.id) == "closed"
     status = await customer.get(f"/payments/{payment.payment_no}/status")
     assert "Payment closed" in status.text and f'href="/orders/{number}/pay"' in status.text and "hx-trigger" not in status.text
     retry = await customer.post(f"/orders/{number}/pay", {"provider": "alipay"})
     assert payment_no_of(retry.headers["location"]) != payment.payment_no
-
-
-async def get_order_by(runtime, tenant, number: str):
-    from platform_core.orders.services import get_order_by_number
-
-    return await get_order_by_number(runtime, number)
 
 
 async def test_a_wallet_top_up_through_alipay_then_pays_an_order(app, runtime, cny_shop, sandbox, customer_of):
@@ -338,7 +332,7 @@ async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_
     assert "Not paid yet" in detail.text and f'href="/orders/{number}/pay"' in detail.text
     assert f'href="/orders/{number}/pay"' in (await customer.get("/orders")).text
     async with tenant_scope(cny_shop.id):
-        order = await get_order_by(runtime, cny_shop, number)
+        order = await get_order_by_number(runtime, number)
         assert order.state == "pending_payment" and order.payment_method == "online"
         run_at = await current_connection().fetchval(
             "select run_at from core_job where kind = $1 and payload->>'order_id' = $2", booking.UNPAID_JOB, str(order.id))

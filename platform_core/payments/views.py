@@ -28,7 +28,7 @@ from platform_core.web.pages import page
 
 from . import services, wallet
 from .money import to_minor
-from .schemas import WALLET, CheckoutOption, Payment
+from .schemas import WALLET, Payment
 
 POLL_SECONDS = 2
 WALLET_DONE = {"topup": N_("Your top-up arrived. Thank you!")}
