@@ -206,3 +206,28 @@ async def test_refused_notifications_are_listed_with_the_reason_in_words(app, ru
     async with client_for(app, f"{other.slug}.localhost") as client:
         console = await console_client(client, runtime, other, "finance")
         assert "No refused notifications" in (await console.get("/console/payments/refusals")).text
+
+
+async def test_a_provider_payment_shows_its_notifications_and_clearing_entries(app, runtime, make_tenant):
+    tenant = await make_tenant(prefix="pp")
+    payment_no = await pending_alipay_payment(runtime, tenant, amount=8800)
+    async with tenant_scope(tenant.id):
+        conn = current_connection()
+        payment_id, order_id = await conn.fetchrow(
+            "update core_payment set status = 'succeeded', paid_at = now(), provider_ref = '2026112522001' where payment_no = $1 "
+            "returning id, order_id", payment_no)
+        await conn.execute(
+            "insert into core_payment_notification (tenant_id, provider, event_id, payment_id, status, outcome) "
+            "values ($1, 'alipay', 'evt-paid-1', $2, 'succeeded', 'applied'), ($1, 'alipay', 'evt-late-close', $2, 'closed', 'ignored')",
+            tenant.id, payment_id)
+        await ledger.record_payment(order_id, tenant.currency, "alipay", 8800, payment_ref=payment_no)
+    async with client_for(app, f"{tenant.slug}.localhost") as client:
+        console = await console_client(client, runtime, tenant, "finance")
+        detail = (await console.get(f"/console/payments/{payment_id}")).text
+        assert "2026112522001" in detail  # the provider's reference
+        notifications = detail.split("Notifications applied")[1]
+        assert "evt-paid-1" in notifications and "Changed the payment" in notifications
+        assert "evt-late-close" in notifications and "Nothing to change" in notifications
+        entries = detail.split("Ledger entries of the order")[1].split("Notifications applied")[0]
+        assert "provider:alipay:clearing" in entries and "Customer payment" in entries and entries.count("CN¥88.00") == 2
+        assert refund_form(detail) == {"amount": "88.00"}
