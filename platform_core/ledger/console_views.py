@@ -65,28 +65,32 @@ async def ledger_page(request: Request, rt: NamedDependency[Runtime]) -> Respons
     return await _page(request, rt)
 
 
+def _rates_update(values: dict[str, str]) -> LedgerSettingsUpdate:
+    """Percent with at most two decimals is basis points: "12.5" → 1250."""
+    errors, update = {}, {}
+    for name, setting in RATE_FIELDS.items():
+        try:
+            update[setting] = to_minor(values[name])
+        except ValueError:
+            update[setting] = -1
+        if not 0 <= update[setting] <= 10000:
+            errors[name] = N_("Enter a percentage between 0 and 100, like 5 or 12.5.")
+    if errors:
+        raise ValidationFailed(errors)
+    return LedgerSettingsUpdate(**update)
+
+
 @post("/console/finance/ledger/rates", guards=[require_console("finance.manage")], include_in_schema=False,
       name="console-ledger-rates")
 async def save_rates(request: Request, rt: NamedDependency[Runtime]) -> Response:
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in RATE_FIELDS}
     try:
-        errors, update = {}, {}
-        for name, setting in RATE_FIELDS.items():
-            try:
-                update[setting] = to_minor(values[name])  # percent with two decimals = basis points
-            except ValueError:
-                errors[name] = N_("Enter a percentage between 0 and 100, like 5 or 12.5.")
-                continue
-            if update[setting] > 10000:
-                errors[name] = N_("Enter a percentage between 0 and 100, like 5 or 12.5.")
-        if errors:
-            raise ValidationFailed(errors)
+        update = _rates_update(values)
         try:
-            await services.save_settings(LedgerSettingsUpdate(**update))
-        except ValidationFailed as exc:  # its fields are the settings' names; the form's are percents
-            fields = {name: exc.fields[setting] for name, setting in RATE_FIELDS.items() if setting in exc.fields}
-            raise ValidationFailed(fields) from None
+            await services.save_settings(update)
+        except ValidationFailed as exc:  # the service names the settings; the form's fields are percents
+            raise ValidationFailed({name: exc.fields[setting] for name, setting in RATE_FIELDS.items() if setting in exc.fields}) from None
     except HearthError as exc:
         return await _page(request, rt, status_code=exc.status_code, values=values, **error_context(exc))
     return Redirect("/console/finance/ledger?done=rates", status_code=303)

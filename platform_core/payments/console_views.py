@@ -131,6 +131,22 @@ async def payment_page(request: Request, rt: NamedDependency[Runtime], payment_i
     return await _detail(request, rt, payment_id)
 
 
+def _refund_amount(values: dict[str, str]) -> int:
+    """The form's amount in minor units; every field's error at once."""
+    errors = {}
+    try:
+        amount = to_minor(values["amount"])
+    except ValueError:
+        amount, errors["amount"] = 0, N_("Enter an amount like 12.30.")
+    if not values["reason"]:
+        errors["reason"] = N_("Say why, for the records.")
+    elif len(values["reason"]) > 300:
+        errors["reason"] = N_("This is too long.")
+    if errors:
+        raise ValidationFailed(errors)
+    return amount
+
+
 @post("/console/payments/{payment_id:int}/refunds", guards=[require_console("finance.manage")], include_in_schema=False,
       name="console-payment-refund")
 async def refund(request: Request, rt: NamedDependency[Runtime], payment_id: FromPath[int]) -> Response:
@@ -138,20 +154,9 @@ async def refund(request: Request, rt: NamedDependency[Runtime], payment_id: Fro
     await services.get_payment(payment_id)  # another tenant's payment, or none: 404 before reading the form
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in ("amount", "reason")}
+    user_id = request.scope["state"]["console_user"].id
     try:
-        errors = {}
-        try:
-            amount = to_minor(values["amount"])
-        except ValueError:
-            amount, errors["amount"] = 0, N_("Enter an amount like 12.30.")
-        if not values["reason"]:
-            errors["reason"] = N_("Say why, for the records.")
-        elif len(values["reason"]) > 300:
-            errors["reason"] = N_("This is too long.")
-        if errors:
-            raise ValidationFailed(errors)
-        user_id = request.scope["state"]["console_user"].id
-        done = await services.refund_payment(rt, payment_id, amount, values["reason"], f"console:{user_id}")
+        done = await services.refund_payment(rt, payment_id, _refund_amount(values), values["reason"], f"console:{user_id}")
     except HearthError as exc:
         return await _detail(request, rt, payment_id, status_code=exc.status_code, values=values, **error_context(exc))
     return Redirect(f"/console/payments/{payment_id}?refund={done.status}", status_code=303)
