@@ -140,7 +140,7 @@ async def books(runtime, make_tenant):
     return tenant, await make_item(tenant), await make_worker(runtime, tenant)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(operations=st.lists(operation, min_size=1, max_size=20), totals=st.lists(st.integers(1, 20000), min_size=ORDERS, max_size=ORDERS))
 # Refunds replayed after the order was settled: the same postings, not new ones from revenue.
 @example(operations=[("payment", 0, 7), ("refund", 0, 500), ("settle", 0, 1), ("replay", 1, 1)], totals=[12000, 1, 1, 1])
