@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
+from cryptography import x509
 
 from platform_core.web.i18n import lazy_gettext as N_
+
+from .common import pem
 
 # What each API version needs before checkout may offer WeChat Pay.
 REQUIRED = {
@@ -22,7 +25,9 @@ class WeChatPayConfig(msgspec.Struct, frozen=True, kw_only=True):
     mch_id: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^\d*$", title=N_("Merchant ID"), description=N_("The mchid, digits only"))] = ""
     # Secret fields show "stored encrypted" instead of a description: their titles say what to paste.
     api_key: Annotated[str, msgspec.Meta(title=N_("API key (v2, 32 characters)"))] = ""
-    private_key: Annotated[str, msgspec.Meta(title=N_("Merchant private key (v3, apiclient_key.pem)"))] = ""
+    private_key: Annotated[str, msgspec.Meta(title=N_("Merchant API private key (apiclient_key.pem)"))] = ""
+    api_client_cert: Annotated[str, msgspec.Meta(
+        title=N_("Merchant API certificate (v2)"), description=N_("The contents of apiclient_cert.pem: API v2 refunds present it with the private key"))] = ""
     cert_serial_no: Annotated[str, msgspec.Meta(max_length=64, title=N_("Certificate serial number (v3)"), description=N_("The serial number of the merchant API certificate"))] = ""
     apiv3_key: Annotated[str, msgspec.Meta(title=N_("APIv3 key (32 characters)"))] = ""
     platform_public_key: Annotated[str, msgspec.Meta(title=N_("WeChat Pay public key (v3, pub_key.pem)"))] = ""
@@ -35,8 +40,18 @@ class WeChatPayConfig(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("api_key: " + N_("The API key is 32 characters long."))
         if self.apiv3_key and len(self.apiv3_key) != 32:
             raise ValueError("apiv3_key: " + N_("The APIv3 key is 32 characters long."))
+        if self.api_client_cert and not _is_certificate(self.api_client_cert):
+            raise ValueError("api_client_cert: " + N_("Paste the whole apiclient_cert.pem: this is not a certificate."))
         if self.api_base_url and not self.api_base_url.startswith(("http://", "https://")):
             raise ValueError("api_base_url: " + N_("Enter an address starting with http:// or https://."))
 
     def configured(self) -> bool:
         return all(getattr(self, name) for name in REQUIRED[self.api_version])
+
+
+def _is_certificate(text: str) -> bool:
+    try:
+        x509.load_pem_x509_certificate(pem(text, "CERTIFICATE").encode())
+    except ValueError:
+        return False
+    return True

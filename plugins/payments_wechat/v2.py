@@ -5,10 +5,14 @@ Every function here is synchronous (wechatpy uses requests); provider.py runs th
 
 from __future__ import annotations
 
+import ssl
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from wechatpy.exceptions import InvalidSignatureException, WeChatPayException
 from wechatpy.pay import WeChatPay
 
@@ -25,7 +29,7 @@ from platform_core.payments.provider import (
 )
 
 from .config import WeChatPayConfig
-from .common import SHANGHAI, TIMEOUT, with_redirect
+from .common import SHANGHAI, TIMEOUT, pem, with_redirect
 
 ACCEPTED = ProviderReply(body=b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>",
                          media_type="text/xml")
@@ -41,12 +45,43 @@ TRADE_STATES = {
 RETRY_CODES = {"SYSTEMERROR", "BIZERR_NEED_RETRY", "FREQUENCY_LIMITED"}
 
 
+class _ClientCertificate(HTTPAdapter):
+    """Presents the merchant's API certificate (mutual TLS) from an SSL context held in memory,
+    where wechatpy would want certificate and key files for the life of the client."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+        pool["ssl_context"] = self._context
+        return host, pool
+
+
+def _tls_context(config: WeChatPayConfig) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    # OpenSSL reads a certificate chain only from files: they live for this call, in a 0700 folder.
+    with tempfile.TemporaryDirectory() as folder:
+        cert, key = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        cert.write_text(pem(config.api_client_cert, "CERTIFICATE"))
+        key.write_text(pem(config.private_key, "PRIVATE KEY"))
+        context.load_cert_chain(cert, key)
+    return context
+
+
 @lru_cache(maxsize=64)
 def client(config: WeChatPayConfig) -> WeChatPay:
     pay = WeChatPay(appid=config.appid, api_key=config.api_key, mch_id=config.mch_id, timeout=TIMEOUT)
     if config.api_base_url:
         # An instance override of the class attribute (docs/sandbox.md).
         pay.API_BASE_URL = config.api_base_url.rstrip("/") + "/"
+    if config.api_client_cert and config.private_key:
+        # Refunds (secapi/) need it; WeChat accepts it on every request.
+        try:
+            pay._http.mount("https://", _ClientCertificate(_tls_context(config)))  # wechatpy's requests.Session
+        except (ssl.SSLError, ValueError):
+            raise ProviderError("The merchant API certificate could not be read with the merchant private key.") from None
     return pay
 
 
@@ -91,6 +126,8 @@ def create(config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutAction:
 def parse_notification(config: WeChatPayConfig, body: bytes) -> PaymentNotice:
     try:
         data = client(config).parse_payment_result(body)
+    except ProviderError as exc:
+        raise NotificationRefused("malformed", exc.message) from None
     except InvalidSignatureException:
         raise NotificationRefused("signature", "the sign does not match the API key") from None
     except (ValueError, TypeError):

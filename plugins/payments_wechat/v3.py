@@ -7,7 +7,6 @@ Every function here is synchronous (wechatpayv3 uses requests); provider.py runs
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
 from functools import lru_cache
@@ -28,7 +27,7 @@ from platform_core.payments.provider import (
 )
 
 from .config import WeChatPayConfig
-from .common import SHANGHAI, TIMEOUT, with_redirect
+from .common import SHANGHAI, TIMEOUT, pem_body, with_redirect
 
 # v3: a 2xx without a body accepts; anything else with {"code": "FAIL"} asks WeChat to retry.
 ACCEPTED = ProviderReply(status_code=204, media_type="application/json")
@@ -42,23 +41,15 @@ TRADE_STATES = {
 }
 REFUND_STATES = {"SUCCESS": "succeeded", "PROCESSING": "pending", "ABNORMAL": "failed", "CLOSED": "failed"}
 KINDS = {"wechat": WeChatPayType.JSAPI, "mobile": WeChatPayType.H5, "desktop": WeChatPayType.NATIVE}
-_PEM_ARMOUR = re.compile(r"-----[A-Z ]+-----|\s+")
-
-
-def _pem_body(text: str) -> str:
-    """The key's base64 alone: the SDK adds the armour itself, and a PEM pasted into a one-line
-    form field has lost its line breaks."""
-    return _PEM_ARMOUR.sub("", text)
-
-
 @lru_cache(maxsize=64)
 def client(config: WeChatPayConfig) -> WeChatPay:
     try:
         wxpay = WeChatPay(
-            wechatpay_type=WeChatPayType.NATIVE, mchid=config.mch_id, private_key=_pem_body(config.private_key),
+            wechatpay_type=WeChatPayType.NATIVE, mchid=config.mch_id, private_key=pem_body(config.private_key),
             cert_serial_no=config.cert_serial_no, appid=config.appid, apiv3_key=config.apiv3_key, timeout=TIMEOUT,
-            # Public-key mode: without these the constructor downloads platform certificates.
-            public_key=_pem_body(config.platform_public_key), public_key_id=config.platform_public_key_id,
+            # The SDK adds the PEM armour itself. Public-key mode: without these two the constructor
+            # downloads platform certificates.
+            public_key=pem_body(config.platform_public_key), public_key_id=config.platform_public_key_id,
         )
     except Exception:
         raise ProviderError("The WeChat Pay keys could not be read: check the merchant private key and the WeChat Pay public key.") from None

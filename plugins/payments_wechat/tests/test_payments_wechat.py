@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
 import json
 import secrets
-from datetime import datetime, timezone
+import ssl
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import msgspec
 import pytest
 from anyio import to_thread
+import xmltodict
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.oid import NameOID
 from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from platform_core.db import current_connection
@@ -25,7 +35,7 @@ from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.orders.services import get_order
 from platform_core.payments import services
-from platform_core.payments.provider import CheckoutRequest, ProviderError
+from platform_core.payments.provider import CheckoutRequest, ProviderError, RefundRequest
 from platform_core.pluginsys.config import shown
 from platform_core.pluginsys.services import enable_plugin, get_plugin_config, set_plugin_config
 from platform_core.sandbox.config import tenant_config
@@ -132,8 +142,6 @@ def shop(app, runtime, make_tenant, sandbox):
 def resigned_v2(shop: Shop, body: bytes, **changes: str) -> bytes:
     """A v2 notification with fields changed and signed again with the merchant's API key, as
     WeChat (here: the sandbox) signs."""
-    import xmltodict
-
     data = dict(xmltodict.parse(body)["xml"])
     data.pop("sign")
     data.update(changes)
@@ -284,6 +292,94 @@ async def test_a_refund_wechat_refuses_is_failed_with_its_reason(shop, receiver,
         refused = await services.refund_payment(s.runtime, payment.id, 100, "", "console:1")
         kinds = [t.kind for t in await ledger.order_transactions(order_id)]
     assert refused.status == "failed" and "WeChat Pay" in refused.message and kinds == ["payment"]
+
+
+def _certificate(subject: str, key, issuer: str, issuer_key, *, ip: str | None = None, ca: bool = False) -> x509.Certificate:
+    now = datetime.now(timezone.utc)
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+               .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if ip:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+class MutualTlsRefunds:
+    """WeChat's secapi/pay/refund behind TLS that requires a client certificate signed by its CA
+    (the sandbox speaks plain HTTP). Records the certificate each refund came with."""
+
+    def __init__(self, folder: Path, api_key: str):
+        def pem_of(obj) -> bytes:
+            return obj.public_bytes(serialization.Encoding.PEM)
+
+        self.ca_key, server_key = rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048)
+        self.ca = _certificate("WeChat Pay test CA", self.ca_key, "WeChat Pay test CA", self.ca_key, ca=True)
+        self.ca_file = folder / "ca.pem"
+        self.ca_file.write_bytes(pem_of(self.ca))
+        (folder / "server.pem").write_bytes(pem_of(_certificate("127.0.0.1", server_key, "WeChat Pay test CA", self.ca_key, ip="127.0.0.1"))
+                                            + server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                                       serialization.NoEncryption()))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(folder / "server.pem")
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(self.ca_file)
+        self.presented: list[str] = []
+        refunds = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                subject = dict(item[0] for item in self.connection.getpeercert()["subject"])
+                refunds.presented.append(subject["commonName"])
+                asked = dict(xmltodict.parse(self.rfile.read(int(self.headers["Content-Length"])))["xml"])
+                answer = {"return_code": "SUCCESS", "result_code": "SUCCESS", "out_refund_no": asked["out_refund_no"],
+                          "refund_id": "50300000000001", "refund_fee": asked["refund_fee"], "nonce_str": "n"}
+                body = dict_to_xml(answer, calculate_signature(answer, api_key)).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def client_certificate(self, private_pem: str, mch_id: str) -> str:
+        key = serialization.load_pem_private_key(private_pem.encode(), None)
+        return _certificate(mch_id, key, "WeChat Pay test CA", self.ca_key).public_bytes(serialization.Encoding.PEM).decode()
+
+
+async def test_a_v2_refund_presents_the_merchant_api_certificate(shop, tmp_path, monkeypatch):
+    s = await shop("v2")
+    wechat = MutualTlsRefunds(tmp_path, s.cfg.wechat_v2.api_key)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(wechat.ca_file))  # trust the stand-in's CA, as the real one is trusted
+    try:
+        certificate = wechat.client_certificate(s.cfg.wechat_v3.private_key, s.cfg.wechat_v2.mch_id)
+        # Pasted into the console's one-line field: the line breaks are gone.
+        await set_plugin_config(s.runtime, s.tenant.id, NAME, {"api_base_url": wechat.url, "api_client_cert": certificate.replace("\n", "")})
+        config = await get_plugin_config(s.runtime, s.tenant.id, NAME)
+        refund = RefundRequest(payment_no="HPAID1", refund_no="HPAID1R01", amount=500, payment_amount=PRICE, currency="CNY", reason="")
+        result = await PROVIDER.refund(config, refund)
+        assert result.status == "succeeded" and result.provider_ref == "50300000000001"
+        assert wechat.presented == [s.cfg.wechat_v2.mch_id]
+
+        without = msgspec.structs.replace(config, api_client_cert="")
+        with pytest.raises(ProviderError) as refused:
+            await PROVIDER.refund(without, refund)
+        assert "could not be reached" in refused.value.message and wechat.presented == [s.cfg.wechat_v2.mch_id]
+    finally:
+        wechat.server.shutdown()
+        wechat.server.server_close()
+
+    with pytest.raises(ValidationFailed) as bad:
+        await set_plugin_config(s.runtime, s.tenant.id, NAME, {"api_client_cert": "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----"})
+    assert "api_client_cert" in bad.value.fields
 
 
 # --------------------------------------------------------------------------- reconciliation
