@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from wechatpy.exceptions import InvalidSignatureException, WeChatPayException
 from wechatpy.pay import WeChatPay
 
@@ -60,7 +61,7 @@ class _ClientCertificate(HTTPAdapter):
 
 
 def _tls_context(config: WeChatPayConfig) -> ssl.SSLContext:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=DEFAULT_CA_BUNDLE_PATH)  # the CAs requests trusts otherwise
     # OpenSSL reads a certificate chain only from files: they live for this call, in a 0700 folder.
     with tempfile.TemporaryDirectory() as folder:
         cert, key = Path(folder, "cert.pem"), Path(folder, "key.pem")
