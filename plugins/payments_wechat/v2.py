@@ -78,7 +78,7 @@ def client(config: WeChatPayConfig) -> WeChatPay:
         # An instance override of the class attribute (docs/sandbox.md).
         pay.API_BASE_URL = config.api_base_url.rstrip("/") + "/"
     if config.api_client_cert and config.private_key:
-        # Refunds (secapi/) need it; WeChat accepts it on every request.
+        # Refunds (secapi/) need it; it is presented on every HTTPS request to WeChat.
         try:
             pay._http.mount("https://", _ClientCertificate(_tls_context(config)))  # wechatpy's requests.Session
         except (ssl.SSLError, ValueError):
