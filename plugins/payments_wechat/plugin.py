@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import PluginInfo
-from platform_core.sandbox.config import SandboxConfig
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .config import WeChatPayConfig
 from .provider import WeChatPayProvider
+
+if TYPE_CHECKING:
+    from platform_core.sandbox.config import SandboxConfig
 
 NAME = "payments_wechat"
 PROVIDER = WeChatPayProvider()
@@ -31,13 +32,6 @@ def register_plugin_info() -> PluginInfo:
 @hookimpl
 def register_payment_providers():
     return [PROVIDER]
-
-
-@hookimpl
-def register_template_dirs() -> list[Path]:
-    # The app reads a plugin's translations/ beside the template folder it registers; this
-    # plugin has no pages of its own, only strings.
-    return [Path(__file__).parent / "templates"]
 
 
 def sandbox_values(cfg: SandboxConfig, api_version: Literal["v2", "v3"] = "v3") -> dict[str, str]:
