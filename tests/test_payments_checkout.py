@@ -85,7 +85,7 @@ async def cny_shop(runtime, make_tenant, sandbox, notify_base):
 async def hkd_shop(runtime, make_tenant, sandbox, notify_base):
     tenant, cfg = await shop_with(runtime, make_tenant, sandbox, {"payments_stripe": stripe_values}, currency="HKD",
                                   timezone="Asia/Hong_Kong")
-    register_stripe_webhook(cfg, sandbox.receiver.url)
+    register_stripe_webhook(cfg, sandbox.receiver.url, account=tenant.slug)
     return tenant
 
 
