@@ -10,6 +10,7 @@ from .provider import (
     PaymentNotice,
     PaymentProvider,
     PaymentStatus,
+    PaymentUnavailable,
     ProviderError,
     ProviderReply,
     RefundRequest,
@@ -18,5 +19,5 @@ from .provider import (
 
 __all__ = [
     "CheckoutAction", "CheckoutRequest", "Device", "NotificationRefused", "PaymentNotice", "PaymentProvider",
-    "PaymentStatus", "ProviderError", "ProviderReply", "RefundRequest", "RefundResult", "from_minor", "to_minor",
+    "PaymentStatus", "PaymentUnavailable", "ProviderError", "ProviderReply", "RefundRequest", "RefundResult", "from_minor", "to_minor",
 ]

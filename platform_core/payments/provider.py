@@ -116,6 +116,11 @@ class ProviderError(Exception):
         self.message = message[:300]
 
 
+class PaymentUnavailable(ProviderError):
+    """The method can not be used for this request, though the provider is fine (WeChat Pay inside
+    WeChat without the payer's openid). ``message`` is a msgid, shown to the customer."""
+
+
 @runtime_checkable
 class PaymentProvider(Protocol):
     name: str  # the {provider} of the notify URL, stored on each payment: wechat, alipay, stripe

@@ -36,6 +36,7 @@ from .provider import (
     Device,
     NotificationRefused,
     PaymentProvider,
+    PaymentUnavailable,
     ProviderError,
     ProviderReply,
     RefundRequest,
@@ -297,6 +298,8 @@ async def start_payment(
     )
     try:
         action = await provider.create(config, request)
+    except PaymentUnavailable as exc:
+        raise ValidationFailed({"provider": exc.message}) from None
     except ProviderError as exc:
         log.warning("payment create failed", extra={"provider": provider.name, "payment_no": payment_no, "error": exc.message})
         raise ValidationFailed({"provider": N_("The payment service did not answer. Please try again or choose another method.")}) from None
