@@ -6,10 +6,6 @@ hosted page). The sandbox sends its notifications to the live server, as the pro
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from types import SimpleNamespace
 
 import pytest
@@ -23,8 +19,6 @@ from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe
 from platform_core.sandbox.testing import free_port, running_sandbox
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.browser import LiveServer
-from platform_core.testing.pytest_plugin import settings_env
 from plugins.payments_alipay.plugin import sandbox_values as alipay_values
 from plugins.payments_stripe.plugin import sandbox_values as stripe_values
 from plugins.payments_wechat.plugin import sandbox_values as wechat_values
@@ -48,33 +42,9 @@ def sandbox(tmp_path_factory):
         stop_localstripe(localstripe)
 
 
-@pytest.fixture(scope="module")
-def server(hearth_settings, tmp_path_factory):
-    """The live server, with HEARTH_NOTIFY_BASE_URL on loopback (where the sandbox calls it back)."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("pay-server") / "server.log"
-    env = settings_env(hearth_settings, HEARTH_PORT=str(port), HEARTH_HOST="127.0.0.1",
-                       HEARTH_NOTIFY_BASE_URL=f"http://127.0.0.1:{port}")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "platform_core.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    live = LiveServer(port, process, log_path)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the live server did not start:\n" + live.log())
-        time.sleep(0.2)
-    try:
-        yield live
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+@pytest.fixture
+def server(live_server):
+    return live_server
 
 
 async def franchise(runtime, make_tenant, sandbox, plugins: dict, **fields):

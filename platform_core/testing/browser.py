@@ -57,7 +57,8 @@ class LiveServer:
 def live_server(hearth_settings: Settings, tmp_path_factory) -> Iterator[LiveServer]:
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = settings_env(hearth_settings, HEARTH_PORT=str(port), HEARTH_HOST="127.0.0.1")
+    # Payment providers (the sandbox) call it back on loopback.
+    env = settings_env(hearth_settings, HEARTH_PORT=str(port), HEARTH_HOST="127.0.0.1", HEARTH_NOTIFY_BASE_URL=f"http://127.0.0.1:{port}")
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "platform_core.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(port, process, log_path)
