@@ -235,7 +235,7 @@ async def test_a_validly_signed_notification_for_another_amount_is_refused(shop,
     s = await shop(version)
     order_id, payment, headers, body = await s.pay(receiver)
     if version == "v2":
-        headers, body = headers, resigned_v2(s, body, total_fee="100", cash_fee="100")
+        body = resigned_v2(s, body, total_fee="100", cash_fee="100")
     else:
         headers, body = resigned_v3(s, body, total=100, payer_total=100)
     assert s.refused(await s.notify(headers, body))
@@ -247,13 +247,14 @@ async def test_a_validly_signed_notification_for_another_amount_is_refused(shop,
 
 async def test_a_v3_notification_signed_long_ago_is_refused_as_stale(shop, receiver):
     s = await shop("v3")  # v2 notifications carry no timestamp
-    order_id, payment, headers, body = await s.pay(receiver)
+    _, payment, headers, body = await s.pay(receiver)
     old = str(int(headers["Wechatpay-Timestamp"]) - 600)
     replayed = headers | {"Wechatpay-Timestamp": old, "Wechatpay-Signature": rsa_sign(
         s.sb.keys.wechat_platform.private_pem, f"{old}\n{headers['Wechatpay-Nonce']}\n{body.decode()}\n")}
     assert s.refused(await s.notify(replayed, body))
     async with tenant_scope(s.tenant.id):
         assert [r.reason for r in await services.refusals()] == ["stale"]
+        assert (await services.get_payment(payment.id)).status == "pending"
 
 
 # --------------------------------------------------------------------------- refunds
@@ -292,6 +293,9 @@ async def test_a_refund_wechat_refuses_is_failed_with_its_reason(shop, receiver,
         refused = await services.refund_payment(s.runtime, payment.id, 100, "", "console:1")
         kinds = [t.kind for t in await ledger.order_transactions(order_id)]
     assert refused.status == "failed" and "WeChat Pay" in refused.message and kinds == ["payment"]
+
+
+# --------------------------------------------------------------------------- v2 refunds over mutual TLS
 
 
 def _certificate(subject: str, key, issuer: str, issuer_key, *, ip: str | None = None, ca: bool = False) -> x509.Certificate:
