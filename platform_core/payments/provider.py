@@ -143,13 +143,15 @@ class PaymentProvider(Protocol):
     async def parse_notification(self, config: Any, headers: Mapping[str, str], body: bytes) -> PaymentNotice:
         """Verify the signature and parse. Raises NotificationRefused."""
 
-    def reply(self, accepted: bool) -> ProviderReply:
-        """The answer to send back: accepted (applied or a duplicate) or refused."""
+    def reply(self, config: Any, accepted: bool) -> ProviderReply:
+        """The answer to send back: accepted (applied or a duplicate) or refused. ``config`` may be
+        incomplete (or None) when the tenant has not set the provider up."""
 
-    async def query(self, config: Any, payment_no: str) -> PaymentStatus:
-        """Ask the provider how a payment stands. Raises ProviderError."""
+    async def query(self, config: Any, payment_no: str, provider_ref: str) -> PaymentStatus:
+        """Ask the provider how a payment stands; ``provider_ref`` is what `create` returned
+        (empty if it never answered). Raises ProviderError."""
 
-    async def close(self, config: Any, payment_no: str) -> None:
+    async def close(self, config: Any, payment_no: str, provider_ref: str) -> None:
         """Close an unpaid payment so it can no longer be paid. Raises ProviderError."""
 
     async def refund(self, config: Any, request: RefundRequest) -> RefundResult:

@@ -400,37 +400,37 @@ async def handle_notification(rt: Runtime, provider_name: str, headers: Mapping[
     config = await provider_config(rt, provider)
     if config is None or not provider.configured(config):
         await _refuse(rt, provider.name, "not_configured", "", None, remote_addr)
-        return provider.reply(False)
+        return provider.reply(config, False)
     try:
         notice = await provider.parse_notification(config, headers, body)
     except NotificationRefused as exc:
         await _refuse(rt, provider.name, exc.reason, exc.detail, None, remote_addr)
-        return provider.reply(False)
+        return provider.reply(config, False)
     if notice.merchant_id != provider.merchant_id(config):
         await _refuse(rt, provider.name, "merchant", f"for {notice.merchant_id}", notice.payment_no, remote_addr)
-        return provider.reply(False)
+        return provider.reply(config, False)
     conn = current_connection()
     payment_id = await conn.fetchval("select id from core_payment where payment_no = $1 and provider = $2", notice.payment_no, provider.name)
     if payment_id is None:
         await _refuse(rt, provider.name, "unknown_payment", "", notice.payment_no, remote_addr)
-        return provider.reply(False)
+        return provider.reply(config, False)
     row = await _lock(payment_id)
     if notice.currency != row["currency"]:
         await _refuse(rt, provider.name, "currency", f"{notice.currency} for {row['currency']}", notice.payment_no, remote_addr)
-        return provider.reply(False)
+        return provider.reply(config, False)
     if notice.amount != row["amount"]:
         await _refuse(rt, provider.name, "amount", f"{notice.amount} for {row['amount']}", notice.payment_no, remote_addr)
-        return provider.reply(False)
+        return provider.reply(config, False)
     first = await conn.fetchval(
         "insert into core_payment_notification (tenant_id, provider, event_id, payment_id, status, outcome) "
         "values ($1, $2, $3, $4, $5, 'ignored') on conflict (tenant_id, provider, event_id) do nothing returning id",
         current_tenant().id, provider.name, notice.event_id[:128], payment_id, notice.status,
     )
     if first is None:
-        return provider.reply(True)
+        return provider.reply(config, True)
     if await _apply_status(rt, row, notice.status, notice.provider_ref):
         await conn.execute("update core_payment_notification set outcome = 'applied' where id = $1", first)
-    return provider.reply(True)
+    return provider.reply(config, True)
 
 
 async def _apply_status(rt: Runtime, row, status: str, provider_ref: str) -> bool:
@@ -577,7 +577,7 @@ async def reconcile_payment(rt: Runtime, payment_id: int) -> str:
     if provider is None:
         return "pending"
     config = await provider_config(rt, provider)
-    answer = await provider.query(config, row["payment_no"])
+    answer = await provider.query(config, row["payment_no"], row["provider_ref"])
     if answer.status in ("succeeded", "refunded"):
         if answer.amount is not None and answer.amount != row["amount"]:
             await _refuse(rt, provider.name, "amount", f"query: {answer.amount} for {row['amount']}", row["payment_no"], "query")
@@ -589,7 +589,7 @@ async def reconcile_payment(rt: Runtime, payment_id: int) -> str:
         return answer.status
     if row["expires_at"] <= datetime.now(timezone.utc):
         if answer.status != "missing":
-            await provider.close(config, row["payment_no"])  # refused when it was paid meanwhile: retried
+            await provider.close(config, row["payment_no"], row["provider_ref"])  # refused when it was paid meanwhile: retried
         await _apply_status(rt, row, "closed", "")
         return "closed"
     return "pending"

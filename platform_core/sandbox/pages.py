@@ -29,9 +29,10 @@ async def _payment(request: web.Request) -> Payment:
         payment = await sandbox.load_stripe_intent(pid)
     if payment is None or payment.provider != provider:
         raise web.HTTPNotFound(text="no such payment / 支付单不存在")
-    back = request.query.get("return_url", "")
-    if provider == "stripe" and back.startswith(("http://", "https://")):
-        payment.return_url = back  # Stripe.js takes it at confirmation, not at creation
+    # Stripe.js takes the return URL at confirmation; WeChat H5 as `redirect_url` on the mweb_url.
+    back = request.query.get("return_url") or request.query.get("redirect_url") or ""
+    if provider in ("stripe", "wechat_v2", "wechat_v3") and back.startswith(("http://", "https://")):
+        payment.return_url = back
     return payment
 
 

@@ -131,11 +131,11 @@ class AlipayProvider:
         except ValueError:
             raise NotificationRefused("malformed", f"total_amount={fields['total_amount'][:20]}") from None
 
-    def reply(self, accepted: bool) -> ProviderReply:
+    def reply(self, config: AlipayConfig | None, accepted: bool) -> ProviderReply:
         # Alipay stops retrying only on exactly "success".
         return ProviderReply(body=b"success" if accepted else b"failure", media_type="text/plain")
 
-    async def query(self, config: AlipayConfig, payment_no: str) -> PaymentStatus:
+    async def query(self, config: AlipayConfig, payment_no: str, provider_ref: str) -> PaymentStatus:
         answer = await _call("query", client(config).api_alipay_trade_query, out_trade_no=payment_no)
         if answer.get("sub_code") == NOT_FOUND:
             return PaymentStatus(status="missing")  # the customer never opened the cashier
@@ -148,7 +148,7 @@ class AlipayProvider:
         return PaymentStatus(status=_STATUS[answer["trade_status"]], amount=amount, currency=CURRENCY,
                              provider_ref=answer.get("trade_no", ""))
 
-    async def close(self, config: AlipayConfig, payment_no: str) -> None:
+    async def close(self, config: AlipayConfig, payment_no: str, provider_ref: str) -> None:
         answer = await _call("close", client(config).api_alipay_trade_close, out_trade_no=payment_no)
         # Not found: Alipay only creates the trade when the cashier is opened; nothing to close.
         if answer.get("code") != SUCCESS and answer.get("sub_code") != NOT_FOUND:

@@ -33,8 +33,6 @@ from platform_core.payments import (
     RefundRequest,
     RefundResult,
 )
-from platform_core.errors import NotFound
-from platform_core.payments import services as payments
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -77,14 +75,6 @@ async def _call(what: str, fn, *args, **kwargs) -> Any:
     except stripe.StripeError as exc:
         log.warning("stripe %s failed", what, extra={"error": type(exc).__name__, "code": exc.code})
         raise ProviderError(f"Stripe did not answer the {what} request ({type(exc).__name__}).") from None
-
-
-async def _intent_id(payment_no: str) -> str:
-    """Stripe finds an intent by its id only: the one kept on our payment when it was created."""
-    try:
-        return (await payments.get_payment_by_no(payment_no)).provider_ref
-    except NotFound:
-        return ""
 
 
 async def _retrieve(config: StripeConfig, intent_id: str):
@@ -165,20 +155,20 @@ class StripeProvider:
             raise NotificationRefused("malformed", "amount is not in minor units")
         return notice
 
-    def reply(self, accepted: bool) -> ProviderReply:
+    def reply(self, config: StripeConfig | None, accepted: bool) -> ProviderReply:
         # Stripe wants any 2xx; anything else is retried (for up to three days).
         return ProviderReply(status_code=200 if accepted else 400, body=b"{}" if accepted else b'{"error":"refused"}',
                              media_type="application/json")
 
-    async def query(self, config: StripeConfig, payment_no: str) -> PaymentStatus:
-        intent = await _retrieve(config, await _intent_id(payment_no))
+    async def query(self, config: StripeConfig, payment_no: str, provider_ref: str) -> PaymentStatus:
+        intent = await _retrieve(config, provider_ref)
         if intent is None:
             return PaymentStatus(status="missing")
         return PaymentStatus(status=_INTENT_STATUS.get(intent.status, "pending"), amount=intent.amount,
                              currency=intent.currency.upper(), provider_ref=intent.id)
 
-    async def close(self, config: StripeConfig, payment_no: str) -> None:
-        intent_id = await _intent_id(payment_no)
+    async def close(self, config: StripeConfig, payment_no: str, provider_ref: str) -> None:
+        intent_id = provider_ref
         if not intent_id:
             return
         try:
@@ -190,7 +180,7 @@ class StripeProvider:
                 raise ProviderError(f"Stripe did not cancel the payment ({_refused(exc)}).") from None
 
     async def refund(self, config: StripeConfig, request: RefundRequest) -> RefundResult:
-        intent_id = request.provider_ref or await _intent_id(request.payment_no)
+        intent_id = request.provider_ref
         try:
             # Always an explicit amount: without one the rest of the charge is refunded (localstripe
             # even refunds the whole charge again after a partial refund).

@@ -4,8 +4,7 @@ a phone's browser H5, on a desktop a NATIVE QR code."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import Literal, Mapping
+from typing import Mapping
 
 from anyio import to_thread
 
@@ -23,11 +22,6 @@ from platform_core.web.i18n import lazy_gettext as N_
 
 from . import v2, v3
 from .config import WeChatPayConfig
-
-# `reply()` is not given the config, yet v2 and v3 expect different answers. parse_notification
-# notes the version of the notification it read; each request runs in a context of its own.
-_answering: ContextVar[Literal["v2", "v3"]] = ContextVar("wechat_pay_answering", default="v3")
-
 
 class WeChatPayProvider:
     name = "wechat"
@@ -49,22 +43,19 @@ class WeChatPayProvider:
         return await to_thread.run_sync(_api(config).create, config, request)
 
     async def parse_notification(self, config: WeChatPayConfig, headers: Mapping[str, str], body: bytes) -> PaymentNotice:
-        _answering.set(config.api_version)
         if config.api_version == "v2":
             return await to_thread.run_sync(v2.parse_notification, config, body)
         lowered = {key.lower(): value for key, value in headers.items()}
         return await to_thread.run_sync(v3.parse_notification, config, lowered, body)
 
-    def reply(self, accepted: bool) -> ProviderReply:
-        # Refused before parsing (the tenant's account is not set up): the v3 answer, whose
-        # non-2xx status also makes a v2 sender retry.
-        api = v2 if _answering.get() == "v2" else v3
+    def reply(self, config: WeChatPayConfig | None, accepted: bool) -> ProviderReply:
+        api = v2 if config is not None and config.api_version == "v2" else v3
         return api.ACCEPTED if accepted else api.REFUSED
 
-    async def query(self, config: WeChatPayConfig, payment_no: str) -> PaymentStatus:
+    async def query(self, config: WeChatPayConfig, payment_no: str, provider_ref: str) -> PaymentStatus:
         return await to_thread.run_sync(_api(config).query, config, payment_no)
 
-    async def close(self, config: WeChatPayConfig, payment_no: str) -> None:
+    async def close(self, config: WeChatPayConfig, payment_no: str, provider_ref: str) -> None:
         await to_thread.run_sync(_api(config).close, config, payment_no)
 
     async def refund(self, config: WeChatPayConfig, request: RefundRequest) -> RefundResult:

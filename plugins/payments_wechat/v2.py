@@ -23,11 +23,13 @@ from platform_core.payments.provider import (
     NotificationRefused,
     PaymentNotice,
     PaymentStatus,
+    PaymentUnavailable,
     ProviderError,
     ProviderReply,
     RefundRequest,
     RefundResult,
 )
+from platform_core.web.i18n import lazy_gettext as N_
 
 from .config import WeChatPayConfig
 from .common import SHANGHAI, TIMEOUT, pem, with_redirect
@@ -105,7 +107,7 @@ def create(config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutAction:
     try:
         if request.device == "wechat":
             if not request.openid:
-                raise ProviderError("WeChat Pay inside WeChat (JSAPI) needs the payer's openid: sign in with WeChat first.")
+                raise PaymentUnavailable(N_("To pay with WeChat Pay inside WeChat, sign in with WeChat first."))
             answer = pay.order.create(trade_type="JSAPI", user_id=request.openid, **common)
             params = pay.jsapi.get_jsapi_params(answer["prepay_id"])
             return CheckoutAction(kind="jsapi", method="jsapi", params={k: str(v) for k, v in params.items()},

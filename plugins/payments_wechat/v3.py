@@ -20,11 +20,13 @@ from platform_core.payments.provider import (
     NotificationRefused,
     PaymentNotice,
     PaymentStatus,
+    PaymentUnavailable,
     ProviderError,
     ProviderReply,
     RefundRequest,
     RefundResult,
 )
+from platform_core.web.i18n import lazy_gettext as N_
 
 from .config import WeChatPayConfig
 from .common import SHANGHAI, TIMEOUT, pem_body, with_redirect
@@ -84,7 +86,7 @@ def create(config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutAction:
     extra: dict = {}
     if kind is WeChatPayType.JSAPI:
         if not request.openid:
-            raise ProviderError("WeChat Pay inside WeChat (JSAPI) needs the payer's openid: sign in with WeChat first.")
+            raise PaymentUnavailable(N_("To pay with WeChat Pay inside WeChat, sign in with WeChat first."))
         extra["payer"] = {"openid": request.openid}
     if kind is WeChatPayType.H5:
         extra["scene_info"] = {"payer_client_ip": request.client_ip, "h5_info": {"type": "Wap"}}

@@ -218,7 +218,7 @@ async def test_partial_then_full_refund_and_no_more(shop, runtime):
     assert [r["amount"] for r in at_alipay.refunds] == [5000, 14900]
     async with tenant_scope(shop.tenant.id):
         config = await get_plugin_config(runtime, shop.tenant.id, "payments_alipay")
-    assert (await services.installed_providers(runtime)["alipay"].query(config, payment.payment_no)).status == "closed"
+    assert (await services.installed_providers(runtime)["alipay"].query(config, payment.payment_no, payment.provider_ref)).status == "closed"
 
 
 async def test_lost_notification_is_reconciled_by_query_and_expired_ones_are_closed(shop, runtime):

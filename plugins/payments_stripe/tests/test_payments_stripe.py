@@ -245,8 +245,8 @@ async def test_lost_webhook_is_reconciled_by_query_and_expired_intents_are_cance
     async with tenant_scope(shop.tenant.id):
         config = await get_plugin_config(runtime, shop.tenant.id, "payments_stripe")
         provider = services.installed_providers(runtime)["stripe"]
-        await provider.close(config, unpaid.payment_no)  # closing again is fine
-        assert (await provider.query(config, "H-not-ours")).status == "missing"
+        await provider.close(config, unpaid.payment_no, unpaid.provider_ref)  # closing again is fine
+        assert (await provider.query(config, "H-not-ours", "pi_not_ours")).status == "missing"
     # The webhook that finally arrives changes nothing.
     assert (await shop.deliver(*shop.webhook(paid.payment_no, "payment_intent.succeeded"))).status_code == 200
     assert await shop.postings(paid_order) == ["payment"]
