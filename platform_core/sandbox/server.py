@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import html
 import json
 import os
@@ -72,10 +73,13 @@ def _is_loopback(url: str) -> bool:
     return parts.scheme in ("http", "https") and parts.hostname in LOOPBACK
 
 
+@functools.lru_cache(maxsize=32)
 def _load_private(pem: str):
+    # Loading checks the key, tens of milliseconds for RSA-2048: once per key, not per signature.
     return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
+@functools.lru_cache(maxsize=32)
 def _load_public(pem: str):
     return serialization.load_pem_public_key(pem.encode())
 
