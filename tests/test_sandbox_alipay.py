@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qsl
 
 import httpx
@@ -109,3 +110,23 @@ def test_alipay_response_from_an_impostor_fails_verification(sandbox, tmp_path):
 
     with pytest.raises(AliPayValidationError):
         ali.api_alipay_trade_query(out_trade_no="ali-1")
+
+
+def test_the_sandbox_index_lists_payments_and_notification_attempts(sandbox):
+    sb, cfg = sandbox
+    ali = client(cfg)
+    receiver = Receiver(b"success")
+    try:
+        pay_url = checkout(ali, ali.api_alipay_trade_wap_pay, "ali-index", "66.00", receiver.url)
+        httpx.post(pay_url, data={"decision": "approve"})
+        receiver.wait()
+        deadline = time.monotonic() + 5  # the attempt is recorded once its answer is read
+        while not any(d["url"] == receiver.url for d in sb.deliveries) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        page = httpx.get(f"{sb.base_url}/")
+    finally:
+        receiver.close()
+    assert page.status_code == 200
+    row = next(line for line in page.text.split("<tr>") if "ali-index" in line)
+    assert "66.00" in row and "paid" in row and pay_url.split("127.0.0.1")[1].split("/", 1)[1] in row
+    assert receiver.url in page.text

@@ -16,6 +16,33 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta na
 <h1>{provider}</h1><p>{description}</p><p class="amount">¥{amount}</p><p>商户订单号 Order: {out_trade_no}</p>{body}</body></html>"""
 
 
+INDEX = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Hearth 支付沙箱 · payment sandbox</title><style>body{{font-family:system-ui,'Noto Sans CJK SC',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}
+table{{border-collapse:collapse;width:100%;margin-bottom:2rem}} th,td{{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd;font-size:.92rem}}
+.note{{color:#666}} .ok{{color:#07813f}} .fail{{color:#b42318}}</style></head><body>
+<h1>Hearth 支付沙箱 · payment sandbox</h1>
+<p class="note">Local stand-ins for WeChat Pay, Alipay and Stripe: no real money moves. Newest first; a restart forgets them.</p>
+<h2>支付 Payments</h2><table><tr><th>provider</th><th>merchant order</th><th>amount</th><th>refunded</th><th>status</th><th></th></tr>{payments}</table>
+<h2>通知 Notifications</h2><table><tr><th>to</th><th>attempt</th><th>answer</th><th>delivered</th></tr>{deliveries}</table></body></html>"""
+
+
+@routes.get("/")
+async def index(request: web.Request) -> web.Response:
+    """What the sandbox has seen: its payments (with their pay pages) and each notification attempt."""
+    sandbox: Sandbox = request.app[SANDBOX]
+    payments = "".join(
+        f"<tr><td>{escape(NAMES[p.provider])}</td><td>{escape(p.out_trade_no)}</td><td>{yuan(p.amount)}</td><td>{yuan(p.refunded)}</td>"
+        f"<td>{escape(p.status)}</td><td><a href=\"/pay/{p.provider}/{escape(p.id)}\">pay page</a></td></tr>"
+        for p in reversed(list(sandbox.payments.values()))
+    ) or '<tr><td colspan="6" class="note">none yet</td></tr>'
+    deliveries = "".join(
+        f"<tr><td>{escape(d['url'])}</td><td>{d['attempt']}</td><td>{escape(d['reply'][:60])}</td>"
+        f"<td class=\"{'ok' if d['ok'] else 'fail'}\">{'yes' if d['ok'] else 'no: retried'}</td></tr>"
+        for d in reversed(sandbox.deliveries[-200:])
+    ) or '<tr><td colspan="4" class="note">none yet</td></tr>'
+    return web.Response(text=INDEX.format(payments=payments, deliveries=deliveries), content_type="text/html")
+
+
 def _page(p: Payment, body: str) -> web.Response:
     return web.Response(text=PAGE.format(title=escape(NAMES[p.provider]), provider=escape(NAMES[p.provider]), description=escape(p.description),
                                          amount=yuan(p.amount), out_trade_no=escape(p.out_trade_no), body=body), content_type="text/html")
