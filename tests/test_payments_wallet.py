@@ -185,3 +185,25 @@ async def test_booking_without_online_payments_is_paid_after_the_service(app, ru
         jobs = await current_connection().fetch(
             "select id from core_job where kind = $1 and payload->>'order_id' = $2", booking.UNPAID_JOB, str(placed.json()["id"]))
     assert jobs == []
+
+
+async def test_a_cancelled_order_shows_its_refund_back_to_the_wallet(runtime, tenant_a, signed_in):
+    from platform_core.orders.schemas import ActorRef
+    from platform_core.orders.services import transition
+
+    from .test_dispatch_support import eventually
+
+    client, customer_id = signed_in
+    order_id, number = await online_order(runtime, tenant_a, customer_id, 9000)
+    await top_up(tenant_a, customer_id, 9000, "for-refund")
+    assert (await post_form(client, f"/orders/{number}/pay", {"provider": "wallet"})).status_code == 303
+    async with tenant_scope(tenant_a.id):
+        await transition(runtime, order_id, "cancel", ActorRef(kind="customer", id=customer_id))
+
+    async def refunded():
+        return await wallet_balance(tenant_a, customer_id) == 9000
+
+    assert await eventually(refunded)
+    page = (await client.get(f"/orders/{number}")).text
+    refund = page[page.index('class="field__help refund-state"'):]
+    assert "Refunded" in refund and "CN¥90.00 back to Wallet balance." in refund

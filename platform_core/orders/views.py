@@ -205,6 +205,7 @@ async def _detail_context(rt: Runtime, principal: Principal, number: str) -> dic
     return {
         "order": order,
         "payments": payments,
+        "refunds": await payment_services.order_refunds(order.id),
         # The newest payment still open: the page waits for it (a customer back from the provider's page).
         "waiting_payment": next((p for p in reversed(payments) if p.status == "pending" and p.action is not None), None),
         "method_labels": method_labels(rt),

@@ -28,7 +28,7 @@ from platform_core.web.pages import page
 
 from . import services, wallet
 from .money import to_minor
-from .schemas import WALLET, Payment
+from .schemas import CASH, WALLET, Payment
 
 POLL_SECONDS = 2
 WALLET_DONE = {"topup": N_("Your top-up arrived. Thank you!")}
@@ -52,6 +52,7 @@ def method_labels(rt: Runtime) -> dict[str, str]:
     """Every provider's label by name (msgids), the wallet's too: how a payment was made."""
     labels = {name: provider.label for name, provider in services.installed_providers(rt).items()}
     labels[WALLET] = N_("Wallet balance")
+    labels[CASH] = N_("Cash or transfer")
     return labels
 
 
