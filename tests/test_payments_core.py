@@ -203,3 +203,12 @@ async def test_marking_a_completed_order_paid_records_the_cash_and_settles_it(ru
         earnings = await ledger.balance(f"staff:{staff_id}:earnings", tenant.currency)
     assert [(p.provider, p.amount, p.status) for p in payments] == [("cash", 8000, "succeeded")]
     assert kinds == ["payment", "settlement"] and cash == 8000 and earnings == 4800
+
+
+async def test_a_flood_of_forged_notifications_is_not_all_stored(app, runtime, make_tenant):
+    tenant = await make_tenant(prefix="fld")
+    async with client_for(app, "pay.example.com") as client:
+        for _ in range(services.REFUSALS_KEPT_PER_MINUTE + 15):
+            assert (await client.post(f"/payments/notify/nopay/{tenant.slug}", content=b"x")).status_code == 404
+    async with tenant_scope(tenant.id):
+        assert len(await services.refusals(limit=1000)) == services.REFUSALS_KEPT_PER_MINUTE

@@ -51,6 +51,8 @@ RECONCILE_AFTER = timedelta(minutes=2)
 RECONCILE_EVERY = timedelta(minutes=5)
 REFUND_RETRY_AFTER = timedelta(minutes=2)
 PAGE_SIZE = 50
+# Kept refusals per tenant and sender a minute: a flood of forged posts is logged, not stored.
+REFUSALS_KEPT_PER_MINUTE = 60
 
 RECONCILE_JOB = "payments.reconcile"
 REFUND_JOB = "payments.refund_payment"
@@ -377,6 +379,9 @@ async def _refuse(rt: Runtime, provider: str, reason: str, detail: str, payment_
     transaction rolls back."""
     log.warning("payment notification refused", extra={"provider": provider, "reason": reason, "payment_no": payment_no})
     tenant_id = current_tenant().id
+    count, _ = await rt.kv.incr(f"payments:refusals:{tenant_id}:{remote_addr}", 60)
+    if count > REFUSALS_KEPT_PER_MINUTE:
+        return
     async with side_connection() as conn, conn.transaction():
         await conn.execute("select set_config('app.tenant_id', $1, true)", str(tenant_id))
         await conn.execute(
