@@ -154,7 +154,7 @@ async def test_a_position_published_by_another_process_reaches_the_socket(app, r
     assert (await socket.receive_json())["type"] == "waiting"
     message = '{"type":"position","state":"en_route","lat":31.25,"lng":121.48,"distance_m":2200,"eta_s":317}'
     done = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-c", PUBLISHER, channel_for(tenant_a.id, booking.order_id), message],
+        subprocess.run, [sys.executable, "-c", PUBLISHER, channel_for(hearth_settings, tenant_a.id, booking.order_id), message],
         env=settings_env(hearth_settings), capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr
@@ -194,3 +194,12 @@ async def test_the_customers_order_page_carries_the_live_map_while_the_worker_co
         assert (await client.get("/static/core/js/tracking.js")).status_code == 200
         await set_state(tenant_a, booking.order_id, "in_service")
         assert "data-track-map" not in (await client.get(f"/orders/{booking.number}")).text
+
+
+def test_redis_channels_of_installations_sharing_a_redis_never_meet(hearth_settings):
+    import msgspec
+
+    ours = msgspec.structs.replace(hearth_settings, redis_url="redis://127.0.0.1:6379/0", key_prefix="hearth-a")
+    theirs = msgspec.structs.replace(ours, key_prefix="hearth-b")
+    assert channel_for(ours, 5, 12) != channel_for(theirs, 5, 12)
+    assert channel_for(msgspec.structs.replace(ours, redis_url=None), 5, 12) == "hearth_track_5_12"

@@ -27,9 +27,13 @@ def channels_plugin(settings: Settings) -> ChannelsPlugin:
     return ChannelsPlugin(backend=make_backend(settings), arbitrary_channels_allowed=True)
 
 
-def channel_for(tenant_id: int, order_id: int) -> str:
-    """One channel per order; with PostgreSQL it is a NOTIFY channel (an identifier, 63 bytes at most)."""
-    return f"hearth_track_{tenant_id}_{order_id}"
+def channel_for(settings: Settings, tenant_id: int, order_id: int) -> str:
+    """One channel per order. Redis pub/sub channels are global to the server (the backend's key
+    prefix names only stream keys), so they carry the key prefix: installations sharing a redis
+    never hear each other's orders. With PostgreSQL it is a NOTIFY channel of this database (an
+    identifier, 63 bytes at most)."""
+    name = f"hearth_track_{tenant_id}_{order_id}"
+    return f"{settings.key_prefix}:{name}" if settings.redis_url else name
 
 
 async def publish(settings: Settings, channels: ChannelsPlugin, channel: str, data: bytes) -> None:

@@ -85,7 +85,7 @@ async def record_position(rt: Runtime, channels: ChannelsPlugin, staff_id: int, 
     )
     encoded = msgspec.json.encode(update)
     await rt.kv.set(_position_key(tenant, order_id), encoded, POSITION_TTL)
-    await publish(rt.settings, channels, channel_for(tenant.id, order_id), encoded)
+    await publish(rt.settings, channels, channel_for(rt.settings, tenant.id, order_id), encoded)
     return update
 
 
@@ -93,7 +93,7 @@ async def stop_sharing(rt: Runtime, channels: ChannelsPlugin, order: Order) -> N
     """Forget the last position and tell the customer's sockets that sharing ended."""
     tenant = current_tenant()
     await rt.kv.delete(_position_key(tenant, order.id))
-    await publish(rt.settings, channels, channel_for(tenant.id, order.id), msgspec.json.encode(TrackUpdate(type="ended", state=order.state)))
+    await publish(rt.settings, channels, channel_for(rt.settings, tenant.id, order.id), msgspec.json.encode(TrackUpdate(type="ended", state=order.state)))
 
 
 async def current_update(rt: Runtime, order: Order) -> TrackUpdate:

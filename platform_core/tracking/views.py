@@ -117,7 +117,7 @@ async def track_socket(
 
 async def _relay(socket: WebSocket, rt: Runtime, channels: ChannelsPlugin, tenant_id: int, order_id: int, customer_id: int, number: str) -> None:
     """Pass the order's channel to the socket until sharing ends or the customer leaves."""
-    async with channels.start_subscription([channel_for(tenant_id, order_id)]) as subscriber:
+    async with channels.start_subscription([channel_for(rt.settings, tenant_id, order_id)]) as subscriber:
         # Read the latest after subscribing, so a position published in between is not lost.
         async with tenant_transaction(tenant_id):
             _order, view = await services.track_view(rt, customer_id, number)
