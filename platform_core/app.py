@@ -22,6 +22,7 @@ from .db.checks import check_database_safety
 from .db.engine import app_dsn
 from .errors import NotFound
 from .jobs.worker import running_worker
+from .metrics import prometheus_config
 from .notifications.hooks import install_dev_channel
 from .pluginsys.manager import build_plugin_manager, is_core
 from .pluginsys.relay import PluginRelay
@@ -135,7 +136,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     )
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
-        middleware=[RequestLogMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
+        middleware=[prometheus_config().middleware, RequestLogMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
         dependencies={"rt": Provide(lambda: runtime, sync_to_thread=False), "principal": Provide(provide_principal)},
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)

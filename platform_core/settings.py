@@ -41,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Where payment providers reach this server (e.g. https://pay.example.com); empty: the URL of
     # the request that started the payment.
     notify_base_url: str = ""
+    # The bearer token Prometheus sends to /metrics; without one /metrics answers only outside production.
+    metrics_token: str = ""
     db: DatabaseSettings = DatabaseSettings()
 
     @property
@@ -67,6 +69,7 @@ _VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HEARTH_SESSION_MAX_AGE", ("session_max_age",)),
     ("HEARTH_WORKER", ("worker",)),
     ("HEARTH_NOTIFY_BASE_URL", ("notify_base_url",)),
+    ("HEARTH_METRICS_TOKEN", ("metrics_token",)),
     ("DATABASE_URL", ("db", "url")),
     ("HEARTH_APP_DATABASE_URL", ("db", "app_url")),
     ("HEARTH_DB_POOL_MIN", ("db", "pool_min")),

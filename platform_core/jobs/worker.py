@@ -24,6 +24,7 @@ import asyncpg
 from platform_core.db import current_connection, get_engine
 from platform_core.db.engine import app_dsn
 from platform_core.errors import HearthError
+from platform_core.metrics import JOBS
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import tenant_scope
 
@@ -133,6 +134,7 @@ class Worker:
                 await current_connection().execute(
                     "update core_job set done_at = now(), locked_until = null, last_error = null where id = $1", job.id
                 )
+            JOBS.labels(job.kind, "done").inc()
         except asyncio.CancelledError:
             raise  # shutting down: the lease runs out and another worker retries it
         except Exception as exc:  # noqa: BLE001 - a failing job is recorded, never fatal to the worker
@@ -141,6 +143,7 @@ class Worker:
     async def _record_failure(self, job, exc: Exception) -> None:
         error = describe_error(exc)
         give_up = job.attempts >= job.max_attempts
+        JOBS.labels(job.kind, "failed" if give_up else "retry").inc()
         log.warning(
             "job %s (%s) attempt %s/%s failed: %s", job.id, job.kind, job.attempts, job.max_attempts, error,
             extra={"fields": {"job": job.id, "kind": job.kind, "tenant_id": job.tenant_id, "gave_up": give_up}},

@@ -21,6 +21,7 @@ from platform_core.db.engine import side_connection
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.jobs.services import enqueue
+from platform_core.metrics import PAYMENT_NOTIFICATIONS
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef, Order
 from platform_core.orders.services import get_order, transition
@@ -390,6 +391,14 @@ async def _refuse(rt: Runtime, provider: str, reason: str, detail: str, payment_
         )
 
 
+class _Refused(Exception):
+    """A notification that changes nothing: why, and what to keep of it."""
+
+    def __init__(self, reason: str, detail: str = "", payment_no: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.detail, self.payment_no = reason, detail, payment_no
+
+
 async def handle_notification(rt: Runtime, provider_name: str, headers: Mapping[str, str], body: bytes, remote_addr: str) -> ProviderReply:
     """Apply one notification at most once and return the answer the provider expects.
 
@@ -400,42 +409,50 @@ async def handle_notification(rt: Runtime, provider_name: str, headers: Mapping[
     never undoes a success)."""
     provider = installed_providers(rt).get(provider_name)
     if provider is None:
+        PAYMENT_NOTIFICATIONS.labels("unknown", "refused").inc()
         await _refuse(rt, provider_name, "unknown_provider", "", None, remote_addr)
         raise NotFound("payment provider")
     config = await provider_config(rt, provider)
-    if config is None or not provider.configured(config):
-        await _refuse(rt, provider.name, "not_configured", "", None, remote_addr)
+    try:
+        outcome = await _apply_notification(rt, provider, config, headers, body)
+    except _Refused as refused:
+        PAYMENT_NOTIFICATIONS.labels(provider.name, "refused").inc()
+        await _refuse(rt, provider.name, refused.reason, refused.detail, refused.payment_no, remote_addr)
         return provider.reply(config, False)
+    PAYMENT_NOTIFICATIONS.labels(provider.name, outcome).inc()
+    return provider.reply(config, True)
+
+
+async def _apply_notification(rt: Runtime, provider: PaymentProvider, config: Any, headers: Mapping[str, str], body: bytes) -> str:
+    """applied, duplicate or ignored (genuine, but nothing to change); raises _Refused."""
+    if config is None or not provider.configured(config):
+        raise _Refused("not_configured")
     try:
         notice = await provider.parse_notification(config, headers, body)
     except NotificationRefused as exc:
-        await _refuse(rt, provider.name, exc.reason, exc.detail, None, remote_addr)
-        return provider.reply(config, False)
+        raise _Refused(exc.reason, exc.detail) from None
     if notice.merchant_id != provider.merchant_id(config):
-        await _refuse(rt, provider.name, "merchant", f"for {notice.merchant_id}", notice.payment_no, remote_addr)
-        return provider.reply(config, False)
+        raise _Refused("merchant", f"for {notice.merchant_id}", notice.payment_no)
     conn = current_connection()
     payment_id = await conn.fetchval("select id from core_payment where payment_no = $1 and provider = $2", notice.payment_no, provider.name)
     if payment_id is None:
-        await _refuse(rt, provider.name, "unknown_payment", "", notice.payment_no, remote_addr)
-        return provider.reply(config, False)
+        raise _Refused("unknown_payment", "", notice.payment_no)
     row = await _lock(payment_id)
     if notice.currency != row["currency"]:
-        await _refuse(rt, provider.name, "currency", f"{notice.currency} for {row['currency']}", notice.payment_no, remote_addr)
-        return provider.reply(config, False)
+        raise _Refused("currency", f"{notice.currency} for {row['currency']}", notice.payment_no)
     if notice.amount != row["amount"]:
-        await _refuse(rt, provider.name, "amount", f"{notice.amount} for {row['amount']}", notice.payment_no, remote_addr)
-        return provider.reply(config, False)
+        raise _Refused("amount", f"{notice.amount} for {row['amount']}", notice.payment_no)
     first = await conn.fetchval(
         "insert into core_payment_notification (tenant_id, provider, event_id, payment_id, status, outcome) "
         "values ($1, $2, $3, $4, $5, 'ignored') on conflict (tenant_id, provider, event_id) do nothing returning id",
         current_tenant().id, provider.name, notice.event_id[:128], payment_id, notice.status,
     )
     if first is None:
-        return provider.reply(config, True)
-    if await _apply_status(rt, row, notice.status, notice.provider_ref):
-        await conn.execute("update core_payment_notification set outcome = 'applied' where id = $1", first)
-    return provider.reply(config, True)
+        return "duplicate"
+    if not await _apply_status(rt, row, notice.status, notice.provider_ref):
+        return "ignored"
+    await conn.execute("update core_payment_notification set outcome = 'applied' where id = $1", first)
+    return "applied"
 
 
 async def _apply_status(rt: Runtime, row, status: str, provider_ref: str) -> bool:

@@ -13,7 +13,7 @@ from .context import enter_tenant
 from .services import resolve_tenant
 
 # Served on every host without a tenant or a transaction.
-UNSCOPED_PREFIXES = ("/static/", "/health/", "/schema", "/favicon.ico")
+UNSCOPED_PREFIXES = ("/static/", "/health/", "/metrics", "/schema", "/favicon.ico")
 # Reachable while a tenant is suspended (the suspended page needs its styles).
 SUSPENDED_ALLOWED = ("/static/",)
 # Payment providers call one URL per tenant, /payments/notify/{provider}/{tenant}, on any host.

@@ -1,5 +1,6 @@
 """The web shell registers itself through the same hooks as plugins."""
 
+from platform_core.metrics import metrics
 from platform_core.pluginsys import hookimpl
 
 from . import health, views
@@ -7,4 +8,4 @@ from . import health, views
 
 @hookimpl
 def register_routes():
-    return [health.live, health.ready, views.home, views.switch_locale]
+    return [health.live, health.ready, metrics, views.home, views.switch_locale]
