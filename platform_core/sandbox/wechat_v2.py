@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 import xmltodict
@@ -22,12 +23,19 @@ def _fail(code: str, message: str) -> web.Response:
     return web.Response(text=dict_to_xml({"return_code": "FAIL", "return_msg": message, "err_code": code}, ""), content_type="text/xml")
 
 
-async def _signed(request: web.Request) -> dict[str, str] | None:
-    data = dict(xmltodict.parse(await request.text())["xml"])
-    sign = data.pop("sign", "")
-    if sign != calculate_signature(data, request.app[SANDBOX].keys.wechat_v2_api_key):
-        return None
-    return data
+def signed(handler):
+    """Answers SIGNERROR, as WeChat does, unless the request is signed with the merchant's API key;
+    else calls `handler(request, sandbox, fields)`."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.Response:
+        sandbox: Sandbox = request.app[SANDBOX]
+        data = dict(xmltodict.parse(await request.text())["xml"])
+        if data.pop("sign", "") != calculate_signature(data, sandbox.keys.wechat_v2_api_key):
+            return _fail("SIGNERROR", "签名错误")
+        return await handler(request, sandbox, data)
+
+    return checked
 
 
 def _payment(sandbox: Sandbox, data: dict):
@@ -35,11 +43,8 @@ def _payment(sandbox: Sandbox, data: dict):
 
 
 @routes.post("/pay/unifiedorder")
-async def unifiedorder(request: web.Request) -> web.Response:
-    sandbox: Sandbox = request.app[SANDBOX]
-    data = await _signed(request)
-    if data is None:
-        return _fail("SIGNERROR", "签名错误")
+@signed
+async def unifiedorder(request: web.Request, sandbox: Sandbox, data: dict[str, str]) -> web.Response:
     trade_type = data.get("trade_type")
     if trade_type not in ("JSAPI", "NATIVE", "MWEB"):
         return _fail("PARAM_ERROR", "trade_type")
@@ -57,11 +62,8 @@ async def unifiedorder(request: web.Request) -> web.Response:
 
 
 @routes.post("/pay/orderquery")
-async def orderquery(request: web.Request) -> web.Response:
-    sandbox: Sandbox = request.app[SANDBOX]
-    data = await _signed(request)
-    if data is None:
-        return _fail("SIGNERROR", "签名错误")
+@signed
+async def orderquery(request: web.Request, sandbox: Sandbox, data: dict[str, str]) -> web.Response:
     payment = _payment(sandbox, data)
     if payment is None:
         return _reply(sandbox, {"result_code": "FAIL", "err_code": "ORDERNOTEXIST", "err_code_des": "此交易订单号不存在"})
@@ -74,11 +76,8 @@ async def orderquery(request: web.Request) -> web.Response:
 
 
 @routes.post("/pay/closeorder")
-async def closeorder(request: web.Request) -> web.Response:
-    sandbox: Sandbox = request.app[SANDBOX]
-    data = await _signed(request)
-    if data is None:
-        return _fail("SIGNERROR", "签名错误")
+@signed
+async def closeorder(request: web.Request, sandbox: Sandbox, data: dict[str, str]) -> web.Response:
     payment = _payment(sandbox, data)
     if payment is None:
         return _reply(sandbox, {"result_code": "FAIL", "err_code": "ORDERNOTEXIST"})
@@ -89,11 +88,8 @@ async def closeorder(request: web.Request) -> web.Response:
 
 
 @routes.post("/secapi/pay/refund")
-async def refund(request: web.Request) -> web.Response:
-    sandbox: Sandbox = request.app[SANDBOX]
-    data = await _signed(request)
-    if data is None:
-        return _fail("SIGNERROR", "签名错误")
+@signed
+async def refund(request: web.Request, sandbox: Sandbox, data: dict[str, str]) -> web.Response:
     payment = _payment(sandbox, data)
     if payment is None and data.get("transaction_id"):
         payment = next((p for p in sandbox.payments.values() if p.transaction_id == data["transaction_id"]), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -23,24 +24,28 @@ def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"code": code, "message": message}, status=status)
 
 
-async def _authorized(request: web.Request) -> tuple[str, dict] | None:
-    sandbox: Sandbox = request.app[SANDBOX]
-    body = await request.text()
-    scheme, _, rest = request.headers.get("Authorization", "").partition(" ")
-    fields = dict(AUTH.findall(rest))
-    message = f"{request.method}\n{request.path_qs}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{body}\n"
-    if scheme != "WECHATPAY2-SHA256-RSA2048" or not rsa_verify(sandbox.keys.wechat_merchant.public_pem, message, fields.get("signature", "")):
-        return None
-    return fields.get("mchid", ""), (json.loads(body) if body else {})
+def authorized(handler):
+    """Answers 401 SIGN_ERROR, as WeChat does, unless the Authorization header is a
+    WECHATPAY2-SHA256-RSA2048 signature by the merchant's key; else calls
+    `handler(request, sandbox, mchid, body)`."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.Response:
+        sandbox: Sandbox = request.app[SANDBOX]
+        body = await request.text()
+        scheme, _, rest = request.headers.get("Authorization", "").partition(" ")
+        fields = dict(AUTH.findall(rest))
+        message = f"{request.method}\n{request.path_qs}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{body}\n"
+        if scheme != "WECHATPAY2-SHA256-RSA2048" or not rsa_verify(sandbox.keys.wechat_merchant.public_pem, message, fields.get("signature", "")):
+            return _error(401, "SIGN_ERROR", "签名错误")
+        return await handler(request, sandbox, fields.get("mchid", ""), json.loads(body) if body else {})
+
+    return checked
 
 
 @routes.post(r"/v3/pay/transactions/{kind:native|jsapi|h5}")
-async def create(request: web.Request) -> web.Response:
-    sandbox: Sandbox = request.app[SANDBOX]
-    auth = await _authorized(request)
-    if auth is None:
-        return _error(401, "SIGN_ERROR", "签名错误")
-    mchid, data = auth
+@authorized
+async def create(request: web.Request, sandbox: Sandbox, mchid: str, data: dict) -> web.Response:
     try:
         payment = sandbox.create(provider="wechat_v3", merchant=mchid, appid=data["appid"], out_trade_no=data["out_trade_no"],
                                  amount=int(data["amount"]["total"]), description=data.get("description", ""), notify_url=data["notify_url"])
@@ -55,11 +60,8 @@ async def create(request: web.Request) -> web.Response:
 
 
 @routes.get("/v3/pay/transactions/out-trade-no/{no}")
-async def query(request: web.Request) -> web.Response:
-    sandbox: Sandbox = request.app[SANDBOX]
-    auth = await _authorized(request)
-    if auth is None:
-        return _error(401, "SIGN_ERROR", "签名错误")
+@authorized
+async def query(request: web.Request, sandbox: Sandbox, mchid: str, data: dict) -> web.Response:
     payment = sandbox.find("wechat_v3", request.query.get("mchid", ""), request.match_info["no"])
     if payment is None:
         return _error(404, "ORDER_NOT_EXIST", "订单不存在")
@@ -67,12 +69,9 @@ async def query(request: web.Request) -> web.Response:
 
 
 @routes.post("/v3/pay/transactions/out-trade-no/{no}/close")
-async def close(request: web.Request) -> web.Response:
-    sandbox: Sandbox = request.app[SANDBOX]
-    auth = await _authorized(request)
-    if auth is None:
-        return _error(401, "SIGN_ERROR", "签名错误")
-    payment = sandbox.find("wechat_v3", auth[0], request.match_info["no"])
+@authorized
+async def close(request: web.Request, sandbox: Sandbox, mchid: str, data: dict) -> web.Response:
+    payment = sandbox.find("wechat_v3", mchid, request.match_info["no"])
     if payment is None:
         return _error(404, "ORDER_NOT_EXIST", "订单不存在")
     if payment.status == "paid":
@@ -82,12 +81,8 @@ async def close(request: web.Request) -> web.Response:
 
 
 @routes.post("/v3/refund/domestic/refunds")
-async def refund(request: web.Request) -> web.Response:
-    sandbox: Sandbox = request.app[SANDBOX]
-    auth = await _authorized(request)
-    if auth is None:
-        return _error(401, "SIGN_ERROR", "签名错误")
-    mchid, data = auth
+@authorized
+async def refund(request: web.Request, sandbox: Sandbox, mchid: str, data: dict) -> web.Response:
     payment = sandbox.find("wechat_v3", mchid, data.get("out_trade_no", ""))
     if payment is None:
         return _error(404, "RESOURCE_NOT_EXISTS", "订单不存在")
