@@ -3,12 +3,12 @@
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import console_views
+from . import console_views, staff_views
 
 
 @hookimpl
 def register_routes():
-    return list(console_views.CONSOLE_HANDLERS)
+    return [*console_views.CONSOLE_HANDLERS, *staff_views.STAFF_HANDLERS]
 
 
 @hookimpl

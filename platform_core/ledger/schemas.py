@@ -56,6 +56,16 @@ class AccountBalance(msgspec.Struct, frozen=True, kw_only=True):
     balance: int  # on the account's normal side
 
 
+class Movement(msgspec.Struct, frozen=True, kw_only=True):
+    """One entry of an account as its holder reads it: what moved it and by how much."""
+
+    kind: str  # the transaction's kind: payment, refund, wallet_topup, wallet_spend, settlement ...
+    amount: int  # on the account's normal side: into a wallet or a worker's earnings is positive
+    order_id: int | None
+    order_number: str | None
+    created_at: datetime
+
+
 class LedgerSettings(msgspec.Struct, frozen=True, kw_only=True):
     platform_fee_bp: int = 500  # 5% of an order's total goes to the platform
     staff_commission_bp: int = 6000  # 60% to the worker

@@ -13,7 +13,7 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 
-from .schemas import Account, AccountBalance, Entry, LedgerSettings, LedgerSettingsUpdate, PostedEntry, Transaction
+from .schemas import Account, AccountBalance, Entry, LedgerSettings, LedgerSettingsUpdate, Movement, PostedEntry, Transaction
 
 # The chart of accounts: a code's pattern fixes its kind and whether it may go below zero.
 CHART: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
@@ -156,6 +156,19 @@ async def balances(prefix: str = "") -> list[AccountBalance]:
         acct = _account(r)
         out.append(AccountBalance(account=acct, balance=int(r["total"]) * acct.normal_sign))
     return out
+
+
+async def movements(code: str, currency: str, limit: int = 50) -> list[Movement]:
+    """The account's entries, newest first, each with what moved it (and its order)."""
+    acct = await account(code, currency)
+    rows = await current_connection().fetch(
+        "select t.kind, e.amount, t.order_id, o.number as order_number, t.created_at from core_ledger_entry e "
+        "join core_ledger_transaction t on t.id = e.transaction_id left join core_order o on o.id = t.order_id "
+        "where e.account_id = $1 order by t.created_at desc, t.id desc limit $2",
+        acct.id, limit,
+    )
+    return [Movement(kind=r["kind"], amount=int(r["amount"]) * acct.normal_sign, order_id=r["order_id"],
+                     order_number=r["order_number"], created_at=r["created_at"]) for r in rows]
 
 
 async def order_transactions(order_id: int) -> list[Transaction]:

@@ -7,7 +7,6 @@ from datetime import datetime
 
 import msgspec
 
-from platform_core.db import current_connection
 from platform_core.ledger import services as ledger
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -44,16 +43,9 @@ async def balance(customer_id: int, currency: str) -> int:
 
 
 async def get_wallet(customer_id: int, currency: str) -> Wallet:
-    rows = await current_connection().fetch(
-        "select t.kind, t.created_at, o.number as order_number, -e.amount as amount "
-        "from core_ledger_entry e join core_ledger_account a on a.id = e.account_id "
-        "join core_ledger_transaction t on t.id = e.transaction_id left join core_order o on o.id = t.order_id "
-        "where a.code = $1 and a.currency = $2 order by t.created_at desc, t.id desc limit $3",
-        wallet_account(customer_id), currency, HISTORY_SIZE,
-    )
     entries = [
-        WalletEntry(kind=r["kind"], label=KIND_LABELS.get(r["kind"], N_("Adjustment")), amount=int(r["amount"]),
-                    order_number=r["order_number"], created_at=r["created_at"])
-        for r in rows
+        WalletEntry(kind=m.kind, label=KIND_LABELS.get(m.kind, N_("Adjustment")), amount=m.amount,
+                    order_number=m.order_number, created_at=m.created_at)
+        for m in await ledger.movements(wallet_account(customer_id), currency, HISTORY_SIZE)
     ]
     return Wallet(currency=currency, balance=await balance(customer_id, currency), entries=entries)
