@@ -54,6 +54,26 @@ async def test_only_active_skilled_free_workers_within_reach_are_candidates(runt
     assert [c.staff_id for c in await _ranked(runtime, tenant_a, order)] == [good]
 
 
+async def test_a_stay_over_several_days_ignores_weekly_hours_but_not_days_off_or_held_jobs(runtime, tenant_a):
+    item = await make_item(tenant_a, skills=("maternity",))
+    customer = await make_customer(runtime, tenant_a)
+    starts = local_time(tenant_a, days_ahead=3, hour=9)
+    evenings = await make_worker(runtime, tenant_a, name="Evenings", skills=("maternity",), starts="16:00", ends="22:00")
+    off = await make_worker(runtime, tenant_a, name="Off midway", skills=("maternity",))
+    busy = await make_worker(runtime, tenant_a, name="Busy midway", skills=("maternity",))
+    stay = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts, hours=26 * 24)
+    other = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(days=10))
+    async with tenant_scope(tenant_a.id):
+        conn = current_connection()
+        await conn.execute("insert into core_staff_time_off (tenant_id, staff_id, during) values ($1, $2, $3)",
+                           tenant_a.id, off, Range(starts + timedelta(days=12), starts + timedelta(days=13)))
+        await conn.execute(
+            "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) values ($1, $2, $3, $4, 'accepted', 'manual')",
+            tenant_a.id, other, busy, Range(starts + timedelta(days=10), starts + timedelta(days=10, hours=2)),
+        )
+    assert [c.staff_id for c in await _ranked(runtime, tenant_a, stay)] == [evenings]
+
+
 async def test_the_nearer_better_rated_worker_ranks_first_and_the_score_explains_why(runtime, tenant_a):
     item = await make_item(tenant_a)
     customer = await make_customer(runtime, tenant_a)

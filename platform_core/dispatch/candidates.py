@@ -16,14 +16,14 @@ from platform_core.geo import distance_m
 from platform_core.orders.schemas import Order
 from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
 from platform_core.runtime import Runtime
-from platform_core.staff.availability import is_free
+from platform_core.staff.availability import free_among, unblocked_among
 from platform_core.staff.schemas import Worker
-from platform_core.staff.services import list_time_off, list_workers
+from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
 
 from . import scoring
 from .schemas import Candidate, DispatchSettings
-from .services import HOLDING, busy_ranges, get_settings
+from .services import HOLDING, get_settings
 
 log = logging.getLogger("hearth.dispatch")
 
@@ -48,16 +48,14 @@ def spans_days(order: Order) -> bool:
     return order.scheduled_start.astimezone(tz).date() != (order.scheduled_end - timedelta(microseconds=1)).astimezone(tz).date()
 
 
-async def free_for(staff_id: int, order: Order) -> bool:
-    """Whether the worker can take the visit's whole time. A visit within one day must lie in
-    their weekly hours; a stay over several days is not bound to them, but days off and the
-    jobs they hold still are."""
+async def free_for(staff_ids: list[int], order: Order) -> set[int]:
+    """Which of the workers can take the visit's whole time, read for all of them at once. A
+    visit within one day must lie in their weekly hours; a stay over several days is not bound to
+    them, but days off and the jobs they hold still are."""
     start, end = order.scheduled_start, order.scheduled_end
     if not spans_days(order):
-        return await is_free(staff_id, start, end)
-    if (await busy_ranges([staff_id], start, end))[staff_id]:
-        return False
-    return not any(t.starts < end and start < t.ends for t in await list_time_off(staff_id))
+        return set(await free_among(staff_ids, start, end))
+    return set(await unblocked_among(staff_ids, start, end))
 
 
 async def _workloads(staff_ids: list[int], starts: datetime) -> dict[int, tuple[int, int]]:
@@ -89,13 +87,13 @@ async def rank_candidates(
         w for w in (workers if workers is not None else await list_workers(rt, status="active"))
         if (only is None or w.id in only) and w.id not in exclude and set(required) <= set(w.skills)
     ]
-    reachable = []
+    in_reach = []
     for worker in workers:
         distance = distance_to(worker, order)
-        if distance is not None and distance > worker.service_radius_km * 1000:
-            continue
-        if await free_for(worker.id, order):
-            reachable.append((worker, distance))
+        if distance is None or distance <= worker.service_radius_km * 1000:
+            in_reach.append((worker, distance))
+    free = await free_for([w.id for w, _ in in_reach], order)
+    reachable = [(worker, distance) for worker, distance in in_reach if worker.id in free]
     if not reachable:
         return []
     loads = await _workloads([w.id for w, _ in reachable], order.scheduled_start)

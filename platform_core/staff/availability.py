@@ -257,6 +257,15 @@ async def free_among(staff_ids: list[int], start: datetime, end: datetime) -> li
     return [sid for sid in staff_ids if sid in working and not _overlaps(start, end, blocked.get(sid, []))]
 
 
+async def unblocked_among(staff_ids: list[int], start: datetime, end: datetime) -> list[int]:
+    """Those of `staff_ids` with neither a day off nor a held assignment in [start, end), whatever
+    their weekly hours: a live-in stay over several days is not bound to them. In the order given."""
+    if not staff_ids:
+        return []
+    blocked = await _blocked(list(staff_ids), start, end)
+    return [sid for sid in staff_ids if not _overlaps(start, end, blocked.get(sid, []))]
+
+
 async def is_free(staff_id: int, start: datetime, end: datetime) -> bool:
     """Whether one worker can take [start, end) (see free_among)."""
     return bool(await free_among([staff_id], start, end))
