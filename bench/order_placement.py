@@ -10,6 +10,8 @@ Measured side by side in one run, on one freshly migrated database:
 
 The ratio says what the framework, the domain code and the checks cost over the database work.
 The job worker is off (its jobs would compete for the CPU) and dispatch is manual (no offers).
+Starts are spread over 12 days (`spread`): orders waiting for a worker take capacity, so
+bookings that all took one slot would be refused once the workers ran out.
 
     HEARTH_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres [REDIS_URL=redis://...] \\
         .venv/bin/python bench/order_placement.py [--seconds 10] [--clients 8 32]
@@ -34,10 +36,12 @@ import httpx
 import logging
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from platform_core.db.engine import app_dsn, with_database  # noqa: E402
-from platform_core.settings import load_settings  # noqa: E402
+from platform_core.db.engine import app_dsn  # noqa: E402
+from scratch import scratch_app  # noqa: E402
 
+WORKERS = 20  # free times for every placement of a run: 20 workers × 12 days
 RECORDED = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
 
 
@@ -123,8 +127,14 @@ async def timed_loop(clients: int, seconds: float, one) -> dict:
     }
 
 
-async def setup(app, rt, clients: int):
-    """A tenant with one item, 20 workers free all day, manual dispatch, and `clients` signed-in
+def spread(slot: datetime) -> datetime:
+    """A start between 08:00 and 17:00 on one of the 12 days from `slot`'s: bookings that all took
+    one slot would run out of workers, since orders waiting for a worker take capacity too."""
+    return slot + timedelta(days=secrets.randbelow(12), hours=secrets.randbelow(10) - 2)
+
+
+async def setup(app, rt, clients: int, workers: int = 20):
+    """A tenant with one item, `workers` workers free all day, manual dispatch, and `clients` signed-in
     customers with an address each."""
     import msgspec
 
@@ -147,7 +157,7 @@ async def setup(app, rt, clients: int):
             "insert into core_service_item (tenant_id, category_id, slug, title, duration_minutes, pricing_model, price, currency) "
             "values ($1, $2, 'daily', 'Daily cleaning', 120, 'fixed', 15000, $3) returning id", tenant.id, category, tenant.currency,
         )
-        for n in range(20):
+        for n in range(workers):
             e164 = f"+86139{n:08d}"
             staff = await conn.fetchval(
                 "insert into core_staff (tenant_id, name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
@@ -182,75 +192,54 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     args = parser.parse_args()
-    admin = os.environ.get("HEARTH_BENCH_DATABASE_URL") or sys.exit("set HEARTH_BENCH_DATABASE_URL to a PostgreSQL admin DSN")
-    name = f"hearth_bench_{os.getpid()}"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'create database "{name}"')
-    await conn.close()
-    url = with_database(admin, name)
-    try:
-        from platform_core.app import create_app
-        from platform_core.db.migrate import migrate
-
-        await migrate(url)
+    async def start_ids_high(url: str) -> None:
         owner = await asyncpg.connect(url)
         # Order ids far from every other small integer, so the replay can tell the order id apart.
         await owner.execute("select setval('core_order_id_seq', 1000000)")
         await owner.close()
-        settings = load_settings({
-            "HEARTH_ENV": "test", "HEARTH_SECRET_KEY": "bench-secret-" + "x" * 32, "HEARTH_DATA_DIR": f"/tmp/{name}",
-            "DATABASE_URL": url, "REDIS_URL": os.environ.get("REDIS_URL", ""), "HEARTH_WORKER": "false",
-            "HEARTH_KEY_PREFIX": name,
-        })
-        app = create_app(settings)
-        async with app.lifespan():
-            rt = app.state.runtime
-            tenant, item_id, people, slot = await setup(app, rt, max(args.clients))
-            body = {"item_id": item_id, "slot_start": slot.isoformat()}
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost") as http:
-                token, address = people[0]
-                key = secrets.token_hex(12)
-                with Recorder() as recorder:
-                    first = await http.post("/api/v1/orders", json={**body, "address_id": address},
-                                            headers={"authorization": f"Bearer {token}", "idempotency-key": key})
-                assert first.status_code == 201, first.text
-                calls = recorder.placement()
-                place_bare = replayer(calls, key, first.json()["number"], first.json()["id"])
-                pool = await asyncpg.create_pool(app_dsn(url, settings.db.app_url), min_size=settings.db.pool_max, max_size=settings.db.pool_max)
-                rows = []
-                for clients in args.clients:
-                    turn = iter(range(10**9))
 
-                    async def endpoint() -> None:
-                        token, address = people[next(turn) % clients]
-                        response = await http.post("/api/v1/orders", json={**body, "address_id": address},
-                                                   headers={"authorization": f"Bearer {token}", "idempotency-key": secrets.token_hex(12)})
-                        if response.status_code != 201:
-                            raise RuntimeError(response.text)
+    async with scratch_app(redis=True, before_app=start_ids_high) as (app, url):
+        rt = app.state.runtime
+        settings = rt.settings
+        tenant, item_id, people, slot = await setup(app, rt, max(args.clients), workers=WORKERS)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost") as http:
+            token, address = people[0]
+            key = secrets.token_hex(12)
+            with Recorder() as recorder:
+                first = await http.post("/api/v1/orders", json={"item_id": item_id, "slot_start": slot.isoformat(), "address_id": address},
+                                        headers={"authorization": f"Bearer {token}", "idempotency-key": key})
+            assert first.status_code == 201, first.text
+            calls = recorder.placement()
+            place_bare = replayer(calls, key, first.json()["number"], first.json()["id"])
+            pool = await asyncpg.create_pool(app_dsn(url, settings.db.app_url), min_size=settings.db.pool_max, max_size=settings.db.pool_max)
+            rows = []
+            for clients in args.clients:
+                turn = iter(range(10**9))
 
-                    async def bare() -> None:
-                        async with pool.acquire() as c:
-                            await place_bare(c)
+                async def endpoint() -> None:
+                    token, address = people[next(turn) % clients]
+                    body = {"item_id": item_id, "slot_start": spread(slot).isoformat(), "address_id": address}
+                    response = await http.post("/api/v1/orders", json=body,
+                                               headers={"authorization": f"Bearer {token}", "idempotency-key": secrets.token_hex(12)})
+                    if response.status_code != 201:
+                        raise RuntimeError(response.text)
 
-                    await timed_loop(clients, 1.0, endpoint)  # warm-up
-                    rows.append(("endpoint", await timed_loop(clients, args.seconds, endpoint)))
-                    await timed_loop(clients, 1.0, bare)
-                    rows.append(("bare asyncpg", await timed_loop(clients, args.seconds, bare)))
-                await pool.close()
-        print(f"\n{len(calls)} SQL statements per placement; pool of {settings.db.pool_max}; "
-              f"redis: {'yes' if settings.redis_url else 'no (PostgreSQL store)'}; {platform.python_version()}, {os.cpu_count()} CPUs\n")
-        print("| clients | driver | orders/s | p50 (ms) | p99 (ms) | errors | ratio (orders/s) |")
-        print("|---:|---|---:|---:|---:|---:|---:|")
-        for i, (driver, r) in enumerate(rows):
-            ratio = "" if driver == "endpoint" else f"{r['per_s'] / rows[i - 1][1]['per_s']:.1f}x"
-            print(f"| {r['clients']} | {driver} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {ratio} |")
-    finally:
-        from platform_core.db import close_pool
+                async def bare() -> None:
+                    async with pool.acquire() as c:
+                        await place_bare(c)
 
-        await close_pool()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'drop database if exists "{name}" with (force)')
-        await conn.close()
+                await timed_loop(clients, 1.0, endpoint)  # warm-up
+                rows.append(("endpoint", await timed_loop(clients, args.seconds, endpoint)))
+                await timed_loop(clients, 1.0, bare)
+                rows.append(("bare asyncpg", await timed_loop(clients, args.seconds, bare)))
+            await pool.close()
+    print(f"\n{len(calls)} SQL statements per placement; pool of {settings.db.pool_max}; "
+          f"redis: {'yes' if settings.redis_url else 'no (PostgreSQL store)'}; {platform.python_version()}, {os.cpu_count()} CPUs\n")
+    print("| clients | driver | orders/s | p50 (ms) | p99 (ms) | errors | ratio (orders/s) |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for i, (driver, r) in enumerate(rows):
+        ratio = "" if driver == "endpoint" else f"{r['per_s'] / rows[i - 1][1]['per_s']:.1f}x"
+        print(f"| {r['clients']} | {driver} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {ratio} |")
 
 
 if __name__ == "__main__":

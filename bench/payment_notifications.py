@@ -32,16 +32,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from order_placement import setup, timed_loop  # noqa: E402
-
-from platform_core.db.engine import with_database  # noqa: E402
-from platform_core.settings import load_settings  # noqa: E402
+from order_placement import setup, spread, timed_loop  # noqa: E402
+from scratch import scratch_app  # noqa: E402
 
 DUPLICATES = 0.30
 
@@ -133,104 +130,79 @@ async def main() -> None:
     parser.add_argument("--bookers", type=int, default=4, help="concurrent clients placing orders in the second run")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    admin = os.environ.get("HEARTH_BENCH_DATABASE_URL") or sys.exit("set HEARTH_BENCH_DATABASE_URL to a PostgreSQL admin DSN")
-    name = f"hearth_bench_{os.getpid()}"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'create database "{name}"')
-    await conn.close()
-    url = with_database(admin, name)
-    try:
-        from platform_core.app import create_app
-        from platform_core.db import current_connection
-        from platform_core.db.migrate import migrate
-        from platform_core.pluginsys.services import enable_plugin, set_plugin_config
-        from platform_core.sandbox.config import tenant_config
-        from platform_core.sandbox.keys import load_or_create
-        from platform_core.sandbox.server import Sandbox
-        from platform_core.tenancy.context import tenant_scope
-        from plugins.payments_alipay.plugin import sandbox_values
+    from platform_core.db import current_connection
+    from platform_core.pluginsys.services import enable_plugin, set_plugin_config
+    from platform_core.sandbox.config import tenant_config
+    from platform_core.sandbox.keys import load_or_create
+    from platform_core.sandbox.server import Sandbox
+    from platform_core.tenancy.context import tenant_scope
+    from plugins.payments_alipay.plugin import sandbox_values
 
-        await migrate(url)
-        data_dir = f"/tmp/{name}"
-        settings = load_settings({
-            "HEARTH_ENV": "test", "HEARTH_SECRET_KEY": "bench-secret-" + "x" * 32, "HEARTH_DATA_DIR": data_dir,
-            "DATABASE_URL": url, "REDIS_URL": os.environ.get("REDIS_URL", ""), "HEARTH_WORKER": "false",
-            "HEARTH_KEY_PREFIX": name,
-        })
-        app = create_app(settings)
-        async with app.lifespan():
-            rt = app.state.runtime
-            tenant, item_id, people, slot = await setup(app, rt, max(args.bookers, 1))
-            cfg = tenant_config(tenant.slug, data_dir=data_dir)
-            await enable_plugin(rt, tenant.id, "payments_alipay", "bench")
-            await set_plugin_config(rt, tenant.id, "payments_alipay", sandbox_values(cfg), actor="bench")
-            sandbox = Sandbox(load_or_create(data_dir), base_url=cfg.base_url)
-            async with tenant_scope(tenant.id):
-                customers = [r["id"] for r in await current_connection().fetch("select id from core_customer")]
-            path = f"/payments/notify/alipay/{tenant.slug}"
-            rows = []
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost", timeout=60) as http:
-                for index, (run, bookers) in enumerate((("alone", 0), ("with bookings", args.bookers))):
-                    payments = await pending_payments(rt, tenant, item_id, customers, args.payments, f"B{index}")
-                    bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed)
-                    stop = asyncio.Event()
-                    booked: dict = {}
+    async with scratch_app(redis=True) as (app, _url):
+        rt = app.state.runtime
+        settings = rt.settings
+        tenant, item_id, people, slot = await setup(app, rt, max(args.bookers, 1))
+        cfg = tenant_config(tenant.slug, data_dir=settings.data_dir)
+        await enable_plugin(rt, tenant.id, "payments_alipay", "bench")
+        await set_plugin_config(rt, tenant.id, "payments_alipay", sandbox_values(cfg), actor="bench")
+        sandbox = Sandbox(load_or_create(settings.data_dir), base_url=cfg.base_url)
+        async with tenant_scope(tenant.id):
+            customers = [r["id"] for r in await current_connection().fetch("select id from core_customer")]
+        path = f"/payments/notify/alipay/{tenant.slug}"
+        rows = []
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost", timeout=60) as http:
+            for index, (run, bookers) in enumerate((("alone", 0), ("with bookings", args.bookers))):
+                payments = await pending_payments(rt, tenant, item_id, customers, args.payments, f"B{index}")
+                bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed)
+                stop = asyncio.Event()
+                booked: dict = {}
 
-                    async def book() -> None:
-                        token, address = people[secrets.randbelow(len(people))]
-                        # Spread over 11 days × 10 start times so the 20 workers do not run out.
-                        start = slot + timedelta(days=secrets.randbelow(11), hours=secrets.randbelow(10) - 2)
-                        response = await http.post("/api/v1/orders", json={"item_id": item_id, "slot_start": start.isoformat(), "address_id": address,
-                                                                           "payment_method": "after_service"},
-                                                   headers={"authorization": f"Bearer {token}", "idempotency-key": secrets.token_hex(12)})
-                        if response.status_code != 201:
-                            raise RuntimeError(response.text[:200])
+                async def book() -> None:
+                    token, address = people[secrets.randbelow(len(people))]
+                    response = await http.post("/api/v1/orders", json={"item_id": item_id, "slot_start": spread(slot).isoformat(), "address_id": address,
+                                                                       "payment_method": "after_service"},
+                                               headers={"authorization": f"Bearer {token}", "idempotency-key": secrets.token_hex(12)})
+                    if response.status_code != 201:
+                        raise RuntimeError(response.text[:200])
 
-                    async def booking_load() -> None:
-                        while not stop.is_set():
-                            result = await timed_loop(bookers, 1.0, book)
-                            for key in ("orders", "errors"):
-                                booked[key] = booked.get(key, 0) + result[key]
-                            booked.setdefault("p99s", []).append(result["p99_ms"])
+                async def booking_load() -> None:
+                    while not stop.is_set():
+                        result = await timed_loop(bookers, 1.0, book)
+                        for key in ("orders", "errors"):
+                            booked[key] = booked.get(key, 0) + result[key]
+                        booked.setdefault("p99s", []).append(result["p99_ms"])
 
-                    load = asyncio.create_task(booking_load()) if bookers else None
-                    began = time.perf_counter()
-                    result = await deliver(http, path, bodies, args.clients)
-                    stop.set()
-                    if load:
-                        await load
-                    elapsed = time.perf_counter() - began
-                    async with tenant_scope(tenant.id):
-                        c = current_connection()
-                        nos = [p for p, _ in payments]
-                        credited = await c.fetchval(
-                            "select count(*) from core_ledger_transaction where kind = 'payment' and idempotency_key = any($1::text[])",
-                            [f"payment:alipay:{p}" for p in nos])
-                        paid = await c.fetchval(
-                            "select count(*) from core_order o join core_payment p on p.order_id = o.id "
-                            "where p.payment_no = any($1::text[]) and o.paid_at is not null and p.status = 'succeeded'", nos)
-                        pays = await c.fetchval(
-                            "select count(*) from core_order_event e join core_payment p on p.order_id = e.order_id "
-                            "where p.payment_no = any($1::text[]) and e.event = 'pay'", nos)
-                    assert credited == paid == pays == len(payments), (credited, paid, pays, len(payments))
-                    rows.append((run, bookers, result, booked, elapsed, len(payments)))
-        print(f"\n{args.payments} payments per run, {DUPLICATES:.0%} of the posts repeats; {args.clients} senders; pool of "
-              f"{settings.db.pool_max}; redis: {'yes' if settings.redis_url else 'no (PostgreSQL store)'}; "
-              f"{platform.python_version()}, {os.cpu_count()} CPUs\n")
-        print("| run | notifications | per s | p50 (ms) | p99 (ms) | refused/failed | orders placed meanwhile | orders/s | credited once |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-        for run, bookers, r, booked, elapsed, count in rows:
-            placed = booked.get("orders", 0)
-            print(f"| {run} | {r['sent']} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
-                  f"{placed} ({booked.get('errors', 0)} refused) | {placed / elapsed:.0f} | {count}/{count} |" if bookers else
-                  f"| {run} | {r['sent']} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | - | - | {count}/{count} |")
-    finally:
-        from platform_core.db import close_pool
-
-        await close_pool()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'drop database if exists "{name}" with (force)')
-        await conn.close()
+                load = asyncio.create_task(booking_load()) if bookers else None
+                began = time.perf_counter()
+                result = await deliver(http, path, bodies, args.clients)
+                stop.set()
+                if load:
+                    await load
+                elapsed = time.perf_counter() - began
+                async with tenant_scope(tenant.id):
+                    c = current_connection()
+                    nos = [p for p, _ in payments]
+                    credited = await c.fetchval(
+                        "select count(*) from core_ledger_transaction where kind = 'payment' and idempotency_key = any($1::text[])",
+                        [f"payment:alipay:{p}" for p in nos])
+                    paid = await c.fetchval(
+                        "select count(*) from core_order o join core_payment p on p.order_id = o.id "
+                        "where p.payment_no = any($1::text[]) and o.paid_at is not null and p.status = 'succeeded'", nos)
+                    pays = await c.fetchval(
+                        "select count(*) from core_order_event e join core_payment p on p.order_id = e.order_id "
+                        "where p.payment_no = any($1::text[]) and e.event = 'pay'", nos)
+                assert credited == paid == pays == len(payments), (credited, paid, pays, len(payments))
+                rows.append((run, bookers, result, booked, elapsed, len(payments)))
+    print(f"\n{args.payments} payments per run, {DUPLICATES:.0%} of the posts repeats; {args.clients} senders; pool of "
+          f"{settings.db.pool_max}; redis: {'yes' if settings.redis_url else 'no (PostgreSQL store)'}; "
+          f"{platform.python_version()}, {os.cpu_count()} CPUs\n")
+    print("| run | notifications | per s | p50 (ms) | p99 (ms) | refused/failed | orders placed meanwhile | orders/s | credited once |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for run, bookers, r, booked, elapsed, count in rows:
+        placed = booked.get("orders", 0)
+        print(f"| {run} | {r['sent']} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
+              f"{placed} ({booked.get('errors', 0)} refused) | {placed / elapsed:.0f} | {count}/{count} |" if bookers else
+              f"| {run} | {r['sent']} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | - | - | {count}/{count} |")
 
 
 if __name__ == "__main__":
