@@ -31,10 +31,11 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench.order_placement import timed_loop  # noqa: E402
-from platform_core.db.engine import app_dsn, with_database  # noqa: E402
-from platform_core.settings import load_settings  # noqa: E402
+from platform_core.db.engine import app_dsn  # noqa: E402
+from scratch import scratch_app  # noqa: E402
 
 AMOUNT = 100  # fen per top-up
 
@@ -76,88 +77,67 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8])
     args = parser.parse_args()
-    admin = os.environ.get("HEARTH_BENCH_DATABASE_URL") or sys.exit("set HEARTH_BENCH_DATABASE_URL to a PostgreSQL admin DSN")
-    name = f"hearth_bench_{os.getpid()}"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'create database "{name}"')
-    server_version = await conn.fetchval("show server_version")
-    await conn.close()
-    url = with_database(admin, name)
-    try:
-        from platform_core.app import create_app
-        from platform_core.db.migrate import migrate
-        from platform_core.ledger import services as ledger
-        from platform_core.tenancy.context import tenant_scope
+    from platform_core.ledger import services as ledger
+    from platform_core.tenancy.context import tenant_scope
 
-        await migrate(url)
-        settings = load_settings({
-            "HEARTH_ENV": "test", "HEARTH_SECRET_KEY": "bench-secret-" + "x" * 32, "HEARTH_DATA_DIR": f"/tmp/{name}",
-            "DATABASE_URL": url, "REDIS_URL": "", "HEARTH_WORKER": "false", "HEARTH_KEY_PREFIX": name,
-        })
-        app = create_app(settings)
-        async with app.lifespan():
-            tenant = await setup()
-            customers = list(range(1, max(args.clients) + 2))  # wallet accounts need no customer row
-            shared = customers[-1]
-            pool = await asyncpg.create_pool(app_dsn(url, settings.db.app_url), min_size=settings.db.pool_max, max_size=settings.db.pool_max)
+    async with scratch_app(redis=False) as (app, url):
+        settings = app.state.runtime.settings
+        tenant = await setup()
+        customers = list(range(1, max(args.clients) + 2))  # wallet accounts need no customer row
+        shared = customers[-1]
+        pool = await asyncpg.create_pool(app_dsn(url, settings.db.app_url), min_size=settings.db.pool_max, max_size=settings.db.pool_max)
+        server_version = await pool.fetchval("show server_version")
 
-            async def service(customer_id: int) -> None:
-                async with tenant_scope(tenant.id):
-                    await ledger.wallet_topup(customer_id, "CNY", "alipay", AMOUNT, payment_ref=secrets.token_hex(8))
+        async def service(customer_id: int) -> None:
+            async with tenant_scope(tenant.id):
+                await ledger.wallet_topup(customer_id, "CNY", "alipay", AMOUNT, payment_ref=secrets.token_hex(8))
 
-            # The accounts exist before the bare loop runs: it inserts entries only, as a warm ledger does.
-            for customer_id in customers:
-                await service(customer_id)
+        # The accounts exist before the bare loop runs: it inserts entries only, as a warm ledger does.
+        for customer_id in customers:
+            await service(customer_id)
+        async with pool.acquire() as c, c.transaction():
+            await c.execute("select set_config('app.tenant_id', $1, true)", str(tenant.id))
+            accounts = {r["code"]: r["id"] for r in await c.fetch("select code, id from core_ledger_account")}
+
+        async def bare(customer_id: int) -> None:
+            wallet, clearing = accounts[f"customer:{customer_id}:wallet"], accounts["provider:alipay:clearing"]
             async with pool.acquire() as c, c.transaction():
                 await c.execute("select set_config('app.tenant_id', $1, true)", str(tenant.id))
-                accounts = {r["code"]: r["id"] for r in await c.fetch("select code, id from core_ledger_account")}
+                tx = await c.fetchval(
+                    "insert into core_ledger_transaction (tenant_id, idempotency_key, kind, order_id, memo) "
+                    "values ($1, $2, 'wallet_topup', null, '') returning id", tenant.id, f"topup:alipay:{secrets.token_hex(8)}")
+                await c.execute(
+                    "insert into core_ledger_entry (tenant_id, transaction_id, account_id, currency, amount) "
+                    "select $1, $2, u.a, 'CNY', u.m from unnest($3::bigint[], $4::bigint[]) as u(a, m)",
+                    tenant.id, tx, [clearing, wallet], [AMOUNT, -AMOUNT])
 
-            async def bare(customer_id: int) -> None:
-                wallet, clearing = accounts[f"customer:{customer_id}:wallet"], accounts["provider:alipay:clearing"]
-                async with pool.acquire() as c, c.transaction():
-                    await c.execute("select set_config('app.tenant_id', $1, true)", str(tenant.id))
-                    tx = await c.fetchval(
-                        "insert into core_ledger_transaction (tenant_id, idempotency_key, kind, order_id, memo) "
-                        "values ($1, $2, 'wallet_topup', null, '') returning id", tenant.id, f"topup:alipay:{secrets.token_hex(8)}")
-                    await c.execute(
-                        "insert into core_ledger_entry (tenant_id, transaction_id, account_id, currency, amount) "
-                        "select $1, $2, u.a, 'CNY', u.m from unnest($3::bigint[], $4::bigint[]) as u(a, m)",
-                        tenant.id, tx, [clearing, wallet], [AMOUNT, -AMOUNT])
+        with counting_statements() as count:
+            await service(customers[0])
+        statements = count[0]
 
-            with counting_statements() as count:
-                await service(customers[0])
-            statements = count[0]
+        rows = []
+        for shape in ("own wallet", "one shared wallet"):
+            for clients in args.clients:
+                for driver, post in (("service", service), ("bare asyncpg", bare)):
+                    turn = iter(range(10**9))
 
-            rows = []
-            for shape in ("own wallet", "one shared wallet"):
-                for clients in args.clients:
-                    for driver, post in (("service", service), ("bare asyncpg", bare)):
-                        turn = iter(range(10**9))
+                    async def one(post=post) -> None:
+                        await post(shared if shape == "one shared wallet" else customers[next(turn) % clients])
 
-                        async def one(post=post) -> None:
-                            await post(shared if shape == "one shared wallet" else customers[next(turn) % clients])
-
-                        await timed_loop(clients, 1.0, one)  # warm-up
-                        rows.append((shape, driver, await timed_loop(clients, args.seconds, one)))
-            await pool.close()
-            async with tenant_scope(tenant.id):
-                balanced = await ledger.balance("provider:alipay:clearing", "CNY") == sum(
-                    [await ledger.balance(f"customer:{c}:wallet", "CNY") for c in customers])
-        print(f"\n{statements} statements per service posting (bare: 3, and BEGIN/COMMIT in both); pool of {settings.db.pool_max}; "
-              f"PostgreSQL {server_version}; Python {platform.python_version()}, {os.cpu_count()} CPUs; "
-              f"clearing equals the wallets afterwards: {balanced}\n")
-        print("| wallets | clients | driver | postings/s | p50 (ms) | p99 (ms) | errors | bare / service |")
-        print("|---|---:|---|---:|---:|---:|---:|---:|")
-        for i, (shape, driver, r) in enumerate(rows):
-            ratio = f"{r['per_s'] / rows[i - 1][2]['per_s']:.1f}x" if driver == "bare asyncpg" else ""
-            print(f"| {shape} | {r['clients']} | {driver} | {r['per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {ratio} |")
-    finally:
-        from platform_core.db import close_pool
-
-        await close_pool()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'drop database if exists "{name}" with (force)')
-        await conn.close()
+                    await timed_loop(clients, 1.0, one)  # warm-up
+                    rows.append((shape, driver, await timed_loop(clients, args.seconds, one)))
+        await pool.close()
+        async with tenant_scope(tenant.id):
+            balanced = await ledger.balance("provider:alipay:clearing", "CNY") == sum(
+                [await ledger.balance(f"customer:{c}:wallet", "CNY") for c in customers])
+    print(f"\n{statements} statements per service posting (bare: 3, and BEGIN/COMMIT in both); pool of {settings.db.pool_max}; "
+          f"PostgreSQL {server_version}; Python {platform.python_version()}, {os.cpu_count()} CPUs; "
+          f"clearing equals the wallets afterwards: {balanced}\n")
+    print("| wallets | clients | driver | postings/s | p50 (ms) | p99 (ms) | errors | bare / service |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    for i, (shape, driver, r) in enumerate(rows):
+        ratio = f"{r['per_s'] / rows[i - 1][2]['per_s']:.1f}x" if driver == "bare asyncpg" else ""
+        print(f"| {shape} | {r['clients']} | {driver} | {r['per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {ratio} |")
 
 
 if __name__ == "__main__":
