@@ -13,6 +13,7 @@ from platform_core.ledger import services as ledger
 from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import get_order, transition
 from platform_core.payments import from_minor, services, to_minor
+from platform_core.payments.schemas import PaymentFilter
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 
@@ -212,3 +213,22 @@ async def test_a_flood_of_forged_notifications_is_not_all_stored(app, runtime, m
             assert (await client.post(f"/payments/notify/nopay/{tenant.slug}", content=b"x")).status_code == 404
     async with tenant_scope(tenant.id):
         assert len(await services.refusals(limit=1000)) == services.REFUSALS_KEPT_PER_MINUTE
+
+
+async def test_tenant_b_sees_none_of_tenant_as_payments_refunds_notifications_or_refusals(app, runtime, make_tenant):
+    tenant_a, tenant_b = await make_tenant(prefix="pia"), await make_tenant(prefix="pib")
+    customer_id, order_id = await _funded_order(runtime, tenant_a, wallet=5000, total=5000)
+    async with tenant_scope(tenant_a.id):
+        payment = await services.pay_with_wallet(runtime, order_id, customer_id)
+        await services.refund_payment(runtime, payment.id, 1000, "", "console:1")
+        await current_connection().execute(
+            "insert into core_payment_notification (tenant_id, provider, event_id, payment_id, status, outcome) "
+            "values ($1, 'alipay', 'evt-a', $2, 'succeeded', 'ignored')", tenant_a.id, payment.id)
+    async with client_for(app, "pay.example.com") as client:
+        await client.post(f"/payments/notify/nopay/{tenant_a.slug}", content=b"x")
+    tables = ("core_payment", "core_refund", "core_payment_notification", "core_payment_refusal")
+    async with tenant_scope(tenant_a.id):
+        assert all([await current_connection().fetchval(f"select count(*) from {t}") for t in tables])
+    async with tenant_scope(tenant_b.id):
+        assert [await current_connection().fetchval(f"select count(*) from {t}") for t in tables] == [0, 0, 0, 0]
+        assert await services.refusals() == [] and (await services.search_payments(PaymentFilter()))[1] == 0
