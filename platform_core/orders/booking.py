@@ -213,11 +213,7 @@ async def takes_payments_online(rt: Runtime, currency: str) -> bool:
     device): only then can a customer pay now."""
     from platform_core.payments import services as payments
 
-    for provider in payments.tenant_providers(rt).values():
-        config = await payments.provider_config(rt, provider)
-        if provider.configured(config) and any(provider.supports(config, d, currency) for d in ("desktop", "mobile", "wechat")):
-            return True
-    return False
+    return any([await payments.checkout_options(rt, device, currency) for device in ("desktop", "mobile", "wechat")])
 
 
 async def _payment_method(rt: Runtime, data: OrderPlace, currency: str, errors: dict[str, str]) -> str:
