@@ -76,9 +76,12 @@ class PaymentStart(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     openid: str | None = None
 
 
+MIN_TOPUP, MAX_TOPUP = 100, 10_000_000  # minor units: 1.00 to 100,000.00
+
+
 class TopupStart(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     provider: str
-    amount: Annotated[int, msgspec.Meta(ge=100, le=10_000_000)]  # minor units
+    amount: Annotated[int, msgspec.Meta(ge=MIN_TOPUP, le=MAX_TOPUP)]  # minor units
     openid: str | None = None
 
 

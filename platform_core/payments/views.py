@@ -28,7 +28,7 @@ from platform_core.web.pages import page
 
 from . import services, wallet
 from .money import to_minor
-from .schemas import CASH, WALLET, Payment
+from .schemas import CASH, MAX_TOPUP, MIN_TOPUP, WALLET, Payment
 
 POLL_SECONDS = 2
 WALLET_DONE = {"topup": N_("Your top-up arrived. Thank you!")}
@@ -207,9 +207,6 @@ async def start_topup(request: Request, rt: NamedDependency[Runtime], principal:
         context.update(error_context(exc), values=values)
         return page(request, "payments/wallet.html", status_code=400, **context)
     return next_step(request, payment)
-
-
-MIN_TOPUP, MAX_TOPUP = 100, 10_000_000  # as schemas.TopupStart
 
 
 def topup_amount(text: str) -> int:
