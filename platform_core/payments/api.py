@@ -11,7 +11,6 @@ from platform_core.accounts.guards import BEARER_SECURITY, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import ValidationFailed
-from platform_core.orders import machine as m
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order_by_number
 from platform_core.runtime import Runtime
@@ -26,7 +25,7 @@ from .wallet import Wallet
 
 async def _payable(rt: Runtime, principal: Principal, number: str) -> Order:
     order = await get_order_by_number(rt, number, customer_id=principal.user_id)
-    if order.state != m.PENDING_PAYMENT or order.paid_at is not None:
+    if not services.awaits_payment(order):
         raise ValidationFailed({"provider": N_("This order is not waiting for a payment.")})
     return order
 

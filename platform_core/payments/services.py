@@ -316,12 +316,17 @@ async def start_payment(
     return await get_payment(payment_id)
 
 
+def awaits_payment(order: Order) -> bool:
+    """Whether the order is still waiting for its money (checkout offers to pay only then)."""
+    return order.state == m.PENDING_PAYMENT and order.paid_at is None
+
+
 async def _payable(rt: Runtime, order_id: int, customer_id: int, amount: int | None) -> Order:
     """The order (locked by the caller) is the customer's, waits for payment, and costs `amount`."""
     order = await get_order(rt, order_id)
     if order.customer_id != customer_id:
         raise NotFound("order")
-    if order.state != m.PENDING_PAYMENT or order.paid_at is not None:
+    if not awaits_payment(order):
         raise ValidationFailed({"provider": N_("This order is not waiting for a payment.")})
     if amount is not None and amount != order.total:
         raise ValidationFailed({"amount": N_("The amount to pay is not the order's total.")})
@@ -478,7 +483,7 @@ async def _order_paid(rt: Runtime, payment: Payment) -> None:
     """The order moves to paid; money that arrives for an order already paid or cancelled goes
     straight back."""
     order = await get_order(rt, payment.order_id)
-    if order.state == m.PENDING_PAYMENT and order.paid_at is None:
+    if awaits_payment(order):
         await transition(rt, order.id, "pay", ActorRef(kind="system"),
                          data={"payment_no": payment.payment_no, "provider": payment.provider, "amount": payment.amount})
         return

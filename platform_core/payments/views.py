@@ -18,7 +18,6 @@ from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import NotFound, ValidationFailed
-from platform_core.orders import machine as m
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order, get_order_by_number
 from platform_core.runtime import Runtime
@@ -107,7 +106,7 @@ async def _payable(rt: Runtime, principal: Principal, number: str) -> Order:
 @get("/orders/{number:str}/pay", guards=[require_customer], name="payments.checkout")
 async def checkout_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     order = await _payable(rt, principal, number)
-    if order.state != m.PENDING_PAYMENT or order.paid_at is not None:
+    if not services.awaits_payment(order):
         return Redirect(f"/orders/{number}", status_code=303)
     return page(request, "payments/checkout.html", **await _checkout_context(rt, request, principal, order))
 
@@ -116,7 +115,7 @@ async def checkout_page(request: Request, rt: NamedDependency[Runtime], principa
 async def start_checkout(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     customer = await active_customer(rt, principal)
     order = await _payable(rt, principal, number)
-    if order.state != m.PENDING_PAYMENT or order.paid_at is not None:
+    if not services.awaits_payment(order):
         return _redirect(request, f"/orders/{number}")
     form = await request.form()
     provider = str(form.get("provider") or "")
