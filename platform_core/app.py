@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -21,7 +23,8 @@ from .db import close_pool, start_pool
 from .db.checks import check_database_safety
 from .db.engine import app_dsn
 from .errors import NotFound
-from .jobs.worker import running_worker
+from .jobs.worker import Worker, running_worker
+from .kv import open_kv
 from .metrics import prometheus_config
 from .notifications.hooks import install_dev_channel
 from .pluginsys.manager import build_plugin_manager, is_core
@@ -116,8 +119,6 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         await start_pool(app_dsn(settings.db.url, settings.db.app_url), min_size=settings.db.pool_min, max_size=settings.db.pool_max)
         try:
             await check_database_safety()
-            from .kv import open_kv
-
             async with open_kv(settings) as (redis, kv):
                 runtime.redis, runtime.kv = redis, kv
                 # notifications: the dev channel exists only in dev mode (see notifications/channels.py).
@@ -156,3 +157,29 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     )
     app.state.runtime = runtime
     return app
+
+
+async def run_worker_process(settings, *, burst: bool = False) -> int:
+    """`hearth worker`: the same runtime as a server process (app role, safety checks, the
+    store, the dev channel in dev), without HTTP. SIGTERM and SIGINT stop it between jobs.
+    With `burst`, run what is due and return how many ran."""
+    configure_logging(settings)
+    pm = build_plugin_manager()
+    rt = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+    await start_pool(app_dsn(settings.db.url or "", settings.db.app_url), min_size=1, max_size=settings.db.pool_max)
+    try:
+        await check_database_safety()
+        async with open_kv(settings) as (redis, kv):
+            rt.redis, rt.kv = redis, kv
+            install_dev_channel(rt)
+            worker = Worker(rt)
+            if burst:
+                await worker.cleanup()
+                return await worker.run_due()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, worker.stop)
+            await worker.run()
+            return 0
+    finally:
+        await close_pool()

@@ -2,60 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 import time
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, TypeVar
 
 import click
 import msgspec
 
-from .settings import Settings, SettingsError, load_settings
-
-T = TypeVar("T")
+from .clikit import app_database, ready_settings, run, settings_from_env
+from .settings import Settings
 
 REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
-
-
-def settings_from_env() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def ready_settings() -> Settings:
-    """Settings with a database: the configured one, or the embedded default."""
-    from .db.embedded import with_database
-
-    return with_database(settings_from_env())
-
-
-@asynccontextmanager
-async def app_database(settings: Settings) -> AsyncIterator[None]:
-    """Connect as the app role, as the server does, for commands that act on tenants."""
-    from .db import close_pool, start_pool
-    from .db.engine import app_dsn
-
-    await start_pool(app_dsn(settings.db.url or "", settings.db.app_url), min_size=1, max_size=4)
-    try:
-        yield
-    finally:
-        await close_pool()
-
-
-def run(coro: Callable[[], Awaitable[T]]) -> T:
-    from .errors import HearthError
-
-    try:
-        return asyncio.run(coro())  # type: ignore[arg-type]
-    except HearthError as exc:
-        details = "".join(f"\n  {name}: {text}" for name, text in exc.fields.items())
-        raise click.ClickException(exc.message % exc.params if exc.params else exc.message + details) from None
 
 
 @click.group()
@@ -104,7 +63,7 @@ def tenants() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def tenants_apply(paths: tuple[Path, ...]) -> None:
     """Create or update tenants from TOML files (idempotent: applying twice changes nothing)."""
-    from .tenancy.seeding import apply_tenant_files
+    from .demo.seeding import apply_tenant_files
 
     settings = ready_settings()
 
@@ -208,7 +167,7 @@ def serve() -> None:
 @click.option("--burst", is_flag=True, help="run the jobs that are due, then exit")
 def worker(burst: bool) -> None:
     """Run background jobs (start several: they share the queue safely)."""
-    from .jobs.worker import run_worker_process
+    from .app import run_worker_process
 
     settings = ready_settings()
     ran = run(lambda: run_worker_process(settings, burst=burst))
@@ -260,7 +219,7 @@ async def configure_demo_payments(
     `sandbox_values`), turn them on, and register Stripe's webhook with the sandbox (which
     forgets it on restart). A plugin that is not installed is left out, with a line saying so."""
     from .pluginsys.manager import build_plugin_manager
-    from .pluginsys.services import apply_tenant_plugins
+    from .demo.seeding import apply_tenant_plugins
     from .sandbox.config import register_stripe_webhook, tenant_config
     from .tenancy.schemas import TenantPluginSpec
     from .tenancy.services import list_tenants
@@ -292,7 +251,7 @@ def demo(no_serve: bool) -> None:
     they pay through."""
     from .db.migrate import migrate
     from .sandbox.config import DEFAULT_PORT, sandbox_base_url
-    from .tenancy.seeding import apply_tenant_files, demo_banner
+    from .demo.seeding import apply_tenant_files, demo_banner
     from .web.assets import ensure_vendor_assets
 
     settings = ready_settings()

@@ -18,7 +18,7 @@ from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import ServiceCategorySpec
 from platform_core.pluginsys.relay import PluginRelay
 from platform_core.tenancy.context import tenant_scope
-from platform_core.tenancy.seeding import apply_tenant_file
+from platform_core.demo.seeding import apply_tenant_file
 from platform_core.tenancy.services import get_tenant
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.staff import services
 from platform_core.tenancy.context import tenant_scope
-from platform_core.tenancy.seeding import apply_tenant_file
+from platform_core.demo.seeding import apply_tenant_file
 from platform_core.tenancy.services import get_tenant
 from platform_core.testing.pytest_plugin import client_for
 
@@ -255,7 +255,7 @@ async def test_staff_profiles_are_seeded_once_and_console_edits_survive(app, hea
 
 
 def test_demo_tenant_files_seed_every_demo_skill():
-    from platform_core.tenancy.seeding import REPO_TENANTS, read_tenant_file
+    from platform_core.demo.seeding import REPO_TENANTS, read_tenant_file
     from platform_core.staff.schemas import KNOWN_SKILLS
 
     skills = set()

@@ -34,7 +34,7 @@ def users() -> None:
 @password_option
 def create_owner(tenant: str, email: str, name: str, password: str) -> None:
     """Create an owner of TENANT's franchise console (TENANT is its slug)."""
-    from platform_core.cli import app_database, ready_settings, run
+    from platform_core.clikit import app_database, ready_settings, run
     from platform_core.tenancy.context import tenant_scope
     from platform_core.tenancy.services import tenant_id_for_slug
 
@@ -59,7 +59,7 @@ def create_owner(tenant: str, email: str, name: str, password: str) -> None:
 @password_option
 def create_operator(email: str, name: str, password: str) -> None:
     """Create a platform operator, who signs in to the platform console."""
-    from platform_core.cli import app_database, ready_settings, run
+    from platform_core.clikit import app_database, ready_settings, run
     from platform_core.db import tenant_transaction
 
     from .console_schemas import OperatorCreate

@@ -3,7 +3,7 @@
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import console_cli, console_views, controllers, platform_views, views
+from . import console_cli, console_views, controllers, inbox_controllers, inbox_views, platform_views, views
 
 
 @hookimpl
@@ -15,6 +15,8 @@ def register_routes():
         *views.STAFF_HANDLERS,
         *console_views.console_handlers(),
         *platform_views.platform_handlers(),
+        inbox_controllers.NotificationController,
+        *inbox_views.INBOX_HANDLERS,
     ]
 
 

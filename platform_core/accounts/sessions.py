@@ -19,8 +19,8 @@ from litestar.datastructures import Cookie
 
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant_or_none
+from platform_core.web.csrf import SESSION_COOKIE
 
-SESSION_COOKIE = "hearth_sid"
 Kind = Literal["customer", "staff", "console", "operator"]
 Via = Literal["cookie", "bearer"]
 

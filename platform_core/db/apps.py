@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
+
+from platform_core.distribution import ENTRY_POINT_GROUP
+
 CORE_APPS = [
     "migrations.piccolo_app",
     "platform_core.tenancy.piccolo_app",
@@ -20,6 +24,17 @@ CORE_APPS = [
 
 
 def all_piccolo_apps() -> list[str]:
-    from platform_core.pluginsys.manager import plugin_piccolo_apps
-
     return CORE_APPS + plugin_piccolo_apps()
+
+
+def plugin_piccolo_apps() -> list[str]:
+    """The Piccolo apps that installed plugins register (for piccolo_conf, before any app exists).
+
+    Read from the entry points on every call, so a plugin installed while the process runs is
+    seen; each app once (Piccolo refuses an app registered twice)."""
+    apps: list[str] = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        register = getattr(ep.load(), "register_piccolo_apps", None)
+        if register is not None:
+            apps.extend(app for app in register() or [] if app not in apps)
+    return apps

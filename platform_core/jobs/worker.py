@@ -239,39 +239,3 @@ async def running_worker(rt: Runtime, *, grace_s: float = 10.0) -> AsyncIterator
             await asyncio.wait_for(task, timeout=grace_s)
         except asyncio.TimeoutError:
             log.warning("job worker did not stop within %ss; cancelled", grace_s)
-
-
-async def run_worker_process(settings, *, burst: bool = False) -> int:
-    """`hearth worker`: the same runtime as a server process (app role, safety checks, the
-    store, the dev channel in dev), without HTTP. SIGTERM and SIGINT stop it between jobs.
-    With `burst`, run what is due and return how many ran."""
-    import signal
-
-    from platform_core.db import close_pool, start_pool
-    from platform_core.db.checks import check_database_safety
-    from platform_core.kv import open_kv
-    from platform_core.notifications.hooks import install_dev_channel
-    from platform_core.pluginsys.manager import build_plugin_manager
-    from platform_core.pluginsys.relay import PluginRelay
-    from platform_core.web.logging import configure_logging
-
-    configure_logging(settings)
-    pm = build_plugin_manager()
-    rt = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
-    await start_pool(app_dsn(settings.db.url or "", settings.db.app_url), min_size=1, max_size=settings.db.pool_max)
-    try:
-        await check_database_safety()
-        async with open_kv(settings) as (redis, kv):
-            rt.redis, rt.kv = redis, kv
-            install_dev_channel(rt)
-            worker = Worker(rt)
-            if burst:
-                await worker.cleanup()
-                return await worker.run_due()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, worker.stop)
-            await worker.run()
-            return 0
-    finally:
-        await close_pool()

@@ -12,11 +12,9 @@ DEV_CHANNEL_PLUGIN = "core.dev_outbox"
 
 @hookimpl
 def register_routes():
-    from .controllers import NotificationController
-    from .inbox_views import INBOX_HANDLERS
     from .views import dev_outbox
 
-    return [dev_outbox, NotificationController, *INBOX_HANDLERS]
+    return [dev_outbox]
 
 
 class DevChannelPlugin:

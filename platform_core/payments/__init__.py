@@ -1,7 +1,7 @@
 """Payments: the provider contract that payment plugins implement, payment and refund records,
 notifications that change money at most once, refunds and reconciliation. See docs/payments.md."""
 
-from .money import from_minor, to_minor
+from platform_core.money import from_minor, to_minor
 from .provider import (
     CheckoutAction,
     CheckoutRequest,

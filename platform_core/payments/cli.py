@@ -16,7 +16,7 @@ def reconcile(tenants: tuple[str, ...]) -> None:
     """Ask the providers about every pending payment (of TENANTS, or of all), e.g. after an outage.
 
     Queues one check per payment; the server's job worker (or `hearth worker`) runs them."""
-    from platform_core.cli import app_database, ready_settings, run
+    from platform_core.clikit import app_database, ready_settings, run
     from platform_core.tenancy.context import tenant_scope
     from platform_core.tenancy.services import list_tenants
 

@@ -26,7 +26,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services
-from .money import from_minor, to_minor
+from platform_core.money import from_minor, to_minor
 from .schemas import CASH, WALLET, PaymentFilter
 
 STATUSES = {

@@ -7,13 +7,13 @@ from platform_core.jobs.services import enqueue
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import api, console_views, controllers, jobs, services, views
+from . import api, console_views, controllers, jobs, ledger_views, services, views
 from .cli import payments as payments_command
 
 
 @hookimpl
 def register_routes():
-    return [*controllers.HANDLERS, *console_views.CONSOLE_HANDLERS, *views.HANDLERS, *api.HANDLERS]
+    return [*controllers.HANDLERS, *console_views.CONSOLE_HANDLERS, *ledger_views.CONSOLE_HANDLERS, *views.HANDLERS, *api.HANDLERS]
 
 
 @hookimpl
@@ -23,7 +23,10 @@ def register_cli_commands(cli):
 
 @hookimpl
 def register_console_menu():
-    return [MenuEntry(label="Payments", href="/console/payments", icon="chart", section="business", permission="finance.view", order=40)]
+    return [
+        MenuEntry(label="Payments", href="/console/payments", icon="chart", section="business", permission="finance.view", order=40),
+        MenuEntry(label="Ledger", href="/console/finance/ledger", icon="building", section="business", permission="finance.view", order=45),
+    ]
 
 
 @hookimpl

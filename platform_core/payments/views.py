@@ -26,7 +26,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services, wallet
-from .money import to_minor
+from platform_core.money import to_minor
 from .schemas import CASH, MAX_TOPUP, MIN_TOPUP, WALLET, Payment
 
 POLL_SECONDS = 2

@@ -6,7 +6,6 @@ Nothing global at import: each app (and each CLI run) builds its own manager.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import entry_points
 
 import pluggy
 
@@ -15,7 +14,7 @@ from .markers import ENTRY_POINT_GROUP, PROJECT
 
 # The core registers its features through the same hooks as third-party plugins.
 CORE_HOOK_MODULES = (
-    "platform_core.web.hooks",
+    "platform_core.shell.hooks",
     "platform_core.tenancy.hooks",
     "platform_core.accounts.hooks",
     "platform_core.notifications.hooks",
@@ -30,7 +29,7 @@ CORE_HOOK_MODULES = (
     "platform_core.sandbox.hooks",
     "platform_core.payments.hooks",
     "platform_core.ledger.hooks",
-    "platform_core.pluginsys.hooks",
+    "platform_core.plugin_admin.hooks",
 )
 CORE_PREFIX = "core."
 
@@ -55,16 +54,3 @@ def is_core(name: str) -> bool:
 def plugin_names(pm: pluggy.PluginManager) -> list[str]:
     """Installed plugins (not the core's own modules), by entry-point name."""
     return sorted(name for name, _ in pm.list_name_plugin() if name and not is_core(name))
-
-
-def plugin_piccolo_apps() -> list[str]:
-    """The Piccolo apps that installed plugins register (for piccolo_conf, before any app exists).
-
-    Read from the entry points on every call, so a plugin installed while the process runs is
-    seen; each app once (Piccolo refuses an app registered twice)."""
-    apps: list[str] = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        register = getattr(ep.load(), "register_piccolo_apps", None)
-        if register is not None:
-            apps.extend(app for app in register() or [] if app not in apps)
-    return apps

@@ -1,7 +1,8 @@
 import pluggy
 
-PROJECT = "hearth"
-ENTRY_POINT_GROUP = "hearth.plugins"
+from platform_core.distribution import ENTRY_POINT_GROUP, PROJECT
+
+__all__ = ["ENTRY_POINT_GROUP", "PROJECT", "hookimpl", "hookspec"]
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

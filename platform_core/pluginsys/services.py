@@ -297,33 +297,3 @@ async def platform_plugins(rt) -> list[PlatformPluginState]:
             PlatformPluginState(plugin=summary, tenants=on.get(summary.name, []), config=cfg.shown(config), overridden=sorted(layer))
         )
     return states
-
-
-# --------------------------------------------------------------------------- tenants/*.toml
-
-
-async def apply_tenant_plugins(settings, tenant_id: int, slug: str, specs: dict[str, Any]) -> list[str]:
-    """The `[plugins.<name>]` sections of a tenant file: `enabled` and `config`, idempotently
-    (a value already in effect is not written again, so applying twice changes nothing)."""
-    from platform_core.runtime import Runtime
-
-    from .manager import build_plugin_manager
-    from .relay import PluginRelay
-
-    pm = build_plugin_manager()
-    rt = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
-    changes: list[str] = []
-    for name, spec in specs.items():
-        info = plugin_info(rt.pm, name)
-        if spec.config:
-            wanted = cfg.validate_values(info.config, dict(spec.config))
-            current = await get_plugin_config(rt, tenant_id, name)
-            now = msgspec.to_builtins(current) if current is not None else {}
-            changed = {k: v for k, v in wanted.items() if now.get(k) != v}
-            if changed:
-                await set_plugin_config(rt, tenant_id, name, changed, actor="tenants-apply")
-                changes.append(f"{slug}: {name} config set ({', '.join(sorted(changed))})")
-        toggle = enable_plugin if spec.enabled else disable_plugin
-        if (await toggle(rt, tenant_id, name, actor="tenants-apply")).changed:
-            changes.append(f"{slug}: {name} {'enabled' if spec.enabled else 'disabled'}")
-    return changes

@@ -23,7 +23,7 @@ def sandbox(port: int, no_stripe: bool) -> None:
     """Run local stand-ins for WeChat Pay, Alipay and Stripe on 127.0.0.1 (no real money)."""
     from aiohttp import web
 
-    from platform_core.cli import settings_from_env
+    from platform_core.clikit import settings_from_env
 
     from .keys import keys_path, load_or_create
     from .server import Sandbox, build_app, policy_from_env

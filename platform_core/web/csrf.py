@@ -13,6 +13,9 @@ from litestar.datastructures import Cookie
 from platform_core.errors import Forbidden
 
 CSRF_COOKIE = "hearth_csrf"
+# The session cookie accounts.sessions sets: named here, below accounts, because the CSRF check
+# must know whether a browser holds one.
+SESSION_COOKIE = "hearth_sid"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -39,8 +42,6 @@ async def check_csrf(request: Request) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return
-    from platform_core.accounts.sessions import SESSION_COOKIE
-
     # Only a browser that holds our session or CSRF cookie can be tricked into acting; an API
     # client that merely remembers its language is not asked.
     if SESSION_COOKIE not in request.cookies and CSRF_COOKIE not in request.cookies:

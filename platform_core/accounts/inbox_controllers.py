@@ -6,12 +6,12 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from platform_core.accounts.guards import BEARER_SECURITY
-from platform_core.accounts.sessions import Principal
 from platform_core.errors import Unauthorized
+from platform_core.notifications import services
+from platform_core.notifications.schemas import MarkedRead, MarkRead, NotificationList
 
-from . import services
-from .schemas import MarkedRead, MarkRead, NotificationList
+from .guards import BEARER_SECURITY
+from .sessions import Principal
 
 
 def _recipient(principal: Principal | None) -> Principal:

@@ -1,4 +1,4 @@
-"""This domain's hook implementations (registered as a core plugin): the Plugins pages of both
+"""Plugin administration's hook implementations (registered as a core plugin): the Plugins pages of both
 consoles, their menu entry, and `hearth plugins ...`."""
 
 from __future__ import annotations
@@ -50,12 +50,12 @@ def _pairs(assignments: tuple[str, ...]) -> dict[str, str]:
 def _with_runtime(work: Callable[[Any], Awaitable[T]]) -> T:
     """Run `work(rt)` against the database as the app role, printing validation errors as
     `field: message` lines (exit code 1)."""
-    from platform_core.cli import app_database, ready_settings
+    from platform_core.clikit import app_database, ready_settings
     from platform_core.errors import HearthError, ValidationFailed
     from platform_core.runtime import Runtime
 
-    from .manager import build_plugin_manager
-    from .relay import PluginRelay
+    from platform_core.pluginsys.manager import build_plugin_manager
+    from platform_core.pluginsys.relay import PluginRelay
 
     settings = ready_settings()
     pm = build_plugin_manager()
@@ -79,7 +79,7 @@ def _with_runtime(work: Callable[[Any], Awaitable[T]]) -> T:
 
 def _hints(rt, fields: dict[str, str]) -> dict[str, str]:
     """What a bad field accepts, for the command line (the pages show it in the form)."""
-    from .services import plugin_catalog
+    from platform_core.pluginsys.services import plugin_catalog
 
     hints: dict[str, str] = {}
     if "plugin" in fields:
@@ -117,7 +117,7 @@ def plugins() -> None:
 @plugins.command("list")
 def plugins_list() -> None:
     """Installed plugins, their version, and which franchises have them on."""
-    from .services import platform_plugins
+    from platform_core.pluginsys.services import platform_plugins
 
     states = _with_runtime(platform_plugins)
     if not states:
@@ -131,7 +131,7 @@ def plugins_list() -> None:
 
 
 def _toggle(tenant: str, name: str, enabled: bool) -> None:
-    from .services import disable_plugin, enable_plugin
+    from platform_core.pluginsys.services import disable_plugin, enable_plugin
 
     async def work(rt):
         tenant_id = await _tenant_id(tenant)
@@ -168,7 +168,7 @@ def plugins_disable(tenant: str, plugin: str) -> None:
 @click.option("--show", is_flag=True, help="print the current config (secrets masked)")
 def plugins_config(tenant: str, plugin: str, settings: tuple[str, ...], reset: tuple[str, ...], show: bool) -> None:
     """Set a franchise's config of PLUGIN: key=value ... (a blank value clears a secret)."""
-    from .services import set_plugin_config, tenant_plugin
+    from platform_core.pluginsys.services import set_plugin_config, tenant_plugin
 
     values = _pairs(settings)
 
@@ -193,7 +193,7 @@ def plugins_config(tenant: str, plugin: str, settings: tuple[str, ...], reset: t
 @click.option("--show", is_flag=True, help="print the platform defaults (secrets masked)")
 def plugins_defaults(plugin: str, settings: tuple[str, ...], reset: tuple[str, ...], show: bool) -> None:
     """Set the platform default config of PLUGIN (used where a franchise sets nothing)."""
-    from .services import platform_plugins, plugin_info, set_platform_default
+    from platform_core.pluginsys.services import platform_plugins, plugin_info, set_platform_default
 
     values = _pairs(settings)
 

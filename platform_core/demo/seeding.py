@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.settings import Settings
 
-from .schemas import TenantFile
-from .services import create_tenant, get_tenant, list_tenants, update_tenant
+from platform_core.pluginsys import config as cfg
+from platform_core.pluginsys.manager import build_plugin_manager
+from platform_core.pluginsys.relay import PluginRelay
+from platform_core.pluginsys.services import disable_plugin, enable_plugin, get_plugin_config, plugin_info, set_plugin_config
+from platform_core.runtime import Runtime
+from platform_core.tenancy.context import tenant_scope
+from platform_core.tenancy.schemas import TenantFile
+from platform_core.tenancy.services import create_tenant, get_tenant, list_tenants, update_tenant
 
 
 def read_tenant_file(path: Path) -> TenantFile:
@@ -35,8 +42,6 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
         if await update_tenant(slug, spec.tenant):
             changes.append(f"{slug}: updated")
     # pluginsys: [plugins.<name>] enabled + config
-    from platform_core.pluginsys.services import apply_tenant_plugins
-
     changes.extend(await apply_tenant_plugins(settings, tenant.id, slug, spec.plugins))
     # catalog: [[categories]] and [[items]], matched by code and slug.
     from platform_core.catalog.seeding import apply_catalog_file
@@ -63,7 +68,6 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
 async def _apply_owner(tenant_id: int, slug: str, owner: dict[str, str]) -> list[str]:
     from platform_core.accounts.console_services import ensure_console_owner
 
-    from .context import tenant_scope
 
     if not {"email", "name", "password"} <= owner.keys():
         raise ValidationFailed({"owner": "Give the owner an email, a name and a password."})
@@ -114,3 +118,25 @@ async def demo_banner(settings: Settings) -> str:
     lines.append(f"    operator sign-in  {DEMO_OPERATOR['email']} / {DEMO_OPERATOR['password']}")
     lines.append(f"  API docs          http://{settings.platform_host}:{port}/schema/docs")
     return "\n".join(lines)
+
+
+async def apply_tenant_plugins(settings, tenant_id: int, slug: str, specs: dict[str, Any]) -> list[str]:
+    """The `[plugins.<name>]` sections of a tenant file: `enabled` and `config`, idempotently
+    (a value already in effect is not written again, so applying twice changes nothing)."""
+    pm = build_plugin_manager()
+    rt = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+    changes: list[str] = []
+    for name, spec in specs.items():
+        info = plugin_info(rt.pm, name)
+        if spec.config:
+            wanted = cfg.validate_values(info.config, dict(spec.config))
+            current = await get_plugin_config(rt, tenant_id, name)
+            now = msgspec.to_builtins(current) if current is not None else {}
+            changed = {k: v for k, v in wanted.items() if now.get(k) != v}
+            if changed:
+                await set_plugin_config(rt, tenant_id, name, changed, actor="tenants-apply")
+                changes.append(f"{slug}: {name} config set ({', '.join(sorted(changed))})")
+        toggle = enable_plugin if spec.enabled else disable_plugin
+        if (await toggle(rt, tenant_id, name, actor="tenants-apply")).changed:
+            changes.append(f"{slug}: {name} {'enabled' if spec.enabled else 'disabled'}")
+    return changes

@@ -1,4 +1,4 @@
-"""The console's ledger page: every account's balance, grouped as the franchise reads them, and
+"""The console's ledger page (finance): every account's balance, grouped as the franchise reads them, and
 the settlement rates (platform fee and worker commission, entered in percent, kept in basis
 points). Seeing needs `finance.view`; changing the rates `finance.manage`."""
 
@@ -14,15 +14,15 @@ from litestar.response import Redirect
 from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_console
 from platform_core.errors import HearthError, ValidationFailed
-from platform_core.payments.console_views import provider_labels
-from platform_core.payments.money import from_minor, to_minor
+from platform_core.ledger import services
+from platform_core.ledger.schemas import LedgerSettings, LedgerSettingsUpdate
+from platform_core.money import from_minor, to_minor
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
-from . import services
-from .schemas import LedgerSettings, LedgerSettingsUpdate
+from .console_views import provider_labels
 
 # The rates form's fields and the settings they fill.
 RATE_FIELDS = {"platform_fee": "platform_fee_bp", "staff_commission": "staff_commission_bp"}
@@ -53,7 +53,7 @@ async def _page(request: Request, rt: Runtime, *, status_code: int = 200, **extr
     extra.setdefault("errors", {})
     done = request.query_params.get("done") == "rates"
     return page(
-        request, "ledger/console_ledger.html", console=True, status_code=status_code, groups=groups,
+        request, "payments/console_ledger.html", console=True, status_code=status_code, groups=groups,
         wallets=sorted((kind, currency, total, count) for (kind, currency), (total, count) in wallets.items()),
         providers=provider_labels(rt), workers={w.id: w.name for w in await list_workers(rt)},
         flash=[("success", N_("The settlement rates are saved."))] if done else [], **extra,

@@ -19,9 +19,9 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext as _
 from platform_core.web.pages import page
 
-from . import config as cfg
-from . import services
-from .schemas import ConfigField
+from platform_core.pluginsys import config as cfg
+from platform_core.pluginsys import services
+from platform_core.pluginsys.schemas import ConfigField
 
 CATEGORY_LABELS = {
     "payments": "Payments",
@@ -91,7 +91,7 @@ async def _console_page(request: Request, rt: Runtime, *, status_code: int = 200
     context.setdefault("values", {})
     context.setdefault("flash", _flash(request, rt))
     return page(
-        request, "pluginsys/console_plugins.html", status_code=status_code, console=True,
+        request, "plugin_admin/console_plugins.html", status_code=status_code, console=True,
         groups=_grouped(states), **context,
     )
 
@@ -115,7 +115,7 @@ async def console_toggle(request: Request, rt: NamedDependency[Runtime], name: F
         state = await services.tenant_plugin(rt, tenant.id, name)
         title = _(state.plugin.title)
         return page(
-            request, "pluginsys/_console_card.html", console=True, state=state, errors={}, values={},
+            request, "plugin_admin/_console_card.html", console=True, state=state, errors={}, values={},
             card_flash=_(NOTICES[done], title=title),
         )
     return Redirect(f"/console/plugins?done={done}&plugin={name}#plugin-{name}", status_code=303)
@@ -151,7 +151,7 @@ async def _platform_page(request: Request, rt: Runtime, *, status_code: int = 20
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.setdefault("flash", _flash(request, rt))
-    return page(request, "pluginsys/platform_plugins.html", status_code=status_code, states=states,
+    return page(request, "plugin_admin/platform_plugins.html", status_code=status_code, states=states,
                 category_labels=CATEGORY_LABELS, **context)
 
 

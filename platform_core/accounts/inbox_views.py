@@ -9,15 +9,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from platform_core.accounts.guards import require_customer, require_staff
-from platform_core.accounts.services import active_customer, active_staff
-from platform_core.accounts.sessions import Principal
+from platform_core.notifications.schemas import RecipientKind
+from platform_core.notifications.services import get_notification, list_notifications, mark_read
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.pages import page
 
-from .schemas import RecipientKind
-from .services import get_notification, list_notifications, mark_read
+from .guards import require_customer, require_staff
+from .services import active_customer, active_staff
+from .sessions import Principal
 
 # Where each kind of recipient reads its inbox, and the layout it sees it in.
 INBOXES: dict[str, tuple[str, str]] = {"customer": ("/account/inbox", "layouts/customer.html"), "staff": ("/staff/inbox", "layouts/staff.html")}
@@ -34,7 +34,7 @@ async def _inbox(request: Request, rt: Runtime, principal: Principal) -> Templat
     kind, me = await _recipient(rt, principal)
     base, layout = INBOXES[kind]
     entries = await list_notifications(kind, me)
-    return page(request, "notifications/inbox.html", layout=layout, base=base, entries=entries,
+    return page(request, "accounts/inbox.html", layout=layout, base=base, entries=entries,
                 tz=ZoneInfo(current_tenant().timezone))
 
 

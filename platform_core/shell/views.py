@@ -14,8 +14,8 @@ from litestar.response import Redirect, Template
 from platform_core.accounts.sessions import Principal
 from platform_core.runtime import Runtime
 
-from .locale import LOCALE_COOKIE
-from .pages import page
+from platform_core.web.locale import LOCALE_COOKIE
+from platform_core.web.pages import page
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -36,7 +36,7 @@ def local_path(target: str) -> str:
 async def home(request: Request, principal: NamedDependency[Principal | None]) -> Template | Redirect:
     if request.scope.get("state", {}).get("platform"):
         return Redirect("/platform/", status_code=303)
-    return page(request, "web/home.html")
+    return page(request, "shell/home.html")
 
 
 @post("/locale", include_in_schema=False, status_code=303)
