@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from platform_core.db import current_connection
 from platform_core.staff import services
-from platform_core.staff.availability import available_slots
+from platform_core.booking.availability import available_slots
 from platform_core.staff.schemas import TimeOffCreate
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
@@ -43,7 +43,7 @@ async def waiting_order(tenant, item_id: int, start: datetime, end: datetime, *,
 
 async def slots_on(runtime, tenant, day: date, *, skills, duration: int = 120, days: int = 1, now: datetime, **kwargs):
     async with tenant_scope(tenant.id):
-        found = await available_slots(runtime, duration_minutes=duration, start_date=day, days=days, skills=list(skills),
+        found = await available_slots(duration_minutes=duration, start_date=day, days=days, skills=list(skills),
                                       now=now, **kwargs)
     return {s.start.astimezone(SHANGHAI).strftime("%m-%d %H:%M"): s.staff_ids for s in found}
 
@@ -199,7 +199,7 @@ async def test_a_live_in_stay_offers_start_days_and_respects_days_off(runtime, m
         "12-06 08:00": [always],
     }
     async with tenant_scope(tenant.id):
-        stay = await available_slots(runtime, duration_minutes=LIVE_IN_MINUTES, start_date=date(2026, 12, 2), days=1,
+        stay = await available_slots(duration_minutes=LIVE_IN_MINUTES, start_date=date(2026, 12, 2), days=1,
                                      skills=["maternity"], now=now)
     assert all(s.end - s.start == timedelta(days=26) for s in stay)
     # A job she holds three weeks later rules out every stay that reaches it.

@@ -13,6 +13,7 @@ from asyncpg import Range
 from platform_core.db import current_connection
 from platform_core.dispatch import offers, services
 from platform_core.dispatch.candidates import rank_candidates
+from platform_core.scheduling import calendar
 from platform_core.orders.schemas import SYSTEM, ActorRef
 from platform_core.orders.services import get_order, transition
 from platform_core.pluginsys import hookimpl
@@ -289,7 +290,7 @@ async def test_a_cancelled_order_frees_its_workers_time(runtime, tenant_a):
         await transition(runtime, order, "cancel_by_franchise", SYSTEM)
         assert await services.live_assignment(order) is None
         assert (await services.get_assignment(offer.id)).status == "released"
-        assert await services.busy_ranges([worker], offer.starts, offer.ends) == {worker: []}
+        assert await calendar.busy_ranges([worker], offer.starts, offer.ends) == {worker: []}
 
 
 async def test_the_offer_timeout_job_passes_an_unanswered_offer_to_the_next_worker(runtime, tenant_a):

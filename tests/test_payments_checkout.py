@@ -20,7 +20,7 @@ import pytest
 from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.jobs.schemas import JobContext
-from platform_core.orders import booking
+from platform_core.booking import services as booking
 from platform_core.orders.services import get_order, get_order_by_number
 from platform_core.payments import services
 from platform_core.pluginsys.services import enable_plugin, set_plugin_config

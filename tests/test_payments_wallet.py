@@ -11,7 +11,7 @@ from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.jobs.schemas import JobContext
 from platform_core.ledger import services as ledger
-from platform_core.orders import booking
+from platform_core.booking import services as booking
 from platform_core.orders.services import get_order, timeline
 from platform_core.payments import services
 from platform_core.tenancy.context import tenant_scope

@@ -11,7 +11,8 @@ import pytest
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.staff import services
-from platform_core.staff.availability import available_slots, earliest_slot, free_among, is_free
+from platform_core.booking.availability import available_slots, earliest_slot
+from platform_core.scheduling.slots import free_among, is_free
 from platform_core.staff.schemas import TimeOffCreate, WorkerUpdate
 from platform_core.tenancy.context import tenant_scope
 
@@ -24,7 +25,7 @@ NEW_YORK, SHANGHAI = ZoneInfo("America/New_York"), ZoneInfo("Asia/Shanghai")
 async def slots(runtime, tenant, *, start_date: date, days: int = 1, duration: int = 60, skills=("cleaning",),
                 now: datetime, **kwargs):
     async with tenant_scope(tenant.id):
-        return await available_slots(runtime, duration_minutes=duration, start_date=start_date, days=days, skills=list(skills),
+        return await available_slots(duration_minutes=duration, start_date=start_date, days=days, skills=list(skills),
                                      now=now, **kwargs)
 
 
@@ -164,8 +165,8 @@ async def test_earliest_slot_skips_to_the_first_working_day(runtime, make_tenant
     await make_worker(runtime, tenant, hours="sat 14:00-18:00")
     now = datetime(2026, 12, 7, 8, 0, tzinfo=SHANGHAI)  # Monday
     async with tenant_scope(tenant.id):
-        first = await earliest_slot(runtime, duration_minutes=120, skills=["cleaning"], now=now)
-        nobody = await earliest_slot(runtime, duration_minutes=120, skills=["nanny"], now=now)
+        first = await earliest_slot(duration_minutes=120, skills=["cleaning"], now=now)
+        nobody = await earliest_slot(duration_minutes=120, skills=["nanny"], now=now)
     assert first.start == datetime(2026, 12, 12, 14, 0, tzinfo=SHANGHAI)
     assert nobody is None
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from platform_core.accounts.sessions import create_session
+from platform_core.booking import storefront
 from platform_core.db import current_connection
 from platform_core.staff import services
 from platform_core.tenancy.context import tenant_scope
@@ -189,7 +190,7 @@ async def test_public_profile_shows_the_rating_breakdown_and_visible_reviews(cli
     await add_review(tenant_a, worker, (4, 5, 3), text="还不错")
     await add_review(tenant_a, worker, (1, 1, 1), text="骂人的话", hidden_reason="辱骂")
     async with tenant_scope(tenant_a.id):
-        ratings = (await services.worker_page(worker)).ratings
+        ratings = (await storefront.worker_page(worker)).ratings
         cards = await services.workers_for_skills(["deep_cleaning"])
     assert ratings.count == 2 and ratings.quality == 4.5 and ratings.attitude == 5.0 and ratings.skill == 4.0
     assert ratings.stars == {5: 1, 4: 1, 3: 0, 2: 0, 1: 0} and ratings.average == 4.5

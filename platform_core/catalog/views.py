@@ -1,23 +1,17 @@
 """Customer pages of the catalog, mobile first: /services (categories and their services) and
-/services/{slug} (one service: its content, add-ons, the workers who do it and their reviews)."""
+one service's page, with its workers and reviews, is booking's (booking/storefront.py)."""
 
 from __future__ import annotations
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 
-from platform_core.reviews.services import reviews_for_item
 from platform_core.runtime import Runtime
-from platform_core.staff.services import workers_for_skills
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.pages import page
 
 from . import services
 from .schemas import Category, ServiceItem
-
-WORKERS_SHOWN = 6
-REVIEWS_SHOWN = 5
 
 
 def _subtree_ids(category: Category) -> list[int]:
@@ -49,16 +43,4 @@ async def services_page(request: Request, rt: NamedDependency[Runtime]) -> Respo
     return page(request, "catalog/services.html", groups=group_items(tree, items))
 
 
-@get("/services/{slug:str}", include_in_schema=False, name="service-item")
-async def item_page(request: Request, slug: FromPath[str]) -> Response:
-    tenant = current_tenant()
-    item = await services.get_item_by_slug(slug, for_customer=tenant)
-    category = await services.get_category(item.category_id)
-    return page(
-        request, "catalog/item.html", item=item, category=category,
-        workers=await workers_for_skills(item.required_skills, limit=WORKERS_SHOWN),
-        reviews=await reviews_for_item(item.id, REVIEWS_SHOWN),
-    )
-
-
-HANDLERS = [services_page, item_page]
+HANDLERS = [services_page]

@@ -2,7 +2,7 @@
 reach) and the weighted score with its breakdown ("why this worker").
 
 Kept apart from services.py because it reads availability from the staff domain, which itself
-reads dispatch's busy_ranges."""
+reads the calendar's busy_ranges."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from platform_core.geo import distance_m
 from platform_core.orders.schemas import Order
 from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
 from platform_core.runtime import Runtime
-from platform_core.staff.availability import free_among, unblocked_among
+from platform_core.scheduling.slots import free_among, unblocked_among
 from platform_core.staff.schemas import Worker
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant

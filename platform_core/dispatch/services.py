@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from asyncpg import Range
 from msgspec import UNSET
 
 from platform_core.db import current_connection
@@ -18,8 +17,7 @@ from platform_core.tenancy.context import current_tenant
 
 from .schemas import Assignment, DispatchSettings, DispatchSettingsUpdate
 
-# Assignment states that hold a worker's time (the exclusion constraint covers the same set).
-HOLDING = ("offered", "accepted", "completed")
+from platform_core.scheduling.calendar import HOLDING
 
 ASSIGNMENT_COLUMNS = (
     "id, order_id, staff_id, lower(during) as starts, upper(during) as ends, status, source, score, "
@@ -90,20 +88,6 @@ async def update_settings(data: DispatchSettingsUpdate) -> DispatchSettings:
 
 
 # --------------------------------------------------------------------------- time held
-
-
-async def busy_ranges(staff_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
-    """The time each worker is already committed between `start` and `end`, from live assignments."""
-    rows = await current_connection().fetch(
-        "select staff_id, lower(during) as starts, upper(during) as ends from core_assignment "
-        "where tenant_id = hearth_current_tenant() and staff_id = any($1::bigint[]) "
-        "and status = any($2::text[]) and during && $3 order by staff_id, lower(during)",
-        staff_ids, list(HOLDING), Range(start, end, upper_inc=False),
-    )
-    busy: dict[int, list[tuple[datetime, datetime]]] = {sid: [] for sid in staff_ids}
-    for row in rows:
-        busy[row["staff_id"]].append((row["starts"], row["ends"]))
-    return busy
 
 
 async def held_assignments(statuses: tuple[str, ...], *, limit: int = 100) -> list[Assignment]:

@@ -3,17 +3,17 @@
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import booking, console_views, controllers, notify, views
+from . import console_views, notify
 
 
 @hookimpl
 def register_routes():
-    return [*controllers.API_HANDLERS, *views.CUSTOMER_HANDLERS, *console_views.CONSOLE_HANDLERS]
+    return console_views.CONSOLE_HANDLERS
 
 
 @hookimpl
 def register_job_handlers():
-    return {**notify.JOB_HANDLERS, **booking.JOB_HANDLERS}
+    return dict(notify.JOB_HANDLERS)
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
 from platform_core.pluginsys.relay import notify
 from platform_core.runtime import Runtime
+from platform_core.scheduling.schemas import Demand
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -112,21 +113,11 @@ async def booking_settings() -> BookingSettings:
     return BookingSettings() if row is None else msgspec.convert(dict(row), BookingSettings)
 
 
-class Demand(msgspec.Struct, frozen=True):
-    """A live order waiting for a worker: the time it needs, the skills of its item, and the
-    worker the customer picked (if any)."""
-
-    order_id: int
-    start: datetime
-    end: datetime
-    skills: frozenset[str]
-    requested_staff_id: int | None
-
-
 async def pending_demand(start: datetime, end: datetime) -> list[Demand]:
     """Orders no assignment holds a worker for yet (waiting for payment, for dispatch, or back
     from a failed dispatch, which the office retries) whose visit overlaps [start, end). The
-    slot engine keeps a worker for each; once dispatch offers one, busy_ranges counts it."""
+    slot engine keeps a worker for each; once dispatch offers one, the calendar's busy_ranges
+    counts it."""
     rows = await current_connection().fetch(
         "select o.id, o.scheduled_start, o.scheduled_end, coalesce(i.required_skills, '{}') as skills, o.requested_staff_id "
         "from core_order o left join core_service_item i on i.id = o.item_id "

@@ -8,7 +8,7 @@ from . import controllers, views
 
 @hookimpl
 def register_routes():
-    return [controllers.AvailabilityController, controllers.WorkerController, *views.HANDLERS]
+    return [controllers.WorkerController, *views.HANDLERS]
 
 
 @hookimpl

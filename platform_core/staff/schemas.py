@@ -8,7 +8,6 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from platform_core.reviews.schemas import RatingBreakdown, Review
 
 # Skills are free tags; these are the ones the demo catalog's required_skills use, offered as
 # suggestions in the console (a franchise may type others).
@@ -92,28 +91,8 @@ class WorkerCard(msgspec.Struct, frozen=True, kw_only=True):
     rating_count: int
 
 
-class WorkerPage(msgspec.Struct, frozen=True, kw_only=True):
-    """The public profile: the rating breakdown and recent reviews come from the reviews domain."""
+class PublicProfile(msgspec.Struct, frozen=True, kw_only=True):
+    """What anyone may see of an active worker."""
 
     worker: WorkerCard
     bio: str
-    ratings: RatingBreakdown
-    reviews: list[Review]
-
-
-class Slot(msgspec.Struct, frozen=True, kw_only=True):
-    """A bookable start time and the workers free for the whole visit."""
-
-    start: datetime
-    end: datetime
-    staff_ids: list[int]
-
-
-class Availability(msgspec.Struct, frozen=True, kw_only=True):
-    """GET /api/v1/availability: the slots of one item on one day of the tenant's calendar."""
-
-    item: str
-    date: date
-    timezone: str
-    duration_minutes: int
-    slots: list[Slot]

@@ -19,14 +19,13 @@ from platform_core.accounts.phones import masked_cipher, normalize_phone, phone_
 from platform_core.crypto import Keyring
 from platform_core.db import current_connection
 from platform_core.errors import NotFound, ValidationFailed
-from platform_core.reviews.services import rating_breakdown, reviews_for_staff
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant, tenant_scope
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
-    HoursRange, TimeOff, TimeOffCreate, Worker, WorkerCard, WorkerCreate, WorkerPage,
+    HoursRange, TimeOff, TimeOffCreate, Worker, WorkerCard, WorkerCreate, PublicProfile,
     WorkerUpdate,
 )
 
@@ -283,13 +282,6 @@ async def add_time_off(staff_id: int, data: TimeOffCreate) -> TimeOff:
     return TimeOff(id=row["id"], starts=row["starts"], ends=row["ends"], reason=row["reason"])
 
 
-async def jobs_during(staff_id: int, time_off: TimeOff) -> int:
-    """How many jobs the worker already holds in a day off (the office reassigns them by hand)."""
-    from platform_core.dispatch.services import busy_ranges
-
-    return len((await busy_ranges([staff_id], time_off.starts, time_off.ends))[staff_id])
-
-
 async def delete_time_off(staff_id: int, time_off_id: int) -> None:
     deleted = await current_connection().fetchval(
         "delete from core_staff_time_off where id = $1 and staff_id = $2 returning id", time_off_id, staff_id
@@ -311,17 +303,14 @@ async def workers_for_skills(skills: list[str], *, limit: int = 20) -> list[Work
     return [_card(row) for row in rows]
 
 
-async def worker_page(staff_id: int, *, reviews: int = 10) -> WorkerPage:
-    """The public profile: only active workers are shown, and only visible reviews."""
+async def public_profile(staff_id: int) -> PublicProfile:
+    """What anyone may see of an active worker (their reviews come from the reviews domain)."""
     row = await current_connection().fetchrow(
         f"select {_WORKER_COLUMNS} from {_WORKER_FROM} where s.id = $1 and s.status = 'active'", staff_id
     )
     if row is None:
         raise NotFound("worker")
-    return WorkerPage(
-        worker=_card(row), bio=row["bio"], ratings=await rating_breakdown(staff_id),
-        reviews=await reviews_for_staff(staff_id, limit=reviews),
-    )
+    return PublicProfile(worker=_card(row), bio=row["bio"])
 
 
 # --- seeding (tenants/*.toml [[staff]]) -----------------------------------------------------------

@@ -15,7 +15,6 @@ from litestar.response import Redirect
 from platform_core.accounts.console_views import error_context, form_values
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
-from platform_core.catalog.services import list_items
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.runtime import Runtime
@@ -167,7 +166,7 @@ async def workers_create(request: Request, rt: NamedDependency[Runtime]) -> Resp
 # --- console: one worker -----------------------------------------------------------------------------
 
 
-async def _worker_page(request: Request, rt: Runtime, staff_id: int, *, status_code: int = 200, **context: Any) -> Response:
+async def render_worker_page(request: Request, rt: Runtime, staff_id: int, *, status_code: int = 200, **context: Any) -> Response:
     worker = await services.get_worker(rt, staff_id)
     context.setdefault("errors", {})
     context.setdefault("values", {
@@ -184,7 +183,7 @@ async def _worker_page(request: Request, rt: Runtime, staff_id: int, *, status_c
 
 @get("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker")
 async def worker_page(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
-    return await _worker_page(request, rt, staff_id)
+    return await render_worker_page(request, rt, staff_id)
 
 
 @post("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-update")
@@ -193,7 +192,7 @@ async def worker_update(request: Request, rt: NamedDependency[Runtime], staff_id
     try:
         await services.update_worker(rt, staff_id, worker_update_from(values))
     except ValidationFailed as exc:
-        return await _worker_page(request, rt, staff_id, status_code=400, values=values, profile_failed=True, **error_context(exc))
+        return await render_worker_page(request, rt, staff_id, status_code=400, values=values, profile_failed=True, **error_context(exc))
     return Redirect(f"/console/workers/{staff_id}?done=saved", status_code=303)
 
 
@@ -210,20 +209,9 @@ async def worker_hours(request: Request, rt: NamedDependency[Runtime], staff_id:
     try:
         await services.set_hours(staff_id, services.parse_week(values))
     except ValidationFailed as exc:
-        return await _worker_page(request, rt, staff_id, status_code=400, hours_values=values, hours_failed=True,
+        return await render_worker_page(request, rt, staff_id, status_code=400, hours_values=values, hours_failed=True,
                                   **error_context(exc))
     return Redirect(f"/console/workers/{staff_id}?done=hours#hours", status_code=303)
-
-
-@post("/console/workers/{staff_id:int}/time-off", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-off")
-async def worker_time_off(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
-    values = form_values(await request.form())
-    try:
-        time_off = await services.add_time_off(staff_id, time_off_from(values))
-    except ValidationFailed as exc:
-        return await _worker_page(request, rt, staff_id, status_code=400, off_values=values, off_failed=True, **error_context(exc))
-    jobs = await services.jobs_during(staff_id, time_off)
-    return Redirect(f"/console/workers/{staff_id}?done=off&jobs={jobs}#time-off", status_code=303)
 
 
 @post("/console/workers/{staff_id:int}/time-off/{time_off_id:int}/delete", guards=CONSOLE_GUARD, include_in_schema=False,
@@ -282,21 +270,7 @@ async def my_time_off_delete(
     return Redirect(f"{STAFF_BASE}?done=off#time-off", status_code=303)
 
 
-# --- public: a worker's profile ----------------------------------------------------------------------
-
-
-@get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile")
-async def public_worker(request: Request, staff_id: FromPath[int]) -> Response:
-    tenant = current_tenant()
-    profile = await services.worker_page(staff_id)
-    # The services this worker can do: those whose required skills they all have.
-    skills = set(profile.worker.skills)
-    items = [i for i in await list_items(for_customer=tenant) if set(i.required_skills) <= skills]
-    return page(request, "staff/worker.html", profile=profile, skill_labels=SKILL_LABELS, items=items,
-                tenant_tz=ZoneInfo(tenant.timezone))
-
-
 HANDLERS = [
-    workers_page, workers_create, worker_page, worker_update, worker_status, worker_hours, worker_time_off,
-    worker_time_off_delete, my_availability, my_hours, my_time_off, my_time_off_delete, public_worker,
+    workers_page, workers_create, worker_page, worker_update, worker_status, worker_hours,
+    worker_time_off_delete, my_availability, my_hours, my_time_off, my_time_off_delete,
 ]

@@ -30,15 +30,16 @@ from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
 from platform_core.pluginsys.contexts import PriceAdjustment, PriceQuote
 from platform_core.runtime import Runtime
-from platform_core.staff.availability import available_slots, earliest_slot
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
-from . import machine as m
-from .media import photo_exists
-from .schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
-from .notify import order_placed
-from .services import ORDER_COLUMNS, booking_settings, get_order, order_from_row, order_lines, record_event, transition
+from .availability import available_slots, earliest_slot
+
+from platform_core.orders import machine as m
+from platform_core.web.uploads import photo_exists
+from platform_core.orders.schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
+from platform_core.orders.notify import order_placed
+from platform_core.orders.services import ORDER_COLUMNS, booking_settings, get_order, order_from_row, order_lines, record_event, transition
 
 MAX_PHOTOS = 6
 MAX_FIELD_TEXT = 500
@@ -180,7 +181,7 @@ async def _slot(
     lat, lng = (where or {}).get("lat"), (where or {}).get("lng")
     if data.asap:
         slot = await earliest_slot(
-            rt, duration_minutes=minutes, skills=item.required_skills, staff_id=data.staff_id, lat=lat, lng=lng,
+            duration_minutes=minutes, skills=item.required_skills, staff_id=data.staff_id, lat=lat, lng=lng,
         )
         if slot is None:
             errors["asap"] = N_("Nobody is free soon. Please pick a time.")
@@ -192,7 +193,7 @@ async def _slot(
     start = data.slot_start if data.slot_start.tzinfo else data.slot_start.replace(tzinfo=ZoneInfo(current_tenant().timezone))
     local_day = start.astimezone(ZoneInfo(current_tenant().timezone)).date()
     slots = await available_slots(
-        rt, duration_minutes=minutes, start_date=local_day, days=1, skills=item.required_skills,
+        duration_minutes=minutes, start_date=local_day, days=1, skills=item.required_skills,
         staff_id=data.staff_id, lat=lat, lng=lng,
     )
     if not slots:

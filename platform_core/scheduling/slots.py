@@ -3,11 +3,12 @@
 A slot starts on the tenant's grid (every `slot_minutes` from local midnight), lies wholly inside
 one range of a worker's weekly hours (wall-clock time in the tenant's zone, so 09:00 stays 09:00
 across a DST change), overlaps none of the worker's days off nor the assignments dispatch holds
-(dispatch.services.busy_ranges), starts at least `lead_minutes` from now and within
-`horizon_days` calendar days (today is day 1). Booking settings come from core_booking_settings,
-with the column defaults when the tenant has no row yet.
+(calendar.busy_ranges), starts at least `lead_minutes` from now and within `horizon_days`
+calendar days (today is day 1). The rules are the franchise's booking settings, which the caller
+(booking) reads from orders and passes in.
 
-Orders placed but not yet assigned (orders.services.pending_demand) take capacity too: one the
+Orders placed but not yet assigned (`waiting`, orders.services.pending_demand as booking passes
+it) take capacity too: one the
 customer placed with a picked worker holds that worker; the others are counted, and a slot is
 offered only while the workers free for it outnumber the waiting orders overlapping it that one
 of those workers could serve (has the order's skills). A count, not a matching: it may refuse a
@@ -29,14 +30,11 @@ from zoneinfo import ZoneInfo
 from asyncpg import Range
 
 from platform_core.db import current_connection
-from platform_core.dispatch.services import busy_ranges
-from platform_core.errors import ValidationFailed
 from platform_core.geo import distance_m
-from platform_core.runtime import Runtime
-from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.tenancy.context import current_tenant
 
-from .schemas import Availability, Slot
+from .calendar import busy_ranges
+from .schemas import BookingRules, Slot, WaitingOrders
 
 # A worker's hours end at 24:00, stored as 23:59:59 (services.parse_day_hours).
 END_OF_DAY = time(23, 59, 59)
@@ -45,24 +43,10 @@ MAX_READS = 5
 
 
 @dataclass(frozen=True)
-class BookingRules:
-    slot_minutes: int = 30
-    lead_minutes: int = 120
-    horizon_days: int = 14
-
-
-@dataclass(frozen=True)
 class _Candidate:
     staff_id: int
     skills: frozenset[str]
     hours: dict[int, list[tuple[time, time]]]  # weekday -> ranges
-
-
-async def booking_rules() -> BookingRules:
-    from platform_core.orders.services import booking_settings
-
-    settings = await booking_settings()
-    return BookingRules(slot_minutes=settings.slot_minutes, lead_minutes=settings.lead_minutes, horizon_days=settings.horizon_days)
 
 
 async def _candidates(
@@ -150,17 +134,14 @@ def _day_starts(candidate: _Candidate, day: date, duration: timedelta, step: int
 
 
 async def available_slots(
-    rt: Runtime, *, duration_minutes: int, start_date: date, days: int, skills: list[str],
+    rules: BookingRules, waiting: WaitingOrders, *, duration_minutes: int, start_date: date, days: int, skills: list[str],
     staff_id: int | None = None, lat: float | None = None, lng: float | None = None, now: datetime | None = None,
 ) -> list[Slot]:
     """Bookable slots on `days` local calendar days from `start_date`, each with the workers free
     for the whole visit (with `staff_id`, only the slots that worker can take); empty when nobody
     qualifies. `now` is for tests (default: the clock)."""
-    from platform_core.orders.services import pending_demand
-
     tenant = current_tenant()
     tz = ZoneInfo(tenant.timezone)
-    rules = await booking_rules()
     now = now or datetime.now(timezone.utc)
     earliest = now + timedelta(minutes=rules.lead_minutes)
     last_day = now.astimezone(tz).date() + timedelta(days=rules.horizon_days - 1)
@@ -179,17 +160,17 @@ async def available_slots(
     # Each statement sees its own moment (read committed), and dispatch may move an order from
     # waiting to held, or back, in between: the waiting orders are read on both sides of the held
     # time, again while they differ, so no order falls between the two reads.
-    demand = await pending_demand(window_start, window_end)
+    demand = await waiting(window_start, window_end)
     for _ in range(MAX_READS):
         blocked = await _blocked([c.staff_id for c in candidates], window_start, window_end)
-        again = await pending_demand(window_start, window_end)
+        again = await waiting(window_start, window_end)
         if again == demand:
             break
         demand = again
-    waiting: list[tuple[datetime, datetime, frozenset[str]]] = []
+    unpicked: list[tuple[datetime, datetime, frozenset[str]]] = []
     for order in demand:
         if order.requested_staff_id is None:
-            waiting.append((order.start, order.end, order.skills))
+            unpicked.append((order.start, order.end, order.skills))
         else:
             blocked.setdefault(order.requested_staff_id, []).append((order.start, order.end))
     skills_of = {c.staff_id: c.skills for c in candidates}
@@ -205,7 +186,7 @@ async def available_slots(
     for start, ids in sorted(free.items()):
         end = start + duration
         claimed = sum(
-            1 for w_start, w_end, w_skills in waiting
+            1 for w_start, w_end, w_skills in unpicked
             if w_start < end and start < w_end and any(w_skills <= skills_of[sid] for sid in ids)
         )
         if len(ids) <= claimed or (staff_id is not None and staff_id not in ids):
@@ -215,18 +196,17 @@ async def available_slots(
 
 
 async def earliest_slot(
-    rt: Runtime, *, duration_minutes: int, skills: list[str], staff_id: int | None = None,
+    rules: BookingRules, waiting: WaitingOrders, *, duration_minutes: int, skills: list[str], staff_id: int | None = None,
     lat: float | None = None, lng: float | None = None, now: datetime | None = None,
 ) -> Slot | None:
     """The first bookable slot within the horizon ("as soon as possible"), a few days at a time."""
-    rules = await booking_rules()
     now = now or datetime.now(timezone.utc)
     tz = ZoneInfo(current_tenant().timezone)
     day = now.astimezone(tz).date()
     last_day = day + timedelta(days=rules.horizon_days - 1)
     while day <= last_day:
         slots = await available_slots(
-            rt, duration_minutes=duration_minutes, start_date=day, days=3, skills=skills, staff_id=staff_id,
+            rules, waiting, duration_minutes=duration_minutes, start_date=day, days=3, skills=skills, staff_id=staff_id,
             lat=lat, lng=lng, now=now,
         )
         if slots:
@@ -269,33 +249,3 @@ async def unblocked_among(staff_ids: list[int], start: datetime, end: datetime) 
 async def is_free(staff_id: int, start: datetime, end: datetime) -> bool:
     """Whether one worker can take [start, end) (see free_among)."""
     return bool(await free_among([staff_id], start, end))
-
-
-async def item_availability(
-    rt: Runtime, *, item: str, day: str, staff_id: int | None = None, quantity: int | None = None,
-    lat: float | None = None, lng: float | None = None,
-) -> Availability:
-    """One day's slots of a catalog item (its duration and required skills). An hourly item lasts
-    `quantity` hours, at least its minimum."""
-    errors: dict[str, str] = {}
-    try:
-        on = date.fromisoformat(day)
-    except ValueError:
-        errors["date"] = N_("Enter a date as YYYY-MM-DD.")
-    if (lat is None) != (lng is None):
-        errors["lat"] = N_("Give both latitude and longitude, or neither.")
-    if quantity is not None and not 1 <= quantity <= 24:
-        errors["quantity"] = N_("Enter a number between 1 and 24.")
-    if errors:
-        raise ValidationFailed(errors)
-    from platform_core.catalog.services import get_item_by_slug
-
-    service = await get_item_by_slug(item, for_customer=current_tenant())
-    duration = service.duration_minutes
-    if service.pricing_model == "hourly":
-        duration = max(quantity or service.min_quantity, service.min_quantity) * 60
-    slots = await available_slots(
-        rt, duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
-        staff_id=staff_id, lat=lat, lng=lng,
-    )
-    return Availability(item=item, date=on, timezone=current_tenant().timezone, duration_minutes=duration, slots=slots)

@@ -9,7 +9,7 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, MultipartBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, MultipartBody
 
 from platform_core.accounts.guards import BEARER_SECURITY, require_customer
 from platform_core.accounts.services import active_customer
@@ -20,8 +20,13 @@ from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
-from . import booking, media, services
-from .schemas import ActorRef, CancelRequest, Order, OrderDetail, OrderPlace, OrderSummary, Quote, QuoteRequest, Uploaded
+from platform_core.orders import services
+from platform_core.web import uploads as media
+
+from . import services as booking
+from .availability import item_availability
+from platform_core.scheduling.schemas import Availability
+from platform_core.orders.schemas import ActorRef, CancelRequest, Order, OrderDetail, OrderPlace, OrderSummary, Quote, QuoteRequest, Uploaded
 
 
 async def order_detail(rt: Runtime, order: Order) -> OrderDetail:
@@ -115,4 +120,20 @@ async def serve_media(rt: NamedDependency[Runtime], name: FromPath[str]) -> Resp
     )
 
 
-API_HANDLERS = [OrderController, QuoteController, UploadController, serve_media]
+class AvailabilityController(Controller):
+    path = "/api/v1/availability"
+    tags = ["Booking"]
+
+    @get("/", operation_id="getAvailability", summary="Bookable slots of a service on one day")
+    async def availability(
+        self, item: FromQuery[str], date: FromQuery[str], staff: FromQuery[int | None] = None,
+        quantity: FromQuery[int | None] = None, lat: FromQuery[float | None] = None, lng: FromQuery[float | None] = None,
+    ) -> Availability:
+        """`date` is a day of the franchise's calendar (YYYY-MM-DD); each slot lists the ids of the
+        workers free for the whole visit. `staff` asks for one worker; `lat`/`lng` (the visit's
+        place) leave out workers whose service radius does not reach it; `quantity` is the hours of
+        an hourly service. Days before the lead time or past the booking horizon have no slots."""
+        return await item_availability(item=item, day=date, staff_id=staff, quantity=quantity, lat=lat, lng=lng)
+
+
+API_HANDLERS = [OrderController, QuoteController, UploadController, AvailabilityController, serve_media]

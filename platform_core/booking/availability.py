@@ -1,0 +1,58 @@
+"""Bookable times, as booking asks for them: the slot engine (scheduling) with the franchise's
+booking rules and the orders waiting for a worker, both read from orders here, above the two."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from platform_core.catalog.services import get_item_by_slug
+from platform_core.errors import ValidationFailed
+from platform_core.orders.services import booking_settings, pending_demand
+from platform_core.scheduling import slots as engine
+from platform_core.scheduling.schemas import Availability, BookingRules, Slot
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
+
+
+async def booking_rules() -> BookingRules:
+    settings = await booking_settings()
+    return BookingRules(slot_minutes=settings.slot_minutes, lead_minutes=settings.lead_minutes, horizon_days=settings.horizon_days)
+
+
+async def available_slots(**query: Any) -> list[Slot]:
+    """scheduling.slots.available_slots for this franchise (same keyword arguments)."""
+    return await engine.available_slots(await booking_rules(), pending_demand, **query)
+
+
+async def earliest_slot(**query: Any) -> Slot | None:
+    """scheduling.slots.earliest_slot for this franchise (same keyword arguments)."""
+    return await engine.earliest_slot(await booking_rules(), pending_demand, **query)
+
+
+async def item_availability(
+    *, item: str, day: str, staff_id: int | None = None, quantity: int | None = None,
+    lat: float | None = None, lng: float | None = None,
+) -> Availability:
+    """One day's slots of a catalog item (its duration and required skills). An hourly item lasts
+    `quantity` hours, at least its minimum."""
+    errors: dict[str, str] = {}
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        errors["date"] = N_("Enter a date as YYYY-MM-DD.")
+    if (lat is None) != (lng is None):
+        errors["lat"] = N_("Give both latitude and longitude, or neither.")
+    if quantity is not None and not 1 <= quantity <= 24:
+        errors["quantity"] = N_("Enter a number between 1 and 24.")
+    if errors:
+        raise ValidationFailed(errors)
+    service = await get_item_by_slug(item, for_customer=current_tenant())
+    duration = service.duration_minutes
+    if service.pricing_model == "hourly":
+        duration = max(quantity or service.min_quantity, service.min_quantity) * 60
+    slots = await available_slots(
+        duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
+        staff_id=staff_id, lat=lat, lng=lng,
+    )
+    return Availability(item=item, date=on, timezone=current_tenant().timezone, duration_minutes=duration, slots=slots)

@@ -1,0 +1,66 @@
+"""The pages where a customer chooses: one service with the workers who do it and its reviews
+(/services/{slug}), and a worker's public profile (/workers/{id}, and its JSON). Here, above
+catalog, staff and reviews, because each page composes all three."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
+
+from platform_core.catalog import services as catalog
+from platform_core.reviews.services import rating_breakdown, reviews_for_item, reviews_for_staff
+from platform_core.staff import services as staff
+from platform_core.staff.views import SKILL_LABELS
+from platform_core.tenancy.context import current_tenant
+from platform_core.web.pages import page
+
+from .schemas import WorkerPage
+
+WORKERS_SHOWN = 6
+REVIEWS_SHOWN = 5
+
+
+async def worker_page(staff_id: int, *, reviews: int = 10) -> WorkerPage:
+    """Only active workers are shown, and only visible reviews."""
+    profile = await staff.public_profile(staff_id)
+    return WorkerPage(
+        worker=profile.worker, bio=profile.bio, ratings=await rating_breakdown(staff_id),
+        reviews=await reviews_for_staff(staff_id, limit=reviews),
+    )
+
+
+@get("/services/{slug:str}", include_in_schema=False, name="service-item")
+async def item_page(request: Request, slug: FromPath[str]) -> Response:
+    tenant = current_tenant()
+    item = await catalog.get_item_by_slug(slug, for_customer=tenant)
+    category = await catalog.get_category(item.category_id)
+    return page(
+        request, "booking/item.html", item=item, category=category,
+        workers=await staff.workers_for_skills(item.required_skills, limit=WORKERS_SHOWN),
+        reviews=await reviews_for_item(item.id, REVIEWS_SHOWN),
+    )
+
+
+@get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile")
+async def public_worker(request: Request, staff_id: FromPath[int]) -> Response:
+    tenant = current_tenant()
+    profile = await worker_page(staff_id)
+    # The services this worker can do: those whose required skills they all have.
+    skills = set(profile.worker.skills)
+    items = [i for i in await catalog.list_items(for_customer=tenant) if set(i.required_skills) <= skills]
+    return page(request, "booking/worker.html", profile=profile, skill_labels=SKILL_LABELS, items=items,
+                tenant_tz=ZoneInfo(tenant.timezone))
+
+
+class WorkerProfileController(Controller):
+    path = "/api/v1/workers"
+    tags = ["Workers"]
+
+    @get("/{staff_id:int}", operation_id="getWorker", summary="A worker's public profile, ratings and recent reviews")
+    async def get_worker(self, staff_id: FromPath[int]) -> WorkerPage:
+        return await worker_page(staff_id)
+
+
+HANDLERS = [item_page, public_worker, WorkerProfileController]
