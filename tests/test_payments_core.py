@@ -132,6 +132,7 @@ async def test_completion_settles_the_paid_amount_with_the_workers_commission(ru
             "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) "
             "select tenant_id, id, $2, tstzrange(scheduled_start, scheduled_end), 'accepted', 'manual' from core_order where id = $1",
             order_id, staff_id)
+        await current_connection().execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
         await transition(runtime, order_id, "complete", ActorRef(kind="staff", id=staff_id))
         kinds = [t.kind for t in await ledger.order_transactions(order_id)]
         earnings = await ledger.balance(f"staff:{staff_id}:earnings", tenant.currency)
@@ -194,6 +195,7 @@ async def test_marking_a_completed_order_paid_records_the_cash_and_settles_it(ru
             "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) "
             "select tenant_id, id, $2, tstzrange(scheduled_start, scheduled_end), 'accepted', 'manual' from core_order where id = $1",
             order_id, staff_id)
+        await current_connection().execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
         await transition(runtime, order_id, "complete", ActorRef(kind="staff", id=staff_id))
         assert await ledger.order_transactions(order_id) == []  # nothing was paid yet: nothing to settle
         office = ActorRef(kind="console", id=1, permissions=frozenset({"finance.manage"}))

@@ -89,6 +89,7 @@ async def make_booking(
             tenant.id, order_id, staff_id, start, start + timedelta(hours=3),
             {"completed": "completed", "assigned": "offered"}.get(state, "accepted"),
         )
+        await conn.execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
     return Booking(
         tenant_id=tenant.id, host=f"{tenant.slug}.localhost", order_id=order_id, number=number, customer_id=customer_id,
         staff_id=staff_id, item_id=item_id,

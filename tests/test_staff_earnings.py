@@ -34,6 +34,7 @@ async def completed_paid_order(runtime, tenant, staff_id: int, total: int, days_
             "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) "
             "select tenant_id, id, $2, tstzrange(scheduled_start, scheduled_end), 'accepted', 'manual' from core_order where id = $1",
             order_id, staff_id)
+        await conn.execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
         await transition(runtime, order_id, "complete", ActorRef(kind="staff", id=staff_id))
         return await conn.fetchval("select number from core_order where id = $1", order_id)
 

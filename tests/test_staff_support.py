@@ -69,6 +69,7 @@ async def make_order(tenant, start: datetime, end: datetime, *, staff_id: int | 
                 "values ($1, $2, $3, $4, $5, 'manual')",
                 tenant.id, order, staff_id, Range(start, end, upper_inc=False), status,
             )
+            await conn.execute("update core_order set staff_id = $2 where id = $1", order, staff_id)
     return order
 
 

@@ -27,7 +27,7 @@ from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification, send_message
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM, ActorRef, Order
-from platform_core.orders.services import get_order, transition
+from platform_core.orders.services import get_order, set_current_worker, transition
 from platform_core.pluginsys.contexts import OutboundMessage
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
@@ -86,6 +86,7 @@ async def insert_assignment(
         raise WorkerBusy(candidate.staff_id) from None
     except asyncpg.UniqueViolationError:
         raise Conflict("Someone else has already taken this order.") from None
+    await set_current_worker(order.id, candidate.staff_id)
     return assignment_from_row(row)
 
 
@@ -216,6 +217,7 @@ async def decline_offer(rt: Runtime, staff_id: int, assignment_id: int, *, reaso
     await current_connection().execute(
         "update core_assignment set status = 'declined', responded_at = now() where id = $1", assignment.id
     )
+    await set_current_worker(assignment.order_id, None)
 
 
 async def expire_offer(rt: Runtime, assignment_id: int) -> bool:
@@ -231,6 +233,7 @@ async def expire_offer(rt: Runtime, assignment_id: int) -> bool:
     assignment = assignment_from_row(row)
     await transition(rt, assignment.order_id, "offer_expired", SYSTEM, data=event_data(assignment))
     await current_connection().execute("update core_assignment set status = 'expired' where id = $1", assignment.id)
+    await set_current_worker(assignment.order_id, None)
     return True
 
 

@@ -13,6 +13,7 @@ from msgspec import UNSET
 
 from platform_core.db import current_connection
 from platform_core.orders.schemas import SYSTEM, ActorRef
+from platform_core.orders.services import set_current_worker
 from platform_core.tenancy.context import current_tenant
 
 from .schemas import Assignment, DispatchSettings, DispatchSettingsUpdate
@@ -108,6 +109,7 @@ async def release_order(order_id: int, actor: ActorRef = SYSTEM) -> None:
         "where order_id = $1 and status in ('offered', 'accepted')",
         order_id, actor.kind, actor.id,
     )
+    await set_current_worker(order_id, None)
 
 
 async def complete_order(order_id: int) -> None:

@@ -184,11 +184,14 @@ def machine_for_order(rt: Runtime, category: str) -> m.StateMachine:
 
 
 async def live_staff_id(order_id: int) -> int | None:
-    """The worker of the order's live assignment, if any (dispatch owns assignments)."""
-    from platform_core.dispatch.services import live_assignment
+    """The worker who holds the order now (offered, accepted or done), as dispatch last set it."""
+    return await current_connection().fetchval("select staff_id from core_order where id = $1", order_id)
 
-    assignment = await live_assignment(order_id)
-    return None if assignment is None else assignment.staff_id
+
+async def set_current_worker(order_id: int, staff_id: int | None) -> None:
+    """Dispatch's word on who holds the order: set with each offer, cleared when the offer is
+    declined, lapses or is released. Called in the transaction that changes the assignment."""
+    await current_connection().execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
 
 
 _PERMISSION_GUARDS = {
@@ -356,11 +359,8 @@ async def search_orders(rt: Runtime, f: OrderFilter) -> OrderPage:
     if f.district:
         where.append(f"o.district = {arg(f.district)}")
     if f.staff_id is not None:
-        # The worker asked for, or the one holding the order now (dispatch's live assignment).
-        where.append(
-            f"(o.requested_staff_id = {arg(f.staff_id)} or exists (select 1 from core_assignment a where a.order_id = o.id "
-            f"and a.staff_id = ${len(args)} and a.status in ('offered', 'accepted', 'completed')))"
-        )
+        # The worker asked for, or the one holding the order now.
+        where.append(f"(o.requested_staff_id = {arg(f.staff_id)} or o.staff_id = ${len(args)})")
     q = f.q.strip()
     if q:
         try:
