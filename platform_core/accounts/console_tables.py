@@ -6,10 +6,14 @@ mirror it for ORM queries.
 
 from enum import Enum
 
-from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import BigSerial, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
+
+
+class Citext(Text):
+    """PostgreSQL's case-insensitive text (the citext extension); Piccolo has no such column."""
 
 
 class AccountStatus(str, Enum):
@@ -27,11 +31,12 @@ class ConsoleUser(Table, tablename="core_console_user"):
         finance = "finance"
         support = "support"
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    email = Varchar(length=254)  # citext in the database
-    display_name = Varchar(length=200)
-    password_hash = Text()
-    role = Varchar(length=32, choices=Role)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    email = Citext(default=None)
+    display_name = Varchar(length=200, default=None)
+    password_hash = Text(default=None)
+    role = Varchar(length=32, choices=Role, default=None)
     status = Varchar(length=16, choices=AccountStatus, default=AccountStatus.active)
     totp_secret_cipher = Text(null=True, default=None)
     totp_enabled_at = Timestamptz(null=True, default=None)
@@ -42,9 +47,10 @@ class ConsoleUser(Table, tablename="core_console_user"):
 class ConsoleRecoveryCode(Table, tablename="core_console_recovery_code"):
     """A single-use 2FA recovery code, stored as a keyed hash."""
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    user = ForeignKey(ConsoleUser, db_column_name="user_id")
-    code_hash = Varchar(length=64)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    user = ForeignKey(ConsoleUser, db_column_name="user_id", null=False)
+    code_hash = Varchar(length=64, default=None)
     used_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 
@@ -52,9 +58,10 @@ class ConsoleRecoveryCode(Table, tablename="core_console_recovery_code"):
 class Operator(Table, tablename="core_operator"):
     """A platform (HQ) operator: signs in to /platform/ on the platform host. No tenant."""
 
-    email = Varchar(length=254, unique=True)
-    display_name = Varchar(length=200)
-    password_hash = Text()
+    id = BigSerial(primary_key=True)
+    email = Citext(unique=True, default=None)
+    display_name = Varchar(length=200, default=None)
+    password_hash = Text(default=None)
     status = Varchar(length=16, choices=AccountStatus, default=AccountStatus.active)
     totp_secret_cipher = Text(null=True, default=None)
     totp_enabled_at = Timestamptz(null=True, default=None)
@@ -63,8 +70,9 @@ class Operator(Table, tablename="core_operator"):
 
 
 class OperatorRecoveryCode(Table, tablename="core_operator_recovery_code"):
-    operator = ForeignKey(Operator, db_column_name="operator_id")
-    code_hash = Varchar(length=64)
+    id = BigSerial(primary_key=True)
+    operator = ForeignKey(Operator, db_column_name="operator_id", null=False)
+    code_hash = Varchar(length=64, default=None)
     used_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 

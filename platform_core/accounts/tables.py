@@ -2,7 +2,7 @@
 
 from enum import Enum
 
-from piccolo.columns import JSONB, Boolean, ForeignKey, Numeric, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigSerial, Boolean, ForeignKey, Numeric, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
@@ -14,7 +14,8 @@ class Customer(Table, tablename="core_customer"):
         frozen = "frozen"
         closed = "closed"
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
     display_name = Varchar(length=40, default="")
     phone_cipher = Text(null=True, default=None)
     phone_index = Varchar(length=64, null=True, default=None)
@@ -26,15 +27,16 @@ class Customer(Table, tablename="core_customer"):
 
 
 class CustomerAddress(Table, tablename="core_customer_address"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    customer = ForeignKey(Customer, db_column_name="customer_id")
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    customer = ForeignKey(Customer, db_column_name="customer_id", null=False)
     label = Varchar(length=20, default="")
-    contact_name = Varchar(length=40)
-    contact_phone_cipher = Text()
+    contact_name = Varchar(length=40, default=None)
+    contact_phone_cipher = Text(default=None)
     region = Varchar(length=40, default="")
-    city = Varchar(length=40)
+    city = Varchar(length=40, default=None)
     district = Varchar(length=40, default="")
-    street = Varchar(length=200)
+    street = Varchar(length=200, default=None)
     detail = Varchar(length=200, default="")
     lat = Numeric(digits=(9, 6), null=True, default=None)
     lng = Numeric(digits=(9, 6), null=True, default=None)
@@ -46,10 +48,11 @@ class CustomerAddress(Table, tablename="core_customer_address"):
 class LoginIdentity(Table, tablename="core_login_identity"):
     """A customer's account at a login provider (WeChat, QQ): (provider, subject) is unique."""
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    customer = ForeignKey(Customer, db_column_name="customer_id")
-    provider = Varchar(length=40)
-    subject = Varchar(length=200)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    customer = ForeignKey(Customer, db_column_name="customer_id", null=False)
+    provider = Varchar(length=40, default=None)
+    subject = Varchar(length=200, default=None)
     display_name = Varchar(length=100, default="")
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
@@ -62,21 +65,23 @@ class Staff(Table, tablename="core_staff"):
         active = "active"
         inactive = "inactive"
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    name = Varchar(length=40)
-    phone_cipher = Text()
-    phone_index = Varchar(length=64)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    name = Varchar(length=40, default=None)
+    phone_cipher = Text(default=None)
+    phone_index = Varchar(length=64, default=None)
     status = Varchar(length=16, choices=Status, default=Status.active)
     created_at = Timestamptz()
     last_sign_in_at = Timestamptz(null=True, default=None)
 
 
 class OtpCode(Table, tablename="core_otp_code"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    purpose = Varchar(length=32)
-    phone_index = Varchar(length=64)
-    code_hash = Varchar(length=64)
-    expires_at = Timestamptz()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    purpose = Varchar(length=32, default=None)
+    phone_index = Varchar(length=64, default=None)
+    code_hash = Varchar(length=64, default=None)
+    expires_at = Timestamptz(default=None)
     consumed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 

@@ -2,18 +2,19 @@
 
 from enum import Enum
 
-from piccolo.columns import JSONB, Array, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, Array, BigInt, BigSerial, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
 
 
 class ServiceCategory(Table, tablename="core_service_category"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
     # A self-reference by id; the SQL's composite foreign key keeps it inside the tenant.
     parent_id = BigInt(null=True, default=None)
-    code = Varchar(length=63)
-    title = Varchar(length=100)
+    code = Varchar(length=63, default=None)
+    title = Varchar(length=100, default=None)
     summary = Varchar(length=300, default="")
     icon = Varchar(length=40, default="home")
     sort_order = Integer(default=0)
@@ -29,18 +30,19 @@ class ServiceItem(Table, tablename="core_service_item"):
         per_sqm = "per_sqm"
         quote = "quote"
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    category = ForeignKey(ServiceCategory, db_column_name="category_id")
-    slug = Varchar(length=80)
-    title = Varchar(length=120)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    category = ForeignKey(ServiceCategory, db_column_name="category_id", null=False)
+    slug = Varchar(length=80, default=None)
+    title = Varchar(length=120, default=None)
     summary = Varchar(length=300, default="")
     cover_url = Varchar(length=500, default="")
     content = JSONB(default="[]")
-    duration_minutes = Integer()
-    pricing_model = Varchar(length=16, choices=PricingModel)
+    duration_minutes = Integer(default=None)
+    pricing_model = Varchar(length=16, choices=PricingModel, default=None)
     price = BigInt(default=0)
     min_quantity = Integer(default=1)
-    currency = Varchar(length=3)
+    currency = Varchar(length=3, default=None)
     required_skills = Array(base_column=Text())
     districts = Array(base_column=Text())
     booking_fields = JSONB(default="[]")
@@ -51,10 +53,11 @@ class ServiceItem(Table, tablename="core_service_item"):
 
 
 class ServiceAddon(Table, tablename="core_service_addon"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    item = ForeignKey(ServiceItem, db_column_name="item_id")
-    title = Varchar(length=100)
-    price = BigInt()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    item = ForeignKey(ServiceItem, db_column_name="item_id", null=False)
+    title = Varchar(length=100, default=None)
+    price = BigInt(default=None)
     duration_minutes = Integer(default=0)
     active = Boolean(default=True)
     sort_order = Integer(default=0)

@@ -2,7 +2,7 @@
 
 from enum import Enum
 
-from piccolo.columns import JSONB, Boolean, Column, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigSerial, Boolean, Column, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.column_types import BigInt
 from piccolo.table import Table
 
@@ -21,7 +21,8 @@ class DispatchSettings(Table, tablename="core_dispatch_settings"):
         manual = "manual"
         customer_pick = "customer_pick"
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id", unique=True)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", unique=True, null=False)
     mode = Varchar(length=16, choices=Mode, default=Mode.auto)
     grab_pool = Boolean(default=False)
     accept_timeout_s = Integer(default=600)
@@ -46,12 +47,13 @@ class Assignment(Table, tablename="core_assignment"):
         customer = "customer"
         grab = "grab"
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    order_id = BigInt()
-    staff_id = BigInt()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    order_id = BigInt(default=None)
+    staff_id = BigInt(default=None)
     during = Tstzrange()
-    status = Varchar(length=16, choices=Status)
-    source = Varchar(length=16, choices=Source)
+    status = Varchar(length=16, choices=Status, default=None)
+    source = Varchar(length=16, choices=Source, default=None)
     score = DoublePrecision(null=True, default=None)
     score_breakdown = JSONB(default="{}")
     offered_at = Timestamptz()

@@ -1,6 +1,6 @@
 """Piccolo mirror of the SQL in piccolo_migrations/ (the SQL is the source of truth)."""
 
-from piccolo.columns import JSONB, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigSerial, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
@@ -12,8 +12,9 @@ class Job(Table, tablename="core_job"):
     Platform-level (no RLS): workers claim every tenant's jobs, then run each in its tenant's scope.
     """
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    kind = Varchar(length=100)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    kind = Varchar(length=100, default=None)
     payload = JSONB(default="{}")
     key = Varchar(length=200, null=True, default=None)
     run_at = Timestamptz()

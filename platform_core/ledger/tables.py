@@ -2,7 +2,7 @@
 
 from enum import Enum
 
-from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import BigInt, BigSerial, Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
@@ -17,20 +17,22 @@ class LedgerAccount(Table, tablename="core_ledger_account"):
         revenue = "revenue"
         expense = "expense"
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    code = Varchar(length=120)
-    currency = Varchar(length=8)
-    kind = Varchar(length=16, choices=Kind)
-    allow_negative = Boolean()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    code = Varchar(length=120, default=None)
+    currency = Varchar(length=8, default=None)
+    kind = Varchar(length=16, choices=Kind, default=None)
+    allow_negative = Boolean(default=None)
     created_at = Timestamptz()
 
 
 class LedgerTransaction(Table, tablename="core_ledger_transaction"):
     """A balanced set of entries posted at once; never updated or deleted."""
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    idempotency_key = Varchar(length=200)
-    kind = Varchar(length=32)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    idempotency_key = Varchar(length=200, default=None)
+    kind = Varchar(length=32, default=None)
     order_id = BigInt(null=True, default=None)
     memo = Varchar(length=500, default="")
     created_at = Timestamptz()
@@ -39,17 +41,19 @@ class LedgerTransaction(Table, tablename="core_ledger_transaction"):
 class LedgerEntry(Table, tablename="core_ledger_entry"):
     """One leg of a transaction: debits positive, credits negative, in minor units."""
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    transaction_id = BigInt()
-    account_id = BigInt()
-    currency = Varchar(length=8)
-    amount = BigInt()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    transaction_id = BigInt(default=None)
+    account_id = BigInt(default=None)
+    currency = Varchar(length=8, default=None)
+    amount = BigInt(default=None)
 
 
 class LedgerSettings(Table, tablename="core_ledger_settings"):
     """A tenant's settlement rates in basis points; no row means the defaults."""
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
     platform_fee_bp = Integer(default=500)
     staff_commission_bp = Integer(default=6000)
     updated_at = Timestamptz()

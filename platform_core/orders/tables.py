@@ -1,14 +1,15 @@
 """Orders, their price lines, their timeline, booking settings and the number counter (mirrors
 the SQL of orders_0001_initial)."""
 
-from piccolo.columns import JSONB, BigInt, Boolean, Date, ForeignKey, Integer, Numeric, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigInt, BigSerial, Boolean, Date, ForeignKey, Integer, Numeric, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
 
 
 class BookingSettings(Table, tablename="core_booking_settings"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id", unique=True)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", unique=True, null=False)
     slot_minutes = Integer(default=30)
     lead_minutes = Integer(default=120)
     horizon_days = Integer(default=14)
@@ -20,14 +21,15 @@ class BookingSettings(Table, tablename="core_booking_settings"):
 
 
 class Order(Table, tablename="core_order"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    number = Varchar(length=24)
-    customer_id = BigInt()
-    item_id = BigInt()
-    category_code = Varchar(length=63)
-    state = Varchar(length=32)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    number = Varchar(length=24, default=None)
+    customer_id = BigInt(default=None)
+    item_id = BigInt(default=None)
+    category_code = Varchar(length=63, default=None)
+    state = Varchar(length=32, default=None)
     state_changed_at = Timestamptz()
-    address = JSONB()
+    address = JSONB(default=None)
     lat = Numeric(digits=(9, 6), null=True, default=None)
     lng = Numeric(digits=(9, 6), null=True, default=None)
     district = Varchar(length=100, default="")
@@ -35,44 +37,46 @@ class Order(Table, tablename="core_order"):
     fields = JSONB(default="{}")
     photos = JSONB(default="[]")
     asap = Boolean(default=False)
-    scheduled_start = Timestamptz()
-    scheduled_end = Timestamptz()
+    scheduled_start = Timestamptz(default=None)
+    scheduled_end = Timestamptz(default=None)
     requested_staff_id = BigInt(null=True, default=None)
     quantity = Integer(default=1)
-    currency = Varchar(length=3)
-    subtotal = BigInt()
+    currency = Varchar(length=3, default=None)
+    subtotal = BigInt(default=None)
     adjustments = BigInt(default=0)
-    total = BigInt()
+    total = BigInt(default=None)
     payment_method = Varchar(length=20, default="after_service")
     paid_at = Timestamptz(null=True, default=None)
     cancellation_fee = BigInt(default=0)
     cancel_reason = Varchar(length=500, default="")
-    idempotency_key = Varchar(length=100)
+    idempotency_key = Varchar(length=100, default=None)
     request_hash = Varchar(length=64, default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
 
 class OrderLine(Table, tablename="core_order_line"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    order_id = BigInt()
-    position = Integer()
-    kind = Varchar(length=16)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    order_id = BigInt(default=None)
+    position = Integer(default=None)
+    kind = Varchar(length=16, default=None)
     code = Varchar(length=63, default="")
-    label = Varchar(length=200)
+    label = Varchar(length=200, default=None)
     quantity = Integer(default=1)
-    unit_amount = BigInt()
-    amount = BigInt()
+    unit_amount = BigInt(default=None)
+    amount = BigInt(default=None)
     source = Varchar(length=63, default="core")
 
 
 class OrderEvent(Table, tablename="core_order_event"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    order_id = BigInt()
-    event = Varchar(length=40)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    order_id = BigInt(default=None)
+    event = Varchar(length=40, default=None)
     from_state = Varchar(length=32, null=True, default=None)
-    to_state = Varchar(length=32)
-    actor_kind = Varchar(length=16)
+    to_state = Varchar(length=32, default=None)
+    actor_kind = Varchar(length=16, default=None)
     actor_id = BigInt(null=True, default=None)
     note = Varchar(length=500, default="")
     data = JSONB(default="{}")
@@ -80,8 +84,9 @@ class OrderEvent(Table, tablename="core_order_event"):
 
 
 class OrderCounter(Table, tablename="core_order_counter"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    day = Date()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    day = Date(default=None)
     value = Integer(default=0)
 
 

@@ -1,6 +1,6 @@
 """Piccolo mirror of the SQL in piccolo_migrations/ (the SQL is the source of truth)."""
 
-from piccolo.columns import JSONB, BigInt, ForeignKey, SmallInt, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigInt, BigSerial, ForeignKey, SmallInt, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
@@ -9,14 +9,15 @@ from platform_core.tenancy.tables import Tenant
 class Review(Table, tablename="core_review"):
     """A customer's review of a completed order: one per order; hidden ones keep their reason."""
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    order_id = BigInt()
-    customer_id = BigInt()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    order_id = BigInt(default=None)
+    customer_id = BigInt(default=None)
     staff_id = BigInt(null=True, default=None)
-    item_id = BigInt()
-    quality = SmallInt()
-    attitude = SmallInt()
-    skill = SmallInt()
+    item_id = BigInt(default=None)
+    quality = SmallInt(default=None)
+    attitude = SmallInt(default=None)
+    skill = SmallInt(default=None)
     text = Varchar(length=2000, default="")
     photos = JSONB(default="[]")
     reply = Varchar(length=2000, default="")

@@ -1,7 +1,7 @@
 """Worker profiles, weekly hours and days off (mirror staff_0001_initial.py)."""
 from decimal import Decimal
 
-from piccolo.columns import Array, Column, ForeignKey, Integer, Numeric, SmallInt, Text, Time, Timestamptz, Varchar
+from piccolo.columns import Array, BigSerial, Column, ForeignKey, Integer, Numeric, SmallInt, Text, Time, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.accounts.tables import Staff
@@ -15,8 +15,9 @@ class Tstzrange(Column):
 
 
 class StaffProfile(Table, tablename="core_staff_profile"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    staff = ForeignKey(Staff, db_column_name="staff_id")
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    staff = ForeignKey(Staff, db_column_name="staff_id", null=False)
     photo_url = Varchar(length=500, default="")
     bio = Varchar(length=2000, default="")
     years_experience = Integer(default=0)
@@ -31,16 +32,18 @@ class StaffProfile(Table, tablename="core_staff_profile"):
 
 
 class StaffHours(Table, tablename="core_staff_hours"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    staff = ForeignKey(Staff, db_column_name="staff_id")
-    weekday = SmallInt()  # 0 = Monday
-    starts = Time()
-    ends = Time()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    staff = ForeignKey(Staff, db_column_name="staff_id", null=False)
+    weekday = SmallInt(default=None)  # 0 = Monday
+    starts = Time(default=None)
+    ends = Time(default=None)
 
 
 class StaffTimeOff(Table, tablename="core_staff_time_off"):
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    staff = ForeignKey(Staff, db_column_name="staff_id")
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    staff = ForeignKey(Staff, db_column_name="staff_id", null=False)
     during = Tstzrange()
     reason = Varchar(length=200, default="")
     created_at = Timestamptz()

@@ -2,7 +2,7 @@
 
 from enum import Enum
 
-from piccolo.columns import BigInt, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import BigInt, BigSerial, ForeignKey, Timestamptz, Varchar
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
@@ -20,12 +20,13 @@ class Feedback(Table, tablename="core_feedback"):
         answered = "answered"
         closed = "closed"
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    customer_id = BigInt()
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    customer_id = BigInt(default=None)
     order_id = BigInt(null=True, default=None)
-    kind = Varchar(length=16, choices=Kind)
-    subject = Varchar(length=200)
-    body = Varchar(length=4000)
+    kind = Varchar(length=16, choices=Kind, default=None)
+    subject = Varchar(length=200, default=None)
+    body = Varchar(length=4000, default=None)
     status = Varchar(length=16, choices=Status, default=Status.open)
     answer = Varchar(length=4000, default="")
     answered_by = BigInt(null=True, default=None)

@@ -1,6 +1,6 @@
 from enum import Enum
 
-from piccolo.columns import JSONB, Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigSerial, Boolean, ForeignKey, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -11,8 +11,9 @@ class Tenant(Table, tablename="core_tenant"):
         active = "active"
         suspended = "suspended"
 
-    slug = Varchar(length=63, unique=True)
-    name = Varchar(length=200)
+    id = BigSerial(primary_key=True)
+    slug = Varchar(length=63, unique=True, default=None)
+    name = Varchar(length=200, default=None)
     status = Varchar(length=16, choices=Status, default=Status.active)
     locale = Varchar(length=10, default="zh_CN")
     timezone = Varchar(length=64, default="Asia/Shanghai")
@@ -25,16 +26,18 @@ class Tenant(Table, tablename="core_tenant"):
 class TenantDomain(Table, tablename="core_tenant_domain"):
     """A host name that serves a tenant. Platform-level: read before any tenant is known."""
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    host = Varchar(length=253, unique=True)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    host = Varchar(length=253, unique=True, default=None)
     is_primary = Boolean(default=False)
 
 
 class TenantPlugin(Table, tablename="core_tenant_plugin"):
     """Whether a tenant has a plugin on, and its config for that tenant (secrets encrypted)."""
 
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    plugin_name = Varchar(length=63)
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    plugin_name = Varchar(length=63, default=None)
     enabled = Boolean(default=False)
     config = JSONB(default="{}")
     updated_at = Timestamptz()
@@ -43,6 +46,7 @@ class TenantPlugin(Table, tablename="core_tenant_plugin"):
 class PluginDefault(Table, tablename="core_plugin_default"):
     """The platform's default config of a plugin, between a tenant's row and the Struct defaults."""
 
-    plugin_name = Varchar(length=63, unique=True)
+    id = BigSerial(primary_key=True)
+    plugin_name = Varchar(length=63, unique=True, default=None)
     config = JSONB(default="{}")
     updated_at = Timestamptz()
