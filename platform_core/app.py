@@ -14,11 +14,13 @@ from litestar import Litestar, Router
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from .accounts.sessions import principal_for, provide_principal
 from .db import close_pool, start_pool
 from .db.checks import check_database_safety
 from .db.engine import app_dsn
@@ -27,13 +29,14 @@ from .jobs.worker import Worker, running_worker
 from .kv import open_kv
 from .metrics import prometheus_config
 from .notifications.hooks import install_dev_channel
-from .pluginsys.manager import build_plugin_manager, is_core
-from .pluginsys.relay import PluginRelay
+from .pluginsys.calls import collect_now
+from .pluginsys.manager import is_core
+from .pluginsys.relay import RelayMiddleware
 from .runtime import Runtime
 from .settings import Settings
-from .accounts.sessions import principal_for, provide_principal
 from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import TenantMiddleware
+from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
 from .web import assets
 from .web.csrf import check_csrf
 from .web.errors import EXCEPTION_HANDLERS
@@ -42,7 +45,6 @@ from .web.locale import LocaleMiddleware
 from .web.logging import RequestLogMiddleware, configure_logging
 from .web.pages import attach_page_notices
 from .web.templating import build_template_config
-from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
 
 log = logging.getLogger("hearth")
 
@@ -65,16 +67,18 @@ def plugin_enabled_guard(name: str):
 
 
 def _collect_routes(pm: pluggy.PluginManager) -> list:
-    handlers: list = []
-    for impl in pm.hook.register_routes.get_hookimpls():
-        contributed = impl.function() or []
-        if is_core(impl.plugin_name):
-            handlers.extend(contributed)
+    core: list = []
+    by_plugin: dict[str, list] = {}
+    for plugin, handler in collect_now(pm.hook.register_routes):
+        if is_core(plugin):
+            core.append(handler)
         else:
-            handlers.append(
-                Router(path=f"/p/{impl.plugin_name}", route_handlers=contributed, guards=[plugin_enabled_guard(impl.plugin_name)])
-            )
-    return handlers
+            by_plugin.setdefault(plugin, []).append(handler)
+    routers = [
+        Router(path=f"/p/{plugin}", route_handlers=handlers, guards=[plugin_enabled_guard(plugin)])
+        for plugin, handlers in by_plugin.items()
+    ]
+    return [*core, *routers]
 
 
 def _static_routers(pm: pluggy.PluginManager, settings: Settings) -> list:
@@ -82,22 +86,18 @@ def _static_routers(pm: pluggy.PluginManager, settings: Settings) -> list:
         create_static_files_router(path="/static/core", directories=[STATIC_DIR], include_in_schema=False),
         create_static_files_router(path="/static/vendor", directories=[assets.vendor_dir(settings)], include_in_schema=False),
     ]
-    for static_dirs in pm.hook.register_static_dirs():
-        for static in static_dirs or []:
-            routers.append(
-                create_static_files_router(path=f"/static/p/{static.name}", directories=[static.path], include_in_schema=False)
-            )
+    for _, static in collect_now(pm.hook.register_static_dirs):
+        routers.append(create_static_files_router(path=f"/static/p/{static.name}", directories=[static.path], include_in_schema=False))
     return routers
 
 
 def _plugin_template_dirs(pm: pluggy.PluginManager) -> list[Path]:
     dirs: list[Path] = []
-    for contributed in pm.hook.register_template_dirs():
-        for folder in contributed or []:
-            dirs.append(Path(folder))
-            translations = Path(folder).parent / "translations"
-            if translations.is_dir():
-                add_translation_dir(translations)
+    for _, folder in collect_now(pm.hook.register_template_dirs):
+        dirs.append(Path(folder))
+        translations = Path(folder).parent / "translations"
+        if translations.is_dir():
+            add_translation_dir(translations)
     # A plugin without templates (a payment provider) still has labels and settings to translate.
     for name, plugin in pm.list_name_plugin():
         module_file = getattr(plugin, "__file__", None)
@@ -110,8 +110,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     if not settings.db.url:
         raise ValueError("settings.db.url is required: the CLI starts the embedded PostgreSQL and passes its URL")
     configure_logging(settings)
-    pm = pm or build_plugin_manager()
-    runtime = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+    runtime = Runtime.build(settings, pm)
+    pm = runtime.pm
     assets.ensure_vendor_assets(settings)
 
     @asynccontextmanager
@@ -137,7 +137,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     )
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
-        middleware=[prometheus_config().middleware, RequestLogMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
+        middleware=[prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RelayMiddleware, relay=runtime.relay), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
         dependencies={"rt": Provide(lambda: runtime, sync_to_thread=False), "principal": Provide(provide_principal)},
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
@@ -164,8 +164,7 @@ async def run_worker_process(settings, *, burst: bool = False) -> int:
     store, the dev channel in dev), without HTTP. SIGTERM and SIGINT stop it between jobs.
     With `burst`, run what is due and return how many ran."""
     configure_logging(settings)
-    pm = build_plugin_manager()
-    rt = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+    rt = Runtime.build(settings)
     await start_pool(app_dsn(settings.db.url or "", settings.db.app_url), min_size=1, max_size=settings.db.pool_max)
     try:
         await check_database_safety()

@@ -215,11 +215,14 @@ def start_sandbox(settings: Settings, port: int) -> subprocess.Popen | None:
 async def configure_demo_payments(
     settings: Settings, port: int, *, tenants: dict[str, tuple[str, ...]] = DEMO_PAYMENTS, register_webhooks: bool = True,
 ) -> list[str]:
-    """Point the demo franchises' payment plugins at the sandbox (each plugin module's
-    `sandbox_values`), turn them on, and register Stripe's webhook with the sandbox (which
-    forgets it on restart). A plugin that is not installed is left out, with a line saying so."""
-    from .pluginsys.manager import build_plugin_manager
+    """Point the demo franchises' payment plugins at the sandbox (each plugin's
+    `register_sandbox_config`), turn them on, and register Stripe's webhook with the sandbox
+    (which forgets it on restart). A plugin that is not installed is left out, with a line
+    saying so."""
     from .demo.seeding import apply_tenant_plugins
+    from .pluginsys.calls import collect_now
+    from .pluginsys.config import changed_fields
+    from .pluginsys.manager import build_plugin_manager
     from .sandbox.config import register_stripe_webhook, tenant_config
     from .tenancy.schemas import TenantPluginSpec
     from .tenancy.services import list_tenants
@@ -231,13 +234,13 @@ async def configure_demo_payments(
         if tenant.slug not in tenants:
             continue
         cfg = tenant_config(tenant.slug, data_dir=settings.data_dir, port=port)
+        offered = {plugin: config for plugin, config in collect_now(pm.hook.register_sandbox_config, sandbox=cfg)}
         specs = {}
         for name in tenants[tenant.slug]:
-            values = getattr(pm.get_plugin(name), "sandbox_values", None)
-            if values is None:
+            if name not in offered:
                 lines.append(f"{tenant.slug}: {name} is not installed")
                 continue
-            specs[name] = TenantPluginSpec(enabled=True, config=values(cfg))
+            specs[name] = TenantPluginSpec(enabled=True, config=changed_fields(offered[name]))
             if name == STRIPE_PLUGIN and register_webhooks:
                 register_stripe_webhook(cfg, f"{notify_base}/payments/notify/stripe/{tenant.slug}", account=tenant.slug)
         lines.extend(await apply_tenant_plugins(settings, tenant.id, tenant.slug, specs))
@@ -250,8 +253,8 @@ def demo(no_serve: bool) -> None:
     """Start the platform with the demo franchises on embedded defaults, and the payment sandbox
     they pay through."""
     from .db.migrate import migrate
-    from .sandbox.config import DEFAULT_PORT, sandbox_base_url
     from .demo.seeding import apply_tenant_files, demo_banner
+    from .sandbox.config import DEFAULT_PORT, sandbox_base_url
     from .web.assets import ensure_vendor_assets
 
     settings = ready_settings()
@@ -298,10 +301,15 @@ def assets_fetch() -> None:
 
 
 def main() -> None:
+    from .pluginsys.calls import collect_now
     from .pluginsys.manager import build_plugin_manager
 
     try:
-        build_plugin_manager().hook.register_cli_commands(cli=cli)
+        dev_tools = settings_from_env().dev_mode
+    except click.ClickException:
+        dev_tools = True  # the command that runs will report the bad setting
+    try:
+        collect_now(build_plugin_manager(dev_tools=dev_tools).hook.register_cli_commands, cli=cli)
     except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
         click.echo(f"warning: plugins could not add commands: {exc}", err=True)
     cli(prog_name="hearth")

@@ -13,7 +13,6 @@ from platform_core.pluginsys.contexts import LoginIdentity, LoginProvider
 from platform_core.pluginsys.relay import PluginRelay
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
-
 from tests.test_accounts_support import api_sign_in, bearer, sms  # noqa: F401 - the fixture
 
 PHONE, E164 = "13800138000", "+8613800138000"
@@ -208,7 +207,7 @@ class ExampleLogin:
         self.provider = LoginProvider(name="examplelogin", label="Example ID", authorize_url=self.authorize, complete=self.complete)
 
     @hookimpl
-    def register_login_providers(self):
+    def provide_login_providers(self):
         return [self.provider]
 
     async def authorize(self, tenant, state, redirect_uri):
@@ -223,7 +222,7 @@ async def login_plugin(runtime, tenant_a):
     runtime.pm.register(ExampleLogin(), name="examplelogin")
     # A relay built after the registration, as at startup: it leaves the plugin out for tenants
     # that have it off (the running one cached its subsets before the plugin existed).
-    relay, runtime.relay = runtime.relay, PluginRelay(runtime.pm)
+    relay, runtime.relay = runtime.relay, PluginRelay(runtime.pm, runtime.keyring)
     async with tenant_scope(tenant_a.id):
         await current_connection().execute(
             "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, 'examplelogin', true)", tenant_a.id

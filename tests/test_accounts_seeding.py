@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 
 from platform_core.db import current_connection
-from platform_core.tenancy.context import tenant_scope
 from platform_core.demo.seeding import apply_tenant_file, demo_banner
+from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.services import get_tenant
 
 TOML = """

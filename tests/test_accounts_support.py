@@ -18,7 +18,7 @@ class SmsGateway:
         self.messages: list[OutboundMessage] = []
 
     @hookimpl
-    def register_notification_channels(self):
+    def provide_notification_channels(self):
         return [NotificationChannel(name="test-sms", channel="sms", send=self.send, priority=1)]
 
     async def send(self, message: OutboundMessage) -> None:

@@ -8,9 +8,9 @@ import secrets
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from platform_core.booking.availability import available_slots
 from platform_core.db import current_connection
 from platform_core.staff import services
-from platform_core.booking.availability import available_slots
 from platform_core.staff.schemas import TimeOffCreate
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for

@@ -10,15 +10,23 @@ import pytest
 
 from platform_core.catalog import services
 from platform_core.catalog.schemas import (
-    AddonInput, CategoryCreate, CategoryUpdate, ResultBlock, ServiceItemCreate, Step, StepsBlock, TextBlock, VideoBlock,
+    AddonInput,
+    CategoryCreate,
+    CategoryUpdate,
+    ResultBlock,
+    ServiceItemCreate,
+    Step,
+    StepsBlock,
+    TextBlock,
+    VideoBlock,
 )
 from platform_core.db import current_connection
+from platform_core.demo.seeding import apply_tenant_file
 from platform_core.errors import ValidationFailed
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import ServiceCategorySpec
 from platform_core.pluginsys.relay import PluginRelay
 from platform_core.tenancy.context import tenant_scope
-from platform_core.demo.seeding import apply_tenant_file
 from platform_core.tenancy.services import get_tenant
 
 REPO = Path(__file__).resolve().parents[1]
@@ -176,7 +184,7 @@ class ElderCare:
     """A category plugin, as elder care will be."""
 
     @hookimpl
-    def register_service_categories(self):
+    def provide_service_categories(self):
         return [ServiceCategorySpec(code="elder-care", title="Elder care", icon="heart")]
 
 
@@ -184,7 +192,7 @@ class ElderCare:
 async def elder_care_for_a(runtime, tenant_a):
     runtime.pm.register(ElderCare(), name="eldercare")
     # A relay built after the registration, as at startup (the running one cached its subsets).
-    relay, runtime.relay = runtime.relay, PluginRelay(runtime.pm)
+    relay, runtime.relay = runtime.relay, PluginRelay(runtime.pm, runtime.keyring)
     async with tenant_scope(tenant_a.id):
         await current_connection().execute(
             "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, 'eldercare', true)", tenant_a.id

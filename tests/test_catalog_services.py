@@ -9,16 +9,26 @@ import pytest
 
 from platform_core.catalog import services
 from platform_core.catalog.schemas import (
-    AddonInput, CategoryCreate, CategoryUpdate, ServiceItemCreate, ServiceItemUpdate, Step, StepsBlock, TextBlock,
+    AddonInput,
+    CategoryCreate,
+    CategoryUpdate,
+    ServiceItemCreate,
+    ServiceItemUpdate,
+    Step,
+    StepsBlock,
+    TextBlock,
     VideoBlock,
 )
 from platform_core.catalog.tables import ServiceAddon, ServiceCategory, ServiceItem
 from platform_core.db import current_connection
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import PluginInfo, ServiceCategorySpec
+from platform_core.pluginsys.contexts import (
+    BookingFieldSpec,
+    PluginInfo,
+    ServiceCategorySpec,
+)
 from platform_core.pluginsys.manager import build_plugin_manager
-from platform_core.pluginsys.relay import PluginRelay
 from platform_core.pluginsys.services import disable_plugin, enable_plugin
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import tenant_scope
@@ -191,22 +201,22 @@ class ElderCare:
         return PluginInfo(title="Elder care", category="services")
 
     @hookimpl
-    def register_service_categories(self):
+    def provide_service_categories(self):
         return [ServiceCategorySpec(
             code="elder-care", title="Elder care", icon="heart",
-            booking_fields=[{"name": "mobility", "label": "Mobility", "type": "select", "required": True, "choices": ["walks", "wheelchair"]}],
+            booking_fields=[BookingFieldSpec(name="mobility", label="Mobility", type="select", required=True, choices=["walks", "wheelchair"])],
         )]
 
     @hookimpl
-    def compute_booking_fields(self, category):
-        return [{"name": "medication", "label": "Medication notes", "type": "textarea"}] if category == "elder-care" else None
+    def compute_booking_fields(self, form):
+        return [BookingFieldSpec(name="medication", label="Medication notes", type="textarea")] if form.category == "elder-care" else None
 
 
 @pytest.fixture
 def rt_with_elder_care(app, hearth_settings) -> Runtime:
     pm = build_plugin_manager()
     pm.register(ElderCare(), name="eldercare")
-    return Runtime(settings=hearth_settings, pm=pm, relay=PluginRelay(pm))
+    return Runtime.build(hearth_settings, pm)
 
 
 async def test_a_plugin_category_shows_only_for_tenants_that_enabled_the_plugin(rt_with_elder_care, tenant_a, tenant_b):

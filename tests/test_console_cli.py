@@ -6,8 +6,8 @@ from pathlib import Path
 
 from platform_core.accounts.console_services import CONSOLE, OPERATOR, find_account
 from platform_core.db import tenant_transaction
-from platform_core.tenancy.context import tenant_scope
 from platform_core.demo.seeding import apply_tenant_file
+from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.services import get_tenant
 from platform_core.testing.pytest_plugin import client_for, run_hearth, unique_slug
 

@@ -13,16 +13,25 @@ from asyncpg import Range
 from platform_core.db import current_connection
 from platform_core.dispatch import offers, services
 from platform_core.dispatch.candidates import rank_candidates
-from platform_core.scheduling import calendar
 from platform_core.orders.schemas import SYSTEM, ActorRef
 from platform_core.orders.services import get_order, transition
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import DispatchScore
+from platform_core.scheduling import calendar
 from platform_core.tenancy.context import tenant_scope
-
 from tests.test_accounts_support import sms  # noqa: F401 - the fixture
 from tests.test_dispatch_support import (
-    FAR, HOME, NEAR, eventually, local_time, make_customer, make_item, make_order, make_worker, order_state, set_mode,
+    FAR,
+    HOME,
+    NEAR,
+    eventually,
+    local_time,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    order_state,
+    set_mode,
 )
 
 

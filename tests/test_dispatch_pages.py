@@ -10,10 +10,19 @@ from platform_core.dispatch import offers, services
 from platform_core.pluginsys import hookimpl
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
-
 from tests.test_console_support import post_form
 from tests.test_dispatch_support import (
-    FAR, NEAR, console_client, local_time, make_customer, make_item, make_order, make_worker, order_state, set_mode, staff_client,
+    FAR,
+    NEAR,
+    console_client,
+    local_time,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    order_state,
+    set_mode,
+    staff_client,
 )
 
 
@@ -226,7 +235,7 @@ async def test_an_order_nobody_was_found_for_can_still_be_claimed_from_the_pool(
 
 class MemberPriorityStrategy:
     @hookimpl
-    def register_dispatch_strategies(self):
+    def provide_dispatch_strategies(self):
         return ["member_priority"]
 
 

@@ -17,6 +17,7 @@ from platform_core.jobs.worker import Worker, running_worker
 from platform_core.notifications import services as notifications
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import JobHandler
 from platform_core.pluginsys.manager import build_plugin_manager
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant, tenant_scope
@@ -175,7 +176,7 @@ def test_handlers_come_from_register_job_handlers_and_a_kind_is_claimed_once():
     class Reminders:
         @hookimpl
         def register_job_handlers(self):
-            return {"reminders.send": handler}
+            return [JobHandler(kind="reminders.send", handler=handler)]
 
     pm = build_plugin_manager(load_entrypoints=False)
     pm.register(Reminders(), name="reminders")

@@ -14,7 +14,6 @@ from platform_core.notifications.schemas import NotificationCreate
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import NotificationChannel, OutboundMessage
 from platform_core.pluginsys.manager import build_plugin_manager
-from platform_core.pluginsys.relay import PluginRelay
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import tenant_scope
 
@@ -39,7 +38,7 @@ def runtime_with(settings, *plugins: object) -> Runtime:
     pm = build_plugin_manager(load_entrypoints=False)
     for plugin in plugins:
         pm.register(plugin, name=f"core.test_{type(plugin).__name__.lower()}")
-    return Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+    return Runtime.build(settings, pm)
 
 
 class FailingGateway:
@@ -51,7 +50,7 @@ class FailingGateway:
         raise ConnectionError(f"gateway down while sending to {message.to}")
 
     @hookimpl
-    def register_notification_channels(self):
+    def provide_notification_channels(self):
         return [NotificationChannel(name="flaky-sms", channel="sms", send=self.send, priority=10)]
 
 

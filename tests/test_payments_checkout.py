@@ -18,13 +18,18 @@ import msgspec
 import pytest
 
 from platform_core.accounts.sessions import create_session
+from platform_core.booking import services as booking
 from platform_core.db import current_connection
 from platform_core.jobs.schemas import JobContext
-from platform_core.booking import services as booking
 from platform_core.orders.services import get_order, get_order_by_number
 from platform_core.payments import services
 from platform_core.pluginsys.services import enable_plugin, set_plugin_config
-from platform_core.sandbox.config import register_stripe_webhook, sandbox_base_url, stripe_port, tenant_config
+from platform_core.sandbox.config import (
+    register_stripe_webhook,
+    sandbox_base_url,
+    stripe_port,
+    tenant_config,
+)
 from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe
@@ -36,7 +41,14 @@ from plugins.payments_stripe.plugin import sandbox_values as stripe_values
 from plugins.payments_wechat.plugin import sandbox_values as wechat_values
 
 from .test_console_support import post_form, with_csrf
-from .test_orders_support import customer_token, make_customer, make_item, make_order, make_worker, new_address
+from .test_orders_support import (
+    customer_token,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    new_address,
+)
 
 DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari/604.1"

@@ -4,14 +4,15 @@ short balance refused, two orders racing for one balance, the history, and nobod
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 
 from platform_core.accounts.sessions import create_session
+from platform_core.booking import services as booking
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.jobs.schemas import JobContext
 from platform_core.ledger import services as ledger
-from platform_core.booking import services as booking
 from platform_core.orders.services import get_order, timeline
 from platform_core.payments import services
 from platform_core.tenancy.context import tenant_scope
@@ -168,7 +169,8 @@ async def test_an_unpaid_online_order_gives_its_slot_back(runtime, tenant_a):
 
 
 async def test_booking_without_online_payments_is_paid_after_the_service(app, runtime, tenant_a):
-    from .test_orders_booking import booking as booking_body, key
+    from .test_orders_booking import booking as booking_body
+    from .test_orders_booking import key
     from .test_orders_support import make_worker
 
     item_id = await make_item(tenant_a)

@@ -19,10 +19,13 @@ from platform_core.db import current_connection, start_pool, tenant_transaction
 from platform_core.db.checks import rls_violations
 from platform_core.db.engine import app_dsn
 from platform_core.pluginsys.manager import build_plugin_manager
-from platform_core.pluginsys.services import enable_plugin, plugin_catalog, set_plugin_config
+from platform_core.pluginsys.services import (
+    enable_plugin,
+    plugin_catalog,
+    set_plugin_config,
+)
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for, run_hearth, running
-
 from tests.test_accounts_support import SmsGateway, api_sign_in
 
 REPO = Path(__file__).resolve().parents[1]
@@ -183,7 +186,7 @@ async def test_example_plugin_menu_entry_shows_only_where_enabled(hello_app, ten
     await enable_plugin(rt, tenant_a.id, "hello", actor="test")
     for tenant_id, expected in ((tenant_a.id, True), (tenant_b.id, False)):
         async with tenant_scope(tenant_id) as tenant:
-            labels = [e.label for group in rt.hooks(tenant).register_console_menu() for e in group or []]
+            labels = [e.label for group in rt.hooks(tenant).provide_console_menu() for e in group or []]
         assert ("Hello" in labels) is expected
 
 

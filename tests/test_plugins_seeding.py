@@ -6,9 +6,9 @@ import secrets
 import tomllib
 from pathlib import Path
 
+from platform_core.demo.seeding import apply_tenant_file
 from platform_core.pluginsys.services import get_plugin_config
 from platform_core.tenancy.context import tenant_scope
-from platform_core.demo.seeding import apply_tenant_file
 from platform_core.tenancy.services import tenant_id_for_slug
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ import msgspec
 from platform_core.accounts.phones import encrypt_phone, phone_index
 from platform_core.accounts.sessions import SESSION_COOKIE, create_session
 from platform_core.db import current_connection
-from platform_core.testing.pytest_plugin import client_for
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.pytest_plugin import client_for
 
 CSRF = "test-csrf-token"
 

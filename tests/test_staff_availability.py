@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from platform_core.booking.availability import available_slots, earliest_slot
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
-from platform_core.staff import services
-from platform_core.booking.availability import available_slots, earliest_slot
 from platform_core.scheduling.slots import free_among, is_free
+from platform_core.staff import services
 from platform_core.staff.schemas import TimeOffCreate, WorkerUpdate
 from platform_core.tenancy.context import tenant_scope
 

@@ -12,13 +12,13 @@ import pytest
 from platform_core.accounts.sessions import create_session
 from platform_core.booking import storefront
 from platform_core.db import current_connection
+from platform_core.demo.seeding import apply_tenant_file
 from platform_core.staff import services
 from platform_core.tenancy.context import tenant_scope
-from platform_core.demo.seeding import apply_tenant_file
 from platform_core.tenancy.services import get_tenant
 from platform_core.testing.pytest_plugin import client_for
 
-from .test_console_support import CSRF, make_console_user, post_form, sign_in, with_csrf
+from .test_console_support import make_console_user, post_form, sign_in, with_csrf
 from .test_staff_support import add_review, make_item, make_order, make_worker
 
 JSON = {"accept": "application/json"}

@@ -3,7 +3,15 @@
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import console_cli, console_views, controllers, inbox_controllers, inbox_views, platform_views, views
+from . import (
+    console_cli,
+    console_views,
+    controllers,
+    inbox_controllers,
+    inbox_views,
+    platform_views,
+    views,
+)
 
 
 @hookimpl
@@ -22,7 +30,7 @@ def register_routes():
 
 # Console users, roles and operators (console_views.py, platform_views.py, console_cli.py).
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [
         MenuEntry(label="Dashboard", href="/console/", icon="home", section="operations", order=0),
         MenuEntry(label="Users", href="/console/users", icon="users", section="settings", permission="users.manage", order=10),

@@ -10,7 +10,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from platform_core.notifications.schemas import RecipientKind
-from platform_core.notifications.services import get_notification, list_notifications, mark_read
+from platform_core.notifications.services import (
+    get_notification,
+    list_notifications,
+    mark_read,
+)
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.pages import page

@@ -16,8 +16,8 @@ from msgspec import UNSET
 from platform_core.crypto import Keyring
 from platform_core.db import current_connection
 from platform_core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import CustomerEvent, LoginIdentity
-from platform_core.pluginsys.relay import notify
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.schemas import TenantContext
@@ -25,10 +25,24 @@ from platform_core.web.i18n import lazy_gettext
 
 from . import otp
 from .guards import SIGN_IN_PATHS
-from .phones import decrypt_phone, encrypt_phone, masked, masked_cipher, normalize_phone, phone_index
+from .phones import (
+    decrypt_phone,
+    encrypt_phone,
+    masked,
+    masked_cipher,
+    normalize_phone,
+    phone_index,
+)
 from .schemas import (
-    TIME_SLOTS, Address, AddressCreate, AddressUpdate, CodeSent, Customer, CustomerUpdate,
-    ServicePreferences, Staff,
+    TIME_SLOTS,
+    Address,
+    AddressCreate,
+    AddressUpdate,
+    CodeSent,
+    Customer,
+    CustomerUpdate,
+    ServicePreferences,
+    Staff,
 )
 from .sessions import Principal, end_session
 
@@ -99,7 +113,7 @@ async def _registered(rt: Runtime, tenant: TenantContext, customer_id: int, attr
         tenant=tenant, customer_id=customer_id, occurred_at=datetime.now(timezone.utc),
         attribution={k: v for k, v in attribution.items() if v},
     )
-    await notify(rt.hooks(tenant).on_customer_registered, event=event)
+    await tell(rt.hooks(tenant).on_customer_registered, event=event)
 
 
 async def _signed_in(rt: Runtime, row) -> Customer:

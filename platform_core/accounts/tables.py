@@ -2,7 +2,16 @@
 
 from enum import Enum
 
-from piccolo.columns import JSONB, BigSerial, Boolean, ForeignKey, Numeric, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigSerial,
+    Boolean,
+    ForeignKey,
+    Numeric,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant

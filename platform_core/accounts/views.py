@@ -14,6 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.errors import HearthError, NotFound, ValidationFailed
+from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import LoginProvider
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
@@ -25,8 +26,22 @@ from . import services
 from .console_views import error_context, safe_next
 from .guards import require_customer, require_staff
 from .ratelimit import client_address
-from .schemas import TIME_SLOTS, AddressCreate, AddressUpdate, CustomerUpdate, ServicePreferences
-from .sessions import Principal, clear_session_cookie, principal_for, create_session, end_all_sessions, end_session, set_session_cookie
+from .schemas import (
+    TIME_SLOTS,
+    AddressCreate,
+    AddressUpdate,
+    CustomerUpdate,
+    ServicePreferences,
+)
+from .sessions import (
+    Principal,
+    clear_session_cookie,
+    create_session,
+    end_all_sessions,
+    end_session,
+    principal_for,
+    set_session_cookie,
+)
 
 ACCOUNT_HOME = "/account"
 STAFF_HOME = "/staff/"
@@ -96,7 +111,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _login_providers(rt: Runtime, tenant: TenantContext) -> dict[str, LoginProvider]:
-    return {p.name: p for group in rt.hooks(tenant).register_login_providers() for p in (group or [])}
+    return {p.name: p for _, p in collect_now(rt.hooks(tenant).provide_login_providers)}
 
 
 def _providers(request: Request) -> list[LoginProvider]:

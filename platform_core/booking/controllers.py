@@ -9,24 +9,39 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, MultipartBody
+from litestar.params import (
+    FromPath,
+    FromQuery,
+    HeaderParameter,
+    JSONBody,
+    MultipartBody,
+)
 
 from platform_core.accounts.guards import BEARER_SECURITY, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import get_item
 from platform_core.errors import NotFound, ValidationFailed
-from platform_core.runtime import Runtime
-from platform_core.tenancy.context import current_tenant
-from platform_core.web.i18n import lazy_gettext as N_
-
 from platform_core.orders import services
+from platform_core.orders.schemas import (
+    ActorRef,
+    CancelRequest,
+    Order,
+    OrderDetail,
+    OrderPlace,
+    OrderSummary,
+    Quote,
+    QuoteRequest,
+    Uploaded,
+)
+from platform_core.runtime import Runtime
+from platform_core.scheduling.schemas import Availability
+from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
+from platform_core.web.i18n import lazy_gettext as N_
 
 from . import services as booking
 from .availability import item_availability
-from platform_core.scheduling.schemas import Availability
-from platform_core.orders.schemas import ActorRef, CancelRequest, Order, OrderDetail, OrderPlace, OrderSummary, Quote, QuoteRequest, Uploaded
 
 
 async def order_detail(rt: Runtime, order: Order) -> OrderDetail:

@@ -12,4 +12,4 @@ def register_routes():
 
 @hookimpl
 def register_job_handlers():
-    return dict(services.JOB_HANDLERS)
+    return services.JOB_HANDLERS

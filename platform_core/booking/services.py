@@ -13,7 +13,6 @@ fires `pay_after_service` at once, so dispatch starts; an order paid online wait
 from __future__ import annotations
 
 import hashlib
-import inspect
 import secrets
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -28,18 +27,26 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict, HearthError, NotFound, ValidationFailed
 from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
-from platform_core.pluginsys.contexts import PriceAdjustment, PriceQuote
+from platform_core.orders import machine as m
+from platform_core.orders.notify import order_placed
+from platform_core.orders.schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
+from platform_core.orders.services import (
+    ORDER_COLUMNS,
+    booking_settings,
+    get_order,
+    order_from_row,
+    order_lines,
+    record_event,
+    transition,
+)
+from platform_core.pluginsys.calls import collect
+from platform_core.pluginsys.contexts import JobHandler, PriceAdjustment, PriceQuote
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.uploads import photo_exists
 
 from .availability import available_slots, earliest_slot
-
-from platform_core.orders import machine as m
-from platform_core.web.uploads import photo_exists
-from platform_core.orders.schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
-from platform_core.orders.notify import order_placed
-from platform_core.orders.services import ORDER_COLUMNS, booking_settings, get_order, order_from_row, order_lines, record_event, transition
 
 MAX_PHOTOS = 6
 MAX_FIELD_TEXT = 500
@@ -65,16 +72,12 @@ async def _adjustments(rt: Runtime, customer_id: int | None, item: ServiceItem, 
         lines=[msgspec.to_builtins(line) for line in base],
     )
     lines: list[OrderLine] = []
-    for impl in reversed(rt.hooks(tenant).compute_price_adjustments.get_hookimpls()):
-        result = impl.function(quote=context)
-        if inspect.isawaitable(result):
-            result = await result
-        for adjustment in result or []:
-            adjustment = msgspec.convert(adjustment, PriceAdjustment, from_attributes=True)
-            lines.append(OrderLine(
-                kind="adjustment", label=adjustment.label, amount=adjustment.amount, unit_amount=adjustment.amount,
-                code=adjustment.code, source=impl.plugin_name,
-            ))
+    for plugin, adjustment in await collect(rt.hooks(tenant).compute_price_adjustments, quote=context):
+        adjustment = msgspec.convert(adjustment, PriceAdjustment, from_attributes=True)
+        lines.append(OrderLine(
+            kind="adjustment", label=adjustment.label, amount=adjustment.amount, unit_amount=adjustment.amount,
+            code=adjustment.code, source=plugin,
+        ))
     return lines
 
 
@@ -391,4 +394,4 @@ async def cancel_unpaid(ctx: JobContext, payload: dict[str, Any]) -> None:
     await transition(ctx.rt, order.id, "cancel_by_franchise", ActorRef(kind="system"), note=UNPAID_REASON)
 
 
-JOB_HANDLERS = {UNPAID_JOB: cancel_unpaid}
+JOB_HANDLERS = [JobHandler(kind=UNPAID_JOB, handler=cancel_unpaid)]

@@ -10,7 +10,11 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
 from platform_core.catalog import services as catalog
-from platform_core.reviews.services import rating_breakdown, reviews_for_item, reviews_for_staff
+from platform_core.reviews.services import (
+    rating_breakdown,
+    reviews_for_item,
+    reviews_for_staff,
+)
 from platform_core.staff import services as staff
 from platform_core.staff.views import SKILL_LABELS
 from platform_core.tenancy.context import current_tenant

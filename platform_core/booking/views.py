@@ -21,23 +21,20 @@ from platform_core.accounts.services import active_customer, get_staff, list_add
 from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import booking_fields_for, get_item_by_slug
 from platform_core.errors import HearthError, ValidationFailed
+from platform_core.orders import machine as m
+from platform_core.orders import services
+from platform_core.orders.schemas import ActorRef, NewAddress, OrderPlace
+from platform_core.payments import services as payment_services
+from platform_core.payments.views import POLL_SECONDS, method_labels
 from platform_core.runtime import Runtime
-
 from platform_core.staff.services import workers_for_skills
 from platform_core.tenancy.context import current_tenant
+from platform_core.web import uploads as media
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
-from platform_core.payments import services as payment_services
-from platform_core.payments.views import POLL_SECONDS, method_labels
-
-from platform_core.orders import machine as m
-from platform_core.orders import services
-from platform_core.web import uploads as media
-
 from . import services as booking
 from .availability import item_availability
-from platform_core.orders.schemas import ActorRef, NewAddress, OrderPlace
 
 DONE = {
     "placed": N_("Your order is placed. We are finding your worker."),

@@ -12,7 +12,7 @@ def register_routes():
 
 
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [
         MenuEntry(label="Services & prices", href="/console/catalog", icon="star", section="business", permission="catalog.manage", order=10),
     ]

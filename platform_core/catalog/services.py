@@ -21,13 +21,28 @@ from msgspec import UNSET
 
 from platform_core.db import current_connection
 from platform_core.errors import NotFound, ValidationFailed
-from platform_core.pluginsys.contexts import ServiceCategorySpec
+from platform_core.pluginsys.calls import collect_now
+from platform_core.pluginsys.contexts import (
+    BookingFieldSpec,
+    BookingForm,
+    ServiceCategorySpec,
+)
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
-    CODE_PATTERN, Addon, AddonInput, BookingField, Category, CategoryCreate, CategoryUpdate, ContentBlock, PriceLine,
-    ServiceItem, ServiceItemCreate, ServiceItemUpdate,
+    CODE_PATTERN,
+    Addon,
+    AddonInput,
+    BookingField,
+    Category,
+    CategoryCreate,
+    CategoryUpdate,
+    ContentBlock,
+    PriceLine,
+    ServiceItem,
+    ServiceItemCreate,
+    ServiceItemUpdate,
 )
 from .validation import category_field_errors, item_field_errors
 
@@ -47,9 +62,8 @@ def _category(row: asyncpg.Record, item_count: int = 0) -> Category:
 def plugin_category_specs(rt, tenant: TenantContext) -> dict[str, tuple[str, ServiceCategorySpec]]:
     """code -> (plugin name, spec) for the categories of the plugins the tenant has on."""
     found: dict[str, tuple[str, ServiceCategorySpec]] = {}
-    for impl in rt.hooks(tenant).register_service_categories.get_hookimpls():
-        for spec in impl.function() or []:
-            found.setdefault(spec.code, (impl.plugin_name, spec))
+    for plugin, spec in collect_now(rt.hooks(tenant).provide_service_categories):
+        found.setdefault(spec.code, (plugin, spec))
     return found
 
 
@@ -421,6 +435,10 @@ def quote_base(item: ServiceItem, quantity: int | None, addon_ids: Iterable[int]
     return lines
 
 
+def _plugin_field(plugin: str, spec: BookingFieldSpec) -> BookingField:
+    return BookingField(**msgspec.structs.asdict(spec), source=plugin)
+
+
 def booking_fields_for(rt, tenant: TenantContext, item: ServiceItem) -> list[BookingField]:
     """The whole booking form of an item: its own fields, then its plugin category's, then those
     plugins add through compute_booking_fields. A later field with a name already taken is
@@ -428,10 +446,9 @@ def booking_fields_for(rt, tenant: TenantContext, item: ServiceItem) -> list[Boo
     fields = list(item.booking_fields)
     spec = plugin_category_specs(rt, tenant).get(item.category_code)
     if spec is not None:
-        fields += [msgspec.convert({**f, "source": spec[0]}, BookingField) for f in spec[1].booking_fields]
-    for impl in rt.hooks(tenant).compute_booking_fields.get_hookimpls():
-        for field in impl.function(category=item.category_code) or []:
-            fields.append(msgspec.convert({**field, "source": impl.plugin_name}, BookingField))
+        fields += [_plugin_field(spec[0], f) for f in spec[1].booking_fields]
+    form = BookingForm(tenant=tenant, category=item.category_code)
+    fields += [_plugin_field(plugin, f) for plugin, f in collect_now(rt.hooks(tenant).compute_booking_fields, form=form)]
     taken: set[str] = set()
     merged = []
     for field in fields:

@@ -2,7 +2,18 @@
 
 from enum import Enum
 
-from piccolo.columns import JSONB, Array, BigInt, BigSerial, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    BigSerial,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant

@@ -9,16 +9,25 @@ from typing import Any
 import msgspec
 
 from platform_core.errors import NotFound, ValidationFailed
-from platform_core.settings import Settings
-
 from platform_core.pluginsys import config as cfg
 from platform_core.pluginsys.manager import build_plugin_manager
-from platform_core.pluginsys.relay import PluginRelay
-from platform_core.pluginsys.services import disable_plugin, enable_plugin, get_plugin_config, plugin_info, set_plugin_config
+from platform_core.pluginsys.services import (
+    disable_plugin,
+    enable_plugin,
+    get_plugin_config,
+    plugin_info,
+    set_plugin_config,
+)
 from platform_core.runtime import Runtime
+from platform_core.settings import Settings
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.schemas import TenantFile
-from platform_core.tenancy.services import create_tenant, get_tenant, list_tenants, update_tenant
+from platform_core.tenancy.services import (
+    create_tenant,
+    get_tenant,
+    list_tenants,
+    update_tenant,
+)
 
 
 def read_tenant_file(path: Path) -> TenantFile:
@@ -124,7 +133,7 @@ async def apply_tenant_plugins(settings, tenant_id: int, slug: str, specs: dict[
     """The `[plugins.<name>]` sections of a tenant file: `enabled` and `config`, idempotently
     (a value already in effect is not written again, so applying twice changes nothing)."""
     pm = build_plugin_manager()
-    rt = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+    rt = Runtime.build(settings, pm)
     changes: list[str] = []
     for name, spec in specs.items():
         info = plugin_info(rt.pm, name)

@@ -6,7 +6,6 @@ reads the calendar's busy_ranges."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
 from platform_core.geo import distance_m
 from platform_core.orders.schemas import Order
+from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
 from platform_core.runtime import Runtime
 from platform_core.scheduling.slots import free_among, unblocked_among
@@ -24,8 +24,6 @@ from platform_core.tenancy.context import current_tenant
 from . import scoring
 from .schemas import Candidate, DispatchSettings
 from .services import HOLDING, get_settings
-
-log = logging.getLogger("hearth.dispatch")
 
 
 def _order_point(order: Order) -> tuple[float, float] | None:
@@ -127,14 +125,5 @@ async def rank_candidates(
 
 
 def plugin_scores(hooks, context: DispatchCandidate) -> list[tuple[str, DispatchScore]]:
-    """compute_dispatch_scores impl by impl, so each score is told with the plugin it came from;
-    a plugin that fails is logged and left out rather than stopping dispatch."""
-    found: list[tuple[str, DispatchScore]] = []
-    for impl in reversed(hooks.compute_dispatch_scores.get_hookimpls()):
-        try:
-            result = impl.function(*[context for _ in impl.argnames])
-        except Exception:  # noqa: BLE001 - one plugin's bug must not stop every order's dispatch
-            log.exception("plugin %s failed in compute_dispatch_scores", impl.plugin_name)
-            continue
-        found.extend((impl.plugin_name, score) for score in result or [])
-    return found
+    """Each score with the plugin it came from (a plugin that fails is left out: pluginsys.calls)."""
+    return [(plugin, score) for plugin, score in collect_now(hooks.compute_dispatch_scores, candidate=context)]

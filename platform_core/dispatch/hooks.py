@@ -2,11 +2,19 @@
 
 from platform_core.jobs.services import enqueue
 from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import MenuEntry
+from platform_core.pluginsys.contexts import JobHandler, MenuEntry
 
 from . import controllers, services, views
 from .batch import run_batch
-from .offers import ASSIGN_JOB, BATCH_JOB, OFFER_SMS_JOB, TIMEOUT_JOB, expire_offer, route_ready_order, send_offer_sms
+from .offers import (
+    ASSIGN_JOB,
+    BATCH_JOB,
+    OFFER_SMS_JOB,
+    TIMEOUT_JOB,
+    expire_offer,
+    route_ready_order,
+    send_offer_sms,
+)
 
 
 @hookimpl
@@ -15,7 +23,7 @@ def register_routes():
 
 
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [
         MenuEntry(label="Dispatch board", href="/console/dispatch", icon="map-pin", section="operations",
                   permission="dispatch.manage", order=30),
@@ -42,7 +50,10 @@ async def _offer_sms(ctx, payload) -> None:
 
 @hookimpl
 def register_job_handlers():
-    return {ASSIGN_JOB: _assign, TIMEOUT_JOB: _offer_timeout, BATCH_JOB: _batch, OFFER_SMS_JOB: _offer_sms}
+    return [
+        JobHandler(kind=ASSIGN_JOB, handler=_assign), JobHandler(kind=TIMEOUT_JOB, handler=_offer_timeout),
+        JobHandler(kind=BATCH_JOB, handler=_batch), JobHandler(kind=OFFER_SMS_JOB, handler=_offer_sms),
+    ]
 
 
 @hookimpl

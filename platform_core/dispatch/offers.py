@@ -38,7 +38,14 @@ from platform_core.web.templating import translate_to
 
 from .candidates import rank_candidates
 from .schemas import Assignment, Candidate, Job
-from .services import ASSIGNMENT_COLUMNS, assignment_from_row, get_assignment, get_settings, live_assignment, release_order
+from .services import (
+    ASSIGNMENT_COLUMNS,
+    assignment_from_row,
+    get_assignment,
+    get_settings,
+    live_assignment,
+    release_order,
+)
 
 ASSIGN_JOB = "dispatch.assign"
 TIMEOUT_JOB = "dispatch.offer_timeout"
@@ -71,8 +78,11 @@ async def insert_assignment(
     Conflict when the order already has a live assignment."""
     conn = current_connection()
     try:
-        # A savepoint: a lost race for the worker's time leaves the rest of the transaction usable.
+        # A savepoint: a lost race for the worker's time leaves the rest of the transaction usable
+        # (and undoes the order's worker with it). The order is written first: the order's row
+        # is locked before its assignments, everywhere.
         async with conn.transaction():
+            await set_current_worker(order.id, candidate.staff_id)
             row = await conn.fetchrow(
                 "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source, score, "
                 "score_breakdown, expires_at, responded_at, actor_kind, actor_id) values ($1, $2, $3, "
@@ -86,7 +96,6 @@ async def insert_assignment(
         raise WorkerBusy(candidate.staff_id) from None
     except asyncpg.UniqueViolationError:
         raise Conflict("Someone else has already taken this order.") from None
-    await set_current_worker(order.id, candidate.staff_id)
     return assignment_from_row(row)
 
 

@@ -5,7 +5,6 @@ assignments (core_assignment) and the tenant's dispatch settings."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -14,11 +13,10 @@ from msgspec import UNSET
 from platform_core.db import current_connection
 from platform_core.orders.schemas import SYSTEM, ActorRef
 from platform_core.orders.services import set_current_worker
+from platform_core.scheduling.calendar import HOLDING
 from platform_core.tenancy.context import current_tenant
 
 from .schemas import Assignment, DispatchSettings, DispatchSettingsUpdate
-
-from platform_core.scheduling.calendar import HOLDING
 
 ASSIGNMENT_COLUMNS = (
     "id, order_id, staff_id, lower(during) as starts, upper(during) as ends, status, source, score, "
@@ -104,12 +102,12 @@ async def held_assignments(statuses: tuple[str, ...], *, limit: int = 100) -> li
 async def release_order(order_id: int, actor: ActorRef = SYSTEM) -> None:
     """Whoever holds the order (offered or accepted) no longer does: it was cancelled, moved to
     another worker, or came back to dispatch. Their time is free again."""
+    await set_current_worker(order_id, None)
     await current_connection().execute(
         "update core_assignment set status = 'released', responded_at = now(), actor_kind = $2, actor_id = $3 "
         "where order_id = $1 and status in ('offered', 'accepted')",
         order_id, actor.kind, actor.id,
     )
-    await set_current_worker(order_id, None)
 
 
 async def complete_order(order_id: int) -> None:

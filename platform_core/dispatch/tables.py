@@ -2,7 +2,17 @@
 
 from enum import Enum
 
-from piccolo.columns import JSONB, BigSerial, Boolean, Column, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigSerial,
+    Boolean,
+    Column,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.column_types import BigInt
 from piccolo.table import Table
 

@@ -19,6 +19,7 @@ from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import get_order
+from platform_core.pluginsys.calls import collect_now
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
@@ -144,8 +145,9 @@ def _weight_names(rt: Runtime, weights: dict[str, float]) -> list[str]:
     """The core's scores, the strategies of the plugins the tenant has on, and any name already
     weighted."""
     names = list(DEFAULT_WEIGHTS)
-    for group in rt.hooks(current_tenant()).register_dispatch_strategies():
-        names.extend(n for n in group or [] if n not in names)
+    for _, name in collect_now(rt.hooks(current_tenant()).provide_dispatch_strategies):
+        if name not in names:
+            names.append(name)
     names.extend(n for n in weights if n not in names)
     return names
 

@@ -26,7 +26,7 @@ class JobContext:
     attempt: int  # 1 on the first run
 
 
-JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+JobFunction = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 
 class Job(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,10 +13,11 @@ import msgspec
 import pluggy
 
 from platform_core.db import current_connection
+from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.manager import is_core
 from platform_core.tenancy.context import current_tenant
 
-from .schemas import Job, JobHandler, Payload
+from .schemas import Job, JobFunction, Payload
 
 NOTIFY_CHANNEL = "hearth_jobs"
 DEFAULT_MAX_ATTEMPTS = 8
@@ -26,7 +27,7 @@ _JOB_COLUMNS = "id, tenant_id, kind, payload, key, run_at, attempts, max_attempt
 class HandlerSpec(msgspec.Struct, frozen=True):
     """A registered handler and the plugin it belongs to (None for the core)."""
 
-    handler: JobHandler
+    handler: JobFunction
     plugin: str | None
 
 
@@ -73,9 +74,8 @@ async def get_job(job_id: int) -> Job | None:
 def collect_handlers(pm: pluggy.PluginManager) -> dict[str, HandlerSpec]:
     """{kind: handler} from every `register_job_handlers` impl; a kind claimed twice is an error."""
     handlers: dict[str, HandlerSpec] = {}
-    for impl in pm.hook.register_job_handlers.get_hookimpls():
-        for kind, handler in (impl.function() or {}).items():
-            if kind in handlers:
-                raise RuntimeError(f"job kind {kind!r} is registered twice (by {impl.plugin_name})")
-            handlers[kind] = HandlerSpec(handler, None if is_core(impl.plugin_name) else impl.plugin_name)
+    for plugin, registered in collect_now(pm.hook.register_job_handlers):
+        if registered.kind in handlers:
+            raise RuntimeError(f"job kind {registered.kind!r} is registered twice (by {plugin})")
+        handlers[registered.kind] = HandlerSpec(registered.handler, None if is_core(plugin) else plugin)
     return handlers

@@ -1,6 +1,14 @@
 """Piccolo mirror of the SQL in piccolo_migrations/ (the SQL is the source of truth)."""
 
-from piccolo.columns import JSONB, BigSerial, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigSerial,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant

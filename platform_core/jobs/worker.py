@@ -25,6 +25,7 @@ from platform_core.db import current_connection, get_engine
 from platform_core.db.engine import app_dsn
 from platform_core.errors import HearthError
 from platform_core.metrics import JOBS
+from platform_core.pluginsys.relay import relay_scope
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import tenant_scope
 
@@ -117,6 +118,11 @@ class Worker:
         return [_job(r) for r in rows]
 
     async def _run(self, job) -> None:
+        # A job reaches hooks and plugin config the way a request does: through the relay.
+        with relay_scope(self.rt.relay):
+            await self._run_job(job)
+
+    async def _run_job(self, job) -> None:
         spec = self.handlers[job.kind]
         try:
             async with tenant_scope(job.tenant_id) as tenant:

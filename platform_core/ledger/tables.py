@@ -2,7 +2,15 @@
 
 from enum import Enum
 
-from piccolo.columns import BigInt, BigSerial, Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import (
+    BigInt,
+    BigSerial,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant

@@ -1,7 +1,7 @@
 """The core's dev channel: in dev mode a message is delivered by logging and keeping it.
 
 It needs the Runtime (the keyring to encrypt the recipient, the pool to store it), but a
-channel's ``send`` receives only the message and ``register_notification_channels`` takes no
+channel's ``send`` receives only the message and ``provide_notification_channels`` takes no
 arguments. So the channel is an object built from the Runtime, and the plugin that offers it
 (:class:`platform_core.notifications.hooks.DevChannelPlugin`) is registered only in dev mode by
 :func:`platform_core.notifications.hooks.install_dev_channel`: production has no dev channel at

@@ -24,7 +24,7 @@ class DevChannelPlugin:
         self.channel = DevOutboxChannel(rt)
 
     @hookimpl
-    def register_notification_channels(self):
+    def provide_notification_channels(self):
         return self.channel.channels()
 
 

@@ -9,6 +9,7 @@ import msgspec
 
 from platform_core.db import current_connection
 from platform_core.errors import HearthError
+from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import NotificationChannel, OutboundMessage
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
@@ -32,8 +33,8 @@ class MessageNotSent(HearthError):
 def channels_for(rt: Runtime, message: OutboundMessage) -> list[NotificationChannel]:
     """The tenant's channels for the message's kind, in the order they are tried (lowest
     priority value first)."""
-    offered = rt.hooks(message.tenant).register_notification_channels()
-    matching = [c for group in offered for c in (group or []) if c.channel == message.channel]
+    offered = collect_now(rt.hooks(message.tenant).provide_notification_channels)
+    matching = [c for _, c in offered if c.channel == message.channel]
     return sorted(matching, key=lambda c: c.priority)
 
 

@@ -13,11 +13,11 @@ def register_routes():
 
 @hookimpl
 def register_job_handlers():
-    return dict(notify.JOB_HANDLERS)
+    return notify.JOB_HANDLERS
 
 
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [
         MenuEntry(label="Orders", href="/console/orders", icon="inbox", section="operations", permission="orders.view", order=20),
         MenuEntry(label="Exceptions", href="/console/orders/exceptions", icon="alert", section="operations", permission="orders.view", order=25),

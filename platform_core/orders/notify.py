@@ -19,7 +19,7 @@ from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
 from platform_core.notifications.schemas import NotificationCreate, RecipientKind
 from platform_core.notifications.services import add_notification, send_message
-from platform_core.pluginsys.contexts import OutboundMessage
+from platform_core.pluginsys.contexts import JobHandler, OutboundMessage
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
@@ -130,4 +130,4 @@ async def send_reminder(ctx: JobContext, payload: dict[str, Any]) -> None:
     await tell(order, "order_reminder", "customer", order.customer_id)
 
 
-JOB_HANDLERS = {SMS_JOB: send_sms, REMINDER_JOB: send_reminder}
+JOB_HANDLERS = [JobHandler(kind=SMS_JOB, handler=send_sms), JobHandler(kind=REMINDER_JOB, handler=send_reminder)]

@@ -15,8 +15,8 @@ import msgspec
 
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
-from platform_core.pluginsys.relay import notify
 from platform_core.runtime import Runtime
 from platform_core.scheduling.schemas import Demand
 from platform_core.tenancy.context import current_tenant
@@ -24,7 +24,18 @@ from platform_core.web.i18n import lazy_gettext as N_
 
 from . import machine as m
 from .notify import order_moved
-from .schemas import ActorRef, BookingSettings, CancellationTerms, Order, OrderAddress, OrderEvent, OrderFilter, OrderLine, OrderPage, OrderSummary
+from .schemas import (
+    ActorRef,
+    BookingSettings,
+    CancellationTerms,
+    Order,
+    OrderAddress,
+    OrderEvent,
+    OrderFilter,
+    OrderLine,
+    OrderPage,
+    OrderSummary,
+)
 
 ORDER_COLUMNS = (
     "id, number, customer_id, item_id, category_code, state, state_changed_at, address, district, requirements, "
@@ -174,13 +185,8 @@ async def cancellation_terms(order: Order, now: datetime | None = None) -> Cance
 
 
 def machine_for_order(rt: Runtime, category: str) -> m.StateMachine:
-    """The core machine plus the states a category plugin declares, built once per category."""
-    cache: dict[str, m.StateMachine] = rt.extras.setdefault("order_machines", {})
-    found = cache.get(category)
-    if found is None:
-        specs = [s for group in rt.pm.hook.register_order_states() for s in (group or [])]
-        found = cache[category] = m.machine_for(category, specs)
-    return found
+    """The core machine plus the states a category plugin declares (collected once per process)."""
+    return m.machine_for(category, [spec for _, spec in rt.relay.registered("register_order_states")])
 
 
 async def live_staff_id(order_id: int) -> int | None:
@@ -320,13 +326,13 @@ async def _tell_plugins(rt: Runtime, order: Order, event: str, from_state: str) 
     )
     hooks = rt.hooks(tenant)
     if event in PAID_EVENTS:
-        await notify(hooks.on_order_paid, event=context)
+        await tell(hooks.on_order_paid, event=context)
     if order.state == m.PAID and from_state != m.PAID:
-        await notify(hooks.on_order_ready_for_dispatch, event=context)
+        await tell(hooks.on_order_ready_for_dispatch, event=context)
     if order.state == m.COMPLETED and from_state != m.COMPLETED:
-        await notify(hooks.on_order_completed, event=context)
+        await tell(hooks.on_order_completed, event=context)
     if order.state == m.CANCELLED:
-        await notify(hooks.on_order_cancelled, event=context)
+        await tell(hooks.on_order_cancelled, event=context)
     await order_moved(order, event, staff_id)
 
 

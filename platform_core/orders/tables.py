@@ -1,7 +1,18 @@
 """Orders, their price lines, their timeline, booking settings and the number counter (mirrors
 the SQL of orders_0001_initial)."""
 
-from piccolo.columns import JSONB, BigInt, BigSerial, Boolean, Date, ForeignKey, Integer, Numeric, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant
@@ -53,6 +64,8 @@ class Order(Table, tablename="core_order"):
     request_hash = Varchar(length=64, default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # The worker who holds the order now; dispatch sets it (orders_0004).
+    staff_id = BigInt(null=True, default=None)
 
 
 class OrderLine(Table, tablename="core_order_line"):

@@ -2,6 +2,7 @@
 notifications that change money at most once, refunds and reconciliation. See docs/payments.md."""
 
 from platform_core.money import from_minor, to_minor
+
 from .provider import (
     CheckoutAction,
     CheckoutRequest,

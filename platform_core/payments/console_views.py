@@ -19,6 +19,7 @@ from platform_core.accounts.guards import require_console
 from platform_core.db import current_connection
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.ledger import services as ledger
+from platform_core.money import from_minor, to_minor
 from platform_core.orders.services import get_order
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
@@ -26,7 +27,6 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services
-from platform_core.money import from_minor, to_minor
 from .schemas import CASH, WALLET, PaymentFilter
 
 STATUSES = {

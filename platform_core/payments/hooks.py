@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from platform_core.ledger import services as ledger
 from platform_core.jobs.services import enqueue
+from platform_core.ledger import services as ledger
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
@@ -22,7 +22,7 @@ def register_cli_commands(cli):
 
 
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [
         MenuEntry(label="Payments", href="/console/payments", icon="chart", section="business", permission="finance.view", order=40),
         MenuEntry(label="Ledger", href="/console/finance/ledger", icon="building", section="business", permission="finance.view", order=45),
@@ -31,7 +31,7 @@ def register_console_menu():
 
 @hookimpl
 def register_job_handlers():
-    return dict(jobs.JOB_HANDLERS)
+    return jobs.JOB_HANDLERS
 
 
 @hookimpl

@@ -8,6 +8,7 @@ from typing import Any
 
 from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
+from platform_core.pluginsys.contexts import JobHandler
 
 from . import services
 
@@ -35,9 +36,9 @@ async def retry_refund(ctx: JobContext, payload: dict[str, Any]) -> None:
     await services.retry_refund(ctx.rt, payload["refund_id"])
 
 
-JOB_HANDLERS = {
-    services.RECONCILE_JOB: reconcile,
-    services.REFUND_JOB: refund_payment,
-    services.CANCELLED_JOB: refund_cancelled_order,
-    services.RETRY_REFUND_JOB: retry_refund,
-}
+JOB_HANDLERS = [
+    JobHandler(kind=services.RECONCILE_JOB, handler=reconcile),
+    JobHandler(kind=services.REFUND_JOB, handler=refund_payment),
+    JobHandler(kind=services.CANCELLED_JOB, handler=refund_cancelled_order),
+    JobHandler(kind=services.RETRY_REFUND_JOB, handler=retry_refund),
+]

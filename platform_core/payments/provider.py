@@ -1,7 +1,7 @@
 """The contract between the payments core and a provider plugin.
 
 A provider plugin returns objects implementing `PaymentProvider` from its
-`register_payment_providers` hook. The core decides *whether* money moved (it verifies the
+`provide_payment_providers` hook. The core decides *whether* money moved (it verifies the
 merchant, the payment, the exact amount and deduplicates); the provider only speaks its
 protocol: it builds the checkout, checks signatures and parses notifications, queries, closes and
 refunds through the provider's own SDK. Every method gets the tenant's decoded plugin config

@@ -15,21 +15,21 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from platform_core.ledger import services as ledger
 from platform_core.db import current_connection
 from platform_core.db.engine import side_connection
 from platform_core.errors import NotFound, ValidationFailed
-from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.jobs.services import enqueue
+from platform_core.ledger import services as ledger
 from platform_core.metrics import PAYMENT_NOTIFICATIONS
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef, Order
 from platform_core.orders.services import get_order, transition
+from platform_core.pluginsys.calls import collect_now, tell
 from platform_core.pluginsys.contexts import RefundEvent
-from platform_core.pluginsys.relay import notify
 from platform_core.pluginsys.services import get_plugin_config
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
 
 from .provider import (
     CheckoutAction,
@@ -43,7 +43,17 @@ from .provider import (
     RefundRequest,
     RefundResult,
 )
-from .schemas import CASH, WALLET, CheckoutOption, DailyTotal, Payment, PaymentFilter, PaymentRow, Refund, Refusal
+from .schemas import (
+    CASH,
+    WALLET,
+    CheckoutOption,
+    DailyTotal,
+    Payment,
+    PaymentFilter,
+    PaymentRow,
+    Refund,
+    Refusal,
+)
 
 log = logging.getLogger("hearth.payments")
 
@@ -87,24 +97,17 @@ def _refund(row) -> Refund:
 def installed_providers(rt: Runtime) -> dict[str, PaymentProvider]:
     """Every provider of every installed plugin. Notifications, queries and refunds use these:
     money that moved is applied even after a tenant turned the plugin off."""
-    if "payment_providers" not in rt.extras:
-        found: dict[str, PaymentProvider] = {}
-        for group in rt.pm.hook.register_payment_providers():
-            for provider in group or ():
-                if provider.name in found or provider.name == WALLET:
-                    raise RuntimeError(f"payment provider {provider.name!r} is registered twice")
-                found[provider.name] = provider
-        rt.extras["payment_providers"] = found
-    return rt.extras["payment_providers"]
+    found: dict[str, PaymentProvider] = {}
+    for _, provider in collect_now(rt.pm.hook.provide_payment_providers):
+        if provider.name in found or provider.name == WALLET:
+            raise RuntimeError(f"payment provider {provider.name!r} is registered twice")
+        found[provider.name] = provider
+    return found
 
 
 def tenant_providers(rt: Runtime) -> dict[str, PaymentProvider]:
     """The providers of the plugins the current tenant has on (what checkout may offer)."""
-    found: dict[str, PaymentProvider] = {}
-    for group in rt.hooks(current_tenant()).register_payment_providers():
-        for provider in group or ():
-            found[provider.name] = provider
-    return found
+    return {provider.name: provider for _, provider in collect_now(rt.hooks(current_tenant()).provide_payment_providers)}
 
 
 async def provider_config(rt: Runtime, provider: PaymentProvider) -> Any:
@@ -565,7 +568,7 @@ async def _finish_refund(rt: Runtime, payment_row, refund: Refund, result: Refun
         else:
             await ledger.record_refund(order_id, currency, payment_row["provider"], refund.amount, refund_ref=refund.refund_no)
         tenant = current_tenant()
-        await notify(rt.hooks(tenant).on_refund_succeeded, event=RefundEvent(
+        await tell(rt.hooks(tenant).on_refund_succeeded, event=RefundEvent(
             tenant=tenant, order_id=order_id, refund_id=refund.id, amount=refund.amount, currency=currency,
             occurred_at=datetime.now(timezone.utc)))
     return _refund(await conn.fetchrow(f"select {_REFUND_COLUMNS} from core_refund where id = $1", refund.id))

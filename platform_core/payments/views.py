@@ -18,6 +18,7 @@ from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import NotFound, ValidationFailed
+from platform_core.money import to_minor
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order, get_order_by_number
 from platform_core.runtime import Runtime
@@ -26,7 +27,6 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services, wallet
-from platform_core.money import to_minor
 from .schemas import CASH, MAX_TOPUP, MIN_TOPUP, WALLET, Payment
 
 POLL_SECONDS = 2

@@ -22,7 +22,7 @@ def register_routes():
 
 
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [MenuEntry(label="Plugins", href="/console/plugins", icon="puzzle", permission="plugins.manage", section="settings", order=50)]
 
 
@@ -52,14 +52,12 @@ def _with_runtime(work: Callable[[Any], Awaitable[T]]) -> T:
     `field: message` lines (exit code 1)."""
     from platform_core.clikit import app_database, ready_settings
     from platform_core.errors import HearthError, ValidationFailed
-    from platform_core.runtime import Runtime
-
     from platform_core.pluginsys.manager import build_plugin_manager
-    from platform_core.pluginsys.relay import PluginRelay
+    from platform_core.runtime import Runtime
 
     settings = ready_settings()
     pm = build_plugin_manager()
-    rt = Runtime(settings=settings, pm=pm, relay=PluginRelay(pm))
+    rt = Runtime.build(settings, pm)
 
     async def go() -> T:
         async with app_database(settings):
@@ -193,7 +191,11 @@ def plugins_config(tenant: str, plugin: str, settings: tuple[str, ...], reset: t
 @click.option("--show", is_flag=True, help="print the platform defaults (secrets masked)")
 def plugins_defaults(plugin: str, settings: tuple[str, ...], reset: tuple[str, ...], show: bool) -> None:
     """Set the platform default config of PLUGIN (used where a franchise sets nothing)."""
-    from platform_core.pluginsys.services import platform_plugins, plugin_info, set_platform_default
+    from platform_core.pluginsys.services import (
+        platform_plugins,
+        plugin_info,
+        set_platform_default,
+    )
 
     values = _pairs(settings)
 

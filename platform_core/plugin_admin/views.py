@@ -14,14 +14,13 @@ from litestar.response import Redirect
 
 from platform_core.accounts.guards import require_console, require_operator
 from platform_core.errors import ValidationFailed
+from platform_core.pluginsys import config as cfg
+from platform_core.pluginsys import services
+from platform_core.pluginsys.schemas import ConfigField
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext as _
 from platform_core.web.pages import page
-
-from platform_core.pluginsys import config as cfg
-from platform_core.pluginsys import services
-from platform_core.pluginsys.schemas import ConfigField
 
 CATEGORY_LABELS = {
     "payments": "Payments",

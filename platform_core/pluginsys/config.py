@@ -231,3 +231,13 @@ def shown(config: msgspec.Struct | None) -> dict[str, Any]:
         out[name] = (mask(value) if value else "") if is_secret(name) else _builtin(value)
     return out
 
+
+def changed_fields(config: msgspec.Struct) -> dict[str, Any]:
+    """The fields of a config Struct that differ from its defaults, as values to store (a layer
+    that leaves the rest to the platform default and the Struct)."""
+    defaults = {f.name: f.default for f in msgspec.structs.fields(config) if f.default is not msgspec.NODEFAULT}
+    return {
+        name: _builtin(value)
+        for name, value in msgspec.structs.asdict(config).items()
+        if name not in defaults or value != defaults[name]
+    }

@@ -21,14 +21,6 @@ class MenuEntry(msgspec.Struct, frozen=True, kw_only=True):
     order: int = 100
 
 
-class MemberPanel(msgspec.Struct, frozen=True, kw_only=True):
-    """A panel of the customer's member centre, rendered from the plugin's template."""
-
-    title: str
-    template: str
-    order: int = 100
-
-
 class StaticDir(msgspec.Struct, frozen=True, kw_only=True):
     """A folder served at /static/p/{name}/."""
 
@@ -151,13 +143,46 @@ class DispatchScore(msgspec.Struct, frozen=True, kw_only=True):
     reason: str = ""
 
 
+class BookingFieldSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A field a plugin adds to a booking form. `label` is shown as given (translate your own)."""
+
+    name: str
+    label: str
+    type: Literal["text", "textarea", "number", "select", "checkbox", "date"] = "text"
+    required: bool = False
+    choices: list[str] = []
+    help: str = ""
+
+
+class BookingForm(msgspec.Struct, frozen=True, kw_only=True):
+    """The booking form being built, for compute_booking_fields."""
+
+    tenant: TenantContext
+    category: str
+
+
 class ServiceCategorySpec(msgspec.Struct, frozen=True, kw_only=True):
     """A service category a plugin contributes (elder care), with its own booking fields."""
 
     code: str
     title: str
     icon: str = "home"
-    booking_fields: list[dict[str, Any]] = []
+    booking_fields: list[BookingFieldSpec] = []
+
+
+class RouteQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A travel time wanted for live tracking: from the worker's position to the visit."""
+
+    tenant: TenantContext
+    origin: tuple[float, float]  # (lat, lng)
+    destination: tuple[float, float]
+
+
+class JobHandler(msgspec.Struct, frozen=True, kw_only=True):
+    """A background job kind and the coroutine function that runs it (register_job_handlers)."""
+
+    kind: str
+    handler: Callable[[Any, dict[str, Any]], Awaitable[None]]
 
 
 class OrderStateSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -175,8 +200,6 @@ class PageContext(msgspec.Struct, frozen=True, kw_only=True):
     tenant: TenantContext
     surface: Literal["customer", "staff", "console"]
     path: str
-    # The process's Runtime (platform_core.runtime): what get_plugin_config(rt, ...) needs.
-    rt: Any
     locale: str = "zh_CN"
 
 

@@ -1,14 +1,27 @@
 """Every hook of Hearth, in one module. Each docstring is the hook's contract.
 
-Families:
-- ``register_*``: called once at startup on the full manager (every installed plugin), except
-  where the contract says it is called per request through the tenant's relay.
-- ``on_*``: told after a fact, per tenant, only for plugins the tenant has on. Sync or async
-  impls; a failure is logged and never undoes the fact.
-- ``compute_*``: contributions, collected from every enabled plugin.
-- ``select_*``: one answer; the first non-None result wins (``firstresult``).
+Families, by the name's first word. Every hook is called by :mod:`platform_core.pluginsys.calls`,
+which applies the family's order and error policy; no call site chooses its own.
 
-Hooks take one context argument. Contexts live in :mod:`platform_core.pluginsys.contexts`.
+- ``register_*``: startup, on the full manager (every installed plugin, on or off). Sync. A
+  failure stops the start.
+- ``provide_*``: what a tenant's enabled plugins offer right now (menu entries, sign-in
+  providers, payment providers, channels, categories), per request through the tenant's relay.
+  Sync. A plugin that raises is logged and left out.
+- ``compute_*``: contributions to an answer the core is working out (price lines, dispatch
+  scores, page notices, booking fields), per request through the relay, every enabled plugin.
+  A plugin that raises is logged and left out.
+- ``select_*``: one answer; the first that is not None wins. A plugin that raises is logged and
+  the next one is asked.
+- ``on_*``: told after a fact, per tenant, only for plugins the tenant has on, in the
+  transaction of the fact. Sync or async. A plugin's impl runs in a savepoint; its failure is
+  logged and never undoes the fact. The core's own impls are part of the fact: their failure
+  rolls it back.
+
+In every family impls are called in pluggy's order (last registered first; ``tryfirst`` and
+``trylast`` move an impl), and the core's own domains register through the same hooks. Hooks
+take one context argument, a Struct from :mod:`platform_core.pluginsys.contexts`, and answer
+with Structs (or objects that implement a Protocol), never dicts.
 """
 
 from __future__ import annotations
@@ -87,7 +100,7 @@ def register_cli_commands(cli):
 
 
 @hookspec
-def register_notification_channels():
+def provide_notification_channels():
     """Offer ways to send messages (SMS gateways, WeChat template messages).
 
     Called per send through the tenant's relay, so only enabled plugins are asked. Channels
@@ -97,6 +110,22 @@ def register_notification_channels():
     production.
 
     :return: a list of :class:`~platform_core.pluginsys.contexts.NotificationChannel`, or None.
+    """
+
+
+@hookspec
+def register_sandbox_config(sandbox):
+    """Configure the plugin against the local payment sandbox (``hearth demo``, tests).
+
+    Called on the full manager when the demo starts, sync, never in production. A provider
+    plugin answers with merchant settings that point at the sandbox's stand-in of its provider,
+    signed with the keys the sandbox generated; the demo saves them as each demo franchise's
+    config and turns the plugin on.
+
+    :param sandbox: :class:`~platform_core.sandbox.config.SandboxConfig`: one franchise's
+        merchant accounts and keys at each provider's stand-in.
+    :return: an instance of the plugin's own config Struct (fields left at their defaults are
+        not saved), or None.
     """
 
 
@@ -120,12 +149,12 @@ def register_job_handlers():
     run. Effects outside the database (an SMS, a provider call) may repeat after a crash, so
     make them idempotent.
 
-    :return: a dict ``{kind: handler}``, or None.
+    :return: a list of :class:`~platform_core.pluginsys.contexts.JobHandler`, or None.
     """
 
 
 @hookspec
-def register_login_providers():
+def provide_login_providers():
     """Offer third-party sign-in (WeChat, QQ).
 
     Called per request through the tenant's relay when the sign-in page renders and when a
@@ -136,7 +165,7 @@ def register_login_providers():
 
 
 @hookspec
-def register_console_menu():
+def provide_console_menu():
     """Add entries to the franchise console's navigation.
 
     Called per request through the tenant's relay, sync, so entries of plugins the tenant has
@@ -147,29 +176,20 @@ def register_console_menu():
 
 
 @hookspec
-def register_member_panels():
-    """Add panels to the customer's member centre (points, tier, invites).
-
-    Called per request through the tenant's relay, sync.
-
-    :return: a list of :class:`~platform_core.pluginsys.contexts.MemberPanel`, or None.
-    """
-
-
-@hookspec
-def register_payment_providers():
+def provide_payment_providers():
     """Offer payment providers (WeChat Pay, Alipay, Stripe).
 
     Called sync. Checkout calls it through the tenant's relay, so it offers only the providers of
-    plugins the tenant has on; notifications, queries and refunds call it on the full manager, so
-    money that moved is applied even after a tenant turns the plugin off.
+    plugins the tenant has on; notifications, queries and refunds ask every installed plugin
+    (collected once per process), so money that moved is applied even after a tenant turns the
+    plugin off.
 
     :return: a list of objects implementing ``platform_core.payments.PaymentProvider``, or None.
     """
 
 
 @hookspec
-def register_service_categories():
+def provide_service_categories():
     """Contribute service categories with their own booking fields (elder care).
 
     Called per request through the tenant's relay, sync.
@@ -182,18 +202,18 @@ def register_service_categories():
 def register_order_states():
     """Declare extra order states for a category (elder care's trial period).
 
-    Called at startup on the full manager; the states apply to orders of the named category
-    of tenants that have the plugin on.
+    Called on the full manager, once per process (the answer is kept); the states apply to
+    orders of the named category of tenants that have the plugin on.
 
     :return: a list of :class:`~platform_core.pluginsys.contexts.OrderStateSpec`, or None.
     """
 
 
 @hookspec
-def register_dispatch_strategies():
+def provide_dispatch_strategies():
     """Name dispatch strategies the tenant may choose in its dispatch settings.
 
-    Called at startup on the full manager.
+    Called through the tenant's relay when the dispatch settings page renders, sync.
 
     :return: a list of strategy names (str) whose scores come through
         :func:`compute_dispatch_scores`, or None.
@@ -328,26 +348,25 @@ def compute_page_notices(page):
 
     Called through the tenant's relay once per page rendered with ``platform_core.web.pages.page()``
     on a tenant host (not the platform console), after the view returns and before the template
-    renders, inside the request's transaction. Sync or async: an async impl may read its config
-    with ``get_plugin_config``. Keep it cheap, it runs on every page; an impl that raises is
+    renders, inside the request's transaction. Sync or async: an async impl may read its config. Keep it cheap, it runs on every page; an impl that raises is
     logged and the page renders without notices. Layouts show the notices as ``notices``.
 
     :param page: :class:`~platform_core.pluginsys.contexts.PageContext` (tenant, surface
-        ``"customer"``, ``"staff"`` or ``"console"``, path, locale, and ``rt``, the runtime
-        to pass to ``get_plugin_config``).
+        ``"customer"``, ``"staff"`` or ``"console"``, path, locale). Read your config with
+        ``await plugin_config(YourConfig)`` from :mod:`platform_core.plugin_api`.
     :return: a list of :class:`~platform_core.pluginsys.contexts.PageNotice`, or None.
     """
 
 
 @hookspec
-def compute_booking_fields(category):
+def compute_booking_fields(form):
     """Add fields to the booking form of a category.
 
-    Called through the tenant's relay when the form renders and when it is submitted, sync.
+    Called through the tenant's relay when the form renders and when it is submitted, sync. A
+    field whose name is already taken (by the item's own fields or an earlier plugin) is left out.
 
-    :param category: the category code (str).
-    :return: a list of field definitions (dicts with ``name``, ``label``, ``type``,
-        ``required``, ``choices``), or None.
+    :param form: :class:`~platform_core.pluginsys.contexts.BookingForm` (tenant, category code).
+    :return: a list of :class:`~platform_core.pluginsys.contexts.BookingFieldSpec`, or None.
     """
 
 
@@ -358,6 +377,7 @@ def select_route_eta(route):
     Called through the tenant's relay; the first non-None answer wins; without one the core
     uses straight-line distance over the tenant's configured speed.
 
-    :param route: a dict with ``from`` and ``to`` as (lat, lng) pairs and ``tenant``.
+    :param route: :class:`~platform_core.pluginsys.contexts.RouteQuery` (tenant, origin and
+        destination as (lat, lng) pairs).
     :return: seconds (int), or None to let the next plugin (or the core) answer.
     """

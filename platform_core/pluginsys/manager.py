@@ -28,18 +28,21 @@ CORE_HOOK_MODULES = (
     "platform_core.reviews.hooks",
     "platform_core.support.hooks",
     "platform_core.tracking.hooks",
-    "platform_core.sandbox.hooks",
     "platform_core.payments.hooks",
     "platform_core.ledger.hooks",
     "platform_core.plugin_admin.hooks",
 )
+# Tools for development and the demo, never registered in production (HEARTH_ENV=prod).
+DEV_HOOK_MODULES = ("platform_core.sandbox.hooks",)
 CORE_PREFIX = "core."
 
 
-def build_plugin_manager(*, load_entrypoints: bool = True, blocked: tuple[str, ...] = ()) -> pluggy.PluginManager:
+def build_plugin_manager(
+    *, load_entrypoints: bool = True, blocked: tuple[str, ...] = (), dev_tools: bool = True,
+) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
-    for module_name in CORE_HOOK_MODULES:
+    for module_name in CORE_HOOK_MODULES + (DEV_HOOK_MODULES if dev_tools else ()):
         pm.register(importlib.import_module(module_name), name=CORE_PREFIX + module_name.split(".")[1])
     for name in blocked:
         pm.set_blocked(name)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import logging
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator
 
 import pluggy
 
-from platform_core.db.engine import get_engine
+from platform_core.crypto import Keyring
+from platform_core.tenancy.context import current_tenant
+from platform_core.tenancy.schemas import TenantContext
 
+from .calls import Contribution, collect_now
 from .manager import is_core
-
-log = logging.getLogger("hearth.plugins")
 
 
 class TenantHooks:
@@ -34,9 +33,23 @@ class TenantHooks:
 
 
 class PluginRelay:
-    def __init__(self, pm: pluggy.PluginManager) -> None:
+    """A process's plugins: the manager, the hook callers per enabled set, and the keyring that
+    opens the secrets in their config."""
+
+    def __init__(self, pm: pluggy.PluginManager, keyring: Keyring) -> None:
         self.pm = pm
+        self.keyring = keyring
+        self._registered: dict[tuple[str, tuple[str, ...]], list[Contribution]] = {}
         self._cache: dict[tuple[frozenset[str], tuple[str, ...]], TenantHooks] = {}
+
+    def registered(self, hook: str) -> list[Contribution]:
+        """The full manager's answers to a ``register_*`` hook, collected once per set of
+        registered plugins: startup registrations do not change while the set stays the same."""
+        key = (hook, tuple(name for name, _ in self.pm.list_name_plugin()))
+        found = self._registered.get(key)
+        if found is None:
+            found = self._registered[key] = collect_now(getattr(self.pm.hook, hook))
+        return found
 
     def for_enabled(self, enabled: frozenset[str]) -> TenantHooks:
         registered = self.pm.list_name_plugin()
@@ -49,42 +62,41 @@ class PluginRelay:
         return hooks
 
 
-async def call_async(caller: pluggy.HookCaller, **kwargs: Any) -> list[Any]:
-    """Call a hook whose impls may be sync or async; await the coroutines, keep the order."""
-    results = caller(**kwargs)
-    if not isinstance(results, list):
-        results = [results]
-    out = []
-    for result in results:
-        out.append(await result if inspect.isawaitable(result) else result)
-    return [r for r in out if r is not None]
+# The process's relay, entered like the tenant: per request by the app's middleware, per job by
+# the worker, once by a CLI command. Hooks and plugin config are then reached without a runtime
+# passed down to them.
+_CURRENT: ContextVar[PluginRelay | None] = ContextVar("hearth_plugin_relay", default=None)
 
 
-async def notify(caller: pluggy.HookCaller, **kwargs: Any) -> list[str]:
-    """Call an `on_*` hook impl by impl: a failing plugin is logged and skipped, never allowed to
-    undo the fact it is told about. Returns the names of the plugins that failed."""
-    failed: list[str] = []
-    for impl in reversed(caller.get_hookimpls()):
-        try:
-            async with _savepoint():
-                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
-                if inspect.isawaitable(result):
-                    await result
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("plugin %s failed in %s", impl.plugin_name, caller.name)
-            failed.append(impl.plugin_name)
-    return failed
+def current_relay() -> PluginRelay:
+    relay = _CURRENT.get()
+    if relay is None:
+        raise RuntimeError("no plugin relay in this context (enter relay_scope(runtime.relay) first)")
+    return relay
 
 
-@asynccontextmanager
-async def _savepoint() -> AsyncIterator[None]:
-    """Inside a transaction, run a hook impl in a savepoint: a failed statement of a plugin rolls
-    back only its own work, not the fact it was told about."""
-    tx = get_engine().current_transaction.get()
-    if tx is None:
-        yield
-        return
-    async with tx.connection.transaction():
-        yield
+@contextmanager
+def relay_scope(relay: PluginRelay) -> Iterator[PluginRelay]:
+    token = _CURRENT.set(relay)
+    try:
+        yield relay
+    finally:
+        _CURRENT.reset(token)
+
+
+def tenant_hooks(tenant: TenantContext | None = None) -> TenantHooks:
+    """The hook callers of a tenant (default: the current one): the core plus its enabled plugins."""
+    tenant = tenant or current_tenant()
+    return current_relay().for_enabled(tenant.enabled_plugins)
+
+
+class RelayMiddleware:
+    """ASGI: every request runs with the app's relay entered (see relay_scope)."""
+
+    def __init__(self, app, relay: PluginRelay) -> None:
+        self.app = app
+        self.relay = relay
+
+    async def __call__(self, scope, receive, send) -> None:
+        with relay_scope(self.relay):
+            await self.app(scope, receive, send)

@@ -17,14 +17,15 @@ import pluggy
 
 from platform_core.db import current_connection, tenant_transaction
 from platform_core.errors import ValidationFailed
-from platform_core.tenancy.context import enter_tenant, tenant_scope
+from platform_core.tenancy.context import current_tenant, enter_tenant, tenant_scope
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.tenancy.services import load_tenant_context
 
 from . import config as cfg
+from .calls import collect_now, tell
 from .contexts import PluginInfo, PluginToggleEvent
 from .manager import is_core, plugin_names
-from .relay import notify
+from .relay import current_relay
 from .schemas import PlatformPluginState, PluginSummary, TenantPluginState, ToggleResult
 
 log = logging.getLogger("hearth.plugins")
@@ -38,9 +39,9 @@ UNKNOWN_PLUGIN = "No installed plugin has this name."
 def plugin_infos(pm: pluggy.PluginManager) -> dict[str, PluginInfo]:
     """Every installed plugin's PluginInfo (a bare one for plugins that describe nothing)."""
     infos = {name: PluginInfo(title=name) for name in plugin_names(pm)}
-    for impl in pm.hook.register_plugin_info.get_hookimpls():
-        if not is_core(impl.plugin_name):
-            infos[impl.plugin_name] = impl.function()
+    for plugin, info in collect_now(pm.hook.register_plugin_info):
+        if not is_core(plugin):
+            infos[plugin] = info
     return infos
 
 
@@ -104,9 +105,25 @@ def _tenant_id(tenant: TenantContext | int) -> int:
 # --------------------------------------------------------------------------- config
 
 
+C = TypeVar("C", bound=msgspec.Struct)
+
+
+async def plugin_config(config_type: type[C], tenant: TenantContext | None = None) -> C:
+    """The effective config of the plugin whose config Struct is `config_type`, for the current
+    tenant (or `tenant`): what a plugin calls from its hooks, routes and jobs. Reaches the
+    plugins through the relay the request or job runs with (relay.current_relay)."""
+    relay = current_relay()
+    owners = [name for name, info in plugin_infos(relay.pm).items() if info.config is config_type]
+    if not owners:
+        raise LookupError(f"no installed plugin declares {config_type.__name__} as its config")
+    config = await get_plugin_config(relay, tenant or current_tenant(), owners[0])
+    return config  # type: ignore[return-value]
+
+
 async def get_plugin_config(rt, tenant: TenantContext | int, name: str) -> msgspec.Struct | None:
     """The tenant's effective config of a plugin, decoded into its Struct (None when the plugin
-    declares no config). Works whether or not the tenant has the plugin on."""
+    declares no config). Works whether or not the tenant has the plugin on. `rt` is anything
+    with the plugin manager and the keyring (the Runtime, or its PluginRelay)."""
     info = plugin_info(rt.pm, name)
     if info.config is None:
         return None
@@ -211,9 +228,9 @@ async def _toggle(rt, tenant_id: int, name: str, enabled: bool, actor: str) -> T
         # disabling only to the core and the plugin that goes.
         async with enter_tenant(tenant):
             if enabled:
-                failed = await notify(rt.relay.for_enabled(tenant.enabled_plugins).on_plugin_enabled, event=event)
+                failed = await tell(rt.relay.for_enabled(tenant.enabled_plugins).on_plugin_enabled, event=event)
             else:
-                failed = await notify(rt.relay.for_enabled(frozenset({name})).on_plugin_disabled, event=event)
+                failed = await tell(rt.relay.for_enabled(frozenset({name})).on_plugin_disabled, event=event)
     log.info("plugin %s %s for tenant %s by %s", name, "enabled" if enabled else "disabled", tenant_id, actor or "-")
     return ToggleResult(name=name, enabled=enabled, changed=True, failed_hooks=failed)
 

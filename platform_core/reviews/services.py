@@ -12,12 +12,12 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
-from platform_core.web import uploads as media
 from platform_core.orders.machine import COMPLETED
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order_by_number, live_staff_id
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web import uploads as media
 from platform_core.web.i18n import lazy_gettext, translations
 
 from .schemas import ConsoleReview, RatingBreakdown, Review, ReviewCreate, ReviewFilter

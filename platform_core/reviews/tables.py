@@ -1,6 +1,14 @@
 """Piccolo mirror of the SQL in piccolo_migrations/ (the SQL is the source of truth)."""
 
-from piccolo.columns import JSONB, BigInt, BigSerial, ForeignKey, SmallInt, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigInt,
+    BigSerial,
+    ForeignKey,
+    SmallInt,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from platform_core.tenancy.tables import Tenant

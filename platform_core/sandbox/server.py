@@ -20,7 +20,6 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
-import xmltodict
 from aiohttp import web
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization

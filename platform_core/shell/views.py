@@ -13,7 +13,6 @@ from litestar.response import Redirect, Template
 
 from platform_core.accounts.sessions import Principal
 from platform_core.runtime import Runtime
-
 from platform_core.web.locale import LOCALE_COOKIE
 from platform_core.web.pages import page
 

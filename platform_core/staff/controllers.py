@@ -6,7 +6,6 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.params import FromQuery
 
-
 from . import services
 from .schemas import WorkerCard
 

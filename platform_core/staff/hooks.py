@@ -12,5 +12,5 @@ def register_routes():
 
 
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [MenuEntry(label="Workers", href="/console/workers", icon="users", section="business", permission="staff.manage", order=20)]

@@ -8,7 +8,6 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-
 # Skills are free tags; these are the ones the demo catalog's required_skills use, offered as
 # suggestions in the console (a franchise may type others).
 KNOWN_SKILLS: tuple[str, ...] = (

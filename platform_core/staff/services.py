@@ -25,7 +25,13 @@ from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
-    HoursRange, TimeOff, TimeOffCreate, Worker, WorkerCard, WorkerCreate, PublicProfile,
+    HoursRange,
+    PublicProfile,
+    TimeOff,
+    TimeOffCreate,
+    Worker,
+    WorkerCard,
+    WorkerCreate,
     WorkerUpdate,
 )
 

@@ -1,7 +1,19 @@
 """Worker profiles, weekly hours and days off (mirror staff_0001_initial.py)."""
 from decimal import Decimal
 
-from piccolo.columns import Array, BigSerial, Column, ForeignKey, Integer, Numeric, SmallInt, Text, Time, Timestamptz, Varchar
+from piccolo.columns import (
+    Array,
+    BigSerial,
+    Column,
+    ForeignKey,
+    Integer,
+    Numeric,
+    SmallInt,
+    Text,
+    Time,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from platform_core.accounts.tables import Staff

@@ -20,8 +20,8 @@ from platform_core.errors import HearthError, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext as _
-from platform_core.web.i18n import ngettext
 from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.i18n import ngettext
 from platform_core.web.pages import page
 
 from . import services

@@ -12,5 +12,5 @@ def register_routes():
 
 
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [MenuEntry(label="Feedback", href="/console/feedback", icon="inbox", section="operations", permission="support.manage", order=70)]

@@ -139,6 +139,19 @@ def runtime(app):
     return app.state.runtime
 
 
+@pytest.fixture(autouse=True)
+def hearth_relay(request: pytest.FixtureRequest):
+    """A test that uses the app calls services as a request or a job would: with the app's plugin
+    relay entered (plugin_config and the hooks find it there)."""
+    if "app" not in request.fixturenames:
+        yield None
+        return
+    from platform_core.pluginsys.relay import relay_scope
+
+    with relay_scope(request.getfixturevalue("app").state.runtime.relay) as relay:
+        yield relay
+
+
 def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment for a subprocess (the CLI, a live server) that uses this test database."""
     return {

@@ -18,7 +18,14 @@ from platform_core.errors import Conflict, NotFound, RateLimited
 from platform_core.geo import distance_m
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef, Order
-from platform_core.orders.services import get_order, get_order_by_number, live_staff_id, transition
+from platform_core.orders.services import (
+    get_order,
+    get_order_by_number,
+    live_staff_id,
+    transition,
+)
+from platform_core.pluginsys.calls import first
+from platform_core.pluginsys.contexts import RouteQuery
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
@@ -38,7 +45,7 @@ VISIT_EVENTS = ("depart", "arrive", "complete")
 async def eta_seconds(rt: Runtime, tenant: TenantContext, origin: tuple[float, float], destination: tuple[float, float]) -> int:
     """A routing plugin's answer (select_route_eta), else straight-line distance over the
     tenant's travel speed."""
-    answer = rt.hooks(tenant).select_route_eta(route={"from": origin, "to": destination, "tenant": tenant})
+    answer = await first(rt.hooks(tenant).select_route_eta, route=RouteQuery(tenant=tenant, origin=origin, destination=destination))
     if answer is not None:
         return int(answer)
     speed_kmh = (await dispatch_settings()).travel_speed_kmh

@@ -85,7 +85,7 @@ _ = gettext
 # Keyword calls Babel's own Python extractor should also read.
 EXTRA_KEYWORDS = ("lazy_gettext",)
 # Struct fields that hold English msgids translated where they are shown.
-MSGID_FIELDS = {"MenuEntry": ("label",), "MemberPanel": ("title",)}
+MSGID_FIELDS = {"MenuEntry": ("label",)}
 
 
 def _error_signatures() -> dict[str, tuple[int | None, int | None]]:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Template
 
+from platform_core.pluginsys.calls import collect, collect_now
 from platform_core.pluginsys.contexts import MenuEntry, PageContext
-from platform_core.pluginsys.relay import call_async
 from platform_core.tenancy.context import current_tenant_or_none
 
 from .csrf import CSRF_COOKIE, csrf_token_for
 from .i18n import get_locale
-
-log = logging.getLogger("hearth.web")
 
 
 def console_menu(request: Request) -> list[MenuEntry]:
@@ -28,7 +25,7 @@ def console_menu(request: Request) -> list[MenuEntry]:
         return []
     rt = request.app.state.runtime
     permissions = request.scope.get("state", {}).get("permissions", frozenset())
-    entries = [e for group in rt.hooks(tenant).register_console_menu() for e in (group or [])]
+    entries = [entry for _, entry in collect_now(rt.hooks(tenant).provide_console_menu)]
     visible = [e for e in entries if e.permission is None or e.permission in permissions]
     return sorted(visible, key=lambda e: (e.section, e.order, e.label))
 
@@ -78,7 +75,8 @@ def _surface(context: dict[str, Any]) -> str | None:
 async def attach_page_notices(response: Any) -> Any:
     """after_request: put the banners of the tenant's enabled plugins into a page's context as
     `notices`. Done here rather than in page() because the hook impls may be async (they read
-    their config from the database) and page() is sync. A failing plugin costs its banner only."""
+    their config from the database) and page() is sync. A failing plugin costs its banner only
+    (pluginsys.calls)."""
     context = getattr(response, "context", None)
     if not isinstance(response, Template) or not context or context.get("tenant") is None:
         return response
@@ -86,11 +84,6 @@ async def attach_page_notices(response: Any) -> Any:
     if surface is None:
         return response
     tenant, rt = context["tenant"], context["request"].app.state.runtime
-    page_context = PageContext(tenant=tenant, surface=surface, path=context["path"], rt=rt, locale=context.get("locale", "zh_CN"))
-    try:
-        found = await call_async(rt.hooks(tenant).compute_page_notices, page=page_context)
-    except Exception:  # noqa: BLE001 - a banner is never worth a broken page
-        log.exception("compute_page_notices failed on %s", context["path"])
-        return response
-    context["notices"] = [notice for group in found for notice in group or []]
+    page_context = PageContext(tenant=tenant, surface=surface, path=context["path"], locale=context.get("locale", "zh_CN"))
+    context["notices"] = [notice for _, notice in await collect(rt.hooks(tenant).compute_page_notices, page=page_context)]
     return response

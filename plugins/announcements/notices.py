@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from platform_core.pluginsys.contexts import PageNotice
+from platform_core.plugin_api import PageNotice
 
 from .config import AnnouncementsConfig
 

@@ -7,15 +7,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from litestar.response import Template
 
-from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import PageContext, PluginInfo
-from platform_core.pluginsys.services import get_plugin_config
-from platform_core.runtime import Runtime
-from platform_core.tenancy.context import current_tenant
-from platform_core.web.pages import page
+from platform_core.plugin_api import (
+    PageContext,
+    PluginInfo,
+    current_tenant,
+    hookimpl,
+    page,
+    plugin_config,
+)
 
 from .config import AnnouncementsConfig
 from .notices import notice_for
@@ -43,10 +44,10 @@ def _today(timezone: str):
 
 
 @get("/", include_in_schema=False, name="announcements-notice")
-async def notice_page(request: Request, rt: NamedDependency[Runtime]) -> Template:
+async def notice_page(request: Request) -> Template:
     """The current notice in full, at /p/announcements/: a link to share in a WeChat post."""
     tenant = current_tenant()
-    config = await get_plugin_config(rt, tenant, NAME)
+    config = await plugin_config(AnnouncementsConfig)
     return page(request, "announcements/notice.html", current=notice_for(config, "customer", _today(tenant.timezone)))
 
 
@@ -59,6 +60,6 @@ def register_routes():
 async def compute_page_notices(page: PageContext):
     if page.surface == "console":
         return None
-    config = await get_plugin_config(page.rt, page.tenant, NAME)
+    config = await plugin_config(AnnouncementsConfig, page.tenant)
     notice = notice_for(config, page.surface, _today(page.tenant.timezone))
     return [notice] if notice else None

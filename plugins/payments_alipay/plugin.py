@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import PluginInfo
+import msgspec
+
+from platform_core.plugin_api import PluginInfo, hookimpl
 
 from .config import AlipayConfig
 from .provider import AlipayProvider
 
 if TYPE_CHECKING:
-    from platform_core.sandbox.config import SandboxConfig
+    from platform_core.plugin_api import SandboxConfig
 
 PROVIDER = AlipayProvider()
 
@@ -27,7 +28,7 @@ def register_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def register_payment_providers():
+def provide_payment_providers():
     return [PROVIDER]
 
 
@@ -35,3 +36,8 @@ def sandbox_values(cfg: SandboxConfig) -> dict[str, str]:
     """Config values that point a tenant at the local sandbox (`hearth sandbox`, the demo)."""
     return {"appid": cfg.alipay.appid, "app_private_key": cfg.alipay.app_private_key,
             "alipay_public_key": cfg.alipay.alipay_public_key, "gateway": cfg.alipay.gateway}
+
+
+@hookimpl
+def register_sandbox_config(sandbox: SandboxConfig) -> AlipayConfig:
+    return msgspec.convert(sandbox_values(sandbox), AlipayConfig)

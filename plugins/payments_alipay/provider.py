@@ -18,7 +18,7 @@ from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig as SdkConfig
 
-from platform_core.payments import (
+from platform_core.plugin_api import (
     CheckoutAction,
     CheckoutRequest,
     Device,
@@ -32,7 +32,7 @@ from platform_core.payments import (
     from_minor,
     to_minor,
 )
-from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.plugin_api import lazy_gettext as N_
 
 from .config import AlipayConfig, pem
 

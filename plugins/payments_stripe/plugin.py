@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import PluginInfo
+import msgspec
+
+from platform_core.plugin_api import PluginInfo, hookimpl
 
 from .config import StripeConfig
 from .provider import StripeProvider
 
 if TYPE_CHECKING:
-    from platform_core.sandbox.config import SandboxConfig
+    from platform_core.plugin_api import SandboxConfig
 
 PROVIDER = StripeProvider()
 
@@ -27,7 +28,7 @@ def register_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def register_payment_providers():
+def provide_payment_providers():
     return [PROVIDER]
 
 
@@ -41,3 +42,8 @@ def sandbox_values(cfg: SandboxConfig) -> dict[str, str]:
     sandbox's one signing secret, already given here."""
     return {"secret_key": cfg.stripe.secret_key, "publishable_key": cfg.stripe.publishable_key,
             "webhook_secret": cfg.stripe.webhook_secret, "api_base": cfg.stripe.api_base, "hosted_page_base": cfg.base_url}
+
+
+@hookimpl
+def register_sandbox_config(sandbox: SandboxConfig) -> StripeConfig:
+    return msgspec.convert(sandbox_values(sandbox), StripeConfig)

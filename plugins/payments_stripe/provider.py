@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import anyio.to_thread
 import stripe
 
-from platform_core.payments import (
+from platform_core.plugin_api import (
     CheckoutAction,
     CheckoutRequest,
     Device,
@@ -32,9 +32,9 @@ from platform_core.payments import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    current_tenant,
 )
-from platform_core.tenancy.context import current_tenant
-from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.plugin_api import lazy_gettext as N_
 
 from .config import StripeConfig
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 import msgspec
 from cryptography import x509
 
-from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.plugin_api import lazy_gettext as N_
 
 from .common import pem
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import PluginInfo
-from platform_core.web.i18n import lazy_gettext as N_
+import msgspec
+
+from platform_core.plugin_api import PluginInfo, hookimpl
+from platform_core.plugin_api import lazy_gettext as N_
 
 from .config import WeChatPayConfig
 from .provider import WeChatPayProvider
 
 if TYPE_CHECKING:
-    from platform_core.sandbox.config import SandboxConfig
+    from platform_core.plugin_api import SandboxConfig
 
 NAME = "payments_wechat"
 PROVIDER = WeChatPayProvider()
@@ -30,7 +31,7 @@ def register_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def register_payment_providers():
+def provide_payment_providers():
     return [PROVIDER]
 
 
@@ -43,3 +44,8 @@ def sandbox_values(cfg: SandboxConfig, api_version: Literal["v2", "v3"] = "v3") 
         "private_key": v3.private_key, "cert_serial_no": v3.cert_serial_no, "apiv3_key": v3.apiv3_key,
         "platform_public_key": v3.public_key, "platform_public_key_id": v3.public_key_id, "api_base_url": cfg.base_url,
     }
+
+
+@hookimpl
+def register_sandbox_config(sandbox: SandboxConfig) -> WeChatPayConfig:
+    return msgspec.convert(sandbox_values(sandbox), WeChatPayConfig)

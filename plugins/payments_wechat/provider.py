@@ -8,7 +8,7 @@ from typing import Mapping
 
 from anyio import to_thread
 
-from platform_core.payments.provider import (
+from platform_core.plugin_api import (
     CheckoutAction,
     CheckoutRequest,
     Device,
@@ -18,10 +18,11 @@ from platform_core.payments.provider import (
     RefundRequest,
     RefundResult,
 )
-from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.plugin_api import lazy_gettext as N_
 
 from . import v2, v3
 from .config import WeChatPayConfig
+
 
 class WeChatPayProvider:
     name = "wechat"

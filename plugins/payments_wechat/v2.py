@@ -17,7 +17,7 @@ from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from wechatpy.exceptions import InvalidSignatureException, WeChatPayException
 from wechatpy.pay import WeChatPay
 
-from platform_core.payments.provider import (
+from platform_core.plugin_api import (
     CheckoutAction,
     CheckoutRequest,
     NotificationRefused,
@@ -29,10 +29,10 @@ from platform_core.payments.provider import (
     RefundRequest,
     RefundResult,
 )
-from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.plugin_api import lazy_gettext as N_
 
-from .config import WeChatPayConfig
 from .common import SHANGHAI, TIMEOUT, pem, with_redirect
+from .config import WeChatPayConfig
 
 ACCEPTED = ProviderReply(body=b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>",
                          media_type="text/xml")

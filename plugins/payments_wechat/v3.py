@@ -14,7 +14,7 @@ from functools import lru_cache
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from platform_core.payments.provider import (
+from platform_core.plugin_api import (
     CheckoutAction,
     CheckoutRequest,
     NotificationRefused,
@@ -26,10 +26,10 @@ from platform_core.payments.provider import (
     RefundRequest,
     RefundResult,
 )
-from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.plugin_api import lazy_gettext as N_
 
-from .config import WeChatPayConfig
 from .common import SHANGHAI, TIMEOUT, pem_body, with_redirect
+from .config import WeChatPayConfig
 
 # v3: a 2xx without a body accepts; anything else with {"code": "FAIL"} asks WeChat to retry.
 ACCEPTED = ProviderReply(status_code=204, media_type="application/json")

@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from litestar.response import Template
 
-from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import CustomerEvent, MenuEntry, PluginInfo, StaticDir
-from platform_core.pluginsys.services import get_plugin_config
-from platform_core.runtime import Runtime
-from platform_core.tenancy.context import current_tenant
-from platform_core.web.pages import page
+from platform_core.plugin_api import (
+    CustomerEvent,
+    MenuEntry,
+    PluginInfo,
+    StaticDir,
+    hookimpl,
+    page,
+    plugin_config,
+)
 
 from .config import HelloConfig
 from .services import welcome_customer, welcomed_count
@@ -48,8 +50,8 @@ def register_static_dirs() -> list[StaticDir]:
 
 
 @get("/", include_in_schema=False, name="hello-greeting")
-async def greeting(request: Request, rt: NamedDependency[Runtime]) -> Template:
-    config = await get_plugin_config(rt, current_tenant(), NAME)
+async def greeting(request: Request) -> Template:
+    config = await plugin_config(HelloConfig)
     return page(request, "hello/greeting.html", message=" ".join([config.greeting] * config.times), welcomed=await welcomed_count())
 
 
@@ -60,7 +62,7 @@ def register_routes():
 
 
 @hookimpl
-def register_console_menu():
+def provide_console_menu():
     return [MenuEntry(label="Hello", href="/p/hello/", icon="star", section="business", permission="console.view")]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from platform_core.db import current_connection
+from platform_core.plugin_api import current_connection
 
 from .tables import Welcome
 

@@ -3,7 +3,7 @@
 from piccolo.columns import BigInt, BigSerial, ForeignKey, Timestamptz
 from piccolo.table import Table
 
-from platform_core.tenancy.tables import Tenant
+from platform_core.plugin_api import Tenant
 
 
 class Welcome(Table, tablename="hello_welcome"):

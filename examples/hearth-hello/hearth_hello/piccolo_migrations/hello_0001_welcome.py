@@ -1,4 +1,4 @@
-from platform_core.db.migration import sql_migration
+from platform_core.plugin_api import sql_migration
 
 ID = "2026-12-01T00:00:00:000000"
 VERSION = "1.38.0"
