@@ -6,81 +6,46 @@ factories here build both sets of handlers from a `Portal` (platform_views.py us
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.errors import HearthError, NotFound, ValidationFailed
+from platform_core.errors import HearthError, NotFound
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.forms import (
+    client_address,
+    error_context,
+    error_page,
+    form_values,
+    parse_form,
+    safe_next,
+)
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import console_services as services
 from . import sessions
-from .console_schemas import ConsoleUserCreate, ConsoleUserUpdate, PasswordChange, SecondFactor, SignIn
+from .console_schemas import (
+    ConsoleUserCreate,
+    ConsoleUserUpdate,
+    PasswordChange,
+    SecondFactor,
+    SignIn,
+)
 from .guards import require_console
-from .permissions import PERMISSIONS, ROLE_DESCRIPTIONS, ROLE_LABELS, ROLE_PERMISSIONS, ROLES
-
-# --------------------------------------------------------------------------- forms
-
-
-def _field_message(field: str, value: object) -> str:
-    if value in (None, ""):
-        return N_("This field is required.")
-    if field == "email":
-        return N_("Enter a valid email address.")
-    return N_("This value is not valid.")
-
-
-async def parse_form(request: Request, struct_type: type[msgspec.Struct]) -> Any:
-    """The posted form as `struct_type`, or ValidationFailed naming the field that is wrong."""
-    form = await request.form()
-    data = {key: value for key, value in form.items() if key != "csrf_token"}
-    try:
-        return msgspec.convert(data, struct_type, strict=False)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        missing = re.match(r"Object missing required field `(\w+)`", text)
-        at = re.search(r"at `\$\.(\w+)`", text)
-        field = missing.group(1) if missing else at.group(1) if at else "form"
-        raise ValidationFailed({field: _field_message(field, data.get(field))}) from None
-
-
-def form_values(request_form: Any, *omit: str) -> dict[str, str]:
-    return {k: v for k, v in request_form.items() if k not in ("csrf_token", *omit)}
-
-
-def error_context(exc: HearthError) -> dict[str, Any]:
-    message = _(exc.message, **exc.params) if exc.params else _(exc.message)
-    return {"form_error": message, "errors": {name: _(text) for name, text in exc.fields.items()}}
-
-
-def error_page(request: Request, template: str, exc: HearthError, **context: Any) -> Response:
-    response = page(request, template, status_code=exc.status_code, **error_context(exc), **context)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
-
-
-def safe_next(value: str | None, default: str) -> str:
-    """Only a local path: never an open redirect to another site."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return default
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
+from .permissions import (
+    PERMISSIONS,
+    ROLE_DESCRIPTIONS,
+    ROLE_LABELS,
+    ROLE_PERMISSIONS,
+    ROLES,
+)
 
 # --------------------------------------------------------------------------- sign-in and security, for both portals
 

@@ -9,15 +9,29 @@ from litestar.params import FromPath, JSONBody
 
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.forms import client_address
 
 from . import services
 from .guards import BEARER_SECURITY, require_customer
-from .ratelimit import client_address
 from .schemas import (
-    Address, AddressCreate, AddressUpdate, CodeRequest, CodeSent, Customer, CustomerUpdate, SignedOut,
-    TokenRequest, TokenResponse,
+    Address,
+    AddressCreate,
+    AddressUpdate,
+    CodeRequest,
+    CodeSent,
+    Customer,
+    CustomerUpdate,
+    SignedOut,
+    TokenRequest,
+    TokenResponse,
 )
-from .sessions import BEARER_TTL, Principal, create_session, end_all_sessions, end_session
+from .sessions import (
+    BEARER_TTL,
+    Principal,
+    create_session,
+    end_all_sessions,
+    end_session,
+)
 
 
 class AuthController(Controller):

@@ -13,12 +13,13 @@ from platform_core.db import current_connection
 from platform_core.errors import HearthError
 from platform_core.tenancy import services as tenancy
 from platform_core.tenancy.schemas import Branding, TenantCreate
+from platform_core.web.forms import error_context, form_values, parse_form
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import console_services as services
-from .console_views import Portal, error_context, form_values, parse_form, security_handlers, sign_in_handlers
+from .console_views import Portal, security_handlers, sign_in_handlers
 from .guards import require_operator
 
 PLATFORM_PORTAL = Portal(

@@ -46,6 +46,4 @@ async def enforce(kv: KeyValue, key: str, limits: tuple[Limit, ...]) -> None:
             raise RateLimited(retry_after=max(left, 1), message=limit.message)
 
 
-def client_address(connection) -> str:
-    """The address the limits count per (see the module docstring about proxies)."""
-    return connection.client.host if connection.client else "unknown"
+

@@ -19,13 +19,19 @@ from platform_core.pluginsys.contexts import LoginProvider
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.forms import (
+    client_address,
+    done_notice,
+    error_context,
+    form_data,
+    redirect_after_post,
+    safe_next,
+)
 from platform_core.web.i18n import lazy_gettext
 from platform_core.web.pages import page
 
 from . import services
-from .console_views import error_context, safe_next
 from .guards import require_customer, require_staff
-from .ratelimit import client_address
 from .schemas import (
     TIME_SLOTS,
     AddressCreate,
@@ -55,19 +61,6 @@ NOTICES = {
     "default": lazy_gettext("This is now your default address."),
     "everywhere": lazy_gettext("You have been signed out on all other devices."),
 }
-
-
-def _flash(request: Request) -> list[tuple[str, str]]:
-    notice = NOTICES.get(request.query_params.get("done", ""))
-    return [("success", notice)] if notice else []
-
-
-def _redirect(request: Request, target: str) -> Response:
-    """After a successful form: a 303 for browsers, HX-Redirect for htmx (which would otherwise
-    swap the next page into the card)."""
-    if request.headers.get("hx-request"):
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": target})
-    return Redirect(target, status_code=303)
 
 
 def _error(request: Request, template: str, exc: HearthError, **context: Any) -> Response:
@@ -105,11 +98,6 @@ def _card_error(request: Request, flow: Flow, exc: HearthError, *, step: str, va
     return _error(request, template, exc, flow=flow, step=step, values=values, providers=_providers(request))
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
-
-
 def _login_providers(rt: Runtime, tenant: TenantContext) -> dict[str, LoginProvider]:
     return {p.name: p for _, p in collect_now(rt.hooks(tenant).provide_login_providers)}
 
@@ -131,7 +119,7 @@ async def sign_in_page(request: Request, principal: NamedDependency[Principal | 
 
 @post(f"{CUSTOMER_FLOW.base}/code", include_in_schema=False, name="customer-sign-in-code")
 async def sign_in_code(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    values = await _form(request)
+    values = await form_data(request)
     try:
         sent = await services.send_customer_code(rt, current_tenant(), phone=values.get("phone", ""), client=client_address(request))
     except HearthError as exc:
@@ -141,7 +129,7 @@ async def sign_in_code(request: Request, rt: NamedDependency[Runtime]) -> Respon
 
 @post(f"{CUSTOMER_FLOW.base}/verify", include_in_schema=False, name="customer-sign-in-verify")
 async def sign_in_verify(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    values = await _form(request)
+    values = await form_data(request)
     tenant = current_tenant()
     try:
         customer = await services.sign_in_customer(
@@ -160,7 +148,7 @@ async def _start_session(request: Request, rt: Runtime, kind: str, user_id: int,
     if old is not None:
         await end_session(rt, old)
     token = await create_session(rt, kind=kind, user_id=user_id, tenant_id=current_tenant().id)  # type: ignore[arg-type]
-    return set_session_cookie(_redirect(request, target), rt, token)
+    return set_session_cookie(redirect_after_post(request, target), rt, token)
 
 
 # --- sign in with a login provider (WeChat, QQ from plugins) -----------------------------------
@@ -252,13 +240,13 @@ class AccountController(Controller):
         customer = await services.active_customer(rt, principal)
         values = {"display_name": customer.display_name, "email": customer.email, **_preference_values(customer.preferences)}
         return page(request, "accounts/profile.html", customer=customer, values=values, errors={}, time_slots=TIME_SLOTS,
-                    flash=_flash(request))
+                    flash=done_notice(request, NOTICES))
 
     @post("", name="account-save")
     async def save_profile(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
         customer = await services.active_customer(rt, principal)
         form = await request.form()
-        values = await _form(request)
+        values = await form_data(request)
         chosen = [slot for slot in form.getall("preferred_times", []) if slot in TIME_SLOTS]
         values["preferred_times"] = chosen  # type: ignore[assignment]
         try:
@@ -275,7 +263,7 @@ class AccountController(Controller):
     @get("/addresses", name="addresses")
     async def addresses(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
         customer = await services.active_customer(rt, principal)
-        return page(request, "accounts/addresses.html", addresses=await services.list_addresses(rt, customer.id), flash=_flash(request))
+        return page(request, "accounts/addresses.html", addresses=await services.list_addresses(rt, customer.id), flash=done_notice(request, NOTICES))
 
     @get("/addresses/new", name="address-new")
     async def new_address(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
@@ -285,7 +273,7 @@ class AccountController(Controller):
     @post("/addresses", name="address-create")
     async def create_address(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
         customer = await services.active_customer(rt, principal)
-        values = await _form(request)
+        values = await form_data(request)
         try:
             data = AddressCreate(**_address_fields(values, editing=False))
             await services.create_address(rt, current_tenant(), customer.id, data)
@@ -309,7 +297,7 @@ class AccountController(Controller):
     ) -> Response:
         customer = await services.active_customer(rt, principal)
         address = await services.get_address(rt, customer.id, address_id)
-        values = await _form(request)
+        values = await form_data(request)
         try:
             data = AddressUpdate(**_address_fields(values, editing=True))
             await services.update_address(rt, current_tenant(), customer.id, address_id, data)
@@ -336,7 +324,7 @@ class AccountController(Controller):
     @get("/security", name="account-security")
     async def security_page(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
         customer = await services.active_customer(rt, principal)
-        return page(request, "accounts/security.html", customer=customer, flash=_flash(request))
+        return page(request, "accounts/security.html", customer=customer, flash=done_notice(request, NOTICES))
 
     @post("/sign-out-everywhere", name="account-sign-out-everywhere")
     async def sign_out_everywhere(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
@@ -372,7 +360,7 @@ async def staff_sign_in_page(request: Request, principal: NamedDependency[Princi
 
 @post(f"{STAFF_FLOW.base}/code", include_in_schema=False, name="staff-sign-in-code")
 async def staff_sign_in_code(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    values = await _form(request)
+    values = await form_data(request)
     try:
         sent = await services.send_staff_code(rt, current_tenant(), phone=values.get("phone", ""), client=client_address(request))
     except HearthError as exc:
@@ -382,7 +370,7 @@ async def staff_sign_in_code(request: Request, rt: NamedDependency[Runtime]) -> 
 
 @post(f"{STAFF_FLOW.base}/verify", include_in_schema=False, name="staff-sign-in-verify")
 async def staff_sign_in_verify(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    values = await _form(request)
+    values = await form_data(request)
     try:
         staff = await services.sign_in_staff(
             rt, current_tenant(), phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request)

@@ -15,7 +15,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, get_staff, list_addresses
 from platform_core.accounts.sessions import Principal
@@ -30,6 +29,7 @@ from platform_core.runtime import Runtime
 from platform_core.staff.services import workers_for_skills
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
+from platform_core.web.forms import error_context, optional_int, redirect_after_post
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
@@ -44,23 +44,10 @@ DONE = {
 ADDRESS_FIELDS = ("contact_name", "contact_phone", "region", "city", "district", "street", "detail")
 
 
-def _redirect(request: Request, target: str) -> Response:
-    if request.headers.get("hx-request"):
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": target})
-    return Redirect(target, status_code=303)
-
-
 def _days(count: int) -> list[date]:
     tz = ZoneInfo(current_tenant().timezone)
     today = datetime.now(timezone.utc).astimezone(tz).date()
     return [today + timedelta(days=i) for i in range(count)]
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 async def _form_order(rt: Runtime, request: Request, item_id: int) -> tuple[OrderPlace, str, dict[str, Any]]:
@@ -88,9 +75,9 @@ async def _form_order(rt: Runtime, request: Request, item_id: int) -> tuple[Orde
         slot_start = None
     fields = {k[len("fields."):]: v for k, v in values.items() if k.startswith("fields.")}
     data = OrderPlace(
-        item_id=item_id, quantity=max(_int(form.get("quantity")) or 1, 1), addon_ids=[i for i in map(_int, form.getall("addon_ids") if "addon_ids" in form else []) if i],
-        address_id=_int(address_choice), address=address, asap=asap, slot_start=slot_start,
-        staff_id=_int(form.get("staff_id")), requirements=str(form.get("requirements") or ""), fields=fields, photos=photos,
+        item_id=item_id, quantity=max(optional_int(form.get("quantity")) or 1, 1), addon_ids=[i for i in map(optional_int, form.getall("addon_ids") if "addon_ids" in form else []) if i],
+        address_id=optional_int(address_choice), address=address, asap=asap, slot_start=slot_start,
+        staff_id=optional_int(form.get("staff_id")), requirements=str(form.get("requirements") or ""), fields=fields, photos=photos,
         payment_method=form.get("payment_method") if form.get("payment_method") in ("online", "after_service") else None,
     )
     values["photos"] = photos
@@ -144,8 +131,8 @@ async def place_from_page(request: Request, rt: NamedDependency[Runtime], princi
         context = await _booking_context(rt, principal, slug)
         return page(request, "orders/book.html", status_code=400, values=values, **context, **error_context(exc))
     if order.state == m.PENDING_PAYMENT:
-        return _redirect(request, f"/orders/{order.number}/pay")
-    return _redirect(request, f"/orders/{order.number}?done=placed")
+        return redirect_after_post(request, f"/orders/{order.number}/pay")
+    return redirect_after_post(request, f"/orders/{order.number}?done=placed")
 
 
 @get("/book/{slug:str}/slots", guards=[require_customer], name="orders.slots")
@@ -155,7 +142,7 @@ async def slots_fragment(request: Request, rt: NamedDependency[Runtime], slug: F
     day = query.get("day") or _days(1)[0].isoformat()
     try:
         availability = await item_availability(
-            item=slug, day=day, staff_id=_int(query.get("staff_id")), quantity=_int(query.get("quantity")),
+            item=slug, day=day, staff_id=optional_int(query.get("staff_id")), quantity=optional_int(query.get("quantity")),
         )
         error = None
     except ValidationFailed as exc:
@@ -169,9 +156,9 @@ async def price_fragment(request: Request, rt: NamedDependency[Runtime], princip
     """The price line by line for what the form says now (htmx, on every change)."""
     item = await get_item_by_slug(slug, for_customer=current_tenant())
     form = await request.form()
-    addon_ids = [i for i in map(_int, form.getall("addon_ids") if "addon_ids" in form else []) if i]
+    addon_ids = [i for i in map(optional_int, form.getall("addon_ids") if "addon_ids" in form else []) if i]
     try:
-        quote = await booking.quote(rt, principal.user_id, item, max(_int(form.get("quantity")) or 1, 1), addon_ids)
+        quote = await booking.quote(rt, principal.user_id, item, max(optional_int(form.get("quantity")) or 1, 1), addon_ids)
         error = None
     except ValidationFailed as exc:
         quote, error = None, next(iter(exc.fields.values()))
@@ -247,7 +234,7 @@ async def cancel_order(request: Request, rt: NamedDependency[Runtime], principal
     except HearthError as exc:
         context = await _detail_context(rt, principal, number)
         return page(request, "orders/cancel.html", status_code=exc.status_code, **context, **error_context(exc))
-    return _redirect(request, f"/orders/{number}?done=cancelled")
+    return redirect_after_post(request, f"/orders/{number}?done=cancelled")
 
 
 CUSTOMER_HANDLERS = [book_page, place_from_page, slots_fragment, price_fragment, my_orders, order_page, cancel_page, cancel_order]

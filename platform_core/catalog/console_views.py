@@ -16,17 +16,27 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_console
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.forms import done_notice, error_context, form_data
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services
-from .schemas import BLOCK_TYPES, MIN_DURATION, PRICING_MODELS, Category, CategoryCreate, CategoryUpdate, ServiceItem, ServiceItemCreate, ServiceItemUpdate
+from .schemas import (
+    BLOCK_TYPES,
+    MIN_DURATION,
+    PRICING_MODELS,
+    Category,
+    CategoryCreate,
+    CategoryUpdate,
+    ServiceItem,
+    ServiceItemCreate,
+    ServiceItemUpdate,
+)
 
 GUARD = [require_console("catalog.manage")]
 BASE = "/console/catalog"
@@ -45,16 +55,6 @@ NOTICES = {
     "item-created": N_("The service has been added."),
     "item-saved": N_("The service has been saved."),
 }
-
-
-def _flash(request: Request) -> list[tuple[str, str]]:
-    notice = NOTICES.get(request.query_params.get("done", ""))
-    return [("success", notice)] if notice else []
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: str(v) for k, v in form.items() if k != "csrf_token"}
 
 
 def _int(values: dict[str, str], name: str, errors: dict[str, str], default: int | None = None) -> int | None:
@@ -114,7 +114,7 @@ async def _catalog_page(request: Request, rt: Runtime, *, status_code: int = 200
     return page(
         request, "catalog/console_catalog.html", console=True, status_code=status_code, rows=rows, items=items,
         parent_options=parent_options(rows), icon_options=ICON_OPTIONS, pricing_labels=PRICING_LABELS,
-        flash=_flash(request), **context,
+        flash=done_notice(request, NOTICES), **context,
     )
 
 
@@ -149,7 +149,7 @@ async def _category_data(values: dict[str, str], category_id: int | None = None)
 
 @post(f"{BASE}/categories", guards=GUARD, include_in_schema=False, name="console-catalog-category-create")
 async def category_create(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    values = await _form(request)
+    values = await form_data(request)
     try:
         data = await _category_data({**values, "active": "1"})
         await services.create_category(current_tenant(), data)
@@ -180,7 +180,7 @@ async def category_page(request: Request, rt: NamedDependency[Runtime], category
 
 @post(f"{BASE}/categories/{{category_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-category-update")
 async def category_update(request: Request, rt: NamedDependency[Runtime], category_id: FromPath[int]) -> Response:
-    values = await _form(request)
+    values = await form_data(request)
     try:
         data = await _category_data(values, category_id)
         await services.update_category(category_id, CategoryUpdate(**msgspec.structs.asdict(data)))
@@ -191,7 +191,7 @@ async def category_update(request: Request, rt: NamedDependency[Runtime], catego
 
 @post(f"{BASE}/categories/{{category_id:int}}/move", guards=GUARD, include_in_schema=False, name="console-catalog-category-move")
 async def category_move(request: Request, category_id: FromPath[int]) -> Response:
-    direction = (await _form(request)).get("direction")
+    direction = (await form_data(request)).get("direction")
     if direction not in ("up", "down"):
         raise ValidationFailed({"direction": N_("This value is not valid.")})
     await services.move_category(category_id, direction)  # type: ignore[arg-type]
@@ -200,7 +200,7 @@ async def category_move(request: Request, category_id: FromPath[int]) -> Respons
 
 @post(f"{BASE}/categories/{{category_id:int}}/active", guards=GUARD, include_in_schema=False, name="console-catalog-category-active")
 async def category_active(request: Request, category_id: FromPath[int]) -> Response:
-    active = (await _form(request)).get("active") == "1"
+    active = (await form_data(request)).get("active") == "1"
     await services.update_category(category_id, CategoryUpdate(active=active))
     return Redirect(f"{BASE}?done=category-saved#category-{category_id}", status_code=303)
 
@@ -330,12 +330,12 @@ async def _item_page(request: Request, rt: Runtime, item: ServiceItem | None, dr
         request, "catalog/console_item.html", console=True, status_code=status_code, item=item, values=draft,
         categories_options=[("", "—")] + parent_options(services.flatten(tree)),
         pricing_options=[(k, _(v)) for k, v in PRICING_LABELS.items()], block_labels=BLOCK_LABELS,
-        currency=current_tenant().currency, flash=_flash(request), **context,
+        currency=current_tenant().currency, flash=done_notice(request, NOTICES), **context,
     )
 
 
 async def _save(request: Request, rt: Runtime, item: ServiceItem | None) -> Response:
-    values = await _form(request)
+    values = await form_data(request)
     draft = draft_from_form(values)
     if values.get("op"):
         apply_op(draft, values["op"])

@@ -19,7 +19,13 @@ from platform_core.tenancy.context import tenant_scope
 
 from . import services
 from .schemas import (
-    AddonInput, BookingField, CategoryCreate, CategoryUpdate, ContentBlock, PricingModel, ServiceItemCreate,
+    AddonInput,
+    BookingField,
+    CategoryCreate,
+    CategoryUpdate,
+    ContentBlock,
+    PricingModel,
+    ServiceItemCreate,
     ServiceItemUpdate,
 )
 

@@ -9,7 +9,15 @@ from platform_core.db import current_connection
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
-    CODE_PATTERN, MAX_DURATION, MIN_DURATION, SLUG_PATTERN, ContentBlock, ImageBlock, ResultBlock, StepsBlock, TextBlock,
+    CODE_PATTERN,
+    MAX_DURATION,
+    MIN_DURATION,
+    SLUG_PATTERN,
+    ContentBlock,
+    ImageBlock,
+    ResultBlock,
+    StepsBlock,
+    TextBlock,
     VideoBlock,
 )
 

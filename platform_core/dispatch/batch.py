@@ -20,7 +20,14 @@ from platform_core.web.i18n import lazy_gettext as N_
 from . import scoring
 from .candidates import rank_candidates
 from .offers import (
-    WorkerBusy, announce_offer, asked_before, event_data, insert_assignment, offer_next, timeline_note, waiting_order_ids,
+    WorkerBusy,
+    announce_offer,
+    asked_before,
+    event_data,
+    insert_assignment,
+    offer_next,
+    timeline_note,
+    waiting_order_ids,
 )
 from .schemas import Assignment
 from .services import get_settings

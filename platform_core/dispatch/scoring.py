@@ -12,7 +12,6 @@ from scipy.optimize import linear_sum_assignment
 
 from .schemas import ScorePart
 
-
 # A score name the tenant has not weighted still counts, a little: a plugin that was just turned
 # on should change something before anyone visits the settings page.
 DEFAULT_WEIGHT = 0.1

@@ -10,7 +10,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context, form_values
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
@@ -23,7 +22,7 @@ from platform_core.pluginsys.calls import collect_now
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
-from platform_core.web.i18n import gettext as _
+from platform_core.web.forms import done_notice, error_context, form_values
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
@@ -58,11 +57,6 @@ NOTICES = {
 }
 
 
-def _flash(request: Request) -> list[tuple[str, str]]:
-    notice = NOTICES.get(request.query_params.get("done", ""))
-    return [("success", _(notice))] if notice else []
-
-
 def _tz() -> ZoneInfo:
     return ZoneInfo(current_tenant().timezone)
 
@@ -95,7 +89,7 @@ async def _board_rows(rt: Runtime) -> dict[str, list[dict[str, Any]]]:
 @get("/console/dispatch", guards=MANAGE, include_in_schema=False, name="dispatch-board")
 async def board(request: Request, rt: NamedDependency[Runtime]) -> Response:
     workers = {w.id: w for w in await list_workers(rt)}
-    return page(request, "dispatch/board.html", console=True, tz=_tz(), workers=workers, flash=_flash(request),
+    return page(request, "dispatch/board.html", console=True, tz=_tz(), workers=workers, flash=done_notice(request, NOTICES),
                 settings=await services.get_settings(), **await _board_rows(rt))
 
 
@@ -108,7 +102,7 @@ async def _order_page(request: Request, rt: Runtime, order_id: int, *, status_co
     return page(request, "dispatch/order.html", console=True, status_code=status_code, tz=_tz(), order=order, live=live,
                 item=await get_item(order.item_id),
                 candidates=candidates, history=await services.assignments_of_order(order_id), workers=workers,
-                score_labels=SCORE_LABELS, flash=_flash(request), **context)
+                score_labels=SCORE_LABELS, flash=done_notice(request, NOTICES), **context)
 
 
 @get("/console/dispatch/orders/{order_id:int}", guards=MANAGE, include_in_schema=False, name="dispatch-order")
@@ -161,7 +155,7 @@ async def _settings_page(request: Request, rt: Runtime, *, status_code: int = 20
     context.setdefault("errors", {})
     return page(request, "dispatch/settings.html", console=True, status_code=status_code, values=values,
                 weight_names=_weight_names(rt, current.weights), score_labels=SCORE_LABELS, mode_labels=MODE_LABELS,
-                flash=_flash(request), **context)
+                flash=done_notice(request, NOTICES), **context)
 
 
 def settings_update_from(values: dict[str, str], names: list[str]) -> DispatchSettingsUpdate:
@@ -224,7 +218,7 @@ async def jobs(request: Request, rt: NamedDependency[Runtime], principal: NamedD
     staff = await active_staff(rt, principal)
     mine = await offers.offers_for(staff.id)
     settings = await services.get_settings()
-    return page(request, "dispatch/staff_jobs.html", staff=staff, tz=_tz(), grab_pool=settings.grab_pool, flash=_flash(request),
+    return page(request, "dispatch/staff_jobs.html", staff=staff, tz=_tz(), grab_pool=settings.grab_pool, flash=done_notice(request, NOTICES),
                 offered=await _job_rows(rt, [a for a in mine if a.status == "offered"]),
                 accepted=await _job_rows(rt, [a for a in mine if a.status == "accepted"]))
 
@@ -234,7 +228,7 @@ async def _job_page(request: Request, rt: Runtime, staff_id: int, assignment_id:
     order = await get_order(rt, assignment.order_id)
     return page(request, "dispatch/staff_job.html", status_code=status_code, tz=_tz(), assignment=assignment, order=order,
                 item=await get_item(order.item_id),
-                flash=_flash(request), **context)
+                flash=done_notice(request, NOTICES), **context)
 
 
 @get("/staff/jobs/{assignment_id:int}", guards=[require_staff], include_in_schema=False, name="staff-job")

@@ -13,7 +13,16 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 
-from .schemas import Account, AccountBalance, Entry, LedgerSettings, LedgerSettingsUpdate, Movement, PostedEntry, Transaction
+from .schemas import (
+    Account,
+    AccountBalance,
+    Entry,
+    LedgerSettings,
+    LedgerSettingsUpdate,
+    Movement,
+    PostedEntry,
+    Transaction,
+)
 
 # The chart of accounts: a code's pattern fixes its kind and whether it may go below zero.
 CHART: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(

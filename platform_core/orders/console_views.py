@@ -13,7 +13,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_console
 from platform_core.accounts.services import get_customer, get_staff
 from platform_core.catalog.services import flatten, list_categories
@@ -21,10 +20,12 @@ from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
-from . import machine as m, services
+from . import machine as m
+from . import services
 from .schemas import ActorRef, OrderFilter
 
 # What the office may do by hand here, as its buttons say it; offering and reassigning live on

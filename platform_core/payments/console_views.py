@@ -14,7 +14,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.accounts.console_services import list_console_users
-from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_console
 from platform_core.db import current_connection
 from platform_core.errors import HearthError, ValidationFailed
@@ -23,6 +22,7 @@ from platform_core.money import from_minor, to_minor
 from platform_core.orders.services import get_order
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 

@@ -11,7 +11,6 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_console
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.ledger import services
@@ -19,6 +18,7 @@ from platform_core.ledger.schemas import LedgerSettings, LedgerSettingsUpdate
 from platform_core.money import from_minor, to_minor
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
+from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 

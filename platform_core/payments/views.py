@@ -13,7 +13,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
@@ -23,6 +22,7 @@ from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order, get_order_by_number
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.forms import error_context, redirect_after_post
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
@@ -31,12 +31,6 @@ from .schemas import CASH, MAX_TOPUP, MIN_TOPUP, WALLET, Payment
 
 POLL_SECONDS = 2
 WALLET_DONE = {"topup": N_("Your top-up arrived. Thank you!")}
-
-
-def _redirect(request: Request, target: str) -> Response:
-    if request.headers.get("hx-request"):
-        return Response(content=b"", status_code=200, headers={"HX-Redirect": target})
-    return Redirect(target, status_code=303)
 
 
 def client_ip(request: Request) -> str:
@@ -81,8 +75,8 @@ def next_step(request: Request, payment: Payment) -> Response:
     (a QR code, WeChat's JSAPI, Stripe's card form)."""
     action = payment.action
     if action is not None and action.url and action.kind in ("redirect", "client_secret"):
-        return _redirect(request, action.url)
-    return _redirect(request, f"/payments/{payment.payment_no}")
+        return redirect_after_post(request, action.url)
+    return redirect_after_post(request, f"/payments/{payment.payment_no}")
 
 
 # --------------------------------------------------------------------------- checkout of an order
@@ -116,13 +110,13 @@ async def start_checkout(request: Request, rt: NamedDependency[Runtime], princip
     customer = await active_customer(rt, principal)
     order = await _payable(rt, principal, number)
     if not services.awaits_payment(order):
-        return _redirect(request, f"/orders/{number}")
+        return redirect_after_post(request, f"/orders/{number}")
     form = await request.form()
     provider = str(form.get("provider") or "")
     try:
         if provider == WALLET:
             await services.pay_with_wallet(rt, order.id, customer.id)
-            return _redirect(request, f"/orders/{number}?done=paid")
+            return redirect_after_post(request, f"/orders/{number}?done=paid")
         payment = await services.start_payment(
             rt, provider_name=provider, customer_id=customer.id, amount=order.total, currency=order.currency,
             subject=f"{current_tenant().name} {order.number}", device=services.device_of(request.headers.get("user-agent", "")),
@@ -163,7 +157,7 @@ async def payment_status(request: Request, rt: NamedDependency[Runtime], princip
     the wallet once it is paid."""
     payment = await own_payment(principal, payment_no)
     if payment.status == "succeeded":
-        return _redirect(request, await done_url(rt, payment))
+        return redirect_after_post(request, await done_url(rt, payment))
     return page(request, "payments/_status.html", payment=payment, retry=await retry_url(rt, payment), poll_seconds=POLL_SECONDS)
 
 

@@ -11,7 +11,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_console, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
@@ -19,6 +18,7 @@ from platform_core.errors import HearthError, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
+from platform_core.web.forms import error_context
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page

@@ -8,11 +8,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context, form_values
 from platform_core.errors import ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.staff import services as staff
 from platform_core.staff.views import CONSOLE_GUARD, render_worker_page, time_off_from
+from platform_core.web.forms import error_context, form_values
 
 from .calendar import jobs_during
 

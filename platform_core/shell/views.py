@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from platform_core.accounts.sessions import Principal
 from platform_core.runtime import Runtime
+from platform_core.web.forms import safe_next
 from platform_core.web.locale import LOCALE_COOKIE
 from platform_core.web.pages import page
 
@@ -22,13 +23,6 @@ ONE_YEAR = 365 * 24 * 3600
 class LocaleChoice(msgspec.Struct, kw_only=True):
     locale: Literal["zh_CN", "en"]
     next: str = "/"
-
-
-def local_path(target: str) -> str:
-    """Only a path on this site: never another host (`//evil.example`, `/\\evil.example`)."""
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    return target
 
 
 @get("/", include_in_schema=False)
@@ -45,4 +39,4 @@ async def switch_locale(data: URLEncodedBody[LocaleChoice], rt: NamedDependency[
         key=LOCALE_COOKIE, value=data.locale, max_age=ONE_YEAR, path="/", samesite="lax",
         httponly=True, secure=rt.settings.cookie_secure,
     )
-    return Redirect(local_path(data.next), status_code=303, cookies=[cookie])
+    return Redirect(safe_next(data.next, "/"), status_code=303, cookies=[cookie])

@@ -12,14 +12,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context, form_values
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
-from platform_core.web.i18n import gettext as _
+from platform_core.web.forms import done_notice, error_context, form_values
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.i18n import ngettext
 from platform_core.web.pages import page
@@ -121,8 +120,7 @@ async def availability_context(staff_id: int, hours_values: dict[str, str] | Non
 
 
 def _flash(request: Request) -> list[tuple[str, str]]:
-    notice = NOTICES.get(request.query_params.get("done", ""))
-    flash = [("success", _(notice))] if notice else []
+    flash = done_notice(request, NOTICES)
     jobs = request.query_params.get("jobs", "0")
     if jobs.isdigit() and int(jobs) > 0:
         flash.append(("warning", ngettext(

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from .tables import Tenant, TenantDomain, TenantPlugin, PluginDefault
+from .tables import PluginDefault, Tenant, TenantDomain, TenantPlugin
 
 APP_CONFIG = AppConfig(
     app_name="tenancy",

@@ -7,7 +7,11 @@ from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from platform_core.accounts.guards import BEARER_SECURITY, require_customer, require_staff
+from platform_core.accounts.guards import (
+    BEARER_SECURITY,
+    require_customer,
+    require_staff,
+)
 from platform_core.accounts.services import active_customer, active_staff
 from platform_core.accounts.sessions import Principal
 from platform_core.runtime import Runtime

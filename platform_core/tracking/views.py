@@ -15,7 +15,6 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.accounts.console_views import error_context
 from platform_core.accounts.guards import require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal, principal_for
@@ -24,6 +23,7 @@ from platform_core.errors import HearthError
 from platform_core.orders.machine import ACCEPTED, COMPLETED, EN_ROUTE, IN_SERVICE
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant, current_tenant_or_none
+from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 

@@ -1,0 +1,101 @@
+"""What every page that takes a form needs: the posted fields, a Struct from them or the field
+that is wrong, the errors for the template, where to go next, and a notice after a redirect."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import msgspec
+from litestar import Request, Response
+from litestar.response import Redirect
+
+from platform_core.errors import HearthError, ValidationFailed
+
+from .csrf import CSRF_FIELD
+from .i18n import gettext as _
+from .i18n import lazy_gettext as N_
+from .pages import page
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """The posted fields as trimmed text, without the CSRF token."""
+    form = await request.form()
+    return {k: str(v).strip() for k, v in form.items() if k != CSRF_FIELD}
+
+
+def form_values(request_form: Any, *omit: str) -> dict[str, str]:
+    """The posted fields as given (to fill a form again), without the CSRF token and `omit`."""
+    return {k: v for k, v in request_form.items() if k not in (CSRF_FIELD, *omit)}
+
+
+def _field_message(field: str, value: object) -> str:
+    if value in (None, ""):
+        return N_("This field is required.")
+    if field == "email":
+        return N_("Enter a valid email address.")
+    return N_("This value is not valid.")
+
+
+async def parse_form(request: Request, struct_type: type[msgspec.Struct]) -> Any:
+    """The posted form as `struct_type`, or ValidationFailed naming the field that is wrong."""
+    form = await request.form()
+    data = {key: value for key, value in form.items() if key != CSRF_FIELD}
+    try:
+        return msgspec.convert(data, struct_type, strict=False)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        missing = re.match(r"Object missing required field `(\w+)`", text)
+        at = re.search(r"at `\$\.(\w+)`", text)
+        field = missing.group(1) if missing else at.group(1) if at else "form"
+        raise ValidationFailed({field: _field_message(field, data.get(field))}) from None
+
+
+def optional_int(value: Any) -> int | None:
+    """A query or form value as an int, None when blank or not a number."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def error_context(exc: HearthError) -> dict[str, Any]:
+    """The template's `form_error` and per-field `errors`, translated."""
+    message = _(exc.message, **exc.params) if exc.params else _(exc.message)
+    return {"form_error": message, "errors": {name: _(text) for name, text in exc.fields.items()}}
+
+
+def error_page(request: Request, template: str, exc: HearthError, **context: Any) -> Response:
+    """The form's page again with the errors in place, under the error's status."""
+    response = page(request, template, status_code=exc.status_code, **error_context(exc), **context)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """Only a path on this site: never an open redirect to another host (`//evil.example`,
+    `/\\evil.example`)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def redirect_after_post(request: Request, target: str) -> Response:
+    """After a successful form: a 303 for browsers, a client redirect for htmx (which would
+    otherwise swap the next page into the form)."""
+    if request.headers.get("hx-request"):
+        return Response(content=b"", status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
+def done_notice(request: Request, notices: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The success notice named by `?done=` after a redirect, translated, as the layouts' flash."""
+    notice = notices.get(request.query_params.get("done", ""))
+    return [("success", _(notice))] if notice else []
+
+
+def client_address(connection: Any) -> str:
+    """The address limits count per (see accounts.ratelimit about proxies)."""
+    return connection.client.host if connection.client else "unknown"
