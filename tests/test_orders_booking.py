@@ -17,7 +17,14 @@ from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 
 from .test_accounts_support import sms  # noqa: F401 - the fixture
-from .test_orders_support import customer_token, local_slot, make_customer, make_item, make_worker, new_address
+from .test_orders_support import (
+    customer_token,
+    local_slot,
+    make_customer,
+    make_item,
+    make_worker,
+    new_address,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -254,7 +261,7 @@ async def test_tenant_b_sees_none_of_tenant_as_orders(app, runtime, shop, custom
 
 async def test_a_reminder_for_a_cancelled_order_sends_nothing(app, runtime, shop, customer):
     from platform_core.jobs.schemas import JobContext
-    from platform_core.orders.notify import send_reminder
+    from platform_core.orders.messages import send_reminder
 
     tenant, item_id, _ = shop
     customer_id, auth = customer
@@ -271,7 +278,7 @@ async def test_a_reminder_for_a_cancelled_order_sends_nothing(app, runtime, shop
 
 async def test_order_texts_go_out_through_the_sms_channel_from_a_job(app, runtime, shop, customer, sms):
     from platform_core.jobs.schemas import JobContext
-    from platform_core.orders.notify import send_sms
+    from platform_core.orders.messages import send_sms
 
     tenant, item_id, _ = shop
     _, auth = customer

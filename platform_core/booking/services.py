@@ -28,7 +28,7 @@ from platform_core.errors import Conflict, HearthError, NotFound, ValidationFail
 from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
 from platform_core.orders import machine as m
-from platform_core.orders.notify import order_placed
+from platform_core.orders.messages import order_placed
 from platform_core.orders.schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
 from platform_core.orders.services import (
     ORDER_COLUMNS,

@@ -3,7 +3,7 @@
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import console_views, notify
+from . import console_views, messages
 
 
 @hookimpl
@@ -13,7 +13,7 @@ def register_routes():
 
 @hookimpl
 def register_job_handlers():
-    return notify.JOB_HANDLERS
+    return messages.JOB_HANDLERS
 
 
 @hookimpl

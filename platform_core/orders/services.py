@@ -23,7 +23,7 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
 from . import machine as m
-from .notify import order_moved
+from .messages import order_moved
 from .schemas import (
     ActorRef,
     BookingSettings,
