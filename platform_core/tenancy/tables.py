@@ -28,21 +28,3 @@ class TenantDomain(Table, tablename="core_tenant_domain"):
     tenant = ForeignKey(Tenant, db_column_name="tenant_id")
     host = Varchar(length=253, unique=True)
     is_primary = Boolean(default=False)
-
-
-class TenantPlugin(Table, tablename="core_tenant_plugin"):
-    """Whether a tenant has a plugin on, and its config for that tenant (secrets encrypted)."""
-
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id")
-    plugin_name = Varchar(length=63)
-    enabled = Boolean(default=False)
-    config = JSONB(default="{}")
-    updated_at = Timestamptz()
-
-
-class PluginDefault(Table, tablename="core_plugin_default"):
-    """The platform's default config of a plugin, between a tenant's row and the Struct defaults."""
-
-    plugin_name = Varchar(length=63, unique=True)
-    config = JSONB(default="{}")
-    updated_at = Timestamptz()
