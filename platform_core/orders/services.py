@@ -117,9 +117,9 @@ async def order_id_for_number(number: str) -> int | None:
 
 
 async def lock_order(order_id: int) -> None:
-    """Lock the order's row until the transaction ends (FOR UPDATE): one payment start or wallet
-    payment of an order at a time. Lock order: the order first, then its assignments and payments,
-    so that two flows touching both can not deadlock."""
+    """Lock the order's row until the transaction ends (SELECT ... FOR UPDATE), so that payment
+    starts and wallet payments of one order take turns: each checks the order under the lock.
+    Taken before the payment rows they write."""
     await current_connection().execute("select id from core_order where id = $1 for update", order_id)
 
 
