@@ -120,6 +120,11 @@ class PostgresKeyValue:
         await self.delete(f"{key}\x1f{member}")
 
 
+async def purge_expired(conn) -> None:
+    """Drop expired `core_kv` rows: unlike redis, PostgreSQL expires nothing by itself."""
+    await conn.execute("delete from core_kv where expires_at < now()")
+
+
 @asynccontextmanager
 async def open_kv(settings: Settings) -> AsyncIterator[tuple[object | None, KeyValue]]:
     if settings.redis_url:

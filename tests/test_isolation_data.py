@@ -13,8 +13,8 @@ from platform_core.jobs.worker import Worker
 from platform_core.notifications import services as notifications
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.tables import Notification
+from platform_core.pluginsys.tables import TenantPlugin
 from platform_core.tenancy.context import tenant_scope
-from platform_core.tenancy.tables import TenantPlugin
 
 RLS_VIOLATION = "row-level security"
 

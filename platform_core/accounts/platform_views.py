@@ -9,7 +9,6 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.db import current_connection
 from platform_core.errors import HearthError
 from platform_core.tenancy import services as tenancy
 from platform_core.tenancy.schemas import Branding, TenantCreate
@@ -68,18 +67,12 @@ def _hosting(request: Request) -> dict[str, str]:
     return {"base_domain": request.app.state.runtime.settings.base_domain, "port_suffix": f":{port}" if port else ""}
 
 
-async def _created_dates() -> dict[int, Any]:
-    # The Tenant schema does not carry created_at yet; read it beside the list.
-    rows = await current_connection().fetch("select id, created_at from core_tenant")
-    return {r["id"]: r["created_at"] for r in rows}
-
-
 async def _tenants_page(request: Request, *, status_code: int = 200, **context: Any) -> Response:
     notice = TENANT_NOTICES.get(request.query_params.get("done", ""))
     context.setdefault("errors", {})
     context.setdefault("values", {"locale": "zh_CN", "timezone": "Asia/Shanghai", "currency": "CNY", "primary_color": "#0f766e"})
     return page(request, "platform/tenants.html", status_code=status_code, tenants=await tenancy.list_tenants(),
-                created=await _created_dates(), flash=[("success", _(notice))] if notice else [],
+                created=await tenancy.created_dates(), flash=[("success", _(notice))] if notice else [],
                 **_hosting(request), **context)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import Any, Iterable
 
 import msgspec
 from msgspec import UNSET
@@ -69,6 +70,24 @@ async def get_customer(rt: Runtime, customer_id: int) -> Customer:
     if row is None:
         raise NotFound("customer")
     return _customer(rt, row)
+
+
+async def customer_names(customer_ids: Iterable[int]) -> dict[int, str]:
+    """Display names by customer id, for the lists that say who wrote or sent something."""
+    rows = await current_connection().fetch(
+        "select id, display_name from core_customer where id = any($1::bigint[])", sorted(set(customer_ids))
+    )
+    return {r["id"]: r["display_name"] for r in rows}
+
+
+async def customer_id_for_phone(rt: Runtime, tenant: TenantContext, text: str) -> int | None:
+    """The customer whose phone `text` is, found through its blind index (never by decrypting);
+    None when nobody has it or `text` is no phone number."""
+    try:
+        index = phone_index(rt.keyring, normalize_phone(text, tenant))
+    except ValidationFailed:
+        return None
+    return await current_connection().fetchval("select id from core_customer where phone_index = $1", index)
 
 
 def _refuse_inactive(status: str) -> None:
@@ -298,6 +317,22 @@ async def get_address(rt: Runtime, customer_id: int, address_id: int) -> Address
     return _address(rt, row)
 
 
+async def address_snapshot(customer_id: int, address_id: int) -> dict[str, Any] | None:
+    """The customer's address as it is now, for an order to keep; None when it is not theirs.
+    The contact phone stays encrypted: the snapshot never holds it in clear."""
+    row = await current_connection().fetchrow(
+        "select contact_name, contact_phone_cipher, region, city, district, street, detail, lat, lng "
+        "from core_customer_address where id = $1 and customer_id = $2",
+        address_id, customer_id,
+    )
+    if row is None:
+        return None
+    snapshot = dict(row)
+    for name in ("lat", "lng"):
+        snapshot[name] = None if snapshot[name] is None else float(snapshot[name])
+    return snapshot
+
+
 async def _clear_default(customer_id: int) -> None:
     await current_connection().execute(
         "update core_customer_address set is_default = false where customer_id = $1 and is_default", customer_id
@@ -370,6 +405,26 @@ async def get_staff(rt: Runtime, staff_id: int) -> Staff:
     if row is None:
         raise NotFound("staff")
     return _staff(rt, row)
+
+
+async def staff_status(staff_id: int) -> str | None:
+    """The worker's account status (active, inactive); None when there is no such worker."""
+    return await current_connection().fetchval("select status from core_staff where id = $1", staff_id)
+
+
+async def staff_names(staff_ids: Iterable[int]) -> dict[int, str]:
+    rows = await current_connection().fetch("select id, name from core_staff where id = any($1::bigint[])", sorted(set(staff_ids)))
+    return {r["id"]: r["name"] for r in rows}
+
+
+async def staff_id_for_phone(keyring: Keyring, tenant: TenantContext, phone: str) -> int | None:
+    return await current_connection().fetchval(
+        "select id from core_staff where phone_index = $1", phone_index(keyring, normalize_phone(phone, tenant))
+    )
+
+
+async def rename_staff(staff_id: int, name: str) -> None:
+    await current_connection().execute("update core_staff set name = $2 where id = $1", staff_id, name.strip()[:40])
 
 
 async def staff_phone_for_sending(rt: Runtime, staff_id: int) -> str | None:

@@ -3,17 +3,16 @@
 `place_order` validates everything at once (field errors, no order), re-checks the slot against
 real availability (held assignments and the orders still waiting for a worker, one placement of
 the tenant at a time), takes an idempotency key (a retry returns the first order; the same key with
-another request is refused), writes the order with its lines and the 'place' event, and numbers
-the order per tenant and day last, just before the confirmation. An order paid after the service
-fires `pay_after_service` at once, so dispatch starts; an order paid online waits in
-`pending_payment` for the checkout, and gives its slot back when it is not paid in time
-(`cancel_unpaid`).
+another request is refused), has orders write the order with its lines and the 'place' event
+(orders.placement), and numbers the order per tenant and day last, just before the
+confirmation. An order paid after the service fires `pay_after_service` at once, so dispatch
+starts; an order paid online waits in `pending_payment` for the checkout, and gives its slot back
+when it is not paid in time (`cancel_unpaid`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,18 +23,16 @@ import msgspec
 from platform_core.catalog.schemas import BookingField, ServiceItem
 from platform_core.catalog.services import booking_fields_for, get_item, quote_base
 from platform_core.db import current_connection
-from platform_core.errors import Conflict, HearthError, NotFound, ValidationFailed
+from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
 from platform_core.orders import machine as m
 from platform_core.orders.messages import order_placed
-from platform_core.orders.schemas import ActorRef, Order, OrderLine, OrderPlace, Quote
+from platform_core.orders.placement import assign_number, create_order, order_for_key
+from platform_core.orders.schemas import ActorRef, NewOrder, Order, OrderLine, OrderPlace, Quote
 from platform_core.orders.services import (
-    ORDER_COLUMNS,
     booking_settings,
     get_order,
-    order_from_row,
-    order_lines,
     record_event,
     transition,
 )
@@ -147,7 +144,7 @@ async def _address_snapshot(rt: Runtime, customer_id: int, data: OrderPlace, err
     """The address as it is now, with the phone still encrypted: from the address book, or a
     new one saved to it (so the customer can pick it next time)."""
     from platform_core.accounts.schemas import AddressCreate
-    from platform_core.accounts.services import create_address
+    from platform_core.accounts.services import address_snapshot, create_address
 
     address_id = data.address_id
     if address_id is None and data.address is not None:
@@ -161,18 +158,9 @@ async def _address_snapshot(rt: Runtime, customer_id: int, data: OrderPlace, err
     if address_id is None:
         errors["address_id"] = N_("Choose an address or add one.")
         return None
-    # The cipher is copied as it is: the snapshot never holds the phone in clear.
-    row = await current_connection().fetchrow(
-        "select contact_name, contact_phone_cipher, region, city, district, street, detail, lat, lng "
-        "from core_customer_address where id = $1 and customer_id = $2",
-        address_id, customer_id,
-    )
-    if row is None:
+    snapshot = await address_snapshot(customer_id, address_id)
+    if snapshot is None:
         errors["address_id"] = N_("Choose an address or add one.")
-        return None
-    snapshot = dict(row)
-    for name in ("lat", "lng"):
-        snapshot[name] = None if snapshot[name] is None else float(snapshot[name])
     return snapshot
 
 
@@ -233,31 +221,6 @@ def request_hash(data: OrderPlace) -> str:
     return hashlib.sha256(msgspec.json.encode(data, order="sorted")).hexdigest()
 
 
-async def _existing(rt: Runtime, customer_id: int, key: str, digest: str) -> Order | None:
-    row = await current_connection().fetchrow(
-        f"select {ORDER_COLUMNS}, request_hash from core_order where customer_id = $1 and idempotency_key = $2",
-        customer_id, key,
-    )
-    if row is None:
-        return None
-    if row["request_hash"] != digest:
-        raise Conflict("This idempotency key was already used for another order.")
-    data = dict(row)
-    data.pop("request_hash")
-    return order_from_row(rt, data, await order_lines(row["id"]))
-
-
-async def next_number(tz: ZoneInfo) -> str:
-    """YYYYMMDD-NNNN by the tenant's calendar; the upsert holds the day's row until commit."""
-    today = datetime.now(timezone.utc).astimezone(tz).date()
-    value = await current_connection().fetchval(
-        "insert into core_order_counter (tenant_id, day, value) values ($1, $2, 1) "
-        "on conflict (tenant_id, day) do update set value = core_order_counter.value + 1 returning value",
-        current_tenant().id, today,
-    )
-    return f"{today:%Y%m%d}-{value:04d}"
-
-
 # --------------------------------------------------------------------------- placing
 
 
@@ -273,7 +236,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
     await current_connection().execute(
         "select pg_advisory_xact_lock(hashtextextended('hearth:place_order:' || $1::bigint::text, 0))", customer_id
     )
-    existing = await _existing(rt, customer_id, key, digest)
+    existing = await order_for_key(rt, customer_id, key, digest)
     if existing is not None:
         return existing
 
@@ -316,43 +279,21 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
     if errors or priced is None or address is None or when is None:
         raise ValidationFailed(errors)
 
-    conn = current_connection()
-    # Numbered last (see below); until then a unique placeholder the request never shows.
-    provisional = f"~{secrets.token_hex(10)}"
     try:
-        # A savepoint: a lost race on the picked worker leaves the request's transaction usable.
-        async with conn.transaction():
-            row = await conn.fetchrow(
-                "insert into core_order (tenant_id, number, customer_id, item_id, category_code, state, address, lat, lng, "
-                "district, requirements, fields, photos, asap, scheduled_start, scheduled_end, requested_staff_id, quantity, "
-                "currency, subtotal, adjustments, total, payment_method, idempotency_key, request_hash) "
-                "values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18, "
-                "$19, $20, $21, $22, $23, $24, $25) "
-                "on conflict (tenant_id, customer_id, idempotency_key) do nothing returning id",
-                tenant.id, provisional, customer_id, item.id, item.category_code, m.PENDING_PAYMENT,
-                msgspec.json.encode(address).decode(), address["lat"], address["lng"], address["district"],
-                data.requirements.strip(), msgspec.json.encode(fields).decode(), msgspec.json.encode(data.photos).decode(),
-                data.asap, when[0], when[1], data.staff_id, data.quantity, priced.currency, priced.subtotal,
-                priced.adjustments, priced.total, payment_method, key, digest,
-            )
+        order_id = await create_order(NewOrder(
+            customer_id=customer_id, item_id=item.id, category_code=item.category_code, address=address,
+            requirements=data.requirements.strip(), fields=fields, photos=data.photos, asap=data.asap,
+            scheduled_start=when[0], scheduled_end=when[1], requested_staff_id=data.staff_id, quantity=data.quantity,
+            price=priced, payment_method=payment_method, idempotency_key=key, request_hash=digest,
+        ))
     except asyncpg.exceptions.ExclusionViolationError:
         raise ValidationFailed({"staff_id": N_("That worker was just booked for this time. Please pick another time or worker.")}) from None
-    if row is None:
+    if order_id is None:
         # The same key won a race a moment ago: that order is the answer.
-        found = await _existing(rt, customer_id, key, digest)
+        found = await order_for_key(rt, customer_id, key, digest)
         if found is None:
             raise HearthError()
         return found
-    order_id = row["id"]
-    await conn.executemany(
-        "insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount, source) "
-        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        [
-            (tenant.id, order_id, position, line.kind, line.code[:63], line.label[:200], line.quantity, line.unit_amount,
-             line.amount, line.source)
-            for position, line in enumerate(priced.lines, start=1)
-        ],
-    )
     customer = ActorRef(kind="customer", id=customer_id)
     await record_event(order_id, "place", None, m.PENDING_PAYMENT, customer, data={"total": priced.total})
     if payment_method == "after_service":
@@ -363,8 +304,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
     reminder_hours = (await booking_settings()).reminder_hours
     # The day's counter row stays locked from here to the commit, so every placement of the
     # tenant waits on it: it is taken last, with only what needs the number after it.
-    number = await next_number(ZoneInfo(tenant.timezone))
-    await conn.execute("update core_order set number = $2 where id = $1", order_id, number)
+    number = await assign_number(order_id, ZoneInfo(tenant.timezone))
     order = msgspec.structs.replace(placed, number=number)
     await order_placed(order, reminder_hours)
     return order

@@ -310,6 +310,22 @@ async def get_item_by_slug(slug: str, *, for_customer: TenantContext | None = No
     return found[0]
 
 
+async def item_titles(item_ids: Iterable[int]) -> dict[int, str]:
+    """Items' titles by id, whether offered now or not (lists of orders and reviews name them)."""
+    rows = await current_connection().fetch(
+        "select id, title from core_service_item where id = any($1::bigint[])", sorted(set(item_ids))
+    )
+    return {r["id"]: r["title"] for r in rows}
+
+
+async def item_skills(item_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """The skills a worker needs for each item, by id."""
+    rows = await current_connection().fetch(
+        "select id, required_skills from core_service_item where id = any($1::bigint[])", sorted(set(item_ids))
+    )
+    return {r["id"]: frozenset(r["required_skills"]) for r in rows}
+
+
 def _clean_list(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v.strip()))
 

@@ -9,6 +9,7 @@ from platform_core.distribution import ENTRY_POINT_GROUP
 CORE_APPS = [
     "migrations.piccolo_app",
     "platform_core.tenancy.piccolo_app",
+    "platform_core.pluginsys.piccolo_app",
     "platform_core.accounts.piccolo_app",
     "platform_core.notifications.piccolo_app",
     "platform_core.jobs.piccolo_app",

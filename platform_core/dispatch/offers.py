@@ -27,7 +27,7 @@ from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification, send_message
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM, ActorRef, Order
-from platform_core.orders.services import get_order, set_current_worker, transition
+from platform_core.orders.services import get_order, order_ids_without_worker, set_current_worker, transition
 from platform_core.pluginsys.contexts import OutboundMessage
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
@@ -333,13 +333,9 @@ async def claim_order(rt: Runtime, staff_id: int, order_id: int) -> Assignment:
 async def waiting_order_ids(states: tuple[str, ...], *, limit: int = 100) -> list[int]:
     """Orders in `states` that hold no worker, soonest first (the board, the pool, batches). A
     no-show still has its absent worker's assignment, and is listed all the same."""
-    rows = await current_connection().fetch(
-        "select o.id from core_order o where o.state = any($1::text[]) and (o.state = 'no_show' or not exists ("
-        "select 1 from core_assignment a where a.order_id = o.id and a.status = any($2::text[]))) "
-        "order by o.scheduled_start, o.id limit $3",
-        list(states), ["offered", "accepted", "completed"], limit,
-    )
-    return [r["id"] for r in rows]
+    # The order's worker is set and cleared with each assignment, in its transaction (offers.py,
+    # services.py): no live assignment is the same as no worker on the order.
+    return await order_ids_without_worker(states, limit=limit, even_with=(m.NO_SHOW,))
 
 
 async def offers_for(staff_id: int) -> list[Assignment]:

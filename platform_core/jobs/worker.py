@@ -24,6 +24,7 @@ import asyncpg
 from platform_core.db import current_connection, get_engine
 from platform_core.db.engine import app_dsn
 from platform_core.errors import HearthError
+from platform_core.kv import purge_expired
 from platform_core.metrics import JOBS
 from platform_core.pluginsys.relay import relay_scope
 from platform_core.runtime import Runtime
@@ -165,10 +166,9 @@ class Worker:
     # ------------------------------------------------------------------ housekeeping
 
     async def cleanup(self) -> None:
-        """Drop expired core_kv rows (the PostgreSQL stand-in for redis expires nothing by
-        itself) and finished jobs past their keeping time."""
+        """Drop the key-value stand-in's expired rows and finished jobs past their keeping time."""
         async with get_engine().pool.acquire() as conn:  # type: ignore[union-attr]
-            await conn.execute("delete from core_kv where expires_at < now()")
+            await purge_expired(conn)
             await conn.execute(
                 f"delete from core_job where done_at < now() - interval '{KEEP_FINISHED}' "
                 f"or failed_at < now() - interval '{KEEP_FINISHED}'"

@@ -11,6 +11,7 @@ import msgspec
 
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, ValidationFailed
+from platform_core.orders.services import order_numbers
 from platform_core.tenancy.context import current_tenant
 
 from .schemas import (
@@ -171,13 +172,14 @@ async def movements(code: str, currency: str, limit: int = 50) -> list[Movement]
     """The account's entries, newest first, each with what moved it (and its order)."""
     acct = await account(code, currency)
     rows = await current_connection().fetch(
-        "select t.kind, e.amount, t.order_id, o.number as order_number, t.created_at from core_ledger_entry e "
-        "join core_ledger_transaction t on t.id = e.transaction_id left join core_order o on o.id = t.order_id "
+        "select t.kind, e.amount, t.order_id, t.created_at from core_ledger_entry e "
+        "join core_ledger_transaction t on t.id = e.transaction_id "
         "where e.account_id = $1 order by t.created_at desc, t.id desc limit $2",
         acct.id, limit,
     )
+    numbers = await order_numbers(r["order_id"] for r in rows if r["order_id"] is not None)
     return [Movement(kind=r["kind"], amount=int(r["amount"]) * acct.normal_sign, order_id=r["order_id"],
-                     order_number=r["order_number"], created_at=r["created_at"]) for r in rows]
+                     order_number=numbers.get(r["order_id"]), created_at=r["created_at"]) for r in rows]
 
 
 async def order_transactions(order_id: int) -> list[Transaction]:

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from platform_core.accounts.phones import decrypt_phone
+from platform_core.accounts.services import staff_phone_for_sending
 from platform_core.db import current_connection
 from platform_core.errors import NotFound
 from platform_core.jobs.schemas import JobContext
@@ -93,12 +94,11 @@ async def order_moved(order: Order, event: str, staff_id: int | None) -> None:
 
 async def _phone(rt: Runtime, order: Order, kind: str, recipient_id: int) -> str | None:
     """The customer is reached at the order's contact phone; a worker at theirs."""
-    if kind == "customer":
-        cipher = await current_connection().fetchval(
-            "select address->>'contact_phone_cipher' from core_order where id = $1", order.id
-        )
-    else:
-        cipher = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", recipient_id)
+    if kind != "customer":
+        return await staff_phone_for_sending(rt, recipient_id)
+    cipher = await current_connection().fetchval(
+        "select address->>'contact_phone_cipher' from core_order where id = $1", order.id
+    )
     return decrypt_phone(rt.keyring, cipher) if cipher else None
 
 

@@ -148,6 +148,36 @@ class OrderPlace(msgspec.Struct, frozen=True, kw_only=True):
     payment_method: Literal["online", "after_service"] | None = None
 
 
+class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """A booking as placement hands it to orders to write: checked, priced and on a free slot."""
+
+    customer_id: int
+    item_id: int
+    category_code: str
+    address: dict[str, Any]  # accounts.address_snapshot: the contact phone still encrypted
+    requirements: str
+    fields: dict[str, Any]
+    photos: list[str]
+    asap: bool
+    scheduled_start: datetime
+    scheduled_end: datetime
+    requested_staff_id: int | None
+    quantity: int
+    price: Quote
+    payment_method: str
+    idempotency_key: str
+    request_hash: str
+
+
+class OrderCharge(msgspec.Struct, frozen=True, kw_only=True):
+    """What payments needs to record money for an order."""
+
+    customer_id: int
+    total: int
+    currency: str
+    state: str
+
+
 class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True):
     item_id: int
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Iterable
 
 import msgspec
 
+from platform_core.accounts.services import customer_id_for_phone
+from platform_core.catalog.services import item_skills, item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from platform_core.pluginsys.calls import tell
@@ -30,6 +32,7 @@ from .schemas import (
     CancellationTerms,
     Order,
     OrderAddress,
+    OrderCharge,
     OrderEvent,
     OrderFilter,
     OrderLine,
@@ -93,9 +96,15 @@ async def get_order_by_number(rt: Runtime, number: str, *, customer_id: int | No
 
 
 _SUMMARY = (
-    "select o.id, o.number, o.item_id, coalesce(i.title, '') as item_title, o.category_code, o.state, o.scheduled_start, "
-    "o.asap, o.total, o.currency, o.district, o.created_at from core_order o left join core_service_item i on i.id = o.item_id"
+    "select o.id, o.number, o.item_id, o.category_code, o.state, o.scheduled_start, "
+    "o.asap, o.total, o.currency, o.district, o.created_at from core_order o"
 )
+
+
+async def _summaries(rows) -> list[OrderSummary]:
+    """Rows of _SUMMARY with their items' titles, from the catalog."""
+    titles = await item_titles(r["item_id"] for r in rows)
+    return [msgspec.convert({**dict(r), "item_title": titles.get(r["item_id"], "")}, OrderSummary) for r in rows]
 
 
 async def customer_orders(customer_id: int, *, limit: int = 100) -> list[OrderSummary]:
@@ -103,7 +112,32 @@ async def customer_orders(customer_id: int, *, limit: int = 100) -> list[OrderSu
     rows = await current_connection().fetch(
         f"{_SUMMARY} where o.customer_id = $1 order by o.created_at desc, o.id desc limit $2", customer_id, limit
     )
-    return [msgspec.convert(dict(r), OrderSummary) for r in rows]
+    return await _summaries(rows)
+
+
+async def order_numbers(order_ids: Iterable[int]) -> dict[int, str]:
+    """Orders' numbers by id, for the pages of other domains that name an order."""
+    rows = await current_connection().fetch("select id, number from core_order where id = any($1::bigint[])", sorted(set(order_ids)))
+    return {r["id"]: r["number"] for r in rows}
+
+
+async def order_id_for_number(number: str) -> int | None:
+    return await current_connection().fetchval("select id from core_order where number = $1", number)
+
+
+async def lock_order(order_id: int) -> None:
+    """Lock the order's row until the transaction ends (SELECT ... FOR UPDATE), so that payment
+    starts and wallet payments of one order take turns: each checks the order under the lock.
+    Taken before the payment rows they write."""
+    await current_connection().execute("select id from core_order where id = $1 for update", order_id)
+
+
+async def order_charge(order_id: int) -> OrderCharge:
+    """Who owes what for the order, and its state (no address: nothing to decrypt)."""
+    row = await current_connection().fetchrow("select customer_id, total, currency, state from core_order where id = $1", order_id)
+    if row is None:
+        raise NotFound("order")
+    return OrderCharge(**dict(row))
 
 
 async def timeline(order_id: int) -> list[OrderEvent]:
@@ -130,14 +164,28 @@ async def pending_demand(start: datetime, end: datetime) -> list[Demand]:
     slot engine keeps a worker for each; once dispatch offers one, the calendar's busy_ranges
     counts it."""
     rows = await current_connection().fetch(
-        "select o.id, o.scheduled_start, o.scheduled_end, coalesce(i.required_skills, '{}') as skills, o.requested_staff_id "
-        "from core_order o left join core_service_item i on i.id = o.item_id "
-        "where o.state = any($1::text[]) and o.scheduled_start < $3 and o.scheduled_end > $2 order by o.id",
+        "select id, item_id, scheduled_start, scheduled_end, requested_staff_id from core_order "
+        "where state = any($1::text[]) and scheduled_start < $3 and scheduled_end > $2 order by id",
         sorted(_UNASSIGNED), start, end,
     )
+    if not rows:
+        return []
+    skills = await item_skills(r["item_id"] for r in rows)
     return [
-        Demand(r["id"], r["scheduled_start"], r["scheduled_end"], frozenset(r["skills"]), r["requested_staff_id"]) for r in rows
+        Demand(r["id"], r["scheduled_start"], r["scheduled_end"], skills.get(r["item_id"], frozenset()), r["requested_staff_id"])
+        for r in rows
     ]
+
+
+async def order_ids_without_worker(states: Iterable[str], *, limit: int, even_with: Iterable[str] = ()) -> list[int]:
+    """Orders in `states` that no worker holds (staff_id, as dispatch keeps it with each
+    assignment), soonest first; those in `even_with` are listed whether a worker holds them or not."""
+    rows = await current_connection().fetch(
+        "select id from core_order where state = any($1::text[]) and (state = any($2::text[]) or staff_id is null) "
+        "order by scheduled_start, id limit $3",
+        list(states), list(even_with), limit,
+    )
+    return [r["id"] for r in rows]
 
 
 RELAY_PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,30}$")
@@ -338,9 +386,7 @@ async def _tell_plugins(rt: Runtime, order: Order, event: str, from_state: str) 
 
 async def search_orders(rt: Runtime, f: OrderFilter) -> OrderPage:
     """The console's order list: every filter narrows, `q` is an order number (or its start) or
-    a customer's phone, found through its blind index, never by decrypting."""
-    from platform_core.accounts.phones import normalize_phone, phone_index
-
+    a customer's phone."""
     tenant = current_tenant()
     where, args = ["true"], []
 
@@ -369,13 +415,9 @@ async def search_orders(rt: Runtime, f: OrderFilter) -> OrderPage:
         where.append(f"(o.requested_staff_id = {arg(f.staff_id)} or o.staff_id = ${len(args)})")
     q = f.q.strip()
     if q:
-        try:
-            index = phone_index(rt.keyring, normalize_phone(q, tenant))
-        except ValidationFailed:
-            index = None
         where.append(
             f"(o.number like {arg(q.replace('%', '').replace('_', '') + '%')} "
-            f"or o.customer_id in (select id from core_customer where phone_index = {arg(index)}))"
+            f"or o.customer_id = {arg(await customer_id_for_phone(rt, tenant, q))})"
         )
     clause = " and ".join(where)
     conn = current_connection()
@@ -384,7 +426,7 @@ async def search_orders(rt: Runtime, f: OrderFilter) -> OrderPage:
         f"{_SUMMARY} where {clause} order by o.scheduled_start desc, o.id desc limit {arg(f.per_page)} offset {arg((f.page - 1) * f.per_page)}",
         *args,
     )
-    return OrderPage(items=[msgspec.convert(dict(r), OrderSummary) for r in rows], total=total, page=f.page, per_page=f.per_page)
+    return OrderPage(items=await _summaries(rows), total=total, page=f.page, per_page=f.per_page)
 
 
 async def order_districts() -> list[str]:

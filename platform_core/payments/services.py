@@ -23,7 +23,7 @@ from platform_core.ledger import services as ledger
 from platform_core.metrics import PAYMENT_NOTIFICATIONS
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef, Order
-from platform_core.orders.services import get_order, transition
+from platform_core.orders.services import get_order, lock_order, order_charge, order_id_for_number, order_numbers, transition
 from platform_core.pluginsys.calls import collect_now, tell
 from platform_core.pluginsys.contexts import RefundEvent
 from platform_core.pluginsys.services import get_plugin_config
@@ -191,21 +191,18 @@ async def search_payments(f: PaymentFilter) -> tuple[list[PaymentRow], int]:
         where.append(f"(p.created_at at time zone {arg(tz)})::date <= {arg(f.day_to)}")
     if f.q:
         needle = arg(f.q.strip())
-        where.append(f"(p.payment_no = {needle} or o.number = {needle} or p.provider_ref = {needle})")
+        order_id = arg(await order_id_for_number(f.q.strip()))
+        where.append(f"(p.payment_no = {needle} or p.order_id = {order_id} or p.provider_ref = {needle})")
     clause = " and ".join(where)
     conn = current_connection()
-    total = await conn.fetchval(f"select count(*) from core_payment p left join core_order o on o.id = p.order_id where {clause}", *args)
+    total = await conn.fetchval(f"select count(*) from core_payment p where {clause}", *args)
     rows = await conn.fetch(
-        f"select {_COLUMNS}, o.number as order_number from core_payment p left join core_order o on o.id = p.order_id "
+        f"select {_COLUMNS} from core_payment p "
         f"where {clause} order by p.created_at desc, p.id desc limit {PAGE_SIZE} offset {PAGE_SIZE * (max(f.page, 1) - 1)}",
         *args,
     )
-    out = []
-    for r in rows:
-        data = dict(r)
-        number = data.pop("order_number")
-        out.append(PaymentRow(payment=_payment(data), order_number=number))
-    return out, int(total)
+    numbers = await order_numbers(r["order_id"] for r in rows if r["order_id"] is not None)
+    return [PaymentRow(payment=_payment(r), order_number=numbers.get(r["order_id"])) for r in rows], int(total)
 
 
 async def daily_totals(days: int = 14) -> list[DailyTotal]:
@@ -279,7 +276,7 @@ async def start_payment(
     conn = current_connection()
     if order_id is not None:
         # One payment start per order at a time: a double tap waits here and then reuses.
-        await conn.execute("select id from core_order where id = $1 for update", order_id)
+        await lock_order(order_id)
         await _payable(rt, order_id, customer_id, amount)
         row = await conn.fetchrow(
             f"select {_COLUMNS} from core_payment p where p.order_id = $1 and p.provider = $2 and p.device = $3 and p.amount = $4 "
@@ -339,8 +336,8 @@ async def _payable(rt: Runtime, order_id: int, customer_id: int, amount: int | N
 async def pay_with_wallet(rt: Runtime, order_id: int, customer_id: int) -> Payment:
     """Pay the whole order from the customer's wallet; refused (field `provider`) when it is short
     or the order is not waiting for a payment."""
+    await lock_order(order_id)
     conn = current_connection()
-    await conn.execute("select id from core_order where id = $1 for update", order_id)
     # Checked under the lock: a second wallet payment of a paid order would find the ledger's
     # posting for the order already made (same key), debit nothing and then be refunded.
     order = await _payable(rt, order_id, customer_id, None)
@@ -364,19 +361,19 @@ async def record_offline_payment(order_id: int, staff_id: int | None) -> Payment
     """The office marked an order paid (cash, a transfer): what was not paid through Hearth is
     recorded as a cash payment, so the ledger knows the money; it is settled on completion, or
     now when the order is already done."""
-    row = await current_connection().fetchrow("select customer_id, total, currency, state from core_order where id = $1", order_id)
-    owed = row["total"] - await paid_amount(order_id)
+    order = await order_charge(order_id)
+    owed = order.total - await paid_amount(order_id)
     if owed <= 0:
         return None
     payment_no = _new_payment_no()
     payment_id = await current_connection().fetchval(
         "insert into core_payment (tenant_id, payment_no, provider, method, purpose, order_id, customer_id, amount, currency, "
         "status, paid_at, expires_at) values ($1, $2, $3, 'offline', 'order', $4, $5, $6, $7, 'succeeded', now(), now()) returning id",
-        current_tenant().id, payment_no, CASH, order_id, row["customer_id"], owed, row["currency"],
+        current_tenant().id, payment_no, CASH, order_id, order.customer_id, owed, order.currency,
     )
-    await ledger.record_payment(order_id, row["currency"], CASH, owed, payment_ref=payment_no)
-    if row["state"] == m.COMPLETED:
-        await ledger.settle_order(order_id, row["currency"], await paid_amount(order_id), staff_id)
+    await ledger.record_payment(order_id, order.currency, CASH, owed, payment_ref=payment_no)
+    if order.state == m.COMPLETED:
+        await ledger.settle_order(order_id, order.currency, await paid_amount(order_id), staff_id)
     return await get_payment(payment_id)
 
 

@@ -19,7 +19,7 @@ from platform_core.db import current_connection, tenant_transaction
 from platform_core.errors import ValidationFailed
 from platform_core.tenancy.context import current_tenant, enter_tenant, tenant_scope
 from platform_core.tenancy.schemas import TenantContext
-from platform_core.tenancy.services import load_tenant_context
+from platform_core.tenancy.services import load_tenant_context, tenant_ids
 
 from . import config as cfg
 from .calls import collect_now, tell
@@ -255,10 +255,8 @@ async def plugin_tenants() -> dict[str, list[str]]:
     """Which tenants (slugs) have each plugin on."""
 
     async def collect() -> dict[str, list[str]]:
-        async with tenant_transaction(None):
-            ids = [r["id"] for r in await current_connection().fetch("select id from core_tenant order by slug")]
         found: dict[str, list[str]] = {}
-        for tenant_id in ids:
+        for tenant_id in await tenant_ids():
             async with tenant_scope(tenant_id) as tenant:
                 for name in tenant.enabled_plugins:
                     found.setdefault(name, []).append(tenant.slug)

@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from platform_core.accounts.guards import BEARER_SECURITY, require_customer
-from platform_core.accounts.services import active_customer
+from platform_core.accounts.services import active_customer, staff_status
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import NotFound
 from platform_core.runtime import Runtime
@@ -44,7 +44,8 @@ class OrderReviewController(Controller):
 @get("/api/v1/workers/{staff_id:int}/reviews", operation_id="listWorkerReviews", tags=["Reviews"], summary="A worker's rating and reviews")
 async def worker_reviews(staff_id: FromPath[int], limit: FromQuery[int] = 20) -> WorkerReviews:
     """Visible reviews only, newest first; hidden reviews neither show nor count."""
-    if not await services.worker_is_listed(staff_id):
+    # Public pages show active workers only (as the worker profile does).
+    if await staff_status(staff_id) != "active":
         raise NotFound("worker")
     return WorkerReviews(
         rating=await services.rating_breakdown(staff_id), reviews=await services.reviews_for_staff(staff_id, max(1, min(limit, 50))),

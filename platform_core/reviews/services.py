@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 
+from platform_core.accounts.services import customer_names, staff_names
+from platform_core.catalog.services import item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
 from platform_core.orders.machine import COMPLETED
 from platform_core.orders.schemas import Order
-from platform_core.orders.services import get_order_by_number, live_staff_id
+from platform_core.orders.services import get_order_by_number, live_staff_id, order_numbers
 from platform_core.runtime import Runtime
+from platform_core.staff import services as staff
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
 from platform_core.web.i18n import lazy_gettext, translations
@@ -23,10 +26,10 @@ from platform_core.web.i18n import lazy_gettext, translations
 from .schemas import ConsoleReview, RatingBreakdown, Review, ReviewCreate, ReviewFilter
 
 _COLUMNS = (
-    "r.id, r.order_id, r.staff_id, r.item_id, r.quality, r.attitude, r.skill, r.text, r.photos, r.reply, "
-    "r.replied_at, r.created_at, c.display_name as author_name"
+    "r.id, r.order_id, r.customer_id, r.staff_id, r.item_id, r.quality, r.attitude, r.skill, r.text, r.photos, r.reply, "
+    "r.replied_at, r.created_at"
 )
-_FROM = "from core_review r join core_customer c on c.id = r.customer_id"
+_FROM = "from core_review r"
 
 
 def _author(name: str) -> str:
@@ -35,15 +38,21 @@ def _author(name: str) -> str:
     return f"{name[0]}**" if name else "**"
 
 
-def _review(row) -> Review:
+def _review(row, author_name: str) -> Review:
     photos = row["photos"]
     return Review(
         id=row["id"], order_id=row["order_id"], staff_id=row["staff_id"], item_id=row["item_id"],
         quality=row["quality"], attitude=row["attitude"], skill=row["skill"],
         score=round((row["quality"] + row["attitude"] + row["skill"]) / 3, 2), text=row["text"],
-        photos=json.loads(photos) if isinstance(photos, str) else list(photos), author=_author(row["author_name"]),
+        photos=json.loads(photos) if isinstance(photos, str) else list(photos), author=_author(author_name),
         reply=row["reply"], replied_at=row["replied_at"], created_at=row["created_at"],
     )
+
+
+async def _reviews(rows) -> list[Review]:
+    """The rows as Reviews, with their authors' names from accounts."""
+    names = await customer_names(r["customer_id"] for r in rows)
+    return [_review(r, names.get(r["customer_id"], "")) for r in rows]
 
 
 async def _reviewable_order(rt: Runtime, customer_id: int, order_number: str) -> tuple[Order, int | None]:
@@ -87,34 +96,30 @@ async def submit_review(rt: Runtime, customer_id: int, order_number: str, data: 
 
 
 async def refresh_staff_rating(staff_id: int) -> None:
-    """Recompute the worker's rating from their visible reviews. The profile row is locked first,
-    so two reviews committing at once can't each miss the other's score."""
-    conn = current_connection()
-    await conn.execute(
-        "insert into core_staff_profile (tenant_id, staff_id) values ($1, $2) on conflict (tenant_id, staff_id) do nothing",
-        current_tenant().id, staff_id,
-    )
-    await conn.execute("select 1 from core_staff_profile where staff_id = $1 for update", staff_id)
-    await conn.execute(
-        "update core_staff_profile p set rating_avg = s.avg, rating_count = s.n, updated_at = now() from ("
-        " select coalesce(round(avg((quality + attitude + skill) / 3.0), 2), 0) as avg, count(*) as n"
-        " from core_review where staff_id = $1 and hidden_at is null) s where p.staff_id = $1",
+    """Recompute the worker's rating from their visible reviews. The profile row is locked first
+    and the reviews read after, so two reviews committing at once can't each miss the other's
+    score."""
+    await staff.lock_profile(staff_id)
+    row = await current_connection().fetchrow(
+        "select coalesce(round(avg((quality + attitude + skill) / 3.0), 2), 0) as avg, count(*) as n "
+        "from core_review where staff_id = $1 and hidden_at is null",
         staff_id,
     )
+    await staff.record_rating(staff_id, row["avg"], row["n"])
 
 
 async def get_review(review_id: int) -> Review:
     row = await current_connection().fetchrow(f"select {_COLUMNS} {_FROM} where r.id = $1", review_id)
     if row is None:
         raise NotFound("review")
-    return _review(row)
+    return (await _reviews([row]))[0]
 
 
 async def review_for_order(rt: Runtime, customer_id: int, order_number: str) -> Review | None:
     """The customer's review of their order, if they wrote one (hidden or not: it is theirs)."""
     order, _staff = await _reviewable_order(rt, customer_id, order_number)
     row = await current_connection().fetchrow(f"select {_COLUMNS} {_FROM} where r.order_id = $1", order.id)
-    return None if row is None else _review(row)
+    return None if row is None else (await _reviews([row]))[0]
 
 
 async def reviews_for_item(item_id: int, limit: int = 20) -> list[Review]:
@@ -123,7 +128,7 @@ async def reviews_for_item(item_id: int, limit: int = 20) -> list[Review]:
         f"select {_COLUMNS} {_FROM} where r.item_id = $1 and r.hidden_at is null order by r.created_at desc, r.id desc limit $2",
         item_id, limit,
     )
-    return [_review(r) for r in rows]
+    return await _reviews(rows)
 
 
 async def reviews_for_staff(staff_id: int, limit: int = 20) -> list[Review]:
@@ -132,7 +137,7 @@ async def reviews_for_staff(staff_id: int, limit: int = 20) -> list[Review]:
         f"select {_COLUMNS} {_FROM} where r.staff_id = $1 and r.hidden_at is null order by r.created_at desc, r.id desc limit $2",
         staff_id, limit,
     )
-    return [_review(r) for r in rows]
+    return await _reviews(rows)
 
 
 async def rating_breakdown(staff_id: int) -> RatingBreakdown:
@@ -157,63 +162,60 @@ async def rating_breakdown(staff_id: int) -> RatingBreakdown:
     )
 
 
-async def worker_is_listed(staff_id: int) -> bool:
-    """Public pages show active workers only (as the worker profile does)."""
-    return await current_connection().fetchval("select exists(select 1 from core_staff where id = $1 and status = 'active')", staff_id)
-
-
 # --------------------------------------------------------------------------- the console
 
 
-_CONSOLE_COLUMNS = (
-    f"{_COLUMNS}, r.customer_id, r.hidden_at, r.hidden_reason, o.number as order_number, "
-    "coalesce(s.name, '') as staff_name, coalesce(i.title, '') as item_title"
-)
-_CONSOLE_FROM = (
-    f"{_FROM} join core_order o on o.id = r.order_id left join core_staff s on s.id = r.staff_id "
-    "left join core_service_item i on i.id = r.item_id"
-)
+_CONSOLE_COLUMNS = f"{_COLUMNS}, r.hidden_at, r.hidden_reason"
 
 
-def _console_review(row) -> ConsoleReview:
-    return ConsoleReview(
-        review=_review(row), order_number=row["order_number"], customer_id=row["customer_id"],
-        staff_name=row["staff_name"], item_title=row["item_title"], hidden=row["hidden_at"] is not None,
-        hidden_reason=row["hidden_reason"], hidden_at=row["hidden_at"],
-    )
+async def _console_reviews(rows) -> list[ConsoleReview]:
+    """The rows with what the console shows beside each: the order's number, the worker's name and
+    the item's title, from their domains."""
+    numbers = await order_numbers(r["order_id"] for r in rows)
+    names = await staff_names(r["staff_id"] for r in rows if r["staff_id"] is not None)
+    titles = await item_titles(r["item_id"] for r in rows)
+    return [
+        ConsoleReview(
+            review=review, order_number=numbers[r["order_id"]], customer_id=r["customer_id"],
+            staff_name=names.get(r["staff_id"], ""), item_title=titles.get(r["item_id"], ""), hidden=r["hidden_at"] is not None,
+            hidden_reason=r["hidden_reason"], hidden_at=r["hidden_at"],
+        )
+        for r, review in zip(rows, await _reviews(rows))
+    ]
 
 
 async def console_reviews(show: ReviewFilter = "all", limit: int = 100) -> list[ConsoleReview]:
     rows = await current_connection().fetch(
-        f"select {_CONSOLE_COLUMNS} {_CONSOLE_FROM} "
+        f"select {_CONSOLE_COLUMNS} {_FROM} "
         "where ($1 = 'all' or ($1 = 'hidden') = (r.hidden_at is not null)) order by r.created_at desc, r.id desc limit $2",
         show, limit,
     )
-    return [_console_review(r) for r in rows]
+    return await _console_reviews(rows)
 
 
 async def console_review(review_id: int) -> ConsoleReview:
-    row = await current_connection().fetchrow(f"select {_CONSOLE_COLUMNS} {_CONSOLE_FROM} where r.id = $1", review_id)
+    row = await current_connection().fetchrow(f"select {_CONSOLE_COLUMNS} {_FROM} where r.id = $1", review_id)
     if row is None:
         raise NotFound("review")
-    return _console_review(row)
+    return (await _console_reviews([row]))[0]
 
 
 async def reply_to_review(review_id: int, console_user_id: int, text: str) -> ConsoleReview:
     """The franchise's public answer under a review (replacing an earlier one); the customer gets
     an inbox entry the first time."""
     row = await current_connection().fetchrow(
-        "update core_review r set reply = $2, replied_by = $3, replied_at = now() from core_review old, core_order o "
-        "where r.id = $1 and old.id = r.id and o.id = r.order_id returning r.customer_id, o.number, old.replied_at is null as first",
+        "update core_review r set reply = $2, replied_by = $3, replied_at = now() from core_review old "
+        "where r.id = $1 and old.id = r.id returning r.customer_id, r.order_id, old.replied_at is null as first",
         review_id, text.strip(), console_user_id,
     )
     if row is None:
         raise NotFound("review")
     if row["first"]:
+        number = (await order_numbers([row["order_id"]]))[row["order_id"]]
         await add_notification(NotificationCreate(
             recipient_kind="customer", recipient_id=row["customer_id"],
             title=translations(current_tenant().locale).ugettext(lazy_gettext("The franchise replied to your review")),
-            body=row["number"], link=f"/orders/{row['number']}/review",
+            body=number, link=f"/orders/{number}/review",
         ))
     return await console_review(review_id)
 

@@ -23,14 +23,12 @@ or picked order (as dispatch's candidates.free_for checks).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from asyncpg import Range
-
-from platform_core.db import current_connection
 from platform_core.geo import distance_m
+from platform_core.staff.schemas import WorkerWeek
+from platform_core.staff.services import bookable_weeks, time_off_during
 from platform_core.tenancy.context import current_tenant
 
 from .calendar import busy_ranges
@@ -42,48 +40,23 @@ END_OF_DAY = time(23, 59, 59)
 MAX_READS = 5
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    staff_id: int
-    skills: frozenset[str]
-    hours: dict[int, list[tuple[time, time]]]  # weekday -> ranges
-
-
 async def _candidates(
     skills: list[str], staff_ids: list[int] | None, lat: float | None, lng: float | None
-) -> list[_Candidate]:
+) -> list[WorkerWeek]:
     """Active workers with every required skill (and, when both places are known, whose home base
     reaches the visit), with their weekly hours."""
-    rows = await current_connection().fetch(
-        "select s.id, coalesce(p.skills, '{}') as skills, p.home_lat, p.home_lng, coalesce(p.service_radius_km, 10) as radius, "
-        "h.weekday, h.starts, h.ends "
-        "from core_staff s join core_staff_hours h on h.staff_id = s.id "
-        "left join core_staff_profile p on p.staff_id = s.id "
-        "where s.status = 'active' and coalesce(p.skills, '{}') @> $1::text[] and ($2::bigint[] is null or s.id = any($2)) "
-        "order by s.id, h.weekday, h.starts",
-        list(skills), staff_ids,
-    )
-    hours: dict[int, dict[int, list[tuple[time, time]]]] = {}
-    skills_of: dict[int, frozenset[str]] = {}
-    for row in rows:
-        if lat is not None and lng is not None and row["home_lat"] is not None:
-            if distance_m((float(row["home_lat"]), float(row["home_lng"])), (lat, lng)) > row["radius"] * 1000:
-                continue
-        hours.setdefault(row["id"], {}).setdefault(row["weekday"], []).append((row["starts"], row["ends"]))
-        skills_of[row["id"]] = frozenset(row["skills"])
-    return [_Candidate(staff_id=sid, skills=skills_of[sid], hours=by_day) for sid, by_day in hours.items()]
+    return [
+        week for week in await bookable_weeks(skills, staff_ids)
+        if lat is None or lng is None or week.home_lat is None
+        or distance_m((week.home_lat, week.home_lng), (lat, lng)) <= week.service_radius_km * 1000
+    ]
 
 
 async def _blocked(staff_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
     """Days off and held assignments of each worker that touch [start, end)."""
     blocked = await busy_ranges(staff_ids, start, end)
-    rows = await current_connection().fetch(
-        "select staff_id, lower(during) as starts, upper(during) as ends from core_staff_time_off "
-        "where staff_id = any($1::bigint[]) and during && $2",
-        staff_ids, Range(start, end, upper_inc=False),
-    )
-    for row in rows:
-        blocked.setdefault(row["staff_id"], []).append((row["starts"], row["ends"]))
+    for staff_id, ranges in (await time_off_during(staff_ids, start, end)).items():
+        blocked.setdefault(staff_id, []).extend(ranges)
     return blocked
 
 
@@ -118,7 +91,7 @@ def _overlaps(start: datetime, end: datetime, ranges: list[tuple[datetime, datet
     return any(start < r_end and r_start < end for r_start, r_end in ranges)
 
 
-def _day_starts(candidate: _Candidate, day: date, duration: timedelta, step: int, tz: ZoneInfo):
+def _day_starts(candidate: WorkerWeek, day: date, duration: timedelta, step: int, tz: ZoneInfo):
     """A candidate's grid starts on one local day: within their hours, or for a stay of a day or
     more only the first of their day (see the module's docstring)."""
     ranges = candidate.hours.get(day.weekday(), [])
@@ -224,7 +197,7 @@ async def free_among(staff_ids: list[int], start: datetime, end: datetime) -> li
     tz = ZoneInfo(current_tenant().timezone)
     day = start.astimezone(tz).date()
 
-    def works(candidate: _Candidate) -> bool:
+    def works(candidate: WorkerWeek) -> bool:
         return any(
             datetime.combine(day, starts, tzinfo=tz) <= start and end <= _range_end(day, ends, tz)
             for starts, ends in candidate.hours.get(day.weekday(), [])

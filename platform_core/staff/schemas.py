@@ -39,6 +39,17 @@ class TimeOffCreate(msgspec.Struct, frozen=True, kw_only=True):
     reason: str = ""
 
 
+class WorkerWeek(msgspec.Struct, frozen=True, kw_only=True):
+    """What the slot engine needs of a bookable worker: skills, home base and weekly hours."""
+
+    staff_id: int
+    skills: frozenset[str]
+    home_lat: float | None
+    home_lng: float | None
+    service_radius_km: int
+    hours: dict[int, list[tuple[time, time]]]  # weekday -> ranges, earliest first
+
+
 class Worker(msgspec.Struct, kw_only=True):
     """A worker as the console sees them: the staff account and its profile."""
 

@@ -33,6 +33,7 @@ from .schemas import (
     WorkerCard,
     WorkerCreate,
     WorkerUpdate,
+    WorkerWeek,
 )
 
 TAG = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -169,7 +170,7 @@ async def update_worker(rt: Runtime, staff_id: int, data: WorkerUpdate) -> Worke
     if data.name is not UNSET:
         if not data.name.strip():
             raise ValidationFailed({"name": "This field is required."})
-        await current_connection().execute("update core_staff set name = $2 where id = $1", staff_id, data.name.strip()[:40])
+        await accounts.rename_staff(staff_id, data.name)
     if values:
         columns = list(values)
         assignments = ", ".join(f"{c} = excluded.{c}" for c in columns)
@@ -242,9 +243,9 @@ def parse_week(form: dict[str, str]) -> list[HoursRange]:
 
 async def set_hours(staff_id: int, ranges: list[HoursRange]) -> list[HoursRange]:
     """Replace the worker's weekly hours with `ranges`."""
-    conn = current_connection()
-    if not await conn.fetchval("select 1 from core_staff where id = $1", staff_id):
+    if await accounts.staff_status(staff_id) is None:
         raise NotFound("worker")
+    conn = current_connection()
     await conn.execute("delete from core_staff_hours where staff_id = $1", staff_id)
     await conn.executemany(
         "insert into core_staff_hours (tenant_id, staff_id, weekday, starts, ends) values (hearth_current_tenant(), $1, $2, $3, $4)",
@@ -278,7 +279,7 @@ async def add_time_off(staff_id: int, data: TimeOffCreate) -> TimeOff:
         raise ValidationFailed({"reason": "Keep it under 200 characters."})
     tz = ZoneInfo(current_tenant().timezone)
     during = Range(local_midnight(data.first_day, tz), local_midnight(data.last_day + timedelta(days=1), tz), upper_inc=False)
-    if not await current_connection().fetchval("select 1 from core_staff where id = $1", staff_id):
+    if await accounts.staff_status(staff_id) is None:
         raise NotFound("worker")
     row = await current_connection().fetchrow(
         "insert into core_staff_time_off (tenant_id, staff_id, during, reason) values (hearth_current_tenant(), $1, $2, $3) "
@@ -294,6 +295,65 @@ async def delete_time_off(staff_id: int, time_off_id: int) -> None:
     )
     if deleted is None:
         raise NotFound("time off")
+
+
+async def time_off_during(staff_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Each worker's days off that touch [start, end) (the slot engine's blocked time)."""
+    rows = await current_connection().fetch(
+        "select staff_id, lower(during) as starts, upper(during) as ends from core_staff_time_off "
+        "where staff_id = any($1::bigint[]) and during && $2",
+        staff_ids, Range(start, end, upper_inc=False),
+    )
+    found: dict[int, list[tuple[datetime, datetime]]] = {}
+    for row in rows:
+        found.setdefault(row["staff_id"], []).append((row["starts"], row["ends"]))
+    return found
+
+
+# --- the slot engine and ratings -----------------------------------------------------------------
+
+
+async def bookable_weeks(skills: list[str], staff_ids: list[int] | None) -> list[WorkerWeek]:
+    """Active workers with every one of `skills` and some weekly hours (of `staff_ids`, when
+    given), by id: their hours, skills and home base, read in one query."""
+    rows = await current_connection().fetch(
+        "select s.id, coalesce(p.skills, '{}') as skills, p.home_lat, p.home_lng, coalesce(p.service_radius_km, 10) as radius, "
+        "h.weekday, h.starts, h.ends "
+        "from core_staff s join core_staff_hours h on h.staff_id = s.id "
+        "left join core_staff_profile p on p.staff_id = s.id "
+        "where s.status = 'active' and coalesce(p.skills, '{}') @> $1::text[] and ($2::bigint[] is null or s.id = any($2)) "
+        "order by s.id, h.weekday, h.starts",
+        list(skills), staff_ids,
+    )
+    weeks: dict[int, WorkerWeek] = {}
+    for row in rows:
+        week = weeks.get(row["id"])
+        if week is None:
+            week = weeks[row["id"]] = WorkerWeek(
+                staff_id=row["id"], skills=frozenset(row["skills"]), home_lat=_float(row["home_lat"]),
+                home_lng=_float(row["home_lng"]), service_radius_km=row["radius"], hours={},
+            )
+        week.hours.setdefault(row["weekday"], []).append((row["starts"], row["ends"]))
+    return list(weeks.values())
+
+
+async def lock_profile(staff_id: int) -> None:
+    """Lock the worker's profile row (made if missing) until the transaction ends: whoever
+    recomputes the rating takes this first, then reads the reviews, then record_rating()."""
+    conn = current_connection()
+    await conn.execute(
+        "insert into core_staff_profile (tenant_id, staff_id) values ($1, $2) on conflict (tenant_id, staff_id) do nothing",
+        current_tenant().id, staff_id,
+    )
+    await conn.execute("select 1 from core_staff_profile where staff_id = $1 for update", staff_id)
+
+
+async def record_rating(staff_id: int, average: Decimal, count: int) -> None:
+    """The worker's rating as the reviews domain computed it, under lock_profile()."""
+    await current_connection().execute(
+        "update core_staff_profile set rating_avg = $2, rating_count = $3, updated_at = now() where staff_id = $1",
+        staff_id, average, count,
+    )
 
 
 # --- what customers see --------------------------------------------------------------------------
@@ -343,9 +403,7 @@ async def apply_profile_entries(keyring: Keyring, tenant: TenantContext, entries
     changes: list[str] = []
     conn = current_connection()
     for entry in filter(lambda e: PROFILE_KEYS & e.keys(), entries):
-        staff_id = await conn.fetchval(
-            "select id from core_staff where phone_index = $1", phone_index(keyring, normalize_phone(entry["phone"], tenant))
-        )
+        staff_id = await accounts.staff_id_for_phone(keyring, tenant, entry["phone"])
         if staff_id is None or await conn.fetchval("select 1 from core_staff_profile where staff_id = $1", staff_id):
             continue
         lat, lng = (float(v) for v in entry["home"].split(",")) if entry.get("home") else (None, None)

@@ -5,25 +5,34 @@ from __future__ import annotations
 
 import msgspec
 
+from platform_core.accounts.services import customer_names
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
-from platform_core.orders.services import get_order_by_number
+from platform_core.orders.services import get_order_by_number, order_numbers
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext, translations
 
 from .schemas import ConsoleFeedback, Feedback, FeedbackCreate, FeedbackStatus
 
-_COLUMNS = (
-    "f.id, f.kind, f.subject, f.body, o.number as order_number, f.status, f.answer, f.answered_at, f.closed_at, f.created_at"
+_SELECT = (
+    "select f.id, f.kind, f.subject, f.body, f.order_id, f.customer_id, f.status, f.answer, f.answered_at, f.closed_at, "
+    "f.created_at from core_feedback f"
 )
-_FROM = "from core_feedback f left join core_order o on o.id = f.order_id"
 
 
-def _feedback(row) -> Feedback:
-    return msgspec.convert({k: row[k] for k in Feedback.__struct_fields__}, Feedback)
+async def _feedbacks(rows) -> list[Feedback]:
+    """The rows as Feedback, each with its order's number (from orders)."""
+    numbers = await order_numbers(r["order_id"] for r in rows if r["order_id"] is not None)
+    return [
+        msgspec.convert(
+            {**{k: r[k] for k in Feedback.__struct_fields__ if k != "order_number"}, "order_number": numbers.get(r["order_id"])},
+            Feedback,
+        )
+        for r in rows
+    ]
 
 
 async def send_feedback(rt: Runtime, customer_id: int, data: FeedbackCreate) -> Feedback:
@@ -48,45 +57,47 @@ async def send_feedback(rt: Runtime, customer_id: int, data: FeedbackCreate) -> 
 async def get_feedback(feedback_id: int, *, customer_id: int | None = None) -> Feedback:
     """One feedback; with `customer_id`, only that customer's (another's is not found)."""
     row = await current_connection().fetchrow(
-        f"select {_COLUMNS} {_FROM} where f.id = $1 and ($2::bigint is null or f.customer_id = $2)", feedback_id, customer_id,
+        f"{_SELECT} where f.id = $1 and ($2::bigint is null or f.customer_id = $2)", feedback_id, customer_id,
     )
     if row is None:
         raise NotFound("feedback")
-    return _feedback(row)
+    return (await _feedbacks([row]))[0]
 
 
 async def feedback_of_customer(customer_id: int, limit: int = 100) -> list[Feedback]:
     rows = await current_connection().fetch(
-        f"select {_COLUMNS} {_FROM} where f.customer_id = $1 order by f.created_at desc, f.id desc limit $2", customer_id, limit,
+        f"{_SELECT} where f.customer_id = $1 order by f.created_at desc, f.id desc limit $2", customer_id, limit,
     )
-    return [_feedback(r) for r in rows]
+    return await _feedbacks(rows)
 
 
 # --------------------------------------------------------------------------- the console
 
 
-def _console(row) -> ConsoleFeedback:
-    return ConsoleFeedback(feedback=_feedback(row), customer_id=row["customer_id"], customer_name=row["customer_name"])
-
-
-_CONSOLE_SELECT = f"select {_COLUMNS}, f.customer_id, c.display_name as customer_name {_FROM} join core_customer c on c.id = f.customer_id"
+async def _console(rows) -> list[ConsoleFeedback]:
+    """The rows with who sent each (their names from accounts)."""
+    names = await customer_names(r["customer_id"] for r in rows)
+    return [
+        ConsoleFeedback(feedback=feedback, customer_id=r["customer_id"], customer_name=names.get(r["customer_id"], ""))
+        for r, feedback in zip(rows, await _feedbacks(rows))
+    ]
 
 
 async def inbox(status: FeedbackStatus | None = None, limit: int = 200) -> list[ConsoleFeedback]:
     """The console inbox, open first, newest first; `status` filters."""
     rows = await current_connection().fetch(
-        f"{_CONSOLE_SELECT} where ($1::text is null or f.status = $1) "
+        f"{_SELECT} where ($1::text is null or f.status = $1) "
         "order by (f.status = 'open') desc, f.created_at desc, f.id desc limit $2",
         status, limit,
     )
-    return [_console(r) for r in rows]
+    return await _console(rows)
 
 
 async def inbox_item(feedback_id: int) -> ConsoleFeedback:
-    row = await current_connection().fetchrow(f"{_CONSOLE_SELECT} where f.id = $1", feedback_id)
+    row = await current_connection().fetchrow(f"{_SELECT} where f.id = $1", feedback_id)
     if row is None:
         raise NotFound("feedback")
-    return _console(row)
+    return (await _console([row]))[0]
 
 
 async def open_count() -> int:

@@ -2,11 +2,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from .tables import PluginDefault, Tenant, TenantDomain, TenantPlugin
+from .tables import Tenant, TenantDomain
 
 APP_CONFIG = AppConfig(
     app_name="tenancy",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Tenant, TenantDomain, TenantPlugin, PluginDefault],
+    table_classes=[Tenant, TenantDomain],
     migration_dependencies=["migrations.piccolo_app"],
 )

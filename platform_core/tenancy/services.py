@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 
 from platform_core.db import current_connection, tenant_transaction
@@ -86,6 +88,19 @@ async def list_tenants() -> list[Tenant]:
         conn = current_connection()
         rows = await conn.fetch(f"select {_TENANT_COLUMNS} from core_tenant t order by t.slug")
         return [_tenant(r, await _hosts(conn, r["id"])) for r in rows]
+
+
+async def tenant_ids() -> list[int]:
+    """Every tenant's id, in slug order."""
+    async with tenant_transaction(None):
+        rows = await current_connection().fetch("select id from core_tenant order by slug")
+    return [r["id"] for r in rows]
+
+
+async def created_dates() -> dict[int, datetime]:
+    """When each tenant was created, by id (the Tenant schema does not carry it yet)."""
+    rows = await current_connection().fetch("select id, created_at from core_tenant")
+    return {r["id"]: r["created_at"] for r in rows}
 
 
 async def get_tenant(slug: str) -> Tenant:

@@ -30,23 +30,3 @@ class TenantDomain(Table, tablename="core_tenant_domain"):
     tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
     host = Varchar(length=253, unique=True, default=None)
     is_primary = Boolean(default=False)
-
-
-class TenantPlugin(Table, tablename="core_tenant_plugin"):
-    """Whether a tenant has a plugin on, and its config for that tenant (secrets encrypted)."""
-
-    id = BigSerial(primary_key=True)
-    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
-    plugin_name = Varchar(length=63, default=None)
-    enabled = Boolean(default=False)
-    config = JSONB(default="{}")
-    updated_at = Timestamptz()
-
-
-class PluginDefault(Table, tablename="core_plugin_default"):
-    """The platform's default config of a plugin, between a tenant's row and the Struct defaults."""
-
-    id = BigSerial(primary_key=True)
-    plugin_name = Varchar(length=63, unique=True, default=None)
-    config = JSONB(default="{}")
-    updated_at = Timestamptz()
