@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -24,6 +25,7 @@ from .errors import NotFound
 from .jobs.worker import running_worker
 from .metrics import prometheus_config
 from .notifications.hooks import install_dev_channel
+from .orders.services import order_state
 from .pluginsys.manager import build_plugin_manager, is_core
 from .pluginsys.relay import PluginRelay
 from .runtime import Runtime
@@ -141,7 +143,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        template_config=build_template_config(_plugin_template_dirs(pm)),
+        # orders: every page shows a state's label and badge from the machine, plugins' states included.
+        template_config=build_template_config(_plugin_template_dirs(pm), {"order_state": partial(order_state, runtime)}),
         openapi_config=OpenAPIConfig(
             title="Hearth API", version="1", path="/schema", render_plugins=[swagger],
             description="The customer API of a Hearth franchise. Pick the franchise by Host or the X-Tenant header.",

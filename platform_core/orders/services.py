@@ -182,14 +182,30 @@ async def cancellation_terms(order: Order, now: datetime | None = None) -> Cance
     return CancellationTerms(fee=fee, currency=order.currency, free_until=free_until, percent=rules.late_cancel_fee_percent)
 
 
+def _state_specs(rt: Runtime) -> list:
+    return [s for group in rt.pm.hook.register_order_states() for s in (group or [])]
+
+
 def machine_for_order(rt: Runtime, category: str) -> m.StateMachine:
     """The core machine plus the states a category plugin declares, built once per category."""
     cache: dict[str, m.StateMachine] = rt.extras.setdefault("order_machines", {})
     found = cache.get(category)
     if found is None:
-        specs = [s for group in rt.pm.hook.register_order_states() for s in (group or [])]
-        found = cache[category] = m.machine_for(category, specs)
+        found = cache[category] = m.machine_for(category, _state_specs(rt))
     return found
+
+
+def order_states(rt: Runtime) -> dict[str, m.State]:
+    """Every state with its label and badge tone, plugins' included, built once: what pages show."""
+    if "order_states" not in rt.extras:
+        rt.extras["order_states"] = m.all_states(_state_specs(rt))
+    return rt.extras["order_states"]
+
+
+def order_state(rt: Runtime, name: str) -> m.State:
+    """How a page shows an order in state `name` (the template global `order_state`). A state
+    no installed plugin declares any more shows its bare name."""
+    return order_states(rt).get(name) or m.State(name=name, label=name)
 
 
 async def live_staff_id(order_id: int) -> int | None:

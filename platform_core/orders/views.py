@@ -29,6 +29,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from platform_core.payments import services as payment_services
+from platform_core.payments.schemas import REFUND_STATUSES
 from platform_core.payments.views import POLL_SECONDS, method_labels
 
 from . import booking, machine as m, media, services
@@ -206,6 +207,7 @@ async def _detail_context(rt: Runtime, principal: Principal, number: str) -> dic
         "order": order,
         "payments": payments,
         "refunds": await payment_services.order_refunds(order.id),
+        "refund_statuses": REFUND_STATUSES,
         # The newest payment still open: the page waits for it (a customer back from the provider's page).
         "waiting_payment": next((p for p in reversed(payments) if p.status == "pending" and p.action is not None), None),
         "method_labels": method_labels(rt),
