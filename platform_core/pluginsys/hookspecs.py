@@ -183,7 +183,8 @@ def register_order_states():
     """Declare extra order states for a category (elder care's trial period).
 
     Called at startup on the full manager; the states apply to orders of the named category
-    of tenants that have the plugin on.
+    of tenants that have the plugin on. Each spec's ``label`` and ``tone`` are how every page
+    (the customer's orders, the console's list, filter and detail) shows the state.
 
     :return: a list of :class:`~platform_core.pluginsys.contexts.OrderStateSpec`, or None.
     """
