@@ -4,6 +4,7 @@ notifications that change money at most once, refunds and reconciliation. See do
 from .money import from_minor, to_minor
 from .provider import (
     CheckoutAction,
+    CheckoutPage,
     CheckoutRequest,
     Device,
     NotificationRefused,
@@ -18,6 +19,6 @@ from .provider import (
 )
 
 __all__ = [
-    "CheckoutAction", "CheckoutRequest", "Device", "NotificationRefused", "PaymentNotice", "PaymentProvider",
+    "CheckoutAction", "CheckoutPage", "CheckoutRequest", "Device", "NotificationRefused", "PaymentNotice", "PaymentProvider",
     "PaymentStatus", "PaymentUnavailable", "ProviderError", "ProviderReply", "RefundRequest", "RefundResult", "from_minor", "to_minor",
 ]

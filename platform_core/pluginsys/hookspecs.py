@@ -162,7 +162,11 @@ def register_payment_providers():
 
     Called sync. Checkout calls it through the tenant's relay, so it offers only the providers of
     plugins the tenant has on; notifications, queries and refunds call it on the full manager, so
-    money that moved is applied even after a tenant turns the plugin off.
+    money that moved is applied even after a tenant turns the plugin off. A provider whose
+    customers complete a payment on our payment page (a code to scan, a card form) brings that
+    part of the page itself: ``checkout_page(action)`` names a template of the plugin (its
+    scripts served from the plugin's static folder, never inline) and the page's extra
+    Content-Security-Policy sources; the core's page names no provider.
 
     :return: a list of objects implementing ``platform_core.payments.PaymentProvider``, or None.
     """

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import PluginInfo
+from platform_core.pluginsys.contexts import PluginInfo, StaticDir
 
 from .config import StripeConfig
-from .provider import StripeProvider
+from .provider import PLUGIN, StripeProvider
 
 if TYPE_CHECKING:
     from platform_core.sandbox.config import SandboxConfig
 
+HERE = Path(__file__).parent
 PROVIDER = StripeProvider()
 
 
@@ -29,6 +31,17 @@ def register_plugin_info() -> PluginInfo:
 @hookimpl
 def register_payment_providers():
     return [PROVIDER]
+
+
+@hookimpl
+def register_template_dirs() -> list[Path]:
+    # The provider's part of the payment page (provider.checkout_page).
+    return [HERE / "templates"]
+
+
+@hookimpl
+def register_static_dirs() -> list[StaticDir]:
+    return [StaticDir(name=PLUGIN, path=str(HERE / "static"))]
 
 
 def sandbox_values(cfg: SandboxConfig) -> dict[str, str]:

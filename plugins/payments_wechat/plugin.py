@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from platform_core.pluginsys import hookimpl
-from platform_core.pluginsys.contexts import PluginInfo
+from platform_core.pluginsys.contexts import PluginInfo, StaticDir
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .config import WeChatPayConfig
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from platform_core.sandbox.config import SandboxConfig
 
 NAME = "payments_wechat"
+HERE = Path(__file__).parent
 PROVIDER = WeChatPayProvider()
 
 
@@ -32,6 +34,17 @@ def register_plugin_info() -> PluginInfo:
 @hookimpl
 def register_payment_providers():
     return [PROVIDER]
+
+
+@hookimpl
+def register_template_dirs() -> list[Path]:
+    # The provider's part of the payment page (provider.checkout_page).
+    return [HERE / "templates"]
+
+
+@hookimpl
+def register_static_dirs() -> list[StaticDir]:
+    return [StaticDir(name=NAME, path=str(HERE / "static"))]
 
 
 def sandbox_values(cfg: SandboxConfig, api_version: Literal["v2", "v3"] = "v3") -> dict[str, str]:
