@@ -32,7 +32,6 @@ NO_SHOW = "no_show"
 DISPUTED = "disputed"
 
 
-
 class State(msgspec.Struct, frozen=True, kw_only=True):
     """A state as every page shows it: `label` is an English msgid (how customers and the office
     read it), `tone` the badge colour of the design system (`.badge--{tone}`; None: plain)."""
