@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -29,6 +30,7 @@ from .jobs.worker import Worker, running_worker
 from .kv import open_kv
 from .metrics import prometheus_config
 from .notifications.hooks import install_dev_channel
+from .orders.services import order_state
 from .pluginsys.calls import collect_now
 from .pluginsys.manager import is_core
 from .pluginsys.relay import RelayMiddleware
@@ -142,7 +144,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        template_config=build_template_config(_plugin_template_dirs(pm)),
+        # orders: every page shows a state's label and badge from the machine, plugins' states included.
+        template_config=build_template_config(_plugin_template_dirs(pm), {"order_state": partial(order_state, runtime)}),
         openapi_config=OpenAPIConfig(
             title="Hearth API", version="1", path="/schema", render_plugins=[swagger],
             description="The customer API of a Hearth franchise. Pick the franchise by Host or the X-Tenant header.",

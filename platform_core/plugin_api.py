@@ -20,6 +20,7 @@ from platform_core.jobs.services import enqueue
 from platform_core.money import from_minor, to_minor
 from platform_core.payments.provider import (
     CheckoutAction,
+    CheckoutPage,
     CheckoutRequest,
     Device,
     NotificationRefused,
@@ -70,6 +71,7 @@ __all__ = [
     "BookingFieldSpec",
     "BookingForm",
     "CheckoutAction",
+    "CheckoutPage",
     "CheckoutRequest",
     "Conflict",
     "CustomerEvent",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from platform_core.db import current_connection
 from platform_core.pluginsys import hookimpl
 from platform_core.tenancy.context import tenant_scope
-from platform_core.db import current_connection
-
 from tests.test_accounts_support import api_sign_in, bearer, sms  # noqa: F401 - the fixture
 
 PHONE = "13800138000"

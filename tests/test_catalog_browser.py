@@ -10,7 +10,12 @@ import pytest
 from platform_core.accounts.console_schemas import ConsoleUserCreate
 from platform_core.accounts.console_services import create_console_user
 from platform_core.catalog import services
-from platform_core.catalog.schemas import CategoryCreate, ServiceItemCreate, Step, StepsBlock
+from platform_core.catalog.schemas import (
+    CategoryCreate,
+    ServiceItemCreate,
+    Step,
+    StepsBlock,
+)
 from platform_core.tenancy.context import tenant_scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

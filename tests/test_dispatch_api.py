@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from platform_core.accounts.sessions import create_session
-
 from tests.test_dispatch_pages import _offered
 from tests.test_dispatch_support import order_state
 

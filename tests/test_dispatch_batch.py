@@ -8,10 +8,19 @@ from platform_core.dispatch.batch import run_batch
 from platform_core.orders.schemas import SYSTEM
 from platform_core.orders.services import transition
 from platform_core.tenancy.context import tenant_scope
-
 from tests.test_console_support import post_form
 from tests.test_dispatch_support import (
-    FAR, HOME, NEAR, console_client, eventually, local_time, make_customer, make_item, make_order, make_worker, order_state,
+    FAR,
+    HOME,
+    NEAR,
+    console_client,
+    eventually,
+    local_time,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    order_state,
     set_mode,
 )
 

@@ -8,9 +8,18 @@ import pytest
 
 from platform_core.dispatch import offers, services
 from platform_core.tenancy.context import tenant_scope
-
 from tests.test_console_support import PASSWORD, make_console_user
-from tests.test_dispatch_support import FAR, NEAR, local_time, make_customer, make_item, make_order, make_worker, order_state, set_mode
+from tests.test_dispatch_support import (
+    FAR,
+    NEAR,
+    local_time,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    order_state,
+    set_mode,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

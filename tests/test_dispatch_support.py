@@ -16,7 +16,6 @@ from platform_core.db import current_connection
 from platform_core.dispatch import services
 from platform_core.dispatch.schemas import DispatchSettingsUpdate
 from platform_core.tenancy.context import tenant_scope
-
 from tests.test_console_support import make_console_user, with_csrf
 
 # Lujiazui, Shanghai, and points some kilometres away.

@@ -9,7 +9,13 @@ from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 
 from .test_console_support import make_console_user, post_form, sign_in, with_csrf
-from .test_reviews_support import CSRF, bearer_for, make_booking, make_customer, signed_in
+from .test_reviews_support import (
+    CSRF,
+    bearer_for,
+    make_booking,
+    make_customer,
+    signed_in,
+)
 
 
 async def test_customer_sends_feedback_and_sees_the_console_answer(app, runtime, tenant_a):

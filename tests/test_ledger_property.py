@@ -12,7 +12,8 @@ from collections import Counter
 from typing import Any, Awaitable, Callable
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed

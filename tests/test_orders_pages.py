@@ -10,12 +10,23 @@ from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.dispatch.schemas import DispatchSettingsUpdate
 from platform_core.dispatch.services import update_settings
+from platform_core.orders import machine as m
+from platform_core.orders.schemas import SYSTEM
+from platform_core.orders.services import transition
+from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import OrderStateSpec
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 
 from .test_console_support import make_console_user, post_form, sign_in, with_csrf
-from .test_orders_support import local_slot, make_customer, make_item, make_worker, new_address
-
+from .test_orders_support import (
+    local_slot,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    new_address,
+)
 
 CUSTOMER_PHONE = "+8613700137000"
 
@@ -182,3 +193,49 @@ async def test_the_customer_reaches_the_worker_through_the_relay_line_never_the_
         )
     detail = (await customer_client.get(f"/orders/{number}")).text
     assert 'href="tel:400-820-8820"' in detail
+
+
+class TrialPeriod:
+    """A category plugin's extra state, as elder care's trial period will be."""
+
+    @hookimpl
+    def register_order_states(self):
+        return [OrderStateSpec(
+            category="cleaning", state="on_trial", after=m.IN_SERVICE, label="On trial", tone="brand",
+            transitions=[{"event": "start_trial", "sources": [m.IN_SERVICE], "target": "on_trial", "actors": ["system"], "label": "Trial started"}],
+        )]
+
+
+@pytest.fixture
+def trial_period(runtime):
+    runtime.pm.register(TrialPeriod(), name="core.test_trial_period")
+    # Machines and state names built after the registration, as at startup (the running ones are cached).
+    extras, runtime.extras = runtime.extras, {}
+    yield
+    runtime.extras = extras
+    runtime.pm.unregister(name="core.test_trial_period")
+
+
+async def test_a_plugin_state_shows_its_own_name_and_tone_to_the_customer_and_in_the_console(app, runtime, tenant_a, trial_period):
+    customer_id = await make_customer(runtime, tenant_a)
+    order_id = await make_order(runtime, tenant_a, customer_id=customer_id, item_id=await make_item(tenant_a), state=m.IN_SERVICE)
+    async with tenant_scope(tenant_a.id):
+        order = await transition(runtime, order_id, "start_trial", SYSTEM)
+    assert order.state == "on_trial"
+    badge = '<span class="badge badge--brand">On trial</span>'
+    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant_a.id)
+    async with client_for(app, f"{tenant_a.slug}.localhost") as customer:
+        customer.cookies.set("hearth_sid", token)
+        assert badge in (await customer.get("/orders")).text
+        detail = (await customer.get(f"/orders/{order.number}")).text
+        assert badge in detail and "Trial started" in detail  # the plugin's event on the timeline
+    owner = await make_console_user(tenant_a, "owner")
+    async with client_for(app, f"{tenant_a.slug}.localhost") as console:
+        with_csrf(console)
+        await sign_in(console, owner.email)
+        listed = (await console.get("/console/orders", params={"state": "on_trial"})).text
+        assert order.number in listed and badge in listed
+        # The state filter offers it where the plugin put it: after the state it names.
+        assert '<option value="on_trial" selected>On trial</option>' in listed
+        assert listed.index('<option value="in_service"') < listed.index('<option value="on_trial"') < listed.index('<option value="completed"')
+        assert badge in (await console.get(f"/console/orders/{order.number}")).text

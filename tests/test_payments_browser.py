@@ -13,7 +13,12 @@ import pytest
 from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.pluginsys.services import enable_plugin, set_plugin_config
-from platform_core.sandbox.config import register_stripe_webhook, sandbox_base_url, stripe_port, tenant_config
+from platform_core.sandbox.config import (
+    register_stripe_webhook,
+    sandbox_base_url,
+    stripe_port,
+    tenant_config,
+)
 from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe

@@ -8,8 +8,10 @@ each test hands them on to the app's notify endpoint, as the network would."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
@@ -226,6 +228,9 @@ async def test_each_device_gets_its_own_way_to_pay(app, runtime, cny_shop, sandb
     assert action["kind"] == "jsapi" and action["params"]["package"].startswith("prepay_id=")
     page = await customer.get(f"/payments/{jsapi.json()['payment_no']}", ua=WECHAT)
     assert "Pay in WeChat" in page.text and action["params"]["package"] in page.text
+    # The plugin brings the page's JSAPI part and its script.
+    assert '<script src="/static/p/payments_wechat/jsapi.js" defer></script>' in page.text
+    assert "getBrandWCPayRequest" in (await customer.get("/static/p/payments_wechat/jsapi.js")).text
 
 
 async def test_a_payment_that_closed_unpaid_offers_to_try_again(runtime, cny_shop, sandbox, customer_of):
@@ -357,3 +362,13 @@ async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_
                                 headers={**auth, "idempotency-key": "api-pay-now-1"})
     assert placed.status_code == 201, placed.text
     assert placed.json()["payment_method"] == "online" and placed.json()["state"] == "pending_payment"
+
+
+def test_the_core_checkout_pages_and_scripts_name_no_provider():
+    """A provider's part of the payment page (a code's caption, WeChat's JSAPI, Stripe.js) is the
+    provider plugin's (PaymentProvider.checkout_page); the core's pages only include it."""
+    core = Path(services.__file__).resolve().parents[1]
+    files = [core / "payments" / "templates" / "payments" / name for name in ("checkout.html", "pay.html", "_status.html", "wallet.html")]
+    files += sorted((core / "web" / "static" / "js").glob("*.js"))
+    named = [f"{path.name}: {word}" for path in files for word in re.findall(r"wechat|weixin|alipay|stripe", path.read_text(), flags=re.I)]
+    assert not named

@@ -15,7 +15,11 @@ from platform_core.db import current_connection
 from platform_core.ledger import services as ledger
 from platform_core.orders.services import get_order, timeline
 from platform_core.payments import from_minor, services
-from platform_core.pluginsys.services import disable_plugin, enable_plugin, set_plugin_config
+from platform_core.pluginsys.services import (
+    disable_plugin,
+    enable_plugin,
+    set_plugin_config,
+)
 from platform_core.sandbox.config import tenant_config
 from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import Sandbox

@@ -8,7 +8,14 @@ import pytest
 
 from platform_core.testing.pytest_plugin import client_for
 
-from .test_console_support import PASSWORD, make_console_user, make_operator, post_form, sign_in, with_csrf
+from .test_console_support import (
+    PASSWORD,
+    make_console_user,
+    make_operator,
+    post_form,
+    sign_in,
+    with_csrf,
+)
 
 JSON = {"accept": "application/json"}
 

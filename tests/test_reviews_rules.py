@@ -13,7 +13,13 @@ from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.pytest_plugin import client_for
 
 from .test_console_support import make_console_user, post_form, sign_in, with_csrf
-from .test_reviews_support import CSRF, bearer_for, make_booking, make_customer, signed_in
+from .test_reviews_support import (
+    CSRF,
+    bearer_for,
+    make_booking,
+    make_customer,
+    signed_in,
+)
 
 GOOD = {"quality": 5, "attitude": 4, "skill": 3, "text": "很干净，很准时"}
 

@@ -10,7 +10,11 @@ import msgspec
 import pytest
 
 from platform_core.db import start_pool
-from platform_core.db.checks import UnsafeDatabaseError, check_database_safety, role_violations
+from platform_core.db.checks import (
+    UnsafeDatabaseError,
+    check_database_safety,
+    role_violations,
+)
 from platform_core.db.engine import app_dsn
 
 # Platform-level tables that carry a tenant_id but no RLS, on purpose. A new entry here needs a

@@ -6,7 +6,11 @@ import httpx
 import pytest
 import stripe
 
-from platform_core.sandbox.config import register_stripe_webhook, stripe_pay_url, tenant_config
+from platform_core.sandbox.config import (
+    register_stripe_webhook,
+    stripe_pay_url,
+    tenant_config,
+)
 from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from wechatpy.exceptions import InvalidSignatureException
-from wechatpy.pay import WeChatPay
 from wechatpayv3 import WeChatPay as WeChatPayV3
 from wechatpayv3 import WeChatPayType
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.pay import WeChatPay
 
 from platform_core.sandbox.config import tenant_config
 from platform_core.sandbox.server import NotifyPolicy

@@ -9,12 +9,20 @@ import subprocess
 import sys
 
 from platform_core.accounts.sessions import SESSION_COOKIE, create_session
+from platform_core.geo import distance_m
 from platform_core.pluginsys import hookimpl
 from platform_core.testing.pytest_plugin import client_for, settings_env
 from platform_core.tracking.channels import channel_for
-from platform_core.geo import distance_m
 
-from .test_reviews_support import CSRF, bearer_for, make_booking, make_customer, make_staff, set_state, signed_in
+from .test_reviews_support import (
+    CSRF,
+    bearer_for,
+    make_booking,
+    make_customer,
+    make_staff,
+    set_state,
+    signed_in,
+)
 from .test_tracking_support import SocketClient
 
 HOME = (31.2304, 121.4737)

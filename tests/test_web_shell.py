@@ -20,14 +20,21 @@ def brand(primary: str, accent: str = "#2b8a3e", **extra: str) -> dict[str, str]
     return {"primary_color": primary, "accent_color": accent, **extra}
 
 
+async def with_brand_stylesheet(client, response) -> str:
+    """The page and the brand stylesheet it links, as the browser puts them together."""
+    href = re.search(r'<link rel="stylesheet" href="(/static/brand/[^"]+)">', response.text).group(1)
+    return response.text + (await client.get(href)).text
+
+
 async def test_home_page_shows_the_franchise_name_and_brand_colours(app, make_tenant):
     tenant = await make_tenant(name="阳光家政", branding=brand("#e8590c", display_name="阳光家政", tagline="专业保洁 · 家电清洗"))
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         response = await client.get("/", headers=HTML)
+        styled = await with_brand_stylesheet(client, response)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "<title>阳光家政</title>" in response.text
-    assert ":root{--brand:#e8590c;--accent:#2b8a3e}" in response.text
+    assert ":root{--brand:#e8590c;--accent:#2b8a3e}" in styled
     # The tagline's parts read as what the franchise offers.
     assert "<li>专业保洁</li>" in response.text and "<li>家电清洗</li>" in response.text
 
@@ -36,7 +43,8 @@ async def test_two_tenants_show_their_own_brands(app, make_tenant):
     sunny = await make_tenant(name="Sunny", branding=brand("#e8590c", logo_url="/static/core/img/demo/sunshine.svg"))
     harbour = await make_tenant(name="Harbour", branding=brand("#1c4e80"))
     async with client_for(app, f"{sunny.slug}.localhost") as a, client_for(app, f"{harbour.slug}.localhost") as b:
-        page_a, page_b = (await a.get("/", headers=HTML)).text, (await b.get("/", headers=HTML)).text
+        page_a = await with_brand_stylesheet(a, await a.get("/", headers=HTML))
+        page_b = await with_brand_stylesheet(b, await b.get("/", headers=HTML))
     assert "--brand:#e8590c" in page_a and "#1c4e80" not in page_a
     assert "--brand:#1c4e80" in page_b and "#e8590c" not in page_b
     assert "/static/core/img/demo/sunshine.svg" in page_a
@@ -130,9 +138,9 @@ async def test_suspended_franchise_shows_a_calm_page_in_its_own_branding(app, ma
     await set_status(tenant.slug, "suspended", "unpaid invoice")
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         response = await client.get("/", headers=HTML)
+        text = await with_brand_stylesheet(client, response)
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("text/html")
-    text = response.text
     assert "Harbour Home Care" in text and "--brand:#1c4e80" in text
     # Both languages, the franchise's first; the reason stays internal.
     assert text.index("This service is temporarily unavailable.") < text.index("服务暂时不可用")

@@ -29,7 +29,14 @@ from platform_core.jobs.services import enqueue
 from platform_core.orders import machine as m
 from platform_core.orders.messages import order_placed
 from platform_core.orders.placement import assign_number, create_order, order_for_key
-from platform_core.orders.schemas import ActorRef, NewOrder, Order, OrderLine, OrderPlace, Quote
+from platform_core.orders.schemas import (
+    ActorRef,
+    NewOrder,
+    Order,
+    OrderLine,
+    OrderPlace,
+    Quote,
+)
 from platform_core.orders.services import (
     booking_settings,
     get_order,

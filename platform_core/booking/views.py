@@ -24,6 +24,7 @@ from platform_core.orders import machine as m
 from platform_core.orders import services
 from platform_core.orders.schemas import ActorRef, NewAddress, OrderPlace
 from platform_core.payments import services as payment_services
+from platform_core.payments.schemas import REFUND_STATUSES
 from platform_core.payments.views import POLL_SECONDS, method_labels
 from platform_core.runtime import Runtime
 from platform_core.staff.services import workers_for_skills
@@ -195,6 +196,7 @@ async def _detail_context(rt: Runtime, principal: Principal, number: str) -> dic
         "order": order,
         "payments": payments,
         "refunds": await payment_services.order_refunds(order.id),
+        "refund_statuses": REFUND_STATUSES,
         # The newest payment still open: the page waits for it (a customer back from the provider's page).
         "waiting_payment": next((p for p in reversed(payments) if p.status == "pending" and p.action is not None), None),
         "method_labels": method_labels(rt),

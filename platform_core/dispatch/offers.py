@@ -27,7 +27,12 @@ from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification, send_message
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM, ActorRef, Order
-from platform_core.orders.services import get_order, order_ids_without_worker, set_current_worker, transition
+from platform_core.orders.services import (
+    get_order,
+    order_ids_without_worker,
+    set_current_worker,
+    transition,
+)
 from platform_core.pluginsys.contexts import OutboundMessage
 from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers

@@ -24,7 +24,6 @@ from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
-from . import machine as m
 from . import services
 from .schemas import ActorRef, OrderFilter
 
@@ -73,7 +72,7 @@ async def _list(request: Request, rt: Runtime) -> Response:
     query = {k: v for k, v in request.query_params.items() if k != "page"}
     return page(
         request, "orders/console_orders.html", console=True, filters=f, found=found, errors=errors, query=query,
-        states=m.STATES, categories=flatten(await list_categories(rt, tenant, for_customer=False)),
+        states=list(services.order_states(rt)), categories=flatten(await list_categories(rt, tenant, for_customer=False)),
         workers=await list_workers(rt), districts=await services.order_districts(), timezone=ZoneInfo(tenant.timezone),
         pages=(found.total + f.per_page - 1) // f.per_page,
     )

@@ -1,8 +1,10 @@
-"""The order state machine, declared: states, and for each event its sources, target, who may fire
-it and the guards that must hold. Services fire events through `transition()` in services.py,
-which writes the timeline row and refuses a second concurrent transition from the same state.
+"""The order state machine, declared: states (with the name people read and the badge tone pages
+show), and for each event its sources, target, who may fire it and the guards that must hold.
+Services fire events through `transition()` in services.py, which writes the timeline row and
+refuses a second concurrent transition from the same state.
 
-A category plugin may add states through the `register_order_states` hook (elder care's trial).
+A category plugin may add states through the `register_order_states` hook (elder care's trial);
+each carries its own label and tone.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Literal
 
 import msgspec
 
+from platform_core.pluginsys.contexts import BadgeTone
 from platform_core.web.i18n import lazy_gettext as N_
 
 Actor = Literal["customer", "staff", "console", "system", "plugin"]
@@ -28,10 +31,30 @@ DISPATCH_FAILED = "dispatch_failed"  # nobody eligible accepted: the console's e
 NO_SHOW = "no_show"
 DISPUTED = "disputed"
 
-STATES = (
-    PENDING_PAYMENT, PAID, ASSIGNED, ACCEPTED, EN_ROUTE, IN_SERVICE, COMPLETED, CANCELLED,
-    DISPATCH_FAILED, NO_SHOW, DISPUTED,
+
+class State(msgspec.Struct, frozen=True, kw_only=True):
+    """A state as every page shows it: `label` is an English msgid (how customers and the office
+    read it), `tone` the badge colour of the design system (`.badge--{tone}`; None: plain)."""
+
+    name: str
+    label: str
+    tone: BadgeTone | None = None
+
+
+CORE_STATES: tuple[State, ...] = (
+    State(name=PENDING_PAYMENT, label=N_("Awaiting payment"), tone="warning"),
+    State(name=PAID, label=N_("Finding a worker"), tone="info"),
+    State(name=ASSIGNED, label=N_("Waiting for the worker"), tone="info"),
+    State(name=ACCEPTED, label=N_("Worker confirmed"), tone="brand"),
+    State(name=EN_ROUTE, label=N_("On the way"), tone="brand"),
+    State(name=IN_SERVICE, label=N_("In service"), tone="brand"),
+    State(name=COMPLETED, label=N_("Completed"), tone="success"),
+    State(name=CANCELLED, label=N_("Cancelled")),
+    State(name=DISPATCH_FAILED, label=N_("No worker found"), tone="danger"),
+    State(name=NO_SHOW, label=N_("Worker did not show up"), tone="danger"),
+    State(name=DISPUTED, label=N_("In dispute"), tone="danger"),
 )
+STATES = tuple(s.name for s in CORE_STATES)
 FINAL_STATES = frozenset({COMPLETED, CANCELLED})
 EXCEPTION_STATES = frozenset({DISPATCH_FAILED, NO_SHOW, DISPUTED})
 
@@ -90,9 +113,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 class StateMachine:
     """The transitions for one category: the core's plus those a plugin declares for it."""
 
-    def __init__(self, transitions: tuple[Transition, ...] = TRANSITIONS, extra_states: tuple[str, ...] = ()) -> None:
+    def __init__(self, transitions: tuple[Transition, ...] = TRANSITIONS, extra_states: tuple[State, ...] = ()) -> None:
         self.transitions = {t.event: t for t in transitions}
-        self.states = STATES + extra_states
+        self.states = CORE_STATES + extra_states
 
     def get(self, event: str) -> Transition | None:
         return self.transitions.get(event)
@@ -102,15 +125,34 @@ class StateMachine:
         return [t for t in self.transitions.values() if state in t.sources and actor in t.actors]
 
 
+def _declared(spec) -> State:
+    """A plugin's state as pages show it; without a label, its name."""
+    return State(name=spec.state, label=spec.label or spec.state, tone=spec.tone)
+
+
 def machine_for(category: str, specs: list) -> StateMachine:
     """The core machine extended with plugin states for `category` (OrderStateSpec list: state,
-    after, transitions as dicts with event, sources, target, actors, label)."""
-    extra_states: list[str] = []
+    after, label, tone, transitions as dicts with event, sources, target, actors, label)."""
+    extra_states: list[State] = []
     transitions = list(TRANSITIONS)
     for spec in specs:
         if spec.category != category:
             continue
-        extra_states.append(spec.state)
+        extra_states.append(_declared(spec))
         for raw in spec.transitions:
             transitions.append(msgspec.convert(raw, Transition))
     return StateMachine(tuple(transitions), tuple(extra_states))
+
+
+def all_states(specs: list) -> dict[str, State]:
+    """Every state an order can be in, the core's and those plugins declare for any category, by
+    name: what lists, filters and badges show. A plugin's state follows the one it names in
+    `after` (at the end if that is not known); the first declaration of a name wins."""
+    ordered = list(CORE_STATES)
+    for spec in specs:
+        if any(s.name == spec.state for s in ordered):
+            continue
+        names = [s.name for s in ordered]
+        at = names.index(spec.after) + 1 if spec.after in names else len(ordered)
+        ordered.insert(at, _declared(spec))
+    return {s.name: s for s in ordered}

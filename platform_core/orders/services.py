@@ -232,9 +232,25 @@ async def cancellation_terms(order: Order, now: datetime | None = None) -> Cance
     return CancellationTerms(fee=fee, currency=order.currency, free_until=free_until, percent=rules.late_cancel_fee_percent)
 
 
+def _state_specs(rt: Runtime) -> list:
+    """The extra states plugins declare (collected once per process by the relay)."""
+    return [spec for _, spec in rt.relay.registered("register_order_states")]
+
+
 def machine_for_order(rt: Runtime, category: str) -> m.StateMachine:
     """The core machine plus the states a category plugin declares (collected once per process)."""
-    return m.machine_for(category, [spec for _, spec in rt.relay.registered("register_order_states")])
+    return m.machine_for(category, _state_specs(rt))
+
+
+def order_states(rt: Runtime) -> dict[str, m.State]:
+    """Every state with its label and badge tone, plugins' included: what pages show."""
+    return m.all_states(_state_specs(rt))
+
+
+def order_state(rt: Runtime, name: str) -> m.State:
+    """How a page shows an order in state `name` (the template global `order_state`). A state
+    no installed plugin declares any more shows its bare name."""
+    return order_states(rt).get(name) or m.State(name=name, label=name)
 
 
 async def live_staff_id(order_id: int) -> int | None:

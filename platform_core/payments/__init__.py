@@ -5,6 +5,7 @@ from platform_core.money import from_minor, to_minor
 
 from .provider import (
     CheckoutAction,
+    CheckoutPage,
     CheckoutRequest,
     Device,
     NotificationRefused,
@@ -19,6 +20,6 @@ from .provider import (
 )
 
 __all__ = [
-    "CheckoutAction", "CheckoutRequest", "Device", "NotificationRefused", "PaymentNotice", "PaymentProvider",
+    "CheckoutAction", "CheckoutPage", "CheckoutRequest", "Device", "NotificationRefused", "PaymentNotice", "PaymentProvider",
     "PaymentStatus", "PaymentUnavailable", "ProviderError", "ProviderReply", "RefundRequest", "RefundResult", "from_minor", "to_minor",
 ]

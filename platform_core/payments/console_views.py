@@ -27,14 +27,8 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services
-from .schemas import CASH, WALLET, PaymentFilter
+from .schemas import CASH, PAYMENT_STATUSES, REFUND_STATUSES, WALLET, PaymentFilter
 
-STATUSES = {
-    "pending": N_("Awaiting payment"),
-    "succeeded": N_("Paid"),
-    "failed": N_("Failed"),
-    "closed": N_("Closed"),
-}
 REFUSAL_REASONS = {
     "signature": N_("The signature did not check out."),
     "malformed": N_("The notification could not be read."),
@@ -69,7 +63,7 @@ def _filter(request: Request) -> tuple[PaymentFilter, dict[str, str]]:
             days[name], errors[name] = None, N_("Enter a date like 2026-05-01.")
     page_no = query.get("page") or ""
     return PaymentFilter(
-        status=query.get("status") if query.get("status") in STATUSES else None,
+        status=query.get("status") if query.get("status") in PAYMENT_STATUSES else None,
         provider=query.get("provider") or None,
         q=(query.get("q") or "").strip() or None,
         page=int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1,
@@ -84,7 +78,7 @@ async def payments_page(request: Request, rt: NamedDependency[Runtime]) -> Respo
     query = {k: v for k, v in request.query_params.items() if k != "page"}
     return page(
         request, "payments/console_payments.html", console=True, filters=f, errors=errors, rows=rows, total=total, query=query,
-        pages=(total + services.PAGE_SIZE - 1) // services.PAGE_SIZE, totals=await services.daily_totals(), statuses=STATUSES,
+        pages=(total + services.PAGE_SIZE - 1) // services.PAGE_SIZE, totals=await services.daily_totals(), payment_statuses=PAYMENT_STATUSES,
         providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
     )
 
@@ -121,7 +115,7 @@ async def _detail(request: Request, rt: Runtime, payment_id: int, *, status_code
         request, "payments/console_payment.html", console=True, status_code=status_code, payment=payment, order=order,
         refunds=await services.payment_refunds(payment.id), notifications=await _notifications(payment.id),
         transactions=await ledger.order_transactions(order.id) if order else [], requesters=await _requesters(),
-        statuses=STATUSES, providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
+        payment_statuses=PAYMENT_STATUSES, refund_statuses=REFUND_STATUSES, providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
         flash=[done] if done else [], **extra,
     )
 
@@ -170,7 +164,7 @@ async def order_payments_card(request: Request, rt: NamedDependency[Runtime], or
     return page(
         request, "payments/console_order_card.html", order=order, payments=await services.order_payments(order.id),
         refunds=await services.order_refunds(order.id), transactions=await ledger.order_transactions(order.id),
-        statuses=STATUSES, providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
+        payment_statuses=PAYMENT_STATUSES, refund_statuses=REFUND_STATUSES, providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
     )
 
 

@@ -52,6 +52,23 @@ class CheckoutAction(msgspec.Struct, frozen=True, kw_only=True):
     provider_ref: str = ""  # prepay_id, PaymentIntent id ...
 
 
+class CheckoutPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A provider's own part of the payment page (/payments/{payment_no}), for an action the
+    customer completes there: a QR code to scan, a button that asks the wallet app, a card form.
+
+    ``template`` is one of the plugin's templates (``register_template_dirs``), included with
+    ``payment``, ``action`` and, for a ``qr`` action, ``qr`` (the code as inline SVG) in its
+    context. Pages are sent with a Content-Security-Policy that refuses inline scripts and
+    styles: the template loads its scripts from the plugin's static folder
+    (``register_static_dirs``, ``/static/p/{plugin}/``), and ``sources`` names what else the page
+    must allow, by CSP directive (a provider's own script and frames, e.g.
+    ``{"script-src": ("https://js.example.com",)}``).
+    """
+
+    template: str
+    sources: dict[str, tuple[str, ...]] = {}
+
+
 class PaymentNotice(msgspec.Struct, frozen=True, kw_only=True):
     """A notification whose signature checked out, parsed. The core still checks the merchant,
     the payment and the amount before anything changes."""
@@ -139,6 +156,12 @@ class PaymentProvider(Protocol):
 
     async def create(self, config: Any, request: CheckoutRequest) -> CheckoutAction:
         """Create the payment at the provider. Raises ProviderError."""
+
+    def checkout_page(self, action: CheckoutAction) -> CheckoutPage | None:
+        """The provider's part of the payment page for an action `create` returned, or None when
+        the customer pays on the provider's own page: the payment page then links to
+        ``action.url``. Every action the page can not link to (``qr``, ``jsapi``, a
+        ``client_secret`` without ``url``) needs one."""
 
     async def parse_notification(self, config: Any, headers: Mapping[str, str], body: bytes) -> PaymentNotice:
         """Verify the signature and parse. Raises NotificationRefused."""

@@ -7,10 +7,20 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from platform_core.pluginsys.contexts import BadgeTone
+from platform_core.web.i18n import lazy_gettext as N_
+
 from .provider import CheckoutAction
 
 WALLET = "wallet"  # paying from the customer's balance: a payment without a provider plugin
 CASH = "cash"  # paid outside Hearth and marked paid in the console (after the service, usually)
+
+
+class StatusLabel(msgspec.Struct, frozen=True):
+    """How a payment's or a refund's status reads (an English msgid) and its badge tone."""
+
+    label: str
+    tone: BadgeTone | None = None
 
 
 class Payment(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,6 +49,15 @@ class Payment(msgspec.Struct, frozen=True, kw_only=True):
         return self.amount - self.refunded - self.refunding if self.status == "succeeded" else 0
 
 
+# Each status as every page shows it (the console's lists, filters and badges).
+PAYMENT_STATUSES = {
+    "pending": StatusLabel(N_("Awaiting payment"), "warning"),
+    "succeeded": StatusLabel(N_("Paid"), "success"),
+    "failed": StatusLabel(N_("Failed"), "danger"),
+    "closed": StatusLabel(N_("Closed")),
+}
+
+
 class Refund(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     payment_id: int
@@ -51,6 +70,14 @@ class Refund(msgspec.Struct, frozen=True, kw_only=True):
     requested_by: str
     created_at: datetime
     finished_at: datetime | None
+
+
+# Each status as every page shows it (the customer's order, the console's payment pages).
+REFUND_STATUSES = {
+    "pending": StatusLabel(N_("Refund under way"), "warning"),
+    "succeeded": StatusLabel(N_("Refunded"), "success"),
+    "failed": StatusLabel(N_("Refund failed"), "danger"),
+}
 
 
 class Refusal(msgspec.Struct, frozen=True, kw_only=True):

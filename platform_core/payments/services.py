@@ -23,7 +23,14 @@ from platform_core.ledger import services as ledger
 from platform_core.metrics import PAYMENT_NOTIFICATIONS
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef, Order
-from platform_core.orders.services import get_order, lock_order, order_charge, order_id_for_number, order_numbers, transition
+from platform_core.orders.services import (
+    get_order,
+    lock_order,
+    order_charge,
+    order_id_for_number,
+    order_numbers,
+    transition,
+)
 from platform_core.pluginsys.calls import collect_now, tell
 from platform_core.pluginsys.contexts import RefundEvent
 from platform_core.pluginsys.services import get_plugin_config

@@ -1,6 +1,7 @@
 """Customer pages: the checkout of an order (/orders/{number}/pay), a payment in progress
-(/payments/{payment_no}: a QR code, WeChat's JSAPI or Stripe's card form, polled until it is
-paid), and the wallet (/account/wallet: balance, history, top-up through the same checkout)."""
+(/payments/{payment_no}: the provider's own part of the page, such as a code to scan or a card
+form, polled until it is paid), and the wallet (/account/wallet: balance, history, top-up
+through the same checkout)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ async def retry_url(rt: Runtime, payment: Payment) -> str:
 
 def next_step(request: Request, payment: Payment) -> Response:
     """After a payment starts: off to the provider's page when it has one, else our page for it
-    (a QR code, WeChat's JSAPI, Stripe's card form)."""
+    (with the provider's part: PaymentProvider.checkout_page)."""
     action = payment.action
     if action is not None and action.url and action.kind in ("redirect", "client_secret"):
         return redirect_after_post(request, action.url)
@@ -143,8 +144,11 @@ async def payment_page(request: Request, rt: NamedDependency[Runtime], principal
     if payment.status == "succeeded":
         return Redirect(await done_url(rt, payment), status_code=303)
     action = payment.action
+    provider = services.installed_providers(rt).get(payment.provider)
+    checkout = provider.checkout_page(action) if provider is not None and action is not None else None
     return page(
-        request, "payments/pay.html", payment=payment, action=action, method=method_labels(rt).get(payment.provider, payment.provider),
+        request, "payments/pay.html", csp=checkout.sources if checkout else None, payment=payment, action=action, checkout=checkout,
+        method=method_labels(rt).get(payment.provider, payment.provider),
         qr=qr_svg(action.url) if action is not None and action.kind == "qr" else None,
         order=await get_order(rt, payment.order_id) if payment.order_id else None,
         retry=await retry_url(rt, payment), poll_seconds=POLL_SECONDS,

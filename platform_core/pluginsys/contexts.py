@@ -9,6 +9,9 @@ import msgspec
 
 from platform_core.tenancy.schemas import TenantContext
 
+# The badge colours of the design system (hearth.css `.badge--{tone}`); None is a plain badge.
+BadgeTone = Literal["info", "brand", "success", "warning", "danger"]
+
 
 class MenuEntry(msgspec.Struct, frozen=True, kw_only=True):
     """A link in the franchise console's navigation (or the platform console's)."""
@@ -186,12 +189,16 @@ class JobHandler(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class OrderStateSpec(msgspec.Struct, frozen=True, kw_only=True):
-    """Extra order states a category plugin declares (elder care's trial period)."""
+    """Extra order states a category plugin declares (elder care's trial period). `label` (an
+    English msgid, in the plugin's catalogue) and `tone` are how every page shows the state, as
+    the core's own states are shown; without a label a page shows `state` itself."""
 
     category: str
     state: str
     after: str
     transitions: list[dict[str, Any]] = []
+    label: str = ""
+    tone: BadgeTone | None = None
 
 
 class PageContext(msgspec.Struct, frozen=True, kw_only=True):

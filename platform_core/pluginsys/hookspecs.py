@@ -180,9 +180,12 @@ def provide_payment_providers():
     """Offer payment providers (WeChat Pay, Alipay, Stripe).
 
     Called sync. Checkout calls it through the tenant's relay, so it offers only the providers of
-    plugins the tenant has on; notifications, queries and refunds ask every installed plugin
-    (collected once per process), so money that moved is applied even after a tenant turns the
-    plugin off.
+    plugins the tenant has on; notifications, queries and refunds ask every installed plugin,
+    so money that moved is applied even after a tenant turns the plugin off. A provider whose
+    customers complete a payment on our payment page (a code to scan, a card form) brings that
+    part of the page itself: ``checkout_page(action)`` names a template of the plugin (its
+    scripts served from the plugin's static folder, never inline) and the page's extra
+    Content-Security-Policy sources; the core's page names no provider.
 
     :return: a list of objects implementing ``platform_core.payments.PaymentProvider``, or None.
     """
@@ -203,7 +206,9 @@ def register_order_states():
     """Declare extra order states for a category (elder care's trial period).
 
     Called on the full manager, once per process (the answer is kept); the states apply to
-    orders of the named category of tenants that have the plugin on.
+    orders of the named category of tenants that have the plugin on. Each spec's ``label`` and
+    ``tone`` are how every page (the customer's orders, the console's list, filter and detail)
+    shows the state.
 
     :return: a list of :class:`~platform_core.pluginsys.contexts.OrderStateSpec`, or None.
     """

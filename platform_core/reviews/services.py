@@ -16,7 +16,11 @@ from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
 from platform_core.orders.machine import COMPLETED
 from platform_core.orders.schemas import Order
-from platform_core.orders.services import get_order_by_number, live_staff_id, order_numbers
+from platform_core.orders.services import (
+    get_order_by_number,
+    live_staff_id,
+    order_numbers,
+)
 from platform_core.runtime import Runtime
 from platform_core.staff import services as staff
 from platform_core.tenancy.context import current_tenant

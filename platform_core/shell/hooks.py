@@ -8,4 +8,4 @@ from . import health, views
 
 @hookimpl
 def register_routes():
-    return [health.live, health.ready, metrics, views.home, views.switch_locale]
+    return [health.live, health.ready, metrics, views.home, views.switch_locale, views.brand_stylesheet]

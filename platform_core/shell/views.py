@@ -1,17 +1,19 @@
-"""The customer home page and the language switch."""
+"""The customer home page, the language switch and the brand stylesheet."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from platform_core.accounts.sessions import Principal
+from platform_core.errors import NotFound
 from platform_core.runtime import Runtime
 from platform_core.web.forms import safe_next
 from platform_core.web.locale import LOCALE_COOKIE
@@ -40,3 +42,22 @@ async def switch_locale(data: URLEncodedBody[LocaleChoice], rt: NamedDependency[
         httponly=True, secure=rt.settings.cookie_secure,
     )
     return Redirect(safe_next(data.next, "/"), status_code=303, cookies=[cookie])
+
+
+BRAND_FILE = re.compile(r"^([0-9a-fA-F]{6})-([0-9a-fA-F]{6})\.css$")
+
+
+@get("/static/brand/{name:str}", include_in_schema=False)
+async def brand_stylesheet(name: FromPath[str]) -> Response:
+    """A franchise's colours as the design system's --brand and --accent: the stylesheet
+    layouts/base.html links as /static/brand/{primary}-{accent}.css, so pages carry no inline
+    <style> (their Content-Security-Policy refuses one). The colours are the name itself, so the
+    file never changes: cached for a year, a new colour is a new name."""
+    found = BRAND_FILE.match(name)
+    if found is None:
+        raise NotFound("stylesheet")
+    primary, accent = found.groups()
+    return Response(
+        f":root{{--brand:#{primary};--accent:#{accent}}}\n", media_type="text/css",
+        headers={"Cache-Control": f"public, max-age={ONE_YEAR}, immutable"},
+    )

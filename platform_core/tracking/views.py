@@ -40,7 +40,6 @@ NEXT_STEP = {
 DONE = {"depart": N_("Have a safe trip. Your location is shared with the customer until you arrive."),
         "arrive": N_("Location sharing has stopped. Good luck with the service."),
         "complete": N_("Well done. The customer can now review the service.")}
-STATE_LABELS = {ACCEPTED: N_("Accepted"), EN_ROUTE: N_("On the way"), IN_SERVICE: N_("In service"), COMPLETED: N_("Completed")}
 # Sockets re-read the order this often, so sharing ends however the order moved on.
 STATE_CHECK_SECONDS = 10
 
@@ -52,7 +51,7 @@ async def _visit_page(request: Request, rt: Runtime, staff_id: int, order_id: in
     return page(
         request, "tracking/visit.html", status_code=status_code, order=order, step=NEXT_STEP.get(order.state),
         starts=order.scheduled_start.astimezone(tz), ends=order.scheduled_end.astimezone(tz),
-        sharing=order.state == EN_ROUTE, completed=order.state == COMPLETED, state_labels=STATE_LABELS, flash=[("success", done)] if done else [], **context,
+        sharing=order.state == EN_ROUTE, completed=order.state == COMPLETED, flash=[("success", done)] if done else [], **context,
     )
 
 

@@ -85,7 +85,7 @@ _ = gettext
 # Keyword calls Babel's own Python extractor should also read.
 EXTRA_KEYWORDS = ("lazy_gettext",)
 # Struct fields that hold English msgids translated where they are shown.
-MSGID_FIELDS = {"MenuEntry": ("label",)}
+MSGID_FIELDS = {"MenuEntry": ("label",), "OrderStateSpec": ("label",)}
 
 
 def _error_signatures() -> dict[str, tuple[int | None, int | None]]:
@@ -124,7 +124,7 @@ def extract_python(fileobj, keywords, comment_tags, options):
     messages and field messages given to HearthErrors (`Forbidden("...")`,
     `ValidationFailed({"phone": "..."})`, `Conflict("...", fields={...})`), the default `message`
     of functions (the error classes' own), `super().__init__("...")` in error classes, and the
-    labels of console menu entries and member panels."""
+    labels of console menu entries, member panels and plugins' order states."""
     import ast
 
     from babel.messages.extract import extract_python as babel_extract_python

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from litestar import Request
 from litestar.datastructures import Cookie
@@ -12,6 +12,7 @@ from platform_core.pluginsys.calls import collect, collect_now
 from platform_core.pluginsys.contexts import MenuEntry, PageContext
 from platform_core.tenancy.context import current_tenant_or_none
 
+from .csp import content_security_policy
 from .csrf import CSRF_COOKIE, csrf_token_for
 from .i18n import get_locale
 
@@ -46,7 +47,9 @@ def base_context(request: Request) -> dict[str, Any]:
     }
 
 
-def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
+def page(request: Request, template: str, *, status_code: int = 200, csp: Mapping[str, Iterable[str]] | None = None,
+         **context: Any) -> Template:
+    """`csp`: sources this page needs beyond the site's policy, by directive (see web/csp.py)."""
     full = base_context(request)
     if template.startswith("console/") or context.pop("console", False):
         full["nav"] = console_menu(request)
@@ -57,7 +60,8 @@ def page(request: Request, template: str, *, status_code: int = 200, **context: 
     if new_csrf:
         rt = request.app.state.runtime
         cookies.append(Cookie(key=CSRF_COOKIE, value=new_csrf, httponly=True, secure=rt.settings.cookie_secure, samesite="lax", path="/"))
-    return Template(template_name=template, context=full, status_code=status_code, cookies=cookies)
+    return Template(template_name=template, context=full, status_code=status_code, cookies=cookies,
+                    headers={"Content-Security-Policy": content_security_policy(request, csp)})
 
 
 # --- pluginsys: page notices (compute_page_notices) -------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -36,7 +37,8 @@ def money(amount: int, currency: str) -> str:
     return format_currency(amount / 10 ** get_currency_precision(currency), currency, locale=i18n.get_locale())
 
 
-def build_environment(extra_dirs: list[Path]) -> Environment:
+def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None) -> Environment:
+    """`extra_globals`: what the app adds for every template (e.g. `order_state`, bound to its runtime)."""
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(p)) for p in template_dirs(extra_dirs)]),
         autoescape=select_autoescape(["html", "xml"]),
@@ -52,9 +54,10 @@ def build_environment(extra_dirs: list[Path]) -> Environment:
     env.globals["N_"] = i18n.lazy_gettext
     env.filters["t"] = translate
     env.filters["money"] = money
+    env.globals.update(extra_globals or {})
     return env
 
 
-def build_template_config(extra_dirs: list[Path]) -> TemplateConfig:
-    env = build_environment(extra_dirs)
+def build_template_config(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None) -> TemplateConfig:
+    env = build_environment(extra_dirs, extra_globals)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))

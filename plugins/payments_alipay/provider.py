@@ -20,6 +20,7 @@ from alipay.utils import AliPayConfig as SdkConfig
 
 from platform_core.plugin_api import (
     CheckoutAction,
+    CheckoutPage,
     CheckoutRequest,
     Device,
     NotificationRefused,
@@ -105,6 +106,10 @@ class AlipayProvider:
                             total_amount=from_minor(request.amount), return_url=request.return_url,
                             notify_url=request.notify_url, **extra)
         return CheckoutAction(kind="redirect", method=method, url=f"{ali._gateway}?{query}")
+
+    def checkout_page(self, action: CheckoutAction) -> CheckoutPage | None:
+        # The cashier is Alipay's own page (page or wap pay): the payment page links to it.
+        return None
 
     async def parse_notification(self, config: AlipayConfig, headers: Mapping[str, str], body: bytes) -> PaymentNotice:
         try:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from platform_core.plugin_api import PluginInfo, hookimpl
+from platform_core.plugin_api import PluginInfo, StaticDir, hookimpl
 
 from .config import StripeConfig
-from .provider import StripeProvider
+from .provider import PLUGIN, StripeProvider
 
 if TYPE_CHECKING:
     from platform_core.plugin_api import SandboxConfig
 
+HERE = Path(__file__).parent
 PROVIDER = StripeProvider()
 
 
@@ -30,6 +32,17 @@ def register_plugin_info() -> PluginInfo:
 @hookimpl
 def provide_payment_providers():
     return [PROVIDER]
+
+
+@hookimpl
+def register_template_dirs() -> list[Path]:
+    # The provider's part of the payment page (provider.checkout_page).
+    return [HERE / "templates"]
+
+
+@hookimpl
+def register_static_dirs() -> list[StaticDir]:
+    return [StaticDir(name=PLUGIN, path=str(HERE / "static"))]
 
 
 def sandbox_values(cfg: SandboxConfig) -> dict[str, str]:

@@ -23,6 +23,7 @@ import stripe
 
 from platform_core.plugin_api import (
     CheckoutAction,
+    CheckoutPage,
     CheckoutRequest,
     Device,
     NotificationRefused,
@@ -50,6 +51,12 @@ _EVENT_STATUS = {
     "payment_intent.succeeded": "succeeded",
     "payment_intent.payment_failed": "failed",
     "payment_intent.canceled": "closed",
+}
+# What the card form of Stripe.js loads: its script, its frames and its API (Stripe's CSP guide).
+STRIPE_JS_SOURCES = {
+    "script-src": ("https://js.stripe.com", "https://*.js.stripe.com"),
+    "frame-src": ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"),
+    "connect-src": ("https://api.stripe.com",),
 }
 _INTENT_STATUS = {"succeeded": "succeeded", "canceled": "closed"}  # any other status can still be paid: pending
 _REFUND_STATUS = {"succeeded": "succeeded", "pending": "pending", "requires_action": "pending", "failed": "failed", "canceled": "failed"}
@@ -122,6 +129,10 @@ class StripeProvider:
             url += "?" + urlencode({"return_url": request.return_url})
         return CheckoutAction(kind="client_secret", method="intent", url=url, provider_ref=intent.id,
                               params={"client_secret": intent.client_secret, "publishable_key": config.publishable_key})
+
+    def checkout_page(self, action: CheckoutAction) -> CheckoutPage | None:
+        # With a hosted page (the sandbox's), the customer pays there: the payment page links to it.
+        return None if action.url else CheckoutPage(template="payments_stripe/checkout.html", sources=STRIPE_JS_SOURCES)
 
     async def parse_notification(self, config: StripeConfig, headers: Mapping[str, str], body: bytes) -> PaymentNotice:
         header = headers.get("stripe-signature", "")

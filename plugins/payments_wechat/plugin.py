@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
-from platform_core.plugin_api import PluginInfo, hookimpl
+from platform_core.plugin_api import PluginInfo, StaticDir, hookimpl
 from platform_core.plugin_api import lazy_gettext as N_
 
 from .config import WeChatPayConfig
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from platform_core.plugin_api import SandboxConfig
 
 NAME = "payments_wechat"
+HERE = Path(__file__).parent
 PROVIDER = WeChatPayProvider()
 
 
@@ -33,6 +35,17 @@ def register_plugin_info() -> PluginInfo:
 @hookimpl
 def provide_payment_providers():
     return [PROVIDER]
+
+
+@hookimpl
+def register_template_dirs() -> list[Path]:
+    # The provider's part of the payment page (provider.checkout_page).
+    return [HERE / "templates"]
+
+
+@hookimpl
+def register_static_dirs() -> list[StaticDir]:
+    return [StaticDir(name=NAME, path=str(HERE / "static"))]
 
 
 def sandbox_values(cfg: SandboxConfig, api_version: Literal["v2", "v3"] = "v3") -> dict[str, str]:

@@ -10,6 +10,7 @@ from anyio import to_thread
 
 from platform_core.plugin_api import (
     CheckoutAction,
+    CheckoutPage,
     CheckoutRequest,
     Device,
     PaymentNotice,
@@ -42,6 +43,10 @@ class WeChatPayProvider:
 
     async def create(self, config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutAction:
         return await to_thread.run_sync(_api(config).create, config, request)
+
+    def checkout_page(self, action: CheckoutAction) -> CheckoutPage | None:
+        # H5 is WeChat's own cashier page: the payment page links to it.
+        return CheckoutPage(template="payments_wechat/checkout.html") if action.kind in ("qr", "jsapi") else None
 
     async def parse_notification(self, config: WeChatPayConfig, headers: Mapping[str, str], body: bytes) -> PaymentNotice:
         if config.api_version == "v2":

@@ -16,7 +16,11 @@ from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.orders.services import get_order
 from platform_core.payments import services
-from platform_core.pluginsys.services import enable_plugin, get_plugin_config, set_plugin_config
+from platform_core.pluginsys.services import (
+    enable_plugin,
+    get_plugin_config,
+    set_plugin_config,
+)
 from platform_core.sandbox.config import tenant_config
 from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import NotifyPolicy

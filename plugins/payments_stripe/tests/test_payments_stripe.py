@@ -13,13 +13,22 @@ import httpx
 import pytest
 import stripe
 
+from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.orders.services import get_order
 from platform_core.payments import services
-from platform_core.pluginsys.services import enable_plugin, get_plugin_config, set_plugin_config
-from platform_core.sandbox.config import register_stripe_webhook, stripe_pay_url, tenant_config
+from platform_core.pluginsys.services import (
+    enable_plugin,
+    get_plugin_config,
+    set_plugin_config,
+)
+from platform_core.sandbox.config import (
+    register_stripe_webhook,
+    stripe_pay_url,
+    tenant_config,
+)
 from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe
@@ -250,6 +259,28 @@ async def test_lost_webhook_is_reconciled_by_query_and_expired_intents_are_cance
     # The webhook that finally arrives changes nothing.
     assert (await shop.deliver(*shop.webhook(paid.payment_no, "payment_intent.succeeded"))).status_code == 200
     assert await shop.postings(paid_order) == ["payment"]
+
+
+async def test_without_a_hosted_page_the_payment_page_is_stripe_js_card_form_allowed_by_the_policy(runtime, app, make_tenant, sandbox):
+    shop = await make_shop(runtime, app, make_tenant, sandbox)
+    # As with Stripe itself: no hosted page, so Stripe.js confirms the intent on our payment page.
+    await set_plugin_config(runtime, shop.tenant.id, "payments_stripe", {}, reset=("hosted_page_base",))
+    payment, _ = await shop.start()
+    assert payment.action.url == ""
+    token = await create_session(runtime, kind="customer", user_id=payment.customer_id, tenant_id=shop.tenant.id)
+    async with client_for(app, f"{shop.tenant.slug}.localhost") as customer:
+        customer.cookies.set("hearth_sid", token)
+        page = await customer.get(f"/payments/{payment.payment_no}")
+        script = await customer.get("/static/p/payments_stripe/card.js")
+    assert page.status_code == 200
+    assert f'data-secret="{payment.action.params["client_secret"]}"' in page.text and 'id="stripe-card"' in page.text
+    assert '<script src="https://js.stripe.com/v3" defer></script>' in page.text
+    assert '<script src="/static/p/payments_stripe/card.js" defer></script>' in page.text
+    assert script.status_code == 200 and "confirmCardPayment" in script.text
+    policy = dict(d.strip().split(" ", 1) for d in page.headers["content-security-policy"].split(";"))
+    assert policy["script-src"].split() == ["'self'", "https://js.stripe.com", "https://*.js.stripe.com"]
+    assert "https://js.stripe.com" in policy["frame-src"] and "https://api.stripe.com" in policy["connect-src"]
+    assert "'unsafe-inline'" not in policy["style-src"]
 
 
 async def test_keys_of_the_wrong_kind_are_refused_on_their_field(runtime, make_tenant):

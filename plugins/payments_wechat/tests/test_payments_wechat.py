@@ -21,8 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import msgspec
 import pytest
-from anyio import to_thread
 import xmltodict
+from anyio import to_thread
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -35,9 +35,18 @@ from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.orders.services import get_order
 from platform_core.payments import services
-from platform_core.payments.provider import CheckoutRequest, PaymentUnavailable, ProviderError, RefundRequest
+from platform_core.payments.provider import (
+    CheckoutRequest,
+    PaymentUnavailable,
+    ProviderError,
+    RefundRequest,
+)
 from platform_core.pluginsys.config import shown
-from platform_core.pluginsys.services import enable_plugin, get_plugin_config, set_plugin_config
+from platform_core.pluginsys.services import (
+    enable_plugin,
+    get_plugin_config,
+    set_plugin_config,
+)
 from platform_core.sandbox.config import tenant_config
 from platform_core.sandbox.keys import generate
 from platform_core.sandbox.server import rsa_sign, rsa_verify

@@ -58,6 +58,22 @@
     });
   }
 
+  // A form that asks before it is sent: <form data-confirm="Delete this address?">.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  // Forms whose refusals are answered with the form again, to swap in place: htmx would drop a
+  // 400 (a field error) or a 429 (wait a little) as an error otherwise.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if ((status === 400 || status === 429) && event.detail.elt.closest("[data-swap-refusals]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
 })();
