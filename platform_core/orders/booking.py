@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import inspect
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import msgspec
 
+from platform_core import clock
 from platform_core.catalog.schemas import BookingField, ServiceItem
 from platform_core.catalog.services import booking_fields_for, get_item, quote_base
 from platform_core.db import current_connection
@@ -245,7 +246,7 @@ async def _existing(rt: Runtime, customer_id: int, key: str, digest: str) -> Ord
 
 async def next_number(tz: ZoneInfo) -> str:
     """YYYYMMDD-NNNN by the tenant's calendar; the upsert holds the day's row until commit."""
-    today = datetime.now(timezone.utc).astimezone(tz).date()
+    today = clock.today(tz)
     value = await current_connection().fetchval(
         "insert into core_order_counter (tenant_id, day, value) values ($1, $2, 1) "
         "on conflict (tenant_id, day) do update set value = core_order_counter.value + 1 returning value",
@@ -355,7 +356,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
         placed = await transition(rt, order_id, "pay_after_service", customer)
     else:
         placed = await get_order(rt, order_id)
-        await enqueue(UNPAID_JOB, {"order_id": order_id}, run_at=datetime.now(timezone.utc) + UNPAID_AFTER, key=f"unpaid:{order_id}")
+        await enqueue(UNPAID_JOB, {"order_id": order_id}, run_at=clock.now() + UNPAID_AFTER, key=f"unpaid:{order_id}")
     reminder_hours = (await booking_settings()).reminder_hours
     # The day's counter row stays locked from here to the commit, so every placement of the
     # tenant waits on it: it is taken last, with only what needs the number after it.

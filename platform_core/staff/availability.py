@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from asyncpg import Range
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.dispatch.services import busy_ranges
 from platform_core.errors import ValidationFailed
@@ -161,7 +162,7 @@ async def available_slots(
     tenant = current_tenant()
     tz = ZoneInfo(tenant.timezone)
     rules = await booking_rules()
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     earliest = now + timedelta(minutes=rules.lead_minutes)
     last_day = now.astimezone(tz).date() + timedelta(days=rules.horizon_days - 1)
     first_day = max(start_date, earliest.astimezone(tz).date())
@@ -220,7 +221,7 @@ async def earliest_slot(
 ) -> Slot | None:
     """The first bookable slot within the horizon ("as soon as possible"), a few days at a time."""
     rules = await booking_rules()
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     tz = ZoneInfo(current_tenant().timezone)
     day = now.astimezone(tz).date()
     last_day = day + timedelta(days=rules.horizon_days - 1)

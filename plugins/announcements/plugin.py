@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from platform_core import clock
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import PageContext, PluginInfo
 from platform_core.pluginsys.services import get_plugin_config
@@ -39,7 +38,7 @@ def register_template_dirs() -> list[Path]:
 
 
 def _today(timezone: str):
-    return datetime.now(ZoneInfo(timezone)).date()
+    return clock.today(timezone)
 
 
 @get("/", include_in_schema=False, name="announcements-notice")
