@@ -5,7 +5,7 @@ timeline, cancelling with the fee shown first, and how to reach the worker."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 

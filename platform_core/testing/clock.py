@@ -67,6 +67,15 @@ def start() -> None:
     _travelling = True
 
 
+def real_now() -> datetime:
+    """The machine's own time, moved or not: what OpenSSL checks a certificate's dates against."""
+    if _travelling:
+        import time_machine
+
+        return time_machine.escape_hatch.datetime.datetime.now(timezone.utc)
+    return datetime.now(timezone.utc)
+
+
 def describe() -> str | None:
     """The moved clock as the run's header shows it, or None when it is not moved."""
     spec = os.environ.get(SPEC_ENV, "").strip()
