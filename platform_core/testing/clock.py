@@ -15,7 +15,7 @@ import os
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SPEC_ENV = "HEARTH_TEST_CLOCK"
 OFFSET_ENV = "HEARTH_TEST_CLOCK_OFFSET"
@@ -33,9 +33,11 @@ def destination(spec: str, real_now: datetime) -> datetime:
         if moment.tzinfo is None:
             raise ValueError(f'{SPEC_ENV}={spec!r}: give the moment with its UTC offset, or "HH:MM Zone"')
         return moment
-    if len(parts) != 2:
-        raise ValueError(f'{SPEC_ENV}={spec!r}: expected "HH:MM Zone", e.g. "00:10 Asia/Shanghai"')
-    at, zone = datetime.strptime(parts[0], "%H:%M").time(), ZoneInfo(parts[1])
+    try:
+        hhmm, zone_name = parts
+        at, zone = datetime.strptime(hhmm, "%H:%M").time(), ZoneInfo(zone_name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(f'{SPEC_ENV}={spec!r}: expected "HH:MM Zone", e.g. "00:10 Asia/Shanghai"') from None
     day: date = real_now.astimezone(zone).date()
     while True:
         local = datetime.combine(day, at, tzinfo=zone)
