@@ -163,7 +163,8 @@ async def test_worker_edits_their_own_hours_and_days_off(app, tenant_a, runtime)
         bad = await post_form(client, "/staff/availability/hours", {"hours_2": "25:00-26:00"})
         assert bad.status_code == 400 and 'id="field-hours_2-error"' in bad.text
         assert (await post_form(client, "/staff/availability/hours", {"hours_2": "10:00-16:00"})).status_code == 303
-        assert (await post_form(client, "/staff/availability/time-off", {"first_day": str(ahead + timedelta(days=7)), "last_day": str(ahead + timedelta(days=8))})).status_code == 303
+        own = {"first_day": str(ahead + timedelta(days=7)), "last_day": str(ahead + timedelta(days=8))}
+        assert (await post_form(client, "/staff/availability/time-off", own)).status_code == 303
         # Another worker's day off is not theirs to remove.
         assert (await post_form(client, f"/staff/availability/time-off/{theirs.id}/delete", headers=JSON)).status_code == 404
     async with tenant_scope(tenant_a.id):

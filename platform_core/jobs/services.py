@@ -40,8 +40,9 @@ async def enqueue(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> int | None:
     """Ask for `kind` to run for the current tenant once this transaction commits (or at
-    `run_at`, by the app's clock). With `key`, a second job of the same tenant, kind and key is not created: returns
-    None then, else the new job's id. The payload holds ids, never personal data."""
+    `run_at`, by platform_core.clock). With `key`, a second job of the same tenant, kind and key
+    is not created: returns None then, else the new job's id. The payload holds ids, never
+    personal data."""
     body = msgspec.json.encode(msgspec.convert(payload or {}, Payload)).decode()
     conn = current_connection()
     job_id = await conn.fetchval(
