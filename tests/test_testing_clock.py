@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from platform_core.testing.clock import OFFSET_ENV, SITE_DIR, SPEC_ENV, destination
+from platform_core.testing.clock import OFFSET_ENV, SITE_DIR, SPEC_ENV, destination, real_now
 
 UTC = timezone.utc
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,3 +62,9 @@ def test_the_processes_a_moved_run_starts_read_the_moved_time():
     expected = destination("03:00 Asia/Shanghai", datetime.fromtimestamp(real, UTC)).timestamp()
     assert abs(moved - expected) < 5
     assert 0 <= child - moved < 15  # the child started a moment later, on the same moved clock
+
+
+@pytest.mark.skipif(not os.environ.get(SPEC_ENV), reason="this run's clock is not moved")
+def test_this_worker_reads_the_runs_moved_clock():
+    moved_by = float(os.environ[OFFSET_ENV])
+    assert abs((datetime.now(UTC) - real_now()).total_seconds() - moved_by) < 5
