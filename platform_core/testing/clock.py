@@ -2,10 +2,11 @@
 00:10 in Shanghai (or `HEARTH_TEST_CLOCK=2027-03-14T01:50-05:00`, that moment), ticking on from there.
 
 The first process works out how far ahead that is and travels there with time-machine; every
-Python process it starts afterwards (xdist workers, the live server, the CLI, the payment sandbox,
-localstripe) inherits the offset in `HEARTH_TEST_CLOCK_OFFSET` and travels by it too, through the
-`sitecustomize` in `clock_site/`, put first on PYTHONPATH. So the tests and every copy of the app
-share one "now". PostgreSQL, redis and chromium keep the real time: the app hands its own clock to
+Python process started afterwards inherits the offset in `HEARTH_TEST_CLOCK_OFFSET` and travels by
+it too: xdist workers in the pytest plugin's pytest_configure, the others (the live server, the
+CLI, the payment sandbox, localstripe) as they start, through the `sitecustomize` in
+`clock_site/`, put first on their PYTHONPATH. So the tests and every copy of the app share one
+"now". PostgreSQL, redis and chromium keep the real time: the app hands its own clock to
 SQL wherever it compares a time it decided (platform_core/clock.py).
 """
 
@@ -47,8 +48,10 @@ def destination(spec: str, real_now: datetime) -> datetime:
         day += timedelta(days=1)
 
 
-def start() -> None:
-    """Travel when HEARTH_TEST_CLOCK asks; nothing otherwise. Safe to call again in one process."""
+def start(*, hand_on: bool = True) -> None:
+    """Travel when HEARTH_TEST_CLOCK asks; nothing otherwise. With `hand_on`, the Python processes
+    started from here on travel as they start (xdist's controller leaves that to each worker, which
+    travels in its own pytest_configure). Safe to call again in one process."""
     global _travelling
     if _travelling:
         return
@@ -59,9 +62,10 @@ def start() -> None:
             return
         real_now = datetime.now(timezone.utc)
         offset = str((destination(spec, real_now) - real_now).total_seconds())
-        # Handed on to every process started from here on.
-        os.environ[OFFSET_ENV] = offset
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE_DIR), os.environ.get("PYTHONPATH")]))
+        os.environ[OFFSET_ENV] = offset  # inherited by every process started from here on
+    path = os.environ.get("PYTHONPATH", "")
+    if hand_on and str(SITE_DIR) not in path.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE_DIR), path]))
     import time_machine
 
     time_machine.travel(time.time() + float(offset), tick=True).start()

@@ -71,7 +71,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
     config.addinivalue_line("markers", "slow: slower suites, still run in CI")
     # Before xdist starts its workers, so they inherit the offset (clock.py).
-    test_clock.start()
+    xdist_controller = config.getoption("dist", "no") != "no" and not hasattr(config, "workerinput")
+    test_clock.start(hand_on=not xdist_controller)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -1,6 +1,6 @@
 """Python runs this at the start of every process the tests start while HEARTH_TEST_CLOCK moves
-the clock (platform_core/testing/clock.py puts this folder on PYTHONPATH), so the process reads
-the same moved time as the tests."""
+the clock (platform_core/testing/clock.py puts this folder on their PYTHONPATH), so the process
+reads the same moved time as the tests."""
 
 import os
 
