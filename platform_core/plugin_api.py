@@ -6,6 +6,7 @@ and may change; what is here changes only by adding (docs/plugins.md).
 Hooks and their contracts: platform_core.pluginsys.hookspecs. Testing a plugin:
 platform_core.testing (a pytest plugin, loaded by installing Hearth)."""
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.db.migration import sql_migration
 from platform_core.errors import (
@@ -113,6 +114,7 @@ __all__ = [
     "Tenant",
     "TenantContext",
     "ValidationFailed",
+    "clock",
     "current_connection",
     "current_tenant",
     "enqueue",

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 from asyncpg import Range
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.dispatch import offers, services
 from platform_core.dispatch.candidates import rank_candidates
@@ -212,7 +213,7 @@ async def test_declines_and_timeouts_pass_the_order_on_until_it_lands_in_the_exc
 
     async with tenant_scope(tenant_a.id):
         assert not await offers.expire_offer(runtime, offer.id)  # not due yet
-        await current_connection().execute("update core_assignment set expires_at = now() - interval '1 second' where id = $1", offer.id)
+        await current_connection().execute("update core_assignment set expires_at = $2 where id = $1", offer.id, clock.now() - timedelta(seconds=1))
     async with tenant_scope(tenant_a.id):
         assert await offers.expire_offer(runtime, offer.id)
     assert await eventually(lambda: _is(tenant_a, order, "dispatch_failed")) == "dispatch_failed"
@@ -247,7 +248,7 @@ async def test_a_worker_who_accepts_holds_the_job(runtime, tenant_a):
     assert await order_state(tenant_a, order) == "accepted"
     async with tenant_scope(tenant_a.id):
         # An expired timer after the answer changes nothing.
-        await current_connection().execute("update core_assignment set expires_at = now() - interval '1 second' where id = $1", offer.id)
+        await current_connection().execute("update core_assignment set expires_at = $2 where id = $1", offer.id, clock.now() - timedelta(seconds=1))
         assert not await offers.expire_offer(runtime, offer.id)
 
 
@@ -315,8 +316,8 @@ async def test_the_offer_timeout_job_passes_an_unanswered_offer_to_the_next_work
     async with tenant_scope(tenant_a.id):
         # The deadline passes: the job scheduled for it is due now.
         conn = current_connection()
-        await conn.execute("update core_assignment set expires_at = now() where id = $1", offer.id)
-        await conn.execute("update core_job set run_at = now() where kind = 'dispatch.offer_timeout' and key = $1", f"offer:{offer.id}")
+        await conn.execute("update core_assignment set expires_at = $2 where id = $1", offer.id, clock.now())
+        await conn.execute("update core_job set run_at = $2 where kind = 'dispatch.offer_timeout' and key = $1", f"offer:{offer.id}", clock.now())
         await conn.execute("select pg_notify('hearth_jobs', '')")
 
     async def next_offer():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.dispatch import offers, services
 from platform_core.pluginsys import hookimpl
@@ -212,8 +213,8 @@ async def test_tenant_b_sees_none_of_tenant_as_assignments_or_settings(runtime, 
 async def test_a_lapsed_offer_is_no_longer_shown_to_the_worker(runtime, tenant_a, client_a):
     (worker,), _, assignment = await _offered(runtime, tenant_a)
     async with tenant_scope(tenant_a.id):
-        await current_connection().execute("update core_assignment set expires_at = now() - interval '1 second' where id = $1",
-                                           assignment.id)
+        await current_connection().execute("update core_assignment set expires_at = $2 where id = $1",
+                                           assignment.id, clock.now() - timedelta(seconds=1))
     await staff_client(client_a, runtime, tenant_a, worker)
     listing = await client_a.get("/staff/jobs")
     assert f"/staff/jobs/{assignment.id}/accept" not in listing.text

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import msgspec
 import pytest
 
+from platform_core import clock
 from platform_core.db import get_engine, tenant_transaction
 from platform_core.jobs.services import HandlerSpec, collect_handlers, enqueue, get_job
 from platform_core.jobs.worker import Worker, running_worker
@@ -93,7 +94,7 @@ async def test_backoff_grows_and_the_job_gives_up_after_max_attempts(runtime, te
     worker = worker_for(runtime, {"test.doomed": always_fails})
     await worker.run_due()
     async with tenant_transaction(None) as tx:  # make the retry due now
-        await tx.connection.execute("update core_job set run_at = now() where id = $1", job_id)
+        await tx.connection.execute("update core_job set run_at = $2 where id = $1", job_id, clock.now())
     await worker.run_due()
     await worker.run_due()
     job = await job_of(tenant_a.id, job_id)

@@ -215,7 +215,8 @@ async def test_customer_cancels_and_a_late_cancellation_shows_its_fee_first(app,
     tenant, item_id, _ = shop
     _, auth = customer
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        order = (await client.post("/api/v1/orders", json=booking(item_id, tenant), headers={**auth, **key()})).json()
+        tomorrow = local_slot(tenant, days_ahead=1).isoformat()
+        order = (await client.post("/api/v1/orders", json=booking(item_id, tenant, slot_start=tomorrow), headers={**auth, **key()})).json()
         async with tenant_scope(tenant.id):
             # The franchise charges 50% from 48 hours before the slot: tomorrow's slot is late.
             await current_connection().execute(

@@ -4,10 +4,11 @@ given state, written straight into the database so each test starts where it nee
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import msgspec
 
+from platform_core import clock
 from platform_core.accounts.phones import encrypt_phone, phone_index
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
@@ -46,7 +47,7 @@ async def make_order(
     total: int = 12000, asap: bool = False,
 ) -> int:
     """An order already in `state`, with its base line (as if it had got there)."""
-    start = datetime.now(timezone.utc) + starts_in
+    start = clock.now() + starts_in
     address = {"contact_name": "Chen", "contact_phone_cipher": encrypt_phone(runtime.keyring, random_phone()),
                "city": "Shanghai", "street": "1 Century Avenue", "district": "Pudong"}
     async with tenant_scope(tenant.id):
@@ -84,14 +85,14 @@ async def make_worker(runtime, tenant, *, name: str = "Wang", starts: str = "08:
         return staff_id
 
 
-def local_slot(tenant, days_ahead: int = 1, hour: int = 10) -> datetime:
-    """A start on the tenant's clock, `days_ahead` days from today."""
+def local_slot(tenant, days_ahead: int = 2, hour: int = 10) -> datetime:
+    """A start on the tenant's clock, `days_ahead` days from today. By default the day after
+    tomorrow: more than the 24 hours of free cancellation away at any hour of today, where
+    tomorrow 10:00 is less once today's 10:00 has passed."""
     from datetime import time
     from zoneinfo import ZoneInfo
 
-    tz = ZoneInfo(tenant.timezone)
-    day = datetime.now(timezone.utc).astimezone(tz).date() + timedelta(days=days_ahead)
-    return datetime.combine(day, time(hour), tzinfo=tz)
+    return datetime.combine(clock.today(tenant.timezone) + timedelta(days=days_ahead), time(hour), tzinfo=ZoneInfo(tenant.timezone))
 
 
 async def customer_token(runtime, tenant, customer_id: int) -> dict[str, str]:

@@ -19,6 +19,7 @@ import httpx
 import msgspec
 import pytest
 
+from platform_core import clock
 from platform_core.accounts.sessions import create_session
 from platform_core.booking import services as booking
 from platform_core.db import current_connection
@@ -241,7 +242,7 @@ async def test_a_payment_that_closed_unpaid_offers_to_try_again(runtime, cny_sho
     assert httpx.post(str(cashier.url), data={"decision": "decline"}).status_code == 303
     async with tenant_scope(cny_shop.id):
         payment = (await services.order_payments((await get_order_by_number(runtime, number)).id))[-1]
-        await current_connection().execute("update core_payment set expires_at = now() - interval '1 minute' where id = $1", payment.id)
+        await current_connection().execute("update core_payment set expires_at = $2 where id = $1", payment.id, clock.now() - timedelta(minutes=1))
         assert await services.reconcile_payment(runtime, payment.id) == "closed"
     status = await customer.get(f"/payments/{payment.payment_no}/status")
     assert "Payment closed" in status.text and f'href="/orders/{number}/pay"' in status.text and "hx-trigger" not in status.text
@@ -353,7 +354,7 @@ async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_
         assert order.state == "pending_payment" and order.payment_method == "online"
         run_at = await current_connection().fetchval(
             "select run_at from core_job where kind = $1 and payload->>'order_id' = $2", booking.UNPAID_JOB, str(order.id))
-    assert abs(run_at - (datetime.now(timezone.utc) + timedelta(minutes=30))) < timedelta(minutes=1)
+    assert abs(run_at - (clock.now() + timedelta(minutes=30))) < timedelta(minutes=1)
 
     # Through the API, leaving the method out: paying online is the default where it is offered.
     auth = await customer_token(runtime, cny_shop, customer.id)

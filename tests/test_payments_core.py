@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
@@ -175,8 +176,8 @@ async def test_hearth_payments_reconcile_queues_a_check_per_pending_payment(runt
         # A payment left pending at a provider ten minutes ago (its notification never came).
         await current_connection().execute(
             "insert into core_payment (tenant_id, payment_no, provider, purpose, order_id, customer_id, amount, currency, created_at, expires_at) "
-            "values ($1, 'HLOST1', 'alipay', 'order', $2, $3, 9000, $4, now() - interval '10 minutes', now() + interval '20 minutes')",
-            tenant.id, order_id, customer_id, tenant.currency)
+            "values ($1, 'HLOST1', 'alipay', 'order', $2, $3, 9000, $4, now() - interval '10 minutes', $5)",
+            tenant.id, order_id, customer_id, tenant.currency, clock.now() + timedelta(minutes=20))
     done = await asyncio.to_thread(run_hearth, hearth_settings, "payments", "reconcile", tenant.slug)
     assert done.returncode == 0, done.stderr
     assert f"{tenant.slug}: 1 pending payment(s) queued" in done.stdout

@@ -6,11 +6,12 @@ notifications applied."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.ledger import services as ledger
 from platform_core.orders.services import get_order, timeline
@@ -49,8 +50,8 @@ async def pending_payment(runtime, tenant, amount: int = 12000) -> tuple[int, st
     async with tenant_scope(tenant.id):
         await current_connection().execute(
             "insert into core_payment (tenant_id, payment_no, provider, method, device, purpose, order_id, customer_id, amount, currency, expires_at) "
-            "values ($1, $2, 'alipay', 'page', 'desktop', 'order', $3, $4, $5, 'CNY', now() + interval '30 minutes')",
-            tenant.id, payment_no, order_id, customer_id, amount)
+            "values ($1, $2, 'alipay', 'page', 'desktop', 'order', $3, $4, $5, 'CNY', $6)",
+            tenant.id, payment_no, order_id, customer_id, amount, clock.now() + timedelta(minutes=30))
     return order_id, payment_no
 
 

@@ -4,11 +4,12 @@ staff app's own availability, the public profile with its rating breakdown; seed
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from platform_core import clock
 from platform_core.accounts.sessions import create_session
 from platform_core.booking import storefront
 from platform_core.db import current_connection
@@ -87,9 +88,12 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
 
     bad_off = await post_form(console_a, f"{base}/time-off", {"first_day": "2026-12-24", "last_day": "2026-12-20"})
     assert bad_off.status_code == 400 and 'id="field-last_day-error"' in bad_off.text
-    held = datetime(2026, 12, 25, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    # Days off ahead (the page lists only those not over yet), with a job held on the second.
+    first = clock.today(tenant_a.timezone) + timedelta(days=20)
+    last = first + timedelta(days=2)
+    held = datetime.combine(first + timedelta(days=1), time(10), tzinfo=ZoneInfo(tenant_a.timezone))
     await make_order(tenant_a, held, held + timedelta(hours=2), staff_id=staff_id)
-    off = await post_form(console_a, f"{base}/time-off", {"first_day": "2026-12-24", "last_day": "2026-12-26", "reason": "圣诞"})
+    off = await post_form(console_a, f"{base}/time-off", {"first_day": str(first), "last_day": str(last), "reason": "圣诞"})
     assert off.status_code == 303
     warned = await console_a.get(off.headers["location"])
     assert "already has 1 job in these days" in warned.text
@@ -97,7 +101,7 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
     page = await console_a.get(base)
     assert page.status_code == 200
     assert 'value="08:00-12:00, 13:00-18:00"' in page.text and 'value="09:00-24:00"' in page.text and 'value="09:00-17:00"' in page.text
-    assert "2026-12-24 – 2026-12-26" in page.text and "圣诞" in page.text
+    assert f"{first} – {last}" in page.text and "圣诞" in page.text
     async with tenant_scope(tenant_a.id):
         worker = await services.get_worker(runtime, staff_id)
         off = await services.list_time_off(staff_id)
@@ -149,19 +153,19 @@ async def test_console_of_tenant_b_can_not_open_tenant_as_worker(app, tenant_a, 
 async def test_worker_edits_their_own_hours_and_days_off(app, tenant_a, runtime):
     me = await make_worker(runtime, tenant_a, "我", hours="mon 09:00-10:00")
     other = await make_worker(runtime, tenant_a, "别人")
+    ahead = clock.today(tenant_a.timezone) + timedelta(days=20)  # days off still to come: the ones listed
     async with tenant_scope(tenant_a.id):
-        from datetime import date
-
         from platform_core.staff.schemas import TimeOffCreate
 
-        theirs = await services.add_time_off(other, TimeOffCreate(first_day=date(2026, 12, 24), last_day=date(2026, 12, 24)))
+        theirs = await services.add_time_off(other, TimeOffCreate(first_day=ahead, last_day=ahead))
     async with await staff_client(app, runtime, tenant_a, me) as client:
         page = await client.get("/staff/availability")
         assert page.status_code == 200 and 'value="09:00-10:00"' in page.text
         bad = await post_form(client, "/staff/availability/hours", {"hours_2": "25:00-26:00"})
         assert bad.status_code == 400 and 'id="field-hours_2-error"' in bad.text
         assert (await post_form(client, "/staff/availability/hours", {"hours_2": "10:00-16:00"})).status_code == 303
-        assert (await post_form(client, "/staff/availability/time-off", {"first_day": "2026-12-31", "last_day": "2027-01-01"})).status_code == 303
+        own = {"first_day": str(ahead + timedelta(days=7)), "last_day": str(ahead + timedelta(days=8))}
+        assert (await post_form(client, "/staff/availability/time-off", own)).status_code == 303
         # Another worker's day off is not theirs to remove.
         assert (await post_form(client, f"/staff/availability/time-off/{theirs.id}/delete", headers=JSON)).status_code == 404
     async with tenant_scope(tenant_a.id):

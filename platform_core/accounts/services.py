@@ -7,13 +7,13 @@ owner checks (a customer's own rows only) are in the WHERE clauses here.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable
 
 import msgspec
 from msgspec import UNSET
 
+from platform_core import clock
 from platform_core.crypto import Keyring
 from platform_core.db import current_connection
 from platform_core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -129,7 +129,7 @@ async def sign_in_customer(
 
 async def _registered(rt: Runtime, tenant: TenantContext, customer_id: int, attribution: dict[str, str]) -> None:
     event = CustomerEvent(
-        tenant=tenant, customer_id=customer_id, occurred_at=datetime.now(timezone.utc),
+        tenant=tenant, customer_id=customer_id, occurred_at=clock.now(),
         attribution={k: v for k, v in attribution.items() if v},
     )
     await tell(rt.hooks(tenant).on_customer_registered, event=event)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from typing import Literal
 
 import msgspec
@@ -17,6 +16,7 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 
+from platform_core import clock
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant_or_none
 from platform_core.web.csrf import SESSION_COOKIE
@@ -69,9 +69,10 @@ async def create_session(
 ) -> str:
     """Start a session and return its token (the cookie value, or the bearer token)."""
     token = secrets.token_urlsafe(32)
+    started = int(clock.now().timestamp())
     data = SessionData(
         kind=kind, user_id=user_id, tenant_id=tenant_id, via=via,
-        created_at=int(time.time()), renewed_at=int(time.time()), mfa_verified=mfa_verified,
+        created_at=started, renewed_at=started, mfa_verified=mfa_verified,
     )
     key = _session_key(token)
     ttl = _ttl(rt, via)
@@ -128,7 +129,7 @@ async def principal_for(connection: ASGIConnection) -> Principal | None:
                 tenant is not None and data.tenant_id == tenant.id
             )
             if bound_here and data.via == via:
-                now = int(time.time())
+                now = int(clock.now().timestamp())
                 if now - data.renewed_at > RENEW_AFTER:
                     renewed = msgspec.structs.replace(data, renewed_at=now)
                     await rt.kv.set(_session_key(token), msgspec.json.encode(renewed), _ttl(rt, via))

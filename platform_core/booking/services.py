@@ -13,13 +13,14 @@ when it is not paid in time (`cancel_unpaid`).
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import msgspec
 
+from platform_core import clock
 from platform_core.catalog.schemas import BookingField, ServiceItem
 from platform_core.catalog.services import booking_fields_for, get_item, quote_base
 from platform_core.db import current_connection
@@ -307,7 +308,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
         placed = await transition(rt, order_id, "pay_after_service", customer)
     else:
         placed = await get_order(rt, order_id)
-        await enqueue(UNPAID_JOB, {"order_id": order_id}, run_at=datetime.now(timezone.utc) + UNPAID_AFTER, key=f"unpaid:{order_id}")
+        await enqueue(UNPAID_JOB, {"order_id": order_id}, run_at=clock.now() + UNPAID_AFTER, key=f"unpaid:{order_id}")
     reminder_hours = (await booking_settings()).reminder_hours
     # The day's counter row stays locked from here to the commit, so every placement of the
     # tenant waits on it: it is taken last, with only what needs the number after it.

@@ -5,7 +5,7 @@ timeline, cancelling with the fee shown first, and how to reach the worker."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from platform_core import clock
 from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, get_staff, list_addresses
 from platform_core.accounts.sessions import Principal
@@ -47,7 +48,7 @@ ADDRESS_FIELDS = ("contact_name", "contact_phone", "region", "city", "district",
 
 def _days(count: int) -> list[date]:
     tz = ZoneInfo(current_tenant().timezone)
-    today = datetime.now(timezone.utc).astimezone(tz).date()
+    today = clock.today(tz)
     return [today + timedelta(days=i) for i in range(count)]
 
 

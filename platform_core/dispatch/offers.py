@@ -14,10 +14,11 @@ such a race just moves on to the next worker.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import asyncpg
 
+from platform_core import clock
 from platform_core.accounts.services import staff_phone_for_sending
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
@@ -92,10 +93,10 @@ async def insert_assignment(
                 "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source, score, "
                 "score_breakdown, expires_at, responded_at, actor_kind, actor_id) values ($1, $2, $3, "
                 "tstzrange($4::timestamptz, $5::timestamptz), $6::text, $7, $8, $9::jsonb, "
-                "now() + make_interval(secs => $10::int), case when $6::text = 'accepted' then now() end, $11, $12) "
+                "$13::timestamptz + make_interval(secs => $10::int), case when $6::text = 'accepted' then now() end, $11, $12) "
                 f"returning {ASSIGNMENT_COLUMNS}",
                 current_tenant().id, order.id, candidate.staff_id, order.scheduled_start, order.scheduled_end,
-                status, source, candidate.score, json.dumps(candidate.breakdown()), timeout_s, actor.kind, actor.id,
+                status, source, candidate.score, json.dumps(candidate.breakdown()), timeout_s, actor.kind, actor.id, clock.now(),
             )
     except asyncpg.ExclusionViolationError:
         raise WorkerBusy(candidate.staff_id) from None
@@ -183,10 +184,10 @@ async def route_ready_order(rt: Runtime, order_id: int) -> None:
     picked = order.requested_staff_id is not None
     if settings.mode != "auto" and not picked:
         return  # manual, or customer_pick without a pick: the dispatcher decides
-    if picked or order.asap or order.scheduled_start - datetime.now(timezone.utc) <= NEAR_TERM:
+    if picked or order.asap or order.scheduled_start - clock.now() <= NEAR_TERM:
         await offer_next(rt, order_id)
         return
-    window = next_batch_window(datetime.now(timezone.utc))
+    window = next_batch_window(clock.now())
     await enqueue(BATCH_JOB, {}, run_at=window, key=f"batch:{window.isoformat()}")
 
 
@@ -207,7 +208,7 @@ async def _open_offer(staff_id: int, assignment_id: int) -> Assignment:
     if row is None:
         raise NotFound("job")
     assignment = assignment_from_row(row)
-    if assignment.status != "offered" or (assignment.expires_at and assignment.expires_at <= datetime.now(timezone.utc)):
+    if assignment.status != "offered" or (assignment.expires_at and assignment.expires_at <= clock.now()):
         raise Conflict("This offer is no longer open.")
     return assignment
 
@@ -239,8 +240,8 @@ async def expire_offer(rt: Runtime, assignment_id: int) -> bool:
     answered in time (or the order moved on)."""
     row = await current_connection().fetchrow(
         f"select {ASSIGNMENT_COLUMNS} from core_assignment where id = $1 and status = 'offered' "
-        "and expires_at <= now() for update",
-        assignment_id,
+        "and expires_at <= $2 for update",
+        assignment_id, clock.now(),
     )
     if row is None:
         return False
@@ -347,9 +348,9 @@ async def offers_for(staff_id: int) -> list[Assignment]:
     """The worker's open offers (not yet lapsed) and accepted jobs, soonest first."""
     rows = await current_connection().fetch(
         f"select {ASSIGNMENT_COLUMNS} from core_assignment where staff_id = $1 and "
-        "(status = 'accepted' or (status = 'offered' and (expires_at is null or expires_at > now()))) "
+        "(status = 'accepted' or (status = 'offered' and (expires_at is null or expires_at > $2))) "
         "order by lower(during)",
-        staff_id,
+        staff_id, clock.now(),
     )
     return [assignment_from_row(r) for r in rows]
 

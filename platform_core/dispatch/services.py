@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.orders.schemas import SYSTEM, ActorRef
 from platform_core.orders.services import set_current_worker
@@ -92,9 +93,9 @@ async def update_settings(data: DispatchSettingsUpdate) -> DispatchSettings:
 async def held_assignments(statuses: tuple[str, ...], *, limit: int = 100) -> list[Assignment]:
     """Assignments in `statuses` whose visit has not ended, soonest first (the board)."""
     rows = await current_connection().fetch(
-        f"select {ASSIGNMENT_COLUMNS} from core_assignment where status = any($1::text[]) and upper(during) > now() "
+        f"select {ASSIGNMENT_COLUMNS} from core_assignment where status = any($1::text[]) and upper(during) > $3 "
         "order by lower(during), id limit $2",
-        list(statuses), limit,
+        list(statuses), limit, clock.now(),
     )
     return [assignment_from_row(r) for r in rows]
 

@@ -12,6 +12,7 @@ from datetime import datetime
 import msgspec
 import pluggy
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.manager import is_core
@@ -40,15 +41,16 @@ async def enqueue(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> int | None:
     """Ask for `kind` to run for the current tenant once this transaction commits (or at
-    `run_at`). With `key`, a second job of the same tenant, kind and key is not created: returns
-    None then, else the new job's id. The payload holds ids, never personal data."""
+    `run_at`, by platform_core.clock). With `key`, a second job of the same tenant, kind and key
+    is not created: returns None then, else the new job's id. The payload holds ids, never
+    personal data."""
     body = msgspec.json.encode(msgspec.convert(payload or {}, Payload)).decode()
     conn = current_connection()
     job_id = await conn.fetchval(
         "insert into core_job (tenant_id, kind, payload, key, run_at, max_attempts) "
-        "values ($1, $2, $3::jsonb, $4, coalesce($5, now()), $6) "
+        "values ($1, $2, $3::jsonb, $4, $5, $6) "
         "on conflict (tenant_id, kind, key) do nothing returning id",
-        current_tenant().id, kind, body, key, run_at, max_attempts,
+        current_tenant().id, kind, body, key, run_at or clock.now(), max_attempts,
     )
     if job_id is not None:
         # Delivered at commit, never for a rolled-back job; a later run_at is found by polling.

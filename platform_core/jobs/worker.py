@@ -21,6 +21,7 @@ from typing import AsyncIterator
 
 import asyncpg
 
+from platform_core import clock
 from platform_core.db import current_connection, get_engine
 from platform_core.db.engine import app_dsn
 from platform_core.errors import HearthError
@@ -41,10 +42,11 @@ CLEANUP_EVERY_S = 300
 # Finished jobs are kept this long for inspection, then purged.
 KEEP_FINISHED = "7 days"
 
+# Due by the app's clock ($4), which set run_at; the lease is the database's own business.
 _CLAIM_SQL = """
 with due as (
   select id from core_job
-  where done_at is null and failed_at is null and run_at <= now()
+  where done_at is null and failed_at is null and run_at <= $4
     and (locked_until is null or locked_until < now())
     and kind = any($1::text[])
   order by run_at, id
@@ -115,7 +117,7 @@ class Worker:
         if not self.handlers:
             return []
         async with get_engine().pool.acquire() as conn:  # type: ignore[union-attr]
-            rows = await conn.fetch(_CLAIM_SQL, list(self.handlers), self.batch_size, self.lease_s)
+            rows = await conn.fetch(_CLAIM_SQL, list(self.handlers), self.batch_size, self.lease_s, clock.now())
         return [_job(r) for r in rows]
 
     async def _run(self, job) -> None:
@@ -158,9 +160,9 @@ class Worker:
         async with get_engine().pool.acquire() as conn:  # type: ignore[union-attr]
             await conn.execute(
                 "update core_job set last_error = $2, locked_until = null, "
-                "run_at = case when $3 then run_at else now() + make_interval(secs => $4) end, "
+                "run_at = case when $3 then run_at else $5::timestamptz + make_interval(secs => $4) end, "
                 "failed_at = case when $3 then now() end where id = $1",
-                job.id, error, give_up, backoff_seconds(job.attempts),
+                job.id, error, give_up, backoff_seconds(job.attempts), clock.now(),
             )
 
     # ------------------------------------------------------------------ housekeeping

@@ -8,10 +8,11 @@ The worker's own offers are announced by dispatch; here the worker hears only of
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from platform_core import clock
 from platform_core.accounts.phones import decrypt_phone
 from platform_core.accounts.services import staff_phone_for_sending
 from platform_core.db import current_connection
@@ -79,7 +80,7 @@ async def order_placed(order: Order, hours: int) -> None:
     """The customer's confirmation, and the reminder `hours` before the slot (0: none)."""
     await tell(order, "order_placed", "customer", order.customer_id)
     remind_at = order.scheduled_start - timedelta(hours=hours)
-    if hours and not order.asap and remind_at > datetime.now(timezone.utc):
+    if hours and not order.asap and remind_at > clock.now():
         await enqueue(REMINDER_JOB, {"order_id": order.id}, run_at=remind_at, key=f"reminder:{order.id}")
 
 

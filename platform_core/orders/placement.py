@@ -4,11 +4,11 @@ here it is written, found again by its idempotency key, and numbered."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import msgspec
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.errors import Conflict
 from platform_core.runtime import Runtime
@@ -76,7 +76,7 @@ async def create_order(new: NewOrder) -> int | None:
 async def assign_number(order_id: int, tz: ZoneInfo) -> str:
     """Number the order YYYYMMDD-NNNN by the tenant's calendar. The counter's upsert holds the
     day's row until commit, so every placement of the tenant waits here: call it last."""
-    today = datetime.now(timezone.utc).astimezone(tz).date()
+    today = clock.today(tz)
     conn = current_connection()
     value = await conn.fetchval(
         "insert into core_order_counter (tenant_id, day, value) values ($1, $2, 1) "

@@ -8,11 +8,12 @@ succeeds), writes the timeline row and then tells the plugins.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 import msgspec
 
+from platform_core import clock
 from platform_core.accounts.services import customer_id_for_phone
 from platform_core.catalog.services import item_skills, item_titles
 from platform_core.db import current_connection
@@ -225,7 +226,7 @@ async def save_booking_settings(tenant, values: dict[str, str], limits: dict[str
 async def cancellation_terms(order: Order, now: datetime | None = None) -> CancellationTerms:
     """Free until `free_cancel_hours` before the slot; later, the fee percent of the total."""
     rules = await booking_settings()
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     free_until = order.scheduled_start - timedelta(hours=rules.free_cancel_hours)
     late = now > free_until and not order.asap
     fee = order.total * rules.late_cancel_fee_percent // 100 if late else 0
@@ -386,7 +387,7 @@ async def _tell_plugins(rt: Runtime, order: Order, event: str, from_state: str) 
     staff_id = None if from_state in _UNASSIGNED and order.state in _UNASSIGNED | {m.CANCELLED} else await live_staff_id(order.id)
     context = OrderHookEvent(
         tenant=tenant, order_id=order.id, customer_id=order.customer_id, category=order.category_code,
-        amount=order.total, currency=order.currency, occurred_at=datetime.now(timezone.utc), staff_id=staff_id,
+        amount=order.total, currency=order.currency, occurred_at=clock.now(), staff_id=staff_id,
     )
     hooks = rt.hooks(tenant)
     if event in PAID_EVENTS:

@@ -3,9 +3,9 @@ that arrived twice, and refunds the provider has not answered yet."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
+from platform_core import clock
 from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
 from platform_core.pluginsys.contexts import JobHandler
@@ -17,7 +17,7 @@ async def reconcile(ctx: JobContext, payload: dict[str, Any]) -> None:
     status = await services.reconcile_payment(ctx.rt, payload["payment_id"])
     if status == "pending":
         payment = await services.get_payment(payload["payment_id"])
-        when = min(payment.expires_at, datetime.now(timezone.utc) + services.RECONCILE_EVERY)
+        when = min(payment.expires_at, clock.now() + services.RECONCILE_EVERY)
         await enqueue(services.RECONCILE_JOB, {"payment_id": payment.id}, run_at=when, key=f"{payment.payment_no}:{ctx.job_id}")
 
 

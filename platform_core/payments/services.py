@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Mapping
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.db.engine import side_connection
 from platform_core.errors import NotFound, ValidationFailed
@@ -260,7 +261,7 @@ async def paid_amount(order_id: int) -> int:
 
 def _new_payment_no() -> str:
     # Letters and digits only, at most 32 characters: what every provider accepts as out_trade_no.
-    return f"H{datetime.now(timezone.utc):%y%m%d}{secrets.token_hex(8).upper()}"
+    return f"H{clock.now():%y%m%d}{secrets.token_hex(8).upper()}"
 
 
 async def _lock(payment_id: int):
@@ -287,14 +288,14 @@ async def start_payment(
         await _payable(rt, order_id, customer_id, amount)
         row = await conn.fetchrow(
             f"select {_COLUMNS} from core_payment p where p.order_id = $1 and p.provider = $2 and p.device = $3 and p.amount = $4 "
-            "and p.status = 'pending' and p.action is not null and p.expires_at > now() + interval '5 minutes' "
+            "and p.status = 'pending' and p.action is not null and p.expires_at > $5::timestamptz + interval '5 minutes' "
             "order by p.id desc limit 1",
-            order_id, provider.name, device, amount,
+            order_id, provider.name, device, amount, clock.now(),
         )
         if row is not None:
             return _payment(row)
     payment_no = _new_payment_no()
-    expires_at = datetime.now(timezone.utc) + PAYMENT_TTL
+    expires_at = clock.now() + PAYMENT_TTL
     payment_id = await conn.fetchval(
         "insert into core_payment (tenant_id, payment_no, provider, device, purpose, order_id, customer_id, amount, currency, expires_at) "
         "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
@@ -319,7 +320,7 @@ async def start_payment(
                                 "provider_ref": action.provider_ref}),
         action.method[:16], action.provider_ref[:128],
     )
-    await enqueue(RECONCILE_JOB, {"payment_id": payment_id}, run_at=datetime.now(timezone.utc) + RECONCILE_AFTER, key=f"{payment_no}:0")
+    await enqueue(RECONCILE_JOB, {"payment_id": payment_id}, run_at=clock.now() + RECONCILE_AFTER, key=f"{payment_no}:0")
     return await get_payment(payment_id)
 
 
@@ -559,7 +560,7 @@ async def _finish_refund(rt: Runtime, payment_row, refund: Refund, result: Refun
     conn = current_connection()
     if result.status == "pending":
         await conn.execute("update core_refund set message = $2 where id = $1", refund.id, result.message[:300])
-        await enqueue(RETRY_REFUND_JOB, {"refund_id": refund.id}, run_at=datetime.now(timezone.utc) + REFUND_RETRY_AFTER,
+        await enqueue(RETRY_REFUND_JOB, {"refund_id": refund.id}, run_at=clock.now() + REFUND_RETRY_AFTER,
                       key=f"{refund.refund_no}:{secrets.token_hex(4)}")
     else:
         await conn.execute(
@@ -574,7 +575,7 @@ async def _finish_refund(rt: Runtime, payment_row, refund: Refund, result: Refun
         tenant = current_tenant()
         await tell(rt.hooks(tenant).on_refund_succeeded, event=RefundEvent(
             tenant=tenant, order_id=order_id, refund_id=refund.id, amount=refund.amount, currency=currency,
-            occurred_at=datetime.now(timezone.utc)))
+            occurred_at=clock.now()))
     return _refund(await conn.fetchrow(f"select {_REFUND_COLUMNS} from core_refund where id = $1", refund.id))
 
 
@@ -621,7 +622,7 @@ async def reconcile_payment(rt: Runtime, payment_id: int) -> str:
     if answer.status in ("closed", "failed"):
         await _apply_status(rt, row, answer.status, "")
         return answer.status
-    if row["expires_at"] <= datetime.now(timezone.utc):
+    if row["expires_at"] <= clock.now():
         if answer.status != "missing":
             await provider.close(config, row["payment_no"], row["provider_ref"])  # refused when it was paid meanwhile: retried
         await _apply_status(rt, row, "closed", "")

@@ -26,6 +26,7 @@ import math
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from platform_core import clock
 from platform_core.geo import distance_m
 from platform_core.staff.schemas import WorkerWeek
 from platform_core.staff.services import bookable_weeks, time_off_during
@@ -115,7 +116,7 @@ async def available_slots(
     qualifies. `now` is for tests (default: the clock)."""
     tenant = current_tenant()
     tz = ZoneInfo(tenant.timezone)
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     earliest = now + timedelta(minutes=rules.lead_minutes)
     last_day = now.astimezone(tz).date() + timedelta(days=rules.horizon_days - 1)
     first_day = max(start_date, earliest.astimezone(tz).date())
@@ -173,7 +174,7 @@ async def earliest_slot(
     lat: float | None = None, lng: float | None = None, now: datetime | None = None,
 ) -> Slot | None:
     """The first bookable slot within the horizon ("as soon as possible"), a few days at a time."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     tz = ZoneInfo(current_tenant().timezone)
     day = now.astimezone(tz).date()
     last_day = day + timedelta(days=rules.horizon_days - 1)

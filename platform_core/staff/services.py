@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from asyncpg import Range
 from msgspec import UNSET
 
+from platform_core import clock
 from platform_core.accounts import services as accounts
 from platform_core.accounts.phones import masked_cipher, normalize_phone, phone_index
 from platform_core.crypto import Keyring
@@ -264,8 +265,8 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 async def list_time_off(staff_id: int, *, upcoming_only: bool = True) -> list[TimeOff]:
     rows = await current_connection().fetch(
         "select id, lower(during) as starts, upper(during) as ends, reason from core_staff_time_off "
-        "where staff_id = $1 and (not $2 or upper(during) > now()) order by lower(during)",
-        staff_id, upcoming_only,
+        "where staff_id = $1 and (not $2 or upper(during) > $3) order by lower(during)",
+        staff_id, upcoming_only, clock.now(),
     )
     return [TimeOff(id=r["id"], starts=r["starts"], ends=r["ends"], reason=r["reason"]) for r in rows]
 

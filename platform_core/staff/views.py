@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from platform_core import clock
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
@@ -115,7 +116,7 @@ async def availability_context(staff_id: int, hours_values: dict[str, str] | Non
         "weekdays": WEEKDAY_LABELS,
         "hours_values": hours_values or {f"hours_{d}": services.format_day_hours(hours, d) for d in range(7)},
         "time_off": time_off_rows(await services.list_time_off(staff_id)),
-        "today": date.today().isoformat(),
+        "today": clock.today(current_tenant().timezone).isoformat(),
     }
 
 

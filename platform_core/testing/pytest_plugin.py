@@ -2,6 +2,7 @@
 
 Uses the machine's PostgreSQL when HEARTH_TEST_DATABASE_URL is set (a database per worker is
 created and dropped), else an embedded PostgreSQL per worker. Uses redis when REDIS_URL is set.
+HEARTH_TEST_CLOCK moves the clock of the whole run (testing/clock.py).
 Shared by the core's tests, plugin tests and out-of-tree plugins.
 """
 
@@ -25,6 +26,7 @@ import pytest
 
 from platform_core.db.engine import with_database
 from platform_core.settings import Settings, load_settings
+from platform_core.testing import clock as test_clock
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -68,6 +70,13 @@ class TestDatabase:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
     config.addinivalue_line("markers", "slow: slower suites, still run in CI")
+    # Before xdist starts its workers, so they inherit the offset (clock.py).
+    xdist_controller = config.getoption("dist", "no") != "no" and not hasattr(config, "workerinput")
+    test_clock.start(hand_on=not xdist_controller)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return test_clock.describe()
 
 
 @pytest.fixture(scope="session")

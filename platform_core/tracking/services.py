@@ -8,11 +8,10 @@ subscribers are told it ended).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import msgspec
 from litestar.channels import ChannelsPlugin
 
+from platform_core import clock
 from platform_core.dispatch.services import get_settings as dispatch_settings
 from platform_core.errors import Conflict, NotFound, RateLimited
 from platform_core.geo import distance_m
@@ -86,7 +85,7 @@ async def record_position(rt: Runtime, channels: ChannelsPlugin, staff_id: int, 
     destination = destination_of(order)
     update = TrackUpdate(
         type="position", state=order.state, lat=position.lat, lng=position.lng, accuracy=position.accuracy,
-        at=datetime.now(timezone.utc),
+        at=clock.now(),
         distance_m=None if destination is None else round(distance_m(here, destination)),
         eta_s=None if destination is None else await eta_seconds(rt, tenant, here, destination),
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from litestar import Request, get
 from litestar.response import Template
@@ -12,6 +10,7 @@ from litestar.response import Template
 from platform_core.plugin_api import (
     PageContext,
     PluginInfo,
+    clock,
     current_tenant,
     hookimpl,
     page,
@@ -40,7 +39,7 @@ def register_template_dirs() -> list[Path]:
 
 
 def _today(timezone: str):
-    return datetime.now(ZoneInfo(timezone)).date()
+    return clock.today(timezone)
 
 
 @get("/", include_in_schema=False, name="announcements-notice")

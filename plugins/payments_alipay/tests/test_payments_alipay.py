@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
@@ -236,7 +237,7 @@ async def test_lost_notification_is_reconciled_by_query_and_expired_ones_are_clo
         assert await services.reconcile_payment(runtime, paid.id) == "succeeded"
         assert await services.reconcile_payment(runtime, opened.id) == "pending"  # still has time
         await current_connection().execute(
-            "update core_payment set expires_at = now() - $2::interval where id = any($1)", [opened.id, never_opened.id], timedelta(minutes=1))
+            "update core_payment set expires_at = $2 where id = any($1)", [opened.id, never_opened.id], clock.now() - timedelta(minutes=1))
     async with tenant_scope(shop.tenant.id):
         assert await services.reconcile_payment(runtime, opened.id) == "closed"
         assert await services.reconcile_payment(runtime, never_opened.id) == "closed"

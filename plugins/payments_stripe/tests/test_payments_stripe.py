@@ -13,6 +13,7 @@ import httpx
 import pytest
 import stripe
 
+from platform_core import clock
 from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
@@ -246,7 +247,7 @@ async def test_lost_webhook_is_reconciled_by_query_and_expired_intents_are_cance
     async with tenant_scope(shop.tenant.id):
         assert await services.reconcile_payment(runtime, paid.id) == "succeeded"
         assert await services.reconcile_payment(runtime, unpaid.id) == "pending"  # still has time
-        await current_connection().execute("update core_payment set expires_at = now() - $2::interval where id = $1", unpaid.id, timedelta(minutes=1))
+        await current_connection().execute("update core_payment set expires_at = $2 where id = $1", unpaid.id, clock.now() - timedelta(minutes=1))
     async with tenant_scope(shop.tenant.id):
         assert await services.reconcile_payment(runtime, unpaid.id) == "closed"
     assert await shop.postings(paid_order) == ["payment"] and await shop.order_state(paid_order) == ("paid", 1)

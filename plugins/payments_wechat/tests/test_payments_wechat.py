@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
@@ -52,6 +53,7 @@ from platform_core.sandbox.keys import generate
 from platform_core.sandbox.server import rsa_sign, rsa_verify
 from platform_core.sandbox.testing import Receiver
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.clock import real_now
 from platform_core.testing.pytest_plugin import client_for
 from plugins.payments_wechat.config import WeChatPayConfig
 from plugins.payments_wechat.plugin import NAME, PROVIDER, sandbox_values
@@ -308,7 +310,7 @@ async def test_a_refund_wechat_refuses_is_failed_with_its_reason(shop, receiver,
 
 
 def _certificate(subject: str, key, issuer: str, issuer_key, *, ip: str | None = None, ca: bool = False) -> x509.Certificate:
-    now = datetime.now(timezone.utc)
+    now = real_now()  # OpenSSL checks the dates by the machine's clock, which HEARTH_TEST_CLOCK does not move
     builder = (x509.CertificateBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
                .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
@@ -416,7 +418,7 @@ async def test_an_expired_unpaid_payment_is_closed_at_wechat(shop, version):
     payment = await s.start(order_id)
     async with tenant_scope(s.tenant.id):
         assert await services.reconcile_payment(s.runtime, payment.id) == "pending"  # still time to pay
-        await current_connection().execute("update core_payment set expires_at = now() - interval '1 minute' where id = $1", payment.id)
+        await current_connection().execute("update core_payment set expires_at = $2 where id = $1", payment.id, clock.now() - timedelta(minutes=1))
         assert await services.reconcile_payment(s.runtime, payment.id) == "closed"
     assert s.sandbox_payment(payment.payment_no).status == "closed"  # the QR code no longer pays
     closed, order, kinds, _ = await s.state(payment.id, order_id)
