@@ -81,9 +81,9 @@ def collect_now(caller: pluggy.HookCaller, **kwargs: Any) -> list[Contribution]:
     return found
 
 
-async def collect(caller: pluggy.HookCaller, **kwargs: Any) -> list[Contribution]:
-    """Like collect_now, for hooks whose impls may be async."""
-    found: list[Contribution] = []
+async def _answers(caller: pluggy.HookCaller, kwargs: dict[str, Any]) -> AsyncIterator[tuple[pluggy.HookImpl, Any]]:
+    """Each impl's answer in calling order, awaited when async; a tolerated failure is logged and
+    skipped (see the module docstring)."""
     for impl in _impls(caller):
         try:
             result = _invoke(impl, kwargs)
@@ -96,24 +96,17 @@ async def collect(caller: pluggy.HookCaller, **kwargs: Any) -> list[Contribution
                 raise
             log.exception("plugin %s failed in %s", impl.plugin_name, caller.name)
             continue
-        found.extend(_contributions(impl, result))
-    return found
+        yield impl, result
+
+
+async def collect(caller: pluggy.HookCaller, **kwargs: Any) -> list[Contribution]:
+    """Like collect_now, for hooks whose impls may be async."""
+    return [found async for impl, result in _answers(caller, kwargs) for found in _contributions(impl, result)]
 
 
 async def first(caller: pluggy.HookCaller, **kwargs: Any) -> Any | None:
     """``select_*``: the first answer that is not None, in calling order."""
-    for impl in _impls(caller):
-        try:
-            result = _invoke(impl, kwargs)
-            if inspect.isawaitable(result):
-                result = await result
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            if not _tolerated(caller, impl):
-                raise
-            log.exception("plugin %s failed in %s", impl.plugin_name, caller.name)
-            continue
+    async for _, result in _answers(caller, kwargs):
         if result is not None:
             return result
     return None
