@@ -65,7 +65,7 @@ async def test_only_active_skilled_free_workers_within_reach_are_candidates(runt
     assert [c.staff_id for c in await _ranked(runtime, tenant_a, order)] == [good]
 
 
-async def test_a_stay_over_several_days_ignores_weekly_hours_but_not_days_off_or_held_jobs(runtime, tenant_a):
+async def test_a_stay_goes_to_a_worker_whose_weekly_hours_do_not_cover_it_but_not_to_one_off_or_booked_midway(runtime, tenant_a):
     item = await make_item(tenant_a, skills=("maternity",))
     customer = await make_customer(runtime, tenant_a)
     starts = local_time(tenant_a, days_ahead=3, hour=9)

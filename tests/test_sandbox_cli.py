@@ -20,13 +20,17 @@ def test_hearth_sandbox_serves_on_loopback_with_keys_in_the_data_folder(tmp_path
     hearth = Path(sys.executable).with_name("hearth")
     proc = subprocess.Popen([str(hearth), "sandbox"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        # A loaded machine (CI, parallel workers) can take a while to start localstripe too.
+        deadline = time.monotonic() + 90
         while True:
             try:
                 resp = httpx.get(f"http://127.0.0.1:{port}/pay/alipay/nope")
                 break
             except httpx.ConnectError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode() if proc.stdout else ""
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    # Stopped first: reading the pipe of a running process would wait forever.
+                    proc.kill()
+                    raise AssertionError(proc.communicate()[0].decode()) from None
                 time.sleep(0.1)
         assert resp.status_code == 404
         keys = json.loads((tmp_path / "sandbox" / "keys.json").read_text())
