@@ -30,6 +30,7 @@ from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM, ActorRef, Order
 from platform_core.orders.services import (
     get_order,
+    lock_order,
     order_ids_without_worker,
     set_current_worker,
     transition,
@@ -175,6 +176,9 @@ async def route_ready_order(rt: Runtime, order_id: int) -> None:
     offered at once (in every mode); otherwise, in automatic mode, a near-term order is offered
     now and a scheduled one waits for the next batch window; in the other modes it waits for
     the dispatcher."""
+    # Under the order's lock: a dispatcher may have assigned it since the job was queued, and
+    # what is found here must not change before the release below.
+    await lock_order(order_id)
     order = await get_order(rt, order_id)
     if order.state != m.PAID:
         return
