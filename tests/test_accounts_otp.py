@@ -8,7 +8,7 @@ import pytest
 
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
-from tests.test_accounts_support import api_sign_in, bearer, sms  # noqa: F401 - the fixture
+from platform_core.testing.factories import api_sign_in, bearer
 
 PHONE, E164 = "13800138000", "+8613800138000"
 

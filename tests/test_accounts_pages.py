@@ -12,8 +12,8 @@ from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import LoginIdentity, LoginProvider
 from platform_core.pluginsys.relay import PluginRelay
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import api_sign_in, bearer
 from platform_core.testing.pytest_plugin import client_for
-from tests.test_accounts_support import api_sign_in, bearer, sms  # noqa: F401 - the fixture
 
 PHONE, E164 = "13800138000", "+8613800138000"
 

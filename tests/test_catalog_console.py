@@ -8,8 +8,7 @@ import pytest
 from platform_core.catalog import services
 from platform_core.catalog.schemas import CategoryCreate
 from platform_core.tenancy.context import tenant_scope
-
-from .test_console_support import make_console_user, post_form, sign_in, with_csrf
+from platform_core.testing.factories import make_console_user, post_form, sign_in, with_csrf
 
 
 @pytest.fixture

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from platform_core.testing.pytest_plugin import client_for
-
-from .test_console_support import (
+from platform_core.testing.factories import (
     PASSWORD,
-    code_for,
     make_console_user,
     post_form,
     sign_in,
+    totp_code,
     totp_secret,
     unique_email,
     with_csrf,
 )
+from platform_core.testing.pytest_plugin import client_for
 
 JSON = {"accept": "application/json"}
 
@@ -94,7 +93,7 @@ async def enrol_totp(client, runtime, tenant, user) -> tuple[str, list[str]]:
     assert "<svg" in page.text  # the QR code, rendered on the server
     secret = await totp_secret(runtime, tenant, user.id)
     assert " ".join(secret[i:i + 4] for i in range(0, 8, 4)) in page.text  # the key for typing in
-    confirmed = await post_form(client, "/console/account/security/totp/confirm", {"code": code_for(secret)})
+    confirmed = await post_form(client, "/console/account/security/totp/confirm", {"code": totp_code(secret)})
     assert confirmed.status_code == 200
     import re
 
@@ -128,7 +127,7 @@ async def test_sign_in_with_totp_asks_for_a_code(app, console_a, tenant_a, runti
         # Password alone does not open the console.
         assert (await browser.get("/console/")).status_code == 303
         assert (await post_form(browser, "/console/sign-in/2fa", {"code": "123456"})).status_code == 400
-        code = code_for(secret)
+        code = totp_code(secret)
         passed = await post_form(browser, "/console/sign-in/2fa", {"code": code, "next": "/console/users"})
         assert passed.status_code == 303
         assert passed.headers["location"] == "/console/users"

@@ -9,9 +9,8 @@ from platform_core.db import tenant_transaction
 from platform_core.demo.seeding import apply_tenant_file
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.services import get_tenant
+from platform_core.testing.factories import sign_in, unique_email, with_csrf
 from platform_core.testing.pytest_plugin import client_for, run_hearth, unique_slug
-
-from .test_console_support import sign_in, unique_email, with_csrf
 
 
 async def test_cli_creates_an_owner_who_can_sign_in(app, hearth_settings, tenant_a):

@@ -4,12 +4,12 @@ platform_core.testing, too)."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
 import platform_core.plugin_api as plugin_api
+from platform_core.testing.contracts import core_imports
 
 REPO = Path(__file__).resolve().parents[1]
 PLUGIN_SOURCES = sorted(
@@ -19,17 +19,9 @@ PLUGIN_SOURCES = sorted(
 ALLOWED = {"platform_core.plugin_api"}
 
 
-def _core_imports(path: Path) -> list[tuple[int, str]]:
-    found = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in getattr(node, "names", [])] if isinstance(node, ast.Import) else []
-        found.extend((node.lineno, m) for m in modules if m == "platform_core" or m.startswith("platform_core."))
-    return found
-
-
 @pytest.mark.parametrize("path", PLUGIN_SOURCES, ids=lambda p: str(p.relative_to(REPO)))
 def test_plugins_import_only_the_plugin_api(path):
-    wrong = [f"line {line}: {module}" for line, module in _core_imports(path) if module not in ALLOWED]
+    wrong = [f"line {line}: {module}" for line, module in core_imports(path) if module not in ALLOWED]
     assert not wrong, f"{path.relative_to(REPO)} reaches into the core; import from platform_core.plugin_api instead: {wrong}"
 
 

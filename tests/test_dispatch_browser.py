@@ -8,17 +8,18 @@ import pytest
 
 from platform_core.dispatch import offers, services
 from platform_core.tenancy.context import tenant_scope
-from tests.test_console_support import PASSWORD, make_console_user
-from tests.test_dispatch_support import (
+from platform_core.testing.factories import (
     FAR,
     NEAR,
+    PASSWORD,
     local_time,
+    make_console_user,
     make_customer,
     make_item,
     make_order,
     make_worker,
     order_state,
-    set_mode,
+    set_dispatch,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,12 +27,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 async def test_dispatcher_reassigns_an_accepted_order_to_another_worker(live_server, desktop_page, runtime, make_tenant):
     tenant = await make_tenant(prefix="dispatch", name="Dispatch Franchise", locale="en")
-    await set_mode(tenant, mode="manual")
-    item = await make_item(tenant)
+    await set_dispatch(tenant, mode="manual")
+    item = await make_item(tenant, skills=("cleaning",))
     customer = await make_customer(runtime, tenant)
     first = await make_worker(runtime, tenant, name="Grace Chan", home=NEAR, rating=5, rating_count=4)
     second = await make_worker(runtime, tenant, name="Daniel Wong", home=FAR)
-    order = await make_order(runtime, tenant, item=item, customer_id=customer, starts=local_time(tenant, 2))
+    order = await make_order(runtime, tenant, item_id=item, customer_id=customer, starts=local_time(tenant, 2), state="paid", at=NEAR)
     async with tenant_scope(tenant.id):
         offer = await offers.offer_next(runtime, order)
         await offers.accept_offer(runtime, first, offer.id)

@@ -20,8 +20,7 @@ from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import DispatchScore
 from platform_core.scheduling import calendar
 from platform_core.tenancy.context import tenant_scope
-from tests.test_accounts_support import sms  # noqa: F401 - the fixture
-from tests.test_dispatch_support import (
+from platform_core.testing.factories import (
     FAR,
     HOME,
     NEAR,
@@ -32,7 +31,7 @@ from tests.test_dispatch_support import (
     make_order,
     make_worker,
     order_state,
-    set_mode,
+    set_dispatch,
 )
 
 
@@ -45,15 +44,15 @@ async def test_only_active_skilled_free_workers_within_reach_are_candidates(runt
     item = await make_item(tenant_a, skills=("cleaning", "deep"))
     customer = await make_customer(runtime, tenant_a)
     starts = local_time(tenant_a, days_ahead=2, hour=10)
-    good = await make_worker(runtime, tenant_a, name="Good", skills=("cleaning", "deep"))
-    await make_worker(runtime, tenant_a, name="Unskilled", skills=("cleaning",))
-    await make_worker(runtime, tenant_a, name="Inactive", skills=("cleaning", "deep"), status="inactive")
+    good = await make_worker(runtime, tenant_a, name="Good", skills=("cleaning", "deep"), home=HOME)
+    await make_worker(runtime, tenant_a, name="Unskilled", skills=("cleaning",), home=HOME)
+    await make_worker(runtime, tenant_a, name="Inactive", skills=("cleaning", "deep"), status="inactive", home=HOME)
     await make_worker(runtime, tenant_a, name="Faraway", skills=("cleaning", "deep"), home=(31.9, 121.9), radius_km=5)
-    await make_worker(runtime, tenant_a, name="Evenings", skills=("cleaning", "deep"), starts="16:00", ends="22:00")
-    off = await make_worker(runtime, tenant_a, name="Day off", skills=("cleaning", "deep"))
-    busy = await make_worker(runtime, tenant_a, name="Busy", skills=("cleaning", "deep"))
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts)
-    other = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(hours=1))
+    await make_worker(runtime, tenant_a, name="Evenings", skills=("cleaning", "deep"), hours="mon-sun 16:00-22:00", home=HOME)
+    off = await make_worker(runtime, tenant_a, name="Day off", skills=("cleaning", "deep"), home=HOME)
+    busy = await make_worker(runtime, tenant_a, name="Busy", skills=("cleaning", "deep"), home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts, state="paid", at=NEAR)
+    other = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts + timedelta(hours=1), state="paid", at=NEAR)
     async with tenant_scope(tenant_a.id):
         conn = current_connection()
         await conn.execute("insert into core_staff_time_off (tenant_id, staff_id, during) values ($1, $2, $3)",
@@ -69,11 +68,11 @@ async def test_a_stay_over_several_days_ignores_weekly_hours_but_not_days_off_or
     item = await make_item(tenant_a, skills=("maternity",))
     customer = await make_customer(runtime, tenant_a)
     starts = local_time(tenant_a, days_ahead=3, hour=9)
-    evenings = await make_worker(runtime, tenant_a, name="Evenings", skills=("maternity",), starts="16:00", ends="22:00")
-    off = await make_worker(runtime, tenant_a, name="Off midway", skills=("maternity",))
-    busy = await make_worker(runtime, tenant_a, name="Busy midway", skills=("maternity",))
-    stay = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts, hours=26 * 24)
-    other = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(days=10))
+    evenings = await make_worker(runtime, tenant_a, name="Evenings", skills=("maternity",), hours="mon-sun 16:00-22:00", home=HOME)
+    off = await make_worker(runtime, tenant_a, name="Off midway", skills=("maternity",), home=HOME)
+    busy = await make_worker(runtime, tenant_a, name="Busy midway", skills=("maternity",), home=HOME)
+    stay = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts, hours=26 * 24, state="paid", at=NEAR)
+    other = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts + timedelta(days=10), state="paid", at=NEAR)
     async with tenant_scope(tenant_a.id):
         conn = current_connection()
         await conn.execute("insert into core_staff_time_off (tenant_id, staff_id, during) values ($1, $2, $3)",
@@ -86,11 +85,11 @@ async def test_a_stay_over_several_days_ignores_weekly_hours_but_not_days_off_or
 
 
 async def test_the_nearer_better_rated_worker_ranks_first_and_the_score_explains_why(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
     near = await make_worker(runtime, tenant_a, name="Near", home=NEAR, rating=4.9, rating_count=20)
     far = await make_worker(runtime, tenant_a, name="Far", home=FAR, rating=3.0, rating_count=20)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2), at=NEAR)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), at=NEAR, state="paid")
     ranked = await _ranked(runtime, tenant_a, order)
     assert [c.staff_id for c in ranked] == [near, far]
     parts = {p.name: p for p in ranked[0].parts}
@@ -101,14 +100,14 @@ async def test_the_nearer_better_rated_worker_ranks_first_and_the_score_explains
 
 
 async def test_tenant_weights_change_the_ranking(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
     near = await make_worker(runtime, tenant_a, name="Near, new", home=NEAR)
     far = await make_worker(runtime, tenant_a, name="Far, loved", home=FAR, rating=5, rating_count=50)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2), at=NEAR)
-    await set_mode(tenant_a, weights={"distance": 1, "rating": 0, "workload": 0, "skills": 0})
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), at=NEAR, state="paid")
+    await set_dispatch(tenant_a, weights={"distance": 1, "rating": 0, "workload": 0, "skills": 0})
     assert (await _ranked(runtime, tenant_a, order))[0].staff_id == near
-    await set_mode(tenant_a, weights={"distance": 0, "rating": 1, "workload": 0, "skills": 0})
+    await set_dispatch(tenant_a, weights={"distance": 0, "rating": 1, "workload": 0, "skills": 0})
     assert (await _ranked(runtime, tenant_a, order))[0].staff_id == far
 
 
@@ -126,11 +125,11 @@ class MemberPriority:
 
 
 async def test_plugins_score_and_rule_out_workers_through_the_dispatch_hook(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    kept = await make_worker(runtime, tenant_a, name="Certified")
-    banned = await make_worker(runtime, tenant_a, name="Uncertified")
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2))
+    kept = await make_worker(runtime, tenant_a, name="Certified", home=HOME)
+    banned = await make_worker(runtime, tenant_a, name="Uncertified", home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="paid", at=NEAR)
     runtime.pm.register(MemberPriority(banned), name="core.test_member_priority")
     try:
         ranked = await _ranked(runtime, tenant_a, order)
@@ -142,12 +141,12 @@ async def test_plugins_score_and_rule_out_workers_through_the_dispatch_hook(runt
 
 
 async def test_overlapping_live_assignments_of_one_worker_are_refused_back_to_back_are_not(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, home=HOME)
     starts = local_time(tenant_a, 3)
     first, second, third = [
-        await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(hours=h)) for h in (0, 1, 2)
+        await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts + timedelta(hours=h), state="paid", at=NEAR) for h in (0, 1, 2)
     ]
     insert = ("insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) "
               "values ($1, $2, $3, $4, $5, 'manual')")
@@ -177,12 +176,12 @@ async def _live(runtime, tenant, order_id):
 
 
 async def test_a_paid_order_is_offered_to_the_best_worker_with_its_score_breakdown(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
     best = await make_worker(runtime, tenant_a, name="Best", home=NEAR, rating=5, rating_count=10)
     await make_worker(runtime, tenant_a, name="Second", home=FAR)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1),
-                             state="pending_payment", asap=True)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1),
+                             state="pending_payment", asap=True, at=NEAR)
     await _pay(runtime, tenant_a, order)
     assignment = await eventually(lambda: _live(runtime, tenant_a, order))
     assert assignment is not None and assignment.staff_id == best
@@ -196,12 +195,12 @@ async def test_a_paid_order_is_offered_to_the_best_worker_with_its_score_breakdo
 
 
 async def test_declines_and_timeouts_pass_the_order_on_until_it_lands_in_the_exception_queue(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
     first = await make_worker(runtime, tenant_a, name="First", home=HOME, rating=5, rating_count=10)
     second = await make_worker(runtime, tenant_a, name="Second", home=FAR, rating=3, rating_count=10)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
-                             asap=True)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True, at=NEAR)
     await _pay(runtime, tenant_a, order)
     offer = await eventually(lambda: _live(runtime, tenant_a, order))
     assert offer.staff_id == first
@@ -235,11 +234,11 @@ async def _is(tenant, order_id, state):
 
 
 async def test_a_worker_who_accepts_holds_the_job(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    worker = await make_worker(runtime, tenant_a)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
-                             asap=True)
+    worker = await make_worker(runtime, tenant_a, home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True, at=NEAR)
     await _pay(runtime, tenant_a, order)
     offer = await eventually(lambda: _live(runtime, tenant_a, order))
     async with tenant_scope(tenant_a.id):
@@ -253,12 +252,12 @@ async def test_a_worker_who_accepts_holds_the_job(runtime, tenant_a):
 
 
 async def test_the_customers_pick_is_the_only_worker_asked(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    await make_worker(runtime, tenant_a, name="Better", rating=5, rating_count=10)
+    await make_worker(runtime, tenant_a, name="Better", rating=5, rating_count=10, home=HOME)
     picked = await make_worker(runtime, tenant_a, name="Picked", home=FAR)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 3), state="pending_payment",
-                             requested_staff_id=picked)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 3), state="pending_payment",
+                             requested_staff_id=picked, at=NEAR)
     await _pay(runtime, tenant_a, order)
     offer = await eventually(lambda: _live(runtime, tenant_a, order))
     assert (offer.staff_id, offer.source) == (picked, "customer")
@@ -268,12 +267,12 @@ async def test_the_customers_pick_is_the_only_worker_asked(runtime, tenant_a):
 
 
 async def test_manual_mode_leaves_paid_orders_to_the_dispatcher(runtime, tenant_a):
-    await set_mode(tenant_a, mode="manual")
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="manual")
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    await make_worker(runtime, tenant_a)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
-                             asap=True)
+    await make_worker(runtime, tenant_a, home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True, at=NEAR)
     await _pay(runtime, tenant_a, order)
     async with tenant_scope(tenant_a.id):
         job = await current_connection().fetchval("select id from core_job where kind = 'dispatch.assign' and payload->>'order_id' = $1",
@@ -289,11 +288,11 @@ async def _job_done(tenant, job_id):
 
 
 async def test_a_cancelled_order_frees_its_workers_time(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    worker = await make_worker(runtime, tenant_a)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
-                             asap=True)
+    worker = await make_worker(runtime, tenant_a, home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True, at=NEAR)
     await _pay(runtime, tenant_a, order)
     offer = await eventually(lambda: _live(runtime, tenant_a, order))
     async with tenant_scope(tenant_a.id):
@@ -304,12 +303,12 @@ async def test_a_cancelled_order_frees_its_workers_time(runtime, tenant_a):
 
 
 async def test_the_offer_timeout_job_passes_an_unanswered_offer_to_the_next_worker(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
     slow = await make_worker(runtime, tenant_a, name="Slow", home=HOME, rating=5, rating_count=10)
     quick = await make_worker(runtime, tenant_a, name="Quick", home=FAR)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
-                             asap=True)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True, at=NEAR)
     await _pay(runtime, tenant_a, order)
     offer = await eventually(lambda: _live(runtime, tenant_a, order))
     assert offer.staff_id == slow
@@ -330,12 +329,12 @@ async def test_the_offer_timeout_job_passes_an_unanswered_offer_to_the_next_work
 
 
 async def test_two_overlapping_orders_offered_at_once_to_the_only_worker_exactly_one_gets_them(runtime, tenant_a):
-    await set_mode(tenant_a, mode="manual")
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="manual")
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, home=HOME)
     starts = local_time(tenant_a, 2)
-    orders = [await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(minutes=30 * n))
+    orders = [await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts + timedelta(minutes=30 * n), state="paid", at=NEAR)
               for n in range(2)]
 
     async def offer(order_id):
@@ -349,12 +348,12 @@ async def test_two_overlapping_orders_offered_at_once_to_the_only_worker_exactly
 
 
 async def test_in_customer_pick_mode_an_order_without_a_pick_waits_for_the_dispatcher(runtime, tenant_a):
-    await set_mode(tenant_a, mode="customer_pick")
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="customer_pick")
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    await make_worker(runtime, tenant_a)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
-                             asap=True)
+    await make_worker(runtime, tenant_a, home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True, at=NEAR)
     await _pay(runtime, tenant_a, order)
     async with tenant_scope(tenant_a.id):
         job = await current_connection().fetchval("select id from core_job where kind = 'dispatch.assign' and payload->>'order_id' = $1",
@@ -364,12 +363,12 @@ async def test_in_customer_pick_mode_an_order_without_a_pick_waits_for_the_dispa
 
 
 async def test_a_no_show_sent_back_to_dispatch_goes_to_another_worker(runtime, tenant_a):
-    item = await make_item(tenant_a)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
     absent = await make_worker(runtime, tenant_a, name="Absent", home=HOME, rating=5, rating_count=10)
     other = await make_worker(runtime, tenant_a, name="Other", home=FAR)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
-                             asap=True)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="pending_payment",
+                             asap=True, at=NEAR)
     await _pay(runtime, tenant_a, order)
     offer = await eventually(lambda: _live(runtime, tenant_a, order))
     office = ActorRef(kind="console", id=1, permissions=frozenset({"orders.manage"}))
@@ -388,12 +387,12 @@ async def test_a_no_show_sent_back_to_dispatch_goes_to_another_worker(runtime, t
 
 
 async def test_the_dispatcher_gives_a_no_show_to_another_worker_by_hand(runtime, tenant_a):
-    await set_mode(tenant_a, mode="manual")
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="manual")
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    absent = await make_worker(runtime, tenant_a, name="Absent")
-    other = await make_worker(runtime, tenant_a, name="Other")
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1))
+    absent = await make_worker(runtime, tenant_a, name="Absent", home=HOME)
+    other = await make_worker(runtime, tenant_a, name="Other", home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="paid", at=NEAR)
     office = ActorRef(kind="console", id=1, permissions=frozenset({"orders.manage", "dispatch.manage"}))
     async with tenant_scope(tenant_a.id):
         first = await offers.assign_by_hand(runtime, order, absent, office)
@@ -407,11 +406,11 @@ async def test_the_dispatcher_gives_a_no_show_to_another_worker_by_hand(runtime,
 
 
 async def test_the_worker_gets_the_offer_by_sms_and_in_the_inbox(runtime, tenant_a, sms):
-    await set_mode(tenant_a, mode="manual")
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="manual")
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    worker = await make_worker(runtime, tenant_a, phone="+8613912345678")
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 1))
+    worker = await make_worker(runtime, tenant_a, phone="+8613912345678", home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 1), state="paid", at=NEAR)
     async with tenant_scope(tenant_a.id):
         offer = await offers.offer_next(runtime, order)
         conn = current_connection()
@@ -435,12 +434,12 @@ async def test_the_worker_gets_the_offer_by_sms_and_in_the_inbox(runtime, tenant
 async def test_a_stay_over_several_days_ignores_weekly_hours_but_not_days_off_or_held_jobs(runtime, tenant_a):
     item = await make_item(tenant_a, skills=("maternity",), duration=26 * 24 * 60)
     customer = await make_customer(runtime, tenant_a)
-    free = await make_worker(runtime, tenant_a, name="Free", skills=("maternity",))
-    resting = await make_worker(runtime, tenant_a, name="Resting", skills=("maternity",))
-    booked = await make_worker(runtime, tenant_a, name="Booked", skills=("maternity",))
+    free = await make_worker(runtime, tenant_a, name="Free", skills=("maternity",), home=HOME)
+    resting = await make_worker(runtime, tenant_a, name="Resting", skills=("maternity",), home=HOME)
+    booked = await make_worker(runtime, tenant_a, name="Booked", skills=("maternity",), home=HOME)
     starts = local_time(tenant_a, 3, 8)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts, hours=26 * 24)
-    other = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(days=10))
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts, hours=26 * 24, state="paid", at=NEAR)
+    other = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts + timedelta(days=10), state="paid", at=NEAR)
     async with tenant_scope(tenant_a.id):
         conn = current_connection()
         await conn.execute("insert into core_staff_time_off (tenant_id, staff_id, during) values ($1, $2, $3)",

@@ -10,10 +10,9 @@ from platform_core.db import current_connection
 from platform_core.dispatch import offers, services
 from platform_core.pluginsys import hookimpl
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.pytest_plugin import client_for
-from tests.test_console_support import post_form
-from tests.test_dispatch_support import (
+from platform_core.testing.factories import (
     FAR,
+    HOME,
     NEAR,
     console_client,
     local_time,
@@ -22,19 +21,22 @@ from tests.test_dispatch_support import (
     make_order,
     make_worker,
     order_state,
-    set_mode,
-    staff_client,
+    post_form,
+    set_dispatch,
+    with_session,
 )
+from platform_core.testing.pytest_plugin import client_for
 
 
 async def _offered(runtime, tenant, *, workers=1):
     """A tenant in manual mode with `workers` workers and a paid order offered to the first."""
-    await set_mode(tenant, mode="manual")
-    item = await make_item(tenant)
+    await set_dispatch(tenant, mode="manual")
+    item = await make_item(tenant, skills=("cleaning",), title="Deep cleaning", price=30000)
     customer = await make_customer(runtime, tenant)
     staff = [await make_worker(runtime, tenant, name=f"Worker {n}", home=NEAR if n == 0 else FAR, rating=5 - n, rating_count=3)
              for n in range(workers)]
-    order = await make_order(runtime, tenant, item=item, customer_id=customer, starts=local_time(tenant, 2))
+    order = await make_order(runtime, tenant, item_id=item, customer_id=customer, starts=local_time(tenant, 2), state="paid", at=NEAR,
+                             total=30000)
     async with tenant_scope(tenant.id):
         assignment = await offers.offer_next(runtime, order)
     return staff, order, assignment
@@ -42,7 +44,7 @@ async def _offered(runtime, tenant, *, workers=1):
 
 async def test_worker_sees_the_offer_with_time_district_and_price_and_accepts_it(app, runtime, tenant_a, client_a):
     (worker,), order, assignment = await _offered(runtime, tenant_a)
-    await staff_client(client_a, runtime, tenant_a, worker)
+    await with_session(client_a, runtime, tenant_a, "staff", worker)
     listing = await client_a.get("/staff/jobs")
     assert listing.status_code == 200
     assert "Pudong" in listing.text and "Deep cleaning" in listing.text and f"/staff/jobs/{assignment.id}/accept" in listing.text
@@ -59,7 +61,7 @@ async def test_worker_sees_the_offer_with_time_district_and_price_and_accepts_it
 
 async def test_worker_declines_and_the_order_goes_back_to_dispatch(runtime, tenant_a, client_a):
     (worker,), order, assignment = await _offered(runtime, tenant_a)
-    await staff_client(client_a, runtime, tenant_a, worker)
+    await with_session(client_a, runtime, tenant_a, "staff", worker)
     declined = await post_form(client_a, f"/staff/jobs/{assignment.id}/decline", {"reason": "ill"})
     assert declined.status_code == 303 and declined.headers["location"] == "/staff/jobs?done=declined"
     assert await order_state(tenant_a, order) == "paid"
@@ -67,14 +69,14 @@ async def test_worker_declines_and_the_order_goes_back_to_dispatch(runtime, tena
 
 async def test_a_worker_can_not_see_or_answer_another_workers_offer(runtime, tenant_a, client_a):
     (_, other), _, assignment = await _offered(runtime, tenant_a, workers=2)
-    await staff_client(client_a, runtime, tenant_a, other)
+    await with_session(client_a, runtime, tenant_a, "staff", other)
     assert (await client_a.get(f"/staff/jobs/{assignment.id}")).status_code == 404
     assert (await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")).status_code == 404
 
 
 async def test_job_pages_need_a_signed_in_worker(runtime, tenant_a, client_a):
     _, order, assignment = await _offered(runtime, tenant_a)
-    await set_mode(tenant_a, grab_pool=True)
+    await set_dispatch(tenant_a, grab_pool=True)
     for path in ("/staff/jobs", f"/staff/jobs/{assignment.id}", "/staff/pool"):
         response = await client_a.get(path)
         assert response.status_code == 303 and response.headers["location"].startswith("/staff/sign-in"), path
@@ -86,11 +88,11 @@ async def test_job_pages_need_a_signed_in_worker(runtime, tenant_a, client_a):
 
 
 async def test_dispatcher_sees_waiting_orders_with_candidates_and_why(runtime, tenant_a, client_a):
-    await set_mode(tenant_a, mode="manual")
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="manual")
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
     await make_worker(runtime, tenant_a, name="Li Near", home=NEAR)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2))
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="paid", at=NEAR)
     await console_client(client_a, runtime, tenant_a)
     board = await client_a.get("/console/dispatch")
     assert board.status_code == 200
@@ -118,13 +120,13 @@ async def test_dispatcher_assigns_by_hand_then_reassigns_to_another_worker(runti
 
 
 async def test_assigning_a_worker_who_is_busy_then_is_refused_next_to_the_field(runtime, tenant_a, client_a):
-    await set_mode(tenant_a, mode="manual")
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="manual")
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, home=HOME)
     starts = local_time(tenant_a, 2)
-    first = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts)
-    second = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=starts + timedelta(hours=1))
+    first = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts, state="paid", at=NEAR)
+    second = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts + timedelta(hours=1), state="paid", at=NEAR)
     async with tenant_scope(tenant_a.id):
         await offers.offer_next(runtime, first)
     await console_client(client_a, runtime, tenant_a)
@@ -169,23 +171,23 @@ async def test_dispatch_settings_are_saved_and_bad_values_are_marked(runtime, te
 
 
 async def test_workers_claim_open_orders_from_the_pool_and_the_first_claim_wins(app, runtime, tenant_a, client_a):
-    await set_mode(tenant_a, mode="manual", grab_pool=True)
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="manual", grab_pool=True)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    first = await make_worker(runtime, tenant_a, name="Quick")
-    second = await make_worker(runtime, tenant_a, name="Slow")
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2))
-    await staff_client(client_a, runtime, tenant_a, first)
+    first = await make_worker(runtime, tenant_a, name="Quick", home=HOME)
+    second = await make_worker(runtime, tenant_a, name="Slow", home=HOME)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="paid", at=NEAR)
+    await with_session(client_a, runtime, tenant_a, "staff", first)
     pool = await client_a.get("/staff/pool")
     assert pool.status_code == 200 and f"/staff/pool/{order}/claim" in pool.text
     claimed = await post_form(client_a, f"/staff/pool/{order}/claim")
     assert claimed.status_code == 303
     assert await order_state(tenant_a, order) == "accepted"
     async with client_for(app, f"{tenant_a.slug}.localhost") as other:
-        await staff_client(other, runtime, tenant_a, second)
+        await with_session(other, runtime, tenant_a, "staff", second)
         late = await post_form(other, f"/staff/pool/{order}/claim")
         assert late.status_code == 409
-    await set_mode(tenant_a, grab_pool=False)
+    await set_dispatch(tenant_a, grab_pool=False)
     assert (await client_a.get("/staff/pool")).status_code == 404
 
 
@@ -198,9 +200,9 @@ async def test_tenant_b_sees_none_of_tenant_as_assignments_or_settings(runtime, 
         assert await services.live_assignment(order) is None
         assert (await services.get_settings()).mode == "auto"  # B's defaults, not A's manual mode
     # B's worker can not claim A's order, nor answer A's offer.
-    await set_mode(tenant_b, grab_pool=True)
-    b_worker = await make_worker(runtime, tenant_b)
-    await staff_client(client_b, runtime, tenant_b, b_worker)
+    await set_dispatch(tenant_b, grab_pool=True)
+    b_worker = await make_worker(runtime, tenant_b, home=HOME)
+    await with_session(client_b, runtime, tenant_b, "staff", b_worker)
     assert (await post_form(client_b, f"/staff/pool/{order}/claim")).status_code == 404
     assert (await post_form(client_b, f"/staff/jobs/{assignment.id}/accept")).status_code == 404
     assert await order_state(tenant_a, order) == "assigned"
@@ -215,7 +217,7 @@ async def test_a_lapsed_offer_is_no_longer_shown_to_the_worker(runtime, tenant_a
     async with tenant_scope(tenant_a.id):
         await current_connection().execute("update core_assignment set expires_at = $2 where id = $1",
                                            assignment.id, clock.now() - timedelta(seconds=1))
-    await staff_client(client_a, runtime, tenant_a, worker)
+    await with_session(client_a, runtime, tenant_a, "staff", worker)
     listing = await client_a.get("/staff/jobs")
     assert f"/staff/jobs/{assignment.id}/accept" not in listing.text
     late = await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")
@@ -223,12 +225,12 @@ async def test_a_lapsed_offer_is_no_longer_shown_to_the_worker(runtime, tenant_a
 
 
 async def test_an_order_nobody_was_found_for_can_still_be_claimed_from_the_pool(runtime, tenant_a, client_a):
-    await set_mode(tenant_a, mode="manual", grab_pool=True)
-    item = await make_item(tenant_a)
+    await set_dispatch(tenant_a, mode="manual", grab_pool=True)
+    item = await make_item(tenant_a, skills=("cleaning",))
     customer = await make_customer(runtime, tenant_a)
-    order = await make_order(runtime, tenant_a, item=item, customer_id=customer, starts=local_time(tenant_a, 2), state="dispatch_failed")
-    worker = await make_worker(runtime, tenant_a, name="Came back from leave")
-    await staff_client(client_a, runtime, tenant_a, worker)
+    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="dispatch_failed", at=NEAR)
+    worker = await make_worker(runtime, tenant_a, name="Came back from leave", home=HOME)
+    await with_session(client_a, runtime, tenant_a, "staff", worker)
     assert f"/staff/pool/{order}/claim" in (await client_a.get("/staff/pool")).text
     assert (await post_form(client_a, f"/staff/pool/{order}/claim")).status_code == 303
     assert await order_state(tenant_a, order) == "accepted"

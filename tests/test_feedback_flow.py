@@ -6,16 +6,18 @@ from __future__ import annotations
 from platform_core.db import current_connection
 from platform_core.notifications.services import list_notifications
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.pytest_plugin import client_for
-
-from .test_console_support import make_console_user, post_form, sign_in, with_csrf
-from .test_reviews_support import (
+from platform_core.testing.factories import (
     CSRF,
     bearer_for,
     make_booking,
+    make_console_user,
     make_customer,
+    post_form,
+    sign_in,
     signed_in,
+    with_csrf,
 )
+from platform_core.testing.pytest_plugin import client_for
 
 
 async def test_customer_sends_feedback_and_sees_the_console_answer(app, runtime, tenant_a):

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from platform_core.ledger import services as ledger
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import console_client, make_worker, post_form
 from platform_core.testing.pytest_plugin import client_for
 
-from .test_console_support import post_form
-from .test_dispatch_support import console_client
-from .test_orders_support import make_worker
 from .test_payments_console import wallet_paid_order
 
 

@@ -15,8 +15,7 @@ from platform_core.errors import Conflict, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.ledger.schemas import Entry, LedgerSettingsUpdate
 from platform_core.tenancy.context import tenant_scope
-
-from .test_reviews_support import make_booking
+from platform_core.testing.factories import make_booking
 
 
 def key() -> str:

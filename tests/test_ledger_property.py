@@ -20,8 +20,7 @@ from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.ledger.schemas import LedgerSettingsUpdate
 from platform_core.tenancy.context import tenant_scope
-
-from .test_orders_support import make_customer, make_item, make_order, make_worker
+from platform_core.testing.factories import make_customer, make_item, make_order, make_worker
 
 CUSTOMERS, ORDERS = 3, 4
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification, unread_count
 from platform_core.tenancy.context import tenant_scope
-
-from .test_reviews_support import CSRF, make_customer, make_staff, signed_in
+from platform_core.testing.factories import CSRF, make_customer, make_worker, signed_in
 
 FORM = {"x-csrf-token": CSRF}
 
@@ -49,7 +48,7 @@ async def test_opening_someone_elses_message_changes_nothing(app, runtime, tenan
 
 
 async def test_worker_marks_all_read_and_a_link_elsewhere_is_not_followed(app, runtime, tenant_a):
-    worker = await make_staff(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a)
     await _notify(tenant_a, "staff", worker, "New offer")
     odd = await _notify(tenant_a, "staff", worker, "Odd link", link="//evil.example/")
     async with await signed_in(app, runtime, tenant_a, "staff", worker) as client:
@@ -61,7 +60,7 @@ async def test_worker_marks_all_read_and_a_link_elsewhere_is_not_followed(app, r
 
 
 async def test_inbox_pages_need_the_right_sign_in(app, runtime, tenant_a, client_a):
-    worker = await make_staff(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a)
     assert (await client_a.get("/account/inbox")).status_code == 303
     assert (await client_a.get("/staff/inbox")).status_code == 303
     async with await signed_in(app, runtime, tenant_a, "staff", worker) as client:

@@ -14,17 +14,8 @@ from platform_core.db import current_connection
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import PriceAdjustment
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import bearer_for, local_time, make_customer, make_item, make_worker, new_address
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_accounts_support import sms  # noqa: F401 - the fixture
-from .test_orders_support import (
-    customer_token,
-    local_slot,
-    make_customer,
-    make_item,
-    make_worker,
-    new_address,
-)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -40,11 +31,11 @@ async def shop(runtime, tenant_a):
 async def customer(runtime, shop):
     tenant = shop[0]
     customer_id = await make_customer(runtime, tenant)
-    return customer_id, await customer_token(runtime, tenant, customer_id)
+    return customer_id, await bearer_for(runtime, tenant, "customer", customer_id)
 
 
 def booking(item_id: int, tenant, **overrides) -> dict:
-    return {"item_id": item_id, "address": new_address(), "slot_start": local_slot(tenant).isoformat(), **overrides}
+    return {"item_id": item_id, "address": new_address(), "slot_start": local_time(tenant).isoformat(), **overrides}
 
 
 def key() -> dict[str, str]:
@@ -116,7 +107,7 @@ async def test_concurrent_requests_with_one_idempotency_key_make_one_order(app, 
 
 async def test_many_customers_booking_one_workers_slot_exactly_one_wins(app, runtime, shop):
     tenant, item_id, worker_id = shop
-    tokens = [await customer_token(runtime, tenant, await make_customer(runtime, tenant)) for _ in range(8)]
+    tokens = [await bearer_for(runtime, tenant, "customer", await make_customer(runtime, tenant)) for _ in range(8)]
     body = booking(item_id, tenant, staff_id=worker_id)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         responses = await asyncio.gather(*[client.post("/api/v1/orders", json=body, headers={**auth, **key()}) for auth in tokens])
@@ -141,7 +132,7 @@ async def test_bad_input_gives_field_errors_and_no_order(app, shop, customer):
         no_key = await client.post("/api/v1/orders", json=booking(item_id, tenant), headers=auth)
         assert no_key.status_code == 400 and "idempotency_key" in no_key.json()["error"]["fields"]
         late = await client.post(
-            "/api/v1/orders", json=booking(item_id, tenant, slot_start=local_slot(tenant, hour=23).isoformat()),
+            "/api/v1/orders", json=booking(item_id, tenant, slot_start=local_time(tenant, hour=23).isoformat()),
             headers={**auth, **key()},
         )
         assert late.status_code == 400 and "slot_start" in late.json()["error"]["fields"]
@@ -215,7 +206,7 @@ async def test_customer_cancels_and_a_late_cancellation_shows_its_fee_first(app,
     tenant, item_id, _ = shop
     _, auth = customer
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        tomorrow = local_slot(tenant, days_ahead=1).isoformat()
+        tomorrow = local_time(tenant, days_ahead=1).isoformat()
         order = (await client.post("/api/v1/orders", json=booking(item_id, tenant, slot_start=tomorrow), headers={**auth, **key()})).json()
         async with tenant_scope(tenant.id):
             # The franchise charges 50% from 48 hours before the slot: tomorrow's slot is late.
@@ -237,7 +228,7 @@ async def test_customer_cancels_and_a_late_cancellation_shows_its_fee_first(app,
 async def test_a_customer_can_not_see_or_cancel_another_customers_order(app, runtime, shop, customer):
     tenant, item_id, _ = shop
     _, auth = customer
-    stranger = await customer_token(runtime, tenant, await make_customer(runtime, tenant))
+    stranger = await bearer_for(runtime, tenant, "customer", await make_customer(runtime, tenant))
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         order = (await client.post("/api/v1/orders", json=booking(item_id, tenant), headers={**auth, **key()})).json()
         assert (await client.get(f"/api/v1/orders/{order['number']}", headers=stranger)).status_code == 404

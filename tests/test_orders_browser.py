@@ -10,8 +10,7 @@ import pytest
 from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
-
-from .test_orders_support import make_address, make_customer, make_item, make_worker
+from platform_core.testing.factories import make_address, make_customer, make_item, make_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

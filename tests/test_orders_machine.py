@@ -15,8 +15,7 @@ from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import get_order, timeline, transition
 from platform_core.pluginsys import hookimpl
 from platform_core.tenancy.context import tenant_scope
-
-from .test_orders_support import make_customer, make_item, make_order
+from platform_core.testing.factories import make_customer, make_item, make_order
 
 
 @pytest.fixture

@@ -16,17 +16,19 @@ from platform_core.orders.services import transition
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import OrderStateSpec
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.pytest_plugin import client_for
-
-from .test_console_support import make_console_user, post_form, sign_in, with_csrf
-from .test_orders_support import (
-    local_slot,
+from platform_core.testing.factories import (
+    local_time,
+    make_console_user,
     make_customer,
     make_item,
     make_order,
     make_worker,
     new_address,
+    post_form,
+    sign_in,
+    with_csrf,
 )
+from platform_core.testing.pytest_plugin import client_for
 
 CUSTOMER_PHONE = "+8613700137000"
 
@@ -64,7 +66,7 @@ async def test_customer_books_on_the_page_and_follows_the_order(customer_client,
     page = await client.get(f"/book/{slug}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html") and "Place order" in page.text
     # Two days ahead: always more than the 24 hours of free cancellation away.
-    slot = local_slot(tenant, days_ahead=2)
+    slot = local_time(tenant, days_ahead=2)
     slots = await client.get(f"/book/{slug}/slots", params={"day": slot.date().isoformat(), "staff_id": worker_id})
     assert slots.status_code == 200 and 'value="' + slot.isoformat() + '"' in slots.text
     price = await post_form(client, f"/book/{slug}/price", {"quantity": "1"})
@@ -216,7 +218,8 @@ def trial_period(runtime):
 
 async def test_a_plugin_state_shows_its_own_name_and_tone_to_the_customer_and_in_the_console(app, runtime, tenant_a, trial_period):
     customer_id = await make_customer(runtime, tenant_a)
-    order_id = await make_order(runtime, tenant_a, customer_id=customer_id, item_id=await make_item(tenant_a), state=m.IN_SERVICE)
+    order_id = await make_order(runtime, tenant_a, customer_id=customer_id, item_id=await make_item(tenant_a, category="cleaning"),
+                                state=m.IN_SERVICE)
     async with tenant_scope(tenant_a.id):
         order = await transition(runtime, order_id, "start_trial", SYSTEM)
     assert order.state == "on_trial"

@@ -24,11 +24,10 @@ from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe
 from platform_core.sandbox.testing import free_port, running_sandbox
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import make_address, make_customer, make_item, make_worker
 from plugins.payments_alipay.plugin import sandbox_values as alipay_values
 from plugins.payments_stripe.plugin import sandbox_values as stripe_values
 from plugins.payments_wechat.plugin import sandbox_values as wechat_values
-
-from .test_orders_support import make_address, make_customer, make_item, make_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -38,20 +38,20 @@ from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe
 from platform_core.sandbox.testing import Receiver, free_port, running_sandbox
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.pytest_plugin import client_for
-from plugins.payments_alipay.plugin import sandbox_values as alipay_values
-from plugins.payments_stripe.plugin import sandbox_values as stripe_values
-from plugins.payments_wechat.plugin import sandbox_values as wechat_values
-
-from .test_console_support import post_form, with_csrf
-from .test_orders_support import (
-    customer_token,
+from platform_core.testing.factories import (
+    bearer_for,
     make_customer,
     make_item,
     make_order,
     make_worker,
     new_address,
+    post_form,
+    with_csrf,
 )
+from platform_core.testing.pytest_plugin import client_for
+from plugins.payments_alipay.plugin import sandbox_values as alipay_values
+from plugins.payments_stripe.plugin import sandbox_values as stripe_values
+from plugins.payments_wechat.plugin import sandbox_values as wechat_values
 
 DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Safari/604.1"
@@ -220,7 +220,7 @@ async def test_each_device_gets_its_own_way_to_pay(app, runtime, cny_shop, sandb
     in_wechat = await customer.post(f"/orders/{number}/pay", {"provider": "wechat"}, ua=WECHAT)
     assert in_wechat.status_code == 400 and 'id="field-provider"' in in_wechat.text
     # The mini-program sends the payer's openid and gets JSAPI parameters.
-    auth = await customer_token(runtime, cny_shop, customer.id)
+    auth = await bearer_for(runtime, cny_shop, "customer", customer.id)
     async with client_for(app, f"{cny_shop.slug}.localhost") as api:
         jsapi = await api.post(f"/api/v1/orders/{number}/payments", json={"provider": "wechat", "openid": "oSandboxPayer"},
                                headers={**auth, "user-agent": WECHAT})
@@ -275,7 +275,7 @@ async def test_a_wallet_top_up_through_alipay_then_pays_an_order(app, runtime, c
     assert "CN¥50.50" in (await customer.get("/account/wallet")).text
 
     # The app tops up the same way: a payment with the action to take, credited once confirmed.
-    auth = await customer_token(runtime, cny_shop, customer.id)
+    auth = await bearer_for(runtime, cny_shop, "customer", customer.id)
     async with client_for(app, f"{cny_shop.slug}.localhost") as api:
         topup = await api.post("/api/v1/wallet/topups", json={"provider": "alipay", "amount": 2000}, headers=auth)
         assert topup.status_code == 201, topup.text
@@ -314,7 +314,7 @@ async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hk
     checkout = await customer.get(f"/orders/{number}/pay")
     assert "Card (Stripe)" in checkout.text and "HK$480.00" in checkout.text
     assert "WeChat Pay" not in checkout.text and "Alipay" not in checkout.text
-    auth = await customer_token(runtime, hkd_shop, customer.id)
+    auth = await bearer_for(runtime, hkd_shop, "customer", customer.id)
     async with client_for(app, f"{hkd_shop.slug}.localhost") as api:
         started = await api.post(f"/api/v1/orders/{number}/payments", json={"provider": "stripe"}, headers=auth)
         assert started.status_code == 201, started.text
@@ -357,7 +357,7 @@ async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_
     assert abs(run_at - (clock.now() + timedelta(minutes=30))) < timedelta(minutes=1)
 
     # Through the API, leaving the method out: paying online is the default where it is offered.
-    auth = await customer_token(runtime, cny_shop, customer.id)
+    auth = await bearer_for(runtime, cny_shop, "customer", customer.id)
     async with client_for(app, f"{cny_shop.slug}.localhost") as api:
         placed = await api.post("/api/v1/orders", json={"item_id": item_id, "address": new_address(), "asap": True},
                                 headers={**auth, "idempotency-key": "api-pay-now-1"})

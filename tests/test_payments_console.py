@@ -14,11 +14,8 @@ from platform_core.db import current_connection
 from platform_core.ledger import services as ledger
 from platform_core.payments import services
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import console_client, make_customer, make_item, make_order, post_form
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_console_support import post_form
-from .test_dispatch_support import console_client
-from .test_orders_support import make_customer, make_item, make_order
 
 
 async def wallet_paid_order(runtime, tenant, *, total: int = 12800) -> tuple[int, str, int, int]:

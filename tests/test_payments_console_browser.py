@@ -8,7 +8,7 @@ import pytest
 
 from platform_core.ledger import services as ledger
 from platform_core.tenancy.context import tenant_scope
-from tests.test_console_support import PASSWORD, make_console_user
+from platform_core.testing.factories import PASSWORD, make_console_user
 from tests.test_payments_console import order_number, wallet_paid_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

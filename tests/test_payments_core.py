@@ -16,10 +16,8 @@ from platform_core.orders.services import get_order, transition
 from platform_core.payments import from_minor, services, to_minor
 from platform_core.payments.schemas import PaymentFilter
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import eventually, make_customer, make_item, make_order, make_worker
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_dispatch_support import eventually
-from .test_orders_support import make_customer, make_item, make_order, make_worker
 
 
 def test_provider_amounts_convert_exactly_or_not_at_all():

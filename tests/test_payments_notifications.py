@@ -25,10 +25,8 @@ from platform_core.sandbox.config import tenant_config
 from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import Sandbox
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import eventually, make_customer, make_item, make_order
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_dispatch_support import eventually
-from .test_orders_support import make_customer, make_item, make_order
 
 pytest.importorskip("plugins.payments_alipay.plugin")
 from plugins.payments_alipay.plugin import sandbox_values  # noqa: E402

@@ -16,10 +16,8 @@ from platform_core.ledger import services as ledger
 from platform_core.orders.services import get_order, timeline
 from platform_core.payments import services
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import bearer_for, make_customer, make_item, make_order, post_form, with_csrf
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_console_support import post_form, with_csrf
-from .test_orders_support import customer_token, make_customer, make_item, make_order
 
 
 async def online_order(runtime, tenant, customer_id: int, total: int) -> tuple[int, str]:
@@ -107,13 +105,13 @@ async def test_another_customer_can_not_see_or_pay_an_order_or_its_payment(app, 
     owner_id = await make_customer(runtime, tenant_a)
     _, number = await online_order(runtime, tenant_a, owner_id, 6000)
     await top_up(tenant_a, owner_id, 6000, "owner")
-    owner = await customer_token(runtime, tenant_a, owner_id)
+    owner = await bearer_for(runtime, tenant_a, "customer", owner_id)
     async with client_for(app, f"{tenant_a.slug}.localhost") as api:
         paid = await api.post(f"/api/v1/orders/{number}/payments/wallet", headers=owner)
         assert paid.status_code == 201, paid.text
         payment_no = paid.json()["payment_no"]
         assert (await api.get(f"/api/v1/payments/{payment_no}", headers=owner)).json()["status"] == "succeeded"
-        stranger = await customer_token(runtime, tenant_a, await make_customer(runtime, tenant_a))
+        stranger = await bearer_for(runtime, tenant_a, "customer", await make_customer(runtime, tenant_a))
         assert (await api.get(f"/api/v1/payments/{payment_no}", headers=stranger)).status_code == 404
         assert (await api.post(f"/api/v1/orders/{number}/payments/wallet", headers=stranger)).status_code == 404
     assert (await client.get(f"/orders/{number}/pay")).status_code == 404
@@ -125,7 +123,7 @@ async def test_another_customer_can_not_see_or_pay_an_order_or_its_payment(app, 
 async def test_the_wallet_api_pays_once_and_refuses_what_is_not_offered(app, runtime, tenant_a):
     customer_id = await make_customer(runtime, tenant_a)
     _, number = await online_order(runtime, tenant_a, customer_id, 3000)
-    auth = await customer_token(runtime, tenant_a, customer_id)
+    auth = await bearer_for(runtime, tenant_a, "customer", customer_id)
     async with client_for(app, f"{tenant_a.slug}.localhost") as api:
         short = await api.post(f"/api/v1/orders/{number}/payments/wallet", headers=auth)
         assert short.status_code == 400 and "provider" in short.json()["error"]["fields"]
@@ -169,13 +167,14 @@ async def test_an_unpaid_online_order_gives_its_slot_back(runtime, tenant_a):
 
 
 async def test_booking_without_online_payments_is_paid_after_the_service(app, runtime, tenant_a):
+    from platform_core.testing.factories import make_worker
+
     from .test_orders_booking import booking as booking_body
     from .test_orders_booking import key
-    from .test_orders_support import make_worker
 
     item_id = await make_item(tenant_a)
     await make_worker(runtime, tenant_a)
-    auth = await customer_token(runtime, tenant_a, await make_customer(runtime, tenant_a))
+    auth = await bearer_for(runtime, tenant_a, "customer", await make_customer(runtime, tenant_a))
     async with client_for(app, f"{tenant_a.slug}.localhost") as api:
         online = await api.post("/api/v1/orders", json={**booking_body(item_id, tenant_a), "payment_method": "online"},
                                 headers={**auth, **key()})
@@ -192,8 +191,7 @@ async def test_booking_without_online_payments_is_paid_after_the_service(app, ru
 async def test_a_cancelled_order_shows_its_refund_back_to_the_wallet(runtime, tenant_a, signed_in):
     from platform_core.orders.schemas import ActorRef
     from platform_core.orders.services import transition
-
-    from .test_dispatch_support import eventually
+    from platform_core.testing.factories import eventually
 
     client, customer_id = signed_in
     order_id, number = await online_order(runtime, tenant_a, customer_id, 9000)

@@ -6,16 +6,8 @@ import secrets
 
 import pytest
 
+from platform_core.testing.factories import PASSWORD, make_console_user, make_operator, post_form, sign_in, with_csrf
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_console_support import (
-    PASSWORD,
-    make_console_user,
-    make_operator,
-    post_form,
-    sign_in,
-    with_csrf,
-)
 
 JSON = {"accept": "application/json"}
 

@@ -25,8 +25,8 @@ from platform_core.pluginsys.services import (
     set_plugin_config,
 )
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import SmsGateway, api_sign_in
 from platform_core.testing.pytest_plugin import client_for, run_hearth, running
-from tests.test_accounts_support import SmsGateway, api_sign_in
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "hearth-hello"
@@ -96,6 +96,22 @@ def hello_sms(hello_app):
     hello_app.state.runtime.pm.register(gateway, name="core.test_sms")
     yield gateway
     hello_app.state.runtime.pm.unregister(name="core.test_sms")
+
+
+def test_the_examples_own_tests_pass_with_the_test_kit(hello_installed):
+    """examples/hearth-hello/tests, run as its author would (`pytest` in the plugin's folder, the
+    plugin and hearth installed): the kit's fixtures, factories and check_plugin work out of tree.
+    A pytest of its own: a database of its own, migrated with the plugin from the start."""
+    # Not this xdist worker's variables; the moved clock's (HEARTH_TEST_CLOCK_OFFSET) are kept.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    path = os.pathsep.join(filter(None, [str(hello_installed), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=EXAMPLE, env={**env, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "3 passed" in done.stdout
 
 
 async def _owner_fetch(settings, sql: str, *args):

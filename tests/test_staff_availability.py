@@ -15,8 +15,7 @@ from platform_core.scheduling.slots import free_among, is_free
 from platform_core.staff import services
 from platform_core.staff.schemas import TimeOffCreate, WorkerUpdate
 from platform_core.tenancy.context import tenant_scope
-
-from .test_staff_support import make_item, make_order, make_worker
+from platform_core.testing.factories import make_item, make_order, make_worker
 
 UTC = timezone.utc
 NEW_YORK, SHANGHAI = ZoneInfo("America/New_York"), ZoneInfo("Asia/Shanghai")
@@ -91,9 +90,9 @@ async def test_held_assignments_block_overlapping_slots_but_not_other_workers(ru
     busy = await make_worker(runtime, tenant, "李阿姨", hours="tue 09:00-13:00")
     other = await make_worker(runtime, tenant, "王阿姨", hours="tue 09:00-13:00")
     held = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
-    await make_order(tenant, held, held + timedelta(hours=1), staff_id=busy)
+    await make_order(runtime, tenant, starts=held, ends=held + timedelta(hours=1), state="assigned", staff_id=busy)
     # A declined offer holds nothing.
-    await make_order(tenant, held + timedelta(hours=2), held + timedelta(hours=3), staff_id=busy, status="declined")
+    await make_order(runtime, tenant, starts=held + timedelta(hours=2), ends=held + timedelta(hours=3), state="assigned", staff_id=busy, assignment="declined")
     found = await slots(runtime, tenant, start_date=date(2026, 12, 1), now=datetime(2026, 11, 30, tzinfo=UTC))
     by_time = {s.start.astimezone(SHANGHAI).strftime("%H:%M"): s.staff_ids for s in found}
     assert by_time["09:00"] == sorted([busy, other])
@@ -137,9 +136,9 @@ async def test_defaults_apply_without_booking_settings(runtime, make_tenant):
 async def test_only_workers_with_every_required_skill_and_in_reach_are_offered(runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
     people_square = (31.2304, 121.4737)
-    near = await make_worker(runtime, tenant, "近", skills=["cleaning"], home=(31.2200, 121.4600), radius_km=5)
-    anywhere = await make_worker(runtime, tenant, "无住址", skills=["cleaning", "deep_cleaning"])
-    far = await make_worker(runtime, tenant, "远", skills=["cleaning"], home=(31.6, 121.9), radius_km=10)  # ~57 km away
+    near = await make_worker(runtime, tenant, "近", skills=["cleaning"], home=(31.2200, 121.4600), radius_km=5, hours="mon-sun 09:00-18:00")
+    anywhere = await make_worker(runtime, tenant, "无住址", skills=["cleaning", "deep_cleaning"], hours="mon-sun 09:00-18:00")
+    far = await make_worker(runtime, tenant, "远", skills=["cleaning"], home=(31.6, 121.9), radius_km=10, hours="mon-sun 09:00-18:00")  # ~57 km away
     now, day = datetime(2026, 11, 30, tzinfo=UTC), date(2026, 12, 1)
 
     def who(found):
@@ -154,7 +153,7 @@ async def test_only_workers_with_every_required_skill_and_in_reach_are_offered(r
 
 async def test_an_inactive_worker_has_no_slots(runtime, make_tenant):
     tenant = await make_tenant()
-    worker = await make_worker(runtime, tenant)
+    worker = await make_worker(runtime, tenant, hours="mon-sun 09:00-18:00")
     async with tenant_scope(tenant.id):
         await services.set_worker_status(runtime, worker, "inactive")
     assert await slots(runtime, tenant, start_date=date(2026, 12, 1), now=datetime(2026, 11, 30, tzinfo=UTC)) == []
@@ -209,7 +208,7 @@ async def test_availability_api_refuses_bad_input_and_other_tenants_items(runtim
 
 
 async def test_tenant_b_sees_none_of_tenant_as_profiles_hours_or_days_off(runtime, tenant_a, tenant_b):
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, hours="mon-sun 09:00-18:00")
     async with tenant_scope(tenant_a.id):
         await services.add_time_off(worker, TimeOffCreate(first_day=date(2026, 12, 24), last_day=date(2026, 12, 26)))
     tables = ("core_staff_profile", "core_staff_hours", "core_staff_time_off")
@@ -229,7 +228,7 @@ async def test_tenant_b_sees_none_of_tenant_as_profiles_hours_or_days_off(runtim
 
 
 async def test_profile_validation_names_every_wrong_field(runtime, tenant_a):
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, hours="mon-sun 09:00-18:00")
     async with tenant_scope(tenant_a.id):
         with pytest.raises(ValidationFailed) as caught:
             await services.update_worker(runtime, worker, WorkerUpdate(

@@ -15,10 +15,8 @@ from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import transition
 from platform_core.payments import services as payments
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import make_customer, make_item, make_order, make_worker, with_session
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_dispatch_support import staff_client
-from .test_orders_support import make_customer, make_item, make_order, make_worker
 
 
 async def completed_paid_order(runtime, tenant, staff_id: int, total: int, days_ahead: int) -> str:
@@ -45,7 +43,7 @@ async def test_a_worker_sees_their_share_of_each_completed_order(app, runtime, t
     first = await completed_paid_order(runtime, tenant_a, worker, 20000, days_ahead=3)
     second = await completed_paid_order(runtime, tenant_a, worker, 15000, days_ahead=4)
     async with client_for(app, f"{tenant_a.slug}.localhost") as client:
-        await staff_client(client, runtime, tenant_a, worker)
+        await with_session(client, runtime, tenant_a, "staff", worker)
         page = await client.get("/staff/earnings")
     assert page.status_code == 200
     text = page.text
@@ -56,7 +54,7 @@ async def test_a_worker_sees_their_share_of_each_completed_order(app, runtime, t
     assert "60% of what the customer paid" in text
 
     async with client_for(app, f"{tenant_a.slug}.localhost") as client:
-        await staff_client(client, runtime, tenant_a, other)
+        await with_session(client, runtime, tenant_a, "staff", other)
         theirs = (await client.get("/staff/earnings")).text
     assert "CN¥0.00" in theirs and first not in theirs and "Nothing earned yet" in theirs
 

@@ -4,7 +4,7 @@ staff app's own availability, the public profile with its rating breakdown; seed
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,10 +17,18 @@ from platform_core.demo.seeding import apply_tenant_file
 from platform_core.staff import services
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.services import get_tenant
+from platform_core.testing.factories import (
+    make_console_user,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    post_form,
+    sign_in,
+    signed_in,
+    with_csrf,
+)
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_console_support import make_console_user, post_form, sign_in, with_csrf
-from .test_staff_support import add_review, make_item, make_order, make_worker
 
 JSON = {"accept": "application/json"}
 
@@ -37,17 +45,29 @@ async def signed_in_console(console, tenant, role: str = "manager"):
     return console
 
 
-async def staff_client(app, runtime, tenant, staff_id: int):
-    client = with_csrf(client_for(app, f"{tenant.slug}.localhost"))
-    client.cookies.set("hearth_sid", await create_session(runtime, kind="staff", user_id=staff_id, tenant_id=tenant.id))
-    return client
+PAST = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+
+
+async def add_review(runtime, tenant, staff_id: int, scores: tuple[int, int, int], *, text: str = "", hidden_reason: str = "",
+                     reply: str = "") -> int:
+    """A review of `staff_id` for an order long done, written straight into the table."""
+    order = await make_order(runtime, tenant, customer_id=await make_customer(runtime, tenant, name="王小姐"), starts=PAST, state="assigned")
+    async with tenant_scope(tenant.id):
+        conn = current_connection()
+        row = await conn.fetchrow("select customer_id, item_id from core_order where id = $1", order)
+        return await conn.fetchval(
+            "insert into core_review (tenant_id, order_id, customer_id, staff_id, item_id, quality, attitude, skill, text, reply, "
+            "hidden_at, hidden_reason) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+            "case when $11 = '' then null else now() end, $11) returning id",
+            tenant.id, order, row["customer_id"], staff_id, row["item_id"], *scores, text, reply, hidden_reason,
+        )
 
 
 # --- console -------------------------------------------------------------------------------------
 
 
 async def test_console_workers_are_refused_without_staff_manage(console_a, tenant_a, runtime):
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, hours="mon-sun 09:00-18:00")
     anonymous = await console_a.get("/console/workers")
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/console/sign-in")
     await signed_in_console(console_a, tenant_a, "dispatcher")
@@ -92,7 +112,7 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
     first = clock.today(tenant_a.timezone) + timedelta(days=20)
     last = first + timedelta(days=2)
     held = datetime.combine(first + timedelta(days=1), time(10), tzinfo=ZoneInfo(tenant_a.timezone))
-    await make_order(tenant_a, held, held + timedelta(hours=2), staff_id=staff_id)
+    await make_order(runtime, tenant_a, starts=held, ends=held + timedelta(hours=2), state="assigned", staff_id=staff_id)
     off = await post_form(console_a, f"{base}/time-off", {"first_day": str(first), "last_day": str(last), "reason": "圣诞"})
     assert off.status_code == 303
     warned = await console_a.get(off.headers["location"])
@@ -114,9 +134,9 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
 
 async def test_deactivating_a_worker_signs_them_out_and_filters_find_them(console_a, tenant_a, app, runtime):
     await signed_in_console(console_a, tenant_a)
-    nanny = await make_worker(runtime, tenant_a, "孙阿姨", skills=["nanny"])
-    cleaner = await make_worker(runtime, tenant_a, "周阿姨", skills=["cleaning"])
-    async with await staff_client(app, runtime, tenant_a, nanny) as worker_app:
+    nanny = await make_worker(runtime, tenant_a, "孙阿姨", skills=["nanny"], hours="mon-sun 09:00-18:00")
+    cleaner = await make_worker(runtime, tenant_a, "周阿姨", skills=["cleaning"], hours="mon-sun 09:00-18:00")
+    async with await signed_in(app, runtime, tenant_a, "staff", nanny) as worker_app:
         assert (await worker_app.get("/staff/availability")).status_code == 200
         assert (await post_form(console_a, f"/console/workers/{nanny}/status", {"status": "inactive"})).status_code == 303
         assert (await worker_app.get("/staff/availability")).status_code == 303
@@ -139,7 +159,7 @@ async def test_deactivating_a_worker_signs_them_out_and_filters_find_them(consol
 
 
 async def test_console_of_tenant_b_can_not_open_tenant_as_worker(app, tenant_a, tenant_b, runtime):
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, hours="mon-sun 09:00-18:00")
     async with client_for(app, f"{tenant_b.slug}.localhost") as console_b:
         await signed_in_console(with_csrf(console_b), tenant_b, "owner")
         assert (await console_b.get(f"/console/workers/{worker}")).status_code == 404
@@ -152,13 +172,13 @@ async def test_console_of_tenant_b_can_not_open_tenant_as_worker(app, tenant_a, 
 
 async def test_worker_edits_their_own_hours_and_days_off(app, tenant_a, runtime):
     me = await make_worker(runtime, tenant_a, "我", hours="mon 09:00-10:00")
-    other = await make_worker(runtime, tenant_a, "别人")
+    other = await make_worker(runtime, tenant_a, "别人", hours="mon-sun 09:00-18:00")
     ahead = clock.today(tenant_a.timezone) + timedelta(days=20)  # days off still to come: the ones listed
     async with tenant_scope(tenant_a.id):
         from platform_core.staff.schemas import TimeOffCreate
 
         theirs = await services.add_time_off(other, TimeOffCreate(first_day=ahead, last_day=ahead))
-    async with await staff_client(app, runtime, tenant_a, me) as client:
+    async with await signed_in(app, runtime, tenant_a, "staff", me) as client:
         page = await client.get("/staff/availability")
         assert page.status_code == 200 and 'value="09:00-10:00"' in page.text
         bad = await post_form(client, "/staff/availability/hours", {"hours_2": "25:00-26:00"})
@@ -189,10 +209,10 @@ async def test_staff_availability_is_refused_to_strangers_and_customers(client_a
 
 async def test_public_profile_shows_the_rating_breakdown_and_visible_reviews(client_a, tenant_a, runtime):
     worker = await make_worker(runtime, tenant_a, "刘阿姨", skills=["cleaning", "deep_cleaning"], bio="认真负责", years_experience=7,
-                               languages=["普通话"])
-    await add_review(tenant_a, worker, (5, 5, 5), text="非常干净", reply="谢谢您的认可")
-    await add_review(tenant_a, worker, (4, 5, 3), text="还不错")
-    await add_review(tenant_a, worker, (1, 1, 1), text="骂人的话", hidden_reason="辱骂")
+                               languages=["普通话"], hours="mon-sun 09:00-18:00")
+    await add_review(runtime, tenant_a, worker, (5, 5, 5), text="非常干净", reply="谢谢您的认可")
+    await add_review(runtime, tenant_a, worker, (4, 5, 3), text="还不错")
+    await add_review(runtime, tenant_a, worker, (1, 1, 1), text="骂人的话", hidden_reason="辱骂")
     async with tenant_scope(tenant_a.id):
         ratings = (await storefront.worker_page(worker)).ratings
         cards = await services.workers_for_skills(["deep_cleaning"])
@@ -209,7 +229,7 @@ async def test_public_profile_shows_the_rating_breakdown_and_visible_reviews(cli
 
 
 async def test_public_profile_of_an_inactive_or_foreign_worker_is_not_found(client_a, client_b, tenant_a, runtime):
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(runtime, tenant_a, hours="mon-sun 09:00-18:00")
     assert (await client_b.get(f"/workers/{worker}")).status_code == 404
     async with tenant_scope(tenant_a.id):
         await services.set_worker_status(runtime, worker, "inactive")
@@ -275,9 +295,9 @@ def test_demo_tenant_files_seed_every_demo_skill():
 
 
 async def test_workers_api_lists_by_skill_and_shows_a_profile(client_a, client_b, tenant_a, runtime):
-    cleaner = await make_worker(runtime, tenant_a, "刘阿姨", skills=["cleaning", "deep_cleaning"])
-    nanny = await make_worker(runtime, tenant_a, "孙阿姨", skills=["nanny"])
-    await add_review(tenant_a, cleaner, (5, 4, 5), text="很好")
+    cleaner = await make_worker(runtime, tenant_a, "刘阿姨", skills=["cleaning", "deep_cleaning"], hours="mon-sun 09:00-18:00")
+    nanny = await make_worker(runtime, tenant_a, "孙阿姨", skills=["nanny"], hours="mon-sun 09:00-18:00")
+    await add_review(runtime, tenant_a, cleaner, (5, 4, 5), text="很好")
     listed = await client_a.get("/api/v1/workers?skills=cleaning,deep_cleaning")
     assert listed.status_code == 200 and [w["id"] for w in listed.json()] == [cleaner]
     assert {w["id"] for w in (await client_a.get("/api/v1/workers")).json()} == {cleaner, nanny}

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from platform_core.accounts.sessions import SESSION_COOKIE, create_session
-
-from .test_reviews_support import make_booking
+from platform_core.testing.factories import make_booking
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

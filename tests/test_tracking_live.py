@@ -5,25 +5,50 @@ assigned worker may share and only the order's customer may watch."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 
 from platform_core.accounts.sessions import SESSION_COOKIE, create_session
 from platform_core.geo import distance_m
 from platform_core.pluginsys import hookimpl
+from platform_core.testing.factories import CSRF, bearer_for, make_booking, make_customer, make_worker, set_order_state, signed_in
 from platform_core.testing.pytest_plugin import client_for, settings_env
 from platform_core.tracking.channels import channel_for
 
-from .test_reviews_support import (
-    CSRF,
-    bearer_for,
-    make_booking,
-    make_customer,
-    make_staff,
-    set_state,
-    signed_in,
-)
-from .test_tracking_support import SocketClient
+
+class SocketClient:
+    def __init__(self, app, host: str, path: str, *, cookies: dict[str, str] | None = None, origin: str | None = None) -> None:
+        headers = [(b"host", host.encode())]
+        if cookies:
+            headers.append((b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()))
+        if origin:
+            headers.append((b"origin", origin.encode()))
+        scope = {
+            "type": "websocket", "asgi": {"version": "3.0"}, "scheme": "ws", "http_version": "1.1", "path": path,
+            "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+            "client": ("127.0.0.1", 50000), "server": (host, 80), "subprotocols": [],
+        }
+        self.to_app: asyncio.Queue = asyncio.Queue()
+        self.from_app: asyncio.Queue = asyncio.Queue()
+        self.to_app.put_nowait({"type": "websocket.connect"})
+        self.task = asyncio.create_task(app(scope, self.to_app.get, self.from_app.put))
+
+    async def message(self, timeout: float = 5) -> dict:
+        return await asyncio.wait_for(self.from_app.get(), timeout)
+
+    async def accepted(self) -> bool:
+        return (await self.message())["type"] == "websocket.accept"
+
+    async def receive_json(self, timeout: float = 5) -> dict:
+        message = await self.message(timeout)
+        assert message["type"] == "websocket.send", message
+        return json.loads(message.get("text") or message["bytes"])
+
+    async def close(self) -> None:
+        self.to_app.put_nowait({"type": "websocket.disconnect", "code": 1000})
+        await asyncio.wait_for(self.task, 5)
+
 
 HOME = (31.2304, 121.4737)
 NEARBY = {"lat": 31.2404, "lng": 121.4737, "accuracy": 12.0}  # 0.01° north: about 1.1 km
@@ -90,11 +115,11 @@ async def test_a_new_socket_gets_the_last_position_at_once(app, runtime, tenant_
 
 async def test_only_the_assigned_worker_on_the_way_may_share_a_position(app, runtime, tenant_a):
     booking = await make_booking(runtime, tenant_a, state="accepted")
-    other_worker = await make_staff(runtime, tenant_a, name="赵师傅")
+    other_worker = await make_worker(runtime, tenant_a, name="赵师傅")
     url = f"/api/v1/staff/orders/{booking.order_id}/position"
     async with await signed_in(app, runtime, tenant_a, "staff", booking.staff_id) as worker:
         assert (await worker.post(url, json=NEARBY, headers={"x-csrf-token": CSRF})).status_code == 409  # not on the way yet
-        await set_state(tenant_a, booking.order_id, "en_route")
+        await set_order_state(tenant_a, booking.order_id, "en_route")
         bad = await worker.post(url, json={"lat": 91, "lng": 0}, headers={"x-csrf-token": CSRF})
         assert bad.status_code == 400 and "lat" in bad.json()["error"]["fields"]
         assert (await worker.post(url, json=NEARBY, headers={"x-csrf-token": CSRF})).status_code == 202
@@ -179,7 +204,7 @@ async def test_sharing_ends_for_the_customer_however_the_order_leaves_the_way(ap
     socket = await _customer_socket(app, runtime, tenant_a, booking)
     assert await socket.accepted()
     assert (await socket.receive_json())["type"] == "waiting"
-    await set_state(tenant_a, booking.order_id, "no_show")
+    await set_order_state(tenant_a, booking.order_id, "no_show")
     assert await socket.receive_json() == {"type": "ended", "state": "no_show"}
     assert (await socket.message())["type"] == "websocket.close"
     await socket.close()
@@ -200,7 +225,7 @@ async def test_the_customers_order_page_carries_the_live_map_while_the_worker_co
         assert page.status_code == 200
         assert f'data-socket="/ws/orders/{booking.number}/track"' in page.text and 'data-lat="31.2304"' in page.text
         assert (await client.get("/static/core/js/tracking.js")).status_code == 200
-        await set_state(tenant_a, booking.order_id, "in_service")
+        await set_order_state(tenant_a, booking.order_id, "in_service")
         assert "data-track-map" not in (await client.get(f"/orders/{booking.number}")).text
 
 

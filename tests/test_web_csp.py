@@ -10,9 +10,8 @@ import pytest
 
 from platform_core.accounts.sessions import SESSION_COOKIE, create_session
 from platform_core.tenancy.services import set_status
+from platform_core.testing.factories import make_booking
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_reviews_support import make_booking
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted(

@@ -248,8 +248,7 @@ def test_translated_variables_stay_escaped(env):
 
 async def test_an_unguarded_page_knows_the_signed_in_customer(app, runtime, make_tenant):
     from platform_core.accounts.sessions import SESSION_COOKIE, create_session
-
-    from .test_reviews_support import make_customer
+    from platform_core.testing.factories import make_customer
 
     tenant = await make_tenant(locale="en")
     customer_id = await make_customer(runtime, tenant)

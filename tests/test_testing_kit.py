@@ -1,0 +1,50 @@
+"""The test kit's contract check (platform_core.testing.contracts): every built-in plugin passes
+it, and what it catches is named in its message."""
+
+from __future__ import annotations
+
+import pytest
+
+from platform_core.pluginsys.manager import build_plugin_manager
+from platform_core.pluginsys.services import plugin_catalog
+from platform_core.testing.contracts import check_plugin, import_problems, table_problems
+
+BUILT_IN = sorted(p.name for p in plugin_catalog(build_plugin_manager()))
+
+
+def test_there_are_built_in_plugins_to_check():
+    assert {"announcements", "payments_wechat"} <= set(BUILT_IN)
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+async def test_every_built_in_plugin_keeps_the_contract(app, name):
+    await check_plugin(name)
+
+
+async def test_a_plugin_that_is_not_installed_fails_the_check(app):
+    with pytest.raises(AssertionError, match="no installed distribution has a 'hearth.plugins' entry point named 'nope'"):
+        await check_plugin("nope")
+
+
+def test_an_import_of_the_core_beside_the_plugin_api_is_named(tmp_path):
+    source = tmp_path / "plugin.py"
+    source.write_text("from platform_core.plugin_api import hookimpl\nfrom platform_core.db import current_connection\nfrom .config import X\n")
+    assert import_problems(source) == [
+        "plugin.py line 2 imports platform_core.db; import from platform_core.plugin_api instead"
+    ]
+
+
+async def test_a_table_without_tenant_id_or_forced_security_is_named(app):
+    from platform_core.db import current_connection, tenant_transaction
+
+    async with tenant_transaction(None):
+        platform_table = await current_connection().fetchval(
+            "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema() "
+            "where c.relkind = 'r' and c.relname like 'core_%' and not exists (select 1 from pg_attribute a where a.attrelid = c.oid "
+            "and a.attname = 'tenant_id') limit 1"
+        )
+    assert await table_problems(["core_customer"]) == []
+    assert await table_problems([platform_table, "kit_no_such_table"]) == [
+        f"table {platform_table} has no tenant_id column (or does not exist: is the plugin migrated?)",
+        "table kit_no_such_table has no tenant_id column (or does not exist: is the plugin migrated?)",
+    ]
