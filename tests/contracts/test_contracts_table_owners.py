@@ -19,7 +19,7 @@ import pytest
 
 from platform_core.db.apps import all_piccolo_apps
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOT_DOMAINS = {"testing"}
 SKIPPED_FOLDERS = {"piccolo_migrations", "tests", "__pycache__"}
 

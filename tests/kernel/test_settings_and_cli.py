@@ -9,7 +9,7 @@ import pytest
 from platform_core.settings import SettingsError, load_settings
 from platform_core.testing.pytest_plugin import run_hearth, unique_slug
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_a_bad_setting_names_its_variable(tmp_path):

@@ -7,8 +7,7 @@ from platform_core.ledger import services as ledger
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import console_client, make_worker, post_form
 from platform_core.testing.pytest_plugin import client_for
-
-from .test_payments_console import wallet_paid_order
+from tests.payments.test_payments_console import wallet_paid_order
 
 
 def section(html: str, group: str) -> str:

@@ -18,7 +18,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, unescape
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CORE = REPO / "platform_core" / "web" / "translations"
 LOCALES = ("zh_CN", "en")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")

@@ -29,7 +29,7 @@ from platform_core.pluginsys.relay import PluginRelay
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.services import get_tenant
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import SmsGateway, api_sign_in
 from platform_core.testing.pytest_plugin import client_for, run_hearth, running
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "hearth-hello"
 HELLO_MIGRATION = "2026-12-01T00:00:00:000000"
 

@@ -13,7 +13,7 @@ from platform_core.tenancy.services import set_status
 from platform_core.testing.factories import make_booking
 from platform_core.testing.pytest_plugin import client_for
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(
     path for root in ("platform_core", "plugins", "examples") for path in (REPO / root).rglob("*.html") if "templates" in path.parts
 )

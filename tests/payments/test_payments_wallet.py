@@ -16,7 +16,16 @@ from platform_core.ledger import services as ledger
 from platform_core.orders.services import get_order, timeline
 from platform_core.payments import services
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import bearer_for, make_customer, make_item, make_order, post_form, with_csrf
+from platform_core.testing.factories import (
+    bearer_for,
+    eventually,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    post_form,
+    with_csrf,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 
@@ -167,10 +176,8 @@ async def test_an_unpaid_online_order_gives_its_slot_back(runtime, tenant_a):
 
 
 async def test_booking_without_online_payments_is_paid_after_the_service(app, runtime, tenant_a):
-    from platform_core.testing.factories import make_worker
-
-    from .test_orders_booking import booking as booking_body
-    from .test_orders_booking import key
+    from tests.booking.test_orders_booking import booking as booking_body
+    from tests.booking.test_orders_booking import key
 
     item_id = await make_item(tenant_a)
     await make_worker(runtime, tenant_a)
@@ -191,7 +198,6 @@ async def test_booking_without_online_payments_is_paid_after_the_service(app, ru
 async def test_a_cancelled_order_shows_its_refund_back_to_the_wallet(runtime, tenant_a, signed_in):
     from platform_core.orders.schemas import ActorRef
     from platform_core.orders.services import transition
-    from platform_core.testing.factories import eventually
 
     client, customer_id = signed_in
     order_id, number = await online_order(runtime, tenant_a, customer_id, 9000)

@@ -11,7 +11,7 @@ from platform_core.pluginsys.services import get_plugin_config
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.services import tenant_id_for_slug
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_tenant_file_turns_plugins_on_with_their_config_and_twice_changes_nothing(runtime, hearth_settings, tmp_path):

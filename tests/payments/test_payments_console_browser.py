@@ -9,7 +9,7 @@ import pytest
 from platform_core.ledger import services as ledger
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import PASSWORD, make_console_user
-from tests.test_payments_console import order_number, wallet_paid_order
+from tests.payments.test_payments_console import order_number, wallet_paid_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ from platform_core.pluginsys.config import struct_problems
 from platform_core.pluginsys.manager import build_plugin_manager
 from platform_core.pluginsys.services import plugin_infos
 
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 SPECS = sorted(
     name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
     if hasattr(fn, "hearth_spec")

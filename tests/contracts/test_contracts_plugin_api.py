@@ -11,7 +11,7 @@ import pytest
 import platform_core.plugin_api as plugin_api
 from platform_core.testing.contracts import core_imports
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PLUGIN_SOURCES = sorted(
     path for path in [*REPO.glob("plugins/*/**/*.py"), *REPO.glob("examples/*/*/**/*.py")]
     if "tests" not in path.relative_to(REPO).parts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from platform_core.testing.factories import bearer_for, order_state
-from tests.test_dispatch_pages import _offered
+from tests.dispatch.test_dispatch_pages import _offered
 
 
 async def test_worker_lists_and_accepts_an_offer_through_the_api(runtime, tenant_a, client_a):

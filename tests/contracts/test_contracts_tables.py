@@ -24,7 +24,7 @@ from platform_core.db.apps import all_piccolo_apps
 
 # The example plugin (examples/hearth-hello) is installed and migrated as an operator would, so
 # its Table is checked like the built-in ones.
-from tests.test_plugins_example import hello_installed, hello_migrated  # noqa: F401
+from tests.plugins.test_plugins_example import hello_installed, hello_migrated  # noqa: F401
 
 # A pip install and the plugin's migration: a few seconds.
 pytestmark = pytest.mark.slow
@@ -190,7 +190,7 @@ async def test_drift_names_the_table_column_and_difference(hearth_owner_url):
         used_at = Timestamptz()
         note = Text(null=True, default=None)
 
-    where = "DriftedCode (tests.test_contracts_tables)"
+    where = "DriftedCode (tests.contracts.test_contracts_tables)"
     assert await _owner_drift(hearth_owner_url, [DriftedCode]) == [
         "core_operator_recovery_code.created_at: in the database (timestamp with time zone not null default now()), "
         f"missing from {where}",

@@ -9,7 +9,7 @@ import pytest
 
 from platform_core.orders import machine as m
 
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "booking.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "booking.md"
 EVENTS = [t.event for t in m.TRANSITIONS]
 
 
