@@ -83,8 +83,8 @@ def new_address(**overrides) -> dict:
 
 
 async def make_address(runtime, tenant, customer_id: int, **overrides) -> int:
-    """The customer's saved default address."""
-    fields = {**new_address(), "label": "Home", "is_default": True, **overrides}
+    """The customer's saved default address (its phone in E.164: valid in any franchise's region)."""
+    fields = {**new_address(contact_phone=random_phone()), "label": "Home", "is_default": True, **overrides}
     async with tenant_scope(tenant.id) as context:
         return (await create_address(runtime, context, customer_id, msgspec.convert(fields, AddressCreate))).id
 

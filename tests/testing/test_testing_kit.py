@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from platform_core import clock
 from platform_core.pluginsys.manager import build_plugin_manager
 from platform_core.pluginsys.services import plugin_catalog
 from platform_core.testing.contracts import check_plugin, import_problems, table_problems
@@ -48,3 +49,31 @@ async def test_a_table_without_tenant_id_or_forced_security_is_named(app):
         f"table {platform_table} has no tenant_id column (or does not exist: is the plugin migrated?)",
         "table kit_no_such_table has no tenant_id column (or does not exist: is the plugin migrated?)",
     ]
+
+
+async def test_the_worker_fixture_gives_tenant_a_a_bookable_morning(runtime, tenant_a, tenant_b, worker):
+    from platform_core.booking.availability import available_slots
+    from platform_core.tenancy.context import tenant_scope
+    from platform_core.testing.factories import local_time
+
+    morning = local_time(tenant_a, 2, 10)
+    for tenant, expected in ((tenant_a, [worker]), (tenant_b, None)):
+        async with tenant_scope(tenant.id):
+            found = await available_slots(duration_minutes=120, start_date=morning.date(), days=1, skills=["cleaning"], now=clock.now())
+        assert next((s.staff_ids for s in found if s.start == morning), None) == expected
+
+
+async def test_the_customer_can_book_the_item_of_tenant_a_and_tenant_b_has_no_such_item(
+    app, runtime, tenant_a, tenant_b, customer, item
+):
+    from platform_core.db import current_connection
+    from platform_core.tenancy.context import tenant_scope
+    from platform_core.testing.factories import make_customer, signed_in
+
+    async with tenant_scope(tenant_a.id):
+        slug = await current_connection().fetchval("select slug from core_service_item where id = $1", item)
+    async with await signed_in(app, runtime, tenant_a, "customer", customer) as client:
+        page = await client.get(f"/book/{slug}")
+    assert page.status_code == 200 and "Daily cleaning" in page.text
+    async with await signed_in(app, runtime, tenant_b, "customer", await make_customer(runtime, tenant_b)) as client:
+        assert (await client.get(f"/book/{slug}")).status_code == 404
