@@ -1,5 +1,5 @@
-"""The test kit's contract check (platform_core.testing.contracts): every built-in plugin passes
-it, and what it catches is named in its message."""
+"""The test kit (platform_core.testing): every built-in plugin passes the contract check and what
+it catches is named in its message; the customer, worker and item fixtures are tenant A's."""
 
 from __future__ import annotations
 
