@@ -3,7 +3,7 @@
 Dispatch owns and writes core_assignment, whose exclusion constraint on (tenant, worker, range)
 makes double booking impossible; the calendar only reads the held ranges, so that the slot
 engine, dispatch's candidates and the console's day-off check agree on what "busy" means
-(tests/test_contracts_table_owners.py lists this read)."""
+(tests/contracts/test_contracts_table_owners.py lists this read)."""
 
 from __future__ import annotations
 

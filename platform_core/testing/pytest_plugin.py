@@ -236,4 +236,56 @@ async def platform_client(app, hearth_settings) -> AsyncIterator[httpx.AsyncClie
         yield client
 
 
+@pytest.fixture
+def enable_plugin(runtime):
+    """`await enable_plugin(tenant, "hello", greeting="Hi")`: the plugin on for the tenant (its
+    on_plugin_enabled hooks run), with these config values set; returns the effective config."""
+    from platform_core.pluginsys.services import enable_plugin as turn_on
+    from platform_core.pluginsys.services import get_plugin_config, set_plugin_config
+
+    async def enable(tenant, name: str, **config):
+        await turn_on(runtime, tenant.id, name, actor="test")
+        if config:
+            await set_plugin_config(runtime, tenant.id, name, config, actor="test")
+        return await get_plugin_config(runtime, tenant.id, name)
+
+    return enable
+
+
+@pytest.fixture
+async def customer(runtime, tenant_a) -> int:
+    """A customer of tenant A (written as if signed up earlier: no registration hooks)."""
+    from platform_core.testing.factories import make_customer
+
+    return await make_customer(runtime, tenant_a)
+
+
+@pytest.fixture
+async def worker(runtime, tenant_a) -> int:
+    """An active cleaner of tenant A who works every day 08:00-20:00."""
+    from platform_core.testing.factories import make_worker
+
+    return await make_worker(runtime, tenant_a)
+
+
+@pytest.fixture
+async def item(tenant_a) -> int:
+    """A fixed-price service item of tenant A."""
+    from platform_core.testing.factories import make_item
+
+    return await make_item(tenant_a)
+
+
+@pytest.fixture
+def sms(runtime):
+    """Text messages kept in a list (`sms.code_for(e164)`), tried before the dev outbox; registered
+    under a core name so every tenant's relay includes it, for this test only."""
+    from platform_core.testing.factories import SmsGateway
+
+    gateway = SmsGateway()
+    runtime.pm.register(gateway, name="core.test_sms")
+    yield gateway
+    runtime.pm.unregister(name="core.test_sms")
+
+
 from platform_core.testing.browser import browser, desktop_page, live_server, page  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """The Content-Security-Policy every page is sent with (page() adds it).
 
 Scripts, styles, fonts and frames come from the site itself and are never inline: no <script>
-with a body, no <style>, no style="", no on*= handlers in any template (tests/test_web_csp.py
+with a body, no <style>, no style="", no on*= handlers in any template (tests/web/test_web_csp.py
 reads them all). Markup that slipped into a page can then run nothing and restyle nothing.
 What the policy allows beyond the site, and why:
 

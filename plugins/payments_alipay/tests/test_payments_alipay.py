@@ -27,9 +27,9 @@ from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.testing import Receiver, free_port, running_sandbox
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import make_customer, make_item, make_order
 from platform_core.testing.pytest_plugin import client_for
 from plugins.payments_alipay.plugin import sandbox_values
-from tests.test_orders_support import make_customer, make_item, make_order
 
 RETURN_URL = "http://127.0.0.1:9/account/orders"
 

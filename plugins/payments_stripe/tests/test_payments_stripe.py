@@ -35,10 +35,10 @@ from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe
 from platform_core.sandbox.testing import Receiver, free_port, running_sandbox
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import make_customer, make_item, make_order
 from platform_core.testing.pytest_plugin import client_for
 from plugins.payments_stripe.plugin import sandbox_values
 from plugins.payments_stripe.provider import client
-from tests.test_orders_support import make_customer, make_item, make_order
 
 
 @pytest.fixture(scope="module")

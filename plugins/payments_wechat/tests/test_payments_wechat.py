@@ -54,10 +54,10 @@ from platform_core.sandbox.server import rsa_sign, rsa_verify
 from platform_core.sandbox.testing import Receiver
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.clock import real_now
+from platform_core.testing.factories import make_customer, make_item, make_order
 from platform_core.testing.pytest_plugin import client_for
 from plugins.payments_wechat.config import WeChatPayConfig
 from plugins.payments_wechat.plugin import NAME, PROVIDER, sandbox_values
-from tests.test_orders_support import make_customer, make_item, make_order
 
 PRICE = 19900
 V2_ACCEPTED = b"<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"

@@ -13,8 +13,8 @@ from platform_core.payments import services
 from platform_core.pluginsys.services import get_plugin_config
 from platform_core.sandbox.config import tenant_config
 from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import make_customer, make_item, make_order
 from plugins.payments_wechat.plugin import NAME, PROVIDER, sandbox_values
-from tests.test_orders_support import make_customer, make_item, make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

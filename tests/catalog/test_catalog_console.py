@@ -1,0 +1,144 @@
+"""The console's catalog: who may open it, the category tree, and the item form with its block
+editor and add-ons."""
+
+from __future__ import annotations
+
+import pytest
+
+from platform_core.catalog import services
+from platform_core.catalog.schemas import CategoryCreate
+from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import make_console_user, post_form, sign_in, with_csrf
+
+
+@pytest.fixture
+async def manager(client_a, tenant_a):
+    user = await make_console_user(tenant_a, "manager")
+    with_csrf(client_a)
+    assert (await sign_in(client_a, user.email)).status_code == 303
+    return client_a
+
+
+@pytest.fixture
+async def cleaning(tenant_a):
+    async with tenant_scope(tenant_a.id) as tenant:
+        return await services.create_category(tenant, CategoryCreate(code="cleaning", title="Cleaning", icon="broom"))
+
+
+async def test_a_dispatcher_may_not_edit_the_catalog_and_visitors_are_sent_to_sign_in(client_a, tenant_a, cleaning):
+    assert (await client_a.get("/console/catalog")).status_code == 303
+    user = await make_console_user(tenant_a, "dispatcher")
+    with_csrf(client_a)
+    await sign_in(client_a, user.email)
+    assert (await client_a.get("/console/catalog")).status_code == 403
+    assert (await client_a.get("/console/catalog/items/new")).status_code == 403
+    refused = await post_form(client_a, "/console/catalog/categories", {"code": "x", "title": "X"})
+    assert refused.status_code == 403
+    assert (await post_form(client_a, f"/console/catalog/categories/{cleaning.id}/active", {"active": ""})).status_code == 403
+    async with tenant_scope(tenant_a.id):
+        assert (await services.get_category(cleaning.id)).active
+
+
+async def test_the_menu_shows_the_catalog_to_those_who_may_edit_it(manager):
+    page = await manager.get("/console/")
+    assert 'href="/console/catalog"' in page.text and "Services &amp; prices" in page.text
+    # The catalog's own pages carry the console navigation too.
+    assert 'href="/console/catalog" aria-current="page"' in (await manager.get("/console/catalog")).text
+
+
+async def test_manager_adds_a_category_under_another_and_sees_field_errors(manager, tenant_a, cleaning):
+    bad = await post_form(manager, "/console/catalog/categories", {"code": "Bad Code", "title": "", "sort_order": "x"})
+    assert bad.status_code == 400
+    assert "This field is required." in bad.text and "Use lowercase letters" in bad.text
+    done = await post_form(manager, "/console/catalog/categories", {
+        "code": "deep", "title": "Deep cleaning", "parent_id": str(cleaning.id), "icon": "sparkle", "sort_order": "0",
+    })
+    assert done.status_code == 303
+    page = await manager.get("/console/catalog")
+    assert "Deep cleaning" in page.text and "The category has been added." in (await manager.get(done.headers["location"])).text
+    async with tenant_scope(tenant_a.id):
+        deep = await services.get_category_by_code("deep")
+    assert deep.parent_id == cleaning.id
+    # Putting a category under its own subcategory is refused next to the field.
+    loop = await post_form(manager, f"/console/catalog/categories/{cleaning.id}", {
+        "code": "cleaning", "title": "Cleaning", "parent_id": str(deep.id), "icon": "broom", "sort_order": "0", "active": "1",
+    })
+    assert loop.status_code == 400 and "can not be placed under itself" in loop.text
+
+
+async def test_manager_reorders_and_deactivates_categories(manager, tenant_a, cleaning, runtime):
+    async with tenant_scope(tenant_a.id) as tenant:
+        care = await services.create_category(tenant, CategoryCreate(code="care", title="Care", sort_order=5))
+    assert (await post_form(manager, f"/console/catalog/categories/{care.id}/move", {"direction": "up"})).status_code == 303
+    assert (await post_form(manager, f"/console/catalog/categories/{cleaning.id}/active", {"active": ""})).status_code == 303
+    async with tenant_scope(tenant_a.id) as tenant:
+        everything = await services.list_categories(runtime, tenant, for_customer=False)
+        assert [c.code for c in everything] == ["care", "cleaning"]
+        assert [c.code for c in await services.list_categories(runtime, tenant)] == ["care"]
+
+
+ITEM_FORM = {
+    "title": "Air conditioner cleaning", "slug": "aircon", "summary": "Filters and coil washed.",
+    "pricing_model": "fixed", "price": "120", "min_quantity": "1", "duration_minutes": "90", "sort_order": "0",
+    "required_skills": "ac_cleaning", "districts": "Pudong, Xuhui", "active": "1",
+    "content-0-type": "steps", "content-0-title": "How we do it", "content-0-steps": "Check | Run the unit\nWash",
+    "content-1-type": "result", "content-1-title": "", "content-1-body": "Fresh air.", "content-1-image_url": "",
+    "addon-0-id": "", "addon-0-title": "Floor-standing unit", "addon-0-price": "80", "addon-0-duration_minutes": "30",
+    "addon-0-active": "1",
+}
+
+
+async def test_manager_creates_an_item_with_content_and_an_addon(manager, tenant_a, cleaning):
+    form = {**ITEM_FORM, "category_id": str(cleaning.id)}
+    done = await post_form(manager, "/console/catalog/items", form)
+    assert done.status_code == 303, done.text
+    async with tenant_scope(tenant_a.id):
+        item = await services.get_item_by_slug("aircon")
+    assert (item.price, item.currency, item.districts) == (12000, "CNY", ["Pudong", "Xuhui"])
+    assert item.content[0].steps[0].title == "Check" and item.content[0].steps[0].detail == "Run the unit"
+    assert [(a.title, a.price, a.duration_minutes) for a in item.addons] == [("Floor-standing unit", 8000, 30)]
+    edit = await manager.get(done.headers["location"])
+    assert edit.status_code == 200 and "The service has been saved." not in edit.text and "120.00" in edit.text
+    # Edit: a new price and the add-on taken off sale.
+    changed = {**form, "price": "135.5", "addon-0-id": str(item.addons[0].id), "addon-0-active": ""}
+    assert (await post_form(manager, f"/console/catalog/items/{item.id}", changed)).status_code == 303
+    async with tenant_scope(tenant_a.id):
+        item = await services.get_item(item.id)
+    assert item.price == 13550 and not item.addons[0].active
+
+
+async def test_item_form_errors_show_next_to_each_field(manager, cleaning):
+    form = {**ITEM_FORM, "category_id": str(cleaning.id), "price": "12.345", "duration_minutes": "5", "slug": "Bad Slug",
+            "content-1-body": "", "addon-0-price": "lots"}
+    refused = await post_form(manager, "/console/catalog/items", form)
+    assert refused.status_code == 400
+    assert "Enter an amount like 50 or 49.90." in refused.text
+    form["price"] = "120"
+    refused = await post_form(manager, "/console/catalog/items", {**form, "addon-0-price": "80"})
+    assert refused.status_code == 400
+    text = refused.text
+    assert "Between 15 minutes and 60 days." in text and "Use lowercase letters, digits and -" in text
+    assert 'id="field-content-1-body"' in text and "This field is required." in text
+    assert 'value="Floor-standing unit"' in text  # what was typed is kept
+
+
+async def test_block_editor_buttons_change_the_form_without_saving(manager, tenant_a, cleaning):
+    form = {**ITEM_FORM, "category_id": str(cleaning.id)}
+    added = await post_form(manager, "/console/catalog/items", {**form, "op": "add-block:video"})
+    assert added.status_code == 200 and 'name="content-2-type" value="video"' in added.text
+    moved = await post_form(manager, "/console/catalog/items", {**form, "op": "down:0"})
+    assert 'name="content-0-type" value="result"' in moved.text and 'name="content-1-type" value="steps"' in moved.text
+    removed = await post_form(manager, "/console/catalog/items", {**form, "op": "remove:0"})
+    assert 'name="content-0-type" value="result"' in removed.text and "content-1-type" not in removed.text
+    addon = await post_form(manager, "/console/catalog/items", {**form, "op": "add-addon"})
+    assert 'name="addon-1-title"' in addon.text
+    async with tenant_scope(tenant_a.id):
+        assert await services.list_items() == []
+
+
+async def test_another_tenants_category_or_item_is_not_found(manager, tenant_b):
+    async with tenant_scope(tenant_b.id) as tenant:
+        theirs = await services.create_category(tenant, CategoryCreate(code="theirs", title="Theirs"))
+    assert (await manager.get(f"/console/catalog/categories/{theirs.id}")).status_code == 404
+    assert (await post_form(manager, f"/console/catalog/categories/{theirs.id}/active", {"active": ""})).status_code == 404
+    assert (await manager.get("/console/catalog/items/987654321")).status_code == 404
