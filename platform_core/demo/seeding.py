@@ -10,7 +10,6 @@ import msgspec
 
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.pluginsys import config as cfg
-from platform_core.pluginsys.manager import build_plugin_manager
 from platform_core.pluginsys.services import (
     disable_plugin,
     enable_plugin,
@@ -132,20 +131,28 @@ async def demo_banner(settings: Settings) -> str:
 async def apply_tenant_plugins(settings, tenant_id: int, slug: str, specs: dict[str, Any]) -> list[str]:
     """The `[plugins.<name>]` sections of a tenant file: `enabled` and `config`, idempotently
     (a value already in effect is not written again, so applying twice changes nothing)."""
-    pm = build_plugin_manager()
-    rt = Runtime.build(settings, pm)
+    rt = Runtime.build(settings)
     changes: list[str] = []
-    for name, spec in specs.items():
-        info = plugin_info(rt.pm, name)
-        if spec.config:
-            wanted = cfg.validate_values(info.config, dict(spec.config))
-            current = await get_plugin_config(rt, tenant_id, name)
-            now = msgspec.to_builtins(current) if current is not None else {}
-            changed = {k: v for k, v in wanted.items() if now.get(k) != v}
-            if changed:
-                await set_plugin_config(rt, tenant_id, name, changed, actor="tenants-apply")
-                changes.append(f"{slug}: {name} config set ({', '.join(sorted(changed))})")
-        toggle = enable_plugin if spec.enabled else disable_plugin
-        if (await toggle(rt, tenant_id, name, actor="tenants-apply")).changed:
-            changes.append(f"{slug}: {name} {'enabled' if spec.enabled else 'disabled'}")
+    # Entered like a request: plugins told of the change (on_plugin_enabled) read their config.
+    with rt.scope():
+        for name, spec in specs.items():
+            changes.extend(await _apply_plugin(rt, tenant_id, slug, name, spec))
+    return changes
+
+
+async def _apply_plugin(rt: Runtime, tenant_id: int, slug: str, name: str, spec: Any) -> list[str]:
+    """One plugin's section: its config where it differs, then on or off."""
+    changes: list[str] = []
+    info = plugin_info(rt.pm, name)
+    if spec.config:
+        wanted = cfg.validate_values(info.config, dict(spec.config))
+        current = await get_plugin_config(rt, tenant_id, name)
+        now = msgspec.to_builtins(current) if current is not None else {}
+        changed = {k: v for k, v in wanted.items() if now.get(k) != v}
+        if changed:
+            await set_plugin_config(rt, tenant_id, name, changed, actor="tenants-apply")
+            changes.append(f"{slug}: {name} config set ({', '.join(sorted(changed))})")
+    toggle = enable_plugin if spec.enabled else disable_plugin
+    if (await toggle(rt, tenant_id, name, actor="tenants-apply")).changed:
+        changes.append(f"{slug}: {name} {'enabled' if spec.enabled else 'disabled'}")
     return changes

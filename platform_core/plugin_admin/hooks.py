@@ -52,16 +52,16 @@ def _with_runtime(work: Callable[[Any], Awaitable[T]]) -> T:
     `field: message` lines (exit code 1)."""
     from platform_core.clikit import app_database, ready_settings
     from platform_core.errors import HearthError, ValidationFailed
-    from platform_core.pluginsys.manager import build_plugin_manager
     from platform_core.runtime import Runtime
 
     settings = ready_settings()
-    pm = build_plugin_manager()
-    rt = Runtime.build(settings, pm)
+    rt = Runtime.build(settings)
 
     async def go() -> T:
-        async with app_database(settings):
-            return await work(rt)
+        # Entered like a request: plugins told of a change (on_plugin_enabled) read their config.
+        with rt.scope():
+            async with app_database(settings):
+                return await work(rt)
 
     try:
         return asyncio.run(go())

@@ -9,8 +9,6 @@ from typing import Iterator
 import pluggy
 
 from platform_core.crypto import Keyring
-from platform_core.tenancy.context import current_tenant
-from platform_core.tenancy.schemas import TenantContext
 
 from .calls import Contribution, collect_now
 from .manager import is_core
@@ -82,12 +80,6 @@ def relay_scope(relay: PluginRelay) -> Iterator[PluginRelay]:
         yield relay
     finally:
         _CURRENT.reset(token)
-
-
-def tenant_hooks(tenant: TenantContext | None = None) -> TenantHooks:
-    """The hook callers of a tenant (default: the current one): the core plus its enabled plugins."""
-    tenant = tenant or current_tenant()
-    return current_relay().for_enabled(tenant.enabled_plugins)
 
 
 class RelayMiddleware:
