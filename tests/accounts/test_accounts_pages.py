@@ -10,7 +10,6 @@ import pytest
 from platform_core.db import current_connection
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import LoginIdentity, LoginProvider
-from platform_core.pluginsys.relay import PluginRelay
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import api_sign_in, bearer
 from platform_core.testing.pytest_plugin import client_for
@@ -220,15 +219,12 @@ class ExampleLogin:
 @pytest.fixture
 async def login_plugin(runtime, tenant_a):
     runtime.pm.register(ExampleLogin(), name="examplelogin")
-    # A relay built after the registration, as at startup: it leaves the plugin out for tenants
-    # that have it off (the running one cached its subsets before the plugin existed).
-    relay, runtime.relay = runtime.relay, PluginRelay(runtime.pm, runtime.keyring)
+    # The relay keys its subsets by what is registered: the plugin is seen (and left out where off) at once.
     async with tenant_scope(tenant_a.id):
         await current_connection().execute(
             "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, 'examplelogin', true)", tenant_a.id
         )
     yield
-    runtime.relay = relay
     runtime.pm.unregister(name="examplelogin")
 
 

@@ -25,7 +25,6 @@ from platform_core.demo.seeding import apply_tenant_file
 from platform_core.errors import ValidationFailed
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import ServiceCategorySpec
-from platform_core.pluginsys.relay import PluginRelay
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.services import get_tenant
 
@@ -191,14 +190,12 @@ class ElderCare:
 @pytest.fixture
 async def elder_care_for_a(runtime, tenant_a):
     runtime.pm.register(ElderCare(), name="eldercare")
-    # A relay built after the registration, as at startup (the running one cached its subsets).
-    relay, runtime.relay = runtime.relay, PluginRelay(runtime.pm, runtime.keyring)
+    # The relay keys its subsets by what is registered: the plugin is seen (and left out where off) at once.
     async with tenant_scope(tenant_a.id):
         await current_connection().execute(
             "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, 'eldercare', true)", tenant_a.id
         )
     yield
-    runtime.relay = relay
     runtime.pm.unregister(name="eldercare")
 
 
