@@ -33,9 +33,10 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from scratch import scratch_app  # noqa: E402
+
 from bench.order_placement import timed_loop  # noqa: E402
 from platform_core.db.engine import app_dsn  # noqa: E402
-from scratch import scratch_app  # noqa: E402
 
 AMOUNT = 100  # fen per top-up
 

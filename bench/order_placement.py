@@ -21,25 +21,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import platform
 import secrets
 import statistics
 import sys
 import time
-from datetime import datetime, time as clock, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
-import logging
+
+from platform_core.runtime import current_runtime
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from platform_core.db.engine import app_dsn  # noqa: E402
 from scratch import scratch_app  # noqa: E402
+
+from platform_core.db.engine import app_dsn  # noqa: E402
 
 WORKERS = 20  # free times for every placement of a run: 20 workers × 12 days
 RECORDED = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
@@ -133,7 +137,7 @@ def spread(slot: datetime) -> datetime:
     return slot + timedelta(days=secrets.randbelow(12), hours=secrets.randbelow(10) - 2)
 
 
-async def setup(app, rt, clients: int, workers: int = 20):
+async def setup(app, clients: int, workers: int = 20):
     """A tenant with one item, `workers` workers free all day, manual dispatch, and `clients` signed-in
     customers with an address each."""
     import msgspec
@@ -161,7 +165,7 @@ async def setup(app, rt, clients: int, workers: int = 20):
             e164 = f"+86139{n:08d}"
             staff = await conn.fetchval(
                 "insert into core_staff (tenant_id, name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
-                tenant.id, f"Worker {n}", encrypt_phone(rt.keyring, e164), phone_index(rt.keyring, e164),
+                tenant.id, f"Worker {n}", encrypt_phone(current_runtime().keyring, e164), phone_index(current_runtime().keyring, e164),
             )
             await conn.executemany(
                 "insert into core_staff_hours (tenant_id, staff_id, weekday, starts, ends) values ($1, $2, $3, '08:00', '20:00')",
@@ -169,10 +173,10 @@ async def setup(app, rt, clients: int, workers: int = 20):
             )
         for n in range(clients):
             e164 = f"+86138{n:08d}"
-            cipher = encrypt_phone(rt.keyring, e164)
+            cipher = encrypt_phone(current_runtime().keyring, e164)
             customer = await conn.fetchval(
                 "insert into core_customer (tenant_id, phone_cipher, phone_index) values ($1, $2, $3) returning id",
-                tenant.id, cipher, phone_index(rt.keyring, e164),
+                tenant.id, cipher, phone_index(current_runtime().keyring, e164),
             )
             address = await conn.fetchval(
                 "insert into core_customer_address (tenant_id, customer_id, contact_name, contact_phone_cipher, city, district, street, is_default) "
@@ -180,7 +184,7 @@ async def setup(app, rt, clients: int, workers: int = 20):
                 tenant.id, customer, cipher,
             )
             customers.append((customer, address))
-    tokens = [await create_session(rt, kind="customer", user_id=c, tenant_id=tenant.id, via="bearer") for c, _ in customers]
+    tokens = [await create_session(kind="customer", user_id=c, tenant_id=tenant.id, via="bearer") for c, _ in customers]
     tz = ZoneInfo(tenant.timezone)
     slot = datetime.combine(datetime.now(timezone.utc).astimezone(tz).date() + timedelta(days=2), clock(10), tzinfo=tz)
     return tenant, item_id, list(zip(tokens, [a for _, a in customers])), slot
@@ -201,7 +205,7 @@ async def main() -> None:
     async with scratch_app(redis=True, before_app=start_ids_high) as (app, url):
         rt = app.state.runtime
         settings = rt.settings
-        tenant, item_id, people, slot = await setup(app, rt, max(args.clients), workers=WORKERS)
+        tenant, item_id, people, slot = await setup(app, max(args.clients), workers=WORKERS)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost") as http:
             token, address = people[0]
             key = secrets.token_hex(12)

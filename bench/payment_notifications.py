@@ -43,7 +43,7 @@ from scratch import scratch_app  # noqa: E402
 DUPLICATES = 0.30
 
 
-async def pending_payments(rt, tenant, item_id: int, customers: list[int], count: int, prefix: str) -> list[tuple[str, int]]:
+async def pending_payments(tenant, item_id: int, customers: list[int], count: int, prefix: str) -> list[tuple[str, int]]:
     """`count` orders waiting for payment, each with a pending Alipay payment: (payment_no, amount)."""
     import msgspec
 
@@ -141,10 +141,10 @@ async def main() -> None:
     async with scratch_app(redis=True) as (app, _url):
         rt = app.state.runtime
         settings = rt.settings
-        tenant, item_id, people, slot = await setup(app, rt, max(args.bookers, 1))
+        tenant, item_id, people, slot = await setup(app, max(args.bookers, 1))
         cfg = tenant_config(tenant.slug, data_dir=settings.data_dir)
-        await enable_plugin(rt, tenant.id, "payments_alipay", "bench")
-        await set_plugin_config(rt, tenant.id, "payments_alipay", sandbox_values(cfg), actor="bench")
+        await enable_plugin(tenant.id, "payments_alipay", "bench")
+        await set_plugin_config(tenant.id, "payments_alipay", sandbox_values(cfg), actor="bench")
         sandbox = Sandbox(load_or_create(settings.data_dir), base_url=cfg.base_url)
         async with tenant_scope(tenant.id):
             customers = [r["id"] for r in await current_connection().fetch("select id from core_customer")]
@@ -152,7 +152,7 @@ async def main() -> None:
         rows = []
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost", timeout=60) as http:
             for index, (run, bookers) in enumerate((("alone", 0), ("with bookings", args.bookers))):
-                payments = await pending_payments(rt, tenant, item_id, customers, args.payments, f"B{index}")
+                payments = await pending_payments(tenant, item_id, customers, args.payments, f"B{index}")
                 bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed)
                 stop = asyncio.Event()
                 booked: dict = {}

@@ -44,8 +44,10 @@ async def scratch_app(*, redis: bool, before_app: Callable[[str], Awaitable[None
             "HEARTH_KEY_PREFIX": name,
         })
         app = create_app(settings)
+        # Entered like a request, so the services a benchmark calls find the runtime.
         async with app.lifespan():
-            yield app, url
+            with app.state.runtime.scope():
+                yield app, url
     finally:
         from platform_core.db import close_pool
 

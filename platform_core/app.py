@@ -6,7 +6,6 @@ import asyncio
 import logging
 import signal
 from contextlib import asynccontextmanager
-from functools import partial
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -33,8 +32,7 @@ from .notifications.hooks import install_dev_channel
 from .orders.services import order_state
 from .pluginsys.calls import collect_now
 from .pluginsys.manager import is_core
-from .pluginsys.relay import RelayMiddleware
-from .runtime import Runtime
+from .runtime import Runtime, RuntimeMiddleware
 from .settings import Settings
 from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import TenantMiddleware
@@ -139,13 +137,13 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     )
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
-        middleware=[prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RelayMiddleware, relay=runtime.relay), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
-        dependencies={"rt": Provide(lambda: runtime, sync_to_thread=False), "principal": Provide(provide_principal)},
+        middleware=[prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RuntimeMiddleware, runtime=runtime), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
+        dependencies={"principal": Provide(provide_principal)},
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         # orders: every page shows a state's label and badge from the machine, plugins' states included.
-        template_config=build_template_config(_plugin_template_dirs(pm), {"order_state": partial(order_state, runtime)}),
+        template_config=build_template_config(_plugin_template_dirs(pm), {"order_state": order_state}),
         openapi_config=OpenAPIConfig(
             title="Hearth API", version="1", path="/schema", render_plugins=[swagger],
             description="The customer API of a Hearth franchise. Pick the franchise by Host or the X-Tenant header.",

@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 import msgspec
 
-from .clikit import app_database, ready_settings, run, settings_from_env
+from .clikit import ready_settings, run, settings_from_env
+from .runtime import command_scope, current_runtime
 from .settings import Settings
 
 REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
@@ -68,7 +69,7 @@ def tenants_apply(paths: tuple[Path, ...]) -> None:
     settings = ready_settings()
 
     async def go() -> list[str]:
-        async with app_database(settings):
+        async with command_scope(settings):
             return await apply_tenant_files(list(paths), settings)
 
     changes = run(go)
@@ -83,7 +84,7 @@ def tenants_list() -> None:
     settings = ready_settings()
 
     async def go():
-        async with app_database(settings):
+        async with command_scope(settings):
             return await list_tenants()
 
     for t in run(go):
@@ -113,7 +114,7 @@ def tenants_create(slug: str, name: str, locale: str, timezone: str, currency: s
         raise click.ClickException(str(exc)) from None
 
     async def go():
-        async with app_database(settings):
+        async with command_scope(settings):
             return await create_tenant(data)
 
     tenant = run(go)
@@ -126,7 +127,7 @@ def _set_status(slug: str, status: str, reason: str) -> None:
     settings = ready_settings()
 
     async def go():
-        async with app_database(settings):
+        async with command_scope(settings):
             return await set_status(slug, status, reason)
 
     tenant = run(go)
@@ -222,12 +223,11 @@ async def configure_demo_payments(
     from .demo.seeding import apply_tenant_plugins
     from .pluginsys.calls import collect_now
     from .pluginsys.config import changed_fields
-    from .pluginsys.manager import build_plugin_manager
     from .sandbox.config import register_stripe_webhook, tenant_config
     from .tenancy.schemas import TenantPluginSpec
     from .tenancy.services import list_tenants
 
-    pm = build_plugin_manager()
+    pm = current_runtime().pm
     notify_base = settings.notify_base_url or f"http://127.0.0.1:{settings.port}"
     lines: list[str] = []
     for tenant in await list_tenants():
@@ -243,7 +243,7 @@ async def configure_demo_payments(
             specs[name] = TenantPluginSpec(enabled=True, config=changed_fields(offered[name]))
             if name == STRIPE_PLUGIN and register_webhooks:
                 register_stripe_webhook(cfg, f"{notify_base}/payments/notify/stripe/{tenant.slug}", account=tenant.slug)
-        lines.extend(await apply_tenant_plugins(settings, tenant.id, tenant.slug, specs))
+        lines.extend(await apply_tenant_plugins(tenant.id, tenant.slug, specs))
     return lines
 
 
@@ -267,7 +267,7 @@ def demo(no_serve: bool) -> None:
 
     async def prepare() -> str:
         await migrate(settings.db.url or "")
-        async with app_database(settings):
+        async with command_scope(settings):
             await apply_tenant_files(sorted(REPO_TENANTS.glob("*.toml")), settings)
             for line in await configure_demo_payments(settings, port, register_webhooks=not no_serve):
                 click.echo(line)

@@ -4,8 +4,7 @@ environment, the database as the app role, and errors printed as a command line 
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
-from typing import AsyncIterator, Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 import click
 
@@ -26,19 +25,6 @@ def ready_settings() -> Settings:
     from .db.embedded import with_database
 
     return with_database(settings_from_env())
-
-
-@asynccontextmanager
-async def app_database(settings: Settings) -> AsyncIterator[None]:
-    """Connect as the app role, as the server does, for commands that act on tenants."""
-    from .db import close_pool, start_pool
-    from .db.engine import app_dsn
-
-    await start_pool(app_dsn(settings.db.url or "", settings.db.app_url), min_size=1, max_size=4)
-    try:
-        yield
-    finally:
-        await close_pool()
 
 
 def run(coro: Callable[[], Awaitable[T]]) -> T:

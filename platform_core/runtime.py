@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 
 import pluggy
-
-# Imported at runtime, not under TYPE_CHECKING: Litestar resolves the annotations of an injected
-# `rt: NamedDependency[Runtime]` when it builds a handler's signature model.
-from redis.asyncio import Redis
 
 from .crypto import Keyring
 from .pluginsys.manager import build_plugin_manager
@@ -18,6 +15,8 @@ from .pluginsys.relay import PluginRelay, TenantHooks, relay_scope
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from .tenancy.schemas import TenantContext
 
 
@@ -45,6 +44,51 @@ class Runtime:
 
     @contextmanager
     def scope(self) -> Iterator[Runtime]:
-        """Enter this process's relay (pluginsys.relay.relay_scope) for a CLI command or a job."""
-        with relay_scope(self.relay):
-            yield self
+        """Enter this runtime and its relay (pluginsys.relay.relay_scope): the app's middleware per
+        request, the worker per job, a CLI command once."""
+        token = _CURRENT.set(self)
+        try:
+            with relay_scope(self.relay):
+                yield self
+        finally:
+            _CURRENT.reset(token)
+
+
+# The process's runtime, entered like the tenant, so a service reaches the keyring, the store or
+# the settings where it uses them instead of having the runtime passed down through its callers.
+_CURRENT: ContextVar[Runtime | None] = ContextVar("hearth_runtime", default=None)
+
+
+def current_runtime() -> Runtime:
+    runtime = _CURRENT.get()
+    if runtime is None:
+        raise RuntimeError("no runtime in this context (enter Runtime.scope() first)")
+    return runtime
+
+
+@asynccontextmanager
+async def command_scope(settings: Settings, runtime: Runtime | None = None) -> AsyncIterator[Runtime]:
+    """A CLI command that acts on tenants runs as a request does: connected as the app role (under
+    row-level security), with the runtime entered."""
+    from .db import close_pool, start_pool
+    from .db.engine import app_dsn
+
+    runtime = runtime or Runtime.build(settings)
+    await start_pool(app_dsn(settings.db.url or "", settings.db.app_url), min_size=1, max_size=4)
+    try:
+        with runtime.scope():
+            yield runtime
+    finally:
+        await close_pool()
+
+
+class RuntimeMiddleware:
+    """ASGI: every request runs with the app's runtime entered (see Runtime.scope)."""
+
+    def __init__(self, app, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope, receive, send) -> None:
+        with self.runtime.scope():
+            await self.app(scope, receive, send)

@@ -34,7 +34,8 @@ def users() -> None:
 @password_option
 def create_owner(tenant: str, email: str, name: str, password: str) -> None:
     """Create an owner of TENANT's franchise console (TENANT is its slug)."""
-    from platform_core.clikit import app_database, ready_settings, run
+    from platform_core.clikit import ready_settings, run
+    from platform_core.runtime import command_scope
     from platform_core.tenancy.context import tenant_scope
     from platform_core.tenancy.services import tenant_id_for_slug
 
@@ -45,7 +46,7 @@ def create_owner(tenant: str, email: str, name: str, password: str) -> None:
     settings = ready_settings()
 
     async def go():
-        async with app_database(settings):
+        async with command_scope(settings):
             async with tenant_scope(await tenant_id_for_slug(tenant)):
                 return await create_console_user(data)
 
@@ -59,8 +60,9 @@ def create_owner(tenant: str, email: str, name: str, password: str) -> None:
 @password_option
 def create_operator(email: str, name: str, password: str) -> None:
     """Create a platform operator, who signs in to the platform console."""
-    from platform_core.clikit import app_database, ready_settings, run
+    from platform_core.clikit import ready_settings, run
     from platform_core.db import tenant_transaction
+    from platform_core.runtime import command_scope
 
     from .console_schemas import OperatorCreate
     from .console_services import create_operator as create
@@ -69,7 +71,7 @@ def create_operator(email: str, name: str, password: str) -> None:
     settings = ready_settings()
 
     async def go():
-        async with app_database(settings):
+        async with command_scope(settings):
             async with tenant_transaction(None):
                 return await create(data)
 

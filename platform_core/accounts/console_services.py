@@ -16,7 +16,7 @@ from msgspec import UNSET
 
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, HearthError, NotFound, ValidationFailed
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -114,27 +114,27 @@ async def _require_account(realm: Realm, account_id: int) -> Account:
 # --------------------------------------------------------------------------- sign-in
 
 
-async def _reset(rt: Runtime, key: str, limits: tuple[Limit, ...]) -> None:
-    await rt.kv.delete(*(f"{key}:{limit.name}" for limit in limits))
+async def _reset(key: str, limits: tuple[Limit, ...]) -> None:
+    await current_runtime().kv.delete(*(f"{key}:{limit.name}" for limit in limits))
 
 
-def _email_key(rt: Runtime, realm: Realm, email: str) -> str:
+def _email_key(realm: Realm, email: str) -> str:
     # A keyed hash: the store never holds the address itself.
-    return realm.key("email", rt.keyring.blind_index(email.strip().lower(), context="sign-in.email")[:32])
+    return realm.key("email", current_runtime().keyring.blind_index(email.strip().lower(), context="sign-in.email")[:32])
 
 
-async def authenticate(rt: Runtime, realm: Realm, *, email: str, password: str, client: str) -> Account:
+async def authenticate(realm: Realm, *, email: str, password: str, client: str) -> Account:
     """The account for this email and password, or a neutral error that does not say which was
     wrong. Argon2 runs for unknown emails too, so timing does not reveal who has an account."""
-    await enforce(rt.kv, realm.key("address", client), SIGN_IN_PER_ADDRESS)
-    await enforce(rt.kv, _email_key(rt, realm, email), SIGN_IN_PER_EMAIL)
+    await enforce(current_runtime().kv, realm.key("address", client), SIGN_IN_PER_ADDRESS)
+    await enforce(current_runtime().kv, _email_key(realm, email), SIGN_IN_PER_EMAIL)
     account = await find_account(realm, email) if email.strip() else None
     if not await verify_password(account.password_hash if account else None, password):
         raise HearthError(WRONG_CREDENTIALS, fields={"password": WRONG_CREDENTIALS})
     assert account is not None
     if account.status != "active":
         raise HearthError("This account is disabled.", fields={"email": "This account is disabled."})
-    await _reset(rt, _email_key(rt, realm, email), SIGN_IN_PER_EMAIL)
+    await _reset(_email_key(realm, email), SIGN_IN_PER_EMAIL)
     if needs_rehash(account.password_hash):
         await _set_password_hash(realm, account.id, await hash_password(password))
     return account
@@ -144,68 +144,68 @@ async def record_sign_in(realm: Realm, account_id: int) -> None:
     await current_connection().execute(f"update {realm.users} set last_sign_in_at = now() where id = $1", account_id)
 
 
-def _code_hash(rt: Runtime, realm: Realm, code: str) -> str:
-    return rt.keyring.blind_index(totp.normalise_code(code), context=f"{realm.kind}.recovery-code")
+def _code_hash(realm: Realm, code: str) -> str:
+    return current_runtime().keyring.blind_index(totp.normalise_code(code), context=f"{realm.kind}.recovery-code")
 
 
-async def verify_second_factor(rt: Runtime, realm: Realm, account: Account, code: str) -> None:
+async def verify_second_factor(realm: Realm, account: Account, code: str) -> None:
     """Accept a current TOTP code (each at most once) or an unused recovery code (then used up)."""
     key = realm.key("second-factor", account.id)
-    await enforce(rt.kv, key, SECOND_FACTOR_PER_ACCOUNT)
+    await enforce(current_runtime().kv, key, SECOND_FACTOR_PER_ACCOUNT)
     code = totp.normalise_code(code)
     ok = False
     if account.totp_enabled and account.totp_secret_cipher:
         if totp.is_totp_code(code):
-            secret = rt.keyring.decrypt(account.totp_secret_cipher, context="totp")
+            secret = current_runtime().keyring.decrypt(account.totp_secret_cipher, context="totp")
             if totp.verify_totp(secret, code):
                 # A code stays valid for up to 90 s; a second use of it is a replay.
-                used, _ = await rt.kv.incr(realm.key("totp-used", account.id, code), 120)
+                used, _ = await current_runtime().kv.incr(realm.key("totp-used", account.id, code), 120)
                 ok = used == 1
         elif code:
             ok = await current_connection().fetchval(
                 f"update {realm.codes} set used_at = now() where {realm.owner_column} = $1 and code_hash = $2 "
                 "and used_at is null returning true",
-                account.id, _code_hash(rt, realm, code),
+                account.id, _code_hash(realm, code),
             ) is not None
     if not ok:
         raise ValidationFailed({"code": "That code is not right."}, message="That code is not right.")
-    await _reset(rt, key, SECOND_FACTOR_PER_ACCOUNT)
+    await _reset(key, SECOND_FACTOR_PER_ACCOUNT)
 
 
 # --------------------------------------------------------------------------- 2FA set-up
 
 
-async def start_totp(rt: Runtime, realm: Realm, account_id: int) -> None:
+async def start_totp(realm: Realm, account_id: int) -> None:
     """Keep a new secret as pending (enabled only once a code from it is confirmed)."""
     account = await _require_account(realm, account_id)
     if account.totp_enabled:
         raise Conflict("Two-step verification is already on.")
-    cipher = rt.keyring.encrypt(totp.new_secret(), context="totp")
+    cipher = current_runtime().keyring.encrypt(totp.new_secret(), context="totp")
     await current_connection().execute(f"update {realm.users} set totp_secret_cipher = $2 where id = $1", account_id, cipher)
 
 
-def pending_enrolment(rt: Runtime, account: Account, *, issuer: str) -> TotpEnrolment | None:
+def pending_enrolment(account: Account, *, issuer: str) -> TotpEnrolment | None:
     if account.totp_enabled or not account.totp_secret_cipher:
         return None
-    secret = rt.keyring.decrypt(account.totp_secret_cipher, context="totp")
+    secret = current_runtime().keyring.decrypt(account.totp_secret_cipher, context="totp")
     uri = totp.provisioning_uri(secret, account=account.email, issuer=issuer)
     return TotpEnrolment(secret_grouped=totp.grouped(secret), qr_svg=totp.qr_svg(uri), uri=uri)
 
 
-async def confirm_totp(rt: Runtime, realm: Realm, account_id: int, code: str) -> list[str]:
+async def confirm_totp(realm: Realm, account_id: int, code: str) -> list[str]:
     """Turn 2FA on once a code from the pending secret checks out; returns new recovery codes."""
     account = await _require_account(realm, account_id)
     if account.totp_enabled or not account.totp_secret_cipher:
         raise Conflict("Start setting up two-step verification first.")
-    await enforce(rt.kv, realm.key("second-factor", account.id), SECOND_FACTOR_PER_ACCOUNT)
-    secret = rt.keyring.decrypt(account.totp_secret_cipher, context="totp")
+    await enforce(current_runtime().kv, realm.key("second-factor", account.id), SECOND_FACTOR_PER_ACCOUNT)
+    secret = current_runtime().keyring.decrypt(account.totp_secret_cipher, context="totp")
     if not totp.verify_totp(secret, totp.normalise_code(code)):
         raise ValidationFailed({"code": "That code is not right."}, message="That code is not right.")
     await current_connection().execute(f"update {realm.users} set totp_enabled_at = now() where id = $1", account_id)
-    return await regenerate_recovery_codes(rt, realm, account_id)
+    return await regenerate_recovery_codes(realm, account_id)
 
 
-async def regenerate_recovery_codes(rt: Runtime, realm: Realm, account_id: int) -> list[str]:
+async def regenerate_recovery_codes(realm: Realm, account_id: int) -> list[str]:
     """Replace every recovery code; the plain codes are returned once and kept only hashed."""
     conn = current_connection()
     await conn.execute(f"delete from {realm.codes} where {realm.owner_column} = $1", account_id)
@@ -213,7 +213,7 @@ async def regenerate_recovery_codes(rt: Runtime, realm: Realm, account_id: int) 
     tenant_column, tenant_value = (", tenant_id", ", hearth_current_tenant()") if realm.tenant_scoped else ("", "")
     await conn.executemany(
         f"insert into {realm.codes} ({realm.owner_column}, code_hash{tenant_column}) values ($1, $2{tenant_value})",
-        [(account_id, _code_hash(rt, realm, code)) for code in codes],
+        [(account_id, _code_hash(realm, code)) for code in codes],
     )
     return codes
 

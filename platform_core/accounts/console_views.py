@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.errors import HearthError, NotFound
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import (
     client_address,
@@ -88,28 +86,28 @@ def sign_in_handlers(portal: Portal) -> list:
         return page(request, sign_in_template, values={"next": nxt}, errors={})
 
     @post(sign_in_path, include_in_schema=False, name=f"{portal.kind}-sign-in-submit")
-    async def sign_in_submit(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    async def sign_in_submit(request: Request) -> Response:
         check_portal(request)
         values = form_values(await request.form(), "password")
         try:
             form: SignIn = await parse_form(request, SignIn)
             account = await services.authenticate(
-                rt, portal.realm, email=form.email, password=form.password, client=client_address(request)
+                portal.realm, email=form.email, password=form.password, client=client_address(request)
             )
         except HearthError as exc:
             return error_page(request, sign_in_template, exc, values=values)
         old = await sessions.principal_for(request)
         if old is not None:
-            await sessions.end_session(rt, old)
+            await sessions.end_session(old)
         verified = not account.totp_enabled
         token = await sessions.create_session(
-            rt, kind=portal.kind, user_id=account.id, tenant_id=portal.tenant_id(), mfa_verified=verified
+            kind=portal.kind, user_id=account.id, tenant_id=portal.tenant_id(), mfa_verified=verified
         )
         nxt = safe_next(form.next, portal.home)
         if verified:
             await services.record_sign_in(portal.realm, account.id)
         target = nxt if verified else f"{second_path}?next={nxt}"
-        return sessions.set_session_cookie(Redirect(target, status_code=303), rt, token)
+        return sessions.set_session_cookie(Redirect(target, status_code=303), token)
 
     async def pending_principal(request: Request) -> sessions.Principal | None:
         principal = await sessions.principal_for(request)
@@ -126,7 +124,7 @@ def sign_in_handlers(portal: Portal) -> list:
         return page(request, second_template, values={"next": nxt}, errors={})
 
     @post(second_path, include_in_schema=False, name=f"{portal.kind}-sign-in-2fa-submit")
-    async def second_factor_submit(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    async def second_factor_submit(request: Request) -> Response:
         check_portal(request)
         principal = await pending_principal(request)
         if principal is None:
@@ -136,20 +134,20 @@ def sign_in_handlers(portal: Portal) -> list:
             form: SecondFactor = await parse_form(request, SecondFactor)
             account = await services.get_account(portal.realm, principal.user_id)
             if account is None or account.status != "active":
-                await sessions.end_session(rt, principal)
+                await sessions.end_session(principal)
                 return Redirect(sign_in_path, status_code=303)
-            await services.verify_second_factor(rt, portal.realm, account, form.code)
+            await services.verify_second_factor(portal.realm, account, form.code)
         except HearthError as exc:
             return error_page(request, second_template, exc, values=values)
-        await sessions.mark_mfa_verified(rt, principal)
+        await sessions.mark_mfa_verified(principal)
         await services.record_sign_in(portal.realm, account.id)
         return Redirect(safe_next(form.next, portal.home), status_code=303)
 
     @post(f"{portal.prefix}/sign-out", include_in_schema=False, name=f"{portal.kind}-sign-out")
-    async def sign_out(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    async def sign_out(request: Request) -> Response:
         principal = await sessions.principal_for(request)
         if principal is not None and principal.kind == portal.kind:
-            await sessions.end_session(rt, principal)
+            await sessions.end_session(principal)
         return sessions.clear_session_cookie(Redirect(sign_in_path, status_code=303))
 
     return [sign_in_page, sign_in_submit, second_factor_page, second_factor_submit, sign_out]
@@ -166,7 +164,7 @@ def security_handlers(portal: Portal) -> list:
     template = f"{portal.templates}/security.html"
     guards = [portal.guard]
 
-    async def render(request: Request, rt: Runtime, *, status_code: int = 200, **context: Any) -> Response:
+    async def render(request: Request, *, status_code: int = 200, **context: Any) -> Response:
         principal = await sessions.principal_for(request)
         account = await services.get_account(portal.realm, principal.user_id)  # type: ignore[union-attr]
         assert account is not None
@@ -174,53 +172,53 @@ def security_handlers(portal: Portal) -> list:
         context.setdefault("errors", {})
         return page(
             request, template, status_code=status_code, account=account,
-            enrolment=services.pending_enrolment(rt, account, issuer=portal.issuer()),
+            enrolment=services.pending_enrolment(account, issuer=portal.issuer()),
             codes_left=await services.recovery_codes_left(portal.realm, account.id) if account.totp_enabled else 0,
             flash=[("success", _(notice))] if notice else [], base=base, **context,
         )
 
-    async def attempt(request: Request, rt: Runtime, action) -> Response:
+    async def attempt(request: Request, action) -> Response:
         try:
             return await action()
         except HearthError as exc:
-            return await render(request, rt, status_code=exc.status_code, **error_context(exc))
+            return await render(request, status_code=exc.status_code, **error_context(exc))
 
     @get(base, guards=guards, include_in_schema=False, name=f"{portal.kind}-security")
-    async def security_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
-        return await render(request, rt)
+    async def security_page(request: Request) -> Response:
+        return await render(request)
 
     @post(f"{base}/totp/start", guards=guards, include_in_schema=False, name=f"{portal.kind}-totp-start")
-    async def totp_start(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    async def totp_start(request: Request) -> Response:
         principal = await sessions.principal_for(request)
 
         async def action() -> Response:
-            await services.start_totp(rt, portal.realm, principal.user_id)  # type: ignore[union-attr]
+            await services.start_totp(portal.realm, principal.user_id)  # type: ignore[union-attr]
             return Redirect(base, status_code=303)
 
-        return await attempt(request, rt, action)
+        return await attempt(request, action)
 
     @post(f"{base}/totp/confirm", guards=guards, include_in_schema=False, name=f"{portal.kind}-totp-confirm")
-    async def totp_confirm(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    async def totp_confirm(request: Request) -> Response:
         principal = await sessions.principal_for(request)
 
         async def action() -> Response:
             form: SecondFactor = await parse_form(request, SecondFactor)
-            codes = await services.confirm_totp(rt, portal.realm, principal.user_id, form.code)  # type: ignore[union-attr]
-            return await render(request, rt, recovery_codes=codes)
+            codes = await services.confirm_totp(portal.realm, principal.user_id, form.code)  # type: ignore[union-attr]
+            return await render(request, recovery_codes=codes)
 
-        return await attempt(request, rt, action)
+        return await attempt(request, action)
 
     @post(f"{base}/recovery-codes", guards=guards, include_in_schema=False, name=f"{portal.kind}-recovery-codes")
-    async def recovery_codes(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    async def recovery_codes(request: Request) -> Response:
         principal = await sessions.principal_for(request)
         account = await services.get_account(portal.realm, principal.user_id)  # type: ignore[union-attr]
         if account is None or not account.totp_enabled:
             return Redirect(base, status_code=303)
-        codes = await services.regenerate_recovery_codes(rt, portal.realm, account.id)
-        return await render(request, rt, recovery_codes=codes)
+        codes = await services.regenerate_recovery_codes(portal.realm, account.id)
+        return await render(request, recovery_codes=codes)
 
     @post(f"{base}/totp/disable", guards=guards, include_in_schema=False, name=f"{portal.kind}-totp-disable")
-    async def totp_disable(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    async def totp_disable(request: Request) -> Response:
         principal = await sessions.principal_for(request)
 
         async def action() -> Response:
@@ -228,10 +226,10 @@ def security_handlers(portal: Portal) -> list:
             await services.disable_totp(portal.realm, principal.user_id, password)  # type: ignore[union-attr]
             return Redirect(f"{base}?done=disabled", status_code=303)
 
-        return await attempt(request, rt, action)
+        return await attempt(request, action)
 
     @post(f"{base}/password", guards=guards, include_in_schema=False, name=f"{portal.kind}-password")
-    async def password_change(request: Request, rt: NamedDependency[Runtime]) -> Response:
+    async def password_change(request: Request) -> Response:
         principal = await sessions.principal_for(request)
         assert principal is not None
 
@@ -239,11 +237,11 @@ def security_handlers(portal: Portal) -> list:
             form: PasswordChange = await parse_form(request, PasswordChange)
             await services.change_password(portal.realm, principal.user_id, current=form.current_password, new=form.new_password)
             # A new password ends every other session (a stolen one included); this one continues anew.
-            await sessions.end_all_sessions(rt, kind=portal.kind, tenant_id=principal.tenant_id, user_id=principal.user_id)
-            token = await sessions.create_session(rt, kind=portal.kind, user_id=principal.user_id, tenant_id=principal.tenant_id)
-            return sessions.set_session_cookie(Redirect(f"{base}?done=password", status_code=303), rt, token)
+            await sessions.end_all_sessions(kind=portal.kind, tenant_id=principal.tenant_id, user_id=principal.user_id)
+            token = await sessions.create_session(kind=portal.kind, user_id=principal.user_id, tenant_id=principal.tenant_id)
+            return sessions.set_session_cookie(Redirect(f"{base}?done=password", status_code=303), token)
 
-        return await attempt(request, rt, action)
+        return await attempt(request, action)
 
     return [security_page, totp_start, totp_confirm, recovery_codes, totp_disable, password_change]
 
@@ -313,7 +311,7 @@ async def users_create(request: Request) -> Response:
 
 @post("/console/users/{user_id:int}", guards=[require_console("users.manage")], include_in_schema=False,
       name="console-users-update")
-async def users_update(request: Request, rt: NamedDependency[Runtime], user_id: FromPath[int]) -> Response:
+async def users_update(request: Request, user_id: FromPath[int]) -> Response:
     try:
         data: ConsoleUserUpdate = await parse_form(request, ConsoleUserUpdate)
         user = await services.update_console_user(user_id, data)
@@ -321,7 +319,7 @@ async def users_update(request: Request, rt: NamedDependency[Runtime], user_id: 
         return await _users_page(request, status_code=exc.status_code, row_errors={user_id: error_context(exc)["form_error"]},
                                  **error_context(exc))
     if user.status != "active":
-        await sessions.end_all_sessions(rt, kind="console", tenant_id=current_tenant().id, user_id=user.id)
+        await sessions.end_all_sessions(kind="console", tenant_id=current_tenant().id, user_id=user.id)
     return Redirect("/console/users?done=updated", status_code=303)
 
 

@@ -7,7 +7,6 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import client_address
 
@@ -39,33 +38,32 @@ class AuthController(Controller):
     tags = ["Sign-in"]
 
     @post("/code", operation_id="sendSignInCode", status_code=202, summary="Text a sign-in code to a phone")
-    async def send_code(self, request: Request, rt: NamedDependency[Runtime], data: JSONBody[CodeRequest]) -> CodeSent:
+    async def send_code(self, request: Request, data: JSONBody[CodeRequest]) -> CodeSent:
         """Limits: one code a minute, 5 an hour and 10 a day per phone; 20 an hour per client. 429 with
         Retry-After beyond them."""
-        return await services.send_customer_code(rt, current_tenant(), phone=data.phone, client=client_address(request))
+        return await services.send_customer_code(current_tenant(), phone=data.phone, client=client_address(request))
 
     @post("/token", operation_id="exchangeCodeForToken", status_code=200, summary="Sign in (or sign up) with the code")
-    async def token(self, request: Request, rt: NamedDependency[Runtime], data: JSONBody[TokenRequest]) -> TokenResponse:
+    async def token(self, request: Request, data: JSONBody[TokenRequest]) -> TokenResponse:
         """A phone seen for the first time creates the customer. Send the token as
         `Authorization: Bearer <token>`."""
         tenant = current_tenant()
         customer = await services.sign_in_customer(
-            rt, tenant, phone=data.phone, code=data.code, client=client_address(request), attribution={"invite": data.invite},
-        )
-        token = await create_session(rt, kind="customer", user_id=customer.id, tenant_id=tenant.id, via="bearer")
+            tenant, phone=data.phone, code=data.code, client=client_address(request), attribution={"invite": data.invite})
+        token = await create_session(kind="customer", user_id=customer.id, tenant_id=tenant.id, via="bearer")
         return TokenResponse(token=token, token_type="bearer", expires_in=BEARER_TTL, customer=customer)
 
     @post("/sign-out", operation_id="signOut", status_code=204, guards=[require_customer], security=BEARER_SECURITY, summary="End this token")
-    async def sign_out(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> None:
-        await end_session(rt, principal)
+    async def sign_out(self, principal: NamedDependency[Principal]) -> None:
+        await end_session(principal)
 
     @post(
         "/sign-out-everywhere", operation_id="signOutEverywhere", status_code=200, guards=[require_customer],
         security=BEARER_SECURITY,
         summary="End every session and token of this customer",
     )
-    async def sign_out_everywhere(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> SignedOut:
-        ended = await end_all_sessions(rt, kind="customer", tenant_id=principal.tenant_id, user_id=principal.user_id)
+    async def sign_out_everywhere(self, principal: NamedDependency[Principal]) -> SignedOut:
+        ended = await end_all_sessions(kind="customer", tenant_id=principal.tenant_id, user_id=principal.user_id)
         return SignedOut(sessions_ended=ended)
 
 
@@ -76,48 +74,47 @@ class MeController(Controller):
     security = BEARER_SECURITY
 
     @get("", operation_id="getMe", summary="The signed-in customer")
-    async def get_me(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Customer:
-        return await services.active_customer(rt, principal)
+    async def get_me(self, principal: NamedDependency[Principal]) -> Customer:
+        return await services.active_customer(principal)
 
     @patch("", operation_id="updateMe", summary="Change the profile and service preferences")
     async def update_me(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[CustomerUpdate]
+        self, principal: NamedDependency[Principal], data: JSONBody[CustomerUpdate]
     ) -> Customer:
-        customer = await services.active_customer(rt, principal)
-        return await services.update_customer(rt, customer.id, data)
+        customer = await services.active_customer(principal)
+        return await services.update_customer(customer.id, data)
 
     @get("/addresses", operation_id="listAddresses", summary="The address book, default first")
-    async def list_addresses(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> list[Address]:
-        customer = await services.active_customer(rt, principal)
-        return await services.list_addresses(rt, customer.id)
+    async def list_addresses(self, principal: NamedDependency[Principal]) -> list[Address]:
+        customer = await services.active_customer(principal)
+        return await services.list_addresses(customer.id)
 
     @post("/addresses", operation_id="createAddress", status_code=201, summary="Add an address")
     async def create_address(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[AddressCreate]
+        self, principal: NamedDependency[Principal], data: JSONBody[AddressCreate]
     ) -> Address:
-        customer = await services.active_customer(rt, principal)
-        return await services.create_address(rt, current_tenant(), customer.id, data)
+        customer = await services.active_customer(principal)
+        return await services.create_address(current_tenant(), customer.id, data)
 
     @get("/addresses/{address_id:int}", operation_id="getAddress", summary="One address")
     async def get_address(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int]
+        self, principal: NamedDependency[Principal], address_id: FromPath[int]
     ) -> Address:
-        customer = await services.active_customer(rt, principal)
-        return await services.get_address(rt, customer.id, address_id)
+        customer = await services.active_customer(principal)
+        return await services.get_address(customer.id, address_id)
 
     @patch("/addresses/{address_id:int}", operation_id="updateAddress", summary="Change an address (or make it the default)")
     async def update_address(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int],
-        data: JSONBody[AddressUpdate],
-    ) -> Address:
-        customer = await services.active_customer(rt, principal)
-        return await services.update_address(rt, current_tenant(), customer.id, address_id, data)
+        self, principal: NamedDependency[Principal], address_id: FromPath[int],
+        data: JSONBody[AddressUpdate]) -> Address:
+        customer = await services.active_customer(principal)
+        return await services.update_address(current_tenant(), customer.id, address_id, data)
 
     @delete("/addresses/{address_id:int}", operation_id="deleteAddress", summary="Remove an address")
     async def delete_address(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int]
+        self, principal: NamedDependency[Principal], address_id: FromPath[int]
     ) -> None:
-        customer = await services.active_customer(rt, principal)
+        customer = await services.active_customer(principal)
         await services.delete_address(customer.id, address_id)
 
 

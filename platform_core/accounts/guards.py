@@ -51,7 +51,7 @@ def require_console(permission: str | None = "console.view"):
         principal = await require_principal(connection, "console")
         account = await get_account(CONSOLE, principal.user_id)
         if account is None or account.status != "active":
-            await end_session(connection.app.state.runtime, principal)
+            await end_session(principal)
             raise Unauthorized(sign_in_path=SIGN_IN_PATHS["console"])
         granted = permissions_for(account.role or "")
         state = connection.scope["state"]
@@ -70,6 +70,6 @@ async def require_operator(connection: ASGIConnection, _: BaseRouteHandler) -> N
     principal = await require_principal(connection, "operator")
     account = await get_account(OPERATOR, principal.user_id)
     if account is None or account.status != "active":
-        await end_session(connection.app.state.runtime, principal)
+        await end_session(principal)
         raise Unauthorized(sign_in_path=SIGN_IN_PATHS["operator"])
     connection.scope["state"]["operator"] = operator(account)

@@ -15,7 +15,6 @@ from platform_core.notifications.services import (
     list_notifications,
     mark_read,
 )
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.pages import page
 
@@ -27,24 +26,24 @@ from .sessions import Principal
 INBOXES: dict[str, tuple[str, str]] = {"customer": ("/account/inbox", "layouts/customer.html"), "staff": ("/staff/inbox", "layouts/staff.html")}
 
 
-async def _recipient(rt: Runtime, principal: Principal) -> tuple[RecipientKind, int]:
+async def _recipient(principal: Principal) -> tuple[RecipientKind, int]:
     # A frozen customer or a deactivated worker is signed out here, like on their other pages.
     if principal.kind == "customer":
-        return "customer", (await active_customer(rt, principal)).id
-    return "staff", (await active_staff(rt, principal)).id
+        return "customer", (await active_customer(principal)).id
+    return "staff", (await active_staff(principal)).id
 
 
-async def _inbox(request: Request, rt: Runtime, principal: Principal) -> Template:
-    kind, me = await _recipient(rt, principal)
+async def _inbox(request: Request, principal: Principal) -> Template:
+    kind, me = await _recipient(principal)
     base, layout = INBOXES[kind]
     entries = await list_notifications(kind, me)
     return page(request, "accounts/inbox.html", layout=layout, base=base, entries=entries,
                 tz=ZoneInfo(current_tenant().timezone))
 
 
-async def _open(rt: Runtime, principal: Principal, notification_id: int) -> Redirect:
+async def _open(principal: Principal, notification_id: int) -> Redirect:
     """Mark one entry read and follow its link (only a local path; else back to the inbox)."""
-    kind, me = await _recipient(rt, principal)
+    kind, me = await _recipient(principal)
     base = INBOXES[kind][0]
     await mark_read(kind, me, [notification_id])
     entry = await get_notification(kind, me, notification_id)
@@ -52,40 +51,40 @@ async def _open(rt: Runtime, principal: Principal, notification_id: int) -> Redi
     return Redirect(link, status_code=303)
 
 
-async def _read_all(rt: Runtime, principal: Principal) -> Redirect:
-    kind, me = await _recipient(rt, principal)
+async def _read_all(principal: Principal) -> Redirect:
+    kind, me = await _recipient(principal)
     await mark_read(kind, me)
     return Redirect(INBOXES[kind][0], status_code=303)
 
 
 @get("/account/inbox", guards=[require_customer], include_in_schema=False, name="customer-inbox")
-async def customer_inbox(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Template:
-    return await _inbox(request, rt, principal)
+async def customer_inbox(request: Request, principal: NamedDependency[Principal]) -> Template:
+    return await _inbox(request, principal)
 
 
 @post("/account/inbox/{notification_id:int}/open", guards=[require_customer], include_in_schema=False)
-async def customer_open(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], notification_id: FromPath[int]) -> Redirect:
-    return await _open(rt, principal, notification_id)
+async def customer_open(principal: NamedDependency[Principal], notification_id: FromPath[int]) -> Redirect:
+    return await _open(principal, notification_id)
 
 
 @post("/account/inbox/read", guards=[require_customer], include_in_schema=False)
-async def customer_read_all(rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Redirect:
-    return await _read_all(rt, principal)
+async def customer_read_all(principal: NamedDependency[Principal]) -> Redirect:
+    return await _read_all(principal)
 
 
 @get("/staff/inbox", guards=[require_staff], include_in_schema=False, name="staff-inbox")
-async def staff_inbox(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Template:
-    return await _inbox(request, rt, principal)
+async def staff_inbox(request: Request, principal: NamedDependency[Principal]) -> Template:
+    return await _inbox(request, principal)
 
 
 @post("/staff/inbox/{notification_id:int}/open", guards=[require_staff], include_in_schema=False)
-async def staff_open(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], notification_id: FromPath[int]) -> Redirect:
-    return await _open(rt, principal, notification_id)
+async def staff_open(principal: NamedDependency[Principal], notification_id: FromPath[int]) -> Redirect:
+    return await _open(principal, notification_id)
 
 
 @post("/staff/inbox/read", guards=[require_staff], include_in_schema=False)
-async def staff_read_all(rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Redirect:
-    return await _read_all(rt, principal)
+async def staff_read_all(principal: NamedDependency[Principal]) -> Redirect:
+    return await _read_all(principal)
 
 
 INBOX_HANDLERS = [customer_inbox, customer_open, customer_read_all, staff_inbox, staff_open, staff_read_all]

@@ -13,7 +13,7 @@ import secrets
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.pluginsys.contexts import OutboundMessage
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import gettext as _
 
@@ -28,20 +28,20 @@ CUSTOMER_SIGN_IN = "customer_sign_in"
 STAFF_SIGN_IN = "staff_sign_in"
 
 
-def _hash(rt: Runtime, purpose: str, index: str, code: str) -> str:
+def _hash(purpose: str, index: str, code: str) -> str:
     # Bound to purpose and phone: a code for one number or flow never opens another.
-    return rt.keyring.sign(f"{purpose}:{index}:{code}", context="otp")
+    return current_runtime().keyring.sign(f"{purpose}:{index}:{code}", context="otp")
 
 
 async def issue_code(
-    rt: Runtime, tenant: TenantContext, *, purpose: str, phone: str, client: str, deliver: bool = True
+    tenant: TenantContext, *, purpose: str, phone: str, client: str, deliver: bool = True
 ) -> None:
     """Create a code for `phone` (E.164) and text it, after the send limits. With deliver=False
     the code is stored but not sent: staff sign-in answers unknown numbers exactly like known
     ones, down to a live code row, so numbers can't be enumerated."""
-    index = phone_index(rt.keyring, phone)
-    await ratelimit.enforce(rt.kv, tenant.key("otp", "phone", index), ratelimit.SEND_PER_PHONE)
-    await ratelimit.enforce(rt.kv, tenant.key("otp", "addr", client), ratelimit.SEND_PER_ADDRESS)
+    index = phone_index(current_runtime().keyring, phone)
+    await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "phone", index), ratelimit.SEND_PER_PHONE)
+    await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "addr", client), ratelimit.SEND_PER_ADDRESS)
     code = f"{secrets.randbelow(10**6):06d}"
     conn = current_connection()
     await conn.execute(
@@ -52,20 +52,20 @@ async def issue_code(
     await conn.execute(
         "insert into core_otp_code (tenant_id, purpose, phone_index, code_hash, expires_at) "
         "values ($1, $2, $3, $4, now() + make_interval(secs => $5))",
-        tenant.id, purpose, index, _hash(rt, purpose, index, code), CODE_TTL,
+        tenant.id, purpose, index, _hash(purpose, index, code), CODE_TTL,
     )
     if deliver:
         from platform_core.notifications.services import send_message
 
         body = _("Your %(name)s code is %(code)s. It expires in 10 minutes.", name=tenant.display_name, code=code)
-        await send_message(rt, OutboundMessage(tenant=tenant, channel="sms", to=phone, body=body, purpose="otp"))
+        await send_message(OutboundMessage(tenant=tenant, channel="sms", to=phone, body=body, purpose="otp"))
 
 
-async def check_code(rt: Runtime, tenant: TenantContext, *, purpose: str, phone: str, code: str, client: str) -> None:
+async def check_code(tenant: TenantContext, *, purpose: str, phone: str, code: str, client: str) -> None:
     """Consume the newest code of `phone` if `code` matches; ValidationFailed on `code` otherwise."""
-    index = phone_index(rt.keyring, phone)
-    await ratelimit.enforce(rt.kv, tenant.key("otp", "verify", index), ratelimit.VERIFY_PER_PHONE)
-    await ratelimit.enforce(rt.kv, tenant.key("otp", "verify-addr", client), ratelimit.VERIFY_PER_ADDRESS)
+    index = phone_index(current_runtime().keyring, phone)
+    await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "verify", index), ratelimit.VERIFY_PER_PHONE)
+    await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "verify-addr", client), ratelimit.VERIFY_PER_ADDRESS)
     code = "".join(code.split())
     if len(code) != 6 or not code.isdigit():
         raise ValidationFailed({"code": "Enter the 6-digit code."})
@@ -81,10 +81,10 @@ async def check_code(rt: Runtime, tenant: TenantContext, *, purpose: str, phone:
         raise ValidationFailed({"code": "This code has expired. Request a new code."})
     # Every check of this code counts, the right one too: under any concurrency at most
     # MAX_WRONG_TRIES comparisons happen per code.
-    tries, _left = await rt.kv.incr(tenant.key("otp", "tries", row["id"]), CODE_TTL)
+    tries, _left = await current_runtime().kv.incr(tenant.key("otp", "tries", row["id"]), CODE_TTL)
     if tries > MAX_WRONG_TRIES:
         raise ValidationFailed({"code": "Too many wrong codes. Request a new code."})
-    if not hmac.compare_digest(_hash(rt, purpose, index, code), row["code_hash"]):
+    if not hmac.compare_digest(_hash(purpose, index, code), row["code_hash"]):
         if tries == MAX_WRONG_TRIES:
             raise ValidationFailed({"code": "Too many wrong codes. Request a new code."})
         raise ValidationFailed({"code": "The code is not correct."})

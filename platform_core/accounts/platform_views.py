@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.errors import HearthError
+from platform_core.runtime import current_runtime
 from platform_core.tenancy import services as tenancy
 from platform_core.tenancy.schemas import Branding, TenantCreate
 from platform_core.web.forms import error_context, form_values, parse_form
@@ -64,7 +65,7 @@ TENANT_NOTICES = {
 def _hosting(request: Request) -> dict[str, str]:
     """What links to a franchise's site need: the base domain and this server's port."""
     port = request.url.port
-    return {"base_domain": request.app.state.runtime.settings.base_domain, "port_suffix": f":{port}" if port else ""}
+    return {"base_domain": current_runtime().settings.base_domain, "port_suffix": f":{port}" if port else ""}
 
 
 async def _tenants_page(request: Request, *, status_code: int = 200, **context: Any) -> Response:

@@ -19,7 +19,7 @@ from platform_core.db import current_connection
 from platform_core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import CustomerEvent, LoginIdentity
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext
@@ -57,19 +57,19 @@ _ADDRESS_COLUMNS = (
 # --- customers ---------------------------------------------------------------------------------
 
 
-def _customer(rt: Runtime, row) -> Customer:
+def _customer(row) -> Customer:
     return Customer(
-        id=row["id"], display_name=row["display_name"], phone=masked_cipher(rt.keyring, row["phone_cipher"]),
+        id=row["id"], display_name=row["display_name"], phone=masked_cipher(current_runtime().keyring, row["phone_cipher"]),
         email=row["email"], preferences=msgspec.json.decode(row["preferences"], type=ServicePreferences),
         status=row["status"], created_at=row["created_at"], last_sign_in_at=row["last_sign_in_at"],
     )
 
 
-async def get_customer(rt: Runtime, customer_id: int) -> Customer:
+async def get_customer(customer_id: int) -> Customer:
     row = await current_connection().fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where id = $1", customer_id)
     if row is None:
         raise NotFound("customer")
-    return _customer(rt, row)
+    return _customer(row)
 
 
 async def customer_names(customer_ids: Iterable[int]) -> dict[int, str]:
@@ -80,11 +80,11 @@ async def customer_names(customer_ids: Iterable[int]) -> dict[int, str]:
     return {r["id"]: r["display_name"] for r in rows}
 
 
-async def customer_id_for_phone(rt: Runtime, tenant: TenantContext, text: str) -> int | None:
+async def customer_id_for_phone(tenant: TenantContext, text: str) -> int | None:
     """The customer whose phone `text` is, found through its blind index (never by decrypting);
     None when nobody has it or `text` is no phone number."""
     try:
-        index = phone_index(rt.keyring, normalize_phone(text, tenant))
+        index = phone_index(current_runtime().keyring, normalize_phone(text, tenant))
     except ValidationFailed:
         return None
     return await current_connection().fetchval("select id from core_customer where phone_index = $1", index)
@@ -97,20 +97,20 @@ def _refuse_inactive(status: str) -> None:
         raise Forbidden("This account has been closed.")
 
 
-async def send_customer_code(rt: Runtime, tenant: TenantContext, *, phone: str, client: str) -> CodeSent:
+async def send_customer_code(tenant: TenantContext, *, phone: str, client: str) -> CodeSent:
     e164 = normalize_phone(phone, tenant)
-    await otp.issue_code(rt, tenant, purpose=otp.CUSTOMER_SIGN_IN, phone=e164, client=client)
+    await otp.issue_code(tenant, purpose=otp.CUSTOMER_SIGN_IN, phone=e164, client=client)
     return CodeSent(phone=masked(e164), expires_in=otp.CODE_TTL, resend_after=otp.RESEND_AFTER)
 
 
 async def sign_in_customer(
-    rt: Runtime, tenant: TenantContext, *, phone: str, code: str, client: str, attribution: dict[str, str]
+    tenant: TenantContext, *, phone: str, code: str, client: str, attribution: dict[str, str]
 ) -> Customer:
     """Check the code; sign in the customer of that phone, registering them if they are new."""
     e164 = normalize_phone(phone, tenant)
-    await otp.check_code(rt, tenant, purpose=otp.CUSTOMER_SIGN_IN, phone=e164, code=code, client=client)
+    await otp.check_code(tenant, purpose=otp.CUSTOMER_SIGN_IN, phone=e164, code=code, client=client)
     conn = current_connection()
-    index = phone_index(rt.keyring, e164)
+    index = phone_index(current_runtime().keyring, e164)
     row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where phone_index = $1", index)
     if row is None:
         # Sign-in is registration. A concurrent first sign-in of the same phone gets the row
@@ -118,29 +118,29 @@ async def sign_in_customer(
         row = await conn.fetchrow(
             "insert into core_customer (tenant_id, phone_cipher, phone_index) values ($1, $2, $3) "
             f"on conflict (tenant_id, phone_index) do nothing returning {_CUSTOMER_COLUMNS}",
-            tenant.id, encrypt_phone(rt.keyring, e164), index,
+            tenant.id, encrypt_phone(current_runtime().keyring, e164), index,
         )
         if row is not None:
-            await _registered(rt, tenant, row["id"], attribution)
+            await _registered(tenant, row["id"], attribution)
         else:
             row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where phone_index = $1", index)
-    return await _signed_in(rt, row)
+    return await _signed_in(row)
 
 
-async def _registered(rt: Runtime, tenant: TenantContext, customer_id: int, attribution: dict[str, str]) -> None:
+async def _registered(tenant: TenantContext, customer_id: int, attribution: dict[str, str]) -> None:
     event = CustomerEvent(
         tenant=tenant, customer_id=customer_id, occurred_at=clock.now(),
         attribution={k: v for k, v in attribution.items() if v},
     )
-    await tell(rt.hooks(tenant).on_customer_registered, event=event)
+    await tell(current_runtime().hooks(tenant).on_customer_registered, event=event)
 
 
-async def _signed_in(rt: Runtime, row) -> Customer:
+async def _signed_in(row) -> Customer:
     _refuse_inactive(row["status"])
     row = await current_connection().fetchrow(
         f"update core_customer set last_sign_in_at = now() where id = $1 returning {_CUSTOMER_COLUMNS}", row["id"]
     )
-    return _customer(rt, row)
+    return _customer(row)
 
 
 def _check_profile(data: CustomerUpdate) -> dict[str, str]:
@@ -161,7 +161,7 @@ def _check_profile(data: CustomerUpdate) -> dict[str, str]:
     return errors
 
 
-async def update_customer(rt: Runtime, customer_id: int, data: CustomerUpdate) -> Customer:
+async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
     errors = _check_profile(data)
     if errors:
         raise ValidationFailed(errors)
@@ -176,7 +176,7 @@ async def update_customer(rt: Runtime, customer_id: int, data: CustomerUpdate) -
     if changes:
         sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(changes, start=2))
         await current_connection().execute(f"update core_customer set {sets} where id = $1", customer_id, *changes.values())
-    return await get_customer(rt, customer_id)
+    return await get_customer(customer_id)
 
 
 # --- login providers (WeChat, QQ as plugins) ---------------------------------------------------
@@ -214,7 +214,7 @@ async def unlink_identity(customer_id: int, provider: str) -> bool:
 
 
 async def sign_in_with_identity(
-    rt: Runtime, tenant: TenantContext, identity: LoginIdentity, attribution: dict[str, str]
+    tenant: TenantContext, identity: LoginIdentity, attribution: dict[str, str]
 ) -> Customer:
     """Sign in through a provider: its linked customer; else the customer of the phone it
     vouches for (then linked); else a new customer (registered, then linked)."""
@@ -224,27 +224,27 @@ async def sign_in_with_identity(
         e164 = None
         if identity.phone:
             e164 = normalize_phone(identity.phone, tenant)
-            customer_id = await conn.fetchval("select id from core_customer where phone_index = $1", phone_index(rt.keyring, e164))
+            customer_id = await conn.fetchval("select id from core_customer where phone_index = $1", phone_index(current_runtime().keyring, e164))
         if customer_id is None:
             customer_id = await conn.fetchval(
                 "insert into core_customer (tenant_id, display_name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
-                tenant.id, identity.display_name[:40], encrypt_phone(rt.keyring, e164) if e164 else None,
-                phone_index(rt.keyring, e164) if e164 else None,
+                tenant.id, identity.display_name[:40], encrypt_phone(current_runtime().keyring, e164) if e164 else None,
+                phone_index(current_runtime().keyring, e164) if e164 else None,
             )
-            await _registered(rt, tenant, customer_id, {"provider": identity.provider, **attribution})
+            await _registered(tenant, customer_id, {"provider": identity.provider, **attribution})
         await link_identity(tenant, customer_id, identity)
     await conn.execute("update core_login_identity set last_used_at = now() where provider = $1 and subject = $2", identity.provider, identity.subject)
     row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where id = $1", customer_id)
-    return await _signed_in(rt, row)
+    return await _signed_in(row)
 
 
 # --- addresses ---------------------------------------------------------------------------------
 
 
-def _address(rt: Runtime, row) -> Address:
+def _address(row) -> Address:
     return Address(
         id=row["id"], label=row["label"], contact_name=row["contact_name"],
-        contact_phone=masked_cipher(rt.keyring, row["contact_phone_cipher"]), region=row["region"], city=row["city"],
+        contact_phone=masked_cipher(current_runtime().keyring, row["contact_phone_cipher"]), region=row["region"], city=row["city"],
         district=row["district"], street=row["street"], detail=row["detail"],
         lat=float(row["lat"]) if row["lat"] is not None else None,
         lng=float(row["lng"]) if row["lng"] is not None else None, is_default=row["is_default"],
@@ -260,7 +260,7 @@ _REQUIRED = {
 
 
 def _clean_address(
-    rt: Runtime, tenant: TenantContext, fields: dict[str, object], current: tuple[object, object] = (None, None)
+    tenant: TenantContext, fields: dict[str, object], current: tuple[object, object] = (None, None)
 ) -> dict[str, object]:
     """Validate the given fields (all of them at once, so the form marks every problem) and
     turn them into column values. `current` is the stored (lat, lng) of an edited address."""
@@ -280,7 +280,7 @@ def _clean_address(
     if "contact_phone" in fields:
         try:
             e164 = normalize_phone(str(fields["contact_phone"] or ""), tenant, field="contact_phone")
-            clean["contact_phone_cipher"] = encrypt_phone(rt.keyring, e164)
+            clean["contact_phone_cipher"] = encrypt_phone(current_runtime().keyring, e164)
         except ValidationFailed as exc:
             errors.update(exc.fields)
     for name, bound in (("lat", 90), ("lng", 180)):
@@ -299,22 +299,22 @@ def _clean_address(
     return clean
 
 
-async def list_addresses(rt: Runtime, customer_id: int) -> list[Address]:
+async def list_addresses(customer_id: int) -> list[Address]:
     rows = await current_connection().fetch(
         f"select {_ADDRESS_COLUMNS} from core_customer_address where customer_id = $1 order by is_default desc, id desc",
         customer_id,
     )
-    return [_address(rt, r) for r in rows]
+    return [_address(r) for r in rows]
 
 
-async def get_address(rt: Runtime, customer_id: int, address_id: int) -> Address:
+async def get_address(customer_id: int, address_id: int) -> Address:
     """The customer's own address; another customer's id is simply not found."""
     row = await current_connection().fetchrow(
         f"select {_ADDRESS_COLUMNS} from core_customer_address where id = $1 and customer_id = $2", address_id, customer_id
     )
     if row is None:
         raise NotFound("address")
-    return _address(rt, row)
+    return _address(row)
 
 
 async def address_snapshot(customer_id: int, address_id: int) -> dict[str, Any] | None:
@@ -339,8 +339,8 @@ async def _clear_default(customer_id: int) -> None:
     )
 
 
-async def create_address(rt: Runtime, tenant: TenantContext, customer_id: int, data: AddressCreate) -> Address:
-    clean = _clean_address(rt, tenant, msgspec.structs.asdict(data))
+async def create_address(tenant: TenantContext, customer_id: int, data: AddressCreate) -> Address:
+    clean = _clean_address(tenant, msgspec.structs.asdict(data))
     conn = current_connection()
     first = not await conn.fetchval("select 1 from core_customer_address where customer_id = $1 limit 1", customer_id)
     clean["is_default"] = bool(clean["is_default"]) or first
@@ -352,13 +352,13 @@ async def create_address(rt: Runtime, tenant: TenantContext, customer_id: int, d
         f"insert into core_customer_address ({', '.join(columns)}) values ({placeholders}) returning id",
         tenant.id, customer_id, *clean.values(),
     )
-    return await get_address(rt, customer_id, address_id)
+    return await get_address(customer_id, address_id)
 
 
-async def update_address(rt: Runtime, tenant: TenantContext, customer_id: int, address_id: int, data: AddressUpdate) -> Address:
-    current = await get_address(rt, customer_id, address_id)
+async def update_address(tenant: TenantContext, customer_id: int, address_id: int, data: AddressUpdate) -> Address:
+    current = await get_address(customer_id, address_id)
     fields = {f: v for f, v in msgspec.structs.asdict(data).items() if v is not UNSET}
-    clean = _clean_address(rt, tenant, fields, (current.lat, current.lng))
+    clean = _clean_address(tenant, fields, (current.lat, current.lng))
     if clean.get("is_default") is False and current.is_default:
         clean.pop("is_default")  # the default moves by choosing another address, never to none
     if clean.get("is_default"):
@@ -369,7 +369,7 @@ async def update_address(rt: Runtime, tenant: TenantContext, customer_id: int, a
             f"update core_customer_address set {sets}, updated_at = now() where id = $1 and customer_id = $2",
             address_id, customer_id, *clean.values(),
         )
-    return await get_address(rt, customer_id, address_id)
+    return await get_address(customer_id, address_id)
 
 
 async def delete_address(customer_id: int, address_id: int) -> None:
@@ -387,8 +387,8 @@ async def delete_address(customer_id: int, address_id: int) -> None:
         )
 
 
-async def set_default_address(rt: Runtime, tenant: TenantContext, customer_id: int, address_id: int) -> Address:
-    return await update_address(rt, tenant, customer_id, address_id, AddressUpdate(is_default=True))
+async def set_default_address(tenant: TenantContext, customer_id: int, address_id: int) -> Address:
+    return await update_address(tenant, customer_id, address_id, AddressUpdate(is_default=True))
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -396,15 +396,15 @@ async def set_default_address(rt: Runtime, tenant: TenantContext, customer_id: i
 _STAFF_COLUMNS = "id, name, phone_cipher, status"
 
 
-def _staff(rt: Runtime, row) -> Staff:
-    return Staff(id=row["id"], name=row["name"], phone=masked_cipher(rt.keyring, row["phone_cipher"]), status=row["status"])
+def _staff(row) -> Staff:
+    return Staff(id=row["id"], name=row["name"], phone=masked_cipher(current_runtime().keyring, row["phone_cipher"]), status=row["status"])
 
 
-async def get_staff(rt: Runtime, staff_id: int) -> Staff:
+async def get_staff(staff_id: int) -> Staff:
     row = await current_connection().fetchrow(f"select {_STAFF_COLUMNS} from core_staff where id = $1", staff_id)
     if row is None:
         raise NotFound("staff")
-    return _staff(rt, row)
+    return _staff(row)
 
 
 async def staff_status(staff_id: int) -> str | None:
@@ -427,33 +427,33 @@ async def rename_staff(staff_id: int, name: str) -> None:
     await current_connection().execute("update core_staff set name = $2 where id = $1", staff_id, name.strip()[:40])
 
 
-async def staff_phone_for_sending(rt: Runtime, staff_id: int) -> str | None:
+async def staff_phone_for_sending(staff_id: int) -> str | None:
     """A worker's phone in full (E.164), for a message leaving now; never for a page or a log."""
     cipher = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", staff_id)
-    return decrypt_phone(rt.keyring, cipher) if cipher else None
+    return decrypt_phone(current_runtime().keyring, cipher) if cipher else None
 
 
-async def send_staff_code(rt: Runtime, tenant: TenantContext, *, phone: str, client: str) -> CodeSent:
+async def send_staff_code(tenant: TenantContext, *, phone: str, client: str) -> CodeSent:
     """Text a code to active staff; answer every other number the same way without sending."""
     e164 = normalize_phone(phone, tenant)
     staff_id = await current_connection().fetchval(
-        "select id from core_staff where phone_index = $1 and status = 'active'", phone_index(rt.keyring, e164)
+        "select id from core_staff where phone_index = $1 and status = 'active'", phone_index(current_runtime().keyring, e164)
     )
-    await otp.issue_code(rt, tenant, purpose=otp.STAFF_SIGN_IN, phone=e164, client=client, deliver=staff_id is not None)
+    await otp.issue_code(tenant, purpose=otp.STAFF_SIGN_IN, phone=e164, client=client, deliver=staff_id is not None)
     return CodeSent(phone=masked(e164), expires_in=otp.CODE_TTL, resend_after=otp.RESEND_AFTER)
 
 
-async def sign_in_staff(rt: Runtime, tenant: TenantContext, *, phone: str, code: str, client: str) -> Staff:
+async def sign_in_staff(tenant: TenantContext, *, phone: str, code: str, client: str) -> Staff:
     e164 = normalize_phone(phone, tenant)
-    await otp.check_code(rt, tenant, purpose=otp.STAFF_SIGN_IN, phone=e164, code=code, client=client)
+    await otp.check_code(tenant, purpose=otp.STAFF_SIGN_IN, phone=e164, code=code, client=client)
     row = await current_connection().fetchrow(
         f"update core_staff set last_sign_in_at = now() where phone_index = $1 and status = 'active' returning {_STAFF_COLUMNS}",
-        phone_index(rt.keyring, e164),
+        phone_index(current_runtime().keyring, e164),
     )
     if row is None:
         # Reached only by guessing an undelivered code; the same answer as a wrong code.
         raise ValidationFailed({"code": "The code is not correct."})
-    return _staff(rt, row)
+    return _staff(row)
 
 
 async def ensure_staff(keyring: Keyring, tenant: TenantContext, *, name: str, phone: str) -> bool:
@@ -468,7 +468,7 @@ async def ensure_staff(keyring: Keyring, tenant: TenantContext, *, name: str, ph
 
 
 # staff (workers domain, platform_core/staff): the console creates a worker and turns them on or off.
-async def create_staff(rt: Runtime, tenant: TenantContext, *, name: str, phone: str) -> Staff:
+async def create_staff(tenant: TenantContext, *, name: str, phone: str) -> Staff:
     """A new worker who signs in to the staff app with `phone`; a phone already in use is refused."""
     errors = {} if name.strip() else {"name": "This field is required."}
     try:
@@ -480,14 +480,14 @@ async def create_staff(rt: Runtime, tenant: TenantContext, *, name: str, phone: 
     row = await current_connection().fetchrow(
         "insert into core_staff (tenant_id, name, phone_cipher, phone_index) values ($1, $2, $3, $4) "
         f"on conflict (tenant_id, phone_index) do nothing returning {_STAFF_COLUMNS}",
-        tenant.id, name.strip()[:40], encrypt_phone(rt.keyring, e164), phone_index(rt.keyring, e164),
+        tenant.id, name.strip()[:40], encrypt_phone(current_runtime().keyring, e164), phone_index(current_runtime().keyring, e164),
     )
     if row is None:
         raise ValidationFailed({"phone": "A worker with this phone number already exists."})
-    return _staff(rt, row)
+    return _staff(row)
 
 
-async def set_staff_status(rt: Runtime, tenant: TenantContext, staff_id: int, status: str) -> Staff:
+async def set_staff_status(tenant: TenantContext, staff_id: int, status: str) -> Staff:
     """Activate or deactivate a worker; a deactivated worker is signed out everywhere at once."""
     if status not in ("active", "inactive"):
         raise ValidationFailed({"status": "This value is not valid."})
@@ -499,29 +499,29 @@ async def set_staff_status(rt: Runtime, tenant: TenantContext, staff_id: int, st
     if status == "inactive":
         from .sessions import end_all_sessions
 
-        await end_all_sessions(rt, kind="staff", tenant_id=tenant.id, user_id=staff_id)
-    return _staff(rt, row)
+        await end_all_sessions(kind="staff", tenant_id=tenant.id, user_id=staff_id)
+    return _staff(row)
 
 
-async def active_customer(rt: Runtime, principal: Principal) -> Customer:
+async def active_customer(principal: Principal) -> Customer:
     """The signed-in customer, still active. A frozen or closed account's sessions end here."""
     try:
-        customer = await get_customer(rt, principal.user_id)
+        customer = await get_customer(principal.user_id)
     except NotFound:
         customer = None
     if customer is None or customer.status != "active":
-        await end_session(rt, principal)
+        await end_session(principal)
         raise Unauthorized(sign_in_path=SIGN_IN_PATHS["customer"])
     return customer
 
 
-async def active_staff(rt: Runtime, principal: Principal) -> Staff:
+async def active_staff(principal: Principal) -> Staff:
     try:
-        staff = await get_staff(rt, principal.user_id)
+        staff = await get_staff(principal.user_id)
     except NotFound:
         staff = None
     if staff is None or staff.status != "active":
-        await end_session(rt, principal)
+        await end_session(principal)
         raise Unauthorized(sign_in_path=SIGN_IN_PATHS["staff"])
     return staff
 

@@ -17,7 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 
 from platform_core import clock
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant_or_none
 from platform_core.web.csrf import SESSION_COOKIE
 
@@ -60,12 +60,12 @@ def _index_key(kind: str, tenant_id: int | None, user_id: int) -> str:
     return f"sessidx:{kind}:{tenant_id if tenant_id is not None else 'platform'}:{user_id}"
 
 
-def _ttl(rt: Runtime, via: Via) -> int:
-    return BEARER_TTL if via == "bearer" else rt.settings.session_max_age
+def _ttl(via: Via) -> int:
+    return BEARER_TTL if via == "bearer" else current_runtime().settings.session_max_age
 
 
 async def create_session(
-    rt: Runtime, *, kind: Kind, user_id: int, tenant_id: int | None, via: Via = "cookie", mfa_verified: bool = True
+    *, kind: Kind, user_id: int, tenant_id: int | None, via: Via = "cookie", mfa_verified: bool = True
 ) -> str:
     """Start a session and return its token (the cookie value, or the bearer token)."""
     token = secrets.token_urlsafe(32)
@@ -75,32 +75,32 @@ async def create_session(
         created_at=started, renewed_at=started, mfa_verified=mfa_verified,
     )
     key = _session_key(token)
-    ttl = _ttl(rt, via)
-    await rt.kv.set(key, msgspec.json.encode(data), ttl)
-    await rt.kv.add_member(_index_key(kind, tenant_id, user_id), key, max(ttl, BEARER_TTL))
+    ttl = _ttl(via)
+    await current_runtime().kv.set(key, msgspec.json.encode(data), ttl)
+    await current_runtime().kv.add_member(_index_key(kind, tenant_id, user_id), key, max(ttl, BEARER_TTL))
     return token
 
 
-async def mark_mfa_verified(rt: Runtime, principal: Principal) -> None:
-    raw = await rt.kv.get(principal.session_key)
+async def mark_mfa_verified(principal: Principal) -> None:
+    raw = await current_runtime().kv.get(principal.session_key)
     if raw is None:
         return
     data = msgspec.structs.replace(msgspec.json.decode(raw, type=SessionData), mfa_verified=True)
-    await rt.kv.set(principal.session_key, msgspec.json.encode(data), _ttl(rt, data.via))
+    await current_runtime().kv.set(principal.session_key, msgspec.json.encode(data), _ttl(data.via))
 
 
-async def end_session(rt: Runtime, principal: Principal) -> None:
-    await rt.kv.delete(principal.session_key)
-    await rt.kv.remove_member(_index_key(principal.kind, principal.tenant_id, principal.user_id), principal.session_key)
+async def end_session(principal: Principal) -> None:
+    await current_runtime().kv.delete(principal.session_key)
+    await current_runtime().kv.remove_member(_index_key(principal.kind, principal.tenant_id, principal.user_id), principal.session_key)
 
 
-async def end_all_sessions(rt: Runtime, *, kind: Kind, tenant_id: int | None, user_id: int) -> int:
+async def end_all_sessions(*, kind: Kind, tenant_id: int | None, user_id: int) -> int:
     """Sign a user out everywhere (every browser and every app token). Returns how many ended."""
     index = _index_key(kind, tenant_id, user_id)
-    keys = await rt.kv.members(index)
+    keys = await current_runtime().kv.members(index)
     if keys:
-        await rt.kv.delete(*keys)
-    await rt.kv.delete(index)
+        await current_runtime().kv.delete(*keys)
+    await current_runtime().kv.delete(index)
     return len(keys)
 
 
@@ -119,8 +119,8 @@ async def principal_for(connection: ASGIConnection) -> Principal | None:
     principal = None
     token, via = _token_from(connection)
     if token:
-        rt: Runtime = connection.app.state.runtime
-        raw = await rt.kv.get(_session_key(token))
+        kv = current_runtime().kv
+        raw = await kv.get(_session_key(token))
         if raw is not None:
             data = msgspec.json.decode(raw, type=SessionData)
             tenant = current_tenant_or_none()
@@ -132,7 +132,7 @@ async def principal_for(connection: ASGIConnection) -> Principal | None:
                 now = int(clock.now().timestamp())
                 if now - data.renewed_at > RENEW_AFTER:
                     renewed = msgspec.structs.replace(data, renewed_at=now)
-                    await rt.kv.set(_session_key(token), msgspec.json.encode(renewed), _ttl(rt, via))
+                    await kv.set(_session_key(token), msgspec.json.encode(renewed), _ttl(via))
                 principal = Principal(
                     kind=data.kind, user_id=data.user_id, tenant_id=data.tenant_id, via=via,
                     session_key=_session_key(token), mfa_verified=data.mfa_verified,
@@ -145,11 +145,11 @@ async def provide_principal(request: Request) -> Principal | None:
     return await principal_for(request)
 
 
-def set_session_cookie(response: Response, rt: Runtime, token: str) -> Response:
+def set_session_cookie(response: Response, token: str) -> Response:
     response.set_cookie(
         Cookie(
-            key=SESSION_COOKIE, value=token, max_age=rt.settings.session_max_age, httponly=True,
-            secure=rt.settings.cookie_secure, samesite="lax", path="/",
+            key=SESSION_COOKIE, value=token, max_age=current_runtime().settings.session_max_age, httponly=True,
+            secure=current_runtime().settings.cookie_secure, samesite="lax", path="/",
         )
     )
     return response

@@ -16,7 +16,7 @@ from litestar.response import Redirect
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import LoginProvider
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.forms import (
@@ -98,14 +98,14 @@ def _card_error(request: Request, flow: Flow, exc: HearthError, *, step: str, va
     return _error(request, template, exc, flow=flow, step=step, values=values, providers=_providers(request))
 
 
-def _login_providers(rt: Runtime, tenant: TenantContext) -> dict[str, LoginProvider]:
-    return {p.name: p for _, p in collect_now(rt.hooks(tenant).provide_login_providers)}
+def _login_providers(tenant: TenantContext) -> dict[str, LoginProvider]:
+    return {p.name: p for _, p in collect_now(current_runtime().hooks(tenant).provide_login_providers)}
 
 
 def _providers(request: Request) -> list[LoginProvider]:
     if not request.url.path.startswith(CUSTOMER_FLOW.base):
         return []
-    return list(_login_providers(request.app.state.runtime, current_tenant()).values())
+    return list(_login_providers(current_tenant()).values())
 
 
 @get(CUSTOMER_FLOW.base, include_in_schema=False, name="customer-sign-in")
@@ -118,37 +118,36 @@ async def sign_in_page(request: Request, principal: NamedDependency[Principal | 
 
 
 @post(f"{CUSTOMER_FLOW.base}/code", include_in_schema=False, name="customer-sign-in-code")
-async def sign_in_code(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def sign_in_code(request: Request) -> Response:
     values = await form_data(request)
     try:
-        sent = await services.send_customer_code(rt, current_tenant(), phone=values.get("phone", ""), client=client_address(request))
+        sent = await services.send_customer_code(current_tenant(), phone=values.get("phone", ""), client=client_address(request))
     except HearthError as exc:
         return _card_error(request, CUSTOMER_FLOW, exc, step="phone", values=values)
     return _card(request, CUSTOMER_FLOW, step="code", values=values, sent=sent)
 
 
 @post(f"{CUSTOMER_FLOW.base}/verify", include_in_schema=False, name="customer-sign-in-verify")
-async def sign_in_verify(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def sign_in_verify(request: Request) -> Response:
     values = await form_data(request)
     tenant = current_tenant()
     try:
         customer = await services.sign_in_customer(
-            rt, tenant, phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request),
-            attribution={"invite": values.get("invite", "")[:64]},
-        )
+            tenant, phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request),
+            attribution={"invite": values.get("invite", "")[:64]})
     except HearthError as exc:
         values.pop("code", None)
         return _card_error(request, CUSTOMER_FLOW, exc, step="code", values=values)
-    return await _start_session(request, rt, "customer", customer.id, safe_next(values.get("next"), ACCOUNT_HOME))
+    return await _start_session(request, "customer", customer.id, safe_next(values.get("next"), ACCOUNT_HOME))
 
 
-async def _start_session(request: Request, rt: Runtime, kind: str, user_id: int, target: str) -> Response:
+async def _start_session(request: Request, kind: str, user_id: int, target: str) -> Response:
     # A fresh token on every sign-in: a session id planted before sign-in is worth nothing.
     old = await principal_for(request)
     if old is not None:
-        await end_session(rt, old)
-    token = await create_session(rt, kind=kind, user_id=user_id, tenant_id=current_tenant().id)  # type: ignore[arg-type]
-    return set_session_cookie(redirect_after_post(request, target), rt, token)
+        await end_session(old)
+    token = await create_session(kind=kind, user_id=user_id, tenant_id=current_tenant().id)  # type: ignore[arg-type]
+    return set_session_cookie(redirect_after_post(request, target), token)
 
 
 # --- sign in with a login provider (WeChat, QQ from plugins) -----------------------------------
@@ -158,37 +157,37 @@ def _callback_uri(request: Request, provider: str) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{CUSTOMER_FLOW.base}/{provider}/callback"
 
 
-def _provider(rt: Runtime, name: str) -> LoginProvider:
-    provider = _login_providers(rt, current_tenant()).get(name)
+def _provider(name: str) -> LoginProvider:
+    provider = _login_providers(current_tenant()).get(name)
     if provider is None:
         raise NotFound("page")
     return provider
 
 
 @get(f"{CUSTOMER_FLOW.base}/{{provider:str}}", include_in_schema=False, name="customer-sign-in-provider")
-async def provider_start(request: Request, rt: NamedDependency[Runtime], provider: FromPath[str]) -> Response:
+async def provider_start(request: Request, provider: FromPath[str]) -> Response:
     tenant = current_tenant()
-    chosen = _provider(rt, provider)
+    chosen = _provider(provider)
     state = secrets.token_urlsafe(24)
     remembered = {
         "provider": chosen.name, "next": safe_next(request.query_params.get("next"), ACCOUNT_HOME),
         "invite": request.query_params.get("invite", "")[:64],
     }
-    await rt.kv.set(tenant.key("login-state", state), msgspec.json.encode(remembered), LOGIN_STATE_TTL)
+    await current_runtime().kv.set(tenant.key("login-state", state), msgspec.json.encode(remembered), LOGIN_STATE_TTL)
     return Redirect(await chosen.authorize_url(tenant, state, _callback_uri(request, chosen.name)), status_code=303)
 
 
 @get(f"{CUSTOMER_FLOW.base}/{{provider:str}}/callback", include_in_schema=False, name="customer-sign-in-provider-callback")
-async def provider_callback(request: Request, rt: NamedDependency[Runtime], provider: FromPath[str]) -> Response:
+async def provider_callback(request: Request, provider: FromPath[str]) -> Response:
     tenant = current_tenant()
-    chosen = _provider(rt, provider)
+    chosen = _provider(provider)
     values = {"next": ACCOUNT_HOME, "invite": ""}
     key = tenant.key("login-state", request.query_params.get("state", "")[:64])
-    raw = await rt.kv.get(key)
+    raw = await current_runtime().kv.get(key)
     try:
         if raw is None:
             raise ValidationFailed({}, message="This sign-in link has expired. Please try again.")
-        await rt.kv.delete(key)  # single use
+        await current_runtime().kv.delete(key)  # single use
         remembered = msgspec.json.decode(raw, type=dict[str, str])
         if remembered.get("provider") != chosen.name:
             raise ValidationFailed({}, message="This sign-in link has expired. Please try again.")
@@ -199,10 +198,10 @@ async def provider_callback(request: Request, rt: NamedDependency[Runtime], prov
             raise
         except Exception:
             raise ValidationFailed({}, message="Signing in with that service did not work. Please try again.") from None
-        customer = await services.sign_in_with_identity(rt, tenant, identity, {"invite": values["invite"]})
+        customer = await services.sign_in_with_identity(tenant, identity, {"invite": values["invite"]})
     except HearthError as exc:
         return _card_error(request, CUSTOMER_FLOW, exc, step="phone", values=values)
-    return await _start_session(request, rt, "customer", customer.id, safe_next(values["next"], ACCOUNT_HOME))
+    return await _start_session(request, "customer", customer.id, safe_next(values["next"], ACCOUNT_HOME))
 
 
 # --- the customer's account --------------------------------------------------------------------
@@ -236,15 +235,15 @@ class AccountController(Controller):
     include_in_schema = False
 
     @get("", name="account")
-    async def profile(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-        customer = await services.active_customer(rt, principal)
+    async def profile(self, request: Request, principal: NamedDependency[Principal]) -> Response:
+        customer = await services.active_customer(principal)
         values = {"display_name": customer.display_name, "email": customer.email, **_preference_values(customer.preferences)}
         return page(request, "accounts/profile.html", customer=customer, values=values, errors={}, time_slots=TIME_SLOTS,
                     flash=done_notice(request, NOTICES))
 
     @post("", name="account-save")
-    async def save_profile(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-        customer = await services.active_customer(rt, principal)
+    async def save_profile(self, request: Request, principal: NamedDependency[Principal]) -> Response:
+        customer = await services.active_customer(principal)
         form = await request.form()
         values = await form_data(request)
         chosen = [slot for slot in form.getall("preferred_times", []) if slot in TIME_SLOTS]
@@ -255,84 +254,84 @@ class AccountController(Controller):
                 language=values.get("language", "") if values.get("language", "") in ("zh_CN", "en") else "",  # type: ignore[arg-type]
             )
             update = CustomerUpdate(display_name=values.get("display_name", ""), email=values.get("email", ""), preferences=prefs)
-            await services.update_customer(rt, customer.id, update)
+            await services.update_customer(customer.id, update)
         except HearthError as exc:
             return _error(request, "accounts/profile.html", exc, customer=customer, values=values, time_slots=TIME_SLOTS)
         return Redirect(f"{ACCOUNT_HOME}?done=profile", status_code=303)
 
     @get("/addresses", name="addresses")
-    async def addresses(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-        customer = await services.active_customer(rt, principal)
-        return page(request, "accounts/addresses.html", addresses=await services.list_addresses(rt, customer.id), flash=done_notice(request, NOTICES))
+    async def addresses(self, request: Request, principal: NamedDependency[Principal]) -> Response:
+        customer = await services.active_customer(principal)
+        return page(request, "accounts/addresses.html", addresses=await services.list_addresses(customer.id), flash=done_notice(request, NOTICES))
 
     @get("/addresses/new", name="address-new")
-    async def new_address(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-        await services.active_customer(rt, principal)
+    async def new_address(self, request: Request, principal: NamedDependency[Principal]) -> Response:
+        await services.active_customer(principal)
         return page(request, "accounts/address_form.html", address=None, values={}, errors={})
 
     @post("/addresses", name="address-create")
-    async def create_address(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-        customer = await services.active_customer(rt, principal)
+    async def create_address(self, request: Request, principal: NamedDependency[Principal]) -> Response:
+        customer = await services.active_customer(principal)
         values = await form_data(request)
         try:
             data = AddressCreate(**_address_fields(values, editing=False))
-            await services.create_address(rt, current_tenant(), customer.id, data)
+            await services.create_address(current_tenant(), customer.id, data)
         except HearthError as exc:
             return _error(request, "accounts/address_form.html", exc, address=None, values=values)
         return Redirect(f"{ACCOUNT_HOME}/addresses?done=address-added", status_code=303)
 
     @get("/addresses/{address_id:int}/edit", name="address-edit")
     async def edit_address(
-        self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int]
+        self, request: Request, principal: NamedDependency[Principal], address_id: FromPath[int]
     ) -> Response:
-        customer = await services.active_customer(rt, principal)
-        address = await services.get_address(rt, customer.id, address_id)
+        customer = await services.active_customer(principal)
+        address = await services.get_address(customer.id, address_id)
         values = msgspec.structs.asdict(address)
         values.update(contact_phone="", lat="" if address.lat is None else address.lat, lng="" if address.lng is None else address.lng)
         return page(request, "accounts/address_form.html", address=address, values=values, errors={})
 
     @post("/addresses/{address_id:int}", name="address-update")
     async def update_address(
-        self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int]
+        self, request: Request, principal: NamedDependency[Principal], address_id: FromPath[int]
     ) -> Response:
-        customer = await services.active_customer(rt, principal)
-        address = await services.get_address(rt, customer.id, address_id)
+        customer = await services.active_customer(principal)
+        address = await services.get_address(customer.id, address_id)
         values = await form_data(request)
         try:
             data = AddressUpdate(**_address_fields(values, editing=True))
-            await services.update_address(rt, current_tenant(), customer.id, address_id, data)
+            await services.update_address(current_tenant(), customer.id, address_id, data)
         except HearthError as exc:
             return _error(request, "accounts/address_form.html", exc, address=address, values=values)
         return Redirect(f"{ACCOUNT_HOME}/addresses?done=address-saved", status_code=303)
 
     @post("/addresses/{address_id:int}/delete", name="address-delete")
     async def delete_address(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int]
+        self, principal: NamedDependency[Principal], address_id: FromPath[int]
     ) -> Response:
-        customer = await services.active_customer(rt, principal)
+        customer = await services.active_customer(principal)
         await services.delete_address(customer.id, address_id)
         return Redirect(f"{ACCOUNT_HOME}/addresses?done=address-deleted", status_code=303)
 
     @post("/addresses/{address_id:int}/default", name="address-default")
     async def make_default(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], address_id: FromPath[int]
+        self, principal: NamedDependency[Principal], address_id: FromPath[int]
     ) -> Response:
-        customer = await services.active_customer(rt, principal)
-        await services.set_default_address(rt, current_tenant(), customer.id, address_id)
+        customer = await services.active_customer(principal)
+        await services.set_default_address(current_tenant(), customer.id, address_id)
         return Redirect(f"{ACCOUNT_HOME}/addresses?done=default", status_code=303)
 
     @get("/security", name="account-security")
-    async def security_page(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-        customer = await services.active_customer(rt, principal)
+    async def security_page(self, request: Request, principal: NamedDependency[Principal]) -> Response:
+        customer = await services.active_customer(principal)
         return page(request, "accounts/security.html", customer=customer, flash=done_notice(request, NOTICES))
 
     @post("/sign-out-everywhere", name="account-sign-out-everywhere")
-    async def sign_out_everywhere(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+    async def sign_out_everywhere(self, principal: NamedDependency[Principal]) -> Response:
         """Ends every session and app token of this customer, then starts a new one for this
         browser, so only this device stays signed in."""
-        await end_all_sessions(rt, kind="customer", tenant_id=principal.tenant_id, user_id=principal.user_id)
-        token = await create_session(rt, kind="customer", user_id=principal.user_id, tenant_id=principal.tenant_id)
-        return set_session_cookie(Redirect(f"{ACCOUNT_HOME}/security?done=everywhere", status_code=303), rt, token)
+        await end_all_sessions(kind="customer", tenant_id=principal.tenant_id, user_id=principal.user_id)
+        token = await create_session(kind="customer", user_id=principal.user_id, tenant_id=principal.tenant_id)
+        return set_session_cookie(Redirect(f"{ACCOUNT_HOME}/security?done=everywhere", status_code=303), token)
 
 
 def _preference_values(prefs: ServicePreferences) -> dict[str, Any]:
@@ -340,10 +339,10 @@ def _preference_values(prefs: ServicePreferences) -> dict[str, Any]:
 
 
 @post(f"{ACCOUNT_HOME}/sign-out", include_in_schema=False, name="account-sign-out")
-async def sign_out(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def sign_out(request: Request) -> Response:
     principal = await principal_for(request)
     if principal is not None and principal.kind == "customer":
-        await end_session(rt, principal)
+        await end_session(principal)
     return clear_session_cookie(Redirect("/", status_code=303))
 
 
@@ -359,39 +358,39 @@ async def staff_sign_in_page(request: Request, principal: NamedDependency[Princi
 
 
 @post(f"{STAFF_FLOW.base}/code", include_in_schema=False, name="staff-sign-in-code")
-async def staff_sign_in_code(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def staff_sign_in_code(request: Request) -> Response:
     values = await form_data(request)
     try:
-        sent = await services.send_staff_code(rt, current_tenant(), phone=values.get("phone", ""), client=client_address(request))
+        sent = await services.send_staff_code(current_tenant(), phone=values.get("phone", ""), client=client_address(request))
     except HearthError as exc:
         return _card_error(request, STAFF_FLOW, exc, step="phone", values=values)
     return _card(request, STAFF_FLOW, step="code", values=values, sent=sent)
 
 
 @post(f"{STAFF_FLOW.base}/verify", include_in_schema=False, name="staff-sign-in-verify")
-async def staff_sign_in_verify(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def staff_sign_in_verify(request: Request) -> Response:
     values = await form_data(request)
     try:
         staff = await services.sign_in_staff(
-            rt, current_tenant(), phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request)
+            current_tenant(), phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request)
         )
     except HearthError as exc:
         values.pop("code", None)
         return _card_error(request, STAFF_FLOW, exc, step="code", values=values)
-    return await _start_session(request, rt, "staff", staff.id, safe_next(values.get("next"), STAFF_HOME))
+    return await _start_session(request, "staff", staff.id, safe_next(values.get("next"), STAFF_HOME))
 
 
 @get(STAFF_HOME, include_in_schema=False, guards=[require_staff], name="staff-home")
-async def staff_home(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-    staff = await services.active_staff(rt, principal)
+async def staff_home(request: Request, principal: NamedDependency[Principal]) -> Response:
+    staff = await services.active_staff(principal)
     return page(request, "accounts/staff_home.html", staff=staff)
 
 
 @post("/staff/sign-out", include_in_schema=False, name="staff-sign-out")
-async def staff_sign_out(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def staff_sign_out(request: Request) -> Response:
     principal = await principal_for(request)
     if principal is not None and principal.kind == "staff":
-        await end_session(rt, principal)
+        await end_session(principal)
     return clear_session_cookie(Redirect(STAFF_FLOW.base, status_code=303))
 
 

@@ -34,7 +34,6 @@ from platform_core.orders.schemas import (
     QuoteRequest,
     Uploaded,
 )
-from platform_core.runtime import Runtime
 from platform_core.scheduling.schemas import Availability
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
@@ -44,8 +43,8 @@ from . import services as booking
 from .availability import item_availability
 
 
-async def order_detail(rt: Runtime, order: Order) -> OrderDetail:
-    can_cancel = "cancel" in {t.event for t in services.machine_for_order(rt, order.category_code).events_from(order.state, "customer")}
+async def order_detail(order: Order) -> OrderDetail:
+    can_cancel = "cancel" in {t.event for t in services.machine_for_order(order.category_code).events_from(order.state, "customer")}
     return OrderDetail(
         order=order, timeline=await services.timeline(order.id),
         cancellation=await services.cancellation_terms(order) if can_cancel else None,
@@ -60,35 +59,33 @@ class OrderController(Controller):
 
     @post("/", operation_id="placeOrder", status_code=201, summary="Place an order")
     async def place(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[OrderPlace],
-        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
-    ) -> Order:
+        self, principal: NamedDependency[Principal], data: JSONBody[OrderPlace],
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None) -> Order:
         """`Idempotency-Key` (8–100 characters) is required: sending the same request again with
         the same key returns the first order; the same key with a different request is a 409.
         Bad input is a 400 with a message per field and places nothing."""
         if not idempotency_key:
             raise ValidationFailed({"idempotency_key": N_("Send an Idempotency-Key of 8 to 100 characters.")})
-        customer = await active_customer(rt, principal)
-        return await booking.place_order(rt, customer.id, data, idempotency_key)
+        customer = await active_customer(principal)
+        return await booking.place_order(customer.id, data, idempotency_key)
 
     @get("/", operation_id="listMyOrders", summary="The customer's orders, newest first")
     async def list_mine(self, principal: NamedDependency[Principal]) -> list[OrderSummary]:
         return await services.customer_orders(principal.user_id)
 
     @get("/{number:str}", operation_id="getMyOrder", summary="One of the customer's orders, with its timeline")
-    async def detail(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> OrderDetail:
-        return await order_detail(rt, await services.get_order_by_number(rt, number, customer_id=principal.user_id))
+    async def detail(self, principal: NamedDependency[Principal], number: FromPath[str]) -> OrderDetail:
+        return await order_detail(await services.get_order_by_number(number, customer_id=principal.user_id))
 
     @post("/{number:str}/cancel", operation_id="cancelMyOrder", status_code=200, summary="Cancel an order")
     async def cancel(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str],
-        data: JSONBody[CancelRequest],
-    ) -> OrderDetail:
+        self, principal: NamedDependency[Principal], number: FromPath[str],
+        data: JSONBody[CancelRequest]) -> OrderDetail:
         """Free until the tenant's free-cancellation hours before the slot; later the fee in
         `cancellation` of the order's detail is charged (a 'fee' line)."""
-        order = await services.get_order_by_number(rt, number, customer_id=principal.user_id)
-        moved = await services.transition(rt, order.id, "cancel", ActorRef(kind="customer", id=principal.user_id), note=data.reason)
-        return await order_detail(rt, moved)
+        order = await services.get_order_by_number(number, customer_id=principal.user_id)
+        moved = await services.transition(order.id, "cancel", ActorRef(kind="customer", id=principal.user_id), note=data.reason)
+        return await order_detail(moved)
 
 
 class QuoteController(Controller):
@@ -96,14 +93,14 @@ class QuoteController(Controller):
     tags = ["Orders"]
 
     @post("/", operation_id="quoteOrder", status_code=200, summary="The price of a booking, line by line")
-    async def quote(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal | None], data: JSONBody[QuoteRequest]) -> Quote:
+    async def quote(self, principal: NamedDependency[Principal | None], data: JSONBody[QuoteRequest]) -> Quote:
         """Open to everyone; signed in, the plugins' member prices are included."""
         try:
             item = await get_item(data.item_id, for_customer=current_tenant())
         except NotFound:
             raise ValidationFailed({"item_id": N_("This service is not offered.")}) from None
         customer_id = principal.user_id if principal is not None and principal.kind == "customer" else None
-        return await booking.quote(rt, customer_id, item, data.quantity, data.addon_ids)
+        return await booking.quote(customer_id, item, data.quantity, data.addon_ids)
 
 
 @dataclass
@@ -118,15 +115,15 @@ class UploadController(Controller):
     security = BEARER_SECURITY
 
     @post("/", operation_id="uploadPhoto", status_code=201, summary="Upload a photo (JPEG, PNG or WebP, at most 5 MB)")
-    async def upload(self, rt: NamedDependency[Runtime], data: MultipartBody[UploadForm]) -> Uploaded:
+    async def upload(self, data: MultipartBody[UploadForm]) -> Uploaded:
         """Send the image as the multipart field `file`; use the returned URL in an order's photos."""
         content = await data.file.read(media.MAX_BYTES + 1)
-        return Uploaded(url=media.save_image(rt, current_tenant(), content))
+        return Uploaded(url=media.save_image(current_tenant(), content))
 
 
 @get("/media/{name:str}", operation_id="getMedia", include_in_schema=False)
-async def serve_media(rt: NamedDependency[Runtime], name: FromPath[str]) -> Response[bytes]:
-    path = media.media_file(rt, current_tenant(), name)
+async def serve_media(name: FromPath[str]) -> Response[bytes]:
+    path = media.media_file(current_tenant(), name)
     if path is None:
         raise NotFound("photo")
     return Response(

@@ -46,7 +46,7 @@ from platform_core.orders.services import (
 )
 from platform_core.pluginsys.calls import collect
 from platform_core.pluginsys.contexts import JobHandler, PriceAdjustment, PriceQuote
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.uploads import photo_exists
@@ -68,7 +68,7 @@ def visit_minutes(item: ServiceItem, quantity: int) -> int:
     return item.duration_minutes
 
 
-async def _adjustments(rt: Runtime, customer_id: int | None, item: ServiceItem, base: list[OrderLine]) -> list[OrderLine]:
+async def _adjustments(customer_id: int | None, item: ServiceItem, base: list[OrderLine]) -> list[OrderLine]:
     """Each plugin's PriceAdjustments, as 'adjustment' lines whose source is the plugin."""
     tenant = current_tenant()
     context = PriceQuote(
@@ -77,7 +77,7 @@ async def _adjustments(rt: Runtime, customer_id: int | None, item: ServiceItem, 
         lines=[msgspec.to_builtins(line) for line in base],
     )
     lines: list[OrderLine] = []
-    for plugin, adjustment in await collect(rt.hooks(tenant).compute_price_adjustments, quote=context):
+    for plugin, adjustment in await collect(current_runtime().hooks(tenant).compute_price_adjustments, quote=context):
         adjustment = msgspec.convert(adjustment, PriceAdjustment, from_attributes=True)
         lines.append(OrderLine(
             kind="adjustment", label=adjustment.label, amount=adjustment.amount, unit_amount=adjustment.amount,
@@ -86,7 +86,7 @@ async def _adjustments(rt: Runtime, customer_id: int | None, item: ServiceItem, 
     return lines
 
 
-async def quote(rt: Runtime, customer_id: int | None, item: ServiceItem, quantity: int, addon_ids: list[int]) -> Quote:
+async def quote(customer_id: int | None, item: ServiceItem, quantity: int, addon_ids: list[int]) -> Quote:
     """Base and add-ons from the catalog, then the plugins' adjustments; never below zero."""
     base = [
         OrderLine(
@@ -95,7 +95,7 @@ async def quote(rt: Runtime, customer_id: int | None, item: ServiceItem, quantit
         )
         for line in quote_base(item, quantity, addon_ids)
     ]
-    adjustments = await _adjustments(rt, customer_id, item, base)
+    adjustments = await _adjustments(customer_id, item, base)
     subtotal = sum(line.amount for line in base)
     adjusted = sum(line.amount for line in adjustments)
     total = max(subtotal + adjusted, 0)
@@ -148,7 +148,7 @@ def clean_fields(form: list[BookingField], given: dict[str, Any], errors: dict[s
     return clean
 
 
-async def _address_snapshot(rt: Runtime, customer_id: int, data: OrderPlace, errors: dict[str, str]) -> dict[str, Any] | None:
+async def _address_snapshot(customer_id: int, data: OrderPlace, errors: dict[str, str]) -> dict[str, Any] | None:
     """The address as it is now, with the phone still encrypted: from the address book, or a
     new one saved to it (so the customer can pick it next time)."""
     from platform_core.accounts.schemas import AddressCreate
@@ -158,8 +158,7 @@ async def _address_snapshot(rt: Runtime, customer_id: int, data: OrderPlace, err
     if address_id is None and data.address is not None:
         try:
             address_id = (await create_address(
-                rt, current_tenant(), customer_id, msgspec.convert(msgspec.to_builtins(data.address), AddressCreate),
-            )).id
+                current_tenant(), customer_id, msgspec.convert(msgspec.to_builtins(data.address), AddressCreate))).id
         except ValidationFailed as exc:
             errors.update({f"address.{name}": message for name, message in exc.fields.items()})
             return None
@@ -173,7 +172,7 @@ async def _address_snapshot(rt: Runtime, customer_id: int, data: OrderPlace, err
 
 
 async def _slot(
-    rt: Runtime, item: ServiceItem, data: OrderPlace, minutes: int, where: dict[str, Any] | None, errors: dict[str, str]
+    item: ServiceItem, data: OrderPlace, minutes: int, where: dict[str, Any] | None, errors: dict[str, str]
 ) -> tuple[datetime, datetime] | None:
     """The visit's time, re-checked against availability now (a slot shown a minute ago may be
     gone); with a picked worker, that worker must be free for all of it."""
@@ -208,16 +207,16 @@ async def _slot(
     return match.start, match.end
 
 
-async def takes_payments_online(rt: Runtime, currency: str) -> bool:
+async def takes_payments_online(currency: str) -> bool:
     """Whether the franchise has a payment method on and configured for this currency (on any
     device): only then can a customer pay now."""
     from platform_core.payments import services as payments
 
-    return any([await payments.checkout_options(rt, device, currency) for device in ("desktop", "mobile", "wechat")])
+    return any([await payments.checkout_options(device, currency) for device in ("desktop", "mobile", "wechat")])
 
 
-async def _payment_method(rt: Runtime, data: OrderPlace, currency: str, errors: dict[str, str]) -> str:
-    online = await takes_payments_online(rt, currency)
+async def _payment_method(data: OrderPlace, currency: str, errors: dict[str, str]) -> str:
+    online = await takes_payments_online(currency)
     if data.payment_method is None:
         return "online" if online else "after_service"
     if data.payment_method == "online" and not online:
@@ -232,7 +231,7 @@ def request_hash(data: OrderPlace) -> str:
 # --------------------------------------------------------------------------- placing
 
 
-async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempotency_key: str) -> Order:
+async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str) -> Order:
     """Place a booking for the customer. Raises ValidationFailed with every field's problem,
     Conflict for a reused key, and returns the first order for a retried one."""
     key = idempotency_key.strip()
@@ -244,7 +243,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
     await current_connection().execute(
         "select pg_advisory_xact_lock(hashtextextended('hearth:place_order:' || $1::bigint::text, 0))", customer_id
     )
-    existing = await order_for_key(rt, customer_id, key, digest)
+    existing = await order_for_key(customer_id, key, digest)
     if existing is not None:
         return existing
 
@@ -255,21 +254,21 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
         raise ValidationFailed({"item_id": N_("This service is not offered.")}) from None
     errors: dict[str, str] = {}
     try:
-        priced = await quote(rt, customer_id, item, data.quantity, data.addon_ids)
+        priced = await quote(customer_id, item, data.quantity, data.addon_ids)
     except ValidationFailed as exc:
         errors.update(exc.fields)
         priced = None
-    address = await _address_snapshot(rt, customer_id, data, errors)
+    address = await _address_snapshot(customer_id, data, errors)
     if address is not None and item.districts and address["district"] not in item.districts:
         errors["address_id"] = N_("This service is not offered in that district yet.")
     if len(data.requirements) > 2000:
         errors["requirements"] = N_("This is too long.")
-    fields = clean_fields(booking_fields_for(rt, tenant, item), data.fields, errors)
+    fields = clean_fields(booking_fields_for(tenant, item), data.fields, errors)
     if len(data.photos) > MAX_PHOTOS:
         errors["photos"] = N_("Add at most 6 photos.")
-    elif not all(photo_exists(rt, tenant, url) for url in data.photos):
+    elif not all(photo_exists(tenant, url) for url in data.photos):
         errors["photos"] = N_("Upload the photos first.")
-    payment_method = await _payment_method(rt, data, item.currency, errors)
+    payment_method = await _payment_method(data, item.currency, errors)
     minutes = visit_minutes(item, data.quantity)
     if not errors:
         # Placements of the tenant take turns from the slot check to the commit, so two of them
@@ -283,7 +282,7 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
         await current_connection().execute(
             "select pg_advisory_xact_lock(hashtextextended('hearth:booking_capacity:' || $1::bigint::text, 0))", tenant.id
         )
-    when = None if errors else await _slot(rt, item, data, minutes, address, errors)
+    when = None if errors else await _slot(item, data, minutes, address, errors)
     if errors or priced is None or address is None or when is None:
         raise ValidationFailed(errors)
 
@@ -298,16 +297,16 @@ async def place_order(rt: Runtime, customer_id: int, data: OrderPlace, idempoten
         raise ValidationFailed({"staff_id": N_("That worker was just booked for this time. Please pick another time or worker.")}) from None
     if order_id is None:
         # The same key won a race a moment ago: that order is the answer.
-        found = await order_for_key(rt, customer_id, key, digest)
+        found = await order_for_key(customer_id, key, digest)
         if found is None:
             raise HearthError()
         return found
     customer = ActorRef(kind="customer", id=customer_id)
     await record_event(order_id, "place", None, m.PENDING_PAYMENT, customer, data={"total": priced.total})
     if payment_method == "after_service":
-        placed = await transition(rt, order_id, "pay_after_service", customer)
+        placed = await transition(order_id, "pay_after_service", customer)
     else:
-        placed = await get_order(rt, order_id)
+        placed = await get_order(order_id)
         await enqueue(UNPAID_JOB, {"order_id": order_id}, run_at=clock.now() + UNPAID_AFTER, key=f"unpaid:{order_id}")
     reminder_hours = (await booking_settings()).reminder_hours
     # The day's counter row stays locked from here to the commit, so every placement of the
@@ -327,19 +326,19 @@ async def cancel_unpaid(ctx: JobContext, payload: dict[str, Any]) -> None:
     gets until it expires. A provider that does not answer fails the job, which is retried."""
     from platform_core.payments import services as payments
 
-    order = await get_order(ctx.rt, payload["order_id"])
+    order = await get_order(payload["order_id"])
     if order.state != m.PENDING_PAYMENT:
         return
     running = []
     for payment in await payments.order_payments(order.id):
-        if payment.status == "pending" and await payments.reconcile_payment(ctx.rt, payment.id) == "pending":
+        if payment.status == "pending" and await payments.reconcile_payment(payment.id) == "pending":
             running.append(payment.expires_at)
-    if (await get_order(ctx.rt, order.id)).state != m.PENDING_PAYMENT:
+    if (await get_order(order.id)).state != m.PENDING_PAYMENT:
         return
     if running:
         await enqueue(UNPAID_JOB, {"order_id": order.id}, run_at=max(running), key=f"unpaid:{order.id}:{ctx.job_id}")
         return
-    await transition(ctx.rt, order.id, "cancel_by_franchise", ActorRef(kind="system"), note=UNPAID_REASON)
+    await transition(order.id, "cancel_by_franchise", ActorRef(kind="system"), note=UNPAID_REASON)
 
 
 JOB_HANDLERS = [JobHandler(kind=UNPAID_JOB, handler=cancel_unpaid)]

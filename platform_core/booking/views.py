@@ -27,7 +27,6 @@ from platform_core.orders.schemas import ActorRef, NewAddress, OrderPlace
 from platform_core.payments import services as payment_services
 from platform_core.payments.schemas import REFUND_STATUSES
 from platform_core.payments.views import POLL_SECONDS, method_labels
-from platform_core.runtime import Runtime
 from platform_core.staff.services import workers_for_skills
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
@@ -52,7 +51,7 @@ def _days(count: int) -> list[date]:
     return [today + timedelta(days=i) for i in range(count)]
 
 
-async def _form_order(rt: Runtime, request: Request, item_id: int) -> tuple[OrderPlace, str, dict[str, Any]]:
+async def _form_order(request: Request, item_id: int) -> tuple[OrderPlace, str, dict[str, Any]]:
     """The booking form as an OrderPlace, its idempotency key, and the raw values to refill the
     form with. New photos are stored first; their URLs ride along in hidden fields."""
     form = await request.form()
@@ -62,7 +61,7 @@ async def _form_order(rt: Runtime, request: Request, item_id: int) -> tuple[Orde
     for upload in form.getall("photo_files") if "photo_files" in form else []:
         if isinstance(upload, UploadFile) and upload.filename:
             try:
-                photos.append(media.save_image(rt, current_tenant(), await upload.read(media.MAX_BYTES + 1)))
+                photos.append(media.save_image(current_tenant(), await upload.read(media.MAX_BYTES + 1)))
             except ValidationFailed as exc:
                 errors["photos"] = exc.fields["file"]
     address = None
@@ -89,26 +88,26 @@ async def _form_order(rt: Runtime, request: Request, item_id: int) -> tuple[Orde
     return data, str(form.get("idempotency_key") or ""), values
 
 
-async def _booking_context(rt: Runtime, principal: Principal, slug: str) -> dict[str, Any]:
+async def _booking_context(principal: Principal, slug: str) -> dict[str, Any]:
     tenant = current_tenant()
     item = await get_item_by_slug(slug, for_customer=tenant)
     rules = await services.booking_settings()
     return {
         "item": item,
-        "addresses": await list_addresses(rt, principal.user_id),
-        "form_fields": booking_fields_for(rt, tenant, item),
+        "addresses": await list_addresses(principal.user_id),
+        "form_fields": booking_fields_for(tenant, item),
         "workers": await workers_for_skills(item.required_skills),
         "days": _days(rules.horizon_days),
-        "quote": await booking.quote(rt, principal.user_id, item, item.min_quantity, []),
+        "quote": await booking.quote(principal.user_id, item, item.min_quantity, []),
         "timezone": tenant.timezone,
         "free_cancel_hours": rules.free_cancel_hours,
-        "pay_online": await booking.takes_payments_online(rt, item.currency),
+        "pay_online": await booking.takes_payments_online(item.currency),
     }
 
 
 @get("/book/{slug:str}", guards=[require_customer], name="orders.book")
-async def book_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
-    context = await _booking_context(rt, principal, slug)
+async def book_page(request: Request, principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
+    context = await _booking_context(principal, slug)
     values: dict[str, Any] = {
         "idempotency_key": secrets.token_urlsafe(18), "quantity": context["item"].min_quantity, "slot_start": "asap",
         "address_id": str(context["addresses"][0].id) if context["addresses"] else "new",
@@ -119,18 +118,18 @@ async def book_page(request: Request, rt: NamedDependency[Runtime], principal: N
 
 
 @post("/book/{slug:str}", guards=[require_customer], name="orders.place")
-async def place_from_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
-    customer = await active_customer(rt, principal)
+async def place_from_page(request: Request, principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
+    customer = await active_customer(principal)
     item = await get_item_by_slug(slug, for_customer=current_tenant())
     values: dict[str, Any] = {}
     try:
-        data, key, values = await _form_order(rt, request, item.id)
-        order = await booking.place_order(rt, customer.id, data, key)
+        data, key, values = await _form_order(request, item.id)
+        order = await booking.place_order(customer.id, data, key)
     except ValidationFailed as exc:
         if not values:
             form = await request.form()
             values = {k: form.get(k) for k in form.keys()} | {"photos": [], "addon_ids": []}
-        context = await _booking_context(rt, principal, slug)
+        context = await _booking_context(principal, slug)
         return page(request, "orders/book.html", status_code=400, values=values, **context, **error_context(exc))
     if order.state == m.PENDING_PAYMENT:
         return redirect_after_post(request, f"/orders/{order.number}/pay")
@@ -138,7 +137,7 @@ async def place_from_page(request: Request, rt: NamedDependency[Runtime], princi
 
 
 @get("/book/{slug:str}/slots", guards=[require_customer], name="orders.slots")
-async def slots_fragment(request: Request, rt: NamedDependency[Runtime], slug: FromPath[str]) -> Response:
+async def slots_fragment(request: Request, slug: FromPath[str]) -> Response:
     """A day's free times (htmx); the chosen worker and the hours booked narrow them."""
     query = request.query_params
     day = query.get("day") or _days(1)[0].isoformat()
@@ -154,13 +153,13 @@ async def slots_fragment(request: Request, rt: NamedDependency[Runtime], slug: F
 
 
 @post("/book/{slug:str}/price", guards=[require_customer], name="orders.price")
-async def price_fragment(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
+async def price_fragment(request: Request, principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
     """The price line by line for what the form says now (htmx, on every change)."""
     item = await get_item_by_slug(slug, for_customer=current_tenant())
     form = await request.form()
     addon_ids = [i for i in map(optional_int, form.getall("addon_ids") if "addon_ids" in form else []) if i]
     try:
-        quote = await booking.quote(rt, principal.user_id, item, max(optional_int(form.get("quantity")) or 1, 1), addon_ids)
+        quote = await booking.quote(principal.user_id, item, max(optional_int(form.get("quantity")) or 1, 1), addon_ids)
         error = None
     except ValidationFailed as exc:
         quote, error = None, next(iter(exc.fields.values()))
@@ -178,19 +177,19 @@ async def my_orders(request: Request, principal: NamedDependency[Principal]) -> 
     return page(request, "orders/my_orders.html", current=current, past=past, timezone=ZoneInfo(current_tenant().timezone))
 
 
-async def _worker_contact(rt: Runtime, order_id: int) -> dict[str, Any] | None:
+async def _worker_contact(order_id: int) -> dict[str, Any] | None:
     """The worker holding the order, with the phone masked; the relay line, if the franchise
     has one, is how the customer calls them."""
     staff_id = await services.live_staff_id(order_id)
     if staff_id is None:
         return None
-    worker = await get_staff(rt, staff_id)
+    worker = await get_staff(staff_id)
     return {"name": worker.name, "phone": worker.phone, "relay_phone": (await services.booking_settings()).relay_phone}
 
 
-async def _detail_context(rt: Runtime, principal: Principal, number: str) -> dict[str, Any]:
-    order = await services.get_order_by_number(rt, number, customer_id=principal.user_id)
-    machine = services.machine_for_order(rt, order.category_code)
+async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
+    order = await services.get_order_by_number(number, customer_id=principal.user_id)
+    machine = services.machine_for_order(order.category_code)
     can_cancel = any(t.event == "cancel" for t in machine.events_from(order.state, "customer"))
     payments = await payment_services.order_payments(order.id)
     return {
@@ -200,42 +199,42 @@ async def _detail_context(rt: Runtime, principal: Principal, number: str) -> dic
         "refund_statuses": REFUND_STATUSES,
         # The newest payment still open: the page waits for it (a customer back from the provider's page).
         "waiting_payment": next((p for p in reversed(payments) if p.status == "pending" and p.action is not None), None),
-        "method_labels": method_labels(rt),
+        "method_labels": method_labels(),
         "poll_seconds": POLL_SECONDS,
         "timeline": await services.timeline(order.id),
         "labels": {t.event: t.label for t in machine.transitions.values()},
         "cancellation": await services.cancellation_terms(order) if can_cancel else None,
-        "worker": await _worker_contact(rt, order.id) if order.state not in m.FINAL_STATES else None,
+        "worker": await _worker_contact(order.id) if order.state not in m.FINAL_STATES else None,
         "timezone": ZoneInfo(current_tenant().timezone),
     }
 
 
 @get("/orders/{number:str}", guards=[require_customer], name="orders.detail")
-async def order_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
-    context = await _detail_context(rt, principal, number)
+async def order_page(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    context = await _detail_context(principal, number)
     notice = DONE.get(request.query_params.get("done", ""))
     return page(request, "orders/order.html", flash=[("success", notice)] if notice else [], **context)
 
 
 @get("/orders/{number:str}/cancel", guards=[require_customer], name="orders.cancel_confirm")
-async def cancel_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
-    context = await _detail_context(rt, principal, number)
+async def cancel_page(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    context = await _detail_context(principal, number)
     if context["cancellation"] is None:
         return Redirect(f"/orders/{number}", status_code=303)
     return page(request, "orders/cancel.html", errors={}, **context)
 
 
 @post("/orders/{number:str}/cancel", guards=[require_customer], name="orders.cancel")
-async def cancel_order(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+async def cancel_order(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     form = await request.form()
-    order = await services.get_order_by_number(rt, number, customer_id=principal.user_id)
+    order = await services.get_order_by_number(number, customer_id=principal.user_id)
     reason = str(form.get("reason") or "").strip()
     try:
         if len(reason) > 500:
             raise ValidationFailed({"reason": N_("This is too long.")})
-        await services.transition(rt, order.id, "cancel", ActorRef(kind="customer", id=principal.user_id), note=reason)
+        await services.transition(order.id, "cancel", ActorRef(kind="customer", id=principal.user_id), note=reason)
     except HearthError as exc:
-        context = await _detail_context(rt, principal, number)
+        context = await _detail_context(principal, number)
         return page(request, "orders/cancel.html", status_code=exc.status_code, **context, **error_context(exc))
     return redirect_after_post(request, f"/orders/{number}?done=cancelled")
 

@@ -12,13 +12,11 @@ from typing import Any
 import msgspec
 from babel.numbers import get_currency_precision
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.accounts.guards import require_console
 from platform_core.errors import HearthError, ValidationFailed
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import done_notice, error_context, form_data
 from platform_core.web.i18n import gettext as _
@@ -102,9 +100,9 @@ def _tags(text: str) -> list[str]:
 # --------------------------------------------------------------------------- categories
 
 
-async def _catalog_page(request: Request, rt: Runtime, *, status_code: int = 200, **context: Any) -> Response:
+async def _catalog_page(request: Request, *, status_code: int = 200, **context: Any) -> Response:
     tenant = current_tenant()
-    tree = await services.list_categories(rt, tenant, for_customer=False)
+    tree = await services.list_categories(tenant, for_customer=False)
     items: dict[int, list[ServiceItem]] = {}
     for item in await services.list_items():
         items.setdefault(item.category_id, []).append(item)
@@ -133,8 +131,8 @@ def _category_input(values: dict[str, str], errors: dict[str, str]) -> dict[str,
 
 
 @get(BASE, guards=GUARD, include_in_schema=False, name="console-catalog")
-async def catalog_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    return await _catalog_page(request, rt)
+async def catalog_page(request: Request) -> Response:
+    return await _catalog_page(request)
 
 
 async def _category_data(values: dict[str, str], category_id: int | None = None) -> CategoryCreate:
@@ -148,19 +146,19 @@ async def _category_data(values: dict[str, str], category_id: int | None = None)
 
 
 @post(f"{BASE}/categories", guards=GUARD, include_in_schema=False, name="console-catalog-category-create")
-async def category_create(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def category_create(request: Request) -> Response:
     values = await form_data(request)
     try:
         data = await _category_data({**values, "active": "1"})
         await services.create_category(current_tenant(), data)
     except HearthError as exc:
-        return await _catalog_page(request, rt, status_code=exc.status_code, values=values, create_failed=True, **error_context(exc))
+        return await _catalog_page(request, status_code=exc.status_code, values=values, create_failed=True, **error_context(exc))
     return Redirect(f"{BASE}?done=category-created", status_code=303)
 
 
-async def _category_page(request: Request, rt: Runtime, category_id: int, *, status_code: int = 200, **context: Any) -> Response:
+async def _category_page(request: Request, category_id: int, *, status_code: int = 200, **context: Any) -> Response:
     category = await services.get_category(category_id)
-    tree = await services.list_categories(rt, current_tenant(), for_customer=False)
+    tree = await services.list_categories(current_tenant(), for_customer=False)
     context.setdefault("errors", {})
     context.setdefault("values", {
         "code": category.code, "title": category.title, "summary": category.summary, "icon": category.icon,
@@ -174,18 +172,18 @@ async def _category_page(request: Request, rt: Runtime, category_id: int, *, sta
 
 
 @get(f"{BASE}/categories/{{category_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-category")
-async def category_page(request: Request, rt: NamedDependency[Runtime], category_id: FromPath[int]) -> Response:
-    return await _category_page(request, rt, category_id)
+async def category_page(request: Request, category_id: FromPath[int]) -> Response:
+    return await _category_page(request, category_id)
 
 
 @post(f"{BASE}/categories/{{category_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-category-update")
-async def category_update(request: Request, rt: NamedDependency[Runtime], category_id: FromPath[int]) -> Response:
+async def category_update(request: Request, category_id: FromPath[int]) -> Response:
     values = await form_data(request)
     try:
         data = await _category_data(values, category_id)
         await services.update_category(category_id, CategoryUpdate(**msgspec.structs.asdict(data)))
     except HearthError as exc:
-        return await _category_page(request, rt, category_id, status_code=exc.status_code, values=values, **error_context(exc))
+        return await _category_page(request, category_id, status_code=exc.status_code, values=values, **error_context(exc))
     return Redirect(f"{BASE}?done=category-saved", status_code=303)
 
 
@@ -323,8 +321,8 @@ async def item_input(draft: dict[str, Any], currency: str) -> ServiceItemCreate:
     return item
 
 
-async def _item_page(request: Request, rt: Runtime, item: ServiceItem | None, draft: dict[str, Any], *, status_code: int = 200, **context: Any) -> Response:
-    tree = await services.list_categories(rt, current_tenant(), for_customer=False)
+async def _item_page(request: Request, item: ServiceItem | None, draft: dict[str, Any], *, status_code: int = 200, **context: Any) -> Response:
+    tree = await services.list_categories(current_tenant(), for_customer=False)
     context.setdefault("errors", {})
     return page(
         request, "catalog/console_item.html", console=True, status_code=status_code, item=item, values=draft,
@@ -334,12 +332,12 @@ async def _item_page(request: Request, rt: Runtime, item: ServiceItem | None, dr
     )
 
 
-async def _save(request: Request, rt: Runtime, item: ServiceItem | None) -> Response:
+async def _save(request: Request, item: ServiceItem | None) -> Response:
     values = await form_data(request)
     draft = draft_from_form(values)
     if values.get("op"):
         apply_op(draft, values["op"])
-        return await _item_page(request, rt, item, draft)
+        return await _item_page(request, item, draft)
     tenant = current_tenant()
     try:
         data = await item_input(draft, tenant.currency)
@@ -352,33 +350,33 @@ async def _save(request: Request, rt: Runtime, item: ServiceItem | None) -> Resp
             item = await services.update_item(tenant, item.id, ServiceItemUpdate(**changes))
             done = "item-saved"
     except HearthError as exc:
-        return await _item_page(request, rt, item, draft, status_code=exc.status_code, **error_context(exc))
+        return await _item_page(request, item, draft, status_code=exc.status_code, **error_context(exc))
     return Redirect(f"{BASE}/items/{item.id}?done={done}", status_code=303)
 
 
 @get(f"{BASE}/items/new", guards=GUARD, include_in_schema=False, name="console-catalog-item-new")
-async def item_new(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def item_new(request: Request) -> Response:
     draft = {
         "category_id": request.query_params.get("category", ""), "pricing_model": "fixed", "min_quantity": "1",
         "duration_minutes": "120", "active": "1", "sort_order": "0", "content": [], "addons": [],
     }
-    return await _item_page(request, rt, None, draft)
+    return await _item_page(request, None, draft)
 
 
 @post(f"{BASE}/items", guards=GUARD, include_in_schema=False, name="console-catalog-item-create")
-async def item_create(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    return await _save(request, rt, None)
+async def item_create(request: Request) -> Response:
+    return await _save(request, None)
 
 
 @get(f"{BASE}/items/{{item_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-item")
-async def item_page(request: Request, rt: NamedDependency[Runtime], item_id: FromPath[int]) -> Response:
+async def item_page(request: Request, item_id: FromPath[int]) -> Response:
     item = await services.get_item(item_id)
-    return await _item_page(request, rt, item, draft_from_item(item))
+    return await _item_page(request, item, draft_from_item(item))
 
 
 @post(f"{BASE}/items/{{item_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-item-update")
-async def item_update(request: Request, rt: NamedDependency[Runtime], item_id: FromPath[int]) -> Response:
-    return await _save(request, rt, await services.get_item(item_id))
+async def item_update(request: Request, item_id: FromPath[int]) -> Response:
+    return await _save(request, await services.get_item(item_id))
 
 
 HANDLERS = [

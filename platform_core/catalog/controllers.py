@@ -4,10 +4,8 @@ no sign-in needed. Pick the franchise by Host or X-Tenant."""
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 
 from . import services
@@ -19,10 +17,10 @@ class CatalogController(Controller):
     tags = ["Catalog"]
 
     @get("/categories", operation_id="listCategories", summary="The category tree")
-    async def categories(self, rt: NamedDependency[Runtime]) -> list[Category]:
+    async def categories(self) -> list[Category]:
         """Active categories, subcategories under `children`, including those of the plugins this
         franchise has on; `item_count` counts each one's own bookable services."""
-        return await services.list_categories(rt, current_tenant())
+        return await services.list_categories(current_tenant())
 
     @get("/items", operation_id="listItems", summary="Bookable services, of one category or all")
     async def items(self, category: FromQuery[str | None] = None) -> list[ServiceItem]:
@@ -34,10 +32,10 @@ class CatalogController(Controller):
         return await services.list_items(category_id, for_customer=tenant)
 
     @get("/items/{slug:str}", operation_id="getItem", summary="One service, with its category and booking form")
-    async def item(self, rt: NamedDependency[Runtime], slug: FromPath[str]) -> ServiceItemDetail:
+    async def item(self, slug: FromPath[str]) -> ServiceItemDetail:
         tenant = current_tenant()
         item = await services.get_item_by_slug(slug, for_customer=tenant)
         return ServiceItemDetail(
             item=item, category=await services.get_category(item.category_id),
-            form_fields=services.booking_fields_for(rt, tenant, item),
+            form_fields=services.booking_fields_for(tenant, item),
         )

@@ -27,6 +27,7 @@ from platform_core.pluginsys.contexts import (
     BookingForm,
     ServiceCategorySpec,
 )
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -59,18 +60,18 @@ def _category(row: asyncpg.Record, item_count: int = 0) -> Category:
     )
 
 
-def plugin_category_specs(rt, tenant: TenantContext) -> dict[str, tuple[str, ServiceCategorySpec]]:
+def plugin_category_specs(tenant: TenantContext) -> dict[str, tuple[str, ServiceCategorySpec]]:
     """code -> (plugin name, spec) for the categories of the plugins the tenant has on."""
     found: dict[str, tuple[str, ServiceCategorySpec]] = {}
-    for plugin, spec in collect_now(rt.hooks(tenant).provide_service_categories):
+    for plugin, spec in collect_now(current_runtime().hooks(tenant).provide_service_categories):
         found.setdefault(spec.code, (plugin, spec))
     return found
 
 
-async def sync_plugin_categories(rt, tenant: TenantContext) -> list[str]:
+async def sync_plugin_categories(tenant: TenantContext) -> list[str]:
     """Create the rows of plugin categories the tenant does not have yet; returns their codes. A
     franchise category that already uses the code wins (it is left alone)."""
-    specs = plugin_category_specs(rt, tenant)
+    specs = plugin_category_specs(tenant)
     if not specs:
         return []
     conn = current_connection()
@@ -108,10 +109,10 @@ def build_tree(categories: Iterable[Category]) -> list[Category]:
     return level(None)
 
 
-async def list_categories(rt, tenant: TenantContext, *, for_customer: bool = True) -> list[Category]:
+async def list_categories(tenant: TenantContext, *, for_customer: bool = True) -> list[Category]:
     """The category tree. For customers: active ones, without those of plugins the tenant has
     off; for the console: all of them."""
-    await sync_plugin_categories(rt, tenant)
+    await sync_plugin_categories(tenant)
     conn = current_connection()
     counts = {
         r["category_id"]: r["n"] for r in await conn.fetch(
@@ -455,16 +456,16 @@ def _plugin_field(plugin: str, spec: BookingFieldSpec) -> BookingField:
     return BookingField(**msgspec.structs.asdict(spec), source=plugin)
 
 
-def booking_fields_for(rt, tenant: TenantContext, item: ServiceItem) -> list[BookingField]:
+def booking_fields_for(tenant: TenantContext, item: ServiceItem) -> list[BookingField]:
     """The whole booking form of an item: its own fields, then its plugin category's, then those
     plugins add through compute_booking_fields. A later field with a name already taken is
     dropped, so a plugin can not replace the franchise's."""
     fields = list(item.booking_fields)
-    spec = plugin_category_specs(rt, tenant).get(item.category_code)
+    spec = plugin_category_specs(tenant).get(item.category_code)
     if spec is not None:
         fields += [_plugin_field(spec[0], f) for f in spec[1].booking_fields]
     form = BookingForm(tenant=tenant, category=item.category_code)
-    fields += [_plugin_field(plugin, f) for plugin, f in collect_now(rt.hooks(tenant).compute_booking_fields, form=form)]
+    fields += [_plugin_field(plugin, f) for plugin, f in collect_now(current_runtime().hooks(tenant).compute_booking_fields, form=form)]
     taken: set[str] = set()
     merged = []
     for field in fields:

@@ -4,9 +4,7 @@ one service's page, with its workers and reviews, is booking's (booking/storefro
 from __future__ import annotations
 
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
 
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.pages import page
 
@@ -36,9 +34,9 @@ def group_items(tree: list[Category], items: list[ServiceItem]) -> list[tuple[Ca
 
 
 @get("/services", include_in_schema=False, name="services")
-async def services_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def services_page(request: Request) -> Response:
     tenant = current_tenant()
-    tree = await services.list_categories(rt, tenant)
+    tree = await services.list_categories(tenant)
     items = await services.list_items(for_customer=tenant)
     return page(request, "catalog/services.html", groups=group_items(tree, items))
 

@@ -17,7 +17,7 @@ from platform_core.pluginsys.services import (
     plugin_info,
     set_plugin_config,
 )
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.settings import Settings
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.schemas import TenantFile
@@ -50,7 +50,7 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
         if await update_tenant(slug, spec.tenant):
             changes.append(f"{slug}: updated")
     # pluginsys: [plugins.<name>] enabled + config
-    changes.extend(await apply_tenant_plugins(settings, tenant.id, slug, spec.plugins))
+    changes.extend(await apply_tenant_plugins(tenant.id, slug, spec.plugins))
     # catalog: [[categories]] and [[items]], matched by code and slug.
     from platform_core.catalog.seeding import apply_catalog_file
 
@@ -128,31 +128,29 @@ async def demo_banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-async def apply_tenant_plugins(settings, tenant_id: int, slug: str, specs: dict[str, Any]) -> list[str]:
+async def apply_tenant_plugins(tenant_id: int, slug: str, specs: dict[str, Any]) -> list[str]:
     """The `[plugins.<name>]` sections of a tenant file: `enabled` and `config`, idempotently
-    (a value already in effect is not written again, so applying twice changes nothing)."""
-    rt = Runtime.build(settings)
+    (a value already in effect is not written again, so applying twice changes nothing). Runs in
+    the command's runtime, like a request: plugins told of the change read their config."""
     changes: list[str] = []
-    # Entered like a request: plugins told of the change (on_plugin_enabled) read their config.
-    with rt.scope():
-        for name, spec in specs.items():
-            changes.extend(await _apply_plugin(rt, tenant_id, slug, name, spec))
+    for name, spec in specs.items():
+        changes.extend(await _apply_plugin(tenant_id, slug, name, spec))
     return changes
 
 
-async def _apply_plugin(rt: Runtime, tenant_id: int, slug: str, name: str, spec: Any) -> list[str]:
+async def _apply_plugin(tenant_id: int, slug: str, name: str, spec: Any) -> list[str]:
     """One plugin's section: its config where it differs, then on or off."""
     changes: list[str] = []
-    info = plugin_info(rt.pm, name)
+    info = plugin_info(current_runtime().pm, name)
     if spec.config:
         wanted = cfg.validate_values(info.config, dict(spec.config))
-        current = await get_plugin_config(rt, tenant_id, name)
+        current = await get_plugin_config(tenant_id, name)
         now = msgspec.to_builtins(current) if current is not None else {}
         changed = {k: v for k, v in wanted.items() if now.get(k) != v}
         if changed:
-            await set_plugin_config(rt, tenant_id, name, changed, actor="tenants-apply")
+            await set_plugin_config(tenant_id, name, changed, actor="tenants-apply")
             changes.append(f"{slug}: {name} config set ({', '.join(sorted(changed))})")
     toggle = enable_plugin if spec.enabled else disable_plugin
-    if (await toggle(rt, tenant_id, name, actor="tenants-apply")).changed:
+    if (await toggle(tenant_id, name, actor="tenants-apply")).changed:
         changes.append(f"{slug}: {name} {'enabled' if spec.enabled else 'disabled'}")
     return changes

@@ -13,7 +13,6 @@ from platform_core.errors import Conflict
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM
 from platform_core.orders.services import get_order, transition
-from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -36,7 +35,7 @@ MAX_ROUNDS = 10
 BATCH_LIMIT = 500
 
 
-async def run_batch(rt: Runtime, *, by_hand: bool = False) -> list[Assignment]:
+async def run_batch(*, by_hand: bool = False) -> list[Assignment]:
     """Offer every paid order still waiting for a worker: the customer's picks one by one, all
     the others together; orders nobody can take go to `dispatch_failed`. The batch window job
     runs in automatic mode only; the dispatcher's button (`by_hand`) runs it in any mode and
@@ -48,17 +47,17 @@ async def run_batch(rt: Runtime, *, by_hand: bool = False) -> list[Assignment]:
     pending = []
     states = (m.PAID, m.DISPATCH_FAILED) if by_hand else (m.PAID,)
     for order_id in await waiting_order_ids(states, limit=BATCH_LIMIT):
-        order = await get_order(rt, order_id)
+        order = await get_order(order_id)
         if order.requested_staff_id is None:
             pending.append(order)
-        elif (picked := await offer_next(rt, order.id)) is not None:
+        elif (picked := await offer_next(order.id)) is not None:
             # The customer's pick is asked on their own, never traded in the batch.
             made.append(picked)
-    active = await list_workers(rt, status="active")
+    active = await list_workers(status="active")
     for _ in range(MAX_ROUNDS):
         if not pending:
             break
-        ranked = {o.id: await rank_candidates(rt, o, exclude=await asked_before(o.id), settings=settings, workers=active)
+        ranked = {o.id: await rank_candidates(o, exclude=await asked_before(o.id), settings=settings, workers=active)
                   for o in pending}
         staff_ids = sorted({c.staff_id for cands in ranked.values() for c in cands})
         if not staff_ids:
@@ -78,8 +77,8 @@ async def run_batch(rt: Runtime, *, by_hand: bool = False) -> list[Assignment]:
                 assignment = await insert_assignment(order, candidate, source="batch", timeout_s=settings.accept_timeout_s)
             except (WorkerBusy, Conflict):
                 continue  # taken meanwhile outside the batch: the worker is tried again next round
-            await transition(rt, order.id, "assign", SYSTEM, note=timeline_note(N_("Batch dispatch")), data=event_data(assignment))
-            await announce_offer(rt, assignment, order)
+            await transition(order.id, "assign", SYSTEM, note=timeline_note(N_("Batch dispatch")), data=event_data(assignment))
+            await announce_offer(assignment, order)
             made.append(assignment)
             placed.add(order.id)
         if not placed:
@@ -87,5 +86,5 @@ async def run_batch(rt: Runtime, *, by_hand: bool = False) -> list[Assignment]:
         pending = [o for o in pending if o.id not in placed]
     for order in pending:
         # Nobody could take it in the batch: the one-by-one path ends in dispatch_failed.
-        await offer_next(rt, order.id)
+        await offer_next(order.id)
     return made

@@ -15,7 +15,7 @@ from platform_core.geo import distance_m
 from platform_core.orders.schemas import Order
 from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.scheduling.slots import free_among, unblocked_among
 from platform_core.staff.schemas import Worker
 from platform_core.staff.services import list_workers
@@ -72,7 +72,7 @@ async def _workloads(staff_ids: list[int], starts: datetime) -> dict[int, tuple[
 
 
 async def rank_candidates(
-    rt: Runtime, order: Order, *, only: set[int] | None = None, exclude: set[int] | frozenset[int] = frozenset(),
+    order: Order, *, only: set[int] | None = None, exclude: set[int] | frozenset[int] = frozenset(),
     settings: DispatchSettings | None = None, workers: list[Worker] | None = None,
 ) -> list[Candidate]:
     """The workers who may do `order`, best first. `only` limits the search (the worker the
@@ -82,7 +82,7 @@ async def rank_candidates(
     item = await get_item(order.item_id)
     required = list(item.required_skills)
     workers = [
-        w for w in (workers if workers is not None else await list_workers(rt, status="active"))
+        w for w in (workers if workers is not None else await list_workers(status="active"))
         if (only is None or w.id in only) and w.id not in exclude and set(required) <= set(w.skills)
     ]
     in_reach = []
@@ -96,7 +96,7 @@ async def rank_candidates(
         return []
     loads = await _workloads([w.id for w, _ in reachable], order.scheduled_start)
     tenant = current_tenant()
-    hooks = rt.hooks(tenant)
+    hooks = current_runtime().hooks(tenant)
     ranked: list[Candidate] = []
     for worker, distance in reachable:
         day, week = loads.get(worker.id, (0, 0))

@@ -33,19 +33,19 @@ def provide_console_menu():
 
 
 async def _assign(ctx, payload) -> None:
-    await route_ready_order(ctx.rt, payload["order_id"])
+    await route_ready_order(payload["order_id"])
 
 
 async def _offer_timeout(ctx, payload) -> None:
-    await expire_offer(ctx.rt, payload["assignment_id"])
+    await expire_offer(payload["assignment_id"])
 
 
 async def _batch(ctx, payload) -> None:
-    await run_batch(ctx.rt)
+    await run_batch()
 
 
 async def _offer_sms(ctx, payload) -> None:
-    await send_offer_sms(ctx.rt, ctx.tenant, payload["assignment_id"])
+    await send_offer_sms(ctx.tenant, payload["assignment_id"])
 
 
 @hookimpl

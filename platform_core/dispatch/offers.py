@@ -36,7 +36,6 @@ from platform_core.orders.services import (
     transition,
 )
 from platform_core.pluginsys.contexts import OutboundMessage
-from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
@@ -106,7 +105,7 @@ async def insert_assignment(
     return assignment_from_row(row)
 
 
-async def announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> None:
+async def announce_offer(assignment: Assignment, order: Order) -> None:
     """The worker's inbox entry and SMS, and the timeout that passes the order on if they do not
     answer."""
     tenant = current_tenant()
@@ -122,45 +121,45 @@ async def announce_offer(rt: Runtime, assignment: Assignment, order: Order) -> N
         await enqueue(OFFER_SMS_JOB, {"assignment_id": assignment.id}, key=f"offer-sms:{assignment.id}")
 
 
-async def send_offer_sms(rt: Runtime, tenant: TenantContext, assignment_id: int) -> None:
+async def send_offer_sms(tenant: TenantContext, assignment_id: int) -> None:
     """The offer's SMS to the worker, unless it was answered or withdrawn in the meantime."""
     assignment = await get_assignment(assignment_id)
     if assignment is None or assignment.status != "offered":
         return
-    order = await get_order(rt, assignment.order_id)
-    phone = await staff_phone_for_sending(rt, assignment.staff_id)
+    order = await get_order(assignment.order_id)
+    phone = await staff_phone_for_sending(assignment.staff_id)
     if not phone:
         return
     body = translate_to(tenant.locale, N_("Order %(number)s is waiting for your answer.")) % {"number": order.number}
-    await send_message(rt, OutboundMessage(tenant=tenant, channel="sms", to=phone, body=body, purpose="job_offer"))
+    await send_message(OutboundMessage(tenant=tenant, channel="sms", to=phone, body=body, purpose="job_offer"))
 
 
 def event_data(assignment: Assignment) -> dict:
     return {"assignment_id": assignment.id, "staff_id": assignment.staff_id, "score": round(assignment.score or 0, 4)}
 
 
-async def offer_next(rt: Runtime, order_id: int) -> Assignment | None:
+async def offer_next(order_id: int) -> Assignment | None:
     """Offer a paid order to the best worker not asked yet; `dispatch_failed` when nobody is
     left. An order already in `dispatch_failed` is tried again (a worker may have been added or
     freed since) and stays there if nobody is found. Does nothing for an order that is no longer
     waiting (cancelled, taken meanwhile)."""
-    order = await get_order(rt, order_id)
+    order = await get_order(order_id)
     if order.state not in (m.PAID, m.DISPATCH_FAILED) or await live_assignment(order_id) is not None:
         return None
     settings = await get_settings()
     only = {order.requested_staff_id} if order.requested_staff_id is not None else None
-    candidates = await rank_candidates(rt, order, only=only, exclude=await asked_before(order_id), settings=settings)
+    candidates = await rank_candidates(order, only=only, exclude=await asked_before(order_id), settings=settings)
     source = "customer" if only else "auto"
     for candidate in candidates:
         try:
             assignment = await insert_assignment(order, candidate, source=source, timeout_s=settings.accept_timeout_s)
         except WorkerBusy:
             continue
-        await transition(rt, order_id, "assign", SYSTEM, data=event_data(assignment))
-        await announce_offer(rt, assignment, order)
+        await transition(order_id, "assign", SYSTEM, data=event_data(assignment))
+        await announce_offer(assignment, order)
         return assignment
     if order.state == m.PAID:
-        await transition(rt, order_id, "dispatch_failed", SYSTEM, note=timeline_note(
+        await transition(order_id, "dispatch_failed", SYSTEM, note=timeline_note(
             N_("The requested worker is not available.") if only else N_("No eligible worker is free.")))
     return None
 
@@ -171,7 +170,7 @@ def timeline_note(msgid: str) -> str:
     return translate_to(current_tenant().locale, msgid)
 
 
-async def route_ready_order(rt: Runtime, order_id: int) -> None:
+async def route_ready_order(order_id: int) -> None:
     """What to do with an order that just became ready for dispatch: the customer's pick is
     offered at once (in every mode); otherwise, in automatic mode, a near-term order is offered
     now and a scheduled one waits for the next batch window; in the other modes it waits for
@@ -179,7 +178,7 @@ async def route_ready_order(rt: Runtime, order_id: int) -> None:
     # Under the order's lock: a dispatcher may have assigned it since the job was queued, and
     # what is found here must not change before the release below.
     await lock_order(order_id)
-    order = await get_order(rt, order_id)
+    order = await get_order(order_id)
     if order.state != m.PAID:
         return
     # Back from an exception (a no-show sent back to dispatch): whoever held it no longer does.
@@ -189,7 +188,7 @@ async def route_ready_order(rt: Runtime, order_id: int) -> None:
     if settings.mode != "auto" and not picked:
         return  # manual, or customer_pick without a pick: the dispatcher decides
     if picked or order.asap or order.scheduled_start - clock.now() <= NEAR_TERM:
-        await offer_next(rt, order_id)
+        await offer_next(order_id)
         return
     window = next_batch_window(clock.now())
     await enqueue(BATCH_JOB, {}, run_at=window, key=f"batch:{window.isoformat()}")
@@ -217,21 +216,21 @@ async def _open_offer(staff_id: int, assignment_id: int) -> Assignment:
     return assignment
 
 
-async def accept_offer(rt: Runtime, staff_id: int, assignment_id: int) -> Assignment:
+async def accept_offer(staff_id: int, assignment_id: int) -> Assignment:
     assignment = await _open_offer(staff_id, assignment_id)
     row = await current_connection().fetchrow(
         f"update core_assignment set status = 'accepted', responded_at = now() where id = $1 returning {ASSIGNMENT_COLUMNS}",
         assignment.id,
     )
-    await transition(rt, assignment.order_id, "accept", ActorRef(kind="staff", id=staff_id), data=event_data(assignment))
+    await transition(assignment.order_id, "accept", ActorRef(kind="staff", id=staff_id), data=event_data(assignment))
     return assignment_from_row(row)
 
 
-async def decline_offer(rt: Runtime, staff_id: int, assignment_id: int, *, reason: str = "") -> None:
+async def decline_offer(staff_id: int, assignment_id: int, *, reason: str = "") -> None:
     """The order goes back to `paid` (and so to the next worker); this worker is not asked again."""
     assignment = await _open_offer(staff_id, assignment_id)
     # The guard of `decline` needs the assignment still live, so the status changes after it.
-    await transition(rt, assignment.order_id, "decline", ActorRef(kind="staff", id=staff_id),
+    await transition(assignment.order_id, "decline", ActorRef(kind="staff", id=staff_id),
                      note=reason[:500], data=event_data(assignment))
     await current_connection().execute(
         "update core_assignment set status = 'declined', responded_at = now() where id = $1", assignment.id
@@ -239,7 +238,7 @@ async def decline_offer(rt: Runtime, staff_id: int, assignment_id: int, *, reaso
     await set_current_worker(assignment.order_id, None)
 
 
-async def expire_offer(rt: Runtime, assignment_id: int) -> bool:
+async def expire_offer(assignment_id: int) -> bool:
     """The timeout job: an offer still unanswered at its deadline lapses. False when the worker
     answered in time (or the order moved on)."""
     row = await current_connection().fetchrow(
@@ -250,7 +249,7 @@ async def expire_offer(rt: Runtime, assignment_id: int) -> bool:
     if row is None:
         return False
     assignment = assignment_from_row(row)
-    await transition(rt, assignment.order_id, "offer_expired", SYSTEM, data=event_data(assignment))
+    await transition(assignment.order_id, "offer_expired", SYSTEM, data=event_data(assignment))
     await current_connection().execute("update core_assignment set status = 'expired' where id = $1", assignment.id)
     await set_current_worker(assignment.order_id, None)
     return True
@@ -259,18 +258,18 @@ async def expire_offer(rt: Runtime, assignment_id: int) -> bool:
 # --------------------------------------------------------------------------- the office decides
 
 
-async def _candidate_for(rt: Runtime, order: Order, staff_id: int) -> Candidate:
-    found = await rank_candidates(rt, order, only={staff_id})
+async def _candidate_for(order: Order, staff_id: int) -> Candidate:
+    found = await rank_candidates(order, only={staff_id})
     if not found:
         raise ValidationFailed({"staff_id": "This worker can not take this order (skills, hours, days off or distance)."})
     return found[0]
 
 
-async def assign_by_hand(rt: Runtime, order_id: int, staff_id: int, actor: ActorRef) -> Assignment:
+async def assign_by_hand(order_id: int, staff_id: int, actor: ActorRef) -> Assignment:
     """A dispatcher gives a waiting order (or one whose worker did not show up) to a worker, or
     moves an offered or accepted one to another worker; the previous assignment is released.
     The worker still accepts or declines."""
-    order = await get_order(rt, order_id)
+    order = await get_order(order_id)
     current = await live_assignment(order_id)
     if current is not None and current.staff_id == staff_id:
         raise ValidationFailed({"staff_id": "The order is already with this worker."})
@@ -280,34 +279,34 @@ async def assign_by_hand(rt: Runtime, order_id: int, staff_id: int, actor: Actor
         event = "reassign"
     else:
         raise Conflict("This order can not do that now.")
-    candidate = await _candidate_for(rt, order, staff_id)
+    candidate = await _candidate_for(order, staff_id)
     settings = await get_settings()
     await release_order(order_id, actor)
     try:
         assignment = await insert_assignment(order, candidate, source="manual", timeout_s=settings.accept_timeout_s, actor=actor)
     except WorkerBusy:
         raise ValidationFailed({"staff_id": "This worker already has a job at that time."}) from None
-    await transition(rt, order_id, event, actor, data={**event_data(assignment), "previous_staff_id": current and current.staff_id})
-    await announce_offer(rt, assignment, order)
+    await transition(order_id, event, actor, data={**event_data(assignment), "previous_staff_id": current and current.staff_id})
+    await announce_offer(assignment, order)
     return assignment
 
 
 # --------------------------------------------------------------------------- the grab pool
 
 
-async def pool_orders(rt: Runtime, staff_id: int, *, limit: int = 30) -> list[tuple[Order, Candidate]]:
+async def pool_orders(staff_id: int, *, limit: int = 30) -> list[tuple[Order, Candidate]]:
     """Open orders this worker may claim: paid (or left without a worker), nobody holding them,
     and the worker eligible."""
     settings = await get_settings()
     if not settings.grab_pool:
         return []
     found = []
-    me = [w for w in await list_workers(rt, status="active") if w.id == staff_id]
+    me = [w for w in await list_workers(status="active") if w.id == staff_id]
     for order_id in await waiting_order_ids(CLAIMABLE, limit=200):
-        order = await get_order(rt, order_id)
+        order = await get_order(order_id)
         if order.requested_staff_id not in (None, staff_id) or staff_id in await asked_before(order_id):
             continue
-        ranked = await rank_candidates(rt, order, only={staff_id}, settings=settings, workers=me)
+        ranked = await rank_candidates(order, only={staff_id}, settings=settings, workers=me)
         if ranked:
             found.append((order, ranked[0]))
         if len(found) >= limit:
@@ -315,16 +314,16 @@ async def pool_orders(rt: Runtime, staff_id: int, *, limit: int = 30) -> list[tu
     return found
 
 
-async def claim_order(rt: Runtime, staff_id: int, order_id: int) -> Assignment:
+async def claim_order(staff_id: int, order_id: int) -> Assignment:
     """A worker takes an open order from the pool; accepted at once. Of two workers claiming
     one order, the database lets exactly one through."""
     settings = await get_settings()
     if not settings.grab_pool:
         raise NotFound("page")
-    order = await get_order(rt, order_id)
+    order = await get_order(order_id)
     if order.state not in CLAIMABLE or await live_assignment(order_id) is not None:
         raise Conflict("Someone else has already taken this order.")
-    ranked = await rank_candidates(rt, order, only={staff_id}, settings=settings)
+    ranked = await rank_candidates(order, only={staff_id}, settings=settings)
     if not ranked:
         raise Conflict("You can not take this order (skills, hours or distance).")
     worker = ActorRef(kind="staff", id=staff_id)
@@ -332,8 +331,8 @@ async def claim_order(rt: Runtime, staff_id: int, order_id: int) -> Assignment:
         assignment = await insert_assignment(order, ranked[0], source="grab", status="accepted", actor=worker)
     except WorkerBusy:
         raise Conflict("You already have a job at that time.") from None
-    await transition(rt, order_id, "assign", SYSTEM, note=timeline_note(N_("Claimed from the pool")), data=event_data(assignment))
-    await transition(rt, order_id, "accept", worker, data=event_data(assignment))
+    await transition(order_id, "assign", SYSTEM, note=timeline_note(N_("Claimed from the pool")), data=event_data(assignment))
+    await transition(order_id, "accept", worker, data=event_data(assignment))
     return assignment
 
 
@@ -359,8 +358,8 @@ async def offers_for(staff_id: int) -> list[Assignment]:
     return [assignment_from_row(r) for r in rows]
 
 
-async def job_view(rt: Runtime, assignment: Assignment) -> Job:
-    order = await get_order(rt, assignment.order_id)
+async def job_view(assignment: Assignment) -> Job:
+    order = await get_order(assignment.order_id)
     item = await get_item(order.item_id)
     return Job(
         id=assignment.id, status=assignment.status, order_number=order.number, order_state=order.state, item_title=item.title,

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Union
 import msgspec
 
 if TYPE_CHECKING:
-    from platform_core.runtime import Runtime
     from platform_core.tenancy.schemas import TenantContext
 
 # Ids, flags and short codes: a payload is stored in clear and outlives the request, so it
@@ -21,7 +20,6 @@ class JobContext:
     """What a job handler gets besides its payload."""
 
     tenant: "TenantContext"
-    rt: "Runtime"
     job_id: int
     attempt: int  # 1 on the first run
 

@@ -27,7 +27,6 @@ from platform_core.db.engine import app_dsn
 from platform_core.errors import HearthError
 from platform_core.kv import purge_expired
 from platform_core.metrics import JOBS
-from platform_core.pluginsys.relay import relay_scope
 from platform_core.runtime import Runtime
 from platform_core.tenancy.context import tenant_scope
 
@@ -121,8 +120,8 @@ class Worker:
         return [_job(r) for r in rows]
 
     async def _run(self, job) -> None:
-        # A job reaches hooks and plugin config the way a request does: through the relay.
-        with relay_scope(self.rt.relay):
+        # A job reaches the runtime, hooks and plugin config the way a request does: from its scope.
+        with self.rt.scope():
             await self._run_job(job)
 
     async def _run_job(self, job) -> None:
@@ -136,7 +135,7 @@ class Worker:
                         job.id, f"plugin {spec.plugin} is off for this tenant",
                     )
                     return
-                ctx = JobContext(tenant=tenant, rt=self.rt, job_id=job.id, attempt=job.attempts)
+                ctx = JobContext(tenant=tenant, job_id=job.id, attempt=job.attempts)
                 async with asyncio.timeout(self.job_timeout):
                     await spec.handler(ctx, job.payload)
                 # Same transaction as the job's work: both commit, or neither.

@@ -11,7 +11,6 @@ from litestar.di import NamedDependency
 from platform_core.accounts.guards import require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.pages import page
 
@@ -25,8 +24,8 @@ def earnings_account(staff_id: int) -> str:
 
 
 @get("/staff/earnings", guards=[require_staff], include_in_schema=False, name="staff-earnings")
-async def my_earnings(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-    staff = await active_staff(rt, principal)
+async def my_earnings(request: Request, principal: NamedDependency[Principal]) -> Response:
+    staff = await active_staff(principal)
     tenant = current_tenant()
     code = earnings_account(staff.id)
     commission = (await services.settings()).staff_commission_bp

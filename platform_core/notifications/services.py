@@ -11,7 +11,7 @@ from platform_core.db import current_connection
 from platform_core.errors import HearthError
 from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import NotificationChannel, OutboundMessage
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 
 from .channels import OUTBOX_TO_CONTEXT
@@ -30,17 +30,17 @@ class MessageNotSent(HearthError):
         super().__init__("We could not send the message. Please try again.")
 
 
-def channels_for(rt: Runtime, message: OutboundMessage) -> list[NotificationChannel]:
+def channels_for(message: OutboundMessage) -> list[NotificationChannel]:
     """The tenant's channels for the message's kind, in the order they are tried (lowest
     priority value first)."""
-    offered = collect_now(rt.hooks(message.tenant).provide_notification_channels)
+    offered = collect_now(current_runtime().hooks(message.tenant).provide_notification_channels)
     matching = [c for _, c in offered if c.channel == message.channel]
     return sorted(matching, key=lambda c: c.priority)
 
 
-async def send_message(rt: Runtime, message: OutboundMessage) -> None:
+async def send_message(message: OutboundMessage) -> None:
     """Deliver through the first channel that works; raise MessageNotSent (503) if none does."""
-    for channel in channels_for(rt, message):
+    for channel in channels_for(message):
         try:
             await channel.send(message)
             return
@@ -58,7 +58,7 @@ async def send_message(rt: Runtime, message: OutboundMessage) -> None:
 # --------------------------------------------------------------------------- dev outbox
 
 
-async def latest_outbox(rt: Runtime, limit: int = OUTBOX_PAGE_SIZE) -> list[OutboxEntry]:
+async def latest_outbox(limit: int = OUTBOX_PAGE_SIZE) -> list[OutboxEntry]:
     """The current tenant's latest dev-outbox messages, newest first (RLS picks the tenant)."""
     rows = await current_connection().fetch(
         "select id, channel, recipient, body, purpose, created_at from core_dev_outbox "
@@ -67,7 +67,7 @@ async def latest_outbox(rt: Runtime, limit: int = OUTBOX_PAGE_SIZE) -> list[Outb
     )
     return [
         OutboxEntry(
-            id=r["id"], channel=r["channel"], to=rt.keyring.decrypt(r["recipient"], context=OUTBOX_TO_CONTEXT),
+            id=r["id"], channel=r["channel"], to=current_runtime().keyring.decrypt(r["recipient"], context=OUTBOX_TO_CONTEXT),
             body=r["body"], purpose=r["purpose"], created_at=r["created_at"],
         )
         for r in rows

@@ -5,11 +5,10 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from litestar.response import Template
 
 from platform_core.errors import NotFound
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.pages import page
 
@@ -17,12 +16,12 @@ from .services import latest_outbox
 
 
 @get("/dev/outbox", include_in_schema=False)
-async def dev_outbox(request: Request, rt: NamedDependency[Runtime]) -> Template:
+async def dev_outbox(request: Request) -> Template:
     # In production the page does not exist, as if it had never been built.
-    if not rt.settings.dev_mode:
+    if not current_runtime().settings.dev_mode:
         raise NotFound("page")
     tenant = current_tenant()
-    entries = await latest_outbox(rt)
+    entries = await latest_outbox()
     # htmx polls for the list alone every few seconds; a browser gets the whole page.
     template = "notifications/_outbox_list.html" if request.headers.get("hx-request") else "notifications/dev_outbox.html"
     return page(request, template, entries=entries, tz=ZoneInfo(tenant.timezone))

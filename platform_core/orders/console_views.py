@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -17,7 +16,6 @@ from platform_core.accounts.guards import require_console
 from platform_core.accounts.services import get_customer, get_staff
 from platform_core.catalog.services import flatten, list_categories
 from platform_core.errors import HearthError, NotFound, ValidationFailed
-from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import error_context
@@ -60,37 +58,37 @@ def _filter(request: Request) -> OrderFilter:
     return msgspec.convert(raw, OrderFilter)
 
 
-async def _list(request: Request, rt: Runtime) -> Response:
+async def _list(request: Request) -> Response:
     tenant = current_tenant()
     f = _filter(request)
     errors: dict[str, str] = {}
     try:
-        found = await services.search_orders(rt, f)
+        found = await services.search_orders(f)
     except ValidationFailed as exc:
         errors = {k: str(v) for k, v in exc.fields.items()}
-        found = await services.search_orders(rt, msgspec.structs.replace(f, date_from="", date_to=""))
+        found = await services.search_orders(msgspec.structs.replace(f, date_from="", date_to=""))
     query = {k: v for k, v in request.query_params.items() if k != "page"}
     return page(
         request, "orders/console_orders.html", console=True, filters=f, found=found, errors=errors, query=query,
-        states=list(services.order_states(rt)), categories=flatten(await list_categories(rt, tenant, for_customer=False)),
-        workers=await list_workers(rt), districts=await services.order_districts(), timezone=ZoneInfo(tenant.timezone),
+        states=list(services.order_states()), categories=flatten(await list_categories(tenant, for_customer=False)),
+        workers=await list_workers(), districts=await services.order_districts(), timezone=ZoneInfo(tenant.timezone),
         pages=(found.total + f.per_page - 1) // f.per_page,
     )
 
 
 @get("/console/orders", guards=[require_console("orders.view")], include_in_schema=False, name="console-orders")
-async def orders_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    return await _list(request, rt)
+async def orders_page(request: Request) -> Response:
+    return await _list(request)
 
 
 @get("/console/orders/exceptions", guards=[require_console("orders.view")], include_in_schema=False, name="console-order-exceptions")
-async def exceptions_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    return await _list(request, rt)
+async def exceptions_page(request: Request) -> Response:
+    return await _list(request)
 
 
-async def _detail(request: Request, rt: Runtime, number: str, **extra: Any) -> Response:
-    order = await services.get_order_by_number(rt, number)
-    machine = services.machine_for_order(rt, order.category_code)
+async def _detail(request: Request, number: str, **extra: Any) -> Response:
+    order = await services.get_order_by_number(number)
+    machine = services.machine_for_order(order.category_code)
     possible = {t.event for t in machine.events_from(order.state, "console")}
     if order.paid_at is not None:
         possible.discard("mark_paid")
@@ -101,22 +99,22 @@ async def _detail(request: Request, rt: Runtime, number: str, **extra: Any) -> R
         request, "orders/console_order.html", order=order, timeline=await services.timeline(order.id),
         labels={t.event: t.label for t in machine.transitions.values()},
         actions=[(event, label) for event, label in CONSOLE_EVENTS.items() if event in possible], danger=DANGER_EVENTS,
-        customer=await get_customer(rt, order.customer_id), worker=await get_staff(rt, staff_id) if staff_id else None,
-        requested=await get_staff(rt, requested) if requested else None, timezone=ZoneInfo(current_tenant().timezone),
+        customer=await get_customer(order.customer_id), worker=await get_staff(staff_id) if staff_id else None,
+        requested=await get_staff(requested) if requested else None, timezone=ZoneInfo(current_tenant().timezone),
         flash=[("success", done)] if done else [], show_actor=True, console=True, **extra,
     )
 
 
 @get("/console/orders/{number:str}", guards=[require_console("orders.view")], include_in_schema=False, name="console-order")
-async def order_page(request: Request, rt: NamedDependency[Runtime], number: FromPath[str]) -> Response:
-    return await _detail(request, rt, number)
+async def order_page(request: Request, number: FromPath[str]) -> Response:
+    return await _detail(request, number)
 
 
 @post("/console/orders/{number:str}/events/{event:str}", guards=[require_console("orders.view")], include_in_schema=False,
       name="console-order-event")
-async def fire_event(request: Request, rt: NamedDependency[Runtime], number: FromPath[str], event: FromPath[str]) -> Response:
+async def fire_event(request: Request, number: FromPath[str], event: FromPath[str]) -> Response:
     """A manual action; the machine's guards decide who may (mark paid needs finance.manage)."""
-    order = await services.get_order_by_number(rt, number)
+    order = await services.get_order_by_number(number)
     form = await request.form()
     note = str(form.get("note") or "").strip()
     try:
@@ -126,11 +124,11 @@ async def fire_event(request: Request, rt: NamedDependency[Runtime], number: Fro
             raise ValidationFailed({"note": N_("This is too long.")})
         if event in DANGER_EVENTS and not note:
             raise ValidationFailed({"note": N_("Say why, for the timeline.")})
-        await services.transition(rt, order.id, event, console_actor(request), note=note)
+        await services.transition(order.id, event, console_actor(request), note=note)
     except NotFound:
         raise
     except HearthError as exc:
-        return await _detail(request, rt, number, status_code=exc.status_code, failed_event=event, **error_context(exc))
+        return await _detail(request, number, status_code=exc.status_code, failed_event=event, **error_context(exc))
     return Redirect(f"/console/orders/{number}?done={event}", status_code=303)
 
 

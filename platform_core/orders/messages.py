@@ -22,7 +22,7 @@ from platform_core.jobs.services import enqueue
 from platform_core.notifications.schemas import NotificationCreate, RecipientKind
 from platform_core.notifications.services import add_notification, send_message
 from platform_core.pluginsys.contexts import JobHandler, OutboundMessage
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
@@ -93,27 +93,27 @@ async def order_moved(order: Order, event: str, staff_id: int | None) -> None:
         await tell(order, purpose, "staff", staff_id)
 
 
-async def _phone(rt: Runtime, order: Order, kind: str, recipient_id: int) -> str | None:
+async def _phone(order: Order, kind: str, recipient_id: int) -> str | None:
     """The customer is reached at the order's contact phone; a worker at theirs."""
     if kind != "customer":
-        return await staff_phone_for_sending(rt, recipient_id)
+        return await staff_phone_for_sending(recipient_id)
     cipher = await current_connection().fetchval(
         "select address->>'contact_phone_cipher' from core_order where id = $1", order.id
     )
-    return decrypt_phone(rt.keyring, cipher) if cipher else None
+    return decrypt_phone(current_runtime().keyring, cipher) if cipher else None
 
 
 async def send_sms(ctx: JobContext, payload: dict[str, Any]) -> None:
     from .services import get_order
 
     try:
-        order = await get_order(ctx.rt, payload["order_id"])
+        order = await get_order(payload["order_id"])
     except NotFound:
         return
-    phone = await _phone(ctx.rt, order, payload["kind"], payload["recipient_id"])
+    phone = await _phone(order, payload["kind"], payload["recipient_id"])
     if phone:
         _, body = _texts(payload["purpose"], order)
-        await send_message(ctx.rt, OutboundMessage(
+        await send_message(OutboundMessage(
             tenant=ctx.tenant, channel="sms", to=phone, body=body, purpose=payload["purpose"],
         ))
 
@@ -123,7 +123,7 @@ async def send_reminder(ctx: JobContext, payload: dict[str, Any]) -> None:
     from .services import get_order
 
     try:
-        order = await get_order(ctx.rt, payload["order_id"])
+        order = await get_order(payload["order_id"])
     except NotFound:
         return
     if order.state in m.FINAL_STATES or order.state in m.EXCEPTION_STATES:

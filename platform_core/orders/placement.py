@@ -11,7 +11,6 @@ import msgspec
 from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.errors import Conflict
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 
 from . import machine as m
@@ -19,7 +18,7 @@ from .schemas import NewOrder, Order
 from .services import ORDER_COLUMNS, order_from_row, order_lines
 
 
-async def order_for_key(rt: Runtime, customer_id: int, key: str, request_hash: str) -> Order | None:
+async def order_for_key(customer_id: int, key: str, request_hash: str) -> Order | None:
     """The customer's order placed with idempotency key `key`; Conflict when the key placed
     another request."""
     row = await current_connection().fetchrow(
@@ -32,7 +31,7 @@ async def order_for_key(rt: Runtime, customer_id: int, key: str, request_hash: s
         raise Conflict("This idempotency key was already used for another order.")
     data = dict(row)
     data.pop("request_hash")
-    return order_from_row(rt, data, await order_lines(row["id"]))
+    return order_from_row(data, await order_lines(row["id"]))
 
 
 async def create_order(new: NewOrder) -> int | None:

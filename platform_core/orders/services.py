@@ -20,7 +20,7 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.scheduling.schemas import Demand
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
@@ -57,13 +57,13 @@ def _json(value: Any) -> Any:
     return msgspec.json.decode(value) if isinstance(value, (str, bytes)) else value
 
 
-def order_from_row(rt: Runtime, row, lines: list[OrderLine] | None = None) -> Order:
+def order_from_row(row, lines: list[OrderLine] | None = None) -> Order:
     from platform_core.accounts.phones import masked_cipher
 
     data = dict(row)
     address = _json(data.pop("address"))
     phone_cipher = address.pop("contact_phone_cipher", None)
-    address["contact_phone"] = masked_cipher(rt.keyring, phone_cipher) if phone_cipher else ""
+    address["contact_phone"] = masked_cipher(current_runtime().keyring, phone_cipher) if phone_cipher else ""
     data["address"] = msgspec.convert(address, OrderAddress)
     data["fields"] = _json(data["fields"])
     data["photos"] = _json(data["photos"])
@@ -77,15 +77,15 @@ async def order_lines(order_id: int) -> list[OrderLine]:
     return [msgspec.convert(dict(r), OrderLine) for r in rows]
 
 
-async def get_order(rt: Runtime, order_id: int) -> Order:
+async def get_order(order_id: int) -> Order:
     """An order of the current tenant with its lines (RLS keeps other tenants' orders out)."""
     row = await current_connection().fetchrow(f"select {ORDER_COLUMNS} from core_order where id = $1", order_id)
     if row is None:
         raise NotFound("order")
-    return order_from_row(rt, row, await order_lines(order_id))
+    return order_from_row(row, await order_lines(order_id))
 
 
-async def get_order_by_number(rt: Runtime, number: str, *, customer_id: int | None = None) -> Order:
+async def get_order_by_number(number: str, *, customer_id: int | None = None) -> Order:
     """By its human number; with `customer_id`, only that customer's order (another's is not found)."""
     row = await current_connection().fetchrow(
         f"select {ORDER_COLUMNS} from core_order where number = $1 and ($2::bigint is null or customer_id = $2)",
@@ -93,7 +93,7 @@ async def get_order_by_number(rt: Runtime, number: str, *, customer_id: int | No
     )
     if row is None:
         raise NotFound("order")
-    return order_from_row(rt, row, await order_lines(row["id"]))
+    return order_from_row(row, await order_lines(row["id"]))
 
 
 _SUMMARY = (
@@ -233,25 +233,25 @@ async def cancellation_terms(order: Order, now: datetime | None = None) -> Cance
     return CancellationTerms(fee=fee, currency=order.currency, free_until=free_until, percent=rules.late_cancel_fee_percent)
 
 
-def _state_specs(rt: Runtime) -> list:
+def _state_specs() -> list:
     """The extra states plugins declare (collected once per process by the relay)."""
-    return [spec for _, spec in rt.relay.registered("register_order_states")]
+    return [spec for _, spec in current_runtime().relay.registered("register_order_states")]
 
 
-def machine_for_order(rt: Runtime, category: str) -> m.StateMachine:
+def machine_for_order(category: str) -> m.StateMachine:
     """The core machine plus the states a category plugin declares (collected once per process)."""
-    return m.machine_for(category, _state_specs(rt))
+    return m.machine_for(category, _state_specs())
 
 
-def order_states(rt: Runtime) -> dict[str, m.State]:
+def order_states() -> dict[str, m.State]:
     """Every state with its label and badge tone, plugins' included: what pages show."""
-    return m.all_states(_state_specs(rt))
+    return m.all_states(_state_specs())
 
 
-def order_state(rt: Runtime, name: str) -> m.State:
+def order_state(name: str) -> m.State:
     """How a page shows an order in state `name` (the template global `order_state`). A state
     no installed plugin declares any more shows its bare name."""
-    return order_states(rt).get(name) or m.State(name=name, label=name)
+    return order_states().get(name) or m.State(name=name, label=name)
 
 
 async def live_staff_id(order_id: int) -> int | None:
@@ -297,7 +297,7 @@ async def _check_guard(guard: str, order: Order, actor: ActorRef) -> None:
 
 
 async def transition(
-    rt: Runtime, order_id: int, event: str, actor: ActorRef, *, note: str = "", data: dict[str, Any] | None = None
+    order_id: int, event: str, actor: ActorRef, *, note: str = "", data: dict[str, Any] | None = None
 ) -> Order:
     """Fire `event` on the order as `actor`. Raises Conflict when the order is not in a state the
     event leaves from (or another transition won the race), Forbidden when the actor may not
@@ -308,7 +308,7 @@ async def transition(
     assigns the order still cancels it, while two identical requests still can't both succeed."""
     seen_state: str | None = None
     while True:
-        moved = await _attempt_transition(rt, order_id, event, actor, note=note, data=data, not_from=seen_state)
+        moved = await _attempt_transition(order_id, event, actor, note=note, data=data, not_from=seen_state)
         if isinstance(moved, str):
             if seen_state is not None:
                 raise Conflict("The order changed in the meantime. Please reload it.")
@@ -318,13 +318,13 @@ async def transition(
 
 
 async def _attempt_transition(
-    rt: Runtime, order_id: int, event: str, actor: ActorRef, *, note: str, data: dict[str, Any] | None, not_from: str | None
+    order_id: int, event: str, actor: ActorRef, *, note: str, data: dict[str, Any] | None, not_from: str | None
 ) -> Order | str:
     """One try: the order as moved, or the state it was read in when a concurrent change won."""
-    order = await get_order(rt, order_id)
+    order = await get_order(order_id)
     if order.state == not_from:
         raise Conflict("The order changed in the meantime. Please reload it.")
-    spec = machine_for_order(rt, order.category_code).get(event)
+    spec = machine_for_order(order.category_code).get(event)
     if spec is None or event == "place":
         raise Conflict("This order can not do that now.")
     if actor.kind not in spec.actors:
@@ -365,8 +365,8 @@ async def _attempt_transition(
             current_tenant().id, order_id, fee, N_("Cancellation fee"),
         )
     await record_event(order_id, event, order.state, target, actor, note=note, data=event_data)
-    moved = order_from_row(rt, row, await order_lines(order_id))
-    await _tell_plugins(rt, moved, event, order.state)
+    moved = order_from_row(row, await order_lines(order_id))
+    await _tell_plugins(moved, event, order.state)
     return moved
 
 
@@ -382,14 +382,14 @@ async def record_event(
     )
 
 
-async def _tell_plugins(rt: Runtime, order: Order, event: str, from_state: str) -> None:
+async def _tell_plugins(order: Order, event: str, from_state: str) -> None:
     tenant = current_tenant()
     staff_id = None if from_state in _UNASSIGNED and order.state in _UNASSIGNED | {m.CANCELLED} else await live_staff_id(order.id)
     context = OrderHookEvent(
         tenant=tenant, order_id=order.id, customer_id=order.customer_id, category=order.category_code,
         amount=order.total, currency=order.currency, occurred_at=clock.now(), staff_id=staff_id,
     )
-    hooks = rt.hooks(tenant)
+    hooks = current_runtime().hooks(tenant)
     if event in PAID_EVENTS:
         await tell(hooks.on_order_paid, event=context)
     if order.state == m.PAID and from_state != m.PAID:
@@ -401,7 +401,7 @@ async def _tell_plugins(rt: Runtime, order: Order, event: str, from_state: str) 
     await order_moved(order, event, staff_id)
 
 
-async def search_orders(rt: Runtime, f: OrderFilter) -> OrderPage:
+async def search_orders(f: OrderFilter) -> OrderPage:
     """The console's order list: every filter narrows, `q` is an order number (or its start) or
     a customer's phone."""
     tenant = current_tenant()
@@ -434,7 +434,7 @@ async def search_orders(rt: Runtime, f: OrderFilter) -> OrderPage:
     if q:
         where.append(
             f"(o.number like {arg(q.replace('%', '').replace('_', '') + '%')} "
-            f"or o.customer_id = {arg(await customer_id_for_phone(rt, tenant, q))})"
+            f"or o.customer_id = {arg(await customer_id_for_phone(tenant, q))})"
         )
     clause = " and ".join(where)
     conn = current_connection()

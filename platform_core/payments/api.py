@@ -13,7 +13,6 @@ from platform_core.accounts.sessions import Principal
 from platform_core.errors import ValidationFailed
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order_by_number
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -23,8 +22,8 @@ from .views import base_url, client_ip, own_payment
 from .wallet import Wallet
 
 
-async def _payable(rt: Runtime, principal: Principal, number: str) -> Order:
-    order = await get_order_by_number(rt, number, customer_id=principal.user_id)
+async def _payable(principal: Principal, number: str) -> Order:
+    order = await get_order_by_number(number, customer_id=principal.user_id)
     if not services.awaits_payment(order):
         raise ValidationFailed({"provider": N_("This order is not waiting for a payment.")})
     return order
@@ -38,30 +37,28 @@ class PaymentController(Controller):
 
     @post("/orders/{number:str}/payments", operation_id="payMyOrder", status_code=201, summary="Pay an order through a provider")
     async def pay(
-        self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str],
-        data: JSONBody[PaymentStart],
-    ) -> Payment:
+        self, request: Request, principal: NamedDependency[Principal], number: FromPath[str],
+        data: JSONBody[PaymentStart]) -> Payment:
         """Starts (or, within its time, reuses) a payment and returns it with `action`: what the
         app does next (`redirect`: open `url`; `qr`: show `url` as a QR code; `jsapi`: call
         wx.requestPayment with `params`, which needs `openid`; `client_secret`: confirm with
         Stripe). Then poll `GET /api/v1/payments/{payment_no}` until `status` is `succeeded`.
         A provider the franchise does not offer on this device is a 400 on `provider`."""
-        customer = await active_customer(rt, principal)
-        order = await _payable(rt, principal, number)
+        customer = await active_customer(principal)
+        order = await _payable(principal, number)
         return await services.start_payment(
-            rt, provider_name=data.provider, customer_id=customer.id, amount=order.total, currency=order.currency,
+            provider_name=data.provider, customer_id=customer.id, amount=order.total, currency=order.currency,
             subject=f"{current_tenant().name} {order.number}", device=services.device_of(request.headers.get("user-agent", "")),
             client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/orders/{number}",
-            order_id=order.id, openid=data.openid,
-        )
+            order_id=order.id, openid=data.openid)
 
     @post("/orders/{number:str}/payments/wallet", operation_id="payMyOrderFromWallet", status_code=201,
           summary="Pay an order from the wallet")
-    async def pay_from_wallet(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Payment:
+    async def pay_from_wallet(self, principal: NamedDependency[Principal], number: FromPath[str]) -> Payment:
         """The whole amount from the balance at once; a 400 on `provider` when the balance is short."""
-        customer = await active_customer(rt, principal)
-        order = await _payable(rt, principal, number)
-        return await services.pay_with_wallet(rt, order.id, customer.id)
+        customer = await active_customer(principal)
+        order = await _payable(principal, number)
+        return await services.pay_with_wallet(order.id, customer.id)
 
     @get("/payments/{payment_no:str}", operation_id="getMyPayment", summary="One of the customer's payments")
     async def payment(self, principal: NamedDependency[Principal], payment_no: FromPath[str]) -> Payment:
@@ -73,17 +70,15 @@ class PaymentController(Controller):
 
     @post("/wallet/topups", operation_id="topUpMyWallet", status_code=201, summary="Top up the wallet through a provider")
     async def topup(
-        self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[TopupStart],
-    ) -> Payment:
+        self, request: Request, principal: NamedDependency[Principal], data: JSONBody[TopupStart]) -> Payment:
         """`amount` in minor units (100 to 10,000,000). Returns the payment with its `action`, as
         for an order; the balance grows once the provider confirms it."""
-        customer = await active_customer(rt, principal)
+        customer = await active_customer(principal)
         return await services.start_payment(
-            rt, provider_name=data.provider, customer_id=customer.id, amount=data.amount, currency=current_tenant().currency,
+            provider_name=data.provider, customer_id=customer.id, amount=data.amount, currency=current_tenant().currency,
             subject=f"{current_tenant().name} {N_('Wallet top-up')}", device=services.device_of(request.headers.get("user-agent", "")),
             client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/account/wallet",
-            openid=data.openid,
-        )
+            openid=data.openid)
 
 
 HANDLERS = [PaymentController]

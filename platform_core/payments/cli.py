@@ -16,7 +16,8 @@ def reconcile(tenants: tuple[str, ...]) -> None:
     """Ask the providers about every pending payment (of TENANTS, or of all), e.g. after an outage.
 
     Queues one check per payment; the server's job worker (or `hearth worker`) runs them."""
-    from platform_core.clikit import app_database, ready_settings, run
+    from platform_core.clikit import ready_settings, run
+    from platform_core.runtime import command_scope
     from platform_core.tenancy.context import tenant_scope
     from platform_core.tenancy.services import list_tenants
 
@@ -25,7 +26,7 @@ def reconcile(tenants: tuple[str, ...]) -> None:
     settings = ready_settings()
 
     async def go() -> list[tuple[str, int]]:
-        async with app_database(settings):
+        async with command_scope(settings):
             known = {t.slug: t.id for t in await list_tenants()}
             unknown = [slug for slug in tenants if slug not in known]
             if unknown:

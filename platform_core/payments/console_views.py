@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -20,7 +19,6 @@ from platform_core.errors import HearthError, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.money import from_minor, to_minor
 from platform_core.orders.services import get_order
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
@@ -47,9 +45,9 @@ DONE = {
 }
 
 
-def provider_labels(rt: Runtime) -> dict[str, str]:
+def provider_labels() -> dict[str, str]:
     """Every installed provider's name → its label msgid, and those of the wallet and of cash."""
-    return {WALLET: N_("Wallet balance"), CASH: N_("Cash or transfer"), **{name: p.label for name, p in services.installed_providers(rt).items()}}
+    return {WALLET: N_("Wallet balance"), CASH: N_("Cash or transfer"), **{name: p.label for name, p in services.installed_providers().items()}}
 
 
 def _filter(request: Request) -> tuple[PaymentFilter, dict[str, str]]:
@@ -72,22 +70,22 @@ def _filter(request: Request) -> tuple[PaymentFilter, dict[str, str]]:
 
 
 @get("/console/payments", guards=[require_console("finance.view")], include_in_schema=False, name="console-payments")
-async def payments_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def payments_page(request: Request) -> Response:
     f, errors = _filter(request)
     rows, total = await services.search_payments(f)
     query = {k: v for k, v in request.query_params.items() if k != "page"}
     return page(
         request, "payments/console_payments.html", console=True, filters=f, errors=errors, rows=rows, total=total, query=query,
         pages=(total + services.PAGE_SIZE - 1) // services.PAGE_SIZE, totals=await services.daily_totals(), payment_statuses=PAYMENT_STATUSES,
-        providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
+        providers=provider_labels(), timezone=ZoneInfo(current_tenant().timezone),
     )
 
 
 @get("/console/payments/refusals", guards=[require_console("finance.view")], include_in_schema=False, name="console-payment-refusals")
-async def refusals_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def refusals_page(request: Request) -> Response:
     return page(
         request, "payments/console_refusals.html", console=True, refusals=await services.refusals(), reasons=REFUSAL_REASONS,
-        providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
+        providers=provider_labels(), timezone=ZoneInfo(current_tenant().timezone),
     )
 
 
@@ -105,9 +103,9 @@ async def _requesters() -> dict[str, str]:
     return {**people, "system": N_("Automatic")}
 
 
-async def _detail(request: Request, rt: Runtime, payment_id: int, *, status_code: int = 200, **extra: Any) -> Response:
+async def _detail(request: Request, payment_id: int, *, status_code: int = 200, **extra: Any) -> Response:
     payment = await services.get_payment(payment_id)
-    order = await get_order(rt, payment.order_id) if payment.order_id else None
+    order = await get_order(payment.order_id) if payment.order_id else None
     done = DONE.get(request.query_params.get("refund", ""))
     extra.setdefault("values", {"amount": from_minor(payment.refundable) if payment.refundable else "", "reason": ""})
     extra.setdefault("errors", {})
@@ -115,14 +113,14 @@ async def _detail(request: Request, rt: Runtime, payment_id: int, *, status_code
         request, "payments/console_payment.html", console=True, status_code=status_code, payment=payment, order=order,
         refunds=await services.payment_refunds(payment.id), notifications=await _notifications(payment.id),
         transactions=await ledger.order_transactions(order.id) if order else [], requesters=await _requesters(),
-        payment_statuses=PAYMENT_STATUSES, refund_statuses=REFUND_STATUSES, providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
+        payment_statuses=PAYMENT_STATUSES, refund_statuses=REFUND_STATUSES, providers=provider_labels(), timezone=ZoneInfo(current_tenant().timezone),
         flash=[done] if done else [], **extra,
     )
 
 
 @get("/console/payments/{payment_id:int}", guards=[require_console("finance.view")], include_in_schema=False, name="console-payment")
-async def payment_page(request: Request, rt: NamedDependency[Runtime], payment_id: FromPath[int]) -> Response:
-    return await _detail(request, rt, payment_id)
+async def payment_page(request: Request, payment_id: FromPath[int]) -> Response:
+    return await _detail(request, payment_id)
 
 
 def _refund_amount(values: dict[str, str]) -> int:
@@ -143,28 +141,28 @@ def _refund_amount(values: dict[str, str]) -> int:
 
 @post("/console/payments/{payment_id:int}/refunds", guards=[require_console("finance.manage")], include_in_schema=False,
       name="console-payment-refund")
-async def refund(request: Request, rt: NamedDependency[Runtime], payment_id: FromPath[int]) -> Response:
+async def refund(request: Request, payment_id: FromPath[int]) -> Response:
     """A full or partial refund: the amount in yuan (dollars), a reason for the records."""
     await services.get_payment(payment_id)  # another tenant's payment, or none: 404 before reading the form
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in ("amount", "reason")}
     user_id = request.scope["state"]["console_user"].id
     try:
-        done = await services.refund_payment(rt, payment_id, _refund_amount(values), values["reason"], f"console:{user_id}")
+        done = await services.refund_payment(payment_id, _refund_amount(values), values["reason"], f"console:{user_id}")
     except HearthError as exc:
-        return await _detail(request, rt, payment_id, status_code=exc.status_code, values=values, **error_context(exc))
+        return await _detail(request, payment_id, status_code=exc.status_code, values=values, **error_context(exc))
     return Redirect(f"/console/payments/{payment_id}?refund={done.status}", status_code=303)
 
 
 @get("/console/payments/orders/{order_id:int}", guards=[require_console("finance.view")], include_in_schema=False,
      name="console-order-payments")
-async def order_payments_card(request: Request, rt: NamedDependency[Runtime], order_id: FromPath[int]) -> Response:
+async def order_payments_card(request: Request, order_id: FromPath[int]) -> Response:
     """The order page's Payments card (loaded by htmx): payments, refunds and ledger entries."""
-    order = await get_order(rt, order_id)
+    order = await get_order(order_id)
     return page(
         request, "payments/console_order_card.html", order=order, payments=await services.order_payments(order.id),
         refunds=await services.order_refunds(order.id), transactions=await ledger.order_transactions(order.id),
-        payment_statuses=PAYMENT_STATUSES, refund_statuses=REFUND_STATUSES, providers=provider_labels(rt), timezone=ZoneInfo(current_tenant().timezone),
+        payment_statuses=PAYMENT_STATUSES, refund_statuses=REFUND_STATUSES, providers=provider_labels(), timezone=ZoneInfo(current_tenant().timezone),
     )
 
 

@@ -14,7 +14,7 @@ from . import services
 
 
 async def reconcile(ctx: JobContext, payload: dict[str, Any]) -> None:
-    status = await services.reconcile_payment(ctx.rt, payload["payment_id"])
+    status = await services.reconcile_payment(payload["payment_id"])
     if status == "pending":
         payment = await services.get_payment(payload["payment_id"])
         when = min(payment.expires_at, clock.now() + services.RECONCILE_EVERY)
@@ -25,15 +25,15 @@ async def refund_payment(ctx: JobContext, payload: dict[str, Any]) -> None:
     payment = await services.get_payment(payload["payment_id"])
     if payment.refundable > 0:
         reason = services.REFUND_REASONS.get(payload.get("reason") or "", "")
-        await services.refund_payment(ctx.rt, payment.id, payment.refundable, reason, "system")
+        await services.refund_payment(payment.id, payment.refundable, reason, "system")
 
 
 async def refund_cancelled_order(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await services.refund_cancelled_order(ctx.rt, payload["order_id"])
+    await services.refund_cancelled_order(payload["order_id"])
 
 
 async def retry_refund(ctx: JobContext, payload: dict[str, Any]) -> None:
-    await services.retry_refund(ctx.rt, payload["refund_id"])
+    await services.retry_refund(payload["refund_id"])
 
 
 JOB_HANDLERS = [

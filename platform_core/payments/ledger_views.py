@@ -8,7 +8,6 @@ from collections import defaultdict
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.response import Redirect
 
 from platform_core.accounts.guards import require_console
@@ -16,7 +15,6 @@ from platform_core.errors import HearthError, ValidationFailed
 from platform_core.ledger import services
 from platform_core.ledger.schemas import LedgerSettings, LedgerSettingsUpdate
 from platform_core.money import from_minor, to_minor
-from platform_core.runtime import Runtime
 from platform_core.staff.services import list_workers
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
@@ -38,7 +36,7 @@ def _rates_values(rates: LedgerSettings) -> dict[str, str]:
     return {name: _percent(getattr(rates, setting)) for name, setting in RATE_FIELDS.items()}
 
 
-async def _page(request: Request, rt: Runtime, *, status_code: int = 200, **extra: Any) -> Response:
+async def _page(request: Request, *, status_code: int = 200, **extra: Any) -> Response:
     groups: dict[str, list] = {name: [] for name in GROUPS}
     wallets: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (kind, currency) → [total, accounts]
     for row in await services.balances():
@@ -55,14 +53,14 @@ async def _page(request: Request, rt: Runtime, *, status_code: int = 200, **extr
     return page(
         request, "payments/console_ledger.html", console=True, status_code=status_code, groups=groups,
         wallets=sorted((kind, currency, total, count) for (kind, currency), (total, count) in wallets.items()),
-        providers=provider_labels(rt), workers={w.id: w.name for w in await list_workers(rt)},
+        providers=provider_labels(), workers={w.id: w.name for w in await list_workers()},
         flash=[("success", N_("The settlement rates are saved."))] if done else [], **extra,
     )
 
 
 @get("/console/finance/ledger", guards=[require_console("finance.view")], include_in_schema=False, name="console-ledger")
-async def ledger_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    return await _page(request, rt)
+async def ledger_page(request: Request) -> Response:
+    return await _page(request)
 
 
 def _rates_update(values: dict[str, str]) -> LedgerSettingsUpdate:
@@ -82,7 +80,7 @@ def _rates_update(values: dict[str, str]) -> LedgerSettingsUpdate:
 
 @post("/console/finance/ledger/rates", guards=[require_console("finance.manage")], include_in_schema=False,
       name="console-ledger-rates")
-async def save_rates(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def save_rates(request: Request) -> Response:
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in RATE_FIELDS}
     try:
@@ -92,7 +90,7 @@ async def save_rates(request: Request, rt: NamedDependency[Runtime]) -> Response
         except ValidationFailed as exc:  # the service names the settings; the form's fields are percents
             raise ValidationFailed({name: exc.fields[setting] for name, setting in RATE_FIELDS.items() if setting in exc.fields}) from None
     except HearthError as exc:
-        return await _page(request, rt, status_code=exc.status_code, values=values, **error_context(exc))
+        return await _page(request, status_code=exc.status_code, values=values, **error_context(exc))
     return Redirect("/console/finance/ledger?done=rates", status_code=303)
 
 

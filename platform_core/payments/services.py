@@ -35,7 +35,7 @@ from platform_core.orders.services import (
 from platform_core.pluginsys.calls import collect_now, tell
 from platform_core.pluginsys.contexts import RefundEvent
 from platform_core.pluginsys.services import get_plugin_config
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -102,31 +102,31 @@ def _refund(row) -> Refund:
 # --------------------------------------------------------------------------- providers
 
 
-def installed_providers(rt: Runtime) -> dict[str, PaymentProvider]:
+def installed_providers() -> dict[str, PaymentProvider]:
     """Every provider of every installed plugin. Notifications, queries and refunds use these:
     money that moved is applied even after a tenant turned the plugin off."""
     found: dict[str, PaymentProvider] = {}
-    for _, provider in collect_now(rt.pm.hook.provide_payment_providers):
+    for _, provider in collect_now(current_runtime().pm.hook.provide_payment_providers):
         if provider.name in found or provider.name == WALLET:
             raise RuntimeError(f"payment provider {provider.name!r} is registered twice")
         found[provider.name] = provider
     return found
 
 
-def tenant_providers(rt: Runtime) -> dict[str, PaymentProvider]:
+def tenant_providers() -> dict[str, PaymentProvider]:
     """The providers of the plugins the current tenant has on (what checkout may offer)."""
-    return {provider.name: provider for _, provider in collect_now(rt.hooks(current_tenant()).provide_payment_providers)}
+    return {provider.name: provider for _, provider in collect_now(current_runtime().hooks(current_tenant()).provide_payment_providers)}
 
 
-async def provider_config(rt: Runtime, provider: PaymentProvider) -> Any:
-    return await get_plugin_config(rt, current_tenant(), provider.plugin)
+async def provider_config(provider: PaymentProvider) -> Any:
+    return await get_plugin_config(current_tenant(), provider.plugin)
 
 
-async def checkout_options(rt: Runtime, device: Device, currency: str) -> list[CheckoutOption]:
+async def checkout_options(device: Device, currency: str) -> list[CheckoutOption]:
     """The methods checkout shows on this device: providers the tenant has on and configured."""
     options = []
-    for provider in tenant_providers(rt).values():
-        config = await provider_config(rt, provider)
+    for provider in tenant_providers().values():
+        config = await provider_config(provider)
         if provider.configured(config) and provider.supports(config, device, currency):
             options.append(CheckoutOption(provider=provider.name, label=provider.label, icon=provider.icon))
     return options
@@ -271,21 +271,21 @@ async def _lock(payment_id: int):
 
 
 async def start_payment(
-    rt: Runtime, *, provider_name: str, customer_id: int, amount: int, currency: str, subject: str, device: Device,
+    *, provider_name: str, customer_id: int, amount: int, currency: str, subject: str, device: Device,
     client_ip: str, base_url: str, return_url: str, order_id: int | None = None, openid: str | None = None,
 ) -> Payment:
     """Create a payment at the provider and return it with what the page must do next. An unpaid
     payment of the same order, provider, device and amount that has time left is reused, so a
     reload or a second tap never opens a second payment."""
-    provider = tenant_providers(rt).get(provider_name)
-    config = await provider_config(rt, provider) if provider else None
+    provider = tenant_providers().get(provider_name)
+    config = await provider_config(provider) if provider else None
     if provider is None or not provider.configured(config) or not provider.supports(config, device, currency):
         raise ValidationFailed({"provider": N_("Choose one of the payment methods offered.")})
     conn = current_connection()
     if order_id is not None:
         # One payment start per order at a time: a double tap waits here and then reuses.
         await lock_order(order_id)
-        await _payable(rt, order_id, customer_id, amount)
+        await _payable(order_id, customer_id, amount)
         row = await conn.fetchrow(
             f"select {_COLUMNS} from core_payment p where p.order_id = $1 and p.provider = $2 and p.device = $3 and p.amount = $4 "
             "and p.status = 'pending' and p.action is not null and p.expires_at > $5::timestamptz + interval '5 minutes' "
@@ -304,7 +304,7 @@ async def start_payment(
     )
     request = CheckoutRequest(
         payment_no=payment_no, amount=amount, currency=currency, subject=subject[:120], device=device, client_ip=client_ip,
-        notify_url=notify_url(rt.settings.notify_base_url or base_url, provider.name), return_url=return_url,
+        notify_url=notify_url(current_runtime().settings.notify_base_url or base_url, provider.name), return_url=return_url,
         expires_at=expires_at, openid=openid,
     )
     try:
@@ -329,9 +329,9 @@ def awaits_payment(order: Order) -> bool:
     return order.state == m.PENDING_PAYMENT and order.paid_at is None
 
 
-async def _payable(rt: Runtime, order_id: int, customer_id: int, amount: int | None) -> Order:
+async def _payable(order_id: int, customer_id: int, amount: int | None) -> Order:
     """The order (locked by the caller) is the customer's, waits for payment, and costs `amount`."""
-    order = await get_order(rt, order_id)
+    order = await get_order(order_id)
     if order.customer_id != customer_id:
         raise NotFound("order")
     if not awaits_payment(order):
@@ -341,14 +341,14 @@ async def _payable(rt: Runtime, order_id: int, customer_id: int, amount: int | N
     return order
 
 
-async def pay_with_wallet(rt: Runtime, order_id: int, customer_id: int) -> Payment:
+async def pay_with_wallet(order_id: int, customer_id: int) -> Payment:
     """Pay the whole order from the customer's wallet; refused (field `provider`) when it is short
     or the order is not waiting for a payment."""
     await lock_order(order_id)
     conn = current_connection()
     # Checked under the lock: a second wallet payment of a paid order would find the ledger's
     # posting for the order already made (same key), debit nothing and then be refunded.
-    order = await _payable(rt, order_id, customer_id, None)
+    order = await _payable(order_id, customer_id, None)
     try:
         async with conn.transaction():  # a savepoint: a short wallet leaves no payment row behind
             payment_id = await conn.fetchval(
@@ -361,7 +361,7 @@ async def pay_with_wallet(rt: Runtime, order_id: int, customer_id: int) -> Payme
     except ValidationFailed:
         raise ValidationFailed({"provider": N_("Your balance is not enough for this order.")}) from None
     payment = await get_payment(payment_id)
-    await _order_paid(rt, payment)
+    await _order_paid(payment)
     return payment
 
 
@@ -388,12 +388,12 @@ async def record_offline_payment(order_id: int, staff_id: int | None) -> Payment
 # --------------------------------------------------------------------------- what providers tell us
 
 
-async def _refuse(rt: Runtime, provider: str, reason: str, detail: str, payment_no: str | None, remote_addr: str) -> None:
+async def _refuse(provider: str, reason: str, detail: str, payment_no: str | None, remote_addr: str) -> None:
     """Keep the refusal for the console. Written on its own connection: the refused request's
     transaction rolls back."""
     log.warning("payment notification refused", extra={"provider": provider, "reason": reason, "payment_no": payment_no})
     tenant_id = current_tenant().id
-    count, _ = await rt.kv.incr(f"payments:refusals:{tenant_id}:{remote_addr}", 60)
+    count, _ = await current_runtime().kv.incr(f"payments:refusals:{tenant_id}:{remote_addr}", 60)
     if count > REFUSALS_KEPT_PER_MINUTE:
         return
     async with side_connection() as conn, conn.transaction():
@@ -412,7 +412,7 @@ class _Refused(Exception):
         self.reason, self.detail, self.payment_no = reason, detail, payment_no
 
 
-async def handle_notification(rt: Runtime, provider_name: str, headers: Mapping[str, str], body: bytes, remote_addr: str) -> ProviderReply:
+async def handle_notification(provider_name: str, headers: Mapping[str, str], body: bytes, remote_addr: str) -> ProviderReply:
     """Apply one notification at most once and return the answer the provider expects.
 
     Checked in order: a known provider; its signature and format (the plugin); the merchant; a
@@ -420,23 +420,23 @@ async def handle_notification(rt: Runtime, provider_name: str, headers: Mapping[
     provider's event id is recorded once (a duplicate is answered as accepted and changes
     nothing) and the payment moves only forward (pending → succeeded/closed; a late "closed"
     never undoes a success)."""
-    provider = installed_providers(rt).get(provider_name)
+    provider = installed_providers().get(provider_name)
     if provider is None:
         PAYMENT_NOTIFICATIONS.labels("unknown", "refused").inc()
-        await _refuse(rt, provider_name, "unknown_provider", "", None, remote_addr)
+        await _refuse(provider_name, "unknown_provider", "", None, remote_addr)
         raise NotFound("payment provider")
-    config = await provider_config(rt, provider)
+    config = await provider_config(provider)
     try:
-        outcome = await _apply_notification(rt, provider, config, headers, body)
+        outcome = await _apply_notification(provider, config, headers, body)
     except _Refused as refused:
         PAYMENT_NOTIFICATIONS.labels(provider.name, "refused").inc()
-        await _refuse(rt, provider.name, refused.reason, refused.detail, refused.payment_no, remote_addr)
+        await _refuse(provider.name, refused.reason, refused.detail, refused.payment_no, remote_addr)
         return provider.reply(config, False)
     PAYMENT_NOTIFICATIONS.labels(provider.name, outcome).inc()
     return provider.reply(config, True)
 
 
-async def _apply_notification(rt: Runtime, provider: PaymentProvider, config: Any, headers: Mapping[str, str], body: bytes) -> str:
+async def _apply_notification(provider: PaymentProvider, config: Any, headers: Mapping[str, str], body: bytes) -> str:
     """applied, duplicate or ignored (genuine, but nothing to change); raises _Refused."""
     if config is None or not provider.configured(config):
         raise _Refused("not_configured")
@@ -462,13 +462,13 @@ async def _apply_notification(rt: Runtime, provider: PaymentProvider, config: An
     )
     if first is None:
         return "duplicate"
-    if not await _apply_status(rt, row, notice.status, notice.provider_ref):
+    if not await _apply_status(row, notice.status, notice.provider_ref):
         return "ignored"
     await conn.execute("update core_payment_notification set outcome = 'applied' where id = $1", first)
     return "applied"
 
 
-async def _apply_status(rt: Runtime, row, status: str, provider_ref: str) -> bool:
+async def _apply_status(row, status: str, provider_ref: str) -> bool:
     """Move a locked payment forward; True when something changed."""
     conn = current_connection()
     if status == "succeeded" and row["status"] != "succeeded":
@@ -477,7 +477,7 @@ async def _apply_status(rt: Runtime, row, status: str, provider_ref: str) -> boo
             "provider_ref = coalesce(nullif($2, ''), provider_ref) where id = $1", row["id"], provider_ref[:128])
         if row["purpose"] == "order":
             await ledger.record_payment(row["order_id"], row["currency"], row["provider"], row["amount"], payment_ref=row["payment_no"])
-            await _order_paid(rt, await get_payment(row["id"]))
+            await _order_paid(await get_payment(row["id"]))
         else:
             await ledger.wallet_topup(row["customer_id"], row["currency"], row["provider"], row["amount"], payment_ref=row["payment_no"])
         return True
@@ -487,12 +487,12 @@ async def _apply_status(rt: Runtime, row, status: str, provider_ref: str) -> boo
     return False
 
 
-async def _order_paid(rt: Runtime, payment: Payment) -> None:
+async def _order_paid(payment: Payment) -> None:
     """The order moves to paid; money that arrives for an order already paid or cancelled goes
     straight back."""
-    order = await get_order(rt, payment.order_id)
+    order = await get_order(payment.order_id)
     if awaits_payment(order):
-        await transition(rt, order.id, "pay", ActorRef(kind="system"),
+        await transition(order.id, "pay", ActorRef(kind="system"),
                          data={"payment_no": payment.payment_no, "provider": payment.provider, "amount": payment.amount})
         return
     reason = "cancelled" if order.state == m.CANCELLED else "duplicate"
@@ -508,7 +508,7 @@ REFUND_REASONS = {
 }
 
 
-async def refund_payment(rt: Runtime, payment_id: int, amount: int, reason: str, requested_by: str) -> Refund:
+async def refund_payment(payment_id: int, amount: int, reason: str, requested_by: str) -> Refund:
     """Refund part or all of a paid payment through its provider (or back to the wallet). The
     refund's state follows the provider's answer; a pending one is asked again later."""
     row = await _lock(payment_id)
@@ -528,22 +528,22 @@ async def refund_payment(rt: Runtime, payment_id: int, amount: int, reason: str,
         "insert into core_refund (tenant_id, payment_id, refund_no, amount, reason, requested_by) values ($1, $2, $3, $4, $5, $6) returning id",
         current_tenant().id, payment_id, refund_no, amount, reason[:300], requested_by[:40],
     )
-    return await _send_refund(rt, row, refund_id)
+    return await _send_refund(row, refund_id)
 
 
-async def _send_refund(rt: Runtime, payment_row, refund_id: int) -> Refund:
+async def _send_refund(payment_row, refund_id: int) -> Refund:
     conn = current_connection()
     refund = _refund(await conn.fetchrow(f"select {_REFUND_COLUMNS} from core_refund where id = $1", refund_id))
     if payment_row["provider"] in (WALLET, CASH):
         # Back to the wallet; or cash the office hands back, recorded as done.
         result = RefundResult(status="succeeded")
     else:
-        provider = installed_providers(rt).get(payment_row["provider"])
+        provider = installed_providers().get(payment_row["provider"])
         if provider is None:
             result = RefundResult(status="failed", message="The payment provider is no longer installed.")
         else:
             try:
-                result = await provider.refund(await provider_config(rt, provider), RefundRequest(
+                result = await provider.refund(await provider_config(provider), RefundRequest(
                     payment_no=payment_row["payment_no"], refund_no=refund.refund_no, amount=refund.amount,
                     payment_amount=payment_row["amount"], currency=payment_row["currency"], reason=refund.reason,
                     provider_ref=payment_row["provider_ref"],
@@ -553,10 +553,10 @@ async def _send_refund(rt: Runtime, payment_row, refund_id: int) -> Refund:
                 # refund number is safe (providers deduplicate by it).
                 log.warning("refund request failed", extra={"refund_no": refund.refund_no, "error": exc.message})
                 result = RefundResult(status="pending", message=exc.message)
-    return await _finish_refund(rt, payment_row, refund, result)
+    return await _finish_refund(payment_row, refund, result)
 
 
-async def _finish_refund(rt: Runtime, payment_row, refund: Refund, result: RefundResult) -> Refund:
+async def _finish_refund(payment_row, refund: Refund, result: RefundResult) -> Refund:
     conn = current_connection()
     if result.status == "pending":
         await conn.execute("update core_refund set message = $2 where id = $1", refund.id, result.message[:300])
@@ -573,16 +573,16 @@ async def _finish_refund(rt: Runtime, payment_row, refund: Refund, result: Refun
         else:
             await ledger.record_refund(order_id, currency, payment_row["provider"], refund.amount, refund_ref=refund.refund_no)
         tenant = current_tenant()
-        await tell(rt.hooks(tenant).on_refund_succeeded, event=RefundEvent(
+        await tell(current_runtime().hooks(tenant).on_refund_succeeded, event=RefundEvent(
             tenant=tenant, order_id=order_id, refund_id=refund.id, amount=refund.amount, currency=currency,
             occurred_at=clock.now()))
     return _refund(await conn.fetchrow(f"select {_REFUND_COLUMNS} from core_refund where id = $1", refund.id))
 
 
-async def refund_cancelled_order(rt: Runtime, order_id: int) -> list[Refund]:
+async def refund_cancelled_order(order_id: int) -> list[Refund]:
     """A cancelled order's money goes back, less its cancellation fee, newest payment first; the
     fee is then earned."""
-    order = await get_order(rt, order_id)
+    order = await get_order(order_id)
     if order.state != m.CANCELLED:
         return []
     owed = await paid_amount(order_id) - order.cancellation_fee
@@ -590,7 +590,7 @@ async def refund_cancelled_order(rt: Runtime, order_id: int) -> list[Refund]:
     for payment in reversed(await order_payments(order_id)):
         take = min(payment.refundable, owed)
         if take > 0:
-            refunds.append(await refund_payment(rt, payment.id, take, REFUND_REASONS["cancelled"], "system"))
+            refunds.append(await refund_payment(payment.id, take, REFUND_REASONS["cancelled"], "system"))
             owed -= take
     kept = min(order.cancellation_fee, await paid_amount(order_id))
     if kept > 0:
@@ -601,31 +601,31 @@ async def refund_cancelled_order(rt: Runtime, order_id: int) -> list[Refund]:
 # --------------------------------------------------------------------------- reconciliation
 
 
-async def reconcile_payment(rt: Runtime, payment_id: int) -> str:
+async def reconcile_payment(payment_id: int) -> str:
     """Ask the provider how a pending payment stands and apply the answer; close it once it has
     expired unpaid. Returns the payment's status afterwards. Raises ProviderError when the
     provider could not answer (the job retries)."""
     row = await _lock(payment_id)
     if row is None or row["status"] != "pending" or row["provider"] in (WALLET, CASH):
         return row["status"] if row else "missing"
-    provider = installed_providers(rt).get(row["provider"])
+    provider = installed_providers().get(row["provider"])
     if provider is None:
         return "pending"
-    config = await provider_config(rt, provider)
+    config = await provider_config(provider)
     answer = await provider.query(config, row["payment_no"], row["provider_ref"])
     if answer.status in ("succeeded", "refunded"):
         if answer.amount is not None and answer.amount != row["amount"]:
-            await _refuse(rt, provider.name, "amount", f"query: {answer.amount} for {row['amount']}", row["payment_no"], "query")
+            await _refuse(provider.name, "amount", f"query: {answer.amount} for {row['amount']}", row["payment_no"], "query")
             return "pending"
-        await _apply_status(rt, row, "succeeded", answer.provider_ref)
+        await _apply_status(row, "succeeded", answer.provider_ref)
         return "succeeded"
     if answer.status in ("closed", "failed"):
-        await _apply_status(rt, row, answer.status, "")
+        await _apply_status(row, answer.status, "")
         return answer.status
     if row["expires_at"] <= clock.now():
         if answer.status != "missing":
             await provider.close(config, row["payment_no"], row["provider_ref"])  # refused when it was paid meanwhile: retried
-        await _apply_status(rt, row, "closed", "")
+        await _apply_status(row, "closed", "")
         return "closed"
     return "pending"
 
@@ -641,8 +641,8 @@ async def reconcile_pending(older_than: timedelta = RECONCILE_AFTER) -> int:
     return len(ids)
 
 
-async def retry_refund(rt: Runtime, refund_id: int) -> Refund | None:
+async def retry_refund(refund_id: int) -> Refund | None:
     refund_row = await current_connection().fetchrow("select payment_id, status from core_refund where id = $1", refund_id)
     if refund_row is None or refund_row["status"] != "pending":
         return None
-    return await _send_refund(rt, await _lock(refund_row["payment_id"]), refund_id)
+    return await _send_refund(await _lock(refund_row["payment_id"]), refund_id)

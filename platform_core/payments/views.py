@@ -21,7 +21,6 @@ from platform_core.errors import NotFound, ValidationFailed
 from platform_core.money import to_minor
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order, get_order_by_number
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import error_context, redirect_after_post
 from platform_core.web.i18n import lazy_gettext as N_
@@ -42,9 +41,9 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def method_labels(rt: Runtime) -> dict[str, str]:
+def method_labels() -> dict[str, str]:
     """Every provider's label by name (msgids), the wallet's too: how a payment was made."""
-    labels = {name: provider.label for name, provider in services.installed_providers(rt).items()}
+    labels = {name: provider.label for name, provider in services.installed_providers().items()}
     labels[WALLET] = N_("Wallet balance")
     labels[CASH] = N_("Cash or transfer")
     return labels
@@ -58,17 +57,17 @@ async def own_payment(principal: Principal, payment_no: str) -> Payment:
     return payment
 
 
-async def done_url(rt: Runtime, payment: Payment) -> str:
+async def done_url(payment: Payment) -> str:
     """Where the customer goes once the payment went through."""
     if payment.order_id is None:
         return "/account/wallet?done=topup"
-    return f"/orders/{(await get_order(rt, payment.order_id)).number}?done=paid"
+    return f"/orders/{(await get_order(payment.order_id)).number}?done=paid"
 
 
-async def retry_url(rt: Runtime, payment: Payment) -> str:
+async def retry_url(payment: Payment) -> str:
     if payment.order_id is None:
         return "/account/wallet"
-    return f"/orders/{(await get_order(rt, payment.order_id)).number}/pay"
+    return f"/orders/{(await get_order(payment.order_id)).number}/pay"
 
 
 def next_step(request: Request, payment: Payment) -> Response:
@@ -83,49 +82,48 @@ def next_step(request: Request, payment: Payment) -> Response:
 # --------------------------------------------------------------------------- checkout of an order
 
 
-async def _checkout_context(rt: Runtime, request: Request, principal: Principal, order: Order) -> dict[str, Any]:
+async def _checkout_context(request: Request, principal: Principal, order: Order) -> dict[str, Any]:
     device = services.device_of(request.headers.get("user-agent", ""))
     return {
         "order": order,
-        "options": await services.checkout_options(rt, device, order.currency),
+        "options": await services.checkout_options(device, order.currency),
         "balance": await wallet.balance(principal.user_id, order.currency),
         "values": {},
         "errors": {},
     }
 
 
-async def _payable(rt: Runtime, principal: Principal, number: str) -> Order:
-    return await get_order_by_number(rt, number, customer_id=principal.user_id)
+async def _payable(principal: Principal, number: str) -> Order:
+    return await get_order_by_number(number, customer_id=principal.user_id)
 
 
 @get("/orders/{number:str}/pay", guards=[require_customer], name="payments.checkout")
-async def checkout_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
-    order = await _payable(rt, principal, number)
+async def checkout_page(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    order = await _payable(principal, number)
     if not services.awaits_payment(order):
         return Redirect(f"/orders/{number}", status_code=303)
-    return page(request, "payments/checkout.html", **await _checkout_context(rt, request, principal, order))
+    return page(request, "payments/checkout.html", **await _checkout_context(request, principal, order))
 
 
 @post("/orders/{number:str}/pay", guards=[require_customer], name="payments.start")
-async def start_checkout(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
-    customer = await active_customer(rt, principal)
-    order = await _payable(rt, principal, number)
+async def start_checkout(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    customer = await active_customer(principal)
+    order = await _payable(principal, number)
     if not services.awaits_payment(order):
         return redirect_after_post(request, f"/orders/{number}")
     form = await request.form()
     provider = str(form.get("provider") or "")
     try:
         if provider == WALLET:
-            await services.pay_with_wallet(rt, order.id, customer.id)
+            await services.pay_with_wallet(order.id, customer.id)
             return redirect_after_post(request, f"/orders/{number}?done=paid")
         payment = await services.start_payment(
-            rt, provider_name=provider, customer_id=customer.id, amount=order.total, currency=order.currency,
+            provider_name=provider, customer_id=customer.id, amount=order.total, currency=order.currency,
             subject=f"{current_tenant().name} {order.number}", device=services.device_of(request.headers.get("user-agent", "")),
             client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/orders/{number}",
-            order_id=order.id, openid=str(form.get("openid") or "") or None,
-        )
+            order_id=order.id, openid=str(form.get("openid") or "") or None)
     except ValidationFailed as exc:
-        context = await _checkout_context(rt, request, principal, order)
+        context = await _checkout_context(request, principal, order)
         context.update(error_context(exc), values={"provider": provider})
         return page(request, "payments/checkout.html", status_code=400, **context)
     return next_step(request, payment)
@@ -139,68 +137,67 @@ def qr_svg(url: str) -> str:
 
 
 @get("/payments/{payment_no:str}", guards=[require_customer], name="payments.detail")
-async def payment_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], payment_no: FromPath[str]) -> Response:
+async def payment_page(request: Request, principal: NamedDependency[Principal], payment_no: FromPath[str]) -> Response:
     payment = await own_payment(principal, payment_no)
     if payment.status == "succeeded":
-        return Redirect(await done_url(rt, payment), status_code=303)
+        return Redirect(await done_url(payment), status_code=303)
     action = payment.action
-    provider = services.installed_providers(rt).get(payment.provider)
+    provider = services.installed_providers().get(payment.provider)
     checkout = provider.checkout_page(action) if provider is not None and action is not None else None
     return page(
         request, "payments/pay.html", csp=checkout.sources if checkout else None, payment=payment, action=action, checkout=checkout,
-        method=method_labels(rt).get(payment.provider, payment.provider),
+        method=method_labels().get(payment.provider, payment.provider),
         qr=qr_svg(action.url) if action is not None and action.kind == "qr" else None,
-        order=await get_order(rt, payment.order_id) if payment.order_id else None,
-        retry=await retry_url(rt, payment), poll_seconds=POLL_SECONDS,
+        order=await get_order(payment.order_id) if payment.order_id else None,
+        retry=await retry_url(payment), poll_seconds=POLL_SECONDS,
     )
 
 
 @get("/payments/{payment_no:str}/status", guards=[require_customer], name="payments.status")
-async def payment_status(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], payment_no: FromPath[str]) -> Response:
+async def payment_status(request: Request, principal: NamedDependency[Principal], payment_no: FromPath[str]) -> Response:
     """The poll of a page waiting for a payment (htmx, every POLL_SECONDS): off to the order or
     the wallet once it is paid."""
     payment = await own_payment(principal, payment_no)
     if payment.status == "succeeded":
-        return redirect_after_post(request, await done_url(rt, payment))
-    return page(request, "payments/_status.html", payment=payment, retry=await retry_url(rt, payment), poll_seconds=POLL_SECONDS)
+        return redirect_after_post(request, await done_url(payment))
+    return page(request, "payments/_status.html", payment=payment, retry=await retry_url(payment), poll_seconds=POLL_SECONDS)
 
 
 # --------------------------------------------------------------------------- the wallet
 
 
-async def _wallet_context(rt: Runtime, request: Request, principal: Principal) -> dict[str, Any]:
+async def _wallet_context(request: Request, principal: Principal) -> dict[str, Any]:
     currency = current_tenant().currency
     device = services.device_of(request.headers.get("user-agent", ""))
     return {
         "wallet": await wallet.get_wallet(principal.user_id, currency),
         "tenant_zone": ZoneInfo(current_tenant().timezone),
-        "options": await services.checkout_options(rt, device, currency),
+        "options": await services.checkout_options(device, currency),
         "values": {},
         "errors": {},
     }
 
 
 @get("/account/wallet", guards=[require_customer], name="payments.wallet")
-async def wallet_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
+async def wallet_page(request: Request, principal: NamedDependency[Principal]) -> Response:
     notice = WALLET_DONE.get(request.query_params.get("done", ""))
     return page(request, "payments/wallet.html", flash=[("success", notice)] if notice else [],
-                **await _wallet_context(rt, request, principal))
+                **await _wallet_context(request, principal))
 
 
 @post("/account/wallet/topups", guards=[require_customer], name="payments.topup")
-async def start_topup(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-    customer = await active_customer(rt, principal)
+async def start_topup(request: Request, principal: NamedDependency[Principal]) -> Response:
+    customer = await active_customer(principal)
     form = await request.form()
     values = {"amount": str(form.get("amount") or "").strip(), "provider": str(form.get("provider") or "")}
     try:
         amount = topup_amount(values["amount"])
         payment = await services.start_payment(
-            rt, provider_name=values["provider"], customer_id=customer.id, amount=amount, currency=current_tenant().currency,
+            provider_name=values["provider"], customer_id=customer.id, amount=amount, currency=current_tenant().currency,
             subject=f"{current_tenant().name} {N_('Wallet top-up')}", device=services.device_of(request.headers.get("user-agent", "")),
-            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/account/wallet",
-        )
+            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/account/wallet")
     except ValidationFailed as exc:
-        context = await _wallet_context(rt, request, principal)
+        context = await _wallet_context(request, principal)
         context.update(error_context(exc), values=values)
         return page(request, "payments/wallet.html", status_code=400, **context)
     return next_step(request, payment)

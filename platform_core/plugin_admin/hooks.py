@@ -10,6 +10,7 @@ import click
 
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
+from platform_core.runtime import current_runtime
 
 T = TypeVar("T")
 
@@ -48,41 +49,41 @@ def _pairs(assignments: tuple[str, ...]) -> dict[str, str]:
 
 
 def _with_runtime(work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `work(rt)` against the database as the app role, printing validation errors as
+    """Run `work()` inside the runtime's scope against the database as the app role, printing validation errors as
     `field: message` lines (exit code 1)."""
-    from platform_core.clikit import app_database, ready_settings
+    from platform_core.clikit import ready_settings
     from platform_core.errors import HearthError, ValidationFailed
-    from platform_core.runtime import Runtime
+    from platform_core.runtime import Runtime, command_scope
 
     settings = ready_settings()
     rt = Runtime.build(settings)
 
     async def go() -> T:
-        # Entered like a request: plugins told of a change (on_plugin_enabled) read their config.
-        with rt.scope():
-            async with app_database(settings):
-                return await work(rt)
+        async with command_scope(settings, rt):
+            return await work()
 
-    try:
-        return asyncio.run(go())
-    except ValidationFailed as exc:
-        click.echo(f"Error: {exc.message}", err=True)
-        hints = _hints(rt, exc.fields)
-        for name, text in exc.fields.items():
-            click.echo(f"{name}: {text}{hints.get(name, '')}", err=True)
-        raise SystemExit(1) from None
-    except HearthError as exc:
-        raise click.ClickException(exc.message % exc.params if exc.params else exc.message) from None
+    # Entered like a request: plugins told of a change (on_plugin_enabled) read their config.
+    with rt.scope():
+        try:
+            return asyncio.run(go())
+        except ValidationFailed as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            hints = _hints(exc.fields)
+            for name, text in exc.fields.items():
+                click.echo(f"{name}: {text}{hints.get(name, '')}", err=True)
+            raise SystemExit(1) from None
+        except HearthError as exc:
+            raise click.ClickException(exc.message % exc.params if exc.params else exc.message) from None
 
 
-def _hints(rt, fields: dict[str, str]) -> dict[str, str]:
+def _hints(fields: dict[str, str]) -> dict[str, str]:
     """What a bad field accepts, for the command line (the pages show it in the form)."""
     from platform_core.pluginsys.services import plugin_catalog
 
     hints: dict[str, str] = {}
     if "plugin" in fields:
-        hints["plugin"] = " (installed: " + (", ".join(p.name for p in plugin_catalog(rt.pm)) or "none") + ")"
-    for summary in plugin_catalog(rt.pm):
+        hints["plugin"] = " (installed: " + (", ".join(p.name for p in plugin_catalog(current_runtime().pm)) or "none") + ")"
+    for summary in plugin_catalog(current_runtime().pm):
         for f in summary.fields:
             if f.name in fields and f.choices:
                 hints.setdefault(f.name, " (one of: " + ", ".join(f.choices) + ")")
@@ -131,9 +132,9 @@ def plugins_list() -> None:
 def _toggle(tenant: str, name: str, enabled: bool) -> None:
     from platform_core.pluginsys.services import disable_plugin, enable_plugin
 
-    async def work(rt):
+    async def work():
         tenant_id = await _tenant_id(tenant)
-        return await (enable_plugin if enabled else disable_plugin)(rt, tenant_id, name, actor="cli")
+        return await (enable_plugin if enabled else disable_plugin)(tenant_id, name, actor="cli")
 
     result = _with_runtime(work)
     state = "on" if enabled else "off"
@@ -170,11 +171,11 @@ def plugins_config(tenant: str, plugin: str, settings: tuple[str, ...], reset: t
 
     values = _pairs(settings)
 
-    async def work(rt):
+    async def work():
         tenant_id = await _tenant_id(tenant)
         if values or reset:
-            await set_plugin_config(rt, tenant_id, plugin, values, reset=reset, actor="cli")
-        return await tenant_plugin(rt, tenant_id, plugin)
+            await set_plugin_config(tenant_id, plugin, values, reset=reset, actor="cli")
+        return await tenant_plugin(tenant_id, plugin)
 
     state = _with_runtime(work)
     if values or reset:
@@ -199,11 +200,11 @@ def plugins_defaults(plugin: str, settings: tuple[str, ...], reset: tuple[str, .
 
     values = _pairs(settings)
 
-    async def work(rt):
-        plugin_info(rt.pm, plugin)
+    async def work():
+        plugin_info(current_runtime().pm, plugin)
         if values or reset:
-            await set_platform_default(rt, plugin, values, reset=reset, actor="cli")
-        return next(s for s in await platform_plugins(rt) if s.plugin.name == plugin)
+            await set_platform_default(plugin, values, reset=reset, actor="cli")
+        return next(s for s in await platform_plugins() if s.plugin.name == plugin)
 
     state = _with_runtime(work)
     if values or reset:

@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -17,7 +16,7 @@ from platform_core.errors import ValidationFailed
 from platform_core.pluginsys import config as cfg
 from platform_core.pluginsys import services
 from platform_core.pluginsys.schemas import ConfigField
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext as _
 from platform_core.web.pages import page
@@ -49,11 +48,11 @@ def _grouped(states: list[Any]) -> list[tuple[str, list[Any]]]:
     return [(CATEGORY_LABELS.get(c, c), groups[c]) for c in sorted(groups, key=lambda c: order.index(c) if c in order else 99)]
 
 
-def _flash(request: Request, rt: Runtime) -> list[tuple[str, str]]:
+def _flash(request: Request) -> list[tuple[str, str]]:
     done, name = request.query_params.get("done", ""), request.query_params.get("plugin", "")
     if done not in NOTICES:
         return []
-    title = next((p.title for p in services.plugin_catalog(rt.pm) if p.name == name), name)
+    title = next((p.title for p in services.plugin_catalog(current_runtime().pm) if p.name == name), name)
     return [("success", _(NOTICES[done], title=_(title)))]
 
 
@@ -83,12 +82,12 @@ def _changed(config_type: type[msgspec.Struct] | None, values: dict[str, Any], c
 # --------------------------------------------------------------------------- franchise console
 
 
-async def _console_page(request: Request, rt: Runtime, *, status_code: int = 200, **context: Any) -> Response:
+async def _console_page(request: Request, *, status_code: int = 200, **context: Any) -> Response:
     tenant = current_tenant()
-    states = await services.tenant_plugins(rt, tenant.id)
+    states = await services.tenant_plugins(tenant.id)
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    context.setdefault("flash", _flash(request, rt))
+    context.setdefault("flash", _flash(request))
     return page(
         request, "plugin_admin/console_plugins.html", status_code=status_code, console=True,
         groups=_grouped(states), **context,
@@ -96,22 +95,22 @@ async def _console_page(request: Request, rt: Runtime, *, status_code: int = 200
 
 
 @get("/console/plugins", guards=CONSOLE_GUARDS, include_in_schema=False, name="console-plugins")
-async def console_plugins(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    return await _console_page(request, rt)
+async def console_plugins(request: Request) -> Response:
+    return await _console_page(request)
 
 
 @post("/console/plugins/{name:str}/toggle", guards=CONSOLE_GUARDS, include_in_schema=False, name="console-plugins-toggle")
-async def console_toggle(request: Request, rt: NamedDependency[Runtime], name: FromPath[str]) -> Response:
+async def console_toggle(request: Request, name: FromPath[str]) -> Response:
     form = await request.form()
     enabled = form.get("enabled") == "on"
     tenant = current_tenant()
     user = request.scope["state"]["console_user"]
     actor = f"console:{user.id}"
-    result = await (services.enable_plugin if enabled else services.disable_plugin)(rt, tenant.id, name, actor)
+    result = await (services.enable_plugin if enabled else services.disable_plugin)(tenant.id, name, actor)
     done = "enabled" if result.enabled else "disabled"
     if request.headers.get("hx-request"):
         # htmx swaps just this card; the navigation catches up on the next page.
-        state = await services.tenant_plugin(rt, tenant.id, name)
+        state = await services.tenant_plugin(tenant.id, name)
         title = _(state.plugin.title)
         return page(
             request, "plugin_admin/_console_card.html", console=True, state=state, errors={}, values={},
@@ -121,62 +120,60 @@ async def console_toggle(request: Request, rt: NamedDependency[Runtime], name: F
 
 
 @post("/console/plugins/{name:str}/config", guards=CONSOLE_GUARDS, include_in_schema=False, name="console-plugins-config")
-async def console_config(request: Request, rt: NamedDependency[Runtime], name: FromPath[str]) -> Response:
+async def console_config(request: Request, name: FromPath[str]) -> Response:
     tenant = current_tenant()
-    state = await services.tenant_plugin(rt, tenant.id, name)
+    state = await services.tenant_plugin(tenant.id, name)
     values, reset = await _form_values(request, state.plugin.fields)
     actor = f"console:{request.scope['state']['console_user'].id}"
     try:
         if reset:
-            await services.set_plugin_config(rt, tenant.id, name, {}, reset=tuple(state.overridden), actor=actor)
+            await services.set_plugin_config(tenant.id, name, {}, reset=tuple(state.overridden), actor=actor)
         else:
-            current = await services.get_plugin_config(rt, tenant.id, name)
-            changed = _changed(services.plugin_info(rt.pm, name).config, values, current)
-            await services.set_plugin_config(rt, tenant.id, name, changed, actor=actor)
+            current = await services.get_plugin_config(tenant.id, name)
+            changed = _changed(services.plugin_info(current_runtime().pm, name).config, values, current)
+            await services.set_plugin_config(tenant.id, name, changed, actor=actor)
     except ValidationFailed as exc:
         errors = {field: _(text) for field, text in exc.fields.items()}
         return await _console_page(
-            request, rt, status_code=400, errors={name: errors}, values={name: values}, open_plugin=name,
-            flash=[("error", _(exc.message))],
-        )
+            request, status_code=400, errors={name: errors}, values={name: values}, open_plugin=name,
+            flash=[("error", _(exc.message))])
     return Redirect(f"/console/plugins?done={'reset' if reset else 'saved'}&plugin={name}#plugin-{name}", status_code=303)
 
 
 # --------------------------------------------------------------------------- platform console
 
 
-async def _platform_page(request: Request, rt: Runtime, *, status_code: int = 200, **context: Any) -> Response:
-    states = await services.platform_plugins(rt)
+async def _platform_page(request: Request, *, status_code: int = 200, **context: Any) -> Response:
+    states = await services.platform_plugins()
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    context.setdefault("flash", _flash(request, rt))
+    context.setdefault("flash", _flash(request))
     return page(request, "plugin_admin/platform_plugins.html", status_code=status_code, states=states,
                 category_labels=CATEGORY_LABELS, **context)
 
 
 @get("/platform/plugins", guards=PLATFORM_GUARDS, include_in_schema=False, name="platform-plugins")
-async def platform_plugins(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    return await _platform_page(request, rt)
+async def platform_plugins(request: Request) -> Response:
+    return await _platform_page(request)
 
 
 @post("/platform/plugins/{name:str}/defaults", guards=PLATFORM_GUARDS, include_in_schema=False, name="platform-plugins-defaults")
-async def platform_defaults(request: Request, rt: NamedDependency[Runtime], name: FromPath[str]) -> Response:
-    state = next((s for s in await services.platform_plugins(rt) if s.plugin.name == name), None)
+async def platform_defaults(request: Request, name: FromPath[str]) -> Response:
+    state = next((s for s in await services.platform_plugins() if s.plugin.name == name), None)
     if state is None:
         raise ValidationFailed({"plugin": services.UNKNOWN_PLUGIN})
     values, reset = await _form_values(request, state.plugin.fields)
     actor = f"operator:{request.scope['state']['operator'].id}"
     try:
         if reset:
-            await services.set_platform_default(rt, name, {}, reset=tuple(state.overridden), actor=actor)
+            await services.set_platform_default(name, {}, reset=tuple(state.overridden), actor=actor)
         else:
-            current = await services.get_platform_default(rt, name)
-            changed = _changed(services.plugin_info(rt.pm, name).config, values, current)
-            await services.set_platform_default(rt, name, changed, actor=actor)
+            current = await services.get_platform_default(name)
+            changed = _changed(services.plugin_info(current_runtime().pm, name).config, values, current)
+            await services.set_platform_default(name, changed, actor=actor)
     except ValidationFailed as exc:
         errors = {field: _(text) for field, text in exc.fields.items()}
         return await _platform_page(
-            request, rt, status_code=400, errors={name: errors}, values={name: values}, open_plugin=name,
-            flash=[("error", _(exc.message))],
-        )
+            request, status_code=400, errors={name: errors}, values={name: values}, open_plugin=name,
+            flash=[("error", _(exc.message))])
     return Redirect(f"/platform/plugins?done={'reset' if reset else 'saved'}&plugin={name}#plugin-{name}", status_code=303)

@@ -140,7 +140,7 @@ def register_job_handlers():
     inside a transaction, and exist only if it commits.
 
     A handler is ``async def handler(ctx, payload) -> None``: ``ctx`` is a
-    :class:`~platform_core.jobs.schemas.JobContext` (``tenant``, ``rt``, ``job_id``,
+    :class:`~platform_core.jobs.schemas.JobContext` (``tenant``, ``job_id``,
     ``attempt``), ``payload`` the dict given to ``enqueue`` (ids, never personal data). It runs
     inside ``tenant_scope(job's tenant)``: one transaction under that tenant's RLS, in which the
     job is also marked done, so its writes and its completion commit together. Raising rolls

@@ -80,15 +80,3 @@ def relay_scope(relay: PluginRelay) -> Iterator[PluginRelay]:
         yield relay
     finally:
         _CURRENT.reset(token)
-
-
-class RelayMiddleware:
-    """ASGI: every request runs with the app's relay entered (see relay_scope)."""
-
-    def __init__(self, app, relay: PluginRelay) -> None:
-        self.app = app
-        self.relay = relay
-
-    async def __call__(self, scope, receive, send) -> None:
-        with relay_scope(self.relay):
-            await self.app(scope, receive, send)

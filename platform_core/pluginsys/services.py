@@ -116,15 +116,14 @@ async def plugin_config(config_type: type[C], tenant: TenantContext | None = Non
     owners = [name for name, info in plugin_infos(relay.pm).items() if info.config is config_type]
     if not owners:
         raise LookupError(f"no installed plugin declares {config_type.__name__} as its config")
-    config = await get_plugin_config(relay, tenant or current_tenant(), owners[0])
+    config = await get_plugin_config(tenant or current_tenant(), owners[0])
     return config  # type: ignore[return-value]
 
 
-async def get_plugin_config(rt, tenant: TenantContext | int, name: str) -> msgspec.Struct | None:
+async def get_plugin_config(tenant: TenantContext | int, name: str) -> msgspec.Struct | None:
     """The tenant's effective config of a plugin, decoded into its Struct (None when the plugin
-    declares no config). Works whether or not the tenant has the plugin on. `rt` is anything
-    with the plugin manager and the keyring (the Runtime, or its PluginRelay)."""
-    info = plugin_info(rt.pm, name)
+    declares no config). Works whether or not the tenant has the plugin on."""
+    info = plugin_info(current_relay().pm, name)
     if info.config is None:
         return None
     tenant_id = _tenant_id(tenant)
@@ -133,81 +132,81 @@ async def get_plugin_config(rt, tenant: TenantContext | int, name: str) -> msgsp
             "select config from core_tenant_plugin where tenant_id = $1 and plugin_name = $2", tenant_id, name
         )
         default = await _default_layer(name)
-    layers = [cfg.unseal(rt.keyring, name, _json(row)), cfg.unseal(rt.keyring, name, default)]
+    layers = [cfg.unseal(current_relay().keyring, name, _json(row)), cfg.unseal(current_relay().keyring, name, default)]
     return cfg.decode_layers(info.config, layers)
 
 
-def _merge(rt, name: str, info: PluginInfo, stored: dict[str, Any], values: dict[str, Any], reset: tuple[str, ...], below: list[dict[str, Any]]) -> dict[str, Any]:
+def _merge(name: str, info: PluginInfo, stored: dict[str, Any], values: dict[str, Any], reset: tuple[str, ...], below: list[dict[str, Any]]) -> dict[str, Any]:
     """Validate `values`, merge them into a stored layer (minus `reset`), check the result
     against the Struct as a whole, and return the layer to store (secrets sealed)."""
     clean = cfg.validate_values(info.config, values)
     unknown = [k for k in reset if k not in {f.name for f in cfg.config_fields(info.config)}]
     if unknown:
         raise ValidationFailed({k: cfg.UNKNOWN_SETTING for k in unknown})
-    layer = {k: v for k, v in cfg.unseal(rt.keyring, name, stored).items() if k not in reset}
+    layer = {k: v for k, v in cfg.unseal(current_relay().keyring, name, stored).items() if k not in reset}
     layer.update(clean)
     effective: dict[str, Any] = {}
     for lower in reversed(below):
         effective.update(lower)
     effective.update(layer)
     cfg.check_whole(info.config, effective)
-    return cfg.seal(rt.keyring, name, layer)
+    return cfg.seal(current_relay().keyring, name, layer)
 
 
 async def set_plugin_config(
-    rt, tenant_id: int, name: str, values: dict[str, Any], *, reset: tuple[str, ...] = (), actor: str = ""
+    tenant_id: int, name: str, values: dict[str, Any], *, reset: tuple[str, ...] = (), actor: str = ""
 ) -> msgspec.Struct | None:
     """Set some fields of a tenant's config (strings are converted: CLI and form input) and
     drop the overrides named in `reset`. Raises ValidationFailed with a message per bad field.
     Returns the new effective config."""
-    info = plugin_info(rt.pm, name)
+    info = plugin_info(current_relay().pm, name)
     async with tenant_transaction(tenant_id):
         conn = current_connection()
         stored = _json(await conn.fetchval(
             "select config from core_tenant_plugin where tenant_id = $1 and plugin_name = $2", tenant_id, name
         ))
-        default = cfg.unseal(rt.keyring, name, await _default_layer(name))
-        layer = _merge(rt, name, info, stored, values, reset, [default])
+        default = cfg.unseal(current_relay().keyring, name, await _default_layer(name))
+        layer = _merge(name, info, stored, values, reset, [default])
         await conn.execute(
             "insert into core_tenant_plugin (tenant_id, plugin_name, config) values ($1, $2, $3) "
             "on conflict (tenant_id, plugin_name) do update set config = excluded.config, updated_at = now()",
             tenant_id, name, msgspec.json.encode(layer).decode(),
         )
     log.info("plugin %s config set for tenant %s by %s: %s", name, tenant_id, actor or "-", sorted(values) + [f"-{k}" for k in reset])
-    return await get_plugin_config(rt, tenant_id, name)
+    return await get_plugin_config(tenant_id, name)
 
 
-async def get_platform_default(rt, name: str) -> msgspec.Struct | None:
+async def get_platform_default(name: str) -> msgspec.Struct | None:
     """The platform default of a plugin's config: its stored layer over the Struct's defaults."""
-    info = plugin_info(rt.pm, name)
+    info = plugin_info(current_relay().pm, name)
     if info.config is None:
         return None
     async with tenant_transaction(None):
         stored = await _default_layer(name)
-    return cfg.decode_layers(info.config, [cfg.unseal(rt.keyring, name, stored)])
+    return cfg.decode_layers(info.config, [cfg.unseal(current_relay().keyring, name, stored)])
 
 
-async def set_platform_default(rt, name: str, values: dict[str, Any], *, reset: tuple[str, ...] = (), actor: str = "") -> msgspec.Struct | None:
+async def set_platform_default(name: str, values: dict[str, Any], *, reset: tuple[str, ...] = (), actor: str = "") -> msgspec.Struct | None:
     """Set the platform's default for some fields of a plugin's config (what every tenant gets
     unless it sets the field itself). Same validation as set_plugin_config."""
-    info = plugin_info(rt.pm, name)
+    info = plugin_info(current_relay().pm, name)
     async with tenant_transaction(None):
         conn = current_connection()
-        layer = _merge(rt, name, info, await _default_layer(name), values, reset, [])
+        layer = _merge(name, info, await _default_layer(name), values, reset, [])
         await conn.execute(
             "insert into core_plugin_default (plugin_name, config) values ($1, $2) "
             "on conflict (plugin_name) do update set config = excluded.config, updated_at = now()",
             name, msgspec.json.encode(layer).decode(),
         )
     log.info("plugin %s platform default set by %s: %s", name, actor or "-", sorted(values) + [f"-{k}" for k in reset])
-    return await get_platform_default(rt, name)
+    return await get_platform_default(name)
 
 
 # --------------------------------------------------------------------------- enablement
 
 
-async def _toggle(rt, tenant_id: int, name: str, enabled: bool, actor: str) -> ToggleResult:
-    plugin_info(rt.pm, name)
+async def _toggle(tenant_id: int, name: str, enabled: bool, actor: str) -> ToggleResult:
+    plugin_info(current_relay().pm, name)
     async with tenant_transaction(tenant_id):
         conn = current_connection()
         before = await conn.fetchval(
@@ -228,21 +227,21 @@ async def _toggle(rt, tenant_id: int, name: str, enabled: bool, actor: str) -> T
         # disabling only to the core and the plugin that goes.
         async with enter_tenant(tenant):
             if enabled:
-                failed = await tell(rt.relay.for_enabled(tenant.enabled_plugins).on_plugin_enabled, event=event)
+                failed = await tell(current_relay().for_enabled(tenant.enabled_plugins).on_plugin_enabled, event=event)
             else:
-                failed = await tell(rt.relay.for_enabled(frozenset({name})).on_plugin_disabled, event=event)
+                failed = await tell(current_relay().for_enabled(frozenset({name})).on_plugin_disabled, event=event)
     log.info("plugin %s %s for tenant %s by %s", name, "enabled" if enabled else "disabled", tenant_id, actor or "-")
     return ToggleResult(name=name, enabled=enabled, changed=True, failed_hooks=failed)
 
 
-async def enable_plugin(rt, tenant_id: int, name: str, actor: str) -> ToggleResult:
+async def enable_plugin(tenant_id: int, name: str, actor: str) -> ToggleResult:
     """Turn a plugin on for one tenant; it takes effect from the tenant's next request."""
-    return await _toggle(rt, tenant_id, name, True, actor)
+    return await _toggle(tenant_id, name, True, actor)
 
 
-async def disable_plugin(rt, tenant_id: int, name: str, actor: str) -> ToggleResult:
+async def disable_plugin(tenant_id: int, name: str, actor: str) -> ToggleResult:
     """Turn a plugin off for one tenant. Its config stays, for when it is turned on again."""
-    return await _toggle(rt, tenant_id, name, False, actor)
+    return await _toggle(tenant_id, name, False, actor)
 
 
 async def _detached(work: Callable[[], Awaitable[T]]) -> T:
@@ -272,41 +271,41 @@ async def tenants_with_plugin(name: str) -> list[str]:
 # --------------------------------------------------------------------------- what consoles show
 
 
-async def tenant_plugins(rt, tenant_id: int) -> list[TenantPluginState]:
+async def tenant_plugins(tenant_id: int) -> list[TenantPluginState]:
     """Every installed plugin as this tenant has it (the franchise console's Plugins page)."""
-    infos = plugin_infos(rt.pm)
+    infos = plugin_infos(current_relay().pm)
     rows = await _tenant_layers(tenant_id)
     async with tenant_transaction(tenant_id):
         defaults = await _default_layers()
     states = []
-    for summary in plugin_catalog(rt.pm):
+    for summary in plugin_catalog(current_relay().pm):
         info = infos[summary.name]
         enabled, stored = rows.get(summary.name, (False, {}))
-        layer = cfg.unseal(rt.keyring, summary.name, stored)
+        layer = cfg.unseal(current_relay().keyring, summary.name, stored)
         config = None
         if info.config is not None:
-            config = cfg.decode_layers(info.config, [layer, cfg.unseal(rt.keyring, summary.name, defaults.get(summary.name, {}))])
+            config = cfg.decode_layers(info.config, [layer, cfg.unseal(current_relay().keyring, summary.name, defaults.get(summary.name, {}))])
         states.append(TenantPluginState(plugin=summary, enabled=enabled, config=cfg.shown(config), overridden=sorted(layer)))
     return states
 
 
-async def tenant_plugin(rt, tenant_id: int, name: str) -> TenantPluginState:
-    for state in await tenant_plugins(rt, tenant_id):
+async def tenant_plugin(tenant_id: int, name: str) -> TenantPluginState:
+    for state in await tenant_plugins(tenant_id):
         if state.plugin.name == name:
             return state
     raise ValidationFailed({"plugin": UNKNOWN_PLUGIN}, message="There is no such plugin.")
 
 
-async def platform_plugins(rt) -> list[PlatformPluginState]:
+async def platform_plugins() -> list[PlatformPluginState]:
     """The platform console's catalog: every plugin, who has it on, the platform default."""
-    infos = plugin_infos(rt.pm)
+    infos = plugin_infos(current_relay().pm)
     on = await plugin_tenants()
     async with tenant_transaction(None):
         defaults = await _default_layers()
     states = []
-    for summary in plugin_catalog(rt.pm):
+    for summary in plugin_catalog(current_relay().pm):
         info = infos[summary.name]
-        layer = cfg.unseal(rt.keyring, summary.name, defaults.get(summary.name, {}))
+        layer = cfg.unseal(current_relay().keyring, summary.name, defaults.get(summary.name, {}))
         config = cfg.decode_layers(info.config, [layer]) if info.config is not None else None
         states.append(
             PlatformPluginState(plugin=summary, tenants=on.get(summary.name, []), config=cfg.shown(config), overridden=sorted(layer))

@@ -11,7 +11,6 @@ from platform_core.accounts.guards import BEARER_SECURITY, require_customer
 from platform_core.accounts.services import active_customer, staff_status
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import NotFound
-from platform_core.runtime import Runtime
 
 from . import services
 from .schemas import Review, ReviewCreate, WorkerReviews
@@ -25,17 +24,16 @@ class OrderReviewController(Controller):
 
     @post("", operation_id="reviewOrder", status_code=201, summary="Review a completed order (once)")
     async def create(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str], data: JSONBody[ReviewCreate],
-    ) -> Review:
+        self, principal: NamedDependency[Principal], number: FromPath[str], data: JSONBody[ReviewCreate]) -> Review:
         """Scores 1–5 for quality, attitude and skill, optional text and photo URLs (from the upload
         endpoint). 404 for an order that is not yours, 409 before completion or for a second review."""
-        customer = await active_customer(rt, principal)
-        return await services.submit_review(rt, customer.id, number, data)
+        customer = await active_customer(principal)
+        return await services.submit_review(customer.id, number, data)
 
     @get("", operation_id="getOrderReview", summary="Your review of an order")
-    async def read(self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Review:
-        customer = await active_customer(rt, principal)
-        review = await services.review_for_order(rt, customer.id, number)
+    async def read(self, principal: NamedDependency[Principal], number: FromPath[str]) -> Review:
+        customer = await active_customer(principal)
+        review = await services.review_for_order(customer.id, number)
         if review is None:
             raise NotFound("review")
         return review

@@ -21,7 +21,6 @@ from platform_core.orders.services import (
     live_staff_id,
     order_numbers,
 )
-from platform_core.runtime import Runtime
 from platform_core.staff import services as staff
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
@@ -59,27 +58,27 @@ async def _reviews(rows) -> list[Review]:
     return [_review(r, names.get(r["customer_id"], "")) for r in rows]
 
 
-async def _reviewable_order(rt: Runtime, customer_id: int, order_number: str) -> tuple[Order, int | None]:
+async def _reviewable_order(customer_id: int, order_number: str) -> tuple[Order, int | None]:
     """The customer's own order and its worker; someone else's order is simply not found."""
-    order = await get_order_by_number(rt, order_number, customer_id=customer_id)
+    order = await get_order_by_number(order_number, customer_id=customer_id)
     return order, await live_staff_id(order.id)
 
 
-async def can_review(rt: Runtime, customer_id: int, order_number: str) -> bool:
+async def can_review(customer_id: int, order_number: str) -> bool:
     """Whether the review form should be offered: the order is completed and not yet reviewed."""
-    order, _staff = await _reviewable_order(rt, customer_id, order_number)
+    order, _staff = await _reviewable_order(customer_id, order_number)
     if order.state != COMPLETED:
         return False
     return not await current_connection().fetchval("select exists(select 1 from core_review where order_id = $1)", order.id)
 
 
-async def submit_review(rt: Runtime, customer_id: int, order_number: str, data: ReviewCreate) -> Review:
+async def submit_review(customer_id: int, order_number: str, data: ReviewCreate) -> Review:
     """The customer's review of their completed order, once; the worker's rating follows in the
     same transaction."""
-    order, staff_id = await _reviewable_order(rt, customer_id, order_number)
+    order, staff_id = await _reviewable_order(customer_id, order_number)
     if order.state != COMPLETED:
         raise Conflict("You can review an order once the service is completed.")
-    if not all(media.photo_exists(rt, current_tenant(), url) for url in data.photos):
+    if not all(media.photo_exists(current_tenant(), url) for url in data.photos):
         raise ValidationFailed({"photos": "Upload the photos here first, then add them."})
     conn = current_connection()
     review_id = await conn.fetchval(
@@ -119,9 +118,9 @@ async def get_review(review_id: int) -> Review:
     return (await _reviews([row]))[0]
 
 
-async def review_for_order(rt: Runtime, customer_id: int, order_number: str) -> Review | None:
+async def review_for_order(customer_id: int, order_number: str) -> Review | None:
     """The customer's review of their order, if they wrote one (hidden or not: it is theirs)."""
-    order, _staff = await _reviewable_order(rt, customer_id, order_number)
+    order, _staff = await _reviewable_order(customer_id, order_number)
     row = await current_connection().fetchrow(f"select {_COLUMNS} {_FROM} where r.order_id = $1", order.id)
     return None if row is None else (await _reviews([row]))[0]
 

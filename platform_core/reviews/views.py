@@ -15,7 +15,6 @@ from platform_core.accounts.guards import require_console, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, ValidationFailed
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
 from platform_core.web.forms import error_context
@@ -30,7 +29,7 @@ SCORES = (("quality", N_("Quality of the work")), ("attitude", N_("Attitude")), 
 MAX_PHOTOS = 9
 
 
-async def _review_data(rt: Runtime, form: Any) -> tuple[ReviewCreate | None, dict[str, Any], dict[str, str]]:
+async def _review_data(form: Any) -> tuple[ReviewCreate | None, dict[str, Any], dict[str, str]]:
     """The posted form → ReviewCreate; chosen photo files are stored first (their URLs are kept in
     the form if something else is wrong). Returns (data or None, values, field errors)."""
     values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("quality", "attitude", "skill", "text")}
@@ -39,7 +38,7 @@ async def _review_data(rt: Runtime, form: Any) -> tuple[ReviewCreate | None, dic
     for upload in form.getall("photo_files") if "photo_files" in form else []:
         if isinstance(upload, UploadFile) and upload.filename:
             try:
-                photos.append(media.save_image(rt, current_tenant(), await upload.read(media.MAX_BYTES + 1)))
+                photos.append(media.save_image(current_tenant(), await upload.read(media.MAX_BYTES + 1)))
             except ValidationFailed as exc:
                 errors["photos"] = exc.fields["file"]
     values["photos"] = photos[:MAX_PHOTOS]
@@ -59,24 +58,24 @@ async def _review_data(rt: Runtime, form: Any) -> tuple[ReviewCreate | None, dic
 
 
 @get("/orders/{number:str}/review", guards=[require_customer], include_in_schema=False, name="order-review")
-async def review_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
-    customer = await active_customer(rt, principal)
-    existing = await services.review_for_order(rt, customer.id, number)
-    allowed = existing is None and await services.can_review(rt, customer.id, number)
+async def review_page(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    customer = await active_customer(principal)
+    existing = await services.review_for_order(customer.id, number)
+    allowed = existing is None and await services.can_review(customer.id, number)
     return page(request, "reviews/review_form.html", number=number, review=existing, allowed=allowed, scores=SCORES,
                 values={}, errors={}, max_photos=MAX_PHOTOS, flash=[("success", _("Thank you for your review."))] if request.query_params.get("done") else [])
 
 
 @post("/orders/{number:str}/review", guards=[require_customer], include_in_schema=False, name="order-review-submit")
-async def review_submit(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
-    customer = await active_customer(rt, principal)
-    data, values, errors = await _review_data(rt, await request.form())
+async def review_submit(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    customer = await active_customer(principal)
+    data, values, errors = await _review_data(await request.form())
     try:
         if data is None:
             raise ValidationFailed(errors)
-        await services.submit_review(rt, customer.id, number, data)
+        await services.submit_review(customer.id, number, data)
     except HearthError as exc:
-        existing = await services.review_for_order(rt, customer.id, number)
+        existing = await services.review_for_order(customer.id, number)
         return page(request, "reviews/review_form.html", status_code=exc.status_code, number=number, review=existing,
                     allowed=existing is None, scores=SCORES, values=values, max_photos=MAX_PHOTOS, **error_context(exc))
     return Redirect(f"/orders/{number}/review?done=1", status_code=303)

@@ -4,12 +4,10 @@ is saved, the office is told how many jobs the worker already holds in it."""
 from __future__ import annotations
 
 from litestar import Request, Response, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.errors import ValidationFailed
-from platform_core.runtime import Runtime
 from platform_core.staff import services as staff
 from platform_core.staff.views import CONSOLE_GUARD, render_worker_page, time_off_from
 from platform_core.web.forms import error_context, form_values
@@ -18,12 +16,12 @@ from .calendar import jobs_during
 
 
 @post("/console/workers/{staff_id:int}/time-off", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-off")
-async def worker_time_off(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+async def worker_time_off(request: Request, staff_id: FromPath[int]) -> Response:
     values = form_values(await request.form())
     try:
         time_off = await staff.add_time_off(staff_id, time_off_from(values))
     except ValidationFailed as exc:
-        return await render_worker_page(request, rt, staff_id, status_code=400, off_values=values, off_failed=True, **error_context(exc))
+        return await render_worker_page(request, staff_id, status_code=400, off_values=values, off_failed=True, **error_context(exc))
     jobs = await jobs_during(staff_id, time_off.starts, time_off.ends)
     return Redirect(f"/console/workers/{staff_id}?done=off&jobs={jobs}#time-off", status_code=303)
 

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import NotFound
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.web.forms import safe_next
 from platform_core.web.locale import LOCALE_COOKIE
 from platform_core.web.pages import page
@@ -35,11 +35,11 @@ async def home(request: Request, principal: NamedDependency[Principal | None]) -
 
 
 @post("/locale", include_in_schema=False, status_code=303)
-async def switch_locale(data: URLEncodedBody[LocaleChoice], rt: NamedDependency[Runtime]) -> Redirect:
+async def switch_locale(data: URLEncodedBody[LocaleChoice]) -> Redirect:
     """Remember the visitor's language for a year and go back where they were."""
     cookie = Cookie(
         key=LOCALE_COOKIE, value=data.locale, max_age=ONE_YEAR, path="/", samesite="lax",
-        httponly=True, secure=rt.settings.cookie_secure,
+        httponly=True, secure=current_runtime().settings.cookie_secure,
     )
     return Redirect(safe_next(data.next, "/"), status_code=303, cookies=[cookie])
 

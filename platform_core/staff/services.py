@@ -20,7 +20,7 @@ from platform_core.accounts.phones import masked_cipher, normalize_phone, phone_
 from platform_core.crypto import Keyring
 from platform_core.db import current_connection
 from platform_core.errors import NotFound, ValidationFailed
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant, tenant_scope
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
@@ -59,9 +59,9 @@ def _db_value(value: object) -> object:
     return Decimal(str(value)) if isinstance(value, float) else value
 
 
-def _worker(rt: Runtime, row) -> Worker:
+def _worker(row) -> Worker:
     return Worker(
-        id=row["id"], name=row["name"], phone=masked_cipher(rt.keyring, row["phone_cipher"]), status=row["status"],
+        id=row["id"], name=row["name"], phone=masked_cipher(current_runtime().keyring, row["phone_cipher"]), status=row["status"],
         photo_url=row["photo_url"], bio=row["bio"], years_experience=row["years_experience"], skills=list(row["skills"]),
         languages=list(row["languages"]), home_lat=_float(row["home_lat"]), home_lng=_float(row["home_lng"]),
         service_radius_km=row["service_radius_km"], rating_avg=float(row["rating_avg"]), rating_count=row["rating_count"],
@@ -79,14 +79,14 @@ def _card(row) -> WorkerCard:
 # --- workers -------------------------------------------------------------------------------------
 
 
-async def list_workers(rt: Runtime, *, status: str | None = None, skill: str | None = None, query: str = "") -> list[Worker]:
+async def list_workers(*, status: str | None = None, skill: str | None = None, query: str = "") -> list[Worker]:
     """The console's list. `query` is part of a name, or a whole phone number (phones are stored
     encrypted, so only an exact number can be found, through its blind index)."""
     text = query.strip()
     phone = None
     if re.fullmatch(r"\+?[\d\s-]{7,}", text):
         try:
-            phone = phone_index(rt.keyring, normalize_phone(text, current_tenant()))
+            phone = phone_index(current_runtime().keyring, normalize_phone(text, current_tenant()))
         except ValidationFailed:
             phone = ""
     rows = await current_connection().fetch(
@@ -96,23 +96,23 @@ async def list_workers(rt: Runtime, *, status: str | None = None, skill: str | N
         "order by s.status, s.name, s.id",
         status or None, skill or None, phone, "" if phone is not None else text,
     )
-    return [_worker(rt, row) for row in rows]
+    return [_worker(row) for row in rows]
 
 
-async def get_worker(rt: Runtime, staff_id: int) -> Worker:
+async def get_worker(staff_id: int) -> Worker:
     row = await current_connection().fetchrow(f"select {_WORKER_COLUMNS} from {_WORKER_FROM} where s.id = $1", staff_id)
     if row is None:
         raise NotFound("worker")
-    return _worker(rt, row)
+    return _worker(row)
 
 
-async def create_worker(rt: Runtime, data: WorkerCreate) -> Worker:
+async def create_worker(data: WorkerCreate) -> Worker:
     tenant = current_tenant()
-    staff = await accounts.create_staff(rt, tenant, name=data.name, phone=data.phone)
+    staff = await accounts.create_staff(tenant, name=data.name, phone=data.phone)
     await current_connection().execute(
         "insert into core_staff_profile (tenant_id, staff_id) values ($1, $2) on conflict do nothing", tenant.id, staff.id
     )
-    return await get_worker(rt, staff.id)
+    return await get_worker(staff.id)
 
 
 def clean_tags(values: list[str], field: str) -> list[str]:
@@ -165,8 +165,8 @@ def _check_update(data: WorkerUpdate) -> dict[str, object]:
     return values
 
 
-async def update_worker(rt: Runtime, staff_id: int, data: WorkerUpdate) -> Worker:
-    worker = await get_worker(rt, staff_id)
+async def update_worker(staff_id: int, data: WorkerUpdate) -> Worker:
+    worker = await get_worker(staff_id)
     values = _check_update(data)
     if data.name is not UNSET:
         if not data.name.strip():
@@ -181,12 +181,12 @@ async def update_worker(rt: Runtime, staff_id: int, data: WorkerUpdate) -> Worke
             f"on conflict (tenant_id, staff_id) do update set {assignments}, updated_at = now()",
             current_tenant().id, worker.id, *(_db_value(v) for v in values.values()),
         )
-    return await get_worker(rt, staff_id)
+    return await get_worker(staff_id)
 
 
-async def set_worker_status(rt: Runtime, staff_id: int, status: str) -> Worker:
-    await accounts.set_staff_status(rt, current_tenant(), staff_id, status)
-    return await get_worker(rt, staff_id)
+async def set_worker_status(staff_id: int, status: str) -> Worker:
+    await accounts.set_staff_status(current_tenant(), staff_id, status)
+    return await get_worker(staff_id)
 
 
 # --- weekly hours --------------------------------------------------------------------------------

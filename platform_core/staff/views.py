@@ -17,7 +17,6 @@ from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, ValidationFailed
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import done_notice, error_context, form_values
 from platform_core.web.i18n import lazy_gettext as N_
@@ -134,11 +133,11 @@ def _flash(request: Request) -> list[tuple[str, str]]:
 # --- console: the list and creating a worker -----------------------------------------------------------
 
 
-async def _list_page(request: Request, rt: Runtime, *, status_code: int = 200, **context: Any) -> Response:
+async def _list_page(request: Request, *, status_code: int = 200, **context: Any) -> Response:
     status = request.query_params.get("status") or None
     skill = request.query_params.get("skill") or None
     query = request.query_params.get("q", "")[:40]
-    workers = await services.list_workers(rt, status=status if status in ("active", "inactive") else None, skill=skill,
+    workers = await services.list_workers(status=status if status in ("active", "inactive") else None, skill=skill,
                                           query=query)
     context.setdefault("errors", {})
     context.setdefault("values", {})
@@ -148,25 +147,25 @@ async def _list_page(request: Request, rt: Runtime, *, status_code: int = 200, *
 
 
 @get("/console/workers", guards=CONSOLE_GUARD, include_in_schema=False, name="console-workers")
-async def workers_page(request: Request, rt: NamedDependency[Runtime]) -> Response:
-    return await _list_page(request, rt)
+async def workers_page(request: Request) -> Response:
+    return await _list_page(request)
 
 
 @post("/console/workers", guards=CONSOLE_GUARD, include_in_schema=False, name="console-workers-create")
-async def workers_create(request: Request, rt: NamedDependency[Runtime]) -> Response:
+async def workers_create(request: Request) -> Response:
     values = form_values(await request.form())
     try:
-        worker = await services.create_worker(rt, WorkerCreate(name=values.get("name", ""), phone=values.get("phone", "")))
+        worker = await services.create_worker(WorkerCreate(name=values.get("name", ""), phone=values.get("phone", "")))
     except HearthError as exc:
-        return await _list_page(request, rt, status_code=exc.status_code, values=values, create_failed=True, **error_context(exc))
+        return await _list_page(request, status_code=exc.status_code, values=values, create_failed=True, **error_context(exc))
     return Redirect(f"/console/workers/{worker.id}?done=created", status_code=303)
 
 
 # --- console: one worker -----------------------------------------------------------------------------
 
 
-async def render_worker_page(request: Request, rt: Runtime, staff_id: int, *, status_code: int = 200, **context: Any) -> Response:
-    worker = await services.get_worker(rt, staff_id)
+async def render_worker_page(request: Request, staff_id: int, *, status_code: int = 200, **context: Any) -> Response:
+    worker = await services.get_worker(staff_id)
     context.setdefault("errors", {})
     context.setdefault("values", {
         "name": worker.name, "photo_url": worker.photo_url, "bio": worker.bio, "years_experience": worker.years_experience,
@@ -181,34 +180,34 @@ async def render_worker_page(request: Request, rt: Runtime, staff_id: int, *, st
 
 
 @get("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker")
-async def worker_page(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
-    return await render_worker_page(request, rt, staff_id)
+async def worker_page(request: Request, staff_id: FromPath[int]) -> Response:
+    return await render_worker_page(request, staff_id)
 
 
 @post("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-update")
-async def worker_update(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+async def worker_update(request: Request, staff_id: FromPath[int]) -> Response:
     values = form_values(await request.form())
     try:
-        await services.update_worker(rt, staff_id, worker_update_from(values))
+        await services.update_worker(staff_id, worker_update_from(values))
     except ValidationFailed as exc:
-        return await render_worker_page(request, rt, staff_id, status_code=400, values=values, profile_failed=True, **error_context(exc))
+        return await render_worker_page(request, staff_id, status_code=400, values=values, profile_failed=True, **error_context(exc))
     return Redirect(f"/console/workers/{staff_id}?done=saved", status_code=303)
 
 
 @post("/console/workers/{staff_id:int}/status", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-status")
-async def worker_status(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+async def worker_status(request: Request, staff_id: FromPath[int]) -> Response:
     status = (await request.form()).get("status", "")
-    await services.set_worker_status(rt, staff_id, status)
+    await services.set_worker_status(staff_id, status)
     return Redirect(f"/console/workers/{staff_id}?done={'activated' if status == 'active' else 'deactivated'}", status_code=303)
 
 
 @post("/console/workers/{staff_id:int}/hours", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-hours")
-async def worker_hours(request: Request, rt: NamedDependency[Runtime], staff_id: FromPath[int]) -> Response:
+async def worker_hours(request: Request, staff_id: FromPath[int]) -> Response:
     values = form_values(await request.form())
     try:
         await services.set_hours(staff_id, services.parse_week(values))
     except ValidationFailed as exc:
-        return await render_worker_page(request, rt, staff_id, status_code=400, hours_values=values, hours_failed=True,
+        return await render_worker_page(request, staff_id, status_code=400, hours_values=values, hours_failed=True,
                                   **error_context(exc))
     return Redirect(f"/console/workers/{staff_id}?done=hours#hours", status_code=303)
 
@@ -225,46 +224,46 @@ async def worker_time_off_delete(staff_id: FromPath[int], time_off_id: FromPath[
 STAFF_BASE = "/staff/availability"
 
 
-async def _mine(request: Request, rt: Runtime, principal: Principal, *, status_code: int = 200, **context: Any) -> Response:
-    staff = await active_staff(rt, principal)
+async def _mine(request: Request, principal: Principal, *, status_code: int = 200, **context: Any) -> Response:
+    staff = await active_staff(principal)
     availability = await availability_context(staff.id, context.pop("hours_values", None))
     return page(request, "staff/my_availability.html", status_code=status_code, staff=staff, base=STAFF_BASE,
                 flash=_flash(request), errors=context.pop("errors", {}), **availability, **context)
 
 
 @get(STAFF_BASE, guards=[require_staff], include_in_schema=False, name="staff-availability")
-async def my_availability(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-    return await _mine(request, rt, principal)
+async def my_availability(request: Request, principal: NamedDependency[Principal]) -> Response:
+    return await _mine(request, principal)
 
 
 @post(f"{STAFF_BASE}/hours", guards=[require_staff], include_in_schema=False, name="staff-availability-hours")
-async def my_hours(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-    staff = await active_staff(rt, principal)
+async def my_hours(request: Request, principal: NamedDependency[Principal]) -> Response:
+    staff = await active_staff(principal)
     values = form_values(await request.form())
     try:
         await services.set_hours(staff.id, services.parse_week(values))
     except ValidationFailed as exc:
-        return await _mine(request, rt, principal, status_code=400, hours_values=values, hours_failed=True, **error_context(exc))
+        return await _mine(request, principal, status_code=400, hours_values=values, hours_failed=True, **error_context(exc))
     return Redirect(f"{STAFF_BASE}?done=hours", status_code=303)
 
 
 @post(f"{STAFF_BASE}/time-off", guards=[require_staff], include_in_schema=False, name="staff-availability-off")
-async def my_time_off(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-    staff = await active_staff(rt, principal)
+async def my_time_off(request: Request, principal: NamedDependency[Principal]) -> Response:
+    staff = await active_staff(principal)
     values = form_values(await request.form())
     try:
         await services.add_time_off(staff.id, time_off_from(values))
     except ValidationFailed as exc:
-        return await _mine(request, rt, principal, status_code=400, off_values=values, off_failed=True, **error_context(exc))
+        return await _mine(request, principal, status_code=400, off_values=values, off_failed=True, **error_context(exc))
     return Redirect(f"{STAFF_BASE}?done=off#time-off", status_code=303)
 
 
 @post(f"{STAFF_BASE}/time-off/{{time_off_id:int}}/delete", guards=[require_staff], include_in_schema=False,
       name="staff-availability-off-delete")
 async def my_time_off_delete(
-    rt: NamedDependency[Runtime], principal: NamedDependency[Principal], time_off_id: FromPath[int]
+    principal: NamedDependency[Principal], time_off_id: FromPath[int]
 ) -> Response:
-    staff = await active_staff(rt, principal)
+    staff = await active_staff(principal)
     await services.delete_time_off(staff.id, time_off_id)
     return Redirect(f"{STAFF_BASE}?done=off#time-off", status_code=303)
 

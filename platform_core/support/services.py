@@ -11,7 +11,6 @@ from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
 from platform_core.orders.services import get_order_by_number, order_numbers
-from platform_core.runtime import Runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext, translations
 
@@ -35,11 +34,11 @@ async def _feedbacks(rows) -> list[Feedback]:
     ]
 
 
-async def send_feedback(rt: Runtime, customer_id: int, data: FeedbackCreate) -> Feedback:
+async def send_feedback(customer_id: int, data: FeedbackCreate) -> Feedback:
     order_id = None
     if data.order_number:
         try:
-            order_id = (await get_order_by_number(rt, data.order_number.strip(), customer_id=customer_id)).id
+            order_id = (await get_order_by_number(data.order_number.strip(), customer_id=customer_id)).id
         except NotFound:
             raise ValidationFailed({"order_number": "That is not one of your orders."}) from None
     subject, body = data.subject.strip(), data.body.strip()

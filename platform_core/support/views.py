@@ -14,7 +14,6 @@ from platform_core.accounts.guards import require_console, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError
-from platform_core.runtime import Runtime
 from platform_core.web.forms import error_context, parse_form
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
@@ -46,24 +45,24 @@ class FeedbackPages(Controller):
                     flash=[("success", _("Thank you. We will get back to you here."))] if sent else [], **context)
 
     @get("", name="feedback")
-    async def list_page(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-        customer = await active_customer(rt, principal)
+    async def list_page(self, request: Request, principal: NamedDependency[Principal]) -> Response:
+        customer = await active_customer(principal)
         return await self._list(request, customer.id)
 
     @post("", name="feedback-send")
-    async def send(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal]) -> Response:
-        customer = await active_customer(rt, principal)
+    async def send(self, request: Request, principal: NamedDependency[Principal]) -> Response:
+        customer = await active_customer(principal)
         values = _values(await request.form())
         try:
             data: FeedbackCreate = await parse_form(request, FeedbackCreate)
-            await services.send_feedback(rt, customer.id, data)
+            await services.send_feedback(customer.id, data)
         except HearthError as exc:
             return await self._list(request, customer.id, status_code=exc.status_code, values=values, **error_context(exc))
         return Redirect("/account/feedback?done=sent", status_code=303)
 
     @get("/{feedback_id:int}", name="feedback-detail")
-    async def detail(self, request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], feedback_id: FromPath[int]) -> Response:
-        customer = await active_customer(rt, principal)
+    async def detail(self, request: Request, principal: NamedDependency[Principal], feedback_id: FromPath[int]) -> Response:
+        customer = await active_customer(principal)
         item = await services.get_feedback(feedback_id, customer_id=customer.id)
         return page(request, "support/feedback_detail.html", item=item, kinds=dict(KINDS), status_labels=STATUS_LABELS,
                     status_tones=STATUS_TONES)

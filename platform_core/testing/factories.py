@@ -34,6 +34,7 @@ from platform_core.dispatch import services as dispatch
 from platform_core.dispatch.schemas import DispatchSettingsUpdate
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import NotificationChannel, OutboundMessage
+from platform_core.runtime import current_runtime
 from platform_core.staff import services as staff
 from platform_core.staff.schemas import HoursRange, WorkerCreate, WorkerUpdate
 from platform_core.tenancy.context import tenant_scope
@@ -66,13 +67,13 @@ def local_time(tenant, days_ahead: int = 2, hour: int = 10, minute: int = 0) -> 
 # --- customers, catalog, workers -------------------------------------------------------------------
 
 
-async def make_customer(runtime, tenant, phone: str | None = None, *, name: str = "Chen") -> int:
+async def make_customer(tenant, phone: str | None = None, *, name: str = "Chen") -> int:
     """A customer with a phone, as if signed up earlier (no registration hooks run)."""
     e164 = phone or random_phone()
     async with tenant_scope(tenant.id):
         return await current_connection().fetchval(
             "insert into core_customer (tenant_id, display_name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
-            tenant.id, name, encrypt_phone(runtime.keyring, e164), phone_index(runtime.keyring, e164),
+            tenant.id, name, encrypt_phone(current_runtime().keyring, e164), phone_index(current_runtime().keyring, e164),
         )
 
 
@@ -82,11 +83,11 @@ def new_address(**overrides) -> dict:
             "street": "1 Century Avenue", **overrides}
 
 
-async def make_address(runtime, tenant, customer_id: int, **overrides) -> int:
+async def make_address(tenant, customer_id: int, **overrides) -> int:
     """The customer's saved default address (its phone in E.164: valid in any franchise's region)."""
     fields = {**new_address(contact_phone=random_phone()), "label": "Home", "is_default": True, **overrides}
     async with tenant_scope(tenant.id) as context:
-        return (await create_address(runtime, context, customer_id, msgspec.convert(fields, AddressCreate))).id
+        return (await create_address(context, customer_id, msgspec.convert(fields, AddressCreate))).id
 
 
 async def make_item(
@@ -111,14 +112,14 @@ async def make_item(
 
 
 async def make_worker(
-    runtime, tenant, name: str = "Wang", *, phone: str | None = None, skills=("cleaning",),
+    tenant, name: str = "Wang", *, phone: str | None = None, skills=("cleaning",),
     hours: str | list[HoursRange] = "mon-sun 08:00-20:00", home: tuple[float, float] | None = None, radius_km: int = 10,
     status: str = "active", rating: float = 0, rating_count: int = 0, **profile,
 ) -> int:
     """An active worker with a profile and weekly hours ('mon-fri 09:00-12:00; sat 10:00-14:00')."""
     async with tenant_scope(tenant.id):
-        worker = await staff.create_worker(runtime, WorkerCreate(name=name, phone=phone or random_phone()))
-        await staff.update_worker(runtime, worker.id, WorkerUpdate(
+        worker = await staff.create_worker(WorkerCreate(name=name, phone=phone or random_phone()))
+        await staff.update_worker(worker.id, WorkerUpdate(
             skills=list(skills), home_lat=home[0] if home else None, home_lng=home[1] if home else None,
             service_radius_km=radius_km, **profile,
         ))
@@ -126,7 +127,7 @@ async def make_worker(
         if rating_count:
             await staff.record_rating(worker.id, Decimal(str(rating)), rating_count)
         if status != "active":
-            await staff.set_worker_status(runtime, worker.id, status)
+            await staff.set_worker_status(worker.id, status)
     return worker.id
 
 
@@ -134,7 +135,7 @@ async def make_worker(
 
 
 async def make_order(
-    runtime, tenant, *, customer_id: int | None = None, item_id: int | None = None, state: str = "pending_payment",
+    tenant, *, customer_id: int | None = None, item_id: int | None = None, state: str = "pending_payment",
     starts: datetime | None = None, starts_in: timedelta = timedelta(days=3), ends: datetime | None = None, hours: float = 2,
     total: int = 12000, asap: bool = False, at: tuple[float, float] | None = None, requested_staff_id: int | None = None,
     staff_id: int | None = None, assignment: str = "accepted", number: str | None = None,
@@ -143,11 +144,11 @@ async def make_order(
     `starts` (else `starts_in` from now) for `hours` (or until `ends`), at the place `at`. With
     `staff_id`, the worker holds it through an assignment in status `assignment`. The customer
     and the item are made when not given."""
-    customer_id = customer_id or await make_customer(runtime, tenant)
+    customer_id = customer_id or await make_customer(tenant)
     item_id = item_id or await make_item(tenant, price=total)
     start = starts or clock.now() + starts_in
     end = ends or start + timedelta(hours=hours)
-    address = {"contact_name": "Chen", "contact_phone_cipher": encrypt_phone(runtime.keyring, random_phone()),
+    address = {"contact_name": "Chen", "contact_phone_cipher": encrypt_phone(current_runtime().keyring, random_phone()),
                "city": "Shanghai", "street": "1 Century Avenue", "district": "Pudong",
                "lat": at and at[0], "lng": at and at[1]}
     async with tenant_scope(tenant.id):
@@ -188,21 +189,20 @@ class Booking(msgspec.Struct, kw_only=True):
 
 
 async def make_booking(
-    runtime, tenant, *, state: str = "completed", customer_id: int | None = None, staff_id: int | None = None,
+    tenant, *, state: str = "completed", customer_id: int | None = None, staff_id: int | None = None,
     item_id: int | None = None, lat: float | None = 31.2304, lng: float | None = 121.4737, hours_ago: int = 1,
 ) -> Booking:
     """An order of `tenant` in `state` that started `hours_ago` and lasts 3 hours, held by a
     worker (offered while the order is assigned, completed once it is, else accepted). Give one
     worker's orders different `hours_ago`: their assignments may not overlap."""
-    customer_id = customer_id or await make_customer(runtime, tenant, name="李华")
-    staff_id = staff_id or await make_worker(runtime, tenant, "王阿姨")
+    customer_id = customer_id or await make_customer(tenant, name="李华")
+    staff_id = staff_id or await make_worker(tenant, "王阿姨")
     start = clock.now().replace(microsecond=0) - timedelta(hours=hours_ago)
     number = f"{start:%Y%m%d}-{secrets.randbelow(10**6):06d}"
     order_id = await make_order(
-        runtime, tenant, customer_id=customer_id, item_id=item_id, state=state, starts=start, hours=3, total=15900,
+        tenant, customer_id=customer_id, item_id=item_id, state=state, starts=start, hours=3, total=15900,
         at=(lat, lng) if lat is not None else None, staff_id=staff_id, number=number,
-        assignment={"completed": "completed", "assigned": "offered"}.get(state, "accepted"),
-    )
+        assignment={"completed": "completed", "assigned": "offered"}.get(state, "accepted"))
     async with tenant_scope(tenant.id):
         item_id = await current_connection().fetchval("select item_id from core_order where id = $1", order_id)
     return Booking(
@@ -254,33 +254,33 @@ async def post_form(client: httpx.AsyncClient, path: str, data: dict | None = No
     return await client.post(path, data={"csrf_token": CSRF, **(data or {})}, **kwargs)
 
 
-async def with_session(client: httpx.AsyncClient, runtime, tenant, kind: str, user_id: int) -> httpx.AsyncClient:
+async def with_session(client: httpx.AsyncClient, tenant, kind: str, user_id: int) -> httpx.AsyncClient:
     """`client` signed in as the customer, worker ("staff") or console user `user_id`, `with_csrf`."""
-    token = await create_session(runtime, kind=kind, user_id=user_id, tenant_id=tenant.id)  # type: ignore[arg-type]
+    token = await create_session(kind=kind, user_id=user_id, tenant_id=tenant.id)  # type: ignore[arg-type]
     client.cookies.set(SESSION_COOKIE, token)
     return with_csrf(client)
 
 
-async def signed_in(app, runtime, tenant, kind: str, user_id: int) -> httpx.AsyncClient:
+async def signed_in(app, tenant, kind: str, user_id: int) -> httpx.AsyncClient:
     """A new client of `tenant`, `with_session`. Use as `async with await signed_in(...) as client:`."""
     from platform_core.testing.pytest_plugin import client_for
 
-    return await with_session(client_for(app, f"{tenant.slug}.localhost"), runtime, tenant, kind, user_id)
+    return await with_session(client_for(app, f"{tenant.slug}.localhost"), tenant, kind, user_id)
 
 
-async def console_client(client: httpx.AsyncClient, runtime, tenant, role: str = "dispatcher") -> httpx.AsyncClient:
+async def console_client(client: httpx.AsyncClient, tenant, role: str = "dispatcher") -> httpx.AsyncClient:
     """`client` signed in as a new console user of `tenant` with `role`."""
     user = await make_console_user(tenant, role)
-    return await with_session(client, runtime, tenant, "console", user.id)
+    return await with_session(client, tenant, "console", user.id)
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
-async def bearer_for(runtime, tenant, kind: str, user_id: int) -> dict[str, str]:
+async def bearer_for(tenant, kind: str, user_id: int) -> dict[str, str]:
     """Headers with a bearer token for the customer or worker, as the sign-in API would give."""
-    return bearer(await create_session(runtime, kind=kind, user_id=user_id, tenant_id=tenant.id, via="bearer"))  # type: ignore[arg-type]
+    return bearer(await create_session(kind=kind, user_id=user_id, tenant_id=tenant.id, via="bearer"))  # type: ignore[arg-type]
 
 
 # --- console users ---------------------------------------------------------------------------------
@@ -304,10 +304,10 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWOR
     return await post_form(client, path, {"email": email, "password": password})
 
 
-async def totp_secret(runtime, tenant, user_id: int) -> str:
+async def totp_secret(tenant, user_id: int) -> str:
     async with tenant_scope(tenant.id):
         cipher = await current_connection().fetchval("select totp_secret_cipher from core_console_user where id = $1", user_id)
-    return runtime.keyring.decrypt(cipher, context="totp")
+    return current_runtime().keyring.decrypt(cipher, context="totp")
 
 
 def totp_code(secret: str, *, steps: int = 0) -> str:

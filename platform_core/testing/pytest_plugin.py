@@ -149,16 +149,14 @@ def runtime(app):
 
 
 @pytest.fixture(autouse=True)
-def hearth_relay(request: pytest.FixtureRequest):
-    """A test that uses the app calls services as a request or a job would: with the app's plugin
-    relay entered (plugin_config and the hooks find it there)."""
+def hearth_runtime(request: pytest.FixtureRequest):
+    """A test that uses the app calls services as a request or a job would: with the app's runtime
+    entered (services, plugin_config and the hooks find it there)."""
     if "app" not in request.fixturenames:
         yield None
         return
-    from platform_core.pluginsys.relay import relay_scope
-
-    with relay_scope(request.getfixturevalue("app").state.runtime.relay) as relay:
-        yield relay
+    with request.getfixturevalue("app").state.runtime.scope() as runtime:
+        yield runtime
 
 
 def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -244,10 +242,10 @@ def enable_plugin(runtime):
     from platform_core.pluginsys.services import get_plugin_config, set_plugin_config
 
     async def enable(tenant, name: str, **config):
-        await turn_on(runtime, tenant.id, name, actor="test")
+        await turn_on(tenant.id, name, actor="test")
         if config:
-            await set_plugin_config(runtime, tenant.id, name, config, actor="test")
-        return await get_plugin_config(runtime, tenant.id, name)
+            await set_plugin_config(tenant.id, name, config, actor="test")
+        return await get_plugin_config(tenant.id, name)
 
     return enable
 
@@ -257,7 +255,7 @@ async def customer(runtime, tenant_a) -> int:
     """A customer of tenant A (written as if signed up earlier: no registration hooks)."""
     from platform_core.testing.factories import make_customer
 
-    return await make_customer(runtime, tenant_a)
+    return await make_customer(tenant_a)
 
 
 @pytest.fixture
@@ -265,7 +263,7 @@ async def worker(runtime, tenant_a) -> int:
     """An active cleaner of tenant A who works every day 08:00-20:00."""
     from platform_core.testing.factories import make_worker
 
-    return await make_worker(runtime, tenant_a)
+    return await make_worker(tenant_a)
 
 
 @pytest.fixture

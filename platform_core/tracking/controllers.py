@@ -14,7 +14,6 @@ from platform_core.accounts.guards import (
 )
 from platform_core.accounts.services import active_customer, active_staff
 from platform_core.accounts.sessions import Principal
-from platform_core.runtime import Runtime
 
 from . import services
 from .schemas import PositionIn, TrackUpdate, TrackView
@@ -25,24 +24,23 @@ from .schemas import PositionIn, TrackUpdate, TrackView
     guards=[require_staff], security=BEARER_SECURITY, summary="Share the worker's position while on the way",
 )
 async def share_position(
-    rt: NamedDependency[Runtime], channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
-    order_id: FromPath[int], data: JSONBody[PositionIn],
-) -> TrackUpdate:
+    channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
+    order_id: FromPath[int], data: JSONBody[PositionIn]) -> TrackUpdate:
     """Only the order's worker, only in state en_route (409 otherwise, e.g. after arrival); the
     answer carries the distance and ETA the customer sees."""
-    staff = await active_staff(rt, principal)
-    return await services.record_position(rt, channels, staff.id, order_id, data)
+    staff = await active_staff(principal)
+    return await services.record_position(channels, staff.id, order_id, data)
 
 
 @get(
     "/api/v1/orders/{number:str}/track", operation_id="trackOrder", tags=["Orders"], guards=[require_customer],
     security=BEARER_SECURITY, summary="Where the worker is now",
 )
-async def track_order(rt: NamedDependency[Runtime], principal: NamedDependency[Principal], number: FromPath[str]) -> TrackView:
+async def track_order(principal: NamedDependency[Principal], number: FromPath[str]) -> TrackView:
     """The latest position (or waiting / ended). For live updates open the WebSocket
     `/ws/orders/{number}/track`, which sends the same `TrackUpdate` messages."""
-    customer = await active_customer(rt, principal)
-    _order, view = await services.track_view(rt, customer.id, number)
+    customer = await active_customer(principal)
+    _order, view = await services.track_view(customer.id, number)
     return view
 
 

@@ -25,7 +25,7 @@ from platform_core.orders.services import (
 )
 from platform_core.pluginsys.calls import first
 from platform_core.pluginsys.contexts import RouteQuery
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
 
@@ -41,10 +41,10 @@ SHARING_STATES = frozenset({m.EN_ROUTE})
 TRACKABLE_STATES = frozenset({m.ASSIGNED, m.ACCEPTED, m.EN_ROUTE})
 VISIT_EVENTS = ("depart", "arrive", "complete")
 
-async def eta_seconds(rt: Runtime, tenant: TenantContext, origin: tuple[float, float], destination: tuple[float, float]) -> int:
+async def eta_seconds(tenant: TenantContext, origin: tuple[float, float], destination: tuple[float, float]) -> int:
     """A routing plugin's answer (select_route_eta), else straight-line distance over the
     tenant's travel speed."""
-    answer = await first(rt.hooks(tenant).select_route_eta, route=RouteQuery(tenant=tenant, origin=origin, destination=destination))
+    answer = await first(current_runtime().hooks(tenant).select_route_eta, route=RouteQuery(tenant=tenant, origin=origin, destination=destination))
     if answer is not None:
         return int(answer)
     speed_kmh = (await dispatch_settings()).travel_speed_kmh
@@ -61,10 +61,10 @@ def _position_key(tenant: TenantContext, order_id: int) -> str:
     return tenant.key("track", order_id)
 
 
-async def assigned_order(rt: Runtime, staff_id: int, order_id: int) -> Order:
+async def assigned_order(staff_id: int, order_id: int) -> Order:
     """The order, if `staff_id` is the worker of its live assignment; else it is not found."""
     try:
-        order = await get_order(rt, order_id)
+        order = await get_order(order_id)
     except NotFound:
         raise NotFound("order") from None
     if await live_staff_id(order_id) != staff_id:
@@ -72,13 +72,13 @@ async def assigned_order(rt: Runtime, staff_id: int, order_id: int) -> Order:
     return order
 
 
-async def record_position(rt: Runtime, channels: ChannelsPlugin, staff_id: int, order_id: int, position: PositionIn) -> TrackUpdate:
+async def record_position(channels: ChannelsPlugin, staff_id: int, order_id: int, position: PositionIn) -> TrackUpdate:
     """Keep and publish the worker's position; refused unless they are on the way to this order."""
-    order = await assigned_order(rt, staff_id, order_id)
+    order = await assigned_order(staff_id, order_id)
     if order.state not in SHARING_STATES:
         raise Conflict("Your location is shared only while you are on the way.")
     tenant = current_tenant()
-    count, left = await rt.kv.incr(tenant.key("track-rate", order_id), 60)
+    count, left = await current_runtime().kv.incr(tenant.key("track-rate", order_id), 60)
     if count > POSITIONS_PER_MINUTE:
         raise RateLimited(left)
     here = (position.lat, position.lng)
@@ -87,51 +87,51 @@ async def record_position(rt: Runtime, channels: ChannelsPlugin, staff_id: int, 
         type="position", state=order.state, lat=position.lat, lng=position.lng, accuracy=position.accuracy,
         at=clock.now(),
         distance_m=None if destination is None else round(distance_m(here, destination)),
-        eta_s=None if destination is None else await eta_seconds(rt, tenant, here, destination),
+        eta_s=None if destination is None else await eta_seconds(tenant, here, destination),
     )
     encoded = msgspec.json.encode(update)
-    await rt.kv.set(_position_key(tenant, order_id), encoded, POSITION_TTL)
-    await publish(rt.settings, channels, channel_for(rt.settings, tenant.id, order_id), encoded)
+    await current_runtime().kv.set(_position_key(tenant, order_id), encoded, POSITION_TTL)
+    await publish(current_runtime().settings, channels, channel_for(current_runtime().settings, tenant.id, order_id), encoded)
     return update
 
 
-async def stop_sharing(rt: Runtime, channels: ChannelsPlugin, order: Order) -> None:
+async def stop_sharing(channels: ChannelsPlugin, order: Order) -> None:
     """Forget the last position and tell the customer's sockets that sharing ended."""
     tenant = current_tenant()
-    await rt.kv.delete(_position_key(tenant, order.id))
-    await publish(rt.settings, channels, channel_for(rt.settings, tenant.id, order.id), msgspec.json.encode(TrackUpdate(type="ended", state=order.state)))
+    await current_runtime().kv.delete(_position_key(tenant, order.id))
+    await publish(current_runtime().settings, channels, channel_for(current_runtime().settings, tenant.id, order.id), msgspec.json.encode(TrackUpdate(type="ended", state=order.state)))
 
 
-async def current_update(rt: Runtime, order: Order) -> TrackUpdate:
+async def current_update(order: Order) -> TrackUpdate:
     """The latest news for the customer: the last position, or waiting, or ended."""
     if order.state not in TRACKABLE_STATES:
         return TrackUpdate(type="ended", state=order.state)
     if order.state in SHARING_STATES:
-        raw = await rt.kv.get(_position_key(current_tenant(), order.id))
+        raw = await current_runtime().kv.get(_position_key(current_tenant(), order.id))
         if raw is not None:
             return msgspec.json.decode(raw, type=TrackUpdate)
     return TrackUpdate(type="waiting", state=order.state)
 
 
-async def track_view(rt: Runtime, customer_id: int, number: str) -> tuple[Order, TrackView]:
+async def track_view(customer_id: int, number: str) -> tuple[Order, TrackView]:
     """The customer's own order and what to show on its map; another customer's is not found."""
-    order = await get_order_by_number(rt, number, customer_id=customer_id)
-    view = TrackView(number=order.number, state=order.state, destination=destination_of(order), last=await current_update(rt, order))
+    order = await get_order_by_number(number, customer_id=customer_id)
+    view = TrackView(number=order.number, state=order.state, destination=destination_of(order), last=await current_update(order))
     return order, view
 
 
-async def order_state(rt: Runtime, order_id: int) -> str:
+async def order_state(order_id: int) -> str:
     """The order's state now (sockets re-check it, so sharing ends however the order moved on)."""
-    return (await get_order(rt, order_id)).state
+    return (await get_order(order_id)).state
 
 
-async def visit_step(rt: Runtime, channels: ChannelsPlugin, staff_id: int, order_id: int, event: str) -> Order:
+async def visit_step(channels: ChannelsPlugin, staff_id: int, order_id: int, event: str) -> Order:
     """A step of the visit by its worker: depart ("On my way"), arrive, complete. Arriving stops
     the location sharing."""
     if event not in VISIT_EVENTS:
         raise NotFound("page")
-    await assigned_order(rt, staff_id, order_id)
-    order = await transition(rt, order_id, event, ActorRef(kind="staff", id=staff_id))
+    await assigned_order(staff_id, order_id)
+    order = await transition(order_id, event, ActorRef(kind="staff", id=staff_id))
     if event == "arrive":
-        await stop_sharing(rt, channels, order)
+        await stop_sharing(channels, order)
     return order

@@ -21,7 +21,7 @@ from platform_core.accounts.sessions import Principal, principal_for
 from platform_core.db import tenant_transaction
 from platform_core.errors import HearthError
 from platform_core.orders.machine import ACCEPTED, COMPLETED, EN_ROUTE, IN_SERVICE
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant, current_tenant_or_none
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
@@ -44,8 +44,8 @@ DONE = {"depart": N_("Have a safe trip. Your location is shared with the custome
 STATE_CHECK_SECONDS = 10
 
 
-async def _visit_page(request: Request, rt: Runtime, staff_id: int, order_id: int, *, status_code: int = 200, **context) -> Response:
-    order = await services.assigned_order(rt, staff_id, order_id)
+async def _visit_page(request: Request, staff_id: int, order_id: int, *, status_code: int = 200, **context) -> Response:
+    order = await services.assigned_order(staff_id, order_id)
     tz = ZoneInfo(current_tenant().timezone)
     done = DONE.get(request.query_params.get("done", ""))
     return page(
@@ -56,23 +56,22 @@ async def _visit_page(request: Request, rt: Runtime, staff_id: int, order_id: in
 
 
 @get("/staff/visits/{order_id:int}", guards=[require_staff], include_in_schema=False, name="staff-visit")
-async def visit_page(request: Request, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
-    staff = await active_staff(rt, principal)
-    return await _visit_page(request, rt, staff.id, order_id)
+async def visit_page(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+    staff = await active_staff(principal)
+    return await _visit_page(request, staff.id, order_id)
 
 
 @post("/staff/visits/{order_id:int}/{event:str}", guards=[require_staff], include_in_schema=False, name="staff-visit-step")
 async def visit_step(
-    request: Request, rt: NamedDependency[Runtime], channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
-    order_id: FromPath[int], event: FromPath[str],
-) -> Response:
-    staff = await active_staff(rt, principal)
+    request: Request, channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
+    order_id: FromPath[int], event: FromPath[str]) -> Response:
+    staff = await active_staff(principal)
     try:
-        await services.visit_step(rt, channels, staff.id, order_id, event)
+        await services.visit_step(channels, staff.id, order_id, event)
     except HearthError as exc:
         if exc.status_code == 404:
             raise
-        return await _visit_page(request, rt, staff.id, order_id, status_code=exc.status_code, form_error=error_context(exc)["form_error"])
+        return await _visit_page(request, staff.id, order_id, status_code=exc.status_code, form_error=error_context(exc)["form_error"])
     return Redirect(f"/staff/visits/{order_id}?done={event}", status_code=303)
 
 
@@ -90,8 +89,7 @@ def _same_origin(socket: WebSocket) -> bool:
 
 @websocket("/ws/orders/{number:str}/track", name="order-track-socket")
 async def track_socket(
-    socket: WebSocket, rt: NamedDependency[Runtime], channels: NamedDependency[ChannelsPlugin], number: FromPath[str],
-) -> None:
+    socket: WebSocket, channels: NamedDependency[ChannelsPlugin], number: FromPath[str]) -> None:
     """Sends TrackUpdate messages as JSON: the latest at once, then each new position; `ended`
     (arrival, or the order left the way) is the last message before the socket closes."""
     tenant = current_tenant_or_none()
@@ -101,25 +99,25 @@ async def track_socket(
         return
     try:
         async with tenant_transaction(tenant.id):
-            order, _view = await services.track_view(rt, principal.user_id, number)
+            order, _view = await services.track_view(principal.user_id, number)
     except HearthError:
         await socket.close(code=CLOSE_REFUSED)
         return
     await socket.accept()
     try:
-        await _relay(socket, rt, channels, tenant.id, order.id, principal.user_id, number)
+        await _relay(socket, channels, tenant.id, order.id, principal.user_id, number)
     except WebSocketDisconnect:
         return
     if socket.connection_state != "disconnect":
         await socket.close()
 
 
-async def _relay(socket: WebSocket, rt: Runtime, channels: ChannelsPlugin, tenant_id: int, order_id: int, customer_id: int, number: str) -> None:
+async def _relay(socket: WebSocket, channels: ChannelsPlugin, tenant_id: int, order_id: int, customer_id: int, number: str) -> None:
     """Pass the order's channel to the socket until sharing ends or the customer leaves."""
-    async with channels.start_subscription([channel_for(rt.settings, tenant_id, order_id)]) as subscriber:
+    async with channels.start_subscription([channel_for(current_runtime().settings, tenant_id, order_id)]) as subscriber:
         # Read the latest after subscribing, so a position published in between is not lost.
         async with tenant_transaction(tenant_id):
-            _order, view = await services.track_view(rt, customer_id, number)
+            _order, view = await services.track_view(customer_id, number)
         await socket.send_text(msgspec.json.encode(view.last).decode())
         if view.last.type == "ended":
             return
@@ -134,7 +132,7 @@ async def _relay(socket: WebSocket, rt: Runtime, channels: ChannelsPlugin, tenan
                 while True:
                     await anyio.sleep(STATE_CHECK_SECONDS)
                     async with tenant_transaction(tenant_id):
-                        state = await services.order_state(rt, order_id)
+                        state = await services.order_state(order_id)
                     if state not in services.TRACKABLE_STATES:
                         await socket.send_text(msgspec.json.encode(TrackUpdate(type="ended", state=state)).decode())
                         tasks.cancel_scope.cancel()

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from platform_core.pluginsys.calls import collect, collect_now
 from platform_core.pluginsys.contexts import MenuEntry, PageContext
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant_or_none
 
 from .csp import content_security_policy
@@ -24,16 +25,14 @@ def console_menu(request: Request) -> list[MenuEntry]:
     tenant = current_tenant_or_none()
     if tenant is None:
         return []
-    rt = request.app.state.runtime
     permissions = request.scope.get("state", {}).get("permissions", frozenset())
-    entries = [entry for _, entry in collect_now(rt.hooks(tenant).provide_console_menu)]
+    entries = [entry for _, entry in collect_now(current_runtime().hooks(tenant).provide_console_menu)]
     visible = [e for e in entries if e.permission is None or e.permission in permissions]
     return sorted(visible, key=lambda e: (e.section, e.order, e.label))
 
 
 def base_context(request: Request) -> dict[str, Any]:
     state = request.scope.get("state", {})
-    rt = request.app.state.runtime
     return {
         "request": request,
         # web-shell: a suspended tenant's error page keeps its branding (set by TenantMiddleware).
@@ -42,7 +41,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "permissions": state.get("permissions", frozenset()),
         "csrf_token": csrf_token_for(request),
         "locale": get_locale(),
-        "dev_mode": rt.settings.dev_mode,
+        "dev_mode": current_runtime().settings.dev_mode,
         "path": request.url.path,
     }
 
@@ -58,8 +57,7 @@ def page(request: Request, template: str, *, status_code: int = 200, csp: Mappin
     cookies = []
     new_csrf = request.scope.get("state", {}).get("new_csrf")
     if new_csrf:
-        rt = request.app.state.runtime
-        cookies.append(Cookie(key=CSRF_COOKIE, value=new_csrf, httponly=True, secure=rt.settings.cookie_secure, samesite="lax", path="/"))
+        cookies.append(Cookie(key=CSRF_COOKIE, value=new_csrf, httponly=True, secure=current_runtime().settings.cookie_secure, samesite="lax", path="/"))
     return Template(template_name=template, context=full, status_code=status_code, cookies=cookies,
                     headers={"Content-Security-Policy": content_security_policy(request, csp)})
 
@@ -87,7 +85,7 @@ async def attach_page_notices(response: Any) -> Any:
     surface = _surface(context)
     if surface is None:
         return response
-    tenant, rt = context["tenant"], context["request"].app.state.runtime
+    tenant = context["tenant"]
     page_context = PageContext(tenant=tenant, surface=surface, path=context["path"], locale=context.get("locale", "zh_CN"))
-    context["notices"] = [notice for _, notice in await collect(rt.hooks(tenant).compute_page_notices, page=page_context)]
+    context["notices"] = [notice for _, notice in await collect(current_runtime().hooks(tenant).compute_page_notices, page=page_context)]
     return response

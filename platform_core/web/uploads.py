@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 
 from platform_core.errors import ValidationFailed
-from platform_core.runtime import Runtime
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -24,8 +24,8 @@ NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 URL_PREFIX = "/media/"
 
 
-def media_dir(rt: Runtime, tenant: TenantContext) -> Path:
-    return Path(rt.settings.data_dir) / "media" / str(tenant.id)
+def media_dir(tenant: TenantContext) -> Path:
+    return Path(current_runtime().settings.data_dir) / "media" / str(tenant.id)
 
 
 def _extension(data: bytes) -> str | None:
@@ -37,7 +37,7 @@ def _extension(data: bytes) -> str | None:
     return None
 
 
-def save_image(rt: Runtime, tenant: TenantContext, data: bytes) -> str:
+def save_image(tenant: TenantContext, data: bytes) -> str:
     """Keep an uploaded image; returns its site-relative URL."""
     if not data:
         raise ValidationFailed({"file": N_("Choose a photo to upload.")})
@@ -46,20 +46,20 @@ def save_image(rt: Runtime, tenant: TenantContext, data: bytes) -> str:
     ext = _extension(data)
     if ext is None:
         raise ValidationFailed({"file": N_("Upload a JPEG, PNG or WebP photo.")})
-    folder = media_dir(rt, tenant)
+    folder = media_dir(tenant)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{ext}"
     (folder / name).write_bytes(data)
     return URL_PREFIX + name
 
 
-def media_file(rt: Runtime, tenant: TenantContext, name: str) -> Path | None:
+def media_file(tenant: TenantContext, name: str) -> Path | None:
     """The tenant's stored image of that name; None for a bad name or another tenant's file."""
     if not NAME.match(name):
         return None
-    path = media_dir(rt, tenant) / name
+    path = media_dir(tenant) / name
     return path if path.is_file() else None
 
 
-def photo_exists(rt: Runtime, tenant: TenantContext, url: str) -> bool:
-    return url.startswith(URL_PREFIX) and media_file(rt, tenant, url[len(URL_PREFIX):]) is not None
+def photo_exists(tenant: TenantContext, url: str) -> bool:
+    return url.startswith(URL_PREFIX) and media_file(tenant, url[len(URL_PREFIX):]) is not None

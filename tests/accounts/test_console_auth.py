@@ -86,12 +86,12 @@ async def test_disabled_user_cannot_sign_in(console_a, tenant_a):
     assert "This account is disabled." in response.text
 
 
-async def enrol_totp(client, runtime, tenant, user) -> tuple[str, list[str]]:
+async def enrol_totp(client, tenant, user) -> tuple[str, list[str]]:
     """Set up 2FA through the security page; returns the secret and the recovery codes shown."""
     assert (await post_form(client, "/console/account/security/totp/start")).status_code == 303
     page = await client.get("/console/account/security")
     assert "<svg" in page.text  # the QR code, rendered on the server
-    secret = await totp_secret(runtime, tenant, user.id)
+    secret = await totp_secret(tenant, user.id)
     assert " ".join(secret[i:i + 4] for i in range(0, 8, 4)) in page.text  # the key for typing in
     confirmed = await post_form(client, "/console/account/security/totp/confirm", {"code": totp_code(secret)})
     assert confirmed.status_code == 200
@@ -116,7 +116,7 @@ async def test_totp_enrolment_needs_a_correct_code(console_a, tenant_a, runtime)
 async def test_sign_in_with_totp_asks_for_a_code(app, console_a, tenant_a, runtime):
     owner = await make_console_user(tenant_a, "owner")
     await sign_in(console_a, owner.email)
-    secret, _ = await enrol_totp(console_a, runtime, tenant_a, owner)
+    secret, _ = await enrol_totp(console_a, tenant_a, owner)
     await post_form(console_a, "/console/sign-out")
 
     async with client_for(app, f"{tenant_a.slug}.localhost") as browser:
@@ -143,7 +143,7 @@ async def test_sign_in_with_totp_asks_for_a_code(app, console_a, tenant_a, runti
 async def test_a_recovery_code_works_once(app, console_a, tenant_a, runtime):
     owner = await make_console_user(tenant_a, "owner")
     await sign_in(console_a, owner.email)
-    _, codes = await enrol_totp(console_a, runtime, tenant_a, owner)
+    _, codes = await enrol_totp(console_a, tenant_a, owner)
 
     async def second_step(code: str) -> int:
         async with client_for(app, f"{tenant_a.slug}.localhost") as browser:
@@ -161,7 +161,7 @@ async def test_regenerated_recovery_codes_replace_the_old_ones(app, console_a, t
 
     owner = await make_console_user(tenant_a, "owner")
     await sign_in(console_a, owner.email)
-    _, old_codes = await enrol_totp(console_a, runtime, tenant_a, owner)
+    _, old_codes = await enrol_totp(console_a, tenant_a, owner)
     fresh = await post_form(console_a, "/console/account/security/recovery-codes")
     new_codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", fresh.text)
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
@@ -174,7 +174,7 @@ async def test_regenerated_recovery_codes_replace_the_old_ones(app, console_a, t
 async def test_turning_2fa_off_needs_the_password(console_a, tenant_a, runtime):
     owner = await make_console_user(tenant_a, "owner")
     await sign_in(console_a, owner.email)
-    await enrol_totp(console_a, runtime, tenant_a, owner)
+    await enrol_totp(console_a, tenant_a, owner)
     refused = await post_form(console_a, "/console/account/security/totp/disable", {"password": "wrong-password-1"})
     assert refused.status_code == 400
     done = await post_form(console_a, "/console/account/security/totp/disable", {"password": PASSWORD})

@@ -9,7 +9,12 @@ from platform_core.accounts.guards import require_console
 from platform_core.accounts.permissions import ALL_PERMISSIONS, ROLE_PERMISSIONS, ROLES
 from platform_core.errors import Forbidden
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_console_user, post_form, sign_in, with_csrf
+from platform_core.testing.factories import (
+    make_console_user,
+    post_form,
+    sign_in,
+    with_csrf,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 JSON = {"accept": "application/json"}

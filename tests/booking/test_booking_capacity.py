@@ -13,7 +13,15 @@ from platform_core.db import current_connection
 from platform_core.staff import services
 from platform_core.staff.schemas import TimeOffCreate
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import bearer_for, local_time, make_customer, make_item, make_order, make_worker, new_address
+from platform_core.testing.factories import (
+    bearer_for,
+    local_time,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    new_address,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 UTC = timezone.utc
@@ -25,7 +33,7 @@ def key() -> dict[str, str]:
     return {"idempotency-key": secrets.token_hex(12)}
 
 
-async def slots_on(runtime, tenant, day: date, *, skills, duration: int = 120, days: int = 1, now: datetime, **kwargs):
+async def slots_on(tenant, day: date, *, skills, duration: int = 120, days: int = 1, now: datetime, **kwargs):
     async with tenant_scope(tenant.id):
         found = await available_slots(duration_minutes=duration, start_date=day, days=days, skills=list(skills),
                                       now=now, **kwargs)
@@ -43,19 +51,19 @@ async def order_times(tenant) -> list[tuple[datetime, datetime]]:
 
 async def test_an_order_waiting_for_dispatch_takes_the_only_workers_slot(runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
-    fixer = await make_worker(runtime, tenant, "陈师傅", skills=("appliance",), hours="mon-sun 09:00-18:00")
+    fixer = await make_worker(tenant, "陈师傅", skills=("appliance",), hours="mon-sun 09:00-18:00")
     item = await make_item(tenant, slug="aircon", skills=("appliance",))
     cleaning = await make_item(tenant, slug="cleaning", skills=("cleaning",))
     now = datetime(2026, 11, 30, tzinfo=UTC)
     at = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
-    before = await slots_on(runtime, tenant, date(2026, 12, 1), skills=("appliance",), now=now)
+    before = await slots_on(tenant, date(2026, 12, 1), skills=("appliance",), now=now)
     assert before["12-01 10:00"] == [fixer]
-    await make_order(runtime, tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="pending_payment")
+    await make_order(tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="pending_payment")
     # Nobody who could do it: a cleaning order waiting at the same time takes nothing from him.
-    await make_order(runtime, tenant, item_id=cleaning, starts=at + timedelta(hours=2), ends=at + timedelta(hours=4), state="paid")
+    await make_order(tenant, item_id=cleaning, starts=at + timedelta(hours=2), ends=at + timedelta(hours=4), state="paid")
     # A cancelled order holds nothing.
-    await make_order(runtime, tenant, item_id=item, starts=at + timedelta(hours=4), ends=at + timedelta(hours=6), state="cancelled")
-    after = await slots_on(runtime, tenant, date(2026, 12, 1), skills=("appliance",), now=now)
+    await make_order(tenant, item_id=item, starts=at + timedelta(hours=4), ends=at + timedelta(hours=6), state="cancelled")
+    after = await slots_on(tenant, date(2026, 12, 1), skills=("appliance",), now=now)
     for overlapping in ("08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30"):
         assert f"12-01 {overlapping}" not in after
     assert after["12-01 12:00"] == after["12-01 14:00"] == [fixer]
@@ -63,43 +71,43 @@ async def test_an_order_waiting_for_dispatch_takes_the_only_workers_slot(runtime
 
 async def test_a_slot_stays_open_while_free_workers_outnumber_the_waiting_orders(runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
-    first = await make_worker(runtime, tenant, "李阿姨", hours="mon-sun 09:00-18:00")
-    second = await make_worker(runtime, tenant, "王阿姨", hours="mon-sun 09:00-18:00")
+    first = await make_worker(tenant, "李阿姨", hours="mon-sun 09:00-18:00")
+    second = await make_worker(tenant, "王阿姨", hours="mon-sun 09:00-18:00")
     item = await make_item(tenant)
     now = datetime(2026, 11, 30, tzinfo=UTC)
     at = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
-    await make_order(runtime, tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="paid")
-    found = await slots_on(runtime, tenant, date(2026, 12, 1), skills=("cleaning",), now=now)
+    await make_order(tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="paid")
+    found = await slots_on(tenant, date(2026, 12, 1), skills=("cleaning",), now=now)
     assert found["12-01 10:00"] == sorted([first, second])
-    await make_order(runtime, tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="paid")
-    found = await slots_on(runtime, tenant, date(2026, 12, 1), skills=("cleaning",), now=now)
+    await make_order(tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="paid")
+    found = await slots_on(tenant, date(2026, 12, 1), skills=("cleaning",), now=now)
     assert "12-01 10:00" not in found and found["12-01 12:00"] == sorted([first, second])
 
 
 async def test_a_worker_picked_order_holds_that_worker_and_leaves_the_others(runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
-    picked = await make_worker(runtime, tenant, "李阿姨", hours="mon-sun 09:00-18:00")
-    other = await make_worker(runtime, tenant, "王阿姨", hours="mon-sun 09:00-18:00")
+    picked = await make_worker(tenant, "李阿姨", hours="mon-sun 09:00-18:00")
+    other = await make_worker(tenant, "王阿姨", hours="mon-sun 09:00-18:00")
     item = await make_item(tenant)
     now = datetime(2026, 11, 30, tzinfo=UTC)
     at = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
-    await make_order(runtime, tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), requested_staff_id=picked, state="paid")
-    found = await slots_on(runtime, tenant, date(2026, 12, 1), skills=("cleaning",), now=now)
+    await make_order(tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), requested_staff_id=picked, state="paid")
+    found = await slots_on(tenant, date(2026, 12, 1), skills=("cleaning",), now=now)
     assert found["12-01 10:00"] == [other]
-    assert "12-01 10:00" not in await slots_on(runtime, tenant, date(2026, 12, 1), skills=("cleaning",), now=now, staff_id=picked)
-    assert (await slots_on(runtime, tenant, date(2026, 12, 1), skills=("cleaning",), now=now, staff_id=other))["12-01 10:00"] == [other]
+    assert "12-01 10:00" not in await slots_on(tenant, date(2026, 12, 1), skills=("cleaning",), now=now, staff_id=picked)
+    assert (await slots_on(tenant, date(2026, 12, 1), skills=("cleaning",), now=now, staff_id=other))["12-01 10:00"] == [other]
 
 
 async def test_a_picked_worker_is_not_offered_when_the_waiting_orders_need_everyone(runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
-    picked = await make_worker(runtime, tenant, "李阿姨", hours="mon-sun 09:00-18:00")
-    await make_worker(runtime, tenant, "王阿姨", hours="mon-sun 09:00-18:00")
+    picked = await make_worker(tenant, "李阿姨", hours="mon-sun 09:00-18:00")
+    await make_worker(tenant, "王阿姨", hours="mon-sun 09:00-18:00")
     item = await make_item(tenant)
     now = datetime(2026, 11, 30, tzinfo=UTC)
     at = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
     for _ in range(2):
-        await make_order(runtime, tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="paid")
-    assert "12-01 10:00" not in await slots_on(runtime, tenant, date(2026, 12, 1), skills=("cleaning",), now=now, staff_id=picked)
+        await make_order(tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="paid")
+    assert "12-01 10:00" not in await slots_on(tenant, date(2026, 12, 1), skills=("cleaning",), now=now, staff_id=picked)
 
 
 # --- placing orders -----------------------------------------------------------------------------------
@@ -107,12 +115,12 @@ async def test_a_picked_worker_is_not_offered_when_the_waiting_orders_need_every
 
 async def test_three_asap_orders_for_the_only_appliance_worker_get_distinct_times(app, runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
-    await make_worker(runtime, tenant, "陈师傅", skills=("appliance",), hours="mon-sun 09:00-18:00")
-    await make_worker(runtime, tenant, "王阿姨", skills=("cleaning",), hours="mon-sun 09:00-18:00")
+    await make_worker(tenant, "陈师傅", skills=("appliance",), hours="mon-sun 09:00-18:00")
+    await make_worker(tenant, "王阿姨", skills=("cleaning",), hours="mon-sun 09:00-18:00")
     item = await make_item(tenant, slug="aircon", skills=("appliance",))
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         for _ in range(3):
-            auth = await bearer_for(runtime, tenant, "customer", await make_customer(runtime, tenant))
+            auth = await bearer_for(tenant, "customer", await make_customer(tenant))
             placed = await client.post(
                 "/api/v1/orders", json={"item_id": item, "address": new_address(), "asap": True}, headers={**auth, **key()}
             )
@@ -125,11 +133,11 @@ async def test_three_asap_orders_for_the_only_appliance_worker_get_distinct_time
 
 async def test_a_full_day_is_refused_clearly_and_asap_moves_to_the_next_free_day(app, runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
-    await make_worker(runtime, tenant, "陈师傅", skills=("appliance",), hours="mon-sun 09:00-11:00")
+    await make_worker(tenant, "陈师傅", skills=("appliance",), hours="mon-sun 09:00-11:00")
     item = await make_item(tenant, slug="aircon", skills=("appliance",))
     start = local_time(tenant, days_ahead=2, hour=9)
     body = {"item_id": item, "address": new_address(), "slot_start": start.isoformat()}
-    tokens = [await bearer_for(runtime, tenant, "customer", await make_customer(runtime, tenant)) for _ in range(3)]
+    tokens = [await bearer_for(tenant, "customer", await make_customer(tenant)) for _ in range(3)]
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         assert (await client.post("/api/v1/orders", json=body, headers={**tokens[0], **key()})).status_code == 201
         full = await client.post("/api/v1/orders", json=body, headers={**tokens[1], **key()})
@@ -147,11 +155,11 @@ async def test_a_full_day_is_refused_clearly_and_asap_moves_to_the_next_free_day
 async def test_concurrent_placements_for_the_last_free_worker_make_one_order(app, runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
     for name in ("李阿姨", "王阿姨"):
-        await make_worker(runtime, tenant, name, hours="mon-sun 08:00-20:00")
+        await make_worker(tenant, name, hours="mon-sun 08:00-20:00")
     item = await make_item(tenant)
     start = local_time(tenant)
     body = {"item_id": item, "address": new_address(), "slot_start": start.isoformat()}
-    tokens = [await bearer_for(runtime, tenant, "customer", await make_customer(runtime, tenant)) for _ in range(7)]
+    tokens = [await bearer_for(tenant, "customer", await make_customer(tenant)) for _ in range(7)]
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         first = await client.post("/api/v1/orders", json=body, headers={**tokens[0], **key()})
         assert first.status_code == 201, first.text
@@ -167,13 +175,13 @@ async def test_concurrent_placements_for_the_last_free_worker_make_one_order(app
 
 async def test_a_live_in_stay_offers_start_days_and_respects_days_off(runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
-    always = await make_worker(runtime, tenant, "张阿姨", skills=("maternity",), hours="mon-sun 08:00-20:00")
-    resting = await make_worker(runtime, tenant, "刘阿姨", skills=("maternity",), hours="mon-fri 09:00-12:00; sat 10:00-14:00")
+    always = await make_worker(tenant, "张阿姨", skills=("maternity",), hours="mon-sun 08:00-20:00")
+    resting = await make_worker(tenant, "刘阿姨", skills=("maternity",), hours="mon-fri 09:00-12:00; sat 10:00-14:00")
     async with tenant_scope(tenant.id):
         await services.add_time_off(resting, TimeOffCreate(first_day=date(2026, 12, 1), last_day=date(2026, 12, 1), reason="体检"))
     now = datetime(2026, 11, 28, tzinfo=UTC)
     # Tuesday 1 to Sunday 6 December: starts at the first hour of each worker's day.
-    found = await slots_on(runtime, tenant, date(2026, 12, 1), days=6, skills=("maternity",), duration=LIVE_IN_MINUTES, now=now)
+    found = await slots_on(tenant, date(2026, 12, 1), days=6, skills=("maternity",), duration=LIVE_IN_MINUTES, now=now)
     assert found == {
         "12-01 08:00": [always],
         "12-02 08:00": [always], "12-02 09:00": [resting],
@@ -188,17 +196,17 @@ async def test_a_live_in_stay_offers_start_days_and_respects_days_off(runtime, m
     assert all(s.end - s.start == timedelta(days=26) for s in stay)
     # A job she holds three weeks later rules out every stay that reaches it.
     job = datetime(2026, 12, 24, 14, 0, tzinfo=SHANGHAI)
-    await make_order(runtime, tenant, starts=job, ends=job + timedelta(hours=2), state="assigned", staff_id=always)
-    found = await slots_on(runtime, tenant, date(2026, 12, 1), days=6, skills=("maternity",), duration=LIVE_IN_MINUTES, now=now)
+    await make_order(tenant, starts=job, ends=job + timedelta(hours=2), state="assigned", staff_id=always)
+    found = await slots_on(tenant, date(2026, 12, 1), days=6, skills=("maternity",), duration=LIVE_IN_MINUTES, now=now)
     assert always not in {sid for ids in found.values() for sid in ids}
     assert found["12-02 09:00"] == [resting]
 
 
 async def test_a_customer_books_a_live_in_stay_at_an_offered_start_day(app, runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
-    await make_worker(runtime, tenant, "张阿姨", skills=("maternity",), hours="mon-sun 08:00-20:00")
+    await make_worker(tenant, "张阿姨", skills=("maternity",), hours="mon-sun 08:00-20:00")
     item = await make_item(tenant, slug="yuesao", skills=("maternity",), duration=LIVE_IN_MINUTES)
-    auth = await bearer_for(runtime, tenant, "customer", await make_customer(runtime, tenant))
+    auth = await bearer_for(tenant, "customer", await make_customer(tenant))
     start = local_time(tenant, days_ahead=2, hour=8)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         offered = (await client.get("/api/v1/availability", params={"item": "yuesao", "date": start.date().isoformat()})).json()

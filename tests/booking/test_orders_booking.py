@@ -14,7 +14,14 @@ from platform_core.db import current_connection
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import PriceAdjustment
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import bearer_for, local_time, make_customer, make_item, make_worker, new_address
+from platform_core.testing.factories import (
+    bearer_for,
+    local_time,
+    make_customer,
+    make_item,
+    make_worker,
+    new_address,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -23,15 +30,15 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 @pytest.fixture
 async def shop(runtime, tenant_a):
     item_id = await make_item(tenant_a, price=15000)
-    worker_id = await make_worker(runtime, tenant_a)
+    worker_id = await make_worker(tenant_a)
     return tenant_a, item_id, worker_id
 
 
 @pytest.fixture
 async def customer(runtime, shop):
     tenant = shop[0]
-    customer_id = await make_customer(runtime, tenant)
-    return customer_id, await bearer_for(runtime, tenant, "customer", customer_id)
+    customer_id = await make_customer(tenant)
+    return customer_id, await bearer_for(tenant, "customer", customer_id)
 
 
 def booking(item_id: int, tenant, **overrides) -> dict:
@@ -107,7 +114,7 @@ async def test_concurrent_requests_with_one_idempotency_key_make_one_order(app, 
 
 async def test_many_customers_booking_one_workers_slot_exactly_one_wins(app, runtime, shop):
     tenant, item_id, worker_id = shop
-    tokens = [await bearer_for(runtime, tenant, "customer", await make_customer(runtime, tenant)) for _ in range(8)]
+    tokens = [await bearer_for(tenant, "customer", await make_customer(tenant)) for _ in range(8)]
     body = booking(item_id, tenant, staff_id=worker_id)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         responses = await asyncio.gather(*[client.post("/api/v1/orders", json=body, headers={**auth, **key()}) for auth in tokens])
@@ -140,7 +147,7 @@ async def test_bad_input_gives_field_errors_and_no_order(app, shop, customer):
 
 
 async def test_item_booking_fields_are_validated(app, runtime, tenant_a, customer):
-    await make_worker(runtime, tenant_a)
+    await make_worker(tenant_a)
     item_id = await make_item(tenant_a, booking_fields=[
         {"name": "area", "label": "Area (m²)", "type": "number", "required": True},
         {"name": "pets", "label": "Pets", "type": "select", "choices": ["none", "cat", "dog"]},
@@ -228,7 +235,7 @@ async def test_customer_cancels_and_a_late_cancellation_shows_its_fee_first(app,
 async def test_a_customer_can_not_see_or_cancel_another_customers_order(app, runtime, shop, customer):
     tenant, item_id, _ = shop
     _, auth = customer
-    stranger = await bearer_for(runtime, tenant, "customer", await make_customer(runtime, tenant))
+    stranger = await bearer_for(tenant, "customer", await make_customer(tenant))
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         order = (await client.post("/api/v1/orders", json=booking(item_id, tenant), headers={**auth, **key()})).json()
         assert (await client.get(f"/api/v1/orders/{order['number']}", headers=stranger)).status_code == 404
@@ -263,7 +270,7 @@ async def test_a_reminder_for_a_cancelled_order_sends_nothing(app, runtime, shop
     async with tenant_scope(tenant.id) as scoped:
         conn = current_connection()
         before = await conn.fetchval("select count(*) from core_notification where recipient_id = $1", customer_id)
-        await send_reminder(JobContext(tenant=scoped, rt=runtime, job_id=0, attempt=1), {"order_id": order["id"]})
+        await send_reminder(JobContext(tenant=scoped, job_id=0, attempt=1), {"order_id": order["id"]})
         after = await conn.fetchval("select count(*) from core_notification where recipient_id = $1", customer_id)
     assert after == before
 
@@ -281,7 +288,7 @@ async def test_order_texts_go_out_through_the_sms_channel_from_a_job(app, runtim
             "select payload::text from core_job where kind = 'orders.sms' and payload->>'order_id' = $1", str(order["id"])
         )
         # Run as the job worker would (it may also have run it already: a text can repeat).
-        await send_sms(JobContext(tenant=scoped, rt=runtime, job_id=0, attempt=1), json.loads(payload))
+        await send_sms(JobContext(tenant=scoped, job_id=0, attempt=1), json.loads(payload))
     # The customer is texted at the order's contact phone, with the number and the time only.
     sent = sms.sent_to("+8613800138000")
     assert sent and all(m.purpose == "order_placed" and order["number"] in m.body for m in sent)

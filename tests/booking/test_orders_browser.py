@@ -10,7 +10,12 @@ import pytest
 from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_address, make_customer, make_item, make_worker
+from platform_core.testing.factories import (
+    make_address,
+    make_customer,
+    make_item,
+    make_worker,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -18,12 +23,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 async def test_customer_books_a_slot_with_a_worker_and_cancels(live_server, page, runtime, make_tenant):
     tenant = await make_tenant(prefix="book", name="Booking Franchise", locale="en")
     item_id = await make_item(tenant, price=15000)
-    worker_id = await make_worker(runtime, tenant, name="Wang Fang")
-    customer_id = await make_customer(runtime, tenant)
-    await make_address(runtime, tenant, customer_id)
+    worker_id = await make_worker(tenant, name="Wang Fang")
+    customer_id = await make_customer(tenant)
+    await make_address(tenant, customer_id)
     async with tenant_scope(tenant.id):
         slug = await current_connection().fetchval("select slug from core_service_item where id = $1", item_id)
-    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant.id)
+    token = await create_session(kind="customer", user_id=customer_id, tenant_id=tenant.id)
     host = f"{tenant.slug}.localhost"
     await page.context.add_cookies([
         {"name": "hearth_sid", "value": token, "url": live_server.url(host)},

@@ -8,7 +8,12 @@ import pytest
 from platform_core.catalog import services
 from platform_core.catalog.schemas import CategoryCreate
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_console_user, post_form, sign_in, with_csrf
+from platform_core.testing.factories import (
+    make_console_user,
+    post_form,
+    sign_in,
+    with_csrf,
+)
 
 
 @pytest.fixture
@@ -72,9 +77,9 @@ async def test_manager_reorders_and_deactivates_categories(manager, tenant_a, cl
     assert (await post_form(manager, f"/console/catalog/categories/{care.id}/move", {"direction": "up"})).status_code == 303
     assert (await post_form(manager, f"/console/catalog/categories/{cleaning.id}/active", {"active": ""})).status_code == 303
     async with tenant_scope(tenant_a.id) as tenant:
-        everything = await services.list_categories(runtime, tenant, for_customer=False)
+        everything = await services.list_categories(tenant, for_customer=False)
         assert [c.code for c in everything] == ["care", "cleaning"]
-        assert [c.code for c in await services.list_categories(runtime, tenant)] == ["care"]
+        assert [c.code for c in await services.list_categories(tenant)] == ["care"]
 
 
 ITEM_FORM = {

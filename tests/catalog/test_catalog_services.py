@@ -182,13 +182,13 @@ async def test_the_tree_nests_children_in_their_order_and_move_swaps_siblings(ru
         care = await make_category(tenant, code="care", title="Care", sort_order=2)
         await make_category(tenant, code="daily", title="Daily", parent_id=home.id)
         await make_category(tenant, code="deep", title="Deep", parent_id=home.id)
-        tree = await services.list_categories(runtime, tenant)
+        tree = await services.list_categories(tenant)
         assert [(c.code, [k.code for k in c.children]) for c in tree] == [("home", ["daily", "deep"]), ("care", [])]
         await services.move_category(care.id, "up")
         await services.update_category(home.id, CategoryUpdate(active=False))
-        tree = await services.list_categories(runtime, tenant)
+        tree = await services.list_categories(tenant)
         assert [c.code for c in tree] == ["care"]  # an inactive category hides its children too
-        everything = await services.list_categories(runtime, tenant, for_customer=False)
+        everything = await services.list_categories(tenant, for_customer=False)
         assert [c.code for c in everything] == ["care", "home"]
 
 
@@ -213,34 +213,34 @@ class ElderCare:
 
 
 @pytest.fixture
-def rt_with_elder_care(app, hearth_settings) -> Runtime:
+def rt_with_elder_care(app, hearth_settings):
     pm = build_plugin_manager()
     pm.register(ElderCare(), name="eldercare")
-    return Runtime.build(hearth_settings, pm)
+    with Runtime.build(hearth_settings, pm).scope() as runtime:
+        yield runtime
 
 
 async def test_a_plugin_category_shows_only_for_tenants_that_enabled_the_plugin(rt_with_elder_care, tenant_a, tenant_b):
-    rt = rt_with_elder_care
-    await enable_plugin(rt, tenant_a.id, "eldercare", actor="test")
+    await enable_plugin(tenant_a.id, "eldercare", actor="test")
     async with tenant_scope(tenant_a.id) as tenant:
-        codes = [c.code for c in await services.list_categories(rt, tenant)]
+        codes = [c.code for c in await services.list_categories(tenant)]
         assert codes == ["elder-care"]
         category = await services.get_category_by_code("elder-care")
         assert category.source_plugin == "eldercare"
         item = await services.create_item(tenant, item_data(category.id, slug="companion", title="Companion visit"))
-        fields = services.booking_fields_for(rt, tenant, item)
+        fields = services.booking_fields_for(tenant, item)
         assert [(f.name, f.source) for f in fields] == [("mobility", "eldercare"), ("medication", "eldercare")]
     async with tenant_scope(tenant_b.id) as tenant:
-        assert await services.list_categories(rt, tenant) == []
-        assert await services.list_categories(rt, tenant, for_customer=False) == []
+        assert await services.list_categories(tenant) == []
+        assert await services.list_categories(tenant, for_customer=False) == []
     # Off again: the rows stay (the franchise's items are kept) but customers no longer see them.
-    await disable_plugin(rt, tenant_a.id, "eldercare", actor="test")
+    await disable_plugin(tenant_a.id, "eldercare", actor="test")
     async with tenant_scope(tenant_a.id) as tenant:
-        assert await services.list_categories(rt, tenant) == []
+        assert await services.list_categories(tenant) == []
         assert await services.list_items(for_customer=tenant) == []
         with pytest.raises(NotFound):
             await services.get_item_by_slug("companion", for_customer=tenant)
-        assert [c.code for c in await services.list_categories(rt, tenant, for_customer=False)] == ["elder-care"]
+        assert [c.code for c in await services.list_categories(tenant, for_customer=False)] == ["elder-care"]
 
 
 # --------------------------------------------------------------------------- isolation

@@ -29,13 +29,13 @@ async def test_dispatcher_reassigns_an_accepted_order_to_another_worker(live_ser
     tenant = await make_tenant(prefix="dispatch", name="Dispatch Franchise", locale="en")
     await set_dispatch(tenant, mode="manual")
     item = await make_item(tenant, skills=("cleaning",))
-    customer = await make_customer(runtime, tenant)
-    first = await make_worker(runtime, tenant, name="Grace Chan", home=NEAR, rating=5, rating_count=4)
-    second = await make_worker(runtime, tenant, name="Daniel Wong", home=FAR)
-    order = await make_order(runtime, tenant, item_id=item, customer_id=customer, starts=local_time(tenant, 2), state="paid", at=NEAR)
+    customer = await make_customer(tenant)
+    first = await make_worker(tenant, name="Grace Chan", home=NEAR, rating=5, rating_count=4)
+    second = await make_worker(tenant, name="Daniel Wong", home=FAR)
+    order = await make_order(tenant, item_id=item, customer_id=customer, starts=local_time(tenant, 2), state="paid", at=NEAR)
     async with tenant_scope(tenant.id):
-        offer = await offers.offer_next(runtime, order)
-        await offers.accept_offer(runtime, first, offer.id)
+        offer = await offers.offer_next(order)
+        await offers.accept_offer(first, offer.id)
     dispatcher = await make_console_user(tenant, "dispatcher")
     host = f"{tenant.slug}.localhost"
     page = desktop_page

@@ -28,23 +28,23 @@ from platform_core.testing.factories import (
 from platform_core.testing.pytest_plugin import client_for
 
 
-async def _offered(runtime, tenant, *, workers=1):
+async def _offered(tenant, *, workers=1):
     """A tenant in manual mode with `workers` workers and a paid order offered to the first."""
     await set_dispatch(tenant, mode="manual")
     item = await make_item(tenant, skills=("cleaning",), title="Deep cleaning", price=30000)
-    customer = await make_customer(runtime, tenant)
-    staff = [await make_worker(runtime, tenant, name=f"Worker {n}", home=NEAR if n == 0 else FAR, rating=5 - n, rating_count=3)
+    customer = await make_customer(tenant)
+    staff = [await make_worker(tenant, name=f"Worker {n}", home=NEAR if n == 0 else FAR, rating=5 - n, rating_count=3)
              for n in range(workers)]
-    order = await make_order(runtime, tenant, item_id=item, customer_id=customer, starts=local_time(tenant, 2), state="paid", at=NEAR,
+    order = await make_order(tenant, item_id=item, customer_id=customer, starts=local_time(tenant, 2), state="paid", at=NEAR,
                              total=30000)
     async with tenant_scope(tenant.id):
-        assignment = await offers.offer_next(runtime, order)
+        assignment = await offers.offer_next(order)
     return staff, order, assignment
 
 
 async def test_worker_sees_the_offer_with_time_district_and_price_and_accepts_it(app, runtime, tenant_a, client_a):
-    (worker,), order, assignment = await _offered(runtime, tenant_a)
-    await with_session(client_a, runtime, tenant_a, "staff", worker)
+    (worker,), order, assignment = await _offered(tenant_a)
+    await with_session(client_a, tenant_a, "staff", worker)
     listing = await client_a.get("/staff/jobs")
     assert listing.status_code == 200
     assert "Pudong" in listing.text and "Deep cleaning" in listing.text and f"/staff/jobs/{assignment.id}/accept" in listing.text
@@ -60,28 +60,28 @@ async def test_worker_sees_the_offer_with_time_district_and_price_and_accepts_it
 
 
 async def test_worker_declines_and_the_order_goes_back_to_dispatch(runtime, tenant_a, client_a):
-    (worker,), order, assignment = await _offered(runtime, tenant_a)
-    await with_session(client_a, runtime, tenant_a, "staff", worker)
+    (worker,), order, assignment = await _offered(tenant_a)
+    await with_session(client_a, tenant_a, "staff", worker)
     declined = await post_form(client_a, f"/staff/jobs/{assignment.id}/decline", {"reason": "ill"})
     assert declined.status_code == 303 and declined.headers["location"] == "/staff/jobs?done=declined"
     assert await order_state(tenant_a, order) == "paid"
 
 
 async def test_a_worker_can_not_see_or_answer_another_workers_offer(runtime, tenant_a, client_a):
-    (_, other), _, assignment = await _offered(runtime, tenant_a, workers=2)
-    await with_session(client_a, runtime, tenant_a, "staff", other)
+    (_, other), _, assignment = await _offered(tenant_a, workers=2)
+    await with_session(client_a, tenant_a, "staff", other)
     assert (await client_a.get(f"/staff/jobs/{assignment.id}")).status_code == 404
     assert (await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")).status_code == 404
 
 
 async def test_job_pages_need_a_signed_in_worker(runtime, tenant_a, client_a):
-    _, order, assignment = await _offered(runtime, tenant_a)
+    _, order, assignment = await _offered(tenant_a)
     await set_dispatch(tenant_a, grab_pool=True)
     for path in ("/staff/jobs", f"/staff/jobs/{assignment.id}", "/staff/pool"):
         response = await client_a.get(path)
         assert response.status_code == 303 and response.headers["location"].startswith("/staff/sign-in"), path
     assert (await post_form(client_a, f"/staff/pool/{order}/claim")).status_code == 303
-    await console_client(client_a, runtime, tenant_a, "owner")  # a console session is not a staff session
+    await console_client(client_a, tenant_a, "owner")  # a console session is not a staff session
     assert (await client_a.get(f"/staff/jobs/{assignment.id}")).status_code == 303
     assert (await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")).status_code == 303
     assert await order_state(tenant_a, order) == "assigned"
@@ -90,10 +90,10 @@ async def test_job_pages_need_a_signed_in_worker(runtime, tenant_a, client_a):
 async def test_dispatcher_sees_waiting_orders_with_candidates_and_why(runtime, tenant_a, client_a):
     await set_dispatch(tenant_a, mode="manual")
     item = await make_item(tenant_a, skills=("cleaning",))
-    customer = await make_customer(runtime, tenant_a)
-    await make_worker(runtime, tenant_a, name="Li Near", home=NEAR)
-    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="paid", at=NEAR)
-    await console_client(client_a, runtime, tenant_a)
+    customer = await make_customer(tenant_a)
+    await make_worker(tenant_a, name="Li Near", home=NEAR)
+    order = await make_order(tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="paid", at=NEAR)
+    await console_client(client_a, tenant_a)
     board = await client_a.get("/console/dispatch")
     assert board.status_code == 200
     assert "Li Near" in board.text and f"/console/dispatch/orders/{order}/assign" in board.text
@@ -103,10 +103,10 @@ async def test_dispatcher_sees_waiting_orders_with_candidates_and_why(runtime, t
 
 
 async def test_dispatcher_assigns_by_hand_then_reassigns_to_another_worker(runtime, tenant_a, client_a):
-    (first, second), order, _ = await _offered(runtime, tenant_a, workers=2)
+    (first, second), order, _ = await _offered(tenant_a, workers=2)
     async with tenant_scope(tenant_a.id):
-        await offers.accept_offer(runtime, first, (await services.live_assignment(order)).id)
-    await console_client(client_a, runtime, tenant_a)
+        await offers.accept_offer(first, (await services.live_assignment(order)).id)
+    await console_client(client_a, tenant_a)
     moved = await post_form(client_a, f"/console/dispatch/orders/{order}/assign", {"staff_id": str(second)})
     assert moved.status_code == 303 and moved.headers["location"] == "/console/dispatch?done=reassigned"
     async with tenant_scope(tenant_a.id):
@@ -122,14 +122,14 @@ async def test_dispatcher_assigns_by_hand_then_reassigns_to_another_worker(runti
 async def test_assigning_a_worker_who_is_busy_then_is_refused_next_to_the_field(runtime, tenant_a, client_a):
     await set_dispatch(tenant_a, mode="manual")
     item = await make_item(tenant_a, skills=("cleaning",))
-    customer = await make_customer(runtime, tenant_a)
-    worker = await make_worker(runtime, tenant_a, home=HOME)
+    customer = await make_customer(tenant_a)
+    worker = await make_worker(tenant_a, home=HOME)
     starts = local_time(tenant_a, 2)
-    first = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts, state="paid", at=NEAR)
-    second = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=starts + timedelta(hours=1), state="paid", at=NEAR)
+    first = await make_order(tenant_a, item_id=item, customer_id=customer, starts=starts, state="paid", at=NEAR)
+    second = await make_order(tenant_a, item_id=item, customer_id=customer, starts=starts + timedelta(hours=1), state="paid", at=NEAR)
     async with tenant_scope(tenant_a.id):
-        await offers.offer_next(runtime, first)
-    await console_client(client_a, runtime, tenant_a)
+        await offers.offer_next(first)
+    await console_client(client_a, tenant_a)
     response = await post_form(client_a, f"/console/dispatch/orders/{second}/assign", {"staff_id": str(worker)})
     assert response.status_code == 400
     assert "This worker can not take this order" in response.text
@@ -137,8 +137,8 @@ async def test_assigning_a_worker_who_is_busy_then_is_refused_next_to_the_field(
 
 
 async def test_console_users_without_dispatch_permission_are_refused(runtime, tenant_a, client_a):
-    _, order, _ = await _offered(runtime, tenant_a)
-    await console_client(client_a, runtime, tenant_a, "support")
+    _, order, _ = await _offered(tenant_a)
+    await console_client(client_a, tenant_a, "support")
     for path in ("/console/dispatch", f"/console/dispatch/orders/{order}", "/console/dispatch/settings"):
         assert (await client_a.get(path)).status_code == 403, path
     assert (await post_form(client_a, "/console/dispatch/batch")).status_code == 403
@@ -154,7 +154,7 @@ async def test_anonymous_visitors_are_sent_to_the_console_sign_in(client_a):
 
 
 async def test_dispatch_settings_are_saved_and_bad_values_are_marked(runtime, tenant_a, client_a):
-    await console_client(client_a, runtime, tenant_a, "owner")
+    await console_client(client_a, tenant_a, "owner")
     page = await client_a.get("/console/dispatch/settings")
     assert page.status_code == 200 and 'name="weight_distance"' in page.text
     form = {"mode": "customer_pick", "grab_pool": "1", "accept_timeout_minutes": "5", "travel_speed_kmh": "30",
@@ -173,18 +173,18 @@ async def test_dispatch_settings_are_saved_and_bad_values_are_marked(runtime, te
 async def test_workers_claim_open_orders_from_the_pool_and_the_first_claim_wins(app, runtime, tenant_a, client_a):
     await set_dispatch(tenant_a, mode="manual", grab_pool=True)
     item = await make_item(tenant_a, skills=("cleaning",))
-    customer = await make_customer(runtime, tenant_a)
-    first = await make_worker(runtime, tenant_a, name="Quick", home=HOME)
-    second = await make_worker(runtime, tenant_a, name="Slow", home=HOME)
-    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="paid", at=NEAR)
-    await with_session(client_a, runtime, tenant_a, "staff", first)
+    customer = await make_customer(tenant_a)
+    first = await make_worker(tenant_a, name="Quick", home=HOME)
+    second = await make_worker(tenant_a, name="Slow", home=HOME)
+    order = await make_order(tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="paid", at=NEAR)
+    await with_session(client_a, tenant_a, "staff", first)
     pool = await client_a.get("/staff/pool")
     assert pool.status_code == 200 and f"/staff/pool/{order}/claim" in pool.text
     claimed = await post_form(client_a, f"/staff/pool/{order}/claim")
     assert claimed.status_code == 303
     assert await order_state(tenant_a, order) == "accepted"
     async with client_for(app, f"{tenant_a.slug}.localhost") as other:
-        await with_session(other, runtime, tenant_a, "staff", second)
+        await with_session(other, tenant_a, "staff", second)
         late = await post_form(other, f"/staff/pool/{order}/claim")
         assert late.status_code == 409
     await set_dispatch(tenant_a, grab_pool=False)
@@ -192,7 +192,7 @@ async def test_workers_claim_open_orders_from_the_pool_and_the_first_claim_wins(
 
 
 async def test_tenant_b_sees_none_of_tenant_as_assignments_or_settings(runtime, tenant_a, tenant_b, client_b):
-    (worker,), order, assignment = await _offered(runtime, tenant_a)
+    (worker,), order, assignment = await _offered(tenant_a)
     async with tenant_scope(tenant_b.id):
         conn = current_connection()
         assert await conn.fetchval("select count(*) from core_assignment") == 0
@@ -201,23 +201,23 @@ async def test_tenant_b_sees_none_of_tenant_as_assignments_or_settings(runtime, 
         assert (await services.get_settings()).mode == "auto"  # B's defaults, not A's manual mode
     # B's worker can not claim A's order, nor answer A's offer.
     await set_dispatch(tenant_b, grab_pool=True)
-    b_worker = await make_worker(runtime, tenant_b, home=HOME)
-    await with_session(client_b, runtime, tenant_b, "staff", b_worker)
+    b_worker = await make_worker(tenant_b, home=HOME)
+    await with_session(client_b, tenant_b, "staff", b_worker)
     assert (await post_form(client_b, f"/staff/pool/{order}/claim")).status_code == 404
     assert (await post_form(client_b, f"/staff/jobs/{assignment.id}/accept")).status_code == 404
     assert await order_state(tenant_a, order) == "assigned"
-    await console_client(client_b, runtime, tenant_b, "owner")
+    await console_client(client_b, tenant_b, "owner")
     assert (await client_b.get(f"/console/dispatch/orders/{order}")).status_code == 404
     board = await client_b.get("/console/dispatch")
     assert board.status_code == 200 and "Worker 0" not in board.text
 
 
 async def test_a_lapsed_offer_is_no_longer_shown_to_the_worker(runtime, tenant_a, client_a):
-    (worker,), _, assignment = await _offered(runtime, tenant_a)
+    (worker,), _, assignment = await _offered(tenant_a)
     async with tenant_scope(tenant_a.id):
         await current_connection().execute("update core_assignment set expires_at = $2 where id = $1",
                                            assignment.id, clock.now() - timedelta(seconds=1))
-    await with_session(client_a, runtime, tenant_a, "staff", worker)
+    await with_session(client_a, tenant_a, "staff", worker)
     listing = await client_a.get("/staff/jobs")
     assert f"/staff/jobs/{assignment.id}/accept" not in listing.text
     late = await post_form(client_a, f"/staff/jobs/{assignment.id}/accept")
@@ -227,10 +227,10 @@ async def test_a_lapsed_offer_is_no_longer_shown_to_the_worker(runtime, tenant_a
 async def test_an_order_nobody_was_found_for_can_still_be_claimed_from_the_pool(runtime, tenant_a, client_a):
     await set_dispatch(tenant_a, mode="manual", grab_pool=True)
     item = await make_item(tenant_a, skills=("cleaning",))
-    customer = await make_customer(runtime, tenant_a)
-    order = await make_order(runtime, tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="dispatch_failed", at=NEAR)
-    worker = await make_worker(runtime, tenant_a, name="Came back from leave", home=HOME)
-    await with_session(client_a, runtime, tenant_a, "staff", worker)
+    customer = await make_customer(tenant_a)
+    order = await make_order(tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="dispatch_failed", at=NEAR)
+    worker = await make_worker(tenant_a, name="Came back from leave", home=HOME)
+    await with_session(client_a, tenant_a, "staff", worker)
     assert f"/staff/pool/{order}/claim" in (await client_a.get("/staff/pool")).text
     assert (await post_form(client_a, f"/staff/pool/{order}/claim")).status_code == 303
     assert await order_state(tenant_a, order) == "accepted"
@@ -245,7 +245,7 @@ class MemberPriorityStrategy:
 async def test_plugin_strategies_get_a_weight_on_the_settings_page(runtime, tenant_a, client_a):
     runtime.pm.register(MemberPriorityStrategy(), name="core.test_member_strategy")
     try:
-        await console_client(client_a, runtime, tenant_a, "owner")
+        await console_client(client_a, tenant_a, "owner")
         page = await client_a.get("/console/dispatch/settings")
         assert 'name="weight_member_priority"' in page.text
         form = {"mode": "auto", "accept_timeout_minutes": "10", "travel_speed_kmh": "25", "weight_distance": "1", "weight_rating": "1",

@@ -30,13 +30,13 @@ async def notify(tenant_id: int, customer_id: int, title: str) -> int:
     return note.id
 
 
-async def dev_sms(runtime, tenant_id: int, body: str, to: str = "+8613800138000") -> None:
+async def dev_sms(tenant_id: int, body: str, to: str = "+8613800138000") -> None:
     async with tenant_scope(tenant_id) as tenant:
-        await notifications.send_message(runtime, OutboundMessage(tenant=tenant, channel="sms", to=to, body=body, purpose="otp"))
+        await notifications.send_message(OutboundMessage(tenant=tenant, channel="sms", to=to, body=body, purpose="otp"))
 
 
-async def bearer(runtime, tenant_id: int, customer_id: int) -> dict[str, str]:
-    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant_id, via="bearer")
+async def bearer(tenant_id: int, customer_id: int) -> dict[str, str]:
+    token = await create_session(kind="customer", user_id=customer_id, tenant_id=tenant_id, via="bearer")
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -44,22 +44,22 @@ async def test_customer_api_shows_only_this_tenants_notifications(runtime, tenan
     # The same customer id in both franchises: ids are per table, the tenant is what separates them.
     await notify(tenant_a.id, 5, "A: your cleaner is on the way")
     await notify(tenant_b.id, 5, "B: your repair is booked")
-    got_a = await client_a.get("/api/v1/notifications", headers=await bearer(runtime, tenant_a.id, 5))
-    got_b = await client_b.get("/api/v1/notifications", headers=await bearer(runtime, tenant_b.id, 5))
+    got_a = await client_a.get("/api/v1/notifications", headers=await bearer(tenant_a.id, 5))
+    got_b = await client_b.get("/api/v1/notifications", headers=await bearer(tenant_b.id, 5))
     assert [n["title"] for n in got_a.json()["items"]] == ["A: your cleaner is on the way"]
     assert [n["title"] for n in got_b.json()["items"]] == ["B: your repair is booked"]
 
 
 async def test_a_tenant_as_token_is_refused_on_tenant_bs_host(runtime, tenant_a, tenant_b, client_b):
     await notify(tenant_a.id, 6, "A only")
-    response = await client_b.get("/api/v1/notifications", headers=await bearer(runtime, tenant_a.id, 6))
+    response = await client_b.get("/api/v1/notifications", headers=await bearer(tenant_a.id, 6))
     assert response.status_code == 401
     assert "A only" not in response.text
 
 
 async def test_the_x_tenant_header_can_not_reach_another_tenant(runtime, app, tenant_a, tenant_b):
     await notify(tenant_a.id, 7, "A via header")
-    headers = {"X-Tenant": tenant_a.slug, **await bearer(runtime, tenant_b.id, 7)}
+    headers = {"X-Tenant": tenant_a.slug, **await bearer(tenant_b.id, 7)}
     async with client_for(app, f"{tenant_b.slug}.localhost", **headers) as client:
         response = await client.get("/api/v1/notifications")
     assert "A via header" not in response.text
@@ -67,15 +67,15 @@ async def test_the_x_tenant_header_can_not_reach_another_tenant(runtime, app, te
 
 async def test_marking_read_on_tenant_b_leaves_tenant_as_entries_alone(runtime, tenant_a, tenant_b, client_b):
     a_note = await notify(tenant_a.id, 8, "A unread")
-    response = await client_b.post("/api/v1/notifications/read", json={"ids": [a_note]}, headers=await bearer(runtime, tenant_b.id, 8))
+    response = await client_b.post("/api/v1/notifications/read", json={"ids": [a_note]}, headers=await bearer(tenant_b.id, 8))
     assert response.json() == {"marked": 0}
     async with tenant_scope(tenant_a.id):
         assert await notifications.unread_count("customer", 8) == 1
 
 
 async def test_dev_outbox_of_tenant_b_does_not_show_tenant_as_messages(runtime, tenant_a, tenant_b, client_a, client_b):
-    await dev_sms(runtime, tenant_a.id, "A's code 246810", to="+8613811112222")
-    await dev_sms(runtime, tenant_b.id, "B's code 135790", to="+8613833334444")
+    await dev_sms(tenant_a.id, "A's code 246810", to="+8613811112222")
+    await dev_sms(tenant_b.id, "B's code 135790", to="+8613833334444")
     page_b = await client_b.get("/dev/outbox", headers=HX)
     page_a = await client_a.get("/dev/outbox", headers=HX)
     assert page_b.status_code == 200 and page_a.status_code == 200
@@ -132,7 +132,7 @@ async def test_interleaved_requests_of_many_tenants_over_a_small_pool_never_carr
 ):
     tenants = [await make_tenant(prefix="mix") for _ in range(10)]
     for t in tenants:
-        await dev_sms(runtime, t.id, f"marker-{t.slug}")
+        await dev_sms(t.id, f"marker-{t.slug}")
     marker = re.compile(r"marker-(mix-[0-9a-f]+)")
     clients = {t.slug: client_for(small_pool_app, f"{t.slug}.localhost", **HX) for t in tenants}
     order = [t.slug for t in tenants for _ in range(20)]
@@ -154,7 +154,7 @@ async def test_interleaved_requests_of_many_tenants_over_a_small_pool_never_carr
 
 
 async def test_a_connection_back_in_the_pool_carries_no_tenant(runtime, tenant_a, small_pool_app):
-    await dev_sms(runtime, tenant_a.id, "hello")
+    await dev_sms(tenant_a.id, "hello")
     async with client_for(small_pool_app, f"{tenant_a.slug}.localhost", **HX) as client:
         responses = await asyncio.gather(*(client.get("/dev/outbox") for _ in range(10)))
     assert {r.status_code for r in responses} == {200}

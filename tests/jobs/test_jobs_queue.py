@@ -20,12 +20,12 @@ from platform_core.notifications.schemas import NotificationCreate
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import JobHandler
 from platform_core.pluginsys.manager import build_plugin_manager
-from platform_core.runtime import Runtime
+from platform_core.runtime import Runtime, current_runtime
 from platform_core.tenancy.context import current_tenant, tenant_scope
 
 
-def worker_for(runtime, handlers: dict, plugin: str | None = None, **options) -> Worker:
-    return Worker(runtime, handlers={k: HandlerSpec(fn, plugin) for k, fn in handlers.items()}, **options)
+def worker_for(handlers: dict, plugin: str | None = None, **options) -> Worker:
+    return Worker(current_runtime(), handlers={k: HandlerSpec(fn, plugin) for k, fn in handlers.items()}, **options)
 
 
 async def enqueue_for(tenant_id: int, kind: str, payload=None, **options) -> int | None:
@@ -57,7 +57,7 @@ async def test_worker_runs_a_job_in_its_tenant_scope_and_commits_its_work_with_d
         )
 
     job_id = await enqueue_for(tenant_a.id, "test.welcome", {"customer_id": 41})
-    assert await worker_for(runtime, {"test.welcome": welcome}).run_due() == 1
+    assert await worker_for({"test.welcome": welcome}).run_due() == 1
     assert seen == [(tenant_a.id, tenant_a.id, 1)]
     job = await job_of(tenant_a.id, job_id)
     assert job.state == "done" and job.attempts == 1 and job.last_error is None
@@ -72,7 +72,7 @@ async def test_a_failing_job_rolls_back_retries_later_and_records_no_personal_da
 
     job_id = await enqueue_for(tenant_a.id, "test.flaky", {"customer_id": 42})
     before = datetime.now(timezone.utc)
-    await worker_for(runtime, {"test.flaky": flaky}).run_due()
+    await worker_for({"test.flaky": flaky}).run_due()
     job = await job_of(tenant_a.id, job_id)
     assert job.state == "pending" and job.attempts == 1
     assert job.last_error.startswith("ConnectionError at test_jobs_queue.py:")
@@ -91,7 +91,7 @@ async def test_backoff_grows_and_the_job_gives_up_after_max_attempts(runtime, te
         raise RuntimeError("no")
 
     job_id = await enqueue_for(tenant_a.id, "test.doomed", max_attempts=2)
-    worker = worker_for(runtime, {"test.doomed": always_fails})
+    worker = worker_for({"test.doomed": always_fails})
     await worker.run_due()
     async with tenant_transaction(None) as tx:  # make the retry due now
         await tx.connection.execute("update core_job set run_at = $2 where id = $1", job_id, clock.now())
@@ -115,7 +115,7 @@ async def test_a_scheduled_job_waits_for_its_time(runtime, tenant_a):
         ran.append(ctx.job_id)
 
     job_id = await enqueue_for(tenant_a.id, "test.later", run_at=datetime.now(timezone.utc) + timedelta(hours=1))
-    assert await worker_for(runtime, {"test.later": later}).run_due() == 0
+    assert await worker_for({"test.later": later}).run_due() == 0
     assert ran == [] and (await job_of(tenant_a.id, job_id)).state == "pending"
 
 
@@ -135,7 +135,7 @@ async def test_two_workers_never_run_the_same_job(runtime, make_tenant):
         await asyncio.sleep(0.005)
 
     ids = [await enqueue_for(tenants[i % 3].id, "test.count", {"n": i}) for i in range(30)]
-    one, two = (worker_for(runtime, {"test.count": count}, batch_size=3) for _ in range(2))
+    one, two = (worker_for({"test.count": count}, batch_size=3) for _ in range(2))
     done = await asyncio.gather(one.run_due(), two.run_due())
     assert sum(done) == 30 and all(done)
     assert runs == {job_id: 1 for job_id in ids}
@@ -147,7 +147,7 @@ async def test_notify_wakes_an_idle_worker_at_commit(runtime, tenant_a):
     async def wake(ctx, payload):
         ran.set()
 
-    worker = worker_for(runtime, {"test.wake": wake}, poll_interval=60)
+    worker = worker_for({"test.wake": wake}, poll_interval=60)
     task = asyncio.create_task(worker.run())
     try:
         await asyncio.sleep(0.3)  # idle, listening, with a minute until its next poll
@@ -165,7 +165,7 @@ async def test_a_plugins_job_is_dropped_when_the_tenant_turned_it_off(runtime, t
         ran.append(payload)
 
     job_id = await enqueue_for(tenant_a.id, "loyalty.award", {"order_id": 3})
-    await worker_for(runtime, {"loyalty.award": award}, plugin="loyalty").run_due()
+    await worker_for({"loyalty.award": award}, plugin="loyalty").run_due()
     job = await job_of(tenant_a.id, job_id)
     assert ran == [] and job.state == "failed" and "loyalty" in job.last_error
 

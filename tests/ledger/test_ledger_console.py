@@ -16,13 +16,13 @@ def section(html: str, group: str) -> str:
 
 async def test_balances_are_grouped_after_a_paid_and_settled_order(app, runtime, make_tenant):
     tenant = await make_tenant(prefix="lb")
-    _, _, order_id, customer_id = await wallet_paid_order(runtime, tenant, total=12800)
-    worker_id = await make_worker(runtime, tenant, name="Wang Fang")
+    _, _, order_id, customer_id = await wallet_paid_order(tenant, total=12800)
+    worker_id = await make_worker(tenant, name="Wang Fang")
     async with tenant_scope(tenant.id):
         await ledger.wallet_topup(customer_id, tenant.currency, "alipay", 2000, payment_ref="spare")
         await ledger.settle_order(order_id, tenant.currency, 12800, worker_id)  # default rates: 5% fee, 60% commission
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "finance")
+        console = await console_client(client, tenant, "finance")
         page = await console.get("/console/finance/ledger")
         assert page.status_code == 200
         html = page.text
@@ -40,7 +40,7 @@ async def test_balances_are_grouped_after_a_paid_and_settled_order(app, runtime,
 async def test_the_rates_form_takes_percent_and_refuses_bad_rates_per_field(app, runtime, make_tenant):
     tenant = await make_tenant(prefix="lr")
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "owner")
+        console = await console_client(client, tenant, "owner")
         page = (await console.get("/console/finance/ledger")).text
         assert 'name="platform_fee" type="text" value="5"' in page and 'name="staff_commission" type="text" value="60"' in page
 
@@ -66,7 +66,7 @@ async def test_the_rates_form_takes_percent_and_refuses_bad_rates_per_field(app,
 async def test_a_manager_sees_the_rates_but_can_not_change_them(app, runtime, make_tenant):
     tenant = await make_tenant(prefix="lm")
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "manager")
+        console = await console_client(client, tenant, "manager")
         page = await console.get("/console/finance/ledger")
         assert page.status_code == 200 and "Your role can see the rates but not change them." in page.text
         assert 'action="/console/finance/ledger/rates"' not in page.text

@@ -77,7 +77,7 @@ async def test_a_wallet_can_not_pay_more_than_it_holds(tenant_a):
 
 
 async def test_two_orders_racing_to_spend_one_wallet_balance_one_wins(runtime, tenant_a):
-    first, second = await make_booking(runtime, tenant_a, state="confirmed"), await make_booking(runtime, tenant_a, state="confirmed", hours_ago=5)
+    first, second = await make_booking(tenant_a, state="confirmed"), await make_booking(tenant_a, state="confirmed", hours_ago=5)
     customer = first.customer_id
     async with tenant_scope(tenant_a.id):
         await ledger.wallet_topup(customer, "CNY", "alipay", 15900, payment_ref=key())
@@ -132,7 +132,7 @@ async def test_the_database_refuses_edits_deletes_and_unbalanced_transactions_ev
 
 
 async def test_payment_settlement_and_refund_post_the_documented_entries(runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a, state="completed")
+    booking = await make_booking(tenant_a, state="completed")
     async with tenant_scope(tenant_a.id):
         await ledger.save_settings(LedgerSettingsUpdate(platform_fee_bp=1000, staff_commission_bp=5000))
         await ledger.record_payment(booking.order_id, "CNY", "wechat", 15900, payment_ref="wx-1")

@@ -20,7 +20,12 @@ from platform_core.errors import ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.ledger.schemas import LedgerSettingsUpdate
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_customer, make_item, make_order, make_worker
+from platform_core.testing.factories import (
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+)
 
 CUSTOMERS, ORDERS = 3, 4
 
@@ -137,7 +142,7 @@ async def check_invariants(tenant, model: Model, start: dict[str, int]) -> None:
 @pytest.fixture
 async def books(runtime, make_tenant):
     tenant = await make_tenant(prefix="prop")
-    return tenant, await make_item(tenant), await make_worker(runtime, tenant)
+    return tenant, await make_item(tenant), await make_worker(tenant)
 
 
 @settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -150,11 +155,11 @@ async def books(runtime, make_tenant):
 @example(operations=[("payment", 0, 7), ("settle", 0, 1), ("rates", 3, 250), ("replay", 1, 1)], totals=[12000, 1, 1, 1])
 async def test_random_ledger_operations_keep_the_books_balanced(runtime, books, operations, totals):
     tenant, item_id, staff_id = books
-    customers = [await make_customer(runtime, tenant) for _ in range(CUSTOMERS)]
+    customers = [await make_customer(tenant) for _ in range(CUSTOMERS)]
     orders = []
     for i, total in enumerate(totals):
         customer_id = customers[i % CUSTOMERS]
-        orders.append((await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, total=total), customer_id, total))
+        orders.append((await make_order(tenant, customer_id=customer_id, item_id=item_id, total=total), customer_id, total))
     async with tenant_scope(tenant.id):
         rates = await ledger.settings()
     model = Model(tenant, customers, orders, staff_id, rates)

@@ -22,12 +22,12 @@ async def _unread(tenant, kind: str, recipient_id: int) -> int:
 
 
 async def test_customer_reads_their_messages_and_opening_one_follows_its_link(app, runtime, tenant_a):
-    me = await make_customer(runtime, tenant_a)
-    other = await make_customer(runtime, tenant_a)
+    me = await make_customer(tenant_a)
+    other = await make_customer(tenant_a)
     mine = await _notify(tenant_a, "customer", me, "Order 20261125-0001 accepted", link="/orders/20261125-0001")
     await _notify(tenant_a, "customer", other, "Someone else's order")
 
-    async with await signed_in(app, runtime, tenant_a, "customer", me) as client:
+    async with await signed_in(app, tenant_a, "customer", me) as client:
         page = await client.get("/account/inbox")
         assert page.status_code == 200
         assert "Order 20261125-0001 accepted" in page.text and "Someone else" not in page.text
@@ -38,20 +38,20 @@ async def test_customer_reads_their_messages_and_opening_one_follows_its_link(ap
 
 
 async def test_opening_someone_elses_message_changes_nothing(app, runtime, tenant_a):
-    me = await make_customer(runtime, tenant_a)
-    other = await make_customer(runtime, tenant_a)
+    me = await make_customer(tenant_a)
+    other = await make_customer(tenant_a)
     theirs = await _notify(tenant_a, "customer", other, "Private", link="/orders/x")
-    async with await signed_in(app, runtime, tenant_a, "customer", me) as client:
+    async with await signed_in(app, tenant_a, "customer", me) as client:
         opened = await client.post(f"/account/inbox/{theirs}/open", headers=FORM)
     assert opened.headers["location"] == "/account/inbox"
     assert await _unread(tenant_a, "customer", other) == 1
 
 
 async def test_worker_marks_all_read_and_a_link_elsewhere_is_not_followed(app, runtime, tenant_a):
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(tenant_a)
     await _notify(tenant_a, "staff", worker, "New offer")
     odd = await _notify(tenant_a, "staff", worker, "Odd link", link="//evil.example/")
-    async with await signed_in(app, runtime, tenant_a, "staff", worker) as client:
+    async with await signed_in(app, tenant_a, "staff", worker) as client:
         assert "New offer" in (await client.get("/staff/inbox")).text
         opened = await client.post(f"/staff/inbox/{odd}/open", headers=FORM)
         assert opened.headers["location"] == "/staff/inbox"
@@ -60,8 +60,8 @@ async def test_worker_marks_all_read_and_a_link_elsewhere_is_not_followed(app, r
 
 
 async def test_inbox_pages_need_the_right_sign_in(app, runtime, tenant_a, client_a):
-    worker = await make_worker(runtime, tenant_a)
+    worker = await make_worker(tenant_a)
     assert (await client_a.get("/account/inbox")).status_code == 303
     assert (await client_a.get("/staff/inbox")).status_code == 303
-    async with await signed_in(app, runtime, tenant_a, "staff", worker) as client:
+    async with await signed_in(app, tenant_a, "staff", worker) as client:
         assert (await client.get("/account/inbox")).status_code == 303

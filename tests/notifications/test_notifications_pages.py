@@ -10,7 +10,7 @@ from platform_core.tenancy.context import tenant_scope
 async def test_dev_outbox_lists_the_latest_messages_newest_first_and_refreshes_itself(runtime, tenant_a, client_a):
     async with tenant_scope(tenant_a.id) as tenant:
         for body in ("first code 111111", "second code 222222"):
-            await services.send_message(runtime, OutboundMessage(tenant=tenant, channel="sms", to="+8613800138000", body=body, purpose="otp"))
+            await services.send_message(OutboundMessage(tenant=tenant, channel="sms", to="+8613800138000", body=body, purpose="otp"))
     response = await client_a.get("/dev/outbox")
     assert response.status_code == 200
     html = response.text

@@ -59,7 +59,7 @@ async def test_dev_channel_logs_the_body_with_the_phone_masked(runtime, ctx_a, c
     sms_log.addHandler(caplog.handler)
     try:
         with caplog.at_level(logging.INFO, logger="hearth.sms"):
-            await services.send_message(runtime, sms(ctx_a, body="Your code is 482913"))
+            await services.send_message(sms(ctx_a, body="Your code is 482913"))
     finally:
         sms_log.removeHandler(caplog.handler)
     line = next(r.getMessage() for r in caplog.records if r.name == "hearth.sms")
@@ -68,17 +68,17 @@ async def test_dev_channel_logs_the_body_with_the_phone_masked(runtime, ctx_a, c
 
 
 async def test_dev_outbox_keeps_the_recipient_encrypted(runtime, ctx_a):
-    await services.send_message(runtime, sms(ctx_a, to="+8613912345678"))
+    await services.send_message(sms(ctx_a, to="+8613912345678"))
     async with tenant_transaction(ctx_a.id) as tx:
         stored = await tx.connection.fetchval("select recipient from core_dev_outbox order by id desc limit 1")
         assert "13912345678" not in stored
-        [entry] = await services.latest_outbox(runtime, limit=1)
+        [entry] = await services.latest_outbox(limit=1)
     assert entry.to == "+8613912345678"
 
 
 async def test_outbox_message_stays_when_the_sending_request_rolls_back(runtime, tenant_a):
     async with tenant_scope(tenant_a.id) as tenant:
-        await services.send_message(runtime, sms(tenant, body="code 111222 for a failed sign-in"))
+        await services.send_message(sms(tenant, body="code 111222 for a failed sign-in"))
         await get_engine().current_transaction.get().rollback()
     assert "code 111222 for a failed sign-in" in await outbox_bodies(tenant_a.id)
 
@@ -87,7 +87,8 @@ async def test_a_failing_channel_falls_through_to_the_next(hearth_settings, ctx_
     gateway = FailingGateway()
     rt = runtime_with(hearth_settings, gateway)
     install_dev_channel(rt)
-    await services.send_message(rt, sms(ctx_a, body="fell through to dev"))
+    with rt.scope():
+        await services.send_message(sms(ctx_a, body="fell through to dev"))
     assert gateway.tried == 1
     assert "fell through to dev" in await outbox_bodies(ctx_a.id)
 
@@ -97,8 +98,8 @@ async def test_send_raises_503_when_no_channel_works(hearth_settings, ctx_a):
     rt = runtime_with(prod, FailingGateway())
     install_dev_channel(rt)
     assert rt.pm.get_plugin(DEV_CHANNEL_PLUGIN) is None
-    with pytest.raises(services.MessageNotSent) as caught:
-        await services.send_message(rt, sms(ctx_a))
+    with rt.scope(), pytest.raises(services.MessageNotSent) as caught:
+        await services.send_message(sms(ctx_a))
     assert caught.value.status_code == 503
     assert caught.value.message == "We could not send the message. Please try again."
 
@@ -106,8 +107,8 @@ async def test_send_raises_503_when_no_channel_works(hearth_settings, ctx_a):
 async def test_a_channel_kind_nobody_offers_is_not_sent(hearth_settings, ctx_a):
     rt = runtime_with(hearth_settings)
     install_dev_channel(rt)
-    with pytest.raises(services.MessageNotSent):
-        await services.send_message(rt, OutboundMessage(tenant=ctx_a, channel="pager", to="x", body="y", purpose="z"))
+    with rt.scope(), pytest.raises(services.MessageNotSent):
+        await services.send_message(OutboundMessage(tenant=ctx_a, channel="pager", to="x", body="y", purpose="z"))
 
 
 async def test_inbox_lists_newest_first_and_marks_read(tenant_a):

@@ -20,7 +20,7 @@ from platform_core.testing.factories import make_customer, make_item, make_order
 
 @pytest.fixture
 async def shop(runtime, tenant_a):
-    customer_id = await make_customer(runtime, tenant_a)
+    customer_id = await make_customer(tenant_a)
     item_id = await make_item(tenant_a)
     return tenant_a, customer_id, item_id
 
@@ -52,9 +52,9 @@ def listener(runtime):
 
 async def test_customer_chooses_pay_after_service_and_the_order_is_ready_for_dispatch(runtime, shop, listener):
     tenant, customer_id, item_id = shop
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id)
     async with tenant_scope(tenant.id):
-        order = await transition(runtime, order_id, "pay_after_service", ActorRef(kind="customer", id=customer_id))
+        order = await transition(order_id, "pay_after_service", ActorRef(kind="customer", id=customer_id))
         events = await timeline(order_id)
     assert order.state == m.PAID and order.paid_at is None
     assert [(e.event, e.from_state, e.to_state, e.actor_kind, e.actor_id) for e in events] == [
@@ -66,60 +66,60 @@ async def test_customer_chooses_pay_after_service_and_the_order_is_ready_for_dis
 
 async def test_console_marks_an_order_paid_once_and_only_with_finance_permission(runtime, shop, listener):
     tenant, customer_id, item_id = shop
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.PAID)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, state=m.PAID)
     async with tenant_scope(tenant.id):
         with pytest.raises(Forbidden):
-            await transition(runtime, order_id, "mark_paid", ActorRef(kind="console", id=1, permissions=frozenset({"orders.manage"})))
+            await transition(order_id, "mark_paid", ActorRef(kind="console", id=1, permissions=frozenset({"orders.manage"})))
     finance = ActorRef(kind="console", id=1, permissions=frozenset({"finance.manage"}))
     async with tenant_scope(tenant.id):
-        order = await transition(runtime, order_id, "mark_paid", finance, note="cash")
+        order = await transition(order_id, "mark_paid", finance, note="cash")
     assert order.state == m.PAID and order.paid_at is not None
     assert listener.heard == [("paid", order_id)]
     async with tenant_scope(tenant.id):
         with pytest.raises(Conflict):
-            await transition(runtime, order_id, "mark_paid", finance)
+            await transition(order_id, "mark_paid", finance)
 
 
 async def test_an_event_fired_from_the_wrong_state_is_refused_and_leaves_no_trace(runtime, shop):
     tenant, customer_id, item_id = shop
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.COMPLETED)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, state=m.COMPLETED)
     async with tenant_scope(tenant.id):
         with pytest.raises(Conflict):
-            await transition(runtime, order_id, "cancel", ActorRef(kind="customer", id=customer_id))
+            await transition(order_id, "cancel", ActorRef(kind="customer", id=customer_id))
         with pytest.raises(Conflict):
-            await transition(runtime, order_id, "no_such_event", ActorRef(kind="system"))
-        assert (await get_order(runtime, order_id)).state == m.COMPLETED
+            await transition(order_id, "no_such_event", ActorRef(kind="system"))
+        assert (await get_order(order_id)).state == m.COMPLETED
         assert await timeline(order_id) == []
 
 
 async def test_only_the_declared_actors_may_fire_an_event(runtime, shop):
     tenant, customer_id, item_id = shop
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id)
     async with tenant_scope(tenant.id):
         # Only the system or a payment plugin confirms a payment; never the customer.
         with pytest.raises(Forbidden):
-            await transition(runtime, order_id, "pay", ActorRef(kind="customer", id=customer_id))
+            await transition(order_id, "pay", ActorRef(kind="customer", id=customer_id))
         with pytest.raises(Forbidden):
-            await transition(runtime, order_id, "cancel_by_franchise", ActorRef(kind="customer", id=customer_id))
+            await transition(order_id, "cancel_by_franchise", ActorRef(kind="customer", id=customer_id))
         with pytest.raises(Forbidden):
-            await transition(runtime, order_id, "cancel_by_franchise", ActorRef(kind="console", id=1, permissions=frozenset({"orders.view"})))
+            await transition(order_id, "cancel_by_franchise", ActorRef(kind="console", id=1, permissions=frozenset({"orders.view"})))
 
 
 async def test_a_customer_can_not_cancel_another_customers_order(runtime, shop):
     tenant, customer_id, item_id = shop
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id)
-    stranger = await make_customer(runtime, tenant)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id)
+    stranger = await make_customer(tenant)
     async with tenant_scope(tenant.id):
         with pytest.raises(NotFound):
-            await transition(runtime, order_id, "cancel", ActorRef(kind="customer", id=stranger))
-        assert (await get_order(runtime, order_id)).state == m.PENDING_PAYMENT
+            await transition(order_id, "cancel", ActorRef(kind="customer", id=stranger))
+        assert (await get_order(order_id)).state == m.PENDING_PAYMENT
 
 
 async def test_cancelling_early_is_free(runtime, shop, listener):
     tenant, customer_id, item_id = shop
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.PAID, starts_in=timedelta(days=3))
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, state=m.PAID, starts_in=timedelta(days=3))
     async with tenant_scope(tenant.id):
-        order = await transition(runtime, order_id, "cancel", ActorRef(kind="customer", id=customer_id), note="plans changed")
+        order = await transition(order_id, "cancel", ActorRef(kind="customer", id=customer_id), note="plans changed")
     assert order.state == m.CANCELLED and order.cancellation_fee == 0 and order.cancel_reason == "plans changed"
     assert [line.kind for line in order.lines] == ["base"]
     assert listener.heard == [("cancelled", order_id)]
@@ -129,10 +129,10 @@ async def test_cancelling_late_costs_the_fee_percent_recorded_as_a_fee_line(runt
     tenant, customer_id, item_id = shop
     # Defaults: free until 24 hours before the slot, 20% of the total after that.
     order_id = await make_order(
-        runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.PAID, starts_in=timedelta(hours=5), total=15000
+        tenant, customer_id=customer_id, item_id=item_id, state=m.PAID, starts_in=timedelta(hours=5), total=15000
     )
     async with tenant_scope(tenant.id):
-        order = await transition(runtime, order_id, "cancel", ActorRef(kind="customer", id=customer_id))
+        order = await transition(order_id, "cancel", ActorRef(kind="customer", id=customer_id))
         events = await timeline(order_id)
     assert order.cancellation_fee == 3000
     assert [(line.kind, line.amount) for line in order.lines] == [("base", 15000), ("fee", 3000)]
@@ -141,12 +141,11 @@ async def test_cancelling_late_costs_the_fee_percent_recorded_as_a_fee_line(runt
 
 async def test_franchise_cancellation_never_charges_the_customer_and_tells_them(runtime, shop):
     tenant, customer_id, item_id = shop
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.PAID, starts_in=timedelta(hours=1))
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, state=m.PAID, starts_in=timedelta(hours=1))
     async with tenant_scope(tenant.id):
         order = await transition(
-            runtime, order_id, "cancel_by_franchise", ActorRef(kind="console", id=7, permissions=frozenset({"orders.manage"})),
-            note="no worker in the district",
-        )
+            order_id, "cancel_by_franchise", ActorRef(kind="console", id=7, permissions=frozenset({"orders.manage"})),
+            note="no worker in the district")
     assert order.state == m.CANCELLED and order.cancellation_fee == 0
     async with tenant_scope(tenant.id):
         titles = await current_connection().fetch(
@@ -160,14 +159,14 @@ async def test_franchise_cancellation_never_charges_the_customer_and_tells_them(
 async def test_two_concurrent_transitions_of_one_order_can_not_both_succeed(runtime, shop):
     tenant, customer_id, item_id = shop
     for _ in range(5):
-        order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.PAID)
+        order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, state=m.PAID)
         start = asyncio.Event()
 
         async def fire(event: str, actor: ActorRef):
             # Each task has its own transaction on its own pooled connection.
             async with tenant_scope(tenant.id):
                 await start.wait()
-                return await transition(runtime, order_id, event, actor)
+                return await transition(order_id, event, actor)
 
         tasks = [
             asyncio.create_task(fire("cancel", ActorRef(kind="customer", id=customer_id))),
@@ -180,7 +179,7 @@ async def test_two_concurrent_transitions_of_one_order_can_not_both_succeed(runt
         losers = [r for r in results if isinstance(r, Exception)]
         assert len(winners) == 1 and len(losers) == 1 and isinstance(losers[0], Conflict), results
         async with tenant_scope(tenant.id):
-            order = await get_order(runtime, order_id)
+            order = await get_order(order_id)
             events = await timeline(order_id)
         assert order.state == winners[0].state == m.CANCELLED
         assert len(events) == 1
@@ -189,14 +188,14 @@ async def test_two_concurrent_transitions_of_one_order_can_not_both_succeed(runt
 async def test_a_customer_cancelling_while_the_order_moves_on_still_cancels(runtime, shop):
     tenant, customer_id, item_id = shop
     for _ in range(5):
-        order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, state=m.PENDING_PAYMENT,
+        order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, state=m.PENDING_PAYMENT,
                                     starts_in=timedelta(days=3))
         start = asyncio.Event()
 
         async def fire(event: str, actor: ActorRef):
             async with tenant_scope(tenant.id):
                 await start.wait()
-                return await transition(runtime, order_id, event, actor)
+                return await transition(order_id, event, actor)
 
         paying = asyncio.create_task(fire("pay", ActorRef(kind="system")))
         cancelling = asyncio.create_task(fire("cancel", ActorRef(kind="customer", id=customer_id)))
@@ -211,7 +210,7 @@ async def test_a_customer_cancelling_while_the_order_moves_on_still_cancels(runt
 
 async def test_tenant_b_can_not_move_tenant_as_order(runtime, shop, tenant_b):
     tenant, customer_id, item_id = shop
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id)
     async with tenant_scope(tenant_b.id):
         with pytest.raises(NotFound):
-            await transition(runtime, order_id, "cancel_by_franchise", ActorRef(kind="system"))
+            await transition(order_id, "cancel_by_franchise", ActorRef(kind="system"))

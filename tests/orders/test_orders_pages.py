@@ -36,7 +36,7 @@ CUSTOMER_PHONE = "+8613700137000"
 @pytest.fixture
 async def shop(runtime, tenant_a):
     item_id = await make_item(tenant_a, price=15000)
-    worker_id = await make_worker(runtime, tenant_a)
+    worker_id = await make_worker(tenant_a)
     async with tenant_scope(tenant_a.id):
         slug = await current_connection().fetchval("select slug from core_service_item where id = $1", item_id)
         # The office assigns by hand here, so no background offer races the customer's clicks.
@@ -47,8 +47,8 @@ async def shop(runtime, tenant_a):
 @pytest.fixture
 async def customer_client(app, runtime, shop):
     tenant = shop[0]
-    customer_id = await make_customer(runtime, tenant, phone=CUSTOMER_PHONE)
-    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant.id)
+    customer_id = await make_customer(tenant, phone=CUSTOMER_PHONE)
+    token = await create_session(kind="customer", user_id=customer_id, tenant_id=tenant.id)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         with_csrf(client).cookies.set("hearth_sid", token)
         yield client
@@ -182,8 +182,8 @@ async def test_the_customer_reaches_the_worker_through_the_relay_line_never_the_
     placed = await post_form(customer_client, f"/book/{slug}", form_for(page.text))
     number = placed.headers["location"].split("/")[2].split("?")[0]
     async with tenant_scope(tenant.id):
-        order = await get_order_by_number(runtime, number)
-        await assign_by_hand(runtime, order.id, worker_id, ActorRef(kind="console", id=1, permissions=frozenset({"dispatch.manage"})))
+        order = await get_order_by_number(number)
+        await assign_by_hand(order.id, worker_id, ActorRef(kind="console", id=1, permissions=frozenset({"dispatch.manage"})))
         worker_phone = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", worker_id)
     detail = (await customer_client.get(f"/orders/{number}")).text
     assert "Wang" in detail and "number is hidden" in detail
@@ -217,14 +217,14 @@ def trial_period(runtime):
 
 
 async def test_a_plugin_state_shows_its_own_name_and_tone_to_the_customer_and_in_the_console(app, runtime, tenant_a, trial_period):
-    customer_id = await make_customer(runtime, tenant_a)
-    order_id = await make_order(runtime, tenant_a, customer_id=customer_id, item_id=await make_item(tenant_a, category="cleaning"),
+    customer_id = await make_customer(tenant_a)
+    order_id = await make_order(tenant_a, customer_id=customer_id, item_id=await make_item(tenant_a, category="cleaning"),
                                 state=m.IN_SERVICE)
     async with tenant_scope(tenant_a.id):
-        order = await transition(runtime, order_id, "start_trial", SYSTEM)
+        order = await transition(order_id, "start_trial", SYSTEM)
     assert order.state == "on_trial"
     badge = '<span class="badge badge--brand">On trial</span>'
-    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant_a.id)
+    token = await create_session(kind="customer", user_id=customer_id, tenant_id=tenant_a.id)
     async with client_for(app, f"{tenant_a.slug}.localhost") as customer:
         customer.cookies.set("hearth_sid", token)
         assert badge in (await customer.get("/orders")).text

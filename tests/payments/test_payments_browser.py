@@ -24,7 +24,12 @@ from platform_core.sandbox.server import NotifyPolicy
 from platform_core.sandbox.stripe_server import start_localstripe, stop_localstripe
 from platform_core.sandbox.testing import free_port, running_sandbox
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_address, make_customer, make_item, make_worker
+from platform_core.testing.factories import (
+    make_address,
+    make_customer,
+    make_item,
+    make_worker,
+)
 from plugins.payments_alipay.plugin import sandbox_values as alipay_values
 from plugins.payments_stripe.plugin import sandbox_values as stripe_values
 from plugins.payments_wechat.plugin import sandbox_values as wechat_values
@@ -51,20 +56,20 @@ def server(live_server):
     return live_server
 
 
-async def franchise(runtime, make_tenant, sandbox, plugins: dict, **fields):
+async def franchise(make_tenant, sandbox, plugins: dict, **fields):
     tenant = await make_tenant(prefix="pay", locale="en", **fields)
     cfg = tenant_config(tenant.slug, data_dir=sandbox.data_dir, port=sandbox.port)
     for name, values in plugins.items():
-        await set_plugin_config(runtime, tenant.id, name, values(cfg))
-        await enable_plugin(runtime, tenant.id, name, actor="test")
+        await set_plugin_config(tenant.id, name, values(cfg))
+        await enable_plugin(tenant.id, name, actor="test")
     return tenant, cfg
 
 
-async def signed_in(page, runtime, server, tenant) -> str:
+async def signed_in(page, server, tenant) -> str:
     """A customer with an address, signed in in this browser; returns the tenant's host."""
-    customer_id = await make_customer(runtime, tenant)
-    await make_address(runtime, tenant, customer_id)
-    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant.id)
+    customer_id = await make_customer(tenant)
+    await make_address(tenant, customer_id)
+    token = await create_session(kind="customer", user_id=customer_id, tenant_id=tenant.id)
     host = f"{tenant.slug}.localhost"
     await page.context.add_cookies([
         {"name": "hearth_sid", "value": token, "url": server.url(host)},
@@ -73,13 +78,13 @@ async def signed_in(page, runtime, server, tenant) -> str:
     return host
 
 
-async def book_and_reach_checkout(page, runtime, server, tenant, price: int) -> tuple[str, str]:
+async def book_and_reach_checkout(page, server, tenant, price: int) -> tuple[str, str]:
     """Book a service as soon as possible, paying now: the booking ends on the checkout page."""
     item_id = await make_item(tenant, price=price)
-    await make_worker(runtime, tenant)
+    await make_worker(tenant)
     async with tenant_scope(tenant.id):
         slug = await current_connection().fetchval("select slug from core_service_item where id = $1", item_id)
-    host = await signed_in(page, runtime, server, tenant)
+    host = await signed_in(page, server, tenant)
     await page.goto(server.url(host, f"/book/{slug}"))
     assert await page.is_checked("input[name=payment_method][value=online]")
     await shot(page, server, f"book-{tenant.currency}")
@@ -95,8 +100,8 @@ def shot(page, server, name: str):
 
 async def test_book_and_pay_with_alipay(server, sandbox, desktop_page, runtime, make_tenant):
     page = desktop_page
-    tenant, _ = await franchise(runtime, make_tenant, sandbox, {"payments_wechat": wechat_values, "payments_alipay": alipay_values})
-    host, number = await book_and_reach_checkout(page, runtime, server, tenant, price=19900)
+    tenant, _ = await franchise(make_tenant, sandbox, {"payments_wechat": wechat_values, "payments_alipay": alipay_values})
+    host, number = await book_and_reach_checkout(page, server, tenant, price=19900)
     main = await page.inner_text("main")
     assert "WeChat Pay" in main and "Alipay" in main and "Wallet balance" in main and "199.00" in main
     await shot(page, server, "checkout")
@@ -117,8 +122,8 @@ async def test_book_and_pay_with_alipay(server, sandbox, desktop_page, runtime, 
 
 async def test_book_and_pay_with_wechat_by_scanning_the_qr_code(server, sandbox, desktop_page, runtime, make_tenant):
     page = desktop_page
-    tenant, _ = await franchise(runtime, make_tenant, sandbox, {"payments_wechat": wechat_values})
-    host, number = await book_and_reach_checkout(page, runtime, server, tenant, price=8800)
+    tenant, _ = await franchise(make_tenant, sandbox, {"payments_wechat": wechat_values})
+    host, number = await book_and_reach_checkout(page, server, tenant, price=8800)
     await page.click("label.choice:has-text('WeChat Pay')")
     await page.click("aside button[type=submit]")
     await page.wait_for_url(re.compile(r"/payments/H\w+$"))
@@ -136,10 +141,10 @@ async def test_book_and_pay_with_wechat_by_scanning_the_qr_code(server, sandbox,
 
 async def test_book_and_pay_by_card_with_stripe(server, sandbox, desktop_page, runtime, make_tenant):
     page = desktop_page
-    tenant, cfg = await franchise(runtime, make_tenant, sandbox, {"payments_stripe": stripe_values},
+    tenant, cfg = await franchise(make_tenant, sandbox, {"payments_stripe": stripe_values},
                                   currency="HKD", timezone="Asia/Hong_Kong")
     register_stripe_webhook(cfg, f"http://127.0.0.1:{server.port}/payments/notify/stripe/{tenant.slug}", account=tenant.slug)
-    host, number = await book_and_reach_checkout(page, runtime, server, tenant, price=48000)
+    host, number = await book_and_reach_checkout(page, server, tenant, price=48000)
     assert "HK$480.00" in await page.inner_text("main")
     await page.click("label.choice:has-text('Card (Stripe)')")
     await page.click("aside button[type=submit]")

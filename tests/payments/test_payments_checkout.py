@@ -81,24 +81,24 @@ def notify_base(runtime, sandbox, monkeypatch):
     return base
 
 
-async def shop_with(runtime, make_tenant, sandbox, plugins: dict, **tenant_fields):
+async def shop_with(make_tenant, sandbox, plugins: dict, **tenant_fields):
     tenant = await make_tenant(prefix="pay", locale="en", **tenant_fields)
     cfg = tenant_config(tenant.slug, data_dir=sandbox.data_dir, port=sandbox.port)
     for name, values in plugins.items():
-        await set_plugin_config(runtime, tenant.id, name, values(cfg))
-        await enable_plugin(runtime, tenant.id, name, actor="test")
+        await set_plugin_config(tenant.id, name, values(cfg))
+        await enable_plugin(tenant.id, name, actor="test")
     return tenant, cfg
 
 
 @pytest.fixture
 async def cny_shop(runtime, make_tenant, sandbox, notify_base):
-    tenant, _ = await shop_with(runtime, make_tenant, sandbox, {"payments_wechat": wechat_values, "payments_alipay": alipay_values})
+    tenant, _ = await shop_with(make_tenant, sandbox, {"payments_wechat": wechat_values, "payments_alipay": alipay_values})
     return tenant
 
 
 @pytest.fixture
 async def hkd_shop(runtime, make_tenant, sandbox, notify_base):
-    tenant, cfg = await shop_with(runtime, make_tenant, sandbox, {"payments_stripe": stripe_values}, currency="HKD",
+    tenant, cfg = await shop_with(make_tenant, sandbox, {"payments_stripe": stripe_values}, currency="HKD",
                                   timezone="Asia/Hong_Kong")
     register_stripe_webhook(cfg, sandbox.receiver.url, account=tenant.slug)
     return tenant
@@ -120,8 +120,8 @@ async def customer_of(app, runtime):
     clients = []
 
     async def sign_in(tenant) -> Customer:
-        customer_id = await make_customer(runtime, tenant)
-        token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant.id)
+        customer_id = await make_customer(tenant)
+        token = await create_session(kind="customer", user_id=customer_id, tenant_id=tenant.id)
         client = client_for(app, f"{tenant.slug}.localhost")
         await client.__aenter__()
         clients.append(client)
@@ -133,9 +133,9 @@ async def customer_of(app, runtime):
         await client.__aexit__(None, None, None)
 
 
-async def online_order(runtime, customer: Customer, total: int = 19900) -> tuple[int, str]:
+async def online_order(customer: Customer, total: int = 19900) -> tuple[int, str]:
     tenant = customer.tenant
-    order_id = await make_order(runtime, tenant, customer_id=customer.id, item_id=await make_item(tenant, price=total), total=total)
+    order_id = await make_order(tenant, customer_id=customer.id, item_id=await make_item(tenant, price=total), total=total)
     async with tenant_scope(tenant.id):
         number = await current_connection().fetchval(
             "update core_order set payment_method = 'online' where id = $1 returning number", order_id)
@@ -169,7 +169,7 @@ def payment_no_of(location: str) -> str:
 
 async def test_a_desktop_pays_by_scanning_the_wechat_qr_and_the_page_notices(app, runtime, cny_shop, sandbox, customer_of):
     customer = await customer_of(cny_shop)
-    order_id, number = await online_order(runtime, customer)
+    order_id, number = await online_order(customer)
 
     checkout = await customer.get(f"/orders/{number}/pay")
     assert checkout.status_code == 200
@@ -199,12 +199,12 @@ async def test_a_desktop_pays_by_scanning_the_wechat_qr_and_the_page_notices(app
     paid_again = await customer.post(f"/orders/{number}/pay", {"provider": "alipay"})
     assert paid_again.headers["location"] == f"/orders/{number}"
     async with tenant_scope(cny_shop.id):
-        assert (await get_order(runtime, order_id)).paid_at is not None
+        assert (await get_order(order_id)).paid_at is not None
 
 
 async def test_each_device_gets_its_own_way_to_pay(app, runtime, cny_shop, sandbox, customer_of):
     customer = await customer_of(cny_shop)
-    _, number = await online_order(runtime, customer)
+    _, number = await online_order(customer)
 
     def gateway_method(location: str) -> str:
         assert location.startswith(sandbox.base), location
@@ -220,7 +220,7 @@ async def test_each_device_gets_its_own_way_to_pay(app, runtime, cny_shop, sandb
     in_wechat = await customer.post(f"/orders/{number}/pay", {"provider": "wechat"}, ua=WECHAT)
     assert in_wechat.status_code == 400 and 'id="field-provider"' in in_wechat.text
     # The mini-program sends the payer's openid and gets JSAPI parameters.
-    auth = await bearer_for(runtime, cny_shop, "customer", customer.id)
+    auth = await bearer_for(cny_shop, "customer", customer.id)
     async with client_for(app, f"{cny_shop.slug}.localhost") as api:
         jsapi = await api.post(f"/api/v1/orders/{number}/payments", json={"provider": "wechat", "openid": "oSandboxPayer"},
                                headers={**auth, "user-agent": WECHAT})
@@ -236,14 +236,14 @@ async def test_each_device_gets_its_own_way_to_pay(app, runtime, cny_shop, sandb
 
 async def test_a_payment_that_closed_unpaid_offers_to_try_again(runtime, cny_shop, sandbox, customer_of):
     customer = await customer_of(cny_shop)
-    _, number = await online_order(runtime, customer)
+    _, number = await online_order(customer)
     started = await customer.post(f"/orders/{number}/pay", {"provider": "alipay"})
     cashier = httpx.get(started.headers["location"], follow_redirects=True)
     assert httpx.post(str(cashier.url), data={"decision": "decline"}).status_code == 303
     async with tenant_scope(cny_shop.id):
-        payment = (await services.order_payments((await get_order_by_number(runtime, number)).id))[-1]
+        payment = (await services.order_payments((await get_order_by_number(number)).id))[-1]
         await current_connection().execute("update core_payment set expires_at = $2 where id = $1", payment.id, clock.now() - timedelta(minutes=1))
-        assert await services.reconcile_payment(runtime, payment.id) == "closed"
+        assert await services.reconcile_payment(payment.id) == "closed"
     status = await customer.get(f"/payments/{payment.payment_no}/status")
     assert "Payment closed" in status.text and f'href="/orders/{number}/pay"' in status.text and "hx-trigger" not in status.text
     retry = await customer.post(f"/orders/{number}/pay", {"provider": "alipay"})
@@ -269,13 +269,13 @@ async def test_a_wallet_top_up_through_alipay_then_pays_an_order(app, runtime, c
     wallet = await customer.get("/account/wallet?done=topup")
     assert "Your top-up arrived" in wallet.text and "CN¥150.50" in wallet.text
 
-    _, number = await online_order(runtime, customer, total=10000)
+    _, number = await online_order(customer, total=10000)
     paid = await customer.post(f"/orders/{number}/pay", {"provider": "wallet"})
     assert paid.headers["location"] == f"/orders/{number}?done=paid"
     assert "CN¥50.50" in (await customer.get("/account/wallet")).text
 
     # The app tops up the same way: a payment with the action to take, credited once confirmed.
-    auth = await bearer_for(runtime, cny_shop, "customer", customer.id)
+    auth = await bearer_for(cny_shop, "customer", customer.id)
     async with client_for(app, f"{cny_shop.slug}.localhost") as api:
         topup = await api.post("/api/v1/wallet/topups", json={"provider": "alipay", "amount": 2000}, headers=auth)
         assert topup.status_code == 201, topup.text
@@ -288,8 +288,8 @@ async def test_a_wallet_top_up_through_alipay_then_pays_an_order(app, runtime, c
 
 async def test_the_unpaid_order_job_asks_the_provider_first_and_waits_for_a_payment_under_way(runtime, cny_shop, sandbox, customer_of):
     customer = await customer_of(cny_shop)
-    paid_id, paid_no = await online_order(runtime, customer)
-    waiting_id, waiting_no = await online_order(runtime, customer)
+    paid_id, paid_no = await online_order(customer)
+    waiting_id, waiting_no = await online_order(customer)
     # Paid at Alipay a moment ago, the notification not in yet: the job finds out and keeps the order.
     started = await customer.post(f"/orders/{paid_no}/pay", {"provider": "alipay"})
     approve(sandbox, started.headers["location"])
@@ -297,11 +297,11 @@ async def test_the_unpaid_order_job_asks_the_provider_first_and_waits_for_a_paym
     await customer.post(f"/orders/{waiting_no}/pay", {"provider": "alipay"})
     for order_id in (paid_id, waiting_id):
         async with tenant_scope(cny_shop.id) as tenant:
-            await booking.cancel_unpaid(JobContext(tenant=tenant, rt=runtime, job_id=order_id, attempt=1), {"order_id": order_id})
+            await booking.cancel_unpaid(JobContext(tenant=tenant, job_id=order_id, attempt=1), {"order_id": order_id})
     async with tenant_scope(cny_shop.id):
-        kept = await get_order(runtime, paid_id)
+        kept = await get_order(paid_id)
         assert kept.paid_at is not None and kept.state != "cancelled"  # on to dispatch
-        assert (await get_order(runtime, waiting_id)).state == "pending_payment"
+        assert (await get_order(waiting_id)).state == "pending_payment"
         payment = (await services.order_payments(waiting_id))[-1]
         again = await current_connection().fetchval(
             "select run_at from core_job where kind = $1 and payload->>'order_id' = $2", booking.UNPAID_JOB, str(waiting_id))
@@ -310,11 +310,11 @@ async def test_the_unpaid_order_job_asks_the_provider_first_and_waits_for_a_paym
 
 async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hkd_shop, sandbox, customer_of):
     customer = await customer_of(hkd_shop)
-    order_id, number = await online_order(runtime, customer, total=48000)
+    order_id, number = await online_order(customer, total=48000)
     checkout = await customer.get(f"/orders/{number}/pay")
     assert "Card (Stripe)" in checkout.text and "HK$480.00" in checkout.text
     assert "WeChat Pay" not in checkout.text and "Alipay" not in checkout.text
-    auth = await bearer_for(runtime, hkd_shop, "customer", customer.id)
+    auth = await bearer_for(hkd_shop, "customer", customer.id)
     async with client_for(app, f"{hkd_shop.slug}.localhost") as api:
         started = await api.post(f"/api/v1/orders/{number}/payments", json={"provider": "stripe"}, headers=auth)
         assert started.status_code == 201, started.text
@@ -328,14 +328,14 @@ async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hk
         mine = await api.get(f"/api/v1/payments/{payment['payment_no']}", headers=auth)
         assert mine.json()["status"] == "succeeded"
     async with tenant_scope(hkd_shop.id):
-        assert (await get_order(runtime, order_id)).paid_at is not None
+        assert (await get_order(order_id)).paid_at is not None
     assert "Paid with Card (Stripe)" in (await customer.get(f"/orders/{number}")).text
 
 
 async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_30_minutes(app, runtime, cny_shop, customer_of):
     customer = await customer_of(cny_shop)
     item_id = await make_item(cny_shop, price=15000)
-    await make_worker(runtime, cny_shop)
+    await make_worker(cny_shop)
     async with tenant_scope(cny_shop.id):
         slug = await current_connection().fetchval("select slug from core_service_item where id = $1", item_id)
     form = await customer.get(f"/book/{slug}")
@@ -350,14 +350,14 @@ async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_
     assert "Not paid yet" in detail.text and f'href="/orders/{number}/pay"' in detail.text
     assert f'href="/orders/{number}/pay"' in (await customer.get("/orders")).text
     async with tenant_scope(cny_shop.id):
-        order = await get_order_by_number(runtime, number)
+        order = await get_order_by_number(number)
         assert order.state == "pending_payment" and order.payment_method == "online"
         run_at = await current_connection().fetchval(
             "select run_at from core_job where kind = $1 and payload->>'order_id' = $2", booking.UNPAID_JOB, str(order.id))
     assert abs(run_at - (clock.now() + timedelta(minutes=30))) < timedelta(minutes=1)
 
     # Through the API, leaving the method out: paying online is the default where it is offered.
-    auth = await bearer_for(runtime, cny_shop, "customer", customer.id)
+    auth = await bearer_for(cny_shop, "customer", customer.id)
     async with client_for(app, f"{cny_shop.slug}.localhost") as api:
         placed = await api.post("/api/v1/orders", json={"item_id": item_id, "address": new_address(), "asap": True},
                                 headers={**auth, "idempotency-key": "api-pay-now-1"})

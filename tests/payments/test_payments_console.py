@@ -14,19 +14,25 @@ from platform_core.db import current_connection
 from platform_core.ledger import services as ledger
 from platform_core.payments import services
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import console_client, make_customer, make_item, make_order, post_form
+from platform_core.testing.factories import (
+    console_client,
+    make_customer,
+    make_item,
+    make_order,
+    post_form,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 
-async def wallet_paid_order(runtime, tenant, *, total: int = 12800) -> tuple[int, str, int, int]:
+async def wallet_paid_order(tenant, *, total: int = 12800) -> tuple[int, str, int, int]:
     """An order paid from a topped-up wallet: (payment id, payment no, order id, customer id)."""
-    customer_id = await make_customer(runtime, tenant)
+    customer_id = await make_customer(tenant)
     item_id = await make_item(tenant, price=total)
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, total=total)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, total=total)
     async with tenant_scope(tenant.id):
         await ledger.wallet_topup(customer_id, tenant.currency, "alipay", total, payment_ref=f"seed{order_id}")
     async with tenant_scope(tenant.id):
-        payment = await services.pay_with_wallet(runtime, order_id, customer_id)
+        payment = await services.pay_with_wallet(order_id, customer_id)
     return payment.id, payment.payment_no, order_id, customer_id
 
 
@@ -35,11 +41,11 @@ async def order_number(tenant, order_id: int) -> str:
         return await current_connection().fetchval("select number from core_order where id = $1", order_id)
 
 
-async def pending_alipay_payment(runtime, tenant, *, amount: int = 5000, created_days_ago: int = 0) -> str:
+async def pending_alipay_payment(tenant, *, amount: int = 5000, created_days_ago: int = 0) -> str:
     """A provider payment the customer has not paid yet, as checkout leaves it."""
-    customer_id = await make_customer(runtime, tenant)
+    customer_id = await make_customer(tenant)
     item_id = await make_item(tenant, price=amount)
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, total=amount)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, total=amount)
     payment_no = f"HTEST{secrets.token_hex(6).upper()}"
     created = datetime.now(timezone.utc) - timedelta(days=created_days_ago)
     async with tenant_scope(tenant.id):
@@ -58,12 +64,12 @@ def refund_form(html: str) -> dict[str, str]:
 
 async def test_the_list_filters_by_status_method_day_and_number_with_daily_totals(app, runtime, make_tenant):
     tenant = await make_tenant(prefix="pl")
-    _, wallet_no, order_id, _ = await wallet_paid_order(runtime, tenant, total=12800)
-    pending_no = await pending_alipay_payment(runtime, tenant, amount=5000)
-    old_no = await pending_alipay_payment(runtime, tenant, amount=3000, created_days_ago=40)
+    _, wallet_no, order_id, _ = await wallet_paid_order(tenant, total=12800)
+    pending_no = await pending_alipay_payment(tenant, amount=5000)
+    old_no = await pending_alipay_payment(tenant, amount=3000, created_days_ago=40)
     number = await order_number(tenant, order_id)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "finance")
+        console = await console_client(client, tenant, "finance")
         listed = await console.get("/console/payments")
         assert listed.status_code == 200
         assert wallet_no in listed.text and pending_no in listed.text and old_no in listed.text
@@ -92,9 +98,9 @@ async def test_the_list_filters_by_status_method_day_and_number_with_daily_total
 
 async def test_detail_shows_the_ledger_entries_and_refunds_part_then_the_rest(app, runtime, make_tenant):
     tenant = await make_tenant(prefix="pd")
-    payment_id, payment_no, order_id, customer_id = await wallet_paid_order(runtime, tenant, total=12800)
+    payment_id, payment_no, order_id, customer_id = await wallet_paid_order(tenant, total=12800)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "owner")
+        console = await console_client(client, tenant, "owner")
         detail = await console.get(f"/console/payments/{payment_id}")
         assert detail.status_code == 200 and payment_no in detail.text
         # The wallet spend as double entry: the wallet debited, the unearned account credited.
@@ -133,16 +139,16 @@ async def test_detail_shows_the_ledger_entries_and_refunds_part_then_the_rest(ap
 
 async def test_the_order_page_has_a_payments_card_for_finance_roles(app, runtime, make_tenant):
     tenant = await make_tenant(prefix="po")
-    payment_id, payment_no, order_id, _ = await wallet_paid_order(runtime, tenant)
+    payment_id, payment_no, order_id, _ = await wallet_paid_order(tenant)
     number = await order_number(tenant, order_id)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "owner")
+        console = await console_client(client, tenant, "owner")
         order_page = (await console.get(f"/console/orders/{number}")).text
         assert f'hx-get="/console/payments/orders/{order_id}"' in order_page
         card = await console.get(f"/console/payments/orders/{order_id}")
         assert card.status_code == 200 and f'href="/console/payments/{payment_id}"' in card.text and "franchise:unearned" in card.text
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        support = await console_client(client, runtime, tenant, "support")
+        support = await console_client(client, tenant, "support")
         assert "/console/payments/orders/" not in (await support.get(f"/console/orders/{number}")).text
         assert (await support.get(f"/console/payments/orders/{order_id}")).status_code == 403
 
@@ -150,9 +156,9 @@ async def test_the_order_page_has_a_payments_card_for_finance_roles(app, runtime
 @pytest.mark.parametrize("role", ["dispatcher", "support"])
 async def test_roles_without_finance_view_are_refused(app, runtime, make_tenant, role):
     tenant = await make_tenant(prefix="pr")
-    payment_id, *_ = await wallet_paid_order(runtime, tenant)
+    payment_id, *_ = await wallet_paid_order(tenant)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, role)
+        console = await console_client(client, tenant, role)
         for path in ("/console/payments", f"/console/payments/{payment_id}", "/console/payments/refusals", "/console/finance/ledger"):
             assert (await console.get(path)).status_code == 403, path
         assert 'href="/console/payments"' not in (await console.get("/console/")).text
@@ -162,9 +168,9 @@ async def test_roles_without_finance_view_are_refused(app, runtime, make_tenant,
 
 async def test_a_manager_sees_payments_but_can_not_refund(app, runtime, make_tenant):
     tenant = await make_tenant(prefix="pm")
-    payment_id, *_ = await wallet_paid_order(runtime, tenant)
+    payment_id, *_ = await wallet_paid_order(tenant)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "manager")
+        console = await console_client(client, tenant, "manager")
         detail = await console.get(f"/console/payments/{payment_id}")
         assert detail.status_code == 200
         assert "Your role can see payments but not refund them." in detail.text and 'name="amount"' not in detail.text
@@ -176,9 +182,9 @@ async def test_a_manager_sees_payments_but_can_not_refund(app, runtime, make_ten
 
 async def test_another_franchise_can_not_see_or_refund_the_payment(app, runtime, make_tenant):
     tenant_a, tenant_b = await make_tenant(prefix="pa"), await make_tenant(prefix="pb")
-    payment_id, payment_no, order_id, _ = await wallet_paid_order(runtime, tenant_a)
+    payment_id, payment_no, order_id, _ = await wallet_paid_order(tenant_a)
     async with client_for(app, f"{tenant_b.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant_b, "owner")
+        console = await console_client(client, tenant_b, "owner")
         assert (await console.get(f"/console/payments/{payment_id}")).status_code == 404
         assert (await console.get(f"/console/payments/orders/{order_id}")).status_code == 404
         searched = (await console.get("/console/payments", params={"q": payment_no})).text
@@ -195,19 +201,19 @@ async def test_refused_notifications_are_listed_with_the_reason_in_words(app, ru
         answer = await provider.post(f"/payments/notify/paypal/{tenant.slug}", content=b"<xml>forged</xml>")
     assert answer.status_code == 404
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "finance")
+        console = await console_client(client, tenant, "finance")
         listed = await console.get("/console/payments/refusals")
         assert listed.status_code == 200
         row = listed.text.split('id="refusals"')[1]
         assert "paypal" in row and "No such payment provider is installed." in row
     async with client_for(app, f"{other.slug}.localhost") as client:
-        console = await console_client(client, runtime, other, "finance")
+        console = await console_client(client, other, "finance")
         assert "No refused notifications" in (await console.get("/console/payments/refusals")).text
 
 
 async def test_a_provider_payment_shows_its_notifications_and_clearing_entries(app, runtime, make_tenant):
     tenant = await make_tenant(prefix="pp")
-    payment_no = await pending_alipay_payment(runtime, tenant, amount=8800)
+    payment_no = await pending_alipay_payment(tenant, amount=8800)
     async with tenant_scope(tenant.id):
         conn = current_connection()
         payment_id, order_id = await conn.fetchrow(
@@ -219,7 +225,7 @@ async def test_a_provider_payment_shows_its_notifications_and_clearing_entries(a
             tenant.id, payment_id)
         await ledger.record_payment(order_id, tenant.currency, "alipay", 8800, payment_ref=payment_no)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        console = await console_client(client, runtime, tenant, "finance")
+        console = await console_client(client, tenant, "finance")
         detail = (await console.get(f"/console/payments/{payment_id}")).text
         assert "2026112522001" in detail  # the provider's reference
         notifications = detail.split("Notifications applied")[1]

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 async def test_owner_refunds_part_of_a_wallet_payment_and_sees_it_in_the_list(live_server, desktop_page, runtime, make_tenant):
     tenant = await make_tenant(prefix="refund", name="Refund Franchise", locale="en")
-    payment_id, payment_no, order_id, customer_id = await wallet_paid_order(runtime, tenant, total=12800)
+    payment_id, payment_no, order_id, customer_id = await wallet_paid_order(tenant, total=12800)
     owner = await make_console_user(tenant, "owner")
     host = f"{tenant.slug}.localhost"
     page = desktop_page

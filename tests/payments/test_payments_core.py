@@ -16,7 +16,13 @@ from platform_core.orders.services import get_order, transition
 from platform_core.payments import from_minor, services, to_minor
 from platform_core.payments.schemas import PaymentFilter
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import eventually, make_customer, make_item, make_order, make_worker
+from platform_core.testing.factories import (
+    eventually,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 
@@ -28,10 +34,10 @@ def test_provider_amounts_convert_exactly_or_not_at_all():
     assert from_minor(1230) == "12.30" and from_minor(5) == "0.05"
 
 
-async def _funded_order(runtime, tenant, *, wallet: int, total: int, starts_in=timedelta(days=3)) -> tuple[int, int]:
-    customer_id = await make_customer(runtime, tenant)
+async def _funded_order(tenant, *, wallet: int, total: int, starts_in=timedelta(days=3)) -> tuple[int, int]:
+    customer_id = await make_customer(tenant)
     item_id = await make_item(tenant, price=total)
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, total=total, starts_in=starts_in)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, total=total, starts_in=starts_in)
     async with tenant_scope(tenant.id):
         await ledger.wallet_topup(customer_id, tenant.currency, "alipay", wallet, payment_ref=f"seed{order_id}")
     return customer_id, order_id
@@ -44,20 +50,20 @@ async def _wallet(tenant, customer_id: int) -> int:
 
 async def test_paying_from_the_wallet_pays_the_order_and_a_short_wallet_is_refused(runtime, make_tenant):
     tenant = await make_tenant(prefix="wal")
-    customer_id, order_id = await _funded_order(runtime, tenant, wallet=10000, total=12000)
+    customer_id, order_id = await _funded_order(tenant, wallet=10000, total=12000)
     async with tenant_scope(tenant.id):
         with pytest.raises(ValidationFailed) as short:
-            await services.pay_with_wallet(runtime, order_id, customer_id)
+            await services.pay_with_wallet(order_id, customer_id)
     assert "provider" in short.value.fields
     async with tenant_scope(tenant.id):
-        assert (await get_order(runtime, order_id)).state == "pending_payment"
+        assert (await get_order(order_id)).state == "pending_payment"
         assert await services.order_payments(order_id) == []  # the refused attempt left nothing
         await ledger.wallet_topup(customer_id, tenant.currency, "alipay", 5000, payment_ref="more")
     async with tenant_scope(tenant.id):
-        payment = await services.pay_with_wallet(runtime, order_id, customer_id)
+        payment = await services.pay_with_wallet(order_id, customer_id)
     assert payment.status == "succeeded" and payment.provider == "wallet" and payment.amount == 12000
     async with tenant_scope(tenant.id):
-        order = await get_order(runtime, order_id)
+        order = await get_order(order_id)
         assert order.paid_at is not None and order.state != "pending_payment"
         assert [t.kind for t in await ledger.order_transactions(order_id)] == ["wallet_spend"]
     assert await _wallet(tenant, customer_id) == 3000
@@ -65,10 +71,10 @@ async def test_paying_from_the_wallet_pays_the_order_and_a_short_wallet_is_refus
 
 async def test_a_free_cancellation_refunds_everything_to_the_wallet(runtime, make_tenant):
     tenant = await make_tenant(prefix="wcf")
-    customer_id, order_id = await _funded_order(runtime, tenant, wallet=12000, total=12000)
+    customer_id, order_id = await _funded_order(tenant, wallet=12000, total=12000)
     async with tenant_scope(tenant.id):
-        await services.pay_with_wallet(runtime, order_id, customer_id)
-        await transition(runtime, order_id, "cancel", ActorRef(kind="customer", id=customer_id))
+        await services.pay_with_wallet(order_id, customer_id)
+        await transition(order_id, "cancel", ActorRef(kind="customer", id=customer_id))
 
     async def refunded():
         async with tenant_scope(tenant.id):
@@ -85,10 +91,10 @@ async def test_a_free_cancellation_refunds_everything_to_the_wallet(runtime, mak
 async def test_a_late_cancellation_keeps_the_fee_as_revenue_and_refunds_the_rest(runtime, make_tenant):
     tenant = await make_tenant(prefix="wcl")
     # Starting in 3 hours: inside the 24 hours before the visit, the 20% fee applies.
-    customer_id, order_id = await _funded_order(runtime, tenant, wallet=10000, total=10000, starts_in=timedelta(hours=3))
+    customer_id, order_id = await _funded_order(tenant, wallet=10000, total=10000, starts_in=timedelta(hours=3))
     async with tenant_scope(tenant.id):
-        await services.pay_with_wallet(runtime, order_id, customer_id)
-        cancelled = await transition(runtime, order_id, "cancel", ActorRef(kind="customer", id=customer_id))
+        await services.pay_with_wallet(order_id, customer_id)
+        cancelled = await transition(order_id, "cancel", ActorRef(kind="customer", id=customer_id))
     assert cancelled.cancellation_fee == 2000
 
     async def settled():
@@ -105,26 +111,26 @@ async def test_a_late_cancellation_keeps_the_fee_as_revenue_and_refunds_the_rest
 
 async def test_refunds_never_pass_what_was_paid(runtime, make_tenant):
     tenant = await make_tenant(prefix="wrf")
-    customer_id, order_id = await _funded_order(runtime, tenant, wallet=5000, total=5000)
+    customer_id, order_id = await _funded_order(tenant, wallet=5000, total=5000)
     async with tenant_scope(tenant.id):
-        payment = await services.pay_with_wallet(runtime, order_id, customer_id)
-        first = await services.refund_payment(runtime, payment.id, 2000, "Scratched the table", "console:1")
+        payment = await services.pay_with_wallet(order_id, customer_id)
+        first = await services.refund_payment(payment.id, 2000, "Scratched the table", "console:1")
         assert first.status == "succeeded" and first.refund_no.endswith("R01")
         for too_much in (3001, 0):
             with pytest.raises(ValidationFailed) as error:
-                await services.refund_payment(runtime, payment.id, too_much, "", "console:1")
+                await services.refund_payment(payment.id, too_much, "", "console:1")
             assert "amount" in error.value.fields
-        await services.refund_payment(runtime, payment.id, 3000, "", "console:1")
+        await services.refund_payment(payment.id, 3000, "", "console:1")
         assert (await services.get_payment(payment.id)).refundable == 0
     assert await _wallet(tenant, customer_id) == 5000
 
 
 async def test_completion_settles_the_paid_amount_with_the_workers_commission(runtime, make_tenant):
     tenant = await make_tenant(prefix="wst")
-    customer_id, order_id = await _funded_order(runtime, tenant, wallet=20000, total=20000)
-    staff_id = await make_worker(runtime, tenant)
+    customer_id, order_id = await _funded_order(tenant, wallet=20000, total=20000)
+    staff_id = await make_worker(tenant)
     async with tenant_scope(tenant.id):
-        await services.pay_with_wallet(runtime, order_id, customer_id)
+        await services.pay_with_wallet(order_id, customer_id)
         # Straight to in_service with a worker, as if dispatched and arrived.
         await current_connection().execute("update core_order set state = 'in_service' where id = $1", order_id)
         await current_connection().execute(
@@ -132,7 +138,7 @@ async def test_completion_settles_the_paid_amount_with_the_workers_commission(ru
             "select tenant_id, id, $2, tstzrange(scheduled_start, scheduled_end), 'accepted', 'manual' from core_order where id = $1",
             order_id, staff_id)
         await current_connection().execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
-        await transition(runtime, order_id, "complete", ActorRef(kind="staff", id=staff_id))
+        await transition(order_id, "complete", ActorRef(kind="staff", id=staff_id))
         kinds = [t.kind for t in await ledger.order_transactions(order_id)]
         earnings = await ledger.balance(f"staff:{staff_id}:earnings", tenant.currency)
         revenue = await ledger.balance("franchise:revenue", tenant.currency)
@@ -153,12 +159,12 @@ async def test_the_notify_url_names_its_tenant_and_refuses_unknown_providers(app
 
 async def test_an_order_is_paid_from_the_wallet_once(runtime, make_tenant):
     tenant = await make_tenant(prefix="wtw")
-    customer_id, order_id = await _funded_order(runtime, tenant, wallet=30000, total=10000)
+    customer_id, order_id = await _funded_order(tenant, wallet=30000, total=10000)
     async with tenant_scope(tenant.id):
-        await services.pay_with_wallet(runtime, order_id, customer_id)
+        await services.pay_with_wallet(order_id, customer_id)
     async with tenant_scope(tenant.id):
         with pytest.raises(ValidationFailed) as twice:
-            await services.pay_with_wallet(runtime, order_id, customer_id)
+            await services.pay_with_wallet(order_id, customer_id)
     assert "provider" in twice.value.fields
     assert await _wallet(tenant, customer_id) == 20000
 
@@ -169,7 +175,7 @@ async def test_hearth_payments_reconcile_queues_a_check_per_pending_payment(runt
     from platform_core.testing.pytest_plugin import run_hearth
 
     tenant = await make_tenant(prefix="rcl")
-    customer_id, order_id = await _funded_order(runtime, tenant, wallet=100, total=9000)
+    customer_id, order_id = await _funded_order(tenant, wallet=100, total=9000)
     async with tenant_scope(tenant.id):
         # A payment left pending at a provider ten minutes ago (its notification never came).
         await current_connection().execute(
@@ -185,20 +191,20 @@ async def test_hearth_payments_reconcile_queues_a_check_per_pending_payment(runt
 
 async def test_marking_a_completed_order_paid_records_the_cash_and_settles_it(runtime, make_tenant):
     tenant = await make_tenant(prefix="csh")
-    customer_id = await make_customer(runtime, tenant)
+    customer_id = await make_customer(tenant)
     item_id = await make_item(tenant, price=8000)
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, total=8000, state="in_service")
-    staff_id = await make_worker(runtime, tenant)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, total=8000, state="in_service")
+    staff_id = await make_worker(tenant)
     async with tenant_scope(tenant.id):
         await current_connection().execute(
             "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source) "
             "select tenant_id, id, $2, tstzrange(scheduled_start, scheduled_end), 'accepted', 'manual' from core_order where id = $1",
             order_id, staff_id)
         await current_connection().execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
-        await transition(runtime, order_id, "complete", ActorRef(kind="staff", id=staff_id))
+        await transition(order_id, "complete", ActorRef(kind="staff", id=staff_id))
         assert await ledger.order_transactions(order_id) == []  # nothing was paid yet: nothing to settle
         office = ActorRef(kind="console", id=1, permissions=frozenset({"finance.manage"}))
-        await transition(runtime, order_id, "mark_paid", office, note="Paid in cash")
+        await transition(order_id, "mark_paid", office, note="Paid in cash")
         payments = await services.order_payments(order_id)
         kinds = [t.kind for t in await ledger.order_transactions(order_id)]
         cash = await ledger.balance("provider:cash:clearing", tenant.currency)
@@ -218,10 +224,10 @@ async def test_a_flood_of_forged_notifications_is_not_all_stored(app, runtime, m
 
 async def test_tenant_b_sees_none_of_tenant_as_payments_refunds_notifications_or_refusals(app, runtime, make_tenant):
     tenant_a, tenant_b = await make_tenant(prefix="pia"), await make_tenant(prefix="pib")
-    customer_id, order_id = await _funded_order(runtime, tenant_a, wallet=5000, total=5000)
+    customer_id, order_id = await _funded_order(tenant_a, wallet=5000, total=5000)
     async with tenant_scope(tenant_a.id):
-        payment = await services.pay_with_wallet(runtime, order_id, customer_id)
-        await services.refund_payment(runtime, payment.id, 1000, "", "console:1")
+        payment = await services.pay_with_wallet(order_id, customer_id)
+        await services.refund_payment(payment.id, 1000, "", "console:1")
         await current_connection().execute(
             "insert into core_payment_notification (tenant_id, provider, event_id, payment_id, status, outcome) "
             "values ($1, 'alipay', 'evt-a', $2, 'succeeded', 'ignored')", tenant_a.id, payment.id)

@@ -25,7 +25,12 @@ from platform_core.sandbox.config import tenant_config
 from platform_core.sandbox.keys import load_or_create
 from platform_core.sandbox.server import Sandbox
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import eventually, make_customer, make_item, make_order
+from platform_core.testing.factories import (
+    eventually,
+    make_customer,
+    make_item,
+    make_order,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 pytest.importorskip("plugins.payments_alipay.plugin")
@@ -36,14 +41,14 @@ from plugins.payments_alipay.plugin import sandbox_values  # noqa: E402
 async def alipay_tenant(runtime, make_tenant, tmp_path):
     tenant = await make_tenant(prefix="ntf")
     cfg = tenant_config(tenant.slug, data_dir=tmp_path)
-    await enable_plugin(runtime, tenant.id, "payments_alipay", "test")
-    await set_plugin_config(runtime, tenant.id, "payments_alipay", sandbox_values(cfg), actor="test")
+    await enable_plugin(tenant.id, "payments_alipay", "test")
+    await set_plugin_config(tenant.id, "payments_alipay", sandbox_values(cfg), actor="test")
     return tenant, cfg, Sandbox(load_or_create(tmp_path), base_url=cfg.base_url)
 
 
-async def pending_payment(runtime, tenant, amount: int = 12000) -> tuple[int, str]:
-    customer_id = await make_customer(runtime, tenant)
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=await make_item(tenant, price=amount), total=amount)
+async def pending_payment(tenant, amount: int = 12000) -> tuple[int, str]:
+    customer_id = await make_customer(tenant)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=await make_item(tenant, price=amount), total=amount)
     payment_no = f"HT{secrets.token_hex(8).upper()}"
     async with tenant_scope(tenant.id):
         await current_connection().execute(
@@ -79,17 +84,17 @@ async def payment_state(tenant, payment_no: str) -> tuple[str, int]:
 
 async def test_a_late_closed_never_undoes_a_success(app, runtime, alipay_tenant):
     tenant, cfg, sandbox = alipay_tenant
-    order_id, payment_no = await pending_payment(runtime, tenant)
+    order_id, payment_no = await pending_payment(tenant)
     assert await post(app, tenant.slug, notification(sandbox, cfg.alipay.appid, payment_no, 12000)) == "success"
     assert await post(app, tenant.slug, notification(sandbox, cfg.alipay.appid, payment_no, 12000, "TRADE_CLOSED")) == "success"
     assert await payment_state(tenant, payment_no) == ("succeeded", 1)
     async with tenant_scope(tenant.id):
-        assert (await get_order(runtime, order_id)).paid_at is not None
+        assert (await get_order(order_id)).paid_at is not None
 
 
 async def test_a_success_after_a_close_is_still_money_received(app, runtime, alipay_tenant):
     tenant, cfg, sandbox = alipay_tenant
-    order_id, payment_no = await pending_payment(runtime, tenant)
+    order_id, payment_no = await pending_payment(tenant)
     assert await post(app, tenant.slug, notification(sandbox, cfg.alipay.appid, payment_no, 12000, "TRADE_CLOSED")) == "success"
     assert await payment_state(tenant, payment_no) == ("closed", 0)
     assert await post(app, tenant.slug, notification(sandbox, cfg.alipay.appid, payment_no, 12000)) == "success"
@@ -98,11 +103,11 @@ async def test_a_success_after_a_close_is_still_money_received(app, runtime, ali
 
 async def test_another_tenants_url_finds_nothing(app, runtime, alipay_tenant, make_tenant, tmp_path):
     tenant, cfg, sandbox = alipay_tenant
-    _, payment_no = await pending_payment(runtime, tenant)
+    _, payment_no = await pending_payment(tenant)
     other = await make_tenant(prefix="oth")
-    await enable_plugin(runtime, other.id, "payments_alipay", "test")
+    await enable_plugin(other.id, "payments_alipay", "test")
     other_cfg = tenant_config(other.slug, data_dir=tmp_path)
-    await set_plugin_config(runtime, other.id, "payments_alipay", sandbox_values(other_cfg), actor="test")
+    await set_plugin_config(other.id, "payments_alipay", sandbox_values(other_cfg), actor="test")
     # Genuinely signed, for the other tenant's own app id, naming this tenant's payment.
     assert await post(app, other.slug, notification(sandbox, other_cfg.alipay.appid, payment_no, 12000)) != "success"
     # And this tenant's notification posted at the other's URL: the wrong merchant there.
@@ -116,7 +121,7 @@ async def test_another_tenants_url_finds_nothing(app, runtime, alipay_tenant, ma
 
 async def test_a_second_payment_for_a_paid_order_is_refunded(app, runtime, alipay_tenant):
     tenant, cfg, sandbox = alipay_tenant
-    order_id, first_no = await pending_payment(runtime, tenant)
+    order_id, first_no = await pending_payment(tenant)
     second_no = f"HT{secrets.token_hex(8).upper()}"
     async with tenant_scope(tenant.id):
         await current_connection().execute(
@@ -140,8 +145,8 @@ async def test_a_second_payment_for_a_paid_order_is_refunded(app, runtime, alipa
 
 async def test_a_provider_turned_off_still_has_its_money_applied(app, runtime, alipay_tenant):
     tenant, cfg, sandbox = alipay_tenant
-    order_id, payment_no = await pending_payment(runtime, tenant)
-    await disable_plugin(runtime, tenant.id, "payments_alipay", "test")
+    order_id, payment_no = await pending_payment(tenant)
+    await disable_plugin(tenant.id, "payments_alipay", "test")
     assert await post(app, tenant.slug, notification(sandbox, cfg.alipay.appid, payment_no, 12000)) == "success"
     assert await payment_state(tenant, payment_no) == ("succeeded", 1)
     async with tenant_scope(tenant.id):

@@ -29,10 +29,10 @@ from platform_core.testing.factories import (
 from platform_core.testing.pytest_plugin import client_for
 
 
-async def online_order(runtime, tenant, customer_id: int, total: int) -> tuple[int, str]:
+async def online_order(tenant, customer_id: int, total: int) -> tuple[int, str]:
     """An order placed to be paid now, waiting for its payment."""
     item_id = await make_item(tenant, price=total)
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=item_id, total=total)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, total=total)
     async with tenant_scope(tenant.id):
         number = await current_connection().fetchval(
             "update core_order set payment_method = 'online' where id = $1 returning number", order_id)
@@ -50,9 +50,9 @@ async def wallet_balance(tenant, customer_id: int) -> int:
 
 
 @pytest.fixture
-async def signed_in(app, runtime, tenant_a):
-    customer_id = await make_customer(runtime, tenant_a)
-    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant_a.id)
+async def signed_in(app, tenant_a):
+    customer_id = await make_customer(tenant_a)
+    token = await create_session(kind="customer", user_id=customer_id, tenant_id=tenant_a.id)
     async with client_for(app, f"{tenant_a.slug}.localhost") as client:
         with_csrf(client).cookies.set("hearth_sid", token)
         yield client, customer_id
@@ -60,7 +60,7 @@ async def signed_in(app, runtime, tenant_a):
 
 async def test_customer_pays_from_the_wallet_on_the_checkout_page_once_it_holds_enough(runtime, tenant_a, signed_in):
     client, customer_id = signed_in
-    order_id, number = await online_order(runtime, tenant_a, customer_id, 12000)
+    order_id, number = await online_order(tenant_a, customer_id, 12000)
     await top_up(tenant_a, customer_id, 5000, "first")
 
     checkout = await client.get(f"/orders/{number}/pay")
@@ -88,13 +88,13 @@ async def test_customer_pays_from_the_wallet_on_the_checkout_page_once_it_holds_
 
 
 async def test_two_orders_racing_for_one_balance_exactly_one_is_paid(runtime, tenant_a):
-    customer_id = await make_customer(runtime, tenant_a)
-    orders = [(await online_order(runtime, tenant_a, customer_id, 8000))[0] for _ in range(2)]
+    customer_id = await make_customer(tenant_a)
+    orders = [(await online_order(tenant_a, customer_id, 8000))[0] for _ in range(2)]
     await top_up(tenant_a, customer_id, 10000, "once")
 
     async def pay(order_id: int):
         async with tenant_scope(tenant_a.id):
-            return await services.pay_with_wallet(runtime, order_id, customer_id)
+            return await services.pay_with_wallet(order_id, customer_id)
 
     results = await asyncio.gather(*(pay(o) for o in orders), return_exceptions=True)
     won = [r for r in results if not isinstance(r, BaseException)]
@@ -103,7 +103,7 @@ async def test_two_orders_racing_for_one_balance_exactly_one_is_paid(runtime, te
     assert isinstance(lost[0], ValidationFailed) and "provider" in lost[0].fields
     assert await wallet_balance(tenant_a, customer_id) == 2000
     async with tenant_scope(tenant_a.id):
-        paid = [o for o in orders if (await get_order(runtime, o)).paid_at is not None]
+        paid = [o for o in orders if (await get_order(o)).paid_at is not None]
         assert len(paid) == 1
         loser = orders[results.index(lost[0])]
         assert await services.order_payments(loser) == []  # the refused attempt left nothing behind
@@ -111,16 +111,16 @@ async def test_two_orders_racing_for_one_balance_exactly_one_is_paid(runtime, te
 
 async def test_another_customer_can_not_see_or_pay_an_order_or_its_payment(app, runtime, tenant_a, signed_in):
     client, _ = signed_in
-    owner_id = await make_customer(runtime, tenant_a)
-    _, number = await online_order(runtime, tenant_a, owner_id, 6000)
+    owner_id = await make_customer(tenant_a)
+    _, number = await online_order(tenant_a, owner_id, 6000)
     await top_up(tenant_a, owner_id, 6000, "owner")
-    owner = await bearer_for(runtime, tenant_a, "customer", owner_id)
+    owner = await bearer_for(tenant_a, "customer", owner_id)
     async with client_for(app, f"{tenant_a.slug}.localhost") as api:
         paid = await api.post(f"/api/v1/orders/{number}/payments/wallet", headers=owner)
         assert paid.status_code == 201, paid.text
         payment_no = paid.json()["payment_no"]
         assert (await api.get(f"/api/v1/payments/{payment_no}", headers=owner)).json()["status"] == "succeeded"
-        stranger = await bearer_for(runtime, tenant_a, "customer", await make_customer(runtime, tenant_a))
+        stranger = await bearer_for(tenant_a, "customer", await make_customer(tenant_a))
         assert (await api.get(f"/api/v1/payments/{payment_no}", headers=stranger)).status_code == 404
         assert (await api.post(f"/api/v1/orders/{number}/payments/wallet", headers=stranger)).status_code == 404
     assert (await client.get(f"/orders/{number}/pay")).status_code == 404
@@ -130,9 +130,9 @@ async def test_another_customer_can_not_see_or_pay_an_order_or_its_payment(app, 
 
 
 async def test_the_wallet_api_pays_once_and_refuses_what_is_not_offered(app, runtime, tenant_a):
-    customer_id = await make_customer(runtime, tenant_a)
-    _, number = await online_order(runtime, tenant_a, customer_id, 3000)
-    auth = await bearer_for(runtime, tenant_a, "customer", customer_id)
+    customer_id = await make_customer(tenant_a)
+    _, number = await online_order(tenant_a, customer_id, 3000)
+    auth = await bearer_for(tenant_a, "customer", customer_id)
     async with client_for(app, f"{tenant_a.slug}.localhost") as api:
         short = await api.post(f"/api/v1/orders/{number}/payments/wallet", headers=auth)
         assert short.status_code == 400 and "provider" in short.json()["error"]["fields"]
@@ -147,7 +147,7 @@ async def test_the_wallet_api_pays_once_and_refuses_what_is_not_offered(app, run
         wallet = (await api.get("/api/v1/wallet", headers=auth)).json()
         assert wallet["balance"] == 2000 and [e["amount"] for e in wallet["entries"]] == [-3000, 5000]
         # No payment plugin is on for this tenant: nothing to start a payment or a top-up with.
-        _, other = await online_order(runtime, tenant_a, customer_id, 3000)
+        _, other = await online_order(tenant_a, customer_id, 3000)
         none = await api.post(f"/api/v1/orders/{other}/payments", json={"provider": "alipay"}, headers=auth)
         assert none.status_code == 400 and "provider" in none.json()["error"]["fields"]
         topup = await api.post("/api/v1/wallet/topups", json={"provider": "alipay", "amount": 10000}, headers=auth)
@@ -158,21 +158,21 @@ async def test_the_wallet_api_pays_once_and_refuses_what_is_not_offered(app, run
 
 
 async def test_an_unpaid_online_order_gives_its_slot_back(runtime, tenant_a):
-    customer_id = await make_customer(runtime, tenant_a)
-    unpaid, _ = await online_order(runtime, tenant_a, customer_id, 4000)
-    paid, _ = await online_order(runtime, tenant_a, customer_id, 4000)
+    customer_id = await make_customer(tenant_a)
+    unpaid, _ = await online_order(tenant_a, customer_id, 4000)
+    paid, _ = await online_order(tenant_a, customer_id, 4000)
     await top_up(tenant_a, customer_id, 4000, "expiry")
     async with tenant_scope(tenant_a.id) as tenant:
-        await services.pay_with_wallet(runtime, paid, customer_id)
+        await services.pay_with_wallet(paid, customer_id)
     for order_id in (unpaid, paid):
         async with tenant_scope(tenant_a.id) as tenant:
-            await booking.cancel_unpaid(JobContext(tenant=tenant, rt=runtime, job_id=1, attempt=1), {"order_id": order_id})
+            await booking.cancel_unpaid(JobContext(tenant=tenant, job_id=1, attempt=1), {"order_id": order_id})
     async with tenant_scope(tenant_a.id):
-        cancelled = await get_order(runtime, unpaid)
+        cancelled = await get_order(unpaid)
         assert cancelled.state == "cancelled" and cancelled.cancellation_fee == 0
         last = (await timeline(unpaid))[-1]
         assert last.event == "cancel_by_franchise" and last.actor_kind == "system" and last.note == "Not paid in time"
-        assert (await get_order(runtime, paid)).state != "cancelled"
+        assert (await get_order(paid)).state != "cancelled"
 
 
 async def test_booking_without_online_payments_is_paid_after_the_service(app, runtime, tenant_a):
@@ -180,8 +180,8 @@ async def test_booking_without_online_payments_is_paid_after_the_service(app, ru
     from tests.booking.test_orders_booking import key
 
     item_id = await make_item(tenant_a)
-    await make_worker(runtime, tenant_a)
-    auth = await bearer_for(runtime, tenant_a, "customer", await make_customer(runtime, tenant_a))
+    await make_worker(tenant_a)
+    auth = await bearer_for(tenant_a, "customer", await make_customer(tenant_a))
     async with client_for(app, f"{tenant_a.slug}.localhost") as api:
         online = await api.post("/api/v1/orders", json={**booking_body(item_id, tenant_a), "payment_method": "online"},
                                 headers={**auth, **key()})
@@ -200,11 +200,11 @@ async def test_a_cancelled_order_shows_its_refund_back_to_the_wallet(runtime, te
     from platform_core.orders.services import transition
 
     client, customer_id = signed_in
-    order_id, number = await online_order(runtime, tenant_a, customer_id, 9000)
+    order_id, number = await online_order(tenant_a, customer_id, 9000)
     await top_up(tenant_a, customer_id, 9000, "for-refund")
     assert (await post_form(client, f"/orders/{number}/pay", {"provider": "wallet"})).status_code == 303
     async with tenant_scope(tenant_a.id):
-        await transition(runtime, order_id, "cancel", ActorRef(kind="customer", id=customer_id))
+        await transition(order_id, "cancel", ActorRef(kind="customer", id=customer_id))
 
     async def refunded():
         return await wallet_balance(tenant_a, customer_id) == 9000

@@ -90,6 +90,13 @@ async def hello_app(hello_migrated, hearth_settings):
 
 
 @pytest.fixture
+def hello_runtime(hello_app):
+    """The hello app's runtime entered, so the services a test calls see the example plugin."""
+    with hello_app.state.runtime.scope() as runtime:
+        yield runtime
+
+
+@pytest.fixture
 def hello_sms(hello_app):
     """Sign-in codes of the hello app's tenants, kept in a list (a core name: every relay has it)."""
     gateway = SmsGateway()
@@ -155,11 +162,10 @@ async def test_plugin_table_refuses_a_row_for_another_tenant(hello_migrated, ten
 
 
 async def test_example_plugin_works_for_the_tenant_that_enabled_it_and_is_absent_for_another(
-    hello_app, hello_sms, hearth_settings, tenant_a, tenant_b
+    hello_app, hello_runtime, hello_sms, hearth_settings, tenant_a, tenant_b
 ):
-    rt = hello_app.state.runtime
-    await enable_plugin(rt, tenant_a.id, "hello", actor="test")
-    await set_plugin_config(rt, tenant_a.id, "hello", {"greeting": "你好", "times": "2"})
+    await enable_plugin(tenant_a.id, "hello", actor="test")
+    await set_plugin_config(tenant_a.id, "hello", {"greeting": "你好", "times": "2"})
 
     host_a, host_b = f"{tenant_a.slug}.localhost", f"{tenant_b.slug}.localhost"
     async with client_for(hello_app, host_a) as a, client_for(hello_app, host_b) as b:
@@ -187,8 +193,8 @@ async def test_example_plugin_works_for_the_tenant_that_enabled_it_and_is_absent
     assert [r["tenant_id"] for r in owned] == [tenant_a.id]
 
 
-async def test_example_plugin_page_uses_its_static_stylesheet(hello_app, tenant_a):
-    await enable_plugin(hello_app.state.runtime, tenant_a.id, "hello", actor="test")
+async def test_example_plugin_page_uses_its_static_stylesheet(hello_app, hello_runtime, tenant_a):
+    await enable_plugin(tenant_a.id, "hello", actor="test")
     async with client_for(hello_app, f"{tenant_a.slug}.localhost") as a:
         page = await a.get("/p/hello/")
         css = await a.get("/static/p/hello/hello.css")
@@ -197,12 +203,11 @@ async def test_example_plugin_page_uses_its_static_stylesheet(hello_app, tenant_
     assert ".hello-card__message" in css.text and 'class="hello-card__message"' in page.text
 
 
-async def test_example_plugin_menu_entry_shows_only_where_enabled(hello_app, tenant_a, tenant_b):
-    rt = hello_app.state.runtime
-    await enable_plugin(rt, tenant_a.id, "hello", actor="test")
+async def test_example_plugin_menu_entry_shows_only_where_enabled(hello_app, hello_runtime, tenant_a, tenant_b):
+    await enable_plugin(tenant_a.id, "hello", actor="test")
     for tenant_id, expected in ((tenant_a.id, True), (tenant_b.id, False)):
         async with tenant_scope(tenant_id) as tenant:
-            labels = [e.label for group in rt.hooks(tenant).provide_console_menu() for e in group or []]
+            labels = [e.label for group in hello_runtime.hooks(tenant).provide_console_menu() for e in group or []]
         assert ("Hello" in labels) is expected
 
 

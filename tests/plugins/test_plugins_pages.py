@@ -25,8 +25,8 @@ from platform_core.testing.pytest_plugin import client_for
 CSRF = "plugins-test-csrf"
 
 
-async def _signed_in(client, runtime, *, kind: str, user_id: int, tenant_id: int | None):
-    token = await create_session(runtime, kind=kind, user_id=user_id, tenant_id=tenant_id)
+async def _signed_in(client, *, kind: str, user_id: int, tenant_id: int | None):
+    token = await create_session(kind=kind, user_id=user_id, tenant_id=tenant_id)
     client.cookies.set(SESSION_COOKIE, token)
     client.cookies.set("hearth_csrf", CSRF)
     return client
@@ -43,7 +43,7 @@ async def _console_user(tenant, role: str):
 @pytest.fixture
 async def owner_a(client_a, runtime, tenant_a):
     user = await _console_user(tenant_a, "owner")
-    return await _signed_in(client_a, runtime, kind="console", user_id=user.id, tenant_id=tenant_a.id)
+    return await _signed_in(client_a, kind="console", user_id=user.id, tenant_id=tenant_a.id)
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ async def operator_client(app, runtime, hearth_settings):
             email=f"op-{secrets.token_hex(4)}@example.com", display_name="Olivia Operator", password="correct-horse-battery",
         ))
     async with client_for(app, hearth_settings.platform_host) as client:
-        yield await _signed_in(client, runtime, kind="operator", user_id=operator.id, tenant_id=None)
+        yield await _signed_in(client, kind="operator", user_id=operator.id, tenant_id=None)
 
 
 async def test_franchise_owner_sees_the_plugins_page_with_its_settings_form(owner_a):
@@ -66,7 +66,7 @@ async def test_franchise_owner_sees_the_plugins_page_with_its_settings_form(owne
 
 async def test_console_users_without_plugins_permission_are_refused(client_a, runtime, tenant_a):
     user = await _console_user(tenant_a, "dispatcher")
-    client = await _signed_in(client_a, runtime, kind="console", user_id=user.id, tenant_id=tenant_a.id)
+    client = await _signed_in(client_a, kind="console", user_id=user.id, tenant_id=tenant_a.id)
     assert (await client.get("/console/plugins")).status_code == 403
 
 
@@ -105,7 +105,7 @@ async def test_settings_errors_show_next_to_their_fields_and_nothing_is_saved(ow
     assert 'id="cfg-announcements-level-error"' in response.text
     assert 'id="cfg-announcements-starts_on-error"' in response.text
     assert 'id="cfg-announcements-title-error"' in response.text
-    assert (await get_plugin_config(runtime, tenant_a.id, "announcements")).title == ""
+    assert (await get_plugin_config(tenant_a.id, "announcements")).title == ""
 
 
 async def test_saving_settings_keeps_untouched_fields_inheriting(owner_a, runtime, tenant_a):
@@ -113,7 +113,7 @@ async def test_saving_settings_keeps_untouched_fields_inheriting(owner_a, runtim
         "csrf_token": CSRF, "title": "春节休息", "body": "", "level": "info", "show_on": "customer", "starts_on": "", "ends_on": "",
     })
     assert response.status_code == 303
-    config = await get_plugin_config(runtime, tenant_a.id, "announcements")
+    config = await get_plugin_config(tenant_a.id, "announcements")
     assert config.title == "春节休息"
     page = await owner_a.get("/console/plugins")
     assert "春节休息" in page.text
@@ -122,18 +122,18 @@ async def test_saving_settings_keeps_untouched_fields_inheriting(owner_a, runtim
 async def test_announcement_shows_on_the_customer_site_while_its_dates_hold(client_a, client_b, runtime, tenant_a, tenant_b):
     today = date.today()
     for tenant in (tenant_a, tenant_b):
-        await set_plugin_config(runtime, tenant.id, "announcements", {"title": "Closed for the holiday", "show_on": "both"})
-    await enable_plugin(runtime, tenant_a.id, "announcements", actor="test")
+        await set_plugin_config(tenant.id, "announcements", {"title": "Closed for the holiday", "show_on": "both"})
+    await enable_plugin(tenant_a.id, "announcements", actor="test")
     assert "Closed for the holiday" in (await client_a.get("/account/sign-in")).text
     # B has the same config but the plugin off: no banner.
     assert "Closed for the holiday" not in (await client_b.get("/account/sign-in")).text
     # Outside its dates the notice is gone.
-    await set_plugin_config(runtime, tenant_a.id, "announcements", {"ends_on": str(today - timedelta(days=2)), "starts_on": str(today - timedelta(days=5))})
+    await set_plugin_config(tenant_a.id, "announcements", {"ends_on": str(today - timedelta(days=2)), "starts_on": str(today - timedelta(days=5))})
     assert "Closed for the holiday" not in (await client_a.get("/account/sign-in")).text
 
 
 async def test_platform_catalog_shows_who_has_each_plugin_and_sets_defaults(operator_client, runtime, tenant_a):
-    await enable_plugin(runtime, tenant_a.id, "announcements", actor="test")
+    await enable_plugin(tenant_a.id, "announcements", actor="test")
     response = await operator_client.get("/platform/plugins")
     assert response.status_code == 200
     assert tenant_a.slug in response.text and 'id="plugin-announcements"' in response.text
@@ -142,12 +142,12 @@ async def test_platform_catalog_shows_who_has_each_plugin_and_sets_defaults(oper
             "csrf_token": CSRF, "title": "", "body": "", "level": "warning", "show_on": "customer", "starts_on": "", "ends_on": "",
         })
         assert saved.status_code == 303
-        assert (await get_platform_default(runtime, "announcements")).level == "warning"
-        assert (await get_plugin_config(runtime, tenant_a.id, "announcements")).level == "warning"
+        assert (await get_platform_default("announcements")).level == "warning"
+        assert (await get_plugin_config(tenant_a.id, "announcements")).level == "warning"
         bad = await operator_client.post("/platform/plugins/announcements/defaults", data={"csrf_token": CSRF, "level": "loud"})
         assert bad.status_code == 400 and 'id="cfg-announcements-level-error"' in bad.text
     finally:
-        await set_platform_default(runtime, "announcements", {}, reset=("level",))
+        await set_platform_default("announcements", {}, reset=("level",))
 
 
 async def test_platform_catalog_is_for_operators_only(platform_client, client_a):

@@ -29,7 +29,7 @@ async def test_tenant_file_turns_plugins_on_with_their_config_and_twice_changes_
     tenant_id = await tenant_id_for_slug(slug)
     async with tenant_scope(tenant_id) as tenant:
         assert "announcements" in tenant.enabled_plugins
-    config = await get_plugin_config(runtime, tenant_id, "announcements")
+    config = await get_plugin_config(tenant_id, "announcements")
     assert (config.title, config.level, config.show_on) == (plugins["title"], "warning", "both")
     assert await apply_tenant_file(path, hearth_settings) == []
 

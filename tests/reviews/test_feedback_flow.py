@@ -21,8 +21,8 @@ from platform_core.testing.pytest_plugin import client_for
 
 
 async def test_customer_sends_feedback_and_sees_the_console_answer(app, runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a, state="in_service")
-    async with await signed_in(app, runtime, tenant_a, "customer", booking.customer_id) as client:
+    booking = await make_booking(tenant_a, state="in_service")
+    async with await signed_in(app, tenant_a, "customer", booking.customer_id) as client:
         sent = await client.post("/account/feedback", data={
             "csrf_token": CSRF, "kind": "problem", "subject": "阿姨迟到了", "body": "约的九点，十点才到。", "order_number": booking.number,
         })
@@ -47,7 +47,7 @@ async def test_customer_sends_feedback_and_sees_the_console_answer(app, runtime,
         assert (await post_form(console, f"/console/feedback/{feedback_id}/close")).status_code == 303
         assert (await post_form(console, f"/console/feedback/{feedback_id}/answer", {"answer": "again"})).status_code == 409
 
-    headers = await bearer_for(runtime, tenant_a, "customer", booking.customer_id)
+    headers = await bearer_for(tenant_a, "customer", booking.customer_id)
     async with client_for(app, booking.host) as api:
         mine = (await api.get(f"/api/v1/me/feedback/{feedback_id}", headers=headers)).json()
     assert (mine["status"], mine["answer"], mine["order_number"]) == ("closed", "非常抱歉，已给您补偿 20 元。", booking.number)
@@ -57,8 +57,8 @@ async def test_customer_sends_feedback_and_sees_the_console_answer(app, runtime,
 
 
 async def test_feedback_without_an_order_through_the_api(app, runtime, tenant_a):
-    customer = await make_customer(runtime, tenant_a)
-    headers = await bearer_for(runtime, tenant_a, "customer", customer)
+    customer = await make_customer(tenant_a)
+    headers = await bearer_for(tenant_a, "customer", customer)
     async with client_for(app, f"{tenant_a.slug}.localhost") as api:
         created = await api.post("/api/v1/me/feedback", json={"kind": "suggestion", "subject": "周末服务", "body": "希望周日也能预约。"}, headers=headers)
         assert created.status_code == 201, created.text
@@ -69,17 +69,17 @@ async def test_feedback_without_an_order_through_the_api(app, runtime, tenant_a)
 
 
 async def test_feedback_can_not_name_someone_elses_order_or_be_read_by_them(app, runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a)
-    stranger = await make_customer(runtime, tenant_a, name="张三")
-    headers = await bearer_for(runtime, tenant_a, "customer", stranger)
-    owner_headers = await bearer_for(runtime, tenant_a, "customer", booking.customer_id)
+    booking = await make_booking(tenant_a)
+    stranger = await make_customer(tenant_a, name="张三")
+    headers = await bearer_for(tenant_a, "customer", stranger)
+    owner_headers = await bearer_for(tenant_a, "customer", booking.customer_id)
     async with client_for(app, booking.host) as api:
         refused = await api.post("/api/v1/me/feedback", json={"kind": "problem", "subject": "x", "body": "y", "order_number": booking.number}, headers=headers)
         assert refused.status_code == 400 and "order_number" in refused.json()["error"]["fields"]
         own = (await api.post("/api/v1/me/feedback", json={"kind": "problem", "subject": "x", "body": "y"}, headers=owner_headers)).json()
         assert (await api.get(f"/api/v1/me/feedback/{own['id']}", headers=headers)).status_code == 404
         assert (await api.get("/api/v1/me/feedback")).status_code == 401
-    async with await signed_in(app, runtime, tenant_a, "customer", stranger) as client:
+    async with await signed_in(app, tenant_a, "customer", stranger) as client:
         assert (await client.get(f"/account/feedback/{own['id']}")).status_code == 404
 
 
@@ -93,8 +93,8 @@ async def test_console_feedback_needs_support_permission(app, runtime, tenant_a)
 
 
 async def test_tenant_b_cannot_see_tenant_a_feedback(app, runtime, tenant_a, tenant_b):
-    customer = await make_customer(runtime, tenant_a)
-    headers = await bearer_for(runtime, tenant_a, "customer", customer)
+    customer = await make_customer(tenant_a)
+    headers = await bearer_for(tenant_a, "customer", customer)
     async with client_for(app, f"{tenant_a.slug}.localhost") as api:
         created = (await api.post("/api/v1/me/feedback", json={"kind": "problem", "subject": "A's", "body": "secret"}, headers=headers)).json()
     async with tenant_scope(tenant_b.id):

@@ -34,8 +34,8 @@ async def _rating(tenant, staff_id: int):
 
 
 async def test_customer_reviews_a_completed_order_once_and_the_worker_rating_updates(app, runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a)
-    headers = await bearer_for(runtime, tenant_a, "customer", booking.customer_id)
+    booking = await make_booking(tenant_a)
+    headers = await bearer_for(tenant_a, "customer", booking.customer_id)
     async with client_for(app, booking.host) as client:
         created = await client.post(f"/api/v1/orders/{booking.number}/review", json=GOOD, headers=headers)
         assert created.status_code == 201, created.text
@@ -51,8 +51,8 @@ async def test_customer_reviews_a_completed_order_once_and_the_worker_rating_upd
 
 
 async def test_review_is_refused_before_the_service_is_completed(app, runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a, state="in_service")
-    headers = await bearer_for(runtime, tenant_a, "customer", booking.customer_id)
+    booking = await make_booking(tenant_a, state="in_service")
+    headers = await bearer_for(tenant_a, "customer", booking.customer_id)
     async with client_for(app, booking.host) as client:
         response = await client.post(f"/api/v1/orders/{booking.number}/review", json=GOOD, headers=headers)
     assert response.status_code == 409
@@ -60,9 +60,9 @@ async def test_review_is_refused_before_the_service_is_completed(app, runtime, t
 
 
 async def test_customer_cannot_review_someone_elses_order(app, runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a)
-    stranger = await make_customer(runtime, tenant_a, name="张三")
-    headers = await bearer_for(runtime, tenant_a, "customer", stranger)
+    booking = await make_booking(tenant_a)
+    stranger = await make_customer(tenant_a, name="张三")
+    headers = await bearer_for(tenant_a, "customer", stranger)
     async with client_for(app, booking.host) as client:
         response = await client.post(f"/api/v1/orders/{booking.number}/review", json=GOOD, headers=headers)
         anonymous = await client.post(f"/api/v1/orders/{booking.number}/review", json=GOOD)
@@ -72,8 +72,8 @@ async def test_customer_cannot_review_someone_elses_order(app, runtime, tenant_a
 
 @pytest.mark.parametrize("bad", [{"quality": 0}, {"attitude": 6}, {"skill": 2.5}, {"text": "x" * 2001}, {"photos": ["javascript:alert(1)"]}])
 async def test_review_scores_are_one_to_five_and_photos_are_links(app, runtime, tenant_a, bad):
-    booking = await make_booking(runtime, tenant_a)
-    headers = await bearer_for(runtime, tenant_a, "customer", booking.customer_id)
+    booking = await make_booking(tenant_a)
+    headers = await bearer_for(tenant_a, "customer", booking.customer_id)
     async with client_for(app, booking.host) as client:
         response = await client.post(f"/api/v1/orders/{booking.number}/review", json={**GOOD, **bad}, headers=headers)
     assert response.status_code == 400
@@ -81,13 +81,13 @@ async def test_review_scores_are_one_to_five_and_photos_are_links(app, runtime, 
 
 
 async def test_rating_is_the_mean_of_visible_reviews_and_hiding_takes_one_out(app, runtime, tenant_a):
-    first = await make_booking(runtime, tenant_a)
-    second = await make_booking(runtime, tenant_a, staff_id=first.staff_id, item_id=first.item_id, hours_ago=30)
+    first = await make_booking(tenant_a)
+    second = await make_booking(tenant_a, staff_id=first.staff_id, item_id=first.item_id, hours_ago=30)
     async with tenant_scope(tenant_a.id):
         from platform_core.reviews.schemas import ReviewCreate
 
-        await services.submit_review(runtime, first.customer_id, first.number, ReviewCreate(quality=5, attitude=5, skill=5))
-        abusive = await services.submit_review(runtime, second.customer_id, second.number, ReviewCreate(quality=1, attitude=1, skill=1, text="垃圾"))
+        await services.submit_review(first.customer_id, first.number, ReviewCreate(quality=5, attitude=5, skill=5))
+        abusive = await services.submit_review(second.customer_id, second.number, ReviewCreate(quality=1, attitude=1, skill=1, text="垃圾"))
     assert float((await _rating(tenant_a, first.staff_id))["rating_avg"]) == 3.0
 
     owner = await make_console_user(tenant_a, "support")
@@ -127,8 +127,8 @@ async def test_rating_is_the_mean_of_visible_reviews_and_hiding_takes_one_out(ap
 
 
 async def test_review_page_offers_the_form_only_for_a_completed_order_of_the_customer(app, runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a)
-    async with await signed_in(app, runtime, tenant_a, "customer", booking.customer_id) as client:
+    booking = await make_booking(tenant_a)
+    async with await signed_in(app, tenant_a, "customer", booking.customer_id) as client:
         form = await client.get(f"/orders/{booking.number}/review")
         assert form.status_code == 200 and 'name="quality"' in form.text
         missing = await client.post(f"/orders/{booking.number}/review", data={"csrf_token": CSRF, "quality": "5"})
@@ -141,8 +141,8 @@ async def test_review_page_offers_the_form_only_for_a_completed_order_of_the_cus
         assert done.status_code == 303
         shown = await client.get(f"/orders/{booking.number}/review?done=1")
         assert "Thank you for your review." in shown.text and 'name="quality"' not in shown.text
-    other = await make_customer(runtime, tenant_a)
-    async with await signed_in(app, runtime, tenant_a, "customer", other) as client:
+    other = await make_customer(tenant_a)
+    async with await signed_in(app, tenant_a, "customer", other) as client:
         assert (await client.get(f"/orders/{booking.number}/review")).status_code == 404
 
 
@@ -155,11 +155,11 @@ async def test_console_reviews_need_support_permission(app, runtime, tenant_a):
 
 
 async def test_tenant_b_cannot_see_tenant_a_reviews(app, runtime, tenant_a, tenant_b):
-    booking = await make_booking(runtime, tenant_a)
+    booking = await make_booking(tenant_a)
     async with tenant_scope(tenant_a.id):
         from platform_core.reviews.schemas import ReviewCreate
 
-        await services.submit_review(runtime, booking.customer_id, booking.number, ReviewCreate(quality=5, attitude=5, skill=5))
+        await services.submit_review(booking.customer_id, booking.number, ReviewCreate(quality=5, attitude=5, skill=5))
     async with tenant_scope(tenant_b.id):
         assert await current_connection().fetchval("select count(*) from core_review") == 0
         assert await services.reviews_for_staff(booking.staff_id) == []
@@ -171,8 +171,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 async def test_review_photos_are_uploaded_first_and_only_ours_are_accepted(app, runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a)
-    headers = await bearer_for(runtime, tenant_a, "customer", booking.customer_id)
+    booking = await make_booking(tenant_a)
+    headers = await bearer_for(tenant_a, "customer", booking.customer_id)
     async with client_for(app, booking.host) as client:
         uploaded = await client.post("/api/v1/uploads", files={"file": ("result.png", PNG, "image/png")}, headers=headers)
         assert uploaded.status_code == 201, uploaded.text
@@ -185,8 +185,8 @@ async def test_review_photos_are_uploaded_first_and_only_ours_are_accepted(app, 
 
 
 async def test_review_form_takes_photo_files(app, runtime, tenant_a):
-    booking = await make_booking(runtime, tenant_a)
-    async with await signed_in(app, runtime, tenant_a, "customer", booking.customer_id) as client:
+    booking = await make_booking(tenant_a)
+    async with await signed_in(app, tenant_a, "customer", booking.customer_id) as client:
         form = {"csrf_token": CSRF, "quality": "5", "attitude": "5", "skill": "4", "text": "Spotless"}
         wrong = await client.post(f"/orders/{booking.number}/review", data={**form, "skill": ""}, files={"photo_files": ("a.png", PNG, "image/png")})
         assert wrong.status_code == 400

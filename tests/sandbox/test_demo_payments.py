@@ -36,14 +36,14 @@ async def test_the_demo_franchises_are_configured_against_a_running_sandbox(runt
         assert await configure_demo_payments(demo_settings, port, tenants=wiring) == []
 
         cfg = tenant_config(sunshine.slug, data_dir=demo_settings.data_dir, port=port)
-        alipay = await get_plugin_config(runtime, sunshine.id, "payments_alipay")
+        alipay = await get_plugin_config(sunshine.id, "payments_alipay")
         assert alipay.appid == cfg.alipay.appid and alipay.gateway == cfg.alipay.gateway
         async with tenant_scope(sunshine.id):
-            assert {o.provider for o in await services.checkout_options(runtime, "desktop", "CNY")} == {"wechat", "alipay"}
+            assert {o.provider for o in await services.checkout_options("desktop", "CNY")} == {"wechat", "alipay"}
         async with tenant_scope(harbour.id):
-            assert [o.provider for o in await services.checkout_options(runtime, "mobile", "HKD")] == ["stripe"]
+            assert [o.provider for o in await services.checkout_options("mobile", "HKD")] == ["stripe"]
 
-        stripe = await get_plugin_config(runtime, harbour.id, "payments_stripe")
+        stripe = await get_plugin_config(harbour.id, "payments_stripe")
         hk = tenant_config(harbour.slug, data_dir=demo_settings.data_dir, port=port)
         assert stripe.secret_key == hk.stripe.secret_key and stripe.webhook_secret == hk.stripe.webhook_secret
     finally:

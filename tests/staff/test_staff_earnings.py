@@ -15,17 +15,23 @@ from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import transition
 from platform_core.payments import services as payments
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_customer, make_item, make_order, make_worker, with_session
+from platform_core.testing.factories import (
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    with_session,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 
-async def completed_paid_order(runtime, tenant, staff_id: int, total: int, days_ahead: int) -> str:
-    customer_id = await make_customer(runtime, tenant)
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=await make_item(tenant, price=total), total=total,
+async def completed_paid_order(tenant, staff_id: int, total: int, days_ahead: int) -> str:
+    customer_id = await make_customer(tenant)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=await make_item(tenant, price=total), total=total,
                                 starts_in=timedelta(days=days_ahead))
     async with tenant_scope(tenant.id):
         await ledger.wallet_topup(customer_id, tenant.currency, "alipay", total, payment_ref=f"t{order_id}")
-        await payments.pay_with_wallet(runtime, order_id, customer_id)
+        await payments.pay_with_wallet(order_id, customer_id)
         conn = current_connection()
         await conn.execute("update core_order set state = 'in_service' where id = $1", order_id)
         await conn.execute(
@@ -33,17 +39,17 @@ async def completed_paid_order(runtime, tenant, staff_id: int, total: int, days_
             "select tenant_id, id, $2, tstzrange(scheduled_start, scheduled_end), 'accepted', 'manual' from core_order where id = $1",
             order_id, staff_id)
         await conn.execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
-        await transition(runtime, order_id, "complete", ActorRef(kind="staff", id=staff_id))
+        await transition(order_id, "complete", ActorRef(kind="staff", id=staff_id))
         return await conn.fetchval("select number from core_order where id = $1", order_id)
 
 
 async def test_a_worker_sees_their_share_of_each_completed_order(app, runtime, tenant_a):
-    worker = await make_worker(runtime, tenant_a, name="Li Na")
-    other = await make_worker(runtime, tenant_a, name="Zhao Lei")
-    first = await completed_paid_order(runtime, tenant_a, worker, 20000, days_ahead=3)
-    second = await completed_paid_order(runtime, tenant_a, worker, 15000, days_ahead=4)
+    worker = await make_worker(tenant_a, name="Li Na")
+    other = await make_worker(tenant_a, name="Zhao Lei")
+    first = await completed_paid_order(tenant_a, worker, 20000, days_ahead=3)
+    second = await completed_paid_order(tenant_a, worker, 15000, days_ahead=4)
     async with client_for(app, f"{tenant_a.slug}.localhost") as client:
-        await with_session(client, runtime, tenant_a, "staff", worker)
+        await with_session(client, tenant_a, "staff", worker)
         page = await client.get("/staff/earnings")
     assert page.status_code == 200
     text = page.text
@@ -54,7 +60,7 @@ async def test_a_worker_sees_their_share_of_each_completed_order(app, runtime, t
     assert "60% of what the customer paid" in text
 
     async with client_for(app, f"{tenant_a.slug}.localhost") as client:
-        await with_session(client, runtime, tenant_a, "staff", other)
+        await with_session(client, tenant_a, "staff", other)
         theirs = (await client.get("/staff/earnings")).text
     assert "CN¥0.00" in theirs and first not in theirs and "Nothing earned yet" in theirs
 
@@ -69,9 +75,9 @@ async def test_earnings_are_for_signed_in_workers_only(app, tenant_a):
 @pytest.mark.slow
 async def test_a_worker_opens_earnings_from_the_staff_app_tab_bar(live_server, page, runtime, make_tenant):
     tenant = await make_tenant(prefix="earn", name="Earnings Franchise", locale="en")
-    worker = await make_worker(runtime, tenant, name="Li Na")
-    number = await completed_paid_order(runtime, tenant, worker, 18000, days_ahead=3)
-    token = await create_session(runtime, kind="staff", user_id=worker, tenant_id=tenant.id)
+    worker = await make_worker(tenant, name="Li Na")
+    number = await completed_paid_order(tenant, worker, 18000, days_ahead=3)
+    token = await create_session(kind="staff", user_id=worker, tenant_id=tenant.id)
     host = f"{tenant.slug}.localhost"
     await page.context.add_cookies([
         {"name": "hearth_sid", "value": token, "url": live_server.url(host)},

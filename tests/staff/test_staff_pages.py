@@ -48,10 +48,10 @@ async def signed_in_console(console, tenant, role: str = "manager"):
 PAST = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
 
 
-async def add_review(runtime, tenant, staff_id: int, scores: tuple[int, int, int], *, text: str = "", hidden_reason: str = "",
+async def add_review(tenant, staff_id: int, scores: tuple[int, int, int], *, text: str = "", hidden_reason: str = "",
                      reply: str = "") -> int:
     """A review of `staff_id` for an order long done, written straight into the table."""
-    order = await make_order(runtime, tenant, customer_id=await make_customer(runtime, tenant, name="王小姐"), starts=PAST, state="assigned")
+    order = await make_order(tenant, customer_id=await make_customer(tenant, name="王小姐"), starts=PAST, state="assigned")
     async with tenant_scope(tenant.id):
         conn = current_connection()
         row = await conn.fetchrow("select customer_id, item_id from core_order where id = $1", order)
@@ -67,7 +67,7 @@ async def add_review(runtime, tenant, staff_id: int, scores: tuple[int, int, int
 
 
 async def test_console_workers_are_refused_without_staff_manage(console_a, tenant_a, runtime):
-    worker = await make_worker(runtime, tenant_a, hours="mon-sun 09:00-18:00")
+    worker = await make_worker(tenant_a, hours="mon-sun 09:00-18:00")
     anonymous = await console_a.get("/console/workers")
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/console/sign-in")
     await signed_in_console(console_a, tenant_a, "dispatcher")
@@ -80,7 +80,7 @@ async def test_console_workers_are_refused_without_staff_manage(console_a, tenan
     hours = await post_form(console_a, f"/console/workers/{worker}/hours", {"hours_0": "09:00-10:00"}, headers=JSON)
     assert hours.status_code == 403
     async with tenant_scope(tenant_a.id):
-        assert (await services.get_worker(runtime, worker)).status == "active"
+        assert (await services.get_worker(worker)).status == "active"
         assert len(await services.get_hours(worker)) == 7
 
 
@@ -112,7 +112,7 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
     first = clock.today(tenant_a.timezone) + timedelta(days=20)
     last = first + timedelta(days=2)
     held = datetime.combine(first + timedelta(days=1), time(10), tzinfo=ZoneInfo(tenant_a.timezone))
-    await make_order(runtime, tenant_a, starts=held, ends=held + timedelta(hours=2), state="assigned", staff_id=staff_id)
+    await make_order(tenant_a, starts=held, ends=held + timedelta(hours=2), state="assigned", staff_id=staff_id)
     off = await post_form(console_a, f"{base}/time-off", {"first_day": str(first), "last_day": str(last), "reason": "圣诞"})
     assert off.status_code == 303
     warned = await console_a.get(off.headers["location"])
@@ -123,7 +123,7 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
     assert 'value="08:00-12:00, 13:00-18:00"' in page.text and 'value="09:00-24:00"' in page.text and 'value="09:00-17:00"' in page.text
     assert f"{first} – {last}" in page.text and "圣诞" in page.text
     async with tenant_scope(tenant_a.id):
-        worker = await services.get_worker(runtime, staff_id)
+        worker = await services.get_worker(staff_id)
         off = await services.list_time_off(staff_id)
     assert worker.skills == ["cleaning", "deep_cleaning"] and worker.years_experience == 10 and worker.home_lat == 31.23
     deleted = await post_form(console_a, f"{base}/time-off/{off[0].id}/delete")
@@ -134,9 +134,9 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
 
 async def test_deactivating_a_worker_signs_them_out_and_filters_find_them(console_a, tenant_a, app, runtime):
     await signed_in_console(console_a, tenant_a)
-    nanny = await make_worker(runtime, tenant_a, "孙阿姨", skills=["nanny"], hours="mon-sun 09:00-18:00")
-    cleaner = await make_worker(runtime, tenant_a, "周阿姨", skills=["cleaning"], hours="mon-sun 09:00-18:00")
-    async with await signed_in(app, runtime, tenant_a, "staff", nanny) as worker_app:
+    nanny = await make_worker(tenant_a, "孙阿姨", skills=["nanny"], hours="mon-sun 09:00-18:00")
+    cleaner = await make_worker(tenant_a, "周阿姨", skills=["cleaning"], hours="mon-sun 09:00-18:00")
+    async with await signed_in(app, tenant_a, "staff", nanny) as worker_app:
         assert (await worker_app.get("/staff/availability")).status_code == 200
         assert (await post_form(console_a, f"/console/workers/{nanny}/status", {"status": "inactive"})).status_code == 303
         assert (await worker_app.get("/staff/availability")).status_code == 303
@@ -159,7 +159,7 @@ async def test_deactivating_a_worker_signs_them_out_and_filters_find_them(consol
 
 
 async def test_console_of_tenant_b_can_not_open_tenant_as_worker(app, tenant_a, tenant_b, runtime):
-    worker = await make_worker(runtime, tenant_a, hours="mon-sun 09:00-18:00")
+    worker = await make_worker(tenant_a, hours="mon-sun 09:00-18:00")
     async with client_for(app, f"{tenant_b.slug}.localhost") as console_b:
         await signed_in_console(with_csrf(console_b), tenant_b, "owner")
         assert (await console_b.get(f"/console/workers/{worker}")).status_code == 404
@@ -171,14 +171,14 @@ async def test_console_of_tenant_b_can_not_open_tenant_as_worker(app, tenant_a, 
 
 
 async def test_worker_edits_their_own_hours_and_days_off(app, tenant_a, runtime):
-    me = await make_worker(runtime, tenant_a, "我", hours="mon 09:00-10:00")
-    other = await make_worker(runtime, tenant_a, "别人", hours="mon-sun 09:00-18:00")
+    me = await make_worker(tenant_a, "我", hours="mon 09:00-10:00")
+    other = await make_worker(tenant_a, "别人", hours="mon-sun 09:00-18:00")
     ahead = clock.today(tenant_a.timezone) + timedelta(days=20)  # days off still to come: the ones listed
     async with tenant_scope(tenant_a.id):
         from platform_core.staff.schemas import TimeOffCreate
 
         theirs = await services.add_time_off(other, TimeOffCreate(first_day=ahead, last_day=ahead))
-    async with await signed_in(app, runtime, tenant_a, "staff", me) as client:
+    async with await signed_in(app, tenant_a, "staff", me) as client:
         page = await client.get("/staff/availability")
         assert page.status_code == 200 and 'value="09:00-10:00"' in page.text
         bad = await post_form(client, "/staff/availability/hours", {"hours_2": "25:00-26:00"})
@@ -200,7 +200,7 @@ async def test_staff_availability_is_refused_to_strangers_and_customers(client_a
     assert (await post_form(client_a, "/staff/availability/hours", {"hours_0": "09:00-10:00"}, headers=JSON)).status_code == 401
     async with tenant_scope(tenant_a.id):
         customer = await current_connection().fetchval("insert into core_customer (tenant_id) values ($1) returning id", tenant_a.id)
-    client_a.cookies.set("hearth_sid", await create_session(runtime, kind="customer", user_id=customer, tenant_id=tenant_a.id))
+    client_a.cookies.set("hearth_sid", await create_session(kind="customer", user_id=customer, tenant_id=tenant_a.id))
     assert (await client_a.get("/staff/availability", headers=JSON)).status_code == 401
 
 
@@ -208,11 +208,11 @@ async def test_staff_availability_is_refused_to_strangers_and_customers(client_a
 
 
 async def test_public_profile_shows_the_rating_breakdown_and_visible_reviews(client_a, tenant_a, runtime):
-    worker = await make_worker(runtime, tenant_a, "刘阿姨", skills=["cleaning", "deep_cleaning"], bio="认真负责", years_experience=7,
+    worker = await make_worker(tenant_a, "刘阿姨", skills=["cleaning", "deep_cleaning"], bio="认真负责", years_experience=7,
                                languages=["普通话"], hours="mon-sun 09:00-18:00")
-    await add_review(runtime, tenant_a, worker, (5, 5, 5), text="非常干净", reply="谢谢您的认可")
-    await add_review(runtime, tenant_a, worker, (4, 5, 3), text="还不错")
-    await add_review(runtime, tenant_a, worker, (1, 1, 1), text="骂人的话", hidden_reason="辱骂")
+    await add_review(tenant_a, worker, (5, 5, 5), text="非常干净", reply="谢谢您的认可")
+    await add_review(tenant_a, worker, (4, 5, 3), text="还不错")
+    await add_review(tenant_a, worker, (1, 1, 1), text="骂人的话", hidden_reason="辱骂")
     async with tenant_scope(tenant_a.id):
         ratings = (await storefront.worker_page(worker)).ratings
         cards = await services.workers_for_skills(["deep_cleaning"])
@@ -229,10 +229,10 @@ async def test_public_profile_shows_the_rating_breakdown_and_visible_reviews(cli
 
 
 async def test_public_profile_of_an_inactive_or_foreign_worker_is_not_found(client_a, client_b, tenant_a, runtime):
-    worker = await make_worker(runtime, tenant_a, hours="mon-sun 09:00-18:00")
+    worker = await make_worker(tenant_a, hours="mon-sun 09:00-18:00")
     assert (await client_b.get(f"/workers/{worker}")).status_code == 404
     async with tenant_scope(tenant_a.id):
-        await services.set_worker_status(runtime, worker, "inactive")
+        await services.set_worker_status(worker, "inactive")
         assert await services.workers_for_skills(["cleaning"]) == []
     assert (await client_a.get(f"/workers/{worker}")).status_code == 404
 
@@ -269,14 +269,14 @@ async def test_staff_profiles_are_seeded_once_and_console_edits_survive(app, hea
     assert not any("李建国" in change and "profile" in change for change in first)
     tenant = await get_tenant(slug)
     async with tenant_scope(tenant.id):
-        worker = (await services.list_workers(runtime, skill="deep_cleaning"))[0]
+        worker = (await services.list_workers(skill="deep_cleaning"))[0]
         assert worker.languages == ["普通话", "上海话"] and worker.service_radius_km == 12 and worker.home_lat == 31.2304
         hours = await services.get_hours(worker.id)
         assert len(hours) == 6 and hours[-1].weekday == 5 and hours[-1].ends.hour == 15
         await current_connection().execute("update core_staff_profile set bio = 'edited' where staff_id = $1", worker.id)
     assert await apply_tenant_file(path, hearth_settings) == []
     async with tenant_scope(tenant.id):
-        assert (await services.get_worker(runtime, worker.id)).bio == "edited"
+        assert (await services.get_worker(worker.id)).bio == "edited"
 
 
 def test_demo_tenant_files_seed_every_demo_skill():
@@ -295,9 +295,9 @@ def test_demo_tenant_files_seed_every_demo_skill():
 
 
 async def test_workers_api_lists_by_skill_and_shows_a_profile(client_a, client_b, tenant_a, runtime):
-    cleaner = await make_worker(runtime, tenant_a, "刘阿姨", skills=["cleaning", "deep_cleaning"], hours="mon-sun 09:00-18:00")
-    nanny = await make_worker(runtime, tenant_a, "孙阿姨", skills=["nanny"], hours="mon-sun 09:00-18:00")
-    await add_review(runtime, tenant_a, cleaner, (5, 4, 5), text="很好")
+    cleaner = await make_worker(tenant_a, "刘阿姨", skills=["cleaning", "deep_cleaning"], hours="mon-sun 09:00-18:00")
+    nanny = await make_worker(tenant_a, "孙阿姨", skills=["nanny"], hours="mon-sun 09:00-18:00")
+    await add_review(tenant_a, cleaner, (5, 4, 5), text="很好")
     listed = await client_a.get("/api/v1/workers?skills=cleaning,deep_cleaning")
     assert listed.status_code == 200 and [w["id"] for w in listed.json()] == [cleaner]
     assert {w["id"] for w in (await client_a.get("/api/v1/workers")).json()} == {cleaner, nanny}

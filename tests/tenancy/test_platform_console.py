@@ -6,7 +6,14 @@ import secrets
 
 import pytest
 
-from platform_core.testing.factories import PASSWORD, make_console_user, make_operator, post_form, sign_in, with_csrf
+from platform_core.testing.factories import (
+    PASSWORD,
+    make_console_user,
+    make_operator,
+    post_form,
+    sign_in,
+    with_csrf,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 JSON = {"accept": "application/json"}

@@ -8,7 +8,11 @@ import pytest
 from platform_core import clock
 from platform_core.pluginsys.manager import build_plugin_manager
 from platform_core.pluginsys.services import plugin_catalog
-from platform_core.testing.contracts import check_plugin, import_problems, table_problems
+from platform_core.testing.contracts import (
+    check_plugin,
+    import_problems,
+    table_problems,
+)
 
 BUILT_IN = sorted(p.name for p in plugin_catalog(build_plugin_manager()))
 
@@ -72,8 +76,8 @@ async def test_the_customer_can_book_the_item_of_tenant_a_and_tenant_b_has_no_su
 
     async with tenant_scope(tenant_a.id):
         slug = await current_connection().fetchval("select slug from core_service_item where id = $1", item)
-    async with await signed_in(app, runtime, tenant_a, "customer", customer) as client:
+    async with await signed_in(app, tenant_a, "customer", customer) as client:
         page = await client.get(f"/book/{slug}")
     assert page.status_code == 200 and "Daily cleaning" in page.text
-    async with await signed_in(app, runtime, tenant_b, "customer", await make_customer(runtime, tenant_b)) as client:
+    async with await signed_in(app, tenant_b, "customer", await make_customer(tenant_b)) as client:
         assert (await client.get(f"/book/{slug}")).status_code == 404

@@ -12,26 +12,26 @@ from platform_core.testing.factories import make_booking
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-async def _context(browser, live_server, runtime, tenant, kind: str, user_id: int, **options):
+async def _context(browser, live_server, tenant, kind: str, user_id: int, **options):
     context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", **options)
-    token = await create_session(runtime, kind=kind, user_id=user_id, tenant_id=tenant.id)  # type: ignore[arg-type]
+    token = await create_session(kind=kind, user_id=user_id, tenant_id=tenant.id)  # type: ignore[arg-type]
     await context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": live_server.url(f"{tenant.slug}.localhost")}])
     return context
 
 
 async def test_customer_follows_the_worker_on_a_map_then_reviews(live_server, browser, runtime, make_tenant):
     tenant = await make_tenant(prefix="visit", name="阳光家政 Visit")
-    booking = await make_booking(runtime, tenant, state="assigned")
+    booking = await make_booking(tenant, state="assigned")
     host = f"{tenant.slug}.localhost"
 
-    customer = await _context(browser, live_server, runtime, tenant, "customer", booking.customer_id)
+    customer = await _context(browser, live_server, tenant, "customer", booking.customer_id)
     order_page = await customer.new_page()
     await order_page.goto(live_server.url(host, f"/orders/{booking.number}"))
     status = order_page.locator("[data-track-map] [data-track-status]")
     await status.filter(has_text="尚未出发").wait_for()
 
     # The worker is about 1.1 km north of the address.
-    worker = await _context(browser, live_server, runtime, tenant, "staff", booking.staff_id,
+    worker = await _context(browser, live_server, tenant, "staff", booking.staff_id,
                             geolocation={"latitude": 31.2404, "longitude": 121.4737}, permissions=["geolocation"])
     visit = await worker.new_page()
     await visit.goto(live_server.url(host, "/staff/jobs"))

@@ -97,10 +97,10 @@ async def test_the_brand_stylesheet_carries_a_franchise_colours_and_is_cached_fo
 @pytest.mark.browser
 async def test_in_chromium_pages_break_no_rule_of_their_policy_and_wear_the_franchise_colours(live_server, browser, runtime, make_tenant):
     tenant = await make_tenant(locale="en", branding={"primary_color": "#7b2cbf", "accent_color": "#0ca678"})
-    booking = await make_booking(runtime, tenant, state="accepted")
+    booking = await make_booking(tenant, state="accepted")
     host = f"{tenant.slug}.localhost"
     context = await browser.new_context(viewport={"width": 390, "height": 844})
-    token = await create_session(runtime, kind="customer", user_id=booking.customer_id, tenant_id=tenant.id)
+    token = await create_session(kind="customer", user_id=booking.customer_id, tenant_id=tenant.id)
     await context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": live_server.url(host)}])
     # What the browser refused, as the page itself hears it (htmx's own <style>, an inline style, a script).
     await context.add_init_script("""window.__refused = [];

@@ -251,8 +251,8 @@ async def test_an_unguarded_page_knows_the_signed_in_customer(app, runtime, make
     from platform_core.testing.factories import make_customer
 
     tenant = await make_tenant(locale="en")
-    customer_id = await make_customer(runtime, tenant)
-    token = await create_session(runtime, kind="customer", user_id=customer_id, tenant_id=tenant.id)
+    customer_id = await make_customer(tenant)
+    token = await create_session(kind="customer", user_id=customer_id, tenant_id=tenant.id)
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         anonymous = await client.get("/services", headers=HTML)
         client.cookies.set(SESSION_COOKIE, token)

@@ -36,13 +36,13 @@ def test_empty_notice_shows_nothing_and_warnings_stay_on_screen():
 
 async def test_last_day_before_first_day_is_refused_on_the_last_day_field(runtime, tenant_a):
     with pytest.raises(ValidationFailed) as caught:
-        await set_plugin_config(runtime, tenant_a.id, "announcements", {"starts_on": "2027-02-10", "ends_on": "2027-02-01"})
+        await set_plugin_config(tenant_a.id, "announcements", {"starts_on": "2027-02-10", "ends_on": "2027-02-01"})
     assert caught.value.fields == {"ends_on": "The last day is before the first day."}
 
 
 async def test_notice_page_is_public_for_the_tenant_that_has_it_on(runtime, tenant_a, client_a, client_b):
-    await set_plugin_config(runtime, tenant_a.id, "announcements", {"title": "春节期间服务安排", "body": "初四起恢复预约"})
-    await enable_plugin(runtime, tenant_a.id, "announcements", actor="test")
+    await set_plugin_config(tenant_a.id, "announcements", {"title": "春节期间服务安排", "body": "初四起恢复预约"})
+    await enable_plugin(tenant_a.id, "announcements", actor="test")
     response = await client_a.get("/p/announcements/")
     assert response.status_code == 200 and "初四起恢复预约" in response.text
     assert (await client_b.get("/p/announcements/")).status_code == 404

@@ -54,15 +54,15 @@ class Shop:
         self.cfg = tenant_config(tenant.slug, data_dir=data_dir, port=port)
 
     async def order(self, total: int) -> tuple[int, int]:
-        customer_id = await make_customer(self.runtime, self.tenant)
+        customer_id = await make_customer(self.tenant)
         item_id = await make_item(self.tenant, price=total)
-        return customer_id, await make_order(self.runtime, self.tenant, customer_id=customer_id, item_id=item_id, total=total)
+        return customer_id, await make_order(self.tenant, customer_id=customer_id, item_id=item_id, total=total)
 
     async def start(self, total: int = 19900, device: str = "desktop"):
         customer_id, order_id = await self.order(total)
         async with tenant_scope(self.tenant.id):
             payment = await services.start_payment(
-                self.runtime, provider_name="alipay", customer_id=customer_id, amount=total, currency="CNY", subject="深度保洁 4小时",
+                provider_name="alipay", customer_id=customer_id, amount=total, currency="CNY", subject="深度保洁 4小时",
                 device=device, client_ip="127.0.0.1", base_url=self.receiver.url.removesuffix("/notify"), return_url=RETURN_URL,
                 order_id=order_id)
         return payment, order_id
@@ -102,7 +102,7 @@ class Shop:
 
     async def order_state(self, order_id: int):
         async with tenant_scope(self.tenant.id):
-            order = await get_order(self.runtime, order_id)
+            order = await get_order(order_id)
             paid_events = await current_connection().fetchval(
                 "select count(*) from core_order_event where order_id = $1 and event = 'pay'", order_id)
         return order.state, order.paid_at, paid_events
@@ -116,8 +116,8 @@ class Shop:
 async def shop(runtime, app, make_tenant, sandbox):
     tenant = await make_tenant(prefix="ali")
     cfg = tenant_config(tenant.slug, data_dir=sandbox[1], port=sandbox[2])
-    await set_plugin_config(runtime, tenant.id, "payments_alipay", sandbox_values(cfg))
-    await enable_plugin(runtime, tenant.id, "payments_alipay", actor="test")
+    await set_plugin_config(tenant.id, "payments_alipay", sandbox_values(cfg))
+    await enable_plugin(tenant.id, "payments_alipay", actor="test")
     return Shop(runtime, app, tenant, sandbox)
 
 
@@ -206,24 +206,24 @@ async def test_partial_then_full_refund_and_no_more(shop, runtime):
     payment, order_id = await shop.start(19900)
     assert (await shop.deliver(shop.approve(payment))).text == "success"
     async with tenant_scope(shop.tenant.id):
-        first = await services.refund_payment(runtime, payment.id, 5000, "少做了一个房间", "console:1")
+        first = await services.refund_payment(payment.id, 5000, "少做了一个房间", "console:1")
         assert first.status == "succeeded" and first.refund_no.endswith("R01")
         with pytest.raises(ValidationFailed) as too_much:
-            await services.refund_payment(runtime, payment.id, 14901, "", "console:1")
+            await services.refund_payment(payment.id, 14901, "", "console:1")
         assert "amount" in too_much.value.fields
-        rest = await services.refund_payment(runtime, payment.id, 14900, "客户取消", "console:1")
+        rest = await services.refund_payment(payment.id, 14900, "客户取消", "console:1")
         assert rest.status == "succeeded"
         assert (await services.get_payment(payment.id)).refundable == 0
         with pytest.raises(ValidationFailed):
-            await services.refund_payment(runtime, payment.id, 1, "", "console:1")
+            await services.refund_payment(payment.id, 1, "", "console:1")
         assert await ledger.balance("provider:alipay:clearing", "CNY") == 0
     assert await shop.postings(order_id) == ["payment", "refund", "refund"]
     # Alipay itself holds the two refunds, and the trade is closed once refunded in full.
     at_alipay = next(p for p in shop.sb.payments.values() if p.out_trade_no == payment.payment_no)
     assert [r["amount"] for r in at_alipay.refunds] == [5000, 14900]
     async with tenant_scope(shop.tenant.id):
-        config = await get_plugin_config(runtime, shop.tenant.id, "payments_alipay")
-    assert (await services.installed_providers(runtime)["alipay"].query(config, payment.payment_no, payment.provider_ref)).status == "closed"
+        config = await get_plugin_config(shop.tenant.id, "payments_alipay")
+    assert (await services.installed_providers()["alipay"].query(config, payment.payment_no, payment.provider_ref)).status == "closed"
 
 
 async def test_lost_notification_is_reconciled_by_query_and_expired_ones_are_closed(shop, runtime):
@@ -234,13 +234,13 @@ async def test_lost_notification_is_reconciled_by_query_and_expired_ones_are_clo
     never_opened, _ = await shop.start(4500)
 
     async with tenant_scope(shop.tenant.id):
-        assert await services.reconcile_payment(runtime, paid.id) == "succeeded"
-        assert await services.reconcile_payment(runtime, opened.id) == "pending"  # still has time
+        assert await services.reconcile_payment(paid.id) == "succeeded"
+        assert await services.reconcile_payment(opened.id) == "pending"  # still has time
         await current_connection().execute(
             "update core_payment set expires_at = $2 where id = any($1)", [opened.id, never_opened.id], clock.now() - timedelta(minutes=1))
     async with tenant_scope(shop.tenant.id):
-        assert await services.reconcile_payment(runtime, opened.id) == "closed"
-        assert await services.reconcile_payment(runtime, never_opened.id) == "closed"
+        assert await services.reconcile_payment(opened.id) == "closed"
+        assert await services.reconcile_payment(never_opened.id) == "closed"
     assert await shop.postings(paid_order) == ["payment"]
     assert (await shop.order_state(paid_order))[0] == "paid"
     at_alipay = next(p for p in shop.sb.payments.values() if p.out_trade_no == opened.payment_no)
@@ -270,7 +270,7 @@ async def test_keys_that_are_not_rsa_keys_are_refused_on_their_field(runtime, ma
     tenant = await make_tenant(prefix="alk")
     cfg = tenant_config(tenant.slug, data_dir=sandbox[1], port=sandbox[2])
     with pytest.raises(ValidationFailed) as bad:
-        await set_plugin_config(runtime, tenant.id, "payments_alipay", {
+        await set_plugin_config(tenant.id, "payments_alipay", {
             "appid": "2021x", "app_private_key": cfg.alipay.alipay_public_key, "alipay_public_key": "MIIB-not-base64", "gateway": "ftp://x"})
     assert bad.value.fields == {
         "appid": "The App ID is the number Alipay shows for your app.",
@@ -281,7 +281,7 @@ async def test_keys_that_are_not_rsa_keys_are_refused_on_their_field(runtime, ma
     # As Alipay's key tool gives them: the bare base64 body, no PEM lines.
     bare = {name: "".join(line for line in value.splitlines() if not line.startswith("-----"))
             for name, value in (("app_private_key", cfg.alipay.app_private_key), ("alipay_public_key", cfg.alipay.alipay_public_key))}
-    config = await set_plugin_config(runtime, tenant.id, "payments_alipay", {"appid": cfg.alipay.appid, "gateway": cfg.alipay.gateway, **bare})
+    config = await set_plugin_config(tenant.id, "payments_alipay", {"appid": cfg.alipay.appid, "gateway": cfg.alipay.gateway, **bare})
     from plugins.payments_alipay.provider import client
 
     assert client(config).api_alipay_trade_query(out_trade_no="nothing")["sub_code"] == "ACQ.TRADE_NOT_EXIST"

@@ -41,7 +41,7 @@ async def test_owner_pastes_alipay_keys_in_the_console_and_a_wrong_one_is_pointe
     error = card.locator("#cfg-payments_alipay-alipay_public_key-error")
     await error.wait_for()
     assert await error.inner_text() == "此处请粘贴支付宝公钥，而不是私钥。"
-    assert (await get_plugin_config(runtime, tenant.id, "payments_alipay")).appid == ""  # nothing was saved
+    assert (await get_plugin_config(tenant.id, "payments_alipay")).appid == ""  # nothing was saved
 
     card = page.locator("#plugin-payments_alipay")
     await card.locator("input[name=appid]").fill(cfg.alipay.appid)
@@ -57,7 +57,7 @@ async def test_owner_pastes_alipay_keys_in_the_console_and_a_wrong_one_is_pointe
     assert placeholder and cfg.alipay.app_private_key[40:80] not in placeholder  # masked, never shown back
     await page.screenshot(path=str(live_server.log_path.parent / "console-alipay-settings.png"), full_page=True)
 
-    saved = await get_plugin_config(runtime, tenant.id, "payments_alipay")
+    saved = await get_plugin_config(tenant.id, "payments_alipay")
     assert saved.appid == cfg.alipay.appid and "\n" not in saved.app_private_key.strip()  # the browser dropped the line breaks
     signed = client(saved).api_alipay_trade_page_pay(subject="x", out_trade_no="H1", total_amount="1.00")
     assert "sign=" in signed  # and the keys still sign

@@ -25,6 +25,7 @@ from platform_core.pluginsys.services import (
     get_plugin_config,
     set_plugin_config,
 )
+from platform_core.runtime import current_runtime
 from platform_core.sandbox.config import (
     register_stripe_webhook,
     stripe_pay_url,
@@ -69,12 +70,12 @@ class Shop:
         self.cfg = tenant_config(tenant.slug, data_dir=data_dir, port=port)
 
     async def start(self, total: int = 19900):
-        customer_id = await make_customer(self.runtime, self.tenant)
+        customer_id = await make_customer(self.tenant)
         item_id = await make_item(self.tenant, price=total)
-        order_id = await make_order(self.runtime, self.tenant, customer_id=customer_id, item_id=item_id, total=total)
+        order_id = await make_order(self.tenant, customer_id=customer_id, item_id=item_id, total=total)
         async with tenant_scope(self.tenant.id):
             payment = await services.start_payment(
-                self.runtime, provider_name="stripe", customer_id=customer_id, amount=total, currency=self.tenant.currency,
+                provider_name="stripe", customer_id=customer_id, amount=total, currency=self.tenant.currency,
                 subject="Deep cleaning", device="desktop", client_ip="127.0.0.1", base_url="http://127.0.0.1:9",
                 return_url="http://127.0.0.1:9/account/orders", order_id=order_id)
         return payment, order_id
@@ -115,7 +116,7 @@ class Shop:
 
     async def order_state(self, order_id: int):
         async with tenant_scope(self.tenant.id):
-            order = await get_order(self.runtime, order_id)
+            order = await get_order(order_id)
             paid_events = await current_connection().fetchval(
                 "select count(*) from core_order_event where order_id = $1 and event = 'pay'", order_id)
         return order.state, paid_events
@@ -125,21 +126,21 @@ class Shop:
             return sorted((r.reason, r.payment_no) for r in await services.refusals())
 
 
-async def make_shop(runtime, app, make_tenant, sandbox, currency: str = "CNY") -> Shop:
+async def make_shop(app, make_tenant, sandbox, currency: str = "CNY") -> Shop:
     tenant = await make_tenant(prefix="stp", currency=currency)
     cfg = tenant_config(tenant.slug, data_dir=sandbox[1], port=sandbox[2])
-    config = await set_plugin_config(runtime, tenant.id, "payments_stripe", sandbox_values(cfg))
-    await enable_plugin(runtime, tenant.id, "payments_stripe", actor="test")
-    return Shop(runtime, app, tenant, sandbox, config)
+    config = await set_plugin_config(tenant.id, "payments_stripe", sandbox_values(cfg))
+    await enable_plugin(tenant.id, "payments_stripe", actor="test")
+    return Shop(current_runtime(), app, tenant, sandbox, config)
 
 
 @pytest.fixture
 async def shop(runtime, app, make_tenant, sandbox):
-    return await make_shop(runtime, app, make_tenant, sandbox)
+    return await make_shop(app, make_tenant, sandbox)
 
 
 async def test_card_payment_confirmed_on_the_hosted_page_is_credited_once(runtime, app, make_tenant, sandbox):
-    shop = await make_shop(runtime, app, make_tenant, sandbox, currency="HKD")
+    shop = await make_shop(app, make_tenant, sandbox, currency="HKD")
     payment, order_id = await shop.start(38800)
     action = payment.action
     assert action.kind == "client_secret" and action.method == "intent" and action.provider_ref.startswith("pi_")
@@ -170,7 +171,7 @@ async def test_a_reload_reuses_the_intent_instead_of_opening_another(shop):
     payment, order_id = await shop.start(5000)
     async with tenant_scope(shop.tenant.id):
         again = await services.start_payment(
-            shop.runtime, provider_name="stripe", customer_id=payment.customer_id, amount=5000, currency="CNY", subject="Deep cleaning",
+            provider_name="stripe", customer_id=payment.customer_id, amount=5000, currency="CNY", subject="Deep cleaning",
             device="desktop", client_ip="127.0.0.1", base_url="http://127.0.0.1:9", return_url="http://127.0.0.1:9/", order_id=order_id)
     assert again.id == payment.id and again.action.provider_ref == payment.action.provider_ref
 
@@ -225,12 +226,12 @@ async def test_partial_then_full_refund_and_no_more(shop, runtime):
     payment, order_id = await shop.start(19900)
     assert (await shop.deliver(*shop.approve(payment))).status_code == 200
     async with tenant_scope(shop.tenant.id):
-        first = await services.refund_payment(runtime, payment.id, 5000, "One room was not done", "console:1")
+        first = await services.refund_payment(payment.id, 5000, "One room was not done", "console:1")
         assert first.status == "succeeded" and first.provider_ref.startswith("re_")
         with pytest.raises(ValidationFailed) as too_much:
-            await services.refund_payment(runtime, payment.id, 14901, "", "console:1")
+            await services.refund_payment(payment.id, 14901, "", "console:1")
         assert "amount" in too_much.value.fields
-        rest = await services.refund_payment(runtime, payment.id, 14900, "Cancelled", "console:1")
+        rest = await services.refund_payment(payment.id, 14900, "Cancelled", "console:1")
         assert rest.status == "succeeded"
         assert (await services.get_payment(payment.id)).refundable == 0
         assert await ledger.balance("provider:stripe:clearing", "CNY") == 0
@@ -245,16 +246,16 @@ async def test_lost_webhook_is_reconciled_by_query_and_expired_intents_are_cance
     shop.approve(paid)  # its webhook never reaches us
     unpaid, _ = await shop.start(3000)
     async with tenant_scope(shop.tenant.id):
-        assert await services.reconcile_payment(runtime, paid.id) == "succeeded"
-        assert await services.reconcile_payment(runtime, unpaid.id) == "pending"  # still has time
+        assert await services.reconcile_payment(paid.id) == "succeeded"
+        assert await services.reconcile_payment(unpaid.id) == "pending"  # still has time
         await current_connection().execute("update core_payment set expires_at = $2 where id = $1", unpaid.id, clock.now() - timedelta(minutes=1))
     async with tenant_scope(shop.tenant.id):
-        assert await services.reconcile_payment(runtime, unpaid.id) == "closed"
+        assert await services.reconcile_payment(unpaid.id) == "closed"
     assert await shop.postings(paid_order) == ["payment"] and await shop.order_state(paid_order) == ("paid", 1)
     assert client(shop.config).v1.payment_intents.retrieve(unpaid.action.provider_ref).status == "canceled"
     async with tenant_scope(shop.tenant.id):
-        config = await get_plugin_config(runtime, shop.tenant.id, "payments_stripe")
-        provider = services.installed_providers(runtime)["stripe"]
+        config = await get_plugin_config(shop.tenant.id, "payments_stripe")
+        provider = services.installed_providers()["stripe"]
         await provider.close(config, unpaid.payment_no, unpaid.provider_ref)  # closing again is fine
         assert (await provider.query(config, "H-not-ours", "pi_not_ours")).status == "missing"
     # The webhook that finally arrives changes nothing.
@@ -263,12 +264,12 @@ async def test_lost_webhook_is_reconciled_by_query_and_expired_intents_are_cance
 
 
 async def test_without_a_hosted_page_the_payment_page_is_stripe_js_card_form_allowed_by_the_policy(runtime, app, make_tenant, sandbox):
-    shop = await make_shop(runtime, app, make_tenant, sandbox)
+    shop = await make_shop(app, make_tenant, sandbox)
     # As with Stripe itself: no hosted page, so Stripe.js confirms the intent on our payment page.
-    await set_plugin_config(runtime, shop.tenant.id, "payments_stripe", {}, reset=("hosted_page_base",))
+    await set_plugin_config(shop.tenant.id, "payments_stripe", {}, reset=("hosted_page_base",))
     payment, _ = await shop.start()
     assert payment.action.url == ""
-    token = await create_session(runtime, kind="customer", user_id=payment.customer_id, tenant_id=shop.tenant.id)
+    token = await create_session(kind="customer", user_id=payment.customer_id, tenant_id=shop.tenant.id)
     async with client_for(app, f"{shop.tenant.slug}.localhost") as customer:
         customer.cookies.set("hearth_sid", token)
         page = await customer.get(f"/payments/{payment.payment_no}")
@@ -287,7 +288,7 @@ async def test_without_a_hosted_page_the_payment_page_is_stripe_js_card_form_all
 async def test_keys_of_the_wrong_kind_are_refused_on_their_field(runtime, make_tenant):
     tenant = await make_tenant(prefix="stk")
     with pytest.raises(ValidationFailed) as bad:
-        await set_plugin_config(runtime, tenant.id, "payments_stripe", {
+        await set_plugin_config(tenant.id, "payments_stripe", {
             "secret_key": "pk_live_123", "publishable_key": "sk_live_123", "webhook_secret": "secret", "api_base": "localhost:8123"})
     assert bad.value.fields == {
         "secret_key": "A secret key starts with sk_ (or rk_ for a restricted key).",

@@ -73,19 +73,19 @@ class Shop:
         self.cfg = tenant_config(tenant.slug, data_dir=data_dir, port=port)
 
     async def setup(self):
-        await set_plugin_config(self.runtime, self.tenant.id, NAME, sandbox_values(self.cfg, self.version))
-        await enable_plugin(self.runtime, self.tenant.id, NAME, actor="test")
-        self.customer_id = await make_customer(self.runtime, self.tenant)
+        await set_plugin_config(self.tenant.id, NAME, sandbox_values(self.cfg, self.version))
+        await enable_plugin(self.tenant.id, NAME, actor="test")
+        self.customer_id = await make_customer(self.tenant)
         self.item_id = await make_item(self.tenant, price=PRICE)
         return self
 
     async def order(self) -> int:
-        return await make_order(self.runtime, self.tenant, customer_id=self.customer_id, item_id=self.item_id, total=PRICE)
+        return await make_order(self.tenant, customer_id=self.customer_id, item_id=self.item_id, total=PRICE)
 
     async def start(self, order_id: int, *, base_url: str = "http://127.0.0.1:9", device: str = "desktop", openid: str | None = None):
         async with tenant_scope(self.tenant.id):
             return await services.start_payment(
-                self.runtime, provider_name="wechat", customer_id=self.customer_id, amount=PRICE, currency="CNY", subject="深度保洁 3 小时",
+                provider_name="wechat", customer_id=self.customer_id, amount=PRICE, currency="CNY", subject="深度保洁 3 小时",
                 device=device, client_ip="127.0.0.1", base_url=base_url, return_url=f"http://{self.tenant.slug}.localhost/orders/{order_id}",
                 order_id=order_id, openid=openid)
 
@@ -121,7 +121,7 @@ class Shop:
     async def state(self, payment_id: int, order_id: int):
         async with tenant_scope(self.tenant.id):
             payment = await services.get_payment(payment_id)
-            order = await get_order(self.runtime, order_id)
+            order = await get_order(order_id)
             kinds = [t.kind for t in await ledger.order_transactions(order_id)]
             clearing = await ledger.balance("provider:wechat:clearing", "CNY")
         return payment, order, kinds, clearing
@@ -277,13 +277,13 @@ async def test_a_partial_refund_then_the_rest_go_back_through_wechat(shop, recei
     order_id, payment, headers, body = await s.pay(receiver)
     assert s.accepted(await s.notify(headers, body))
     async with tenant_scope(s.tenant.id):
-        part = await services.refund_payment(s.runtime, payment.id, 5000, "少做了一小时", "console:1")
+        part = await services.refund_payment(payment.id, 5000, "少做了一小时", "console:1")
         assert part.status == "succeeded" and part.provider_ref and part.finished_at is not None
         assert (await services.get_payment(payment.id)).refundable == PRICE - 5000
-        rest = await services.refund_payment(s.runtime, payment.id, PRICE - 5000, "客户取消", "console:1")
+        rest = await services.refund_payment(payment.id, PRICE - 5000, "客户取消", "console:1")
         assert rest.status == "succeeded" and (await services.get_payment(payment.id)).refundable == 0
         with pytest.raises(ValidationFailed) as too_much:
-            await services.refund_payment(s.runtime, payment.id, 1, "", "console:1")
+            await services.refund_payment(payment.id, 1, "", "console:1")
         assert "amount" in too_much.value.fields
         kinds = [t.kind for t in await ledger.order_transactions(order_id)]
         clearing = await ledger.balance("provider:wechat:clearing", "CNY")
@@ -301,7 +301,7 @@ async def test_a_refund_wechat_refuses_is_failed_with_its_reason(shop, receiver,
     # Refunded at WeChat behind our back (e.g. from the merchant platform): WeChat refuses ours.
     s.sb.refund(s.sandbox_payment(payment.payment_no), "elsewhere", PRICE)
     async with tenant_scope(s.tenant.id):
-        refused = await services.refund_payment(s.runtime, payment.id, 100, "", "console:1")
+        refused = await services.refund_payment(payment.id, 100, "", "console:1")
         kinds = [t.kind for t in await ledger.order_transactions(order_id)]
     assert refused.status == "failed" and "WeChat Pay" in refused.message and kinds == ["payment"]
 
@@ -377,8 +377,8 @@ async def test_a_v2_refund_presents_the_merchant_api_certificate(shop, tmp_path,
     try:
         certificate = wechat.client_certificate(s.cfg.wechat_v3.private_key, s.cfg.wechat_v2.mch_id)
         # Pasted into the console's one-line field: the line breaks are gone.
-        await set_plugin_config(s.runtime, s.tenant.id, NAME, {"api_base_url": wechat.url, "api_client_cert": certificate.replace("\n", "")})
-        config = await get_plugin_config(s.runtime, s.tenant.id, NAME)
+        await set_plugin_config(s.tenant.id, NAME, {"api_base_url": wechat.url, "api_client_cert": certificate.replace("\n", "")})
+        config = await get_plugin_config(s.tenant.id, NAME)
         refund = RefundRequest(payment_no="HPAID1", refund_no="HPAID1R01", amount=500, payment_amount=PRICE, currency="CNY", reason="")
         result = await PROVIDER.refund(config, refund)
         assert result.status == "succeeded" and result.provider_ref == "50300000000001"
@@ -393,7 +393,7 @@ async def test_a_v2_refund_presents_the_merchant_api_certificate(shop, tmp_path,
         wechat.server.server_close()
 
     with pytest.raises(ValidationFailed) as bad:
-        await set_plugin_config(s.runtime, s.tenant.id, NAME, {"api_client_cert": "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----"})
+        await set_plugin_config(s.tenant.id, NAME, {"api_client_cert": "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----"})
     assert "api_client_cert" in bad.value.fields
 
 
@@ -405,7 +405,7 @@ async def test_reconciliation_finds_a_payment_whose_notification_was_lost(shop, 
     s = await shop(version)
     order_id, payment, _headers, _body = await s.pay(receiver)  # the notification never reaches us
     async with tenant_scope(s.tenant.id):
-        assert await services.reconcile_payment(s.runtime, payment.id) == "succeeded"
+        assert await services.reconcile_payment(payment.id) == "succeeded"
     paid, order, kinds, clearing = await s.state(payment.id, order_id)
     assert paid.status == "succeeded" and paid_order(order) and kinds == ["payment"] and clearing == PRICE
     assert paid.provider_ref == s.sandbox_payment(payment.payment_no).transaction_id
@@ -417,9 +417,9 @@ async def test_an_expired_unpaid_payment_is_closed_at_wechat(shop, version):
     order_id = await s.order()
     payment = await s.start(order_id)
     async with tenant_scope(s.tenant.id):
-        assert await services.reconcile_payment(s.runtime, payment.id) == "pending"  # still time to pay
+        assert await services.reconcile_payment(payment.id) == "pending"  # still time to pay
         await current_connection().execute("update core_payment set expires_at = $2 where id = $1", payment.id, clock.now() - timedelta(minutes=1))
-        assert await services.reconcile_payment(s.runtime, payment.id) == "closed"
+        assert await services.reconcile_payment(payment.id) == "closed"
     assert s.sandbox_payment(payment.payment_no).status == "closed"  # the QR code no longer pays
     closed, order, kinds, _ = await s.state(payment.id, order_id)
     assert closed.status == "closed" and order.state == "pending_payment" and kinds == []
@@ -433,7 +433,7 @@ async def test_inside_wechat_jsapi_needs_the_payers_openid(shop, version):
     s = await shop(version)
     order_id = await s.order()
     async with tenant_scope(s.tenant.id):
-        config = await get_plugin_config(s.runtime, s.tenant.id, NAME)
+        config = await get_plugin_config(s.tenant.id, NAME)
     request = CheckoutRequest(payment_no="HNOOPENID1", amount=PRICE, currency="CNY", subject="保洁", device="wechat", client_ip="127.0.0.1",
                               notify_url="http://127.0.0.1:9/n", return_url="http://x/", expires_at=datetime.now(timezone.utc))
     with pytest.raises(PaymentUnavailable):
@@ -477,14 +477,14 @@ async def test_an_unreachable_wechat_is_a_provider_error_that_names_no_secret(sh
     s = await shop(version)
     order_id = await s.order()
     async with tenant_scope(s.tenant.id):
-        config = await get_plugin_config(s.runtime, s.tenant.id, NAME)
+        config = await get_plugin_config(s.tenant.id, NAME)
     down = msgspec.structs.replace(config, api_base_url="http://127.0.0.1:9")  # nothing listens on the discard port
     with pytest.raises(ProviderError) as caught:
         await PROVIDER.query(down, "HNOSUCHPAYMENT", "")
     assert "could not be reached" in caught.value.message
     assert not any(secret in caught.value.message for secret in (config.api_key, config.apiv3_key, config.private_key[40:80]))
     # Checkout says so on the payment-method field, and leaves no payment behind.
-    await set_plugin_config(s.runtime, s.tenant.id, NAME, {"api_base_url": "http://127.0.0.1:9"})
+    await set_plugin_config(s.tenant.id, NAME, {"api_base_url": "http://127.0.0.1:9"})
     with pytest.raises(ValidationFailed) as refused:
         await s.start(order_id)
     assert "provider" in refused.value.fields
@@ -496,7 +496,7 @@ async def test_a_v3_answer_not_signed_by_wechat_pay_is_not_believed(shop):
     s = await shop("v3")
     payment = await s.start(await s.order())
     async with tenant_scope(s.tenant.id):
-        config = await get_plugin_config(s.runtime, s.tenant.id, NAME)
+        config = await get_plugin_config(s.tenant.id, NAME)
     assert (await PROVIDER.query(config, payment.payment_no, payment.provider_ref)).status == "pending"
     # Someone else's public key configured as WeChat Pay's: the sandbox's signed answers no longer verify.
     impostor = msgspec.structs.replace(config, platform_public_key=generate().wechat_platform.public_pem)
@@ -517,14 +517,14 @@ def test_each_api_version_needs_its_own_credentials():
 async def test_bad_keys_are_refused_on_their_field_and_secrets_never_shown(runtime, make_tenant, sandbox):
     tenant = await make_tenant(prefix="wxc")
     with pytest.raises(ValidationFailed) as short:
-        await set_plugin_config(runtime, tenant.id, NAME, {"api_key": "short", "mch_id": "19000001"})
+        await set_plugin_config(tenant.id, NAME, {"api_key": "short", "mch_id": "19000001"})
     assert short.value.fields == {"api_key": "The API key is 32 characters long."}
     with pytest.raises(ValidationFailed) as digits:
-        await set_plugin_config(runtime, tenant.id, NAME, {"mch_id": "19x"})
+        await set_plugin_config(tenant.id, NAME, {"mch_id": "19x"})
     assert "mch_id" in digits.value.fields
     _, data_dir, port = sandbox
-    await set_plugin_config(runtime, tenant.id, NAME, sandbox_values(tenant_config(tenant.slug, data_dir=data_dir, port=port)))
-    visible = shown(await get_plugin_config(runtime, tenant.id, NAME))
+    await set_plugin_config(tenant.id, NAME, sandbox_values(tenant_config(tenant.slug, data_dir=data_dir, port=port)))
+    visible = shown(await get_plugin_config(tenant.id, NAME))
     for secret in ("api_key", "private_key", "apiv3_key"):
         assert visible[secret] and "PRIVATE KEY" not in visible[secret] and len(visible[secret]) < 20
 

@@ -55,13 +55,13 @@ async def test_owner_enters_the_v3_merchant_keys_and_checkout_offers_wechat_pay(
     await page.screenshot(path=str(live_server.log_path.parent / "console-wechat-pay.png"), full_page=True)
 
     # What was typed works with WeChat Pay (here the sandbox): checkout offers it and a QR code comes back.
-    config = await get_plugin_config(runtime, tenant.id, NAME)
+    config = await get_plugin_config(tenant.id, NAME)
     assert PROVIDER.configured(config) and config.api_version == "v3"
-    customer_id = await make_customer(runtime, tenant)
-    order_id = await make_order(runtime, tenant, customer_id=customer_id, item_id=await make_item(tenant), total=12000)
+    customer_id = await make_customer(tenant)
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=await make_item(tenant), total=12000)
     async with tenant_scope(tenant.id):
-        assert [o.provider for o in await services.checkout_options(runtime, "desktop", "CNY")] == ["wechat"]
+        assert [o.provider for o in await services.checkout_options("desktop", "CNY")] == ["wechat"]
         payment = await services.start_payment(
-            runtime, provider_name="wechat", customer_id=customer_id, amount=12000, currency="CNY", subject="日常保洁", device="desktop",
+            provider_name="wechat", customer_id=customer_id, amount=12000, currency="CNY", subject="日常保洁", device="desktop",
             client_ip="127.0.0.1", base_url="http://127.0.0.1:9", return_url=live_server.url(host, "/"), order_id=order_id)
     assert payment.action.kind == "qr" and payment.action.url.startswith(f"http://127.0.0.1:{port}/pay/wechat_v3/")
