@@ -202,15 +202,28 @@ def next_batch_window(now: datetime) -> datetime:
 # --------------------------------------------------------------------------- the worker answers
 
 
-async def _open_offer(staff_id: int, assignment_id: int) -> Assignment:
-    """The worker's own offer, locked; NotFound for anyone else's (no hint that it exists)."""
-    row = await current_connection().fetchrow(
-        f"select {ASSIGNMENT_COLUMNS} from core_assignment where id = $1 and staff_id = $2 for update",
-        assignment_id, staff_id,
+async def _lock_offer(assignment_id: int, *, staff_id: int | None = None) -> Assignment | None:
+    """The assignment locked, its order's row locked first (the house order: the order before its
+    assignments, as a cancel takes them). Without both in this order, a cancel (order, then its
+    assignment) and an answer (assignment, then order) deadlock. None when it is not found (or,
+    with `staff_id`, is another worker's)."""
+    conn = current_connection()
+    order_id = await conn.fetchval(
+        "select order_id from core_assignment where id = $1 and ($2::bigint is null or staff_id = $2)", assignment_id, staff_id
     )
-    if row is None:
+    if order_id is None:
+        return None
+    await lock_order(order_id)
+    row = await conn.fetchrow(f"select {ASSIGNMENT_COLUMNS} from core_assignment where id = $1 for update", assignment_id)
+    return assignment_from_row(row)
+
+
+async def _open_offer(staff_id: int, assignment_id: int) -> Assignment:
+    """The worker's own offer, locked; NotFound for anyone else's (no hint that it exists),
+    Conflict when it was answered, withdrawn (the order was cancelled or moved) or lapsed."""
+    assignment = await _lock_offer(assignment_id, staff_id=staff_id)
+    if assignment is None:
         raise NotFound("job")
-    assignment = assignment_from_row(row)
     if assignment.status != "offered" or (assignment.expires_at and assignment.expires_at <= clock.now()):
         raise Conflict("This offer is no longer open.")
     return assignment
@@ -240,18 +253,17 @@ async def decline_offer(staff_id: int, assignment_id: int, *, reason: str = "") 
 
 async def expire_offer(assignment_id: int) -> bool:
     """The timeout job: an offer still unanswered at its deadline lapses. False when the worker
-    answered in time (or the order moved on)."""
-    row = await current_connection().fetchrow(
-        f"select {ASSIGNMENT_COLUMNS} from core_assignment where id = $1 and status = 'offered' "
-        "and expires_at <= $2 for update",
-        assignment_id, clock.now(),
-    )
-    if row is None:
+    answered in time. An offer left open on an order that moved on (cancelled, taken by hand) is
+    closed without touching the order: the job must finish, not fail and retry for ever."""
+    assignment = await _lock_offer(assignment_id)
+    if assignment is None or assignment.status != "offered" or (assignment.expires_at and assignment.expires_at > clock.now()):
         return False
-    assignment = assignment_from_row(row)
-    await transition(assignment.order_id, "offer_expired", SYSTEM, data=event_data(assignment))
-    await current_connection().execute("update core_assignment set status = 'expired' where id = $1", assignment.id)
-    await set_current_worker(assignment.order_id, None)
+    conn = current_connection()
+    order = await get_order(assignment.order_id)
+    if order.state == m.ASSIGNED:
+        await transition(assignment.order_id, "offer_expired", SYSTEM, data=event_data(assignment))
+        await set_current_worker(assignment.order_id, None)
+    await conn.execute("update core_assignment set status = 'expired' where id = $1", assignment.id)
     return True
 
 

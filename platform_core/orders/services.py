@@ -127,9 +127,10 @@ async def order_id_for_number(number: str) -> int | None:
 
 
 async def lock_order(order_id: int) -> None:
-    """Lock the order's row until the transaction ends (SELECT ... FOR UPDATE), so that payment
-    starts and wallet payments of one order take turns: each checks the order under the lock.
-    Taken before the payment rows they write."""
+    """Lock the order's row until the transaction ends (SELECT ... FOR UPDATE): payment starts,
+    wallet payments, notifications, offer answers and timeouts of one order take turns, each
+    checking the order under the lock. The house order: taken before the order's assignments
+    and payments, as a transition (which updates the row) takes it before its hooks' writes."""
     await current_connection().execute("select id from core_order where id = $1 for update", order_id)
 
 

@@ -265,7 +265,14 @@ def _new_payment_no() -> str:
 
 
 async def _lock(payment_id: int):
-    return await current_connection().fetchrow(
+    """The payment's row, locked; its order's row is locked first (the house order: the order,
+    then its assignments and payments), so a notification and a cancel of one order take turns
+    instead of deadlocking."""
+    conn = current_connection()
+    order_id = await conn.fetchval("select order_id from core_payment where id = $1", payment_id)
+    if order_id is not None:
+        await lock_order(order_id)
+    return await conn.fetchrow(
         "select id, payment_no, provider, purpose, order_id, customer_id, amount, currency, status, provider_ref, expires_at "
         "from core_payment where id = $1 for update", payment_id)
 
