@@ -2,12 +2,12 @@
 
 from platform_core.pluginsys import hookimpl
 
-from . import controllers, services, storefront, views
+from . import controllers, rearrange, services, storefront, views
 
 
 @hookimpl
 def register_routes():
-    return [*controllers.API_HANDLERS, *views.CUSTOMER_HANDLERS, *storefront.HANDLERS]
+    return [*controllers.API_HANDLERS, *views.CUSTOMER_HANDLERS, *storefront.HANDLERS, *rearrange.HANDLERS]
 
 
 @hookimpl

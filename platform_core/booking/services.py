@@ -338,7 +338,7 @@ async def cancel_unpaid(ctx: JobContext, payload: dict[str, Any]) -> None:
     if running:
         await enqueue(UNPAID_JOB, {"order_id": order.id}, run_at=max(running), key=f"unpaid:{order.id}:{ctx.job_id}")
         return
-    await transition(order.id, "cancel_by_franchise", ActorRef(kind="system"), note=UNPAID_REASON)
+    await transition(order.id, "payment_timeout", ActorRef(kind="system"), note=UNPAID_REASON)
 
 
 JOB_HANDLERS = [JobHandler(kind=UNPAID_JOB, handler=cancel_unpaid)]

@@ -20,6 +20,7 @@ from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, get_staff, list_addresses
 from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import booking_fields_for, get_item_by_slug
+from platform_core.dispatch import deadlines as dispatch_deadlines
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.orders import machine as m
 from platform_core.orders import services
@@ -41,6 +42,8 @@ DONE = {
     "placed": N_("Your order is placed. We are finding your worker."),
     "paid": N_("Payment received. We are finding your worker."),
     "cancelled": N_("The order is cancelled."),
+    "rescheduled": N_("Your new time is booked. We are arranging your worker."),
+    "refunded": N_("The order is cancelled. Your money is on its way back."),
 }
 ADDRESS_FIELDS = ("contact_name", "contact_phone", "region", "city", "district", "street", "detail")
 
@@ -190,8 +193,10 @@ async def _worker_contact(order_id: int) -> dict[str, Any] | None:
 async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
     order = await services.get_order_by_number(number, customer_id=principal.user_id)
     machine = services.machine_for_order(order.category_code)
-    can_cancel = any(t.event == "cancel" for t in machine.events_from(order.state, "customer"))
+    # Nobody found: the customer's choice is another time or the full refund, not a cancel.
+    can_cancel = order.state != m.DISPATCH_FAILED and any(t.event == "cancel" for t in machine.events_from(order.state, "customer"))
     payments = await payment_services.order_payments(order.id)
+    timeline = await services.timeline(order.id)
     return {
         "order": order,
         "payments": payments,
@@ -201,10 +206,14 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
         "waiting_payment": next((p for p in reversed(payments) if p.status == "pending" and p.action is not None), None),
         "method_labels": method_labels(),
         "poll_seconds": POLL_SECONDS,
-        "timeline": await services.timeline(order.id),
+        # Offers passing between workers are the office's business; the customer sees the outcome.
+        "timeline": [e for e in timeline if e.event not in m.OFFICE_ONLY_EVENTS],
         "labels": {t.event: t.label for t in machine.transitions.values()},
         "cancellation": await services.cancellation_terms(order) if can_cancel else None,
-        "worker": await _worker_contact(order.id) if order.state not in m.FINAL_STATES else None,
+        # After the visit the page still says who did the work.
+        "worker": await _worker_contact(order.id) if order.state not in m.FINAL_STATES or order.state == m.COMPLETED else None,
+        "arranging_until": await dispatch_deadlines.answer_expected_by(order) if order.state in (m.PAID, m.ASSIGNED) else None,
+        "cancelled_by": next((e.event for e in reversed(timeline) if e.to_state == m.CANCELLED), None),
         "timezone": ZoneInfo(current_tenant().timezone),
     }
 

@@ -18,6 +18,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 
 from . import scoring
 from .candidates import rank_candidates
+from .deadlines import past_deadline
 from .offers import (
     WorkerBusy,
     announce_offer,
@@ -37,7 +38,7 @@ BATCH_LIMIT = 500
 
 async def run_batch(*, by_hand: bool = False) -> list[Assignment]:
     """Offer every paid order still waiting for a worker: the customer's picks one by one, all
-    the others together; orders nobody can take go to `dispatch_failed`. The batch window job
+    the others together; orders nobody can take wait for their deadline (deadlines.py). The batch window job
     runs in automatic mode only; the dispatcher's button (`by_hand`) runs it in any mode and
     tries the exception queue (`dispatch_failed`) again too. Returns the offers made."""
     settings = await get_settings()
@@ -48,7 +49,9 @@ async def run_batch(*, by_hand: bool = False) -> list[Assignment]:
     states = (m.PAID, m.DISPATCH_FAILED) if by_hand else (m.PAID,)
     for order_id in await waiting_order_ids(states, limit=BATCH_LIMIT):
         order = await get_order(order_id)
-        if order.requested_staff_id is None:
+        if past_deadline(order, settings):
+            await offer_next(order.id)  # not offered any more: the customer decides
+        elif order.requested_staff_id is None:
             pending.append(order)
         elif (picked := await offer_next(order.id)) is not None:
             # The customer's pick is asked on their own, never traded in the batch.
@@ -57,7 +60,7 @@ async def run_batch(*, by_hand: bool = False) -> list[Assignment]:
     for _ in range(MAX_ROUNDS):
         if not pending:
             break
-        ranked = {o.id: await rank_candidates(o, exclude=await asked_before(o.id), settings=settings, workers=active)
+        ranked = {o.id: await rank_candidates(o, exclude=await asked_before(o), settings=settings, workers=active)
                   for o in pending}
         staff_ids = sorted({c.staff_id for cands in ranked.values() for c in cands})
         if not staff_ids:
@@ -85,6 +88,6 @@ async def run_batch(*, by_hand: bool = False) -> list[Assignment]:
             break
         pending = [o for o in pending if o.id not in placed]
     for order in pending:
-        # Nobody could take it in the batch: the one-by-one path ends in dispatch_failed.
+        # Nobody could take it in the batch: the one-by-one path waits for the deadline or gives up.
         await offer_next(order.id)
     return made

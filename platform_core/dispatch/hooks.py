@@ -4,7 +4,7 @@ from platform_core.jobs.services import enqueue
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import JobHandler, MenuEntry
 
-from . import controllers, services, views
+from . import controllers, deadlines, services, views
 from .batch import run_batch
 from .offers import (
     ASSIGN_JOB,
@@ -40,6 +40,18 @@ async def _offer_timeout(ctx, payload) -> None:
     await expire_offer(payload["assignment_id"])
 
 
+async def _deadline(ctx, payload) -> None:
+    await deadlines.reach_deadline(payload["order_id"])
+
+
+async def _office_alert(ctx, payload) -> None:
+    await deadlines.alert_office(payload["order_id"])
+
+
+async def _no_worker_refund(ctx, payload) -> None:
+    await deadlines.refund_if_undecided(payload["order_id"])
+
+
 async def _batch(ctx, payload) -> None:
     await run_batch()
 
@@ -53,6 +65,8 @@ def register_job_handlers():
     return [
         JobHandler(kind=ASSIGN_JOB, handler=_assign), JobHandler(kind=TIMEOUT_JOB, handler=_offer_timeout),
         JobHandler(kind=BATCH_JOB, handler=_batch), JobHandler(kind=OFFER_SMS_JOB, handler=_offer_sms),
+        JobHandler(kind=deadlines.DEADLINE_JOB, handler=_deadline), JobHandler(kind=deadlines.ALERT_JOB, handler=_office_alert),
+        JobHandler(kind=deadlines.REFUND_JOB, handler=_no_worker_refund),
     ]
 
 
@@ -61,6 +75,8 @@ async def on_order_ready_for_dispatch(event):
     # Through the outbox: dispatch runs after the payment (or the decline) has committed, and is
     # retried if it fails, rather than inside the transition that reported it.
     await enqueue(ASSIGN_JOB, {"order_id": event.order_id})
+    # Part of the change: the order's deadline and the office's alert are set with it.
+    await deadlines.schedule_deadlines(event.order_id)
 
 
 @hookimpl

@@ -36,13 +36,19 @@ from platform_core.orders.services import (
     transition,
 )
 from platform_core.pluginsys.contexts import OutboundMessage
-from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
 
 from .candidates import rank_candidates
+from .deadlines import (
+    RETRY_EVERY,
+    arrange_deadline,
+    give_up,
+    past_deadline,
+    still_arranging,
+)
 from .schemas import Assignment, Candidate, Job
 from .services import (
     ASSIGNMENT_COLUMNS,
@@ -60,19 +66,24 @@ BATCH_JOB = "dispatch.batch"
 # Orders that start sooner than this are offered at once; later ones wait for a batch window.
 NEAR_TERM = timedelta(hours=4)
 BATCH_WINDOW_MINUTES = 15
+REASK_AFTER = timedelta(hours=3)
 # States an order can be given a worker from (the machine's `assign` sources).
 ASSIGNABLE = frozenset({m.PAID, m.DISPATCH_FAILED, m.NO_SHOW})
-# What the grab pool offers: orders waiting for a worker, and those automatic dispatch gave up on.
-CLAIMABLE = (m.PAID, m.DISPATCH_FAILED)
 
 
 class WorkerBusy(Exception):
     """The worker's time overlaps an assignment they hold (the exclusion constraint said no)."""
 
 
-async def asked_before(order_id: int) -> set[int]:
-    """Workers this order was already offered to: never asked twice by automatic dispatch."""
-    rows = await current_connection().fetch("select distinct staff_id from core_assignment where order_id = $1", order_id)
+async def asked_before(order: Order) -> set[int]:
+    """Workers automatic dispatch does not ask (again) for the order's time: those who declined
+    or were taken off it, and those who let an offer lapse in the last REASK_AFTER (a worker who
+    missed a message at night may answer in the morning). A new time asks everyone again."""
+    rows = await current_connection().fetch(
+        "select distinct staff_id from core_assignment where order_id = $1 and lower(during) = $2 "
+        "and (status <> 'expired' or offered_at > $3)",
+        order.id, order.scheduled_start, clock.now() - REASK_AFTER,
+    )
     return {r["staff_id"] for r in rows}
 
 
@@ -139,16 +150,20 @@ def event_data(assignment: Assignment) -> dict:
 
 
 async def offer_next(order_id: int) -> Assignment | None:
-    """Offer a paid order to the best worker not asked yet; `dispatch_failed` when nobody is
-    left. An order already in `dispatch_failed` is tried again (a worker may have been added or
-    freed since) and stays there if nobody is found. Does nothing for an order that is no longer
-    waiting (cancelled, taken meanwhile)."""
+    """Offer a paid order to the best worker not asked yet. When nobody is left, a scheduled
+    order before its deadline stays `paid` and is tried again later (deadlines.py); otherwise it
+    goes to `dispatch_failed`, where the customer picks another time or a refund. An order
+    already in `dispatch_failed` is tried again (a worker may have been added or freed since) and
+    stays there if nobody is found. Does nothing for an order that is no longer waiting
+    (cancelled, taken meanwhile)."""
     order = await get_order(order_id)
     if order.state not in (m.PAID, m.DISPATCH_FAILED) or await live_assignment(order_id) is not None:
         return None
     settings = await get_settings()
     only = {order.requested_staff_id} if order.requested_staff_id is not None else None
-    candidates = await rank_candidates(order, only=only, exclude=await asked_before(order_id), settings=settings)
+    # Past the franchise's deadline the customer decides; dispatch offers no more.
+    candidates = [] if past_deadline(order, settings) else await rank_candidates(
+        order, only=only, exclude=await asked_before(order), settings=settings)
     source = "customer" if only else "auto"
     for candidate in candidates:
         try:
@@ -158,9 +173,16 @@ async def offer_next(order_id: int) -> Assignment | None:
         await transition(order_id, "assign", SYSTEM, data=event_data(assignment))
         await announce_offer(assignment, order)
         return assignment
-    if order.state == m.PAID:
-        await transition(order_id, "dispatch_failed", SYSTEM, note=timeline_note(
-            N_("The requested worker is not available.") if only else N_("No eligible worker is free.")))
+    if order.state != m.PAID:
+        return None
+    if still_arranging(order, settings):
+        retry_at = min(clock.now() + RETRY_EVERY, arrange_deadline(order, settings))
+        await enqueue(ASSIGN_JOB, {"order_id": order_id}, run_at=retry_at, key=f"retry:{order_id}:{retry_at.isoformat()}")
+        return None
+    if past_deadline(order, settings):
+        await give_up(order, N_("No worker accepted before the deadline."))
+    else:
+        await give_up(order, N_("The requested worker is not available.") if only else N_("No eligible worker is free."))
     return None
 
 
@@ -184,6 +206,9 @@ async def route_ready_order(order_id: int) -> None:
     # Back from an exception (a no-show sent back to dispatch): whoever held it no longer does.
     await release_order(order_id, SYSTEM)
     settings = await get_settings()
+    if past_deadline(order, settings):
+        await offer_next(order_id)  # the customer's turn, in every mode
+        return
     picked = order.requested_staff_id is not None
     if settings.mode != "auto" and not picked:
         return  # manual, or customer_pick without a pick: the dispatcher decides
@@ -300,51 +325,6 @@ async def assign_by_hand(order_id: int, staff_id: int, actor: ActorRef) -> Assig
         raise ValidationFailed({"staff_id": "This worker already has a job at that time."}) from None
     await transition(order_id, event, actor, data={**event_data(assignment), "previous_staff_id": current and current.staff_id})
     await announce_offer(assignment, order)
-    return assignment
-
-
-# --------------------------------------------------------------------------- the grab pool
-
-
-async def pool_orders(staff_id: int, *, limit: int = 30) -> list[tuple[Order, Candidate]]:
-    """Open orders this worker may claim: paid (or left without a worker), nobody holding them,
-    and the worker eligible."""
-    settings = await get_settings()
-    if not settings.grab_pool:
-        return []
-    found = []
-    me = [w for w in await list_workers(status="active") if w.id == staff_id]
-    for order_id in await waiting_order_ids(CLAIMABLE, limit=200):
-        order = await get_order(order_id)
-        if order.requested_staff_id not in (None, staff_id) or staff_id in await asked_before(order_id):
-            continue
-        ranked = await rank_candidates(order, only={staff_id}, settings=settings, workers=me)
-        if ranked:
-            found.append((order, ranked[0]))
-        if len(found) >= limit:
-            break
-    return found
-
-
-async def claim_order(staff_id: int, order_id: int) -> Assignment:
-    """A worker takes an open order from the pool; accepted at once. Of two workers claiming
-    one order, the database lets exactly one through."""
-    settings = await get_settings()
-    if not settings.grab_pool:
-        raise NotFound("page")
-    order = await get_order(order_id)
-    if order.state not in CLAIMABLE or await live_assignment(order_id) is not None:
-        raise Conflict("Someone else has already taken this order.")
-    ranked = await rank_candidates(order, only={staff_id}, settings=settings)
-    if not ranked:
-        raise Conflict("You can not take this order (skills, hours or distance).")
-    worker = ActorRef(kind="staff", id=staff_id)
-    try:
-        assignment = await insert_assignment(order, ranked[0], source="grab", status="accepted", actor=worker)
-    except WorkerBusy:
-        raise Conflict("You already have a job at that time.") from None
-    await transition(order_id, "assign", SYSTEM, note=timeline_note(N_("Claimed from the pool")), data=event_data(assignment))
-    await transition(order_id, "accept", worker, data=event_data(assignment))
     return assignment
 
 

@@ -14,6 +14,8 @@ Source = Literal["auto", "batch", "manual", "customer", "grab"]
 
 AcceptTimeout = Annotated[int, msgspec.Meta(ge=30, le=86400)]
 TravelSpeed = Annotated[int, msgspec.Meta(ge=1, le=120)]
+DeadlineHours = Annotated[int, msgspec.Meta(ge=1, le=168)]
+AlertHours = Annotated[int, msgspec.Meta(ge=0, le=168)]
 Weight = Annotated[float, msgspec.Meta(ge=0, le=100)]
 
 DEFAULT_WEIGHTS: dict[str, float] = {"distance": 0.35, "rating": 0.25, "workload": 0.2, "skills": 0.2}
@@ -26,6 +28,10 @@ class DispatchSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Weight per score name: the core's (distance, rating, workload, skills) and plugins' names.
     weights: dict[str, float] = msgspec.field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     travel_speed_kmh: int = 25
+    # A scheduled order is offered until this many hours before its visit; then the customer
+    # picks another time or a full refund. The office is alerted `office_alert_hours` earlier.
+    arrange_deadline_hours: int = 12
+    office_alert_hours: int = 6
 
 
 class DispatchSettingsUpdate(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,6 +40,8 @@ class DispatchSettingsUpdate(msgspec.Struct, frozen=True, kw_only=True):
     accept_timeout_s: AcceptTimeout | UnsetType = UNSET
     weights: dict[str, Weight] | UnsetType = UNSET
     travel_speed_kmh: TravelSpeed | UnsetType = UNSET
+    arrange_deadline_hours: DeadlineHours | UnsetType = UNSET
+    office_alert_hours: AlertHours | UnsetType = UNSET
 
 
 class ScorePart(msgspec.Struct, frozen=True, kw_only=True):

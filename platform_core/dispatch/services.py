@@ -63,7 +63,8 @@ async def assignments_of_order(order_id: int) -> list[Assignment]:
 async def get_settings() -> DispatchSettings:
     """The tenant's dispatch settings; the defaults until the franchise saves its own."""
     row = await current_connection().fetchrow(
-        "select mode, grab_pool, accept_timeout_s, weights, travel_speed_kmh from core_dispatch_settings"
+        "select mode, grab_pool, accept_timeout_s, weights, travel_speed_kmh, arrange_deadline_hours, office_alert_hours "
+        "from core_dispatch_settings"
     )
     if row is None:
         return DispatchSettings()
@@ -77,12 +78,14 @@ async def update_settings(data: DispatchSettingsUpdate) -> DispatchSettings:
     changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not UNSET}
     merged = msgspec.structs.replace(current, **changes)
     await current_connection().execute(
-        "insert into core_dispatch_settings (tenant_id, mode, grab_pool, accept_timeout_s, weights, travel_speed_kmh) "
-        "values ($1, $2, $3, $4, $5::jsonb, $6) on conflict (tenant_id) do update set mode = excluded.mode, "
+        "insert into core_dispatch_settings (tenant_id, mode, grab_pool, accept_timeout_s, weights, travel_speed_kmh, "
+        "arrange_deadline_hours, office_alert_hours) "
+        "values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) on conflict (tenant_id) do update set mode = excluded.mode, "
         "grab_pool = excluded.grab_pool, accept_timeout_s = excluded.accept_timeout_s, weights = excluded.weights, "
-        "travel_speed_kmh = excluded.travel_speed_kmh, updated_at = now()",
+        "travel_speed_kmh = excluded.travel_speed_kmh, arrange_deadline_hours = excluded.arrange_deadline_hours, "
+        "office_alert_hours = excluded.office_alert_hours, updated_at = now()",
         current_tenant().id, merged.mode, merged.grab_pool, merged.accept_timeout_s,
-        json.dumps(merged.weights), merged.travel_speed_kmh,
+        json.dumps(merged.weights), merged.travel_speed_kmh, merged.arrange_deadline_hours, merged.office_alert_hours,
     )
     return merged
 

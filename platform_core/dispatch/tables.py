@@ -38,6 +38,8 @@ class DispatchSettings(Table, tablename="core_dispatch_settings"):
     accept_timeout_s = Integer(default=600)
     weights = JSONB(default='{"distance": 0.35, "rating": 0.25, "workload": 0.2, "skills": 0.2}')
     travel_speed_kmh = Integer(default=25)
+    arrange_deadline_hours = Integer(default=12)
+    office_alert_hours = Integer(default=6)
     updated_at = Timestamptz()
 
 

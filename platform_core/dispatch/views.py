@@ -27,6 +27,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import offers, services
+from . import pool as grab_pool
 from .batch import run_batch
 from .candidates import rank_candidates
 from .schemas import DEFAULT_WEIGHTS, DispatchSettingsUpdate
@@ -150,7 +151,8 @@ async def _settings_page(request: Request, *, status_code: int = 200, values: di
     current = await services.get_settings()
     if values is None:
         values = {"mode": current.mode, "grab_pool": current.grab_pool, "accept_timeout_minutes": str(current.accept_timeout_s // 60),
-                  "travel_speed_kmh": str(current.travel_speed_kmh),
+                  "travel_speed_kmh": str(current.travel_speed_kmh), "arrange_deadline_hours": str(current.arrange_deadline_hours),
+                  "office_alert_hours": str(current.office_alert_hours),
                   **{f"weight_{n}": f"{current.weights.get(n, 0):g}" for n in _weight_names(current.weights)}}
     context.setdefault("errors", {})
     return page(request, "dispatch/settings.html", console=True, status_code=status_code, values=values,
@@ -177,12 +179,15 @@ def settings_update_from(values: dict[str, str], names: list[str]) -> DispatchSe
         errors["mode"] = "Choose a dispatch mode."
     minutes = number("accept_timeout_minutes", 1, 1440, "Enter a number of minutes between 1 and 1440.")
     speed = number("travel_speed_kmh", 1, 120, "Enter a speed between 1 and 120 km/h.")
+    deadline = number("arrange_deadline_hours", 1, 168, N_("Enter a number of hours between 1 and 168."))
+    alert = number("office_alert_hours", 0, 168, N_("Enter a number of hours between 0 and 168."))
     weights = {n: number(f"weight_{n}", 0, 100, "Enter a weight between 0 and 100.") for n in names}
     if errors:
         raise ValidationFailed(errors)
     return DispatchSettingsUpdate(
         mode=mode, grab_pool=values.get("grab_pool") == "1", accept_timeout_s=int(minutes * 60),  # type: ignore[operator]
-        travel_speed_kmh=int(speed), weights={n: w for n, w in weights.items() if w is not None},  # type: ignore[arg-type]
+        travel_speed_kmh=int(speed), arrange_deadline_hours=int(deadline), office_alert_hours=int(alert),  # type: ignore[arg-type]
+        weights={n: w for n, w in weights.items() if w is not None},  # type: ignore[arg-type]
     )
 
 
@@ -261,7 +266,7 @@ async def job_decline(request: Request, principal: NamedDependency[Principal], a
 async def _pool_page(request: Request, staff, *, status_code: int = 200, **context: Any) -> Response:
     if not (await services.get_settings()).grab_pool:
         raise NotFound("page")
-    rows = [{"order": o, "candidate": c, "item": await get_item(o.item_id)} for o, c in await offers.pool_orders(staff.id)]
+    rows = [{"order": o, "candidate": c, "item": await get_item(o.item_id)} for o, c in await grab_pool.pool_orders(staff.id)]
     return page(request, "dispatch/staff_pool.html", status_code=status_code, tz=_tz(), rows=rows, staff=staff, **context)
 
 
@@ -274,7 +279,7 @@ async def pool(request: Request, principal: NamedDependency[Principal]) -> Respo
 async def pool_claim(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
     staff = await active_staff(principal)
     try:
-        assignment = await offers.claim_order(staff.id, order_id)
+        assignment = await grab_pool.claim_order(staff.id, order_id)
     except HearthError as exc:
         if exc.status_code == 404:
             raise

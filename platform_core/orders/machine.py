@@ -39,18 +39,28 @@ class State(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     label: str
     tone: BadgeTone | None = None
+    # How the customer reads it, where it differs: plain words, not dispatch's steps.
+    customer_label: str = ""
 
+    @property
+    def for_customer(self) -> str:
+        return self.customer_label or self.label
+
+
+# Offers passing between workers are the office's business: the customer hears when one accepts.
+OFFICE_ONLY_EVENTS = frozenset({"assign", "decline", "offer_expired", "reassign", "office_alert"})
+ARRANGING = N_("Arranging your worker")
 
 CORE_STATES: tuple[State, ...] = (
     State(name=PENDING_PAYMENT, label=N_("Awaiting payment"), tone="warning"),
-    State(name=PAID, label=N_("Finding a worker"), tone="info"),
-    State(name=ASSIGNED, label=N_("Waiting for the worker"), tone="info"),
+    State(name=PAID, label=N_("Finding a worker"), tone="info", customer_label=ARRANGING),
+    State(name=ASSIGNED, label=N_("Waiting for the worker"), tone="info", customer_label=ARRANGING),
     State(name=ACCEPTED, label=N_("Worker confirmed"), tone="brand"),
     State(name=EN_ROUTE, label=N_("On the way"), tone="brand"),
     State(name=IN_SERVICE, label=N_("In service"), tone="brand"),
     State(name=COMPLETED, label=N_("Completed"), tone="success"),
     State(name=CANCELLED, label=N_("Cancelled")),
-    State(name=DISPATCH_FAILED, label=N_("No worker found"), tone="danger"),
+    State(name=DISPATCH_FAILED, label=N_("No worker found"), tone="danger", customer_label=N_("Please choose another time")),
     State(name=NO_SHOW, label=N_("Worker did not show up"), tone="danger"),
     State(name=DISPUTED, label=N_("In dispute"), tone="danger"),
 )
@@ -97,11 +107,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("offer_expired", {ASSIGNED}, PAID, {"system"}, label=N_("The worker did not answer in time")),
     _t("reassign", {ASSIGNED, ACCEPTED}, ASSIGNED, {"console"}, ("has_permission_dispatch_manage", "has_live_assignment"), label=N_("Reassigned by the office")),
     _t("dispatch_failed", {PAID}, DISPATCH_FAILED, {"system"}, label=N_("No worker available")),
+    # Dispatch's deadline drew near without a worker: the office is alerted (the state stays).
+    _t("office_alert", {PAID, ASSIGNED}, None, {"system"}, label=N_("The office was asked to find a worker")),
+    # Nobody was found by the deadline: the customer picks another time, or the full refund
+    # (which the system takes for them at the time of the visit).
+    _t("reschedule", {DISPATCH_FAILED}, PAID, {"customer", "console"}, ("is_order_customer",), label=N_("Moved to another time")),
+    _t("refund_no_worker", {DISPATCH_FAILED}, CANCELLED, {"customer", "system"}, ("is_order_customer",),
+       label=N_("Cancelled with a full refund: no worker was found")),
     _t("depart", {ACCEPTED}, EN_ROUTE, {"staff"}, ("is_assigned_staff",), label=N_("On the way")),
     _t("arrive", {EN_ROUTE}, IN_SERVICE, {"staff"}, ("is_assigned_staff",), label=N_("Arrived, service started")),
     _t("complete", {IN_SERVICE}, COMPLETED, {"staff"}, ("is_assigned_staff",), label=N_("Service completed")),
     _t("cancel", {PENDING_PAYMENT, PAID, ASSIGNED, ACCEPTED, DISPATCH_FAILED}, CANCELLED, {"customer"},
        ("is_order_customer", "within_cancellation_rules"), label=N_("Cancelled by the customer")),
+    _t("payment_timeout", {PENDING_PAYMENT}, CANCELLED, {"system"}, label=N_("Cancelled: not paid in time")),
     _t("cancel_by_franchise", LIVE, CANCELLED, {"console", "system"}, ("has_permission_orders_manage",), label=N_("Cancelled by the franchise")),
     _t("report_no_show", {ACCEPTED, EN_ROUTE}, NO_SHOW, {"console", "customer"}, label=N_("The worker did not show up")),
     _t("open_dispute", {IN_SERVICE, COMPLETED}, DISPUTED, {"customer", "console"}, label=N_("Dispute opened")),

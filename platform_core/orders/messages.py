@@ -37,28 +37,39 @@ REMINDER_JOB = "orders.reminder"
 MESSAGES: dict[str, tuple[str, str]] = {
     "order_placed": (N_("Order placed"), N_("Your order %(number)s for %(when)s is placed.")),
     "order_paid": (N_("Payment received"), N_("We received the payment for order %(number)s.")),
-    "order_assigned": (N_("A worker is being asked"), N_("We offered order %(number)s to a worker and are waiting for the answer.")),
     "order_accepted": (N_("Your worker is confirmed"), N_("A worker accepted order %(number)s for %(when)s.")),
     "order_en_route": (N_("Your worker is on the way"), N_("The worker for order %(number)s is on the way.")),
     "order_arrived": (N_("Your worker has arrived"), N_("The worker for order %(number)s has arrived.")),
     "order_completed": (N_("Service completed"), N_("Order %(number)s is completed. Please rate the service.")),
     "order_cancelled": (N_("Order cancelled"), N_("Order %(number)s for %(when)s is cancelled.")),
     "order_reminder": (N_("Your service is coming up"), N_("Reminder: order %(number)s is booked for %(when)s.")),
+    "order_no_worker": (N_("Please choose another time"), N_(
+        "We could not find a worker for order %(number)s at %(when)s. Pick another time or take a full refund.")),
+    "order_rescheduled": (N_("Your new time is booked"), N_("Order %(number)s is moved to %(when)s. We are arranging your worker.")),
+    "order_refunded_no_worker": (N_("Order cancelled and refunded"), N_(
+        "Order %(number)s is cancelled and refunded in full: no worker could be found for %(when)s.")),
+    "order_unpaid": (N_("Order cancelled: not paid"), N_("Order %(number)s for %(when)s was cancelled because it was not paid in time.")),
 }
 # event -> what the customer is told.
 EVENT_PURPOSES = {
     "pay": "order_paid",
     "mark_paid": "order_paid",
-    "assign": "order_assigned",
     "accept": "order_accepted",
     "depart": "order_en_route",
     "arrive": "order_arrived",
     "complete": "order_completed",
     "cancel": "order_cancelled",
     "cancel_by_franchise": "order_cancelled",
+    "payment_timeout": "order_unpaid",
+    "dispatch_failed": "order_no_worker",
+    "reschedule": "order_rescheduled",
+    "refund_no_worker": "order_refunded_no_worker",
 }
 # What the customer gets as an SMS too (the rest is inbox only, not to flood their phone).
-SMS_PURPOSES = frozenset({"order_placed", "order_accepted", "order_en_route", "order_cancelled", "order_reminder"})
+SMS_PURPOSES = frozenset({
+    "order_placed", "order_accepted", "order_en_route", "order_cancelled", "order_reminder", "order_no_worker",
+    "order_refunded_no_worker", "order_unpaid",
+})
 
 
 def _texts(purpose: str, order: Order) -> tuple[str, str]:

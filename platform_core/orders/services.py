@@ -266,6 +266,27 @@ async def set_current_worker(order_id: int, staff_id: int | None) -> None:
     await current_connection().execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
 
 
+async def flag_for_office(order_id: int) -> bool:
+    """Dispatch's alert: the order, still without a worker near its deadline, joins the office's
+    exceptions queue. False when it already had."""
+    flagged = await current_connection().fetchval(
+        "update core_order set office_alert_at = now() where id = $1 and office_alert_at is null returning id", order_id
+    )
+    return flagged is not None
+
+
+async def reschedule_order(order_id: int, starts: datetime, ends: datetime, actor: ActorRef) -> Order:
+    """Nobody was found for the order's time: it moves to `starts`..`ends` and goes back to
+    dispatch (the `reschedule` transition), with a clean slate for the office. The caller has
+    checked that the new time is one the franchise offers."""
+    await lock_order(order_id)
+    await current_connection().execute(
+        "update core_order set scheduled_start = $2, scheduled_end = $3, office_alert_at = null where id = $1 and state = $4",
+        order_id, starts, ends, m.DISPATCH_FAILED,
+    )
+    return await transition(order_id, "reschedule", actor, data={"starts": starts.isoformat(), "ends": ends.isoformat()})
+
+
 _PERMISSION_GUARDS = {
     "has_permission_orders_manage": "orders.manage",
     "has_permission_dispatch_manage": "dispatch.manage",
@@ -346,7 +367,8 @@ async def _attempt_transition(
     conn = current_connection()
     fee = 0
     if target == m.CANCELLED:
-        fee = (await cancellation_terms(order)).fee if event == "cancel" else 0
+        # No fee for giving up a visit nobody could be found for.
+        fee = (await cancellation_terms(order)).fee if event == "cancel" and order.state != m.DISPATCH_FAILED else 0
         args += [fee, note[:500]]
         sets += [f"cancellation_fee = ${len(args) - 1}", f"cancel_reason = ${len(args)}"]
         event_data["cancellation_fee"] = fee
@@ -413,7 +435,9 @@ async def search_orders(f: OrderFilter) -> OrderPage:
         return f"${len(args)}"
 
     if f.exceptions:
-        where.append(f"o.state = any({arg(sorted(m.EXCEPTION_STATES))}::text[])")
+        # And the orders dispatch alerted the office about: still waiting for a worker near their deadline.
+        where.append(f"(o.state = any({arg(sorted(m.EXCEPTION_STATES))}::text[]) or "
+                     f"(o.office_alert_at is not null and o.state = any({arg([m.PAID, m.ASSIGNED])}::text[])))")
     elif f.state:
         where.append(f"o.state = {arg(f.state)}")
     tz = tenant.timezone

@@ -66,6 +66,8 @@ class Order(Table, tablename="core_order"):
     updated_at = Timestamptz()
     # The worker who holds the order now; dispatch sets it (orders_0004).
     staff_id = BigInt(null=True, default=None)
+    # When dispatch alerted the office that it still has no worker (orders_0006).
+    office_alert_at = Timestamptz(null=True, default=None)
 
 
 class OrderLine(Table, tablename="core_order_line"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.dispatch import services
 from platform_core.dispatch.batch import run_batch
@@ -57,14 +58,18 @@ async def test_a_worker_free_for_two_scheduled_orders_gets_both_in_later_rounds(
     assert {a.staff_id for a in made} == {worker}
 
 
-async def test_orders_nobody_can_take_in_a_batch_land_in_the_exception_queue(runtime, tenant_a):
+async def test_orders_nobody_can_take_in_a_batch_wait_and_are_tried_again_before_their_deadline(runtime, tenant_a):
     item = await make_item(tenant_a, skills=("aircon",))
     customer = await make_customer(tenant_a)
     await make_worker(tenant_a, skills=("cleaning",), home=HOME)
     order = await make_order(tenant_a, item_id=item, customer_id=customer, starts=local_time(tenant_a, 2), state="paid", at=NEAR)
     async with tenant_scope(tenant_a.id):
         assert await run_batch() == []
-    assert await order_state(tenant_a, order) == "dispatch_failed"
+    assert await order_state(tenant_a, order) == "paid"
+    async with tenant_scope(tenant_a.id):
+        retry = await current_connection().fetchval(
+            "select run_at from core_job where kind = 'dispatch.assign' and key like $1", f"retry:{order}:%")
+    assert retry is not None and retry > clock.now()
 
 
 async def test_a_paid_scheduled_order_waits_for_the_next_batch_window(runtime, tenant_a):

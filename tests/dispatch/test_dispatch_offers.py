@@ -263,7 +263,15 @@ async def test_the_customers_pick_is_the_only_worker_asked(runtime, tenant_a):
     assert (offer.staff_id, offer.source) == (picked, "customer")
     async with tenant_scope(tenant_a.id):
         await offers.decline_offer(picked, offer.id)
-    assert await eventually(lambda: _is(tenant_a, order, "dispatch_failed")) == "dispatch_failed"
+
+    async def retry_job():
+        async with tenant_scope(tenant_a.id):
+            return await current_connection().fetchval(
+                "select id from core_job where kind = 'dispatch.assign' and key like $1", f"retry:{order}:%")
+
+    # Three days before the visit: the order waits for its pick (or the office) until the deadline.
+    assert await eventually(retry_job) is not None
+    assert await order_state(tenant_a, order) == "paid"
 
 
 async def test_manual_mode_leaves_paid_orders_to_the_dispatcher(runtime, tenant_a):
@@ -344,7 +352,8 @@ async def test_two_overlapping_orders_offered_at_once_to_the_only_worker_exactly
     # Both transactions see the worker free; the exclusion constraint lets one insert through.
     results = await asyncio.gather(*(offer(o) for o in orders))
     assert [r.staff_id for r in results if r is not None] == [worker]
-    assert sorted([await order_state(tenant_a, o) for o in orders]) == ["assigned", "dispatch_failed"]
+    # The other waits (two days before its visit, well before its deadline).
+    assert sorted([await order_state(tenant_a, o) for o in orders]) == ["assigned", "paid"]
 
 
 async def test_in_customer_pick_mode_an_order_without_a_pick_waits_for_the_dispatcher(runtime, tenant_a):

@@ -158,16 +158,19 @@ async def test_dispatch_settings_are_saved_and_bad_values_are_marked(runtime, te
     page = await client_a.get("/console/dispatch/settings")
     assert page.status_code == 200 and 'name="weight_distance"' in page.text
     form = {"mode": "customer_pick", "grab_pool": "1", "accept_timeout_minutes": "5", "travel_speed_kmh": "30",
-            "weight_distance": "2", "weight_rating": "1", "weight_workload": "1", "weight_skills": "0"}
+            "arrange_deadline_hours": "24", "office_alert_hours": "4", "weight_distance": "2", "weight_rating": "1", "weight_workload": "1", "weight_skills": "0"}
     saved = await post_form(client_a, "/console/dispatch/settings", form)
     assert saved.status_code == 303
     async with tenant_scope(tenant_a.id):
         settings = await services.get_settings()
     assert (settings.mode, settings.grab_pool, settings.accept_timeout_s, settings.travel_speed_kmh) == ("customer_pick", True, 300, 30)
+    assert (settings.arrange_deadline_hours, settings.office_alert_hours) == (24, 4)
     assert settings.weights == {"distance": 2, "rating": 1, "workload": 1, "skills": 0}
-    bad = await post_form(client_a, "/console/dispatch/settings", {**form, "accept_timeout_minutes": "0", "weight_rating": "lots"})
+    bad = await post_form(client_a, "/console/dispatch/settings", {**form, "accept_timeout_minutes": "0", "weight_rating": "lots",
+                                                                  "arrange_deadline_hours": "0"})
     assert bad.status_code == 400
     assert 'id="field-accept_timeout_minutes-error"' in bad.text and 'id="field-weight_rating-error"' in bad.text
+    assert 'id="field-arrange_deadline_hours-error"' in bad.text and "between 1 and 168" in bad.text
 
 
 async def test_workers_claim_open_orders_from_the_pool_and_the_first_claim_wins(app, runtime, tenant_a, client_a):
@@ -248,7 +251,8 @@ async def test_plugin_strategies_get_a_weight_on_the_settings_page(runtime, tena
         await console_client(client_a, tenant_a, "owner")
         page = await client_a.get("/console/dispatch/settings")
         assert 'name="weight_member_priority"' in page.text
-        form = {"mode": "auto", "accept_timeout_minutes": "10", "travel_speed_kmh": "25", "weight_distance": "1", "weight_rating": "1",
+        form = {"mode": "auto", "accept_timeout_minutes": "10", "travel_speed_kmh": "25", "arrange_deadline_hours": "12",
+                "office_alert_hours": "6", "weight_distance": "1", "weight_rating": "1",
                 "weight_workload": "1", "weight_skills": "1", "weight_member_priority": "3"}
         assert (await post_form(client_a, "/console/dispatch/settings", form)).status_code == 303
     finally:

@@ -171,7 +171,7 @@ async def test_an_unpaid_online_order_gives_its_slot_back(runtime, tenant_a):
         cancelled = await get_order(unpaid)
         assert cancelled.state == "cancelled" and cancelled.cancellation_fee == 0
         last = (await timeline(unpaid))[-1]
-        assert last.event == "cancel_by_franchise" and last.actor_kind == "system" and last.note == "Not paid in time"
+        assert last.event == "payment_timeout" and last.actor_kind == "system" and last.note == "Not paid in time"
         assert (await get_order(paid)).state != "cancelled"
 
 
