@@ -106,7 +106,7 @@ async def refund(request: Request, principal: NamedDependency[Principal], number
         await services.transition(order.id, "refund_no_worker", ActorRef(kind="customer", id=principal.user_id))
     except HearthError as exc:
         return await _page(request, await services.get_order(order.id), status_code=exc.status_code, **error_context(exc))
-    return redirect_after_post(request, f"/orders/{number}?done=refunded")
+    return redirect_after_post(request, f"/orders/{number}?done={'refunded' if order.paid_at else 'cancelled'}")
 
 
 HANDLERS = [rearrange_page, reschedule, refund]

@@ -111,9 +111,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("office_alert", {PAID, ASSIGNED}, None, {"system"}, label=N_("The office was asked to find a worker")),
     # Nobody was found by the deadline: the customer picks another time, or the full refund
     # (which the system takes for them at the time of the visit).
-    _t("reschedule", {DISPATCH_FAILED}, PAID, {"customer", "console"}, ("is_order_customer",), label=N_("Moved to another time")),
+    _t("reschedule", {DISPATCH_FAILED}, PAID, {"customer"}, ("is_order_customer",), label=N_("Moved to another time")),
     _t("refund_no_worker", {DISPATCH_FAILED}, CANCELLED, {"customer", "system"}, ("is_order_customer",),
-       label=N_("Cancelled with a full refund: no worker was found")),
+       label=N_("Cancelled at no charge: no worker was found")),
     _t("depart", {ACCEPTED}, EN_ROUTE, {"staff"}, ("is_assigned_staff",), label=N_("On the way")),
     _t("arrive", {EN_ROUTE}, IN_SERVICE, {"staff"}, ("is_assigned_staff",), label=N_("Arrived, service started")),
     _t("complete", {IN_SERVICE}, COMPLETED, {"staff"}, ("is_assigned_staff",), label=N_("Service completed")),

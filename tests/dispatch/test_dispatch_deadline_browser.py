@@ -134,12 +134,12 @@ async def test_the_customer_takes_the_full_refund_in_the_browser(live_server, pa
     await page.goto(live_server.url(host, f"/orders/{number}"))
     assert "该时间暂无可上门的服务人员" in await page.inner_text("#order-status-card")
     await page.screenshot(path=str(shots / "dead-end-choice-phone-zh.png"), full_page=True)
-    await page.click("#order-status-card a:has-text('全额退款')")
+    await page.click("#order-status-card a:has-text('免费取消订单')")
     await page.wait_for_url(re.compile(r"/rearrange#refund$"))
     await page.screenshot(path=str(shots / "dead-end-rearrange-phone-zh.png"), full_page=True)
-    await page.click("button:has-text('取消并全额退款')")
-    await page.wait_for_url(re.compile(r"done=refunded"))
-    assert "未能安排到服务人员，已取消并全额退款" in await page.inner_text("#order-status-card")
+    await page.click("button:has-text('免费取消订单')")
+    await page.wait_for_url(re.compile(r"done=cancelled"))  # paid after the service: nothing to refund
+    assert "未能安排到服务人员，已免费取消" in await page.inner_text("#order-status-card")
     await page.screenshot(path=str(shots / "dead-end-refunded-phone-zh.png"), full_page=True)
     async with tenant_scope(tenant.id):
         assert (await get_order(order_id)).state == "cancelled"

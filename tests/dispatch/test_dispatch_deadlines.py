@@ -140,7 +140,7 @@ async def test_at_the_deadline_the_customer_is_asked_and_takes_a_full_refund(app
         done = await post_form(client, f"/orders/{number}/refund-no-worker")
         assert done.status_code == 303 and done.headers["location"] == f"/orders/{number}?done=refunded"
         after = await client.get(f"/orders/{number}")
-    assert "Cancelled with a full refund: no worker was found" in after.text
+    assert "Cancelled at no charge: no worker was found" in after.text
     async with tenant_scope(tenant_a.id):
         cancelled = await get_order(order)
     assert (cancelled.state, cancelled.cancellation_fee) == ("cancelled", 0)
