@@ -7,9 +7,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.dispatch import offers
+from platform_core.orders.schemas import SYSTEM
+from platform_core.orders.services import transition
+from platform_core.pluginsys import hookimpl
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     bearer_for,
@@ -100,3 +105,26 @@ async def test_the_offer_timeout_closes_an_offer_whose_order_moved_on_and_does_n
         events = await current_connection().fetchval("select count(*) from core_order_event where order_id = $1", order_id)
     assert (status, events) == ("expired", 0)
     assert await order_state(tenant_a, order_id) == "cancelled"
+
+
+class FailingReaction:
+    """A core domain whose reaction to a cancel fails (as dispatch's release did when killed)."""
+
+    @hookimpl
+    async def on_order_cancelled(self, event):
+        raise RuntimeError("the reaction failed")
+
+
+async def test_a_core_reaction_that_fails_undoes_the_cancel_instead_of_being_swallowed(runtime, tenant_a):
+    _, [(order_id, _, _, assignment_id)] = await _offered_orders(tenant_a, 1)
+    runtime.pm.register(FailingReaction(), name="core.test_failing_reaction")
+    try:
+        with pytest.raises(RuntimeError):
+            async with tenant_scope(tenant_a.id):
+                await transition(order_id, "cancel_by_franchise", SYSTEM)
+    finally:
+        runtime.pm.unregister(name="core.test_failing_reaction")
+    # Nothing half-written: the order is not cancelled, and its offer is still open.
+    assert await order_state(tenant_a, order_id) == "assigned"
+    async with tenant_scope(tenant_a.id):
+        assert await current_connection().fetchval("select status from core_assignment where id = $1", assignment_id) == "offered"
