@@ -4,6 +4,7 @@ customer's orders, cancelling, photo uploads; and the media those uploads are se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
@@ -22,6 +23,7 @@ from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import get_item
 from platform_core.errors import NotFound, ValidationFailed
+from platform_core.orders import machine as m
 from platform_core.orders import services
 from platform_core.orders.schemas import (
     ActorRef,
@@ -39,14 +41,18 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
 from platform_core.web.i18n import lazy_gettext as N_
 
+from . import rescheduling
 from . import services as booking
 from .availability import item_availability
+from .schemas import OtherTimes, RescheduleRequest
 
 
 async def order_detail(order: Order) -> OrderDetail:
-    can_cancel = "cancel" in {t.event for t in services.machine_for_order(order.category_code).events_from(order.state, "customer")}
+    can_cancel = order.state != m.DISPATCH_FAILED and "cancel" in {
+        t.event for t in services.machine_for_order(order.category_code).events_from(order.state, "customer")}
     return OrderDetail(
-        order=order, timeline=await services.timeline(order.id),
+        # Offers passing between workers are the office's business; the customer sees the outcome.
+        order=order, timeline=[e for e in await services.timeline(order.id) if e.event not in m.OFFICE_ONLY_EVENTS],
         cancellation=await services.cancellation_terms(order) if can_cancel else None,
     )
 
@@ -86,6 +92,28 @@ class OrderController(Controller):
         order = await services.get_order_by_number(number, customer_id=principal.user_id)
         moved = await services.transition(order.id, "cancel", ActorRef(kind="customer", id=principal.user_id), note=data.reason)
         return await order_detail(moved)
+
+    @get("/{number:str}/other-times", operation_id="getOtherTimes", summary="Times an order nobody was found for may move to")
+    async def other_times(self, principal: NamedDependency[Principal], number: FromPath[str],
+                          day: FromQuery[date | None] = None) -> OtherTimes:
+        """For an order in `dispatch_failed` (nobody was found by the franchise's deadline): the
+        days it may move to and the free times of `day` (else the first of them). 409 otherwise."""
+        return await rescheduling.other_times(await services.get_order_by_number(number, customer_id=principal.user_id), day)
+
+    @post("/{number:str}/reschedule", operation_id="rescheduleMyOrder", status_code=200, summary="Move an order nobody was found for")
+    async def reschedule(self, principal: NamedDependency[Principal], number: FromPath[str],
+                         data: JSONBody[RescheduleRequest]) -> OrderDetail:
+        """`slot_start` must be one of the times of other-times (400 with a field message if not);
+        the order goes back to dispatch at the new time. 409 when it is not waiting for this choice."""
+        order = await services.get_order_by_number(number, customer_id=principal.user_id)
+        return await order_detail(await rescheduling.reschedule(order, data.slot_start, principal.user_id))
+
+    @post("/{number:str}/refund-no-worker", operation_id="refundMyUnstaffedOrder", status_code=200,
+          summary="Cancel an order nobody was found for, at no charge")
+    async def refund_no_worker(self, principal: NamedDependency[Principal], number: FromPath[str]) -> OrderDetail:
+        """No fee; what was paid goes back in full. 409 when the order is not waiting for this choice."""
+        order = await services.get_order_by_number(number, customer_id=principal.user_id)
+        return await order_detail(await rescheduling.cancel_at_no_charge(order, principal.user_id))
 
 
 class QuoteController(Controller):

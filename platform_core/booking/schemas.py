@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import msgspec
 
 from platform_core.reviews.schemas import RatingBreakdown, Review
+from platform_core.scheduling.schemas import Slot
 from platform_core.staff.schemas import WorkerCard
 
 
@@ -15,3 +18,19 @@ class WorkerPage(msgspec.Struct, frozen=True, kw_only=True):
     bio: str
     ratings: RatingBreakdown
     reviews: list[Review]
+
+
+class OtherTimes(msgspec.Struct, frozen=True, kw_only=True):
+    """When nobody was found for an order: the days it may move to (those dispatch can still
+    arrange) and the free times of one of them."""
+
+    days: list[date]
+    day: date | None
+    timezone: str
+    slots: list[Slot]
+
+
+class RescheduleRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """One of the `slots` of OtherTimes."""
+
+    slot_start: datetime

@@ -16,6 +16,7 @@ from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     HOME,
     NEAR,
+    bearer_for,
     console_client,
     local_time,
     make_booking,
@@ -203,3 +204,30 @@ async def test_a_deadline_moved_later_by_the_franchise_is_waited_for(runtime, te
         starts = (await get_order(order)).scheduled_start
     assert await order_state(tenant_a, order) == "paid"
     assert starts - timedelta(hours=2) in [j["run_at"] for j in await _jobs(tenant_a, order, "dispatch.deadline")]
+
+
+async def test_the_mini_program_api_offers_other_times_and_moves_or_refunds_the_order(runtime, tenant_a, client_a):
+    order, customer = await _dispatch_failed(tenant_a)
+    number = await _number(tenant_a, order)
+    auth = await bearer_for(tenant_a, "customer", customer)
+    day = local_time(tenant_a, days_ahead=4).date()
+    times = await client_a.get(f"/api/v1/orders/{number}/other-times", params={"day": day.isoformat()}, headers=auth)
+    assert times.status_code == 200, times.text
+    body = times.json()
+    assert body["day"] == day.isoformat() and body["slots"] and body["days"][0] >= local_time(tenant_a, days_ahead=0).date().isoformat()
+    bad = await client_a.post(f"/api/v1/orders/{number}/reschedule", json={"slot_start": "2020-01-01T10:00:00+08:00"}, headers=auth)
+    assert bad.status_code == 400 and "slot_start" in bad.json()["error"]["fields"]
+    moved = await client_a.post(f"/api/v1/orders/{number}/reschedule", json={"slot_start": body["slots"][0]["start"]}, headers=auth)
+    assert moved.status_code == 200, moved.text
+    detail = moved.json()
+    assert detail["order"]["state"] == "paid" and detail["cancellation"] is not None
+    assert not {"assign", "offer_expired", "decline", "office_alert"} & {e["event"] for e in detail["timeline"]}
+    # Not waiting for that choice any more: a clear 409.
+    again = await client_a.post(f"/api/v1/orders/{number}/refund-no-worker", headers=auth)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
+    other, _ = await _dispatch_failed(tenant_a)
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute("update core_order set customer_id = $2 where id = $1", other, customer)
+    refunded = await client_a.post(f"/api/v1/orders/{await _number(tenant_a, other)}/refund-no-worker", headers=auth)
+    assert refunded.status_code == 200 and refunded.json()["order"]["state"] == "cancelled"
+    assert refunded.json()["order"]["cancellation_fee"] == 0
