@@ -1,0 +1,118 @@
+"""The worker's job page: what the work is, the way there, the checklist from the item's steps,
+photos before and after, the order's messages with the customer (the office reads them), and
+no start or completion before the visit's day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from platform_core.catalog import services as catalog
+from platform_core.catalog.schemas import ServiceItemUpdate, Step, StepsBlock
+from platform_core.db import current_connection
+from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import (
+    CSRF,
+    make_booking,
+    make_item,
+    make_order,
+    make_worker,
+    order_state,
+    signed_in,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+STEPS = ["Dust the shelves", "Mop the floors", "Take out the rubbish"]
+
+
+async def _item_with_steps(tenant) -> int:
+    item_id = await make_item(tenant, title="Daily cleaning")
+    async with tenant_scope(tenant.id):
+        await catalog.update_item(tenant, item_id, ServiceItemUpdate(
+            content=[StepsBlock(title="Steps", steps=[Step(title=t) for t in STEPS])]))
+    return item_id
+
+
+async def _unread(tenant, kind: str, user_id: int) -> list[tuple[str, str]]:
+    async with tenant_scope(tenant.id):
+        rows = await current_connection().fetch(
+            "select title, link from core_notification where recipient_kind = $1 and recipient_id = $2 and read_at is null",
+            kind, user_id)
+    return [(r["title"], r["link"]) for r in rows]
+
+
+async def test_job_page_shows_the_work_the_way_and_the_checklist(app, runtime, tenant_a):
+    booking = await make_booking(tenant_a, state="accepted", item_id=await _item_with_steps(tenant_a))
+    async with await signed_in(app, tenant_a, "staff", booking.staff_id) as worker:
+        page = (await worker.get(f"/staff/visits/{booking.order_id}")).text
+        assert "Daily cleaning" in page and "1 Century Avenue" in page
+        for step in STEPS:
+            assert step in page
+        assert "https://uri.amap.com/navigation?to=121.473700%2C31.230400" in page
+        assert "api.map.baidu.com/direction" in page and "maps.apple.com/?daddr=31.230400%2C121.473700" in page
+        assert "0 of 3 done" in page
+
+        ticked = await worker.post(f"/staff/visits/{booking.order_id}/checklist", data={"csrf_token": CSRF, "step": "1", "done": "1"})
+        assert ticked.status_code == 303
+        page = (await worker.get(f"/staff/visits/{booking.order_id}")).text
+        assert "1 of 3 done" in page and 'aria-pressed="true"' in page
+        await worker.post(f"/staff/visits/{booking.order_id}/checklist", data={"csrf_token": CSRF, "step": "1", "done": "0"})
+        assert "0 of 3 done" in (await worker.get(f"/staff/visits/{booking.order_id}")).text
+
+        off_list = await worker.post(f"/staff/visits/{booking.order_id}/checklist", data={"csrf_token": CSRF, "step": "7", "done": "1"})
+        assert off_list.status_code == 400 and "not on this job&#39;s checklist" in off_list.text
+
+
+async def test_worker_uploads_photos_before_and_after_and_bad_files_are_refused(app, runtime, tenant_a):
+    booking = await make_booking(tenant_a, state="in_service")
+    async with await signed_in(app, tenant_a, "staff", booking.staff_id) as worker:
+        sent = await worker.post(f"/staff/visits/{booking.order_id}/photos", data={"csrf_token": CSRF, "stage": "before"},
+                                 files={"photo": ("kitchen.png", PNG, "image/png")})
+        assert sent.status_code == 303, sent.text
+        page = (await worker.get(f"/staff/visits/{booking.order_id}")).text
+        assert page.count('src="/media/') == 1
+
+        refused = await worker.post(f"/staff/visits/{booking.order_id}/photos", data={"csrf_token": CSRF, "stage": "after"},
+                                    files={"photo": ("x.png", b"<script>", "image/png")})
+        assert refused.status_code == 400 and "Upload a JPEG, PNG or WebP photo." in refused.text
+        assert refused.text.count('src="/media/') == 1
+
+        # Once the job is done, its record is closed.
+        await worker.post(f"/staff/visits/{booking.order_id}/complete", data={"csrf_token": CSRF})
+        late = await worker.post(f"/staff/visits/{booking.order_id}/photos", data={"csrf_token": CSRF, "stage": "after"},
+                                 files={"photo": ("k.png", PNG, "image/png")})
+        assert late.status_code == 409
+
+
+async def test_customer_and_worker_write_to_each_other_and_the_office_reads_it(app, runtime, tenant_a):
+    booking = await make_booking(tenant_a, state="accepted")
+    async with await signed_in(app, tenant_a, "staff", booking.staff_id) as worker:
+        sent = await worker.post(f"/staff/visits/{booking.order_id}/messages", data={"csrf_token": CSRF, "body": "I will park at the north gate."})
+        assert sent.status_code == 303
+        empty = await worker.post(f"/staff/visits/{booking.order_id}/messages", data={"csrf_token": CSRF, "body": "   "})
+        assert empty.status_code == 400 and "Write a message first." in empty.text
+    assert [link for _, link in await _unread(tenant_a, "customer", booking.customer_id)] == [f"/orders/{booking.number}#messages"]
+
+    async with await signed_in(app, tenant_a, "customer", booking.customer_id) as customer:
+        page = (await customer.get(f"/orders/{booking.number}")).text
+        assert "I will park at the north gate." in page
+        assert (await customer.post(f"/orders/{booking.number}/messages", data={"csrf_token": CSRF, "body": "Door code 4321"})).status_code == 303
+    assert [link for _, link in await _unread(tenant_a, "staff", booking.staff_id)] == [f"/staff/visits/{booking.order_id}#messages"]
+
+    async with await signed_in(app, tenant_a, "staff", booking.staff_id) as worker:
+        assert "Door code 4321" in (await worker.get(f"/staff/visits/{booking.order_id}")).text
+    # Another worker can neither read nor write the thread.
+    stranger = await make_worker(tenant_a, "Zhao")
+    async with await signed_in(app, tenant_a, "staff", stranger) as other:
+        assert (await other.get(f"/staff/visits/{booking.order_id}")).status_code == 404
+        assert (await other.post(f"/staff/visits/{booking.order_id}/messages", data={"csrf_token": CSRF, "body": "hi"})).status_code == 404
+
+
+async def test_a_job_can_not_be_started_before_its_day(app, runtime, tenant_a):
+    worker_id = await make_worker(tenant_a, "Sun")
+    order_id = await make_order(tenant_a, state="accepted", starts_in=timedelta(days=2), staff_id=worker_id)
+    async with await signed_in(app, tenant_a, "staff", worker_id) as worker:
+        page = (await worker.get(f"/staff/visits/{order_id}")).text
+        assert "You can start and complete it from that day on." in page and "disabled" in page
+        refused = await worker.post(f"/staff/visits/{order_id}/depart", data={"csrf_token": CSRF})
+        assert refused.status_code == 409 and "You can start and complete it from that day on." in refused.text
+    assert await order_state(tenant_a, order_id) == "accepted"
