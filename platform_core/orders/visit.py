@@ -101,3 +101,16 @@ async def reveal_customer_phone(order: Order, actor: ActorRef) -> str:
         "select address->>'contact_phone_cipher' from core_order where id = $1", order.id
     )
     return decrypt_phone(current_runtime().keyring, cipher) if cipher else ""
+
+
+async def worker_visits(staff_id: int, start: datetime, end: datetime) -> list[Order]:
+    """The orders `staff_id` holds and has accepted (or done) that start in [start, end), by
+    start time: the worker's day."""
+    from .services import ORDER_COLUMNS, order_from_row, order_lines
+
+    rows = await current_connection().fetch(
+        f"select {ORDER_COLUMNS} from core_order where staff_id = $1 and scheduled_start >= $2 and scheduled_start < $3 "
+        "and state = any($4::text[]) order by scheduled_start, id",
+        staff_id, start, end, [m.ACCEPTED, m.EN_ROUTE, m.IN_SERVICE, m.COMPLETED],
+    )
+    return [order_from_row(r, await order_lines(r["id"])) for r in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import msgspec
@@ -180,6 +181,29 @@ async def update_tenant(slug: str, data: TenantCreate) -> bool:
                 )
                 changed = True
         return changed
+
+
+SERVICE_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
+HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def service_contact_from(phone: str, opens: str, closes: str) -> ServiceContact:
+    """The console's contact fields, checked; every field's error at once. Messages are msgids."""
+    phone, opens, closes = phone.strip(), opens.strip()[:5], closes.strip()[:5]
+    errors: dict[str, str] = {}
+    if phone and not SERVICE_PHONE.match(phone):
+        errors["service_phone"] = "Enter a phone number (digits, spaces and dashes), or leave it empty."
+    for name, value in (("service_opens", opens), ("service_closes", closes)):
+        if value and not HHMM.match(value):
+            errors[name] = "Pick a time."
+    times_ok = "service_opens" not in errors and "service_closes" not in errors
+    if times_ok and bool(opens) != bool(closes):
+        errors["service_opens" if not opens else "service_closes"] = "Give both the opening and the closing time, or neither."
+    elif times_ok and opens and closes <= opens:
+        errors["service_closes"] = "The closing time must be after the opening time."
+    if errors:
+        raise ValidationFailed(errors)
+    return ServiceContact(phone=phone, opens=opens, closes=closes)
 
 
 async def set_service_contact(tenant_id: int, contact: ServiceContact) -> None:
