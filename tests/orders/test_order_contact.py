@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import CSRF, console_client, make_booking, post_form, signed_in
+from platform_core.testing.factories import (
+    CSRF,
+    console_client,
+    make_booking,
+    post_form,
+    signed_in,
+)
 
 SETTINGS = {"slot_minutes": "30", "lead_minutes": "120", "horizon_days": "14", "free_cancel_hours": "24",
             "late_cancel_fee_percent": "20", "reminder_hours": "2", "relay_phone": ""}
