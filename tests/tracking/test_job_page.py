@@ -116,3 +116,25 @@ async def test_a_job_can_not_be_started_before_its_day(app, runtime, tenant_a):
         refused = await worker.post(f"/staff/visits/{order_id}/depart", data={"csrf_token": CSRF})
         assert refused.status_code == 409 and "You can start and complete it from that day on." in refused.text
     assert await order_state(tenant_a, order_id) == "accepted"
+
+
+async def test_the_thread_through_the_api_with_the_house_errors(app, runtime, tenant_a):
+    from platform_core.testing.factories import bearer_for
+    from platform_core.testing.pytest_plugin import client_for
+
+    booking = await make_booking(tenant_a, state="en_route")
+    async with client_for(app, booking.host) as client:
+        staff_auth = await bearer_for(tenant_a, "staff", booking.staff_id)
+        customer_auth = await bearer_for(tenant_a, "customer", booking.customer_id)
+        sent = await client.post(f"/api/v1/staff/orders/{booking.order_id}/messages", json={"body": "五分钟后到"}, headers=staff_auth)
+        assert sent.status_code == 201 and sent.json()["author_kind"] == "staff"
+        nul = await client.post(f"/api/v1/orders/{booking.number}/messages", json={"body": "a\x00b"}, headers=customer_auth)
+        assert nul.status_code == 400 and "body" in nul.text
+        too_long = await client.post(f"/api/v1/orders/{booking.number}/messages", json={"body": "x" * 1001}, headers=customer_auth)
+        assert too_long.status_code == 400
+        reply = await client.post(f"/api/v1/orders/{booking.number}/messages", json={"body": "好的"}, headers=customer_auth)
+        assert reply.status_code == 201
+        listed = await client.get(f"/api/v1/orders/{booking.number}/messages", headers=customer_auth)
+        assert [m["body"] for m in listed.json()] == ["五分钟后到", "好的"]
+        other = await bearer_for(tenant_a, "staff", await make_worker(tenant_a, "Qian"))
+        assert (await client.get(f"/api/v1/staff/orders/{booking.order_id}/messages", headers=other)).status_code == 404
