@@ -138,3 +138,18 @@ async def test_the_thread_through_the_api_with_the_house_errors(app, runtime, te
         assert [m["body"] for m in listed.json()] == ["五分钟后到", "好的"]
         other = await bearer_for(tenant_a, "staff", await make_worker(tenant_a, "Qian"))
         assert (await client.get(f"/api/v1/staff/orders/{booking.order_id}/messages", headers=other)).status_code == 404
+
+
+async def test_today_lists_the_days_visits_in_order_with_their_times(app, runtime, tenant_a):
+    from platform_core.testing.factories import local_time
+
+    worker_id = await make_worker(tenant_a, "Zhou")
+    afternoon = await make_order(tenant_a, state="accepted", starts=local_time(tenant_a, 0, 14), staff_id=worker_id)
+    morning = await make_order(tenant_a, state="in_service", starts=local_time(tenant_a, 0, 9, 30), staff_id=worker_id)
+    tomorrow = await make_order(tenant_a, state="accepted", starts=local_time(tenant_a, 1, 8), staff_id=worker_id)
+    async with await signed_in(app, tenant_a, "staff", worker_id) as worker:
+        page = (await worker.get("/staff/")).text
+    today = page[page.index("data-today"):page.index("Coming up")]
+    assert today.index(f"/staff/visits/{morning}") < today.index(f"/staff/visits/{afternoon}")
+    assert "09:30" in today and "14:00" in today and f"/staff/visits/{tomorrow}" not in today
+    assert f"/staff/visits/{tomorrow}" in page[page.index("Coming up"):]
