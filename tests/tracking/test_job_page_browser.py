@@ -20,6 +20,7 @@ from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     local_time,
+    make_console_user,
     make_customer,
     make_item,
     make_order,
@@ -131,6 +132,34 @@ async def test_worker_on_a_phone_takes_an_offer_and_works_the_job_page(live_serv
             await tab.goto(live_server.url(host, "/staff/"))
             await tab.screenshot(path=str(shots / "today-phone-en.png"), full_page=True)
         await other.close()
+    # Working hours are picked with time inputs.
+    await phone.goto(live_server.url(host, "/staff/availability"))
+    await phone.locator("input[name=hours_2_0_from]").fill("08:30")
+    await phone.locator("input[name=hours_2_0_to]").fill("12:00")
+    await phone.locator("input[name=hours_2_1_from]").fill("13:30")
+    await phone.locator("input[name=hours_2_1_to]").fill("18:00")
+    await phone.get_by_role("button", name="保存工作时间").click()
+    await phone.wait_for_url("**/staff/availability?done=hours")
+    assert await phone.locator("input[name=hours_2_1_from]").input_value() == "13:30"
+    await phone.screenshot(path=str(shots / "hours-phone-zh.png"), full_page=True)
+    await phone.goto(live_server.url(host, "/staff/"))
+    await phone.screenshot(path=str(shots / "today-phone-zh.png"), full_page=True)
+
+    owner = await make_console_user(tenant, "owner")
+    console = await _context(browser, live_server, tenant, "console", owner.id, desktop=True)
+    office = await console.new_page()
+    await office.goto(live_server.url(host, "/console/orders/settings"))
+    await office.get_by_label("服务电话").fill("400-820-8820")
+    await office.get_by_label("服务时间 开始").fill("08:00")
+    await office.get_by_label("服务时间 结束").fill("20:00")
+    await office.get_by_role("button", name="保存", exact=True).click()
+    await office.wait_for_url("**/console/orders/settings?done=settings")
+    await office.screenshot(path=str(shots / "console-settings-zh.png"), full_page=True)
+    await office.goto(live_server.url(host, f"/console/orders/{number}"))
+    await office.get_by_role("button", name="查看完整手机号").click()
+    await office.locator("#full-phone").wait_for()
+    await office.screenshot(path=str(shots / "console-order-zh.png"), full_page=True)
+    await console.close()
     print("screenshots:", shots)
     await worker.close()
     await customer.close()
