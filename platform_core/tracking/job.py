@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from platform_core.catalog.schemas import StepsBlock
 from platform_core.catalog.services import get_item
 from platform_core.orders.schemas import ActorRef, Order
-from platform_core.orders.thread import call_number, can_write, messages
+from platform_core.orders.thread import OPEN_STATES, call_number, can_write, messages
 from platform_core.orders.visit import RECORD_STATES, visit_record
 from platform_core.tenancy.context import current_tenant
 
@@ -37,7 +37,8 @@ async def job_context(order: Order, staff_id: int) -> dict[str, Any]:
         "record_open": order.state in RECORD_STATES,
         "nav_links": navigation_links(order.address.one_line, destination_of(order)),
         "call_number": await call_number(order, "staff"),
-        "thread": await messages(order, worker),
+        # Before the worker accepts (an offer) there is no thread to show yet.
+        "thread": await messages(order, worker) if order.state in OPEN_STATES else [],
         "can_write": can_write(order, worker),
         "early": before_visit_day(order),
         "visit_day": visit_day(order),

@@ -153,3 +153,12 @@ async def test_today_lists_the_days_visits_in_order_with_their_times(app, runtim
     assert today.index(f"/staff/visits/{morning}") < today.index(f"/staff/visits/{afternoon}")
     assert "09:30" in today and "14:00" in today and f"/staff/visits/{tomorrow}" not in today
     assert f"/staff/visits/{tomorrow}" in page[page.index("Coming up"):]
+
+
+async def test_an_offer_not_yet_accepted_shows_no_thread_and_takes_no_message(app, runtime, tenant_a):
+    booking = await make_booking(tenant_a, state="assigned")
+    async with await signed_in(app, tenant_a, "staff", booking.staff_id) as worker:
+        page = await worker.get(f"/staff/visits/{booking.order_id}")
+        assert page.status_code == 200 and "Messages open once a worker has accepted the order." in page.text
+        early = await worker.post(f"/staff/visits/{booking.order_id}/messages", data={"csrf_token": CSRF, "body": "hello"})
+        assert early.status_code == 404
