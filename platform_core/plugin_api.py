@@ -38,6 +38,7 @@ from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import (
     BookingFieldSpec,
     BookingForm,
+    CallRequest,
     CustomerEvent,
     DispatchCandidate,
     DispatchScore,
@@ -71,6 +72,7 @@ from platform_core.web.pages import page
 __all__ = [
     "BookingFieldSpec",
     "BookingForm",
+    "CallRequest",
     "CheckoutAction",
     "CheckoutPage",
     "CheckoutRequest",

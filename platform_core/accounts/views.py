@@ -31,7 +31,7 @@ from platform_core.web.i18n import lazy_gettext
 from platform_core.web.pages import page
 
 from . import services
-from .guards import require_customer, require_staff
+from .guards import require_customer
 from .schemas import (
     TIME_SLOTS,
     AddressCreate,
@@ -380,12 +380,6 @@ async def staff_sign_in_verify(request: Request) -> Response:
     return await _start_session(request, "staff", staff.id, safe_next(values.get("next"), STAFF_HOME))
 
 
-@get(STAFF_HOME, include_in_schema=False, guards=[require_staff], name="staff-home")
-async def staff_home(request: Request, principal: NamedDependency[Principal]) -> Response:
-    staff = await services.active_staff(principal)
-    return page(request, "accounts/staff_home.html", staff=staff)
-
-
 @post("/staff/sign-out", include_in_schema=False, name="staff-sign-out")
 async def staff_sign_out(request: Request) -> Response:
     principal = await principal_for(request)
@@ -395,4 +389,5 @@ async def staff_sign_out(request: Request) -> Response:
 
 
 CUSTOMER_HANDLERS = [sign_in_page, sign_in_code, sign_in_verify, provider_start, provider_callback, AccountController, sign_out]
-STAFF_HANDLERS = [staff_sign_in_page, staff_sign_in_code, staff_sign_in_verify, staff_home, staff_sign_out]
+# The staff app's home (/staff/, today's visits) is tracking's: it lists orders.
+STAFF_HANDLERS = [staff_sign_in_page, staff_sign_in_code, staff_sign_in_verify, staff_sign_out]

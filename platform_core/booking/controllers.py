@@ -24,12 +24,14 @@ from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import get_item
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.orders import machine as m
-from platform_core.orders import services
+from platform_core.orders import services, thread
 from platform_core.orders.schemas import (
     ActorRef,
     CancelRequest,
     Order,
     OrderDetail,
+    OrderMessage,
+    OrderMessageCreate,
     OrderPlace,
     OrderSummary,
     Quote,
@@ -82,6 +84,20 @@ class OrderController(Controller):
     @get("/{number:str}", operation_id="getMyOrder", summary="One of the customer's orders, with its timeline")
     async def detail(self, principal: NamedDependency[Principal], number: FromPath[str]) -> OrderDetail:
         return await order_detail(await services.get_order_by_number(number, customer_id=principal.user_id))
+
+    @get("/{number:str}/messages", operation_id="listMyOrderMessages", summary="The order's messages with its worker")
+    async def messages(self, principal: NamedDependency[Principal], number: FromPath[str]) -> list[OrderMessage]:
+        order = await services.get_order_by_number(number, customer_id=principal.user_id)
+        return await thread.messages(order, ActorRef(kind="customer", id=principal.user_id))
+
+    @post("/{number:str}/messages", operation_id="writeToMyWorker", status_code=201, summary="Write to the order's worker")
+    async def write(self, principal: NamedDependency[Principal], number: FromPath[str],
+                    data: JSONBody[OrderMessageCreate]) -> OrderMessage:
+        """Open once a worker has accepted the order (400 on `body` before); the worker is told in
+        their inbox."""
+        customer = await active_customer(principal)
+        order = await services.get_order_by_number(number, customer_id=customer.id)
+        return await thread.post_message(order, ActorRef(kind="customer", id=customer.id), data.body)
 
     @post("/{number:str}/cancel", operation_id="cancelMyOrder", status_code=200, summary="Cancel an order")
     async def cancel(

@@ -17,7 +17,7 @@ from litestar.response import Redirect
 
 from platform_core import clock
 from platform_core.accounts.guards import require_customer
-from platform_core.accounts.services import active_customer, get_staff, list_addresses
+from platform_core.accounts.services import active_customer, list_addresses
 from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import booking_fields_for, get_item_by_slug
 from platform_core.dispatch import deadlines as dispatch_deadlines
@@ -25,6 +25,8 @@ from platform_core.errors import HearthError, ValidationFailed
 from platform_core.orders import machine as m
 from platform_core.orders import services
 from platform_core.orders.schemas import ActorRef, NewAddress, OrderPlace
+from platform_core.orders.thread import post_message
+from platform_core.orders.visit import confirm_completion
 from platform_core.payments import services as payment_services
 from platform_core.payments.schemas import REFUND_STATUSES
 from platform_core.payments.views import POLL_SECONDS, method_labels
@@ -37,6 +39,7 @@ from platform_core.web.pages import page
 
 from . import services as booking
 from .availability import item_availability
+from .contact import contact_context
 
 DONE = {
     "placed": N_("Your order is placed. We are finding your worker."),
@@ -44,6 +47,7 @@ DONE = {
     "cancelled": N_("The order is cancelled."),
     "rescheduled": N_("Your new time is booked. We are arranging your worker."),
     "refunded": N_("The order is cancelled. Your money is on its way back."),
+    "confirmed": N_("Thank you for confirming. How did it go? Your rating helps the worker."),
 }
 ADDRESS_FIELDS = ("contact_name", "contact_phone", "region", "city", "district", "street", "detail")
 
@@ -180,16 +184,6 @@ async def my_orders(request: Request, principal: NamedDependency[Principal]) -> 
     return page(request, "orders/my_orders.html", current=current, past=past, timezone=ZoneInfo(current_tenant().timezone))
 
 
-async def _worker_contact(order_id: int) -> dict[str, Any] | None:
-    """The worker holding the order, with the phone masked; the relay line, if the franchise
-    has one, is how the customer calls them."""
-    staff_id = await services.live_staff_id(order_id)
-    if staff_id is None:
-        return None
-    worker = await get_staff(staff_id)
-    return {"name": worker.name, "phone": worker.phone, "relay_phone": (await services.booking_settings()).relay_phone}
-
-
 async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
     order = await services.get_order_by_number(number, customer_id=principal.user_id)
     machine = services.machine_for_order(order.category_code)
@@ -210,10 +204,9 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
         "timeline": [e for e in timeline if e.event not in m.OFFICE_ONLY_EVENTS],
         "labels": {t.event: t.label for t in machine.transitions.values()},
         "cancellation": await services.cancellation_terms(order) if can_cancel else None,
-        # After the visit the page still says who did the work.
-        "worker": await _worker_contact(order.id) if order.state not in m.FINAL_STATES or order.state == m.COMPLETED else None,
         "arranging_until": await dispatch_deadlines.answer_expected_by(order) if order.state in (m.PAID, m.ASSIGNED) else None,
         "cancelled_by": next((e.event for e in reversed(timeline) if e.to_state == m.CANCELLED), None),
+        **await contact_context(order, principal.user_id),
         "timezone": ZoneInfo(current_tenant().timezone),
     }
 
@@ -248,4 +241,32 @@ async def cancel_order(request: Request, principal: NamedDependency[Principal], 
     return redirect_after_post(request, f"/orders/{number}?done=cancelled")
 
 
-CUSTOMER_HANDLERS = [book_page, place_from_page, slots_fragment, price_fragment, my_orders, order_page, cancel_page, cancel_order]
+@post("/orders/{number:str}/messages", guards=[require_customer], name="orders.message")
+async def order_message(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    order = await services.get_order_by_number(number, customer_id=principal.user_id)
+    body = str((await request.form()).get("body") or "")
+    try:
+        await post_message(order, ActorRef(kind="customer", id=principal.user_id), body)
+    except ValidationFailed as exc:
+        context = await _detail_context(principal, number)
+        return page(request, "orders/order.html", status_code=400, message_value=body, **context, **error_context(exc))
+    return redirect_after_post(request, f"/orders/{number}#messages")
+
+
+@post("/orders/{number:str}/confirm", guards=[require_customer], name="orders.confirm")
+async def confirm_done(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
+    order = await services.get_order_by_number(number, customer_id=principal.user_id)
+    try:
+        await confirm_completion(order, principal.user_id)
+    except HearthError as exc:
+        if exc.status_code == 404:
+            raise
+        context = await _detail_context(principal, number)
+        return page(request, "orders/order.html", status_code=exc.status_code, **context, **error_context(exc))
+    return redirect_after_post(request, f"/orders/{number}?done=confirmed")
+
+
+CUSTOMER_HANDLERS = [
+    book_page, place_from_page, slots_fragment, price_fragment, my_orders, order_page, cancel_page, cancel_order,
+    order_message, confirm_done,
+]

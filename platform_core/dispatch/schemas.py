@@ -103,3 +103,12 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
 
 class Decline(msgspec.Struct, frozen=True, kw_only=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class OfferFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What a worker weighs before accepting: their pay for the job (their commission of the
+    order's total, as settlement will credit it) and how far it is from their home base."""
+
+    pay: int  # minor units, the order's currency
+    commission_bp: int
+    distance_m: int | None  # None when the worker or the order has no coordinates

@@ -12,12 +12,13 @@ from msgspec import UNSET
 
 from platform_core import clock
 from platform_core.db import current_connection
-from platform_core.orders.schemas import SYSTEM, ActorRef
+from platform_core.geo import distance_m
+from platform_core.orders.schemas import SYSTEM, ActorRef, Order
 from platform_core.orders.services import set_current_worker
 from platform_core.scheduling.calendar import HOLDING
 from platform_core.tenancy.context import current_tenant
 
-from .schemas import Assignment, DispatchSettings, DispatchSettingsUpdate
+from .schemas import Assignment, DispatchSettings, DispatchSettingsUpdate, OfferFacts
 
 ASSIGNMENT_COLUMNS = (
     "id, order_id, staff_id, lower(during) as starts, upper(during) as ends, status, source, score, "
@@ -119,3 +120,17 @@ async def complete_order(order_id: int) -> None:
     await current_connection().execute(
         "update core_assignment set status = 'completed' where order_id = $1 and status = 'accepted'", order_id
     )
+
+
+async def offer_facts(order: Order, staff_id: int) -> OfferFacts:
+    """The worker's pay for `order` at the franchise's commission rate, and the straight-line
+    distance from their home base to the visit."""
+    from platform_core.ledger.services import settings as ledger_settings
+    from platform_core.staff.services import get_worker
+
+    rate = (await ledger_settings()).staff_commission_bp
+    worker = await get_worker(staff_id)
+    distance = None
+    if None not in (worker.home_lat, worker.home_lng, order.address.lat, order.address.lng):
+        distance = round(distance_m((worker.home_lat, worker.home_lng), (order.address.lat, order.address.lng)))  # type: ignore[arg-type]
+    return OfferFacts(pay=order.total * rate // 10000, commission_bp=rate, distance_m=distance)

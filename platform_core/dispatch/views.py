@@ -214,7 +214,8 @@ async def _job_rows(assignments) -> list[dict[str, Any]]:
     rows = []
     for a in assignments:
         order = await get_order(a.order_id)
-        rows.append({"assignment": a, "order": order, "item": await get_item(order.item_id)})
+        rows.append({"assignment": a, "order": order, "item": await get_item(order.item_id),
+                     "facts": await services.offer_facts(order, a.staff_id)})
     return rows
 
 
@@ -232,7 +233,7 @@ async def _job_page(request: Request, staff_id: int, assignment_id: int, *, stat
     assignment = await offers.staff_assignment(staff_id, assignment_id)
     order = await get_order(assignment.order_id)
     return page(request, "dispatch/staff_job.html", status_code=status_code, tz=_tz(), assignment=assignment, order=order,
-                item=await get_item(order.item_id),
+                item=await get_item(order.item_id), facts=await services.offer_facts(order, staff_id),
                 flash=done_notice(request, NOTICES), **context)
 
 

@@ -15,14 +15,16 @@ from litestar.response import Redirect
 from platform_core.accounts.guards import require_console
 from platform_core.accounts.services import get_customer, get_staff
 from platform_core.catalog.services import flatten, list_categories
+from platform_core.db import current_connection
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
+from platform_core.tenancy.services import service_contact_from, set_service_contact
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
-from . import services
+from . import services, thread, visit
 from .schemas import ActorRef, OrderFilter
 
 # What the office may do by hand here, as its buttons say it; offering and reassigning live on
@@ -97,6 +99,7 @@ async def _detail(request: Request, number: str, **extra: Any) -> Response:
     done = DONE.get(request.query_params.get("done", ""))
     return page(
         request, "orders/console_order.html", order=order, timeline=await services.timeline(order.id),
+        thread=await thread.messages(order, console_actor(request)), me="console", can_write=False, thread_action=None,
         labels={t.event: t.label for t in machine.transitions.values()},
         actions=[(event, label) for event, label in CONSOLE_EVENTS.items() if event in possible], danger=DANGER_EVENTS,
         customer=await get_customer(order.customer_id), worker=await get_staff(staff_id) if staff_id else None,
@@ -132,8 +135,19 @@ async def fire_event(request: Request, number: FromPath[str], event: FromPath[st
     return Redirect(f"/console/orders/{number}?done={event}", status_code=303)
 
 
+@post("/console/orders/{number:str}/phone", guards=[require_console("customers.view")], include_in_schema=False,
+      name="console-order-phone")
+async def reveal_phone(request: Request, number: FromPath[str]) -> Response:
+    """The customer's full phone, shown once on this answer; the timeline records who read it."""
+    order = await services.get_order_by_number(number)
+    full = await visit.reveal_customer_phone(order, console_actor(request))
+    return await _detail(request, number, full_phone=full or "—")
+
+
 # --------------------------------------------------------------------------- booking rules
 
+# The franchise's service line and hours (kept with the tenant), on the same settings page.
+CONTACT_FIELDS = ("service_phone", "service_opens", "service_closes")
 SETTING_LIMITS = {
     "slot_minutes": (15, 60), "lead_minutes": (0, 10080), "horizon_days": (1, 90), "free_cancel_hours": (0, 720),
     "late_cancel_fee_percent": (0, 100), "reminder_hours": (0, 72),
@@ -144,20 +158,37 @@ SETTING_LIMITS = {
 async def settings_page(request: Request) -> Response:
     done = DONE.get(request.query_params.get("done", ""))
     current = await services.booking_settings()
-    return page(request, "orders/console_settings.html", console=True, values=msgspec.structs.asdict(current), errors={},
+    contact = current_tenant().contact
+    values = {**msgspec.structs.asdict(current), "service_phone": contact.phone, "service_opens": contact.opens,
+              "service_closes": contact.closes}
+    return page(request, "orders/console_settings.html", console=True, values=values, errors={},
                 flash=[("success", done)] if done else [])
 
 
 @post("/console/orders/settings", guards=[require_console("settings.manage")], include_in_schema=False, name="console-booking-settings-save")
 async def settings_save(request: Request) -> Response:
     form = await request.form()
-    values = {k: str(form.get(k) or "").strip() for k in (*SETTING_LIMITS, "relay_phone")}
+    values = {k: str(form.get(k) or "").strip() for k in (*SETTING_LIMITS, "relay_phone", *CONTACT_FIELDS)}
+    contact_errors: dict[str, str] = {}
     try:
-        await services.save_booking_settings(current_tenant(), values, SETTING_LIMITS)
+        contact = service_contact_from(values["service_phone"], values["service_opens"], values["service_closes"])
+    except ValidationFailed as exc:
+        contact_errors = exc.fields
+    try:
+        # A savepoint: the booking rules are not kept when the contact fields are wrong, and the
+        # form shows every field's error at once.
+        async with current_connection().transaction():
+            try:
+                await services.save_booking_settings(current_tenant(), values, SETTING_LIMITS)
+            except ValidationFailed as exc:
+                raise ValidationFailed({**contact_errors, **exc.fields}) from None
+            if contact_errors:
+                raise ValidationFailed(contact_errors)
+            await set_service_contact(current_tenant().id, contact)
     except HearthError as exc:
         return page(request, "orders/console_settings.html", console=True, status_code=exc.status_code, values=values, flash=[],
                     **error_context(exc))
     return Redirect("/console/orders/settings?done=settings", status_code=303)
 
 
-CONSOLE_HANDLERS = [orders_page, exceptions_page, settings_page, settings_save, order_page, fire_event]
+CONSOLE_HANDLERS = [orders_page, exceptions_page, settings_page, settings_save, order_page, fire_event, reveal_phone]

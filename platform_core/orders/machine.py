@@ -75,6 +75,7 @@ Guard = Literal[
     "has_permission_orders_manage",
     "has_permission_dispatch_manage",
     "has_permission_finance_manage",
+    "has_permission_customers_view",
     "within_cancellation_rules",  # the customer may still cancel (the fee is computed by the rules)
     "has_live_assignment",
     "not_paid",
@@ -125,6 +126,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("open_dispute", {IN_SERVICE, COMPLETED}, DISPUTED, {"customer", "console"}, label=N_("Dispute opened")),
     _t("resolve_redispatch", {NO_SHOW}, PAID, {"console"}, ("has_permission_orders_manage",), label=N_("Sent back to dispatch")),
     _t("resolve_complete", {DISPUTED}, COMPLETED, {"console"}, ("has_permission_orders_manage",), label=N_("Dispute resolved")),
+    # Actions kept on the timeline (the state stays): the customer's word that the work is done,
+    # and an office user reading the customer's full phone number (who and when is the record).
+    _t("confirm_completion", {COMPLETED}, None, {"customer"}, ("is_order_customer",), label=N_("Completion confirmed by the customer")),
+    _t("reveal_phone", set(STATES), None, {"console"}, ("has_permission_customers_view",), label=N_("Customer's phone number viewed")),
 )
 
 

@@ -238,3 +238,34 @@ class OrderDetail(msgspec.Struct, frozen=True, kw_only=True):
 
 class Uploaded(msgspec.Struct, frozen=True, kw_only=True):
     url: str
+
+
+MessageAuthor = Literal["customer", "staff", "console"]
+MESSAGE_MAX = 1000
+
+
+class OrderMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """One message of an order's thread."""
+
+    id: int
+    author_kind: MessageAuthor
+    author_id: int
+    body: str
+    created_at: datetime
+
+
+class OrderMessageCreate(msgspec.Struct, frozen=True, kw_only=True):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=MESSAGE_MAX)]
+
+
+PhotoStage = Literal["before", "after"]
+
+
+class VisitRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The worker's record of a visit: the item's steps they ticked (by index) and their photos."""
+
+    checklist_done: list[int] = []
+    before: list[str] = []
+    after: list[str] = []
+    # When the customer confirmed the service was done (None: not yet).
+    confirmed_at: datetime | None = None

@@ -291,6 +291,7 @@ _PERMISSION_GUARDS = {
     "has_permission_orders_manage": "orders.manage",
     "has_permission_dispatch_manage": "dispatch.manage",
     "has_permission_finance_manage": "finance.manage",
+    "has_permission_customers_view": "customers.view",
 }
 
 

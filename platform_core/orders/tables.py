@@ -66,6 +66,9 @@ class Order(Table, tablename="core_order"):
     updated_at = Timestamptz()
     # The worker who holds the order now; dispatch sets it (orders_0004).
     staff_id = BigInt(null=True, default=None)
+    # The worker's visit record (orders_0005): steps ticked, photos before and after.
+    checklist_done = JSONB(default="[]")
+    work_photos = JSONB(default="{}")
     # When dispatch alerted the office that it still has no worker (orders_0006).
     office_alert_at = Timestamptz(null=True, default=None)
 
@@ -105,4 +108,14 @@ class OrderCounter(Table, tablename="core_order_counter"):
     value = Integer(default=0)
 
 
-TABLES: list[type[Table]] = [BookingSettings, Order, OrderLine, OrderEvent, OrderCounter]
+class OrderMessage(Table, tablename="core_order_message"):
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    order_id = BigInt(default=None)
+    author_kind = Varchar(length=16, default=None)
+    author_id = BigInt(default=None)
+    body = Varchar(length=1000, default=None)
+    created_at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [BookingSettings, Order, OrderLine, OrderEvent, OrderCounter, OrderMessage]

@@ -181,6 +181,20 @@ class RouteQuery(msgspec.Struct, frozen=True, kw_only=True):
     destination: tuple[float, float]
 
 
+class CallRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone on an order wants to call the other side (select_privacy_number): the worker the
+    customer, or the customer the worker. Phones are E.164; neither is shown to the other."""
+
+    tenant: TenantContext
+    order_id: int
+    order_number: str
+    caller: Literal["customer", "staff"]
+    caller_phone: str
+    callee_phone: str
+    # The binding should not outlive the visit by much.
+    until: datetime
+
+
 class JobHandler(msgspec.Struct, frozen=True, kw_only=True):
     """A background job kind and the coroutine function that runs it (register_job_handlers)."""
 

@@ -376,6 +376,20 @@ def compute_booking_fields(form):
 
 
 @hookspec(firstresult=True)
+def select_privacy_number(call):
+    """A privacy number (隐私号, a masked-number binding) for one call on an order.
+
+    Called through the tenant's relay when the worker or the customer taps "Call" on the order;
+    sync or async; the first non-None answer wins. Without one, the franchise's relay line is
+    shown if it set one, else the two talk through the order's messages.
+
+    :param call: :class:`~platform_core.pluginsys.contexts.CallRequest` (tenant, order, who
+        calls, both phones in E.164, until when the binding is needed).
+    :return: the number to dial (str), or None to let the next plugin (or the core) answer.
+    """
+
+
+@hookspec(firstresult=True)
 def select_route_eta(route):
     """Estimate travel time for live tracking (a routing provider).
 

@@ -205,7 +205,7 @@ def parse_day_hours(weekday: int, text: str) -> list[HoursRange]:
     for part in filter(None, (p.strip() for p in re.split(r"[,，;]", text or ""))):
         match = HOURS_RANGE.match(part)
         if not match:
-            raise ValidationFailed({f"hours_{weekday}": "Write hours like 09:00-18:00; separate several with commas."})
+            raise ValidationFailed({f"hours_{weekday}": "Give each range a start and an end time, like 09:00-18:00."})
         h1, m1, h2, m2 = (int(g or 0) for g in match.groups())
         if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
             raise ValidationFailed({f"hours_{weekday}": "Write hours like 09:00-18:00; separate several with commas."})

@@ -86,6 +86,25 @@ def worker_update_from(values: dict[str, str]) -> WorkerUpdate:
     )
 
 
+RANGES_PER_DAY = 2
+
+
+def hours_from_pickers(values: dict[str, str]) -> dict[str, str]:
+    """The hours form's time pickers (hours_{day}_{n}_from, _to) as each day's ranges in the
+    text the service reads (hours_{day}: "08:00-12:00, 13:00-18:00"). A range with only one end
+    is kept half-written, so the service refuses it on that day's field."""
+    days = {}
+    for day in range(7):
+        parts = []
+        for n in range(RANGES_PER_DAY):
+            start = values.get(f"hours_{day}_{n}_from", "").strip()[:5]
+            end = values.get(f"hours_{day}_{n}_to", "").strip()[:5]
+            if start or end:
+                parts.append(f"{start}-{end}")
+        days[f"hours_{day}"] = ", ".join(parts)
+    return days
+
+
 def time_off_from(values: dict[str, str]) -> TimeOffCreate:
     errors: dict[str, str] = {}
     days: dict[str, date] = {}
@@ -203,7 +222,7 @@ async def worker_status(request: Request, staff_id: FromPath[int]) -> Response:
 
 @post("/console/workers/{staff_id:int}/hours", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-hours")
 async def worker_hours(request: Request, staff_id: FromPath[int]) -> Response:
-    values = form_values(await request.form())
+    values = hours_from_pickers(form_values(await request.form()))
     try:
         await services.set_hours(staff_id, services.parse_week(values))
     except ValidationFailed as exc:
@@ -239,7 +258,7 @@ async def my_availability(request: Request, principal: NamedDependency[Principal
 @post(f"{STAFF_BASE}/hours", guards=[require_staff], include_in_schema=False, name="staff-availability-hours")
 async def my_hours(request: Request, principal: NamedDependency[Principal]) -> Response:
     staff = await active_staff(principal)
-    values = form_values(await request.form())
+    values = hours_from_pickers(form_values(await request.form()))
     try:
         await services.set_hours(staff.id, services.parse_week(values))
     except ValidationFailed as exc:

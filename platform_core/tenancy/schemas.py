@@ -19,6 +19,22 @@ class Branding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     accent_color: COLOR = "#f59e0b"
 
 
+HHMM = r"^(([01][0-9]|2[0-3]):[0-5][0-9])?$"
+
+
+class ServiceContact(msgspec.Struct, frozen=True, kw_only=True):
+    """How customers and workers reach the franchise: its service line and opening hours
+    ('HH:MM' in the franchise's time zone; both empty when not given)."""
+
+    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    opens: Annotated[str, msgspec.Meta(pattern=HHMM)] = ""
+    closes: Annotated[str, msgspec.Meta(pattern=HHMM)] = ""
+
+    @property
+    def hours(self) -> str:
+        return f"{self.opens}–{self.closes}" if self.opens and self.closes else ""
+
+
 class _TenantFields(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     slug: str
@@ -28,6 +44,7 @@ class _TenantFields(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str
     currency: str
     branding: Branding
+    contact: ServiceContact = ServiceContact()
 
     @property
     def display_name(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import msgspec
@@ -9,9 +10,12 @@ import msgspec
 from platform_core.db import current_connection, tenant_transaction
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 
-from .schemas import Branding, Tenant, TenantContext, TenantCreate
+from .schemas import Branding, ServiceContact, Tenant, TenantContext, TenantCreate
 
-_TENANT_COLUMNS = "t.id, t.slug, t.name, t.status, t.locale, t.timezone, t.currency, t.branding, t.suspended_reason"
+_TENANT_COLUMNS = (
+    "t.id, t.slug, t.name, t.status, t.locale, t.timezone, t.currency, t.branding, t.suspended_reason, "
+    "t.service_phone, t.service_opens, t.service_closes"
+)
 
 
 def _branding(raw: object) -> Branding:
@@ -20,11 +24,15 @@ def _branding(raw: object) -> Branding:
     return msgspec.convert(raw or {}, Branding)
 
 
+def _contact(row) -> ServiceContact:
+    return ServiceContact(phone=row["service_phone"], opens=row["service_opens"], closes=row["service_closes"])
+
+
 def _context(row, enabled: frozenset[str]) -> TenantContext:
     return TenantContext(
         id=row["id"], slug=row["slug"], name=row["name"], status=row["status"], locale=row["locale"],
         timezone=row["timezone"], currency=row["currency"], branding=_branding(row["branding"]),
-        enabled_plugins=enabled,
+        contact=_contact(row), enabled_plugins=enabled,
     )
 
 
@@ -79,7 +87,7 @@ def _tenant(row, hosts: list[str]) -> Tenant:
     return Tenant(
         id=row["id"], slug=row["slug"], name=row["name"], status=row["status"], locale=row["locale"],
         timezone=row["timezone"], currency=row["currency"], branding=_branding(row["branding"]),
-        hosts=hosts, suspended_reason=row["suspended_reason"],
+        contact=_contact(row), hosts=hosts, suspended_reason=row["suspended_reason"],
     )
 
 
@@ -173,6 +181,38 @@ async def update_tenant(slug: str, data: TenantCreate) -> bool:
                 )
                 changed = True
         return changed
+
+
+SERVICE_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
+HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def service_contact_from(phone: str, opens: str, closes: str) -> ServiceContact:
+    """The console's contact fields, checked; every field's error at once. Messages are msgids."""
+    phone, opens, closes = phone.strip(), opens.strip()[:5], closes.strip()[:5]
+    errors: dict[str, str] = {}
+    if phone and not SERVICE_PHONE.match(phone):
+        errors["service_phone"] = "Enter a phone number (digits, spaces and dashes), or leave it empty."
+    for name, value in (("service_opens", opens), ("service_closes", closes)):
+        if value and not HHMM.match(value):
+            errors[name] = "Pick a time."
+    times_ok = "service_opens" not in errors and "service_closes" not in errors
+    if times_ok and bool(opens) != bool(closes):
+        errors["service_opens" if not opens else "service_closes"] = "Give both the opening and the closing time, or neither."
+    elif times_ok and opens and closes <= opens:
+        errors["service_closes"] = "The closing time must be after the opening time."
+    if errors:
+        raise ValidationFailed(errors)
+    return ServiceContact(phone=phone, opens=opens, closes=closes)
+
+
+async def set_service_contact(tenant_id: int, contact: ServiceContact) -> None:
+    """The franchise's own word on its service line and hours (the console's settings page);
+    `hearth tenants apply` leaves them alone."""
+    await current_connection().execute(
+        "update core_tenant set service_phone = $2, service_opens = $3, service_closes = $4 where id = $1",
+        tenant_id, contact.phone, contact.opens, contact.closes,
+    )
 
 
 async def set_status(slug: str, status: str, reason: str = "") -> Tenant:

@@ -21,6 +21,10 @@ class Tenant(Table, tablename="core_tenant"):
     branding = JSONB(default="{}")
     suspended_reason = Varchar(length=500, default="")
     created_at = Timestamptz()
+    # The franchise's service line and hours (tenancy_0002), 'HH:MM' local.
+    service_phone = Varchar(length=32, default="")
+    service_opens = Varchar(length=5, default="")
+    service_closes = Varchar(length=5, default="")
 
 
 class TenantDomain(Table, tablename="core_tenant_domain"):

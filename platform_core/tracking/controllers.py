@@ -14,6 +14,8 @@ from platform_core.accounts.guards import (
 )
 from platform_core.accounts.services import active_customer, active_staff
 from platform_core.accounts.sessions import Principal
+from platform_core.orders import thread
+from platform_core.orders.schemas import ActorRef, OrderMessage, OrderMessageCreate
 
 from . import services
 from .schemas import PositionIn, TrackUpdate, TrackView
@@ -44,4 +46,26 @@ async def track_order(principal: NamedDependency[Principal], number: FromPath[st
     return view
 
 
-API_HANDLERS = [share_position, track_order]
+@get(
+    "/api/v1/staff/orders/{order_id:int}/messages", operation_id="listJobMessages", tags=["Staff app"],
+    guards=[require_staff], security=BEARER_SECURITY, summary="The job's messages with the customer",
+)
+async def job_messages(principal: NamedDependency[Principal], order_id: FromPath[int]) -> list[OrderMessage]:
+    staff = await active_staff(principal)
+    order = await services.assigned_order(staff.id, order_id)
+    return await thread.messages(order, ActorRef(kind="staff", id=staff.id))
+
+
+@post(
+    "/api/v1/staff/orders/{order_id:int}/messages", operation_id="writeToCustomer", status_code=201, tags=["Staff app"],
+    guards=[require_staff], security=BEARER_SECURITY, summary="Write to the job's customer",
+)
+async def write_to_customer(principal: NamedDependency[Principal], order_id: FromPath[int],
+                            data: JSONBody[OrderMessageCreate]) -> OrderMessage:
+    """Only the job's worker once they accepted it; the customer is told in their inbox."""
+    staff = await active_staff(principal)
+    order = await services.assigned_order(staff.id, order_id)
+    return await thread.post_message(order, ActorRef(kind="staff", id=staff.id), data.body)
+
+
+API_HANDLERS = [share_position, track_order, job_messages, write_to_customer]

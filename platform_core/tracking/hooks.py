@@ -2,9 +2,9 @@
 
 from platform_core.pluginsys import hookimpl
 
-from . import controllers, views
+from . import controllers, today, views
 
 
 @hookimpl
 def register_routes():
-    return [*controllers.API_HANDLERS, *views.PAGE_HANDLERS]
+    return [*controllers.API_HANDLERS, *views.PAGE_HANDLERS, *today.HANDLERS]

@@ -8,6 +8,9 @@ subscribers are told it ended).
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 import msgspec
 from litestar.channels import ChannelsPlugin
 
@@ -125,12 +128,25 @@ async def order_state(order_id: int) -> str:
     return (await get_order(order_id)).state
 
 
+def visit_day(order: Order) -> date:
+    """The day of the visit on the franchise's calendar."""
+    return order.scheduled_start.astimezone(ZoneInfo(current_tenant().timezone)).date()
+
+
+def before_visit_day(order: Order) -> bool:
+    return clock.today(current_tenant().timezone) < visit_day(order)
+
+
 async def visit_step(channels: ChannelsPlugin, staff_id: int, order_id: int, event: str) -> Order:
     """A step of the visit by its worker: depart ("On my way"), arrive, complete. Arriving stops
-    the location sharing."""
+    the location sharing. None of them before the visit's day: a job started or completed days
+    early would release the money and the review for work not done."""
     if event not in VISIT_EVENTS:
         raise NotFound("page")
-    await assigned_order(staff_id, order_id)
+    order = await assigned_order(staff_id, order_id)
+    if before_visit_day(order):
+        raise Conflict("This job is on %(day)s. You can start and complete it from that day on.",
+                       params={"day": visit_day(order).isoformat()})
     order = await transition(order_id, event, ActorRef(kind="staff", id=staff_id))
     if event == "arrive":
         await stop_sharing(channels, order)

@@ -10,6 +10,7 @@ import anyio
 import msgspec
 from litestar import Request, Response, WebSocket, get, post, websocket
 from litestar.channels import ChannelsPlugin
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
@@ -18,17 +19,23 @@ from litestar.response import Redirect
 from platform_core.accounts.guards import require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal, principal_for
+from platform_core.catalog.services import get_item
 from platform_core.db import tenant_transaction
-from platform_core.errors import HearthError
+from platform_core.errors import HearthError, ValidationFailed
 from platform_core.orders.machine import ACCEPTED, COMPLETED, EN_ROUTE, IN_SERVICE
+from platform_core.orders.schemas import ActorRef
+from platform_core.orders.thread import post_message
+from platform_core.orders.visit import add_photo, tick_step
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant, current_tenant_or_none
+from platform_core.web import uploads as media
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services
 from .channels import channel_for
+from .job import item_steps, job_context
 from .schemas import TrackUpdate
 
 # The one step a worker takes next from each state: (event, button label, icon).
@@ -48,10 +55,12 @@ async def _visit_page(request: Request, staff_id: int, order_id: int, *, status_
     order = await services.assigned_order(staff_id, order_id)
     tz = ZoneInfo(current_tenant().timezone)
     done = DONE.get(request.query_params.get("done", ""))
+    context.setdefault("errors", {})
     return page(
         request, "tracking/visit.html", status_code=status_code, order=order, step=NEXT_STEP.get(order.state),
         starts=order.scheduled_start.astimezone(tz), ends=order.scheduled_end.astimezone(tz),
-        sharing=order.state == EN_ROUTE, completed=order.state == COMPLETED, flash=[("success", done)] if done else [], **context,
+        sharing=order.state == EN_ROUTE, completed=order.state == COMPLETED, flash=[("success", done)] if done else [],
+        **await job_context(order, staff_id), **context,
     )
 
 
@@ -59,6 +68,60 @@ async def _visit_page(request: Request, staff_id: int, order_id: int, *, status_
 async def visit_page(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
     staff = await active_staff(principal)
     return await _visit_page(request, staff.id, order_id)
+
+
+@post("/staff/visits/{order_id:int}/messages", guards=[require_staff], include_in_schema=False, name="staff-visit-message")
+async def visit_message(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+    staff = await active_staff(principal)
+    order = await services.assigned_order(staff.id, order_id)
+    body = str((await request.form()).get("body") or "")
+    try:
+        await post_message(order, ActorRef(kind="staff", id=staff.id), body)
+    except ValidationFailed as exc:
+        return await _visit_page(request, staff.id, order_id, status_code=400, message_value=body, **error_context(exc))
+    return Redirect(f"/staff/visits/{order_id}#messages", status_code=303)
+
+
+@post("/staff/visits/{order_id:int}/checklist", guards=[require_staff], include_in_schema=False, name="staff-visit-checklist")
+async def visit_checklist(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+    """One step ticked or unticked: `step` is its index, `done` 1 or 0."""
+    staff = await active_staff(principal)
+    order = await services.assigned_order(staff.id, order_id)
+    form = await request.form()
+    step = str(form.get("step") or "")
+    try:
+        steps = item_steps(await get_item(order.item_id))
+        if not step.isdigit():
+            raise ValidationFailed({"step": N_("That step is not on this job's checklist.")})
+        await tick_step(order, int(step), form.get("done") == "1", len(steps))
+    except HearthError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _visit_page(request, staff.id, order_id, status_code=exc.status_code, **error_context(exc))
+    return Redirect(f"/staff/visits/{order_id}#checklist", status_code=303)
+
+
+@post("/staff/visits/{order_id:int}/photos", guards=[require_staff], include_in_schema=False, name="staff-visit-photo")
+async def visit_photo(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+    """A photo before or after the service, from the phone's camera or gallery."""
+    staff = await active_staff(principal)
+    order = await services.assigned_order(staff.id, order_id)
+    form = await request.form()
+    stage = form.get("stage")
+    upload = form.get("photo")
+    try:
+        if stage not in ("before", "after"):
+            raise ValidationFailed({"photo_before": N_("Choose whether the photo is from before or after the service.")})
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationFailed({f"photo_{stage}": N_("Choose a photo to upload.")})
+        try:
+            url = media.save_image(current_tenant(), await upload.read(media.MAX_BYTES + 1))
+        except ValidationFailed as exc:
+            raise ValidationFailed({f"photo_{stage}": exc.fields["file"]}) from None
+        await add_photo(order, stage, url)
+    except HearthError as exc:
+        return await _visit_page(request, staff.id, order_id, status_code=exc.status_code, **error_context(exc))
+    return Redirect(f"/staff/visits/{order_id}#photos", status_code=303)
 
 
 @post("/staff/visits/{order_id:int}/{event:str}", guards=[require_staff], include_in_schema=False, name="staff-visit-step")
@@ -147,4 +210,4 @@ async def _relay(socket: WebSocket, channels: ChannelsPlugin, tenant_id: int, or
             tasks.cancel_scope.cancel()
 
 
-PAGE_HANDLERS = [visit_page, visit_step, track_socket]
+PAGE_HANDLERS = [visit_page, visit_message, visit_checklist, visit_photo, visit_step, track_socket]

@@ -173,7 +173,7 @@ async def test_owner_sets_booking_rules_with_a_relay_line(app, shop):
 
 async def test_the_customer_reaches_the_worker_through_the_relay_line_never_the_number(app, runtime, shop, customer_client):
     from platform_core.accounts.phones import decrypt_phone
-    from platform_core.dispatch.offers import assign_by_hand
+    from platform_core.dispatch.offers import accept_offer, assign_by_hand
     from platform_core.orders.schemas import ActorRef
     from platform_core.orders.services import get_order_by_number
 
@@ -183,7 +183,7 @@ async def test_the_customer_reaches_the_worker_through_the_relay_line_never_the_
     number = placed.headers["location"].split("/")[2].split("?")[0]
     async with tenant_scope(tenant.id):
         order = await get_order_by_number(number)
-        await assign_by_hand(order.id, worker_id, ActorRef(kind="console", id=1, permissions=frozenset({"dispatch.manage"})))
+        assignment = await assign_by_hand(order.id, worker_id, ActorRef(kind="console", id=1, permissions=frozenset({"dispatch.manage"})))
         worker_phone = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", worker_id)
     detail = (await customer_client.get(f"/orders/{number}")).text
     assert "Wang" in detail and "number is hidden" in detail
@@ -193,6 +193,10 @@ async def test_the_customer_reaches_the_worker_through_the_relay_line_never_the_
         await current_connection().execute(
             "insert into core_booking_settings (tenant_id, relay_phone) values ($1, '400-820-8820')", tenant.id
         )
+    # A call makes sense once the worker has accepted: until then neither number nor line.
+    assert 'href="tel:400-820-8820"' not in (await customer_client.get(f"/orders/{number}")).text
+    async with tenant_scope(tenant.id):
+        await accept_offer(worker_id, assignment.id)
     detail = (await customer_client.get(f"/orders/{number}")).text
     assert 'href="tel:400-820-8820"' in detail
 

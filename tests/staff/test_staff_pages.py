@@ -77,7 +77,7 @@ async def test_console_workers_are_refused_without_staff_manage(console_a, tenan
     assert created.status_code == 403
     status = await post_form(console_a, f"/console/workers/{worker}/status", {"status": "inactive"}, headers=JSON)
     assert status.status_code == 403
-    hours = await post_form(console_a, f"/console/workers/{worker}/hours", {"hours_0": "09:00-10:00"}, headers=JSON)
+    hours = await post_form(console_a, f"/console/workers/{worker}/hours", {"hours_0_0_from": "09:00", "hours_0_0_to": "10:00"}, headers=JSON)
     assert hours.status_code == 403
     async with tenant_scope(tenant_a.id):
         assert (await services.get_worker(worker)).status == "active"
@@ -101,9 +101,11 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
     assert bad.status_code == 400 and 'id="field-home_lat-error"' in bad.text and "十年保洁经验" in bad.text
     assert (await post_form(console_a, base, {**profile, "home_lat": "31.23"})).status_code == 303
 
-    bad_hours = await post_form(console_a, f"{base}/hours", {"hours_0": "9 to 18", "hours_1": "13:00-12:00"})
+    bad_hours = await post_form(console_a, f"{base}/hours", {"hours_0_0_from": "09:00", "hours_1_0_from": "13:00", "hours_1_0_to": "12:00"})
     assert bad_hours.status_code == 400 and 'id="field-hours_0-error"' in bad_hours.text and 'id="field-hours_1-error"' in bad_hours.text
-    saved = await post_form(console_a, f"{base}/hours", {"hours_0": "08:00-12:00, 13:00-18:00", "hours_4": "9-17", "hours_5": "09:00-24:00"})
+    saved = await post_form(console_a, f"{base}/hours", {
+        "hours_0_0_from": "08:00", "hours_0_0_to": "12:00", "hours_0_1_from": "13:00", "hours_0_1_to": "18:00",
+        "hours_4_0_from": "09:00", "hours_4_0_to": "17:00", "hours_5_0_from": "09:00", "hours_5_0_to": "23:59"})
     assert saved.status_code == 303
 
     bad_off = await post_form(console_a, f"{base}/time-off", {"first_day": "2026-12-24", "last_day": "2026-12-20"})
@@ -120,7 +122,9 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
 
     page = await console_a.get(base)
     assert page.status_code == 200
-    assert 'value="08:00-12:00, 13:00-18:00"' in page.text and 'value="09:00-24:00"' in page.text and 'value="09:00-17:00"' in page.text
+    for picked in ('name="hours_0_0_from" value="08:00"', 'name="hours_0_1_to" value="18:00"', 'name="hours_5_0_to" value="23:59"',
+                   'name="hours_4_0_to" value="17:00"'):
+        assert picked in page.text
     assert f"{first} – {last}" in page.text and "圣诞" in page.text
     async with tenant_scope(tenant_a.id):
         worker = await services.get_worker(staff_id)
@@ -163,7 +167,7 @@ async def test_console_of_tenant_b_can_not_open_tenant_as_worker(app, tenant_a, 
     async with client_for(app, f"{tenant_b.slug}.localhost") as console_b:
         await signed_in_console(with_csrf(console_b), tenant_b, "owner")
         assert (await console_b.get(f"/console/workers/{worker}")).status_code == 404
-        assert (await post_form(console_b, f"/console/workers/{worker}/hours", {"hours_0": "09:00-10:00"})).status_code == 404
+        assert (await post_form(console_b, f"/console/workers/{worker}/hours", {"hours_0_0_from": "09:00", "hours_0_0_to": "10:00"})).status_code == 404
         assert "张阿姨" not in (await console_b.get("/console/workers")).text
 
 
@@ -180,10 +184,10 @@ async def test_worker_edits_their_own_hours_and_days_off(app, tenant_a, runtime)
         theirs = await services.add_time_off(other, TimeOffCreate(first_day=ahead, last_day=ahead))
     async with await signed_in(app, tenant_a, "staff", me) as client:
         page = await client.get("/staff/availability")
-        assert page.status_code == 200 and 'value="09:00-10:00"' in page.text
-        bad = await post_form(client, "/staff/availability/hours", {"hours_2": "25:00-26:00"})
+        assert page.status_code == 200 and 'name="hours_0_0_from" value="09:00"' in page.text
+        bad = await post_form(client, "/staff/availability/hours", {"hours_2_0_from": "25:00", "hours_2_0_to": "26:00"})
         assert bad.status_code == 400 and 'id="field-hours_2-error"' in bad.text
-        assert (await post_form(client, "/staff/availability/hours", {"hours_2": "10:00-16:00"})).status_code == 303
+        assert (await post_form(client, "/staff/availability/hours", {"hours_2_0_from": "10:00", "hours_2_0_to": "16:00"})).status_code == 303
         own = {"first_day": str(ahead + timedelta(days=7)), "last_day": str(ahead + timedelta(days=8))}
         assert (await post_form(client, "/staff/availability/time-off", own)).status_code == 303
         # Another worker's day off is not theirs to remove.
@@ -197,7 +201,7 @@ async def test_worker_edits_their_own_hours_and_days_off(app, tenant_a, runtime)
 async def test_staff_availability_is_refused_to_strangers_and_customers(client_a, app, tenant_a, runtime):
     assert (await client_a.get("/staff/availability")).headers["location"].startswith("/staff/sign-in")
     with_csrf(client_a)
-    assert (await post_form(client_a, "/staff/availability/hours", {"hours_0": "09:00-10:00"}, headers=JSON)).status_code == 401
+    assert (await post_form(client_a, "/staff/availability/hours", {"hours_0_0_from": "09:00", "hours_0_0_to": "10:00"}, headers=JSON)).status_code == 401
     async with tenant_scope(tenant_a.id):
         customer = await current_connection().fetchval("insert into core_customer (tenant_id) values ($1) returning id", tenant_a.id)
     client_a.cookies.set("hearth_sid", await create_session(kind="customer", user_id=customer, tenant_id=tenant_a.id))
