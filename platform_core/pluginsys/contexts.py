@@ -181,6 +181,12 @@ class RouteQuery(msgspec.Struct, frozen=True, kw_only=True):
     destination: tuple[float, float]
 
 
+class MapQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Which map service a franchise uses (select_map_provider)."""
+
+    tenant: TenantContext
+
+
 class JobHandler(msgspec.Struct, frozen=True, kw_only=True):
     """A background job kind and the coroutine function that runs it (register_job_handlers)."""
 
