@@ -119,6 +119,11 @@ class Regions:
     def by_code(self, code: str) -> Region | None:
         return self._by_code.get(code)
 
+    def nearest(self, lat: float, lng: float) -> Region | None:
+        """The district whose centre is closest: where a point is, near enough to name it."""
+        placed = [r for r in self._by_code.values() if r.lat is not None and r.lng is not None]
+        return min(placed, key=lambda r: distance_m((lat, lng), (r.lat, r.lng)), default=None)  # type: ignore[arg-type]
+
     def by_names(self, province: str, city: str, district: str) -> Region | None:
         """The district with these names; a municipality's city may be given as 市辖区 or as itself."""
         city = province if city in _PLACEHOLDER_CITIES or not city else city

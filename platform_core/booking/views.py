@@ -32,6 +32,7 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
 from platform_core.web.forms import error_context, optional_int, redirect_after_post
 from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.maps import map_csp, tile_layer
 from platform_core.web.pages import page
 
 from . import services as booking
@@ -206,6 +207,7 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
         "cancellation": await services.cancellation_terms(order) if can_cancel else None,
         "worker": await _worker_contact(order.id) if order.state not in m.FINAL_STATES else None,
         "timezone": ZoneInfo(current_tenant().timezone),
+        "map_tiles": await tile_layer(current_tenant()),  # the live map's tiles (tracking/_live_map.html)
     }
 
 
@@ -213,7 +215,8 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
 async def order_page(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     context = await _detail_context(principal, number)
     notice = DONE.get(request.query_params.get("done", ""))
-    return page(request, "orders/order.html", flash=[("success", notice)] if notice else [], **context)
+    return page(request, "orders/order.html", flash=[("success", notice)] if notice else [], csp=map_csp(context["map_tiles"]),
+                **context)
 
 
 @get("/orders/{number:str}/cancel", guards=[require_customer], name="orders.cancel_confirm")

@@ -8,6 +8,7 @@ call: an address is still saved at its district's centre, a map is still drawn a
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -104,3 +105,12 @@ def map_attributes(tiles: TileLayer | None) -> dict[str, str]:
         return {}
     return {"data-tiles": tiles.url, "data-tiles-subdomains": tiles.subdomains,
             "data-tiles-attribution": tiles.attribution, "data-tiles-max-zoom": str(tiles.max_zoom)}
+
+
+def map_csp(tiles: TileLayer | None) -> dict[str, list[str]]:
+    """What a page with this tile source adds to its Content-Security-Policy: the policy takes
+    pictures from any https address already; a plain-http source (the local sandbox) is named."""
+    if tiles is None or tiles.url.startswith("https://"):
+        return {}
+    parts = urlsplit(tiles.url)
+    return {"img-src": [f"{parts.scheme}://{parts.netloc}"]}

@@ -90,9 +90,13 @@
       var start = { province: inputs.province.value, city: inputs.city.value, district: inputs.district.value };
       options("province", tree, start.province);
       cascade("city", start);
-      selects.province.addEventListener("change", function () { cascade("city"); });
-      selects.city.addEventListener("change", function () { cascade("district"); });
-      selects.district.addEventListener("change", sync);
+      function changed() {
+        var form = box.closest("form");
+        if (form) form.dispatchEvent(new CustomEvent("hearth:area", { detail: code ? code.value : "" }));
+      }
+      selects.province.addEventListener("change", function () { cascade("city"); changed(); });
+      selects.city.addEventListener("change", function () { cascade("district"); changed(); });
+      selects.district.addEventListener("change", function () { sync(); changed(); });
 
       // A picked suggestion names its district ("上海市浦东新区"): choose it in the selects.
       box.ownerDocument.addEventListener("hearth:place", function (event) {
@@ -123,9 +127,15 @@
       active = -1;
     }
     function city() {
-      var field = input.form && input.form.querySelector('[name="city"]');
+      var field = input.form && input.form.querySelector(box.dataset.tipsCity || '[name="city"]');
       return field ? field.value : "";
     }
+    // Another district picked by hand: the place found before no longer holds.
+    if (input.form) input.form.addEventListener("hearth:area", function () {
+      lat.value = "";
+      lng.value = "";
+      placed.textContent = "";
+    });
     function choose(tip) {
       input.value = tip.address && tip.address !== tip.name ? tip.address + " " + tip.name : tip.name;
       if (tip.lat != null && tip.lng != null) {
@@ -221,6 +231,9 @@
     }
     if (start) put(window.L.latLng(start[0], start[1]), false);
     map.on("click", function (event) { put(event.latlng, false); });
+    form.addEventListener("hearth:area", function () {
+      if (marker) { map.removeLayer(marker); marker = null; }
+    });
     // A suggestion picked in the same form moves the marker there.
     form.addEventListener("hearth:tip", function (event) {
       if (event.detail && event.detail.lat != null) put(window.L.latLng(event.detail.lat, event.detail.lng), true);
