@@ -67,6 +67,8 @@
           if (chosen && (node.name === chosen || node.code === chosen)) option.selected = true;
           select.appendChild(option);
         });
+        // One choice (a municipality's one city) is made for the customer.
+        if (nodes.length === 1) select.options[1].selected = true;
         select.disabled = nodes.length === 0;
         select._nodes = nodes;
       }
