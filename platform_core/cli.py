@@ -178,8 +178,10 @@ def worker(burst: bool) -> None:
 
 # The demo franchises' payment methods, configured against the sandbox on every start (its keys
 # live in the data folder, so they are not in tenants/*.toml): Sunshine (CNY) takes WeChat Pay and
-# Alipay, Harbour (HKD) cards through Stripe.
-DEMO_PAYMENTS: dict[str, tuple[str, ...]] = {"sunshine": ("payments_wechat", "payments_alipay"), "harbour": ("payments_stripe",)}
+# Alipay and places addresses with AMap, Harbour (HKD) cards through Stripe.
+DEMO_PAYMENTS: dict[str, tuple[str, ...]] = {
+    "sunshine": ("payments_wechat", "payments_alipay", "maps_amap"), "harbour": ("payments_stripe",),
+}
 STRIPE_PLUGIN = "payments_stripe"
 
 

@@ -16,6 +16,7 @@ from platform_core.errors import (
     NotFound,
     ValidationFailed,
 )
+from platform_core.geo import MapProvider, PlaceTip, TileLayer
 from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
 from platform_core.money import from_minor, to_minor
@@ -45,6 +46,7 @@ from platform_core.pluginsys.contexts import (
     JobHandler,
     LoginIdentity,
     LoginProvider,
+    MapQuery,
     MenuEntry,
     NotificationChannel,
     OrderEvent,
@@ -87,6 +89,8 @@ __all__ = [
     "JobHandler",
     "LoginIdentity",
     "LoginProvider",
+    "MapProvider",
+    "MapQuery",
     "MenuEntry",
     "NotFound",
     "NotificationChannel",
@@ -100,6 +104,7 @@ __all__ = [
     "PaymentProvider",
     "PaymentStatus",
     "PaymentUnavailable",
+    "PlaceTip",
     "PluginInfo",
     "PluginToggleEvent",
     "PriceAdjustment",
@@ -114,6 +119,7 @@ __all__ = [
     "ServiceCategorySpec",
     "StaticDir",
     "Tenant",
+    "TileLayer",
     "TenantContext",
     "ValidationFailed",
     "clock",

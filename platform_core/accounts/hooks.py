@@ -4,6 +4,7 @@ from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
 from . import (
+    address_views,
     console_cli,
     console_views,
     controllers,
@@ -20,6 +21,7 @@ def register_routes():
         controllers.AuthController,
         controllers.MeController,
         *views.CUSTOMER_HANDLERS,
+        address_views.AddressController,
         *views.STAFF_HANDLERS,
         *console_views.console_handlers(),
         *platform_views.platform_handlers(),

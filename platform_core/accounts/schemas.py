@@ -52,6 +52,7 @@ class Address(msgspec.Struct, kw_only=True):
     lat: float | None
     lng: float | None
     is_default: bool
+    area: str = ""  # 省 市 区 as a person reads it: "上海市 浦东新区", never "上海市 上海市"
 
 
 class AddressCreate(msgspec.Struct, kw_only=True):
@@ -63,6 +64,11 @@ class AddressCreate(msgspec.Struct, kw_only=True):
     region: str = ""
     district: str = ""
     detail: str = ""
+    # The district's code from the 省/市/区 picker: its names and, failing a better place, its
+    # centre come from the bundled data.
+    area_code: str = ""
+    # Where the address is, when a suggestion placed it; otherwise the map provider or the
+    # district's centre does.
     lat: float | None = None
     lng: float | None = None
     is_default: bool = False
@@ -77,6 +83,7 @@ class AddressUpdate(msgspec.Struct, kw_only=True):
     region: str | UnsetType = UNSET
     district: str | UnsetType = UNSET
     detail: str | UnsetType = UNSET
+    area_code: str | UnsetType = UNSET
     lat: float | None | UnsetType = UNSET
     lng: float | None | UnsetType = UNSET
     is_default: bool | UnsetType = UNSET

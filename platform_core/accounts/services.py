@@ -1,4 +1,5 @@
-"""Customers and staff: sign-in by code or login provider, profile, addresses, staff seeding.
+"""Customers and staff: sign-in by code or login provider, profile, staff seeding (the address
+book is in addresses.py).
 
 Every query runs in the caller's tenant transaction, so RLS confines it to the tenant; the
 owner checks (a customer's own rows only) are in the WHERE clauses here.
@@ -7,8 +8,7 @@ owner checks (a customer's own rows only) are in the WHERE clauses here.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from typing import Any, Iterable
+from typing import Iterable
 
 import msgspec
 from msgspec import UNSET
@@ -25,6 +25,17 @@ from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext
 
 from . import otp
+
+# The address book lives in addresses.py; other domains keep calling it through services.
+from .addresses import (  # noqa: F401
+    address_snapshot,
+    create_address,
+    delete_address,
+    get_address,
+    list_addresses,
+    set_default_address,
+    update_address,
+)
 from .guards import SIGN_IN_PATHS
 from .phones import (
     decrypt_phone,
@@ -36,9 +47,6 @@ from .phones import (
 )
 from .schemas import (
     TIME_SLOTS,
-    Address,
-    AddressCreate,
-    AddressUpdate,
     CodeSent,
     Customer,
     CustomerUpdate,
@@ -49,9 +57,6 @@ from .sessions import Principal, end_session
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CUSTOMER_COLUMNS = "id, display_name, phone_cipher, email, preferences, status, created_at, last_sign_in_at"
-_ADDRESS_COLUMNS = (
-    "id, label, contact_name, contact_phone_cipher, region, city, district, street, detail, lat, lng, is_default"
-)
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -236,159 +241,6 @@ async def sign_in_with_identity(
     await conn.execute("update core_login_identity set last_used_at = now() where provider = $1 and subject = $2", identity.provider, identity.subject)
     row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where id = $1", customer_id)
     return await _signed_in(row)
-
-
-# --- addresses ---------------------------------------------------------------------------------
-
-
-def _address(row) -> Address:
-    return Address(
-        id=row["id"], label=row["label"], contact_name=row["contact_name"],
-        contact_phone=masked_cipher(current_runtime().keyring, row["contact_phone_cipher"]), region=row["region"], city=row["city"],
-        district=row["district"], street=row["street"], detail=row["detail"],
-        lat=float(row["lat"]) if row["lat"] is not None else None,
-        lng=float(row["lng"]) if row["lng"] is not None else None, is_default=row["is_default"],
-    )
-
-
-_TEXT_LIMITS = {"label": 20, "contact_name": 40, "region": 40, "city": 40, "district": 40, "street": 200, "detail": 200}
-_REQUIRED = {
-    "contact_name": lazy_gettext("Enter the contact's name."),
-    "city": lazy_gettext("Enter the city."),
-    "street": lazy_gettext("Enter the street and number."),
-}
-
-
-def _clean_address(
-    tenant: TenantContext, fields: dict[str, object], current: tuple[object, object] = (None, None)
-) -> dict[str, object]:
-    """Validate the given fields (all of them at once, so the form marks every problem) and
-    turn them into column values. `current` is the stored (lat, lng) of an edited address."""
-    errors: dict[str, str] = {}
-    lat, lng = fields.get("lat", current[0]), fields.get("lng", current[1])
-    if (lat is None) != (lng is None):
-        errors["lat" if lat is None else "lng"] = lazy_gettext("Give both latitude and longitude, or neither.")
-    clean: dict[str, object] = {}
-    for name, limit in _TEXT_LIMITS.items():
-        if name in fields:
-            value = str(fields[name] or "").strip()
-            if name in _REQUIRED and not value:
-                errors[name] = _REQUIRED[name]
-            elif len(value) > limit:
-                errors[name] = lazy_gettext("This is too long.")
-            clean[name] = value
-    if "contact_phone" in fields:
-        try:
-            e164 = normalize_phone(str(fields["contact_phone"] or ""), tenant, field="contact_phone")
-            clean["contact_phone_cipher"] = encrypt_phone(current_runtime().keyring, e164)
-        except ValidationFailed as exc:
-            errors.update(exc.fields)
-    for name, bound in (("lat", 90), ("lng", 180)):
-        if name in fields:
-            value = fields[name]
-            if value is not None and not -bound <= float(value) <= bound:  # type: ignore[arg-type]
-                errors[name] = (
-                    lazy_gettext("Latitude must be between -90 and 90.") if name == "lat"
-                    else lazy_gettext("Longitude must be between -180 and 180.")
-                )
-            clean[name] = None if value is None else Decimal(str(round(float(value), 6)))  # type: ignore[arg-type]
-    if "is_default" in fields:
-        clean["is_default"] = bool(fields["is_default"])
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
-
-
-async def list_addresses(customer_id: int) -> list[Address]:
-    rows = await current_connection().fetch(
-        f"select {_ADDRESS_COLUMNS} from core_customer_address where customer_id = $1 order by is_default desc, id desc",
-        customer_id,
-    )
-    return [_address(r) for r in rows]
-
-
-async def get_address(customer_id: int, address_id: int) -> Address:
-    """The customer's own address; another customer's id is simply not found."""
-    row = await current_connection().fetchrow(
-        f"select {_ADDRESS_COLUMNS} from core_customer_address where id = $1 and customer_id = $2", address_id, customer_id
-    )
-    if row is None:
-        raise NotFound("address")
-    return _address(row)
-
-
-async def address_snapshot(customer_id: int, address_id: int) -> dict[str, Any] | None:
-    """The customer's address as it is now, for an order to keep; None when it is not theirs.
-    The contact phone stays encrypted: the snapshot never holds it in clear."""
-    row = await current_connection().fetchrow(
-        "select contact_name, contact_phone_cipher, region, city, district, street, detail, lat, lng "
-        "from core_customer_address where id = $1 and customer_id = $2",
-        address_id, customer_id,
-    )
-    if row is None:
-        return None
-    snapshot = dict(row)
-    for name in ("lat", "lng"):
-        snapshot[name] = None if snapshot[name] is None else float(snapshot[name])
-    return snapshot
-
-
-async def _clear_default(customer_id: int) -> None:
-    await current_connection().execute(
-        "update core_customer_address set is_default = false where customer_id = $1 and is_default", customer_id
-    )
-
-
-async def create_address(tenant: TenantContext, customer_id: int, data: AddressCreate) -> Address:
-    clean = _clean_address(tenant, msgspec.structs.asdict(data))
-    conn = current_connection()
-    first = not await conn.fetchval("select 1 from core_customer_address where customer_id = $1 limit 1", customer_id)
-    clean["is_default"] = bool(clean["is_default"]) or first
-    if clean["is_default"]:
-        await _clear_default(customer_id)
-    columns = ["tenant_id", "customer_id", *clean]
-    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    address_id = await conn.fetchval(
-        f"insert into core_customer_address ({', '.join(columns)}) values ({placeholders}) returning id",
-        tenant.id, customer_id, *clean.values(),
-    )
-    return await get_address(customer_id, address_id)
-
-
-async def update_address(tenant: TenantContext, customer_id: int, address_id: int, data: AddressUpdate) -> Address:
-    current = await get_address(customer_id, address_id)
-    fields = {f: v for f, v in msgspec.structs.asdict(data).items() if v is not UNSET}
-    clean = _clean_address(tenant, fields, (current.lat, current.lng))
-    if clean.get("is_default") is False and current.is_default:
-        clean.pop("is_default")  # the default moves by choosing another address, never to none
-    if clean.get("is_default"):
-        await _clear_default(customer_id)
-    if clean:
-        sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(clean, start=3))
-        await current_connection().execute(
-            f"update core_customer_address set {sets}, updated_at = now() where id = $1 and customer_id = $2",
-            address_id, customer_id, *clean.values(),
-        )
-    return await get_address(customer_id, address_id)
-
-
-async def delete_address(customer_id: int, address_id: int) -> None:
-    conn = current_connection()
-    was_default = await conn.fetchval(
-        "delete from core_customer_address where id = $1 and customer_id = $2 returning is_default", address_id, customer_id
-    )
-    if was_default is None:
-        raise NotFound("address")
-    if was_default:
-        await conn.execute(
-            "update core_customer_address set is_default = true where id = "
-            "(select id from core_customer_address where customer_id = $1 order by id desc limit 1)",
-            customer_id,
-        )
-
-
-async def set_default_address(tenant: TenantContext, customer_id: int, address_id: int) -> Address:
-    return await update_address(tenant, customer_id, address_id, AddressUpdate(is_default=True))
 
 
 # --- staff -------------------------------------------------------------------------------------

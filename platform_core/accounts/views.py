@@ -1,5 +1,5 @@
 """Customer pages (/account/...) and the staff app (/staff/...): sign-in by phone code, the
-profile, the address book, sessions. Pages work without JavaScript; htmx swaps the sign-in card
+profile, sessions (the address book is address_views.py). Pages work without JavaScript; htmx swaps the sign-in card
 in place when it is there."""
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ from . import services
 from .guards import require_customer
 from .schemas import (
     TIME_SLOTS,
-    AddressCreate,
-    AddressUpdate,
     CustomerUpdate,
     ServicePreferences,
 )
@@ -55,10 +53,6 @@ LOGIN_STATE_TTL = 600
 
 NOTICES = {
     "profile": lazy_gettext("Your profile has been saved."),
-    "address-added": lazy_gettext("The address has been added."),
-    "address-saved": lazy_gettext("The address has been saved."),
-    "address-deleted": lazy_gettext("The address has been deleted."),
-    "default": lazy_gettext("This is now your default address."),
     "everywhere": lazy_gettext("You have been signed out on all other devices."),
 }
 
@@ -207,28 +201,6 @@ async def provider_callback(request: Request, provider: FromPath[str]) -> Respon
 # --- the customer's account --------------------------------------------------------------------
 
 
-def _address_fields(values: dict[str, str], *, editing: bool) -> dict[str, Any]:
-    """Form strings → AddressCreate/Update fields; a blank phone on edit keeps the stored one."""
-    fields: dict[str, Any] = {
-        name: values.get(name, "") for name in ("label", "contact_name", "region", "city", "district", "street", "detail")
-    }
-    if values.get("contact_phone") or not editing:
-        fields["contact_phone"] = values.get("contact_phone", "")
-    errors: dict[str, str] = {}
-    for name, message in (("lat", lazy_gettext("Latitude must be a number.")), ("lng", lazy_gettext("Longitude must be a number."))):
-        text = values.get(name, "").replace(",", ".")
-        try:
-            fields[name] = float(text) if text else None
-        except ValueError:
-            errors[name] = message
-    if errors:
-        raise ValidationFailed(errors)
-    fields["is_default"] = values.get("is_default") == "on"
-    if editing and not fields["is_default"]:
-        fields.pop("is_default")
-    return fields
-
-
 class AccountController(Controller):
     path = ACCOUNT_HOME
     guards = [require_customer]
@@ -258,67 +230,6 @@ class AccountController(Controller):
         except HearthError as exc:
             return _error(request, "accounts/profile.html", exc, customer=customer, values=values, time_slots=TIME_SLOTS)
         return Redirect(f"{ACCOUNT_HOME}?done=profile", status_code=303)
-
-    @get("/addresses", name="addresses")
-    async def addresses(self, request: Request, principal: NamedDependency[Principal]) -> Response:
-        customer = await services.active_customer(principal)
-        return page(request, "accounts/addresses.html", addresses=await services.list_addresses(customer.id), flash=done_notice(request, NOTICES))
-
-    @get("/addresses/new", name="address-new")
-    async def new_address(self, request: Request, principal: NamedDependency[Principal]) -> Response:
-        await services.active_customer(principal)
-        return page(request, "accounts/address_form.html", address=None, values={}, errors={})
-
-    @post("/addresses", name="address-create")
-    async def create_address(self, request: Request, principal: NamedDependency[Principal]) -> Response:
-        customer = await services.active_customer(principal)
-        values = await form_data(request)
-        try:
-            data = AddressCreate(**_address_fields(values, editing=False))
-            await services.create_address(current_tenant(), customer.id, data)
-        except HearthError as exc:
-            return _error(request, "accounts/address_form.html", exc, address=None, values=values)
-        return Redirect(f"{ACCOUNT_HOME}/addresses?done=address-added", status_code=303)
-
-    @get("/addresses/{address_id:int}/edit", name="address-edit")
-    async def edit_address(
-        self, request: Request, principal: NamedDependency[Principal], address_id: FromPath[int]
-    ) -> Response:
-        customer = await services.active_customer(principal)
-        address = await services.get_address(customer.id, address_id)
-        values = msgspec.structs.asdict(address)
-        values.update(contact_phone="", lat="" if address.lat is None else address.lat, lng="" if address.lng is None else address.lng)
-        return page(request, "accounts/address_form.html", address=address, values=values, errors={})
-
-    @post("/addresses/{address_id:int}", name="address-update")
-    async def update_address(
-        self, request: Request, principal: NamedDependency[Principal], address_id: FromPath[int]
-    ) -> Response:
-        customer = await services.active_customer(principal)
-        address = await services.get_address(customer.id, address_id)
-        values = await form_data(request)
-        try:
-            data = AddressUpdate(**_address_fields(values, editing=True))
-            await services.update_address(current_tenant(), customer.id, address_id, data)
-        except HearthError as exc:
-            return _error(request, "accounts/address_form.html", exc, address=address, values=values)
-        return Redirect(f"{ACCOUNT_HOME}/addresses?done=address-saved", status_code=303)
-
-    @post("/addresses/{address_id:int}/delete", name="address-delete")
-    async def delete_address(
-        self, principal: NamedDependency[Principal], address_id: FromPath[int]
-    ) -> Response:
-        customer = await services.active_customer(principal)
-        await services.delete_address(customer.id, address_id)
-        return Redirect(f"{ACCOUNT_HOME}/addresses?done=address-deleted", status_code=303)
-
-    @post("/addresses/{address_id:int}/default", name="address-default")
-    async def make_default(
-        self, principal: NamedDependency[Principal], address_id: FromPath[int]
-    ) -> Response:
-        customer = await services.active_customer(principal)
-        await services.set_default_address(current_tenant(), customer.id, address_id)
-        return Redirect(f"{ACCOUNT_HOME}/addresses?done=default", status_code=303)
 
     @get("/security", name="account-security")
     async def security_page(self, request: Request, principal: NamedDependency[Principal]) -> Response:

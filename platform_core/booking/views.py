@@ -35,6 +35,7 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
 from platform_core.web.forms import error_context, optional_int, redirect_after_post
 from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.maps import map_csp, tile_layer
 from platform_core.web.pages import page
 
 from . import services as booking
@@ -208,6 +209,7 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
         "cancelled_by": next((e.event for e in reversed(timeline) if e.to_state == m.CANCELLED), None),
         **await contact_context(order, principal.user_id),
         "timezone": ZoneInfo(current_tenant().timezone),
+        "map_tiles": await tile_layer(current_tenant()),  # the live map's tiles (tracking/_live_map.html)
     }
 
 
@@ -215,7 +217,8 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
 async def order_page(request: Request, principal: NamedDependency[Principal], number: FromPath[str]) -> Response:
     context = await _detail_context(principal, number)
     notice = DONE.get(request.query_params.get("done", ""))
-    return page(request, "orders/order.html", flash=[("success", notice)] if notice else [], **context)
+    return page(request, "orders/order.html", flash=[("success", notice)] if notice else [], csp=map_csp(context["map_tiles"]),
+                **context)
 
 
 @get("/orders/{number:str}/cancel", guards=[require_customer], name="orders.cancel_confirm")

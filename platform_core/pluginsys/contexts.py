@@ -195,6 +195,12 @@ class CallRequest(msgspec.Struct, frozen=True, kw_only=True):
     until: datetime
 
 
+class MapQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Which map service a franchise uses (select_map_provider)."""
+
+    tenant: TenantContext
+
+
 class JobHandler(msgspec.Struct, frozen=True, kw_only=True):
     """A background job kind and the coroutine function that runs it (register_job_handlers)."""
 

@@ -400,3 +400,19 @@ def select_route_eta(route):
         destination as (lat, lng) pairs).
     :return: seconds (int), or None to let the next plugin (or the core) answer.
     """
+
+
+@hookspec(firstresult=True)
+def select_map_provider(maps):
+    """Choose the franchise's map service (AMap): input tips while an address is typed,
+    geocoding an address to coordinates, and the tiles of the maps people see.
+
+    Called through the tenant's relay when an address is saved, when the address form or a
+    worker's home base asks for suggestions, and when a page draws a map. The first non-None
+    answer wins. Without one the core places an address at its district's centre (the bundled
+    省/市/区 data), offers no suggestions, and draws maps as the offline grid. A provider that
+    also knows driving times answers ``select_route_eta`` for live tracking.
+
+    :param maps: :class:`~platform_core.pluginsys.contexts.MapQuery` (tenant).
+    :return: an object implementing :class:`platform_core.geo.MapProvider`, or None.
+    """

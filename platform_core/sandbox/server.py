@@ -1,4 +1,5 @@
-"""The sandbox's aiohttp app: the providers' side of WeChat Pay v2/v3, Alipay and Stripe webhooks.
+"""The sandbox's aiohttp app: the providers' side of WeChat Pay v2/v3, Alipay and Stripe webhooks,
+and AMap's web-service API.
 
 State lives in memory (a restart forgets payments, as a fresh sandbox should). Network stays on
 127.0.0.1: notify URLs elsewhere are refused at creation.
@@ -320,11 +321,11 @@ SANDBOX = web.AppKey("sandbox", Sandbox)
 
 
 def build_app(sandbox: Sandbox) -> web.Application:
-    from . import alipay, pages, stripe_hooks, wechat_v2, wechat_v3
+    from . import alipay, amap, pages, stripe_hooks, wechat_v2, wechat_v3
 
     app = web.Application()
     app[SANDBOX] = sandbox
-    for module in (wechat_v2, wechat_v3, alipay, pages, stripe_hooks):
+    for module in (wechat_v2, wechat_v3, alipay, pages, stripe_hooks, amap):
         app.add_routes(module.routes)
 
     async def lifecycle(app):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from platform_core import clock
@@ -17,10 +17,19 @@ from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, ValidationFailed
+from platform_core.geo import PlaceTip, place_line
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import done_notice, error_context, form_values
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.i18n import ngettext
+from platform_core.web.maps import (
+    REGIONS_URL,
+    find_region,
+    map_csp,
+    region_data,
+    suggest,
+    tile_layer,
+)
 from platform_core.web.pages import page
 
 from . import services
@@ -77,6 +86,14 @@ def worker_update_from(values: dict[str, str]) -> WorkerUpdate:
     years = _int(values, "years_experience", errors)
     radius = _int(values, "service_radius_km", errors)
     lat, lng = _float(values, "home_lat", errors), _float(values, "home_lng", errors)
+    if lat is None and lng is None and (values.get("home_area_code") or values.get("home_district")):
+        # Only a district was picked: the base is its centre.
+        region = find_region(values.get("home_area_code", "").strip(), values.get("home_region", ""),
+                             values.get("home_city", ""), values.get("home_district", ""))
+        if region is None or region.lat is None:
+            errors["home_district"] = N_("Choose the district from the list.")
+        else:
+            lat, lng = region.lat, region.lng
     if errors:
         raise ValidationFailed(errors)
     return WorkerUpdate(
@@ -193,9 +210,20 @@ async def render_worker_page(request: Request, staff_id: int, *, status_code: in
         "home_lng": "" if worker.home_lng is None else worker.home_lng, "service_radius_km": worker.service_radius_km,
     })
     availability = await availability_context(staff_id, context.pop("hours_values", None))
+    tiles = await tile_layer(current_tenant())
+    regions = region_data()
+    near = regions.nearest(worker.home_lat, worker.home_lng) if regions and worker.home_lat is not None and worker.home_lng is not None else None
     return page(request, "staff/console_worker.html", console=True, status_code=status_code, worker=worker,
                 skill_labels=SKILL_LABELS, known_skills=KNOWN_SKILLS, flash=_flash(request), base=f"/console/workers/{staff_id}",
+                map_tiles=tiles, csp=map_csp(tiles), regions_url=REGIONS_URL if regions else "",
+                home_near=place_line(near.province, near.city, near.district) if near else "",
                 **availability, **context)
+
+
+@get("/console/workers/places", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-places")
+async def worker_places(q: FromQuery[str] = "", city: FromQuery[str] = "") -> list[PlaceTip]:
+    """Suggestions while a home base's street is typed (the map provider's input tips)."""
+    return await suggest(current_tenant(), q, city)
 
 
 @get("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker")
@@ -288,6 +316,6 @@ async def my_time_off_delete(
 
 
 HANDLERS = [
-    workers_page, workers_create, worker_page, worker_update, worker_status, worker_hours,
+    workers_page, workers_create, worker_page, worker_update, worker_status, worker_hours, worker_places,
     worker_time_off_delete, my_availability, my_hours, my_time_off, my_time_off_delete,
 ]

@@ -98,7 +98,7 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
     profile = {"name": "赵阿姨", "photo_url": "", "bio": "十年保洁经验", "years_experience": "10", "skills": "cleaning, Deep Cleaning",
                "languages": "普通话", "service_radius_km": "8", "home_lat": "95", "home_lng": "121.47"}
     bad = await post_form(console_a, base, profile)
-    assert bad.status_code == 400 and 'id="field-home_lat-error"' in bad.text and "十年保洁经验" in bad.text
+    assert bad.status_code == 400 and 'id="field-home_search-error"' in bad.text and "十年保洁经验" in bad.text
     assert (await post_form(console_a, base, {**profile, "home_lat": "31.23"})).status_code == 303
 
     bad_hours = await post_form(console_a, f"{base}/hours", {"hours_0_0_from": "09:00", "hours_1_0_from": "13:00", "hours_1_0_to": "12:00"})

@@ -1,6 +1,7 @@
 /* Live tracking.
  * [data-track-share] (staff visit page): sends the browser's position while on the way.
- * [data-track-map] (customer order page): draws the worker on a small map from the socket.
+ * [data-track-map] (customer order page): draws the worker on a small map from the socket: a
+ *   Leaflet map with the franchise's tiles when the page names them (data-tiles), else a grid.
  * Messages come translated in data-msg-* attributes with %(name)s placeholders. */
 (function () {
   "use strict";
@@ -122,8 +123,36 @@
     el("text", { x: 16, y: H - 26, class: "track__label" }, svg).textContent = label(metres);
   };
 
+  // The same view on real map tiles (Leaflet, loaded by the page only when tiles are configured).
+  function TileView(box) {
+    var L = window.L;
+    var holder = box.querySelector("[data-track-tiles]");
+    this.home = box.dataset.lat ? [parseFloat(box.dataset.lat), parseFloat(box.dataset.lng)] : null;
+    this.trail = [];
+    holder.hidden = false;
+    box.querySelector("[data-track-svg]").remove();
+    this.map = L.map(holder, { zoomControl: true }).setView(this.home || [31.2304, 121.4737], this.home ? 15 : 11);
+    L.tileLayer(box.dataset.tiles, {
+      subdomains: box.dataset.tilesSubdomains || "abc",
+      attribution: box.dataset.tilesAttribution || "",
+      maxZoom: parseInt(box.dataset.tilesMaxZoom || "18", 10)
+    }).addTo(this.map);
+    if (this.home) L.marker(this.home, { icon: L.divIcon({ className: "track__house", iconSize: [18, 18] }), keyboard: false }).addTo(this.map);
+    this.line = L.polyline([], { className: "track__trail" }).addTo(this.map);
+    this.worker = null;
+  }
+  TileView.prototype.draw = function () {
+    var L = window.L, last = this.trail[this.trail.length - 1];
+    if (!last) return;
+    this.line.setLatLngs(this.trail);
+    if (!this.worker) this.worker = L.marker(last, { icon: L.divIcon({ className: "track__dot", iconSize: [18, 18] }), keyboard: false }).addTo(this.map);
+    this.worker.setLatLng(last);
+    var points = this.home ? [this.home, last] : [last];
+    this.map.fitBounds(L.latLngBounds(points).pad(0.3), { maxZoom: 16 });
+  };
+
   function startMap(box) {
-    var view = new MapView(box);
+    var view = box.dataset.tiles && window.L ? new TileView(box) : new MapView(box);
     var status = box.querySelector("[data-track-status]");
     var eta = box.querySelector("[data-track-eta]");
     var say = function (text) { if (status) status.textContent = text; };
