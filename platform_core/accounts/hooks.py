@@ -9,6 +9,7 @@ from . import (
     controllers,
     inbox_controllers,
     inbox_views,
+    legal_views,
     platform_views,
     views,
 )
@@ -18,6 +19,7 @@ from . import (
 def register_routes():
     return [
         controllers.AuthController,
+        controllers.LegalController,
         controllers.MeController,
         *views.CUSTOMER_HANDLERS,
         *views.STAFF_HANDLERS,
@@ -25,6 +27,7 @@ def register_routes():
         *platform_views.platform_handlers(),
         inbox_controllers.NotificationController,
         *inbox_views.INBOX_HANDLERS,
+        *legal_views.LEGAL_HANDLERS,
     ]
 
 
@@ -35,6 +38,7 @@ def provide_console_menu():
         MenuEntry(label="Dashboard", href="/console/", icon="home", section="operations", order=0),
         MenuEntry(label="Users", href="/console/users", icon="users", section="settings", permission="users.manage", order=10),
         MenuEntry(label="Roles", href="/console/roles", icon="key", section="settings", permission="users.manage", order=20),
+        MenuEntry(label="Terms & privacy", href="/console/legal", icon="shield", section="settings", permission="settings.manage", order=40),
         MenuEntry(label="Security", href="/console/account/security", icon="shield", section="settings", order=90),
     ]
 
