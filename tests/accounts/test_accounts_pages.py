@@ -11,7 +11,7 @@ from platform_core.db import current_connection
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import LoginIdentity, LoginProvider
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import api_sign_in, bearer
+from platform_core.testing.factories import api_sign_in, bearer, post_form, with_csrf
 from platform_core.testing.pytest_plugin import client_for
 
 PHONE, E164 = "13800138000", "+8613800138000"
@@ -167,22 +167,32 @@ async def worker(runtime, tenant_a):
         await ensure_staff(runtime.keyring, tenant, name="张师傅", phone=STAFF_PHONE)
 
 
-def _neutral(text: str) -> str:
-    return re.sub(r'name="csrf_token" value="[^"]*"|\+\d+ \d*\*+\d{4}|value="\d+"', "", text)
+async def test_staff_sign_in_tells_an_unknown_number_to_ask_the_franchise(client_a, worker, sms):
+    with_csrf(client_a)
+    unknown = await post_form(client_a, "/staff/sign-in/code", {"phone": "13500135000"}, headers={"HX-Request": "true"})
+    assert unknown.status_code == 400
+    assert 'id="field-phone-error"' in unknown.text
+    assert "Ask the franchise to add you" in unknown.text
+    assert sms.sent_to("+8613500135000") == []
+    known = await post_form(client_a, "/staff/sign-in/code", {"phone": STAFF_PHONE})
+    assert known.status_code == 200 and len(sms.sent_to(STAFF_E164)) == 1
 
 
-async def test_staff_sign_in_for_an_unknown_phone_reveals_nothing(client_a, worker, sms):
-    await client_a.get("/staff/sign-in")
-    csrf = client_a.cookies.get("hearth_csrf")
-    known = await client_a.post("/staff/sign-in/code", data={"csrf_token": csrf, "phone": STAFF_PHONE})
-    unknown = await client_a.post("/staff/sign-in/code", data={"csrf_token": csrf, "phone": "13500135000"})
-    assert known.status_code == unknown.status_code == 200
-    assert _neutral(known.text) == _neutral(unknown.text)
-    assert sms.sent_to("+8613500135000") == [] and len(sms.sent_to(STAFF_E164)) == 1
-    wrong_known = await client_a.post("/staff/sign-in/verify", data={"csrf_token": csrf, "phone": STAFF_PHONE, "code": "999999"})
-    wrong_unknown = await client_a.post("/staff/sign-in/verify", data={"csrf_token": csrf, "phone": "13500135000", "code": "999999"})
-    assert wrong_known.status_code == wrong_unknown.status_code == 400
-    assert _neutral(wrong_known.text) == _neutral(wrong_unknown.text)
+async def test_a_switched_off_worker_is_told_so(client_a, tenant_a, worker, sms):
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute("update core_staff set status = 'inactive'")
+    refused = await post_form(with_csrf(client_a), "/staff/sign-in/code", {"phone": STAFF_PHONE})
+    assert refused.status_code == 400
+    assert "Your worker account is switched off" in refused.text and sms.sent_to(STAFF_E164) == []
+
+
+async def test_trying_numbers_on_the_staff_sign_in_meets_the_send_limit(client_a, worker, sms):
+    with_csrf(client_a)
+    answers = [
+        (await post_form(client_a, "/staff/sign-in/code", {"phone": f"1350013{n:04d}"})).status_code for n in range(21)
+    ]
+    assert answers[:20] == [400] * 20
+    assert answers[20] == 429
 
 
 async def test_staff_signs_in_and_sees_their_home(client_a, worker, sms):
