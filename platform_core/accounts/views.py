@@ -98,6 +98,14 @@ async def _card(request: Request, flow: Flow, *, step: str, values: dict[str, st
     return page(request, template, status_code=status, flow=flow, step=step, values=values, legal=legal_links, **context)
 
 
+def _shown_phone(values: dict[str, str]) -> str:
+    """The masked number the code went to, for the code step ("" if the form's is no number)."""
+    try:
+        return masked(normalize_phone(values.get("phone", ""), current_tenant()))
+    except HearthError:
+        return ""
+
+
 def _consent_context(exc: HearthError, values: dict[str, str]) -> dict[str, Any]:
     """The consent box of a customer who must accept the documents in force; its message is an
     error only once they were shown the box and signed in without ticking it."""
@@ -120,6 +128,8 @@ async def _card_error(request: Request, flow: Flow, exc: HearthError, *, step: s
         context.update(wait=exc.retry_after, wait_place=place, wait_text=_(exc.message, seconds="{s}"))
     elif not context["errors"]:
         context["errors"] = {place: context["form_error"]}
+    if step == "code":
+        context["shown_phone"] = _shown_phone(values)
     response = await _card(request, flow, step=step, values=values, status=exc.status_code,
                            providers=_providers(request), **_consent_context(exc, values), **context)
     if isinstance(exc, RateLimited):
