@@ -221,10 +221,11 @@ async def unlink_identity(customer_id: int, provider: str) -> bool:
 
 
 async def sign_in_with_identity(
-    tenant: TenantContext, identity: LoginIdentity, attribution: dict[str, str]
+    tenant: TenantContext, identity: LoginIdentity, attribution: dict[str, str], accepted: LegalVersions | None = None
 ) -> Customer:
     """Sign in through a provider: its linked customer; else the customer of the phone it
-    vouches for (then linked); else a new customer (registered, then linked)."""
+    vouches for (then linked); else a new customer (registered, then linked). Consent as for
+    sign_in_customer: `accepted` must cover the documents in force the customer has not accepted."""
     conn = current_connection()
     customer_id = await customer_for_identity(identity.provider, identity.subject)
     if customer_id is None:
@@ -232,6 +233,7 @@ async def sign_in_with_identity(
         if identity.phone:
             e164 = normalize_phone(identity.phone, tenant)
             customer_id = await conn.fetchval("select id from core_customer where phone_index = $1", phone_index(current_runtime().keyring, e164))
+        consent = await legal.check_consent(customer_id, accepted)
         if customer_id is None:
             customer_id = await conn.fetchval(
                 "insert into core_customer (tenant_id, display_name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
@@ -240,6 +242,10 @@ async def sign_in_with_identity(
             )
             await _registered(tenant, customer_id, {"provider": identity.provider, **attribution})
         await link_identity(tenant, customer_id, identity)
+    else:
+        consent = await legal.check_consent(customer_id, accepted)
+    if consent is not None:
+        await legal.record_acceptance(tenant, customer_id, consent)
     await conn.execute("update core_login_identity set last_used_at = now() where provider = $1 and subject = $2", identity.provider, identity.subject)
     row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where id = $1", customer_id)
     return await _signed_in(row)

@@ -94,8 +94,17 @@ STAFF_FLOW = Flow("staff", "/staff/sign-in", "accounts/staff_sign_in.html", STAF
 async def _card(request: Request, flow: Flow, *, step: str, values: dict[str, str], status: int = 200, **context: Any) -> Response:
     template = "accounts/_sign_in_card.html" if request.headers.get("hx-request") else flow.page
     context.setdefault("errors", {})
-    legal_links = flow.kind == "customer" and (await legal.current_versions()).any()
-    return page(request, template, status_code=status, flow=flow, step=step, values=values, legal=legal_links, **context)
+    versions = await legal.current_versions() if flow.kind == "customer" else None
+    return page(request, template, status_code=status, flow=flow, step=step, values=values,
+                legal=versions if versions and versions.any() else None, **context)
+
+
+def _accepted(values: dict[str, str]) -> LegalVersions | None:
+    """The documents a ticked consent box accepted: the versions the page showed, so a version
+    published since is asked for again."""
+    if not values.get("accept_terms"):
+        return None
+    return LegalVersions(terms=optional_int(values.get("terms_version")), privacy=optional_int(values.get("privacy_version")))
 
 
 def _shown_phone(values: dict[str, str]) -> str:
@@ -181,10 +190,7 @@ async def sign_in_code(request: Request) -> Response:
 async def sign_in_verify(request: Request) -> Response:
     values = await form_data(request)
     tenant = current_tenant()
-    accepted = None
-    if values.get("accept_terms"):
-        # The versions the page showed: a version published since is asked for again.
-        accepted = LegalVersions(terms=optional_int(values.get("terms_version")), privacy=optional_int(values.get("privacy_version")))
+    accepted = _accepted(values)
     try:
         customer = await services.sign_in_customer(
             tenant, phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request),
@@ -222,9 +228,12 @@ async def provider_start(request: Request, provider: FromPath[str]) -> Response:
     tenant = current_tenant()
     chosen = _provider(provider)
     state = secrets.token_urlsafe(24)
+    query = request.query_params
     remembered = {
-        "provider": chosen.name, "next": safe_next(request.query_params.get("next"), ACCOUNT_HOME),
-        "invite": request.query_params.get("invite", "")[:64],
+        "provider": chosen.name, "next": safe_next(query.get("next"), ACCOUNT_HOME), "invite": query.get("invite", "")[:64],
+        # The box ticked on the phone step, with the versions it showed (checked at the callback).
+        "accept_terms": query.get("accept_terms", "")[:1],
+        "terms_version": query.get("terms_version", "")[:9], "privacy_version": query.get("privacy_version", "")[:9],
     }
     await current_runtime().kv.set(tenant.key("login-state", state), msgspec.json.encode(remembered), LOGIN_STATE_TTL)
     return Redirect(await chosen.authorize_url(tenant, state, _callback_uri(request, chosen.name)), status_code=303)
@@ -245,13 +254,14 @@ async def provider_callback(request: Request, provider: FromPath[str]) -> Respon
         if remembered.get("provider") != chosen.name:
             raise ValidationFailed({}, message="This sign-in link has expired. Please try again.")
         values = {"next": remembered["next"], "invite": remembered["invite"]}
+        accepted = _accepted(remembered)
         try:
             identity = await chosen.complete(tenant, dict(request.query_params), _callback_uri(request, chosen.name))
         except HearthError:
             raise
         except Exception:
             raise ValidationFailed({}, message="Signing in with that service did not work. Please try again.") from None
-        customer = await services.sign_in_with_identity(tenant, identity, {"invite": values["invite"]})
+        customer = await services.sign_in_with_identity(tenant, identity, {"invite": values["invite"]}, accepted)
     except HearthError as exc:
         return await _card_error(request, CUSTOMER_FLOW, exc, step="phone", values=values)
     return await _start_session(request, "customer", customer.id, safe_next(values["next"], ACCOUNT_HOME))

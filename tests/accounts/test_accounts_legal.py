@@ -169,4 +169,4 @@ async def test_demo_defaults_are_published_once(tenant_a):
     async with tenant_scope(tenant_a.id):
         terms = await legal.current_document("terms")
     assert tenant_a.display_name in terms.body_zh and tenant_a.display_name in terms.body_en
-    assert "用户协议" in terms.body_zh and "User Agreement" in terms.body_en
+    assert "本协议" in terms.body_zh and "This agreement" in terms.body_en

@@ -268,3 +268,30 @@ async def test_sign_in_through_a_login_provider_plugin(runtime, client_a, client
     assert (linked["provider"], linked["subject"], linked["customer_id"]) == ("examplelogin", "user-42", events[0].customer_id)
     # Tenant B does not have the plugin on.
     assert (await client_b.get("/account/sign-in/examplelogin")).status_code == 404
+
+
+async def test_a_new_customer_through_a_login_provider_accepts_the_terms_first(client_a, tenant_a, login_plugin):
+    from platform_core.accounts import legal
+    from platform_core.accounts.schemas import LegalDocumentPublish
+
+    async with tenant_scope(tenant_a.id) as tenant:
+        await legal.publish_document(tenant, "terms", LegalDocumentPublish(body_zh="第一条"), by="test")
+
+    async def through_provider(query: str):
+        started = await client_a.get(f"/account/sign-in/examplelogin?{query}")
+        state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
+        return await client_a.get(f"/account/sign-in/examplelogin/callback?state={state}&code=7")
+
+    page = await client_a.get("/account/sign-in")
+    assert 'name="accept_terms"' in page.text and 'name="terms_version" value="1"' in page.text
+    refused = await through_provider("next=/account")
+    assert refused.status_code == 400 and 'id="field-accept_terms-error"' in refused.text
+    async with tenant_scope(tenant_a.id):
+        assert await current_connection().fetchval("select count(*) from core_customer") == 0
+    done = await through_provider("next=/account&accept_terms=1&terms_version=1&privacy_version=")
+    assert done.status_code == 303
+    async with tenant_scope(tenant_a.id):
+        assert await current_connection().fetchval("select count(*) from core_legal_acceptance") == 1
+    # Accepted once, the next sign-in through the provider needs no box.
+    await client_a.post("/account/sign-out", data={"csrf_token": client_a.cookies.get("hearth_csrf")})
+    assert (await through_provider("next=/account")).status_code == 303
