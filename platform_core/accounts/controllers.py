@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import client_address
 
-from . import services
+from . import legal, services
 from .guards import BEARER_SECURITY, require_customer
 from .schemas import (
     Address,
@@ -20,6 +20,7 @@ from .schemas import (
     CodeSent,
     Customer,
     CustomerUpdate,
+    LegalDocument,
     SignedOut,
     TokenRequest,
     TokenResponse,
@@ -46,10 +47,14 @@ class AuthController(Controller):
     @post("/token", operation_id="exchangeCodeForToken", status_code=200, summary="Sign in (or sign up) with the code")
     async def token(self, request: Request, data: JSONBody[TokenRequest]) -> TokenResponse:
         """A phone seen for the first time creates the customer. Send the token as
-        `Authorization: Bearer <token>`."""
+        `Authorization: Bearer <token>`. When the franchise has a user agreement or privacy
+        policy, a new customer (and one who has not accepted the versions in force) must send
+        `accept_terms: true`; without it the answer is 400 on `accept_terms`."""
         tenant = current_tenant()
+        accepted = await legal.current_versions() if data.accept_terms else None
         customer = await services.sign_in_customer(
-            tenant, phone=data.phone, code=data.code, client=client_address(request), attribution={"invite": data.invite})
+            tenant, phone=data.phone, code=data.code, client=client_address(request), attribution={"invite": data.invite},
+            accepted=accepted)
         token = await create_session(kind="customer", user_id=customer.id, tenant_id=tenant.id, via="bearer")
         return TokenResponse(token=token, token_type="bearer", expires_in=BEARER_TTL, customer=customer)
 
@@ -65,6 +70,16 @@ class AuthController(Controller):
     async def sign_out_everywhere(self, principal: NamedDependency[Principal]) -> SignedOut:
         ended = await end_all_sessions(kind="customer", tenant_id=principal.tenant_id, user_id=principal.user_id)
         return SignedOut(sessions_ended=ended)
+
+
+class LegalController(Controller):
+    path = "/api/v1/legal"
+    tags = ["Sign-in"]
+
+    @get("/{kind:str}", operation_id="getLegalDocument", summary="The user agreement (terms) or privacy policy in force")
+    async def document(self, kind: FromPath[str]) -> LegalDocument:
+        """`kind` is `terms` or `privacy`; 404 when the franchise has published none."""
+        return await legal.current_document(kind)
 
 
 class MeController(Controller):
@@ -118,4 +133,4 @@ class MeController(Controller):
         await services.delete_address(customer.id, address_id)
 
 
-API_HANDLERS = [AuthController, MeController]
+API_HANDLERS = [AuthController, LegalController, MeController]

@@ -10,6 +10,7 @@ from . import (
     controllers,
     inbox_controllers,
     inbox_views,
+    legal_views,
     platform_views,
     views,
 )
@@ -19,6 +20,7 @@ from . import (
 def register_routes():
     return [
         controllers.AuthController,
+        controllers.LegalController,
         controllers.MeController,
         *views.CUSTOMER_HANDLERS,
         address_views.AddressController,
@@ -27,6 +29,7 @@ def register_routes():
         *platform_views.platform_handlers(),
         inbox_controllers.NotificationController,
         *inbox_views.INBOX_HANDLERS,
+        *legal_views.LEGAL_HANDLERS,
     ]
 
 
@@ -37,6 +40,7 @@ def provide_console_menu():
         MenuEntry(label="Dashboard", href="/console/", icon="home", section="operations", order=0),
         MenuEntry(label="Users", href="/console/users", icon="users", section="settings", permission="users.manage", order=10),
         MenuEntry(label="Roles", href="/console/roles", icon="key", section="settings", permission="users.manage", order=20),
+        MenuEntry(label="Terms & privacy", href="/console/legal", icon="shield", section="settings", permission="settings.manage", order=40),
         MenuEntry(label="Security", href="/console/account/security", icon="shield", section="settings", order=90),
     ]
 

@@ -33,12 +33,14 @@ def _hash(purpose: str, index: str, code: str) -> str:
     return current_runtime().keyring.sign(f"{purpose}:{index}:{code}", context="otp")
 
 
-async def issue_code(
-    tenant: TenantContext, *, purpose: str, phone: str, client: str, deliver: bool = True
-) -> None:
-    """Create a code for `phone` (E.164) and text it, after the send limits. With deliver=False
-    the code is stored but not sent: staff sign-in answers unknown numbers exactly like known
-    ones, down to a live code row, so numbers can't be enumerated."""
+async def count_refused_send(tenant: TenantContext, *, client: str) -> None:
+    """Count a code request refused before sending (a number that is no worker's) against the
+    client's send limit, so refusals can't be asked for without end."""
+    await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "addr", client), ratelimit.SEND_PER_ADDRESS)
+
+
+async def issue_code(tenant: TenantContext, *, purpose: str, phone: str, client: str) -> None:
+    """Create a code for `phone` (E.164) and text it, after the send limits."""
     index = phone_index(current_runtime().keyring, phone)
     await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "phone", index), ratelimit.SEND_PER_PHONE)
     await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "addr", client), ratelimit.SEND_PER_ADDRESS)
@@ -54,11 +56,10 @@ async def issue_code(
         "values ($1, $2, $3, $4, now() + make_interval(secs => $5))",
         tenant.id, purpose, index, _hash(purpose, index, code), CODE_TTL,
     )
-    if deliver:
-        from platform_core.notifications.services import send_message
+    from platform_core.notifications.services import send_message
 
-        body = _("Your %(name)s code is %(code)s. It expires in 10 minutes.", name=tenant.display_name, code=code)
-        await send_message(OutboundMessage(tenant=tenant, channel="sms", to=phone, body=body, purpose="otp"))
+    body = _("Your %(name)s code is %(code)s. It expires in 10 minutes.", name=tenant.display_name, code=code)
+    await send_message(OutboundMessage(tenant=tenant, channel="sms", to=phone, body=body, purpose="otp"))
 
 
 async def check_code(tenant: TenantContext, *, purpose: str, phone: str, code: str, client: str) -> None:

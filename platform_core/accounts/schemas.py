@@ -111,6 +111,9 @@ class TokenRequest(msgspec.Struct, kw_only=True):
     code: str
     # An invite code, handed to on_customer_registered (referral binds it).
     invite: str = ""
+    # The customer ticked "I agree" to the documents in force (GET /api/v1/legal/{kind}); needed
+    # on registration and after a new version is published (400 on `accept_terms` otherwise).
+    accept_terms: bool = False
 
 
 class TokenResponse(msgspec.Struct, kw_only=True):
@@ -122,3 +125,35 @@ class TokenResponse(msgspec.Struct, kw_only=True):
 
 class SignedOut(msgspec.Struct, kw_only=True):
     sessions_ended: int
+
+
+LegalKind = Literal["terms", "privacy"]
+LEGAL_KINDS: tuple[LegalKind, ...] = ("terms", "privacy")
+# Longer than any real agreement, short enough that a pasted book is refused.
+LEGAL_BODY_LIMIT = 50_000
+
+
+class LegalDocument(msgspec.Struct, kw_only=True):
+    """One published version of the franchise's user agreement or privacy policy."""
+
+    kind: LegalKind
+    version: int
+    body_zh: str
+    body_en: str  # "" falls back to the Chinese text
+    published_by: str
+    published_at: datetime
+
+
+class LegalDocumentPublish(msgspec.Struct, kw_only=True):
+    body_zh: str
+    body_en: str = ""
+
+
+class LegalVersions(msgspec.Struct, frozen=True, kw_only=True):
+    """The versions in force (or accepted); None where the franchise has no such document."""
+
+    terms: int | None = None
+    privacy: int | None = None
+
+    def any(self) -> bool:
+        return self.terms is not None or self.privacy is not None

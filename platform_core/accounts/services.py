@@ -24,7 +24,7 @@ from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext
 
-from . import otp
+from . import legal, otp
 
 # The address book lives in addresses.py; other domains keep calling it through services.
 from .addresses import (  # noqa: F401
@@ -50,6 +50,7 @@ from .schemas import (
     CodeSent,
     Customer,
     CustomerUpdate,
+    LegalVersions,
     ServicePreferences,
     Staff,
 )
@@ -109,14 +110,18 @@ async def send_customer_code(tenant: TenantContext, *, phone: str, client: str) 
 
 
 async def sign_in_customer(
-    tenant: TenantContext, *, phone: str, code: str, client: str, attribution: dict[str, str]
+    tenant: TenantContext, *, phone: str, code: str, client: str, attribution: dict[str, str],
+    accepted: LegalVersions | None = None,
 ) -> Customer:
-    """Check the code; sign in the customer of that phone, registering them if they are new."""
+    """Check the code; sign in the customer of that phone, registering them if they are new.
+    A new customer, or one who has not accepted the documents in force, must have `accepted`
+    them (legal.ConsentRequired otherwise; the request rolls back, so the code stays usable)."""
     e164 = normalize_phone(phone, tenant)
     await otp.check_code(tenant, purpose=otp.CUSTOMER_SIGN_IN, phone=e164, code=code, client=client)
     conn = current_connection()
     index = phone_index(current_runtime().keyring, e164)
     row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where phone_index = $1", index)
+    consent = await legal.check_consent(row["id"] if row else None, accepted)
     if row is None:
         # Sign-in is registration. A concurrent first sign-in of the same phone gets the row
         # the other one inserted.
@@ -129,6 +134,8 @@ async def sign_in_customer(
             await _registered(tenant, row["id"], attribution)
         else:
             row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where phone_index = $1", index)
+    if consent is not None:
+        await legal.record_acceptance(tenant, row["id"], consent)
     return await _signed_in(row)
 
 
@@ -219,10 +226,11 @@ async def unlink_identity(customer_id: int, provider: str) -> bool:
 
 
 async def sign_in_with_identity(
-    tenant: TenantContext, identity: LoginIdentity, attribution: dict[str, str]
+    tenant: TenantContext, identity: LoginIdentity, attribution: dict[str, str], accepted: LegalVersions | None = None
 ) -> Customer:
     """Sign in through a provider: its linked customer; else the customer of the phone it
-    vouches for (then linked); else a new customer (registered, then linked)."""
+    vouches for (then linked); else a new customer (registered, then linked). Consent as for
+    sign_in_customer: `accepted` must cover the documents in force the customer has not accepted."""
     conn = current_connection()
     customer_id = await customer_for_identity(identity.provider, identity.subject)
     if customer_id is None:
@@ -230,6 +238,7 @@ async def sign_in_with_identity(
         if identity.phone:
             e164 = normalize_phone(identity.phone, tenant)
             customer_id = await conn.fetchval("select id from core_customer where phone_index = $1", phone_index(current_runtime().keyring, e164))
+        consent = await legal.check_consent(customer_id, accepted)
         if customer_id is None:
             customer_id = await conn.fetchval(
                 "insert into core_customer (tenant_id, display_name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
@@ -238,6 +247,10 @@ async def sign_in_with_identity(
             )
             await _registered(tenant, customer_id, {"provider": identity.provider, **attribution})
         await link_identity(tenant, customer_id, identity)
+    else:
+        consent = await legal.check_consent(customer_id, accepted)
+    if consent is not None:
+        await legal.record_acceptance(tenant, customer_id, consent)
     await conn.execute("update core_login_identity set last_used_at = now() where provider = $1 and subject = $2", identity.provider, identity.subject)
     row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where id = $1", customer_id)
     return await _signed_in(row)
@@ -286,12 +299,22 @@ async def staff_phone_for_sending(staff_id: int) -> str | None:
 
 
 async def send_staff_code(tenant: TenantContext, *, phone: str, client: str) -> CodeSent:
-    """Text a code to active staff; answer every other number the same way without sending."""
+    """Text a code to an active worker. Any other number is told, in words, to ask the
+    franchise: a worker who can't sign in needs to know whom to call more than the staff list
+    needs hiding. Each such answer counts against the client's send limit, so the list can't be
+    read out by trying numbers."""
     e164 = normalize_phone(phone, tenant)
-    staff_id = await current_connection().fetchval(
-        "select id from core_staff where phone_index = $1 and status = 'active'", phone_index(current_runtime().keyring, e164)
+    status = await current_connection().fetchval(
+        "select status from core_staff where phone_index = $1", phone_index(current_runtime().keyring, e164)
     )
-    await otp.issue_code(tenant, purpose=otp.STAFF_SIGN_IN, phone=e164, client=client, deliver=staff_id is not None)
+    if status != "active":
+        await otp.count_refused_send(tenant, client=client)
+        if status is None:
+            raise ValidationFailed({"phone": lazy_gettext(
+                "This number is not on the franchise's staff list. Ask the franchise to add you, then sign in again.")})
+        raise ValidationFailed({"phone": lazy_gettext(
+            "Your worker account is switched off. Ask the franchise to switch it on again.")})
+    await otp.issue_code(tenant, purpose=otp.STAFF_SIGN_IN, phone=e164, client=client)
     return CodeSent(phone=masked(e164), expires_in=otp.CODE_TTL, resend_after=otp.RESEND_AFTER)
 
 
@@ -303,8 +326,9 @@ async def sign_in_staff(tenant: TenantContext, *, phone: str, code: str, client:
         phone_index(current_runtime().keyring, e164),
     )
     if row is None:
-        # Reached only by guessing an undelivered code; the same answer as a wrong code.
-        raise ValidationFailed({"code": "The code is not correct."})
+        # The worker was switched off after their code was sent.
+        raise ValidationFailed({"phone": lazy_gettext(
+            "Your worker account is switched off. Ask the franchise to switch it on again.")})
     return _staff(row)
 
 

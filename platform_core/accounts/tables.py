@@ -1,4 +1,5 @@
-"""Customers, staff, addresses, login identities and one-time codes (mirrors the SQL migration)."""
+"""Customers, staff, addresses, login identities, one-time codes, the franchise's legal documents
+and their acceptances (mirrors the SQL migrations)."""
 
 from enum import Enum
 
@@ -7,6 +8,7 @@ from piccolo.columns import (
     BigSerial,
     Boolean,
     ForeignKey,
+    Integer,
     Numeric,
     Text,
     Timestamptz,
@@ -95,4 +97,31 @@ class OtpCode(Table, tablename="core_otp_code"):
     created_at = Timestamptz()
 
 
-CUSTOMER_TABLES: list = [Customer, CustomerAddress, LoginIdentity, Staff, OtpCode]
+class LegalDocument(Table, tablename="core_legal_document"):
+    """One published version of the user agreement or the privacy policy; never edited."""
+
+    class Kind(str, Enum):
+        terms = "terms"
+        privacy = "privacy"
+
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    kind = Varchar(length=16, choices=Kind, default=None)
+    version = Integer(default=None)
+    body_zh = Text(default=None)
+    body_en = Text(default="")
+    published_by = Varchar(length=200, default="")
+    published_at = Timestamptz()
+
+
+class LegalAcceptance(Table, tablename="core_legal_acceptance"):
+    """A customer agreed to one version of a document, at a time."""
+
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    customer = ForeignKey(Customer, db_column_name="customer_id", null=False)
+    document = ForeignKey(LegalDocument, db_column_name="document_id", null=False)
+    accepted_at = Timestamptz()
+
+
+CUSTOMER_TABLES: list = [Customer, CustomerAddress, LoginIdentity, Staff, OtpCode, LegalDocument, LegalAcceptance]

@@ -5,7 +5,7 @@ in place when it is there."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.errors import HearthError, NotFound, ValidationFailed
+from platform_core.errors import HearthError, NotFound, RateLimited, ValidationFailed
 from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import LoginProvider
 from platform_core.runtime import current_runtime
@@ -24,17 +24,22 @@ from platform_core.web.forms import (
     done_notice,
     error_context,
     form_data,
+    optional_int,
     redirect_after_post,
     safe_next,
 )
+from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext
 from platform_core.web.pages import page
 
-from . import services
+from . import legal, services
 from .guards import require_customer
+from .phones import masked, normalize_phone
 from .schemas import (
     TIME_SLOTS,
+    CodeSent,
     CustomerUpdate,
+    LegalVersions,
     ServicePreferences,
 )
 from .sessions import (
@@ -80,16 +85,59 @@ CUSTOMER_FLOW = Flow("customer", "/account/sign-in", "accounts/sign_in.html", AC
 STAFF_FLOW = Flow("staff", "/staff/sign-in", "accounts/staff_sign_in.html", STAFF_HOME)
 
 
-def _card(request: Request, flow: Flow, *, step: str, values: dict[str, str], status: int = 200, **context: Any) -> Response:
+async def _card(request: Request, flow: Flow, *, step: str, values: dict[str, str], status: int = 200, **context: Any) -> Response:
     template = "accounts/_sign_in_card.html" if request.headers.get("hx-request") else flow.page
-    return page(request, template, status_code=status, flow=flow, step=step, values=values, errors={}, **context)
+    context.setdefault("errors", {})
+    versions = await legal.current_versions() if flow.kind == "customer" else None
+    return page(request, template, status_code=status, flow=flow, step=step, values=values,
+                legal=versions if versions and versions.any() else None, **context)
 
 
-def _card_error(request: Request, flow: Flow, exc: HearthError, *, step: str, values: dict[str, str]) -> Response:
+def _accepted(values: dict[str, str]) -> LegalVersions | None:
+    """The documents a ticked consent box accepted: the versions the page showed, so a version
+    published since is asked for again."""
+    if not values.get("accept_terms"):
+        return None
+    return LegalVersions(terms=optional_int(values.get("terms_version")), privacy=optional_int(values.get("privacy_version")))
+
+
+def _shown_phone(values: dict[str, str]) -> str:
+    """The masked number the code went to, for the code step ("" if the form's is no number)."""
+    try:
+        return masked(normalize_phone(values.get("phone", ""), current_tenant()))
+    except HearthError:
+        return ""
+
+
+def _consent_context(exc: HearthError, values: dict[str, str]) -> dict[str, Any]:
+    """The consent box of a customer who must accept the documents in force; its message is an
+    error only once they were shown the box and signed in without ticking it."""
+    if not isinstance(exc, legal.ConsentRequired):
+        return {}
+    return {"consent": exc.versions, "renewed": exc.renewed, "consent_error": values.get("consent_asked") == "1"}
+
+
+async def _card_error(request: Request, flow: Flow, exc: HearthError, *, step: str, values: dict[str, str]) -> Response:
+    """The card again with the error next to what caused it: a field's own error under the
+    field; a refusal without a field under the step's main field, or under the resend button
+    when a new code was refused. A limit's wait is counted down where its message stands."""
     if "phone" in exc.fields:
         step = "phone"
-    template = "accounts/_sign_in_card.html" if request.headers.get("hx-request") else flow.page
-    return _error(request, template, exc, flow=flow, step=step, values=values, providers=_providers(request))
+    if "code" in exc.fields:
+        values.pop("code", None)
+    place = "resend" if step == "code" and values.get("resend") else step
+    context: dict[str, Any] = error_context(exc)
+    if isinstance(exc, RateLimited):
+        context.update(wait=exc.retry_after, wait_place=place, wait_text=_(exc.message, seconds="{s}"))
+    elif not context["errors"]:
+        context["errors"] = {place: context["form_error"]}
+    if step == "code":
+        context["shown_phone"] = _shown_phone(values)
+    response = await _card(request, flow, step=step, values=values, status=exc.status_code,
+                           providers=_providers(request), **_consent_context(exc, values), **context)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _login_providers(tenant: TenantContext) -> dict[str, LoginProvider]:
@@ -108,30 +156,41 @@ async def sign_in_page(request: Request, principal: NamedDependency[Principal | 
     if principal is not None and principal.kind == "customer":
         return Redirect(nxt, status_code=303)
     values = {"next": nxt, "invite": request.query_params.get("invite", "")[:64]}
-    return _card(request, CUSTOMER_FLOW, step="phone", values=values, providers=_providers(request))
+    return await _card(request, CUSTOMER_FLOW, step="phone", values=values, providers=_providers(request))
+
+
+async def _code_step(request: Request, flow: Flow, send: Callable[..., Awaitable[CodeSent]]) -> Response:
+    """Send a code (or a new one, `resend`) and show the code step. `have_code` goes to the
+    code step without sending: a code from a moment ago is still good, and asking again would
+    only meet the one-a-minute limit."""
+    values = await form_data(request)
+    tenant = current_tenant()
+    try:
+        if values.pop("have_code", None):
+            shown = masked(normalize_phone(values.get("phone", ""), tenant))
+            return await _card(request, flow, step="code", values=values, shown_phone=shown)
+        sent = await send(tenant, phone=values.get("phone", ""), client=client_address(request))
+    except HearthError as exc:
+        return await _card_error(request, flow, exc, step="code" if values.get("resend") else "phone", values=values)
+    return await _card(request, flow, step="code", values=values, sent=sent, resend_after=sent.resend_after)
 
 
 @post(f"{CUSTOMER_FLOW.base}/code", include_in_schema=False, name="customer-sign-in-code")
 async def sign_in_code(request: Request) -> Response:
-    values = await form_data(request)
-    try:
-        sent = await services.send_customer_code(current_tenant(), phone=values.get("phone", ""), client=client_address(request))
-    except HearthError as exc:
-        return _card_error(request, CUSTOMER_FLOW, exc, step="phone", values=values)
-    return _card(request, CUSTOMER_FLOW, step="code", values=values, sent=sent)
+    return await _code_step(request, CUSTOMER_FLOW, services.send_customer_code)
 
 
 @post(f"{CUSTOMER_FLOW.base}/verify", include_in_schema=False, name="customer-sign-in-verify")
 async def sign_in_verify(request: Request) -> Response:
     values = await form_data(request)
     tenant = current_tenant()
+    accepted = _accepted(values)
     try:
         customer = await services.sign_in_customer(
             tenant, phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request),
-            attribution={"invite": values.get("invite", "")[:64]})
+            attribution={"invite": values.get("invite", "")[:64]}, accepted=accepted)
     except HearthError as exc:
-        values.pop("code", None)
-        return _card_error(request, CUSTOMER_FLOW, exc, step="code", values=values)
+        return await _card_error(request, CUSTOMER_FLOW, exc, step="code", values=values)
     return await _start_session(request, "customer", customer.id, safe_next(values.get("next"), ACCOUNT_HOME))
 
 
@@ -163,9 +222,12 @@ async def provider_start(request: Request, provider: FromPath[str]) -> Response:
     tenant = current_tenant()
     chosen = _provider(provider)
     state = secrets.token_urlsafe(24)
+    query = request.query_params
     remembered = {
-        "provider": chosen.name, "next": safe_next(request.query_params.get("next"), ACCOUNT_HOME),
-        "invite": request.query_params.get("invite", "")[:64],
+        "provider": chosen.name, "next": safe_next(query.get("next"), ACCOUNT_HOME), "invite": query.get("invite", "")[:64],
+        # The box ticked on the phone step, with the versions it showed (checked at the callback).
+        "accept_terms": query.get("accept_terms", "")[:1],
+        "terms_version": query.get("terms_version", "")[:9], "privacy_version": query.get("privacy_version", "")[:9],
     }
     await current_runtime().kv.set(tenant.key("login-state", state), msgspec.json.encode(remembered), LOGIN_STATE_TTL)
     return Redirect(await chosen.authorize_url(tenant, state, _callback_uri(request, chosen.name)), status_code=303)
@@ -186,15 +248,16 @@ async def provider_callback(request: Request, provider: FromPath[str]) -> Respon
         if remembered.get("provider") != chosen.name:
             raise ValidationFailed({}, message="This sign-in link has expired. Please try again.")
         values = {"next": remembered["next"], "invite": remembered["invite"]}
+        accepted = _accepted(remembered)
         try:
             identity = await chosen.complete(tenant, dict(request.query_params), _callback_uri(request, chosen.name))
         except HearthError:
             raise
         except Exception:
             raise ValidationFailed({}, message="Signing in with that service did not work. Please try again.") from None
-        customer = await services.sign_in_with_identity(tenant, identity, {"invite": values["invite"]})
+        customer = await services.sign_in_with_identity(tenant, identity, {"invite": values["invite"]}, accepted)
     except HearthError as exc:
-        return _card_error(request, CUSTOMER_FLOW, exc, step="phone", values=values)
+        return await _card_error(request, CUSTOMER_FLOW, exc, step="phone", values=values)
     return await _start_session(request, "customer", customer.id, safe_next(values["next"], ACCOUNT_HOME))
 
 
@@ -265,17 +328,12 @@ async def staff_sign_in_page(request: Request, principal: NamedDependency[Princi
     nxt = safe_next(request.query_params.get("next"), STAFF_HOME)
     if principal is not None and principal.kind == "staff":
         return Redirect(nxt, status_code=303)
-    return _card(request, STAFF_FLOW, step="phone", values={"next": nxt})
+    return await _card(request, STAFF_FLOW, step="phone", values={"next": nxt})
 
 
 @post(f"{STAFF_FLOW.base}/code", include_in_schema=False, name="staff-sign-in-code")
 async def staff_sign_in_code(request: Request) -> Response:
-    values = await form_data(request)
-    try:
-        sent = await services.send_staff_code(current_tenant(), phone=values.get("phone", ""), client=client_address(request))
-    except HearthError as exc:
-        return _card_error(request, STAFF_FLOW, exc, step="phone", values=values)
-    return _card(request, STAFF_FLOW, step="code", values=values, sent=sent)
+    return await _code_step(request, STAFF_FLOW, services.send_staff_code)
 
 
 @post(f"{STAFF_FLOW.base}/verify", include_in_schema=False, name="staff-sign-in-verify")
@@ -286,8 +344,7 @@ async def staff_sign_in_verify(request: Request) -> Response:
             current_tenant(), phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request)
         )
     except HearthError as exc:
-        values.pop("code", None)
-        return _card_error(request, STAFF_FLOW, exc, step="code", values=values)
+        return await _card_error(request, STAFF_FLOW, exc, step="code", values=values)
     return await _start_session(request, "staff", staff.id, safe_next(values.get("next"), STAFF_HOME))
 
 

@@ -70,6 +70,11 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
         from platform_core.staff.services import apply_staff_profiles
 
         changes.extend(await apply_staff_profiles(Keyring(settings.secret_key), tenant_id, spec.staff))
+    # accounts: [legal] defaults = true, the built-in terms and privacy policy until the owner writes theirs.
+    if spec.legal.get("defaults"):
+        from platform_core.accounts.legal import publish_default_documents
+
+        changes.extend(await publish_default_documents(tenant.id))
     return changes
 
 

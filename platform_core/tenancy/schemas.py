@@ -96,6 +96,9 @@ class TenantFile(msgspec.Struct, frozen=True, kw_only=True):
     customers: list[dict[str, str]] = []
     # [[staff]]: name and phone of each worker (applied by accounts.services.apply_staff_entries).
     staff: list[dict[str, str]] = []
+    # [legal] defaults = true: publish the built-in user agreement and privacy policy where the
+    # franchise has none yet (accounts.legal.publish_default_documents).
+    legal: dict[str, bool] = {}
 
 
 def is_valid_slug(slug: str) -> bool:

@@ -11,7 +11,7 @@ from platform_core.db import current_connection
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import LoginIdentity, LoginProvider
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import api_sign_in, bearer
+from platform_core.testing.factories import api_sign_in, bearer, post_form, with_csrf
 from platform_core.testing.pytest_plugin import client_for
 
 PHONE, E164 = "13800138000", "+8613800138000"
@@ -167,22 +167,32 @@ async def worker(runtime, tenant_a):
         await ensure_staff(runtime.keyring, tenant, name="张师傅", phone=STAFF_PHONE)
 
 
-def _neutral(text: str) -> str:
-    return re.sub(r'name="csrf_token" value="[^"]*"|\+\d+ \d*\*+\d{4}|value="\d+"', "", text)
+async def test_staff_sign_in_tells_an_unknown_number_to_ask_the_franchise(client_a, worker, sms):
+    with_csrf(client_a)
+    unknown = await post_form(client_a, "/staff/sign-in/code", {"phone": "13500135000"}, headers={"HX-Request": "true"})
+    assert unknown.status_code == 400
+    assert 'id="field-phone-error"' in unknown.text
+    assert "Ask the franchise to add you" in unknown.text
+    assert sms.sent_to("+8613500135000") == []
+    known = await post_form(client_a, "/staff/sign-in/code", {"phone": STAFF_PHONE})
+    assert known.status_code == 200 and len(sms.sent_to(STAFF_E164)) == 1
 
 
-async def test_staff_sign_in_for_an_unknown_phone_reveals_nothing(client_a, worker, sms):
-    await client_a.get("/staff/sign-in")
-    csrf = client_a.cookies.get("hearth_csrf")
-    known = await client_a.post("/staff/sign-in/code", data={"csrf_token": csrf, "phone": STAFF_PHONE})
-    unknown = await client_a.post("/staff/sign-in/code", data={"csrf_token": csrf, "phone": "13500135000"})
-    assert known.status_code == unknown.status_code == 200
-    assert _neutral(known.text) == _neutral(unknown.text)
-    assert sms.sent_to("+8613500135000") == [] and len(sms.sent_to(STAFF_E164)) == 1
-    wrong_known = await client_a.post("/staff/sign-in/verify", data={"csrf_token": csrf, "phone": STAFF_PHONE, "code": "999999"})
-    wrong_unknown = await client_a.post("/staff/sign-in/verify", data={"csrf_token": csrf, "phone": "13500135000", "code": "999999"})
-    assert wrong_known.status_code == wrong_unknown.status_code == 400
-    assert _neutral(wrong_known.text) == _neutral(wrong_unknown.text)
+async def test_a_switched_off_worker_is_told_so(client_a, tenant_a, worker, sms):
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute("update core_staff set status = 'inactive'")
+    refused = await post_form(with_csrf(client_a), "/staff/sign-in/code", {"phone": STAFF_PHONE})
+    assert refused.status_code == 400
+    assert "Your worker account is switched off" in refused.text and sms.sent_to(STAFF_E164) == []
+
+
+async def test_trying_numbers_on_the_staff_sign_in_meets_the_send_limit(client_a, worker, sms):
+    with_csrf(client_a)
+    answers = [
+        (await post_form(client_a, "/staff/sign-in/code", {"phone": f"1350013{n:04d}"})).status_code for n in range(21)
+    ]
+    assert answers[:20] == [400] * 20
+    assert answers[20] == 429
 
 
 async def test_staff_signs_in_and_sees_their_home(client_a, worker, sms):
@@ -258,3 +268,30 @@ async def test_sign_in_through_a_login_provider_plugin(runtime, client_a, client
     assert (linked["provider"], linked["subject"], linked["customer_id"]) == ("examplelogin", "user-42", events[0].customer_id)
     # Tenant B does not have the plugin on.
     assert (await client_b.get("/account/sign-in/examplelogin")).status_code == 404
+
+
+async def test_a_new_customer_through_a_login_provider_accepts_the_terms_first(client_a, tenant_a, login_plugin):
+    from platform_core.accounts import legal
+    from platform_core.accounts.schemas import LegalDocumentPublish
+
+    async with tenant_scope(tenant_a.id) as tenant:
+        await legal.publish_document(tenant, "terms", LegalDocumentPublish(body_zh="第一条"), by="test")
+
+    async def through_provider(query: str):
+        started = await client_a.get(f"/account/sign-in/examplelogin?{query}")
+        state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
+        return await client_a.get(f"/account/sign-in/examplelogin/callback?state={state}&code=7")
+
+    page = await client_a.get("/account/sign-in")
+    assert 'name="accept_terms"' in page.text and 'name="terms_version" value="1"' in page.text
+    refused = await through_provider("next=/account")
+    assert refused.status_code == 400 and 'id="field-accept_terms-error"' in refused.text
+    async with tenant_scope(tenant_a.id):
+        assert await current_connection().fetchval("select count(*) from core_customer") == 0
+    done = await through_provider("next=/account&accept_terms=1&terms_version=1&privacy_version=")
+    assert done.status_code == 303
+    async with tenant_scope(tenant_a.id):
+        assert await current_connection().fetchval("select count(*) from core_legal_acceptance") == 1
+    # Accepted once, the next sign-in through the provider needs no box.
+    await client_a.post("/account/sign-out", data={"csrf_token": client_a.cookies.get("hearth_csrf")})
+    assert (await through_provider("next=/account")).status_code == 303

@@ -65,10 +65,12 @@
   });
 
   // Forms whose refusals are answered with the form again, to swap in place: htmx would drop a
-  // 400 (a field error) or a 429 (wait a little) as an error otherwise.
+  // 400 (a field error) or a 429 (wait a little) as an error otherwise. The event fires on the
+  // swap's target (often a card around the form); the form that asked is requestConfig.elt.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
-    if ((status === 400 || status === 429) && event.detail.elt.closest("[data-swap-refusals]")) {
+    var asker = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
+    if ((status === 400 || status === 429) && asker.closest("[data-swap-refusals]")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
