@@ -253,7 +253,8 @@ async def _stay_start(
         staff_id=data.staff_id, lat=lat, lng=lng,
     )
     if not slots:
-        errors["start_date"] = N_("Nobody can start this stay that day. Please pick another day.")
+        # Named by the field the client sent: the page's start date, or an API client's slot.
+        errors["start_date" if data.start_date else "slot_start"] = N_("Nobody can start this stay that day. Please pick another day.")
         return None
     return slots[0].start, slots[0].end
 

@@ -26,6 +26,7 @@ from platform_core.testing.factories import (
     new_address,
 )
 from platform_core.testing.pytest_plugin import client_for
+from platform_core.web.locale import LOCALE_COOKIE
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -52,6 +53,7 @@ async def test_hours_outside_the_items_limits_are_refused_by_the_api_and_the_quo
     await make_worker(tenant_a)
     item_id = await make_item(tenant_a, pricing_model="hourly", price=5000, min_quantity=3, max_quantity=8)
     async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        client.cookies.set(LOCALE_COOKIE, "en")
         for quantity, message in ((2, "Book at least 3 hours."), (9, "Book at most 8 hours."), (99999, None)):
             refused = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, quantity=quantity), headers={**auth, **key()})
             assert refused.status_code == 400, refused.text
@@ -73,6 +75,7 @@ async def test_a_fixed_price_item_may_count_units_within_its_limits(app, runtime
     await make_worker(tenant_a)
     item_id = await make_item(tenant_a, price=12000, duration=60, max_quantity=3)
     async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        client.cookies.set(LOCALE_COOKIE, "en")
         too_many = await client.post("/api/v1/quotes", json={"item_id": item_id, "quantity": 4})
         assert too_many.status_code == 400 and too_many.json()["error"]["fields"]["quantity"] == "Book at most 3."
         placed = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, quantity=2), headers={**auth, **key()})
@@ -90,6 +93,7 @@ async def test_every_problem_of_a_booking_is_reported_at_once(app, runtime, tena
         {"name": "rooms", "label": "Rooms", "type": "number", "required": True, "min": 1, "max": 10},
     ])
     async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        client.cookies.set(LOCALE_COOKIE, "en")
         refused = await client.post("/api/v1/orders", json=booking(
             item_id, tenant_a, quantity=20, address=new_address(city=""), fields={"rooms": "40"},
             slot_start=local_time(tenant_a, hour=23).isoformat(), addon_ids=[424242],

@@ -27,7 +27,7 @@
       pick.querySelector(".file-pick__names").textContent =
         names.length === 0 ? pick.getAttribute("data-none")
           : names.length === 1 ? names[0]
-            : pick.getAttribute("data-many").replace("%(count)s", String(names.length));
+            : pick.getAttribute("data-many").replace("{count}", String(names.length));
     } else if (input.name === "day" && input.form) {
       // Picking a day means picking a time that day: "as soon as possible" is let go.
       var asap = input.form.querySelector("[data-asap]");
