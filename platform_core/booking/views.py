@@ -170,11 +170,10 @@ async def place_from_page(request: Request, principal: NamedDependency[Principal
         order = await booking.place_order(customer.id, data, key, found=form_errors)
     except ValidationFailed as exc:
         context = await _booking_context(principal, slug)
-        quote = context["quote"]
-        if "quantity" not in exc.fields and "addon_ids" not in exc.fields:
-            quote = await booking.quote(principal.user_id, item, data.quantity, data.addon_ids)
-        context["quote"] = quote
-        return page(request, "orders/book.html", status_code=400, values=values, **context, **error_context(exc))
+        # The price of what the form says, or (a quantity or add-on refused) the reason there is none.
+        refused = exc.fields.get("quantity") or exc.fields.get("addon_ids")
+        context["quote"] = None if refused else await booking.quote(principal.user_id, item, data.quantity, data.addon_ids)
+        return page(request, "orders/book.html", status_code=400, values=values, error=refused, **context, **error_context(exc))
     if order.state == m.PENDING_PAYMENT:
         return redirect_after_post(request, f"/orders/{order.number}/pay")
     return redirect_after_post(request, f"/orders/{order.number}?done=placed")
@@ -185,10 +184,15 @@ async def slots_fragment(request: Request, slug: FromPath[str]) -> Response:
     """A day's free times (htmx); the chosen worker and the hours booked narrow them."""
     query = request.query_params
     day = query.get("day") or _days(1)[0].isoformat()
+    staff_id, quantity = optional_int(query.get("staff_id")), optional_int(query.get("quantity"))
     try:
-        availability = await item_availability(
-            item=slug, day=day, staff_id=optional_int(query.get("staff_id")), quantity=optional_int(query.get("quantity")),
-        )
+        try:
+            availability = await item_availability(item=slug, day=day, staff_id=staff_id, quantity=quantity)
+        except ValidationFailed as exc:
+            if "quantity" not in exc.fields:
+                raise
+            # The quantity's own error shows at its field: the times are those of the least.
+            availability = await item_availability(item=slug, day=day, staff_id=staff_id)
         error = None
     except ValidationFailed as exc:
         availability, error = None, next(iter(exc.fields.values()), exc.message)
