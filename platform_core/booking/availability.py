@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from platform_core.catalog.services import get_item_by_slug
+from platform_core.catalog.services import (
+    get_item_by_slug,
+    is_long_stay,
+    quantity_error,
+    visit_minutes,
+)
 from platform_core.errors import ValidationFailed
 from platform_core.orders.services import booking_settings, pending_demand
 from platform_core.scheduling import slots as engine
@@ -35,7 +40,7 @@ async def item_availability(
     lat: float | None = None, lng: float | None = None,
 ) -> Availability:
     """One day's slots of a catalog item (its duration and required skills). An hourly item lasts
-    `quantity` hours, at least its minimum."""
+    `quantity` hours, within the item's limits; a long stay has one start a day, its first."""
     errors: dict[str, str] = {}
     try:
         on = date.fromisoformat(day)
@@ -43,16 +48,16 @@ async def item_availability(
         errors["date"] = N_("Enter a date as YYYY-MM-DD.")
     if (lat is None) != (lng is None):
         errors["lat"] = N_("Give both latitude and longitude, or neither.")
-    if quantity is not None and not 1 <= quantity <= 24:
-        errors["quantity"] = N_("Enter a number between 1 and 24.")
+    service = await get_item_by_slug(item, for_customer=current_tenant())
+    if (problem := quantity_error(service, quantity)) is not None:
+        errors["quantity"] = problem
     if errors:
         raise ValidationFailed(errors)
-    service = await get_item_by_slug(item, for_customer=current_tenant())
-    duration = service.duration_minutes
-    if service.pricing_model == "hourly":
-        duration = max(quantity or service.min_quantity, service.min_quantity) * 60
+    duration = visit_minutes(service, quantity)
     slots = await available_slots(
         duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
         staff_id=staff_id, lat=lat, lng=lng,
     )
+    if is_long_stay(service):
+        slots = slots[:1]
     return Availability(item=item, date=on, timezone=current_tenant().timezone, duration_minutes=duration, slots=slots)

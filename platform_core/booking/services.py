@@ -13,6 +13,7 @@ when it is not paid in time (`cancel_unpaid`).
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,13 @@ import msgspec
 
 from platform_core import clock
 from platform_core.catalog.schemas import BookingField, ServiceItem
-from platform_core.catalog.services import booking_fields_for, get_item, quote_base
+from platform_core.catalog.services import (
+    booking_fields_for,
+    get_item,
+    is_long_stay,
+    quote_base,
+    visit_minutes,
+)
 from platform_core.db import current_connection
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.jobs.schemas import JobContext
@@ -48,6 +55,7 @@ from platform_core.pluginsys.calls import collect
 from platform_core.pluginsys.contexts import JobHandler, PriceAdjustment, PriceQuote
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import gettext
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.uploads import photo_exists
 
@@ -58,14 +66,6 @@ MAX_FIELD_TEXT = 500
 UNPAID_AFTER = timedelta(minutes=30)  # the payments' own time to live
 UNPAID_JOB = "orders.cancel_unpaid"
 UNPAID_REASON = N_("Not paid in time")
-
-
-def visit_minutes(item: ServiceItem, quantity: int) -> int:
-    """How long the visit takes: an hourly item lasts the hours booked (at least its minimum),
-    as the slot engine counts it."""
-    if item.pricing_model == "hourly":
-        return max(quantity, item.min_quantity) * 60
-    return item.duration_minutes
 
 
 async def _adjustments(customer_id: int | None, item: ServiceItem, base: list[OrderLine]) -> list[OrderLine]:
@@ -86,8 +86,9 @@ async def _adjustments(customer_id: int | None, item: ServiceItem, base: list[Or
     return lines
 
 
-async def quote(customer_id: int | None, item: ServiceItem, quantity: int, addon_ids: list[int]) -> Quote:
-    """Base and add-ons from the catalog, then the plugins' adjustments; never below zero."""
+async def quote(customer_id: int | None, item: ServiceItem, quantity: int | None, addon_ids: list[int]) -> Quote:
+    """Base and add-ons from the catalog, then the plugins' adjustments; never below zero. A
+    quantity outside the item's limits is a field error (None: the item's minimum)."""
     base = [
         OrderLine(
             kind=line.kind, label=line.label, amount=line.amount, quantity=line.quantity, unit_amount=line.unit_amount,
@@ -103,6 +104,19 @@ async def quote(customer_id: int | None, item: ServiceItem, quantity: int, addon
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def _out_of_bounds(field: BookingField, number: float) -> str | None:
+    """A number field's bounds, as the console set them; translated, or None."""
+    low, high = field.min, field.max
+    shown = {"min": f"{low:g}" if low is not None else "", "max": f"{high:g}" if high is not None else ""}
+    if (low is not None and number < low) or (high is not None and number > high):
+        if low is not None and high is not None:
+            return gettext("Enter a number from %(min)s to %(max)s.", **shown)
+        if low is not None:
+            return gettext("Enter at least %(min)s.", **shown)
+        return gettext("Enter at most %(max)s.", **shown)
+    return None
 
 
 def clean_fields(form: list[BookingField], given: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -128,9 +142,18 @@ def clean_fields(form: list[BookingField], given: dict[str, Any], errors: dict[s
             try:
                 number = float(text)
             except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
                 errors[key] = N_("Enter a number.")
+            elif (problem := _out_of_bounds(field, number)) is not None:
+                errors[key] = problem
+            else:
+                clean[field.name] = int(number) if number.is_integer() else number
+        elif field.type == "photo":
+            if len(text) > MAX_FIELD_TEXT or not photo_exists(current_tenant(), text):
+                errors[key] = N_("Upload the photos first.")
                 continue
-            clean[field.name] = int(number) if number.is_integer() else number
+            clean[field.name] = text
         elif field.type == "select":
             if text not in field.choices:
                 errors[key] = N_("Choose one of the options.")
@@ -177,6 +200,8 @@ async def _slot(
     """The visit's time, re-checked against availability now (a slot shown a minute ago may be
     gone); with a picked worker, that worker must be free for all of it."""
     lat, lng = (where or {}).get("lat"), (where or {}).get("lng")
+    if is_long_stay(item):
+        return await _stay_start(item, data, minutes, lat, lng, errors)
     if data.asap:
         slot = await earliest_slot(
             duration_minutes=minutes, skills=item.required_skills, staff_id=data.staff_id, lat=lat, lng=lng,
@@ -207,6 +232,33 @@ async def _slot(
     return match.start, match.end
 
 
+async def _stay_start(
+    item: ServiceItem, data: OrderPlace, minutes: int, lat: float | None, lng: float | None, errors: dict[str, str]
+) -> tuple[datetime, datetime] | None:
+    """A long stay starts on the day the customer picks, at the first time a worker free for the
+    whole stay starts that day: no "as soon as possible", no time of day to choose."""
+    if data.asap:
+        errors["start_date"] = N_("Choose the day the stay starts.")
+        return None
+    tz = ZoneInfo(current_tenant().timezone)
+    day = data.start_date
+    if day is None and data.slot_start is not None:
+        start = data.slot_start if data.slot_start.tzinfo else data.slot_start.replace(tzinfo=tz)
+        day = start.astimezone(tz).date()
+    if day is None:
+        errors["start_date"] = N_("Choose the day the stay starts.")
+        return None
+    slots = await available_slots(
+        duration_minutes=minutes, start_date=day, days=1, skills=item.required_skills,
+        staff_id=data.staff_id, lat=lat, lng=lng,
+    )
+    if not slots:
+        # Named by the field the client sent: the page's start date, or an API client's slot.
+        errors["start_date" if data.start_date else "slot_start"] = N_("Nobody can start this stay that day. Please pick another day.")
+        return None
+    return slots[0].start, slots[0].end
+
+
 async def takes_payments_online(currency: str) -> bool:
     """Whether the franchise has a payment method on and configured for this currency (on any
     device): only then can a customer pay now."""
@@ -231,9 +283,11 @@ def request_hash(data: OrderPlace) -> str:
 # --------------------------------------------------------------------------- placing
 
 
-async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str) -> Order:
+async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, *, found: dict[str, str] | None = None) -> Order:
     """Place a booking for the customer. Raises ValidationFailed with every field's problem,
-    Conflict for a reused key, and returns the first order for a retried one."""
+    Conflict for a reused key, and returns the first order for a retried one. `found`: errors
+    the caller met reading the request (a page's refused upload); with any, nothing is placed,
+    but the rest is still checked so every problem shows at once."""
     key = idempotency_key.strip()
     if not 8 <= len(key) <= 100:
         raise ValidationFailed({"idempotency_key": N_("Send an Idempotency-Key of 8 to 100 characters.")})
@@ -252,9 +306,10 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str) 
         item = await get_item(data.item_id, for_customer=tenant)
     except NotFound:
         raise ValidationFailed({"item_id": N_("This service is not offered.")}) from None
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict(found or {})
+    quantity = data.quantity if data.quantity is not None else item.min_quantity
     try:
-        priced = await quote(customer_id, item, data.quantity, data.addon_ids)
+        priced = await quote(customer_id, item, quantity, data.addon_ids)
     except ValidationFailed as exc:
         errors.update(exc.fields)
         priced = None
@@ -269,7 +324,7 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str) 
     elif not all(photo_exists(tenant, url) for url in data.photos):
         errors["photos"] = N_("Upload the photos first.")
     payment_method = await _payment_method(data, item.currency, errors)
-    minutes = visit_minutes(item, data.quantity)
+    minutes = visit_minutes(item, quantity)
     if not errors:
         # Placements of the tenant take turns from the slot check to the commit, so two of them
         # can not both take the last free worker: the second sees the first's order (read
@@ -282,7 +337,9 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str) 
         await current_connection().execute(
             "select pg_advisory_xact_lock(hashtextextended('hearth:booking_capacity:' || $1::bigint::text, 0))", tenant.id
         )
-    when = None if errors else await _slot(item, data, minutes, address, errors)
+    # The time is checked even when other fields are wrong (without the lock: nothing is placed),
+    # so the customer sees every problem at once.
+    when = await _slot(item, data, minutes, address, errors)
     if errors or priced is None or address is None or when is None:
         raise ValidationFailed(errors)
 
@@ -290,7 +347,7 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str) 
         order_id = await create_order(NewOrder(
             customer_id=customer_id, item_id=item.id, category_code=item.category_code, address=address,
             requirements=data.requirements.strip(), fields=fields, photos=data.photos, asap=data.asap,
-            scheduled_start=when[0], scheduled_end=when[1], requested_staff_id=data.staff_id, quantity=data.quantity,
+            scheduled_start=when[0], scheduled_end=when[1], requested_staff_id=data.staff_id, quantity=quantity,
             price=priced, payment_method=payment_method, idempotency_key=key, request_hash=digest,
         ))
     except asyncpg.exceptions.ExclusionViolationError:

@@ -19,7 +19,12 @@ from platform_core import clock
 from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, list_addresses
 from platform_core.accounts.sessions import Principal
-from platform_core.catalog.services import booking_fields_for, get_item_by_slug
+from platform_core.catalog.services import (
+    booking_fields_for,
+    counts_quantity,
+    get_item_by_slug,
+    is_long_stay,
+)
 from platform_core.dispatch import deadlines as dispatch_deadlines
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.orders import machine as m
@@ -59,19 +64,51 @@ def _days(count: int) -> list[date]:
     return [today + timedelta(days=i) for i in range(count)]
 
 
-async def _form_order(request: Request, item_id: int) -> tuple[OrderPlace, str, dict[str, Any]]:
-    """The booking form as an OrderPlace, its idempotency key, and the raw values to refill the
-    form with. New photos are stored first; their URLs ride along in hidden fields."""
+def _quantity(raw: Any, errors: dict[str, str]) -> int | None:
+    """The form's quantity as typed: blank is the item's minimum, anything else a whole number
+    the item's limits then check (never quietly changed)."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 6:
+        errors["quantity"] = N_("Enter a whole number.")
+        return None
+    return int(text)
+
+
+async def _uploaded(upload: Any) -> str | None:
+    """A file input's photo stored, its URL; None when no file was chosen. ValidationFailed as
+    save_image raises it."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    return media.save_image(current_tenant(), await upload.read(media.MAX_BYTES + 1))
+
+
+async def _form_order(request: Request, item_id: int) -> tuple[OrderPlace, str, dict[str, Any], dict[str, str]]:
+    """The booking form as an OrderPlace, its idempotency key, the raw values to refill the form
+    with, and the errors found reading it (an upload refused, a quantity that is not a number),
+    to be shown with placement's. New photos are stored first; their URLs ride along in hidden
+    fields."""
     form = await request.form()
-    values = {k: form.get(k) for k in form.keys()}
+    values = {k: form.get(k) for k in form.keys() if not k.startswith("upload.")}
     photos = [u for u in form.getall("photos") if u] if "photos" in form else []
     errors: dict[str, str] = {}
     for upload in form.getall("photo_files") if "photo_files" in form else []:
-        if isinstance(upload, UploadFile) and upload.filename:
+        try:
+            if url := await _uploaded(upload):
+                photos.append(url)
+        except ValidationFailed as exc:
+            errors["photos"] = exc.fields["file"]
+    fields = {k[len("fields."):]: v for k, v in values.items() if k.startswith("fields.")}
+    # A photo booking field: its file input is upload.<name>; the stored URL rides in fields.<name>.
+    for key in form.keys():
+        if key.startswith("upload."):
+            name = key[len("upload."):]
             try:
-                photos.append(media.save_image(current_tenant(), await upload.read(media.MAX_BYTES + 1)))
+                if url := await _uploaded(form.get(key)):
+                    fields[name] = values[f"fields.{name}"] = url
             except ValidationFailed as exc:
-                errors["photos"] = exc.fields["file"]
+                errors[f"fields.{name}"] = exc.fields["file"]
     address = None
     address_choice = form.get("address_id") or "new"
     if address_choice == "new":
@@ -82,31 +119,37 @@ async def _form_order(request: Request, item_id: int) -> tuple[OrderPlace, str, 
         slot_start = None if asap or not slot else datetime.fromisoformat(str(slot))
     except ValueError:
         slot_start = None
-    fields = {k[len("fields."):]: v for k, v in values.items() if k.startswith("fields.")}
+    try:
+        start_date = date.fromisoformat(str(form.get("start_date") or "")) if form.get("start_date") else None
+    except ValueError:
+        errors["start_date"] = N_("Enter a date as YYYY-MM-DD.")
+        start_date = None
     data = OrderPlace(
-        item_id=item_id, quantity=max(optional_int(form.get("quantity")) or 1, 1), addon_ids=[i for i in map(optional_int, form.getall("addon_ids") if "addon_ids" in form else []) if i],
-        address_id=optional_int(address_choice), address=address, asap=asap, slot_start=slot_start,
+        item_id=item_id, quantity=_quantity(form.get("quantity"), errors),
+        addon_ids=[i for i in map(optional_int, form.getall("addon_ids") if "addon_ids" in form else []) if i],
+        address_id=optional_int(address_choice), address=address, asap=asap, slot_start=slot_start, start_date=start_date,
         staff_id=optional_int(form.get("staff_id")), requirements=str(form.get("requirements") or ""), fields=fields, photos=photos,
         payment_method=form.get("payment_method") if form.get("payment_method") in ("online", "after_service") else None,
     )
     values["photos"] = photos
     values["addon_ids"] = data.addon_ids
-    if errors:
-        raise ValidationFailed(errors)
-    return data, str(form.get("idempotency_key") or ""), values
+    return data, str(form.get("idempotency_key") or ""), values, errors
 
 
 async def _booking_context(principal: Principal, slug: str) -> dict[str, Any]:
     tenant = current_tenant()
     item = await get_item_by_slug(slug, for_customer=tenant)
     rules = await services.booking_settings()
+    days = _days(rules.horizon_days)
     return {
         "item": item,
         "addresses": await list_addresses(principal.user_id),
         "form_fields": booking_fields_for(tenant, item),
         "workers": await workers_for_skills(item.required_skills),
-        "days": _days(rules.horizon_days),
-        "quote": await booking.quote(principal.user_id, item, item.min_quantity, []),
+        "days": days,
+        "long_stay": is_long_stay(item),
+        "counts_quantity": counts_quantity(item),
+        "quote": await booking.quote(principal.user_id, item, None, []),
         "timezone": tenant.timezone,
         "free_cancel_hours": rules.free_cancel_hours,
         "pay_online": await booking.takes_payments_online(item.currency),
@@ -117,7 +160,8 @@ async def _booking_context(principal: Principal, slug: str) -> dict[str, Any]:
 async def book_page(request: Request, principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
     context = await _booking_context(principal, slug)
     values: dict[str, Any] = {
-        "idempotency_key": secrets.token_urlsafe(18), "quantity": context["item"].min_quantity, "slot_start": "asap",
+        "idempotency_key": secrets.token_urlsafe(18), "quantity": context["item"].min_quantity,
+        "slot_start": "" if context["long_stay"] else "asap",
         "address_id": str(context["addresses"][0].id) if context["addresses"] else "new",
         "day": context["days"][0].isoformat(), "photos": [], "addon_ids": [],
         "payment_method": "online" if context["pay_online"] else "after_service",
@@ -129,16 +173,15 @@ async def book_page(request: Request, principal: NamedDependency[Principal], slu
 async def place_from_page(request: Request, principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
     customer = await active_customer(principal)
     item = await get_item_by_slug(slug, for_customer=current_tenant())
-    values: dict[str, Any] = {}
+    data, key, values, form_errors = await _form_order(request, item.id)
     try:
-        data, key, values = await _form_order(request, item.id)
-        order = await booking.place_order(customer.id, data, key)
+        order = await booking.place_order(customer.id, data, key, found=form_errors)
     except ValidationFailed as exc:
-        if not values:
-            form = await request.form()
-            values = {k: form.get(k) for k in form.keys()} | {"photos": [], "addon_ids": []}
         context = await _booking_context(principal, slug)
-        return page(request, "orders/book.html", status_code=400, values=values, **context, **error_context(exc))
+        # The price of what the form says, or (a quantity or add-on refused) the reason there is none.
+        refused = exc.fields.get("quantity") or exc.fields.get("addon_ids")
+        context["quote"] = None if refused else await booking.quote(principal.user_id, item, data.quantity, data.addon_ids)
+        return page(request, "orders/book.html", status_code=400, values=values, error=refused, **context, **error_context(exc))
     if order.state == m.PENDING_PAYMENT:
         return redirect_after_post(request, f"/orders/{order.number}/pay")
     return redirect_after_post(request, f"/orders/{order.number}?done=placed")
@@ -149,10 +192,15 @@ async def slots_fragment(request: Request, slug: FromPath[str]) -> Response:
     """A day's free times (htmx); the chosen worker and the hours booked narrow them."""
     query = request.query_params
     day = query.get("day") or _days(1)[0].isoformat()
+    staff_id, quantity = optional_int(query.get("staff_id")), optional_int(query.get("quantity"))
     try:
-        availability = await item_availability(
-            item=slug, day=day, staff_id=optional_int(query.get("staff_id")), quantity=optional_int(query.get("quantity")),
-        )
+        try:
+            availability = await item_availability(item=slug, day=day, staff_id=staff_id, quantity=quantity)
+        except ValidationFailed as exc:
+            if "quantity" not in exc.fields:
+                raise
+            # The quantity's own error shows at its field: the times are those of the least.
+            availability = await item_availability(item=slug, day=day, staff_id=staff_id)
         error = None
     except ValidationFailed as exc:
         availability, error = None, next(iter(exc.fields.values()), exc.message)
@@ -166,12 +214,17 @@ async def price_fragment(request: Request, principal: NamedDependency[Principal]
     item = await get_item_by_slug(slug, for_customer=current_tenant())
     form = await request.form()
     addon_ids = [i for i in map(optional_int, form.getall("addon_ids") if "addon_ids" in form else []) if i]
+    errors: dict[str, str] = {}
+    quantity = _quantity(form.get("quantity"), errors)
     try:
-        quote = await booking.quote(principal.user_id, item, max(optional_int(form.get("quantity")) or 1, 1), addon_ids)
+        if errors:
+            raise ValidationFailed(errors)
+        quote = await booking.quote(principal.user_id, item, quantity, addon_ids)
         error = None
     except ValidationFailed as exc:
         quote, error = None, next(iter(exc.fields.values()))
-    return page(request, "orders/_price.html", quote=quote, error=error)
+    # The phone's sticky bar shows the same total; htmx swaps it out of band.
+    return page(request, "orders/_price.html", quote=quote, error=error, bar=True)
 
 
 # --------------------------------------------------------------------------- my orders

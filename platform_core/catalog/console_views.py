@@ -1,6 +1,6 @@
 """The franchise console's catalog (catalog.manage): the category tree (create, edit, reorder,
-deactivate) and service items with every field, a block editor for their content and their
-add-ons. Pages work without JavaScript: the block editor's add, move and remove buttons post the
+deactivate) and service items with every field, a block editor for their content, their add-ons
+and their booking form's fields (console_fields.py). Pages work without JavaScript: the block editor's add, move and remove buttons post the
 form back and get it re-rendered with the change, unsaved, until "Save"."""
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services
+from .console_fields import (
+    FIELD_LABELS,
+    apply_field_op,
+    fields_from_rows,
+    rows_from_fields,
+    rows_from_form,
+)
 from .schemas import (
     BLOCK_TYPES,
     MIN_DURATION,
@@ -219,9 +226,11 @@ def draft_from_item(item: ServiceItem) -> dict[str, Any]:
         "category_id": str(item.category_id), "slug": item.slug, "title": item.title, "summary": item.summary,
         "cover_url": item.cover_url, "duration_minutes": str(item.duration_minutes), "pricing_model": item.pricing_model,
         "price": format_money_input(item.price, item.currency), "min_quantity": str(item.min_quantity),
+        "max_quantity": str(item.max_quantity),
         "required_skills": ", ".join(item.required_skills), "districts": ", ".join(item.districts),
         "active": "1" if item.active else "", "sort_order": str(item.sort_order),
         "content": blocks,
+        "booking_fields": rows_from_fields(item.booking_fields),
         "addons": [
             {"id": str(a.id), "title": a.title, "price": format_money_input(a.price, item.currency),
              "duration_minutes": str(a.duration_minutes), "active": "1" if a.active else ""}
@@ -238,7 +247,7 @@ ADDON_FIELDS = ("id", "title", "price", "duration_minutes", "active")
 
 
 def draft_from_form(values: dict[str, str]) -> dict[str, Any]:
-    draft: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith(("content-", "addon-")) and k != "op"}
+    draft: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith(("content-", "addon-", "field-")) and k != "op"}
     blocks = []
     n = 0
     while f"content-{n}-type" in values:
@@ -253,14 +262,17 @@ def draft_from_form(values: dict[str, str]) -> dict[str, Any]:
         if row["id"] or row["title"].strip() or row["price"].strip():
             addons.append(row)
         n += 1
-    draft["content"], draft["addons"] = blocks, addons
+    draft["content"], draft["addons"], draft["booking_fields"] = blocks, addons, rows_from_form(values)
     return draft
 
 
 def apply_op(draft: dict[str, Any], op: str) -> None:
-    """The block editor's buttons: add-block:<type>, up:<n>, down:<n>, remove:<n>, add-addon."""
+    """The block editor's buttons: add-block:<type>, up:<n>, down:<n>, remove:<n>, add-addon;
+    and the booking fields' (console_fields.apply_field_op)."""
     action, _, arg = op.partition(":")
     blocks = draft["content"]
+    if apply_field_op(draft["booking_fields"], action, arg):
+        return
     if action == "add-block" and arg in BLOCK_TYPES:
         blocks.append({"type": arg, **{f: "" for f in BLOCK_FIELDS[arg]}})
     elif action == "add-addon":
@@ -295,9 +307,12 @@ async def item_input(draft: dict[str, Any], currency: str) -> ServiceItemCreate:
         "title": draft.get("title", ""), "summary": draft.get("summary", ""), "cover_url": draft.get("cover_url", ""),
         "duration_minutes": _int(draft, "duration_minutes", errors, MIN_DURATION), "pricing_model": draft.get("pricing_model", ""),
         "price": _money(draft, "price", currency, errors), "min_quantity": _int(draft, "min_quantity", errors, 1),
+        # Left blank: the pricing model's default (catalog.schemas.default_max_quantity).
+        "max_quantity": _int(draft, "max_quantity", errors, 0) or None,
         "required_skills": _tags(draft.get("required_skills", "")), "districts": _tags(draft.get("districts", "")),
         "active": draft.get("active") == "1", "sort_order": _int(draft, "sort_order", errors, 0),
         "content": [_block(b) for b in draft["content"]],
+        "booking_fields": fields_from_rows(draft["booking_fields"], errors),
     }
     if data["pricing_model"] not in PRICING_MODELS:
         errors["pricing_model"] = N_("Choose how the service is priced.")
@@ -327,7 +342,7 @@ async def _item_page(request: Request, item: ServiceItem | None, draft: dict[str
     return page(
         request, "catalog/console_item.html", console=True, status_code=status_code, item=item, values=draft,
         categories_options=[("", "—")] + parent_options(services.flatten(tree)),
-        pricing_options=[(k, _(v)) for k, v in PRICING_LABELS.items()], block_labels=BLOCK_LABELS,
+        pricing_options=[(k, _(v)) for k, v in PRICING_LABELS.items()], block_labels=BLOCK_LABELS, field_labels=FIELD_LABELS,
         currency=current_tenant().currency, flash=done_notice(request, NOTICES), **context,
     )
 
@@ -345,9 +360,7 @@ async def _save(request: Request, item: ServiceItem | None) -> Response:
             item = await services.create_item(tenant, data)
             done = "item-created"
         else:
-            # The form has no booking fields: those of the file or the API are kept.
-            changes = {k: v for k, v in msgspec.structs.asdict(data).items() if k != "booking_fields"}
-            item = await services.update_item(tenant, item.id, ServiceItemUpdate(**changes))
+            item = await services.update_item(tenant, item.id, ServiceItemUpdate(**msgspec.structs.asdict(data)))
             done = "item-saved"
     except HearthError as exc:
         return await _item_page(request, item, draft, status_code=exc.status_code, **error_context(exc))
@@ -358,7 +371,8 @@ async def _save(request: Request, item: ServiceItem | None) -> Response:
 async def item_new(request: Request) -> Response:
     draft = {
         "category_id": request.query_params.get("category", ""), "pricing_model": "fixed", "min_quantity": "1",
-        "duration_minutes": "120", "active": "1", "sort_order": "0", "content": [], "addons": [],
+        "max_quantity": "1", "duration_minutes": "120", "active": "1", "sort_order": "0", "content": [], "addons": [],
+        "booking_fields": [],
     }
     return await _item_page(request, None, draft)
 

@@ -15,6 +15,17 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 # The database's bounds (catalog_0001_initial.py): a quarter of an hour up to 60 days.
 MIN_DURATION, MAX_DURATION = 15, 86400
+# A visit of a day or more is a long stay (maternity care, a live-in nanny): it is booked by its
+# start date, never "as soon as possible" or on a slot of the day's grid.
+LONG_STAY_MINUTES = 1440
+# The most any item may let a booking ask for (catalog_0002_quantity_limits.py checks it too).
+QUANTITY_CEILING = 1000
+# An item's own limits when none are given: one unit, one visit; a working day of hours; a large flat.
+DEFAULT_MAX_QUANTITY = {"fixed": 1, "quote": 1, "hourly": 12, "per_sqm": 500}
+
+
+def default_max_quantity(pricing_model: str, min_quantity: int) -> int:
+    return max(DEFAULT_MAX_QUANTITY.get(pricing_model, 1), min_quantity)
 
 
 # --------------------------------------------------------------------------- content blocks
@@ -65,16 +76,24 @@ BLOCK_TYPES: tuple[str, ...] = ("text", "image", "video", "steps", "result")
 # --------------------------------------------------------------------------- booking fields
 
 
+FieldType = Literal["text", "textarea", "number", "select", "checkbox", "date", "photo"]
+FIELD_TYPES: tuple[str, ...] = ("text", "textarea", "number", "select", "checkbox", "date", "photo")
+FIELD_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+
 class BookingField(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A field of an item's booking form: the item's own, its plugin category's, or one a plugin
-    adds through compute_booking_fields. `label` is shown as given (plugins translate their own)."""
+    adds through compute_booking_fields. `label` is shown as given (plugins translate their own).
+    A number may have bounds (`min`, `max`); a photo's answer is the URL of an upload."""
 
     name: str
     label: str
-    type: Literal["text", "textarea", "number", "select", "checkbox", "date"] = "text"
+    type: FieldType = "text"
     required: bool = False
     choices: list[str] = []
     help: str = ""
+    min: float | None = None
+    max: float | None = None
     source: str = ""  # "" for the item's own fields, else the plugin's name
 
 
@@ -149,8 +168,10 @@ class ServiceItem(msgspec.Struct, kw_only=True):
     content: list[ContentBlock]
     duration_minutes: int
     pricing_model: PricingModel
-    price: int  # minor units: the fixed price, per hour, per m², or a quote's inspection fee
+    price: int  # minor units: the fixed price, per unit, per hour, per m², or a quote's inspection fee
+    # What a booking may ask for, in the pricing model's unit (units, hours, m²); a quote is one visit.
     min_quantity: int
+    max_quantity: int
     currency: str
     required_skills: list[str]
     districts: list[str]
@@ -172,6 +193,7 @@ class ServiceItemCreate(msgspec.Struct, kw_only=True):
     cover_url: str = ""
     content: list[ContentBlock] = []
     min_quantity: int = 1
+    max_quantity: int | None = None  # None: DEFAULT_MAX_QUANTITY of the pricing model
     required_skills: list[str] = []
     districts: list[str] = []
     booking_fields: list[BookingField] = []
@@ -191,6 +213,7 @@ class ServiceItemUpdate(msgspec.Struct, kw_only=True):
     cover_url: str | UnsetType = UNSET
     content: list[ContentBlock] | UnsetType = UNSET
     min_quantity: int | UnsetType = UNSET
+    max_quantity: int | UnsetType = UNSET
     required_skills: list[str] | UnsetType = UNSET
     districts: list[str] | UnsetType = UNSET
     booking_fields: list[BookingField] | UnsetType = UNSET
@@ -205,6 +228,7 @@ class ServiceItemDetail(msgspec.Struct, kw_only=True):
     item: ServiceItem
     category: Category
     form_fields: list[BookingField]
+    long_stay: bool = False  # booked by a start date: no "as soon as possible", no slots
 
 
 # --------------------------------------------------------------------------- quotes

@@ -27,6 +27,7 @@ from .schemas import (
     PricingModel,
     ServiceItemCreate,
     ServiceItemUpdate,
+    default_max_quantity,
 )
 
 
@@ -56,6 +57,7 @@ class ItemSeed(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     summary: str = ""
     cover_url: str = ""
     min_quantity: int = 1
+    max_quantity: int | None = None  # None: the pricing model's default
     required_skills: list[str] = []
     districts: list[str] = []
     booking_fields: list[BookingField] = []
@@ -104,6 +106,8 @@ async def _apply_item(tenant, seed: ItemSeed) -> str | None:
     fields = msgspec.structs.asdict(seed)
     fields.pop("category"), fields.pop("addons")
     fields["category_id"] = (await services.get_category_by_code(seed.category)).id
+    if seed.max_quantity is None:
+        fields["max_quantity"] = default_max_quantity(seed.pricing_model, seed.min_quantity)
     try:
         current = await services.get_item_by_slug(seed.slug)
     except NotFound:

@@ -29,10 +29,13 @@ from platform_core.pluginsys.contexts import (
 )
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.i18n import gettext
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
     CODE_PATTERN,
+    LONG_STAY_MINUTES,
+    MAX_DURATION,
     Addon,
     AddonInput,
     BookingField,
@@ -44,6 +47,7 @@ from .schemas import (
     ServiceItem,
     ServiceItemCreate,
     ServiceItemUpdate,
+    default_max_quantity,
 )
 from .validation import category_field_errors, item_field_errors
 
@@ -224,7 +228,7 @@ async def move_category(category_id: int, direction: Literal["up", "down"]) -> N
 
 _ITEM_COLUMNS = (
     "i.id, i.category_id, c.code as category_code, i.slug, i.title, i.summary, i.cover_url, i.content, "
-    "i.duration_minutes, i.pricing_model, i.price, i.min_quantity, i.currency, i.required_skills, i.districts, "
+    "i.duration_minutes, i.pricing_model, i.price, i.min_quantity, i.max_quantity, i.currency, i.required_skills, i.districts, "
     "i.booking_fields, i.active, i.sort_order, i.updated_at"
 )
 _ITEM_FROM = "core_service_item i join core_service_category c on c.id = i.category_id"
@@ -238,7 +242,7 @@ def _item(row: asyncpg.Record, addons: list[Addon]) -> ServiceItem:
         id=row["id"], category_id=row["category_id"], category_code=row["category_code"], slug=row["slug"],
         title=row["title"], summary=row["summary"], cover_url=row["cover_url"], content=_content.decode(row["content"]),
         duration_minutes=row["duration_minutes"], pricing_model=row["pricing_model"], price=row["price"],
-        min_quantity=row["min_quantity"], currency=row["currency"], required_skills=list(row["required_skills"]),
+        min_quantity=row["min_quantity"], max_quantity=row["max_quantity"], currency=row["currency"], required_skills=list(row["required_skills"]),
         districts=list(row["districts"]), booking_fields=_fields.decode(row["booking_fields"]), active=row["active"],
         sort_order=row["sort_order"], addons=addons, updated_at=row["updated_at"],
     )
@@ -347,12 +351,14 @@ def _normalised(values: dict) -> dict:
         values[key] = values[key].strip()
     values["required_skills"] = _clean_list(values["required_skills"])
     values["districts"] = _clean_list(values["districts"])
+    if values.get("max_quantity") is None:
+        values["max_quantity"] = default_max_quantity(values["pricing_model"], values["min_quantity"])
     return values
 
 
 _WRITABLE = (
     "category_id", "slug", "title", "summary", "cover_url", "content", "duration_minutes", "pricing_model", "price",
-    "min_quantity", "required_skills", "districts", "booking_fields", "active", "sort_order",
+    "min_quantity", "max_quantity", "required_skills", "districts", "booking_fields", "active", "sort_order",
 )
 
 
@@ -424,19 +430,58 @@ async def update_item(tenant: TenantContext, item_id: int, data: ServiceItemUpda
 # --------------------------------------------------------------------------- quotes and booking forms
 
 UNITS = {"fixed": "item", "hourly": "hour", "per_sqm": "sqm", "quote": "visit"}
+# Field messages by unit, below the least and above the most a booking may ask for.
+_TOO_FEW = {"hour": N_("Book at least %(count)s hours."), "sqm": N_("Enter at least %(count)s m²."), "item": N_("Book at least %(count)s.")}
+_TOO_MANY = {"hour": N_("Book at most %(count)s hours."), "sqm": N_("Enter at most %(count)s m²."), "item": N_("Book at most %(count)s.")}
+
+
+def is_long_stay(item: ServiceItem) -> bool:
+    """A stay of a day or more (maternity care, a live-in nanny) is booked by its start date."""
+    return item.duration_minutes >= LONG_STAY_MINUTES
+
+
+def counts_quantity(item: ServiceItem) -> bool:
+    """Whether the booking form asks how many: hours, m², or units of a fixed-price item that
+    allows more than one. A quote is one inspection visit."""
+    return item.pricing_model in ("hourly", "per_sqm") or (item.pricing_model == "fixed" and item.max_quantity > 1)
+
+
+def quantity_error(item: ServiceItem, quantity: int | None) -> str | None:
+    """What is wrong with asking this item for `quantity` (None: its minimum), translated, or
+    None. Below the minimum or above the maximum is refused, never quietly changed."""
+    if quantity is None or not counts_quantity(item):
+        return None
+    unit = UNITS[item.pricing_model]
+    if quantity < item.min_quantity:
+        return gettext(_TOO_FEW[unit], count=item.min_quantity)
+    if quantity > item.max_quantity:
+        return gettext(_TOO_MANY[unit], count=item.max_quantity)
+    return None
+
+
+def visit_minutes(item: ServiceItem, quantity: int | None) -> int:
+    """How long the visit takes, as the slot engine counts it: an hourly item the hours booked,
+    a fixed-price item its duration per unit; a quantity outside the limits counts as the nearest
+    limit (it is refused anyway, but the time can still be checked, so every error shows at once)."""
+    count = min(max(quantity or item.min_quantity, item.min_quantity), item.max_quantity)
+    if item.pricing_model == "hourly":
+        return count * 60
+    if item.pricing_model == "fixed" and counts_quantity(item):
+        return min(item.duration_minutes * count, MAX_DURATION)
+    return item.duration_minutes
 
 
 def quote_base(item: ServiceItem, quantity: int | None, addon_ids: Iterable[int] = ()) -> list[PriceLine]:
-    """The base line of a booking by the item's pricing model, then one line per add-on chosen.
+    """The base line of a booking by the item's pricing model, then one line per add-on chosen;
+    every field error at once (`quantity`, `addon_ids`).
 
-    fixed: the price; hourly and per_sqm: the price times the hours or m² asked for, never fewer
-    than the item's minimum; quote: the inspection fee (the real price comes after the visit)."""
-    if item.pricing_model in ("hourly", "per_sqm"):
-        if quantity is not None and quantity < 1:
-            raise ValidationFailed({"quantity": N_("At least 1.")})
-        count = max(quantity or 0, item.min_quantity)
-    else:
-        count = 1
+    fixed: the price per unit (one unit unless the item allows more); hourly and per_sqm: the
+    price times the hours or m² asked for, within the item's limits (None: its minimum); quote:
+    the inspection fee (the real price comes after the visit)."""
+    errors: dict[str, str] = {}
+    if (problem := quantity_error(item, quantity)) is not None:
+        errors["quantity"] = problem
+    count = (quantity or item.min_quantity) if counts_quantity(item) else 1
     lines = [PriceLine(
         kind="base", label=item.title, quantity=count, unit_amount=item.price, amount=item.price * count,
         unit=UNITS[item.pricing_model],
@@ -445,10 +490,13 @@ def quote_base(item: ServiceItem, quantity: int | None, addon_ids: Iterable[int]
     for addon_id in dict.fromkeys(addon_ids):
         addon = offered.get(addon_id)
         if addon is None:
-            raise ValidationFailed({"addon_ids": N_("That add-on is not offered with this service.")})
+            errors["addon_ids"] = N_("That add-on is not offered with this service.")
+            continue
         lines.append(PriceLine(
             kind="addon", label=addon.title, quantity=1, unit_amount=addon.price, amount=addon.price, addon_id=addon.id,
         ))
+    if errors:
+        raise ValidationFailed(errors)
     return lines
 
 

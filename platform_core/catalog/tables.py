@@ -1,4 +1,5 @@
-"""Service categories (a tree), items and their add-ons (mirrors catalog_0001_initial.py)."""
+"""Service categories (a tree), items and their add-ons (mirrors catalog_0001_initial.py and
+catalog_0002_quantity_limits.py)."""
 
 from enum import Enum
 
@@ -53,6 +54,7 @@ class ServiceItem(Table, tablename="core_service_item"):
     pricing_model = Varchar(length=16, choices=PricingModel, default=None)
     price = BigInt(default=0)
     min_quantity = Integer(default=1)
+    max_quantity = Integer(default=1)
     currency = Varchar(length=3, default=None)
     required_skills = Array(base_column=Text())
     districts = Array(base_column=Text())

@@ -10,9 +10,12 @@ from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
     CODE_PATTERN,
+    FIELD_NAME_PATTERN,
     MAX_DURATION,
     MIN_DURATION,
+    QUANTITY_CEILING,
     SLUG_PATTERN,
+    BookingField,
     ContentBlock,
     ImageBlock,
     ResultBlock,
@@ -97,6 +100,11 @@ async def item_field_errors(values: dict) -> dict[str, str]:
         errors["price"] = N_("The price can not be negative.")
     if values["min_quantity"] < 1:
         errors["min_quantity"] = N_("At least 1.")
+    elif not values["min_quantity"] <= values["max_quantity"] <= QUANTITY_CEILING:
+        errors["max_quantity"] = N_("Between the minimum and 1000.")
+    elif values["pricing_model"] == "quote" and values["max_quantity"] > 1:
+        errors["max_quantity"] = N_("A quote is one inspection visit: leave this at 1.")
+    errors.update(booking_field_errors(values["booking_fields"]))
     for n, addon in enumerate(values["addons"] or []):
         if not addon.title.strip():
             errors[f"addon-{n}-title"] = REQUIRED
@@ -109,4 +117,33 @@ async def item_field_errors(values: dict) -> dict[str, str]:
         "select exists(select 1 from core_service_category where id = $1)", values["category_id"]
     ):
         errors["category_id"] = N_("That category does not exist.")
+    return errors
+
+
+def booking_field_errors(fields: list[BookingField]) -> dict[str, str]:
+    """The item's own booking fields, by the console's field editor names (field-<n>-<attr>)."""
+    errors: dict[str, str] = {}
+    seen: set[str] = set()
+    for n, field in enumerate(fields):
+        key = f"field-{n}"
+        if not re.match(FIELD_NAME_PATTERN, field.name):
+            errors[f"{key}-name"] = N_("Use lowercase letters, digits and _, starting with a letter (at most 40).")
+        elif field.name in seen:
+            errors[f"{key}-name"] = N_("Another field of this service already uses this name.")
+        seen.add(field.name)
+        if not field.label.strip():
+            errors[f"{key}-label"] = REQUIRED
+        elif len(field.label) > 100:
+            errors[f"{key}-label"] = N_("This is too long.")
+        if len(field.help) > 200:
+            errors[f"{key}-help"] = N_("This is too long.")
+        if field.type == "select":
+            if not field.choices:
+                errors[f"{key}-choices"] = N_("Add at least one choice, one a line.")
+            elif len(field.choices) > 30 or any(len(c) > 100 for c in field.choices):
+                errors[f"{key}-choices"] = N_("At most 30 choices of 100 characters each.")
+        if field.min is not None and field.max is not None and field.min > field.max:
+            errors[f"{key}-max"] = N_("The largest value can not be below the smallest.")
+    if len(fields) > 30:
+        errors["fields"] = N_("A service has at most 30 booking fields.")
     return errors

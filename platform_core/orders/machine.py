@@ -79,6 +79,7 @@ Guard = Literal[
     "within_cancellation_rules",  # the customer may still cancel (the fee is computed by the rules)
     "has_live_assignment",
     "not_paid",
+    "within_item_limits",  # the quantity is within the item's limits (no ¥4,999,950 for 99,999 hours)
 ]
 
 
@@ -101,7 +102,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("place", set(), PENDING_PAYMENT, {"customer"}, label=N_("Order placed")),
     _t("pay", {PENDING_PAYMENT}, PAID, {"system", "plugin"}, label=N_("Paid")),
     _t("pay_after_service", {PENDING_PAYMENT}, PAID, {"customer", "system"}, ("is_order_customer",), label=N_("Pay after the service")),
-    _t("mark_paid", LIVE | {COMPLETED}, None, {"console"}, ("has_permission_finance_manage", "not_paid"), label=N_("Marked paid")),
+    _t("mark_paid", LIVE | {COMPLETED}, None, {"console"}, ("has_permission_finance_manage", "not_paid", "within_item_limits"), label=N_("Marked paid")),
     _t("assign", {PAID, DISPATCH_FAILED, NO_SHOW}, ASSIGNED, {"system", "console", "customer"}, ("has_live_assignment",), label=N_("Offered to a worker")),
     _t("accept", {ASSIGNED}, ACCEPTED, {"staff"}, ("is_assigned_staff",), label=N_("Accepted by the worker")),
     _t("decline", {ASSIGNED}, PAID, {"staff"}, ("is_assigned_staff",), label=N_("Declined by the worker")),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -130,15 +130,18 @@ class Quote(msgspec.Struct, frozen=True, kw_only=True):
 
 class OrderPlace(msgspec.Struct, frozen=True, kw_only=True):
     """A booking. Either `address_id` (from the address book) or `address` (a new one); either
-    `asap` or `slot_start` (an offered slot, re-checked at placement)."""
+    `asap` or `slot_start` (an offered slot, re-checked at placement), or for a long stay
+    `start_date`. `quantity` (units, hours, m²) must be within the item's limits; left out, it is
+    the item's minimum."""
 
     item_id: int
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
     addon_ids: list[int] = []
     address_id: int | None = None
     address: NewAddress | None = None
     asap: bool = False
     slot_start: datetime | None = None
+    start_date: date | None = None
     staff_id: int | None = None
     requirements: str = ""
     fields: dict[str, Any] = {}
@@ -180,7 +183,8 @@ class OrderCharge(msgspec.Struct, frozen=True, kw_only=True):
 
 class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True):
     item_id: int
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+    # Units, hours or m² within the item's limits; left out, the item's minimum.
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
     addon_ids: list[int] = []
     slot_start: datetime | None = None
 

@@ -15,7 +15,12 @@ import msgspec
 
 from platform_core import clock
 from platform_core.accounts.services import customer_id_for_phone
-from platform_core.catalog.services import item_skills, item_titles
+from platform_core.catalog.services import (
+    get_item,
+    item_skills,
+    item_titles,
+    quantity_error,
+)
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from platform_core.pluginsys.calls import tell
@@ -312,6 +317,11 @@ async def _check_guard(guard: str, order: Order, actor: ActorRef) -> None:
     elif guard == "not_paid":
         if order.paid_at is not None:
             raise Conflict("The order is already paid.")
+    elif guard == "within_item_limits":
+        # Placement refuses such a quantity; an order from before the limits existed is not
+        # taken as paid either.
+        if quantity_error(await get_item(order.item_id), order.quantity) is not None:
+            raise Conflict("The quantity of this order is outside the service's limits. Cancel it and book again.")
     elif guard == "within_cancellation_rules":
         # Every state the cancel event leaves from is within the rules; the rules set the fee.
         pass

@@ -29,6 +29,7 @@ from platform_core.accounts.phones import encrypt_phone, phone_index
 from platform_core.accounts.schemas import AddressCreate
 from platform_core.accounts.services import create_address
 from platform_core.accounts.sessions import SESSION_COOKIE, create_session
+from platform_core.catalog.schemas import default_max_quantity
 from platform_core.db import current_connection, tenant_transaction
 from platform_core.dispatch import services as dispatch
 from platform_core.dispatch.schemas import DispatchSettingsUpdate
@@ -93,8 +94,10 @@ async def make_address(tenant, customer_id: int, **overrides) -> int:
 async def make_item(
     tenant, *, price: int = 12000, pricing_model: str = "fixed", duration: int = 120, skills=(), booking_fields=(),
     slug: str | None = None, category: str | None = None, title: str = "Daily cleaning", min_quantity: int = 1,
+    max_quantity: int | None = None,
 ) -> int:
-    """A bookable service item in `category` (a new one of its own unless given)."""
+    """A bookable service item in `category` (a new one of its own unless given); `max_quantity`
+    defaults to the pricing model's (catalog.schemas.default_max_quantity)."""
     async with tenant_scope(tenant.id):
         conn = current_connection()
         category_id = await conn.fetchval(
@@ -104,10 +107,11 @@ async def make_item(
         )
         return await conn.fetchval(
             "insert into core_service_item (tenant_id, category_id, slug, title, duration_minutes, pricing_model, price, "
-            "min_quantity, currency, required_skills, booking_fields) "
-            "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb) returning id",
+            "min_quantity, max_quantity, currency, required_skills, booking_fields) "
+            "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb) returning id",
             tenant.id, category_id, slug or f"daily-{secrets.token_hex(3)}", title, duration, pricing_model, price,
-            min_quantity, tenant.currency, list(skills), msgspec.json.encode(list(booking_fields)).decode(),
+            min_quantity, max_quantity or default_max_quantity(pricing_model, min_quantity), tenant.currency, list(skills),
+            msgspec.json.encode(list(booking_fields)).decode(),
         )
 
 

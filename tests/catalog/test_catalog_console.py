@@ -147,3 +147,56 @@ async def test_another_tenants_category_or_item_is_not_found(manager, tenant_b):
     assert (await manager.get(f"/console/catalog/categories/{theirs.id}")).status_code == 404
     assert (await post_form(manager, f"/console/catalog/categories/{theirs.id}/active", {"active": ""})).status_code == 404
     assert (await manager.get("/console/catalog/items/987654321")).status_code == 404
+
+
+FIELDS_FORM = {
+    "max_quantity": "5",
+    "field-0-type": "select", "field-0-name": "appliance", "field-0-label": "Appliance", "field-0-required": "1",
+    "field-0-choices": "Air conditioner\nWashing machine\n", "field-0-help": "",
+    "field-1-type": "number", "field-1-name": "units", "field-1-label": "Indoor units", "field-1-min": "1", "field-1-max": "6",
+    "field-2-type": "photo", "field-2-name": "fault_photo", "field-2-label": "Photo of the fault",
+}
+
+
+async def test_manager_sets_the_limits_and_edits_the_booking_form_of_an_item(manager, tenant_a, cleaning):
+    form = {**ITEM_FORM, **FIELDS_FORM, "category_id": str(cleaning.id)}
+    done = await post_form(manager, "/console/catalog/items", form)
+    assert done.status_code == 303, done.text
+    async with tenant_scope(tenant_a.id):
+        item = await services.get_item_by_slug("aircon")
+    assert (item.min_quantity, item.max_quantity) == (1, 5)
+    assert [(f.name, f.type, f.required) for f in item.booking_fields] == [
+        ("appliance", "select", True), ("units", "number", False), ("fault_photo", "photo", False),
+    ]
+    assert item.booking_fields[0].choices == ["Air conditioner", "Washing machine"]
+    assert (item.booking_fields[1].min, item.booking_fields[1].max) == (1, 6)
+    # Moving the photo up and saving keeps the new order; removing a field drops it.
+    moved = await post_form(manager, f"/console/catalog/items/{item.id}", {**form, "op": "field-up:2"})
+    assert moved.status_code == 200
+    assert moved.text.index('value="fault_photo"') < moved.text.index('value="units"')
+    changed = {**form, "field-1-type": "photo", "field-1-name": "fault_photo", "field-1-label": "Photo of the fault",
+               "field-1-min": "", "field-1-max": "", "field-2-type": "number", "field-2-name": "units", "field-2-label": "Indoor units",
+               "field-2-min": "1", "field-2-max": "6"}
+    assert (await post_form(manager, f"/console/catalog/items/{item.id}", changed)).status_code == 303
+    async with tenant_scope(tenant_a.id):
+        assert [f.name for f in (await services.get_item(item.id)).booking_fields] == ["appliance", "fault_photo", "units"]
+    added = await post_form(manager, f"/console/catalog/items/{item.id}", {**changed, "op": "field-add:date"})
+    assert 'name="field-3-type" value="date"' in added.text
+    removed = await post_form(manager, f"/console/catalog/items/{item.id}", {**changed, "op": "field-remove:0"})
+    assert 'value="appliance"' not in removed.text and 'name="field-1-type" value="number"' in removed.text
+    async with tenant_scope(tenant_a.id):
+        assert len((await services.get_item(item.id)).booking_fields) == 3  # buttons do not save
+
+
+async def test_bad_limits_and_booking_fields_are_field_errors_and_nothing_is_saved(manager, tenant_a, cleaning):
+    form = {**ITEM_FORM, **FIELDS_FORM, "category_id": str(cleaning.id), "pricing_model": "hourly", "min_quantity": "3",
+            "max_quantity": "2", "field-0-choices": "", "field-1-min": "10", "field-1-max": "2", "field-2-label": " "}
+    refused = await post_form(manager, "/console/catalog/items", form)
+    assert refused.status_code == 400
+    text = refused.text
+    for message in ("Between the minimum and 1000.", "Add at least one choice, one a line.",
+                    "The largest value can not be below the smallest.", "This field is required."):
+        assert message in text
+    assert 'id="field-max_quantity"' in text and 'id="field-field-1-max"' in text and 'id="field-field-0-choices"' in text
+    async with tenant_scope(tenant_a.id):
+        assert await services.list_items() == []

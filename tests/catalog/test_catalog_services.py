@@ -54,9 +54,9 @@ def item_data(category_id: int, **fields) -> ServiceItemCreate:
     [
         ("fixed", 12000, 1, None, [(1, 12000, 12000, "item")]),
         ("fixed", 12000, 1, 4, [(1, 12000, 12000, "item")]),
-        ("hourly", 5000, 3, 2, [(3, 5000, 15000, "hour")]),  # below the minimum: the minimum
+        ("hourly", 5000, 3, None, [(3, 5000, 15000, "hour")]),  # left out: the minimum
         ("hourly", 5000, 3, 5, [(5, 5000, 25000, "hour")]),
-        ("per_sqm", 800, 60, 45, [(60, 800, 48000, "sqm")]),
+        ("per_sqm", 800, 60, 60, [(60, 800, 48000, "sqm")]),
         ("per_sqm", 1200, 1, 95, [(95, 1200, 114000, "sqm")]),
         ("quote", 5000, 1, 3, [(1, 5000, 5000, "visit")]),  # the inspection fee only
     ],
@@ -74,7 +74,7 @@ async def test_addons_add_their_own_lines_and_only_offered_ones_are_accepted(ten
     async with tenant_scope(tenant_a.id) as tenant:
         category = await make_category(tenant, code="appliances")
         item = await services.create_item(tenant, item_data(
-            category.id, slug="aircon", title="Air conditioner cleaning", pricing_model="fixed", price=12000,
+            category.id, slug="aircon", title="Air conditioner cleaning", pricing_model="fixed", price=12000, min_quantity=1,
             addons=[AddonInput(title="Floor-standing unit", price=8000), AddonInput(title="Old add-on", price=100, active=False)],
         ))
     floor, old = item.addons

@@ -1,0 +1,159 @@
+"""The booking form fits the service and refuses nonsense: quantities within the item's limits
+(API, quotes and the console's "mark paid"), every problem reported at once, long stays booked by
+their start date, and booking fields with bounds and photos."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from platform_core import clock
+from platform_core.db import current_connection
+from platform_core.errors import Conflict
+from platform_core.orders.schemas import ActorRef
+from platform_core.orders.services import transition
+from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.factories import (
+    bearer_for,
+    local_time,
+    make_customer,
+    make_item,
+    make_order,
+    make_worker,
+    new_address,
+)
+from platform_core.testing.pytest_plugin import client_for
+from platform_core.web.locale import LOCALE_COOKIE
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+async def auth(runtime, tenant_a):
+    return await bearer_for(tenant_a, "customer", await make_customer(tenant_a))
+
+
+def key() -> dict[str, str]:
+    return {"idempotency-key": secrets.token_hex(12)}
+
+
+def booking(item_id: int, tenant, **overrides) -> dict:
+    return {"item_id": item_id, "address": new_address(), "slot_start": local_time(tenant).isoformat(), **overrides}
+
+
+async def count_orders(tenant) -> int:
+    async with tenant_scope(tenant.id):
+        return await current_connection().fetchval("select count(*) from core_order")
+
+
+async def test_hours_outside_the_items_limits_are_refused_by_the_api_and_the_quote(app, runtime, tenant_a, auth):
+    await make_worker(tenant_a)
+    item_id = await make_item(tenant_a, pricing_model="hourly", price=5000, min_quantity=3, max_quantity=8)
+    async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        client.cookies.set(LOCALE_COOKIE, "en")
+        for quantity, message in ((2, "Book at least 3 hours."), (9, "Book at most 8 hours."), (99999, None)):
+            refused = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, quantity=quantity), headers={**auth, **key()})
+            assert refused.status_code == 400, refused.text
+            fields = refused.json()["error"]["fields"]
+            assert "quantity" in fields and (message is None or fields["quantity"] == message)
+            quoted = await client.post("/api/v1/quotes", json={"item_id": item_id, "quantity": quantity})
+            assert quoted.status_code == 400 and "quantity" in quoted.json()["error"]["fields"]
+        assert await count_orders(tenant_a) == 0
+        placed = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, quantity=5), headers={**auth, **key()})
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        assert order["total"] == 25000 and order["quantity"] == 5
+        assert order["scheduled_end"] is not None
+        left_out = await client.post("/api/v1/quotes", json={"item_id": item_id})
+        assert left_out.json()["total"] == 15000  # the item's minimum
+
+
+async def test_a_fixed_price_item_may_count_units_within_its_limits(app, runtime, tenant_a, auth):
+    await make_worker(tenant_a)
+    item_id = await make_item(tenant_a, price=12000, duration=60, max_quantity=3)
+    async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        client.cookies.set(LOCALE_COOKIE, "en")
+        too_many = await client.post("/api/v1/quotes", json={"item_id": item_id, "quantity": 4})
+        assert too_many.status_code == 400 and too_many.json()["error"]["fields"]["quantity"] == "Book at most 3."
+        placed = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, quantity=2), headers={**auth, **key()})
+        assert placed.status_code == 201, placed.text
+    order = placed.json()
+    assert order["total"] == 24000
+    # Two units take twice the item's hour.
+    start, end = (datetime.fromisoformat(order[k]) for k in ("scheduled_start", "scheduled_end"))
+    assert end - start == timedelta(hours=2)
+
+
+async def test_every_problem_of_a_booking_is_reported_at_once(app, runtime, tenant_a, auth):
+    await make_worker(tenant_a)
+    item_id = await make_item(tenant_a, pricing_model="hourly", price=5000, min_quantity=3, max_quantity=8, booking_fields=[
+        {"name": "rooms", "label": "Rooms", "type": "number", "required": True, "min": 1, "max": 10},
+    ])
+    async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        client.cookies.set(LOCALE_COOKIE, "en")
+        refused = await client.post("/api/v1/orders", json=booking(
+            item_id, tenant_a, quantity=20, address=new_address(city=""), fields={"rooms": "40"},
+            slot_start=local_time(tenant_a, hour=23).isoformat(), addon_ids=[424242],
+        ), headers={**auth, **key()})
+    assert refused.status_code == 400
+    fields = refused.json()["error"]["fields"]
+    assert {"quantity", "address.city", "fields.rooms", "slot_start", "addon_ids"} <= set(fields)
+    assert fields["fields.rooms"] == "Enter a number from 1 to 10."
+    assert await count_orders(tenant_a) == 0
+
+
+async def test_a_long_stay_is_booked_by_its_start_date_never_as_soon_as_possible(app, runtime, tenant_a, auth):
+    await make_worker(tenant_a, skills=("maternity",), hours="mon-sun 08:00-20:00")
+    item_id = await make_item(
+        tenant_a, slug="maternity-nurse", price=1680000, duration=26 * 1440, skills=("maternity",),
+        booking_fields=[{"name": "due_date", "label": "Due date", "type": "date", "required": True}],
+    )
+    start_day = clock.today(tenant_a.timezone) + timedelta(days=3)
+    async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        asap = await client.post("/api/v1/orders", json={"item_id": item_id, "address": new_address(), "asap": True,
+                                                         "fields": {"due_date": start_day.isoformat()}}, headers={**auth, **key()})
+        assert asap.status_code == 400 and "start_date" in asap.json()["error"]["fields"]
+        slots = (await client.get("/api/v1/availability/", params={"item": "maternity-nurse", "date": start_day.isoformat()})).json()
+        assert len(slots["slots"]) == 1  # one start a day: the stay has no time of day to pick
+        placed = await client.post("/api/v1/orders", json={
+            "item_id": item_id, "address": new_address(), "start_date": start_day.isoformat(),
+            "fields": {"due_date": start_day.isoformat()},
+        }, headers={**auth, **key()})
+        assert placed.status_code == 201, placed.text
+    order = placed.json()
+    start = datetime.fromisoformat(order["scheduled_start"]).astimezone(ZoneInfo(tenant_a.timezone))
+    assert start.date() == start_day and order["asap"] is False
+    assert datetime.fromisoformat(order["scheduled_end"]) - datetime.fromisoformat(order["scheduled_start"]) == timedelta(days=26)
+    assert order["fields"] == {"due_date": start_day.isoformat()}
+
+
+async def test_a_photo_field_takes_an_upload_of_this_franchise_only(app, runtime, tenant_a, auth):
+    await make_worker(tenant_a)
+    item_id = await make_item(tenant_a, booking_fields=[
+        {"name": "fault_photo", "label": "Photo of the fault", "type": "photo", "required": True},
+    ])
+    async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        forged = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, fields={"fault_photo": "/media/" + "0" * 32 + ".png"}),
+                                   headers={**auth, **key()})
+        assert forged.status_code == 400 and "fields.fault_photo" in forged.json()["error"]["fields"]
+        url = (await client.post("/api/v1/uploads", files={"file": ("x.png", PNG, "image/png")}, headers=auth)).json()["url"]
+        placed = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, fields={"fault_photo": url}), headers={**auth, **key()})
+        assert placed.status_code == 201, placed.text
+        assert placed.json()["fields"] == {"fault_photo": url}
+
+
+async def test_mark_paid_refuses_an_order_beyond_the_items_limits(runtime, tenant_a):
+    item_id = await make_item(tenant_a, pricing_model="hourly", price=5000, min_quantity=3, max_quantity=8)
+    order_id = await make_order(tenant_a, item_id=item_id, state="paid")
+    async with tenant_scope(tenant_a.id):
+        # An order from before the limits: 99,999 hours.
+        await current_connection().execute("update core_order set quantity = 99999 where id = $1", order_id)
+        finance = ActorRef(kind="console", id=1, permissions=frozenset({"finance.manage"}))
+        with pytest.raises(Conflict):
+            await transition(order_id, "mark_paid", finance)
+        await current_connection().execute("update core_order set quantity = 4 where id = $1", order_id)
+        marked = await transition(order_id, "mark_paid", finance)
+    assert marked.paid_at is not None
