@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Iterator
 
 import click
 import msgspec
@@ -39,6 +42,21 @@ def db_migrate() -> None:
     settings = ready_settings()
     run(lambda: migrate(settings.db.url or ""))
     click.echo("migrations applied")
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL of the data folder (HEARTH_DATA_DIR)."""
+    from .db.embedded import pgdata_of, stop_embedded
+
+    settings = settings_from_env()
+    if settings.db.url:
+        raise click.ClickException("DATABASE_URL is set: that PostgreSQL is not Hearth's to stop")
+    pgdata = pgdata_of(settings)
+    if stop_embedded(pgdata):
+        click.echo(f"stopped the embedded PostgreSQL in {pgdata}")
+    else:
+        click.echo(f"no embedded PostgreSQL is running in {pgdata}")
 
 
 @db.command("status")
@@ -149,19 +167,73 @@ def tenants_resume(slug: str) -> None:
 
 # --------------------------------------------------------------------------- serve
 
+# Seconds the requests in flight get to finish after SIGTERM or Ctrl-C, so that the process (with
+# the in-process job worker's grace and the embedded PostgreSQL's fast shutdown) is gone within
+# the 10 s that systemd and docker wait before they kill.
+SHUTDOWN_GRACE = 5
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt, so that a long command stops what
+    it started on its way out."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+@contextmanager
+def _unwinding_on_sigterm() -> Iterator[None]:
+    """SIGTERM (systemd, docker) unwinds the block as Ctrl-C does, then ends the process by that
+    signal as its supervisor expects. Uvicorn holds the signal while it serves, lets the requests
+    in flight finish, and raises it again once it has stopped: that lands here."""
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    except _Terminated:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _embedded_database_stopped(settings: Settings) -> Iterator[None]:
+    """The embedded PostgreSQL stops with `hearth serve` or `hearth demo` when that command started
+    it; one that was running before (another command's) keeps running, and the exit says so."""
+    from .db.embedded import ownership, pgdata_of, stop_embedded
+
+    try:
+        yield
+    finally:
+        owner = ownership(settings)
+        if owner == "started":
+            stop_embedded(pgdata_of(settings))
+        elif owner == "joined":
+            click.echo("the embedded PostgreSQL was running before and keeps running: `hearth db stop` stops it", err=True)
+
 
 def _serve(settings: Settings) -> None:
     import uvicorn
 
     from .app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="warning", proxy_headers=True,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
+    )
 
 
 @cli.command()
 def serve() -> None:
-    """Run the web server (configure with HEARTH_* variables)."""
-    _serve(ready_settings())
+    """Run the web server (configure with HEARTH_* variables). SIGTERM or Ctrl-C lets the requests
+    in flight finish, then stops it (and the embedded PostgreSQL, when it started it)."""
+    with _unwinding_on_sigterm():
+        settings = ready_settings()
+        with _embedded_database_stopped(settings):
+            _serve(settings)
 
 
 @cli.command()
@@ -209,10 +281,21 @@ def start_sandbox(settings: Settings, port: int) -> subprocess.Popen | None:
     deadline = time.monotonic() + 30
     while not _sandbox_answers(port):
         if proc.poll() is not None or time.monotonic() > deadline:
-            proc.terminate()
+            stop_sandbox(proc)
             raise click.ClickException(f"the payment sandbox did not start on port {port}")
         time.sleep(0.2)
     return proc
+
+
+def stop_sandbox(proc: subprocess.Popen) -> None:
+    """SIGTERM: the sandbox stops its localstripe on the way out (`hearth sandbox`); killed only
+    if it hangs."""
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 async def configure_demo_payments(
@@ -253,13 +336,20 @@ async def configure_demo_payments(
 @click.option("--no-serve", is_flag=True, help="prepare the demo and exit")
 def demo(no_serve: bool) -> None:
     """Start the platform with the demo franchises on embedded defaults, and the payment sandbox
-    they pay through."""
+    they pay through. Ctrl-C or SIGTERM stops all of it."""
+    with _unwinding_on_sigterm():
+        settings = ready_settings()
+        # Prepared only, the database is left running like after any short command.
+        with nullcontext() if no_serve else _embedded_database_stopped(settings):
+            _demo(settings, no_serve)
+
+
+def _demo(settings: Settings, no_serve: bool) -> None:
     from .db.migrate import migrate
     from .demo.seeding import apply_tenant_files, demo_banner
     from .sandbox.config import DEFAULT_PORT, sandbox_base_url
     from .web.assets import ensure_vendor_assets
 
-    settings = ready_settings()
     # Providers (the sandbox) call the server back on loopback, whatever host the browser uses.
     settings = msgspec.structs.replace(settings, notify_base_url=settings.notify_base_url or f"http://127.0.0.1:{settings.port}")
     os.environ["HEARTH_NOTIFY_BASE_URL"] = settings.notify_base_url
@@ -280,11 +370,13 @@ def demo(no_serve: bool) -> None:
         click.echo(f"  payment sandbox   {sandbox_base_url(port)}  (WeChat Pay, Alipay and Stripe stand-ins: approve or")
         click.echo("                    decline on their pay pages; no real money moves)")
         if not no_serve:
+            click.echo("")
+            click.echo("  Ctrl-C stops the demo, its payment sandbox and its PostgreSQL. A PostgreSQL left running")
+            click.echo("  by other `hearth` commands stops with `hearth db stop`.")
             _serve(settings)
     finally:
         if sandbox is not None:
-            sandbox.terminate()
-            sandbox.wait(10)
+            stop_sandbox(sandbox)
 
 
 @cli.group()

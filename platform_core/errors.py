@@ -79,3 +79,14 @@ class TenantSuspended(HearthError):
 
     def __init__(self) -> None:
         super().__init__("This service is temporarily unavailable.")
+
+
+class ServiceUnavailable(HearthError):
+    """A service the request needs (redis) does not answer: 503, and the client may try again."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+    def __init__(self, retry_after: int = 30) -> None:
+        super().__init__("We can not handle this right now: part of our system is not answering. Please try again in a minute.")
+        self.retry_after = retry_after

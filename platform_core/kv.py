@@ -7,11 +7,20 @@ Keys of tenant data are built with `TenantContext.key(...)`.
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-from typing import AsyncIterator, Protocol
+import logging
+from contextlib import asynccontextmanager, contextmanager
+from typing import AsyncIterator, Iterator, Protocol
 
 from platform_core.db.engine import side_connection
+from platform_core.errors import ServiceUnavailable
 from platform_core.settings import Settings
+
+log = logging.getLogger("hearth.kv")
+
+# A redis that has gone away must fail a request in seconds, not hold it for the defaults' 5 s
+# per attempt (the proxy and the user would give up first).
+REDIS_CONNECT_TIMEOUT = 2
+REDIS_TIMEOUT = 3
 
 
 class KeyValue(Protocol):
@@ -31,40 +40,61 @@ class KeyValue(Protocol):
     async def remove_member(self, key: str, member: str) -> None: ...
 
 
+@contextmanager
+def _answering() -> Iterator[None]:
+    """Redis unreachable (refused, reset, timed out) → ServiceUnavailable: the request answers 503
+    with a message to try again, and its transaction rolls back."""
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    try:
+        yield
+    except (ConnectionError, TimeoutError) as exc:
+        log.warning("redis is not answering: %s", type(exc).__name__)
+        raise ServiceUnavailable() from exc
+
+
 class RedisKeyValue:
     def __init__(self, redis, prefix: str) -> None:
         self.redis = redis
         self.prefix = prefix
 
     async def incr(self, key: str, ttl: int) -> tuple[int, int]:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(self.prefix + key)
-            pipe.expire(self.prefix + key, ttl, nx=True)
-            pipe.ttl(self.prefix + key)
-            count, _, left = await pipe.execute()
+        with _answering():
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(self.prefix + key)
+                pipe.expire(self.prefix + key, ttl, nx=True)
+                pipe.ttl(self.prefix + key)
+                count, _, left = await pipe.execute()
         return int(count), max(int(left), 0)
 
     async def get(self, key: str) -> bytes | None:
-        return await self.redis.get(self.prefix + key)
+        with _answering():
+            return await self.redis.get(self.prefix + key)
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
-        await self.redis.set(self.prefix + key, value, ex=ttl)
+        with _answering():
+            await self.redis.set(self.prefix + key, value, ex=ttl)
 
     async def delete(self, *keys: str) -> None:
         if keys:
-            await self.redis.delete(*(self.prefix + k for k in keys))
+            with _answering():
+                await self.redis.delete(*(self.prefix + k for k in keys))
 
     async def add_member(self, key: str, member: str, ttl: int) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(self.prefix + key, member)
-            pipe.expire(self.prefix + key, ttl)
-            await pipe.execute()
+        with _answering():
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.sadd(self.prefix + key, member)
+                pipe.expire(self.prefix + key, ttl)
+                await pipe.execute()
 
     async def members(self, key: str) -> set[str]:
-        return {m.decode() if isinstance(m, bytes) else m for m in await self.redis.smembers(self.prefix + key)}
+        with _answering():
+            found = await self.redis.smembers(self.prefix + key)
+        return {m.decode() if isinstance(m, bytes) else m for m in found}
 
     async def remove_member(self, key: str, member: str) -> None:
-        await self.redis.srem(self.prefix + key, member)
+        with _answering():
+            await self.redis.srem(self.prefix + key, member)
 
 
 class PostgresKeyValue:
@@ -130,7 +160,7 @@ async def open_kv(settings: Settings) -> AsyncIterator[tuple[object | None, KeyV
     if settings.redis_url:
         from redis.asyncio import Redis
 
-        redis = Redis.from_url(settings.redis_url)
+        redis = Redis.from_url(settings.redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
         try:
             yield redis, RedisKeyValue(redis, settings.key_prefix + ":")
         finally:

@@ -90,7 +90,8 @@ class Account(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str
     role: str | None
     status: Status
-    password_hash: str
+    # None for operators: their hashes are fetched one at a time (console_services._password_hash).
+    password_hash: str | None
     totp_secret_cipher: str | None
     totp_enabled_at: datetime | None
     last_sign_in_at: datetime | None

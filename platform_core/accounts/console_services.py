@@ -64,13 +64,24 @@ CONSOLE = Realm("console", "core_console_user", "core_console_recovery_code", "u
 OPERATOR = Realm("operator", "core_operator", "core_operator_recovery_code", "operator_id")
 
 _ACCOUNT_COLUMNS = (
-    "id, email::text as email, display_name, {role} as role, status, password_hash, totp_secret_cipher, "
+    "id, email::text as email, display_name, {role} as role, status, {password_hash} as password_hash, totp_secret_cipher, "
     "totp_enabled_at, last_sign_in_at, created_at"
 )
 
 
 def _columns(realm: Realm) -> str:
-    return _ACCOUNT_COLUMNS.format(role="role" if realm.tenant_scoped else "null::text")
+    # The app role can not read operators' hashes (accounts_0003): _password_hash asks for one.
+    if realm.tenant_scoped:
+        return _ACCOUNT_COLUMNS.format(role="role", password_hash="password_hash")
+    return _ACCOUNT_COLUMNS.format(role="null::text", password_hash="null::text")
+
+
+async def _password_hash(realm: Realm, account: Account) -> str | None:
+    """The hash to check a password against: a console user's is on the row; an operator's comes
+    from the one function that hands out a single operator's hash."""
+    if realm.tenant_scoped:
+        return account.password_hash
+    return await current_connection().fetchval("select hearth_operator_password_hash($1)", account.email)
 
 
 def _account(row) -> Account:
@@ -129,14 +140,15 @@ async def authenticate(realm: Realm, *, email: str, password: str, client: str) 
     await enforce(current_runtime().kv, realm.key("address", client), SIGN_IN_PER_ADDRESS)
     await enforce(current_runtime().kv, _email_key(realm, email), SIGN_IN_PER_EMAIL)
     account = await find_account(realm, email) if email.strip() else None
-    if not await verify_password(account.password_hash if account else None, password):
+    password_hash = await _password_hash(realm, account) if account else None
+    if not await verify_password(password_hash, password):
         raise HearthError(WRONG_CREDENTIALS, fields={"password": WRONG_CREDENTIALS})
-    assert account is not None
+    assert account is not None and password_hash is not None
     if account.status != "active":
         raise HearthError("This account is disabled.", fields={"email": "This account is disabled."})
     await _reset(_email_key(realm, email), SIGN_IN_PER_EMAIL)
-    if needs_rehash(account.password_hash):
-        await _set_password_hash(realm, account.id, await hash_password(password))
+    if needs_rehash(password_hash):
+        await _set_password_hash(realm, account.id, password_hash, await hash_password(password))
     return account
 
 
@@ -226,7 +238,7 @@ async def recovery_codes_left(realm: Realm, account_id: int) -> int:
 
 async def disable_totp(realm: Realm, account_id: int, password: str) -> None:
     account = await _require_account(realm, account_id)
-    if not await verify_password(account.password_hash, password):
+    if not await verify_password(await _password_hash(realm, account), password):
         raise ValidationFailed({"password": "The password is wrong."})
     conn = current_connection()
     await conn.execute(
@@ -235,16 +247,25 @@ async def disable_totp(realm: Realm, account_id: int, password: str) -> None:
     await conn.execute(f"delete from {realm.codes} where {realm.owner_column} = $1", account_id)
 
 
-async def _set_password_hash(realm: Realm, account_id: int, password_hash: str) -> None:
-    await current_connection().execute(f"update {realm.users} set password_hash = $2 where id = $1", account_id, password_hash)
+async def _set_password_hash(realm: Realm, account_id: int, checked_hash: str, password_hash: str) -> bool:
+    """Replace the hash the password was just checked against (an operator's through its function);
+    False when it changed in between."""
+    conn = current_connection()
+    if realm.tenant_scoped:
+        await conn.execute(f"update {realm.users} set password_hash = $2 where id = $1", account_id, password_hash)
+        return True
+    return bool(await conn.fetchval("select hearth_operator_set_password_hash($1, $2, $3)", account_id, checked_hash, password_hash))
 
 
 async def change_password(realm: Realm, account_id: int, *, current: str, new: str) -> None:
     account = await _require_account(realm, account_id)
-    if not await verify_password(account.password_hash, current):
+    checked_hash = await _password_hash(realm, account)
+    if not await verify_password(checked_hash, current):
         raise ValidationFailed({"current_password": "The password is wrong."})
+    assert checked_hash is not None
     check_strength(new, "new_password")
-    await _set_password_hash(realm, account_id, await hash_password(new))
+    if not await _set_password_hash(realm, account_id, checked_hash, await hash_password(new)):
+        raise ValidationFailed({"current_password": "The password is wrong."})
 
 
 # --------------------------------------------------------------------------- console users

@@ -58,6 +58,26 @@ async def role_violations(conn) -> list[str]:
     return problems
 
 
+async def secret_violations(conn) -> list[str]:
+    """Columns commented 'hearth:secret' (operators' password hashes) that this role can read:
+    such a secret is handed out one row at a time by a function that runs as the owner."""
+    rows = await conn.fetch(
+        """
+        select c.relname, a.attname from pg_class c
+        join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
+        join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+        where col_description(c.oid, a.attnum) = 'hearth:secret'
+          and has_column_privilege(c.oid, a.attnum, 'SELECT')
+        order by c.relname, a.attname
+        """
+    )
+    return [
+        f"role {await conn.fetchval('select current_user')} can read the secret column {r['relname']}.{r['attname']}; "
+        "run `hearth db migrate`, which revokes it"
+        for r in rows
+    ]
+
+
 async def pending_migrations(conn) -> list[str]:
     """Migrations of the installed apps (core and plugins) that have not run: "app id" each."""
     from piccolo.apps.migrations.commands.base import BaseMigrationManager
@@ -80,7 +100,7 @@ async def pending_migrations(conn) -> list[str]:
 async def check_database_safety() -> None:
     """Raise UnsafeDatabaseError naming each problem; called by the app before it serves."""
     async with get_engine().pool.acquire() as conn:  # type: ignore[union-attr]
-        problems = await role_violations(conn) + await rls_violations(conn)
+        problems = await role_violations(conn) + await rls_violations(conn) + await secret_violations(conn)
         # Only a proper app role can read the migration table; its problems come first anyway.
         pending = [] if problems else await pending_migrations(conn)
     if pending:

@@ -4,6 +4,7 @@ consoles, their menu entry, and `hearth plugins ...`."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
 import click
@@ -35,16 +36,45 @@ def register_cli_commands(cli):
 # --------------------------------------------------------------------------- CLI
 
 
+# A value read from a file (`key=@app_private.pem`) is a key or certificate: a few KiB. The cap
+# stops a wrong path (a log, a dump) from being encrypted into the config.
+MAX_FILE_VALUE = 64 * 1024
+
+
+def _file_value(key: str, name: str) -> str:
+    """The text of the file a `key=@file` setting names, without its trailing newlines."""
+    path = Path(name).expanduser()
+    try:
+        if path.stat().st_size > MAX_FILE_VALUE:
+            raise click.UsageError(f"{key}: {name} is larger than {MAX_FILE_VALUE // 1024} KiB; is it the right file?")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise click.UsageError(f"{key}: there is no file {name}") from None
+    except IsADirectoryError:
+        raise click.UsageError(f"{key}: {name} is a folder, not a file") from None
+    except OSError as exc:
+        raise click.UsageError(f"{key}: {name} can not be read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{key}: {name} is not a text file (a PEM key or certificate is text)") from None
+
+
 def _pairs(assignments: tuple[str, ...]) -> dict[str, str]:
+    """`key=value` pairs; `key=@file` reads the value from a file, `key=@@text` is the text `@text`."""
     values, bad = {}, []
     for item in assignments:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             bad.append(item)
             continue
+        if value.startswith("@@"):
+            value = value[1:]
+        elif value.startswith("@"):
+            value = _file_value(key.strip(), value[1:])
         values[key.strip()] = value
     if bad:
-        raise click.UsageError("write each setting as key=value (got: " + ", ".join(bad) + ")")
+        raise click.UsageError("write each setting as key=value or key=@file (got: " + ", ".join(bad) + ")")
     return values
 
 
@@ -166,7 +196,8 @@ def plugins_disable(tenant: str, plugin: str) -> None:
 @click.option("--reset", "reset", multiple=True, metavar="KEY", help="drop the franchise's own value (repeatable)")
 @click.option("--show", is_flag=True, help="print the current config (secrets masked)")
 def plugins_config(tenant: str, plugin: str, settings: tuple[str, ...], reset: tuple[str, ...], show: bool) -> None:
-    """Set a franchise's config of PLUGIN: key=value ... (a blank value clears a secret)."""
+    """Set a franchise's config of PLUGIN: key=value ... (a blank value clears a secret; key=@file
+    reads the value from a file, such as a PEM key)."""
     from platform_core.pluginsys.services import set_plugin_config, tenant_plugin
 
     values = _pairs(settings)

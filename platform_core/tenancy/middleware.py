@@ -18,6 +18,25 @@ UNSCOPED_PREFIXES = ("/static/", "/health/", "/metrics", "/schema", "/favicon.ic
 SUSPENDED_ALLOWED = ("/static/",)
 # Payment providers call one URL per tenant, /payments/notify/{provider}/{tenant}, on any host.
 NOTIFY_PREFIX = "/payments/notify/"
+# The mini-program calls the JSON API on one host and names its franchise in `X-Tenant`. Pages
+# ignore the header: a cache keyed on the host must never hand one franchise's page to another's
+# visitors. Where it is honoured the answer says so (`Vary: X-Tenant`).
+TENANT_HEADER = b"x-tenant"
+
+
+def honours_tenant_header(path: str) -> bool:
+    """The JSON API, the core's (/api/...) and plugins' (/p/<plugin>/api/...)."""
+    return path.startswith("/api/") or (path.startswith("/p/") and path.split("/", 4)[3:4] == ["api"])
+
+
+def add_vary_tenant(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """ASGI response headers with `X-Tenant` added to `Vary` (once)."""
+    for i, (name, value) in enumerate(headers):
+        if name.lower() == b"vary":
+            if b"x-tenant" in value.lower():
+                return headers
+            return [*headers[:i], (name, value + b", X-Tenant"), *headers[i + 1:]]
+    return [*headers, (b"vary", b"X-Tenant")]
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -25,6 +44,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+def _varying_on_tenant(send: Send) -> Send:
+    async def varying_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": add_vary_tenant(list(message.get("headers", [])))}
+        await send(message)
+
+    return varying_send
 
 
 class TenantMiddleware(ASGIMiddleware):
@@ -41,7 +69,10 @@ class TenantMiddleware(ASGIMiddleware):
             return
         host = (_header(scope, b"host") or "").lower().split(":")[0]
         state = scope.setdefault("state", {})
-        header_slug = _header(scope, b"x-tenant")
+        api = honours_tenant_header(path)
+        header_slug = _header(scope, TENANT_HEADER) if api else None
+        if api:
+            send = _varying_on_tenant(send)
         if path.startswith(NOTIFY_PREFIX):
             parts = path[len(NOTIFY_PREFIX):].split("/")
             host, header_slug = "", parts[1] if len(parts) > 1 else ""

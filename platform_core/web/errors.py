@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.response import Redirect
 
 from platform_core.errors import HearthError, Unauthorized
+from platform_core.tenancy.middleware import honours_tenant_header
 
 from .i18n import gettext
 from .pages import page
@@ -30,6 +31,9 @@ def _translated(error: HearthError) -> tuple[str, dict[str, str]]:
 
 
 def error_response(request: Request, status: int, code: str, message: str, fields: dict[str, str], headers: dict[str, str] | None = None) -> Response:
+    if honours_tenant_header(request.url.path):
+        # Also when the tenant itself was not found (raised before the middleware's own `send`).
+        headers = {**(headers or {}), "Vary": "X-Tenant"}
     if wants_json(request):
         body = {"error": {"code": code, "message": message, "fields": fields}}
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
