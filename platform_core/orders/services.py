@@ -265,17 +265,10 @@ async def set_current_worker(order_id: int, staff_id: int | None) -> None:
     await current_connection().execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
 
 
-_PERMISSION_GUARDS = {
-    "has_permission_orders_manage": "orders.manage",
-    "has_permission_dispatch_manage": "dispatch.manage",
-    "has_permission_finance_manage": "finance.manage",
-}
-
-
 async def _check_guard(guard: str, order: Order, actor: ActorRef) -> None:
     """Raise Forbidden (who) or Conflict (when) if `guard` does not hold."""
-    if guard in _PERMISSION_GUARDS:
-        if actor.kind == "console" and _PERMISSION_GUARDS[guard] not in actor.permissions:
+    if guard in m.PERMISSION_GUARDS:
+        if actor.kind == "console" and m.PERMISSION_GUARDS[guard] not in actor.permissions:
             raise Forbidden()
     elif guard == "is_order_customer":
         if actor.kind == "customer" and actor.id != order.customer_id:
