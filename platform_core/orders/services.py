@@ -34,6 +34,7 @@ from .schemas import (
     Order,
     OrderAddress,
     OrderCharge,
+    OrderCounts,
     OrderEvent,
     OrderFilter,
     OrderLine,
@@ -437,6 +438,21 @@ async def search_orders(f: OrderFilter) -> OrderPage:
         *args,
     )
     return OrderPage(items=await _summaries(rows), total=total, page=f.page, per_page=f.per_page)
+
+
+async def order_counts(day: date) -> OrderCounts:
+    """The dashboard's counts in one query; `day` is on the franchise's calendar."""
+    row = await current_connection().fetchrow(
+        """
+        select count(*) filter (where scheduled_start >= $1::date::timestamp at time zone $2
+                                  and scheduled_start < ($1::date + 1)::timestamp at time zone $2) as visits,
+               count(*) filter (where state = $3) as waiting,
+               count(*) filter (where state = any($4::text[])) as exceptions
+        from core_order where state <> 'cancelled'
+        """,
+        day, current_tenant().timezone, m.PAID, sorted(m.EXCEPTION_STATES),
+    )
+    return OrderCounts(visits=row["visits"], waiting=row["waiting"], exceptions=row["exceptions"])
 
 
 async def order_districts() -> list[str]:

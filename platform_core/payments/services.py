@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 from platform_core import clock
@@ -238,6 +238,27 @@ async def daily_totals(days: int = 14) -> list[DailyTotal]:
     )
     return [DailyTotal(day=r["day"], provider=r["provider"], currency=r["currency"], count=r["count"],
                        amount=int(r["amount"]), refunded=int(r["refunded"])) for r in rows]
+
+
+async def revenue_by_day(first_day: date) -> dict[date, int]:
+    """Net takings for orders per day (the tenant's calendar) from `first_day` on, in the tenant's
+    currency: payments that succeeded less the refunds that did, each on its own day. Wallet
+    top-ups are not takings (the money is the customer's until an order spends it)."""
+    tenant = current_tenant()
+    rows = await current_connection().fetch(
+        """
+        select day, sum(amount) as amount from (
+          select (paid_at at time zone $1)::date as day, amount from core_payment
+          where status = 'succeeded' and purpose = 'order' and currency = $3 and paid_at >= $2::date::timestamp at time zone $1
+          union all
+          select (r.finished_at at time zone $1)::date, -r.amount from core_refund r join core_payment p on p.id = r.payment_id
+          where r.status = 'succeeded' and p.purpose = 'order' and p.currency = $3
+            and r.finished_at >= $2::date::timestamp at time zone $1
+        ) moves group by day
+        """,
+        tenant.timezone, first_day, tenant.currency,
+    )
+    return {r["day"]: int(r["amount"]) for r in rows}
 
 
 async def refusals(limit: int = 100) -> list[Refusal]:
