@@ -88,6 +88,16 @@ def test_every_console_route_has_a_line_in_the_matrix(app):
     assert set(REQUIRED) - names == set(), "the matrix names a route the app no longer has"
     assert set(EVENT_REQUIRED) == set(CONSOLE_EVENTS)
     assert {p for p in REQUIRED.values() if "." in p} <= ALL_PERMISSIONS
+    # Every permission opens something (customers.view: the customer's details on the order page).
+    assert {*REQUIRED.values(), *EVENT_REQUIRED.values(), "customers.view"} >= ALL_PERMISSIONS
+
+
+async def test_the_roles_page_lists_permissions_in_words(app, tenant_a):
+    owner = await make_console_user(tenant_a, "owner")
+    async with await signed_in(app, tenant_a, "console", owner.id) as client:
+        html = (await client.get("/console/roles")).text
+    assert "See customers" in html and "Approve payouts and withdrawals" in html
+    assert "customers.view" not in html and "console.view" not in html
 
 
 @pytest.mark.parametrize("role", ROLES)
