@@ -163,6 +163,16 @@ async def get_payment_by_no(payment_no: str) -> Payment:
     return _payment(row)
 
 
+async def pending_topup(customer_id: int) -> Payment | None:
+    """The customer's latest top-up still waiting for the provider's word (not yet expired)."""
+    row = await current_connection().fetchrow(
+        f"select {_COLUMNS} from core_payment p where p.customer_id = $1 and p.purpose = 'wallet_topup' "
+        "and p.status = 'pending' and (p.expires_at is null or p.expires_at > $2) order by p.created_at desc, p.id desc limit 1",
+        customer_id, clock.now(),
+    )
+    return _payment(row) if row is not None else None
+
+
 async def order_payments(order_id: int) -> list[Payment]:
     rows = await current_connection().fetch(f"select {_COLUMNS} from core_payment p where p.order_id = $1 order by p.id", order_id)
     return [_payment(r) for r in rows]
