@@ -106,7 +106,7 @@ async def test_detail_shows_the_ledger_entries_and_refunds_part_then_the_rest(ap
         # The wallet spend as double entry: the wallet debited, the unearned account credited.
         ledger_part = detail.text.split("Ledger entries of the order")[1]
         assert "Paid from the wallet" in ledger_part
-        assert "A customer&#39;s wallet" in ledger_part and "Paid, not yet earned" in ledger_part
+        assert "A customer's wallet" in ledger_part and "Paid, not yet earned" in ledger_part
         assert f"customer:{customer_id}" not in ledger_part and "franchise:unearned" not in ledger_part
         assert ledger_part.count("CN¥128.00") == 2
         assert refund_form(detail.text) == {"amount": "128.00"}  # the full amount, ready for a full refund
@@ -233,5 +233,5 @@ async def test_a_provider_payment_shows_its_notifications_and_clearing_entries(a
         assert "evt-paid-1" in notifications and "Changed the payment" in notifications
         assert "evt-late-close" in notifications and "Nothing to change" in notifications
         entries = detail.split("Ledger entries of the order")[1].split("Notifications applied")[0]
-        assert "provider:alipay:clearing" in entries and "Customer payment" in entries and entries.count("CN¥88.00") == 2
+        assert "Held by Alipay" in entries and "Customer payment" in entries and entries.count("CN¥88.00") == 2
         assert refund_form(detail) == {"amount": "88.00"}
