@@ -12,12 +12,15 @@ from typing import Any
 import msgspec
 from babel.numbers import get_currency_precision
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.accounts.guards import require_console
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
+from platform_core.web import uploads as media
+from platform_core.web.csrf import CSRF_FIELD
 from platform_core.web.forms import done_notice, error_context, form_data
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
@@ -332,14 +335,35 @@ async def _item_page(request: Request, item: ServiceItem | None, draft: dict[str
     )
 
 
+async def item_form(request: Request) -> tuple[dict[str, str], dict[str, str]]:
+    """The item form's fields as text, with its pictures: a file chosen for a picture field
+    (`<field>:file`) is stored and its address becomes the field's value; `<field>:remove` empties
+    it. Returns the values and the errors of the files that were refused."""
+    form = await request.form()
+    values = {k: str(v).strip() for k, v in form.items() if k != CSRF_FIELD and not isinstance(v, UploadFile) and ":" not in k}
+    errors: dict[str, str] = {}
+    for key, value in form.items():
+        name, _, part = key.partition(":")
+        if part == "remove" and value == "1":
+            values[name] = ""
+        elif part == "file" and isinstance(value, UploadFile) and value.filename:
+            try:
+                values[name] = media.save_image(current_tenant(), await value.read(media.MAX_BYTES + 1))
+            except ValidationFailed as exc:
+                errors[name] = exc.fields["file"]
+    return values, errors
+
+
 async def _save(request: Request, item: ServiceItem | None) -> Response:
-    values = await form_data(request)
+    values, upload_errors = await item_form(request)
     draft = draft_from_form(values)
     if values.get("op"):
         apply_op(draft, values["op"])
-        return await _item_page(request, item, draft)
+        return await _item_page(request, item, draft, errors=upload_errors)
     tenant = current_tenant()
     try:
+        if upload_errors:
+            raise ValidationFailed(upload_errors)
         data = await item_input(draft, tenant.currency)
         if item is None:
             item = await services.create_item(tenant, data)
