@@ -331,6 +331,7 @@ async def _item_page(request: Request, item: ServiceItem | None, draft: dict[str
         request, "catalog/console_item.html", console=True, status_code=status_code, item=item, values=draft,
         categories_options=[("", "—")] + parent_options(services.flatten(tree)),
         pricing_options=[(k, _(v)) for k, v in PRICING_LABELS.items()], block_labels=BLOCK_LABELS,
+        skill_choices=await services.skill_choices(),
         currency=current_tenant().currency, flash=done_notice(request, NOTICES), **context,
     )
 
@@ -338,9 +339,11 @@ async def _item_page(request: Request, item: ServiceItem | None, draft: dict[str
 async def item_form(request: Request) -> tuple[dict[str, str], dict[str, str]]:
     """The item form's fields as text, with its pictures: a file chosen for a picture field
     (`<field>:file`) is stored and its address becomes the field's value; `<field>:remove` empties
-    it. Returns the values and the errors of the files that were refused."""
+    it. The ticked skills come joined as the draft keeps them. Returns the values and the errors of
+    the files that were refused."""
     form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if k != CSRF_FIELD and not isinstance(v, UploadFile) and ":" not in k}
+    values["required_skills"] = ", ".join(str(s) for s in form.getall("required_skills")) if "required_skills" in form else ""
     errors: dict[str, str] = {}
     for key, value in form.items():
         name, _, part = key.partition(":")
