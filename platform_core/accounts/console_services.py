@@ -350,21 +350,3 @@ async def ensure_operator(*, email: str, display_name: str, password: str) -> bo
         return False
     await create_operator(msgspec.convert({"email": email, "display_name": display_name, "password": password}, OperatorCreate))
     return True
-
-
-# --------------------------------------------------------------------------- dashboard
-
-
-class DashboardCounts(msgspec.Struct, frozen=True, kw_only=True):
-    console_users: int
-    customers: int | None  # None until the customers table exists
-    enabled_plugins: int
-
-
-async def dashboard_counts() -> DashboardCounts:
-    conn = current_connection()
-    users = await conn.fetchval("select count(*) from core_console_user where status = 'active'")
-    customers = None
-    if await conn.fetchval("select to_regclass('core_customer') is not null"):
-        customers = await conn.fetchval("select count(*) from core_customer")
-    return DashboardCounts(console_users=users, customers=customers, enabled_plugins=len(current_tenant().enabled_plugins))

@@ -257,25 +257,6 @@ CONSOLE_PORTAL = Portal(
 # --------------------------------------------------------------------------- console pages
 
 
-@get("/console/", guards=[require_console("console.view")], include_in_schema=False, name="console-dashboard")
-async def dashboard(request: Request) -> Response:
-    user = request.scope["state"]["console_user"]
-    counts = await services.dashboard_counts()
-    others = [u for u in await services.list_console_users() if u.id != user.id]
-    checklist = [
-        {"done": user.totp_enabled, "label": N_("Turn on two-step verification"), "href": "/console/account/security",
-         "permission": None},
-        {"done": counts.enabled_plugins > 0, "label": N_("Review the plugins for your franchise"), "href": "/console/plugins",
-         "permission": "plugins.manage"},
-        {"done": any(u.role == "manager" for u in others), "label": N_("Invite a manager"), "href": "/console/users",
-         "permission": "users.manage"},
-    ]
-    permissions = request.scope["state"]["permissions"]
-    checklist = [item for item in checklist if item["permission"] is None or item["permission"] in permissions]
-    return page(request, "console/dashboard.html", user=user, role_label=ROLE_LABELS[user.role], counts=counts,
-                checklist=checklist)
-
-
 USER_NOTICES = {
     "created": N_("The user has been added. Give them their email and the initial password."),
     "updated": N_("The user has been updated."),
@@ -332,5 +313,5 @@ async def roles_page(request: Request) -> Response:
 def console_handlers() -> list:
     return [
         *sign_in_handlers(CONSOLE_PORTAL), *security_handlers(CONSOLE_PORTAL),
-        dashboard, users_page, users_create, users_update, roles_page,
+        users_page, users_create, users_update, roles_page,
     ]

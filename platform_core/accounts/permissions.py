@@ -30,7 +30,9 @@ ROLE_DESCRIPTIONS: Mapping[str, str] = MappingProxyType({
     "support": N_("Answers customers: orders, customers and tickets."),
 })
 
-# In display order; each label is a msgid.
+# In display order; each label is a msgid. Only permissions a page, an action or a menu entry
+# checks: the Roles page lists these, and a permission nothing checks would promise a door that
+# does not exist (add one with the pages it guards).
 PERMISSIONS: Mapping[str, str] = MappingProxyType({
     "console.view": N_("Open the console and its dashboard"),
     "users.manage": N_("Invite console users and change their roles"),
@@ -44,7 +46,6 @@ PERMISSIONS: Mapping[str, str] = MappingProxyType({
     "dispatch.manage": N_("Assign workers to orders"),
     "finance.view": N_("See payments, ledgers and reports"),
     "finance.manage": N_("Approve payouts and withdrawals"),
-    "marketing.manage": N_("Run promotions and coupons"),
     "support.manage": N_("Answer support tickets"),
 })
 

@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from platform_core.errors import HearthError
 from platform_core.runtime import current_runtime
 from platform_core.tenancy import services as tenancy
+from platform_core.tenancy.context import acting_for
 from platform_core.tenancy.schemas import Branding, TenantCreate
 from platform_core.web.forms import error_context, form_values, parse_form
 from platform_core.web.i18n import gettext as _
@@ -19,6 +20,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import console_services as services
+from .console_schemas import ConsoleUserCreate, DisplayName, Email, Password
 from .console_views import Portal, security_handlers, sign_in_handlers
 from .guards import require_operator
 
@@ -56,7 +58,8 @@ class TenantForm(msgspec.Struct, frozen=True, kw_only=True):
 
 
 TENANT_NOTICES = {
-    "created": N_("The franchise has been created. Create its owner with `hearth users create-owner`."),
+    "created": N_("The franchise has been created. Now create its owner below."),
+    "owner": N_("The owner has been created. Give them the email and the first password; they sign in at the franchise's console."),
     "suspended": N_("The franchise is suspended: its site and console show the suspended page."),
     "resumed": N_("The franchise is active again."),
 }
@@ -112,21 +115,48 @@ def _tenant_field_message(field: str) -> str:
     }.get(field, N_("This value is not valid."))
 
 
+async def _tenant_page(request: Request, tenant: Any, *, status_code: int = 200, **context: Any) -> Response:
+    notice = TENANT_NOTICES.get(request.query_params.get("done", ""))
+    async with acting_for(tenant.id):
+        owners = [u for u in await services.list_console_users() if u.role == "owner"]
+    context.setdefault("errors", {})
+    return page(request, "platform/tenant.html", status_code=status_code, t=tenant, owners=owners,
+                flash=[("success", _(notice))] if notice and status_code == 200 else [], **_hosting(request), **context)
+
+
 @get("/platform/tenants/{slug:str}", guards=GUARDS, include_in_schema=False, name="platform-tenant")
 async def tenant_detail(request: Request, slug: FromPath[str]) -> Response:
+    return await _tenant_page(request, await tenancy.get_tenant(slug))
+
+
+class OwnerForm(msgspec.Struct, frozen=True, kw_only=True):
+    email: Email
+    display_name: DisplayName
+    password: Password
+
+
+@post("/platform/tenants/{slug:str}/owners", guards=GUARDS, include_in_schema=False, name="platform-tenant-owner")
+async def tenant_owner_create(request: Request, slug: FromPath[str]) -> Response:
+    """The franchise's owner, made by the operator (who tells them the email and the first
+    password; the owner changes it and invites the rest of the office)."""
     tenant = await tenancy.get_tenant(slug)
-    notice = TENANT_NOTICES.get(request.query_params.get("done", ""))
-    return page(request, "platform/tenant.html", t=tenant, errors={},
-                flash=[("success", _(notice))] if notice else [], **_hosting(request))
+    values = form_values(await request.form(), "password")
+    try:
+        form: OwnerForm = await parse_form(request, OwnerForm)
+        async with acting_for(tenant.id):
+            await services.create_console_user(ConsoleUserCreate(role="owner", **msgspec.structs.asdict(form)))
+    except HearthError as exc:
+        return await _tenant_page(request, tenant, status_code=exc.status_code, owner_values=values, owner_failed=True,
+                                  **error_context(exc))
+    return Redirect(f"/platform/tenants/{slug}?done=owner#owners", status_code=303)
 
 
 @post("/platform/tenants/{slug:str}/suspend", guards=GUARDS, include_in_schema=False, name="platform-tenant-suspend")
 async def tenant_suspend(request: Request, slug: FromPath[str]) -> Response:
     reason = str((await request.form()).get("reason", "")).strip()[:500]
     if not reason:
-        tenant = await tenancy.get_tenant(slug)
-        return page(request, "platform/tenant.html", status_code=400, t=tenant,
-                    errors={"reason": _("Say why, so the franchise can be told.")}, **_hosting(request))
+        return await _tenant_page(request, await tenancy.get_tenant(slug), status_code=400,
+                                  errors={"reason": _("Say why, so the franchise can be told.")})
     await tenancy.set_status(slug, "suspended", reason)
     return Redirect(f"/platform/tenants/{slug}?done=suspended", status_code=303)
 
@@ -140,5 +170,5 @@ async def tenant_resume(slug: FromPath[str]) -> Redirect:
 def platform_handlers() -> list:
     return [
         *sign_in_handlers(PLATFORM_PORTAL), *security_handlers(PLATFORM_PORTAL),
-        platform_home, tenants_page, tenants_create, tenant_detail, tenant_suspend, tenant_resume,
+        platform_home, tenants_page, tenants_create, tenant_detail, tenant_owner_create, tenant_suspend, tenant_resume,
     ]

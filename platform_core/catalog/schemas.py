@@ -9,6 +9,8 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from platform_core.web.i18n import lazy_gettext as N_
+
 PricingModel = Literal["fixed", "hourly", "per_sqm", "quote"]
 PRICING_MODELS: tuple[str, ...] = ("fixed", "hourly", "per_sqm", "quote")
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -243,4 +245,13 @@ class PriceLine(msgspec.Struct, kw_only=True):
     # "hour", "sqm", "visit" (a quote's inspection) or "item"
     unit: str = "item"
     addon_id: int | None = None
+
+
+# The skills a service can require and a worker can have, by name: the console offers these as a
+# list to tick (a franchise's own, from its tenant file, show beside them). Labels are msgids.
+SKILLS: dict[str, str] = {
+    "cleaning": N_("Home cleaning"), "deep_cleaning": N_("Deep cleaning"), "ac_cleaning": N_("Air conditioner cleaning"),
+    "appliance_repair": N_("Appliance repair"), "nanny": N_("Nanny"), "maternity": N_("Maternity care"),
+    "infant_care": N_("Infant care"), "elder_care": N_("Elder care"),
+}
 

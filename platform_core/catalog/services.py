@@ -36,6 +36,7 @@ from .schemas import (
     CODE_PATTERN,
     LONG_STAY_MINUTES,
     MAX_DURATION,
+    SKILLS,
     Addon,
     AddonInput,
     BookingField,
@@ -321,6 +322,14 @@ async def item_titles(item_ids: Iterable[int]) -> dict[int, str]:
         "select id, title from core_service_item where id = any($1::bigint[])", sorted(set(item_ids))
     )
     return {r["id"]: r["title"] for r in rows}
+
+
+async def skill_choices(also: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The skills to pick from, as (code, label msgid): the named ones, then any the franchise's
+    services require or `also` names (a worker's own), labelled by their code."""
+    used = await current_connection().fetchval("select coalesce(array_agg(distinct s), '{}') from core_service_item, unnest(required_skills) s")
+    extra = sorted((set(used) | set(also)) - set(SKILLS))
+    return [*SKILLS.items(), *((code, code) for code in extra)]
 
 
 async def item_skills(item_ids: Iterable[int]) -> dict[int, frozenset[str]]:

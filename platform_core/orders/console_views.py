@@ -12,11 +12,17 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from platform_core.accounts.console_services import list_console_users
 from platform_core.accounts.guards import require_console
-from platform_core.accounts.services import get_customer, get_staff
+from platform_core.accounts.services import (
+    customer_names,
+    get_customer,
+    get_staff,
+    staff_names,
+)
 from platform_core.catalog.services import flatten, list_categories
 from platform_core.db import current_connection
-from platform_core.errors import HearthError, NotFound, ValidationFailed
+from platform_core.errors import Forbidden, HearthError, NotFound, ValidationFailed
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.services import service_contact_from, set_service_contact
@@ -25,6 +31,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services, thread, visit
+from .machine import StateMachine
 from .schemas import ActorRef, OrderFilter
 
 # What the office may do by hand here, as its buttons say it; offering and reassigning live on
@@ -37,6 +44,7 @@ CONSOLE_EVENTS = {
     "resolve_redispatch": N_("Send back to dispatch"),
     "resolve_complete": N_("Resolve as completed"),
 }
+CORE_MACHINE = StateMachine()  # the office's events are the core's, in every category
 DANGER_EVENTS = frozenset({"cancel_by_franchise", "report_no_show", "open_dispute"})
 DONE = {
     "mark_paid": N_("The order is marked paid."),
@@ -88,21 +96,46 @@ async def exceptions_page(request: Request) -> Response:
     return await _list(request)
 
 
+ACTOR_KINDS = {"customer": N_("Customer"), "staff": N_("Worker"), "console": N_("Office"), "system": N_("System"),
+               "plugin": N_("Plugin")}
+
+
+async def _actor_names(timeline: list) -> dict[tuple[str, int], str]:
+    """Who did each step, by name: the timeline says "Office · Li Na", never "console #3"."""
+    ids: dict[str, set[int]] = {"customer": set(), "staff": set(), "console": set()}
+    for e in timeline:
+        if e.actor_id and e.actor_kind in ids:
+            ids[e.actor_kind].add(e.actor_id)
+    names: dict[tuple[str, int], str] = {}
+    if ids["customer"]:
+        names.update({("customer", k): v for k, v in (await customer_names(ids["customer"])).items()})
+    if ids["staff"]:
+        names.update({("staff", k): v for k, v in (await staff_names(ids["staff"])).items()})
+    if ids["console"]:
+        names.update({("console", u.id): u.display_name for u in await list_console_users() if u.id in ids["console"]})
+    return names
+
+
 async def _detail(request: Request, number: str, **extra: Any) -> Response:
     order = await services.get_order_by_number(number)
     machine = services.machine_for_order(order.category_code)
-    possible = {t.event for t in machine.events_from(order.state, "console")}
+    granted = request.scope["state"]["permissions"]
+    possible = {t.event for t in machine.events_from(order.state, "console") if machine.console_permission(t.event) in granted}
     if order.paid_at is not None:
         possible.discard("mark_paid")
+    timeline = await services.timeline(order.id)
+    # Finance reconciles orders without seeing who the customer is or where they live.
+    customer_details = "customers.view" in granted
     staff_id = await services.live_staff_id(order.id)
     requested = order.requested_staff_id
     done = DONE.get(request.query_params.get("done", ""))
     return page(
-        request, "orders/console_order.html", order=order, timeline=await services.timeline(order.id),
+        request, "orders/console_order.html", order=order, timeline=timeline, actor_kinds=ACTOR_KINDS,
+        actor_names=await _actor_names(timeline) if customer_details else {}, customer_details=customer_details,
         thread=await thread.messages(order, console_actor(request)), me="console", can_write=False, thread_action=None,
         labels={t.event: t.label for t in machine.transitions.values()},
         actions=[(event, label) for event, label in CONSOLE_EVENTS.items() if event in possible], danger=DANGER_EVENTS,
-        customer=await get_customer(order.customer_id), worker=await get_staff(staff_id) if staff_id else None,
+        customer=await get_customer(order.customer_id) if customer_details else None, worker=await get_staff(staff_id) if staff_id else None,
         requested=await get_staff(requested) if requested else None, timezone=ZoneInfo(current_tenant().timezone),
         flash=[("success", done)] if done else [], show_actor=True, console=True, **extra,
     )
@@ -116,13 +149,16 @@ async def order_page(request: Request, number: FromPath[str]) -> Response:
 @post("/console/orders/{number:str}/events/{event:str}", guards=[require_console("orders.view")], include_in_schema=False,
       name="console-order-event")
 async def fire_event(request: Request, number: FromPath[str], event: FromPath[str]) -> Response:
-    """A manual action; the machine's guards decide who may (mark paid needs finance.manage)."""
+    """A manual action. Each needs its permission (the machine's has_permission_* guard), checked
+    before the order is read so a role without it learns nothing about the order."""
+    if event not in CONSOLE_EVENTS:
+        raise NotFound("action")
+    if CORE_MACHINE.console_permission(event) not in request.scope["state"]["permissions"]:
+        raise Forbidden()
     order = await services.get_order_by_number(number)
     form = await request.form()
     note = str(form.get("note") or "").strip()
     try:
-        if event not in CONSOLE_EVENTS:
-            raise NotFound("action")
         if len(note) > 500:
             raise ValidationFailed({"note": N_("This is too long.")})
         if event in DANGER_EVENTS and not note:

@@ -68,7 +68,9 @@ STATES = tuple(s.name for s in CORE_STATES)
 FINAL_STATES = frozenset({COMPLETED, CANCELLED})
 EXCEPTION_STATES = frozenset({DISPATCH_FAILED, NO_SHOW, DISPUTED})
 
-# Guards are named here and implemented in services.py (they need the order and the actor).
+# Guards are named here and implemented in services.py (they need the order and the actor). A
+# `has_permission_*` guard binds only console users; every event the console may fire carries one
+# (tests/orders: a console event without one would be open to every role).
 Guard = Literal[
     "is_order_customer",  # the actor is the order's customer
     "is_assigned_staff",  # the actor is the worker of the live assignment
@@ -81,6 +83,14 @@ Guard = Literal[
     "not_paid",
     "within_item_limits",  # the quantity is within the item's limits (no ¥4,999,950 for 99,999 hours)
 ]
+
+
+PERMISSION_GUARDS: dict[str, str] = {
+    "has_permission_orders_manage": "orders.manage",
+    "has_permission_dispatch_manage": "dispatch.manage",
+    "has_permission_finance_manage": "finance.manage",
+    "has_permission_customers_view": "customers.view",
+}
 
 
 class Transition(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,7 +113,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("pay", {PENDING_PAYMENT}, PAID, {"system", "plugin"}, label=N_("Paid")),
     _t("pay_after_service", {PENDING_PAYMENT}, PAID, {"customer", "system"}, ("is_order_customer",), label=N_("Pay after the service")),
     _t("mark_paid", LIVE | {COMPLETED}, None, {"console"}, ("has_permission_finance_manage", "not_paid", "within_item_limits"), label=N_("Marked paid")),
-    _t("assign", {PAID, DISPATCH_FAILED, NO_SHOW}, ASSIGNED, {"system", "console", "customer"}, ("has_live_assignment",), label=N_("Offered to a worker")),
+    _t("assign", {PAID, DISPATCH_FAILED, NO_SHOW}, ASSIGNED, {"system", "console", "customer"},
+       ("has_permission_dispatch_manage", "has_live_assignment"), label=N_("Offered to a worker")),
     _t("accept", {ASSIGNED}, ACCEPTED, {"staff"}, ("is_assigned_staff",), label=N_("Accepted by the worker")),
     _t("decline", {ASSIGNED}, PAID, {"staff"}, ("is_assigned_staff",), label=N_("Declined by the worker")),
     _t("offer_expired", {ASSIGNED}, PAID, {"system"}, label=N_("The worker did not answer in time")),
@@ -123,8 +134,10 @@ TRANSITIONS: tuple[Transition, ...] = (
        ("is_order_customer", "within_cancellation_rules"), label=N_("Cancelled by the customer")),
     _t("payment_timeout", {PENDING_PAYMENT}, CANCELLED, {"system"}, label=N_("Cancelled: not paid in time")),
     _t("cancel_by_franchise", LIVE, CANCELLED, {"console", "system"}, ("has_permission_orders_manage",), label=N_("Cancelled by the franchise")),
-    _t("report_no_show", {ACCEPTED, EN_ROUTE}, NO_SHOW, {"console", "customer"}, label=N_("The worker did not show up")),
-    _t("open_dispute", {IN_SERVICE, COMPLETED}, DISPUTED, {"customer", "console"}, label=N_("Dispute opened")),
+    _t("report_no_show", {ACCEPTED, EN_ROUTE}, NO_SHOW, {"console", "customer"}, ("has_permission_orders_manage",),
+       label=N_("The worker did not show up")),
+    _t("open_dispute", {IN_SERVICE, COMPLETED}, DISPUTED, {"customer", "console"}, ("has_permission_orders_manage",),
+       label=N_("Dispute opened")),
     _t("resolve_redispatch", {NO_SHOW}, PAID, {"console"}, ("has_permission_orders_manage",), label=N_("Sent back to dispatch")),
     _t("resolve_complete", {DISPUTED}, COMPLETED, {"console"}, ("has_permission_orders_manage",), label=N_("Dispute resolved")),
     # Actions kept on the timeline (the state stays): the customer's word that the work is done,
@@ -143,6 +156,13 @@ class StateMachine:
 
     def get(self, event: str) -> Transition | None:
         return self.transitions.get(event)
+
+    def console_permission(self, event: str) -> str | None:
+        """The permission a console user needs to fire `event` (None: not a console event)."""
+        transition = self.transitions.get(event)
+        if transition is None or "console" not in transition.actors:
+            return None
+        return next((PERMISSION_GUARDS[g] for g in transition.guards if g in PERMISSION_GUARDS), None)
 
     def events_from(self, state: str, actor: Actor) -> list[Transition]:
         """What `actor` could fire now (guards aside): drives the buttons a page shows."""

@@ -217,6 +217,15 @@ class OrderPage(msgspec.Struct, frozen=True, kw_only=True):
     per_page: int
 
 
+class OrderCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """What the console's dashboard counts: visits on one day (cancelled ones aside), orders
+    paid and waiting for a worker, and orders in an exception state."""
+
+    visits: int
+    waiting: int
+    exceptions: int
+
+
 class OrderFilter(msgspec.Struct, frozen=True, kw_only=True):
     """The console's order list filters; empty means any."""
 

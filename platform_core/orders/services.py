@@ -39,6 +39,7 @@ from .schemas import (
     Order,
     OrderAddress,
     OrderCharge,
+    OrderCounts,
     OrderEvent,
     OrderFilter,
     OrderLine,
@@ -292,18 +293,10 @@ async def reschedule_order(order_id: int, starts: datetime, ends: datetime, acto
     return await transition(order_id, "reschedule", actor, data={"starts": starts.isoformat(), "ends": ends.isoformat()})
 
 
-_PERMISSION_GUARDS = {
-    "has_permission_orders_manage": "orders.manage",
-    "has_permission_dispatch_manage": "dispatch.manage",
-    "has_permission_finance_manage": "finance.manage",
-    "has_permission_customers_view": "customers.view",
-}
-
-
 async def _check_guard(guard: str, order: Order, actor: ActorRef) -> None:
     """Raise Forbidden (who) or Conflict (when) if `guard` does not hold."""
-    if guard in _PERMISSION_GUARDS:
-        if actor.kind == "console" and _PERMISSION_GUARDS[guard] not in actor.permissions:
+    if guard in m.PERMISSION_GUARDS:
+        if actor.kind == "console" and m.PERMISSION_GUARDS[guard] not in actor.permissions:
             raise Forbidden()
     elif guard == "is_order_customer":
         if actor.kind == "customer" and actor.id != order.customer_id:
@@ -480,6 +473,21 @@ async def search_orders(f: OrderFilter) -> OrderPage:
         *args,
     )
     return OrderPage(items=await _summaries(rows), total=total, page=f.page, per_page=f.per_page)
+
+
+async def order_counts(day: date) -> OrderCounts:
+    """The dashboard's counts in one query; `day` is on the franchise's calendar."""
+    row = await current_connection().fetchrow(
+        """
+        select count(*) filter (where scheduled_start >= $1::date::timestamp at time zone $2
+                                  and scheduled_start < ($1::date + 1)::timestamp at time zone $2) as visits,
+               count(*) filter (where state = $3) as waiting,
+               count(*) filter (where state = any($4::text[])) as exceptions
+        from core_order where state <> 'cancelled'
+        """,
+        day, current_tenant().timezone, m.PAID, sorted(m.EXCEPTION_STATES),
+    )
+    return OrderCounts(visits=row["visits"], waiting=row["waiting"], exceptions=row["exceptions"])
 
 
 async def order_districts() -> list[str]:

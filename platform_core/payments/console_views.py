@@ -19,6 +19,7 @@ from platform_core.errors import HearthError, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.money import from_minor, to_minor
 from platform_core.orders.services import get_order
+from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
@@ -103,6 +104,11 @@ async def _requesters() -> dict[str, str]:
     return {**people, "system": N_("Automatic")}
 
 
+async def _workers() -> dict[int, str]:
+    """Worker id → name, for the ledger entries of their earnings."""
+    return {w.id: w.name for w in await list_workers()}
+
+
 async def _detail(request: Request, payment_id: int, *, status_code: int = 200, **extra: Any) -> Response:
     payment = await services.get_payment(payment_id)
     order = await get_order(payment.order_id) if payment.order_id else None
@@ -112,7 +118,7 @@ async def _detail(request: Request, payment_id: int, *, status_code: int = 200, 
     return page(
         request, "payments/console_payment.html", console=True, status_code=status_code, payment=payment, order=order,
         refunds=await services.payment_refunds(payment.id), notifications=await _notifications(payment.id),
-        transactions=await ledger.order_transactions(order.id) if order else [], requesters=await _requesters(),
+        transactions=await ledger.order_transactions(order.id) if order else [], requesters=await _requesters(), workers=await _workers(),
         payment_statuses=PAYMENT_STATUSES, refund_statuses=REFUND_STATUSES, providers=provider_labels(), timezone=ZoneInfo(current_tenant().timezone),
         flash=[done] if done else [], **extra,
     )
@@ -161,7 +167,7 @@ async def order_payments_card(request: Request, order_id: FromPath[int]) -> Resp
     order = await get_order(order_id)
     return page(
         request, "payments/console_order_card.html", order=order, payments=await services.order_payments(order.id),
-        refunds=await services.order_refunds(order.id), transactions=await ledger.order_transactions(order.id),
+        refunds=await services.order_refunds(order.id), transactions=await ledger.order_transactions(order.id), workers=await _workers(),
         payment_statuses=PAYMENT_STATUSES, refund_statuses=REFUND_STATUSES, providers=provider_labels(), timezone=ZoneInfo(current_tenant().timezone),
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 from platform_core import clock
@@ -163,6 +163,16 @@ async def get_payment_by_no(payment_no: str) -> Payment:
     return _payment(row)
 
 
+async def pending_topup(customer_id: int) -> Payment | None:
+    """The customer's latest top-up still waiting for the provider's word (not yet expired)."""
+    row = await current_connection().fetchrow(
+        f"select {_COLUMNS} from core_payment p where p.customer_id = $1 and p.purpose = 'wallet_topup' "
+        "and p.status = 'pending' and (p.expires_at is null or p.expires_at > $2) order by p.created_at desc, p.id desc limit 1",
+        customer_id, clock.now(),
+    )
+    return _payment(row) if row is not None else None
+
+
 async def order_payments(order_id: int) -> list[Payment]:
     rows = await current_connection().fetch(f"select {_COLUMNS} from core_payment p where p.order_id = $1 order by p.id", order_id)
     return [_payment(r) for r in rows]
@@ -238,6 +248,27 @@ async def daily_totals(days: int = 14) -> list[DailyTotal]:
     )
     return [DailyTotal(day=r["day"], provider=r["provider"], currency=r["currency"], count=r["count"],
                        amount=int(r["amount"]), refunded=int(r["refunded"])) for r in rows]
+
+
+async def revenue_by_day(first_day: date) -> dict[date, int]:
+    """Net takings for orders per day (the tenant's calendar) from `first_day` on, in the tenant's
+    currency: payments that succeeded less the refunds that did, each on its own day. Wallet
+    top-ups are not takings (the money is the customer's until an order spends it)."""
+    tenant = current_tenant()
+    rows = await current_connection().fetch(
+        """
+        select day, sum(amount) as amount from (
+          select (paid_at at time zone $1)::date as day, amount from core_payment
+          where status = 'succeeded' and purpose = 'order' and currency = $3 and paid_at >= $2::date::timestamp at time zone $1
+          union all
+          select (r.finished_at at time zone $1)::date, -r.amount from core_refund r join core_payment p on p.id = r.payment_id
+          where r.status = 'succeeded' and p.purpose = 'order' and p.currency = $3
+            and r.finished_at >= $2::date::timestamp at time zone $1
+        ) moves group by day
+        """,
+        tenant.timezone, first_day, tenant.currency,
+    )
+    return {r["day"]: int(r["amount"]) for r in rows}
 
 
 async def refusals(limit: int = 100) -> list[Refusal]:

@@ -6,7 +6,6 @@ through the same checkout)."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import segno
 from litestar import Request, Response, get, post
@@ -169,9 +168,13 @@ async def payment_status(request: Request, principal: NamedDependency[Principal]
 async def _wallet_context(request: Request, principal: Principal) -> dict[str, Any]:
     currency = current_tenant().currency
     device = services.device_of(request.headers.get("user-agent", ""))
+    # Back from the provider's page (?topup=1), the money may still be on its way: the page says
+    # so and polls the payment, as the order page does, and reloads with the balance once it is in.
+    arriving = await services.pending_topup(principal.user_id) if request.query_params.get("topup") else None
     return {
+        "arriving": arriving,
+        "poll_seconds": POLL_SECONDS,
         "wallet": await wallet.get_wallet(principal.user_id, currency),
-        "tenant_zone": ZoneInfo(current_tenant().timezone),
         "options": await services.checkout_options(device, currency),
         "values": {},
         "errors": {},
@@ -195,7 +198,7 @@ async def start_topup(request: Request, principal: NamedDependency[Principal]) -
         payment = await services.start_payment(
             provider_name=values["provider"], customer_id=customer.id, amount=amount, currency=current_tenant().currency,
             subject=f"{current_tenant().name} {N_('Wallet top-up')}", device=services.device_of(request.headers.get("user-agent", "")),
-            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/account/wallet")
+            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/account/wallet?topup=1")
     except ValidationFailed as exc:
         context = await _wallet_context(request, principal)
         context.update(error_context(exc), values=values)

@@ -19,22 +19,24 @@ from platform_core.pluginsys.schemas import ConfigField
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext as _
+from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
+# English msgids, translated where shown.
 CATEGORY_LABELS = {
-    "payments": "Payments",
-    "marketing": "Marketing and loyalty",
-    "services": "Services",
-    "dispatch": "Dispatch",
-    "notifications": "Notifications",
-    "login": "Sign-in",
-    "other": "Other",
+    "payments": N_("Payments"),
+    "marketing": N_("Marketing and loyalty"),
+    "services": N_("Services"),
+    "dispatch": N_("Dispatch"),
+    "notifications": N_("Notifications"),
+    "login": N_("Sign-in"),
+    "other": N_("Other"),
 }
 NOTICES = {
-    "enabled": "%(title)s is on. Customers and staff see it from their next page.",
-    "disabled": "%(title)s is off. Its settings are kept for when you turn it on again.",
-    "saved": "The settings of %(title)s have been saved.",
-    "reset": "%(title)s uses the default settings again.",
+    "enabled": N_("%(title)s is on. Customers and staff see it from their next page."),
+    "disabled": N_("%(title)s is off. Its settings are kept for when you turn it on again."),
+    "saved": N_("The settings of %(title)s have been saved."),
+    "reset": N_("%(title)s uses the default settings again."),
 }
 CONSOLE_GUARDS = [require_console("plugins.manage")]
 PLATFORM_GUARDS = [require_operator]

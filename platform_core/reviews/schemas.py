@@ -74,4 +74,6 @@ class WorkerReviews(msgspec.Struct, frozen=True, kw_only=True):
     reviews: list[Review]
 
 
-ReviewFilter = Literal["all", "visible", "hidden"]
+ReviewFilter = Literal["all", "visible", "hidden", "low"]
+# A review whose three scores average 3 stars or less: the dashboard's "low ratings".
+LOW_RATING_SUM = 9

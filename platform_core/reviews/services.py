@@ -7,6 +7,7 @@ it neither shows publicly nor moves the worker's rating (hiding and showing agai
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from platform_core.accounts.services import customer_names, staff_names
 from platform_core.catalog.services import item_titles
@@ -26,7 +27,14 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
 from platform_core.web.i18n import lazy_gettext, translations
 
-from .schemas import ConsoleReview, RatingBreakdown, Review, ReviewCreate, ReviewFilter
+from .schemas import (
+    LOW_RATING_SUM,
+    ConsoleReview,
+    RatingBreakdown,
+    Review,
+    ReviewCreate,
+    ReviewFilter,
+)
 
 _COLUMNS = (
     "r.id, r.order_id, r.customer_id, r.staff_id, r.item_id, r.quality, r.attitude, r.skill, r.text, r.photos, r.reply, "
@@ -188,12 +196,23 @@ async def _console_reviews(rows) -> list[ConsoleReview]:
 
 
 async def console_reviews(show: ReviewFilter = "all", limit: int = 100) -> list[ConsoleReview]:
+    """The console's list; "low" is the visible reviews of 3 stars or less, as the dashboard counts them."""
     rows = await current_connection().fetch(
         f"select {_CONSOLE_COLUMNS} {_FROM} "
-        "where ($1 = 'all' or ($1 = 'hidden') = (r.hidden_at is not null)) order by r.created_at desc, r.id desc limit $2",
-        show, limit,
+        "where case $1 when 'all' then true when 'hidden' then r.hidden_at is not null when 'visible' then r.hidden_at is null "
+        "else r.hidden_at is null and r.quality + r.attitude + r.skill <= $3 end "
+        "order by r.created_at desc, r.id desc limit $2",
+        show, limit, LOW_RATING_SUM,
     )
     return await _console_reviews(rows)
+
+
+async def low_rating_count(since: datetime) -> int:
+    """Visible reviews of 3 stars or less written since `since`."""
+    return await current_connection().fetchval(
+        "select count(*) from core_review where hidden_at is null and quality + attitude + skill <= $1 and created_at >= $2",
+        LOW_RATING_SUM, since,
+    )
 
 
 async def console_review(review_id: int) -> ConsoleReview:

@@ -88,12 +88,12 @@ CONSOLE_NOTICES = {
     "hidden": N_("The review is hidden and no longer counts in the rating."),
     "shown": N_("The review is visible again."),
 }
-FILTERS = (("all", N_("All")), ("visible", N_("Visible")), ("hidden", N_("Hidden")))
+FILTERS = (("all", N_("All")), ("visible", N_("Visible")), ("hidden", N_("Hidden")), ("low", N_("3 stars or less")))
 
 
 async def _console_page(request: Request, *, status_code: int = 200, **context: Any) -> Response:
     show = request.query_params.get("show", "all")
-    show = show if show in ("all", "visible", "hidden") else "all"
+    show = show if show in ("all", "visible", "hidden", "low") else "all"
     notice = CONSOLE_NOTICES.get(request.query_params.get("done", ""))
     context.setdefault("errors", {})
     return page(request, "reviews/console_reviews.html", console=True, status_code=status_code, reviews=await services.console_reviews(show),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .server import SANDBOX, Payment, Sandbox, escape, yuan
+from .server import SANDBOX, Payment, Sandbox, escape, shown
 
 routes = web.RouteTableDef()
 NAMES = {"wechat_v2": "微信支付 WeChat Pay (v2)", "wechat_v3": "微信支付 WeChat Pay (v3)", "alipay": "支付宝 Alipay", "stripe": "Stripe"}
@@ -13,7 +13,7 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta na
 .amount{{font-size:2.2rem;margin:.5rem 0}} button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.6rem;border-radius:.4rem;border:1px solid #999}}
 .approve{{background:#07c160;color:#fff;border-color:#07c160}} .note{{color:#666;font-size:.9rem}}</style></head><body>
 <p class="note">Hearth 支付沙箱 · payment sandbox — 不会产生真实扣款 / no real money moves</p>
-<h1>{provider}</h1><p>{description}</p><p class="amount">¥{amount}</p><p>商户订单号 Order: {out_trade_no}</p>{body}</body></html>"""
+<h1>{provider}</h1><p>{description}</p><p class="amount">{amount}</p><p>商户订单号 Order: {out_trade_no}</p>{body}</body></html>"""
 
 
 INDEX = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -31,7 +31,7 @@ async def index(request: web.Request) -> web.Response:
     """What the sandbox has seen: its payments (with their pay pages) and each notification attempt."""
     sandbox: Sandbox = request.app[SANDBOX]
     payments = "".join(
-        f"<tr><td>{escape(NAMES[p.provider])}</td><td>{escape(p.out_trade_no)}</td><td>{yuan(p.amount)}</td><td>{yuan(p.refunded)}</td>"
+        f"<tr><td>{escape(NAMES[p.provider])}</td><td>{escape(p.out_trade_no)}</td><td>{shown(p.amount, p.currency)}</td><td>{shown(p.refunded, p.currency)}</td>"
         f"<td>{escape(p.status)}</td><td><a href=\"/pay/{p.provider}/{escape(p.id)}\">pay page</a></td></tr>"
         for p in reversed(list(sandbox.payments.values()))
     ) or '<tr><td colspan="6" class="note">none yet</td></tr>'
@@ -45,7 +45,7 @@ async def index(request: web.Request) -> web.Response:
 
 def _page(p: Payment, body: str) -> web.Response:
     return web.Response(text=PAGE.format(title=escape(NAMES[p.provider]), provider=escape(NAMES[p.provider]), description=escape(p.description),
-                                         amount=yuan(p.amount), out_trade_no=escape(p.out_trade_no), body=body), content_type="text/html")
+                                         amount=escape(shown(p.amount, p.currency)), out_trade_no=escape(p.out_trade_no), body=body), content_type="text/html")
 
 
 async def _payment(request: web.Request) -> Payment:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
 from aiohttp import web
+from babel.numbers import format_currency, get_currency_precision
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -41,7 +42,7 @@ class Payment:
     merchant: str  # mch_id or app_id
     appid: str
     out_trade_no: str
-    amount: int  # fen
+    amount: int  # fen (cents for Stripe's other currencies)
     description: str
     notify_url: str
     return_url: str = ""
@@ -49,6 +50,7 @@ class Payment:
     transaction_id: str = field(default_factory=lambda: "42" + str(time.time_ns())[-16:] + str(random.randint(10, 99)))
     paid_at: float | None = None
     refunds: list[dict] = field(default_factory=list)
+    currency: str = "CNY"  # WeChat Pay and Alipay take yuan; a Stripe intent says its own
 
     @property
     def refunded(self) -> int:
@@ -99,6 +101,11 @@ def rsa_verify(public_pem: str, message: str, signature: str) -> bool:
 
 def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
+
+
+def shown(amount: int, currency: str) -> str:
+    """An amount as the pay page shows it, in its own currency: "¥199.00", "HK$25.00"."""
+    return format_currency(amount / 10 ** get_currency_precision(currency), currency, locale="zh_CN" if currency == "CNY" else "en")
 
 
 def fen(amount: str) -> int:
@@ -299,7 +306,7 @@ class Sandbox:
             intent = await resp.json()
         payment = Payment(id=intent["id"], provider="stripe", merchant="stripe", appid="stripe", amount=intent["amount"],
                           out_trade_no=(intent.get("metadata") or {}).get("order", intent["id"]),
-                          description=intent.get("description") or "", notify_url="")
+                          description=intent.get("description") or "", notify_url="", currency=str(intent.get("currency") or "cny").upper())
         self.payments[payment.id] = payment
         return payment
 

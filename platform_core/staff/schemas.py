@@ -8,11 +8,10 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-# Skills are free tags; these are the ones the demo catalog's required_skills use, offered as
-# suggestions in the console (a franchise may type others).
-KNOWN_SKILLS: tuple[str, ...] = (
-    "cleaning", "deep_cleaning", "ac_cleaning", "appliance_repair", "nanny", "maternity", "infant_care", "elder_care",
-)
+from platform_core.catalog.schemas import SKILLS
+
+# The named skills (catalog.schemas.SKILLS), the ones the demo catalog's services require.
+KNOWN_SKILLS: tuple[str, ...] = tuple(SKILLS)
 WorkerStatus = Literal["active", "inactive"]
 
 

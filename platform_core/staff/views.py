@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
@@ -16,9 +17,12 @@ from platform_core import clock
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
+from platform_core.catalog.schemas import SKILLS
+from platform_core.catalog.services import skill_choices
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.geo import PlaceTip, place_line
 from platform_core.tenancy.context import current_tenant
+from platform_core.web import uploads as media
 from platform_core.web.forms import done_notice, error_context, form_values
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.i18n import ngettext
@@ -44,11 +48,7 @@ NOTICES = {
     "activated": N_("The worker is active again."),
     "deactivated": N_("The worker is deactivated and signed out."),
 }
-SKILL_LABELS = {
-    "cleaning": N_("Home cleaning"), "deep_cleaning": N_("Deep cleaning"), "ac_cleaning": N_("Air conditioner cleaning"),
-    "appliance_repair": N_("Appliance repair"), "nanny": N_("Nanny"), "maternity": N_("Maternity care"),
-    "infant_care": N_("Infant care"), "elder_care": N_("Elder care"),
-}
+SKILL_LABELS = SKILLS
 CONSOLE_GUARD = [require_console("staff.manage")]
 
 
@@ -79,6 +79,24 @@ def _float(values: dict[str, str], field: str, errors: dict[str, str]) -> float 
 
 def _tags(text: str) -> list[str]:
     return [t for t in (p.strip() for p in text.replace("，", ",").split(",")) if t]
+
+
+async def profile_form(request: Request) -> tuple[dict[str, str], dict[str, str]]:
+    """The profile form as text: the ticked skills joined, and the photo stored when one was
+    chosen (`photo_url:file`); with the errors of a refused photo."""
+    form = await request.form()
+    values = {k: v for k, v in form_values(form).items() if not isinstance(v, UploadFile) and ":" not in k}
+    values["skills"] = ", ".join(str(s) for s in form.getall("skills")) if "skills" in form else ""
+    errors: dict[str, str] = {}
+    if form.get("photo_url:remove") == "1":
+        values["photo_url"] = ""
+    upload = form.get("photo_url:file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        try:
+            values["photo_url"] = media.save_image(current_tenant(), await upload.read(media.MAX_BYTES + 1))
+        except ValidationFailed as exc:
+            errors["photo_url"] = exc.fields["file"]
+    return values, errors
 
 
 def worker_update_from(values: dict[str, str]) -> WorkerUpdate:
@@ -214,7 +232,7 @@ async def render_worker_page(request: Request, staff_id: int, *, status_code: in
     regions = region_data()
     near = regions.nearest(worker.home_lat, worker.home_lng) if regions and worker.home_lat is not None and worker.home_lng is not None else None
     return page(request, "staff/console_worker.html", console=True, status_code=status_code, worker=worker,
-                skill_labels=SKILL_LABELS, known_skills=KNOWN_SKILLS, flash=_flash(request), base=f"/console/workers/{staff_id}",
+                skill_labels=SKILL_LABELS, skill_choices=await skill_choices(worker.skills), flash=_flash(request), base=f"/console/workers/{staff_id}",
                 map_tiles=tiles, csp=map_csp(tiles), regions_url=REGIONS_URL if regions else "",
                 home_near=place_line(near.province, near.city, near.district) if near else "",
                 **availability, **context)
@@ -233,8 +251,10 @@ async def worker_page(request: Request, staff_id: FromPath[int]) -> Response:
 
 @post("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-update")
 async def worker_update(request: Request, staff_id: FromPath[int]) -> Response:
-    values = form_values(await request.form())
+    values, upload_errors = await profile_form(request)
     try:
+        if upload_errors:
+            raise ValidationFailed(upload_errors)
         await services.update_worker(staff_id, worker_update_from(values))
     except ValidationFailed as exc:
         return await render_worker_page(request, staff_id, status_code=400, values=values, profile_failed=True, **error_context(exc))

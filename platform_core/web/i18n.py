@@ -72,6 +72,14 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     return text % params
 
 
+def pgettext(context: str, message: str, **params: object) -> str:
+    """A msgid whose English word has more than one meaning ("New": a new worker, an unread
+    message), told apart by `context` (the .po's msgctxt). tests/web/test_i18n_catalogues.py
+    refuses a msgid used both with and without a context."""
+    text = translations().upgettext(context, message)
+    return text % params if params else text
+
+
 def lazy_gettext(message: str) -> str:
     """Mark a string for extraction where it is declared; translate where it is shown."""
     return message

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+
+from platform_core.tenancy.context import current_tenant_or_none
 
 from . import i18n
 
@@ -37,6 +43,24 @@ def money(amount: int, currency: str) -> str:
     return format_currency(amount / 10 ** get_currency_precision(currency), currency, locale=i18n.get_locale())
 
 
+def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`{{ review.created_at|local_time }}`: an instant on the franchise's clock (its time zone),
+    never the server's UTC; "—" when there is none."""
+    if moment is None:
+        return "—"
+    tenant = current_tenant_or_none()
+    return moment.astimezone(ZoneInfo(tenant.timezone) if tenant else None).strftime(fmt)
+
+
+def day(value: date, form: str = "long") -> str:
+    """`{{ today|day }}`: a calendar day in the page's language ("2026年12月2日", "December 2,
+    2026"); `form="short"` gives month and day ("12月2日", "Dec 2")."""
+    locale = i18n.get_locale()
+    if form == "short":
+        return format_skeleton("MMMd", value, locale=locale)
+    return babel_format_date(value, "long", locale=locale)
+
+
 def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None) -> Environment:
     """`extra_globals`: what the app adds for every template (e.g. `order_state`, bound to its runtime)."""
     env = Environment(
@@ -46,7 +70,7 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
     env.globals["get_locale"] = i18n.get_locale
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     env.globals["translate_to"] = translate_to
@@ -54,6 +78,8 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
     env.globals["N_"] = i18n.lazy_gettext
     env.filters["t"] = translate
     env.filters["money"] = money
+    env.filters["local_time"] = local_time
+    env.filters["day"] = day
     env.globals.update(extra_globals or {})
     return env
 

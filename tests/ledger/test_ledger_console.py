@@ -27,12 +27,13 @@ async def test_balances_are_grouped_after_a_paid_and_settled_order(app, runtime,
         assert page.status_code == 200
         html = page.text
         franchise = section(html, "franchise")
-        assert "franchise:revenue" in franchise and "CN¥44.80" in franchise  # 12800 - 640 - 7680
-        assert "franchise:unearned" in franchise and "CN¥0.00" in franchise  # earned now, nothing left unearned
+        assert "Franchise revenue" in franchise and "CN¥44.80" in franchise  # 12800 - 640 - 7680
+        assert "Paid, not yet earned" in franchise and "CN¥0.00" in franchise  # earned now, nothing left unearned
+        assert "franchise:" not in html  # accounts in words, never their codes
         assert "CN¥6.40" in section(html, "platform")
         staff = section(html, "staff")
         assert "Earnings of Wang Fang" in staff and "CN¥76.80" in staff
-        assert "provider:alipay:clearing" in section(html, "provider") and "CN¥148.00" in section(html, "provider")
+        assert "Held by" in section(html, "provider") and "CN¥148.00" in section(html, "provider")
         wallets = section(html, "customers")
         assert "CN¥20.00" in wallets and f"customer:{customer_id}" not in wallets  # a total, not each customer
 

@@ -131,9 +131,11 @@ async def test_book_and_pay_with_wechat_by_scanning_the_qr_code(server, sandbox,
     assert await page.locator("figure.pay-qr svg").is_visible()
     await shot(page, server, "wechat-qr")
 
-    # The phone scanning the code opens its pay page; here, a second tab of the same browser.
-    phone = await page.context.new_page()
-    await phone.goto(await page.get_attribute("figure.pay-qr", "data-qr-url"))
+    # No phone at hand: the code's link opens its pay page in another tab, as the README says.
+    async with page.context.expect_page() as opened:
+        await page.click("#wechat-qr-link")
+    phone = await opened.value
+    assert phone.url == await page.get_attribute("figure.pay-qr", "data-qr-url")
     await phone.click("button.approve")
     await page.wait_for_url(re.compile(rf"/orders/{number}\?done=paid"), timeout=20000)
     assert "Paid with WeChat Pay" in await page.inner_text("main")
@@ -149,6 +151,7 @@ async def test_book_and_pay_by_card_with_stripe(server, sandbox, desktop_page, r
     await page.click("label.choice:has-text('Card (Stripe)')")
     await page.click("aside button[type=submit]")
     await page.wait_for_url(re.compile(rf"127\.0\.0\.1:{sandbox.port}/pay/stripe/"))
+    assert "HK$480.00" in await page.inner_text("body")  # the sandbox's card page in the order's currency
     await page.click("button.approve")
     # Back on the order, which waits for the webhook.
     await page.wait_for_url(re.compile(rf"/orders/{number}\?done=paid"), timeout=20000)

@@ -257,17 +257,23 @@ async def test_a_wallet_top_up_through_alipay_then_pays_an_order(app, runtime, c
     started = await customer.post("/account/wallet/topups", {"amount": "150.50", "provider": "alipay"})
     assert started.status_code == 303
     back, sent = approve(sandbox, started.headers["location"])
-    assert back.headers["location"].endswith("/account/wallet")  # Alipay sends the customer back
+    assert back.headers["location"].endswith("/account/wallet?topup=1")  # Alipay sends the customer back
     async with tenant_scope(cny_shop.id):
         payment_no = await current_connection().fetchval(
             "select payment_no from core_payment where customer_id = $1 and purpose = 'wallet_topup'", customer.id)
     assert payment_no.encode() in sent[1]
+    # Back before Alipay's notification: the wallet says the money is on its way and polls for it.
+    arriving = await customer.get("/account/wallet?topup=1")
+    assert "Your top-up of CN¥150.50 is arriving" in arriving.text
+    assert f'hx-get="/payments/{payment_no}/status"' in arriving.text and "CN¥0.00" in arriving.text
+    assert "is arriving" not in (await customer.get("/account/wallet")).text
     answer = await deliver(app, cny_shop, "alipay", sent)
     assert answer.status_code == 200 and answer.text == "success"
     polled = await customer.get(f"/payments/{payment_no}/status", headers={"hx-request": "true"})
     assert polled.headers["hx-redirect"] == "/account/wallet?done=topup"
     wallet = await customer.get("/account/wallet?done=topup")
     assert "Your top-up arrived" in wallet.text and "CN¥150.50" in wallet.text
+    assert "is arriving" not in (await customer.get("/account/wallet?topup=1")).text  # paid: nothing pending
 
     _, number = await online_order(customer, total=10000)
     paid = await customer.post(f"/orders/{number}/pay", {"provider": "wallet"})

@@ -38,6 +38,16 @@ async def test_owner_refunds_part_of_a_wallet_payment_and_sees_it_in_the_list(li
 
     await page.fill("input[name=amount]", "30.50")
     await page.fill("textarea[name=reason]", "One room was not cleaned")
+    asked = []
+
+    async def answer(dialog) -> None:
+        asked.append(dialog.message)
+        await (dialog.dismiss() if len(asked) == 1 else dialog.accept())
+
+    page.on("dialog", answer)
+    await page.click("#refund button:has-text('Refund')")  # the first time, the owner thinks better of it
+    assert asked == ["Send this refund? Money that has left can not be taken back."]
+    assert page.url.endswith(f"/console/payments/{payment_id}")
     await page.click("#refund button:has-text('Refund')")
     await page.wait_for_url(re.compile(rf"/console/payments/{payment_id}\?refund=succeeded$"))
     main = await page.inner_text("main")

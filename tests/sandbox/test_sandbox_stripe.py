@@ -84,7 +84,8 @@ def test_stripe_events_reach_only_their_account_and_the_customer_returns(sandbox
         register_stripe_webhook(cfg, theirs.url, account="beta")
         intent = sc.v1.payment_intents.create(params={"amount": 2500, "currency": "hkd", "metadata": {"tenant": "alpha"}})
         back = "http://alpha.localhost:8000/orders/20261125-0001"
-        assert httpx.get(stripe_pay_url(cfg, intent.id, return_url=back)).status_code == 200
+        shown = httpx.get(stripe_pay_url(cfg, intent.id, return_url=back))
+        assert shown.status_code == 200 and "HK$25.00" in shown.text and "¥" not in shown.text  # the intent's currency
         approved = httpx.post(stripe_pay_url(cfg, intent.id), data={"decision": "approve"})
         assert approved.status_code == 302 and approved.headers["location"] == back
         (_, body), *_ = mine.wait()

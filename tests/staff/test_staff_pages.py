@@ -95,7 +95,7 @@ async def test_manager_adds_a_worker_and_edits_profile_hours_and_days_off(consol
     again = await post_form(console_a, "/console/workers", {"name": "赵阿姨", "phone": "135 1234 5678"})
     assert again.status_code == 400 and "already exists" in again.text
 
-    profile = {"name": "赵阿姨", "photo_url": "", "bio": "十年保洁经验", "years_experience": "10", "skills": "cleaning, Deep Cleaning",
+    profile = {"name": "赵阿姨", "photo_url": "", "bio": "十年保洁经验", "years_experience": "10", "skills": ["cleaning", "deep_cleaning"],
                "languages": "普通话", "service_radius_km": "8", "home_lat": "95", "home_lng": "121.47"}
     bad = await post_form(console_a, base, profile)
     assert bad.status_code == 400 and 'id="field-home_search-error"' in bad.text and "十年保洁经验" in bad.text
@@ -310,3 +310,25 @@ async def test_workers_api_lists_by_skill_and_shows_a_profile(client_a, client_b
     assert "phone" not in profile["worker"]
     assert (await client_b.get(f"/api/v1/workers/{cleaner}")).status_code == 404
     assert (await client_b.get("/api/v1/workers")).json() == []
+
+
+async def test_a_workers_photo_is_uploaded_and_skills_are_ticked_by_name(console_a, tenant_a, runtime):
+    from tests.catalog.test_catalog_console import png
+
+    worker_id = await make_worker(tenant_a, "钱阿姨", skills=["cleaning"])
+    await signed_in_console(console_a, tenant_a)
+    base = f"/console/workers/{worker_id}"
+    page = (await console_a.get(base)).text
+    assert 'type="file" name="photo_url:file"' in page and 'type="hidden" name="photo_url"' in page
+    assert 'name="skills" value="cleaning" checked' in page and "Deep cleaning" in page and ">deep_cleaning<" not in page
+    profile = {"name": "钱阿姨", "photo_url": "", "bio": "", "years_experience": "3", "skills": ["cleaning", "nanny"],
+               "languages": "", "service_radius_km": "10", "home_lat": "", "home_lng": ""}
+    refused = await post_form(console_a, base, profile, files={"photo_url:file": ("me.gif", b"GIF89a", "image/gif")})
+    assert refused.status_code == 400 and "Upload a JPEG, PNG or WebP photo." in refused.text
+    saved = await post_form(console_a, base, profile, files={"photo_url:file": ("me.png", png(), "image/png")})
+    assert saved.status_code == 303
+    async with tenant_scope(tenant_a.id):
+        profile_now = await services.get_worker(worker_id)
+    assert profile_now.photo_url.startswith("/media/") and profile_now.skills == ["cleaning", "nanny"]
+    assert (await console_a.get(profile_now.photo_url)).status_code == 200
+

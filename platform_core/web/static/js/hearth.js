@@ -64,6 +64,16 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // A picture chosen for upload shows at once where the current one is:
+  // <input type="file" data-preview="id-of-img"> (the upload itself goes with the form).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var img = input.getAttribute && document.getElementById(input.getAttribute("data-preview") || "");
+    if (!img || !input.files || !input.files[0]) return;
+    img.src = URL.createObjectURL(input.files[0]);
+    img.hidden = false;
+  });
+
   // Forms whose refusals are answered with the form again, to swap in place: htmx would drop a
   // 400 (a field error) or a 429 (wait a little) as an error otherwise. The event fires on the
   // swap's target (often a card around the form); the form that asked is requestConfig.elt.
