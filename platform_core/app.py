@@ -44,6 +44,7 @@ from .web.i18n import add_translation_dir
 from .web.locale import LocaleMiddleware
 from .web.logging import RequestLogMiddleware, configure_logging
 from .web.pages import attach_page_notices
+from .web.serverio import ServerIOMiddleware
 from .web.templating import build_template_config
 
 log = logging.getLogger("hearth")
@@ -137,7 +138,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     )
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
-        middleware=[prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RuntimeMiddleware, runtime=runtime), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
+        # web: first, so no request's context leaks into the next one on its connection (serverio.py).
+        middleware=[ServerIOMiddleware(), prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RuntimeMiddleware, runtime=runtime), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
         dependencies={"principal": Provide(provide_principal)},
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
