@@ -44,6 +44,7 @@ from .web.errors import EXCEPTION_HANDLERS
 from .web.i18n import add_translation_dir
 from .web.locale import LocaleMiddleware
 from .web.logging import RequestLogMiddleware, configure_logging
+from .web.openapi import document_api
 from .web.pages import attach_page_notices
 from .web.serverio import ServerIOMiddleware
 from .web.templating import build_template_config
@@ -155,6 +156,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
             }),
         ),
         lifespan=[lifespan],
+        # web: the document lists the JSON API only, with the house error body.
+        on_startup=[document_api],
         # tracking: live positions cross processes on redis pub/sub or PostgreSQL LISTEN/NOTIFY.
         plugins=[channels_plugin(settings)],
         debug=False,
