@@ -46,3 +46,6 @@ def text(max_length: int, *, min_length: int = 0) -> object:
 
 def in_year_range(value: date | datetime) -> bool:
     return YEAR_RANGE[0] <= value.year <= YEAR_RANGE[1]
+Ids = Annotated[list[Id], Meta(max_length=500)]
+Codes = Annotated[list[Code], Meta(max_length=200)]
+Urls = Annotated[list[Url], Meta(max_length=50)]

@@ -9,6 +9,21 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from platform_core.bounds import (
+    Code,
+    Codes,
+    Count,
+    Id,
+    Int64,
+    Line,
+    Minor,
+    Minutes,
+    Name,
+    PositiveMinor,
+    Text,
+    Url,
+)
+
 PricingModel = Literal["fixed", "hourly", "per_sqm", "quote"]
 PRICING_MODELS: tuple[str, ...] = ("fixed", "hourly", "per_sqm", "quote")
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -69,13 +84,13 @@ class BookingField(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A field of an item's booking form: the item's own, its plugin category's, or one a plugin
     adds through compute_booking_fields. `label` is shown as given (plugins translate their own)."""
 
-    name: str
-    label: str
+    name: Name
+    label: Name
     type: Literal["text", "textarea", "number", "select", "checkbox", "date"] = "text"
     required: bool = False
     choices: list[str] = []
-    help: str = ""
-    source: str = ""  # "" for the item's own fields, else the plugin's name
+    help: Line = ""
+    source: Line = ""  # "" for the item's own fields, else the plugin's name
 
 
 # --------------------------------------------------------------------------- categories
@@ -96,22 +111,22 @@ class Category(msgspec.Struct, kw_only=True):
 
 
 class CategoryCreate(msgspec.Struct, kw_only=True):
-    code: str
-    title: str
-    summary: str = ""
-    icon: str = "home"
-    parent_id: int | None = None
-    sort_order: int = 0
+    code: Code
+    title: Line
+    summary: Text = ""
+    icon: Code = "home"
+    parent_id: Id | None = None
+    sort_order: Int64 = 0
     active: bool = True
 
 
 class CategoryUpdate(msgspec.Struct, kw_only=True):
-    code: str | UnsetType = UNSET
-    title: str | UnsetType = UNSET
-    summary: str | UnsetType = UNSET
-    icon: str | UnsetType = UNSET
-    parent_id: int | None | UnsetType = UNSET
-    sort_order: int | UnsetType = UNSET
+    code: Code | UnsetType = UNSET
+    title: Line | UnsetType = UNSET
+    summary: Text | UnsetType = UNSET
+    icon: Code | UnsetType = UNSET
+    parent_id: Id | None | UnsetType = UNSET
+    sort_order: Int64 | UnsetType = UNSET
     active: bool | UnsetType = UNSET
 
 
@@ -131,10 +146,10 @@ class AddonInput(msgspec.Struct, kw_only=True):
     """An add-on as an item's form or API sends it: with its id to change one, without to add
     one. Add-ons left out of an update are deactivated, not deleted (orders point at them)."""
 
-    title: str
-    price: int
-    id: int | None = None
-    duration_minutes: int = 0
+    title: Line
+    price: Minor
+    id: Id | None = None
+    duration_minutes: Minutes = 0
     active: bool = True
 
 
@@ -162,41 +177,41 @@ class ServiceItem(msgspec.Struct, kw_only=True):
 
 
 class ServiceItemCreate(msgspec.Struct, kw_only=True):
-    category_id: int
-    slug: str
-    title: str
-    duration_minutes: int
+    category_id: Id
+    slug: Code
+    title: Line
+    duration_minutes: Minutes
     pricing_model: PricingModel
-    price: int
-    summary: str = ""
-    cover_url: str = ""
+    price: PositiveMinor
+    summary: Text = ""
+    cover_url: Url = ""
     content: list[ContentBlock] = []
-    min_quantity: int = 1
-    required_skills: list[str] = []
-    districts: list[str] = []
+    min_quantity: Count = 1
+    required_skills: Codes = []
+    districts: Codes = []
     booking_fields: list[BookingField] = []
     addons: list[AddonInput] = []
     active: bool = True
-    sort_order: int = 0
+    sort_order: Int64 = 0
 
 
 class ServiceItemUpdate(msgspec.Struct, kw_only=True):
-    category_id: int | UnsetType = UNSET
-    slug: str | UnsetType = UNSET
-    title: str | UnsetType = UNSET
-    duration_minutes: int | UnsetType = UNSET
+    category_id: Id | UnsetType = UNSET
+    slug: Code | UnsetType = UNSET
+    title: Line | UnsetType = UNSET
+    duration_minutes: Minutes | UnsetType = UNSET
     pricing_model: PricingModel | UnsetType = UNSET
-    price: int | UnsetType = UNSET
-    summary: str | UnsetType = UNSET
-    cover_url: str | UnsetType = UNSET
+    price: PositiveMinor | UnsetType = UNSET
+    summary: Text | UnsetType = UNSET
+    cover_url: Url | UnsetType = UNSET
     content: list[ContentBlock] | UnsetType = UNSET
-    min_quantity: int | UnsetType = UNSET
-    required_skills: list[str] | UnsetType = UNSET
-    districts: list[str] | UnsetType = UNSET
+    min_quantity: Count | UnsetType = UNSET
+    required_skills: Codes | UnsetType = UNSET
+    districts: Codes | UnsetType = UNSET
     booking_fields: list[BookingField] | UnsetType = UNSET
     addons: list[AddonInput] | UnsetType = UNSET
     active: bool | UnsetType = UNSET
-    sort_order: int | UnsetType = UNSET
+    sort_order: Int64 | UnsetType = UNSET
 
 
 class ServiceItemDetail(msgspec.Struct, kw_only=True):

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from platform_core.bounds import Code, Id, Ids, Latitude, Longitude, Name, Text, Urls
+
 from .machine import Actor
 
 LineKind = Literal["base", "addon", "adjustment", "fee"]
@@ -51,15 +53,15 @@ class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):
 class NewAddress(msgspec.Struct, frozen=True, kw_only=True):
     """An address given with a booking (not from the address book)."""
 
-    contact_name: str
-    contact_phone: str
-    city: str
-    street: str
-    region: str = ""
-    district: str = ""
-    detail: str = ""
-    lat: float | None = None
-    lng: float | None = None
+    contact_name: Name
+    contact_phone: Code
+    city: Name
+    street: Text
+    region: Name = ""
+    district: Name = ""
+    detail: Text = ""
+    lat: Latitude | None = None
+    lng: Longitude | None = None
 
 
 class OrderAddress(NewAddress, frozen=True, kw_only=True):
@@ -132,17 +134,17 @@ class OrderPlace(msgspec.Struct, frozen=True, kw_only=True):
     """A booking. Either `address_id` (from the address book) or `address` (a new one); either
     `asap` or `slot_start` (an offered slot, re-checked at placement)."""
 
-    item_id: int
+    item_id: Id
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
-    addon_ids: list[int] = []
-    address_id: int | None = None
+    addon_ids: Ids = []
+    address_id: Id | None = None
     address: NewAddress | None = None
     asap: bool = False
     slot_start: datetime | None = None
-    staff_id: int | None = None
-    requirements: str = ""
+    staff_id: Id | None = None
+    requirements: Text = ""
     fields: dict[str, Any] = {}
-    photos: list[str] = []
+    photos: Urls = []
     # Pay now (online, at the checkout) or after the service; left out: online when the franchise
     # takes payments online, else after the service.
     payment_method: Literal["online", "after_service"] | None = None
@@ -179,9 +181,9 @@ class OrderCharge(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True):
-    item_id: int
+    item_id: Id
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
-    addon_ids: list[int] = []
+    addon_ids: Ids = []
     slot_start: datetime | None = None
 
 

@@ -36,7 +36,7 @@ _JSON = b"json"
 
 BAD_TEXT = N_("This value contains characters that are not allowed.")
 TOO_LONG = N_("This value is too long.")
-BAD_DATE = N_("Enter a date between the years %(start)s and %(end)s.")
+BAD_DATE = N_("Enter a date between the years 1900 and 2200.")  # bounds.YEAR_RANGE
 
 
 def _refuse(field: str, message: str) -> ValidationFailed:
