@@ -8,7 +8,7 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from platform_core.bounds import Code, Latitude, Line, Longitude, Name, Text
+from platform_core.bounds import Code, Line, Name, Text
 
 CustomerStatus = Literal["active", "frozen", "closed"]
 TimeSlot = Literal["morning", "afternoon", "evening", "weekend"]
@@ -65,8 +65,8 @@ class AddressCreate(msgspec.Struct, kw_only=True):
     region: Name = ""
     district: Name = ""
     detail: Text = ""
-    lat: Latitude | None = None
-    lng: Longitude | None = None
+    lat: float | None = None
+    lng: float | None = None
     is_default: bool = False
 
 
@@ -79,8 +79,8 @@ class AddressUpdate(msgspec.Struct, kw_only=True):
     region: Name | UnsetType = UNSET
     district: Name | UnsetType = UNSET
     detail: Text | UnsetType = UNSET
-    lat: Latitude | None | UnsetType = UNSET
-    lng: Longitude | None | UnsetType = UNSET
+    lat: float | None | UnsetType = UNSET
+    lng: float | None | UnsetType = UNSET
     is_default: bool | UnsetType = UNSET
 
 

@@ -19,7 +19,6 @@ from platform_core.bounds import (
     Minor,
     Minutes,
     Name,
-    PositiveMinor,
     Text,
     Url,
 )
@@ -182,7 +181,7 @@ class ServiceItemCreate(msgspec.Struct, kw_only=True):
     title: Line
     duration_minutes: Minutes
     pricing_model: PricingModel
-    price: PositiveMinor
+    price: Minor
     summary: Text = ""
     cover_url: Url = ""
     content: list[ContentBlock] = []
@@ -201,7 +200,7 @@ class ServiceItemUpdate(msgspec.Struct, kw_only=True):
     title: Line | UnsetType = UNSET
     duration_minutes: Minutes | UnsetType = UNSET
     pricing_model: PricingModel | UnsetType = UNSET
-    price: PositiveMinor | UnsetType = UNSET
+    price: Minor | UnsetType = UNSET
     summary: Text | UnsetType = UNSET
     cover_url: Url | UnsetType = UNSET
     content: list[ContentBlock] | UnsetType = UNSET

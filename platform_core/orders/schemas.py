@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from platform_core.bounds import Code, Id, Ids, Latitude, Longitude, Name, Text, Urls
+from platform_core.bounds import Code, Id, Ids, Name, Text, Urls
 
 from .machine import Actor
 
@@ -60,8 +60,8 @@ class NewAddress(msgspec.Struct, frozen=True, kw_only=True):
     region: Name = ""
     district: Name = ""
     detail: Text = ""
-    lat: Latitude | None = None
-    lng: Longitude | None = None
+    lat: float | None = None
+    lng: float | None = None
 
 
 class OrderAddress(NewAddress, frozen=True, kw_only=True):
