@@ -38,12 +38,15 @@ from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import TenantMiddleware
 from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
 from .web import assets
+from .web.bounds import InputBoundsMiddleware
 from .web.csrf import check_csrf
 from .web.errors import EXCEPTION_HANDLERS
 from .web.i18n import add_translation_dir
 from .web.locale import LocaleMiddleware
 from .web.logging import RequestLogMiddleware, configure_logging
+from .web.openapi import document_api
 from .web.pages import attach_page_notices
+from .web.serverio import ServerIOMiddleware
 from .web.templating import build_template_config
 
 log = logging.getLogger("hearth")
@@ -137,7 +140,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     )
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
-        middleware=[prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RuntimeMiddleware, runtime=runtime), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
+        # web: first, so no request's context leaks into the next one on its connection (serverio.py).
+        middleware=[ServerIOMiddleware(), prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RuntimeMiddleware, runtime=runtime), InputBoundsMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
         dependencies={"principal": Provide(provide_principal)},
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
@@ -152,6 +156,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
             }),
         ),
         lifespan=[lifespan],
+        # web: the document lists the JSON API only, with the house error body.
+        on_startup=[document_api],
         # tracking: live positions cross processes on redis pub/sub or PostgreSQL LISTEN/NOTIFY.
         plugins=[channels_plugin(settings)],
         debug=False,

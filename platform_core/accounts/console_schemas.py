@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from platform_core.bounds import Url
+
 from .permissions import Role
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -59,14 +61,14 @@ class OperatorCreate(msgspec.Struct, frozen=True, kw_only=True):
 class SignIn(msgspec.Struct, frozen=True, kw_only=True):
     email: Annotated[str, msgspec.Meta(max_length=254)]
     password: Password
-    next: str = ""
+    next: Url = ""
 
 
 class SecondFactor(msgspec.Struct, frozen=True, kw_only=True):
     """A 6-digit TOTP code, or a recovery code."""
 
     code: Annotated[str, msgspec.Meta(max_length=32)]
-    next: str = ""
+    next: Url = ""
 
 
 class PasswordChange(msgspec.Struct, frozen=True, kw_only=True):

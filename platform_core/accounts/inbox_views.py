@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from platform_core.bounds import Id
 from platform_core.notifications.schemas import RecipientKind
 from platform_core.notifications.services import (
     get_notification,
@@ -63,7 +64,7 @@ async def customer_inbox(request: Request, principal: NamedDependency[Principal]
 
 
 @post("/account/inbox/{notification_id:int}/open", guards=[require_customer], include_in_schema=False)
-async def customer_open(principal: NamedDependency[Principal], notification_id: FromPath[int]) -> Redirect:
+async def customer_open(principal: NamedDependency[Principal], notification_id: FromPath[Id]) -> Redirect:
     return await _open(principal, notification_id)
 
 
@@ -78,7 +79,7 @@ async def staff_inbox(request: Request, principal: NamedDependency[Principal]) -
 
 
 @post("/staff/inbox/{notification_id:int}/open", guards=[require_staff], include_in_schema=False)
-async def staff_open(principal: NamedDependency[Principal], notification_id: FromPath[int]) -> Redirect:
+async def staff_open(principal: NamedDependency[Principal], notification_id: FromPath[Id]) -> Redirect:
     return await _open(principal, notification_id)
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from platform_core.bounds import Code, Line, Name, Text
+
 CustomerStatus = Literal["active", "frozen", "closed"]
 TimeSlot = Literal["morning", "afternoon", "evening", "weekend"]
 TIME_SLOTS: tuple[str, ...] = ("morning", "afternoon", "evening", "weekend")
@@ -17,9 +19,9 @@ class ServicePreferences(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What a worker should know before a visit."""
 
     preferred_times: list[TimeSlot] = []
-    pets: str = ""
+    pets: Line = ""
     language: Literal["", "zh_CN", "en"] = ""
-    notes: str = ""
+    notes: Line = ""
 
 
 class Customer(msgspec.Struct, kw_only=True):
@@ -34,8 +36,8 @@ class Customer(msgspec.Struct, kw_only=True):
 
 
 class CustomerUpdate(msgspec.Struct, kw_only=True):
-    display_name: str | UnsetType = UNSET
-    email: str | UnsetType = UNSET
+    display_name: Name | UnsetType = UNSET
+    email: Line | UnsetType = UNSET
     preferences: ServicePreferences | UnsetType = UNSET
 
 
@@ -56,17 +58,17 @@ class Address(msgspec.Struct, kw_only=True):
 
 
 class AddressCreate(msgspec.Struct, kw_only=True):
-    contact_name: str
-    contact_phone: str
-    city: str
-    street: str
-    label: str = ""
-    region: str = ""
-    district: str = ""
-    detail: str = ""
+    contact_name: Name
+    contact_phone: Code
+    city: Name
+    street: Text
+    label: Name = ""
+    region: Name = ""
+    district: Name = ""
+    detail: Text = ""
     # The district's code from the 省/市/区 picker: its names and, failing a better place, its
     # centre come from the bundled data.
-    area_code: str = ""
+    area_code: Code = ""
     # Where the address is, when a suggestion placed it; otherwise the map provider or the
     # district's centre does.
     lat: float | None = None
@@ -75,15 +77,15 @@ class AddressCreate(msgspec.Struct, kw_only=True):
 
 
 class AddressUpdate(msgspec.Struct, kw_only=True):
-    contact_name: str | UnsetType = UNSET
-    contact_phone: str | UnsetType = UNSET
-    city: str | UnsetType = UNSET
-    street: str | UnsetType = UNSET
-    label: str | UnsetType = UNSET
-    region: str | UnsetType = UNSET
-    district: str | UnsetType = UNSET
-    detail: str | UnsetType = UNSET
-    area_code: str | UnsetType = UNSET
+    contact_name: Name | UnsetType = UNSET
+    contact_phone: Code | UnsetType = UNSET
+    city: Name | UnsetType = UNSET
+    street: Text | UnsetType = UNSET
+    label: Name | UnsetType = UNSET
+    region: Name | UnsetType = UNSET
+    district: Name | UnsetType = UNSET
+    detail: Text | UnsetType = UNSET
+    area_code: Code | UnsetType = UNSET
     lat: float | None | UnsetType = UNSET
     lng: float | None | UnsetType = UNSET
     is_default: bool | UnsetType = UNSET
@@ -97,7 +99,7 @@ class Staff(msgspec.Struct, kw_only=True):
 
 
 class CodeRequest(msgspec.Struct, kw_only=True):
-    phone: str
+    phone: Code
 
 
 class CodeSent(msgspec.Struct, kw_only=True):
@@ -107,10 +109,10 @@ class CodeSent(msgspec.Struct, kw_only=True):
 
 
 class TokenRequest(msgspec.Struct, kw_only=True):
-    phone: str
-    code: str
+    phone: Code
+    code: Code
     # An invite code, handed to on_customer_registered (referral binds it).
-    invite: str = ""
+    invite: Code = ""
     # The customer ticked "I agree" to the documents in force (GET /api/v1/legal/{kind}); needed
     # on registration and after a new version is published (400 on `accept_terms` otherwise).
     accept_terms: bool = False

@@ -21,6 +21,7 @@ from litestar.params import (
 from platform_core.accounts.guards import BEARER_SECURITY, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
+from platform_core.bounds import Count, Id, Latitude, Longitude
 from platform_core.catalog.services import get_item
 from platform_core.errors import NotFound, ValidationFailed
 from platform_core.orders import machine as m
@@ -182,8 +183,8 @@ class AvailabilityController(Controller):
 
     @get("/", operation_id="getAvailability", summary="Bookable slots of a service on one day")
     async def availability(
-        self, item: FromQuery[str], date: FromQuery[str], staff: FromQuery[int | None] = None,
-        quantity: FromQuery[int | None] = None, lat: FromQuery[float | None] = None, lng: FromQuery[float | None] = None,
+        self, item: FromQuery[str], date: FromQuery[str], staff: FromQuery[Id | None] = None,
+        quantity: FromQuery[Count | None] = None, lat: FromQuery[Latitude | None] = None, lng: FromQuery[Longitude | None] = None,
     ) -> Availability:
         """`date` is a day of the franchise's calendar (YYYY-MM-DD); each slot lists the ids of the
         workers free for the whole visit. `staff` asks for one worker; `lat`/`lng` (the visit's

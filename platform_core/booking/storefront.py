@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
+from platform_core.bounds import Id
 from platform_core.catalog import services as catalog
 from platform_core.reviews.services import (
     rating_breakdown,
@@ -48,7 +49,7 @@ async def item_page(request: Request, slug: FromPath[str]) -> Response:
 
 
 @get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile")
-async def public_worker(request: Request, staff_id: FromPath[int]) -> Response:
+async def public_worker(request: Request, staff_id: FromPath[Id]) -> Response:
     tenant = current_tenant()
     profile = await worker_page(staff_id)
     # The services this worker can do: those whose required skills they all have.
@@ -63,7 +64,7 @@ class WorkerProfileController(Controller):
     tags = ["Workers"]
 
     @get("/{staff_id:int}", operation_id="getWorker", summary="A worker's public profile, ratings and recent reviews")
-    async def get_worker(self, staff_id: FromPath[int]) -> WorkerPage:
+    async def get_worker(self, staff_id: FromPath[Id]) -> WorkerPage:
         return await worker_page(staff_id)
 
 

@@ -4,11 +4,25 @@ add-ons, booking fields, and the base price lines of a quote. Money is in minor 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Meta, UnsetType
 
+from platform_core.bounds import (
+    Code,
+    Codes,
+    Count,
+    Id,
+    Int64,
+    Line,
+    Minor,
+    Minutes,
+    Name,
+    Ratio,
+    Text,
+    Url,
+)
 from platform_core.web.i18n import lazy_gettext as N_
 
 PricingModel = Literal["fixed", "hourly", "per_sqm", "quote"]
@@ -88,15 +102,15 @@ class BookingField(msgspec.Struct, kw_only=True, omit_defaults=True):
     adds through compute_booking_fields. `label` is shown as given (plugins translate their own).
     A number may have bounds (`min`, `max`); a photo's answer is the URL of an upload."""
 
-    name: str
-    label: str
+    name: Name
+    label: Name
     type: FieldType = "text"
     required: bool = False
-    choices: list[str] = []
-    help: str = ""
-    min: float | None = None
-    max: float | None = None
-    source: str = ""  # "" for the item's own fields, else the plugin's name
+    choices: Annotated[list[Line], Meta(max_length=100)] = []
+    help: Line = ""
+    min: Ratio | None = None
+    max: Ratio | None = None
+    source: Line = ""  # "" for the item's own fields, else the plugin's name
 
 
 # --------------------------------------------------------------------------- categories
@@ -117,22 +131,22 @@ class Category(msgspec.Struct, kw_only=True):
 
 
 class CategoryCreate(msgspec.Struct, kw_only=True):
-    code: str
-    title: str
-    summary: str = ""
-    icon: str = "home"
-    parent_id: int | None = None
-    sort_order: int = 0
+    code: Code
+    title: Line
+    summary: Text = ""
+    icon: Code = "home"
+    parent_id: Id | None = None
+    sort_order: Int64 = 0
     active: bool = True
 
 
 class CategoryUpdate(msgspec.Struct, kw_only=True):
-    code: str | UnsetType = UNSET
-    title: str | UnsetType = UNSET
-    summary: str | UnsetType = UNSET
-    icon: str | UnsetType = UNSET
-    parent_id: int | None | UnsetType = UNSET
-    sort_order: int | UnsetType = UNSET
+    code: Code | UnsetType = UNSET
+    title: Line | UnsetType = UNSET
+    summary: Text | UnsetType = UNSET
+    icon: Code | UnsetType = UNSET
+    parent_id: Id | None | UnsetType = UNSET
+    sort_order: Int64 | UnsetType = UNSET
     active: bool | UnsetType = UNSET
 
 
@@ -152,10 +166,10 @@ class AddonInput(msgspec.Struct, kw_only=True):
     """An add-on as an item's form or API sends it: with its id to change one, without to add
     one. Add-ons left out of an update are deactivated, not deleted (orders point at them)."""
 
-    title: str
-    price: int
-    id: int | None = None
-    duration_minutes: int = 0
+    title: Line
+    price: Minor
+    id: Id | None = None
+    duration_minutes: Minutes = 0
     active: bool = True
 
 
@@ -185,43 +199,43 @@ class ServiceItem(msgspec.Struct, kw_only=True):
 
 
 class ServiceItemCreate(msgspec.Struct, kw_only=True):
-    category_id: int
-    slug: str
-    title: str
-    duration_minutes: int
+    category_id: Id
+    slug: Code
+    title: Line
+    duration_minutes: Minutes
     pricing_model: PricingModel
-    price: int
-    summary: str = ""
-    cover_url: str = ""
+    price: Minor
+    summary: Text = ""
+    cover_url: Url = ""
     content: list[ContentBlock] = []
-    min_quantity: int = 1
-    max_quantity: int | None = None  # None: DEFAULT_MAX_QUANTITY of the pricing model
-    required_skills: list[str] = []
-    districts: list[str] = []
+    min_quantity: Count = 1
+    max_quantity: Count | None = None  # None: DEFAULT_MAX_QUANTITY of the pricing model
+    required_skills: Codes = []
+    districts: Codes = []
     booking_fields: list[BookingField] = []
     addons: list[AddonInput] = []
     active: bool = True
-    sort_order: int = 0
+    sort_order: Int64 = 0
 
 
 class ServiceItemUpdate(msgspec.Struct, kw_only=True):
-    category_id: int | UnsetType = UNSET
-    slug: str | UnsetType = UNSET
-    title: str | UnsetType = UNSET
-    duration_minutes: int | UnsetType = UNSET
+    category_id: Id | UnsetType = UNSET
+    slug: Code | UnsetType = UNSET
+    title: Line | UnsetType = UNSET
+    duration_minutes: Minutes | UnsetType = UNSET
     pricing_model: PricingModel | UnsetType = UNSET
-    price: int | UnsetType = UNSET
-    summary: str | UnsetType = UNSET
-    cover_url: str | UnsetType = UNSET
+    price: Minor | UnsetType = UNSET
+    summary: Text | UnsetType = UNSET
+    cover_url: Url | UnsetType = UNSET
     content: list[ContentBlock] | UnsetType = UNSET
-    min_quantity: int | UnsetType = UNSET
-    max_quantity: int | UnsetType = UNSET
-    required_skills: list[str] | UnsetType = UNSET
-    districts: list[str] | UnsetType = UNSET
+    min_quantity: Count | UnsetType = UNSET
+    max_quantity: Count | UnsetType = UNSET
+    required_skills: Codes | UnsetType = UNSET
+    districts: Codes | UnsetType = UNSET
     booking_fields: list[BookingField] | UnsetType = UNSET
     addons: list[AddonInput] | UnsetType = UNSET
     active: bool | UnsetType = UNSET
-    sort_order: int | UnsetType = UNSET
+    sort_order: Int64 | UnsetType = UNSET
 
 
 class ServiceItemDetail(msgspec.Struct, kw_only=True):

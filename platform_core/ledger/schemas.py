@@ -7,6 +7,8 @@ from typing import Literal
 
 import msgspec
 
+from platform_core.bounds import Count
+
 Currency = Literal["CNY", "HKD", "POINTS"]
 AccountKind = Literal["asset", "liability", "revenue", "expense"]
 TransactionKind = Literal["payment", "refund", "wallet_topup", "wallet_spend", "settlement", "points_award", "points_spend", "adjustment"]
@@ -72,5 +74,5 @@ class LedgerSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class LedgerSettingsUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    platform_fee_bp: int | msgspec.UnsetType = msgspec.UNSET
-    staff_commission_bp: int | msgspec.UnsetType = msgspec.UNSET
+    platform_fee_bp: Count | msgspec.UnsetType = msgspec.UNSET
+    staff_commission_bp: Count | msgspec.UnsetType = msgspec.UNSET

@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from platform_core.bounds import Id, Ids
+
 RecipientKind = Literal["customer", "staff"]
 
 
@@ -25,7 +27,7 @@ class Notification(msgspec.Struct, frozen=True, kw_only=True):
 
 class NotificationCreate(msgspec.Struct, frozen=True, kw_only=True):
     recipient_kind: RecipientKind
-    recipient_id: int
+    recipient_id: Id
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     body: Annotated[str, msgspec.Meta(max_length=4000)] = ""
     # In-app links only: an inbox entry must never send someone off-site.
@@ -40,7 +42,7 @@ class NotificationList(msgspec.Struct, frozen=True, kw_only=True):
 class MarkRead(msgspec.Struct, frozen=True, kw_only=True):
     """Which entries to mark read: the listed ids, or all of them when `ids` is omitted."""
 
-    ids: list[int] | None = None
+    ids: Ids | None = None
 
 
 class MarkedRead(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from platform_core.bounds import Code, Id, Ids, Name, Text, Urls
+
 from .machine import Actor
 
 LineKind = Literal["base", "addon", "adjustment", "fee"]
@@ -51,13 +53,13 @@ class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):
 class NewAddress(msgspec.Struct, frozen=True, kw_only=True):
     """An address given with a booking (not from the address book)."""
 
-    contact_name: str
-    contact_phone: str
-    city: str
-    street: str
-    region: str = ""
-    district: str = ""
-    detail: str = ""
+    contact_name: Name
+    contact_phone: Code
+    city: Name
+    street: Text
+    region: Name = ""
+    district: Name = ""
+    detail: Text = ""
     lat: float | None = None
     lng: float | None = None
 
@@ -134,18 +136,18 @@ class OrderPlace(msgspec.Struct, frozen=True, kw_only=True):
     `start_date`. `quantity` (units, hours, m²) must be within the item's limits; left out, it is
     the item's minimum."""
 
-    item_id: int
+    item_id: Id
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
-    addon_ids: list[int] = []
-    address_id: int | None = None
+    addon_ids: Ids = []
+    address_id: Id | None = None
     address: NewAddress | None = None
     asap: bool = False
     slot_start: datetime | None = None
     start_date: date | None = None
-    staff_id: int | None = None
-    requirements: str = ""
+    staff_id: Id | None = None
+    requirements: Text = ""
     fields: dict[str, Any] = {}
-    photos: list[str] = []
+    photos: Urls = []
     # Pay now (online, at the checkout) or after the service; left out: online when the franchise
     # takes payments online, else after the service.
     payment_method: Literal["online", "after_service"] | None = None
@@ -182,10 +184,10 @@ class OrderCharge(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True):
-    item_id: int
+    item_id: Id
     # Units, hours or m² within the item's limits; left out, the item's minimum.
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
-    addon_ids: list[int] = []
+    addon_ids: Ids = []
     slot_start: datetime | None = None
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from platform_core.bounds import Code
 from platform_core.pluginsys.contexts import BadgeTone
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -99,17 +100,17 @@ class CheckoutOption(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PaymentStart(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    provider: str
-    openid: str | None = None
+    provider: Code
+    openid: Code | None = None
 
 
 MIN_TOPUP, MAX_TOPUP = 100, 10_000_000  # minor units: 1.00 to 100,000.00
 
 
 class TopupStart(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    provider: str
+    provider: Code
     amount: Annotated[int, msgspec.Meta(ge=MIN_TOPUP, le=MAX_TOPUP)]  # minor units
-    openid: str | None = None
+    openid: Code | None = None
 
 
 class RefundCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from platform_core.accounts.guards import BEARER_SECURITY, require_customer
 from platform_core.accounts.services import active_customer, staff_status
 from platform_core.accounts.sessions import Principal
+from platform_core.bounds import Id, PerPage
 from platform_core.errors import NotFound
 
 from . import services
@@ -40,7 +41,7 @@ class OrderReviewController(Controller):
 
 
 @get("/api/v1/workers/{staff_id:int}/reviews", operation_id="listWorkerReviews", tags=["Reviews"], summary="A worker's rating and reviews")
-async def worker_reviews(staff_id: FromPath[int], limit: FromQuery[int] = 20) -> WorkerReviews:
+async def worker_reviews(staff_id: FromPath[Id], limit: FromQuery[PerPage] = 20) -> WorkerReviews:
     """Visible reviews only, newest first; hidden reviews neither show nor count."""
     # Public pages show active workers only (as the worker profile does).
     if await staff_status(staff_id) != "active":

@@ -7,6 +7,7 @@ from litestar import Request, Response, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from platform_core.bounds import Id
 from platform_core.errors import ValidationFailed
 from platform_core.staff import services as staff
 from platform_core.staff.views import CONSOLE_GUARD, render_worker_page, time_off_from
@@ -16,7 +17,7 @@ from .calendar import jobs_during
 
 
 @post("/console/workers/{staff_id:int}/time-off", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-off")
-async def worker_time_off(request: Request, staff_id: FromPath[int]) -> Response:
+async def worker_time_off(request: Request, staff_id: FromPath[Id]) -> Response:
     values = form_values(await request.form())
     try:
         time_off = await staff.add_time_off(staff_id, time_off_from(values))

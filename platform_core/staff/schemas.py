@@ -8,6 +8,16 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from platform_core.bounds import (
+    Code,
+    Codes,
+    Count,
+    Latitude,
+    Longitude,
+    Name,
+    Text,
+    Url,
+)
 from platform_core.catalog.schemas import SKILLS
 
 # The named skills (catalog.schemas.SKILLS), the ones the demo catalog's services require.
@@ -35,7 +45,7 @@ class TimeOffCreate(msgspec.Struct, frozen=True, kw_only=True):
 
     first_day: date
     last_day: date
-    reason: str = ""
+    reason: Text = ""
 
 
 class WorkerWeek(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,22 +79,22 @@ class Worker(msgspec.Struct, kw_only=True):
 
 
 class WorkerCreate(msgspec.Struct, frozen=True, kw_only=True):
-    name: str
-    phone: str
+    name: Name
+    phone: Code
 
 
 class WorkerUpdate(msgspec.Struct, frozen=True, kw_only=True):
     """A partial profile update: fields left UNSET keep their value."""
 
-    name: str | UnsetType = UNSET
-    photo_url: str | UnsetType = UNSET
-    bio: str | UnsetType = UNSET
-    years_experience: int | UnsetType = UNSET
-    skills: list[str] | UnsetType = UNSET
-    languages: list[str] | UnsetType = UNSET
-    home_lat: float | None | UnsetType = UNSET
-    home_lng: float | None | UnsetType = UNSET
-    service_radius_km: int | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
+    photo_url: Url | UnsetType = UNSET
+    bio: Text | UnsetType = UNSET
+    years_experience: Count | UnsetType = UNSET
+    skills: Codes | UnsetType = UNSET
+    languages: Codes | UnsetType = UNSET
+    home_lat: Latitude | None | UnsetType = UNSET
+    home_lng: Longitude | None | UnsetType = UNSET
+    service_radius_km: Count | UnsetType = UNSET
 
 
 class WorkerCard(msgspec.Struct, frozen=True, kw_only=True):

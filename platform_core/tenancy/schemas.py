@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from platform_core.bounds import Code
+
 SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 COLOR = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=63, pattern=SLUG_PATTERN)]
@@ -76,7 +78,7 @@ class TenantCreate(msgspec.Struct, frozen=True, kw_only=True):
     slug: Slug
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     locale: Locale = "zh_CN"
-    timezone: str = "Asia/Shanghai"
+    timezone: Code = "Asia/Shanghai"
     currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "CNY"
     branding: Branding = Branding()
     hosts: list[str] = []

@@ -19,6 +19,7 @@ from litestar.response import Redirect
 from platform_core.accounts.guards import require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal, principal_for
+from platform_core.bounds import Id
 from platform_core.catalog.services import get_item
 from platform_core.db import tenant_transaction
 from platform_core.errors import HearthError, ValidationFailed
@@ -65,7 +66,7 @@ async def _visit_page(request: Request, staff_id: int, order_id: int, *, status_
 
 
 @get("/staff/visits/{order_id:int}", guards=[require_staff], include_in_schema=False, name="staff-visit")
-async def visit_page(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+async def visit_page(request: Request, principal: NamedDependency[Principal], order_id: FromPath[Id]) -> Response:
     staff = await active_staff(principal)
     return await _visit_page(request, staff.id, order_id)
 
@@ -127,7 +128,7 @@ async def visit_photo(request: Request, principal: NamedDependency[Principal], o
 @post("/staff/visits/{order_id:int}/{event:str}", guards=[require_staff], include_in_schema=False, name="staff-visit-step")
 async def visit_step(
     request: Request, channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
-    order_id: FromPath[int], event: FromPath[str]) -> Response:
+    order_id: FromPath[Id], event: FromPath[str]) -> Response:
     staff = await active_staff(principal)
     try:
         await services.visit_step(channels, staff.id, order_id, event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect
@@ -73,6 +74,14 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return error_response(request, exc.status_code, "http_error", gettext(str(exc.detail)), {})
 
 
+def bad_data_handler(request: Request, exc: Exception) -> Response:
+    """The net under the typed bounds: a value the database or Python's arithmetic can't hold
+    (a number out of range, text with NUL or broken UTF-8, a date past the calendar, JSON nested
+    past the decoder's depth) is the client's error, never ours."""
+    log.info("bad data on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_response(request, 400, "validation_failed", gettext("Please correct the marked fields."), {"body": gettext("This value is not valid.")})
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(request, 500, "internal_error", gettext("Something went wrong on our side. Please try again."), {})
@@ -83,5 +92,9 @@ EXCEPTION_HANDLERS = {
     ValidationException: validation_error_handler,
     NotFoundException: not_found_handler,
     HTTPException: http_error_handler,
+    asyncpg.DataError: bad_data_handler,
+    OverflowError: bad_data_handler,
+    RecursionError: bad_data_handler,
+    UnicodeDecodeError: bad_data_handler,
     Exception: internal_error_handler,
 }

@@ -29,9 +29,14 @@ def form_values(request_form: Any, *omit: str) -> dict[str, str]:
     return {k: v for k, v in request_form.items() if k not in (CSRF_FIELD, *omit)}
 
 
-def _field_message(field: str, value: object) -> str:
+def _field_message(field: str, value: object, error: str = "") -> str:
     if value in (None, ""):
         return N_("This field is required.")
+    # The bounded types (platform_core.bounds) say why: too long, or a character like NUL.
+    if "length <=" in error:
+        return N_("This value is too long.")
+    if isinstance(value, str) and "\x00" in value:
+        return N_("This value contains characters that are not allowed.")
     if field == "email":
         return N_("Enter a valid email address.")
     return N_("This value is not valid.")
@@ -48,7 +53,7 @@ async def parse_form(request: Request, struct_type: type[msgspec.Struct]) -> Any
         missing = re.match(r"Object missing required field `(\w+)`", text)
         at = re.search(r"at `\$\.(\w+)`", text)
         field = missing.group(1) if missing else at.group(1) if at else "form"
-        raise ValidationFailed({field: _field_message(field, data.get(field))}) from None
+        raise ValidationFailed({field: _field_message(field, data.get(field), text)}) from None
 
 
 def optional_int(value: Any) -> int | None:

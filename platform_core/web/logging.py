@@ -51,6 +51,10 @@ class RequestLogMiddleware(ASGIMiddleware):
 
         try:
             await next_app(scope, receive, capture)
+        except Exception as exc:
+            # A middleware's refusal (unknown tenant, malformed input) is answered outside.
+            status = getattr(exc, "status_code", 500)
+            raise
         finally:
             host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
             # The path only: query strings can carry codes and tokens.

@@ -1,0 +1,66 @@
+"""The OpenAPI document describes the JSON API as it answers: only /api/ routes (pages are HTML
+for browsers, the payment notify URLs are the providers'), and the house error body for 400,
+with 401 where a token is required and 404 where the path names a thing."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Reference,
+    Schema,
+)
+from litestar.openapi.spec.enums import OpenAPIType
+
+API_PREFIX = "/api/"
+
+ERROR_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["error"],
+    properties={
+        "error": Schema(
+            type=OpenAPIType.OBJECT,
+            required=["code", "message", "fields"],
+            properties={
+                "code": Schema(type=OpenAPIType.STRING, description="validation_failed, unauthorized, not_found, conflict, ..."),
+                "message": Schema(type=OpenAPIType.STRING, description="For people, in the request's language"),
+                "fields": Schema(
+                    type=OpenAPIType.OBJECT, additional_properties=Schema(type=OpenAPIType.STRING),
+                    description="The fields at fault, each with its message",
+                ),
+            },
+        ),
+    },
+)
+
+
+def _error(description: str) -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description=description,
+        content={"application/json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Error"))},
+    )
+
+
+def describe_api(openapi: OpenAPI) -> None:
+    """Prune and complete the generated document in place."""
+    openapi.paths = {path: item for path, item in (openapi.paths or {}).items() if path.startswith(API_PREFIX)}
+    openapi.components.schemas = {**(openapi.components.schemas or {}), "Error": ERROR_SCHEMA}
+    for path, item in openapi.paths.items():
+        for method in ("get", "post", "put", "patch", "delete"):
+            operation = getattr(item, method)
+            if operation is None:
+                continue
+            responses = operation.responses = dict(operation.responses or {})
+            responses["400"] = _error("Bad input: the fields at fault, each with its message")
+            if operation.security:
+                responses["401"] = _error("No valid token: sign in first")
+            if "{" in path:
+                responses["404"] = _error("Nothing of that id or number for this customer and franchise")
+
+
+def document_api(app: Litestar) -> None:
+    """on_startup: before the first request, so the served document is the pruned one."""
+    describe_api(app.plugins.get(OpenAPIPlugin).provide_openapi())
