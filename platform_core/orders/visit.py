@@ -57,7 +57,10 @@ async def tick_step(order: Order, index: int, done: bool, step_count: int) -> Vi
         raise ValidationFailed({"step": N_("That step is not on this job's checklist.")})
     record = await _locked_record(order)
     ticked = set(record.checklist_done)
-    ticked.add(index) if done else ticked.discard(index)
+    if done:
+        ticked.add(index)
+    else:
+        ticked.discard(index)
     await current_connection().execute(
         "update core_order set checklist_done = $2::jsonb, updated_at = now() where id = $1",
         order.id, msgspec.json.encode(sorted(ticked)).decode(),
