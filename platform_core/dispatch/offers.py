@@ -77,11 +77,12 @@ class WorkerBusy(Exception):
 
 async def asked_before(order: Order) -> set[int]:
     """Workers automatic dispatch does not ask (again) for the order's time: those who declined
-    or were taken off it, and those who let an offer lapse in the last REASK_AFTER (a worker who
-    missed a message at night may answer in the morning). A new time asks everyone again."""
+    or were taken off it, and those who let an offer lapse in the last REASK_AFTER or twice
+    already (a worker who missed a message at night may answer in the morning, but is not
+    messaged every hour until the deadline). A new time asks everyone again."""
     rows = await current_connection().fetch(
-        "select distinct staff_id from core_assignment where order_id = $1 and lower(during) = $2 "
-        "and (status <> 'expired' or offered_at > $3)",
+        "select staff_id from core_assignment where order_id = $1 and lower(during) = $2 group by staff_id "
+        "having bool_or(status <> 'expired') or count(*) >= 2 or max(offered_at) > $3",
         order.id, order.scheduled_start, clock.now() - REASK_AFTER,
     )
     return {r["staff_id"] for r in rows}

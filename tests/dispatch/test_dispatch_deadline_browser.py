@@ -120,7 +120,7 @@ async def test_an_unanswered_paid_order_stays_arranging_the_office_is_alerted_an
     assert moved.state == "paid" and picked.hour == 10 and picked.date() != local_time(tenant, days_ahead=5).date()
 
 
-async def test_the_customer_takes_the_full_refund_in_the_browser(live_server, page, runtime, make_tenant):
+async def test_the_customer_cancels_an_unstaffed_order_at_no_charge_in_the_browser(live_server, page, desktop_page, runtime, make_tenant):
     tenant = await make_tenant(prefix="refund", name="退款家政", locale="zh_CN")
     await set_dispatch(tenant, mode="manual")
     customer = await make_customer(tenant)
@@ -134,6 +134,10 @@ async def test_the_customer_takes_the_full_refund_in_the_browser(live_server, pa
     await page.goto(live_server.url(host, f"/orders/{number}"))
     assert "该时间暂无可上门的服务人员" in await page.inner_text("#order-status-card")
     await page.screenshot(path=str(shots / "dead-end-choice-phone-zh.png"), full_page=True)
+    await _sign_in(desktop_page, live_server, host, "customer", customer, tenant.id, "zh_CN")
+    await desktop_page.goto(live_server.url(host, f"/orders/{number}"))
+    assert "改约其他时间" in await desktop_page.inner_text("#order-status-card")
+    await desktop_page.screenshot(path=str(shots / "dead-end-choice-desktop-zh.png"), full_page=True)
     await page.click("#order-status-card a:has-text('免费取消订单')")
     await page.wait_for_url(re.compile(r"/rearrange#refund$"))
     await page.screenshot(path=str(shots / "dead-end-rearrange-phone-zh.png"), full_page=True)

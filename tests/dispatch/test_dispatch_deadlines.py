@@ -231,3 +231,24 @@ async def test_the_mini_program_api_offers_other_times_and_moves_or_refunds_the_
     refunded = await client_a.post(f"/api/v1/orders/{await _number(tenant_a, other)}/refund-no-worker", headers=auth)
     assert refunded.status_code == 200 and refunded.json()["order"]["state"] == "cancelled"
     assert refunded.json()["order"]["cancellation_fee"] == 0
+
+
+async def test_a_worker_who_let_an_offer_lapse_is_asked_once_more_later_not_every_hour(runtime, tenant_a):
+    order, _, worker = await _waiting(tenant_a, days=5)
+
+    async def lapse_and_age():
+        async with tenant_scope(tenant_a.id):
+            offer = await offers.offer_next(order)
+            if offer is None:
+                return None
+            # Lapsed four hours ago: past REASK_AFTER.
+            await current_connection().execute(
+                "update core_assignment set expires_at = $2, offered_at = $2 where id = $1", offer.id, clock.now() - timedelta(hours=4))
+        async with tenant_scope(tenant_a.id):
+            assert await offers.expire_offer(offer.id)
+        return offer.staff_id
+
+    assert await lapse_and_age() == worker
+    assert await lapse_and_age() == worker  # asked again, hours later
+    assert await lapse_and_age() is None  # twice is enough
+    assert await order_state(tenant_a, order) == "paid"
