@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any, Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -36,6 +37,7 @@ from . import legal, services
 from .guards import require_customer, require_staff
 from .phones import masked, normalize_phone
 from .schemas import (
+    LEGAL_TITLES,
     TIME_SLOTS,
     AddressCreate,
     AddressUpdate,
@@ -386,7 +388,9 @@ class AccountController(Controller):
     @get("/security", name="account-security")
     async def security_page(self, request: Request, principal: NamedDependency[Principal]) -> Response:
         customer = await services.active_customer(principal)
-        return page(request, "accounts/security.html", customer=customer, flash=done_notice(request, NOTICES))
+        return page(request, "accounts/security.html", customer=customer, flash=done_notice(request, NOTICES),
+                    agreements=await legal.accepted_versions(customer.id), legal_titles=LEGAL_TITLES,
+                    tz=ZoneInfo(current_tenant().timezone))
 
     @post("/sign-out-everywhere", name="account-sign-out-everywhere")
     async def sign_out_everywhere(self, principal: NamedDependency[Principal]) -> Response:
