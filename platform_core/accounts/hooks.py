@@ -11,6 +11,7 @@ from . import (
     inbox_views,
     legal_views,
     platform_views,
+    sign_in_views,
     views,
 )
 
@@ -21,6 +22,7 @@ def register_routes():
         controllers.AuthController,
         controllers.LegalController,
         controllers.MeController,
+        *sign_in_views.SIGN_IN_HANDLERS,
         *views.CUSTOMER_HANDLERS,
         *views.STAFF_HANDLERS,
         *console_views.console_handlers(),
