@@ -12,6 +12,7 @@ from . import (
     inbox_views,
     legal_views,
     platform_views,
+    sign_in_views,
     views,
 )
 
@@ -22,6 +23,7 @@ def register_routes():
         controllers.AuthController,
         controllers.LegalController,
         controllers.MeController,
+        *sign_in_views.SIGN_IN_HANDLERS,
         *views.CUSTOMER_HANDLERS,
         address_views.AddressController,
         *views.STAFF_HANDLERS,

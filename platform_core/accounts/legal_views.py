@@ -19,9 +19,8 @@ from platform_core.web.pages import page
 
 from . import legal
 from .guards import require_console
-from .schemas import LEGAL_KINDS, LegalDocument, LegalDocumentPublish
+from .schemas import LEGAL_KINDS, LEGAL_TITLES, LegalDocument, LegalDocumentPublish
 
-TITLES = {"terms": N_("User Agreement"), "privacy": N_("Privacy Policy")}
 NOTICES = {"published": N_("The new version is published. Customers accept it when they next sign in.")}
 
 
@@ -51,8 +50,8 @@ def _kind(kind: str) -> str:
 @get("/legal/{kind:str}", include_in_schema=False, name="legal-document")
 async def document_page(request: Request, kind: FromPath[str]) -> Response:
     document = await legal.current_document(_kind(kind))
-    return page(request, "accounts/legal.html", document=document, title=TITLES[kind], blocks=blocks(_body(document)),
-                other=("privacy" if kind == "terms" else "terms"), titles=TITLES, tz=ZoneInfo(current_tenant().timezone))
+    return page(request, "accounts/legal.html", document=document, title=LEGAL_TITLES[kind], blocks=blocks(_body(document)),
+                other=("privacy" if kind == "terms" else "terms"), titles=LEGAL_TITLES, tz=ZoneInfo(current_tenant().timezone))
 
 
 async def _console_page(request: Request, kind: str, *, status_code: int = 200, **context: Any) -> Response:
@@ -60,7 +59,7 @@ async def _console_page(request: Request, kind: str, *, status_code: int = 200, 
     current = versions[0] if versions else None
     context.setdefault("values", {"body_zh": current.body_zh, "body_en": current.body_en} if current else {})
     context.setdefault("errors", {})
-    return page(request, "console/legal.html", status_code=status_code, kind=kind, kinds=LEGAL_KINDS, titles=TITLES,
+    return page(request, "console/legal.html", status_code=status_code, kind=kind, kinds=LEGAL_KINDS, titles=LEGAL_TITLES,
                 versions=versions, current=current, tz=ZoneInfo(current_tenant().timezone),
                 flash=done_notice(request, NOTICES), **context)
 

@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from platform_core.bounds import Code, Line, Name, Text
+from platform_core.web.i18n import lazy_gettext
 
 CustomerStatus = Literal["active", "frozen", "closed"]
 TimeSlot = Literal["morning", "afternoon", "evening", "weekend"]
@@ -131,6 +132,7 @@ class SignedOut(msgspec.Struct, kw_only=True):
 
 LegalKind = Literal["terms", "privacy"]
 LEGAL_KINDS: tuple[LegalKind, ...] = ("terms", "privacy")
+LEGAL_TITLES = {"terms": lazy_gettext("User Agreement"), "privacy": lazy_gettext("Privacy Policy")}
 # Longer than any real agreement, short enough that a pasted book is refused.
 LEGAL_BODY_LIMIT = 50_000
 

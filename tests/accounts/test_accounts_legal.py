@@ -66,6 +66,8 @@ async def test_a_new_customer_must_accept_the_documents_in_force(client_a, tenan
         "phone": PHONE, "code": code, "consent_asked": "1", "accept_terms": "1", "terms_version": "1", "privacy_version": "1"})
     assert accepted.status_code == 303, accepted.text
     assert await acceptances(tenant_a) == [("privacy", 1), ("terms", 1)]
+    security = await browser.get("/account/security")  # the customer sees what they accepted, and when
+    assert "Terms you accepted" in security.text and 'href="/legal/privacy"' in security.text
 
 
 async def test_a_version_published_while_the_box_was_shown_is_asked_for_again(client_a, tenant_a, sms):

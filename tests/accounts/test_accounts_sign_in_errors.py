@@ -70,3 +70,15 @@ async def test_someone_with_a_code_goes_to_the_code_step_without_a_new_one(brows
 async def test_the_code_step_for_a_bad_phone_stays_on_the_phone_step(browser_a, sms):
     answer = await post_form(browser_a, "/account/sign-in/code", {"phone": "12", "have_code": "1"}, headers=HX)
     assert answer.status_code == 400 and 'id="field-phone-error"' in answer.text and 'name="code"' not in answer.text
+
+
+async def test_too_many_checks_count_down_on_the_code_field_with_sign_in_held(browser_a, sms):
+    await post_form(browser_a, "/account/sign-in/code", {"phone": PHONE})
+    answers = [await post_form(browser_a, "/account/sign-in/verify", {"phone": PHONE, "code": "12345x"}, headers=HX)
+               for _ in range(16)]
+    assert [a.status_code for a in answers[:15]] == [400] * 15
+    refused = answers[15]
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    # The wait stands where the code is typed, and sign-in.js holds the button until it is over.
+    assert re.search(r'data-countdown="\d+"[^>]*data-countdown-disables', refused.text)
+    assert "Too many attempts. Try again in" in refused.text and 'name="code"' in refused.text
