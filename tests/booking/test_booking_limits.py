@@ -15,6 +15,8 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict
 from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import transition
+from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import BookingFieldSpec
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     bearer_for,
@@ -157,3 +159,24 @@ async def test_mark_paid_refuses_an_order_beyond_the_items_limits(runtime, tenan
         await current_connection().execute("update core_order set quantity = 4 where id = $1", order_id)
         marked = await transition(order_id, "mark_paid", finance)
     assert marked.paid_at is not None
+
+
+class FloorsField:
+    @hookimpl
+    def compute_booking_fields(self, form):
+        return [BookingFieldSpec(name="floors", label="Floors", type="number", required=True, min=1, max=3)]
+
+
+async def test_a_plugins_number_field_keeps_its_bounds(app, runtime, tenant_a, auth):
+    await make_worker(tenant_a)
+    item_id = await make_item(tenant_a)
+    runtime.pm.register(FloorsField(), name="core.test_floors")
+    try:
+        async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+            client.cookies.set(LOCALE_COOKIE, "en")
+            refused = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, fields={"floors": 12}), headers={**auth, **key()})
+            placed = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, fields={"floors": 2}), headers={**auth, **key()})
+    finally:
+        runtime.pm.unregister(name="core.test_floors")
+    assert refused.status_code == 400 and refused.json()["error"]["fields"]["fields.floors"] == "Enter a number from 1 to 3."
+    assert placed.status_code == 201 and placed.json()["fields"] == {"floors": 2}
