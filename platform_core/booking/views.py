@@ -255,6 +255,7 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
         "method_labels": method_labels(),
         "poll_seconds": POLL_SECONDS,
         "timeline": await services.timeline(order.id),
+        "answers": await services.booking_answers(order),
         "labels": {t.event: t.label for t in machine.transitions.values()},
         "cancellation": await services.cancellation_terms(order) if can_cancel else None,
         "worker": await _worker_contact(order.id) if order.state not in m.FINAL_STATES else None,

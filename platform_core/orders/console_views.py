@@ -97,6 +97,7 @@ async def _detail(request: Request, number: str, **extra: Any) -> Response:
     done = DONE.get(request.query_params.get("done", ""))
     return page(
         request, "orders/console_order.html", order=order, timeline=await services.timeline(order.id),
+        answers=await services.booking_answers(order),
         labels={t.event: t.label for t in machine.transitions.values()},
         actions=[(event, label) for event, label in CONSOLE_EVENTS.items() if event in possible], danger=DANGER_EVENTS,
         customer=await get_customer(order.customer_id), worker=await get_staff(staff_id) if staff_id else None,

@@ -20,12 +20,14 @@ from platform_core.pluginsys.contexts import BookingFieldSpec
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     bearer_for,
+    console_client,
     local_time,
     make_customer,
     make_item,
     make_order,
     make_worker,
     new_address,
+    signed_in,
 )
 from platform_core.testing.pytest_plugin import client_for
 from platform_core.web.locale import LOCALE_COOKIE
@@ -145,6 +147,14 @@ async def test_a_photo_field_takes_an_upload_of_this_franchise_only(app, runtime
         placed = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, fields={"fault_photo": url}), headers={**auth, **key()})
         assert placed.status_code == 201, placed.text
         assert placed.json()["fields"] == {"fault_photo": url}
+    # The order pages show the answer by its question, the photo as a picture (no field names).
+    number = placed.json()["number"]
+    async with await signed_in(app, tenant_a, "customer", placed.json()["customer_id"]) as customer_client:
+        mine = (await customer_client.get(f"/orders/{number}")).text
+    async with await console_client(client_for(app, f"{tenant_a.slug}.localhost"), tenant_a, "owner") as office:
+        theirs = (await office.get(f"/console/orders/{number}")).text
+    for html in (mine, theirs):
+        assert "<dt>Photo of the fault</dt>" in html and f'src="{url}"' in html and "fault_photo" not in html
 
 
 async def test_mark_paid_refuses_an_order_beyond_the_items_limits(runtime, tenant_a):
