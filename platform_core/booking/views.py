@@ -19,12 +19,12 @@ from platform_core import clock
 from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, get_staff, list_addresses
 from platform_core.accounts.sessions import Principal
-from platform_core.catalog.services import (
+from platform_core.catalog.quotes import (
     booking_fields_for,
     counts_quantity,
-    get_item_by_slug,
     is_long_stay,
 )
+from platform_core.catalog.services import get_item_by_slug
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.orders import machine as m
 from platform_core.orders import services

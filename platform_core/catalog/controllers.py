@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery
 
 from platform_core.tenancy.context import current_tenant
 
-from . import services
+from . import quotes, services
 from .schemas import Category, ServiceItem, ServiceItemDetail
 
 
@@ -39,5 +39,5 @@ class CatalogController(Controller):
         item = await services.get_item_by_slug(slug, for_customer=tenant)
         return ServiceItemDetail(
             item=item, category=await services.get_category(item.category_id),
-            form_fields=services.booking_fields_for(tenant, item), long_stay=services.is_long_stay(item),
+            form_fields=quotes.booking_fields_for(tenant, item), long_stay=quotes.is_long_stay(item),
         )

@@ -15,13 +15,8 @@ import msgspec
 
 from platform_core import clock
 from platform_core.accounts.services import customer_id_for_phone
-from platform_core.catalog.services import (
-    booking_fields_for,
-    get_item,
-    item_skills,
-    item_titles,
-    quantity_error,
-)
+from platform_core.catalog.quotes import booking_fields_for, quantity_error
+from platform_core.catalog.services import get_item, item_skills, item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from platform_core.pluginsys.calls import tell
