@@ -6,12 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from platform_core.catalog.services import (
-    get_item_by_slug,
-    is_long_stay,
-    quantity_error,
-    visit_minutes,
-)
+from platform_core.catalog.quotes import is_long_stay, quantity_error, visit_minutes
+from platform_core.catalog.services import get_item_by_slug
 from platform_core.errors import ValidationFailed
 from platform_core.orders.services import booking_settings, pending_demand
 from platform_core.scheduling import slots as engine

@@ -22,14 +22,14 @@ import asyncpg
 import msgspec
 
 from platform_core import clock
-from platform_core.catalog.schemas import BookingField, ServiceItem
-from platform_core.catalog.services import (
+from platform_core.catalog.quotes import (
     booking_fields_for,
-    get_item,
     is_long_stay,
     quote_base,
     visit_minutes,
 )
+from platform_core.catalog.schemas import BookingField, ServiceItem
+from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.jobs.schemas import JobContext

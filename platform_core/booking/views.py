@@ -19,12 +19,12 @@ from platform_core import clock
 from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, list_addresses
 from platform_core.accounts.sessions import Principal
-from platform_core.catalog.services import (
+from platform_core.catalog.quotes import (
     booking_fields_for,
     counts_quantity,
-    get_item_by_slug,
     is_long_stay,
 )
+from platform_core.catalog.services import get_item_by_slug
 from platform_core.dispatch import deadlines as dispatch_deadlines
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.orders import machine as m
@@ -256,6 +256,7 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
         "poll_seconds": POLL_SECONDS,
         # Offers passing between workers are the office's business; the customer sees the outcome.
         "timeline": [e for e in timeline if e.event not in m.OFFICE_ONLY_EVENTS],
+        "answers": await services.booking_answers(order),
         "labels": {t.event: t.label for t in machine.transitions.values()},
         "cancellation": await services.cancellation_terms(order) if can_cancel else None,
         "arranging_until": await dispatch_deadlines.answer_expected_by(order) if order.state in (m.PAID, m.ASSIGNED) else None,

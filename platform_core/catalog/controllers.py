@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery
 
 from platform_core.tenancy.context import current_tenant
 
-from . import services
+from . import quotes, services
 from .schemas import Category, ServiceItem, ServiceItemDetail
 
 
@@ -33,9 +33,11 @@ class CatalogController(Controller):
 
     @get("/items/{slug:str}", operation_id="getItem", summary="One service, with its category and booking form")
     async def item(self, slug: FromPath[str]) -> ServiceItemDetail:
+        """`long_stay`: booked by `start_date` (no `asap`, no time of day); `item.min_quantity`
+        and `item.max_quantity` bound the booking's `quantity`."""
         tenant = current_tenant()
         item = await services.get_item_by_slug(slug, for_customer=tenant)
         return ServiceItemDetail(
             item=item, category=await services.get_category(item.category_id),
-            form_fields=services.booking_fields_for(tenant, item),
+            form_fields=quotes.booking_fields_for(tenant, item), long_stay=quotes.is_long_stay(item),
         )

@@ -133,6 +133,7 @@ async def _detail(request: Request, number: str, **extra: Any) -> Response:
         request, "orders/console_order.html", order=order, timeline=timeline, actor_kinds=ACTOR_KINDS,
         actor_names=await _actor_names(timeline) if customer_details else {}, customer_details=customer_details,
         thread=await thread.messages(order, console_actor(request)), me="console", can_write=False, thread_action=None,
+        answers=await services.booking_answers(order) if customer_details else [],
         labels={t.event: t.label for t in machine.transitions.values()},
         actions=[(event, label) for event, label in CONSOLE_EVENTS.items() if event in possible], danger=DANGER_EVENTS,
         customer=await get_customer(order.customer_id) if customer_details else None, worker=await get_staff(staff_id) if staff_id else None,

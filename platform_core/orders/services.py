@@ -15,12 +15,8 @@ import msgspec
 
 from platform_core import clock
 from platform_core.accounts.services import customer_id_for_phone
-from platform_core.catalog.services import (
-    get_item,
-    item_skills,
-    item_titles,
-    quantity_error,
-)
+from platform_core.catalog.quotes import booking_fields_for, quantity_error
+from platform_core.catalog.services import get_item, item_skills, item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from platform_core.pluginsys.calls import tell
@@ -494,3 +490,23 @@ async def order_districts() -> list[str]:
     """The districts orders were placed in, for the console's filter."""
     rows = await current_connection().fetch("select distinct district from core_order where district <> '' order by district")
     return [r["district"] for r in rows]
+
+
+async def booking_answers(order: Order) -> list[tuple[str, Any, str]]:
+    """The booking form's answers as people read them, (question, answer, field type), in the
+    order of the item's form as it is now: by the question, never the field's name; a question
+    removed since keeps its answer under its name, at the end."""
+    try:
+        form = booking_fields_for(current_tenant(), await get_item(order.item_id))
+    except NotFound:
+        form = []
+    answers = []
+    for field in form:
+        if field.name in order.fields:
+            value = order.fields[field.name]
+            if field.type == "checkbox":
+                value = N_("Yes") if value else N_("No")
+            answers.append((field.label, value, field.type))
+    known = {f.name for f in form}
+    answers += [(name, value, "text") for name, value in order.fields.items() if name not in known]
+    return answers

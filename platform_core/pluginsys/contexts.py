@@ -147,14 +147,17 @@ class DispatchScore(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class BookingFieldSpec(msgspec.Struct, frozen=True, kw_only=True):
-    """A field a plugin adds to a booking form. `label` is shown as given (translate your own)."""
+    """A field a plugin adds to a booking form. `label` is shown as given (translate your own).
+    A number may have bounds (`min`, `max`); a photo's answer is the URL of the customer's upload."""
 
     name: str
     label: str
-    type: Literal["text", "textarea", "number", "select", "checkbox", "date"] = "text"
+    type: Literal["text", "textarea", "number", "select", "checkbox", "date", "photo"] = "text"
     required: bool = False
     choices: list[str] = []
     help: str = ""
+    min: float | None = None
+    max: float | None = None
 
 
 class BookingForm(msgspec.Struct, frozen=True, kw_only=True):

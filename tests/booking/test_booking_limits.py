@@ -4,6 +4,7 @@ their start date, and booking fields with bounds and photos."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,15 +16,20 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict
 from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import transition
+from platform_core.pluginsys import hookimpl
+from platform_core.pluginsys.contexts import BookingFieldSpec
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     bearer_for,
+    console_client,
     local_time,
     make_customer,
     make_item,
     make_order,
     make_worker,
     new_address,
+    post_form,
+    signed_in,
 )
 from platform_core.testing.pytest_plugin import client_for
 from platform_core.web.locale import LOCALE_COOKIE
@@ -143,6 +149,14 @@ async def test_a_photo_field_takes_an_upload_of_this_franchise_only(app, runtime
         placed = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, fields={"fault_photo": url}), headers={**auth, **key()})
         assert placed.status_code == 201, placed.text
         assert placed.json()["fields"] == {"fault_photo": url}
+    # The order pages show the answer by its question, the photo as a picture (no field names).
+    number = placed.json()["number"]
+    async with await signed_in(app, tenant_a, "customer", placed.json()["customer_id"]) as customer_client:
+        mine = (await customer_client.get(f"/orders/{number}")).text
+    async with await console_client(client_for(app, f"{tenant_a.slug}.localhost"), tenant_a, "owner") as office:
+        theirs = (await office.get(f"/console/orders/{number}")).text
+    for html in (mine, theirs):
+        assert "<dt>Photo of the fault</dt>" in html and f'src="{url}"' in html and "fault_photo" not in html
 
 
 async def test_mark_paid_refuses_an_order_beyond_the_items_limits(runtime, tenant_a):
@@ -157,3 +171,46 @@ async def test_mark_paid_refuses_an_order_beyond_the_items_limits(runtime, tenan
         await current_connection().execute("update core_order set quantity = 4 where id = $1", order_id)
         marked = await transition(order_id, "mark_paid", finance)
     assert marked.paid_at is not None
+
+
+class FloorsField:
+    @hookimpl
+    def compute_booking_fields(self, form):
+        return [BookingFieldSpec(name="floors", label="Floors", type="number", required=True, min=1, max=3)]
+
+
+async def test_a_plugins_number_field_keeps_its_bounds(app, runtime, tenant_a, auth):
+    await make_worker(tenant_a)
+    item_id = await make_item(tenant_a)
+    runtime.pm.register(FloorsField(), name="core.test_floors")
+    try:
+        async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+            client.cookies.set(LOCALE_COOKIE, "en")
+            refused = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, fields={"floors": 12}), headers={**auth, **key()})
+            placed = await client.post("/api/v1/orders", json=booking(item_id, tenant_a, fields={"floors": 2}), headers={**auth, **key()})
+    finally:
+        runtime.pm.unregister(name="core.test_floors")
+    assert refused.status_code == 400 and refused.json()["error"]["fields"]["fields.floors"] == "Enter a number from 1 to 3."
+    assert placed.status_code == 201 and placed.json()["fields"] == {"floors": 2}
+
+
+async def test_the_booking_page_uploads_a_photo_field_and_keeps_it_through_an_error(app, runtime, tenant_a):
+    await make_worker(tenant_a)
+    await make_item(tenant_a, slug="repair", pricing_model="quote", price=5000, booking_fields=[
+        {"name": "fault", "label": "What is wrong", "type": "textarea", "required": True},
+        {"name": "fault_photo", "label": "Photo of the fault", "type": "photo"},
+    ])
+    customer_id = await make_customer(tenant_a)
+    form = {"idempotency_key": secrets.token_hex(12), "address_id": "new", "slot_start": "asap",
+            **{f"address.{k}": v for k, v in new_address().items()}}
+    async with await signed_in(app, tenant_a, "customer", customer_id) as client:
+        client.cookies.set(LOCALE_COOKIE, "en")
+        # The fault left out: the photo is stored anyway and rides along in the form shown again.
+        refused = await post_form(client, "/book/repair", form, files={"upload.fault_photo": ("fault.png", PNG, "image/png")})
+        assert refused.status_code == 400 and "This field is required." in refused.text
+        url = re.search(r'name="fields\.fault_photo" value="([^"]+)"', refused.text).group(1)
+        placed = await post_form(client, "/book/repair", {**form, "fields.fault": "No cooling", "fields.fault_photo": url})
+        assert placed.status_code in (302, 303), placed.text
+    async with tenant_scope(tenant_a.id):
+        stored = await current_connection().fetchval("select fields::text from core_order where customer_id = $1", customer_id)
+    assert url in stored and "No cooling" in stored

@@ -107,6 +107,7 @@ async def test_api_lists_the_tree_and_the_items_of_a_category(client_a, client_b
     assert [i["slug"] for i in only_deep] == ["oven"]
     detail = (await client_a.get("/api/v1/catalog/items/daily-cleaning")).json()
     assert detail["item"]["price"] == 5000 and detail["item"]["pricing_model"] == "hourly"
+    assert (detail["item"]["min_quantity"], detail["item"]["max_quantity"], detail["long_stay"]) == (3, 12, False)
     assert [b["type"] for b in detail["item"]["content"]] == ["text", "steps", "video", "result"]
     assert detail["category"]["code"] == "cleaning" and detail["form_fields"] == []
     assert (await client_b.get("/api/v1/catalog/categories")).json() == []

@@ -7,7 +7,7 @@ import asyncpg
 import msgspec
 import pytest
 
-from platform_core.catalog import services
+from platform_core.catalog import quotes, services
 from platform_core.catalog.schemas import (
     AddonInput,
     CategoryCreate,
@@ -65,7 +65,7 @@ async def test_base_price_follows_the_pricing_model(tenant_a, model, price, mini
     async with tenant_scope(tenant_a.id) as tenant:
         category = await make_category(tenant)
         item = await services.create_item(tenant, item_data(category.id, pricing_model=model, price=price, min_quantity=minimum))
-    lines = services.quote_base(item, quantity, [])
+    lines = quotes.quote_base(item, quantity, [])
     assert [(l.quantity, l.unit_amount, l.amount, l.unit) for l in lines] == expected
     assert lines[0].kind == "base" and lines[0].label == "Daily cleaning"
 
@@ -78,15 +78,15 @@ async def test_addons_add_their_own_lines_and_only_offered_ones_are_accepted(ten
             addons=[AddonInput(title="Floor-standing unit", price=8000), AddonInput(title="Old add-on", price=100, active=False)],
         ))
     floor, old = item.addons
-    lines = services.quote_base(item, None, [floor.id, floor.id])
+    lines = quotes.quote_base(item, None, [floor.id, floor.id])
     assert [(l.kind, l.label, l.amount) for l in lines] == [
         ("base", "Air conditioner cleaning", 12000), ("addon", "Floor-standing unit", 8000),
     ]
     with pytest.raises(ValidationFailed) as refused:
-        services.quote_base(item, None, [old.id])
+        quotes.quote_base(item, None, [old.id])
     assert "addon_ids" in refused.value.fields
     with pytest.raises(ValidationFailed) as refused:
-        services.quote_base(item, None, [999999])
+        quotes.quote_base(item, None, [999999])
     assert "addon_ids" in refused.value.fields
 
 
@@ -228,7 +228,7 @@ async def test_a_plugin_category_shows_only_for_tenants_that_enabled_the_plugin(
         category = await services.get_category_by_code("elder-care")
         assert category.source_plugin == "eldercare"
         item = await services.create_item(tenant, item_data(category.id, slug="companion", title="Companion visit"))
-        fields = services.booking_fields_for(tenant, item)
+        fields = quotes.booking_fields_for(tenant, item)
         assert [(f.name, f.source) for f in fields] == [("mobility", "eldercare"), ("medication", "eldercare")]
     async with tenant_scope(tenant_b.id) as tenant:
         assert await services.list_categories(tenant) == []
