@@ -331,9 +331,31 @@ async def _item_page(request: Request, item: ServiceItem | None, draft: dict[str
         request, "catalog/console_item.html", console=True, status_code=status_code, item=item, values=draft,
         categories_options=[("", "—")] + parent_options(services.flatten(tree)),
         pricing_options=[(k, _(v)) for k, v in PRICING_LABELS.items()], block_labels=BLOCK_LABELS,
-        skill_choices=await services.skill_choices(),
+        skill_choices=await services.skill_choices(), duration=duration_parts(str(draft.get("duration_minutes", ""))),
+        duration_units=DURATION_LABELS,
         currency=current_tenant().currency, flash=done_notice(request, NOTICES), **context,
     )
+
+
+# A duration as people say it: a long stay in days, a visit in hours or minutes.
+DURATION_UNITS = {"days": 1440, "hours": 60, "minutes": 1}
+DURATION_LABELS = {"days": N_("days"), "hours": N_("hours"), "minutes": N_("minutes")}
+
+
+def minutes_of(value: str, unit: str) -> str:
+    """The form's number and unit as minutes (text, as the draft keeps it; what does not parse
+    stays as typed and is refused by item_input)."""
+    try:
+        return str(int(Decimal(value) * DURATION_UNITS.get(unit, 1)))
+    except (InvalidOperation, ValueError):
+        return value
+
+
+def duration_parts(minutes: str) -> tuple[str, str]:
+    """Minutes shown in the largest whole unit: 37440 → ("26", "days"), 180 → ("3", "hours")."""
+    if not minutes.isdigit() or int(minutes) == 0:
+        return minutes, "minutes"
+    return next((str(int(minutes) // size), unit) for unit, size in DURATION_UNITS.items() if int(minutes) % size == 0)
 
 
 async def item_form(request: Request) -> tuple[dict[str, str], dict[str, str]]:
@@ -344,6 +366,8 @@ async def item_form(request: Request) -> tuple[dict[str, str], dict[str, str]]:
     form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if k != CSRF_FIELD and not isinstance(v, UploadFile) and ":" not in k}
     values["required_skills"] = ", ".join(str(s) for s in form.getall("required_skills")) if "required_skills" in form else ""
+    if "duration_value" in values:
+        values["duration_minutes"] = minutes_of(values.pop("duration_value"), values.pop("duration_unit", "minutes"))
     errors: dict[str, str] = {}
     for key, value in form.items():
         name, _, part = key.partition(":")

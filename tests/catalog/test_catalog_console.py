@@ -190,3 +190,17 @@ async def test_pictures_are_uploaded_not_typed_and_can_be_taken_off(manager, ten
     async with tenant_scope(tenant_a.id):
         item = await services.get_item(item.id)
     assert item.cover_url == "" and item.title == "Air conditioner cleaning" and item.content[2].url.startswith("/media/")
+
+
+async def test_a_long_stay_lasts_days_in_the_form(manager, tenant_a, cleaning):
+    form = {**ITEM_FORM, "category_id": str(cleaning.id), "slug": "yuesao"}
+    del form["duration_minutes"]
+    done = await post_form(manager, "/console/catalog/items", {**form, "duration_value": "26", "duration_unit": "days"})
+    assert done.status_code == 303, done.text
+    async with tenant_scope(tenant_a.id):
+        assert (await services.get_item_by_slug("yuesao")).duration_minutes == 26 * 24 * 60
+    page = (await manager.get(done.headers["location"])).text
+    assert 'name="duration_value" value="26"' in page and '<option value="days" selected>' in page
+    refused = await post_form(manager, "/console/catalog/items", {**form, "slug": "x", "duration_value": "a week", "duration_unit": "days"})
+    assert refused.status_code == 400 and 'name="duration_value" value="a week"' in refused.text
+
