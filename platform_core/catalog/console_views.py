@@ -374,8 +374,11 @@ async def item_form(request: Request) -> tuple[dict[str, str], dict[str, str]]:
         if part == "remove" and value == "1":
             values[name] = ""
         elif part == "file" and isinstance(value, UploadFile) and value.filename:
+            # A video block's address takes a video; every other picture field an image.
+            video = name.endswith("-url") and values.get(name.removesuffix("url") + "type") == "video"
             try:
-                values[name] = media.save_image(current_tenant(), await value.read(media.MAX_BYTES + 1))
+                data = await value.read((media.MAX_VIDEO_BYTES if video else media.MAX_BYTES) + 1)
+                values[name] = (media.save_video if video else media.save_image)(current_tenant(), data)
             except ValidationFailed as exc:
                 errors[name] = exc.fields["file"]
     return values, errors

@@ -204,3 +204,19 @@ async def test_a_long_stay_lasts_days_in_the_form(manager, tenant_a, cleaning):
     refused = await post_form(manager, "/console/catalog/items", {**form, "slug": "x", "duration_value": "a week", "duration_unit": "days"})
     assert refused.status_code == 400 and 'name="duration_value" value="a week"' in refused.text
 
+
+
+async def test_a_video_block_takes_an_uploaded_video_and_refuses_a_picture(manager, tenant_a, cleaning):
+    form = {**ITEM_FORM, "category_id": str(cleaning.id), "content-2-type": "video", "content-2-url": "",
+            "content-2-poster": "", "content-2-caption": "How we wash the coil"}
+    clip = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 256
+    refused = await post_form(manager, "/console/catalog/items", form, files={"content-2-url:file": ("coil.png", png(), "image/png")})
+    assert refused.status_code == 400 and "Upload an MP4 or WebM video." in refused.text
+    done = await post_form(manager, "/console/catalog/items", form, files={"content-2-url:file": ("coil.mp4", clip, "video/mp4"),
+                                                                            "content-2-poster:file": ("poster.png", png(), "image/png")})
+    assert done.status_code == 303, done.text
+    async with tenant_scope(tenant_a.id):
+        video = (await services.get_item_by_slug("aircon")).content[2]
+    assert video.url.endswith(".mp4") and video.poster.endswith(".png")
+    served = await manager.get(video.url)
+    assert served.content == clip and served.headers["content-type"] == "video/mp4"
