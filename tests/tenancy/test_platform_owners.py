@@ -3,7 +3,13 @@ signs in to the franchise's console."""
 
 from __future__ import annotations
 
-from platform_core.testing.factories import make_console_user, post_form, sign_in, unique_email, with_csrf
+from platform_core.testing.factories import (
+    make_console_user,
+    post_form,
+    sign_in,
+    unique_email,
+    with_csrf,
+)
 from platform_core.testing.pytest_plugin import client_for
 from tests.tenancy.test_platform_console import operator_client  # noqa: F401  (fixture)
 

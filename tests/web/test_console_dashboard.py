@@ -10,7 +10,14 @@ from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.shell.dashboard import CHART_HEIGHT, revenue_chart
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import local_time, make_console_user, make_customer, make_order, make_worker, signed_in
+from platform_core.testing.factories import (
+    local_time,
+    make_console_user,
+    make_customer,
+    make_order,
+    make_worker,
+    signed_in,
+)
 
 
 async def paid(tenant, order_id: int, amount: int, *, days_ago: int = 0, refunded: int = 0) -> None:

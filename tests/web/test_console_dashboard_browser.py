@@ -7,7 +7,13 @@ import re
 
 import pytest
 
-from platform_core.testing.factories import PASSWORD, local_time, make_console_user, make_customer, make_order
+from platform_core.testing.factories import (
+    PASSWORD,
+    local_time,
+    make_console_user,
+    make_customer,
+    make_order,
+)
 from tests.web.test_console_dashboard import paid
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
