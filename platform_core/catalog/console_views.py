@@ -12,7 +12,6 @@ from typing import Any
 import msgspec
 from babel.numbers import get_currency_precision
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -20,8 +19,6 @@ from platform_core.accounts.guards import require_console
 from platform_core.bounds import Id
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
-from platform_core.web import uploads as media
-from platform_core.web.csrf import CSRF_FIELD
 from platform_core.web.forms import done_notice, error_context, form_data
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
@@ -35,6 +32,7 @@ from .console_fields import (
     rows_from_fields,
     rows_from_form,
 )
+from .console_form import DURATION_LABELS, duration_parts, item_form
 from .schemas import (
     BLOCK_TYPES,
     MIN_DURATION,
@@ -347,30 +345,10 @@ async def _item_page(request: Request, item: ServiceItem | None, draft: dict[str
         request, "catalog/console_item.html", console=True, status_code=status_code, item=item, values=draft,
         categories_options=[("", "—")] + parent_options(services.flatten(tree)),
         pricing_options=[(k, _(v)) for k, v in PRICING_LABELS.items()], block_labels=BLOCK_LABELS, field_labels=FIELD_LABELS,
-        skill_choices=await services.skill_choices(),
+        skill_choices=await services.skill_choices(), duration=duration_parts(str(draft.get("duration_minutes", ""))),
+        duration_units=DURATION_LABELS,
         currency=current_tenant().currency, flash=done_notice(request, NOTICES), **context,
     )
-
-
-async def item_form(request: Request) -> tuple[dict[str, str], dict[str, str]]:
-    """The item form's fields as text, with its pictures: a file chosen for a picture field
-    (`<field>:file`) is stored and its address becomes the field's value; `<field>:remove` empties
-    it. The ticked skills come joined as the draft keeps them. Returns the values and the errors of
-    the files that were refused."""
-    form = await request.form()
-    values = {k: str(v).strip() for k, v in form.items() if k != CSRF_FIELD and not isinstance(v, UploadFile) and ":" not in k}
-    values["required_skills"] = ", ".join(str(s) for s in form.getall("required_skills")) if "required_skills" in form else ""
-    errors: dict[str, str] = {}
-    for key, value in form.items():
-        name, _, part = key.partition(":")
-        if part == "remove" and value == "1":
-            values[name] = ""
-        elif part == "file" and isinstance(value, UploadFile) and value.filename:
-            try:
-                values[name] = media.save_image(current_tenant(), await value.read(media.MAX_BYTES + 1))
-            except ValidationFailed as exc:
-                errors[name] = exc.fields["file"]
-    return values, errors
 
 
 async def _save(request: Request, item: ServiceItem | None) -> Response:

@@ -1,6 +1,6 @@
-"""Photos a customer attaches to a booking: checked by their bytes (not by the name or the type
-the browser claims), stored under HEARTH_DATA_DIR/media/<tenant id>/ with a random name, and
-served back only on that tenant's host."""
+"""Photos a customer attaches to a booking, and the pictures and videos of a franchise's pages:
+checked by their bytes (not by the name or the type the browser claims), stored under
+HEARTH_DATA_DIR/media/<tenant id>/ with a random name, and served back only on that tenant's host."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xd8\xff", "jpg", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
 )
-CONTENT_TYPES = {ext: content_type for _, ext, content_type in SIGNATURES} | {"webp": "image/webp"}
-NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
+# A video is kept under the request body limit (Litestar's 10 MB): a short clip, not a film.
+MAX_VIDEO_BYTES = 9 * 1024 * 1024
+VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
+CONTENT_TYPES = {ext: content_type for _, ext, content_type in SIGNATURES} | {"webp": "image/webp"} | VIDEO_TYPES
+NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|mp4|webm)$")
+IMAGE_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 URL_PREFIX = "/media/"
 
 
@@ -37,6 +41,14 @@ def _extension(data: bytes) -> str | None:
     return None
 
 
+def _video_extension(data: bytes) -> str | None:
+    if data[4:8] == b"ftyp":
+        return "mp4"
+    if data[:4] == b"\x1a\x45\xdf\xa3":
+        return "webm"
+    return None
+
+
 def save_image(tenant: TenantContext, data: bytes) -> str:
     """Keep an uploaded image; returns its site-relative URL."""
     if not data:
@@ -46,6 +58,22 @@ def save_image(tenant: TenantContext, data: bytes) -> str:
     ext = _extension(data)
     if ext is None:
         raise ValidationFailed({"file": N_("Upload a JPEG, PNG or WebP photo.")})
+    return _keep(tenant, data, ext)
+
+
+def save_video(tenant: TenantContext, data: bytes) -> str:
+    """Keep an uploaded video (MP4 or WebM); returns its site-relative URL."""
+    if not data:
+        raise ValidationFailed({"file": N_("Choose a video to upload.")})
+    if len(data) > MAX_VIDEO_BYTES:
+        raise ValidationFailed({"file": N_("The video is too large (at most 9 MB).")})
+    ext = _video_extension(data)
+    if ext is None:
+        raise ValidationFailed({"file": N_("Upload an MP4 or WebM video.")})
+    return _keep(tenant, data, ext)
+
+
+def _keep(tenant: TenantContext, data: bytes, ext: str) -> str:
     folder = media_dir(tenant)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{ext}"
@@ -62,4 +90,6 @@ def media_file(tenant: TenantContext, name: str) -> Path | None:
 
 
 def photo_exists(tenant: TenantContext, url: str) -> bool:
-    return url.startswith(URL_PREFIX) and media_file(tenant, url[len(URL_PREFIX):]) is not None
+    """An image of the tenant's at `url` (a video is no photo)."""
+    name = url[len(URL_PREFIX):]
+    return url.startswith(URL_PREFIX) and IMAGE_NAME.match(name) is not None and media_file(tenant, name) is not None

@@ -243,3 +243,33 @@ async def test_pictures_are_uploaded_not_typed_and_can_be_taken_off(manager, ten
     async with tenant_scope(tenant_a.id):
         item = await services.get_item(item.id)
     assert item.cover_url == "" and item.title == "Air conditioner cleaning" and item.content[2].url.startswith("/media/")
+
+
+async def test_a_long_stay_lasts_days_in_the_form(manager, tenant_a, cleaning):
+    form = {**ITEM_FORM, "category_id": str(cleaning.id), "slug": "yuesao"}
+    del form["duration_minutes"]
+    done = await post_form(manager, "/console/catalog/items", {**form, "duration_value": "26", "duration_unit": "days"})
+    assert done.status_code == 303, done.text
+    async with tenant_scope(tenant_a.id):
+        assert (await services.get_item_by_slug("yuesao")).duration_minutes == 26 * 24 * 60
+    page = (await manager.get(done.headers["location"])).text
+    assert 'name="duration_value" value="26"' in page and '<option value="days" selected>' in page
+    refused = await post_form(manager, "/console/catalog/items", {**form, "slug": "x", "duration_value": "a week", "duration_unit": "days"})
+    assert refused.status_code == 400 and 'name="duration_value" value="a week"' in refused.text
+
+
+
+async def test_a_video_block_takes_an_uploaded_video_and_refuses_a_picture(manager, tenant_a, cleaning):
+    form = {**ITEM_FORM, "category_id": str(cleaning.id), "content-2-type": "video", "content-2-url": "",
+            "content-2-poster": "", "content-2-caption": "How we wash the coil"}
+    clip = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 256
+    refused = await post_form(manager, "/console/catalog/items", form, files={"content-2-url:file": ("coil.png", png(), "image/png")})
+    assert refused.status_code == 400 and "Upload an MP4 or WebM video." in refused.text
+    done = await post_form(manager, "/console/catalog/items", form, files={"content-2-url:file": ("coil.mp4", clip, "video/mp4"),
+                                                                            "content-2-poster:file": ("poster.png", png(), "image/png")})
+    assert done.status_code == 303, done.text
+    async with tenant_scope(tenant_a.id):
+        video = (await services.get_item_by_slug("aircon")).content[2]
+    assert video.url.endswith(".mp4") and video.poster.endswith(".png")
+    served = await manager.get(video.url)
+    assert served.content == clip and served.headers["content-type"] == "video/mp4"
