@@ -119,6 +119,7 @@ def main(argv: list[str]) -> int:
     rest = argv[2:]
     if command == "demo":
         ensure_venv("")
+        print("starting the demo (loading takes a few seconds) ...", flush=True)
         os.execv(str(BIN / "hearth"), [str(BIN / "hearth"), "demo", *rest])
     if command == "test":
         ensure_venv("dev")
