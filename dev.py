@@ -24,7 +24,8 @@ BIN = VENV / "bin"
 # pip's whole output goes here; the terminal gets the progress and, on failure, the end of it.
 LOG = VENV / "install.log"
 
-COLLECTING = re.compile(r"^Collecting ([A-Za-z0-9_.\-]+)")
+# "Collecting name" from an index, "Processing /path/name-1.0-....whl" from a local wheel folder.
+COLLECTING = re.compile(r"^Collecting ([A-Za-z0-9_.\-]+)|^Processing (?:\S*/)?([A-Za-z0-9_.]+)-\d")
 INSTALLING = re.compile(r"^Installing collected packages: (.*)")
 
 
@@ -54,8 +55,8 @@ class Progress:
         print(f"  [{self.elapsed()}] {text}", flush=True)
 
 
-def pip(progress: Progress, *args: str) -> None:
-    """Run pip with its output in the log, showing which package it is at."""
+def pip(progress: Progress, *args: str, narrate: bool = True) -> None:
+    """Run pip with its output in the log, showing which package it is at (when `narrate`)."""
     collected = 0
     with LOG.open("a", encoding="utf-8") as log:
         log.write(f"\n$ pip {' '.join(args)}\n")
@@ -67,9 +68,11 @@ def pip(progress: Progress, *args: str) -> None:
         try:
             for line in proc.stdout:
                 log.write(line)
+                if not narrate:
+                    continue
                 if match := COLLECTING.match(line):
                     collected += 1
-                    progress.status(f"downloading: {collected} packages so far ({match.group(1)})")
+                    progress.status(f"downloading: {collected} packages so far ({match.group(1) or match.group(2)})")
                     if not progress.tty and collected % 20 == 0:
                         progress.step(f"downloaded {collected} packages so far ...")
                 elif match := INSTALLING.match(line):
@@ -100,7 +103,7 @@ def ensure_venv(extras: str) -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     LOG.write_text("", encoding="utf-8")
     progress.step("updating pip")
-    pip(progress, "install", "--upgrade", "pip")
+    pip(progress, "install", "--upgrade", "pip", narrate=False)
     progress.step("downloading the packages Hearth needs (about 100) ...")
     pip(progress, "install", "-e", f".[{extras}]" if extras else ".")
     stamp.write_text(digest)
@@ -116,6 +119,7 @@ def main(argv: list[str]) -> int:
     rest = argv[2:]
     if command == "demo":
         ensure_venv("")
+        print("starting the demo (loading takes a few seconds) ...", flush=True)
         os.execv(str(BIN / "hearth"), [str(BIN / "hearth"), "demo", *rest])
     if command == "test":
         ensure_venv("dev")

@@ -35,7 +35,7 @@ from .pluginsys.manager import is_core
 from .runtime import Runtime, RuntimeMiddleware
 from .settings import Settings
 from .tenancy.context import current_tenant_or_none
-from .tenancy.middleware import TenantMiddleware
+from .tenancy.middleware import UNSCOPED_PREFIXES, TenantMiddleware
 from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
 from .web import assets
 from .web.bounds import InputBoundsMiddleware
@@ -55,6 +55,10 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 async def before_request(request) -> None:
+    # Files, health and metrics are nobody's: no session is looked up for them, so a page's styles
+    # still load while redis is away (the page itself answers 503).
+    if request.url.path.startswith(UNSCOPED_PREFIXES):
+        return
     # Every page shows who is signed in (the layouts' navigation), guarded or not.
     await principal_for(request)
     await check_csrf(request)

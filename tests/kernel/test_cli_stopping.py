@@ -6,10 +6,12 @@ other commands left running."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -70,13 +72,16 @@ def alive(processes: list[psutil.Process]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    """One embedded PostgreSQL data folder for the module (initdb once), stopped at the end."""
+def data_dir() -> Path:
+    """One embedded PostgreSQL data folder for the module (initdb once), stopped at the end. Not
+    under pytest's own temp folder: pytest keeps that private (0700) to its user, and as root the
+    embedded server runs as a user of its own (as TestDatabase does)."""
     from platform_core.db.embedded import stop_embedded
 
-    path = tmp_path_factory.mktemp("hearth-data")
+    path = Path(tempfile.mkdtemp(prefix="hearth-stopping-"))
     yield path
     stop_embedded(path / "pgdata")
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_serve_finishes_the_request_in_flight_and_exits_on_sigterm(hearth_settings, tenant_a, tmp_path):

@@ -50,9 +50,12 @@ async def test_a_signed_in_page_answers_503_in_the_franchise_language(app, redis
     async with client_for(app, f"{tenant.slug}.localhost") as client:
         client.cookies.set(SESSION_COOKIE, "a-session-token")
         response = await client.get("/account")
+        # The page's styles still load: files need no session.
+        stylesheet = await client.get("/static/core/css/hearth.css")
     assert response.status_code == 503
     assert "text/html" in response.headers["content-type"]
-    assert EN in response.text
+    assert EN in response.text and 'href="/static/core/css/hearth.css"' in response.text
+    assert stylesheet.status_code == 200
 
 
 async def test_health_ready_names_redis_as_the_failing_check(app, redis_gone):
