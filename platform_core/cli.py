@@ -289,7 +289,7 @@ def demo(no_serve: bool) -> None:
 
 @cli.group()
 def assets() -> None:
-    """Front-end libraries from the npm registry."""
+    """Front-end libraries and address data from the package registries."""
 
 
 @assets.command("fetch")
