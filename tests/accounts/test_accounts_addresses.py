@@ -105,8 +105,12 @@ async def test_a_map_provider_geocodes_the_street_and_suggests_places(app, tenan
         await post_form(client, "/account/addresses", FORM)
         # A picked suggestion brings its own place.
         await post_form(client, "/account/addresses", {**FORM, "street": "虹桥路1号 徐家汇中心", "lat": "31.1947", "lng": "121.4366"})
-    assert tips.status_code == 200
-    assert tips.json()[0]["name"] == "徐家汇中心" and stub_maps.asked == [("徐家汇", "上海市")]
+    async with client_for(app, f"{tenant_a.slug}.localhost") as api:
+        # The mini-program asks the same through the API.
+        api_tips = await api.get("/api/v1/me/addresses/tips", params={"q": "徐家汇"},
+                                 headers=await bearer_for(tenant_a, "customer", customer))
+    assert tips.status_code == 200 and api_tips.json() == tips.json()
+    assert tips.json()[0]["name"] == "徐家汇中心" and stub_maps.asked == [("徐家汇", "上海市"), ("徐家汇", "")]
     listed = await saved_addresses(app, tenant_a, customer)
     by_street = {a["street"]: (a["lat"], a["lng"]) for a in listed}
     assert by_street == {"漕溪北路 88 号": (31.2001, 121.4402), "虹桥路1号 徐家汇中心": (31.1947, 121.4366)}

@@ -6,7 +6,12 @@ import pytest
 from litestar.connection import ASGIConnection
 
 from platform_core.accounts.guards import require_console
-from platform_core.accounts.permissions import ALL_PERMISSIONS, PERMISSIONS, ROLE_PERMISSIONS, ROLES
+from platform_core.accounts.permissions import (
+    ALL_PERMISSIONS,
+    PERMISSIONS,
+    ROLE_PERMISSIONS,
+    ROLES,
+)
 from platform_core.errors import Forbidden
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (

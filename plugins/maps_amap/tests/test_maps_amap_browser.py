@@ -18,6 +18,7 @@ from platform_core.staff import services as staff
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     PASSWORD,
+    make_booking,
     make_console_user,
     make_customer,
     make_worker,
@@ -109,4 +110,17 @@ async def test_owner_puts_a_workers_home_base_on_the_map(live_server, browser, r
         worker = await staff.get_worker(staff_id)
     # East of 世纪公园 (121.55148, 31.21582) by the 40 pixels clicked, never typed.
     assert worker.home_lat == pytest.approx(31.2158, abs=0.002) and 121.5515 < worker.home_lng < 121.56
+    await context.close()
+
+
+async def test_the_live_map_falls_back_to_the_grid_when_tiles_do_not_load(live_server, browser, runtime, make_tenant, sandbox):
+    tenant = await _franchise(make_tenant, sandbox)
+    # AMap's API answers, but its tile server is out of reach (a port nothing listens on).
+    await set_plugin_config(tenant.id, "maps_amap", {"tiles_url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}, actor="test")
+    booking = await make_booking(tenant, state="assigned")
+    context = await _signed_in(browser, live_server, tenant, "customer", booking.customer_id, viewport={"width": 390, "height": 844})
+    tab = await context.new_page()
+    await tab.goto(live_server.url(f"{tenant.slug}.localhost", f"/orders/{booking.number}"))
+    await tab.locator("[data-track-svg] .track__home").wait_for()
+    assert await tab.locator("[data-track-tiles]").is_hidden()
     await context.close()

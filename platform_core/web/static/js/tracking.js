@@ -124,26 +124,37 @@
   };
 
   // The same view on real map tiles (Leaflet, loaded by the page only when tiles are configured).
-  function TileView(box) {
-    var L = window.L;
-    var holder = box.querySelector("[data-track-tiles]");
+  // `offline` is called when no tile arrives (the tile server is out of reach): the grid takes over.
+  function TileView(box, offline) {
+    var L = window.L, self = this;
+    var holder = box.querySelector("[data-track-tiles]"), svg = box.querySelector("[data-track-svg]");
     this.home = box.dataset.lat ? [parseFloat(box.dataset.lat), parseFloat(box.dataset.lng)] : null;
     this.trail = [];
     holder.hidden = false;
-    box.querySelector("[data-track-svg]").remove();
+    svg.style.display = "none";
     this.map = L.map(holder, { zoomControl: true }).setView(this.home || [31.2304, 121.4737], this.home ? 15 : 11);
-    L.tileLayer(box.dataset.tiles, {
+    var layer = L.tileLayer(box.dataset.tiles, {
       subdomains: box.dataset.tilesSubdomains || "abc",
       attribution: box.dataset.tilesAttribution || "",
       maxZoom: parseInt(box.dataset.tilesMaxZoom || "18", 10)
     }).addTo(this.map);
+    var loaded = 0, failed = 0;
+    layer.on("tileload", function () { loaded++; });
+    layer.on("tileerror", function () {
+      if (++failed < 4 || loaded || self.gone) return;
+      self.gone = true;
+      self.map.remove();
+      holder.hidden = true;
+      svg.style.display = "";
+      offline();
+    });
     if (this.home) L.marker(this.home, { icon: L.divIcon({ className: "track__house", iconSize: [18, 18] }), keyboard: false }).addTo(this.map);
     this.line = L.polyline([], { className: "track__trail" }).addTo(this.map);
     this.worker = null;
   }
   TileView.prototype.draw = function () {
     var L = window.L, last = this.trail[this.trail.length - 1];
-    if (!last) return;
+    if (!last || this.gone) return;
     this.line.setLatLngs(this.trail);
     if (!this.worker) this.worker = L.marker(last, { icon: L.divIcon({ className: "track__dot", iconSize: [18, 18] }), keyboard: false }).addTo(this.map);
     this.worker.setLatLng(last);
@@ -152,7 +163,12 @@
   };
 
   function startMap(box) {
-    var view = box.dataset.tiles && window.L ? new TileView(box) : new MapView(box);
+    var view = box.dataset.tiles && window.L ? new TileView(box, function () {
+      var grid = new MapView(box);
+      grid.trail = view.trail;
+      view = grid;
+      view.draw();
+    }) : new MapView(box);
     var status = box.querySelector("[data-track-status]");
     var eta = box.querySelector("[data-track-eta]");
     var say = function (text) { if (status) status.textContent = text; };
