@@ -47,6 +47,8 @@ REQUIRED: dict[str, str] = {
     "dispatch-batch": "dispatch.manage", "dispatch-settings": "dispatch.manage", "dispatch-settings-save": "dispatch.manage",
     "console-orders": "orders.view", "console-order-exceptions": "orders.view", "console-order": "orders.view",
     "console-booking-settings": "settings.manage", "console-booking-settings-save": "settings.manage",
+    "console-legal": "settings.manage", "console-legal-document": "settings.manage", "console-legal-publish": "settings.manage",
+    "console-order-phone": "customers.view", "console-worker-places": "staff.manage",
     "console-workers": "staff.manage", "console-workers-create": "staff.manage", "console-worker": "staff.manage",
     "console-worker-update": "staff.manage", "console-worker-status": "staff.manage", "console-worker-hours": "staff.manage",
     "console-worker-off": "staff.manage", "console-worker-off-delete": "staff.manage",
