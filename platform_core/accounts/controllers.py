@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
-from platform_core.bounds import Id
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import client_address
 
 from . import services
@@ -99,21 +99,21 @@ class MeController(Controller):
 
     @get("/addresses/{address_id:int}", operation_id="getAddress", summary="One address")
     async def get_address(
-        self, principal: NamedDependency[Principal], address_id: FromPath[Id]
+        self, principal: NamedDependency[Principal], address_id: PathId
     ) -> Address:
         customer = await services.active_customer(principal)
         return await services.get_address(customer.id, address_id)
 
     @patch("/addresses/{address_id:int}", operation_id="updateAddress", summary="Change an address (or make it the default)")
     async def update_address(
-        self, principal: NamedDependency[Principal], address_id: FromPath[Id],
+        self, principal: NamedDependency[Principal], address_id: PathId,
         data: JSONBody[AddressUpdate]) -> Address:
         customer = await services.active_customer(principal)
         return await services.update_address(current_tenant(), customer.id, address_id, data)
 
     @delete("/addresses/{address_id:int}", operation_id="deleteAddress", summary="Remove an address")
     async def delete_address(
-        self, principal: NamedDependency[Principal], address_id: FromPath[Id]
+        self, principal: NamedDependency[Principal], address_id: PathId
     ) -> None:
         customer = await services.active_customer(principal)
         await services.delete_address(customer.id, address_id)

@@ -13,13 +13,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.bounds import Id
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import LoginProvider
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import (
     client_address,
     done_notice,
@@ -283,7 +283,7 @@ class AccountController(Controller):
 
     @get("/addresses/{address_id:int}/edit", name="address-edit")
     async def edit_address(
-        self, request: Request, principal: NamedDependency[Principal], address_id: FromPath[Id]
+        self, request: Request, principal: NamedDependency[Principal], address_id: PathId
     ) -> Response:
         customer = await services.active_customer(principal)
         address = await services.get_address(customer.id, address_id)
@@ -293,7 +293,7 @@ class AccountController(Controller):
 
     @post("/addresses/{address_id:int}", name="address-update")
     async def update_address(
-        self, request: Request, principal: NamedDependency[Principal], address_id: FromPath[Id]
+        self, request: Request, principal: NamedDependency[Principal], address_id: PathId
     ) -> Response:
         customer = await services.active_customer(principal)
         address = await services.get_address(customer.id, address_id)
@@ -307,7 +307,7 @@ class AccountController(Controller):
 
     @post("/addresses/{address_id:int}/delete", name="address-delete")
     async def delete_address(
-        self, principal: NamedDependency[Principal], address_id: FromPath[Id]
+        self, principal: NamedDependency[Principal], address_id: PathId
     ) -> Response:
         customer = await services.active_customer(principal)
         await services.delete_address(customer.id, address_id)
@@ -315,7 +315,7 @@ class AccountController(Controller):
 
     @post("/addresses/{address_id:int}/default", name="address-default")
     async def make_default(
-        self, principal: NamedDependency[Principal], address_id: FromPath[Id]
+        self, principal: NamedDependency[Principal], address_id: PathId
     ) -> Response:
         customer = await services.active_customer(principal)
         await services.set_default_address(current_tenant(), customer.id, address_id)

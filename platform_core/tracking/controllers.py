@@ -14,7 +14,7 @@ from platform_core.accounts.guards import (
 )
 from platform_core.accounts.services import active_customer, active_staff
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import Id
+from platform_core.web.bounds import PathId
 
 from . import services
 from .schemas import PositionIn, TrackUpdate, TrackView
@@ -26,7 +26,7 @@ from .schemas import PositionIn, TrackUpdate, TrackView
 )
 async def share_position(
     channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
-    order_id: FromPath[Id], data: JSONBody[PositionIn]) -> TrackUpdate:
+    order_id: PathId, data: JSONBody[PositionIn]) -> TrackUpdate:
     """Only the order's worker, only in state en_route (409 otherwise, e.g. after arrival); the
     answer carries the distance and ETA the customer sees."""
     staff = await active_staff(principal)

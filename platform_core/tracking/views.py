@@ -18,12 +18,12 @@ from litestar.response import Redirect
 from platform_core.accounts.guards import require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal, principal_for
-from platform_core.bounds import Id
 from platform_core.db import tenant_transaction
 from platform_core.errors import HearthError
 from platform_core.orders.machine import ACCEPTED, COMPLETED, EN_ROUTE, IN_SERVICE
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant, current_tenant_or_none
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
@@ -57,7 +57,7 @@ async def _visit_page(request: Request, staff_id: int, order_id: int, *, status_
 
 
 @get("/staff/visits/{order_id:int}", guards=[require_staff], include_in_schema=False, name="staff-visit")
-async def visit_page(request: Request, principal: NamedDependency[Principal], order_id: FromPath[Id]) -> Response:
+async def visit_page(request: Request, principal: NamedDependency[Principal], order_id: PathId) -> Response:
     staff = await active_staff(principal)
     return await _visit_page(request, staff.id, order_id)
 
@@ -65,7 +65,7 @@ async def visit_page(request: Request, principal: NamedDependency[Principal], or
 @post("/staff/visits/{order_id:int}/{event:str}", guards=[require_staff], include_in_schema=False, name="staff-visit-step")
 async def visit_step(
     request: Request, channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
-    order_id: FromPath[Id], event: FromPath[str]) -> Response:
+    order_id: PathId, event: FromPath[str]) -> Response:
     staff = await active_staff(principal)
     try:
         await services.visit_step(channels, staff.id, order_id, event)
