@@ -1,10 +1,11 @@
 """Malformed input is refused before a request reaches a handler or the database: NUL characters
-and invalid UTF-8 in the path, the query string and form or JSON bodies, text too long for any
-field, ids past 64 bits in the path, and dates far outside the years a franchise plans in.
+in the path and the query string, invalid UTF-8 there and in form or JSON bodies, text too long
+for any field, ids past 64 bits in the path, and dates far outside the years a franchise plans in.
 
 The typed bounds (platform_core.bounds) name the field in a Struct; this is the net under them
 for what no Struct sees (query strings read by hand, form fields, path segments), and for what
-msgspec can't bound: dates. NUL in JSON text is left to the Structs, which name the field.
+msgspec can't bound: dates. NUL in a form or JSON body is left to the Structs, which name the
+field where the person typed it.
 """
 
 from __future__ import annotations
@@ -48,12 +49,12 @@ def _refuse(field: str, message: str) -> ValidationFailed:
     return ValidationFailed({field or "form": message})
 
 
-def _check_text(raw: bytes, field: str) -> None:
+def _check_text(raw: bytes, field: str, *, nul: bool = False) -> None:
     try:
         value = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise _refuse(field, BAD_TEXT) from None
-    if "\x00" in value:
+    if "\x00" in value and not nul:
         raise _refuse(field, BAD_TEXT)
     if len(value) > MAX_FIELD:
         raise _refuse(field, TOO_LONG)
@@ -62,12 +63,14 @@ def _check_text(raw: bytes, field: str) -> None:
         raise _refuse(field, BAD_DATE)
 
 
-def check_pairs(raw: bytes) -> None:
-    """A query string or urlencoded body: each name and value valid UTF-8, without NUL, bounded."""
+def check_pairs(raw: bytes, *, nul: bool = False) -> None:
+    """A query string or urlencoded body: each name and value valid UTF-8, bounded, without NUL
+    unless `nul` (a form leaves NUL to its Struct, so the page shows the message at the field;
+    what a view reads by hand the database refuses, web/errors.py)."""
     for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="latin-1"):
         name_bytes, value_bytes = name.encode("latin-1"), value.encode("latin-1")
-        _check_text(name_bytes, "form")
-        _check_text(value_bytes, name_bytes.decode("utf-8"))
+        _check_text(name_bytes, "form", nul=nul)
+        _check_text(value_bytes, name_bytes.decode("utf-8"), nul=nul)
 
 
 def check_json(body: bytes) -> None:
@@ -110,7 +113,7 @@ class InputBoundsMiddleware(ASGIMiddleware):
             return
         messages, body = await _read_body(receive)
         if content_type.startswith(_FORM):
-            check_pairs(body)
+            check_pairs(body, nul=True)
         else:
             check_json(body)
         await next_app(scope, _replay(messages, receive), send)

@@ -79,6 +79,8 @@ async def test_the_console_sign_in_refuses_nul_in_the_email_naming_the_field(app
         client.cookies.set("hearth_locale", "en")
         answer = await post_form(client, "/console/sign-in", {"email": "owner\x00@example.com", "password": "x" * 12})
         assert answer.status_code == 400
+        # The sign-in form again, the message at its field, the email kept for correcting.
+        assert 'name="password"' in answer.text
         assert "This value contains characters that are not allowed." in answer.text
 
 
