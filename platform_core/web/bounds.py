@@ -87,11 +87,11 @@ def _header(scope: Scope, name: bytes) -> bytes:
     return next((value for key, value in scope.get("headers", []) if key == name), b"")
 
 
-class InputBoundsMiddleware(ASGIMiddleware):
-    """Innermost: a refusal is rendered in the request's language and franchise, and no handler
-    has run, so nothing was written."""
+class PathBoundsMiddleware(ASGIMiddleware):
+    """Before the tenant is resolved (a notify URL names its franchise in the path): a path with
+    NUL or broken UTF-8 names no page."""
 
-    scopes = (ScopeType.HTTP,)
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
@@ -102,6 +102,16 @@ class InputBoundsMiddleware(ASGIMiddleware):
             raise NotFound("page") from None
         if b"\x00" in path:
             raise NotFound("page")
+        await next_app(scope, receive, send)
+
+
+class InputBoundsMiddleware(ASGIMiddleware):
+    """Innermost: a refusal is rendered in the request's language and franchise, and no handler
+    has run, so nothing was written."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         for value in (scope.get("path_params") or {}).values():
             # An id past 64 bits names nothing that can exist.
             if isinstance(value, int) and not -INT64_MAX - 1 <= value <= INT64_MAX:
