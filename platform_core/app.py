@@ -38,7 +38,7 @@ from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import UNSCOPED_PREFIXES, TenantMiddleware
 from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
 from .web import assets
-from .web.bounds import InputBoundsMiddleware
+from .web.bounds import InputBoundsMiddleware, PathBoundsMiddleware
 from .web.csrf import check_csrf
 from .web.errors import EXCEPTION_HANDLERS
 from .web.i18n import add_translation_dir
@@ -145,7 +145,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
         # web: first, so no request's context leaks into the next one on its connection (serverio.py).
-        middleware=[ServerIOMiddleware(), prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RuntimeMiddleware, runtime=runtime), InputBoundsMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale)],
+        middleware=[ServerIOMiddleware(), prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RuntimeMiddleware, runtime=runtime), PathBoundsMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale), InputBoundsMiddleware()],
         dependencies={"principal": Provide(provide_principal)},
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)

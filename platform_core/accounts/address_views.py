@@ -10,13 +10,13 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
-from platform_core.bounds import Id
 from platform_core.errors import HearthError
 from platform_core.geo import PlaceTip
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import done_notice, error_page, form_data
 from platform_core.web.i18n import lazy_gettext
 from platform_core.web.maps import REGIONS_URL, region_data, suggest
@@ -96,7 +96,7 @@ class AddressController(Controller):
         return Redirect(f"{HOME}?done=address-added", status_code=303)
 
     @get("/{address_id:int}/edit", name="address-edit")
-    async def edit_address(self, request: Request, principal: NamedDependency[Principal], address_id: FromPath[Id]) -> Response:
+    async def edit_address(self, request: Request, principal: NamedDependency[Principal], address_id: PathId) -> Response:
         customer = await services.active_customer(principal)
         address = await addresses.get_address(customer.id, address_id)
         # The stored place stays unless the address moves or another suggestion is picked.
@@ -104,7 +104,7 @@ class AddressController(Controller):
         return page(request, FORM, errors={}, **_context(address, values))
 
     @post("/{address_id:int}", name="address-update")
-    async def update_address(self, request: Request, principal: NamedDependency[Principal], address_id: FromPath[Id]) -> Response:
+    async def update_address(self, request: Request, principal: NamedDependency[Principal], address_id: PathId) -> Response:
         customer = await services.active_customer(principal)
         address = await addresses.get_address(customer.id, address_id)
         values = await form_data(request)
@@ -116,13 +116,13 @@ class AddressController(Controller):
         return Redirect(f"{HOME}?done=address-saved", status_code=303)
 
     @post("/{address_id:int}/delete", name="address-delete")
-    async def delete_address(self, principal: NamedDependency[Principal], address_id: FromPath[Id]) -> Response:
+    async def delete_address(self, principal: NamedDependency[Principal], address_id: PathId) -> Response:
         customer = await services.active_customer(principal)
         await addresses.delete_address(customer.id, address_id)
         return Redirect(f"{HOME}?done=address-deleted", status_code=303)
 
     @post("/{address_id:int}/default", name="address-default")
-    async def make_default(self, principal: NamedDependency[Principal], address_id: FromPath[Id]) -> Response:
+    async def make_default(self, principal: NamedDependency[Principal], address_id: PathId) -> Response:
         customer = await services.active_customer(principal)
         await addresses.set_default_address(current_tenant(), customer.id, address_id)
         return Redirect(f"{HOME}?done=default", status_code=303)

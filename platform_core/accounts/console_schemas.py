@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from platform_core.bounds import Url
+from platform_core.bounds import NO_NUL, Url
 
 from .permissions import Role
 
@@ -59,7 +59,7 @@ class OperatorCreate(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SignIn(msgspec.Struct, frozen=True, kw_only=True):
-    email: Annotated[str, msgspec.Meta(max_length=254)]
+    email: Annotated[str, msgspec.Meta(max_length=254, pattern=NO_NUL)]
     password: Password
     next: Url = ""
 

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.bounds import Id
 from platform_core.errors import HearthError, NotFound
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import (
     client_address,
     error_context,
@@ -293,7 +292,7 @@ async def users_create(request: Request) -> Response:
 
 @post("/console/users/{user_id:int}", guards=[require_console("users.manage")], include_in_schema=False,
       name="console-users-update")
-async def users_update(request: Request, user_id: FromPath[Id]) -> Response:
+async def users_update(request: Request, user_id: PathId) -> Response:
     try:
         data: ConsoleUserUpdate = await parse_form(request, ConsoleUserUpdate)
         user = await services.update_console_user(user_id, data)

@@ -7,9 +7,9 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from platform_core.bounds import Id
 from platform_core.geo import PlaceTip
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import client_address
 from platform_core.web.maps import suggest
 
@@ -124,21 +124,21 @@ class MeController(Controller):
 
     @get("/addresses/{address_id:int}", operation_id="getAddress", summary="One address")
     async def get_address(
-        self, principal: NamedDependency[Principal], address_id: FromPath[Id]
+        self, principal: NamedDependency[Principal], address_id: PathId
     ) -> Address:
         customer = await services.active_customer(principal)
         return await services.get_address(customer.id, address_id)
 
     @patch("/addresses/{address_id:int}", operation_id="updateAddress", summary="Change an address (or make it the default)")
     async def update_address(
-        self, principal: NamedDependency[Principal], address_id: FromPath[Id],
+        self, principal: NamedDependency[Principal], address_id: PathId,
         data: JSONBody[AddressUpdate]) -> Address:
         customer = await services.active_customer(principal)
         return await services.update_address(current_tenant(), customer.id, address_id, data)
 
     @delete("/addresses/{address_id:int}", operation_id="deleteAddress", summary="Remove an address")
     async def delete_address(
-        self, principal: NamedDependency[Principal], address_id: FromPath[Id]
+        self, principal: NamedDependency[Principal], address_id: PathId
     ) -> None:
         customer = await services.active_customer(principal)
         await services.delete_address(customer.id, address_id)

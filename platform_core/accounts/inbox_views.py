@@ -6,10 +6,8 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from platform_core.bounds import Id
 from platform_core.notifications.schemas import RecipientKind
 from platform_core.notifications.services import (
     get_notification,
@@ -17,6 +15,7 @@ from platform_core.notifications.services import (
     mark_read,
 )
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.pages import page
 
 from .guards import require_customer, require_staff
@@ -64,7 +63,7 @@ async def customer_inbox(request: Request, principal: NamedDependency[Principal]
 
 
 @post("/account/inbox/{notification_id:int}/open", guards=[require_customer], include_in_schema=False)
-async def customer_open(principal: NamedDependency[Principal], notification_id: FromPath[Id]) -> Redirect:
+async def customer_open(principal: NamedDependency[Principal], notification_id: PathId) -> Redirect:
     return await _open(principal, notification_id)
 
 
@@ -79,7 +78,7 @@ async def staff_inbox(request: Request, principal: NamedDependency[Principal]) -
 
 
 @post("/staff/inbox/{notification_id:int}/open", guards=[require_staff], include_in_schema=False)
-async def staff_open(principal: NamedDependency[Principal], notification_id: FromPath[Id]) -> Redirect:
+async def staff_open(principal: NamedDependency[Principal], notification_id: PathId) -> Redirect:
     return await _open(principal, notification_id)
 
 

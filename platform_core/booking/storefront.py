@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
-from platform_core.bounds import Id
 from platform_core.catalog import services as catalog
 from platform_core.reviews.services import (
     rating_breakdown,
@@ -19,6 +18,7 @@ from platform_core.reviews.services import (
 from platform_core.staff import services as staff
 from platform_core.staff.views import SKILL_LABELS
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.pages import page
 
 from .schemas import WorkerPage
@@ -49,7 +49,7 @@ async def item_page(request: Request, slug: FromPath[str]) -> Response:
 
 
 @get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile")
-async def public_worker(request: Request, staff_id: FromPath[Id]) -> Response:
+async def public_worker(request: Request, staff_id: PathId) -> Response:
     tenant = current_tenant()
     profile = await worker_page(staff_id)
     # The services this worker can do: those whose required skills they all have.
@@ -64,7 +64,7 @@ class WorkerProfileController(Controller):
     tags = ["Workers"]
 
     @get("/{staff_id:int}", operation_id="getWorker", summary="A worker's public profile, ratings and recent reviews")
-    async def get_worker(self, staff_id: FromPath[Id]) -> WorkerPage:
+    async def get_worker(self, staff_id: PathId) -> WorkerPage:
         return await worker_page(staff_id)
 
 

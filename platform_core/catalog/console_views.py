@@ -12,13 +12,12 @@ from typing import Any
 import msgspec
 from babel.numbers import get_currency_precision
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.accounts.guards import require_console
-from platform_core.bounds import Id
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import done_notice, error_context, form_data
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
@@ -181,12 +180,12 @@ async def _category_page(request: Request, category_id: int, *, status_code: int
 
 
 @get(f"{BASE}/categories/{{category_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-category")
-async def category_page(request: Request, category_id: FromPath[Id]) -> Response:
+async def category_page(request: Request, category_id: PathId) -> Response:
     return await _category_page(request, category_id)
 
 
 @post(f"{BASE}/categories/{{category_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-category-update")
-async def category_update(request: Request, category_id: FromPath[Id]) -> Response:
+async def category_update(request: Request, category_id: PathId) -> Response:
     values = await form_data(request)
     try:
         data = await _category_data(values, category_id)
@@ -197,7 +196,7 @@ async def category_update(request: Request, category_id: FromPath[Id]) -> Respon
 
 
 @post(f"{BASE}/categories/{{category_id:int}}/move", guards=GUARD, include_in_schema=False, name="console-catalog-category-move")
-async def category_move(request: Request, category_id: FromPath[Id]) -> Response:
+async def category_move(request: Request, category_id: PathId) -> Response:
     direction = (await form_data(request)).get("direction")
     if direction not in ("up", "down"):
         raise ValidationFailed({"direction": N_("This value is not valid.")})
@@ -206,7 +205,7 @@ async def category_move(request: Request, category_id: FromPath[Id]) -> Response
 
 
 @post(f"{BASE}/categories/{{category_id:int}}/active", guards=GUARD, include_in_schema=False, name="console-catalog-category-active")
-async def category_active(request: Request, category_id: FromPath[Id]) -> Response:
+async def category_active(request: Request, category_id: PathId) -> Response:
     active = (await form_data(request)).get("active") == "1"
     await services.update_category(category_id, CategoryUpdate(active=active))
     return Redirect(f"{BASE}?done=category-saved#category-{category_id}", status_code=303)
@@ -389,13 +388,13 @@ async def item_create(request: Request) -> Response:
 
 
 @get(f"{BASE}/items/{{item_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-item")
-async def item_page(request: Request, item_id: FromPath[Id]) -> Response:
+async def item_page(request: Request, item_id: PathId) -> Response:
     item = await services.get_item(item_id)
     return await _item_page(request, item, draft_from_item(item))
 
 
 @post(f"{BASE}/items/{{item_id:int}}", guards=GUARD, include_in_schema=False, name="console-catalog-item-update")
-async def item_update(request: Request, item_id: FromPath[Id]) -> Response:
+async def item_update(request: Request, item_id: PathId) -> Response:
     return await _save(request, await services.get_item(item_id))
 
 

@@ -7,13 +7,11 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import Id
 from platform_core.catalog.services import get_item
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.orders import machine as m
@@ -23,6 +21,7 @@ from platform_core.pluginsys.calls import collect_now
 from platform_core.runtime import current_runtime
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import done_notice, error_context, form_values
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
@@ -108,12 +107,12 @@ async def _order_page(request: Request, order_id: int, *, status_code: int = 200
 
 
 @get("/console/dispatch/orders/{order_id:int}", guards=MANAGE, include_in_schema=False, name="dispatch-order")
-async def order_page(request: Request, order_id: FromPath[Id]) -> Response:
+async def order_page(request: Request, order_id: PathId) -> Response:
     return await _order_page(request, order_id)
 
 
 @post("/console/dispatch/orders/{order_id:int}/assign", guards=MANAGE, include_in_schema=False, name="dispatch-assign")
-async def assign(request: Request, order_id: FromPath[Id]) -> Response:
+async def assign(request: Request, order_id: PathId) -> Response:
     form = await request.form()
     try:
         staff_id = int(form.get("staff_id", ""))
@@ -239,13 +238,13 @@ async def _job_page(request: Request, staff_id: int, assignment_id: int, *, stat
 
 
 @get("/staff/jobs/{assignment_id:int}", guards=[require_staff], include_in_schema=False, name="staff-job")
-async def job(request: Request, principal: NamedDependency[Principal], assignment_id: FromPath[Id]) -> Response:
+async def job(request: Request, principal: NamedDependency[Principal], assignment_id: PathId) -> Response:
     staff = await active_staff(principal)
     return await _job_page(request, staff.id, assignment_id)
 
 
 @post("/staff/jobs/{assignment_id:int}/accept", guards=[require_staff], include_in_schema=False, name="staff-job-accept")
-async def job_accept(request: Request, principal: NamedDependency[Principal], assignment_id: FromPath[Id]) -> Response:
+async def job_accept(request: Request, principal: NamedDependency[Principal], assignment_id: PathId) -> Response:
     staff = await active_staff(principal)
     try:
         await offers.accept_offer(staff.id, assignment_id)
@@ -255,7 +254,7 @@ async def job_accept(request: Request, principal: NamedDependency[Principal], as
 
 
 @post("/staff/jobs/{assignment_id:int}/decline", guards=[require_staff], include_in_schema=False, name="staff-job-decline")
-async def job_decline(request: Request, principal: NamedDependency[Principal], assignment_id: FromPath[Id]) -> Response:
+async def job_decline(request: Request, principal: NamedDependency[Principal], assignment_id: PathId) -> Response:
     staff = await active_staff(principal)
     form = await request.form()
     try:
@@ -278,7 +277,7 @@ async def pool(request: Request, principal: NamedDependency[Principal]) -> Respo
 
 
 @post("/staff/pool/{order_id:int}/claim", guards=[require_staff], include_in_schema=False, name="staff-pool-claim")
-async def pool_claim(request: Request, principal: NamedDependency[Principal], order_id: FromPath[Id]) -> Response:
+async def pool_claim(request: Request, principal: NamedDependency[Principal], order_id: PathId) -> Response:
     staff = await active_staff(principal)
     try:
         assignment = await grab_pool.claim_order(staff.id, order_id)

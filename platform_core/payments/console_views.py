@@ -9,12 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.accounts.console_services import list_console_users
 from platform_core.accounts.guards import require_console
-from platform_core.bounds import Id
 from platform_core.db import current_connection
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.ledger import services as ledger
@@ -22,6 +20,7 @@ from platform_core.money import from_minor, to_minor
 from platform_core.orders.services import get_order
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
@@ -126,7 +125,7 @@ async def _detail(request: Request, payment_id: int, *, status_code: int = 200, 
 
 
 @get("/console/payments/{payment_id:int}", guards=[require_console("finance.view")], include_in_schema=False, name="console-payment")
-async def payment_page(request: Request, payment_id: FromPath[Id]) -> Response:
+async def payment_page(request: Request, payment_id: PathId) -> Response:
     return await _detail(request, payment_id)
 
 
@@ -148,7 +147,7 @@ def _refund_amount(values: dict[str, str]) -> int:
 
 @post("/console/payments/{payment_id:int}/refunds", guards=[require_console("finance.manage")], include_in_schema=False,
       name="console-payment-refund")
-async def refund(request: Request, payment_id: FromPath[Id]) -> Response:
+async def refund(request: Request, payment_id: PathId) -> Response:
     """A full or partial refund: the amount in yuan (dollars), a reason for the records."""
     await services.get_payment(payment_id)  # another tenant's payment, or none: 404 before reading the form
     form = await request.form()
@@ -163,7 +162,7 @@ async def refund(request: Request, payment_id: FromPath[Id]) -> Response:
 
 @get("/console/payments/orders/{order_id:int}", guards=[require_console("finance.view")], include_in_schema=False,
      name="console-order-payments")
-async def order_payments_card(request: Request, order_id: FromPath[Id]) -> Response:
+async def order_payments_card(request: Request, order_id: PathId) -> Response:
     """The order page's Payments card (loaded by htmx): payments, refunds and ledger entries."""
     order = await get_order(order_id)
     return page(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from platform_core.accounts.guards import BEARER_SECURITY, require_customer
 from platform_core.accounts.services import active_customer, staff_status
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import Id, PerPage
 from platform_core.errors import NotFound
+from platform_core.web.bounds import Limit, PathId
 
 from . import services
 from .schemas import Review, ReviewCreate, WorkerReviews
@@ -41,7 +41,7 @@ class OrderReviewController(Controller):
 
 
 @get("/api/v1/workers/{staff_id:int}/reviews", operation_id="listWorkerReviews", tags=["Reviews"], summary="A worker's rating and reviews")
-async def worker_reviews(staff_id: FromPath[Id], limit: FromQuery[PerPage] = 20) -> WorkerReviews:
+async def worker_reviews(staff_id: PathId, limit: Limit = 20) -> WorkerReviews:
     """Visible reviews only, newest first; hidden reviews neither show nor count."""
     # Public pages show active workers only (as the worker profile does).
     if await staff_status(staff_id) != "active":

@@ -14,10 +14,10 @@ from litestar.response import Redirect
 from platform_core.accounts.guards import require_console, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import Id
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
@@ -133,19 +133,19 @@ async def _moderate(request: Request, review_id: int, action: str) -> Response:
 
 @post("/console/reviews/{review_id:int}/reply", guards=[require_console("support.manage")], include_in_schema=False,
       name="console-review-reply")
-async def console_review_reply(request: Request, review_id: FromPath[Id]) -> Response:
+async def console_review_reply(request: Request, review_id: PathId) -> Response:
     return await _moderate(request, review_id, "reply")
 
 
 @post("/console/reviews/{review_id:int}/hide", guards=[require_console("support.manage")], include_in_schema=False,
       name="console-review-hide")
-async def console_review_hide(request: Request, review_id: FromPath[Id]) -> Response:
+async def console_review_hide(request: Request, review_id: PathId) -> Response:
     return await _moderate(request, review_id, "hide")
 
 
 @post("/console/reviews/{review_id:int}/show", guards=[require_console("support.manage")], include_in_schema=False,
       name="console-review-show")
-async def console_review_show(request: Request, review_id: FromPath[Id]) -> Response:
+async def console_review_show(request: Request, review_id: PathId) -> Response:
     return await _moderate(request, review_id, "show")
 
 

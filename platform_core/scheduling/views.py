@@ -4,20 +4,19 @@ is saved, the office is told how many jobs the worker already holds in it."""
 from __future__ import annotations
 
 from litestar import Request, Response, post
-from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.bounds import Id
 from platform_core.errors import ValidationFailed
 from platform_core.staff import services as staff
 from platform_core.staff.views import CONSOLE_GUARD, render_worker_page, time_off_from
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import error_context, form_values
 
 from .calendar import jobs_during
 
 
 @post("/console/workers/{staff_id:int}/time-off", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-off")
-async def worker_time_off(request: Request, staff_id: FromPath[Id]) -> Response:
+async def worker_time_off(request: Request, staff_id: PathId) -> Response:
     values = form_values(await request.form())
     try:
         time_off = await staff.add_time_off(staff_id, time_off_from(values))

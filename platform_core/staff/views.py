@@ -10,20 +10,20 @@ from zoneinfo import ZoneInfo
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from platform_core import clock
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import Id
 from platform_core.catalog.schemas import SKILLS
 from platform_core.catalog.services import skill_choices
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.geo import PlaceTip, place_line
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import done_notice, error_context, form_values
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.i18n import ngettext
@@ -246,12 +246,12 @@ async def worker_places(q: FromQuery[str] = "", city: FromQuery[str] = "") -> li
 
 
 @get("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker")
-async def worker_page(request: Request, staff_id: FromPath[Id]) -> Response:
+async def worker_page(request: Request, staff_id: PathId) -> Response:
     return await render_worker_page(request, staff_id)
 
 
 @post("/console/workers/{staff_id:int}", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-update")
-async def worker_update(request: Request, staff_id: FromPath[Id]) -> Response:
+async def worker_update(request: Request, staff_id: PathId) -> Response:
     values, upload_errors = await profile_form(request)
     try:
         if upload_errors:
@@ -263,14 +263,14 @@ async def worker_update(request: Request, staff_id: FromPath[Id]) -> Response:
 
 
 @post("/console/workers/{staff_id:int}/status", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-status")
-async def worker_status(request: Request, staff_id: FromPath[Id]) -> Response:
+async def worker_status(request: Request, staff_id: PathId) -> Response:
     status = (await request.form()).get("status", "")
     await services.set_worker_status(staff_id, status)
     return Redirect(f"/console/workers/{staff_id}?done={'activated' if status == 'active' else 'deactivated'}", status_code=303)
 
 
 @post("/console/workers/{staff_id:int}/hours", guards=CONSOLE_GUARD, include_in_schema=False, name="console-worker-hours")
-async def worker_hours(request: Request, staff_id: FromPath[Id]) -> Response:
+async def worker_hours(request: Request, staff_id: PathId) -> Response:
     values = hours_from_pickers(form_values(await request.form()))
     try:
         await services.set_hours(staff_id, services.parse_week(values))
@@ -282,7 +282,7 @@ async def worker_hours(request: Request, staff_id: FromPath[Id]) -> Response:
 
 @post("/console/workers/{staff_id:int}/time-off/{time_off_id:int}/delete", guards=CONSOLE_GUARD, include_in_schema=False,
       name="console-worker-off-delete")
-async def worker_time_off_delete(staff_id: FromPath[Id], time_off_id: FromPath[Id]) -> Response:
+async def worker_time_off_delete(staff_id: PathId, time_off_id: PathId) -> Response:
     await services.delete_time_off(staff_id, time_off_id)
     return Redirect(f"/console/workers/{staff_id}?done=off#time-off", status_code=303)
 
@@ -329,7 +329,7 @@ async def my_time_off(request: Request, principal: NamedDependency[Principal]) -
 @post(f"{STAFF_BASE}/time-off/{{time_off_id:int}}/delete", guards=[require_staff], include_in_schema=False,
       name="staff-availability-off-delete")
 async def my_time_off_delete(
-    principal: NamedDependency[Principal], time_off_id: FromPath[Id]
+    principal: NamedDependency[Principal], time_off_id: PathId
 ) -> Response:
     staff = await active_staff(principal)
     await services.delete_time_off(staff.id, time_off_id)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from platform_core.accounts.guards import BEARER_SECURITY, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import Id
+from platform_core.web.bounds import PathId
 
 from . import services
 from .schemas import Feedback, FeedbackCreate
@@ -33,7 +33,7 @@ class FeedbackController(Controller):
         return await services.feedback_of_customer(customer.id)
 
     @get("/{feedback_id:int}", operation_id="getFeedback", summary="One of your feedback messages")
-    async def read(self, principal: NamedDependency[Principal], feedback_id: FromPath[Id]) -> Feedback:
+    async def read(self, principal: NamedDependency[Principal], feedback_id: PathId) -> Feedback:
         customer = await active_customer(principal)
         return await services.get_feedback(feedback_id, customer_id=customer.id)
 

@@ -7,14 +7,13 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 from litestar.response import Redirect
 
 from platform_core.accounts.guards import require_console, require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import Id
 from platform_core.errors import HearthError
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import error_context, parse_form
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
@@ -62,7 +61,7 @@ class FeedbackPages(Controller):
         return Redirect("/account/feedback?done=sent", status_code=303)
 
     @get("/{feedback_id:int}", name="feedback-detail")
-    async def detail(self, request: Request, principal: NamedDependency[Principal], feedback_id: FromPath[Id]) -> Response:
+    async def detail(self, request: Request, principal: NamedDependency[Principal], feedback_id: PathId) -> Response:
         customer = await active_customer(principal)
         item = await services.get_feedback(feedback_id, customer_id=customer.id)
         return page(request, "support/feedback_detail.html", item=item, kinds=dict(KINDS), status_labels=STATUS_LABELS,
@@ -95,11 +94,11 @@ class FeedbackInbox(Controller):
                     status_labels=STATUS_LABELS, status_tones=STATUS_TONES, kinds=dict(KINDS), **context)
 
     @get("/{feedback_id:int}", name="console-feedback-detail")
-    async def detail(self, request: Request, feedback_id: FromPath[Id]) -> Response:
+    async def detail(self, request: Request, feedback_id: PathId) -> Response:
         return await self._detail(request, feedback_id)
 
     @post("/{feedback_id:int}/answer", name="console-feedback-answer")
-    async def answer(self, request: Request, feedback_id: FromPath[Id]) -> Response:
+    async def answer(self, request: Request, feedback_id: PathId) -> Response:
         values = _values(await request.form())
         user = request.scope["state"]["console_user"]
         try:
@@ -109,7 +108,7 @@ class FeedbackInbox(Controller):
         return Redirect("/console/feedback?done=answered", status_code=303)
 
     @post("/{feedback_id:int}/close", name="console-feedback-close")
-    async def close(self, feedback_id: FromPath[Id]) -> Response:
+    async def close(self, feedback_id: PathId) -> Response:
         await services.close_feedback(feedback_id)
         return Redirect("/console/feedback?done=closed", status_code=303)
 

@@ -14,9 +14,9 @@ from platform_core.accounts.guards import (
 )
 from platform_core.accounts.services import active_customer, active_staff
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import Id
 from platform_core.orders import thread
 from platform_core.orders.schemas import ActorRef, OrderMessage, OrderMessageCreate
+from platform_core.web.bounds import PathId
 
 from . import services
 from .schemas import PositionIn, TrackUpdate, TrackView
@@ -28,7 +28,7 @@ from .schemas import PositionIn, TrackUpdate, TrackView
 )
 async def share_position(
     channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
-    order_id: FromPath[Id], data: JSONBody[PositionIn]) -> TrackUpdate:
+    order_id: PathId, data: JSONBody[PositionIn]) -> TrackUpdate:
     """Only the order's worker, only in state en_route (409 otherwise, e.g. after arrival); the
     answer carries the distance and ETA the customer sees."""
     staff = await active_staff(principal)
@@ -51,7 +51,7 @@ async def track_order(principal: NamedDependency[Principal], number: FromPath[st
     "/api/v1/staff/orders/{order_id:int}/messages", operation_id="listJobMessages", tags=["Staff app"],
     guards=[require_staff], security=BEARER_SECURITY, summary="The job's messages with the customer",
 )
-async def job_messages(principal: NamedDependency[Principal], order_id: FromPath[int]) -> list[OrderMessage]:
+async def job_messages(principal: NamedDependency[Principal], order_id: PathId) -> list[OrderMessage]:
     staff = await active_staff(principal)
     order = await services.assigned_order(staff.id, order_id)
     return await thread.messages(order, ActorRef(kind="staff", id=staff.id))
@@ -61,7 +61,7 @@ async def job_messages(principal: NamedDependency[Principal], order_id: FromPath
     "/api/v1/staff/orders/{order_id:int}/messages", operation_id="writeToCustomer", status_code=201, tags=["Staff app"],
     guards=[require_staff], security=BEARER_SECURITY, summary="Write to the job's customer",
 )
-async def write_to_customer(principal: NamedDependency[Principal], order_id: FromPath[int],
+async def write_to_customer(principal: NamedDependency[Principal], order_id: PathId,
                             data: JSONBody[OrderMessageCreate]) -> OrderMessage:
     """Only the job's worker once they accepted it; the customer is told in their inbox."""
     staff = await active_staff(principal)

@@ -19,7 +19,6 @@ from litestar.response import Redirect
 from platform_core.accounts.guards import require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal, principal_for
-from platform_core.bounds import Id
 from platform_core.catalog.services import get_item
 from platform_core.db import tenant_transaction
 from platform_core.errors import HearthError, ValidationFailed
@@ -30,6 +29,7 @@ from platform_core.orders.visit import add_photo, tick_step
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant, current_tenant_or_none
 from platform_core.web import uploads as media
+from platform_core.web.bounds import PathId
 from platform_core.web.forms import error_context
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
@@ -66,13 +66,13 @@ async def _visit_page(request: Request, staff_id: int, order_id: int, *, status_
 
 
 @get("/staff/visits/{order_id:int}", guards=[require_staff], include_in_schema=False, name="staff-visit")
-async def visit_page(request: Request, principal: NamedDependency[Principal], order_id: FromPath[Id]) -> Response:
+async def visit_page(request: Request, principal: NamedDependency[Principal], order_id: PathId) -> Response:
     staff = await active_staff(principal)
     return await _visit_page(request, staff.id, order_id)
 
 
 @post("/staff/visits/{order_id:int}/messages", guards=[require_staff], include_in_schema=False, name="staff-visit-message")
-async def visit_message(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+async def visit_message(request: Request, principal: NamedDependency[Principal], order_id: PathId) -> Response:
     staff = await active_staff(principal)
     order = await services.assigned_order(staff.id, order_id)
     body = str((await request.form()).get("body") or "")
@@ -84,7 +84,7 @@ async def visit_message(request: Request, principal: NamedDependency[Principal],
 
 
 @post("/staff/visits/{order_id:int}/checklist", guards=[require_staff], include_in_schema=False, name="staff-visit-checklist")
-async def visit_checklist(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+async def visit_checklist(request: Request, principal: NamedDependency[Principal], order_id: PathId) -> Response:
     """One step ticked or unticked: `step` is its index, `done` 1 or 0."""
     staff = await active_staff(principal)
     order = await services.assigned_order(staff.id, order_id)
@@ -103,7 +103,7 @@ async def visit_checklist(request: Request, principal: NamedDependency[Principal
 
 
 @post("/staff/visits/{order_id:int}/photos", guards=[require_staff], include_in_schema=False, name="staff-visit-photo")
-async def visit_photo(request: Request, principal: NamedDependency[Principal], order_id: FromPath[int]) -> Response:
+async def visit_photo(request: Request, principal: NamedDependency[Principal], order_id: PathId) -> Response:
     """A photo before or after the service, from the phone's camera or gallery."""
     staff = await active_staff(principal)
     order = await services.assigned_order(staff.id, order_id)
@@ -128,7 +128,7 @@ async def visit_photo(request: Request, principal: NamedDependency[Principal], o
 @post("/staff/visits/{order_id:int}/{event:str}", guards=[require_staff], include_in_schema=False, name="staff-visit-step")
 async def visit_step(
     request: Request, channels: NamedDependency[ChannelsPlugin], principal: NamedDependency[Principal],
-    order_id: FromPath[Id], event: FromPath[str]) -> Response:
+    order_id: PathId, event: FromPath[str]) -> Response:
     staff = await active_staff(principal)
     try:
         await services.visit_step(channels, staff.id, order_id, event)

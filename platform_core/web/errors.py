@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 import asyncpg
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect
@@ -82,6 +84,14 @@ def bad_data_handler(request: Request, exc: Exception) -> Response:
     return error_response(request, 400, "validation_failed", gettext("Please correct the marked fields."), {"body": gettext("This value is not valid.")})
 
 
+def conversion_error_handler(request: Request, exc: msgspec.ValidationError) -> Response:
+    """Client values a view converted to a Struct by hand (query filters): the bound that failed
+    names its field."""
+    at = re.search(r"at `\$\.(\w+)", str(exc))
+    fields = {at.group(1) if at else "body": gettext("This value is not valid.")}
+    return error_response(request, 400, "validation_failed", gettext("Please correct the marked fields."), fields)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(request, 500, "internal_error", gettext("Something went wrong on our side. Please try again."), {})
@@ -92,6 +102,7 @@ EXCEPTION_HANDLERS = {
     ValidationException: validation_error_handler,
     NotFoundException: not_found_handler,
     HTTPException: http_error_handler,
+    msgspec.ValidationError: conversion_error_handler,
     asyncpg.DataError: bad_data_handler,
     OverflowError: bad_data_handler,
     RecursionError: bad_data_handler,
