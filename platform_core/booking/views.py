@@ -4,6 +4,7 @@ timeline, cancelling with the fee shown first, and how to reach the worker."""
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,7 +41,7 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
 from platform_core.web.forms import error_context, optional_int, redirect_after_post
 from platform_core.web.i18n import lazy_gettext as N_
-from platform_core.web.maps import map_csp, tile_layer
+from platform_core.web.maps import REGIONS_URL, map_csp, region_data, tile_layer
 from platform_core.web.pages import page
 
 from . import services as booking
@@ -55,7 +56,7 @@ DONE = {
     "refunded": N_("The order is cancelled. Your money is on its way back."),
     "confirmed": N_("Thank you for confirming. How did it go? Your rating helps the worker."),
 }
-ADDRESS_FIELDS = ("contact_name", "contact_phone", "region", "city", "district", "street", "detail")
+ADDRESS_FIELDS = ("contact_name", "contact_phone", "region", "city", "district", "street", "detail", "area_code")
 
 
 def _days(count: int) -> list[date]:
@@ -74,6 +75,16 @@ def _quantity(raw: Any, errors: dict[str, str]) -> int | None:
         errors["quantity"] = N_("Enter a whole number.")
         return None
     return int(text)
+
+
+def _coordinate(raw: Any) -> float | None:
+    """Where a picked suggestion placed the new address; anything else leaves it to the address
+    book (the map provider, or the district's centre)."""
+    try:
+        value = float(str(raw or ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 async def _uploaded(upload: Any) -> str | None:
@@ -112,7 +123,10 @@ async def _form_order(request: Request, item_id: int) -> tuple[OrderPlace, str, 
     address = None
     address_choice = form.get("address_id") or "new"
     if address_choice == "new":
-        address = NewAddress(**{name: str(form.get(f"address.{name}") or "") for name in ADDRESS_FIELDS})  # type: ignore[arg-type]
+        address = NewAddress(
+            **{name: str(form.get(f"address.{name}") or "") for name in ADDRESS_FIELDS},  # type: ignore[arg-type]
+            lat=_coordinate(form.get("address.lat")), lng=_coordinate(form.get("address.lng")),
+        )
     slot = form.get("slot_start") or ""
     asap = slot == "asap"
     try:
@@ -153,6 +167,7 @@ async def _booking_context(principal: Principal, slug: str) -> dict[str, Any]:
         "timezone": tenant.timezone,
         "free_cancel_hours": rules.free_cancel_hours,
         "pay_online": await booking.takes_payments_online(item.currency),
+        "regions_url": REGIONS_URL if region_data() is not None else "",
     }
 
 

@@ -61,6 +61,8 @@ class NewAddress(msgspec.Struct, frozen=True, kw_only=True):
     region: Name = ""
     district: Name = ""
     detail: Text = ""
+    # The district's code from the 省/市/区 picker (the address book places the address by it).
+    area_code: Code = ""
     lat: float | None = None
     lng: float | None = None
 

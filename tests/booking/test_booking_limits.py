@@ -214,3 +214,24 @@ async def test_the_booking_page_uploads_a_photo_field_and_keeps_it_through_an_er
     async with tenant_scope(tenant_a.id):
         stored = await current_connection().fetchval("select fields::text from core_order where customer_id = $1", customer_id)
     assert url in stored and "No cooling" in stored
+
+
+async def test_a_new_address_on_the_booking_page_is_picked_not_typed_as_coordinates(app, runtime, tenant_a):
+    await make_worker(tenant_a)
+    await make_item(tenant_a, slug="clean")
+    customer_id = await make_customer(tenant_a)
+    address = {"contact_name": "王阿姨", "contact_phone": "13700137000", "region": "上海市", "city": "上海市",
+               "district": "徐汇区", "area_code": "310104", "street": "漕溪北路 88 号"}
+    form = {"idempotency_key": secrets.token_hex(12), "address_id": "new", "slot_start": "asap",
+            **{f"address.{k}": v for k, v in address.items()}}
+    async with await signed_in(app, tenant_a, "customer", customer_id) as client:
+        page = await client.get("/book/clean")
+        placed = await post_form(client, "/book/clean", form)
+    # The same picker and suggestions as the address book; no field to type a coordinate in.
+    assert "data-region-picker" in page.text and 'data-place-tips="/account/addresses/tips"' in page.text
+    assert 'type="hidden" name="address.lat"' in page.text and 'name="address.area_code"' in page.text
+    assert placed.status_code in (302, 303), placed.text
+    async with tenant_scope(tenant_a.id):
+        lat, lng = await current_connection().fetchrow("select lat, lng from core_order where customer_id = $1", customer_id)
+    # The district's centre from the bundled data placed it.
+    assert lat == pytest.approx(31.19, abs=0.05) and lng == pytest.approx(121.44, abs=0.05)
