@@ -234,4 +234,4 @@ async def test_a_new_address_on_the_booking_page_is_picked_not_typed_as_coordina
     async with tenant_scope(tenant_a.id):
         lat, lng = await current_connection().fetchrow("select lat, lng from core_order where customer_id = $1", customer_id)
     # The district's centre from the bundled data placed it.
-    assert lat == pytest.approx(31.19, abs=0.05) and lng == pytest.approx(121.44, abs=0.05)
+    assert float(lat) == pytest.approx(31.19, abs=0.05) and float(lng) == pytest.approx(121.44, abs=0.05)

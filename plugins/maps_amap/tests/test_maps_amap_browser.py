@@ -124,3 +124,33 @@ async def test_the_live_map_falls_back_to_the_grid_when_tiles_do_not_load(live_s
     await tab.locator("[data-track-svg] .track__home").wait_for()
     assert await tab.locator("[data-track-tiles]").is_hidden()
     await context.close()
+
+
+async def test_a_new_address_on_the_booking_page_is_picked_the_same_way(live_server, browser, runtime, make_tenant, sandbox):
+    from platform_core.testing.factories import make_item
+
+    tenant = await _franchise(make_tenant, sandbox)
+    await make_worker(tenant, name="李师傅", hours="mon-sun 08:00-20:00")
+    await make_item(tenant, slug="clean", title="日常保洁", price=15900)
+    customer = await make_customer(tenant)  # no address in the book yet: the booking page asks for one
+    context = await _signed_in(browser, live_server, tenant, "customer", customer, viewport={"width": 390, "height": 844}, locale="zh-CN")
+    tab = await context.new_page()
+    await tab.goto(live_server.url(f"{tenant.slug}.localhost", "/book/clean"))
+    await tab.get_by_label("联系人").fill("王阿姨")
+    await tab.get_by_label("联系电话").fill("13700137000")
+    await tab.locator('select[id="field-address.region"]').select_option(label="上海市")
+    await tab.locator('select[id="field-address.city"]').select_option(label="上海市")
+    await tab.locator('select[id="field-address.district"]').select_option(label="浦东新区")
+    await tab.get_by_role("combobox", name="街道和门牌号").press_sequentially("汤臣", delay=60)
+    await tab.get_by_role("option", name="汤臣一品").click()
+    await tab.get_by_text("已在地图上定位：上海市浦东新区汤臣一品").wait_for()
+    await tab.screenshot(path=str(live_server.log_path.parent / "book-address.png"), full_page=True)
+    await tab.locator("button[type=submit]:visible").last.click()
+    await tab.wait_for_url(re.compile(r"/orders/"))
+    async with tenant_scope(tenant.id):
+        from platform_core.db import current_connection
+
+        lat, lng, address = await current_connection().fetchrow(
+            "select lat, lng, address->>'street' from core_order where customer_id = $1", customer)
+    assert address == "花园石桥路28弄 汤臣一品" and abs(float(lat) - 31.24) < 0.05 and abs(float(lng) - 121.50) < 0.05
+    await context.close()
