@@ -50,21 +50,26 @@ async def _signed_in(browser, live_server, tenant, kind, user_id, **options):
     return context
 
 
+async def _pick_tomson_riviera(tab, field_id: str) -> None:
+    """Fill an address form (the address book's, or the booking page's new address) the way a
+    customer does: contact, the three selects of the picker filled from the bundled data, then a
+    street suggestion from the sandbox's AMap."""
+    await tab.get_by_label("联系人").fill("王阿姨")
+    await tab.get_by_label("联系电话").fill("13700137000")
+    for level, name in (("region", "上海市"), ("city", "上海市"), ("district", "浦东新区")):
+        await tab.locator(f'select[id="{field_id}{level}"]').select_option(label=name)
+    await tab.get_by_role("combobox", name="街道和门牌号").press_sequentially("汤臣", delay=60)
+    await tab.get_by_role("option", name="汤臣一品").click()
+    await tab.get_by_text("已在地图上定位：上海市浦东新区汤臣一品").wait_for()
+
+
 async def test_customer_adds_an_address_with_the_picker_and_a_suggestion(live_server, browser, runtime, make_tenant, sandbox):
     tenant = await _franchise(make_tenant, sandbox)
     customer = await make_customer(tenant)
     context = await _signed_in(browser, live_server, tenant, "customer", customer, viewport={"width": 390, "height": 844}, locale="zh-CN")
     tab = await context.new_page()
     await tab.goto(live_server.url(f"{tenant.slug}.localhost", "/account/addresses/new"))
-    await tab.get_by_label("联系人").fill("王阿姨")
-    await tab.get_by_label("联系电话").fill("13700137000")
-    # The three selects of the picker, filled from the bundled data.
-    await tab.locator("select#field-region").select_option(label="上海市")
-    await tab.locator("select#field-city").select_option(label="上海市")
-    await tab.locator("select#field-district").select_option(label="浦东新区")
-    await tab.get_by_role("combobox", name="街道和门牌号").press_sequentially("汤臣", delay=60)
-    await tab.get_by_role("option", name="汤臣一品").click()
-    await tab.get_by_text("已在地图上定位：上海市浦东新区汤臣一品").wait_for()
+    await _pick_tomson_riviera(tab, "field-")
     assert await tab.get_by_role("combobox", name="街道和门牌号").input_value() == "花园石桥路28弄 汤臣一品"
     await tab.get_by_label("楼栋、楼层、门牌").fill("2 号楼 1801")
     await tab.screenshot(path=str(live_server.log_path.parent / "address-form.png"), full_page=True)
@@ -136,14 +141,7 @@ async def test_a_new_address_on_the_booking_page_is_picked_the_same_way(live_ser
     context = await _signed_in(browser, live_server, tenant, "customer", customer, viewport={"width": 390, "height": 844}, locale="zh-CN")
     tab = await context.new_page()
     await tab.goto(live_server.url(f"{tenant.slug}.localhost", "/book/clean"))
-    await tab.get_by_label("联系人").fill("王阿姨")
-    await tab.get_by_label("联系电话").fill("13700137000")
-    await tab.locator('select[id="field-address.region"]').select_option(label="上海市")
-    await tab.locator('select[id="field-address.city"]').select_option(label="上海市")
-    await tab.locator('select[id="field-address.district"]').select_option(label="浦东新区")
-    await tab.get_by_role("combobox", name="街道和门牌号").press_sequentially("汤臣", delay=60)
-    await tab.get_by_role("option", name="汤臣一品").click()
-    await tab.get_by_text("已在地图上定位：上海市浦东新区汤臣一品").wait_for()
+    await _pick_tomson_riviera(tab, "field-address.")
     await tab.screenshot(path=str(live_server.log_path.parent / "book-address.png"), full_page=True)
     await tab.locator("button[type=submit]:visible").last.click()
     await tab.wait_for_url(re.compile(r"/orders/"))
