@@ -102,10 +102,11 @@ async def insert_assignment(
         async with conn.transaction():
             await set_current_worker(order.id, candidate.staff_id)
             row = await conn.fetchrow(
+                # Every time here is the app's clock ($13), which asked_before and the timeout compare with.
                 "insert into core_assignment (tenant_id, order_id, staff_id, during, status, source, score, "
-                "score_breakdown, expires_at, responded_at, actor_kind, actor_id) values ($1, $2, $3, "
-                "tstzrange($4::timestamptz, $5::timestamptz), $6::text, $7, $8, $9::jsonb, "
-                "$13::timestamptz + make_interval(secs => $10::int), case when $6::text = 'accepted' then now() end, $11, $12) "
+                "score_breakdown, offered_at, expires_at, responded_at, actor_kind, actor_id) values ($1, $2, $3, "
+                "tstzrange($4::timestamptz, $5::timestamptz), $6::text, $7, $8, $9::jsonb, $13::timestamptz, "
+                "$13::timestamptz + make_interval(secs => $10::int), case when $6::text = 'accepted' then $13::timestamptz end, $11, $12) "
                 f"returning {ASSIGNMENT_COLUMNS}",
                 current_tenant().id, order.id, candidate.staff_id, order.scheduled_start, order.scheduled_end,
                 status, source, candidate.score, json.dumps(candidate.breakdown()), timeout_s, actor.kind, actor.id, clock.now(),

@@ -48,15 +48,17 @@ async def create_order(new: NewOrder) -> int | None:
         order_id = await conn.fetchval(
             "insert into core_order (tenant_id, number, customer_id, item_id, category_code, state, address, lat, lng, "
             "district, requirements, fields, photos, asap, scheduled_start, scheduled_end, requested_staff_id, quantity, "
-            "currency, subtotal, adjustments, total, payment_method, idempotency_key, request_hash) "
+            "currency, subtotal, adjustments, total, payment_method, idempotency_key, request_hash, created_at) "
             "values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18, "
-            "$19, $20, $21, $22, $23, $24, $25) "
+            "$19, $20, $21, $22, $23, $24, $25, $26) "
             "on conflict (tenant_id, customer_id, idempotency_key) do nothing returning id",
             tenant_id, provisional, new.customer_id, new.item_id, new.category_code, m.PENDING_PAYMENT,
             msgspec.json.encode(address).decode(), address["lat"], address["lng"], address["district"],
             new.requirements, msgspec.json.encode(new.fields).decode(), msgspec.json.encode(new.photos).decode(),
             new.asap, new.scheduled_start, new.scheduled_end, new.requested_staff_id, new.quantity, price.currency,
             price.subtotal, price.adjustments, price.total, new.payment_method, new.idempotency_key, new.request_hash,
+            # The app's clock, as the deadlines that compare with it (dispatch/deadlines.py).
+            clock.now(),
         )
     if order_id is None:
         return None

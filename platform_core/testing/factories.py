@@ -162,11 +162,11 @@ async def make_order(
         )
         order_id = await conn.fetchval(
             "insert into core_order (tenant_id, number, customer_id, item_id, category_code, state, address, lat, lng, district, "
-            "asap, scheduled_start, scheduled_end, requested_staff_id, staff_id, currency, subtotal, total, idempotency_key) "
-            "values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, 'Pudong', $10, $11, $12, $13, $14, $15, $16, $16, $17) returning id",
+            "asap, scheduled_start, scheduled_end, requested_staff_id, staff_id, currency, subtotal, total, idempotency_key, created_at) "
+            "values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, 'Pudong', $10, $11, $12, $13, $14, $15, $16, $16, $17, $18) returning id",
             tenant.id, number or f"T-{secrets.token_hex(4)}", customer_id, item_id, category_code, state,
             msgspec.json.encode(address).decode(), at and at[0], at and at[1], asap, start, end, requested_staff_id, staff_id,
-            tenant.currency, total, secrets.token_hex(8),
+            tenant.currency, total, secrets.token_hex(8), clock.now(),
         )
         await conn.execute(
             "insert into core_order_line (tenant_id, order_id, position, kind, label, unit_amount, amount) "

@@ -213,12 +213,14 @@ async def test_customer_cancels_and_a_late_cancellation_shows_its_fee_first(app,
     tenant, item_id, _ = shop
     _, auth = customer
     async with client_for(app, f"{tenant.slug}.localhost") as client:
-        tomorrow = local_time(tenant, days_ahead=1).isoformat()
-        order = (await client.post("/api/v1/orders", json=booking(item_id, tenant, slot_start=tomorrow), headers={**auth, **key()})).json()
+        # The day after tomorrow: still being arranged at any hour of today (a slot inside the
+        # franchise's dispatch deadline may already have gone to the customer's choice, which is free).
+        slot = local_time(tenant).isoformat()
+        order = (await client.post("/api/v1/orders", json=booking(item_id, tenant, slot_start=slot), headers={**auth, **key()})).json()
         async with tenant_scope(tenant.id):
-            # The franchise charges 50% from 48 hours before the slot: tomorrow's slot is late.
+            # The franchise charges 50% from 72 hours before the slot: this slot is late.
             await current_connection().execute(
-                "insert into core_booking_settings (tenant_id, free_cancel_hours, late_cancel_fee_percent) values ($1, 48, 50)",
+                "insert into core_booking_settings (tenant_id, free_cancel_hours, late_cancel_fee_percent) values ($1, 72, 50)",
                 tenant.id,
             )
         detail = (await client.get(f"/api/v1/orders/{order['number']}", headers=auth)).json()
