@@ -115,6 +115,22 @@ async def test_a_customer_can_not_cancel_another_customers_order(runtime, shop):
         assert (await get_order(order_id)).state == m.PENDING_PAYMENT
 
 
+async def test_a_customer_can_not_report_a_no_show_or_open_a_dispute_on_another_customers_order(runtime, shop):
+    tenant, customer_id, item_id = shop
+    accepted = await make_order(tenant, customer_id=customer_id, item_id=item_id, state="accepted")
+    completed = await make_order(tenant, customer_id=customer_id, item_id=item_id, state="completed")
+    stranger = ActorRef(kind="customer", id=await make_customer(tenant))
+    async with tenant_scope(tenant.id):
+        with pytest.raises(NotFound):
+            await transition(accepted, "report_no_show", stranger)
+        with pytest.raises(NotFound):
+            await transition(completed, "open_dispute", stranger)
+        assert (await get_order(accepted)).state == m.ACCEPTED and (await get_order(completed)).state == m.COMPLETED
+        # The order's own customer may.
+        await transition(completed, "open_dispute", ActorRef(kind="customer", id=customer_id))
+        assert (await get_order(completed)).state == m.DISPUTED
+
+
 async def test_cancelling_early_is_free(runtime, shop, listener):
     tenant, customer_id, item_id = shop
     order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id, state=m.PAID, starts_in=timedelta(days=3))
