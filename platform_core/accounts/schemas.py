@@ -8,7 +8,7 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from platform_core.bounds import Code, Line, Name, Text
+from platform_core.bounds import Code, Line, Name, Text, text
 from platform_core.web.i18n import lazy_gettext
 
 CustomerStatus = Literal["active", "frozen", "closed"]
@@ -149,8 +149,9 @@ class LegalDocument(msgspec.Struct, kw_only=True):
 
 
 class LegalDocumentPublish(msgspec.Struct, kw_only=True):
-    body_zh: str
-    body_en: str = ""
+    # A whole agreement: longer than a Text, within what a form may carry (web/bounds.py).
+    body_zh: text(50_000)  # type: ignore[valid-type]
+    body_en: text(50_000) = ""  # type: ignore[valid-type]
 
 
 class LegalVersions(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from platform_core.bounds import Code, Id, Ids, Name, Text, Urls
+from platform_core.bounds import Code, Id, Ids, Name, Text, Urls, text
 from platform_core.geo import place_line
 
 from .machine import Actor
@@ -274,7 +274,7 @@ class OrderMessage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class OrderMessageCreate(msgspec.Struct, frozen=True, kw_only=True):
-    body: Annotated[str, msgspec.Meta(min_length=1, max_length=MESSAGE_MAX)]
+    body: text(MESSAGE_MAX, min_length=1)  # type: ignore[valid-type]
 
 
 PhotoStage = Literal["before", "after"]

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from platform_core.bounds import Code
+from platform_core.bounds import Code, text
 
 SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 COLOR = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -28,7 +28,7 @@ class ServiceContact(msgspec.Struct, frozen=True, kw_only=True):
     """How customers and workers reach the franchise: its service line and opening hours
     ('HH:MM' in the franchise's time zone; both empty when not given)."""
 
-    phone: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    phone: text(32) = ""  # type: ignore[valid-type]
     opens: Annotated[str, msgspec.Meta(pattern=HHMM)] = ""
     closes: Annotated[str, msgspec.Meta(pattern=HHMM)] = ""
 
