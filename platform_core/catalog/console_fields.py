@@ -10,6 +10,7 @@ import math
 import secrets
 from typing import Any
 
+from platform_core.web.forms import move_row
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import FIELD_TYPES, BookingField
@@ -47,17 +48,10 @@ def apply_field_op(rows: list[dict[str, str]], action: str, arg: str) -> bool:
     """field-add:<type>, field-up:<n>, field-down:<n>, field-remove:<n>; False if not ours."""
     if action == "field-add" and arg in FIELD_TYPES:
         rows.append({k: "" for k in ROW} | {"type": arg, "name": f"field_{secrets.token_hex(3)}"})
-    elif action in ("field-up", "field-down", "field-remove") and arg.isdigit() and int(arg) < len(rows):
-        at = int(arg)
-        if action == "field-remove":
-            rows.pop(at)
-        else:
-            to = at - 1 if action == "field-up" else at + 1
-            if 0 <= to < len(rows):
-                rows[at], rows[to] = rows[to], rows[at]
-    else:
-        return False
-    return True
+        return True
+    if action in ("field-up", "field-down", "field-remove"):
+        return move_row(rows, action.removeprefix("field-"), arg)
+    return False
 
 
 def _bound(row: dict[str, str], key: str, prefix: str, errors: dict[str, str]) -> float | None:

@@ -18,7 +18,7 @@ from platform_core.accounts.guards import require_console
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.bounds import PathId
-from platform_core.web.forms import done_notice, error_context, form_data
+from platform_core.web.forms import done_notice, error_context, form_data, move_row
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
@@ -278,14 +278,8 @@ def apply_op(draft: dict[str, Any], op: str) -> None:
         blocks.append({"type": arg, **{f: "" for f in BLOCK_FIELDS[arg]}})
     elif action == "add-addon":
         draft["addons"].append({f: "" for f in ADDON_FIELDS} | {"active": "1"})
-    elif action in ("up", "down", "remove") and arg.isdigit() and int(arg) < len(blocks):
-        at = int(arg)
-        if action == "remove":
-            blocks.pop(at)
-        else:
-            to = at - 1 if action == "up" else at + 1
-            if 0 <= to < len(blocks):
-                blocks[at], blocks[to] = blocks[to], blocks[at]
+    elif action in ("up", "down", "remove"):
+        move_row(blocks, action, arg)
 
 
 def _block(block: dict[str, str]) -> dict[str, Any]:

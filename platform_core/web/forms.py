@@ -104,3 +104,18 @@ def done_notice(request: Request, notices: Mapping[str, str]) -> list[tuple[str,
 def client_address(connection: Any) -> str:
     """The address limits count per (see accounts.ratelimit about proxies)."""
     return connection.client.host if connection.client else "unknown"
+
+
+def move_row(rows: list[Any], op: str, index: str) -> bool:
+    """An editor's row button (a list of blocks, add-ons or fields kept in the form until saved):
+    "up", "down" or "remove" the row at `index`. False when `index` names no row."""
+    if not index.isdigit() or int(index) >= len(rows):
+        return False
+    at = int(index)
+    if op == "remove":
+        rows.pop(at)
+    else:
+        to = at - 1 if op == "up" else at + 1
+        if 0 <= to < len(rows):
+            rows[at], rows[to] = rows[to], rows[at]
+    return True
