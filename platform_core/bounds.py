@@ -5,7 +5,6 @@ computation (years far enough from ours that arithmetic and time zones can't ove
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from msgspec import Meta
@@ -44,8 +43,9 @@ def text(max_length: int, *, min_length: int = 0) -> object:
     return Annotated[str, Meta(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
 
 
-def in_year_range(value: date | datetime) -> bool:
-    return YEAR_RANGE[0] <= value.year <= YEAR_RANGE[1]
+def year_in_range(year: int) -> bool:
+    """msgspec can't bound a date: the request checks (web/bounds.py) refuse one outside this."""
+    return YEAR_RANGE[0] <= year <= YEAR_RANGE[1]
 Ids = Annotated[list[Id], Meta(max_length=500)]
 Codes = Annotated[list[Code], Meta(max_length=200)]
 Urls = Annotated[list[Url], Meta(max_length=50)]

@@ -20,7 +20,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.params import PathParameter, QueryParameter
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from platform_core.bounds import INT64_MAX, YEAR_RANGE
+from platform_core.bounds import INT64_MAX, year_in_range
 from platform_core.errors import NotFound, ValidationFailed
 
 from .i18n import lazy_gettext as N_
@@ -59,7 +59,7 @@ def _check_text(raw: bytes, field: str, *, nul: bool = False) -> None:
     if len(value) > MAX_FIELD:
         raise _refuse(field, TOO_LONG)
     match = _DATE.match(value)
-    if match and not YEAR_RANGE[0] <= int(match.group(1)) <= YEAR_RANGE[1]:
+    if match and not year_in_range(int(match.group(1))):
         raise _refuse(field, BAD_DATE)
 
 
@@ -79,7 +79,7 @@ def check_json(body: bytes) -> None:
     except UnicodeDecodeError:
         raise _refuse("body", BAD_TEXT) from None
     for match in _JSON_DATE.finditer(body):
-        if not YEAR_RANGE[0] <= int(match.group(1)) <= YEAR_RANGE[1]:
+        if not year_in_range(int(match.group(1))):
             raise _refuse("body", BAD_DATE)
 
 
