@@ -28,3 +28,17 @@ async def test_tenant_b_sees_none_of_tenant_as_order_messages_or_terms(app, tena
     headers = await bearer_for(tenant_b, "customer", await make_customer(tenant_b))
     answer = await client_b.get(f"/api/v1/orders/{order.number}/messages", headers=headers)
     assert answer.status_code == 404 and "请带上拖鞋" not in answer.text
+
+
+async def test_another_customer_of_the_same_franchise_can_not_read_or_write_the_thread(app, tenant_a, client_a):
+    booking = await make_booking(tenant_a, state="accepted")
+    async with tenant_scope(tenant_a.id):
+        order = await get_order(booking.order_id)
+        await thread.post_message(order, ActorRef(kind="customer", id=booking.customer_id), "门禁密码 2580")
+    stranger = await bearer_for(tenant_a, "customer", await make_customer(tenant_a))
+    read = await client_a.get(f"/api/v1/orders/{order.number}/messages", headers=stranger)
+    written = await client_a.post(f"/api/v1/orders/{order.number}/messages", json={"body": "hi"}, headers=stranger)
+    assert read.status_code == 404 and "2580" not in read.text
+    assert written.status_code == 404
+    async with tenant_scope(tenant_a.id):
+        assert await current_connection().fetchval("select count(*) from core_order_message") == 1
