@@ -8,6 +8,7 @@ replaces that section (heading to the next `## `) and leaves the others as they 
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -18,6 +19,9 @@ from importlib import metadata
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+# What `hearth bench` collects from each benchmark's output into the summary table (bench/README.md).
+SUMMARY_PREFIX = "BENCH-SUMMARY "
+SUMMARY_HEADING = "## Summary (hearth bench)"
 
 
 def versions(*packages: str) -> str:
@@ -87,4 +91,24 @@ def replace_section(script: str, markdown: str, path: Path = RESULTS) -> None:
     else:
         sections[-1] = sections[-1].rstrip("\n") + "\n\n"
         sections.append(body)
+    path.write_text("".join(sections).rstrip("\n") + "\n")
+
+
+def summary(what: str, value: float, goal: str, met: bool | None, unit: str = "") -> None:
+    """Print one row of the summary table: `what` was measured as `value` (a ratio unless `unit`
+    says otherwise) against `goal` (as the issue states it); `met` is the benchmark's own verdict,
+    None where there is no goal."""
+    print(SUMMARY_PREFIX + json.dumps({"what": what, "value": value, "unit": unit, "goal": goal, "met": met}, ensure_ascii=False), flush=True)
+
+
+def replace_summary(markdown: str, path: Path = RESULTS) -> None:
+    """Put the summary (starting with `SUMMARY_HEADING`) first, before every benchmark's section."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    body = markdown.strip() + "\n\n"
+    if not body.startswith(SUMMARY_HEADING):
+        raise ValueError(f"the summary must start with {SUMMARY_HEADING!r}")
+    sections = re.split(r"(?m)^(?=## )", text)
+    sections = [s for s in sections if not s.startswith(SUMMARY_HEADING)]
+    sections[0] = sections[0].rstrip("\n") + "\n\n"
+    sections.insert(1, body)
     path.write_text("".join(sections).rstrip("\n") + "\n")

@@ -1,4 +1,4 @@
-"""The `hearth` command: serve, demo, db, tenants, plugins, users, assets."""
+"""The `hearth` command: serve, demo, db, tenants, plugins, users, assets, bench."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Iterator
 import click
 import msgspec
 
+from .benchcli import bench
 from .clikit import ready_settings, run, settings_from_env
 from .runtime import command_scope, current_runtime
 from .settings import Settings
@@ -426,6 +427,9 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
         click.echo(f"warning: plugins could not add commands: {exc}", err=True)
     cli(prog_name="hearth")
+
+
+cli.add_command(bench)
 
 
 if __name__ == "__main__":
