@@ -3,6 +3,7 @@
 
     python3 dev.py demo   # install into .venv, start the platform with the demo franchises
     python3 dev.py test   # install into .venv (with test extras), run the whole test suite
+    python3 dev.py bench  # install into .venv (with test extras), run every benchmark briefly (hearth bench)
 
 Everything else is `hearth ...` inside .venv.
 """
@@ -125,6 +126,9 @@ def main(argv: list[str]) -> int:
         ensure_venv("dev")
         args = [str(BIN / "python"), "-m", "pytest", "-n", "2", "-q", *rest]
         os.execv(args[0], args)
+    if command == "bench":
+        ensure_venv("dev")  # the load test's locust is a dev extra
+        os.execv(str(BIN / "hearth"), [str(BIN / "hearth"), "bench", *rest])
     print(__doc__)
     return 2
 
