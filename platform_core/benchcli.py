@@ -95,7 +95,7 @@ def summary_markdown(machine: str, command: str, outcomes: list[tuple[str, str, 
     for script, outcome, rows in outcomes:
         for row in rows:
             value = row.get("value")
-            shown = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+            shown = f"{value:,.2f}" if isinstance(value, float) else str(value)
             met = {True: "yes", False: "**no**", None: "-"}.get(row.get("met"), "-")
             lines.append(f"| {row.get('what', '?')} | {shown}{' ' + row['unit'] if row.get('unit') else ''} | {row.get('goal') or '-'} "
                          f"| {met} | bench/{script} |")

@@ -102,10 +102,12 @@ class Customer(HttpUser):
             self.item_id = self.get(f"/api/v1/catalog/items/{self.franchise['book_item']}", "api: catalog item", session=self.api).json()["item"]["id"]
         slot = self.find_slot()
         if slot is None:
+            events.request.fire(request_type="INFO", name="quote: no free day found", response_time=0, response_length=0,
+                                exception=None, context={})
             return
         quote = self.post("/api/v1/quotes", "quote: price", {"item_id": self.item_id, "slot_start": slot})
         with self.api.post("/api/v1/orders", name="book: place order", catch_response=True, headers=self.auth(secrets.token_hex(12)),
-                              json={"item_id": self.item_id, "slot_start": slot, "address_id": self.address_id}) as answer:
+                           json={"item_id": self.item_id, "slot_start": slot, "address_id": self.address_id}) as answer:
             if answer.status_code in (400, 409) and "slot_start" in answer.text:
                 answer.success()
                 events.request.fire(request_type="INFO", name="book: slot taken meanwhile", response_time=0, response_length=0,
@@ -151,15 +153,15 @@ class Customer(HttpUser):
         payment = self.post(f"/api/v1/orders/{number}/payments", "pay: start", {"provider": "alipay"}, expect=201).json()
         # The app sends the customer to Alipay's gateway (the sandbox's), which shows its pay page.
         with self.api.get(payment["action"]["url"], name="pay: sandbox gateway", allow_redirects=False, catch_response=True,
-                             headers={"Host": SANDBOX.split("//", 1)[1]}) as answer:
+                          headers={"Host": SANDBOX.split("//", 1)[1]}) as answer:
             if answer.status_code != 302:
                 answer.failure(f"{answer.status_code}: {answer.text[:200]}")
                 return
             page = answer.headers["location"]
         approved_at = time.monotonic()
         with self.api.post(SANDBOX + page if page.startswith("/") else page, name="pay: sandbox approve",
-                              data={"decision": "approve"}, allow_redirects=False, catch_response=True,
-                              headers={"Host": SANDBOX.split("//", 1)[1]}) as answer:
+                           data={"decision": "approve"}, allow_redirects=False, catch_response=True,
+                           headers={"Host": SANDBOX.split("//", 1)[1]}) as answer:
             if answer.status_code not in (302, 303):
                 answer.failure(f"{answer.status_code}: {answer.text[:200]}")
                 return
