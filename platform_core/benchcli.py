@@ -58,7 +58,8 @@ def _environment() -> dict[str, str]:
 def run_one(script: str, args: list[str], env: dict[str, str], prefix: str) -> tuple[int | None, list[dict], str]:
     """Run one benchmark, its output passed through as it comes; (exit code, its summary rows,
     its last output line). The exit code is None when it ran past TIMEOUT."""
-    proc = subprocess.Popen([sys.executable, str(BENCH / script), *args], cwd=BENCH.parent, env=env,
+    # Relative to the checkout, so the command line a benchmark records is the one to type.
+    proc = subprocess.Popen([sys.executable, str((BENCH / script).relative_to(BENCH.parent)), *args], cwd=BENCH.parent, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     assert proc.stdout is not None
     # A benchmark that hangs (printing nothing) is stopped all the same.

@@ -156,7 +156,8 @@ def markdown(args, stats: dict, machine: str, franchises: int, seconds: float) -
         "and a price, places an order, pays it through the sandbox's Alipay (start, gateway, approve, then the payment's "
         "status until the notification has credited it) and follows its orders. Think time 0.5–2 s between steps. "
         "No anchor: this is the whole system under a mixed load, not a ratio; read it for errors and for which step "
-        "is slow.", "",
+        "is slow. Locust, the sandbox and PostgreSQL share the machine's cores with the app, and so does whatever else "
+        "ran meanwhile (the load average above): the times say as much about the machine as about Hearth.", "",
         "| step | requests | failures | p50 (ms) | p99 (ms) | per s |",
         "|---|---:|---:|---:|---:|---:|",
     ]
