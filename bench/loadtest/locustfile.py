@@ -25,7 +25,8 @@ import time
 from datetime import date, timedelta
 
 from locust import HttpUser, between, events, task
-from locust.clients import HttpSession
+from locust.clients import HttpSession, LocustHttpAdapter
+from urllib3.util.retry import Retry
 
 PLAN = json.loads(open(os.environ["HEARTH_LOAD_PLAN"], encoding="utf-8").read())["franchises"]
 SANDBOX = os.environ["HEARTH_SANDBOX_URL"]
@@ -34,6 +35,9 @@ CONFIRM_WITHIN = 15.0  # seconds from the approval to the payment read as succee
 SERIAL = itertools.count(1)
 OUTBOX_ENTRY = re.compile(r'<span class="mono">\s*(\+\d+)\s*</span>.*?<p class="outbox__body">(.*?)</p>', re.S)
 CODE = re.compile(r"\b(\d{6})\b")
+# The app closes a keep-alive connection idle for 5 s (uvicorn's default); a request sent on it at
+# that very moment is reset before the app sees it, and a browser sends such a GET again.
+RESEND_GET = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods=frozenset({"GET"}), raise_on_status=False)
 ADDRESS = {"contact_name": "陈女士", "contact_phone": "13700137000", "city": "上海", "district": "黄浦区",
            "street": "人民大道 200 号", "detail": "8 号楼 501", "lat": 31.2304, "lng": 121.4737}
 
@@ -64,6 +68,7 @@ class Customer(HttpUser):
         # The site in a browser (cookies) and the app on the phone (bearer token, no cookies).
         self.api = HttpSession(base_url=self.host, request_event=self.environment.events.request, user=self)
         for session in (self.client, self.api):
+            session.mount("http://", LocustHttpAdapter(pool_manager=None, max_retries=RESEND_GET))
             session.headers.update({"Host": self.franchise["host"], "X-Forwarded-For": f"127.{n // 65536 % 256}.{n // 256 % 256}.{n % 256 or 1}"})
         self.token: str | None = None
         self.address_id: int | None = None
@@ -205,7 +210,7 @@ class Customer(HttpUser):
 
     def checked(self, answer, expect: int):
         if answer.status_code != expect:
-            answer.failure(f"{answer.status_code}: {answer.text[:200]}")
+            answer.failure(f"{answer.status_code}: {answer.text[:200] if answer.status_code else repr(answer.error)[:200]}")
             # The rest of this task depends on the answer: this customer starts the next task.
             raise _Interrupted
         return answer
