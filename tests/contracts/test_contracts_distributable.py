@@ -1,0 +1,95 @@
+"""Every table could be distributed by tenant_id (Citus) as it stands: no redesign stands between
+one PostgreSQL and many ("Beyond one database: Citus" in docs/scaling.md).
+
+The migrated test database's catalogue is read by `distribution_violations`
+(platform_core/db/checks.py), which names the table and the constraint in the way. A new table
+fails here unless its primary key is `(tenant_id, id)`, its unique constraints and indexes hold
+tenant_id, its exclusion constraints hold `tenant_id WITH =` and its foreign keys to tenant
+tables go `(tenant_id, x_id) REFERENCES core_x (tenant_id, id)`; or it is a small platform table
+listed, with its reason, in REFERENCE_TABLES. An existing table is fixed by a new migration of
+its owning app: `SELECT hearth_tenant_primary_key('my_table');` swaps the primary key.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from platform_core.db.checks import REFERENCE_TABLES, distribution_violations
+
+# The example plugin (examples/hearth-hello) is installed and migrated as an operator would, so
+# a plugin's table is held to the same rule as the core's.
+from tests.plugins.test_plugins_example import hello_installed, hello_migrated  # noqa: F401
+
+
+async def test_every_table_can_be_distributed_by_tenant(hello_migrated, hearth_owner_url):  # noqa: F811
+    conn = await asyncpg.connect(hearth_owner_url)
+    try:
+        problems = await distribution_violations(conn)
+    finally:
+        await conn.close()
+    assert problems == [], "tables Citus could not distribute by tenant_id:\n" + "\n".join(problems)
+
+
+async def test_every_reference_table_exists(hearth_owner_url):
+    """The allow-list names tables that are there, so a dropped table takes its exemption along."""
+    conn = await asyncpg.connect(hearth_owner_url)
+    try:
+        present = {r["relname"] for r in await conn.fetch(
+            "select relname from pg_class where relnamespace = current_schema()::regnamespace and relkind in ('r', 'p')"
+        )}
+    finally:
+        await conn.close()
+    assert sorted(set(REFERENCE_TABLES) - present) == []
+
+
+# One table per way of being undistributable, in a scratch schema that is rolled back; core_tenant
+# stays in public (a reference table there), and this schema's core_operator plays a reference
+# table pointing at a tenant table.
+BROKEN_SCHEMA = """
+create table t_parent (id bigserial, tenant_id bigint not null references public.core_tenant(id),
+  code text, primary key (tenant_id, id), unique (id));
+create table t_child (id bigserial, tenant_id bigint not null, parent_id bigint references t_parent(id),
+  primary key (tenant_id, id));
+create table t_nulls_tenant (id bigserial, tenant_id bigint not null, parent_id bigint,
+  primary key (tenant_id, id),
+  foreign key (tenant_id, parent_id) references t_parent (tenant_id, id) on delete set null);
+create table t_nulls_parent (id bigserial, tenant_id bigint not null, parent_id bigint,
+  primary key (tenant_id, id),
+  foreign key (tenant_id, parent_id) references t_parent (tenant_id, id) on delete set null (parent_id));
+create table t_booking (id bigserial, tenant_id bigint not null, room bigint, during tstzrange,
+  primary key (tenant_id, id), constraint t_booking_overlap exclude using gist (room with =, during with &&));
+create table t_code (id bigserial, tenant_id bigint not null, code text, primary key (tenant_id, id));
+create unique index t_code_once on t_code (code) where code is not null;
+create table t_keyless (id bigserial, tenant_id bigint not null);
+create table t_untenanted (id bigserial primary key);
+create table t_narrow (id serial, tenant_id bigint not null, primary key (tenant_id, id));
+create table t_int_tenant (id bigserial, tenant_id integer not null, primary key (tenant_id, id));
+create table core_operator (id bigserial primary key, tenant_id bigint, parent_id bigint,
+  foreign key (tenant_id, parent_id) references t_parent (tenant_id, id));
+"""
+
+
+async def test_violations_name_the_table_and_what_stands_in_the_way(hearth_owner_url):
+    conn = await asyncpg.connect(hearth_owner_url)
+    scratch = conn.transaction()
+    await scratch.start()
+    try:
+        await conn.execute("create schema hearth_distributable_check")
+        await conn.execute("set local search_path to hearth_distributable_check, public")
+        await conn.execute(BROKEN_SCHEMA)
+        problems = await distribution_violations(conn)
+    finally:
+        await scratch.rollback()
+        await conn.close()
+    assert sorted(problems) == sorted([
+        "table t_untenanted has no tenant_id and is not a reference table (platform_core/db/checks.py REFERENCE_TABLES)",
+        "table t_int_tenant: tenant_id is integer, not bigint NOT NULL",
+        "table core_operator: reference table's foreign key core_operator_tenant_id_parent_id_fkey points at tenant table t_parent",
+        "table t_booking: exclusion constraint t_booking_overlap lacks `tenant_id WITH =`",
+        "table t_child: foreign key t_child_parent_id_fkey to tenant table t_parent does not pair tenant_id with tenant_id",
+        "table t_nulls_tenant: foreign key t_nulls_tenant_tenant_id_parent_id_fkey would set tenant_id to null or default (use SET NULL (column))",
+        "table t_parent: unique constraint t_parent_id_key (id) lacks tenant_id",
+        "table t_keyless has no primary key (make it (tenant_id, id))",
+        "table t_code: unique index t_code_once (code) lacks tenant_id",
+        "table t_narrow: the sequence of column id is integer, not bigint",
+    ])
