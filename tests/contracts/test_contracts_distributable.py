@@ -2,19 +2,27 @@
 one PostgreSQL and many ("Beyond one database: Citus" in docs/scaling.md).
 
 The migrated test database's catalogue is read by `distribution_violations`
-(platform_core/db/checks.py), which names the table and the constraint in the way. A new table
+(platform_core/db/citus.py), which names the table and the constraint in the way. A new table
 fails here unless its primary key is `(tenant_id, id)`, its unique constraints and indexes hold
 tenant_id, its exclusion constraints hold `tenant_id WITH =` and its foreign keys to tenant
-tables go `(tenant_id, x_id) REFERENCES core_x (tenant_id, id)`; or it is a small platform table
-listed, with its reason, in REFERENCE_TABLES. An existing table is fixed by a new migration of
+tables go `(tenant_id, x_id) REFERENCES core_x (tenant_id, id)`; or it is a platform table
+listed, with its reason, in REFERENCE_TABLES or COORDINATOR_TABLES. An existing table is fixed by a new migration of
 its owning app: `SELECT hearth_tenant_primary_key('my_table');` swaps the primary key.
 """
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 
-from platform_core.db.checks import REFERENCE_TABLES, distribution_violations
+from platform_core.db.citus import (
+    COORDINATOR_TABLES,
+    PLATFORM_TABLES,
+    REFERENCE_TABLES,
+    distribution_plan,
+    distribution_violations,
+)
 
 # The example plugin (examples/hearth-hello) is installed and migrated as an operator would, so
 # a plugin's table is held to the same rule as the core's.
@@ -30,16 +38,51 @@ async def test_every_table_can_be_distributed_by_tenant(hello_migrated, hearth_o
     assert problems == [], "tables Citus could not distribute by tenant_id:\n" + "\n".join(problems)
 
 
-async def test_every_reference_table_exists(hearth_owner_url):
-    """The allow-list names tables that are there, so a dropped table takes its exemption along."""
+STATEMENT = re.compile(r"SELECT (\w+)\('(\w+)'(?:, 'tenant_id')?(?:, colocate_with => '(\w+)')?\);")
+
+
+async def _tables(conn: asyncpg.Connection) -> set[str]:
+    return {r["relname"] for r in await conn.fetch(
+        "select relname from pg_class where relnamespace = current_schema()::regnamespace and relkind in ('r', 'p')"
+    )}
+
+
+async def test_every_platform_table_exists(hearth_owner_url):
+    """The allow-lists name tables that are there, so a dropped table takes its exemption along."""
     conn = await asyncpg.connect(hearth_owner_url)
     try:
-        present = {r["relname"] for r in await conn.fetch(
-            "select relname from pg_class where relnamespace = current_schema()::regnamespace and relkind in ('r', 'p')"
-        )}
+        present = await _tables(conn)
     finally:
         await conn.close()
-    assert sorted(set(REFERENCE_TABLES) - present) == []
+    assert sorted(PLATFORM_TABLES - present) == []
+
+
+async def test_the_plan_distributes_each_table_after_the_tables_it_points_at(hello_migrated, hearth_owner_url):  # noqa: F811
+    conn = await asyncpg.connect(hearth_owner_url)
+    try:
+        plan = await distribution_plan(conn)
+        present = await _tables(conn)
+        foreign_keys = await conn.fetch(
+            "select r.relname as table, f.relname as target from pg_constraint k "
+            "join pg_class r on r.oid = k.conrelid join pg_class f on f.oid = k.confrelid "
+            "where k.contype = 'f' and r.relnamespace = current_schema()::regnamespace and r.oid <> f.oid"
+        )
+    finally:
+        await conn.close()
+    steps = [STATEMENT.fullmatch(statement).groups() for statement in plan]
+    step = {table: i for i, (_, table, _) in enumerate(steps)}
+    assert len(step) == len(plan)
+    # Every table, but a coordinator table without foreign keys: Citus need not know it.
+    assert set(step) == present - {t for t in COORDINATOR_TABLES if all(fk["table"] != t for fk in foreign_keys)}
+    assert [dict(fk) for fk in foreign_keys if step[fk["target"]] > step[fk["table"]]] == []
+    anchor = next(table for function, table, _ in steps if function == "create_distributed_table")
+    for function, table, colocate_with in steps:
+        if table in REFERENCE_TABLES:
+            assert function == "create_reference_table"
+        elif table in COORDINATOR_TABLES:
+            assert function == "citus_add_local_table_to_metadata"
+        else:
+            assert (function, colocate_with) == ("create_distributed_table", None if table == anchor else anchor)
 
 
 # One table per way of being undistributable, in a scratch schema that is rolled back; core_tenant
@@ -82,9 +125,9 @@ async def test_violations_name_the_table_and_what_stands_in_the_way(hearth_owner
         await scratch.rollback()
         await conn.close()
     assert sorted(problems) == sorted([
-        "table t_untenanted has no tenant_id and is not a reference table (platform_core/db/checks.py REFERENCE_TABLES)",
+        "table t_untenanted has no tenant_id and is not a platform table (REFERENCE_TABLES or COORDINATOR_TABLES in platform_core/db/citus.py)",
         "table t_int_tenant: tenant_id is integer, not bigint NOT NULL",
-        "table core_operator: reference table's foreign key core_operator_tenant_id_parent_id_fkey points at tenant table t_parent",
+        "table core_operator: platform table's foreign key core_operator_tenant_id_parent_id_fkey points at tenant table t_parent",
         "table t_booking: exclusion constraint t_booking_overlap lacks `tenant_id WITH =`",
         "table t_child: foreign key t_child_parent_id_fkey to tenant table t_parent does not pair tenant_id with tenant_id",
         "table t_nulls_tenant: foreign key t_nulls_tenant_tenant_id_parent_id_fkey would set tenant_id to null or default (use SET NULL (column))",
