@@ -75,14 +75,15 @@ def db_citus_plan() -> None:
     """Print the SQL that distributes the migrated tables over Citus (docs/scaling.md)."""
     import asyncpg
 
-    from .db.citus import distribution_plan, distribution_violations
+    from .db.citus import distribution_plan, distribution_violations, placements
 
     settings = ready_settings()
+    declared = placements()
 
     async def plan() -> tuple[list[str], list[str]]:
         conn = await asyncpg.connect(settings.db.url or "")
         try:
-            return await distribution_violations(conn), await distribution_plan(conn)
+            return await distribution_violations(conn, declared), await distribution_plan(conn, declared)
         finally:
             await conn.close()
 

@@ -4,26 +4,45 @@ the statements that distribute them ("Beyond one database: Citus" in docs/scalin
 from __future__ import annotations
 
 from graphlib import TopologicalSorter
+from typing import Mapping, NamedTuple
 
-# Small platform tables, copied to every node (Citus reference tables), and why.
-REFERENCE_TABLES = {
-    "core_tenant": "the franchises themselves; every tenant table's tenant_id points at it",
-    "core_tenant_domain": "host -> franchise, looked up before the tenant is known; a few rows per franchise",
-    "core_plugin_default": "the platform's default config of each plugin, one row per plugin",
-    "core_operator": "the platform's operators (HQ), not a franchise's",
-    "core_operator_recovery_code": "the operators' recovery codes",
-}
 
-# Tables that stay on the coordinator, and why.
-COORDINATOR_TABLES = {
-    "core_job": "the outbox queue, claimed across franchises with FOR UPDATE SKIP LOCKED, which Citus "
-                "allows on one shard only",
-    "core_kv": "the redis stand-in of a single-machine install; with Citus, redis holds this",
-    "migration": "Piccolo's record of the migrations it ran",
-}
+class Placement(NamedTuple):
+    """Where a table without tenant_id lives under Citus, and why: declared by its owner as the
+    `citus` attribute of its Piccolo Table (`citus = reference("...")`). A Table without one is
+    a tenant table, distributed by tenant_id."""
 
-# Every other table is a tenant table, distributed by tenant_id.
-PLATFORM_TABLES = REFERENCE_TABLES.keys() | COORDINATOR_TABLES.keys()
+    kind: str
+    reason: str
+
+
+def reference(reason: str) -> Placement:
+    """A small platform table, copied to every node (a Citus reference table)."""
+    return Placement("reference", reason)
+
+
+def coordinator(reason: str) -> Placement:
+    """A table that stays on the coordinator."""
+    return Placement("coordinator", reason)
+
+
+# Tables without a Piccolo Table (Piccolo's record of its migrations, redis's stand-in; the
+# tables contract test allows no others) serve one installation's processes: they stay put.
+WITHOUT_TABLE = coordinator("infrastructure without a Piccolo Table")
+
+
+def placements() -> dict[str, Placement | None]:
+    """Every registered Table's placement (None: a tenant table), core and installed plugins."""
+    from piccolo.conf.apps import AppRegistry
+
+    from .apps import all_piccolo_apps
+
+    registry = AppRegistry(apps=all_piccolo_apps())
+    return {
+        table._meta.tablename: getattr(table, "citus", None)
+        for config in registry.app_configs.values() for table in config.table_classes
+    }
+
 
 _TABLES = """
 select c.relname as table,
@@ -79,31 +98,32 @@ order by r.relname
 """
 
 
-async def distribution_violations(conn) -> list[str]:
+async def distribution_violations(conn, declared: Mapping[str, Placement | None]) -> list[str]:
     """What would stop Citus from distributing each tenant table by tenant_id, one line each.
 
-    A tenant table is any table not in PLATFORM_TABLES. Citus's rules: primary keys, unique
+    `declared` is `placements()`: a table declared None is a tenant table, one declared with a
+    Placement a platform table, one not declared at all (no Table) stays on the coordinator. Citus's rules: primary keys, unique
     constraints and unique indexes hold tenant_id, exclusion constraints hold `tenant_id WITH =`;
     a foreign key between tenant tables pairs tenant_id with tenant_id (and no action may null
     it); a platform table points at no tenant table; tenant_id is the same bigint, never null,
     everywhere (co-located tables share one distribution column type); sequences are bigint
     (Citus puts the node's number in their high bits)."""
     tables = {row["table"]: row for row in await conn.fetch(_TABLES)}
-    distributed = set(tables.keys() - PLATFORM_TABLES)
+    distributed = {name for name in tables if name in declared and declared[name] is None}
     problems = []
     for name in sorted(distributed):
         row = tables[name]
         if row["tenant_type"] is None:
             # Said once: nothing else about a table matters until it has a tenant.
             distributed.discard(name)
-            problems.append(f"table {name} has no tenant_id and is not a platform table (REFERENCE_TABLES or COORDINATOR_TABLES in platform_core/db/citus.py)")
+            problems.append(f"table {name} has no tenant_id: give it one, or declare its Table a platform table (citus = reference(...) or coordinator(...))")
         elif row["tenant_type"] != "bigint" or not row["tenant_not_null"]:
             problems.append(f"table {name}: tenant_id is {row['tenant_type']}{'' if row['tenant_not_null'] else ' and nullable'}, not bigint NOT NULL")
     keyed = set()
     for k in await conn.fetch(_CONSTRAINTS):
         table, name, columns = k["table"], k["name"], list(k["columns"])
         if table not in distributed:
-            if k["kind"] == "f" and k["target"] in distributed and table in PLATFORM_TABLES:
+            if k["kind"] == "f" and k["target"] in distributed:
                 problems.append(f"table {table}: platform table's foreign key {name} points at tenant table {k['target']}")
             continue
         if k["kind"] == "p":
@@ -137,7 +157,7 @@ where k.contype = 'f' and r.relnamespace = current_schema()::regnamespace and r.
 """
 
 
-async def distribution_plan(conn) -> list[str]:
+async def distribution_plan(conn, declared: Mapping[str, Placement | None]) -> list[str]:
     """The statements that distribute the migrated tables, to run on the coordinator once its
     workers are added: reference tables, then the coordinator tables that point at them, then
     every tenant table in one co-location group. Citus distributes a table only after the tables
@@ -148,10 +168,14 @@ async def distribution_plan(conn) -> list[str]:
         targets[fk["table"]].add(fk["target"])
     # Sorted first, so the plan reads the same on every run.
     order = list(TopologicalSorter({name: sorted(targets[name]) for name in sorted(tables)}).static_order())
-    plan = [f"SELECT create_reference_table('{name}');" for name in order if name in REFERENCE_TABLES]
+    placed = {name: declared.get(name, WITHOUT_TABLE) for name in order}
+    plan = [f"SELECT create_reference_table('{name}');" for name in order if placed[name] and placed[name].kind == "reference"]
     # A coordinator table with a foreign key must be known to Citus (a "Citus local table").
-    plan += [f"SELECT citus_add_local_table_to_metadata('{name}');" for name in order if name in COORDINATOR_TABLES and targets[name]]
-    tenant_tables = [name for name in order if name not in PLATFORM_TABLES]
+    plan += [
+        f"SELECT citus_add_local_table_to_metadata('{name}');"
+        for name in order if placed[name] and placed[name].kind == "coordinator" and targets[name]
+    ]
+    tenant_tables = [name for name in order if placed[name] is None]
     plan += [
         f"SELECT create_distributed_table('{name}', 'tenant_id'"
         + (f", colocate_with => '{tenant_tables[0]}');" if name != tenant_tables[0] else ");")

@@ -5,8 +5,9 @@ The migrated test database's catalogue is read by `distribution_violations`
 (platform_core/db/citus.py), which names the table and the constraint in the way. A new table
 fails here unless its primary key is `(tenant_id, id)`, its unique constraints and indexes hold
 tenant_id, its exclusion constraints hold `tenant_id WITH =` and its foreign keys to tenant
-tables go `(tenant_id, x_id) REFERENCES core_x (tenant_id, id)`; or it is a platform table
-listed, with its reason, in REFERENCE_TABLES or COORDINATOR_TABLES. An existing table is fixed by a new migration of
+tables go `(tenant_id, x_id) REFERENCES core_x (tenant_id, id)`; or its owner declares it a
+platform table on its Piccolo Table, with the reason: `citus = reference("...")` (copied to
+every node) or `coordinator("...")` (stays on the coordinator). An existing table is fixed by a new migration of
 its owning app: `SELECT hearth_tenant_primary_key('my_table');` swaps the primary key.
 """
 
@@ -17,11 +18,11 @@ import re
 import asyncpg
 
 from platform_core.db.citus import (
-    COORDINATOR_TABLES,
-    PLATFORM_TABLES,
-    REFERENCE_TABLES,
+    WITHOUT_TABLE,
     distribution_plan,
     distribution_violations,
+    placements,
+    reference,
 )
 
 # The example plugin (examples/hearth-hello) is installed and migrated as an operator would, so
@@ -32,7 +33,7 @@ from tests.plugins.test_plugins_example import hello_installed, hello_migrated  
 async def test_every_table_can_be_distributed_by_tenant(hello_migrated, hearth_owner_url):  # noqa: F811
     conn = await asyncpg.connect(hearth_owner_url)
     try:
-        problems = await distribution_violations(conn)
+        problems = await distribution_violations(conn, placements())
     finally:
         await conn.close()
     assert problems == [], "tables Citus could not distribute by tenant_id:\n" + "\n".join(problems)
@@ -47,20 +48,15 @@ async def _tables(conn: asyncpg.Connection) -> set[str]:
     )}
 
 
-async def test_every_platform_table_exists(hearth_owner_url):
-    """The allow-lists name tables that are there, so a dropped table takes its exemption along."""
-    conn = await asyncpg.connect(hearth_owner_url)
-    try:
-        present = await _tables(conn)
-    finally:
-        await conn.close()
-    assert sorted(PLATFORM_TABLES - present) == []
+def test_every_platform_table_says_why():
+    assert [name for name, placed in placements().items() if placed is not None and not placed.reason.strip()] == []
 
 
 async def test_the_plan_distributes_each_table_after_the_tables_it_points_at(hello_migrated, hearth_owner_url):  # noqa: F811
     conn = await asyncpg.connect(hearth_owner_url)
     try:
-        plan = await distribution_plan(conn)
+        declared = placements()
+        plan = await distribution_plan(conn, declared)
         present = await _tables(conn)
         foreign_keys = await conn.fetch(
             "select r.relname as table, f.relname as target from pg_constraint k "
@@ -72,22 +68,26 @@ async def test_the_plan_distributes_each_table_after_the_tables_it_points_at(hel
     steps = [STATEMENT.fullmatch(statement).groups() for statement in plan]
     step = {table: i for i, (_, table, _) in enumerate(steps)}
     assert len(step) == len(plan)
+    placed = {name: declared.get(name, WITHOUT_TABLE) for name in present}
     # Every table, but a coordinator table without foreign keys: Citus need not know it.
-    assert set(step) == present - {t for t in COORDINATOR_TABLES if all(fk["table"] != t for fk in foreign_keys)}
+    assert set(step) == {
+        name for name in present
+        if not (placed[name] and placed[name].kind == "coordinator" and all(fk["table"] != name for fk in foreign_keys))
+    }
     assert [dict(fk) for fk in foreign_keys if step[fk["target"]] > step[fk["table"]]] == []
     anchor = next(table for function, table, _ in steps if function == "create_distributed_table")
     for function, table, colocate_with in steps:
-        if table in REFERENCE_TABLES:
+        if placed[table] and placed[table].kind == "reference":
             assert function == "create_reference_table"
-        elif table in COORDINATOR_TABLES:
+        elif placed[table]:
             assert function == "citus_add_local_table_to_metadata"
         else:
             assert (function, colocate_with) == ("create_distributed_table", None if table == anchor else anchor)
 
 
-# One table per way of being undistributable, in a scratch schema that is rolled back; core_tenant
-# stays in public (a reference table there), and this schema's core_operator plays a reference
-# table pointing at a tenant table.
+# One table per way of being undistributable, in a scratch schema that is rolled back, each
+# declared a tenant table but core_operator, which plays a platform table pointing at a tenant
+# table; core_tenant stays in public.
 BROKEN_SCHEMA = """
 create table t_parent (id bigserial, tenant_id bigint not null references public.core_tenant(id),
   code text, primary key (tenant_id, id), unique (id));
@@ -120,12 +120,16 @@ async def test_violations_name_the_table_and_what_stands_in_the_way(hearth_owner
         await conn.execute("create schema hearth_distributable_check")
         await conn.execute("set local search_path to hearth_distributable_check, public")
         await conn.execute(BROKEN_SCHEMA)
-        problems = await distribution_violations(conn)
+        tables = {r["relname"] for r in await conn.fetch(
+            "select relname from pg_class where relnamespace = current_schema()::regnamespace and relkind = 'r'"
+        )}
+        declared = {name: None for name in tables} | {"core_operator": reference("plays a platform table")}
+        problems = await distribution_violations(conn, declared)
     finally:
         await scratch.rollback()
         await conn.close()
     assert sorted(problems) == sorted([
-        "table t_untenanted has no tenant_id and is not a platform table (REFERENCE_TABLES or COORDINATOR_TABLES in platform_core/db/citus.py)",
+        "table t_untenanted has no tenant_id: give it one, or declare its Table a platform table (citus = reference(...) or coordinator(...))",
         "table t_int_tenant: tenant_id is integer, not bigint NOT NULL",
         "table core_operator: platform table's foreign key core_operator_tenant_id_parent_id_fkey points at tenant table t_parent",
         "table t_booking: exclusion constraint t_booking_overlap lacks `tenant_id WITH =`",
