@@ -157,11 +157,17 @@ where k.contype = 'f' and r.relnamespace = current_schema()::regnamespace and r.
 """
 
 
+_TRIGGERED = """
+select distinct r.relname as table from pg_trigger t join pg_class r on r.oid = t.tgrelid
+where not t.tgisinternal and r.relnamespace = current_schema()::regnamespace
+"""
+
+
 async def distribution_plan(conn, declared: Mapping[str, Placement | None]) -> list[str]:
-    """The statements that distribute the migrated tables, to run on the coordinator once its
-    workers are added: reference tables, then the coordinator tables that point at them, then
-    every tenant table in one co-location group. Citus distributes a table only after the tables
-    its foreign keys point at, so each table comes after its targets."""
+    """The statements that distribute the migrated tables, to run in one session on the
+    coordinator once its workers are added (tried on Citus 13.2 with PostgreSQL 15): reference
+    tables, then every tenant table in one co-location group, each after the tables its foreign
+    keys point at, then the coordinator tables that point at a reference table."""
     tables = [row["table"] for row in await conn.fetch(_TABLES)]
     targets: dict[str, set[str]] = {name: set() for name in tables}
     for fk in await conn.fetch(_FOREIGN_KEYS):
@@ -169,16 +175,22 @@ async def distribution_plan(conn, declared: Mapping[str, Placement | None]) -> l
     # Sorted first, so the plan reads the same on every run.
     order = list(TopologicalSorter({name: sorted(targets[name]) for name in sorted(tables)}).static_order())
     placed = {name: declared.get(name, WITHOUT_TABLE) for name in order}
-    plan = [f"SELECT create_reference_table('{name}');" for name in order if placed[name] and placed[name].kind == "reference"]
-    # A coordinator table with a foreign key must be known to Citus (a "Citus local table").
-    plan += [
-        f"SELECT citus_add_local_table_to_metadata('{name}');"
-        for name in order if placed[name] and placed[name].kind == "coordinator" and targets[name]
-    ]
     tenant_tables = [name for name in order if placed[name] is None]
+    # Else Citus turns every table pointing at a new reference table into a coordinator table,
+    # which it then refuses to distribute.
+    plan = ["SET citus.enable_local_reference_table_foreign_keys = off;"]
+    if {row["table"] for row in await conn.fetch(_TRIGGERED)} & set(tenant_tables):
+        # The ledger's triggers read only the row's own franchise, so each stays on its shard.
+        plan.append("SET citus.enable_unsafe_triggers = on;")
+    plan += [f"SELECT create_reference_table('{name}');" for name in order if placed[name] and placed[name].kind == "reference"]
     plan += [
         f"SELECT create_distributed_table('{name}', 'tenant_id'"
         + (f", colocate_with => '{tenant_tables[0]}');" if name != tenant_tables[0] else ");")
         for name in tenant_tables
+    ]
+    # A coordinator table pointing at a reference table must be known to Citus ("Citus local").
+    plan += [
+        f"SELECT citus_add_local_table_to_metadata('{name}', cascade_via_foreign_keys => true);"
+        for name in order if placed[name] and placed[name].kind == "coordinator" and targets[name]
     ]
     return plan

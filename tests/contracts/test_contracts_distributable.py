@@ -39,7 +39,9 @@ async def test_every_table_can_be_distributed_by_tenant(hello_migrated, hearth_o
     assert problems == [], "tables Citus could not distribute by tenant_id:\n" + "\n".join(problems)
 
 
-STATEMENT = re.compile(r"SELECT (\w+)\('(\w+)'(?:, 'tenant_id')?(?:, colocate_with => '(\w+)')?\);")
+STATEMENT = re.compile(
+    r"SELECT (\w+)\('(\w+)'(?:, 'tenant_id')?(?:, colocate_with => '(\w+)')?(?:, cascade_via_foreign_keys => true)?\);"
+)
 
 
 async def _tables(conn: asyncpg.Connection) -> set[str]:
@@ -65,9 +67,13 @@ async def test_the_plan_distributes_each_table_after_the_tables_it_points_at(hel
         )
     finally:
         await conn.close()
-    steps = [STATEMENT.fullmatch(statement).groups() for statement in plan]
+    settings = [statement for statement in plan if statement.startswith("SET ")]
+    assert plan[:len(settings)] == settings == [
+        "SET citus.enable_local_reference_table_foreign_keys = off;", "SET citus.enable_unsafe_triggers = on;"
+    ]
+    steps = [STATEMENT.fullmatch(statement).groups() for statement in plan[len(settings):]]
     step = {table: i for i, (_, table, _) in enumerate(steps)}
-    assert len(step) == len(plan)
+    assert len(step) == len(steps)
     placed = {name: declared.get(name, WITHOUT_TABLE) for name in present}
     # Every table, but a coordinator table without foreign keys: Citus need not know it.
     assert set(step) == {
@@ -76,6 +82,10 @@ async def test_the_plan_distributes_each_table_after_the_tables_it_points_at(hel
     }
     assert [dict(fk) for fk in foreign_keys if step[fk["target"]] > step[fk["table"]]] == []
     anchor = next(table for function, table, _ in steps if function == "create_distributed_table")
+    kinds = [placed[table].kind if placed[table] else "tenant" for _, table, _ in steps]
+    # Reference tables, tenant tables, then the coordinator's: Citus would make a table pointing at
+    # a reference table a coordinator table if asked before the tenant tables are distributed.
+    assert kinds == sorted(kinds, key=["reference", "tenant", "coordinator"].index)
     for function, table, colocate_with in steps:
         if placed[table] and placed[table].kind == "reference":
             assert function == "create_reference_table"
