@@ -26,8 +26,9 @@ def coordinator(reason: str) -> Placement:
     return Placement("coordinator", reason)
 
 
-# Tables without a Piccolo Table (Piccolo's record of its migrations, redis's stand-in; the
-# tables contract test allows no others) serve one installation's processes: they stay put.
+# A table without a Piccolo Table and without tenant_id (Piccolo's record of its migrations,
+# redis's stand-in) serves one installation's processes: it stays put. With tenant_id, it is a
+# tenant table like any other.
 WITHOUT_TABLE = coordinator("infrastructure without a Piccolo Table")
 
 
@@ -98,18 +99,26 @@ order by r.relname
 """
 
 
+def _placed(tables: Mapping[str, Mapping], declared: Mapping[str, Placement | None]) -> dict[str, Placement | None]:
+    """Each catalogue table's placement: its Table's word (None: a tenant table); for a table
+    without a Table, a tenant table if it has tenant_id, else WITHOUT_TABLE."""
+    return {
+        name: declared[name] if name in declared else (None if row["tenant_type"] else WITHOUT_TABLE)
+        for name, row in tables.items()
+    }
+
+
 async def distribution_violations(conn, declared: Mapping[str, Placement | None]) -> list[str]:
     """What would stop Citus from distributing each tenant table by tenant_id, one line each.
 
-    `declared` is `placements()`: a table declared None is a tenant table, one declared with a
-    Placement a platform table, one not declared at all (no Table) stays on the coordinator. Citus's rules: primary keys, unique
+    `declared` is `placements()` (see `_placed`). Citus's rules: primary keys, unique
     constraints and unique indexes hold tenant_id, exclusion constraints hold `tenant_id WITH =`;
     a foreign key between tenant tables pairs tenant_id with tenant_id (and no action may null
     it); a platform table points at no tenant table; tenant_id is the same bigint, never null,
     everywhere (co-located tables share one distribution column type); sequences are bigint
     (Citus puts the node's number in their high bits)."""
     tables = {row["table"]: row for row in await conn.fetch(_TABLES)}
-    distributed = {name for name in tables if name in declared and declared[name] is None}
+    distributed = {name for name, placed in _placed(tables, declared).items() if placed is None}
     problems = []
     for name in sorted(distributed):
         row = tables[name]
@@ -168,13 +177,13 @@ async def distribution_plan(conn, declared: Mapping[str, Placement | None]) -> l
     coordinator once its workers are added (tried on Citus 13.2 with PostgreSQL 15): reference
     tables, then every tenant table in one co-location group, each after the tables its foreign
     keys point at, then the coordinator tables that point at a reference table."""
-    tables = [row["table"] for row in await conn.fetch(_TABLES)]
+    tables = {row["table"]: row for row in await conn.fetch(_TABLES)}
     targets: dict[str, set[str]] = {name: set() for name in tables}
     for fk in await conn.fetch(_FOREIGN_KEYS):
         targets[fk["table"]].add(fk["target"])
     # Sorted first, so the plan reads the same on every run.
     order = list(TopologicalSorter({name: sorted(targets[name]) for name in sorted(tables)}).static_order())
-    placed = {name: declared.get(name, WITHOUT_TABLE) for name in order}
+    placed = _placed(tables, declared)
     tenant_tables = [name for name in order if placed[name] is None]
     # Else Citus turns every table pointing at a new reference table into a coordinator table,
     # which it then refuses to distribute.
