@@ -71,6 +71,29 @@ def db_status() -> None:
         click.echo(f"{'applied' if ran else 'PENDING'}  {app:14} {migration_id}")
 
 
+@db.command("citus-plan")
+def db_citus_plan() -> None:
+    """Print the SQL that distributes the migrated tables over Citus (docs/scaling.md)."""
+    import asyncpg
+
+    from .db.citus import distribution_plan, distribution_violations, placements
+
+    settings = ready_settings()
+    declared = placements()
+
+    async def plan() -> tuple[list[str], list[str]]:
+        conn = await asyncpg.connect(settings.db.url or "")
+        try:
+            return await distribution_violations(conn, declared), await distribution_plan(conn, declared)
+        finally:
+            await conn.close()
+
+    problems, statements = run(plan)
+    if problems:
+        raise click.ClickException("tables Citus could not distribute:\n" + "\n".join(problems))
+    click.echo("\n".join(statements))
+
+
 # --------------------------------------------------------------------------- tenants
 
 

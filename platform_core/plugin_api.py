@@ -8,6 +8,7 @@ platform_core.testing (a pytest plugin, loaded by installing Hearth)."""
 
 from platform_core import clock
 from platform_core.db import current_connection
+from platform_core.db.citus import coordinator, reference
 from platform_core.db.migration import sql_migration
 from platform_core.errors import (
     Conflict,
@@ -123,6 +124,7 @@ __all__ = [
     "TenantContext",
     "ValidationFailed",
     "clock",
+    "coordinator",
     "current_connection",
     "current_tenant",
     "enqueue",
@@ -132,6 +134,7 @@ __all__ = [
     "lazy_gettext",
     "page",
     "plugin_config",
+    "reference",
     "sql_migration",
     "to_minor",
 ]

@@ -9,6 +9,7 @@ from enum import Enum
 from piccolo.columns import BigSerial, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from platform_core.db.citus import reference
 from platform_core.tenancy.tables import Tenant
 
 
@@ -58,6 +59,8 @@ class ConsoleRecoveryCode(Table, tablename="core_console_recovery_code"):
 class Operator(Table, tablename="core_operator"):
     """A platform (HQ) operator: signs in to /platform/ on the platform host. No tenant."""
 
+    citus = reference("the platform's operators (HQ), not a franchise's; a handful of rows")
+
     id = BigSerial(primary_key=True)
     email = Citext(unique=True, default=None)
     display_name = Varchar(length=200, default=None)
@@ -70,6 +73,7 @@ class Operator(Table, tablename="core_operator"):
 
 
 class OperatorRecoveryCode(Table, tablename="core_operator_recovery_code"):
+    citus = reference("the operators' recovery codes, next to their operators")
     id = BigSerial(primary_key=True)
     operator = ForeignKey(Operator, db_column_name="operator_id", null=False)
     code_hash = Varchar(length=64, default=None)

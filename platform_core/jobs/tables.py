@@ -11,6 +11,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from platform_core.db.citus import coordinator
 from platform_core.tenancy.tables import Tenant
 
 
@@ -19,6 +20,8 @@ class Job(Table, tablename="core_job"):
 
     Platform-level (no RLS): workers claim every tenant's jobs, then run each in its tenant's scope.
     """
+
+    citus = coordinator("claimed across franchises with FOR UPDATE SKIP LOCKED, which Citus allows on one shard only")
 
     id = BigSerial(primary_key=True)
     tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)

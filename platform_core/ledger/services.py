@@ -155,10 +155,11 @@ async def balance(code: str, currency: str) -> int:
 
 
 async def balances(prefix: str = "") -> list[AccountBalance]:
+    # Grouped by the whole primary key, so the account's other columns may be selected.
     rows = await current_connection().fetch(
         "select a.id, a.code, a.currency, a.kind, a.allow_negative, coalesce(sum(e.amount), 0) as total "
         "from core_ledger_account a left join core_ledger_entry e on e.account_id = a.id "
-        "where a.code like $1 group by a.id order by a.code, a.currency",
+        "where a.code like $1 group by a.tenant_id, a.id order by a.code, a.currency",
         prefix.replace("%", r"\%").replace("_", r"\_") + "%",
     )
     out = []

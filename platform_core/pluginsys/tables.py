@@ -1,9 +1,10 @@
 """Which plugins a tenant has on and their config (created by tenancy_0001_initial.py, whose
-history stays as it is; this app has no migrations of its own)."""
+history stays as it is; later changes are this app's own migrations)."""
 
 from piccolo.columns import JSONB, BigSerial, Boolean, ForeignKey, Timestamptz, Varchar
 from piccolo.table import Table
 
+from platform_core.db.citus import reference
 from platform_core.tenancy.tables import Tenant
 
 
@@ -20,6 +21,8 @@ class TenantPlugin(Table, tablename="core_tenant_plugin"):
 
 class PluginDefault(Table, tablename="core_plugin_default"):
     """The platform's default config of a plugin, between a tenant's row and the Struct defaults."""
+
+    citus = reference("one row per plugin, read with every franchise's own config")
 
     id = BigSerial(primary_key=True)
     plugin_name = Varchar(length=63, unique=True, default=None)

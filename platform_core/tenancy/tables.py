@@ -3,9 +3,13 @@ from enum import Enum
 from piccolo.columns import JSONB, BigSerial, Boolean, ForeignKey, Timestamptz, Varchar
 from piccolo.table import Table
 
+from platform_core.db.citus import reference
+
 
 class Tenant(Table, tablename="core_tenant"):
     """A franchise. Platform-level: no tenant column, no RLS."""
+
+    citus = reference("the franchises themselves; every tenant table's tenant_id points at it")
 
     class Status(str, Enum):
         active = "active"
@@ -29,6 +33,8 @@ class Tenant(Table, tablename="core_tenant"):
 
 class TenantDomain(Table, tablename="core_tenant_domain"):
     """A host name that serves a tenant. Platform-level: read before any tenant is known."""
+
+    citus = reference("host -> franchise, looked up before the tenant is known; a few rows per franchise")
 
     id = BigSerial(primary_key=True)
     tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)

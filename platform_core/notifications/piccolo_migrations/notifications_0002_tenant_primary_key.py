@@ -1,0 +1,14 @@
+from platform_core.db.migration import sql_migration
+
+ID = "2026-12-02T19:53:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "notifications: every table's primary key is (tenant_id, id), so it can be distributed by tenant"
+
+SQL = r"""
+SELECT hearth_tenant_primary_key('core_dev_outbox');
+SELECT hearth_tenant_primary_key('core_notification');
+"""
+
+
+async def forwards():
+    return sql_migration(ID, "notifications", DESCRIPTION, SQL)
