@@ -33,7 +33,7 @@ from .orders.services import order_state
 from .pluginsys.calls import collect_now
 from .pluginsys.manager import is_core
 from .runtime import Runtime, RuntimeMiddleware
-from .settings import Settings
+from .settings import Settings, load_settings
 from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import UNSCOPED_PREFIXES, TenantMiddleware
 from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
@@ -168,6 +168,13 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     )
     app.state.runtime = runtime
     return app
+
+
+def app_from_environment() -> Litestar:
+    """The app of one web process of `hearth serve --workers N`: uvicorn starts each process fresh
+    and calls this there, so every process builds its own app, pool and plugins. The settings come
+    from the environment, where `hearth serve` put what it resolved (the embedded database's URL)."""
+    return create_app(load_settings())
 
 
 async def run_worker_process(settings, *, burst: bool = False) -> int:
