@@ -24,6 +24,7 @@ from .accounts.sessions import principal_for, provide_principal
 from .db import close_pool, start_pool
 from .db.checks import check_database_safety
 from .db.engine import app_dsn
+from .db.replica import close_read_pool, start_read_pool
 from .errors import NotFound
 from .jobs.worker import Worker, running_worker
 from .kv import open_kv
@@ -126,6 +127,9 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         await start_pool(app_dsn(settings.db.url, settings.db.app_url), min_size=settings.db.pool_min, max_size=settings.db.pool_max)
         try:
             await check_database_safety()
+            if settings.db.read_url:
+                # db: handlers marked read_only=True read from the standby (db/replica.py).
+                await start_read_pool(settings.db.read_url, min_size=settings.db.pool_min, max_size=settings.db.pool_max)
             async with open_kv(settings) as (redis, kv):
                 runtime.redis, runtime.kv = redis, kv
                 # notifications: the dev channel exists only in dev mode (see notifications/channels.py).
@@ -134,6 +138,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
                 async with running_worker(runtime):
                     yield
         finally:
+            await close_read_pool()
             await close_pool()
 
     swagger = SwaggerRenderPlugin(
