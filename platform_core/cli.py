@@ -23,7 +23,43 @@ from .settings import Settings
 REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
 
 
-@click.group()
+class _Commands(click.Group):
+    """The commands of this module are there from the start; those the domains and plugins
+    register (`register_cli_commands`) are added the first time a name is not found or the list
+    is shown. So `hearth serve`, whose supervisor outlives every web process, and `hearth worker`
+    do not load every plugin just to find their own command (docs/scaling.md)."""
+
+    registered = False
+
+    def _register(self) -> None:
+        if self.registered:
+            return
+        self.registered = True
+        from .pluginsys.calls import collect_now
+        from .pluginsys.manager import build_plugin_manager
+
+        try:
+            dev_tools = settings_from_env().dev_mode
+        except click.ClickException:
+            dev_tools = True  # the command that runs will report the bad setting
+        try:
+            collect_now(build_plugin_manager(dev_tools=dev_tools).hook.register_cli_commands, cli=self)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
+            click.echo(f"warning: plugins could not add commands: {exc}", err=True)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and not self.registered:
+            self._register()
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._register()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Commands)
 def cli() -> None:
     """Hearth: a multi-tenant platform for home-service franchises."""
 
@@ -176,6 +212,11 @@ SHUTDOWN_GRACE = 5
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# Seconds a new web process of `hearth serve --workers N` may take to start answering on a reload
+# before the reload gives up and keeps the old one (a loaded machine needs several).
+WORKER_START_TIMEOUT = 30
+# This command, as a child process (the job process, the payment sandbox).
+HEARTH_COMMAND = (sys.executable, "-c", "from platform_core.cli import main; main()")
 
 
 class _Stopped(BaseException):
@@ -243,7 +284,6 @@ def _serve(settings: Settings, workers: int = 1) -> None:
     os.environ["HEARTH_WORKER"] = "false"
     config = uvicorn.Config(
         "platform_core.app:app_from_environment", factory=True, workers=workers,
-        # How long a new process may take to start serving on a reload; a loaded machine needs seconds.
         timeout_worker_healthcheck=WORKER_START_TIMEOUT, **options,
     )
     supervisor = _Supervisor(config, jobs=settings.worker)
@@ -252,11 +292,8 @@ def _serve(settings: Settings, workers: int = 1) -> None:
         raise _Stopped(supervisor.stopped_by)
 
 
-WORKER_START_TIMEOUT = 30
-
-
 def _start_jobs() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "from platform_core.cli import main; main()", "worker"])
+    return subprocess.Popen([*HEARTH_COMMAND, "worker"])
 
 
 def _stop_jobs(proc: subprocess.Popen) -> None:
@@ -305,6 +342,12 @@ class _Supervisor(Multiprocess):
     def handle_term(self) -> None:
         self.stopped_by = signal.SIGTERM
         super().handle_term()
+
+    def terminate_all(self) -> None:
+        # All at once: the job process stops between jobs while the web processes finish requests.
+        super().terminate_all()
+        if self.jobs is not None:
+            self.jobs.terminate()
 
     def join_all(self) -> None:
         super().join_all()
@@ -367,7 +410,7 @@ def start_sandbox(settings: Settings, port: int) -> subprocess.Popen | None:
     if _sandbox_answers(port):
         return None
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from platform_core.cli import main; main()", "sandbox", "--port", str(port)],
+        [*HEARTH_COMMAND, "sandbox", "--port", str(port)],
         env={**os.environ, "HEARTH_DATA_DIR": settings.data_dir}, stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
@@ -496,17 +539,6 @@ def assets_fetch() -> None:
 
 
 def main() -> None:
-    from .pluginsys.calls import collect_now
-    from .pluginsys.manager import build_plugin_manager
-
-    try:
-        dev_tools = settings_from_env().dev_mode
-    except click.ClickException:
-        dev_tools = True  # the command that runs will report the bad setting
-    try:
-        collect_now(build_plugin_manager(dev_tools=dev_tools).hook.register_cli_commands, cli=cli)
-    except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
-        click.echo(f"warning: plugins could not add commands: {exc}", err=True)
     cli(prog_name="hearth")
 
 
