@@ -25,6 +25,8 @@ from typing import Iterator
 
 import psutil
 
+from platform_core.testing.serving import wait_until_ready
+
 ROOT = Path(__file__).resolve().parents[1]
 HEARTH = [sys.executable, "-c", "from platform_core.cli import main; main()"]
 TENANT_HOST = "sunshine.localhost"
@@ -105,17 +107,8 @@ def served(url: str, *, workers: int = 1, **env: str) -> Iterator[Server]:
         proc = subprocess.Popen([*HEARTH, "serve", "--workers", str(workers)],
                                 env=base_env(url, data_dir, HEARTH_PORT=str(port), **env), stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("hearth serve did not start:\n" + log.read_text(errors="replace"))
-            time.sleep(0.3)
+        if not wait_until_ready(proc, port, 90):
+            raise RuntimeError("hearth serve did not start:\n" + log.read_text(errors="replace"))
         server = Server(port, proc, log)
         # Every web process answers before the clock starts (uvicorn starts them one after another).
         while workers > 1 and len(server.processes()) < workers:
