@@ -24,6 +24,7 @@ from .accounts.sessions import principal_for, provide_principal
 from .db import close_pool, start_pool
 from .db.checks import check_database_safety
 from .db.engine import app_dsn
+from .db.replica import close_read_pool, start_read_pool
 from .errors import NotFound
 from .jobs.worker import Worker, running_worker
 from .kv import open_kv
@@ -33,7 +34,7 @@ from .orders.services import order_state
 from .pluginsys.calls import collect_now
 from .pluginsys.manager import is_core
 from .runtime import Runtime, RuntimeMiddleware
-from .settings import Settings
+from .settings import Settings, load_settings
 from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import UNSCOPED_PREFIXES, TenantMiddleware
 from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
@@ -126,6 +127,9 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         await start_pool(app_dsn(settings.db.url, settings.db.app_url), min_size=settings.db.pool_min, max_size=settings.db.pool_max)
         try:
             await check_database_safety()
+            if settings.db.read_url:
+                # db: handlers marked read_only=True read from the standby (db/replica.py).
+                await start_read_pool(settings.db.read_url, min_size=settings.db.pool_min, max_size=settings.db.pool_max)
             async with open_kv(settings) as (redis, kv):
                 runtime.redis, runtime.kv = redis, kv
                 # notifications: the dev channel exists only in dev mode (see notifications/channels.py).
@@ -134,6 +138,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
                 async with running_worker(runtime):
                     yield
         finally:
+            await close_read_pool()
             await close_pool()
 
     swagger = SwaggerRenderPlugin(
@@ -168,6 +173,13 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     )
     app.state.runtime = runtime
     return app
+
+
+def app_from_environment() -> Litestar:
+    """The app of one web process of `hearth serve --workers N`: uvicorn starts each process fresh
+    and calls this there, so every process builds its own app, pool and plugins. The settings come
+    from the environment, where `hearth serve` put what it resolved (the embedded database's URL)."""
+    return create_app(load_settings())
 
 
 async def run_worker_process(settings, *, burst: bool = False) -> int:

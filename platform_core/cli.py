@@ -13,6 +13,8 @@ from typing import Iterator
 
 import click
 import msgspec
+import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from .benchcli import bench
 from .clikit import ready_settings, run, settings_from_env
@@ -22,7 +24,43 @@ from .settings import Settings
 REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
 
 
-@click.group()
+class _Commands(click.Group):
+    """The commands of this module are there from the start; those the domains and plugins
+    register (`register_cli_commands`) are added the first time a name is not found or the list
+    is shown. So `hearth serve`, whose supervisor outlives every web process, and `hearth worker`
+    do not load every plugin just to find their own command (docs/scaling.md)."""
+
+    registered = False
+
+    def _register(self) -> None:
+        if self.registered:
+            return
+        self.registered = True
+        from .pluginsys.calls import collect_now
+        from .pluginsys.manager import build_plugin_manager
+
+        try:
+            dev_tools = settings_from_env().dev_mode
+        except click.ClickException:
+            dev_tools = True  # the command that runs will report the bad setting
+        try:
+            collect_now(build_plugin_manager(dev_tools=dev_tools).hook.register_cli_commands, cli=self)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
+            click.echo(f"warning: plugins could not add commands: {exc}", err=True)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and not self.registered:
+            self._register()
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._register()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Commands)
 def cli() -> None:
     """Hearth: a multi-tenant platform for home-service franchises."""
 
@@ -198,6 +236,11 @@ SHUTDOWN_GRACE = 5
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# Seconds a new web process of `hearth serve --workers N` may take to start answering on a reload
+# before the reload gives up and keeps the old one (a loaded machine needs several).
+WORKER_START_TIMEOUT = 30
+# This command, as a child process (the job process, the payment sandbox).
+HEARTH_COMMAND = (sys.executable, "-c", "from platform_core.cli import main; main()")
 
 
 class _Stopped(BaseException):
@@ -249,25 +292,107 @@ def _embedded_database_stopped(settings: Settings) -> Iterator[None]:
             click.echo("the embedded PostgreSQL was running before and keeps running: `hearth db stop` stops it", err=True)
 
 
-def _serve(settings: Settings) -> None:
-    import uvicorn
+def _serve(settings: Settings, workers: int = 1) -> None:
+    options = {
+        "host": settings.host, "port": settings.port, "log_level": "warning", "proxy_headers": True,
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE,
+    }
+    if workers == 1:
+        from .app import create_app
 
-    from .app import create_app
-
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="warning", proxy_headers=True,
-        timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Each web process builds its own app from the environment (app.app_from_environment): the
+    # database resolved here goes there, and jobs run in one process of their own, not in each.
+    os.environ["DATABASE_URL"] = settings.db.url or ""
+    os.environ["HEARTH_WORKER"] = "false"
+    config = uvicorn.Config(
+        "platform_core.app:app_from_environment", factory=True, workers=workers,
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT, **options,
     )
+    supervisor = _Supervisor(config, jobs=settings.worker)
+    supervisor.run()
+    if supervisor.stopped_by is not None:
+        raise _Stopped(supervisor.stopped_by)
+
+
+def _start_jobs() -> subprocess.Popen:
+    return subprocess.Popen([*HEARTH_COMMAND, "worker"])
+
+
+def _stop_jobs(proc: subprocess.Popen) -> None:
+    """SIGTERM: `hearth worker` stops between jobs; killed only if a job hangs past the grace
+    (its lease then expires and another worker runs it again)."""
+    proc.terminate()
+    try:
+        proc.wait(SHUTDOWN_GRACE + 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class _Supervisor(Multiprocess):
+    """uvicorn's supervisor of the web processes, which also keeps the job process running.
+    SIGHUP replaces each web process (the new one serves before the old one stops, and the old one
+    finishes its requests), then the job process; SIGTERM or Ctrl-C stops them all."""
+
+    def __init__(self, config: uvicorn.Config, *, jobs: bool) -> None:
+        super().__init__(config, sockets=[config.bind_socket()])
+        self.jobs_wanted = jobs
+        self.jobs: subprocess.Popen | None = None
+        self.stopped_by: int | None = None
+
+    def init_processes(self) -> None:
+        super().init_processes()
+        if self.jobs_wanted:
+            self.jobs = _start_jobs()
+
+    def keep_subprocess_alive(self) -> None:
+        super().keep_subprocess_alive()
+        if self.jobs is not None and self.jobs.poll() is not None and not self.should_exit.is_set():
+            click.echo(f"the job process ended ({self.jobs.returncode}); starting another", err=True)
+            self.jobs = _start_jobs()
+
+    def handle_hup(self) -> None:
+        super().handle_hup()
+        if self.jobs is not None and not self.should_exit.is_set():
+            old, self.jobs = self.jobs, _start_jobs()
+            _stop_jobs(old)
+
+    def handle_int(self) -> None:
+        self.stopped_by = signal.SIGINT
+        super().handle_int()
+
+    def handle_term(self) -> None:
+        self.stopped_by = signal.SIGTERM
+        super().handle_term()
+
+    def terminate_all(self) -> None:
+        # All at once: the job process stops between jobs while the web processes finish requests.
+        super().terminate_all()
+        if self.jobs is not None:
+            self.jobs.terminate()
+
+    def join_all(self) -> None:
+        super().join_all()
+        if self.jobs is not None:
+            _stop_jobs(self.jobs)
 
 
 @cli.command()
-def serve() -> None:
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None,
+    help="web processes (default HEARTH_WORKERS, else 1); with 2 or more, SIGHUP reloads them one by one",
+)
+def serve(workers: int | None) -> None:
     """Run the web server (configure with HEARTH_* variables). SIGTERM or Ctrl-C lets the requests
-    in flight finish, then stops it (and the embedded PostgreSQL, when it started it)."""
+    in flight finish, then stops it (and the embedded PostgreSQL, when it started it). With
+    several workers, background jobs run in one process of their own beside them (unless
+    HEARTH_WORKER=0 leaves them to `hearth worker`)."""
     with _unwinding_on_signals():
         settings = ready_settings()
         with _embedded_database_stopped(settings):
-            _serve(settings)
+            _serve(settings, workers or settings.workers)
 
 
 @cli.command()
@@ -309,7 +434,7 @@ def start_sandbox(settings: Settings, port: int) -> subprocess.Popen | None:
     if _sandbox_answers(port):
         return None
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from platform_core.cli import main; main()", "sandbox", "--port", str(port)],
+        [*HEARTH_COMMAND, "sandbox", "--port", str(port)],
         env={**os.environ, "HEARTH_DATA_DIR": settings.data_dir}, stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
@@ -416,7 +541,7 @@ def _demo(settings: Settings, no_serve: bool) -> None:
             click.echo("  by other `hearth` commands stops with `hearth db stop`.")
             click.echo("  The server log follows: a JSON line per request; sign-in codes show there too.")
             click.echo("")
-            _serve(settings)
+            _serve(settings, settings.workers)
     finally:
         if sandbox is not None:
             stop_sandbox(sandbox)
@@ -438,17 +563,6 @@ def assets_fetch() -> None:
 
 
 def main() -> None:
-    from .pluginsys.calls import collect_now
-    from .pluginsys.manager import build_plugin_manager
-
-    try:
-        dev_tools = settings_from_env().dev_mode
-    except click.ClickException:
-        dev_tools = True  # the command that runs will report the bad setting
-    try:
-        collect_now(build_plugin_manager(dev_tools=dev_tools).hook.register_cli_commands, cli=cli)
-    except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
-        click.echo(f"warning: plugins could not add commands: {exc}", err=True)
     cli(prog_name="hearth")
 
 

@@ -20,6 +20,7 @@ from platform_core.errors import (
 from platform_core.geo import MapProvider, PlaceTip, TileLayer
 from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
+from platform_core.lazy import lazy_module
 from platform_core.money import from_minor, to_minor
 from platform_core.payments.provider import (
     CheckoutAction,
@@ -132,6 +133,7 @@ __all__ = [
     "gettext",
     "hookimpl",
     "lazy_gettext",
+    "lazy_module",
     "page",
     "plugin_config",
     "reference",

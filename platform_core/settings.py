@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Annotated, Literal, Mapping
 
 import msgspec
 
@@ -21,6 +21,9 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     app_url: str | None = None
     pool_min: int = 1
     pool_max: int = 10
+    # A streaming standby for the read-only routes (`read_only=True` on a handler,
+    # db/replica.py); None: they read from the primary like every other route.
+    read_url: str | None = None
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,7 +40,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     default_locale: Literal["zh_CN", "en"] = "zh_CN"
     session_max_age: int = 14 * 24 * 3600
     # Run the job worker inside each server process; off when `hearth worker` processes do it.
+    # With several web processes `hearth serve` runs it in one process of its own instead.
     worker: bool = True
+    # Web processes of `hearth serve` (uvicorn's workers; docs/scaling.md).
+    workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
     # Where payment providers reach this server (e.g. https://pay.example.com); empty: the URL of
     # the request that started the payment.
     notify_base_url: str = ""
@@ -68,12 +74,14 @@ _VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HEARTH_DEFAULT_LOCALE", ("default_locale",)),
     ("HEARTH_SESSION_MAX_AGE", ("session_max_age",)),
     ("HEARTH_WORKER", ("worker",)),
+    ("HEARTH_WORKERS", ("workers",)),
     ("HEARTH_NOTIFY_BASE_URL", ("notify_base_url",)),
     ("HEARTH_METRICS_TOKEN", ("metrics_token",)),
     ("DATABASE_URL", ("db", "url")),
     ("HEARTH_APP_DATABASE_URL", ("db", "app_url")),
     ("HEARTH_DB_POOL_MIN", ("db", "pool_min")),
     ("HEARTH_DB_POOL_MAX", ("db", "pool_max")),
+    ("HEARTH_READ_DATABASE_URL", ("db", "read_url")),
 )
 
 

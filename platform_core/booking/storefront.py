@@ -36,7 +36,7 @@ async def worker_page(staff_id: int, *, reviews: int = 10) -> WorkerPage:
     )
 
 
-@get("/services/{slug:str}", include_in_schema=False, name="service-item")
+@get("/services/{slug:str}", include_in_schema=False, name="service-item", read_only=True)
 async def item_page(request: Request, slug: FromPath[str]) -> Response:
     tenant = current_tenant()
     item = await catalog.get_item_by_slug(slug, for_customer=tenant)
@@ -48,7 +48,7 @@ async def item_page(request: Request, slug: FromPath[str]) -> Response:
     )
 
 
-@get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile")
+@get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile", read_only=True)
 async def public_worker(request: Request, staff_id: PathId) -> Response:
     tenant = current_tenant()
     profile = await worker_page(staff_id)
@@ -63,7 +63,7 @@ class WorkerProfileController(Controller):
     path = "/api/v1/workers"
     tags = ["Workers"]
 
-    @get("/{staff_id:int}", operation_id="getWorker", summary="A worker's public profile, ratings and recent reviews")
+    @get("/{staff_id:int}", operation_id="getWorker", summary="A worker's public profile, ratings and recent reviews", read_only=True)
     async def get_worker(self, staff_id: PathId) -> WorkerPage:
         return await worker_page(staff_id)
 

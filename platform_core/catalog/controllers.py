@@ -22,7 +22,7 @@ class CatalogController(Controller):
         franchise has on; `item_count` counts each one's own bookable services."""
         return await services.list_categories(current_tenant())
 
-    @get("/items", operation_id="listItems", summary="Bookable services, of one category or all")
+    @get("/items", operation_id="listItems", summary="Bookable services, of one category or all", read_only=True)
     async def items(self, category: FromQuery[str | None] = None) -> list[ServiceItem]:
         """`category` is a category code; its subcategories' services are included."""
         tenant = current_tenant()
@@ -31,7 +31,7 @@ class CatalogController(Controller):
             category_id = (await services.get_category_by_code(category)).id
         return await services.list_items(category_id, for_customer=tenant)
 
-    @get("/items/{slug:str}", operation_id="getItem", summary="One service, with its category and booking form")
+    @get("/items/{slug:str}", operation_id="getItem", summary="One service, with its category and booking form", read_only=True)
     async def item(self, slug: FromPath[str]) -> ServiceItemDetail:
         """`long_stay`: booked by `start_date` (no `asap`, no time of day); `item.min_quantity`
         and `item.max_quantity` bound the booking's `quantity`."""

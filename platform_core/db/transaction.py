@@ -9,6 +9,7 @@ import asyncpg
 from piccolo.engine.postgres import PostgresTransaction
 
 from .engine import get_engine
+from .replica import ReadOnlyTransaction
 
 
 class TenantMismatchError(RuntimeError):
@@ -16,9 +17,10 @@ class TenantMismatchError(RuntimeError):
 
 
 @asynccontextmanager
-async def tenant_transaction(tenant_id: int | None) -> AsyncIterator[PostgresTransaction]:
+async def tenant_transaction(tenant_id: int | None, *, read_only: bool = False) -> AsyncIterator[PostgresTransaction]:
     """Open (or join) a transaction whose RLS tenant is `tenant_id` (None: platform level, no rows
-    of any tenant table are visible).
+    of any tenant table are visible). `read_only` opens it READ ONLY, on the read replica when one
+    is configured (replica.py).
 
     `set_config(..., true)` is transaction-local, so a pooled connection can never carry a tenant
     to the next user.
@@ -32,7 +34,7 @@ async def tenant_transaction(tenant_id: int | None) -> AsyncIterator[PostgresTra
             raise TenantMismatchError(f"transaction for tenant {current!r} asked for {wanted!r}")
         yield outer
         return
-    transaction = engine.transaction()
+    transaction = ReadOnlyTransaction() if read_only else engine.transaction()
     try:
         async with transaction as tx:
             await tx.connection.execute(
@@ -48,7 +50,7 @@ async def tenant_transaction(tenant_id: int | None) -> AsyncIterator[PostgresTra
 async def _clean_up_failed_commit(transaction: PostgresTransaction) -> None:
     """When COMMIT itself fails (a deferred constraint), Piccolo's exit stops before returning the
     connection and resetting its context var; finish that here, or the pool slowly runs dry."""
-    engine = get_engine()
+    engine = transaction.engine  # the primary's or the read replica's
     if engine.current_transaction.get() is not transaction:
         return
     engine.current_transaction.reset(transaction.context)

@@ -7,8 +7,6 @@ the second in the next round, scored again with the first one held (workload, av
 
 from __future__ import annotations
 
-import numpy as np
-
 from platform_core.errors import Conflict
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM
@@ -66,6 +64,8 @@ async def run_batch(*, by_hand: bool = False) -> list[Assignment]:
         if not staff_ids:
             break
         column = {sid: j for j, sid in enumerate(staff_ids)}
+        import numpy as np  # loaded on the first batch, not in every web process
+
         scores = np.zeros((len(pending), len(staff_ids)))
         feasible = np.zeros_like(scores, dtype=bool)
         for i, order in enumerate(pending):

@@ -4,11 +4,12 @@ optimal batch assignment. The benchmark (bench/dispatch_batch.py) uses the same 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import msgspec
-import numpy as np
-from scipy.optimize import linear_sum_assignment
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from .schemas import ScorePart
 
@@ -68,6 +69,10 @@ def solve_batch(score_matrix: np.ndarray, feasible: np.ndarray) -> list[tuple[in
     most orders and, among those, has the highest total score (scipy's linear_sum_assignment,
     Jonker-Volgenant, on the negated scores with a prohibitive cost for infeasible pairs). Rows
     left with only an infeasible pair are left out of the answer."""
+    # numpy and scipy load on the first batch, not in every web process (~80 MB; docs/scaling.md).
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     scores = np.asarray(score_matrix, dtype=float)
     ok = np.asarray(feasible, dtype=bool)
     if scores.size == 0:
@@ -80,6 +85,8 @@ def solve_batch(score_matrix: np.ndarray, feasible: np.ndarray) -> list[tuple[in
 def solve_greedy(score_matrix: np.ndarray, feasible: np.ndarray) -> list[tuple[int, int]]:
     """First come, first served: each order in turn takes the best worker still free. What the
     batch solver is measured against."""
+    import numpy as np
+
     scores = np.asarray(score_matrix, dtype=float)
     ok = np.asarray(feasible, dtype=bool)
     taken: set[int] = set()

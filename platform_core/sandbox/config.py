@@ -15,7 +15,6 @@ import zlib
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 import msgspec
 
 from .keys import SandboxKeys, load_or_create
@@ -90,6 +89,8 @@ def register_stripe_webhook(cfg: SandboxConfig, url: str, account: str | None = 
     """Add a webhook endpoint for payment_intent.succeeded (Stripe's dashboard step); returns its
     signing secret. With `account` (a tenant's slug) it only gets the events of intents whose
     metadata names that tenant, as a real Stripe account only gets its own."""
+    import httpx  # only the demo and the tests register webhooks; a web process need not load it
+
     resp = httpx.post(f"{cfg.base_url}/_sandbox/stripe/webhook_endpoints", json={"url": url, "account": account}, timeout=10)
     resp.raise_for_status()
     return resp.json()["secret"]

@@ -27,7 +27,7 @@ class LocaleChoice(msgspec.Struct, kw_only=True):
     next: str = "/"
 
 
-@get("/", include_in_schema=False)
+@get("/", include_in_schema=False, read_only=True)
 async def home(request: Request, principal: NamedDependency[Principal | None]) -> Template | Redirect:
     if request.scope.get("state", {}).get("platform"):
         return Redirect("/platform/", status_code=303)

@@ -112,7 +112,11 @@ class TenantMiddleware(ASGIMiddleware):
                 status = message["status"]
             messages.append(message)
 
-        async with tenant_transaction(tenant_id) as tx:
+        # A handler that only reads (`read_only=True`) is served READ ONLY, by the read replica
+        # when there is one (db/replica.py).
+        route = scope.get("route_handler")
+        read_only = bool(route is not None and route.opt.get("read_only"))
+        async with tenant_transaction(tenant_id, read_only=read_only) as tx:
             tenant = await self._load(tenant_id)
             async with enter_tenant(tenant):
                 await next_app(scope, receive, buffered_send)

@@ -11,8 +11,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
@@ -20,6 +18,7 @@ import pytest
 
 from platform_core.settings import Settings
 from platform_core.testing.pytest_plugin import settings_env
+from platform_core.testing.serving import wait_until_ready
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -62,18 +61,9 @@ def live_server(hearth_settings: Settings, tmp_path_factory) -> Iterator[LiveSer
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "platform_core.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(port, process, log_path)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the live server did not start:\n" + server.log())
-        time.sleep(0.2)
+    if not wait_until_ready(process, port, 30):
+        process.kill()
+        raise RuntimeError("the live server did not start:\n" + server.log())
     try:
         yield server
     finally:

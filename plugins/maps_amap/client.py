@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from platform_core.plugin_api import PlaceTip, TileLayer
 
 from .config import AMapConfig
 
-TIMEOUT = httpx.Timeout(3.0)
+TIMEOUT = 3.0  # seconds, for each of connect, read, write and pool
 
 
 class AMapError(Exception):
@@ -48,6 +46,8 @@ class AMapProvider:
         self.config = config
 
     async def _get(self, path: str, **params: str) -> dict[str, Any]:
+        import httpx  # loaded by the first franchise that uses AMap, not in every web process
+
         async with httpx.AsyncClient(timeout=TIMEOUT) as http:
             response = await http.get(f"{self.config.base}{path}", params={"key": self.config.web_service_key, **params})
         response.raise_for_status()

@@ -19,7 +19,6 @@ from typing import Any, Mapping
 from urllib.parse import urlencode
 
 import anyio.to_thread
-import stripe
 
 from platform_core.plugin_api import (
     CheckoutAction,
@@ -34,12 +33,15 @@ from platform_core.plugin_api import (
     RefundRequest,
     RefundResult,
     current_tenant,
+    lazy_module,
 )
 from platform_core.plugin_api import lazy_gettext as N_
 
 from .config import StripeConfig
 
 log = logging.getLogger("hearth.payments.stripe")
+# Imported on the first payment, not in every web process (~25 MB).
+stripe = lazy_module("stripe")
 
 NAME = "stripe"
 PLUGIN = "payments_stripe"

@@ -18,11 +18,16 @@ from platform_core.plugin_api import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    lazy_module,
 )
 from platform_core.plugin_api import lazy_gettext as N_
 
-from . import v2, v3
 from .config import WeChatPayConfig
+
+# The protocols, with wechatpy, wechatpayv3 and requests, load on the first payment, not in every
+# web process (~30 MB).
+v2 = lazy_module(f"{__package__}.v2")
+v3 = lazy_module(f"{__package__}.v3")
 
 
 class WeChatPayProvider:

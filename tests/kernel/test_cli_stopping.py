@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
@@ -22,6 +21,7 @@ import pytest
 from platform_core.db.embedded import postmaster
 from platform_core.sandbox.testing import free_port
 from platform_core.testing.pytest_plugin import settings_env
+from platform_core.testing.serving import wait_until_ready
 
 HEARTH = [sys.executable, "-c", "from platform_core.cli import main; main()"]
 STOP_WITHIN = 10
@@ -34,18 +34,9 @@ def embedded_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def wait_ready(proc: subprocess.Popen, port: int, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as r:  # noqa: S310
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("hearth did not start:\n" + log.read_text(errors="replace"))
-        time.sleep(0.3)
+    if not wait_until_ready(proc, port, timeout):
+        proc.kill()
+        pytest.fail("hearth did not start:\n" + log.read_text(errors="replace"))
 
 
 def stop(proc: subprocess.Popen, sig: int) -> float:

@@ -1,0 +1,101 @@
+"""Two web processes against one: `hearth serve --workers 2` and `--workers 1` on the same
+database, the same page mix (home, services list, item page, catalog API) driven by wrk, in
+alternating rounds; the ratio of their req/s is issue 9's "two processes vs one" (goal ≥ 1.7×).
+
+Both servers run for the whole benchmark (each idle while the other is measured). wrk runs one
+thread; it, PostgreSQL and the servers share the machine's cores, so beside req/s the benchmark
+reports the CPU each side used per request (the servers' web processes, from /proc) and how much
+of the machine wrk itself took: with two cores and wrk taking a share, two processes can not
+reach 2×, and the numbers say how far that explains the ratio.
+
+    HEARTH_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres [REDIS_URL=redis://...] \\
+        .venv/bin/python bench/processes.py [--quick] [--rounds 5] [--seconds 20] [--connections 32] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import report  # noqa: E402
+from served import PAGES, Server, demo_database, served, wrk  # noqa: E402
+
+GOAL = 1.7
+
+
+def cpu_seconds(server: Server) -> float:
+    return sum(sum(p.cpu_times()[:2]) for p in server.processes())
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 5 s each")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--write", action="store_true", help="rewrite this benchmark's section of bench/RESULTS.md")
+    args = parser.parse_args()
+    rounds, seconds = (3, 5.0) if args.quick else (args.rounds, args.seconds)
+    machine = report.machine("psutil")
+
+    results: dict[int, list] = {1: [], 2: []}
+    with demo_database() as url, served(url, workers=1) as one, served(url, workers=2) as two:
+        servers = {1: one, 2: two}
+        for i in range(rounds):
+            # Alternating which goes first, so neither always follows the other's backlog.
+            for workers in (1, 2) if i % 2 == 0 else (2, 1):
+                server = servers[workers]
+                cpu0, wrk0 = cpu_seconds(server), children_cpu()
+                load = wrk(server.port, seconds=seconds, connections=args.connections)
+                cpu1, wrk1 = cpu_seconds(server), children_cpu()
+                requests = max(load.rps * seconds, 1)
+                results[workers].append((load, (cpu1 - cpu0) / requests * 1e6, (wrk1 - wrk0) / seconds))
+
+    def median(workers: int, pick) -> float:
+        return statistics.median(pick(r) for r in results[workers])
+
+    rps = {w: median(w, lambda r: r[0].rps) for w in (1, 2)}
+    ratios = [b[0].rps / a[0].rps for a, b in zip(results[1], results[2])]
+    ratio = rps[2] / rps[1]
+    lines = [
+        "## Two processes vs one (bench/processes.py)",
+        "",
+        machine,
+        "",
+        f"`{report.command_line()}`: `hearth serve --workers 1` and `--workers 2` on one database with the demo "
+        f"franchises, wrk (1 thread, {args.connections} connections) on {', '.join(f'`{p}`' for p in PAGES)} round "
+        f"robin, {rounds} alternating rounds of {seconds:g} s; medians. {os.cpu_count()} cores shared by wrk, "
+        "PostgreSQL and the server (and, while this ran, whatever else the machine was doing: see the load average).",
+        "",
+        "| server | req/s | p50 | p99 | errors | app CPU per request | wrk's CPU (cores) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for w in (1, 2):
+        lines.append(
+            f"| `--workers {w}` | {rps[w]:.0f} | {median(w, lambda r: r[0].p50_ms):.1f} ms | {median(w, lambda r: r[0].p99_ms):.1f} ms | "
+            f"{sum(r[0].errors for r in results[w])} | {median(w, lambda r: r[1]):.0f} µs | {median(w, lambda r: r[2]):.2f} |"
+        )
+    lines += [
+        "",
+        f"**Two processes ÷ one: {ratio:.2f}×** (per round {min(ratios):.2f}–{max(ratios):.2f}; goal ≥ {GOAL}×: "
+        f"{'met' if ratio >= GOAL else 'not met'}).",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        report.replace_section("processes.py", text)
+
+
+if __name__ == "__main__":
+    main()
