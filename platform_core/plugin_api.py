@@ -34,6 +34,7 @@ from platform_core.payments.provider import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    TenantClients,
 )
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import (
@@ -120,6 +121,7 @@ __all__ = [
     "StaticDir",
     "Tenant",
     "TileLayer",
+    "TenantClients",
     "TenantContext",
     "ValidationFailed",
     "clock",

@@ -8,7 +8,6 @@ answer, so they are turned into a ProviderError with a message of our own.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from platform_core.plugin_api import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    TenantClients,
     from_minor,
     to_minor,
 )
@@ -53,18 +53,16 @@ _STATUS = {"TRADE_SUCCESS": "succeeded", "TRADE_FINISHED": "succeeded", "TRADE_C
 _SDK_ERRORS = (AliPayException, AliPayValidationError, OSError, ValueError, KeyError, AttributeError)
 
 
-@lru_cache(maxsize=64)
-def _client(appid: str, private_key: str, public_key: str, gateway: str) -> AliPay:
-    """One SDK client per set of credentials (loading the keys is the costly part)."""
-    ali = AliPay(appid=appid, app_notify_url=None, app_private_key_string=pem(private_key, "PRIVATE"),
-                 alipay_public_key_string=pem(public_key, "PUBLIC"), sign_type="RSA2", config=SdkConfig(timeout=TIMEOUT))
-    if gateway:
-        ali._gateway = gateway  # the SDK has no argument for it; the sandbox is reached this way
+def _client(config: AlipayConfig) -> AliPay:
+    ali = AliPay(appid=config.appid, app_notify_url=None, app_private_key_string=pem(config.app_private_key, "PRIVATE"),
+                 alipay_public_key_string=pem(config.alipay_public_key, "PUBLIC"), sign_type="RSA2", config=SdkConfig(timeout=TIMEOUT))
+    if config.gateway:
+        ali._gateway = config.gateway  # the SDK has no argument for it; the sandbox is reached this way
     return ali
 
 
-def client(config: AlipayConfig) -> AliPay:
-    return _client(config.appid, config.app_private_key, config.alipay_public_key, config.gateway)
+# The franchise's SDK client (loading the keys is the costly part), rebuilt when its config changes.
+client: TenantClients[AliPay] = TenantClients(_client)
 
 
 async def _call(what: str, fn, *args, **kwargs) -> dict[str, Any]:

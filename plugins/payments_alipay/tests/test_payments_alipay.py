@@ -287,6 +287,26 @@ async def test_keys_that_are_not_rsa_keys_are_refused_on_their_field(runtime, ma
     assert client(config).api_alipay_trade_query(out_trade_no="nothing")["sub_code"] == "ACQ.TRADE_NOT_EXIST"
 
 
+async def test_the_franchises_cached_client_follows_a_change_of_its_keys(shop):
+    """The SDK client (its parsed keys) is kept per franchise; new keys take effect on the next
+    notification, and the old ones are not used again."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    first, first_order = await shop.start(10100)
+    assert (await shop.deliver(shop.approve(first))).text == "success"
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    await set_plugin_config(shop.tenant.id, "payments_alipay", {"alipay_public_key": other})
+    second, second_order = await shop.start(10200)
+    body = shop.approve(second)
+    assert (await shop.deliver(body)).text == "failure"  # signed with the key the franchise no longer trusts
+    assert ("signature", None) in await shop.refusals()
+    await set_plugin_config(shop.tenant.id, "payments_alipay", {"alipay_public_key": shop.cfg.alipay.alipay_public_key})
+    assert (await shop.deliver(body)).text == "success"
+    assert await shop.postings(first_order) == ["payment"] and await shop.postings(second_order) == ["payment"]
+
+
 async def test_checkout_names_the_method_in_the_customers_language(app):
     from platform_core.web.i18n import translations
     from plugins.payments_alipay.plugin import PROVIDER
