@@ -480,7 +480,8 @@ async def _apply_notification(provider: PaymentProvider, config: Any, headers: M
 
     Only what the fact needs runs here: the payment read, its order locked, the payment's one
     conditional update, the event id recorded, and for a success the ledger posting and the
-    order's `pay`. A duplicate costs the read, the lock and the update that finds nothing to do."""
+    order's `pay`. A repeat of a success costs the read and the insert that finds its event id.
+    Four statements of its own for a success, the ledger's two and the order's transition."""
     if config is None or not provider.configured(config):
         raise _Refused("not_configured")
     try:
@@ -499,11 +500,15 @@ async def _apply_notification(provider: PaymentProvider, config: Any, headers: M
         raise _Refused("currency", f"{notice.currency} for {row['currency']}", notice.payment_no)
     if notice.amount != row["amount"]:
         raise _Refused("amount", f"{notice.amount} for {row['amount']}", notice.payment_no)
-    if row["order_id"] is not None:
-        # The house order: the order before its payments. Concurrent deliveries of one payment
-        # take turns here; a top-up has no order, and its update's row lock orders them instead.
-        await lock_order(row["order_id"])
-    applied = await _apply_status(row, notice.status, notice.provider_ref)
+    # A success is final, so a payment read as succeeded can only ignore this notice: a retry of
+    # a delivery that was applied needs neither the order's lock nor the update.
+    applied = False
+    if row["status"] != "succeeded":
+        if row["order_id"] is not None:
+            # The house order: the order before its payments. Concurrent deliveries of one payment
+            # take turns here; a top-up has no order, and its update's row lock orders them instead.
+            await lock_order(row["order_id"])
+        applied = await _apply_status(row, notice.status, notice.provider_ref)
     # After the update: a repeat of an event was recorded by the delivery that applied it, which
     # committed before this one got the lock, so a conflict here means nothing changed above.
     first = await conn.fetchval(
