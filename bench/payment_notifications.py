@@ -43,6 +43,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -185,6 +186,12 @@ async def credited_once(tenant, payments: list[tuple[str, int]]) -> None:
     assert credited == paid == pays == len(payments), (credited, paid, pays, len(payments))
 
 
+def app_cpu(servers: list[tuple[subprocess.Popen, int]]) -> float:
+    """CPU seconds (user and system) the app processes have used: less sensitive to what else
+    the machine runs than their throughput."""
+    return sum(sum(psutil.Process(process.pid).cpu_times()[:2]) for process, _ in servers)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -265,7 +272,9 @@ async def measure(args) -> str:
                         bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed + batch)
                         stop = asyncio.Event()
                         load = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop)) if run != "alone" else None
+                        cpu = app_cpu(servers[:processes])
                         results[run] = await deliver(clients, path, bodies, args.clients)
+                        results[run]["cpu_ms"] = 1000 * (app_cpu(servers[:processes]) - cpu) / len(bodies)
                         stop.set()
                         if load:
                             results[run]["bookings"] = await load
@@ -274,35 +283,37 @@ async def measure(args) -> str:
                     print(f"{processes} process(es): {results}", file=sys.stderr)
             for http in https:
                 await http.aclose()
+            rss = [psutil.Process(process.pid).memory_info().rss / 2**20 for process, _ in servers]
         finally:
             for process, _ in servers:
                 process.terminate()
             for process, _ in servers:
                 process.wait(timeout=30)
-    return table(args, rows, bool(settings.redis_url))
+    return table(args, rows, bool(settings.redis_url), rss)
 
 
-def table(args, rows: dict[int, list[dict]], redis: bool) -> str:
+def table(args, rows: dict[int, list[dict]], redis: bool, rss: list[float]) -> str:
     def med(values: list[float]) -> float:
         return statistics.median(values)
 
     lines = [
-        "| app processes | run | notifications/s | p50 (ms) | p99 (ms) | failed | bookings/s | bookings vs alone |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| app processes | run | notifications/s | p50 (ms) | p99 (ms) | app CPU per post (ms) | failed | bookings/s | bookings vs alone |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for processes, results in rows.items():
         solo = med([r["solo"]["per_s"] for r in results])
-        lines.append(f"| {processes} | bookings alone | - | - | - | - | {solo:.0f} | 1.00 |")
+        lines.append(f"| {processes} | bookings alone | - | - | - | - | - | {solo:.0f} | 1.00 |")
         for run in ("alone", "with bookings"):
             per_s = med([r[run]["per_s"] for r in results])
             p50 = med([r[run]["p50_ms"] for r in results])
             p99 = med([r[run]["p99_ms"] for r in results])
             failed = sum(r[run]["errors"] for r in results)
+            cpu = med([r[run]["cpu_ms"] for r in results])
             if run == "alone":
-                lines.append(f"| {processes} | notifications alone | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {failed} | - | - |")
+                lines.append(f"| {processes} | notifications alone | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {failed} | - | - |")
             else:
                 booked = med([r[run]["bookings"]["per_s"] for r in results])
-                lines.append(f"| {processes} | notifications with bookings | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {failed} | "
+                lines.append(f"| {processes} | notifications with bookings | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {failed} | "
                              f"{booked:.0f} | {booked / solo:.2f} |")
     one = med([r["alone"]["per_s"] for r in rows[1]])
     two = med([r["alone"]["per_s"] for r in rows[2]])
@@ -314,7 +325,9 @@ def table(args, rows: dict[int, list[dict]], redis: bool) -> str:
         "",
         *lines,
         "",
-        f"Two processes vs one, notifications alone: {two / one:.2f}x.",
+        f"Two processes vs one, notifications alone: {two / one:.2f}x. App CPU per post: user and system time of the app "
+        f"processes over the run divided by the posts (with bookings it includes the bookings' work). Resident memory of "
+        f"each app process after the runs: {', '.join(f'{mb:.0f} MB' for mb in rss)}.",
     ])
 
 
