@@ -108,7 +108,8 @@ def installed_providers() -> dict[str, PaymentProvider]:
     """Every provider of every installed plugin. Notifications, queries and refunds use these:
     money that moved is applied even after a tenant turned the plugin off."""
     found: dict[str, PaymentProvider] = {}
-    for _, provider in collect_now(current_runtime().pm.hook.provide_payment_providers):
+    # The same objects for as long as the same plugins are registered: asked once, not per notification.
+    for _, provider in current_runtime().relay.registered("provide_payment_providers"):
         if provider.name in found or provider.name == WALLET:
             raise RuntimeError(f"payment provider {provider.name!r} is registered twice")
         found[provider.name] = provider
