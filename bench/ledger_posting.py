@@ -22,8 +22,12 @@ import argparse
 import asyncio
 import logging
 import secrets
+import statistics
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import asyncpg
 
@@ -33,32 +37,53 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402
 from scratch import scratch_app  # noqa: E402
 
-from bench.order_placement import timed_loop  # noqa: E402
 from platform_core.db.engine import app_dsn  # noqa: E402
 
 AMOUNT = 100  # fen per top-up
 
 
-def counting_statements():
-    """Count the statements asyncpg runs while the block is open (for the header line)."""
+@contextmanager
+def recording_statements() -> Iterator[list[tuple[str, str]]]:
+    """Every statement asyncpg runs while the block is open, as (method, SQL); bench/
+    payment_notifications.py lists them too."""
     names = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
     originals = {name: getattr(asyncpg.Connection, name) for name in names}
-    count = [0]
+    calls: list[tuple[str, str]] = []
+    for name, original in originals.items():
+        def wrapper(conn, query, *args, __name=name, __original=original, **kwargs):
+            calls.append((__name, query))
+            return __original(conn, query, *args, **kwargs)
+        setattr(asyncpg.Connection, name, wrapper)
+    try:
+        yield calls
+    finally:
+        for name, original in originals.items():
+            setattr(asyncpg.Connection, name, original)
 
-    class Counting:
-        def __enter__(self):
-            for name, original in originals.items():
-                def wrapper(conn, *args, __original=original, **kwargs):
-                    count[0] += 1
-                    return __original(conn, *args, **kwargs)
-                setattr(asyncpg.Connection, name, wrapper)
-            return count
 
-        def __exit__(self, *exc):
-            for name, original in originals.items():
-                setattr(asyncpg.Connection, name, original)
+async def timed_loop(clients: int, seconds: float, one) -> dict:
+    """`clients` tasks calling `one()` back to back for `seconds`: postings per second, p50/p99."""
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + seconds
 
-    return Counting()
+    async def client() -> None:
+        nonlocal errors
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            try:
+                await one()
+            except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
+                errors += 1
+                print("error:", repr(exc)[:300], file=sys.stderr)
+                continue
+            latencies.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    await asyncio.gather(*[client() for _ in range(clients)])
+    latencies.sort()
+    return {"clients": clients, "errors": errors, "per_s": len(latencies) / (time.perf_counter() - began),
+            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[max(int(len(latencies) * 0.99) - 1, 0)]}
 
 
 async def setup():
@@ -113,12 +138,12 @@ async def main() -> None:
                     "select $1, $2, u.a, 'CNY', u.m from unnest($3::bigint[], $4::bigint[]) as u(a, m)",
                     tenant.id, tx, [clearing, wallet], [AMOUNT, -AMOUNT])
 
-        with counting_statements() as count:
+        with recording_statements() as calls:
             await service(customers[0])
-        statements = count[0]
-        with counting_statements() as count:
+        statements, ledger_statements = len(calls), sum("core_ledger" in query for _, query in calls)
+        with recording_statements() as calls:
             await bare(customers[0])
-        bare_statements = count[0]
+        bare_statements = len(calls)
 
         rows = []
         for shape in ("own wallet", "one shared wallet"):
@@ -136,8 +161,9 @@ async def main() -> None:
             balanced = await ledger.balance("provider:alipay:clearing", "CNY") == sum(
                 [await ledger.balance(f"customer:{c}:wallet", "CNY") for c in customers])
     lines = [
-        f"Statements per posting, as the connection runs them (BEGIN, the tenant's `set_config`, COMMIT and the pool's "
-        f"reset included): service {statements}, bare {bare_statements}; pool of {settings.db.pool_max}; {args.seconds:.0f} s per measurement after 1 s of warm-up; "
+        f"Statements per posting, as the connections run them: service {statements}, of which {ledger_statements} the "
+        f"ledger's (the rest is the tenant's context: BEGIN, `set_config`, its reads, COMMIT, the pool's reset); bare "
+        f"{bare_statements}; pool of {settings.db.pool_max}; {args.seconds:.0f} s per measurement after 1 s of warm-up; "
         f"the clearing account equals the sum of the wallets afterwards: {balanced}.",
         "",
         "| wallets | clients | driver | postings/s | p50 (ms) | p99 (ms) | errors | service / bare |",

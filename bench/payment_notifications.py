@@ -49,7 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report  # noqa: E402
-from order_placement import Recorder, setup, spread  # noqa: E402
+from ledger_posting import recording_statements  # noqa: E402
+from order_placement import setup, spread  # noqa: E402
 from scratch import scratch_app  # noqa: E402
 
 DUPLICATES = 0.30
@@ -356,11 +357,10 @@ async def profile(args) -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost") as http:
             await http.post(path, content=bodies[0], headers=FORM)  # warm: the client's keys, the statements
             for what in ("original", "repeat"):
-                with Recorder() as recorder:
+                with recording_statements() as calls:
                     assert (await http.post(path, content=bodies[1], headers=FORM)).text == "success"
-                calls = [call for calls in recorder.calls.values() for call in calls]
                 print(f"\n{what}: {len(calls)} statements")
-                for kind, query, _args, _result in calls:
+                for kind, query in calls:
                     print(f"  {kind:9} {' '.join(query.split())[:150]}")
             profiler = cProfile.Profile()
             cpu = time.process_time()
