@@ -156,8 +156,8 @@ async def book_until(clients: list[httpx.AsyncClient], people, item_id: int, slo
             if response.status_code == 201:
                 placed += 1
                 latencies.append(time.perf_counter() - started)
-            elif response.status_code == 409:  # the random start was just taken: a customer told so
-                refused += 1
+            elif response.status_code == 400 and "slot_start" in response.json()["error"].get("fields", {}):
+                refused += 1  # the random start was just taken: a customer told so
             else:
                 raise RuntimeError(f"booking failed: {response.status_code} {response.text[:200]}")
 
