@@ -4,17 +4,16 @@ INSERTs on a bare asyncpg loop.
 Measured side by side in one run, on one freshly migrated database, each posting a wallet
 top-up (debit provider:alipay:clearing, credit customer:{id}:wallet), its own transaction:
 - service: `ledger.wallet_topup` in `tenant_scope` as a job runs it (the tenant's context, the
-  accounts looked up, the wallet locked FOR UPDATE because it may not go negative, the
-  idempotency key checked, the wallet's balance summed with the posting, the inserts, the
-  transaction read back);
+  accounts resolved in one statement, the transaction and its entries inserted in one with the
+  idempotency key as an insert-on-conflict; a top-up only adds to the wallet, so no lock);
 - bare asyncpg: on a plain pool of the same size and role (`hearth_app`, under RLS), only what
   must reach the database: set the tenant, insert the transaction, insert its two entries, commit.
 Both pay for the database's own guarantees at commit (the deferred balance trigger, the
 append-only triggers, RLS). Two shapes: each client topping up its own customer's wallet, and
-every client topping up one shared wallet (the lock serialises them).
+every client topping up one shared wallet. Service and bare alternate, each configuration in turn.
 
     HEARTH_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
-        .venv/bin/python bench/ledger_posting.py [--seconds 10] [--clients 1 8]
+        .venv/bin/python bench/ledger_posting.py [--quick] [--write] [--seconds 10] [--clients 1 8]
 """
 
 from __future__ import annotations
@@ -22,45 +21,69 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import platform
 import secrets
+import statistics
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import report  # noqa: E402
 from scratch import scratch_app  # noqa: E402
 
-from bench.order_placement import timed_loop  # noqa: E402
 from platform_core.db.engine import app_dsn  # noqa: E402
 
 AMOUNT = 100  # fen per top-up
 
 
-def counting_statements():
-    """Count the statements asyncpg runs while the block is open (for the header line)."""
+@contextmanager
+def recording_statements() -> Iterator[list[tuple[str, str]]]:
+    """Every statement asyncpg runs while the block is open, as (method, SQL); bench/
+    payment_notifications.py lists them too."""
     names = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
     originals = {name: getattr(asyncpg.Connection, name) for name in names}
-    count = [0]
+    calls: list[tuple[str, str]] = []
+    for name, original in originals.items():
+        def wrapper(conn, query, *args, __name=name, __original=original, **kwargs):
+            calls.append((__name, query))
+            return __original(conn, query, *args, **kwargs)
+        setattr(asyncpg.Connection, name, wrapper)
+    try:
+        yield calls
+    finally:
+        for name, original in originals.items():
+            setattr(asyncpg.Connection, name, original)
 
-    class Counting:
-        def __enter__(self):
-            for name, original in originals.items():
-                def wrapper(conn, *args, __original=original, **kwargs):
-                    count[0] += 1
-                    return __original(conn, *args, **kwargs)
-                setattr(asyncpg.Connection, name, wrapper)
-            return count
 
-        def __exit__(self, *exc):
-            for name, original in originals.items():
-                setattr(asyncpg.Connection, name, original)
+async def timed_loop(clients: int, seconds: float, one) -> dict:
+    """`clients` tasks calling `one()` back to back for `seconds`: postings per second, p50/p99."""
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + seconds
 
-    return Counting()
+    async def client() -> None:
+        nonlocal errors
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            try:
+                await one()
+            except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
+                errors += 1
+                print("error:", repr(exc)[:300], file=sys.stderr)
+                continue
+            latencies.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    await asyncio.gather(*[client() for _ in range(clients)])
+    latencies.sort()
+    return {"clients": clients, "errors": errors, "per_s": len(latencies) / (time.perf_counter() - began),
+            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[max(int(len(latencies) * 0.99) - 1, 0)]}
 
 
 async def setup():
@@ -75,9 +98,13 @@ async def setup():
 async def main() -> None:
     logging.getLogger("hearth").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true", help="3 s per measurement (about 40 s in all)")
+    parser.add_argument("--write", action="store_true", help="rewrite this benchmark's section of bench/RESULTS.md")
+    parser.add_argument("--seconds", type=float, help="per measurement (default 10, quick 3)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8])
     args = parser.parse_args()
+    args.seconds = args.seconds or (3.0 if args.quick else 10.0)
+    machine = report.machine()
     from platform_core.ledger import services as ledger
     from platform_core.tenancy.context import tenant_scope
 
@@ -87,7 +114,6 @@ async def main() -> None:
         customers = list(range(1, max(args.clients) + 2))  # wallet accounts need no customer row
         shared = customers[-1]
         pool = await asyncpg.create_pool(app_dsn(url, settings.db.app_url), min_size=settings.db.pool_max, max_size=settings.db.pool_max)
-        server_version = await pool.fetchval("show server_version")
 
         async def service(customer_id: int) -> None:
             async with tenant_scope(tenant.id):
@@ -112,9 +138,12 @@ async def main() -> None:
                     "select $1, $2, u.a, 'CNY', u.m from unnest($3::bigint[], $4::bigint[]) as u(a, m)",
                     tenant.id, tx, [clearing, wallet], [AMOUNT, -AMOUNT])
 
-        with counting_statements() as count:
+        with recording_statements() as calls:
             await service(customers[0])
-        statements = count[0]
+        statements, ledger_statements = len(calls), sum("core_ledger" in query for _, query in calls)
+        with recording_statements() as calls:
+            await bare(customers[0])
+        bare_statements = len(calls)
 
         rows = []
         for shape in ("own wallet", "one shared wallet"):
@@ -131,14 +160,32 @@ async def main() -> None:
         async with tenant_scope(tenant.id):
             balanced = await ledger.balance("provider:alipay:clearing", "CNY") == sum(
                 [await ledger.balance(f"customer:{c}:wallet", "CNY") for c in customers])
-    print(f"\n{statements} statements per service posting (bare: 3, and BEGIN/COMMIT in both); pool of {settings.db.pool_max}; "
-          f"PostgreSQL {server_version}; Python {platform.python_version()}, {os.cpu_count()} CPUs; "
-          f"clearing equals the wallets afterwards: {balanced}\n")
-    print("| wallets | clients | driver | postings/s | p50 (ms) | p99 (ms) | errors | bare / service |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    lines = [
+        f"Statements per posting, as the connections run them: service {statements}, of which {ledger_statements} the "
+        f"ledger's (the rest is the tenant's context: BEGIN, `set_config`, its reads, COMMIT, the pool's reset); bare "
+        f"{bare_statements}; pool of {settings.db.pool_max}; {args.seconds:.0f} s per measurement after 1 s of warm-up; "
+        f"the clearing account equals the sum of the wallets afterwards: {balanced}.",
+        "",
+        "| wallets | clients | driver | postings/s | p50 (ms) | p99 (ms) | errors | service / bare |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
     for i, (shape, driver, r) in enumerate(rows):
-        ratio = f"{r['per_s'] / rows[i - 1][2]['per_s']:.1f}x" if driver == "bare asyncpg" else ""
-        print(f"| {shape} | {r['clients']} | {driver} | {r['per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {ratio} |")
+        ratio = f"{rows[i - 1][2]['per_s'] / r['per_s']:.2f}" if driver == "bare asyncpg" else ""
+        lines.append(f"| {shape} | {r['clients']} | {driver} | {r['per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {ratio} |")
+    body = "\n".join(lines)
+    print(body)
+    if args.write:
+        report.replace_section("ledger_posting.py", "\n".join([
+            "## Ledger posting (bench/ledger_posting.py)", "",
+            f"`{report.command_line()}` — {machine}.", "",
+            "A fresh database, one franchise; each posting is a wallet top-up of ¥1.00 (debit `provider:alipay:clearing`, "
+            "credit `customer:{id}:wallet`) in its own transaction. **service**: `ledger.wallet_topup` inside `tenant_scope`, "
+            "as a job posts it (the accounts in one statement, the transaction and its entries in one, nothing read back). "
+            "**bare asyncpg**: the same INSERTs on a plain pool of the same size and role (`hearth_app`, under RLS). Both "
+            "commit through the same deferred balance trigger and append-only triggers. **own wallet**: each client tops up "
+            "its own customer's wallet; **one shared wallet**: every client the same one.", "",
+            body,
+        ]))
 
 
 if __name__ == "__main__":

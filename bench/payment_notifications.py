@@ -1,31 +1,41 @@
-"""Payment notifications: throughput and p50/p99 with 30% duplicates, alone and while bookings are
-being placed.
+"""Payment notifications over real HTTP: per second, p50/p99, alone and while bookings are placed,
+on one app process and on two.
 
-Measured side by side in one run, on one freshly migrated database, through the whole app in
-process (ASGI: the tenant from the notify path, the Alipay plugin's RSA2 verification through
-python-alipay-sdk, the merchant, payment and amount checks, deduplication by notify_id, the
-ledger posting and the order's `pay` transition):
-- alone: `--clients` senders post signed `trade_status_sync` notifications for pending payments,
-  30% of the posts a repeat of one already sent (as Alipay retries do);
-- with bookings: the same, while `--bookers` clients place orders (POST /api/v1/orders) as fast
-  as they can.
-
-Afterwards every payment must have been credited exactly once: one ledger posting per payment,
-every order paid once, whatever the duplicates and their order.
+One freshly migrated database; the app runs as separate uvicorn processes (this script started
+with `--serve PORT`, the job worker off), and this process is the load generator, sending to one
+process or alternating between two (as a load balancer would). Each run:
+- bookings alone: `--bookers` clients place orders (POST /api/v1/orders) for `--seconds`: the
+  anchor for the bookings' rate while notifications run;
+- notifications alone: `--clients` senders post signed Alipay `trade_status_sync` notifications
+  for pending payments (the plugin's RSA2 verification through python-alipay-sdk, the merchant,
+  payment and amount checks, the order locked, the payment's update, deduplication by
+  notify_id, the ledger posting, the order's `pay`), 30% of the posts a repeat of one already
+  sent (as Alipay retries do);
+- notifications with bookings: both at once.
+Rounds alternate one process and two. Afterwards every payment must have been credited exactly
+once: one ledger posting, one `pay` event and a paid order per payment.
 
     HEARTH_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres [REDIS_URL=redis://...] \\
-        .venv/bin/python bench/payment_notifications.py [--payments 1500] [--clients 8] [--bookers 4]
+        .venv/bin/python bench/payment_notifications.py [--quick] [--write]
+
+`--profile` instead sends a few hundred notifications in process and prints the SQL statements
+of one original and one repeat, and the CPU per notification with its cProfile top functions.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
 import logging
 import os
-import platform
+import pstats
 import random
 import secrets
+import socket
+import statistics
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -33,14 +43,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from order_placement import setup, spread, timed_loop  # noqa: E402
+import report  # noqa: E402
+from ledger_posting import recording_statements  # noqa: E402
+from order_placement import setup, spread  # noqa: E402
 from scratch import scratch_app  # noqa: E402
 
 DUPLICATES = 0.30
+FORM = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
 
 
 async def pending_payments(tenant, item_id: int, customers: list[int], count: int, prefix: str) -> list[tuple[str, int]]:
@@ -66,7 +80,7 @@ async def pending_payments(tenant, item_id: int, customers: list[int], count: in
                 tenant.id, f"{prefix}-{n:06d}", customers[n % len(customers)], item_id, address, start, start + timedelta(hours=2),
                 tenant.currency, amount, secrets.token_hex(8),
             )
-            payment_no = f"HB{n:08d}{secrets.token_hex(4).upper()}"
+            payment_no = f"HB{prefix}{n:07d}{secrets.token_hex(4).upper()}"
             await conn.execute(
                 "insert into core_payment (tenant_id, payment_no, provider, method, device, purpose, order_id, customer_id, amount, currency, expires_at) "
                 "values ($1, $2, 'alipay', 'page', 'desktop', 'order', $3, $4, $5, $6, now() + interval '30 minutes')",
@@ -76,8 +90,8 @@ async def pending_payments(tenant, item_id: int, customers: list[int], count: in
     return made
 
 
-def notifications(sandbox, appid: str, payments: list[tuple[str, int]], seed: int) -> list[bytes]:
-    """One signed notification per payment plus 30% repeats, shuffled (a repeat may come first)."""
+def notifications(sandbox, appid: str, payments: list[tuple[str, int]], seed: int, duplicates: float = DUPLICATES) -> list[bytes]:
+    """One signed notification per payment plus repeats, shuffled (a repeat may come first)."""
     from platform_core.payments import from_minor
 
     now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
@@ -93,43 +107,130 @@ def notifications(sandbox, appid: str, payments: list[tuple[str, int]], seed: in
         fields["sign"], fields["sign_type"] = sandbox.alipay_sign(fields), "RSA2"
         bodies.append(urlencode(fields).encode())
     rng = random.Random(seed)
-    repeats = [rng.choice(bodies) for _ in range(round(len(bodies) * DUPLICATES / (1 - DUPLICATES)))]
+    repeats = [rng.choice(bodies) for _ in range(round(len(bodies) * duplicates / (1 - duplicates)))]
     sequence = bodies + repeats
     rng.shuffle(sequence)
     return sequence
 
 
-async def deliver(http: httpx.AsyncClient, path: str, bodies: list[bytes], clients: int) -> dict:
+def percentile(sorted_values: list[float], q: float) -> float:
+    return 1000 * sorted_values[max(int(len(sorted_values) * q) - 1, 0)] if sorted_values else 0.0
+
+
+async def deliver(clients: list[httpx.AsyncClient], path: str, bodies: list[bytes], senders: int) -> dict:
+    """Post every body, `senders` at a time, sender n to process n mod len(clients)."""
     queue = iter(bodies)
     latencies: list[float] = []
     errors = 0
 
-    async def sender() -> None:
+    async def sender(http: httpx.AsyncClient) -> None:
         nonlocal errors
         for body in queue:
             started = time.perf_counter()
-            response = await http.post(path, content=body, headers={"content-type": "application/x-www-form-urlencoded; charset=utf-8"})
+            response = await http.post(path, content=body, headers=FORM)
             if response.status_code != 200 or response.text != "success":
                 errors += 1
                 continue
             latencies.append(time.perf_counter() - started)
 
     began = time.perf_counter()
-    await asyncio.gather(*[sender() for _ in range(clients)])
+    await asyncio.gather(*[sender(clients[n % len(clients)]) for n in range(senders)])
     elapsed = time.perf_counter() - began
     latencies.sort()
     return {"sent": len(bodies), "per_s": len(latencies) / elapsed, "errors": errors, "seconds": elapsed,
-            "p50_ms": 1000 * latencies[len(latencies) // 2], "p99_ms": 1000 * latencies[max(int(len(latencies) * 0.99) - 1, 0)]}
+            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": percentile(latencies, 0.99)}
 
 
-async def main() -> None:
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--payments", type=int, default=1500, help="payments per run (two runs)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent notification senders")
-    parser.add_argument("--bookers", type=int, default=4, help="concurrent clients placing orders in the second run")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+async def book_until(clients: list[httpx.AsyncClient], people, item_id: int, slot, bookers: int, stop: asyncio.Event) -> dict:
+    """`bookers` clients placing orders back to back until `stop`, booker n on process n mod len(clients)."""
+    placed, refused, latencies = 0, 0, []
+
+    async def booker(http: httpx.AsyncClient) -> None:
+        nonlocal placed, refused
+        while not stop.is_set():
+            token, address = people[secrets.randbelow(len(people))]
+            started = time.perf_counter()
+            response = await http.post("/api/v1/orders", json={"item_id": item_id, "slot_start": spread(slot).isoformat(), "address_id": address,
+                                                             "payment_method": "after_service"},
+                                       headers={"authorization": f"Bearer {token}", "idempotency-key": secrets.token_hex(12)})
+            if response.status_code == 201:
+                placed += 1
+                latencies.append(time.perf_counter() - started)
+            elif response.status_code == 400 and "slot_start" in response.json()["error"].get("fields", {}):
+                refused += 1  # the random start was just taken: a customer told so
+            else:
+                raise RuntimeError(f"booking failed: {response.status_code} {response.text[:200]}")
+
+    began = time.perf_counter()
+    await asyncio.gather(*[booker(clients[n % len(clients)]) for n in range(bookers)])
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {"placed": placed, "refused": refused, "per_s": placed / elapsed, "p99_ms": percentile(latencies, 0.99)}
+
+
+async def credited_once(tenant, payments: list[tuple[str, int]]) -> None:
+    from platform_core.db import current_connection
+    from platform_core.tenancy.context import tenant_scope
+
+    nos = [p for p, _ in payments]
+    async with tenant_scope(tenant.id):
+        c = current_connection()
+        credited = await c.fetchval(
+            "select count(*) from core_ledger_transaction where kind = 'payment' and idempotency_key = any($1::text[])",
+            [f"payment:alipay:{p}" for p in nos])
+        paid = await c.fetchval(
+            "select count(*) from core_order o join core_payment p on p.order_id = o.id "
+            "where p.payment_no = any($1::text[]) and o.paid_at is not null and p.status = 'succeeded'", nos)
+        pays = await c.fetchval(
+            "select count(*) from core_order_event e join core_payment p on p.order_id = e.order_id "
+            "where p.payment_no = any($1::text[]) and e.event = 'pay'", nos)
+    assert credited == paid == pays == len(payments), (credited, paid, pays, len(payments))
+
+
+def app_cpu(servers: list[tuple[subprocess.Popen, int]]) -> float:
+    """CPU seconds (user and system) the app processes have used: less sensitive to what else
+    the machine runs than their throughput."""
+    return sum(sum(psutil.Process(process.pid).cpu_times()[:2]) for process, _ in servers)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_servers(count: int, env: dict[str, str]) -> list[tuple[subprocess.Popen, int]]:
+    servers = []
+    for _ in range(count):
+        port = free_port()
+        process = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env={**os.environ, **env},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        servers.append((process, port))
+    deadline = time.monotonic() + 60
+    for process, port in servers:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the app process on port {port} did not start")
+            time.sleep(0.2)
+    return servers
+
+
+def serve(port: int) -> None:
+    """One app process, configured like the scratch app by the environment the parent passes."""
+    import uvicorn
+
+    from platform_core.app import create_app
+    from platform_core.settings import load_settings
+
+    uvicorn.run(create_app(load_settings()), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+async def measure(args) -> str:
     from platform_core.db import current_connection
     from platform_core.pluginsys.services import enable_plugin, set_plugin_config
     from platform_core.sandbox.config import tenant_config
@@ -138,9 +239,8 @@ async def main() -> None:
     from platform_core.tenancy.context import tenant_scope
     from plugins.payments_alipay.plugin import sandbox_values
 
-    async with scratch_app(redis=True) as (app, _url):
-        rt = app.state.runtime
-        settings = rt.settings
+    async with scratch_app(redis=True) as (app, url):
+        settings = app.state.runtime.settings
         tenant, item_id, people, slot = await setup(app, max(args.bookers, 1))
         cfg = tenant_config(tenant.slug, data_dir=settings.data_dir)
         await enable_plugin(tenant.id, "payments_alipay", "bench")
@@ -148,62 +248,172 @@ async def main() -> None:
         sandbox = Sandbox(load_or_create(settings.data_dir), base_url=cfg.base_url)
         async with tenant_scope(tenant.id):
             customers = [r["id"] for r in await current_connection().fetch("select id from core_customer")]
+        name = url.rsplit("/", 1)[-1]
+        env = {"HEARTH_ENV": "test", "HEARTH_SECRET_KEY": "bench-secret-" + "x" * 32, "HEARTH_DATA_DIR": str(settings.data_dir),
+               "DATABASE_URL": url, "REDIS_URL": settings.redis_url or "", "HEARTH_WORKER": "false", "HEARTH_KEY_PREFIX": name}
+        servers = start_servers(2, env)
         path = f"/payments/notify/alipay/{tenant.slug}"
-        rows = []
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost", timeout=60) as http:
-            for index, (run, bookers) in enumerate((("alone", 0), ("with bookings", args.bookers))):
-                payments = await pending_payments(tenant, item_id, customers, args.payments, f"B{index}")
-                bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed)
-                stop = asyncio.Event()
-                booked: dict = {}
+        rows: dict[int, list[dict]] = {1: [], 2: []}
+        try:
+            https = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"host": f"{tenant.slug}.localhost"}, timeout=60,
+                                       limits=httpx.Limits(max_connections=64)) for _, port in servers]
+            batch = 0
+            for _round in range(args.rounds):
+                for processes in (1, 2):
+                    clients = https[:processes]
+                    stop = asyncio.Event()
+                    solo_task = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop))
+                    await asyncio.sleep(args.seconds)
+                    stop.set()
+                    solo = await solo_task
+                    results = {"solo": solo}
+                    for run in ("alone", "with bookings"):
+                        batch += 1
+                        payments = await pending_payments(tenant, item_id, customers, args.payments, f"{batch:02d}")
+                        bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed + batch)
+                        stop = asyncio.Event()
+                        load = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop)) if run != "alone" else None
+                        cpu = app_cpu(servers[:processes])
+                        results[run] = await deliver(clients, path, bodies, args.clients)
+                        results[run]["cpu_ms"] = 1000 * (app_cpu(servers[:processes]) - cpu) / len(bodies)
+                        stop.set()
+                        if load:
+                            results[run]["bookings"] = await load
+                        await credited_once(tenant, payments)
+                    rows[processes].append(results)
+                    print(f"{processes} process(es): {results}", file=sys.stderr)
+            for http in https:
+                await http.aclose()
+            rss = [psutil.Process(process.pid).memory_info().rss / 2**20 for process, _ in servers]
+        finally:
+            for process, _ in servers:
+                process.terminate()
+            for process, _ in servers:
+                process.wait(timeout=30)
+    return table(args, rows, bool(settings.redis_url), rss)
 
-                async def book() -> None:
-                    token, address = people[secrets.randbelow(len(people))]
-                    response = await http.post("/api/v1/orders", json={"item_id": item_id, "slot_start": spread(slot).isoformat(), "address_id": address,
-                                                                       "payment_method": "after_service"},
-                                               headers={"authorization": f"Bearer {token}", "idempotency-key": secrets.token_hex(12)})
-                    if response.status_code != 201:
-                        raise RuntimeError(response.text[:200])
 
-                async def booking_load() -> None:
-                    while not stop.is_set():
-                        result = await timed_loop(bookers, 1.0, book)
-                        for key in ("orders", "errors"):
-                            booked[key] = booked.get(key, 0) + result[key]
-                        booked.setdefault("p99s", []).append(result["p99_ms"])
+def table(args, rows: dict[int, list[dict]], redis: bool, rss: list[float]) -> str:
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
 
-                load = asyncio.create_task(booking_load()) if bookers else None
-                began = time.perf_counter()
-                result = await deliver(http, path, bodies, args.clients)
-                stop.set()
-                if load:
-                    await load
-                elapsed = time.perf_counter() - began
-                async with tenant_scope(tenant.id):
-                    c = current_connection()
-                    nos = [p for p, _ in payments]
-                    credited = await c.fetchval(
-                        "select count(*) from core_ledger_transaction where kind = 'payment' and idempotency_key = any($1::text[])",
-                        [f"payment:alipay:{p}" for p in nos])
-                    paid = await c.fetchval(
-                        "select count(*) from core_order o join core_payment p on p.order_id = o.id "
-                        "where p.payment_no = any($1::text[]) and o.paid_at is not null and p.status = 'succeeded'", nos)
-                    pays = await c.fetchval(
-                        "select count(*) from core_order_event e join core_payment p on p.order_id = e.order_id "
-                        "where p.payment_no = any($1::text[]) and e.event = 'pay'", nos)
-                assert credited == paid == pays == len(payments), (credited, paid, pays, len(payments))
-                rows.append((run, bookers, result, booked, elapsed, len(payments)))
-    print(f"\n{args.payments} payments per run, {DUPLICATES:.0%} of the posts repeats; {args.clients} senders; pool of "
-          f"{settings.db.pool_max}; redis: {'yes' if settings.redis_url else 'no (PostgreSQL store)'}; "
-          f"{platform.python_version()}, {os.cpu_count()} CPUs\n")
-    print("| run | notifications | per s | p50 (ms) | p99 (ms) | refused/failed | orders placed meanwhile | orders/s | credited once |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for run, bookers, r, booked, elapsed, count in rows:
-        placed = booked.get("orders", 0)
-        print(f"| {run} | {r['sent']} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
-              f"{placed} ({booked.get('errors', 0)} refused) | {placed / elapsed:.0f} | {count}/{count} |" if bookers else
-              f"| {run} | {r['sent']} | {r['per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | - | - | {count}/{count} |")
+    lines = [
+        "| app processes | run | notifications/s | p50 (ms) | p99 (ms) | app CPU per post (ms) | failed | bookings/s | bookings vs alone |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for processes, results in rows.items():
+        solo = med([r["solo"]["per_s"] for r in results])
+        lines.append(f"| {processes} | bookings alone | - | - | - | - | - | {solo:.0f} | 1.00 |")
+        for run in ("alone", "with bookings"):
+            per_s = med([r[run]["per_s"] for r in results])
+            p50 = med([r[run]["p50_ms"] for r in results])
+            p99 = med([r[run]["p99_ms"] for r in results])
+            failed = sum(r[run]["errors"] for r in results)
+            cpu = med([r[run]["cpu_ms"] for r in results])
+            if run == "alone":
+                lines.append(f"| {processes} | notifications alone | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {failed} | - | - |")
+            else:
+                booked = med([r[run]["bookings"]["per_s"] for r in results])
+                lines.append(f"| {processes} | notifications with bookings | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {failed} | "
+                             f"{booked:.0f} | {booked / solo:.2f} |")
+    one = med([r["alone"]["per_s"] for r in rows[1]])
+    two = med([r["alone"]["per_s"] for r in rows[2]])
+    sent = round(args.payments / (1 - DUPLICATES))
+    return "\n".join([
+        f"{args.rounds} round(s), alternating one app process and two; per run {args.payments} payments and {sent} posts "
+        f"({DUPLICATES:.0%} repeats), {args.clients} senders, {args.bookers} bookers, bookings alone for {args.seconds:.0f} s; "
+        f"redis: {'yes' if redis else 'no (PostgreSQL store)'}; medians over the rounds. Every payment credited once in every run.",
+        "",
+        *lines,
+        "",
+        f"Two processes vs one, notifications alone: {two / one:.2f}x. App CPU per post: user and system time of the app "
+        f"processes over the run divided by the posts (with bookings it includes the bookings' work). Resident memory of "
+        f"each app process after the runs: {', '.join(f'{mb:.0f} MB' for mb in rss)}.",
+    ])
+
+
+async def profile(args) -> None:
+    """Statements of one original and one repeat, then CPU per notification, all in process."""
+    from platform_core.db import current_connection
+    from platform_core.pluginsys.services import enable_plugin, set_plugin_config
+    from platform_core.sandbox.config import tenant_config
+    from platform_core.sandbox.keys import load_or_create
+    from platform_core.sandbox.server import Sandbox
+    from platform_core.tenancy.context import tenant_scope
+    from plugins.payments_alipay.plugin import sandbox_values
+
+    logging.getLogger("hearth").setLevel(logging.WARNING)
+    async with scratch_app(redis=True) as (app, _url):
+        tenant, item_id, _people, _slot = await setup(app, 1)
+        cfg = tenant_config(tenant.slug, data_dir=app.state.runtime.settings.data_dir)
+        await enable_plugin(tenant.id, "payments_alipay", "bench")
+        await set_plugin_config(tenant.id, "payments_alipay", sandbox_values(cfg), actor="bench")
+        sandbox = Sandbox(load_or_create(app.state.runtime.settings.data_dir), base_url=cfg.base_url)
+        async with tenant_scope(tenant.id):
+            customers = [r["id"] for r in await current_connection().fetch("select id from core_customer")]
+        count = 300
+        bodies = notifications(sandbox, cfg.alipay.appid, await pending_payments(tenant, item_id, customers, count + 2, "P"), 1, duplicates=0)
+        path = f"/payments/notify/alipay/{tenant.slug}"
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost") as http:
+            await http.post(path, content=bodies[0], headers=FORM)  # warm: the client's keys, the statements
+            for what in ("original", "repeat"):
+                with recording_statements() as calls:
+                    assert (await http.post(path, content=bodies[1], headers=FORM)).text == "success"
+                print(f"\n{what}: {len(calls)} statements")
+                for kind, query in calls:
+                    print(f"  {kind:9} {' '.join(query.split())[:150]}")
+            profiler = cProfile.Profile()
+            cpu = time.process_time()
+            profiler.enable()
+            for body in bodies[2:]:
+                await http.post(path, content=body, headers=FORM)
+            profiler.disable()
+            print(f"\nCPU per original notification (app and in-process client, under cProfile): "
+                  f"{(time.process_time() - cpu) * 1000 / count:.2f} ms")
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+            print(out.getvalue())
+
+
+async def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one short round (about a minute)")
+    parser.add_argument("--write", action="store_true", help="rewrite this benchmark's section of bench/RESULTS.md")
+    parser.add_argument("--profile", action="store_true", help="statements and CPU per notification, in process")
+    parser.add_argument("--payments", type=int, help="payments per run (default 1500, quick 400)")
+    parser.add_argument("--rounds", type=int, help="rounds of one process then two (default 3, quick 1)")
+    parser.add_argument("--seconds", type=float, help="bookings alone per round (default 10, quick 4)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent notification senders")
+    parser.add_argument("--bookers", type=int, default=4, help="concurrent clients placing orders")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if args.profile:
+        await profile(args)
+        return
+    defaults = (400, 1, 4.0) if args.quick else (1500, 3, 10.0)
+    args.payments, args.rounds, args.seconds = (given if given is not None else default for given, default in
+                                                zip((args.payments, args.rounds, args.seconds), defaults))
+    machine = report.machine("python-alipay-sdk", "httpx")
+    body = await measure(args)
+    print(body)
+    if args.write:
+        report.replace_section("payment_notifications.py", "\n".join([
+            "## Payment notifications (bench/payment_notifications.py)",
+            "",
+            f"`{report.command_line()}` — {machine}.",
+            "",
+            "A fresh database, one franchise with Alipay on (the sandbox's keys). The app runs as separate uvicorn processes "
+            "(the job worker off); this script is the load generator, over real HTTP, alternating between the processes "
+            "when there are two. Notifications are signed RSA2 as Alipay signs them; bookings are `POST /api/v1/orders` "
+            "spread over 12 days. See the script's docstring for what each run does.",
+            "",
+            body,
+        ]))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
+        serve(int(sys.argv[2]))
+    else:
+        asyncio.run(main())

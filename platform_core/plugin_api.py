@@ -36,6 +36,7 @@ from platform_core.payments.provider import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    TenantClients,
 )
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import (
@@ -122,6 +123,7 @@ __all__ = [
     "StaticDir",
     "Tenant",
     "TileLayer",
+    "TenantClients",
     "TenantContext",
     "ValidationFailed",
     "clock",

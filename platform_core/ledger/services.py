@@ -54,17 +54,40 @@ def _account(row) -> Account:
 
 async def account(code: str, currency: str) -> Account:
     """The account for (code, currency), created on first use."""
-    kind, allow_negative = _chart_entry(code)
-    conn = current_connection()
-    select = "select id, code, currency, kind, allow_negative from core_ledger_account where code = $1 and currency = $2"
-    row = await conn.fetchrow(select, code, currency)
-    if row is None:
-        row = await conn.fetchrow(
-            "insert into core_ledger_account (tenant_id, code, currency, kind, allow_negative) values ($1, $2, $3, $4, $5) "
-            "on conflict (tenant_id, code, currency) do nothing returning id, code, currency, kind, allow_negative",
-            current_tenant().id, code, currency, kind, allow_negative,
-        ) or await conn.fetchrow(select, code, currency)
-    return _account(row)
+    return (await _accounts([(code, currency)]))[0]
+
+
+# Creates the accounts that do not exist yet and returns all of them in one round trip. The
+# SELECT and the INSERT see the same snapshot, so an account another transaction created and
+# committed after it was taken is in neither: `_accounts` asks again for those.
+_ACCOUNTS = """
+with wanted as (
+  select * from unnest($2::text[], $3::text[], $4::text[], $5::bool[]) as w(code, currency, kind, allow_negative)
+), made as (
+  insert into core_ledger_account (tenant_id, code, currency, kind, allow_negative)
+  select $1, code, currency, kind, allow_negative from wanted
+  on conflict (tenant_id, code, currency) do nothing
+  returning id, code, currency, kind, allow_negative
+)
+select a.id, a.code, a.currency, a.kind, a.allow_negative from core_ledger_account a join wanted w using (code, currency)
+union all
+select id, code, currency, kind, allow_negative from made
+"""
+
+
+async def _accounts(wanted: list[tuple[str, str]]) -> list[Account]:
+    """The accounts for these (code, currency) pairs, in the same order, created on first use."""
+    charted = {pair: _chart_entry(pair[0]) for pair in wanted}
+    found: dict[tuple[str, str], Account] = {}
+    for _ in range(2):
+        missing = [pair for pair in charted if pair not in found]
+        rows = await current_connection().fetch(
+            _ACCOUNTS, current_tenant().id, [c for c, _ in missing], [cur for _, cur in missing],
+            [charted[p][0] for p in missing], [charted[p][1] for p in missing])
+        found.update({(r["code"], r["currency"]): _account(r) for r in rows})
+        if len(found) == len(charted):
+            return [found[pair] for pair in wanted]
+    raise RuntimeError(f"ledger accounts {sorted(set(charted) - set(found))} could not be created")
 
 
 def _check_balanced(entries: list[Entry]) -> None:
@@ -107,44 +130,58 @@ def _same_or_conflict(first: Transaction, kind: str, order_id: int | None, legs:
     return first
 
 
+# The transaction and its entries in one statement; no row back when the key was used before
+# (the insert then waits for a concurrent posting with the key to commit or roll back).
+_INSERT = """
+with t as (
+  insert into core_ledger_transaction (tenant_id, idempotency_key, kind, order_id, memo) values ($1, $2, $3, $4, $5)
+  on conflict (tenant_id, idempotency_key) do nothing returning id, created_at
+), e as (
+  insert into core_ledger_entry (tenant_id, transaction_id, account_id, currency, amount)
+  select $1, t.id, u.a, u.c, u.m from t, unnest($6::bigint[], $7::text[], $8::bigint[]) with ordinality as u(a, c, m, n) order by u.n
+)
+select id, created_at from t
+"""
+
+
 async def post(key: str, kind: str, entries: list[Entry], *, order_id: int | None = None, memo: str = "") -> Transaction:
     """Post a balanced transaction once. The same key again returns the first transaction; the same
-    key with other entries is a Conflict. Accounts that may not go negative are locked in id order
-    (so concurrent postings can not deadlock) and checked with this posting included."""
+    key with other entries is a Conflict. An account that may not go negative and that this
+    posting draws down is locked (in id order, so concurrent postings can not deadlock) and
+    checked with this posting included; one the posting only adds to needs neither.
+
+    Two round trips when nothing is drawn down (the accounts, then the transaction with its
+    entries); two more for a draw-down (the lock, then its balance read after the lock)."""
     _check_balanced(entries)
     conn = current_connection()
-    accounts = [await account(e.account, e.currency) for e in entries]
+    accounts = await _accounts([(e.account, e.currency) for e in entries])
     legs = [(a.id, e.currency, e.amount) for a, e in zip(accounts, entries, strict=True)]
-    guarded = {a.id: a for a in accounts if not a.allow_negative}
-    if guarded:
-        await conn.execute("select id from core_ledger_account where id = any($1::bigint[]) order by id for update", sorted(guarded))
-    # After the lock: a concurrent posting with this key has committed by now, or never will.
-    if (first := await _transaction_by_key(key)) is not None:
-        return _same_or_conflict(first, kind, order_id, legs)
-    if guarded:
-        delta: dict[int, int] = defaultdict(int)
-        for account_id, _currency, amount in legs:
-            delta[account_id] += amount
-        sums = dict(await conn.fetch(
-            "select account_id, coalesce(sum(amount), 0) from core_ledger_entry where account_id = any($1::bigint[]) group by account_id",
-            sorted(guarded),
-        ))
-        for account_id, acct in guarded.items():
-            if (sums.get(account_id, 0) + delta[account_id]) * acct.normal_sign < 0:
+    delta: dict[int, int] = defaultdict(int)
+    for account_id, _currency, amount in legs:
+        delta[account_id] += amount
+    drawn = {a.id: a for a in accounts if not a.allow_negative and delta[a.id] * a.normal_sign < 0}
+    if drawn:
+        await conn.execute("select id from core_ledger_account where id = any($1::bigint[]) order by id for update", sorted(drawn))
+        # A statement after the lock, so it sees what the postings we waited for committed.
+        first_id, sums = await conn.fetchrow(
+            "select (select id from core_ledger_transaction where idempotency_key = $1), "
+            "(select coalesce(array_agg(array[account_id, total]), '{}') from ("
+            "  select account_id, sum(amount) as total from core_ledger_entry where account_id = any($2::bigint[]) group by account_id) s)",
+            key, sorted(drawn))
+        if first_id is not None:
+            return _same_or_conflict(await _transaction_by_key(key), kind, order_id, legs)
+        held = {int(account_id): int(total) for account_id, total in sums}
+        for account_id, acct in drawn.items():
+            if (held.get(account_id, 0) + delta[account_id]) * acct.normal_sign < 0:
                 raise ValidationFailed({"amount": "The balance is not enough for this."})
-    row = await conn.fetchrow(
-        "insert into core_ledger_transaction (tenant_id, idempotency_key, kind, order_id, memo) values ($1, $2, $3, $4, $5) "
-        "on conflict (tenant_id, idempotency_key) do nothing returning id",
-        current_tenant().id, key, kind, order_id, memo,
-    )
-    if row is None:  # lost a race for the key with a posting that touches no guarded account
+    tenant_id = current_tenant().id
+    row = await conn.fetchrow(_INSERT, tenant_id, key, kind, order_id, memo,
+                              [leg[0] for leg in legs], [leg[1] for leg in legs], [leg[2] for leg in legs])
+    if row is None:  # the key was used before
         return _same_or_conflict(await _transaction_by_key(key), kind, order_id, legs)
-    await conn.execute(
-        "insert into core_ledger_entry (tenant_id, transaction_id, account_id, currency, amount) "
-        "select $1, $2, u.a, u.c, u.m from unnest($3::bigint[], $4::text[], $5::bigint[]) with ordinality as u(a, c, m, n) order by u.n",
-        current_tenant().id, row["id"], [leg[0] for leg in legs], [leg[1] for leg in legs], [leg[2] for leg in legs],
-    )
-    return await _transaction_by_key(key)
+    return Transaction(id=row["id"], idempotency_key=key, kind=kind, order_id=order_id, memo=memo, created_at=row["created_at"],
+                       entries=[PostedEntry(account_id=a.id, account=a.code, currency=e.currency, amount=e.amount)
+                                for a, e in zip(accounts, entries, strict=True)])
 
 
 async def balance(code: str, currency: str) -> int:

@@ -44,7 +44,7 @@ async def on_order_cancelled(event):
 @hookimpl
 async def on_order_paid(event):
     # "Marked paid" by the office: the money came outside Hearth.
-    await services.record_offline_payment(event.order_id, event.staff_id)
+    await services.record_offline_payment(event.order_id, event.amount, event.staff_id)
 
 
 @hookimpl

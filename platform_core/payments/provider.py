@@ -12,10 +12,23 @@ SDKs are synchronous: run their calls with `anyio.to_thread.run_sync`, never on 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime
-from typing import Any, Literal, Mapping, Protocol, runtime_checkable
+from typing import (
+    Any,
+    Callable,
+    Generic,
+    Literal,
+    Mapping,
+    Protocol,
+    TypeVar,
+    runtime_checkable,
+)
 
 import msgspec
+
+from platform_core.tenancy.context import current_tenant_or_none
 
 # Where the customer pays: inside WeChat's browser (JSAPI), a phone's browser (H5 / wap) or a
 # desktop (a QR code to scan, or a cashier page).
@@ -136,6 +149,44 @@ class ProviderError(Exception):
 class PaymentUnavailable(ProviderError):
     """The method can not be used for this request, though the provider is fine (WeChat Pay inside
     WeChat without the payer's openid). ``message`` is a msgid, shown to the customer."""
+
+
+Client = TypeVar("Client")
+
+
+class TenantClients(Generic[Client]):
+    """One SDK client per franchise, kept by the process: building one parses the franchise's
+    keys (loading an RSA key costs milliseconds; a notification's whole work otherwise less).
+
+    `clients(config)` returns the current tenant's client for this config, built by `build(config)`
+    on first use. An entry is keyed by the tenant and holds the config it was built from (a frozen
+    Struct: equal only when every field is), so a franchise that changes its keys gets a new
+    client on its next call and two franchises never share one, even with equal credentials.
+    The least recently used go beyond `size` franchises. Outside any franchise (the CLI, a test)
+    each call builds its own. Safe to call from SDK worker threads."""
+
+    def __init__(self, build: Callable[[Any], Client], size: int = 1024) -> None:
+        self._build, self._size = build, size
+        self._entries: OrderedDict[int, tuple[Any, Client]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, config: Any) -> Client:
+        tenant = current_tenant_or_none()
+        if tenant is None:  # a CLI or test call outside any franchise: nothing to keep it for
+            return self._build(config)
+        tenant_id = tenant.id
+        with self._lock:
+            entry = self._entries.get(tenant_id)
+            if entry is not None and entry[0] == config:
+                self._entries.move_to_end(tenant_id)
+                return entry[1]
+        client = self._build(config)  # outside the lock: a slow build holds up no other franchise
+        with self._lock:
+            self._entries[tenant_id] = (config, client)
+            self._entries.move_to_end(tenant_id)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return client
 
 
 @runtime_checkable

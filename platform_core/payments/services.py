@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.db.engine import side_connection
-from platform_core.errors import NotFound, ValidationFailed
+from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.jobs.services import enqueue
 from platform_core.ledger import services as ledger
 from platform_core.metrics import PAYMENT_NOTIFICATIONS
@@ -84,6 +84,8 @@ _COLUMNS = (
     "coalesce((select sum(r.amount) from core_refund r where r.payment_id = p.id and r.status = 'succeeded'), 0)::bigint as refunded, "
     "coalesce((select sum(r.amount) from core_refund r where r.payment_id = p.id and r.status = 'pending'), 0)::bigint as refunding"
 )
+# What the payment paths read of a payment before they change it.
+_LOCKED = "id, payment_no, provider, purpose, order_id, customer_id, amount, currency, status, provider_ref, expires_at"
 _REFUND_COLUMNS = "id, payment_id, refund_no, amount, reason, status, provider_ref, message, requested_by, created_at, finished_at"
 
 
@@ -106,7 +108,8 @@ def installed_providers() -> dict[str, PaymentProvider]:
     """Every provider of every installed plugin. Notifications, queries and refunds use these:
     money that moved is applied even after a tenant turned the plugin off."""
     found: dict[str, PaymentProvider] = {}
-    for _, provider in collect_now(current_runtime().pm.hook.provide_payment_providers):
+    # The same objects for as long as the same plugins are registered: asked once, not per notification.
+    for _, provider in current_runtime().relay.registered("provide_payment_providers"):
         if provider.name in found or provider.name == WALLET:
             raise RuntimeError(f"payment provider {provider.name!r} is registered twice")
         found[provider.name] = provider
@@ -303,9 +306,7 @@ async def _lock(payment_id: int):
     order_id = await conn.fetchval("select order_id from core_payment where id = $1", payment_id)
     if order_id is not None:
         await lock_order(order_id)
-    return await conn.fetchrow(
-        "select id, payment_no, provider, purpose, order_id, customer_id, amount, currency, status, provider_ref, expires_at "
-        "from core_payment where id = $1 for update", payment_id)
+    return await conn.fetchrow(f"select {_LOCKED} from core_payment where id = $1 for update", payment_id)
 
 
 async def start_payment(
@@ -399,18 +400,19 @@ async def pay_with_wallet(order_id: int, customer_id: int) -> Payment:
     except ValidationFailed:
         raise ValidationFailed({"provider": N_("Your balance is not enough for this order.")}) from None
     payment = await get_payment(payment_id)
-    await _order_paid(payment)
+    await _order_paid(order_id, payment_id, payment.payment_no, WALLET, payment.amount)
     return payment
 
 
-async def record_offline_payment(order_id: int, staff_id: int | None) -> Payment | None:
+async def record_offline_payment(order_id: int, total: int, staff_id: int | None) -> Payment | None:
     """The office marked an order paid (cash, a transfer): what was not paid through Hearth is
     recorded as a cash payment, so the ledger knows the money; it is settled on completion, or
-    now when the order is already done."""
-    order = await order_charge(order_id)
-    owed = order.total - await paid_amount(order_id)
+    now when the order is already done. `total` is the order's, as the paid event carries it: an
+    order paid through a provider owes nothing, found in one query."""
+    owed = total - await paid_amount(order_id)
     if owed <= 0:
         return None
+    order = await order_charge(order_id)
     payment_no = _new_payment_no()
     payment_id = await current_connection().fetchval(
         "insert into core_payment (tenant_id, payment_no, provider, method, purpose, order_id, customer_id, amount, currency, "
@@ -475,7 +477,12 @@ async def handle_notification(provider_name: str, headers: Mapping[str, str], bo
 
 
 async def _apply_notification(provider: PaymentProvider, config: Any, headers: Mapping[str, str], body: bytes) -> str:
-    """applied, duplicate or ignored (genuine, but nothing to change); raises _Refused."""
+    """applied, duplicate or ignored (genuine, but nothing to change); raises _Refused.
+
+    Only what the fact needs runs here: the payment read, its order locked, the payment's one
+    conditional update, the event id recorded, and for a success the ledger posting and the
+    order's `pay`. A repeat of a success costs the read and the insert that finds its event id.
+    Four statements of its own for a success, the ledger's two and the order's transition."""
     if config is None or not provider.configured(config):
         raise _Refused("not_configured")
     try:
@@ -485,57 +492,74 @@ async def _apply_notification(provider: PaymentProvider, config: Any, headers: M
     if notice.merchant_id != provider.merchant_id(config):
         raise _Refused("merchant", f"for {notice.merchant_id}", notice.payment_no)
     conn = current_connection()
-    payment_id = await conn.fetchval("select id from core_payment where payment_no = $1 and provider = $2", notice.payment_no, provider.name)
-    if payment_id is None:
+    # Amount, currency, order and customer never change once a payment exists: no lock to read them.
+    row = await conn.fetchrow(f"select {_LOCKED} from core_payment where payment_no = $1 and provider = $2",
+                              notice.payment_no, provider.name)
+    if row is None:
         raise _Refused("unknown_payment", "", notice.payment_no)
-    row = await _lock(payment_id)
     if notice.currency != row["currency"]:
         raise _Refused("currency", f"{notice.currency} for {row['currency']}", notice.payment_no)
     if notice.amount != row["amount"]:
         raise _Refused("amount", f"{notice.amount} for {row['amount']}", notice.payment_no)
+    # A success is final, so a payment read as succeeded can only ignore this notice: a retry of
+    # a delivery that was applied needs neither the order's lock nor the update.
+    applied = False
+    if row["status"] != "succeeded":
+        if row["order_id"] is not None:
+            # The house order: the order before its payments. Concurrent deliveries of one payment
+            # take turns here; a top-up has no order, and its update's row lock orders them instead.
+            await lock_order(row["order_id"])
+        applied = await _apply_status(row, notice.status, notice.provider_ref)
+    # After the update: a repeat of an event was recorded by the delivery that applied it, which
+    # committed before this one got the lock, so a conflict here means nothing changed above.
     first = await conn.fetchval(
         "insert into core_payment_notification (tenant_id, provider, event_id, payment_id, status, outcome) "
-        "values ($1, $2, $3, $4, $5, 'ignored') on conflict (tenant_id, provider, event_id) do nothing returning id",
-        current_tenant().id, provider.name, notice.event_id[:128], payment_id, notice.status,
+        "values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, provider, event_id) do nothing returning id",
+        current_tenant().id, provider.name, notice.event_id[:128], row["id"], notice.status, "applied" if applied else "ignored",
     )
     if first is None:
         return "duplicate"
-    if not await _apply_status(row, notice.status, notice.provider_ref):
-        return "ignored"
-    await conn.execute("update core_payment_notification set outcome = 'applied' where id = $1", first)
-    return "applied"
+    return "applied" if applied else "ignored"
 
 
 async def _apply_status(row, status: str, provider_ref: str) -> bool:
-    """Move a locked payment forward; True when something changed."""
+    """Move a payment forward (pending → succeeded/closed/failed; a late success after a close
+    still counts; nothing moves a success back); True when something changed. The update is
+    conditional, so of two concurrent callers only the first changes anything, whatever they read
+    before. The caller holds the payment's order, if it has one."""
     conn = current_connection()
-    if status == "succeeded" and row["status"] != "succeeded":
-        await conn.execute(
+    if status == "succeeded":
+        moved = await conn.fetchval(
             "update core_payment set status = 'succeeded', paid_at = now(), closed_at = null, updated_at = now(), "
-            "provider_ref = coalesce(nullif($2, ''), provider_ref) where id = $1", row["id"], provider_ref[:128])
+            "provider_ref = coalesce(nullif($2, ''), provider_ref) where id = $1 and status <> 'succeeded' returning id",
+            row["id"], provider_ref[:128])
+        if moved is None:
+            return False
         if row["purpose"] == "order":
             await ledger.record_payment(row["order_id"], row["currency"], row["provider"], row["amount"], payment_ref=row["payment_no"])
-            await _order_paid(await get_payment(row["id"]))
+            await _order_paid(row["order_id"], row["id"], row["payment_no"], row["provider"], row["amount"])
         else:
             await ledger.wallet_topup(row["customer_id"], row["currency"], row["provider"], row["amount"], payment_ref=row["payment_no"])
         return True
-    if status in ("closed", "failed") and row["status"] == "pending":
-        await conn.execute("update core_payment set status = $2, closed_at = now(), updated_at = now() where id = $1", row["id"], status)
-        return True
+    if status in ("closed", "failed"):
+        moved = await conn.fetchval(
+            "update core_payment set status = $2, closed_at = now(), updated_at = now() where id = $1 and status = 'pending' returning id",
+            row["id"], status)
+        return moved is not None
     return False
 
 
-async def _order_paid(payment: Payment) -> None:
-    """The order moves to paid; money that arrives for an order already paid or cancelled goes
-    straight back."""
-    order = await get_order(payment.order_id)
-    if awaits_payment(order):
-        await transition(order.id, "pay", ActorRef(kind="system"),
-                         data={"payment_no": payment.payment_no, "provider": payment.provider, "amount": payment.amount})
+async def _order_paid(order_id: int, payment_id: int, payment_no: str, provider: str, amount: int) -> None:
+    """The order moves to paid; money that arrives for an order the machine will not move to
+    paid (already paid, or cancelled) goes straight back."""
+    try:
+        await transition(order_id, "pay", ActorRef(kind="system"), data={"payment_no": payment_no, "provider": provider, "amount": amount})
         return
-    reason = "cancelled" if order.state == m.CANCELLED else "duplicate"
-    log.info("payment for a settled order is refunded", extra={"payment_no": payment.payment_no, "reason": reason})
-    await enqueue(REFUND_JOB, {"payment_id": payment.id, "reason": reason}, key=f"auto:{payment.payment_no}")
+    except Conflict:
+        pass  # the transition refuses before it writes anything
+    reason = "cancelled" if (await order_charge(order_id)).state == m.CANCELLED else "duplicate"
+    log.info("payment for a settled order is refunded", extra={"payment_no": payment_no, "reason": reason})
+    await enqueue(REFUND_JOB, {"payment_id": payment_id, "reason": reason}, key=f"auto:{payment_no}")
 
 
 # --------------------------------------------------------------------------- refunds

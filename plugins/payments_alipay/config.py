@@ -37,14 +37,19 @@ def _load(der: bytes):
         return None
 
 
-@lru_cache(maxsize=64)
-def rsa_key_problem(text: str, private: bool) -> str | None:
-    """Why `text` is not a usable RSA key of that half, or None. Cached: configs are decoded often."""
+def load_key(text: str):
+    """The key in `text` (PEM, or its bare base64 body), either half; None when it is neither."""
     try:
         der = base64.b64decode("".join(_ARMOUR.sub("", text).split()), validate=True)
     except (ValueError, binascii.Error):
         der = b""
-    key = _load(der)
+    return _load(der)
+
+
+@lru_cache(maxsize=64)
+def rsa_key_problem(text: str, private: bool) -> str | None:
+    """Why `text` is not a usable RSA key of that half, or None. Cached: configs are decoded often."""
+    key = load_key(text)
     if not isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
         return "This is not an RSA private key." if private else "This is not an RSA public key."
     if isinstance(key, rsa.RSAPrivateKey) != private:

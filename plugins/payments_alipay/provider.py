@@ -7,8 +7,8 @@ answer, so they are turned into a ProviderError with a message of our own.
 
 from __future__ import annotations
 
+import base64
 import logging
-from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -17,6 +17,9 @@ import anyio.to_thread
 from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
 from alipay.utils import AliPayConfig as SdkConfig
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from platform_core.plugin_api import (
     CheckoutAction,
@@ -30,12 +33,13 @@ from platform_core.plugin_api import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    TenantClients,
     from_minor,
     to_minor,
 )
 from platform_core.plugin_api import lazy_gettext as N_
 
-from .config import AlipayConfig, pem
+from .config import AlipayConfig, load_key, pem
 
 log = logging.getLogger("hearth.payments.alipay")
 
@@ -53,18 +57,34 @@ _STATUS = {"TRADE_SUCCESS": "succeeded", "TRADE_FINISHED": "succeeded", "TRADE_C
 _SDK_ERRORS = (AliPayException, AliPayValidationError, OSError, ValueError, KeyError, AttributeError)
 
 
-@lru_cache(maxsize=64)
-def _client(appid: str, private_key: str, public_key: str, gateway: str) -> AliPay:
-    """One SDK client per set of credentials (loading the keys is the costly part)."""
-    ali = AliPay(appid=appid, app_notify_url=None, app_private_key_string=pem(private_key, "PRIVATE"),
-                 alipay_public_key_string=pem(public_key, "PUBLIC"), sign_type="RSA2", config=SdkConfig(timeout=TIMEOUT))
-    if gateway:
-        ali._gateway = gateway  # the SDK has no argument for it; the sandbox is reached this way
+class _AliPay(AliPay):
+    """The SDK, with its RSA2 check made by `cryptography` (OpenSSL): the SDK still builds the
+    string Alipay signed, for notifications and answers alike; PyCryptodome took about 0.35 ms
+    to check it, a tenth of a notification's CPU, OpenSSL about 0.02 ms."""
+
+    def __init__(self, *, verifying_key: rsa.RSAPublicKey, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._verifying_key = verifying_key
+
+    def _verify(self, raw_content: str, signature: str) -> bool:
+        try:
+            self._verifying_key.verify(base64.b64decode(signature), raw_content.encode(), padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            return False
+        return True
+
+
+def _client(config: AlipayConfig) -> AliPay:
+    ali = _AliPay(appid=config.appid, app_notify_url=None, app_private_key_string=pem(config.app_private_key, "PRIVATE"),
+                  alipay_public_key_string=pem(config.alipay_public_key, "PUBLIC"), sign_type="RSA2", config=SdkConfig(timeout=TIMEOUT),
+                  verifying_key=load_key(config.alipay_public_key))
+    if config.gateway:
+        ali._gateway = config.gateway  # the SDK has no argument for it; the sandbox is reached this way
     return ali
 
 
-def client(config: AlipayConfig) -> AliPay:
-    return _client(config.appid, config.app_private_key, config.alipay_public_key, config.gateway)
+# The franchise's SDK client (loading the keys is the costly part), rebuilt when its config changes.
+client: TenantClients[AliPay] = TenantClients(_client)
 
 
 async def _call(what: str, fn, *args, **kwargs) -> dict[str, Any]:

@@ -14,7 +14,6 @@ refused as the wrong merchant.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
@@ -32,6 +31,7 @@ from platform_core.plugin_api import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    TenantClients,
     current_tenant,
     lazy_module,
 )
@@ -64,14 +64,13 @@ _INTENT_STATUS = {"succeeded": "succeeded", "canceled": "closed"}  # any other s
 _REFUND_STATUS = {"succeeded": "succeeded", "pending": "pending", "requires_action": "pending", "failed": "failed", "canceled": "failed"}
 
 
-@lru_cache(maxsize=64)
-def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
-    return stripe.StripeClient(secret_key, base_addresses={"api": api_base} if api_base else None,
+def _client(config: StripeConfig) -> stripe.StripeClient:
+    return stripe.StripeClient(config.secret_key, base_addresses={"api": config.api_base} if config.api_base else None,
                                http_client=stripe.new_default_http_client(timeout=TIMEOUT))
 
 
-def client(config: StripeConfig) -> stripe.StripeClient:
-    return _client(config.secret_key, config.api_base)
+# The franchise's client (its HTTP session is reused), rebuilt when its config changes.
+client: TenantClients[stripe.StripeClient] = TenantClients(_client)
 
 
 async def _call(what: str, fn, *args, **kwargs) -> Any:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ssl
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from platform_core.plugin_api import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    TenantClients,
 )
 from platform_core.plugin_api import lazy_gettext as N_
 
@@ -73,8 +73,7 @@ def _tls_context(config: WeChatPayConfig) -> ssl.SSLContext:
     return context
 
 
-@lru_cache(maxsize=64)
-def client(config: WeChatPayConfig) -> WeChatPay:
+def _client(config: WeChatPayConfig) -> WeChatPay:
     pay = WeChatPay(appid=config.appid, api_key=config.api_key, mch_id=config.mch_id, timeout=TIMEOUT)
     if config.api_base_url:
         # An instance override of the class attribute (docs/sandbox.md).
@@ -86,6 +85,10 @@ def client(config: WeChatPayConfig) -> WeChatPay:
         except (ssl.SSLError, ValueError):
             raise ProviderError("The merchant API certificate could not be read with the merchant private key.") from None
     return pay
+
+
+# The franchise's SDK client, rebuilt when its config changes.
+client: TenantClients[WeChatPay] = TenantClients(_client)
 
 
 def _error(exc: Exception) -> ProviderError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from functools import lru_cache
 
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
@@ -25,6 +24,7 @@ from platform_core.plugin_api import (
     ProviderReply,
     RefundRequest,
     RefundResult,
+    TenantClients,
 )
 from platform_core.plugin_api import lazy_gettext as N_
 
@@ -43,8 +43,9 @@ TRADE_STATES = {
 }
 REFUND_STATES = {"SUCCESS": "succeeded", "PROCESSING": "pending", "ABNORMAL": "failed", "CLOSED": "failed"}
 KINDS = {"wechat": WeChatPayType.JSAPI, "mobile": WeChatPayType.H5, "desktop": WeChatPayType.NATIVE}
-@lru_cache(maxsize=64)
-def client(config: WeChatPayConfig) -> WeChatPay:
+
+
+def _client(config: WeChatPayConfig) -> WeChatPay:
     try:
         wxpay = WeChatPay(
             wechatpay_type=WeChatPayType.NATIVE, mchid=config.mch_id, private_key=pem_body(config.private_key),
@@ -58,6 +59,10 @@ def client(config: WeChatPayConfig) -> WeChatPay:
     if config.api_base_url:
         wxpay._core._gate_way = config.api_base_url.rstrip("/")  # a private attribute (docs/sandbox.md)
     return wxpay
+
+
+# The franchise's SDK client (parsing its keys is the costly part), rebuilt when its config changes.
+client: TenantClients[WeChatPay] = TenantClients(_client)
 
 
 def _call(fn, *args, **kwargs) -> tuple[int, dict]:

@@ -168,3 +168,25 @@ async def test_tenant_b_sees_none_of_tenant_as_ledger(tenant_a, tenant_b):
             assert await conn.fetchval(f"select count(*) from {table}") == 0
         assert await ledger.balance("customer:6:wallet", "CNY") == 0
         assert (await ledger.settings()).platform_fee_bp == 500
+
+
+async def test_a_posting_returns_what_was_stored_and_a_replayed_spend_under_a_race_debits_once(tenant_a):
+    k = key()
+    async with tenant_scope(tenant_a.id):
+        posted = await ledger.post(key(), "wallet_topup", topup(7, 1000), memo="top-up")
+        stored = await ledger._transaction_by_key(posted.idempotency_key)
+        assert posted == stored  # built from the inserts, not read back, and the same all the same
+
+    async def spend():
+        async with tenant_scope(tenant_a.id):
+            return await ledger.post(k, "wallet_spend", [Entry(account="customer:7:wallet", currency="CNY", amount=600),
+                                                         Entry(account="franchise:unearned", currency="CNY", amount=-600)])
+
+    async def top_up():
+        async with tenant_scope(tenant_a.id):
+            return await ledger.post(key(), "wallet_topup", topup(7, 50))
+
+    results = await asyncio.gather(*(spend() for _ in range(6)), top_up(), top_up())
+    assert len({t.id for t in results[:6]}) == 1  # the same spend six times at once: once
+    async with tenant_scope(tenant_a.id):
+        assert await ledger.balance("customer:7:wallet", "CNY") == 1000 - 600 + 100

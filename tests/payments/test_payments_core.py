@@ -15,7 +15,7 @@ from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import get_order, transition
 from platform_core.payments import from_minor, services, to_minor
 from platform_core.payments.schemas import PaymentFilter
-from platform_core.tenancy.context import tenant_scope
+from platform_core.tenancy.context import current_tenant, tenant_scope
 from platform_core.testing.factories import (
     eventually,
     make_customer,
@@ -239,3 +239,31 @@ async def test_tenant_b_sees_none_of_tenant_as_payments_refunds_notifications_or
     async with tenant_scope(tenant_b.id):
         assert [await current_connection().fetchval(f"select count(*) from {t}") for t in tables] == [0, 0, 0, 0]
         assert await services.refusals() == [] and (await services.search_payments(PaymentFilter()))[1] == 0
+
+
+async def test_provider_clients_are_kept_per_franchise_and_rebuilt_when_its_config_changes(tenant_a, tenant_b):
+    import msgspec
+
+    from platform_core.payments.provider import TenantClients
+
+    class Keys(msgspec.Struct, frozen=True):
+        secret: str
+
+    built: list[tuple[int, str]] = []
+
+    def build(config: Keys) -> object:
+        built.append((current_tenant().id, config.secret))
+        return object()
+
+    clients = TenantClients(build, size=2)
+    async with tenant_scope(tenant_a.id):
+        a = clients(Keys("same"))
+        assert clients(Keys("same")) is a  # an equal config, not only the same object
+    async with tenant_scope(tenant_b.id):
+        b = clients(Keys("same"))  # equal credentials, another franchise: its own client
+    assert b is not a
+    async with tenant_scope(tenant_a.id):
+        changed = clients(Keys("new"))
+        assert changed is not a and clients(Keys("new")) is changed
+        assert clients(Keys("same")) is not a  # the old keys' client is gone with the change
+    assert built == [(tenant_a.id, "same"), (tenant_b.id, "same"), (tenant_a.id, "new"), (tenant_a.id, "same")]

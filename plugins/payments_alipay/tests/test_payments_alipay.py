@@ -287,9 +287,61 @@ async def test_keys_that_are_not_rsa_keys_are_refused_on_their_field(runtime, ma
     assert client(config).api_alipay_trade_query(out_trade_no="nothing")["sub_code"] == "ACQ.TRADE_NOT_EXIST"
 
 
+async def test_the_franchises_cached_client_follows_a_change_of_its_keys(shop):
+    """The SDK client (its parsed keys) is kept per franchise; new keys take effect on the next
+    notification, and the old ones are not used again."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    first, first_order = await shop.start(10100)
+    assert (await shop.deliver(shop.approve(first))).text == "success"
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    await set_plugin_config(shop.tenant.id, "payments_alipay", {"alipay_public_key": other})
+    second, second_order = await shop.start(10200)
+    body = shop.approve(second)
+    assert (await shop.deliver(body)).text == "failure"  # signed with the key the franchise no longer trusts
+    assert ("signature", None) in await shop.refusals()
+    await set_plugin_config(shop.tenant.id, "payments_alipay", {"alipay_public_key": shop.cfg.alipay.alipay_public_key})
+    assert (await shop.deliver(body)).text == "success"
+    assert await shop.postings(first_order) == ["payment"] and await shop.postings(second_order) == ["payment"]
+
+
 async def test_checkout_names_the_method_in_the_customers_language(app):
     from platform_core.web.i18n import translations
     from plugins.payments_alipay.plugin import PROVIDER
 
     assert translations("zh_CN").ugettext(PROVIDER.label) == "支付宝"
     assert translations("en").ugettext(PROVIDER.label) == "Alipay"
+
+
+async def test_repeats_and_other_events_of_one_payment_at_once_credit_it_once_for_an_order_and_a_top_up(shop):
+    """Alipay sends TRADE_SUCCESS, then TRADE_FINISHED (another notify_id), and retries both; all
+    of them at once credit the payment once, whether it pays an order (its order locked) or tops
+    up a wallet (no order: the payment's row orders them)."""
+    payment, order_id = await shop.start(31400)
+    success = shop.approve(payment)
+    finished = resign(shop, success, notify_id="finished-" + payment.payment_no, trade_status="TRADE_FINISHED")
+    customer_id = await make_customer(shop.tenant)
+    async with tenant_scope(shop.tenant.id):
+        topup = await services.start_payment(
+            provider_name="alipay", customer_id=customer_id, amount=5000, currency="CNY", subject="Wallet top-up", device="desktop",
+            client_ip="127.0.0.1", base_url=shop.receiver.url.removesuffix("/notify"), return_url=RETURN_URL)
+    topup_success = shop.approve(topup)
+    topup_finished = resign(shop, topup_success, notify_id="finished-" + topup.payment_no, trade_status="TRADE_FINISHED")
+    bodies = [success, finished, topup_success, topup_finished] * 3
+    replies = await asyncio.gather(*(shop.deliver(body) for body in bodies))
+    assert [r.text for r in replies] == ["success"] * len(bodies)
+    assert await shop.postings(order_id) == ["payment"]
+    state, _, paid_events = await shop.order_state(order_id)
+    assert state == "paid" and paid_events == 1
+    async with tenant_scope(shop.tenant.id):
+        assert await ledger.balance(f"customer:{customer_id}:wallet", "CNY") == 5000
+        assert await ledger.balance("provider:alipay:clearing", "CNY") == 31400 + 5000
+        outcomes = await current_connection().fetch(
+            "select payment_id, outcome, count(*) from core_payment_notification where payment_id = any($1::bigint[]) "
+            "group by 1, 2 order by 1, 2", [payment.id, topup.id])
+        assert (await services.get_payment(topup.id)).status == "succeeded"
+    # Per payment: its two events recorded once each, one applied.
+    assert [(r["payment_id"], r["outcome"], r["count"]) for r in outcomes] == [
+        (payment.id, "applied", 1), (payment.id, "ignored", 1), (topup.id, "applied", 1), (topup.id, "ignored", 1)]
