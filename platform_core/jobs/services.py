@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Iterable
 
 import msgspec
 import pluggy
@@ -18,10 +19,9 @@ from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.manager import is_core
 from platform_core.tenancy.context import current_tenant
 
-from .schemas import Job, JobFunction, Payload
+from .schemas import DEFAULT_MAX_ATTEMPTS, Job, JobFunction, JobRequest, Payload
 
 NOTIFY_CHANNEL = "hearth_jobs"
-DEFAULT_MAX_ATTEMPTS = 8
 _JOB_COLUMNS = "id, tenant_id, kind, payload, key, run_at, attempts, max_attempts, last_error, done_at, failed_at"
 
 
@@ -45,17 +45,33 @@ async def enqueue(
     is not created: returns None then, else the new job's id. The payload holds ids, never
     personal data."""
     body = msgspec.json.encode(msgspec.convert(payload or {}, Payload)).decode()
-    conn = current_connection()
-    job_id = await conn.fetchval(
-        "insert into core_job (tenant_id, kind, payload, key, run_at, max_attempts) "
-        "values ($1, $2, $3::jsonb, $4, $5, $6) "
-        "on conflict (tenant_id, kind, key) do nothing returning id",
-        current_tenant().id, kind, body, key, run_at or clock.now(), max_attempts,
+    # Delivered at commit, never for a rolled-back job; a later run_at is found by polling. The
+    # notification rides in the insert's statement: one round trip per job.
+    return await current_connection().fetchval(
+        "with job as (insert into core_job (tenant_id, kind, payload, key, run_at, max_attempts) "
+        "values ($1, $2, $3::jsonb, $4, $5, $6) on conflict (tenant_id, kind, key) do nothing returning id) "
+        "select id from job, lateral (select pg_notify($7, '')) as woken",
+        current_tenant().id, kind, body, key, run_at or clock.now(), max_attempts, NOTIFY_CHANNEL,
     )
-    if job_id is not None:
-        # Delivered at commit, never for a rolled-back job; a later run_at is found by polling.
-        await conn.execute("select pg_notify($1, '')", NOTIFY_CHANNEL)
-    return job_id
+
+
+async def enqueue_many(jobs: Iterable[JobRequest]) -> int:
+    """`enqueue` for several jobs in one statement (a fact's reactions together); how many were
+    created (a key already taken creates none, as in `enqueue`)."""
+    jobs = list(jobs)
+    if not jobs:
+        return 0
+    now = clock.now()
+    return await current_connection().fetchval(
+        "with job as (insert into core_job (tenant_id, kind, payload, key, run_at, max_attempts) "
+        "select $1, kind, payload, key, run_at, max_attempts "
+        "from unnest($2::text[], $3::jsonb[], $4::text[], $5::timestamptz[], $6::int[]) as j(kind, payload, key, run_at, max_attempts) "
+        "on conflict (tenant_id, kind, key) do nothing returning id) "
+        "select count(*) from job, lateral (select pg_notify($7, '')) as woken",
+        current_tenant().id, [j.kind for j in jobs],
+        [msgspec.json.encode(msgspec.convert(j.payload, Payload)).decode() for j in jobs],
+        [j.key for j in jobs], [j.run_at or now for j in jobs], [j.max_attempts for j in jobs], NOTIFY_CHANNEL,
+    )
 
 
 def _job(row) -> Job:

@@ -42,12 +42,13 @@ MAX_READS = 5
 
 
 async def _candidates(
-    skills: list[str], staff_ids: list[int] | None, lat: float | None, lng: float | None
+    skills: list[str], staff_ids: list[int] | None, lat: float | None, lng: float | None,
+    off_during: tuple[datetime, datetime] | None = None,
 ) -> list[WorkerWeek]:
     """Active workers with every required skill (and, when both places are known, whose home base
-    reaches the visit), with their weekly hours."""
+    reaches the visit), with their weekly hours (and their days off in `off_during`)."""
     return [
-        week for week in await bookable_weeks(skills, staff_ids)
+        week for week in await bookable_weeks(skills, staff_ids, off_during)
         if lat is None or lng is None or week.home_lat is None
         or distance_m((week.home_lat, week.home_lng), (lat, lng)) <= week.service_radius_km * 1000
     ]
@@ -123,24 +124,27 @@ async def available_slots(
     end_day = min(start_date + timedelta(days=days - 1), last_day)
     if end_day < first_day or days < 1:
         return []
-    # The whole pool, even for a picked worker: the orders waiting for any of them count.
-    candidates = await _candidates(skills, None, lat, lng)
-    if not candidates or (staff_id is not None and staff_id not in {c.staff_id for c in candidates}):
-        return []
     duration = timedelta(minutes=duration_minutes)
     window_start = datetime.combine(first_day, time(0), tzinfo=tz)
     # A visit may run past midnight when a worker's hours end at 24:00, or for days.
     window_end = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz) + duration
+    # The whole pool, even for a picked worker: the orders waiting for any of them count. Their
+    # days off in the window come with them.
+    candidates = await _candidates(skills, None, lat, lng, (window_start, window_end))
+    if not candidates or (staff_id is not None and staff_id not in {c.staff_id for c in candidates}):
+        return []
     # Each statement sees its own moment (read committed), and dispatch may move an order from
     # waiting to held, or back, in between: the waiting orders are read on both sides of the held
     # time, again while they differ, so no order falls between the two reads.
     demand = await waiting(window_start, window_end)
     for _ in range(MAX_READS):
-        blocked = await _blocked([c.staff_id for c in candidates], window_start, window_end)
+        blocked = await busy_ranges([c.staff_id for c in candidates], window_start, window_end)
         again = await waiting(window_start, window_end)
         if again == demand:
             break
         demand = again
+    for candidate in candidates:
+        blocked.setdefault(candidate.staff_id, []).extend(candidate.time_off)
     unpicked: list[tuple[datetime, datetime, frozenset[str]]] = []
     for order in demand:
         if order.requested_staff_id is None:
