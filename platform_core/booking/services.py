@@ -34,7 +34,7 @@ from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.jobs.schemas import JobContext, JobRequest
-from platform_core.jobs.services import enqueue
+from platform_core.jobs.services import batched, enqueue
 from platform_core.orders import machine as m
 from platform_core.orders.messages import order_placed
 from platform_core.orders.placement import create_order, order_for_key, take_number
@@ -367,25 +367,27 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, 
     # Numbered once the booking is known to be good; a number is never given twice, so a
     # placement failing after this leaves a gap.
     number = await take_number(ZoneInfo(tenant.timezone))
-    try:
-        order = await create_order(NewOrder(
-            customer_id=customer_id, item_id=item.id, category_code=item.category_code, address=address,
-            requirements=data.requirements.strip(), fields=fields, photos=data.photos, asap=data.asap,
-            scheduled_start=when[0], scheduled_end=when[1], requested_staff_id=data.staff_id, quantity=quantity,
-            price=priced, payment_method=payment_method, idempotency_key=key, request_hash=digest,
-        ), number)
-    except asyncpg.exceptions.ExclusionViolationError:
-        raise ValidationFailed({"staff_id": N_("That worker was just booked for this time. Please pick another time or worker.")}) from None
-    if order is None:
-        # The same key won a race a moment ago: that order is the answer.
-        existing = await order_for_key(customer_id, key, digest)
-        if existing is None:
-            raise HearthError()
-        return existing
-    unpaid = []
-    if payment_method != "after_service":
-        unpaid = [JobRequest(kind=UNPAID_JOB, payload={"order_id": order.id}, run_at=clock.now() + UNPAID_AFTER, key=f"unpaid:{order.id}")]
-    await order_placed(order, settings.reminder_hours, also=unpaid)
+    # The reactions' jobs (dispatch's, the confirmation's) in one insert.
+    async with batched():
+        try:
+            order = await create_order(NewOrder(
+                customer_id=customer_id, item_id=item.id, category_code=item.category_code, address=address,
+                requirements=data.requirements.strip(), fields=fields, photos=data.photos, asap=data.asap,
+                scheduled_start=when[0], scheduled_end=when[1], requested_staff_id=data.staff_id, quantity=quantity,
+                price=priced, payment_method=payment_method, idempotency_key=key, request_hash=digest,
+            ), number)
+        except asyncpg.exceptions.ExclusionViolationError:
+            raise ValidationFailed({"staff_id": N_("That worker was just booked for this time. Please pick another time or worker.")}) from None
+        if order is None:
+            # The same key won a race a moment ago: that order is the answer.
+            existing = await order_for_key(customer_id, key, digest)
+            if existing is None:
+                raise HearthError()
+            return existing
+        unpaid = []
+        if payment_method != "after_service":
+            unpaid = [JobRequest(kind=UNPAID_JOB, payload={"order_id": order.id}, run_at=clock.now() + UNPAID_AFTER, key=f"unpaid:{order.id}")]
+        await order_placed(order, settings.reminder_hours, also=unpaid)
     return order
 
 

@@ -7,8 +7,10 @@ asked for it commits, and `pg_notify` (also transactional) wakes the workers at 
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Iterable
+from typing import AsyncIterator, Iterable
 
 import msgspec
 import pluggy
@@ -22,6 +24,8 @@ from platform_core.tenancy.context import current_tenant
 from .schemas import DEFAULT_MAX_ATTEMPTS, Job, JobFunction, JobRequest, Payload
 
 NOTIFY_CHANNEL = "hearth_jobs"
+# The jobs held by the innermost `batched()` block of this task, if any.
+_batch: ContextVar[list[JobRequest] | None] = ContextVar("hearth_job_batch", default=None)
 _JOB_COLUMNS = "id, tenant_id, kind, payload, key, run_at, attempts, max_attempts, last_error, done_at, failed_at"
 
 
@@ -55,14 +59,37 @@ async def enqueue(
     )
 
 
-async def enqueue_many(jobs: Iterable[JobRequest]) -> int:
-    """`enqueue` for several jobs in one statement (a fact's reactions together); how many were
-    created (a key already taken creates none, as in `enqueue`)."""
-    jobs = list(jobs)
+async def enqueue_many(jobs: Iterable[JobRequest]) -> None:
+    """`enqueue` for several jobs in one statement (a key already taken creates none, as there);
+    inside `batched()`, held for the block's one statement."""
+    held = _batch.get()
+    if held is not None:
+        held.extend(jobs)
+        return
+    await _insert(list(jobs))
+
+
+@asynccontextmanager
+async def batched() -> AsyncIterator[None]:
+    """The jobs `enqueue_many` asks for inside the block are written together, in one statement,
+    when it ends without an error: a fact's reactions (dispatch's jobs, the messages') cost one
+    round trip. Blocks do not merge: a nested one writes its own at its end, so work in a
+    savepoint (a plugin's reaction) that calls a service with its own block keeps its jobs in the
+    savepoint. `enqueue` is never held back."""
+    token = _batch.set([])
+    try:
+        yield
+        jobs = _batch.get() or []
+    finally:
+        _batch.reset(token)
+    await _insert(jobs)
+
+
+async def _insert(jobs: list[JobRequest]) -> None:
     if not jobs:
-        return 0
+        return
     now = clock.now()
-    return await current_connection().fetchval(
+    await current_connection().execute(
         "with job as (insert into core_job (tenant_id, kind, payload, key, run_at, max_attempts) "
         "select $1, kind, payload, key, run_at, max_attempts "
         "from unnest($2::text[], $3::jsonb[], $4::text[], $5::timestamptz[], $6::int[]) as j(kind, payload, key, run_at, max_attempts) "

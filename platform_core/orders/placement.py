@@ -48,24 +48,21 @@ async def order_for_key(customer_id: int, key: str, request_hash: str) -> Order 
 
 async def take_number(tz: ZoneInfo) -> str:
     """The next number of the tenant's day, YYYYMMDD-NNNN by its calendar, from a counter taken in
-    a short transaction of its own: the counter's row is locked only for that moment, never until
-    the placement commits, so placements of one franchise do not wait on each other here. A
-    number taken by a placement that then fails is not given again: numbers may have gaps."""
+    a statement of its own on a connection of its own (it commits at once): the counter's row is
+    locked only for that moment, never until the placement commits, so placements of one
+    franchise do not wait on each other here. A number taken by a placement that then fails is
+    not given again: numbers may have gaps."""
     today = clock.today(tz)
-    tenant_id = int(current_tenant().id)
+    tenant_id = current_tenant().id
     async with side_connection() as conn:
-        # The tenant for RLS with the BEGIN, in one round trip (an integer, formatted by us).
-        await conn.execute(f"begin; select set_config('app.tenant_id', '{tenant_id}', true)")
-        try:
-            value = await conn.fetchval(
-                "insert into core_order_counter (tenant_id, day, value) values ($1, $2, 1) "
-                "on conflict (tenant_id, day) do update set value = core_order_counter.value + 1 returning value",
-                tenant_id, today,
-            )
-        except BaseException:
-            await conn.execute("rollback")
-            raise
-        await conn.execute("commit")
+        # The tenant for RLS is set by the statement itself, local to the transaction the
+        # statement is (so it ends with it); the row is made after it, so the policy sees it.
+        value = await conn.fetchval(
+            "with tenant as (select set_config('app.tenant_id', $1::bigint::text, true)) "
+            "insert into core_order_counter (tenant_id, day, value) select $1, $2, 1 from tenant "
+            "on conflict (tenant_id, day) do update set value = core_order_counter.value + 1 returning value",
+            tenant_id, today,
+        )
     return f"{today:%Y%m%d}-{value:04d}"
 
 

@@ -19,6 +19,7 @@ from platform_core.catalog.quotes import booking_fields_for, quantity_error
 from platform_core.catalog.services import get_item, item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from platform_core.jobs.services import batched
 from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
 from platform_core.runtime import current_runtime
@@ -409,7 +410,8 @@ async def _attempt_transition(
     data = dict(row)
     holder = data.pop("staff_id")
     moved = order_from_row(data, lines)
-    await tell_plugins(moved, event, order.state, holder)
+    async with batched():
+        await tell_plugins(moved, event, order.state, holder)
     return moved
 
 

@@ -22,6 +22,7 @@ or picked order (as dispatch's candidates.free_for checks).
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -75,10 +76,14 @@ def _range_end(day: date, ends: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, ends, tzinfo=tz)
 
 
-def _grid_starts(day: date, starts: time, ends: time, duration: timedelta, step: int, tz: ZoneInfo):
-    """Grid starts within one range of hours whose whole visit (elapsed time) fits the range."""
+@functools.lru_cache(maxsize=4096)
+def _grid_starts(day: date, starts: time, ends: time, duration: timedelta, step: int, tz: ZoneInfo) -> tuple[datetime, ...]:
+    """Grid starts within one range of hours whose whole visit (elapsed time) fits the range. A
+    function of its arguments alone (the zone's rules included), kept: workers mostly share
+    their hours, and every check walks every worker's day."""
     range_end = _range_end(day, ends, tz).astimezone(timezone.utc)
     first = math.ceil((starts.hour * 60 + starts.minute + starts.second / 60) / step) * step
+    found = []
     for minute in range(first, 24 * 60, step):
         wall = _wall_time(day, time(minute // 60, minute % 60), tz)
         if wall is None:
@@ -86,7 +91,8 @@ def _grid_starts(day: date, starts: time, ends: time, duration: timedelta, step:
         start = wall.astimezone(timezone.utc)
         if start + duration > range_end:
             break
-        yield start
+        found.append(start)
+    return tuple(found)
 
 
 def _overlaps(start: datetime, end: datetime, ranges: list[tuple[datetime, datetime]]) -> bool:
@@ -99,7 +105,7 @@ def _day_starts(candidate: WorkerWeek, day: date, duration: timedelta, step: int
     ranges = candidate.hours.get(day.weekday(), [])
     if duration >= timedelta(days=1):
         for starts, ends in ranges:
-            first = next(_grid_starts(day, starts, ends, timedelta(0), step, tz), None)
+            first = next(iter(_grid_starts(day, starts, ends, timedelta(0), step, tz)), None)
             if first is not None:
                 yield first
                 return
