@@ -49,7 +49,6 @@ ORDER_COLUMNS = (
     "fields, photos, asap, scheduled_start, scheduled_end, requested_staff_id, quantity, currency, subtotal, "
     "adjustments, total, payment_method, paid_at, cancellation_fee, cancel_reason, created_at"
 )
-LINE_COLUMNS = "kind, label, amount, quantity, unit_amount, code, source"
 # The order's lines as a JSON array in the order's own row: one statement reads (or returns)
 # both. For queries over `core_order` itself, unaliased.
 WITH_LINES = (
@@ -84,13 +83,6 @@ def order_from_row(row, lines: list[OrderLine] | None = None) -> Order:
     data["fields"] = _json(data["fields"])
     data["photos"] = _json(data["photos"])
     return msgspec.convert({**data, "lines": lines or []}, Order)
-
-
-async def order_lines(order_id: int) -> list[OrderLine]:
-    rows = await current_connection().fetch(
-        f"select {LINE_COLUMNS} from core_order_line where order_id = $1 order by position", order_id
-    )
-    return [msgspec.convert(dict(r), OrderLine) for r in rows]
 
 
 async def get_order(order_id: int) -> Order:
@@ -413,18 +405,6 @@ async def _attempt_transition(
     async with batched():
         await tell_plugins(moved, event, order.state, holder)
     return moved
-
-
-async def record_event(
-    order_id: int, event: str, from_state: str | None, to_state: str, actor: ActorRef, *, note: str = "",
-    data: dict[str, Any] | None = None,
-) -> None:
-    await current_connection().execute(
-        "insert into core_order_event (tenant_id, order_id, event, from_state, to_state, actor_kind, actor_id, note, data) "
-        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
-        current_tenant().id, order_id, event, from_state, to_state, actor.kind, actor.id, note[:500],
-        msgspec.json.encode(data or {}).decode(),
-    )
 
 
 async def tell_plugins(order: Order, event: str, from_state: str, holder: int | None) -> None:
