@@ -18,7 +18,7 @@ from platform_core.scheduling.schemas import Slot
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
-from .availability import available_slots, booking_rules
+from .availability import available_slots, booking_rules, lock_days
 from .schemas import OtherTimes
 
 
@@ -56,7 +56,12 @@ async def reschedule(order: Order, starts: datetime | None, customer_id: int) ->
     """Move the visit to `starts`, which must be one of the times offered; back to dispatch."""
     if starts is None or starts.tzinfo is None:
         raise ValidationFailed({"slot_start": N_("Choose one of the times shown.")})
-    day = starts.astimezone(ZoneInfo(current_tenant().timezone)).date()
+    tz = ZoneInfo(current_tenant().timezone)
+    day = starts.astimezone(tz).date()
+    # As a placement: the new time's days take turns from the check to the commit (before the
+    # order's row, which no holder of an order's row follows with a day's lock).
+    length = order.scheduled_end - order.scheduled_start
+    await lock_days(day, (starts + length - timedelta(microseconds=1)).astimezone(tz).date())
     offered = next((s for s in await offered_slots(order, day) if s.start == starts), None)
     if offered is None:
         raise ValidationFailed({"slot_start": N_("This time is no longer free. Please choose another.")})

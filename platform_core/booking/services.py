@@ -1,13 +1,14 @@
 """Booking: the price of a booking line by line, and placing an order.
 
 `place_order` validates everything at once (field errors, no order), re-checks the slot against
-real availability (held assignments and the orders still waiting for a worker, one placement of
-the tenant at a time), takes an idempotency key (a retry returns the first order; the same key with
-another request is refused), has orders write the order with its lines and the 'place' event
-(orders.placement), and numbers the order per tenant and day last, just before the
-confirmation. An order paid after the service fires `pay_after_service` at once, so dispatch
-starts; an order paid online waits in `pending_payment` for the checkout, and gives its slot back
-when it is not paid in time (`cancel_unpaid`).
+real availability (held assignments and the orders still waiting for a worker) under the booking
+locks of the days the visit touches (placements on other days do not wait), takes an
+idempotency key (a retry returns the first order; the same key with another request is refused),
+takes the day's order number in a short transaction of its own, and has orders write the order
+with its lines and timeline (orders.placement). An order paid after the service is placed as
+`pay_after_service` leaves it, so dispatch starts; an order paid online waits in
+`pending_payment` for the checkout, and gives its slot back when it is not paid in time
+(`cancel_unpaid`). docs/booking.md tells the locks and the numbering.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from platform_core.catalog.schemas import BookingField, ServiceItem
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
 from platform_core.errors import HearthError, NotFound, ValidationFailed
-from platform_core.jobs.schemas import JobContext
-from platform_core.jobs.services import enqueue
+from platform_core.jobs.schemas import JobContext, JobRequest
+from platform_core.jobs.services import batched, enqueue
 from platform_core.orders import machine as m
 from platform_core.orders.messages import order_placed
-from platform_core.orders.placement import assign_number, create_order, order_for_key
+from platform_core.orders.placement import create_order, order_for_key, take_number
 from platform_core.orders.schemas import (
     ActorRef,
     NewOrder,
@@ -45,21 +46,17 @@ from platform_core.orders.schemas import (
     OrderPlace,
     Quote,
 )
-from platform_core.orders.services import (
-    booking_settings,
-    get_order,
-    record_event,
-    transition,
-)
+from platform_core.orders.services import booking_settings, get_order, transition
 from platform_core.pluginsys.calls import collect
 from platform_core.pluginsys.contexts import JobHandler, PriceAdjustment, PriceQuote
 from platform_core.runtime import current_runtime
+from platform_core.scheduling.schemas import BookingRules
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.uploads import photo_exists
 
-from .availability import available_slots, earliest_slot
+from .availability import available_slots, earliest_slot, lock_days, rules_of
 
 MAX_PHOTOS = 6
 MAX_FIELD_TEXT = 500
@@ -194,31 +191,40 @@ async def _address_snapshot(customer_id: int, data: OrderPlace, errors: dict[str
     return snapshot
 
 
+class _Check(msgspec.Struct, frozen=True):
+    """How `_slot` checks: with the franchise's rules, and whether it takes the days' booking
+    locks first (only a placement that will write its order does)."""
+
+    rules: BookingRules
+    lock: bool
+
+
+def _days_of(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    """The local days a visit [start, end) touches."""
+    return start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
 async def _slot(
-    item: ServiceItem, data: OrderPlace, minutes: int, where: dict[str, Any] | None, errors: dict[str, str]
+    item: ServiceItem, data: OrderPlace, minutes: int, where: dict[str, Any] | None, errors: dict[str, str], check: _Check
 ) -> tuple[datetime, datetime] | None:
     """The visit's time, re-checked against availability now (a slot shown a minute ago may be
-    gone); with a picked worker, that worker must be free for all of it."""
+    gone); with a picked worker, that worker must be free for all of it. With `check.lock`, under
+    the booking locks of the days the visit touches (availability.lock_days)."""
     lat, lng = (where or {}).get("lat"), (where or {}).get("lng")
+    tz = ZoneInfo(current_tenant().timezone)
+    query = {"duration_minutes": minutes, "skills": item.required_skills, "staff_id": data.staff_id, "lat": lat, "lng": lng}
     if is_long_stay(item):
-        return await _stay_start(item, data, minutes, lat, lng, errors)
+        return await _stay_start(data, minutes, query, errors, check)
     if data.asap:
-        slot = await earliest_slot(
-            duration_minutes=minutes, skills=item.required_skills, staff_id=data.staff_id, lat=lat, lng=lng,
-        )
-        if slot is None:
-            errors["asap"] = N_("Nobody is free soon. Please pick a time.")
-            return None
-        return slot.start, slot.end
+        return await _earliest(query, errors, check)
     if data.slot_start is None:
         errors["slot_start"] = N_("Pick a time, or choose as soon as possible.")
         return None
-    start = data.slot_start if data.slot_start.tzinfo else data.slot_start.replace(tzinfo=ZoneInfo(current_tenant().timezone))
-    local_day = start.astimezone(ZoneInfo(current_tenant().timezone)).date()
-    slots = await available_slots(
-        duration_minutes=minutes, start_date=local_day, days=1, skills=item.required_skills,
-        staff_id=data.staff_id, lat=lat, lng=lng,
-    )
+    start = data.slot_start if data.slot_start.tzinfo else data.slot_start.replace(tzinfo=tz)
+    local_day = start.astimezone(tz).date()
+    if check.lock:
+        await lock_days(*_days_of(start, start + timedelta(minutes=minutes), tz))
+    slots = await available_slots(check.rules, start_date=local_day, days=1, **query)
     if not slots:
         # Every worker's time that day is taken (or held by orders waiting for one): another
         # time the same day will not do either.
@@ -232,8 +238,28 @@ async def _slot(
     return match.start, match.end
 
 
+async def _earliest(query: dict[str, Any], errors: dict[str, str], check: _Check) -> tuple[datetime, datetime] | None:
+    """"As soon as possible": the first free time. Under lock, the days from today to that time's
+    are locked and the search runs again; when the time found was taken meanwhile and the next is
+    later, the lock reaches on to it (always forward: the locks stay in day order)."""
+    tz = ZoneInfo(current_tenant().timezone)
+    slot = await earliest_slot(check.rules, **query)
+    locked: date | None = None
+    while slot is not None and check.lock:
+        last = _days_of(slot.start, slot.end, tz)[1]
+        if locked is not None and last <= locked:
+            break
+        await lock_days(clock.today(tz), last)
+        locked = last
+        slot = await earliest_slot(check.rules, **query)
+    if slot is None:
+        errors["asap"] = N_("Nobody is free soon. Please pick a time.")
+        return None
+    return slot.start, slot.end
+
+
 async def _stay_start(
-    item: ServiceItem, data: OrderPlace, minutes: int, lat: float | None, lng: float | None, errors: dict[str, str]
+    data: OrderPlace, minutes: int, query: dict[str, Any], errors: dict[str, str], check: _Check
 ) -> tuple[datetime, datetime] | None:
     """A long stay starts on the day the customer picks, at the first time a worker free for the
     whole stay starts that day: no "as soon as possible", no time of day to choose."""
@@ -248,10 +274,10 @@ async def _stay_start(
     if day is None:
         errors["start_date"] = N_("Choose the day the stay starts.")
         return None
-    slots = await available_slots(
-        duration_minutes=minutes, start_date=day, days=1, skills=item.required_skills,
-        staff_id=data.staff_id, lat=lat, lng=lng,
-    )
+    if check.lock:
+        # Every day a stay starting that day can touch: its start is not known before the check.
+        await lock_days(day, day + timedelta(days=1 + math.ceil(minutes / (24 * 60))))
+    slots = await available_slots(check.rules, start_date=day, days=1, **query)
     if not slots:
         # Named by the field the client sent: the page's start date, or an API client's slot.
         errors["start_date" if data.start_date else "slot_start"] = N_("Nobody can start this stay that day. Please pick another day.")
@@ -292,14 +318,16 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, 
     if not 8 <= len(key) <= 100:
         raise ValidationFailed({"idempotency_key": N_("Send an Idempotency-Key of 8 to 100 characters.")})
     digest = request_hash(data)
-    # One placement per customer at a time: a retry racing its original waits here and then
-    # finds the order (and two bookings never add the same new address twice).
-    await current_connection().execute(
-        "select pg_advisory_xact_lock(hashtextextended('hearth:place_order:' || $1::bigint::text, 0))", customer_id
-    )
-    existing = await order_for_key(customer_id, key, digest)
-    if existing is not None:
-        return existing
+    if data.address is not None:
+        # A booking that adds a new address saves it to the address book: placements of the
+        # customer take turns and a retry finds its order before anything is written, so a
+        # retry racing its original never adds the address twice.
+        await current_connection().execute(
+            "select pg_advisory_xact_lock(hashtextextended('hearth:place_order:' || $1::bigint::text, 0))", customer_id
+        )
+        existing = await order_for_key(customer_id, key, digest)
+        if existing is not None:
+            return existing
 
     tenant = current_tenant()
     try:
@@ -325,52 +353,41 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, 
         errors["photos"] = N_("Upload the photos first.")
     payment_method = await _payment_method(data, item.currency, errors)
     minutes = visit_minutes(item, quantity)
-    if not errors:
-        # Placements of the tenant take turns from the slot check to the commit, so two of them
-        # can not both take the last free worker: the second sees the first's order (read
-        # committed: each statement sees what committed before it) and counts it. One lock per
-        # tenant, not per skill set, because items of different skills still share workers who
-        # have both; and no SELECT ... FOR UPDATE, because capacity is a count over workers and
-        # orders with no row to lock. Placements already wait on each other at the day's order
-        # counter, so this costs little. It also spares picked-worker bookings a deadlock
-        # between two uncommitted inserts under the exclusion constraint.
-        await current_connection().execute(
-            "select pg_advisory_xact_lock(hashtextextended('hearth:booking_capacity:' || $1::bigint::text, 0))", tenant.id
-        )
-    # The time is checked even when other fields are wrong (without the lock: nothing is placed),
-    # so the customer sees every problem at once.
-    when = await _slot(item, data, minutes, address, errors)
+    settings = await booking_settings()
+    # The time is checked even when other fields are wrong (without the locks: nothing is
+    # placed), so the customer sees every problem at once.
+    when = await _slot(item, data, minutes, address, errors, _Check(rules_of(settings), lock=not errors))
     if errors or priced is None or address is None or when is None:
+        # A retry of a placed order lands here when its own order took the last free time: the
+        # answer is that order (or Conflict for another request under its key).
+        if data.address is None and (existing := await order_for_key(customer_id, key, digest)) is not None:
+            return existing
         raise ValidationFailed(errors)
 
-    try:
-        order_id = await create_order(NewOrder(
-            customer_id=customer_id, item_id=item.id, category_code=item.category_code, address=address,
-            requirements=data.requirements.strip(), fields=fields, photos=data.photos, asap=data.asap,
-            scheduled_start=when[0], scheduled_end=when[1], requested_staff_id=data.staff_id, quantity=quantity,
-            price=priced, payment_method=payment_method, idempotency_key=key, request_hash=digest,
-        ))
-    except asyncpg.exceptions.ExclusionViolationError:
-        raise ValidationFailed({"staff_id": N_("That worker was just booked for this time. Please pick another time or worker.")}) from None
-    if order_id is None:
-        # The same key won a race a moment ago: that order is the answer.
-        found = await order_for_key(customer_id, key, digest)
-        if found is None:
-            raise HearthError()
-        return found
-    customer = ActorRef(kind="customer", id=customer_id)
-    await record_event(order_id, "place", None, m.PENDING_PAYMENT, customer, data={"total": priced.total})
-    if payment_method == "after_service":
-        placed = await transition(order_id, "pay_after_service", customer)
-    else:
-        placed = await get_order(order_id)
-        await enqueue(UNPAID_JOB, {"order_id": order_id}, run_at=clock.now() + UNPAID_AFTER, key=f"unpaid:{order_id}")
-    reminder_hours = (await booking_settings()).reminder_hours
-    # The day's counter row stays locked from here to the commit, so every placement of the
-    # tenant waits on it: it is taken last, with only what needs the number after it.
-    number = await assign_number(order_id, ZoneInfo(tenant.timezone))
-    order = msgspec.structs.replace(placed, number=number)
-    await order_placed(order, reminder_hours)
+    # Numbered once the booking is known to be good; a number is never given twice, so a
+    # placement failing after this leaves a gap.
+    number = await take_number(ZoneInfo(tenant.timezone))
+    # The reactions' jobs (dispatch's, the confirmation's) in one insert.
+    async with batched():
+        try:
+            order = await create_order(NewOrder(
+                customer_id=customer_id, item_id=item.id, category_code=item.category_code, address=address,
+                requirements=data.requirements.strip(), fields=fields, photos=data.photos, asap=data.asap,
+                scheduled_start=when[0], scheduled_end=when[1], requested_staff_id=data.staff_id, quantity=quantity,
+                price=priced, payment_method=payment_method, idempotency_key=key, request_hash=digest,
+            ), number)
+        except asyncpg.exceptions.ExclusionViolationError:
+            raise ValidationFailed({"staff_id": N_("That worker was just booked for this time. Please pick another time or worker.")}) from None
+        if order is None:
+            # The same key won a race a moment ago: that order is the answer.
+            existing = await order_for_key(customer_id, key, digest)
+            if existing is None:
+                raise HearthError()
+            return existing
+        unpaid = []
+        if payment_method != "after_service":
+            unpaid = [JobRequest(kind=UNPAID_JOB, payload={"order_id": order.id}, run_at=clock.now() + UNPAID_AFTER, key=f"unpaid:{order.id}")]
+        await order_placed(order, settings.reminder_hours, also=unpaid)
     return order
 
 

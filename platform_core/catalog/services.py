@@ -326,14 +326,6 @@ async def skill_choices(also: Iterable[str] = ()) -> list[tuple[str, str]]:
     return [*SKILLS.items(), *((code, code) for code in extra)]
 
 
-async def item_skills(item_ids: Iterable[int]) -> dict[int, frozenset[str]]:
-    """The skills a worker needs for each item, by id."""
-    rows = await current_connection().fetch(
-        "select id, required_skills from core_service_item where id = any($1::bigint[])", sorted(set(item_ids))
-    )
-    return {r["id"]: frozenset(r["required_skills"]) for r in rows}
-
-
 def _clean_list(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v.strip()))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from platform_core import clock
+from platform_core.jobs.schemas import JobRequest
 from platform_core.jobs.services import enqueue
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import SYSTEM, Order
@@ -25,6 +26,7 @@ from platform_core.orders.services import (
     lock_order,
     transition,
 )
+from platform_core.pluginsys.contexts import OrderEvent
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
@@ -40,11 +42,11 @@ REFUND_JOB = "dispatch.no_worker_refund"
 RETRY_EVERY = timedelta(hours=1)
 
 
-def arrange_deadline(order: Order, settings: DispatchSettings) -> datetime:
+def arrange_deadline(order: Order | OrderEvent, settings: DispatchSettings) -> datetime:
     return order.scheduled_start - timedelta(hours=settings.arrange_deadline_hours)
 
 
-def still_arranging(order: Order, settings: DispatchSettings) -> bool:
+def still_arranging(order: Order | OrderEvent, settings: DispatchSettings) -> bool:
     """The order may wait for a worker: it is scheduled and its deadline is still ahead."""
     return not order.asap and clock.now() < arrange_deadline(order, settings)
 
@@ -65,19 +67,20 @@ async def answer_expected_by(order: Order) -> datetime:
     return min(clock.now() + timedelta(seconds=settings.accept_timeout_s), order.scheduled_start)
 
 
-async def schedule_deadlines(order_id: int) -> None:
-    """The office's alert and the deadline of an order ready for dispatch (again). Keyed by their
-    time: asking twice changes nothing, a new time (rescheduled, settings changed) adds its own."""
-    order = await get_order(order_id)
-    settings = await get_settings()
-    if not still_arranging(order, settings):
-        return
-    deadline = arrange_deadline(order, settings)
+async def deadline_jobs(event: OrderEvent, settings: DispatchSettings) -> list[JobRequest]:
+    """The office's alert and the deadline of an order ready for dispatch (again), for the caller
+    to enqueue with its own jobs. Keyed by their time: asking twice changes nothing, a new time
+    (rescheduled, settings changed) adds its own."""
+    if not still_arranging(event, settings):
+        return []
+    order_id = event.order_id
+    deadline = arrange_deadline(event, settings)
     # Not before the first offer had its chance to be answered.
     alert = max(deadline - timedelta(hours=settings.office_alert_hours), clock.now() + timedelta(seconds=settings.accept_timeout_s))
+    jobs = [JobRequest(kind=DEADLINE_JOB, payload={"order_id": order_id}, run_at=deadline, key=f"deadline:{order_id}:{deadline.isoformat()}")]
     if settings.office_alert_hours and alert < deadline:
-        await enqueue(ALERT_JOB, {"order_id": order_id}, run_at=alert, key=f"alert:{order_id}:{deadline.isoformat()}")
-    await enqueue(DEADLINE_JOB, {"order_id": order_id}, run_at=deadline, key=f"deadline:{order_id}:{deadline.isoformat()}")
+        jobs.append(JobRequest(kind=ALERT_JOB, payload={"order_id": order_id}, run_at=alert, key=f"alert:{order_id}:{deadline.isoformat()}"))
+    return jobs
 
 
 async def alert_office(order_id: int) -> bool:

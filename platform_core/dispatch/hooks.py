@@ -1,6 +1,7 @@
 """This domain's hook implementations (registered as a core plugin)."""
 
-from platform_core.jobs.services import enqueue
+from platform_core.jobs.schemas import JobRequest
+from platform_core.jobs.services import enqueue_many
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import JobHandler, MenuEntry
 
@@ -73,10 +74,10 @@ def register_job_handlers():
 @hookimpl
 async def on_order_ready_for_dispatch(event):
     # Through the outbox: dispatch runs after the payment (or the decline) has committed, and is
-    # retried if it fails, rather than inside the transition that reported it.
-    await enqueue(ASSIGN_JOB, {"order_id": event.order_id})
-    # Part of the change: the order's deadline and the office's alert are set with it.
-    await deadlines.schedule_deadlines(event.order_id)
+    # retried if it fails, rather than inside the transition that reported it. Part of the
+    # change: the order's deadline and the office's alert are set with it, in the same insert.
+    assign = JobRequest(kind=ASSIGN_JOB, payload={"order_id": event.order_id})
+    await enqueue_many([assign, *await deadlines.deadline_jobs(event, await services.get_settings())])
 
 
 @hookimpl

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 # names rows, it never copies personal data into the queue.
 PayloadValue = Union[int, bool, None, str, list[int | str]]
 Payload = dict[str, PayloadValue]
+DEFAULT_MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,17 @@ class JobContext:
 
 
 JobFunction = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+
+
+class JobRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """One job asked for with others in one statement (`enqueue_many`); the fields are
+    `enqueue`'s arguments."""
+
+    kind: str
+    payload: Payload = {}
+    run_at: datetime | None = None
+    key: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
 
 class Job(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,7 +9,7 @@ The worker's own offers are announced by dispatch; here the worker hears only of
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from platform_core import clock
@@ -17,8 +17,8 @@ from platform_core.accounts.phones import decrypt_phone
 from platform_core.accounts.services import staff_phone_for_sending
 from platform_core.db import current_connection
 from platform_core.errors import NotFound
-from platform_core.jobs.schemas import JobContext
-from platform_core.jobs.services import enqueue
+from platform_core.jobs.schemas import JobContext, JobRequest
+from platform_core.jobs.services import enqueue_many
 from platform_core.notifications.schemas import NotificationCreate, RecipientKind
 from platform_core.notifications.services import add_notification, send_message
 from platform_core.pluginsys.contexts import JobHandler, OutboundMessage
@@ -79,20 +79,26 @@ def _texts(purpose: str, order: Order) -> tuple[str, str]:
     return translate_to(tenant.locale, title), translate_to(tenant.locale, body) % {"number": order.number, "when": when}
 
 
-async def tell(order: Order, purpose: str, kind: RecipientKind, recipient_id: int) -> None:
+async def tell(order: Order, purpose: str, kind: RecipientKind, recipient_id: int, *, also: Iterable[JobRequest] = ()) -> None:
+    """The inbox entry now, the SMS through a job; `also`: the caller's own jobs, enqueued with it
+    in one statement."""
     title, body = _texts(purpose, order)
     link = f"/orders/{order.number}" if kind == "customer" else "/staff/"
     await add_notification(NotificationCreate(recipient_kind=kind, recipient_id=recipient_id, title=title, body=body, link=link))
+    jobs = []
     if kind == "staff" or purpose in SMS_PURPOSES:
-        await enqueue(SMS_JOB, {"order_id": order.id, "purpose": purpose, "kind": kind, "recipient_id": recipient_id})
+        jobs.append(JobRequest(kind=SMS_JOB, payload={"order_id": order.id, "purpose": purpose, "kind": kind, "recipient_id": recipient_id}))
+    await enqueue_many([*jobs, *also])
 
 
-async def order_placed(order: Order, hours: int) -> None:
-    """The customer's confirmation, and the reminder `hours` before the slot (0: none)."""
-    await tell(order, "order_placed", "customer", order.customer_id)
+async def order_placed(order: Order, hours: int, *, also: Iterable[JobRequest] = ()) -> None:
+    """The customer's confirmation, and the reminder `hours` before the slot (0: none); `also` as
+    in `tell`."""
+    jobs = list(also)
     remind_at = order.scheduled_start - timedelta(hours=hours)
     if hours and not order.asap and remind_at > clock.now():
-        await enqueue(REMINDER_JOB, {"order_id": order.id}, run_at=remind_at, key=f"reminder:{order.id}")
+        jobs.append(JobRequest(kind=REMINDER_JOB, payload={"order_id": order.id}, run_at=remind_at, key=f"reminder:{order.id}"))
+    await tell(order, "order_placed", "customer", order.customer_id, also=jobs)
 
 
 async def order_moved(order: Order, event: str, staff_id: int | None) -> None:

@@ -16,9 +16,10 @@ import msgspec
 from platform_core import clock
 from platform_core.accounts.services import customer_id_for_phone
 from platform_core.catalog.quotes import booking_fields_for, quantity_error
-from platform_core.catalog.services import get_item, item_skills, item_titles
+from platform_core.catalog.services import get_item, item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from platform_core.jobs.services import batched
 from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
 from platform_core.runtime import current_runtime
@@ -48,9 +49,17 @@ ORDER_COLUMNS = (
     "fields, photos, asap, scheduled_start, scheduled_end, requested_staff_id, quantity, currency, subtotal, "
     "adjustments, total, payment_method, paid_at, cancellation_fee, cancel_reason, created_at"
 )
-LINE_COLUMNS = "kind, label, amount, quantity, unit_amount, code, source"
+# The order's lines as a JSON array in the order's own row: one statement reads (or returns)
+# both. For queries over `core_order` itself, unaliased.
+WITH_LINES = (
+    "(select coalesce(json_agg(json_build_object('kind', l.kind, 'label', l.label, 'amount', l.amount, "
+    "'quantity', l.quantity, 'unit_amount', l.unit_amount, 'code', l.code, 'source', l.source) order by l.position), '[]') "
+    "from core_order_line l where l.order_id = core_order.id) as lines"
+)
+_LINES = msgspec.json.Decoder(list[OrderLine])
 # Events after which plugins hear about the order (besides on_order_ready_for_dispatch).
 PAID_EVENTS = frozenset({"pay", "mark_paid"})
+FEE_LABEL = N_("Cancellation fee")
 # Where no worker can be attached yet: no need to ask dispatch.
 _UNASSIGNED = frozenset({m.PENDING_PAYMENT, m.PAID, m.DISPATCH_FAILED})
 
@@ -60,9 +69,13 @@ def _json(value: Any) -> Any:
 
 
 def order_from_row(row, lines: list[OrderLine] | None = None) -> Order:
+    """An Order from a row of ORDER_COLUMNS, with `lines` or the row's own (WITH_LINES)."""
     from platform_core.accounts.phones import masked_cipher
 
     data = dict(row)
+    inline = data.pop("lines", None)
+    if lines is None and inline is not None:
+        lines = _LINES.decode(inline)
     address = _json(data.pop("address"))
     phone_cipher = address.pop("contact_phone_cipher", None)
     address["contact_phone"] = masked_cipher(current_runtime().keyring, phone_cipher) if phone_cipher else ""
@@ -72,30 +85,23 @@ def order_from_row(row, lines: list[OrderLine] | None = None) -> Order:
     return msgspec.convert({**data, "lines": lines or []}, Order)
 
 
-async def order_lines(order_id: int) -> list[OrderLine]:
-    rows = await current_connection().fetch(
-        f"select {LINE_COLUMNS} from core_order_line where order_id = $1 order by position", order_id
-    )
-    return [msgspec.convert(dict(r), OrderLine) for r in rows]
-
-
 async def get_order(order_id: int) -> Order:
     """An order of the current tenant with its lines (RLS keeps other tenants' orders out)."""
-    row = await current_connection().fetchrow(f"select {ORDER_COLUMNS} from core_order where id = $1", order_id)
+    row = await current_connection().fetchrow(f"select {ORDER_COLUMNS}, {WITH_LINES} from core_order where id = $1", order_id)
     if row is None:
         raise NotFound("order")
-    return order_from_row(row, await order_lines(order_id))
+    return order_from_row(row)
 
 
 async def get_order_by_number(number: str, *, customer_id: int | None = None) -> Order:
     """By its human number; with `customer_id`, only that customer's order (another's is not found)."""
     row = await current_connection().fetchrow(
-        f"select {ORDER_COLUMNS} from core_order where number = $1 and ($2::bigint is null or customer_id = $2)",
+        f"select {ORDER_COLUMNS}, {WITH_LINES} from core_order where number = $1 and ($2::bigint is null or customer_id = $2)",
         number, customer_id,
     )
     if row is None:
         raise NotFound("order")
-    return order_from_row(row, await order_lines(row["id"]))
+    return order_from_row(row)
 
 
 _SUMMARY = (
@@ -164,19 +170,17 @@ async def booking_settings() -> BookingSettings:
 
 async def pending_demand(start: datetime, end: datetime) -> list[Demand]:
     """Orders no assignment holds a worker for yet (waiting for payment, for dispatch, or back
-    from a failed dispatch, which the office retries) whose visit overlaps [start, end). The
-    slot engine keeps a worker for each; once dispatch offers one, the calendar's busy_ranges
-    counts it."""
+    from a failed dispatch, which the office retries) whose visit overlaps [start, end), with the
+    skills their items ask for now. The slot engine keeps a worker for each; once dispatch offers
+    one, the calendar's busy_ranges counts it."""
     rows = await current_connection().fetch(
-        "select id, item_id, scheduled_start, scheduled_end, requested_staff_id from core_order "
-        "where state = any($1::text[]) and scheduled_start < $3 and scheduled_end > $2 order by id",
+        "select o.id, o.scheduled_start, o.scheduled_end, o.requested_staff_id, i.required_skills from core_order o "
+        "left join core_service_item i on i.id = o.item_id "
+        "where o.state = any($1::text[]) and o.scheduled_start < $3 and o.scheduled_end > $2 order by o.id",
         sorted(_UNASSIGNED), start, end,
     )
-    if not rows:
-        return []
-    skills = await item_skills(r["item_id"] for r in rows)
     return [
-        Demand(r["id"], r["scheduled_start"], r["scheduled_end"], skills.get(r["item_id"], frozenset()), r["requested_staff_id"])
+        Demand(r["id"], r["scheduled_start"], r["scheduled_end"], frozenset(r["required_skills"] or ()), r["requested_staff_id"])
         for r in rows
     ]
 
@@ -372,45 +376,47 @@ async def _attempt_transition(
         args += [fee, note[:500]]
         sets += [f"cancellation_fee = ${len(args) - 1}", f"cancel_reason = ${len(args)}"]
         event_data["cancellation_fee"] = fee
-    # Only from the state we read: of two concurrent transitions, the second finds no row.
+    # Only from the state we read: of two concurrent transitions, the second finds no row. The
+    # timeline row is written by the same statement, and only when the row moved.
+    args += [current_tenant().id, event, actor.kind, actor.id, note[:500], msgspec.json.encode(event_data).decode()]
+    at = len(args) - 6
     row = await conn.fetchrow(
-        f"update core_order set {', '.join(sets)} where id = $1 and state = $2"
-        f"{' and paid_at is null' if event in PAID_EVENTS else ''} returning {ORDER_COLUMNS}",
+        f"with moved as (update core_order set {', '.join(sets)} where id = $1 and state = $2"
+        f"{' and paid_at is null' if event in PAID_EVENTS else ''} returning {ORDER_COLUMNS}, staff_id), "
+        "logged as (insert into core_order_event (tenant_id, order_id, event, from_state, to_state, actor_kind, actor_id, note, data) "
+        f"select ${at + 1}, id, ${at + 2}, $2, $3, ${at + 3}, ${at + 4}, ${at + 5}, ${at + 6}::jsonb from moved) "
+        "select * from moved",
         *args,
     )
     if row is None:
         return order.state
+    lines = list(order.lines)
     if fee:
         await conn.execute(
             "insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount) "
             "values ($1, $2, (select coalesce(max(position), 0) + 1 from core_order_line where order_id = $2), "
             "'fee', 'cancellation', $4, 1, $3, $3)",
-            current_tenant().id, order_id, fee, N_("Cancellation fee"),
+            current_tenant().id, order_id, fee, FEE_LABEL,
         )
-    await record_event(order_id, event, order.state, target, actor, note=note, data=event_data)
-    moved = order_from_row(row, await order_lines(order_id))
-    await _tell_plugins(moved, event, order.state)
+        lines.append(OrderLine(kind="fee", code="cancellation", label=FEE_LABEL, quantity=1, unit_amount=fee, amount=fee))
+    data = dict(row)
+    holder = data.pop("staff_id")
+    moved = order_from_row(data, lines)
+    async with batched():
+        await tell_plugins(moved, event, order.state, holder)
     return moved
 
 
-async def record_event(
-    order_id: int, event: str, from_state: str | None, to_state: str, actor: ActorRef, *, note: str = "",
-    data: dict[str, Any] | None = None,
-) -> None:
-    await current_connection().execute(
-        "insert into core_order_event (tenant_id, order_id, event, from_state, to_state, actor_kind, actor_id, note, data) "
-        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)",
-        current_tenant().id, order_id, event, from_state, to_state, actor.kind, actor.id, note[:500],
-        msgspec.json.encode(data or {}).decode(),
-    )
-
-
-async def _tell_plugins(order: Order, event: str, from_state: str) -> None:
+async def tell_plugins(order: Order, event: str, from_state: str, holder: int | None) -> None:
+    """Who reacts to the order's move hears of it: plugins (on_order_paid, ..._ready_for_dispatch,
+    ..._completed, ..._cancelled) and the customer's messages. `holder`: the order's staff_id as
+    the move left it."""
     tenant = current_tenant()
-    staff_id = None if from_state in _UNASSIGNED and order.state in _UNASSIGNED | {m.CANCELLED} else await live_staff_id(order.id)
+    staff_id = None if from_state in _UNASSIGNED and order.state in _UNASSIGNED | {m.CANCELLED} else holder
     context = OrderHookEvent(
         tenant=tenant, order_id=order.id, customer_id=order.customer_id, category=order.category_code,
         amount=order.total, currency=order.currency, occurred_at=clock.now(), staff_id=staff_id,
+        scheduled_start=order.scheduled_start, asap=order.asap,
     )
     hooks = current_runtime().hooks(tenant)
     if event in PAID_EVENTS:

@@ -109,11 +109,11 @@ async def reveal_customer_phone(order: Order, actor: ActorRef) -> str:
 async def worker_visits(staff_id: int, start: datetime, end: datetime) -> list[Order]:
     """The orders `staff_id` holds and has accepted (or done) that start in [start, end), by
     start time: the worker's day."""
-    from .services import ORDER_COLUMNS, order_from_row, order_lines
+    from .services import ORDER_COLUMNS, WITH_LINES, order_from_row
 
     rows = await current_connection().fetch(
-        f"select {ORDER_COLUMNS} from core_order where staff_id = $1 and scheduled_start >= $2 and scheduled_start < $3 "
+        f"select {ORDER_COLUMNS}, {WITH_LINES} from core_order where staff_id = $1 and scheduled_start >= $2 and scheduled_start < $3 "
         "and state = any($4::text[]) order by scheduled_start, id",
         staff_id, start, end, [m.ACCEPTED, m.EN_ROUTE, m.IN_SERVICE, m.COMPLETED],
     )
-    return [order_from_row(r, await order_lines(r["id"])) for r in rows]
+    return [order_from_row(r) for r in rows]

@@ -103,6 +103,10 @@ class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):
     currency: str
     occurred_at: datetime
     staff_id: int | None = None
+    # When the visit is booked for, and whether "as soon as possible": what a reaction plans by
+    # (dispatch's deadlines) without reading the order again.
+    scheduled_start: datetime | None = None
+    asap: bool = False
 
 
 class RefundEvent(msgspec.Struct, frozen=True, kw_only=True):

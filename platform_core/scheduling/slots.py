@@ -22,6 +22,7 @@ or picked order (as dispatch's candidates.free_for checks).
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -42,12 +43,13 @@ MAX_READS = 5
 
 
 async def _candidates(
-    skills: list[str], staff_ids: list[int] | None, lat: float | None, lng: float | None
+    skills: list[str], staff_ids: list[int] | None, lat: float | None, lng: float | None,
+    off_during: tuple[datetime, datetime] | None = None,
 ) -> list[WorkerWeek]:
     """Active workers with every required skill (and, when both places are known, whose home base
-    reaches the visit), with their weekly hours."""
+    reaches the visit), with their weekly hours (and their days off in `off_during`)."""
     return [
-        week for week in await bookable_weeks(skills, staff_ids)
+        week for week in await bookable_weeks(skills, staff_ids, off_during)
         if lat is None or lng is None or week.home_lat is None
         or distance_m((week.home_lat, week.home_lng), (lat, lng)) <= week.service_radius_km * 1000
     ]
@@ -74,10 +76,14 @@ def _range_end(day: date, ends: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, ends, tzinfo=tz)
 
 
-def _grid_starts(day: date, starts: time, ends: time, duration: timedelta, step: int, tz: ZoneInfo):
-    """Grid starts within one range of hours whose whole visit (elapsed time) fits the range."""
+@functools.lru_cache(maxsize=4096)
+def _grid_starts(day: date, starts: time, ends: time, duration: timedelta, step: int, tz: ZoneInfo) -> tuple[datetime, ...]:
+    """Grid starts within one range of hours whose whole visit (elapsed time) fits the range. A
+    function of its arguments alone (the zone's rules included), kept: workers mostly share
+    their hours, and every check walks every worker's day."""
     range_end = _range_end(day, ends, tz).astimezone(timezone.utc)
     first = math.ceil((starts.hour * 60 + starts.minute + starts.second / 60) / step) * step
+    found = []
     for minute in range(first, 24 * 60, step):
         wall = _wall_time(day, time(minute // 60, minute % 60), tz)
         if wall is None:
@@ -85,7 +91,8 @@ def _grid_starts(day: date, starts: time, ends: time, duration: timedelta, step:
         start = wall.astimezone(timezone.utc)
         if start + duration > range_end:
             break
-        yield start
+        found.append(start)
+    return tuple(found)
 
 
 def _overlaps(start: datetime, end: datetime, ranges: list[tuple[datetime, datetime]]) -> bool:
@@ -98,7 +105,7 @@ def _day_starts(candidate: WorkerWeek, day: date, duration: timedelta, step: int
     ranges = candidate.hours.get(day.weekday(), [])
     if duration >= timedelta(days=1):
         for starts, ends in ranges:
-            first = next(_grid_starts(day, starts, ends, timedelta(0), step, tz), None)
+            first = next(iter(_grid_starts(day, starts, ends, timedelta(0), step, tz)), None)
             if first is not None:
                 yield first
                 return
@@ -123,24 +130,27 @@ async def available_slots(
     end_day = min(start_date + timedelta(days=days - 1), last_day)
     if end_day < first_day or days < 1:
         return []
-    # The whole pool, even for a picked worker: the orders waiting for any of them count.
-    candidates = await _candidates(skills, None, lat, lng)
-    if not candidates or (staff_id is not None and staff_id not in {c.staff_id for c in candidates}):
-        return []
     duration = timedelta(minutes=duration_minutes)
     window_start = datetime.combine(first_day, time(0), tzinfo=tz)
     # A visit may run past midnight when a worker's hours end at 24:00, or for days.
     window_end = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz) + duration
+    # The whole pool, even for a picked worker: the orders waiting for any of them count. Their
+    # days off in the window come with them.
+    candidates = await _candidates(skills, None, lat, lng, (window_start, window_end))
+    if not candidates or (staff_id is not None and staff_id not in {c.staff_id for c in candidates}):
+        return []
     # Each statement sees its own moment (read committed), and dispatch may move an order from
     # waiting to held, or back, in between: the waiting orders are read on both sides of the held
     # time, again while they differ, so no order falls between the two reads.
     demand = await waiting(window_start, window_end)
     for _ in range(MAX_READS):
-        blocked = await _blocked([c.staff_id for c in candidates], window_start, window_end)
+        blocked = await busy_ranges([c.staff_id for c in candidates], window_start, window_end)
         again = await waiting(window_start, window_end)
         if again == demand:
             break
         demand = again
+    for candidate in candidates:
+        blocked.setdefault(candidate.staff_id, []).extend(candidate.time_off)
     unpicked: list[tuple[datetime, datetime, frozenset[str]]] = []
     for order in demand:
         if order.requested_staff_id is None:

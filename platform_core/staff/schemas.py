@@ -49,7 +49,8 @@ class TimeOffCreate(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class WorkerWeek(msgspec.Struct, frozen=True, kw_only=True):
-    """What the slot engine needs of a bookable worker: skills, home base and weekly hours."""
+    """What the slot engine needs of a bookable worker: skills, home base and weekly hours, and
+    the days off in the time asked about (bookable_weeks' `off_during`)."""
 
     staff_id: int
     skills: frozenset[str]
@@ -57,6 +58,7 @@ class WorkerWeek(msgspec.Struct, frozen=True, kw_only=True):
     home_lng: float | None
     service_radius_km: int
     hours: dict[int, list[tuple[time, time]]]  # weekday -> ranges, earliest first
+    time_off: list[tuple[datetime, datetime]] = []
 
 
 class Worker(msgspec.Struct, kw_only=True):

@@ -314,17 +314,23 @@ async def time_off_during(staff_ids: list[int], start: datetime, end: datetime) 
 # --- the slot engine and ratings -----------------------------------------------------------------
 
 
-async def bookable_weeks(skills: list[str], staff_ids: list[int] | None) -> list[WorkerWeek]:
+async def bookable_weeks(
+    skills: list[str], staff_ids: list[int] | None, off_during: tuple[datetime, datetime] | None = None
+) -> list[WorkerWeek]:
     """Active workers with every one of `skills` and some weekly hours (of `staff_ids`, when
-    given), by id: their hours, skills and home base, read in one query."""
+    given), by id: their hours, skills and home base, and with `off_during` their days off that
+    touch it (as time_off_during), read in one query."""
+    window = None if off_during is None else Range(off_during[0], off_during[1], upper_inc=False)
     rows = await current_connection().fetch(
         "select s.id, coalesce(p.skills, '{}') as skills, p.home_lat, p.home_lng, coalesce(p.service_radius_km, 10) as radius, "
-        "h.weekday, h.starts, h.ends "
+        "h.weekday, h.starts, h.ends, "
+        "case when $3::tstzrange is null then '{}' else array(select t.during from core_staff_time_off t "
+        "where t.staff_id = s.id and t.during && $3 order by lower(t.during)) end as time_off "
         "from core_staff s join core_staff_hours h on h.staff_id = s.id "
         "left join core_staff_profile p on p.staff_id = s.id "
         "where s.status = 'active' and coalesce(p.skills, '{}') @> $1::text[] and ($2::bigint[] is null or s.id = any($2)) "
         "order by s.id, h.weekday, h.starts",
-        list(skills), staff_ids,
+        list(skills), staff_ids, window,
     )
     weeks: dict[int, WorkerWeek] = {}
     for row in rows:
@@ -333,6 +339,7 @@ async def bookable_weeks(skills: list[str], staff_ids: list[int] | None) -> list
             week = weeks[row["id"]] = WorkerWeek(
                 staff_id=row["id"], skills=frozenset(row["skills"]), home_lat=_float(row["home_lat"]),
                 home_lng=_float(row["home_lng"]), service_radius_km=row["radius"], hours={},
+                time_off=[(r.lower, r.upper) for r in row["time_off"]],
             )
         week.hours.setdefault(row["weekday"], []).append((row["starts"], row["ends"]))
     return list(weeks.values())
