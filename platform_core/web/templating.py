@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,9 +39,20 @@ def translate_to(locale: str, message: str) -> str:
     return i18n.translations(locale).ugettext(message)
 
 
+@lru_cache(maxsize=None)
+def _minor_units(currency: str) -> int:
+    return 10 ** get_currency_precision(currency)
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: int, currency: str, locale: str) -> str:
+    return format_currency(amount / _minor_units(currency), currency, locale=i18n.babel_locale(locale))
+
+
 def money(amount: int, currency: str) -> str:
-    """`{{ order.total|money(order.currency) }}`: integer minor units shown in the page's locale."""
-    return format_currency(amount / 10 ** get_currency_precision(currency), currency, locale=i18n.get_locale())
+    """`{{ order.total|money(order.currency) }}`: integer minor units shown in the page's locale.
+    A page shows the same few prices again and again: each is formatted once per process."""
+    return _money(amount, currency, i18n.get_locale())
 
 
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -55,7 +67,7 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def day(value: date, form: str = "long") -> str:
     """`{{ today|day }}`: a calendar day in the page's language ("2026年12月2日", "December 2,
     2026"); `form="short"` gives month and day ("12月2日", "Dec 2")."""
-    locale = i18n.get_locale()
+    locale = i18n.babel_locale(i18n.get_locale())
     if form == "short":
         return format_skeleton("MMMd", value, locale=locale)
     return babel_format_date(value, "long", locale=locale)
