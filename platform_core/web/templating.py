@@ -73,9 +73,12 @@ def day(value: date, form: str = "long") -> str:
     return babel_format_date(value, "long", locale=locale)
 
 
-def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None) -> Environment:
-    """`extra_globals`: what the app adds for every template (e.g. `order_state`, bound to its runtime)."""
+def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None, *, reload: bool = True) -> Environment:
+    """`extra_globals`: what the app adds for every template (e.g. `order_state`, bound to its runtime).
+    `reload`: look for edited template files on every render (development); otherwise a template,
+    and every template it imports, is compiled once per process and never checked again."""
     env = Environment(
+        auto_reload=reload,
         loader=ChoiceLoader([FileSystemLoader(str(p)) for p in template_dirs(extra_dirs)]),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
@@ -96,6 +99,6 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
     return env
 
 
-def build_template_config(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None) -> TemplateConfig:
-    env = build_environment(extra_dirs, extra_globals)
+def build_template_config(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None, *, reload: bool = True) -> TemplateConfig:
+    env = build_environment(extra_dirs, extra_globals, reload=reload)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
