@@ -20,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,30 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scratch import scratch_app  # noqa: E402
 
+from platform_core.testing.statements import StatementLog  # noqa: E402
+
 # The demo franchise the page benchmarks browse (tenants/sunshine.toml): a realistic catalog.
 HOST = "sunshine.localhost"
-RECORDED = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
-
-
-class StatementLog:
-    """Every statement any asyncpg connection runs while entered (the pool's reset on release goes
-    through `Connection.execute`, so it is counted too)."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-        self._originals = {name: getattr(asyncpg.Connection, name) for name in RECORDED}
-
-    def __enter__(self) -> "StatementLog":
-        for name, original in self._originals.items():
-            def wrapper(conn, query, *args, __original=original, **kwargs):
-                self.statements.append(" ".join(str(query).split()))
-                return __original(conn, query, *args, **kwargs)
-            setattr(asyncpg.Connection, name, wrapper)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for name, original in self._originals.items():
-            setattr(asyncpg.Connection, name, original)
 
 
 async def seed_demo(_app) -> None:
