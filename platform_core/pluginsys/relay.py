@@ -96,6 +96,10 @@ def current_relay() -> PluginRelay:
     return relay
 
 
+def current_relay_or_none() -> PluginRelay | None:
+    return _CURRENT.get()
+
+
 @contextmanager
 def relay_scope(relay: PluginRelay) -> Iterator[PluginRelay]:
     token = _CURRENT.set(relay)

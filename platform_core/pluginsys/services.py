@@ -25,7 +25,7 @@ from . import config as cfg
 from .calls import collect_now, tell
 from .contexts import PluginInfo, PluginToggleEvent
 from .manager import is_core, plugin_names
-from .relay import current_relay
+from .relay import current_relay, current_relay_or_none
 from .schemas import PlatformPluginState, PluginSummary, TenantPluginState, ToggleResult
 
 log = logging.getLogger("hearth.plugins")
@@ -37,9 +37,13 @@ UNKNOWN_PLUGIN = "No installed plugin has this name."
 
 
 def plugin_infos(pm: pluggy.PluginManager) -> dict[str, PluginInfo]:
-    """Every installed plugin's PluginInfo (a bare one for plugins that describe nothing)."""
+    """Every installed plugin's PluginInfo (a bare one for plugins that describe nothing). The
+    answers of the running relay's manager are its, collected once (`relay.registered`): a
+    plugin's config is looked up this way on every page."""
+    relay = current_relay_or_none()
+    found = relay.registered("register_plugin_info") if relay is not None and relay.pm is pm else collect_now(pm.hook.register_plugin_info)
     infos = {name: PluginInfo(title=name) for name in plugin_names(pm)}
-    for plugin, info in collect_now(pm.hook.register_plugin_info):
+    for plugin, info in found:
         if not is_core(plugin):
             infos[plugin] = info
     return infos

@@ -55,6 +55,21 @@ def money(amount: int, currency: str) -> str:
     return _money(amount, currency, i18n.get_locale())
 
 
+@lru_cache(maxsize=1024)
+def _duration(minutes: int, locale: str) -> str:
+    if minutes >= 1440 and minutes % 1440 == 0:
+        return i18n.ngettext("%(num)s day", "%(num)s days", minutes // 1440)
+    if minutes >= 60 and minutes % 60 == 0:
+        return i18n.ngettext("%(num)s hour", "%(num)s hours", minutes // 60)
+    return i18n.ngettext("%(num)s minute", "%(num)s minutes", minutes)
+
+
+def duration(minutes: int) -> str:
+    """`{{ item.duration_minutes|duration }}`: "3 hours", "26 days", "90 minutes" in the page's
+    language; a list of services shows the same few, each worded once per process."""
+    return _duration(minutes, i18n.get_locale())
+
+
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """`{{ review.created_at|local_time }}`: an instant on the franchise's clock (its time zone),
     never the server's UTC; "—" when there is none."""
@@ -95,6 +110,7 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
     env.filters["money"] = money
     env.filters["local_time"] = local_time
     env.filters["day"] = day
+    env.filters["duration"] = duration
     env.globals.update(extra_globals or {})
     return env
 

@@ -1,4 +1,4 @@
-"""Money and days read the same in zh-CN and English now that Babel's locales and each formatted
+"""Money, days and durations read the same in zh-CN and English now that Babel's locales and each formatted
 price are kept per process (web/templating.py): a cached answer in one language never shows in
 the other."""
 
@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from platform_core.web import i18n
-from platform_core.web.templating import day, money
+from platform_core.web.templating import day, duration, money
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,13 @@ def test_days_in_each_language():
     finally:
         i18n.set_locale("zh_CN")
     assert (day(date(2026, 12, 2)), day(date(2026, 12, 2), "short")) == ("2026年12月2日", "12月2日")
+
+
+def test_durations_in_each_language():
+    minutes = (180, 60, 90, 26 * 1440, 1440)
+    i18n.set_locale("en")
+    try:
+        assert [duration(m) for m in minutes] == ["3 hours", "1 hour", "90 minutes", "26 days", "1 day"]
+    finally:
+        i18n.set_locale("zh_CN")
+    assert [duration(m) for m in minutes] == ["3 小时", "1 小时", "90 分钟", "26 天", "1 天"]
