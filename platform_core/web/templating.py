@@ -11,13 +11,22 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from babel.numbers import format_currency, get_currency_precision
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from platform_core.tenancy.context import current_tenant_or_none
 
 from . import i18n
+from .icons import svg_icon
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent
 
@@ -26,6 +35,18 @@ def template_dirs(extra: list[Path]) -> list[Path]:
     """Each domain keeps `templates/<domain>/`; layouts live in web/templates."""
     core = sorted(p for p in CORE_TEMPLATES.glob("*/templates") if p.is_dir())
     return [*core, *extra]
+
+
+@pass_eval_context
+def page_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
+    """`_()` in templates, a page's most frequent call: what Jinja's newstyle gettext does
+    (translate, mark safe when autoescaping, then fill `%(name)s` with the values escaped),
+    without its two indirections per string (`_` resolving `gettext` in the context, then
+    calling the translation through the context)."""
+    text = i18n.translations().ugettext(message)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def translate(value: object, **params: object) -> str:
@@ -101,6 +122,7 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
+    env.globals["_"] = env.globals["gettext"] = page_gettext
     env.globals["get_locale"] = i18n.get_locale
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     env.globals["translate_to"] = translate_to
@@ -111,6 +133,7 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
     env.filters["local_time"] = local_time
     env.filters["day"] = day
     env.filters["duration"] = duration
+    env.globals["svg_icon"] = svg_icon
     env.globals.update(extra_globals or {})
     return env
 
