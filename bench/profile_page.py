@@ -55,7 +55,7 @@ async def main() -> None:
     parser.add_argument("path", nargs="?", default="/services")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
+    parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime", "calls"])
     parser.add_argument("--only", default="", help="list only functions whose file matches this (e.g. templates)")
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
     args = parser.parse_args()

@@ -57,10 +57,20 @@ def add_translation_dir(path: Path) -> None:
     if path not in _extra_dirs:
         _extra_dirs = (*_extra_dirs, path)
         _translations.cache_clear()
+        _by_locale.clear()
+
+
+# The merged catalogue of each locale, for the folders added so far: a page looks up dozens of
+# strings, and the lru_cache key above hashes every folder's Path on each lookup.
+_by_locale: dict[str, Translations] = {}
 
 
 def translations(locale: str | None = None) -> Translations:
-    return _translations(locale or get_locale(), _extra_dirs)
+    locale = locale or get_locale()
+    found = _by_locale.get(locale)
+    if found is None:
+        found = _by_locale[locale] = _translations(locale, _extra_dirs)
+    return found
 
 
 @lru_cache(maxsize=None)
