@@ -156,7 +156,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         # orders: every page shows a state's label and badge from the machine, plugins' states included.
-        template_config=build_template_config(_plugin_template_dirs(pm), {"order_state": order_state}),
+        template_config=build_template_config(_plugin_template_dirs(pm), {"order_state": order_state}, reload=settings.env == "dev"),
         openapi_config=OpenAPIConfig(
             title="Hearth API", version="1", path="/schema", render_plugins=[swagger],
             description="The customer API of a Hearth franchise. Pick the franchise by Host or the X-Tenant header.",

@@ -112,14 +112,11 @@ async def list_categories(tenant: TenantContext, *, for_customer: bool = True) -
     """The category tree. For customers: active ones, without those of plugins the tenant has
     off; for the console: all of them."""
     await sync_plugin_categories(tenant)
-    conn = current_connection()
-    counts = {
-        r["category_id"]: r["n"] for r in await conn.fetch(
-            "select category_id, count(*) as n from core_service_item where active or not $1 group by category_id", for_customer,
-        )
-    }
-    rows = await conn.fetch(f"select {_CATEGORY_COLUMNS} from core_service_category")
-    categories = [_category(r, counts.get(r["id"], 0)) for r in rows]
+    rows = await current_connection().fetch(
+        f"select {_CATEGORY_COLUMNS}, (select count(*) from core_service_item i where i.category_id = c.id and (i.active or not $1)) as n "
+        "from core_service_category c", for_customer,
+    )
+    categories = [_category(r, r["n"]) for r in rows]
     if for_customer:
         categories = [c for c in categories if _visible(c, tenant)]
     return build_tree(categories)
@@ -243,27 +240,21 @@ def _item(row: asyncpg.Record, addons: list[Addon]) -> ServiceItem:
     )
 
 
-async def _addons(item_ids: list[int], *, active_only: bool) -> dict[int, list[Addon]]:
-    rows = await current_connection().fetch(
-        "select id, item_id, title, price, duration_minutes, active, sort_order from core_service_addon "
-        "where item_id = any($1) and (active or not $2) order by sort_order, id",
-        item_ids, active_only,
-    )
-    found: dict[int, list[Addon]] = {}
-    for r in rows:
-        found.setdefault(r["item_id"], []).append(Addon(
-            id=r["id"], title=r["title"], price=r["price"], duration_minutes=r["duration_minutes"],
-            active=r["active"], sort_order=r["sort_order"],
-        ))
-    return found
+# Each item's add-ons in the item's own row: one query for a page of items, however many.
+_ADDONS = (
+    "coalesce((select json_agg(json_build_object('id', a.id, 'title', a.title, 'price', a.price, "
+    "'duration_minutes', a.duration_minutes, 'active', a.active, 'sort_order', a.sort_order) order by a.sort_order, a.id) "
+    "from core_service_addon a where a.item_id = i.id and (a.active or not ${n})), '[]') as addons"
+)
+_addon_list = msgspec.json.Decoder(list[Addon])
 
 
 async def _items(where: str, *args, active_only: bool) -> list[ServiceItem]:
     rows = await current_connection().fetch(
-        f"select {_ITEM_COLUMNS} from {_ITEM_FROM} where {where} order by c.sort_order, i.sort_order, i.title", *args
+        f"select {_ITEM_COLUMNS}, {_ADDONS.format(n=len(args) + 1)} from {_ITEM_FROM} where {where} "
+        "order by c.sort_order, i.sort_order, i.title", *args, active_only,
     )
-    addons = await _addons([r["id"] for r in rows], active_only=active_only)
-    return [_item(r, addons.get(r["id"], [])) for r in rows]
+    return [_item(r, _addon_list.decode(r["addons"])) for r in rows]
 
 
 def _customer_filter(tenant: TenantContext | None, first: int) -> tuple[str, list]:

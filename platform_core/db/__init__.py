@@ -6,13 +6,15 @@ import os
 os.environ.setdefault("PICCOLO_CONF", "platform_core.db.conf")
 
 from .engine import APP_ROLE, close_pool, get_engine, start_pool  # noqa: E402
-from .transaction import current_connection, tenant_transaction  # noqa: E402
+from .transaction import Probe, current_connection, switch_tenant, tenant_transaction  # noqa: E402
 
 __all__ = [
     "APP_ROLE",
+    "Probe",
     "close_pool",
     "current_connection",
     "get_engine",
     "start_pool",
+    "switch_tenant",
     "tenant_transaction",
 ]

@@ -8,6 +8,7 @@ a layer only holds the fields someone set and the rest falls through to the next
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -35,6 +36,13 @@ _TYPE_MESSAGES = {
     "json": "Enter a valid value.",
 }
 UNKNOWN_SETTING = "Unknown setting."
+
+
+@cache
+def _type_info(config_type: type) -> mi.StructType:
+    """msgspec's description of a config Struct, built once per type: building it walks every
+    field's annotations, and a config is decoded on every cache miss and listed on every form."""
+    return mi.type_info(config_type)  # type: ignore[return-value]
 
 
 def is_secret(name: str) -> bool:
@@ -93,7 +101,7 @@ def config_fields(config_type: type[msgspec.Struct] | None) -> list[ConfigField]
     if config_type is None:
         return []
     fields = []
-    for f in mi.type_info(config_type).fields:  # type: ignore[attr-defined]
+    for f in _type_info(config_type).fields:  # type: ignore[attr-defined]
         core, extra, optional = _unwrap(f.type)
         kind, choices = _kind(f.name, core)
         default = f.default_factory() if f.default_factory is not mi.NODEFAULT else f.default
@@ -119,7 +127,7 @@ def struct_problems(config_type: type) -> list[str]:
     problems = []
     if not config_type.__struct_config__.frozen:
         problems.append(f"{config_type.__qualname__} is not frozen=True")
-    for f in mi.type_info(config_type).fields:  # type: ignore[attr-defined]
+    for f in _type_info(config_type).fields:  # type: ignore[attr-defined]
         if f.required:
             problems.append(f"{config_type.__qualname__}.{f.name} has no default")
         if is_secret(f.name) and _kind("", _unwrap(f.type)[0])[0] != "text":
@@ -202,7 +210,7 @@ def unseal(keyring: Keyring, plugin: str, stored: dict[str, Any]) -> dict[str, A
 def decode_layers(config_type: type[msgspec.Struct], layers: list[dict[str, Any]]) -> msgspec.Struct:
     """Most specific layer first (tenant, platform default); the Struct's defaults come last.
     A stored value that no longer fits (the plugin changed its Struct) is skipped, not fatal."""
-    names = {f.name for f in mi.type_info(config_type).fields}  # type: ignore[attr-defined]
+    names = {f.name for f in _type_info(config_type).fields}  # type: ignore[attr-defined]
     merged: dict[str, Any] = {}
     for layer in reversed(layers):
         for k, v in layer.items():

@@ -30,6 +30,28 @@ class TenantHooks:
         return caller
 
 
+class ConfigCache:
+    """Decoded plugin config by (tenant id, tenant stamp, plugin): a stamp names one state of the
+    tenant's plugin rows and the platform defaults, so an entry never goes stale, it goes unused
+    (pluginsys.services.get_plugin_config)."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._configs: dict[tuple[int, int, str], object] = {}
+
+    def get(self, key: tuple[int, int, str]) -> object | None:
+        return self._configs.get(key)
+
+    def put(self, key: tuple[int, int, str], config: object) -> None:
+        if len(self._configs) >= self.LIMIT:
+            self._configs.clear()
+        self._configs[key] = config
+
+    def clear(self) -> None:
+        self._configs.clear()
+
+
 class PluginRelay:
     """A process's plugins: the manager, the hook callers per enabled set, and the keyring that
     opens the secrets in their config."""
@@ -39,6 +61,7 @@ class PluginRelay:
         self.keyring = keyring
         self._registered: dict[tuple[str, tuple[str, ...]], list[Contribution]] = {}
         self._cache: dict[tuple[frozenset[str], tuple[str, ...]], TenantHooks] = {}
+        self.configs = ConfigCache()
 
     def registered(self, hook: str) -> list[Contribution]:
         """The full manager's answers to a ``register_*`` hook, collected once per set of
@@ -71,6 +94,10 @@ def current_relay() -> PluginRelay:
     if relay is None:
         raise RuntimeError("no plugin relay in this context (enter relay_scope(runtime.relay) first)")
     return relay
+
+
+def current_relay_or_none() -> PluginRelay | None:
+    return _CURRENT.get()
 
 
 @contextmanager

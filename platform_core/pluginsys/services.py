@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 import msgspec
 import pluggy
 
-from platform_core.db import current_connection, tenant_transaction
+from platform_core.db import current_connection, get_engine, tenant_transaction
 from platform_core.errors import ValidationFailed
 from platform_core.tenancy.context import current_tenant, enter_tenant, tenant_scope
 from platform_core.tenancy.schemas import TenantContext
@@ -25,7 +25,7 @@ from . import config as cfg
 from .calls import collect_now, tell
 from .contexts import PluginInfo, PluginToggleEvent
 from .manager import is_core, plugin_names
-from .relay import current_relay
+from .relay import current_relay, current_relay_or_none
 from .schemas import PlatformPluginState, PluginSummary, TenantPluginState, ToggleResult
 
 log = logging.getLogger("hearth.plugins")
@@ -37,9 +37,13 @@ UNKNOWN_PLUGIN = "No installed plugin has this name."
 
 
 def plugin_infos(pm: pluggy.PluginManager) -> dict[str, PluginInfo]:
-    """Every installed plugin's PluginInfo (a bare one for plugins that describe nothing)."""
+    """Every installed plugin's PluginInfo (a bare one for plugins that describe nothing). The
+    answers of the running relay's manager are its, collected once (`relay.registered`): a
+    plugin's config is looked up this way on every page."""
+    relay = current_relay_or_none()
+    found = relay.registered("register_plugin_info") if relay is not None and relay.pm is pm else collect_now(pm.hook.register_plugin_info)
     infos = {name: PluginInfo(title=name) for name in plugin_names(pm)}
-    for plugin, info in collect_now(pm.hook.register_plugin_info):
+    for plugin, info in found:
         if not is_core(plugin):
             infos[plugin] = info
     return infos
@@ -122,18 +126,49 @@ async def plugin_config(config_type: type[C], tenant: TenantContext | None = Non
 
 async def get_plugin_config(tenant: TenantContext | int, name: str) -> msgspec.Struct | None:
     """The tenant's effective config of a plugin, decoded into its Struct (None when the plugin
-    declares no config). Works whether or not the tenant has the plugin on."""
-    info = plugin_info(current_relay().pm, name)
+    declares no config). Works whether or not the tenant has the plugin on.
+
+    Kept per process by the tenant's stamp (`TenantContext.version`, renewed by any change to
+    the tenant's plugin rows or the platform defaults), so a page's banners read nothing."""
+    relay = current_relay()
+    info = plugin_info(relay.pm, name)
     if info.config is None:
         return None
+    key = (tenant.id, tenant.version, name) if isinstance(tenant, TenantContext) and tenant.version else None
+    if key is not None and not _wrote_config():
+        found = relay.configs.get(key)
+        if found is not None:
+            return found
+    else:
+        key = None
     tenant_id = _tenant_id(tenant)
     async with tenant_transaction(tenant_id):
         row = await current_connection().fetchval(
             "select config from core_tenant_plugin where tenant_id = $1 and plugin_name = $2", tenant_id, name
         )
         default = await _default_layer(name)
-    layers = [cfg.unseal(current_relay().keyring, name, _json(row)), cfg.unseal(current_relay().keyring, name, default)]
-    return cfg.decode_layers(info.config, layers)
+    layers = [cfg.unseal(relay.keyring, name, _json(row)), cfg.unseal(relay.keyring, name, default)]
+    config = cfg.decode_layers(info.config, layers)
+    if key is not None:
+        relay.configs.put(key, config)
+    return config
+
+
+# The transaction that last wrote plugin config in this context. Until it ends, its reads go to
+# the database and are not kept: what they see may yet be rolled back.
+_WRITER: contextvars.ContextVar[object | None] = contextvars.ContextVar("hearth_config_writer", default=None)
+
+
+def _wrote_config() -> bool:
+    writer = _WRITER.get()
+    return writer is not None and writer is get_engine().current_transaction.get()
+
+
+def _config_written() -> None:
+    """A write through this module: what this process kept may be older than what a context it
+    handed out still names (a TenantContext held across the change), so drop it all."""
+    _WRITER.set(get_engine().current_transaction.get())
+    current_relay().configs.clear()
 
 
 def _merge(name: str, info: PluginInfo, stored: dict[str, Any], values: dict[str, Any], reset: tuple[str, ...], below: list[dict[str, Any]]) -> dict[str, Any]:
@@ -167,6 +202,7 @@ async def set_plugin_config(
         ))
         default = cfg.unseal(current_relay().keyring, name, await _default_layer(name))
         layer = _merge(name, info, stored, values, reset, [default])
+        _config_written()
         await conn.execute(
             "insert into core_tenant_plugin (tenant_id, plugin_name, config) values ($1, $2, $3) "
             "on conflict (tenant_id, plugin_name) do update set config = excluded.config, updated_at = now()",
@@ -193,6 +229,7 @@ async def set_platform_default(name: str, values: dict[str, Any], *, reset: tupl
     async with tenant_transaction(None):
         conn = current_connection()
         layer = _merge(name, info, await _default_layer(name), values, reset, [])
+        _config_written()
         await conn.execute(
             "insert into core_plugin_default (plugin_name, config) values ($1, $2) "
             "on conflict (plugin_name) do update set config = excluded.config, updated_at = now()",
@@ -214,6 +251,7 @@ async def _toggle(tenant_id: int, name: str, enabled: bool, actor: str) -> Toggl
         )
         if bool(before) == enabled:
             return ToggleResult(name=name, enabled=enabled, changed=False)
+        _config_written()
         await conn.execute(
             "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, $2, $3) "
             "on conflict (tenant_id, plugin_name) do update set enabled = excluded.enabled, updated_at = now()",

@@ -53,14 +53,14 @@ async def acting_for(tenant_id: int) -> AsyncIterator[TenantContext]:
     """The platform console acting inside one franchise (creating its first owner): the request's
     platform-level transaction sees that tenant's rows for the block, then none again. One
     transaction still, so the work commits or rolls back with the request."""
-    from platform_core.db import current_connection
+    from platform_core.db import current_connection, switch_tenant
 
     from .services import load_tenant_context
 
     conn = current_connection()
     if await conn.fetchval("select current_setting('app.tenant_id', true)") not in (None, ""):
         raise RuntimeError("acting_for is for platform-level work, not inside a tenant")
-    await conn.execute("select set_config('app.tenant_id', $1, true)", str(tenant_id))
+    await switch_tenant(tenant_id)
     try:
         tenant = await load_tenant_context(tenant_id)
         if tenant is None:
@@ -68,5 +68,5 @@ async def acting_for(tenant_id: int) -> AsyncIterator[TenantContext]:
         async with enter_tenant(tenant):
             yield tenant
     finally:
-        await conn.execute("select set_config('app.tenant_id', '', true)")
+        await switch_tenant(None)
 

@@ -6,10 +6,12 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from platform_core.db import tenant_transaction
+from platform_core.db import Probe, tenant_transaction
 from platform_core.errors import NotFound, TenantSuspended
 
+from .cache import Key, TenantCache
 from .context import enter_tenant
+from .schemas import TenantContext
 from .services import resolve_tenant
 
 # Served on every host without a tenant or a transaction.
@@ -61,6 +63,8 @@ class TenantMiddleware(ASGIMiddleware):
     def __init__(self, *, base_domain: str, platform_host: str) -> None:
         self.base_domain = base_domain
         self.platform_host = platform_host.lower()
+        # Per app, so two apps in one process (the tests' two "processes") keep their own.
+        self.tenants = TenantCache()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         path: str = scope["path"]
@@ -73,34 +77,36 @@ class TenantMiddleware(ASGIMiddleware):
         header_slug = _header(scope, TENANT_HEADER) if api else None
         if api:
             send = _varying_on_tenant(send)
-        if path.startswith(NOTIFY_PREFIX):
+        notify = path.startswith(NOTIFY_PREFIX)
+        if notify:
             parts = path[len(NOTIFY_PREFIX):].split("/")
             host, header_slug = "", parts[1] if len(parts) > 1 else ""
         elif host == self.platform_host:
             state["platform"] = True
             await self._in_transaction(None, scope, receive, send, next_app)
             return
-        async with tenant_transaction(None):
-            tenant = await resolve_tenant(host, base_domain=self.base_domain, header_slug=header_slug)
-        if tenant is None:
-            raise NotFound("tenant", message_id="tenant.unknown")
-        state["tenant_slug"] = tenant.slug
-        if tenant.suspended and not path.startswith(NOTIFY_PREFIX):  # money that moved is still applied
-            # web-shell: the suspended page is rendered outside the tenant context; it shows the
-            # tenant's branding from here (platform_core.web.pages.base_context).
-            state["suspended_tenant"] = tenant
-            async with enter_tenant(tenant):
-                raise TenantSuspended()
-        await self._in_transaction(tenant.id, scope, receive, send, next_app)
+        await self._in_transaction((host, header_slug), scope, receive, send, next_app, notify=notify)
 
-    async def _in_transaction(self, tenant_id: int | None, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["type"] == ScopeType.WEBSOCKET:
-            # A socket lives long; it opens short transactions of its own per message.
-            async with tenant_transaction(tenant_id):
-                tenant = await self._load(tenant_id)
-            async with enter_tenant(tenant):
-                await next_app(scope, receive, send)
-            return
+    async def _tenant(self, key: Key, probe: Probe | None) -> TenantContext | None:
+        """The request's tenant, inside its transaction: the cached one when its stamp holds,
+        else read again (the transaction is then set to it)."""
+        tenant = self.tenants.confirmed(key, probe)
+        if tenant is not None:
+            return tenant
+        tenant = await resolve_tenant(key[0], base_domain=self.base_domain, header_slug=key[1])
+        if tenant is None:
+            self.tenants.drop(key)
+        else:
+            self.tenants.put(key, tenant)
+        return tenant
+
+    async def _in_transaction(self, key: Key | None, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp,
+                              *, notify: bool = False) -> None:
+        # The request's one transaction sets the cached tenant (if any) and confirms its stamp in
+        # one statement; a miss or a stale entry is read again in the same transaction.
+        cached = self.tenants.get(key) if key is not None else None
+        probe = self.tenants.probe(key) if key is not None else None
+        tenant: TenantContext | None = None
         # The response is held until the transaction commits, so a client never sees success
         # for work that was then rolled back; any 4xx/5xx rolls the request's writes back.
         messages: list[Message] = []
@@ -116,18 +122,31 @@ class TenantMiddleware(ASGIMiddleware):
         # when there is one (db/replica.py).
         route = scope.get("route_handler")
         read_only = bool(route is not None and route.opt.get("read_only"))
-        async with tenant_transaction(tenant_id, read_only=read_only) as tx:
-            tenant = await self._load(tenant_id)
+        websocket = scope["type"] == ScopeType.WEBSOCKET
+        async with tenant_transaction(cached.id if cached else None, read_only=read_only, probe=probe) as tx:
+            if key is not None:
+                tenant = await self._tenant(key, probe)
+                if tenant is not None:
+                    scope.setdefault("state", {})["tenant_slug"] = tenant.slug
+            # money that moved is still applied for a suspended franchise
+            serve = key is None or (tenant is not None and (notify or not tenant.suspended))
+            if serve and not websocket:
+                async with enter_tenant(tenant):
+                    await next_app(scope, receive, buffered_send)
+                if status >= 400:
+                    await tx.rollback()
+        if key is not None and tenant is None:
+            raise NotFound("tenant", message_id="tenant.unknown")
+        if not serve:
+            # web-shell: the suspended page is rendered outside the tenant context; it shows the
+            # tenant's branding from here (platform_core.web.pages.base_context).
+            scope.setdefault("state", {})["suspended_tenant"] = tenant
             async with enter_tenant(tenant):
-                await next_app(scope, receive, buffered_send)
-            if status >= 400:
-                await tx.rollback()
+                raise TenantSuspended()
+        if websocket:
+            # A socket lives long; it opens short transactions of its own per message.
+            async with enter_tenant(tenant):
+                await next_app(scope, receive, send)
+            return
         for message in messages:
             await send(message)
-
-    async def _load(self, tenant_id: int | None):
-        if tenant_id is None:
-            return None
-        from .services import load_tenant_context
-
-        return await load_tenant_context(tenant_id)

@@ -61,6 +61,9 @@ class TenantContext(_TenantFields, frozen=True, kw_only=True):
     """The tenant a request or a job runs for."""
 
     enabled_plugins: frozenset[str] = frozenset()
+    # The tenant's stamp when this was read (tenancy_0003): equal stamps, equal tenant, domains,
+    # plugins and plugin config.
+    version: int = 0
 
     def key(self, *parts: str | int) -> str:
         """The one way to build a redis (or store) key for this tenant."""

@@ -29,6 +29,8 @@ class Tenant(Table, tablename="core_tenant"):
     service_phone = Varchar(length=32, default="")
     service_opens = Varchar(length=5, default="")
     service_closes = Varchar(length=5, default="")
+    # Renewed from a sequence by any change a process caches about the tenant (tenancy_0003).
+    version = BigSerial()
 
 
 class TenantDomain(Table, tablename="core_tenant_domain"):

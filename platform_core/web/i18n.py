@@ -7,6 +7,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -47,18 +48,36 @@ def _translations(locale: str, extra_dirs: tuple[Path, ...] = ()) -> Translation
     return merged or Translations()
 
 
-_extra_dirs: list[Path] = []
+_extra_dirs: tuple[Path, ...] = ()
 
 
 def add_translation_dir(path: Path) -> None:
     """Plugins ship `translations/{locale}/LC_MESSAGES/messages.po` beside their templates."""
+    global _extra_dirs
     if path not in _extra_dirs:
-        _extra_dirs.append(path)
+        _extra_dirs = (*_extra_dirs, path)
         _translations.cache_clear()
+        _by_locale.clear()
+
+
+# The merged catalogue of each locale, for the folders added so far: a page looks up dozens of
+# strings, and the lru_cache key above hashes every folder's Path on each lookup.
+_by_locale: dict[str, Translations] = {}
 
 
 def translations(locale: str | None = None) -> Translations:
-    return _translations(locale or get_locale(), tuple(_extra_dirs))
+    locale = locale or get_locale()
+    found = _by_locale.get(locale)
+    if found is None:
+        found = _by_locale[locale] = _translations(locale, _extra_dirs)
+    return found
+
+
+@lru_cache(maxsize=None)
+def babel_locale(locale: str) -> Locale:
+    """Babel's Locale, parsed once per process: Babel's formatting functions parse a locale
+    string on every call, most of their cost."""
+    return Locale.parse(locale)
 
 
 def gettext(message: str, **params: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,13 +11,22 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from babel.numbers import format_currency, get_currency_precision
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from platform_core.tenancy.context import current_tenant_or_none
 
 from . import i18n
+from .icons import svg_icon
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent
 
@@ -25,6 +35,18 @@ def template_dirs(extra: list[Path]) -> list[Path]:
     """Each domain keeps `templates/<domain>/`; layouts live in web/templates."""
     core = sorted(p for p in CORE_TEMPLATES.glob("*/templates") if p.is_dir())
     return [*core, *extra]
+
+
+@pass_eval_context
+def page_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
+    """`_()` in templates, a page's most frequent call: what Jinja's newstyle gettext does
+    (translate, mark safe when autoescaping, then fill `%(name)s` with the values escaped),
+    without its two indirections per string (`_` resolving `gettext` in the context, then
+    calling the translation through the context)."""
+    text = i18n.translations().ugettext(message)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def translate(value: object, **params: object) -> str:
@@ -38,9 +60,35 @@ def translate_to(locale: str, message: str) -> str:
     return i18n.translations(locale).ugettext(message)
 
 
+@lru_cache(maxsize=None)
+def _minor_units(currency: str) -> int:
+    return 10 ** get_currency_precision(currency)
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: int, currency: str, locale: str) -> str:
+    return format_currency(amount / _minor_units(currency), currency, locale=i18n.babel_locale(locale))
+
+
 def money(amount: int, currency: str) -> str:
-    """`{{ order.total|money(order.currency) }}`: integer minor units shown in the page's locale."""
-    return format_currency(amount / 10 ** get_currency_precision(currency), currency, locale=i18n.get_locale())
+    """`{{ order.total|money(order.currency) }}`: integer minor units shown in the page's locale.
+    A page shows the same few prices again and again: each is formatted once per process."""
+    return _money(amount, currency, i18n.get_locale())
+
+
+@lru_cache(maxsize=1024)
+def _duration(minutes: int, locale: str) -> str:
+    if minutes >= 1440 and minutes % 1440 == 0:
+        return i18n.ngettext("%(num)s day", "%(num)s days", minutes // 1440)
+    if minutes >= 60 and minutes % 60 == 0:
+        return i18n.ngettext("%(num)s hour", "%(num)s hours", minutes // 60)
+    return i18n.ngettext("%(num)s minute", "%(num)s minutes", minutes)
+
+
+def duration(minutes: int) -> str:
+    """`{{ item.duration_minutes|duration }}`: "3 hours", "26 days", "90 minutes" in the page's
+    language; a list of services shows the same few, each worded once per process."""
+    return _duration(minutes, i18n.get_locale())
 
 
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -55,15 +103,18 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def day(value: date, form: str = "long") -> str:
     """`{{ today|day }}`: a calendar day in the page's language ("2026年12月2日", "December 2,
     2026"); `form="short"` gives month and day ("12月2日", "Dec 2")."""
-    locale = i18n.get_locale()
+    locale = i18n.babel_locale(i18n.get_locale())
     if form == "short":
         return format_skeleton("MMMd", value, locale=locale)
     return babel_format_date(value, "long", locale=locale)
 
 
-def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None) -> Environment:
-    """`extra_globals`: what the app adds for every template (e.g. `order_state`, bound to its runtime)."""
+def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None, *, reload: bool = True) -> Environment:
+    """`extra_globals`: what the app adds for every template (e.g. `order_state`, bound to its runtime).
+    `reload`: look for edited template files on every render (development); otherwise a template,
+    and every template it imports, is compiled once per process and never checked again."""
     env = Environment(
+        auto_reload=reload,
         loader=ChoiceLoader([FileSystemLoader(str(p)) for p in template_dirs(extra_dirs)]),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
@@ -71,6 +122,7 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
+    env.globals["_"] = env.globals["gettext"] = page_gettext
     env.globals["get_locale"] = i18n.get_locale
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     env.globals["translate_to"] = translate_to
@@ -80,10 +132,12 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
     env.filters["money"] = money
     env.filters["local_time"] = local_time
     env.filters["day"] = day
+    env.filters["duration"] = duration
+    env.globals["svg_icon"] = svg_icon
     env.globals.update(extra_globals or {})
     return env
 
 
-def build_template_config(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None) -> TemplateConfig:
-    env = build_environment(extra_dirs, extra_globals)
+def build_template_config(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None, *, reload: bool = True) -> TemplateConfig:
+    env = build_environment(extra_dirs, extra_globals, reload=reload)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
