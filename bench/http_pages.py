@@ -181,10 +181,15 @@ async def main(args: argparse.Namespace) -> None:
                 server.terminate()
                 server.wait(10)
     rows = []
+    summaries = []
     for name, path in PAGES.items():
         h = [statistics.median(x) for x in zip(*results[(name, "hearth")])]
         a = [statistics.median(x) for x in zip(*results[(name, "anchor")])]
         ratio, p99_ratio = h[0] / a[0], h[2] / a[2]
+        summaries.append((f"{name}: req/s vs the minimal app", round(ratio, 2), f"≥ {GOALS[name]}", ratio >= GOALS[name], ""))
+        if name != "catalog JSON API":
+            summaries.append((f"{name}: p99 vs the minimal app's", round(p99_ratio, 2), "≤ 2", p99_ratio <= 2, ""))
+        summaries.append((f"{name}: SQL statements per request", counts[name], "", None, "statements"))
         met = "yes" if ratio >= GOALS[name] and (name == "catalog JSON API" or p99_ratio <= 2) else "no"
         cpu_h, cpu_a = cpu[(name, "hearth")], cpu[(name, "anchor")]
         rows.append(f"| {name} (`{path}`) | {counts[name]} | {cpu_h:.2f} / {cpu_a:.2f} (**{cpu_a / cpu_h:.2f}**) | {h[0]:,.0f} | {h[1]:.1f} / {h[2]:.1f} | {a[0]:,.0f} | {a[1]:.1f} / {a[2]:.1f} "
@@ -211,6 +216,8 @@ other work shared the CPUs with both servers and wrk, which moves the ratios; re
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 """ + "\n".join(rows) + "\n"
     print(markdown)
+    for row in summaries:
+        report.summary(*row)
     if args.write:
         report.replace_section("http_pages.py", markdown)
 

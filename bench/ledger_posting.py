@@ -169,11 +169,18 @@ async def main() -> None:
         "| wallets | clients | driver | postings/s | p50 (ms) | p99 (ms) | errors | service / bare |",
         "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
+    summaries = []
     for i, (shape, driver, r) in enumerate(rows):
-        ratio = f"{rows[i - 1][2]['per_s'] / r['per_s']:.2f}" if driver == "bare asyncpg" else ""
+        ratio = ""
+        if driver == "bare asyncpg":
+            value = rows[i - 1][2]["per_s"] / r["per_s"]
+            ratio = f"{value:.2f}"
+            summaries.append((f"ledger posting, {shape}, {r['clients']} clients: service vs bare asyncpg", round(value, 2), "", None))
         lines.append(f"| {shape} | {r['clients']} | {driver} | {r['per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {ratio} |")
     body = "\n".join(lines)
     print(body)
+    for row in summaries:
+        report.summary(*row)
     if args.write:
         report.replace_section("ledger_posting.py", "\n".join([
             "## Ledger posting (bench/ledger_posting.py)", "",

@@ -167,6 +167,7 @@ def main() -> None:
     ]
     text = "\n".join(lines)
     print(text)
+    report.summary("memory per app process after load (RSS, the largest)", round(worst), f"≤ {GOAL_MB}", worst <= GOAL_MB, "MB")
     if args.write:
         report.replace_section("memory.py", text)
 

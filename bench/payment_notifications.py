@@ -318,6 +318,12 @@ def table(args, rows: dict[int, list[dict]], redis: bool, rss: list[float]) -> s
                              f"{booked:.0f} | {booked / solo:.2f} |")
     one = med([r["alone"]["per_s"] for r in rows[1]])
     two = med([r["alone"]["per_s"] for r in rows[2]])
+    p99_one = med([r["alone"]["p99_ms"] for r in rows[1]])
+    kept = med([r["with bookings"]["bookings"]["per_s"] for r in rows[1]]) / med([r["solo"]["per_s"] for r in rows[1]])
+    report.summary("payment notifications, one process", round(one), "≥ 400", one >= 400, "/s")
+    report.summary("payment notifications, one process: p99", round(p99_one, 1), "≤ 60", p99_one <= 60, "ms")
+    report.summary("bookings during notifications vs bookings alone, one process", round(kept, 2), "≥ 0.6", kept >= 0.6)
+    report.summary("payment notifications: two processes vs one", round(two / one, 2), "", None)
     sent = round(args.payments / (1 - DUPLICATES))
     return "\n".join([
         f"{args.rounds} round(s), alternating one app process and two; per run {args.payments} payments and {sent} posts "

@@ -93,6 +93,7 @@ def main() -> None:
     ]
     text = "\n".join(lines)
     print(text)
+    report.summary("two processes vs one on two cores (pages)", round(ratio, 2), f"≥ {GOAL}", ratio >= GOAL)
     if args.write:
         report.replace_section("processes.py", text)
 
