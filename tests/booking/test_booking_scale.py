@@ -28,12 +28,11 @@ from platform_core.testing.factories import (
 from platform_core.testing.pytest_plugin import client_for
 
 # What placing an order reads and writes, one statement each (docs/booking.md, "Placing an
-# order"): the item and its add-ons (2), the address (1), the booking rules (1), the days' locks
+# order"): the item with its add-ons (1), the address (1), the booking rules (1), the days' locks
 # (1), the slot check (the workers with their days off, the waiting orders, the held time, the
-# waiting orders again: 4), the day's number (1, and the pool's reset of its connection: 1), the
-# order with its lines and timeline (1), dispatch's settings (1), the inbox entry (1), the outbox
-# jobs (1).
-PLACEMENT_STATEMENTS = 15
+# waiting orders again: 4), the day's number (1), the order with its lines and timeline (1),
+# dispatch's settings (1), the inbox entry (1), the outbox jobs (1).
+PLACEMENT_STATEMENTS = 13
 RECORDED = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
 
 
