@@ -406,7 +406,7 @@ NOTES = """\
   statement across two owners' tables). Throughput: the rest is Python per request (middleware,
   session, validation, pricing hooks, the slot engine walking every worker's day: about 14 ms of
   CPU per placement under cProfile before the grid of starts was kept, the profiler inflating it),
-  on 2 cores shared with PostgreSQL and, in this run, five other engineers' work (load 9–12).
+  on 2 cores shared with PostgreSQL (the machine line above gives the load at the start).
 """
 
 
