@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
@@ -15,6 +16,7 @@ from jinja2 import (
     ChoiceLoader,
     Environment,
     FileSystemLoader,
+    Template,
     pass_eval_context,
     select_autoescape,
 )
@@ -35,6 +37,27 @@ def template_dirs(extra: list[Path]) -> list[Path]:
     """Each domain keeps `templates/<domain>/`; layouts live in web/templates."""
     core = sorted(p for p in CORE_TEMPLATES.glob("*/templates") if p.is_dir())
     return [*core, *extra]
+
+
+# The variables of the page being rendered. Macro files are imported without context, so Jinja
+# builds each one once per process instead of re-running it in every template that imports it;
+# the few page values a macro shows (the csrf token, the locale, the path) come from here.
+_page_vars: ContextVar[Mapping[str, Any]] = ContextVar("page_vars", default={})
+
+
+class PageTemplate(Template):
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        page_vars = dict(*args, **kwargs)
+        token = _page_vars.set(page_vars)
+        try:
+            return super().render(page_vars)
+        finally:
+            _page_vars.reset(token)
+
+
+def page_value(name: str) -> Any:
+    """`page_value("csrf_token")` in a macro: the page's variable, "" when the page has none."""
+    return _page_vars.get().get(name, "")
 
 
 @pass_eval_context
@@ -121,9 +144,11 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.template_class = PageTemplate
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
     env.globals["_"] = env.globals["gettext"] = page_gettext
     env.globals["get_locale"] = i18n.get_locale
+    env.globals["page_value"] = page_value
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     env.globals["translate_to"] = translate_to
     # Marks a msgid for extraction without translating it: translate_to(locale, N_("..."))
