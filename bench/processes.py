@@ -23,14 +23,40 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import psutil  # noqa: E402
 import report  # noqa: E402
 from served import PAGES, Server, demo_database, served, wrk  # noqa: E402
 
 GOAL = 1.7
 
 
-def cpu_seconds(server: Server) -> float:
-    return sum(sum(p.cpu_times()[:2]) for p in server.processes())
+def cpu_by_process(server: Server) -> dict[int, float]:
+    return {p.pid: sum(p.cpu_times()[:2]) for p in server.processes()}
+
+
+def busiest_share(before: dict[int, float], after: dict[int, float]) -> float:
+    """The busiest web process's part of the web processes' CPU over a round (1.0: one did all)."""
+    used = [after[pid] - before.get(pid, 0.0) for pid in after]
+    return max(used) / max(sum(used), 1e-9)
+
+
+def database_cpu() -> float:
+    """CPU seconds of the PostgreSQL server's processes (backends, WAL writer, ...) so far; those
+    that end between two readings are missed, which only undercounts."""
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in ("postgres", "postmaster"):
+            try:
+                total += sum(proc.cpu_times()[:2])
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+    return total
+
+
+def busy_cpu() -> float:
+    """CPU seconds the whole machine spent not idle so far."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
 def children_cpu() -> float:
@@ -56,11 +82,14 @@ def main() -> None:
             # Alternating which goes first, so neither always follows the other's backlog.
             for workers in (1, 2) if i % 2 == 0 else (2, 1):
                 server = servers[workers]
-                cpu0, wrk0 = cpu_seconds(server), children_cpu()
+                cpu0, wrk0, db0, busy0 = cpu_by_process(server), children_cpu(), database_cpu(), busy_cpu()
                 load = wrk(server.port, seconds=seconds, connections=args.connections)
-                cpu1, wrk1 = cpu_seconds(server), children_cpu()
+                cpu1, wrk1, db1, busy1 = cpu_by_process(server), children_cpu(), database_cpu(), busy_cpu()
                 requests = max(load.rps * seconds, 1)
-                results[workers].append((load, (cpu1 - cpu0) / requests * 1e6, (wrk1 - wrk0) / seconds))
+                app_cpu = sum(cpu1.values()) - sum(cpu0.get(pid, 0.0) for pid in cpu1)
+                results[workers].append((load, app_cpu / requests * 1e6, (wrk1 - wrk0) / seconds,
+                                         (db1 - db0) / requests * 1e6, (busy1 - busy0) / seconds,
+                                         busiest_share(cpu0, cpu1)))
 
     def median(workers: int, pick) -> float:
         return statistics.median(pick(r) for r in results[workers])
@@ -78,18 +107,26 @@ def main() -> None:
         f"robin, {rounds} alternating rounds of {seconds:g} s; medians. {os.cpu_count()} cores shared by wrk, "
         "PostgreSQL and the server (and, while this ran, whatever else the machine was doing: see the load average).",
         "",
-        "| server | req/s | p50 | p99 | errors | app CPU per request | wrk's CPU (cores) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| server | req/s | p50 | p99 | errors | app CPU per request | PostgreSQL CPU per request | wrk's CPU (cores) | machine busy (cores) | busiest web process's share |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for w in (1, 2):
         lines.append(
             f"| `--workers {w}` | {rps[w]:.0f} | {median(w, lambda r: r[0].p50_ms):.1f} ms | {median(w, lambda r: r[0].p99_ms):.1f} ms | "
-            f"{sum(r[0].errors for r in results[w])} | {median(w, lambda r: r[1]):.0f} µs | {median(w, lambda r: r[2]):.2f} |"
+            f"{sum(r[0].errors for r in results[w])} | {median(w, lambda r: r[1]):.0f} µs | {median(w, lambda r: r[3]):.0f} µs | "
+            f"{median(w, lambda r: r[2]):.2f} | {median(w, lambda r: r[4]):.2f} of {os.cpu_count()} | {median(w, lambda r: r[5]):.0%} |"
         )
     lines += [
         "",
         f"**Two processes ÷ one: {ratio:.2f}×** (per round {min(ratios):.2f}–{max(ratios):.2f}; goal ≥ {GOAL}×: "
         f"{'met' if ratio >= GOAL else 'not met'}).",
+        "",
+        "A request costs the app's CPU and PostgreSQL's (its backend, for the request's statements); when the "
+        "machine is busy on every core with one web process, a second has no core to run on, and the ratio "
+        "measures the machine, not the processes. \"Machine busy\" is every process's CPU (the servers, "
+        "PostgreSQL, redis, wrk, the rest) over the round. The busiest web process's share says how the "
+        "connections spread: wrk opens its keep-alive connections at once, and with one listening socket "
+        "shared by uvicorn's workers the first process to wake accepts them all.",
     ]
     text = "\n".join(lines)
     print(text)
