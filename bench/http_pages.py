@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import logging
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -38,6 +37,7 @@ import anchor_app  # noqa: E402
 import report  # noqa: E402
 from profile_page import HOST, seed_demo, statements_of  # noqa: E402
 from scratch import scratch_app  # noqa: E402
+from served import wrk  # noqa: E402
 
 from platform_core.db.engine import app_dsn  # noqa: E402
 
@@ -117,22 +117,12 @@ async def cpu_per_request(apps: dict[str, object], rounds: int, requests: int) -
     return {key: statistics.median(values) for key, values in found.items()}
 
 
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def wrk(port: int, path: str, seconds: int, connections: int) -> tuple[float, float, float]:
-    """req/s, p50 and p99 (ms) of one wrk run."""
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Host: {HOST}", f"http://127.0.0.1:{port}{path}"],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    if "Non-2xx" in out:
-        raise RuntimeError(f"errors answering {path}:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    return rps, _ms(*p50.groups()), _ms(*p99.groups())
+def wrk_page(port: int, path: str, seconds: int, connections: int) -> tuple[float, float, float]:
+    """req/s, p50 and p99 (ms) of one wrk run on one page; an error answer fails the benchmark."""
+    run = wrk(port, seconds=seconds, connections=connections, pages=(path,))
+    if run.errors:
+        raise RuntimeError(f"{run.errors} errors answering {path}")
+    return run.rps, run.p50_ms, run.p99_ms
 
 
 def parse_args() -> argparse.Namespace:
@@ -173,8 +163,8 @@ async def main(args: argparse.Namespace) -> None:
                 order = ["hearth", "anchor"] if round_no % 2 == 0 else ["anchor", "hearth"]
                 for name, path in PAGES.items():
                     for kind in order:
-                        wrk(ports[kind], path, 1, args.connections)  # warm this page up
-                        results.setdefault((name, kind), []).append(wrk(ports[kind], path, args.seconds, args.connections))
+                        wrk_page(ports[kind], path, 1, args.connections)  # warm this page up
+                        results.setdefault((name, kind), []).append(wrk_page(ports[kind], path, args.seconds, args.connections))
                 print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
         finally:
             for server in servers.values():

@@ -22,9 +22,7 @@ import argparse
 import asyncio
 import logging
 import secrets
-import statistics
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -35,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report  # noqa: E402
+from loops import merge, timed_loop  # noqa: E402
 from scratch import scratch_app  # noqa: E402
 
 from platform_core.db.engine import app_dsn  # noqa: E402
@@ -59,31 +58,6 @@ def recording_statements() -> Iterator[list[tuple[str, str]]]:
     finally:
         for name, original in originals.items():
             setattr(asyncpg.Connection, name, original)
-
-
-async def timed_loop(clients: int, seconds: float, one) -> dict:
-    """`clients` tasks calling `one()` back to back for `seconds`: postings per second, p50/p99."""
-    latencies: list[float] = []
-    errors = 0
-    stop_at = time.perf_counter() + seconds
-
-    async def client() -> None:
-        nonlocal errors
-        while time.perf_counter() < stop_at:
-            started = time.perf_counter()
-            try:
-                await one()
-            except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
-                errors += 1
-                print("error:", repr(exc)[:300], file=sys.stderr)
-                continue
-            latencies.append(time.perf_counter() - started)
-
-    began = time.perf_counter()
-    await asyncio.gather(*[client() for _ in range(clients)])
-    latencies.sort()
-    return {"clients": clients, "errors": errors, "per_s": len(latencies) / (time.perf_counter() - began),
-            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[max(int(len(latencies) * 0.99) - 1, 0)]}
 
 
 async def setup():
@@ -155,7 +129,7 @@ async def main() -> None:
                         await post(shared if shape == "one shared wallet" else customers[next(turn) % clients])
 
                     await timed_loop(clients, 1.0, one)  # warm-up
-                    rows.append((shape, driver, await timed_loop(clients, args.seconds, one)))
+                    rows.append((shape, driver, merge([await timed_loop(clients, args.seconds, one)])))
         await pool.close()
         async with tenant_scope(tenant.id):
             balanced = await ledger.balance("provider:alipay:clearing", "CNY") == sum(
@@ -175,7 +149,7 @@ async def main() -> None:
         if driver == "bare asyncpg":
             value = rows[i - 1][2]["per_s"] / r["per_s"]
             ratio = f"{value:.2f}"
-            summaries.append((f"ledger posting, {shape}, {r['clients']} clients: service vs bare asyncpg", round(value, 2), "", None))
+            summaries.append((f"ledger posting, {shape}, {r['clients']} client{'s' if r['clients'] != 1 else ''}: service vs bare asyncpg", round(value, 2), "", None))
         lines.append(f"| {shape} | {r['clients']} | {driver} | {r['per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {ratio} |")
     body = "\n".join(lines)
     print(body)

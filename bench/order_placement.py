@@ -29,9 +29,7 @@ import asyncio
 import contextvars
 import logging
 import secrets
-import statistics
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from datetime import time as clock
 from pathlib import Path
@@ -44,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report  # noqa: E402
+from loops import merge, timed_loop  # noqa: E402
 from scratch import scratch_app  # noqa: E402
 
 from platform_core.db.engine import app_dsn  # noqa: E402
@@ -170,36 +169,6 @@ class MinimalPlacement:
         return True
 
 
-async def timed_loop(clients: int, seconds: float, one) -> dict:
-    """`clients` tasks calling `one()` back to back for `seconds`: latencies of the placed orders,
-    refusals (`one()` returned False: the slot was taken) and errors."""
-    latencies: list[float] = []
-    errors = refused = 0
-    first_error: list[str] = []
-    stop_at = time.perf_counter() + seconds
-
-    async def client() -> None:
-        nonlocal errors, refused
-        while time.perf_counter() < stop_at:
-            started = time.perf_counter()
-            try:
-                placed = await one()
-            except Exception as exc:  # noqa: BLE001 - counted (the first one shown), the run goes on
-                errors += 1
-                if not first_error:
-                    first_error.append(repr(exc)[:300])
-                    print("first error:", first_error[0], file=sys.stderr)
-                continue
-            if placed:
-                latencies.append(time.perf_counter() - started)
-            else:
-                refused += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*[client() for _ in range(clients)])
-    return {"clients": clients, "latencies": latencies, "errors": errors, "refused": refused, "seconds": time.perf_counter() - began}
-
-
 def spread(slot: datetime) -> datetime:
     """A start between 08:00 and 17:00 on one of the SPREAD_DAYS days from `slot`'s: bookings that all
     took one slot would run out of workers, since orders waiting for a worker take capacity too."""
@@ -284,18 +253,6 @@ async def clear_orders(url: str, tenant_id: int) -> None:
     await owner.execute("delete from core_order where tenant_id = $1", tenant_id)
     await owner.execute("vacuum analyze core_order, core_order_line, core_order_event")
     await owner.close()
-
-
-def merge(parts: list[dict]) -> dict:
-    """Rounds of one driver as one run: orders over the summed time, latencies pooled."""
-    latencies = sorted(x for p in parts for x in p["latencies"])
-    seconds = sum(p["seconds"] for p in parts)
-    return {
-        "clients": parts[0]["clients"], "orders": len(latencies), "errors": sum(p["errors"] for p in parts),
-        "refused": sum(p["refused"] for p in parts), "per_s": len(latencies) / seconds if seconds else 0.0,
-        "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
-        "p99_ms": 1000 * latencies[max(int(len(latencies) * 0.99) - 1, 0)] if latencies else 0.0,
-    }
 
 
 async def main() -> None:

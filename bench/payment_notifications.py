@@ -33,7 +33,6 @@ import os
 import pstats
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,8 +49,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report  # noqa: E402
 from ledger_posting import recording_statements  # noqa: E402
+from loops import percentile_ms  # noqa: E402
 from order_placement import setup, spread  # noqa: E402
 from scratch import scratch_app  # noqa: E402
+from served import free_port  # noqa: E402
 
 DUPLICATES = 0.30
 FORM = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
@@ -113,10 +114,6 @@ def notifications(sandbox, appid: str, payments: list[tuple[str, int]], seed: in
     return sequence
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    return 1000 * sorted_values[max(int(len(sorted_values) * q) - 1, 0)] if sorted_values else 0.0
-
-
 async def deliver(clients: list[httpx.AsyncClient], path: str, bodies: list[bytes], senders: int) -> dict:
     """Post every body, `senders` at a time, sender n to process n mod len(clients)."""
     queue = iter(bodies)
@@ -138,7 +135,7 @@ async def deliver(clients: list[httpx.AsyncClient], path: str, bodies: list[byte
     elapsed = time.perf_counter() - began
     latencies.sort()
     return {"sent": len(bodies), "per_s": len(latencies) / elapsed, "errors": errors, "seconds": elapsed,
-            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": percentile(latencies, 0.99)}
+            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": percentile_ms(latencies, 0.99)}
 
 
 async def book_until(clients: list[httpx.AsyncClient], people, item_id: int, slot, bookers: int, stop: asyncio.Event) -> dict:
@@ -165,7 +162,7 @@ async def book_until(clients: list[httpx.AsyncClient], people, item_id: int, slo
     await asyncio.gather(*[booker(clients[n % len(clients)]) for n in range(bookers)])
     elapsed = time.perf_counter() - began
     latencies.sort()
-    return {"placed": placed, "refused": refused, "per_s": placed / elapsed, "p99_ms": percentile(latencies, 0.99)}
+    return {"placed": placed, "refused": refused, "per_s": placed / elapsed, "p99_ms": percentile_ms(latencies, 0.99)}
 
 
 async def credited_once(tenant, payments: list[tuple[str, int]]) -> None:
@@ -191,12 +188,6 @@ def app_cpu(servers: list[tuple[subprocess.Popen, int]]) -> float:
     """CPU seconds (user and system) the app processes have used: less sensitive to what else
     the machine runs than their throughput."""
     return sum(sum(psutil.Process(process.pid).cpu_times()[:2]) for process, _ in servers)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_servers(count: int, env: dict[str, str]) -> list[tuple[subprocess.Popen, int]]:
