@@ -35,8 +35,8 @@ class _SidePool:
     pool: asyncpg.Pool | None = None
 
 
-async def _transaction_state_only(conn: asyncpg.Connection) -> None:
-    """The pools' reset on release: nothing beyond what asyncpg always does (roll back an open
+async def reset_transaction_state_only(conn: asyncpg.Connection) -> None:
+    """Every pool's reset on release (the primary's, the side pool's, the read replica's): nothing beyond what asyncpg always does (roll back an open
     transaction, drop listeners), instead of its reset query (advisory unlock, CLOSE ALL,
     UNLISTEN, RESET ALL), a round trip per request. No session state is ever set on a pooled
     connection: the tenant is `set_config(..., true)`, local to its transaction; advisory locks
@@ -48,8 +48,8 @@ async def start_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> None
     await close_pool()
     engine = get_engine()
     engine.config = {"dsn": dsn}
-    await engine.start_connection_pool(min_size=min_size, max_size=max_size, reset=_transaction_state_only)
-    _SidePool.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4, reset=_transaction_state_only)
+    await engine.start_connection_pool(min_size=min_size, max_size=max_size, reset=reset_transaction_state_only)
+    _SidePool.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4, reset=reset_transaction_state_only)
 
 
 async def close_pool() -> None:

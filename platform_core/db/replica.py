@@ -16,7 +16,7 @@ from __future__ import annotations
 from piccolo.engine.postgres import PostgresTransaction
 
 from .checks import UnsafeDatabaseError, role_violations
-from .engine import HearthEngine, get_engine
+from .engine import HearthEngine, get_engine, reset_transaction_state_only
 
 
 class _ReadPool:
@@ -30,7 +30,7 @@ async def start_read_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) ->
     # The ORM's tables are bound to the primary's engine and find their transaction through its
     # context variable; sharing it makes a transaction opened here the one their queries run in.
     engine.current_transaction = get_engine().current_transaction
-    await engine.start_connection_pool(min_size=min_size, max_size=max_size)
+    await engine.start_connection_pool(min_size=min_size, max_size=max_size, reset=reset_transaction_state_only)
     _ReadPool.engine = engine
     async with engine.pool.acquire() as conn:  # type: ignore[union-attr]
         problems = [p for p in await role_violations(conn) if "superuser" in p or "BYPASSRLS" in p]
