@@ -20,12 +20,16 @@ once: one ledger posting, one `pay` event and a paid order per payment.
 
 `--profile` instead sends a few hundred notifications in process and prints the SQL statements
 of one original and one repeat, and the CPU per notification with its cProfile top functions.
+`--waits` samples the bench database's active statements every 20 ms during the runs with
+bookings and prints what they waited on (a lock, I/O, or nothing: CPU), to tell contention from
+load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import cProfile
 import io
 import logging
@@ -165,6 +169,24 @@ async def book_until(clients: list[httpx.AsyncClient], people, item_id: int, slo
     return {"placed": placed, "refused": refused, "per_s": placed / elapsed, "p99_ms": percentile_ms(latencies, 0.99)}
 
 
+async def sample_waits(url: str, stop: asyncio.Event) -> collections.Counter:
+    """What the database's active statements wait on, sampled until `stop`: (wait, statement)."""
+    import asyncpg
+
+    seen: collections.Counter = collections.Counter()
+    conn = await asyncpg.connect(url)
+    try:
+        while not stop.is_set():
+            for row in await conn.fetch(
+                    "select coalesce(wait_event_type || ':' || wait_event, 'running') as wait, left(regexp_replace(query, '\\s+', ' ', 'g'), 70) as query "
+                    "from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid()"):
+                seen[(row["wait"], row["query"])] += 1
+            await asyncio.sleep(0.02)
+    finally:
+        await conn.close()
+    return seen
+
+
 async def credited_once(tenant, payments: list[tuple[str, int]]) -> None:
     from platform_core.db import current_connection
     from platform_core.tenancy.context import tenant_scope
@@ -264,12 +286,17 @@ async def measure(args) -> str:
                         bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed + batch)
                         stop = asyncio.Event()
                         load = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop)) if run != "alone" else None
+                        waits = asyncio.create_task(sample_waits(url, stop)) if load and args.waits else None
                         cpu = app_cpu(servers[:processes])
                         results[run] = await deliver(clients, path, bodies, args.clients)
                         results[run]["cpu_ms"] = 1000 * (app_cpu(servers[:processes]) - cpu) / len(bodies)
                         stop.set()
                         if load:
                             results[run]["bookings"] = await load
+                        if waits:
+                            print(f"{processes} process(es), waits of active statements (samples):", file=sys.stderr)
+                            for (wait, query), n in (await waits).most_common(15):
+                                print(f"  {n:5} {wait:28} {query}", file=sys.stderr)
                         await credited_once(tenant, payments)
                     rows[processes].append(results)
                     print(f"{processes} process(es): {results}", file=sys.stderr)
@@ -368,7 +395,7 @@ async def profile(args) -> None:
             print(f"\nCPU per original notification (app and in-process client, under cProfile): "
                   f"{(time.process_time() - cpu) * 1000 / count:.2f} ms")
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(45)
             print(out.getvalue())
 
 
@@ -378,6 +405,7 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one short round (about a minute)")
     parser.add_argument("--write", action="store_true", help="rewrite this benchmark's section of bench/RESULTS.md")
     parser.add_argument("--profile", action="store_true", help="statements and CPU per notification, in process")
+    parser.add_argument("--waits", action="store_true", help="print what the database waited on during the runs with bookings")
     parser.add_argument("--payments", type=int, help="payments per run (default 1500, quick 400)")
     parser.add_argument("--rounds", type=int, help="rounds of one process then two (default 3, quick 1)")
     parser.add_argument("--seconds", type=float, help="bookings alone per round (default 10, quick 4)")

@@ -97,6 +97,8 @@ def main() -> None:
     rps = {w: median(w, lambda r: r[0].rps) for w in (1, 2)}
     ratios = [b[0].rps / a[0].rps for a, b in zip(results[1], results[2])]
     ratio = rps[2] / rps[1]
+    # What the cores allow two processes if nothing else ran: every core on the app and PostgreSQL.
+    ceiling = os.cpu_count() / ((median(2, lambda r: r[1]) + median(2, lambda r: r[3])) / 1e6)
     lines = [
         "## Two processes vs one (bench/processes.py)",
         "",
@@ -119,14 +121,21 @@ def main() -> None:
     lines += [
         "",
         f"**Two processes ÷ one: {ratio:.2f}×** (per round {min(ratios):.2f}–{max(ratios):.2f}; goal ≥ {GOAL}×: "
-        f"{'met' if ratio >= GOAL else 'not met'}).",
+        f"{'met' if ratio >= GOAL else 'not met'}). With all {os.cpu_count()} cores on the app and PostgreSQL and "
+        f"nothing else running, their CPU per request would let two processes serve {ceiling:.0f} req/s at most, "
+        f"{ceiling / rps[1]:.2f}× one process's measured rate.",
         "",
         "A request costs the app's CPU and PostgreSQL's (its backend, for the request's statements); when the "
         "machine is busy on every core with one web process, a second has no core to run on, and the ratio "
-        "measures the machine, not the processes. \"Machine busy\" is every process's CPU (the servers, "
+        "measures the machine, not the processes. Linux also shares the CPU between sessions before processes "
+        "(autogroup scheduling, on where /proc/sys/kernel/sched_autogroup_enabled is 1): while other sessions keep "
+        "the cores busy, this benchmark's session gets about the same share with two processes as with one. "
+        "PostgreSQL's CPU counts every postgres process on the machine, other sessions' databases included, so on "
+        "a shared machine it and the bound above from it are only as good as the machine is quiet. \"Machine busy\" is every process's CPU (the servers, "
         "PostgreSQL, redis, wrk, the rest) over the round. The busiest web process's share says how the "
-        "connections spread: wrk opens its keep-alive connections at once, and with one listening socket "
-        "shared by uvicorn's workers the first process to wake accepts them all.",
+        "connections spread: wrk opens its keep-alive connections at once; each web process accepts on a "
+        "socket of its own bound with SO_REUSEPORT and the kernel hashes the connections over them, so each "
+        "gets about half (with one socket shared by both, the first process to wake accepted 94-100% of them).",
     ]
     text = "\n".join(lines)
     print(text)

@@ -25,7 +25,7 @@ from typing import Iterator
 
 import psutil
 
-from platform_core.testing.serving import wait_until_ready
+from platform_core.testing.serving import wait_until_listening, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 HEARTH = [sys.executable, "-c", "from platform_core.cli import main; main()"]
@@ -113,6 +113,8 @@ def served(url: str, *, workers: int = 1, **env: str) -> Iterator[Server]:
         # Every web process answers before the clock starts (uvicorn starts them one after another).
         while workers > 1 and len(server.processes()) < workers:
             time.sleep(0.3)
+        if not wait_until_listening([p.pid for p in server.processes()], port, 90):
+            raise RuntimeError("the web processes did not all start:\n" + log.read_text(errors="replace"))
         for path in PAGES:  # templates compiled, caches warm
             for _ in range(4 * workers):
                 request(port, path)

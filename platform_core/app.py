@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from contextlib import asynccontextmanager
@@ -14,13 +15,14 @@ from litestar import Litestar, Router
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from .accounts.member import account_tabs
 from .accounts.sessions import principal_for, provide_principal
+from .catalog.services import sync_every_tenant
 from .db import close_pool, start_pool
 from .db.checks import check_database_safety
 from .db.engine import app_dsn
@@ -132,11 +134,21 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
                 await start_read_pool(settings.db.read_url, min_size=settings.db.pool_min, max_size=settings.db.pool_max)
             async with open_kv(settings) as (redis, kv):
                 runtime.redis, runtime.kv = redis, kv
+                # catalog: plugin categories installed or upgraded since the last start become rows.
+                with runtime.scope():
+                    await sync_every_tenant()
                 # notifications: the dev channel exists only in dev mode (see notifications/channels.py).
                 install_dev_channel(runtime)
                 # jobs: the in-process worker, unless HEARTH_WORKER=0 leaves it to `hearth worker`.
                 async with running_worker(runtime):
-                    yield
+                    # What start-up built (modules, routes, plugins, the pool) lives as long as the
+                    # app: the collector stops walking it, so a full pass no longer stalls a
+                    # request for tens of milliseconds. Handed back when the app stops.
+                    gc.freeze()
+                    try:
+                        yield
+                    finally:
+                        gc.unfreeze()
         finally:
             await close_read_pool()
             await close_pool()
@@ -150,13 +162,15 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
         # web: first, so no request's context leaks into the next one on its connection (serverio.py).
-        middleware=[ServerIOMiddleware(), prometheus_config().middleware, RequestLogMiddleware(), DefineMiddleware(RuntimeMiddleware, runtime=runtime), PathBoundsMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale), InputBoundsMiddleware()],
+        middleware=[ServerIOMiddleware(), prometheus_config().middleware, RequestLogMiddleware(), PathBoundsMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale), InputBoundsMiddleware()],
         dependencies={"principal": Provide(provide_principal)},
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        # orders: every page shows a state's label and badge from the machine, plugins' states included.
-        template_config=build_template_config(_plugin_template_dirs(pm), {"order_state": order_state}, reload=settings.env == "dev"),
+        # orders: every page shows a state's label and badge from the machine, plugins' states included;
+        # accounts: the account pages' tabs, plugins' included (provide_account_menu, the member centre).
+        template_config=build_template_config(_plugin_template_dirs(pm), {"order_state": order_state, "account_tabs": account_tabs},
+                                              reload=settings.env == "dev"),
         openapi_config=OpenAPIConfig(
             title="Hearth API", version="1", path="/schema", render_plugins=[swagger],
             description="The customer API of a Hearth franchise. Pick the franchise by Host or the X-Tenant header.",
@@ -172,6 +186,9 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
         debug=False,
     )
     app.state.runtime = runtime
+    # Entered around Litestar's router, not as a route's middleware: the answers the router gives
+    # by itself (405 for a method the path lacks) render their error page with the runtime too.
+    app.asgi_handler = RuntimeMiddleware(app.asgi_handler, runtime)
     return app
 
 

@@ -28,10 +28,13 @@ BENCHMARKS = (
     "order_placement.py",
     "payment_notifications.py",
     "ledger_posting.py",
+    "promotions_quote.py",
+    "segments.py",
     "processes.py",
     "memory.py",
     "dispatch_batch.py",
     "dispatch_batch_db.py",
+    "loyalty_points.py",
     "loadtest/run.py",
 )
 # The same PostgreSQL and redis as the tests' defaults (docs/operations.md "Tests").

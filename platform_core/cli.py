@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,10 +15,13 @@ from typing import Iterator
 import click
 import msgspec
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.multiprocess import Process
 
 from .benchcli import bench
 from .clikit import ready_settings, run, settings_from_env
+from .draining import DrainingH11Protocol
 from .runtime import command_scope, current_runtime
 from .settings import Settings
 
@@ -241,6 +245,9 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 WORKER_START_TIMEOUT = 30
 # This command, as a child process (the job process, the payment sandbox).
 HEARTH_COMMAND = (sys.executable, "-c", "from platform_core.cli import main; main()")
+# Linux spreads a port's new connections over the sockets bound to it with SO_REUSEPORT; macOS and
+# the BSDs accept the option but give every connection to one socket (_Supervisor).
+REUSE_PORT = sys.platform == "linux"
 
 
 class _Stopped(BaseException):
@@ -295,7 +302,7 @@ def _embedded_database_stopped(settings: Settings) -> Iterator[None]:
 def _serve(settings: Settings, workers: int = 1) -> None:
     options = {
         "host": settings.host, "port": settings.port, "log_level": "warning", "proxy_headers": True,
-        "timeout_graceful_shutdown": SHUTDOWN_GRACE,
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE, "http": DrainingH11Protocol,
     }
     if workers == 1:
         from .app import create_app
@@ -334,24 +341,97 @@ def _stop_jobs(proc: subprocess.Popen) -> None:
 class _Supervisor(Multiprocess):
     """uvicorn's supervisor of the web processes, which also keeps the job process running.
     SIGHUP replaces each web process (the new one serves before the old one stops, and the old one
-    finishes its requests), then the job process; SIGTERM or Ctrl-C stops them all."""
+    finishes its requests), then the job process; SIGTERM or Ctrl-C stops them all.
+
+    On Linux each web process accepts on a listening socket of its own, all bound to the port with
+    SO_REUSEPORT, and the kernel spreads new connections over them by a hash of their addresses.
+    With one socket shared by all, the process that wakes first accepts every connection waiting,
+    so keep-alive connections opened together (a load balancer's, wrk's) all stay on one process
+    (bench/processes.py). The supervisor binds the sockets, one per slot, and keeps them open: a
+    slot's replacement process (after a reload or a crash) accepts on the same socket, so a
+    connection queued on it is never dropped with the process that was to accept it, as it would
+    be if each process bound its own socket and closed it on its way out. Elsewhere (SO_REUSEPORT
+    does not spread connections on macOS or Windows) every process shares one socket, as in uvicorn.
+    """
 
     def __init__(self, config: uvicorn.Config, *, jobs: bool) -> None:
-        super().__init__(config, sockets=[config.bind_socket()])
+        # uvicorn's bind: the port, or its error and exit when another server holds it, which a
+        # SO_REUSEPORT bind would not give against another `hearth serve` of the same user.
+        first = config.bind_socket()
+        if REUSE_PORT:
+            self.address = (config.host, first.getsockname()[1])
+            first.close()
+            first = self._reuse_port_socket()
+        super().__init__(config, sockets=[first])
         self.jobs_wanted = jobs
         self.jobs: subprocess.Popen | None = None
         self.stopped_by: int | None = None
 
+    def _reuse_port_socket(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET6 if ":" in self.address[0] else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(self.address)
+        sock.set_inheritable(True)
+        return sock
+
+    def _start(self, slot: int) -> Process:
+        """A web process for `slot`, accepting on that slot's socket."""
+        if not REUSE_PORT:
+            process = Process(self.config, self.sockets)
+        else:
+            self.sockets += [self._reuse_port_socket() for _ in range(slot + 1 - len(self.sockets))]
+            process = Process(self.config, [self.sockets[slot]])
+        process.start()
+        return process
+
+    # uvicorn's init_processes, restart_all and keep_subprocess_alive, each starting a process on
+    # its slot's socket where uvicorn hands every process all of them.
     def init_processes(self) -> None:
-        super().init_processes()
+        self.processes = [self._start(slot) for slot in range(self.processes_num)]
         if self.jobs_wanted:
             self.jobs = _start_jobs()
 
+    def restart_all(self) -> None:
+        for slot, old in enumerate(self.processes):
+            if self.should_exit.is_set():
+                return
+            new = self._start(slot)
+            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+                new.kill()
+                new.join()
+                if not self.should_exit.is_set():
+                    click.echo(f"the new web process was not ready in time: keeping {old.pid}, reload stopped", err=True)
+                return
+            old.terminate()
+            old.join()
+            self.processes[slot] = new
+
     def keep_subprocess_alive(self) -> None:
-        super().keep_subprocess_alive()
+        for slot, process in enumerate(self.processes):
+            if self.should_exit.is_set():
+                return
+            if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
+                continue
+            process.kill()  # hung, or gone already
+            process.join()
+            if process.exitcode == STARTUP_FAILURE:
+                # It failed before serving (the app could not be built): every replacement would too.
+                click.echo(f"web process {process.pid} failed to start; stopping", err=True)
+                self.should_exit.set()
+                return
+            click.echo(f"web process {process.pid} ended ({process.exitcode}); starting another", err=True)
+            self.processes[slot] = self._start(slot)
         if self.jobs is not None and self.jobs.poll() is not None and not self.should_exit.is_set():
             click.echo(f"the job process ended ({self.jobs.returncode}); starting another", err=True)
             self.jobs = _start_jobs()
+
+    def handle_ttin(self) -> None:
+        # uvicorn adds or removes a process here; a removed slot's socket would take connections
+        # no process accepts, or reset those queued on it when closed.
+        click.echo("hearth serve keeps its --workers web processes: restart it to change their number", err=True)
+
+    handle_ttou = handle_ttin
 
     def handle_hup(self) -> None:
         super().handle_hup()
@@ -409,9 +489,9 @@ def worker(burst: bool) -> None:
 
 # The demo franchises' payment methods, configured against the sandbox on every start (its keys
 # live in the data folder, so they are not in tenants/*.toml): Sunshine (CNY) takes WeChat Pay and
-# Alipay and places addresses with AMap, Harbour (HKD) cards through Stripe.
+# Alipay, places addresses with AMap and signs customers in with QQ, Harbour (HKD) cards through Stripe.
 DEMO_PAYMENTS: dict[str, tuple[str, ...]] = {
-    "sunshine": ("payments_wechat", "payments_alipay", "maps_amap"), "harbour": ("payments_stripe",),
+    "sunshine": ("payments_wechat", "payments_alipay", "maps_amap", "login_wechat", "login_qq"), "harbour": ("payments_stripe",),
 }
 STRIPE_PLUGIN = "payments_stripe"
 
@@ -534,7 +614,7 @@ def _demo(settings: Settings, no_serve: bool) -> None:
     try:
         click.echo(run(prepare))
         click.echo(f"  payment sandbox   {sandbox_base_url(port)}  (WeChat Pay, Alipay and Stripe stand-ins: approve or")
-        click.echo("                    decline on their pay pages; no real money moves)")
+        click.echo("                    decline on their pay pages; no real money moves; QQ sign-in's consent page)")
         if not no_serve:
             click.echo("")
             click.echo("  Ctrl-C stops the demo, its payment sandbox and its PostgreSQL. A PostgreSQL left running")

@@ -52,6 +52,19 @@ class Keyring:
         except InvalidTag:
             raise DecryptionError("ciphertext does not verify") from None
 
+    def seal(self, data: bytes, *, context: str) -> bytes:
+        """Bytes (an ID photo) as encrypt() seals text: version byte, nonce, AES-GCM body."""
+        nonce = os.urandom(12)
+        return b"\x01" + nonce + self._aead.encrypt(nonce, data, context.encode())
+
+    def unseal(self, sealed: bytes, *, context: str) -> bytes:
+        if sealed[:1] != b"\x01":
+            raise DecryptionError("unknown sealed version")
+        try:
+            return self._aead.decrypt(sealed[1:13], sealed[13:], context.encode())
+        except InvalidTag:
+            raise DecryptionError("sealed bytes do not verify") from None
+
     def blind_index(self, value: str, *, context: str) -> str:
         """A keyed HMAC of a normalised value: equality lookups without the plaintext."""
         key = self._derive(f"blind-index:{context}")

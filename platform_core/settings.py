@@ -49,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     notify_base_url: str = ""
     # The bearer token Prometheus sends to /metrics; without one /metrics answers only outside production.
     metrics_token: str = ""
+    # How long a partner channel's link is remembered in the visitor's browser: a sign-up within
+    # this many days of the first visit is attributed to the channel (marketing/channels.py).
+    channel_cookie_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 30
     db: DatabaseSettings = DatabaseSettings()
 
     @property
@@ -77,6 +80,7 @@ _VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HEARTH_WORKERS", ("workers",)),
     ("HEARTH_NOTIFY_BASE_URL", ("notify_base_url",)),
     ("HEARTH_METRICS_TOKEN", ("metrics_token",)),
+    ("HEARTH_CHANNEL_COOKIE_DAYS", ("channel_cookie_days",)),
     ("DATABASE_URL", ("db", "url")),
     ("HEARTH_APP_DATABASE_URL", ("db", "app_url")),
     ("HEARTH_DB_POOL_MIN", ("db", "pool_min")),

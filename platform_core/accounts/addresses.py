@@ -23,6 +23,7 @@ from platform_core.web.i18n import lazy_gettext
 from platform_core.web.maps import find_region, locate
 
 from .phones import encrypt_phone, masked_cipher, normalize_phone
+from .profile_events import profile_updated
 from .schemas import Address, AddressCreate, AddressUpdate
 
 _ADDRESS_COLUMNS = (
@@ -147,6 +148,21 @@ async def address_snapshot(customer_id: int, address_id: int) -> dict[str, Any] 
     return snapshot
 
 
+async def address_copy(customer_id: int, address_id: int) -> dict[str, Any] | None:
+    """`address_snapshot` with what a page shows of it too (the phone masked, the area line, the
+    label), in one read: a copy a plugin keeps (a parcel's address) and shows without asking
+    again. None when the address is not the customer's."""
+    row = await current_connection().fetchrow(
+        f"select {_ADDRESS_COLUMNS} from core_customer_address where id = $1 and customer_id = $2", address_id, customer_id
+    )
+    if row is None:
+        return None
+    shown = _address(row)
+    return {"contact_name": shown.contact_name, "contact_phone_cipher": row["contact_phone_cipher"], "region": shown.region,
+            "city": shown.city, "district": shown.district, "street": shown.street, "detail": shown.detail, "lat": shown.lat,
+            "lng": shown.lng, "contact_phone": shown.contact_phone, "area": shown.area, "label": shown.label}
+
+
 async def _clear_default(customer_id: int) -> None:
     await current_connection().execute(
         "update core_customer_address set is_default = false where customer_id = $1 and is_default", customer_id
@@ -168,6 +184,7 @@ async def create_address(tenant: TenantContext, customer_id: int, data: AddressC
         f"insert into core_customer_address ({', '.join(columns)}) values ({placeholders}) returning id",
         tenant.id, customer_id, *clean.values(),
     )
+    await profile_updated(tenant, customer_id)
     return await get_address(customer_id, address_id)
 
 
@@ -186,6 +203,7 @@ async def update_address(tenant: TenantContext, customer_id: int, address_id: in
             f"update core_customer_address set {sets}, updated_at = now() where id = $1 and customer_id = $2",
             address_id, customer_id, *clean.values(),
         )
+        await profile_updated(tenant, customer_id)
     return await get_address(customer_id, address_id)
 
 

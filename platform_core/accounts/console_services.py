@@ -9,7 +9,7 @@ under RLS, so a console query only ever sees the current tenant's rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Iterable, Literal
 
 import msgspec
 from msgspec import UNSET
@@ -290,6 +290,16 @@ async def list_console_users() -> list[ConsoleUser]:
         "array_position(array['owner','manager','dispatcher','finance','support']::text[], role::text), email"
     )
     return [console_user(_account(r)) for r in rows]
+
+
+async def console_user_names(user_ids: Iterable[int], *, active_only: bool = False) -> dict[int, str]:
+    """Display names by console user id (the franchise's own), for lists that say who handles
+    something; `active_only` leaves out deactivated users."""
+    rows = await current_connection().fetch(
+        "select id, display_name from core_console_user where id = any($1::bigint[]) and (not $2 or status = 'active')",
+        sorted(set(user_ids)), active_only,
+    )
+    return {r["id"]: r["display_name"] for r in rows}
 
 
 async def get_console_user(user_id: int) -> ConsoleUser:

@@ -3,17 +3,18 @@ the address book. Pick the franchise by Host or X-Tenant."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from platform_core.geo import PlaceTip
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.acquisition import attribution
 from platform_core.web.bounds import PathId
 from platform_core.web.forms import client_address
 from platform_core.web.maps import suggest
 
-from . import legal, services
+from . import legal, second_factor, services
 from .guards import BEARER_SECURITY, require_customer
 from .schemas import (
     Address,
@@ -27,6 +28,11 @@ from .schemas import (
     SignedOut,
     TokenRequest,
     TokenResponse,
+)
+from .second_factor_controllers import (
+    SECOND_FACTOR_RESPONSE,
+    SecondFactorChallenge,
+    challenge_response,
 )
 from .sessions import (
     BEARER_TTL,
@@ -47,17 +53,27 @@ class AuthController(Controller):
         Retry-After beyond them."""
         return await services.send_customer_code(current_tenant(), phone=data.phone, client=client_address(request))
 
-    @post("/token", operation_id="exchangeCodeForToken", status_code=200, summary="Sign in (or sign up) with the code")
-    async def token(self, request: Request, data: JSONBody[TokenRequest]) -> TokenResponse:
+    @post("/token", operation_id="exchangeCodeForToken", status_code=200, summary="Sign in (or sign up) with the code",
+          responses={401: SECOND_FACTOR_RESPONSE})
+    async def token(self, request: Request, data: JSONBody[TokenRequest]) -> TokenResponse | Response[SecondFactorChallenge]:
         """A phone seen for the first time creates the customer. Send the token as
         `Authorization: Bearer <token>`. When the franchise has a user agreement or privacy
         policy, a new customer (and one who has not accepted the versions in force) must send
-        `accept_terms: true`; without it the answer is 400 on `accept_terms`."""
+        `accept_terms: true`; without it the answer is 400 on `accept_terms`.
+
+        A customer with two-step verification on, signing in without a remembered `device_token`,
+        gets 401 with `error.code` `second_factor_required` and a `challenge`: send it with a code
+        from their authenticator app (or a recovery code) to `POST /api/v1/auth/second-factor`
+        within `expires_in` seconds for the token."""
         tenant = current_tenant()
         accepted = await legal.current_versions() if data.accept_terms else None
         customer = await services.sign_in_customer(
-            tenant, phone=data.phone, code=data.code, client=client_address(request), attribution={"invite": data.invite},
+            tenant, phone=data.phone, code=data.code, client=client_address(request), attribution=attribution(request, data.invite),
             accepted=accepted)
+        if await second_factor.second_step_due(customer.id, data.device_token):
+            return await challenge_response(customer.id, data.code)
+        await services.record_sign_in(tenant, customer.id, method="phone_code", ip=client_address(request),
+                                      device=request.headers.get("user-agent", ""))
         token = await create_session(kind="customer", user_id=customer.id, tenant_id=tenant.id, via="bearer")
         return TokenResponse(token=token, token_type="bearer", expires_in=BEARER_TTL, customer=customer)
 

@@ -35,15 +35,26 @@ async def require_customer(connection: ASGIConnection, _: BaseRouteHandler) -> N
     await require_principal(connection, "customer")
 
 
+async def signed_in_customer(connection: ASGIConnection) -> int | None:
+    """The id of the customer signed in on this request (past 2FA), or None for a visitor or
+    anyone else: for pages and endpoints that everyone may open but that answer a customer in
+    their own way. Behind `require_customer` it is that customer."""
+    principal = await principal_for(connection)
+    if principal is None or principal.kind != "customer" or not principal.mfa_verified:
+        return None
+    return principal.user_id
+
+
 async def require_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     await require_principal(connection, "staff")
 
 
-def require_console(permission: str | None = "console.view"):
+def require_console(permission: str | tuple[str, ...] | None = "console.view"):
     """A guard for console pages: a console user of this tenant, past 2FA, still active, whose
     CURRENT role (read from the database on every request, so a demotion or a deactivation takes
-    effect at once) grants `permission`. Puts the user and their permissions in the request
-    state (page() filters the navigation with them)."""
+    effect at once) grants `permission` (a tuple: any one of them). Puts the user and their
+    permissions in the request state (page() filters the navigation with them)."""
+    wanted = (permission,) if isinstance(permission, str) else permission
 
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if current_tenant_or_none() is None:
@@ -57,7 +68,7 @@ def require_console(permission: str | None = "console.view"):
         state = connection.scope["state"]
         state["console_user"] = console_user(account)
         state["permissions"] = granted
-        if permission is not None and permission not in granted:
+        if wanted is not None and granted.isdisjoint(wanted):
             raise Forbidden()
 
     return guard

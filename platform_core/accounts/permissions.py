@@ -39,8 +39,11 @@ PERMISSIONS: Mapping[str, str] = MappingProxyType({
     "settings.manage": N_("Change the franchise's settings"),
     "plugins.manage": N_("Turn plugins on and off and configure them"),
     "catalog.manage": N_("Edit services and prices"),
+    "marketing.manage": N_("Run promotions: coupons, discount rules, campaigns, channels"),
     "staff.manage": N_("Review and manage workers"),
     "customers.view": N_("See customers"),
+    "customers.manage": N_("Freeze, unfreeze and close customers' accounts"),
+    "kyc": N_("Review real-name verifications and see ID photos"),
     "orders.view": N_("See orders"),
     "orders.manage": N_("Change, cancel and refund orders"),
     "dispatch.manage": N_("Assign workers to orders"),
@@ -57,7 +60,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType({
     "manager": ALL_PERMISSIONS - {"users.manage", "finance.manage"},
     "dispatcher": frozenset({"console.view", "customers.view", "orders.view", "orders.manage", "dispatch.manage"}),
     "finance": frozenset({"console.view", "orders.view", "finance.view", "finance.manage"}),
-    "support": frozenset({"console.view", "customers.view", "orders.view", "support.manage"}),
+    "support": frozenset({"console.view", "customers.view", "customers.manage", "orders.view", "support.manage"}),
 })
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import msgspec
@@ -34,12 +34,37 @@ class Customer(msgspec.Struct, kw_only=True):
     status: CustomerStatus
     created_at: datetime
     last_sign_in_at: datetime | None = None
+    # Marketing in the inbox and banners on the site (on unless turned off); order messages are
+    # not affected.
+    marketing_messages: bool = True
+    # Marketing by SMS: only after the customer agreed, and since when.
+    marketing_sms: bool = False
+    marketing_sms_agreed_at: datetime | None = None
+    # Optional: a franchise may give a birthday coupon (loyalty).
+    birthday: date | None = None
 
 
 class CustomerUpdate(msgspec.Struct, kw_only=True):
     display_name: Name | UnsetType = UNSET
     email: Line | UnsetType = UNSET
     preferences: ServicePreferences | UnsetType = UNSET
+    marketing_messages: bool | UnsetType = UNSET
+    marketing_sms: bool | UnsetType = UNSET
+    birthday: date | None | UnsetType = UNSET  # null clears it
+
+
+# Where a marketing message goes: the inbox, a banner on the site, or an SMS.
+MarketingChannel = Literal["inbox", "banner", "sms"]
+MARKETING_CHANNELS: tuple[str, ...] = ("inbox", "banner", "sms")
+
+
+class CustomerCard(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer as a list of people shows them: name, masked phone, when they registered."""
+
+    id: int
+    display_name: str
+    phone: str  # masked
+    created_at: datetime
 
 
 class Address(msgspec.Struct, kw_only=True):
@@ -117,6 +142,9 @@ class TokenRequest(msgspec.Struct, kw_only=True):
     # The customer ticked "I agree" to the documents in force (GET /api/v1/legal/{kind}); needed
     # on registration and after a new version is published (400 on `accept_terms` otherwise).
     accept_terms: bool = False
+    # The device token a second step with `remember_device` gave (POST /api/v1/auth/second-factor):
+    # while it lasts (30 days), a customer with two-step verification on is not asked again.
+    device_token: Code = ""
 
 
 class TokenResponse(msgspec.Struct, kw_only=True):

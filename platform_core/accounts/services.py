@@ -7,7 +7,9 @@ owner checks (a customer's own rows only) are in the WHERE clauses here.
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import date
 from typing import Iterable
 
 import msgspec
@@ -18,13 +20,13 @@ from platform_core.crypto import Keyring
 from platform_core.db import current_connection
 from platform_core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from platform_core.pluginsys.calls import tell
-from platform_core.pluginsys.contexts import CustomerEvent, LoginIdentity
+from platform_core.pluginsys.contexts import CustomerEvent, LoginIdentity, SegmentSql
 from platform_core.runtime import current_runtime
-from platform_core.tenancy.context import tenant_scope
+from platform_core.tenancy.context import current_tenant, tenant_scope
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext
 
-from . import legal, otp
+from . import identities, legal, otp
 
 # The address book lives in addresses.py; other domains keep calling it through services.
 from .addresses import (  # noqa: F401
@@ -45,10 +47,13 @@ from .phones import (
     normalize_phone,
     phone_index,
 )
+from .profile_events import profile_updated
 from .schemas import (
+    MARKETING_CHANNELS,
     TIME_SLOTS,
     CodeSent,
     Customer,
+    CustomerCard,
     CustomerUpdate,
     LegalVersions,
     ServicePreferences,
@@ -57,7 +62,10 @@ from .schemas import (
 from .sessions import Principal, end_session
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CUSTOMER_COLUMNS = "id, display_name, phone_cipher, email, preferences, status, created_at, last_sign_in_at"
+_CUSTOMER_COLUMNS = (
+    "id, display_name, phone_cipher, email, preferences, status, created_at, last_sign_in_at, "
+    "marketing_messages, marketing_sms_agreed_at, birthday"
+)
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -68,6 +76,8 @@ def _customer(row) -> Customer:
         id=row["id"], display_name=row["display_name"], phone=masked_cipher(current_runtime().keyring, row["phone_cipher"]),
         email=row["email"], preferences=msgspec.json.decode(row["preferences"], type=ServicePreferences),
         status=row["status"], created_at=row["created_at"], last_sign_in_at=row["last_sign_in_at"],
+        marketing_messages=row["marketing_messages"], marketing_sms=row["marketing_sms_agreed_at"] is not None,
+        marketing_sms_agreed_at=row["marketing_sms_agreed_at"], birthday=row["birthday"],
     )
 
 
@@ -84,6 +94,19 @@ async def customer_names(customer_ids: Iterable[int]) -> dict[int, str]:
         "select id, display_name from core_customer where id = any($1::bigint[])", sorted(set(customer_ids))
     )
     return {r["id"]: r["display_name"] for r in rows}
+
+
+async def customers_born_on(day: date) -> list[int]:
+    """The active customers whose birthday is on `day`'s month and day (those born on 29 February
+    count on the 28th in a year without one), by id."""
+    leap_day = day.month == 2 and day.day == 28 and not calendar.isleap(day.year)
+    rows = await current_connection().fetch(
+        "select id from core_customer where birthday is not null and status = 'active' "
+        "and extract(month from birthday)::int = $1 and (extract(day from birthday)::int = $2 or ($3 and extract(day from birthday)::int = 29)) "
+        "order by id",
+        day.month, day.day, leap_day,
+    )
+    return [r["id"] for r in rows]
 
 
 async def customer_id_for_phone(tenant: TenantContext, text: str) -> int | None:
@@ -126,9 +149,9 @@ async def sign_in_customer(
         # Sign-in is registration. A concurrent first sign-in of the same phone gets the row
         # the other one inserted.
         row = await conn.fetchrow(
-            "insert into core_customer (tenant_id, phone_cipher, phone_index) values ($1, $2, $3) "
+            "insert into core_customer (tenant_id, phone_cipher, phone_index, acquisition_source) values ($1, $2, $3, $4) "
             f"on conflict (tenant_id, phone_index) do nothing returning {_CUSTOMER_COLUMNS}",
-            tenant.id, encrypt_phone(current_runtime().keyring, e164), index,
+            tenant.id, encrypt_phone(current_runtime().keyring, e164), index, attribution.get("source", ""),
         )
         if row is not None:
             await _registered(tenant, row["id"], attribution)
@@ -155,6 +178,29 @@ async def _signed_in(row) -> Customer:
     return _customer(row)
 
 
+async def record_sign_in(tenant: TenantContext, customer_id: int, *, method: str, ip: str, device: str) -> None:
+    """One line of the customer's sign-in records (the console's customer page; kept 180 days).
+    `method` is how they proved who they are: "phone_code" or a login provider's name."""
+    await current_connection().execute(
+        "insert into core_customer_sign_in (tenant_id, customer_id, method, ip, device) values ($1, $2, $3, $4, $5)",
+        tenant.id, customer_id, method[:32], ip[:45], "".join(c for c in device if c.isprintable())[:200],
+    )
+
+
+async def realname_verified(customer_id: int) -> bool:
+    """Whether the office approved the customer's real-name verification (and has not revoked it):
+    what two-step verification, withdrawals and privacy protection ask."""
+    return bool(await current_connection().fetchval(
+        "select realname_verified_at is not null from core_customer where id = $1", customer_id))
+
+
+async def set_realname_verified(customer_id: int, verified: bool) -> None:
+    """Mark the customer verified now (the office approved), or not (revoked): the one writer of
+    realname_verified_at (realname.py)."""
+    await current_connection().execute(
+        "update core_customer set realname_verified_at = case when $2 then now() end where id = $1", customer_id, verified)
+
+
 def _check_profile(data: CustomerUpdate) -> dict[str, str]:
     errors: dict[str, str] = {}
     if data.display_name is not UNSET and len(data.display_name.strip()) > 40:
@@ -170,6 +216,8 @@ def _check_profile(data: CustomerUpdate) -> dict[str, str]:
             errors["pets"] = lazy_gettext("Use at most 100 characters.")
         if len(prefs.notes) > 500:
             errors["notes"] = lazy_gettext("Use at most 500 characters.")
+    if isinstance(data.birthday, date) and not (date(1900, 1, 1) <= data.birthday <= clock.today(current_tenant().timezone)):
+        errors["birthday"] = lazy_gettext("Enter a date in the past.")
     return errors
 
 
@@ -185,75 +233,142 @@ async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
     if data.preferences is not UNSET:
         prefs = msgspec.structs.replace(data.preferences, preferred_times=sorted(set(data.preferences.preferred_times), key=TIME_SLOTS.index))
         changes["preferences"] = msgspec.json.encode(prefs).decode()
+    if data.marketing_messages is not UNSET:
+        changes["marketing_messages"] = data.marketing_messages
+    if data.birthday is not UNSET:
+        changes["birthday"] = data.birthday
     if changes:
         sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(changes, start=2))
         await current_connection().execute(f"update core_customer set {sets} where id = $1", customer_id, *changes.values())
+    if data.marketing_sms is not UNSET:
+        # The first agreement's time stands while it lasts; withdrawing clears it.
+        await current_connection().execute(
+            "update core_customer set marketing_sms_agreed_at = case when $2 then coalesce(marketing_sms_agreed_at, now()) end "
+            "where id = $1", customer_id, data.marketing_sms,
+        )
+    await profile_updated(current_tenant(), customer_id)
     return await get_customer(customer_id)
 
 
-# --- login providers (WeChat, QQ as plugins) ---------------------------------------------------
+# --- marketing: consent and the customers a segment may hold ------------------------------------
+
+# Who may get marketing on a channel: an active account that has not turned marketing off, and,
+# for SMS, that agreed to it. Order messages never ask.
+_MAY_GET_MARKETING = (
+    "status = 'active' and marketing_messages and ($1::text <> 'sms' or marketing_sms_agreed_at is not null)"
+)
 
 
-async def customer_for_identity(provider: str, subject: str) -> int | None:
-    return await current_connection().fetchval(
-        "select customer_id from core_login_identity where provider = $1 and subject = $2", provider, subject
+def _check_marketing_channel(channel: str) -> None:
+    if channel not in MARKETING_CHANNELS:
+        raise ValueError(f"unknown marketing channel {channel!r}")
+
+
+async def may_get_marketing(customer_id: int, channel: str) -> bool:
+    """Whether the customer may get marketing on `channel` ("inbox", "banner" or "sms")."""
+    _check_marketing_channel(channel)
+    found = await current_connection().fetchval(
+        f"select 1 from core_customer where id = $2 and {_MAY_GET_MARKETING}", channel, customer_id,
     )
+    return found is not None
 
 
-async def link_identity(tenant: TenantContext, customer_id: int, identity: LoginIdentity) -> None:
-    """Attach a provider account to a customer (one per provider; the account to one customer)."""
-    conn = current_connection()
-    owner = await customer_for_identity(identity.provider, identity.subject)
-    if owner is not None and owner != customer_id:
-        raise ValidationFailed({"provider": "This account is already linked to another customer."})
-    if owner is None:
-        if await conn.fetchval(
-            "select 1 from core_login_identity where customer_id = $1 and provider = $2", customer_id, identity.provider
-        ):
-            raise ValidationFailed({"provider": "Another account of this provider is already linked."})
-        await conn.execute(
-            "insert into core_login_identity (tenant_id, customer_id, provider, subject, display_name) "
-            "values ($1, $2, $3, $4, $5)",
-            tenant.id, customer_id, identity.provider, identity.subject, identity.display_name[:100],
-        )
+def marketing_audience_sql(channel: str) -> SegmentSql:
+    """The customers who may get marketing on `channel`, as a segment part (campaigns' batches)."""
+    _check_marketing_channel(channel)
+    return SegmentSql(sql=f"select id from core_customer where {_MAY_GET_MARKETING}", args=(channel,))
 
 
-async def unlink_identity(customer_id: int, provider: str) -> bool:
-    deleted = await current_connection().fetchval(
-        "delete from core_login_identity where customer_id = $1 and provider = $2 returning id", customer_id, provider
+def active_customers_sql() -> SegmentSql:
+    """Every customer whose account is neither frozen nor closed: what a segment starts from."""
+    return SegmentSql(sql="select id from core_customer where status = 'active'")
+
+
+def registered_since_sql(days: int) -> SegmentSql:
+    """Customers who registered in the last `days` days."""
+    return SegmentSql(sql="select id from core_customer where created_at >= now() - make_interval(days => $1)", args=(days,))
+
+
+def customers_in_district_sql(district: str) -> SegmentSql:
+    """Customers with an address in `district` (the address book's district, as written)."""
+    return SegmentSql(sql="select customer_id from core_customer_address where district = $1", args=(district,))
+
+
+async def address_districts(limit: int = 500) -> list[str]:
+    """The districts of the franchise's address book, most addresses first."""
+    rows = await current_connection().fetch(
+        "select district from core_customer_address where district <> '' group by district order by count(*) desc, district limit $1",
+        limit,
     )
-    return deleted is not None
+    return [r["district"] for r in rows]
+
+
+async def customer_cards(customer_ids: Iterable[int]) -> dict[int, CustomerCard]:
+    """Name, masked phone and registration of each customer, by id."""
+    rows = await current_connection().fetch(
+        "select id, display_name, phone_cipher, created_at from core_customer where id = any($1::bigint[])", sorted(set(customer_ids)),
+    )
+    keyring = current_runtime().keyring
+    return {
+        r["id"]: CustomerCard(id=r["id"], display_name=r["display_name"], phone=masked_cipher(keyring, r["phone_cipher"]),
+                              created_at=r["created_at"])
+        for r in rows
+    }
+
+
+# --- login providers (WeChat, QQ as plugins; the identities are identities.py's) ----------------
 
 
 async def sign_in_with_identity(
     tenant: TenantContext, identity: LoginIdentity, attribution: dict[str, str], accepted: LegalVersions | None = None
-) -> Customer:
-    """Sign in through a provider: its linked customer; else the customer of the phone it
-    vouches for (then linked); else a new customer (registered, then linked). Consent as for
-    sign_in_customer: `accepted` must cover the documents in force the customer has not accepted."""
+) -> Customer | None:
+    """Sign in through a provider: its linked customer; else the customer of the phone it vouches
+    for (then linked); else a new customer with that phone (registered, then linked). None when
+    the identity is new and the provider vouched for no phone: the customer links a phone first
+    (sign_in_and_link). Consent as for sign_in_customer."""
     conn = current_connection()
-    customer_id = await customer_for_identity(identity.provider, identity.subject)
+    customer_id = await identities.find_owner(identity)
     if customer_id is None:
-        e164 = None
-        if identity.phone:
-            e164 = normalize_phone(identity.phone, tenant)
-            customer_id = await conn.fetchval("select id from core_customer where phone_index = $1", phone_index(current_runtime().keyring, e164))
+        if not identity.phone:
+            return None
+        e164 = normalize_phone(identity.phone, tenant)
+        index = phone_index(current_runtime().keyring, e164)
+        customer_id = await conn.fetchval("select id from core_customer where phone_index = $1", index)
         consent = await legal.check_consent(customer_id, accepted)
         if customer_id is None:
             customer_id = await conn.fetchval(
-                "insert into core_customer (tenant_id, display_name, phone_cipher, phone_index) values ($1, $2, $3, $4) returning id",
-                tenant.id, identity.display_name[:40], encrypt_phone(current_runtime().keyring, e164) if e164 else None,
-                phone_index(current_runtime().keyring, e164) if e164 else None,
+                "insert into core_customer (tenant_id, display_name, phone_cipher, phone_index, acquisition_source) "
+                "values ($1, $2, $3, $4, $5) on conflict (tenant_id, phone_index) do nothing returning id",
+                tenant.id, identity.display_name[:40], encrypt_phone(current_runtime().keyring, e164), index, attribution.get("source", ""),
             )
-            await _registered(tenant, customer_id, {"provider": identity.provider, **attribution})
-        await link_identity(tenant, customer_id, identity)
+            if customer_id is None:  # the same phone's first sign-in, a moment before
+                customer_id = await conn.fetchval("select id from core_customer where phone_index = $1", index)
+            else:
+                await _registered(tenant, customer_id, {"provider": identity.provider, **attribution})
     else:
         consent = await legal.check_consent(customer_id, accepted)
+    await identities.link_identity(tenant, customer_id, identity)
     if consent is not None:
         await legal.record_acceptance(tenant, customer_id, consent)
-    await conn.execute("update core_login_identity set last_used_at = now() where provider = $1 and subject = $2", identity.provider, identity.subject)
     row = await conn.fetchrow(f"select {_CUSTOMER_COLUMNS} from core_customer where id = $1", customer_id)
     return await _signed_in(row)
+
+
+async def sign_in_and_link(
+    tenant: TenantContext, identity: LoginIdentity, *, phone: str, code: str, client: str, attribution: dict[str, str],
+    accepted: LegalVersions | None = None,
+) -> Customer:
+    """A provider's first sign-in, finished with the phone's code: the customer of that phone
+    (registered if new, named after the provider's nickname when they have no name) gets the
+    identity, so one person keeps one account whichever way they sign in."""
+    customer = await sign_in_customer(tenant, phone=phone, code=code, client=client,
+                                      attribution={"provider": identity.provider, **attribution}, accepted=accepted)
+    await identities.link_identity(tenant, customer.id, identity)
+    if not customer.display_name and identity.display_name.strip():
+        await current_connection().execute(
+            "update core_customer set display_name = $2 where id = $1 and display_name = ''", customer.id, identity.display_name.strip()[:40])
+        customer = msgspec.structs.replace(customer, display_name=identity.display_name.strip()[:40])
+    return customer
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -295,6 +410,12 @@ async def rename_staff(staff_id: int, name: str) -> None:
 async def staff_phone_for_sending(staff_id: int) -> str | None:
     """A worker's phone in full (E.164), for a message leaving now; never for a page or a log."""
     cipher = await current_connection().fetchval("select phone_cipher from core_staff where id = $1", staff_id)
+    return decrypt_phone(current_runtime().keyring, cipher) if cipher else None
+
+
+async def customer_phone_for_sending(customer_id: int) -> str | None:
+    """A customer's phone in full (E.164), for a message leaving now; never for a page or a log."""
+    cipher = await current_connection().fetchval("select phone_cipher from core_customer where id = $1", customer_id)
     return decrypt_phone(current_runtime().keyring, cipher) if cipher else None
 
 

@@ -5,21 +5,31 @@ the message next to what caused it; sign-in.js counts a wait down)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import secrets
 from typing import Any, Awaitable, Callable
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from platform_core.errors import HearthError, NotFound, RateLimited, ValidationFailed
-from platform_core.pluginsys.calls import collect_now
-from platform_core.pluginsys.contexts import LoginProvider
+from platform_core.errors import (
+    HearthError,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
+from platform_core.pluginsys.contexts import LoginIdentity, LoginProvider, LoginStart
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
-from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.acquisition import attribution
+from platform_core.web.device import device_of
 from platform_core.web.forms import (
     client_address,
     error_context,
@@ -31,8 +41,10 @@ from platform_core.web.forms import (
 from platform_core.web.i18n import gettext as _
 from platform_core.web.pages import page
 
-from . import legal, services
+from . import identities, legal, second_factor, services
+from .identities import PENDING_TTL
 from .phones import masked, normalize_phone
+from .provider_tokens import count_provider_sign_in
 from .schemas import CodeSent, LegalVersions
 from .sessions import (
     Principal,
@@ -41,7 +53,10 @@ from .sessions import (
     principal_for,
     set_session_cookie,
 )
+from .sign_in_methods import login_providers, methods_error
 from .views import ACCOUNT_HOME, STAFF_HOME
+
+log = logging.getLogger(__name__)
 
 LOGIN_STATE_TTL = 600
 
@@ -65,6 +80,12 @@ STAFF_FLOW = Flow("staff", "/staff/sign-in", "accounts/staff_sign_in.html", STAF
 async def _card(request: Request, flow: Flow, *, step: str, values: dict[str, str], status: int = 200, **context: Any) -> Response:
     template = "accounts/_sign_in_card.html" if request.headers.get("hx-request") else flow.page
     context.setdefault("errors", {})
+    if flow.kind == "customer" and values.get("link"):
+        # The phone step of a provider's first sign-in: no other way in is offered there.
+        linking = login_providers(current_tenant()).get(values["link"])
+        context.update(linking=linking, providers=[])
+        if linking is None:
+            values.pop("link")
     versions = await legal.current_versions() if flow.kind == "customer" else None
     return page(request, template, status_code=status, flow=flow, step=step, values=values,
                 legal=versions if versions and versions.any() else None, **context)
@@ -117,14 +138,10 @@ async def _card_error(request: Request, flow: Flow, exc: HearthError, *, step: s
     return response
 
 
-def _login_providers(tenant: TenantContext) -> dict[str, LoginProvider]:
-    return {p.name: p for _, p in collect_now(current_runtime().hooks(tenant).provide_login_providers)}
-
-
 def _providers(request: Request) -> list[LoginProvider]:
     if not request.url.path.startswith(CUSTOMER_FLOW.base):
         return []
-    return list(_login_providers(current_tenant()).values())
+    return list(login_providers(current_tenant()).values())
 
 
 @get(CUSTOMER_FLOW.base, include_in_schema=False, name="customer-sign-in")
@@ -133,6 +150,9 @@ async def sign_in_page(request: Request, principal: NamedDependency[Principal | 
     if principal is not None and principal.kind == "customer":
         return Redirect(nxt, status_code=303)
     values = {"next": nxt, "invite": request.query_params.get("invite", "")[:64]}
+    pending = await _pending_link(request) if request.query_params.get("link") else None
+    if pending is not None:
+        values.update(next=pending.next, invite=pending.invite, link=pending.identity.provider)
     return await _card(request, CUSTOMER_FLOW, step="phone", values=values, providers=_providers(request))
 
 
@@ -162,16 +182,38 @@ async def sign_in_verify(request: Request) -> Response:
     values = await form_data(request)
     tenant = current_tenant()
     accepted = _accepted(values)
+    method = "phone_code"
     try:
-        customer = await services.sign_in_customer(
-            tenant, phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request),
-            attribution={"invite": values.get("invite", "")[:64]}, accepted=accepted)
+        if values.get("link"):
+            pending = await _pending_link(request)
+            if pending is None or pending.identity.provider != values["link"]:
+                values.pop("link")
+                raise ValidationFailed({}, message=EXPIRED)
+            customer = await services.sign_in_and_link(
+                tenant, pending.identity, phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request),
+                attribution=attribution(request, values.get("invite", "")), accepted=accepted or _accepted(pending.consent))
+            await current_runtime().kv.delete(_pending_key(request))
+            method = pending.identity.provider
+        else:
+            customer = await services.sign_in_customer(
+                tenant, phone=values.get("phone", ""), code=values.get("code", ""), client=client_address(request),
+                attribution=attribution(request, values.get("invite", "")), accepted=accepted)
     except HearthError as exc:
         return await _card_error(request, CUSTOMER_FLOW, exc, step="code", values=values)
-    return await _start_session(request, "customer", customer.id, safe_next(values.get("next"), ACCOUNT_HOME))
+    return await _start_session(request, "customer", customer.id, safe_next(values.get("next"), ACCOUNT_HOME), method=method)
 
 
-async def _start_session(request: Request, kind: str, user_id: int, target: str) -> Response:
+async def _start_session(request: Request, kind: str, user_id: int, target: str, *, method: str = "phone_code",
+                         second_step_done: bool = False) -> Response:
+    if kind == "customer" and not second_step_done and await second_factor.second_step_due(
+            user_id, request.cookies.get(second_factor.DEVICE_COOKIE, "")):
+        # Who they are is proven, but not with their authenticator on a device it remembers: hold
+        # the sign-in (no session yet) for the second step, bound to this browser by a cookie.
+        held = await second_factor.hold_sign_in(second_factor.PendingSignIn(customer_id=user_id, method=method, target=target))
+        return second_factor.set_pending_cookie(redirect_after_post(request, second_factor.SECOND_STEP_PATH), held)
+    if kind == "customer":
+        await services.record_sign_in(current_tenant(), user_id, method=method, ip=client_address(request),
+                                      device=request.headers.get("user-agent", ""))
     # A fresh token on every sign-in: a session id planted before sign-in is worth nothing.
     old = await principal_for(request)
     if old is not None:
@@ -181,6 +223,65 @@ async def _start_session(request: Request, kind: str, user_id: int, target: str)
 
 
 # --- sign in with a login provider (WeChat, QQ from plugins) -----------------------------------
+#
+# The state sent to the provider is single use and bound to the browser that started: the
+# browser holds a secret in a cookie (LOGIN_COOKIE) and the state's record holds the secret's
+# digest, so a callback carried to another browser, or a state made up, signs nobody in. A new
+# identity that brings no phone waits for the phone step under the same binding.
+
+EXPIRED = "This sign-in link has expired. Please try again."
+LOGIN_COOKIE = "hearth_login"
+LINKED_DONE = "/account/sign-in-methods?done=linked"
+
+
+class LoginState(msgspec.Struct, frozen=True, kw_only=True):
+    """What a provider's callback needs from its start."""
+
+    provider: str
+    browser: str  # sha-256 of the browser's LOGIN_COOKIE
+    next: str
+    invite: str = ""
+    # The consent box ticked on the sign-in page before leaving, with the versions it showed.
+    consent: dict[str, str] = {}
+    link_customer: int | None = None  # "link" mode: the signed-in customer adding this provider
+
+
+class PendingLink(msgspec.Struct, frozen=True, kw_only=True):
+    """A provider's identity, verified, waiting for the phone step (PENDING_TTL)."""
+
+    identity: LoginIdentity
+    next: str
+    invite: str = ""
+    consent: dict[str, str] = {}
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _browser_secret(request: Request) -> str:
+    """This browser's login secret: the cookie's, or a new one (set by _bind)."""
+    secret = request.cookies.get(LOGIN_COOKIE, "")
+    return secret if 32 <= len(secret) <= 64 else secrets.token_urlsafe(32)
+
+
+def _bind(response: Response, secret: str) -> Response:
+    response.set_cookie(Cookie(
+        key=LOGIN_COOKIE, value=secret, max_age=PENDING_TTL, httponly=True, secure=current_runtime().settings.cookie_secure,
+        samesite="lax", path=CUSTOMER_FLOW.base,
+    ))
+    return response
+
+
+def _pending_key(request: Request) -> str:
+    return current_tenant().key("login-link", _digest(request.cookies.get(LOGIN_COOKIE, "")))
+
+
+async def _pending_link(request: Request) -> PendingLink | None:
+    if not request.cookies.get(LOGIN_COOKIE):
+        return None
+    raw = await current_runtime().kv.get(_pending_key(request))
+    return msgspec.json.decode(raw, type=PendingLink) if raw else None
 
 
 def _callback_uri(request: Request, provider: str) -> str:
@@ -188,54 +289,107 @@ def _callback_uri(request: Request, provider: str) -> str:
 
 
 def _provider(name: str) -> LoginProvider:
-    provider = _login_providers(current_tenant()).get(name)
+    provider = login_providers(current_tenant()).get(name)
     if provider is None:
         raise NotFound("page")
     return provider
 
 
 @get(f"{CUSTOMER_FLOW.base}/{{provider:str}}", include_in_schema=False, name="customer-sign-in-provider")
-async def provider_start(request: Request, provider: FromPath[str]) -> Response:
+async def provider_start(request: Request, provider: FromPath[str], principal: NamedDependency[Principal | None]) -> Response:
+    """Off to the provider. `mode=link`: a signed-in customer adds it to their sign-in methods;
+    `silent=1`: only the identity, without a page to approve where the provider can; `app_id`: the
+    provider app whose identity is wanted; `share=1`: the customer agreed to share their nickname
+    and avatar."""
     tenant = current_tenant()
     chosen = _provider(provider)
-    state = secrets.token_urlsafe(24)
     query = request.query_params
-    remembered = {
-        "provider": chosen.name, "next": safe_next(query.get("next"), ACCOUNT_HOME), "invite": query.get("invite", "")[:64],
-        # The box ticked on the phone step, with the versions it showed (checked at the callback).
-        "accept_terms": query.get("accept_terms", "")[:1],
-        "terms_version": query.get("terms_version", "")[:9], "privacy_version": query.get("privacy_version", "")[:9],
-    }
+    link_customer = None
+    if query.get("mode") == "link":
+        if principal is None or principal.kind != "customer" or not principal.mfa_verified:
+            raise Unauthorized(sign_in_path=CUSTOMER_FLOW.base)
+        link_customer = principal.user_id
+    secret, state = _browser_secret(request), secrets.token_urlsafe(24)
+    remembered = LoginState(
+        provider=chosen.name, browser=_digest(secret), link_customer=link_customer,
+        next=safe_next(query.get("next"), LINKED_DONE if link_customer else ACCOUNT_HOME), invite=query.get("invite", "")[:64],
+        consent={"accept_terms": query.get("accept_terms", "")[:1], "terms_version": query.get("terms_version", "")[:9],
+                 "privacy_version": query.get("privacy_version", "")[:9]},
+    )
     await current_runtime().kv.set(tenant.key("login-state", state), msgspec.json.encode(remembered), LOGIN_STATE_TTL)
-    return Redirect(await chosen.authorize_url(tenant, state, _callback_uri(request, chosen.name)), status_code=303)
+    redirect_uri = _callback_uri(request, chosen.name)
+    if chosen.authorize is not None:
+        start = LoginStart(tenant=tenant, state=state, redirect_uri=redirect_uri, device=device_of(request.headers.get("user-agent", "")),
+                           share_profile=query.get("share") == "1", silent=query.get("silent") == "1", app_id=query.get("app_id", "")[:64])
+        url = await chosen.authorize(start)
+    else:
+        url = await chosen.authorize_url(tenant, state, redirect_uri)
+    return _bind(Redirect(url, status_code=303), secret)
+
+
+async def _login_state(request: Request, chosen: LoginProvider) -> LoginState:
+    """The callback's state, taken (single use), if this browser started it for this provider."""
+    key = current_tenant().key("login-state", request.query_params.get("state", "")[:64])
+    raw = await current_runtime().kv.get(key)
+    if raw is None:
+        raise ValidationFailed({}, message=EXPIRED)
+    await current_runtime().kv.delete(key)
+    remembered = msgspec.json.decode(raw, type=LoginState)
+    browser = request.cookies.get(LOGIN_COOKIE, "")
+    if remembered.provider != chosen.name or not hmac.compare_digest(_digest(browser), remembered.browser):
+        raise ValidationFailed({}, message=EXPIRED)
+    return remembered
+
+
+async def _identity(request: Request, chosen: LoginProvider) -> LoginIdentity:
+    """Ask the provider who signed in. A refusal (the person denied, a used or expired code) is
+    the same message: they start again."""
+    if not request.query_params.get("code"):
+        raise ValidationFailed({}, message=DENIED)
+    try:
+        return await chosen.complete(current_tenant(), dict(request.query_params), _callback_uri(request, chosen.name))
+    except HearthError:
+        raise
+    except Exception as exc:
+        # The type only: an SDK's error may quote the request, and a token request carries the app secret.
+        log.warning("login provider refused a sign-in", extra={"provider": chosen.name, "error": type(exc).__name__})
+        raise ValidationFailed({}, message=FAILED) from None
+
+
+DENIED = "You did not allow signing in with that service. Sign in with your phone number, or try again."
+FAILED = "Signing in with that service did not work. Please try again."
 
 
 @get(f"{CUSTOMER_FLOW.base}/{{provider:str}}/callback", include_in_schema=False, name="customer-sign-in-provider-callback")
-async def provider_callback(request: Request, provider: FromPath[str]) -> Response:
+async def provider_callback(request: Request, provider: FromPath[str], principal: NamedDependency[Principal | None]) -> Response:
     tenant = current_tenant()
     chosen = _provider(provider)
     values = {"next": ACCOUNT_HOME, "invite": ""}
-    key = tenant.key("login-state", request.query_params.get("state", "")[:64])
-    raw = await current_runtime().kv.get(key)
+    remembered = None
     try:
-        if raw is None:
-            raise ValidationFailed({}, message="This sign-in link has expired. Please try again.")
-        await current_runtime().kv.delete(key)  # single use
-        remembered = msgspec.json.decode(raw, type=dict[str, str])
-        if remembered.get("provider") != chosen.name:
-            raise ValidationFailed({}, message="This sign-in link has expired. Please try again.")
-        values = {"next": remembered["next"], "invite": remembered["invite"]}
-        accepted = _accepted(remembered)
-        try:
-            identity = await chosen.complete(tenant, dict(request.query_params), _callback_uri(request, chosen.name))
-        except HearthError:
-            raise
-        except Exception:
-            raise ValidationFailed({}, message="Signing in with that service did not work. Please try again.") from None
-        customer = await services.sign_in_with_identity(tenant, identity, {"invite": values["invite"]}, accepted)
+        remembered = await _login_state(request, chosen)
+        values = {"next": remembered.next, "invite": remembered.invite}
+        await count_provider_sign_in(client_address(request))
+        identity = await _identity(request, chosen)
+        if remembered.link_customer is not None:
+            if principal is None or principal.kind != "customer" or principal.user_id != remembered.link_customer:
+                raise ValidationFailed({}, message=EXPIRED)
+            await identities.link_identity(tenant, principal.user_id, identity)
+            return redirect_after_post(request, safe_next(remembered.next, LINKED_DONE))
+        customer = await services.sign_in_with_identity(
+            tenant, identity, attribution(request, remembered.invite), _accepted(remembered.consent))
+        if customer is None:
+            # A new identity without a phone: the phone step links (or creates) the customer.
+            pending = PendingLink(identity=msgspec.structs.replace(identity, raw={}), next=remembered.next,
+                                  invite=remembered.invite, consent=remembered.consent)
+            await current_runtime().kv.set(_pending_key(request), msgspec.json.encode(pending), PENDING_TTL)
+            return Redirect(f"{CUSTOMER_FLOW.base}?link={chosen.name}", status_code=303)
+        await identities.touch(identity)
     except HearthError as exc:
+        if remembered is not None and remembered.link_customer is not None:
+            return await methods_error(request, exc)
         return await _card_error(request, CUSTOMER_FLOW, exc, step="phone", values=values)
-    return await _start_session(request, "customer", customer.id, safe_next(values["next"], ACCOUNT_HOME))
+    return await _start_session(request, "customer", customer.id, safe_next(values["next"], ACCOUNT_HOME), method=chosen.name)
 
 
 # --- the staff app's sign-in ------------------------------------------------------------------

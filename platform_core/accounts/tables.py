@@ -5,8 +5,11 @@ from enum import Enum
 
 from piccolo.columns import (
     JSONB,
+    BigInt,
     BigSerial,
     Boolean,
+    Bytea,
+    Date,
     ForeignKey,
     Integer,
     Numeric,
@@ -35,6 +38,19 @@ class Customer(Table, tablename="core_customer"):
     status = Varchar(length=16, choices=Status, default=Status.active)
     created_at = Timestamptz()
     last_sign_in_at = Timestamptz(null=True, default=None)
+    # Consent: marketing in the inbox and on the site unless turned off; marketing SMS only
+    # after the customer agreed (when). Order messages ignore both.
+    marketing_messages = Boolean(default=True)
+    marketing_sms_agreed_at = Timestamptz(null=True, default=None)
+    # How they arrived (web/acquisition.py's cookie at registration), e.g. a partner channel.
+    acquisition_source = Varchar(length=64, default="")
+    # Optional, for a birthday coupon (accounts_0007).
+    birthday = Date(null=True, default=None)
+    # Set when the office approves real-name verification (accounts_0008).
+    realname_verified_at = Timestamptz(null=True, default=None)
+    # Closing and the anonymisation after the retention period (accounts_0011).
+    closed_at = Timestamptz(null=True, default=None)
+    anonymised_at = Timestamptz(null=True, default=None)
 
 
 class CustomerAddress(Table, tablename="core_customer_address"):
@@ -57,7 +73,8 @@ class CustomerAddress(Table, tablename="core_customer_address"):
 
 
 class LoginIdentity(Table, tablename="core_login_identity"):
-    """A customer's account at a login provider (WeChat, QQ): (provider, subject) is unique."""
+    """A customer's account at a login provider (WeChat, QQ): (provider, app_id, subject) is
+    unique, and a customer has at most one per provider app (accounts_0012)."""
 
     id = BigSerial(primary_key=True)
     tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
@@ -67,6 +84,21 @@ class LoginIdentity(Table, tablename="core_login_identity"):
     display_name = Varchar(length=100, default="")
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
+    app_id = Varchar(length=64, default="")
+    unionid = Varchar(length=128, default="")
+    avatar_url = Varchar(length=500, default="")
+
+
+class CustomerSignIn(Table, tablename="core_customer_sign_in"):
+    """A successful customer sign-in: time, method, IP and device (kept 180 days)."""
+
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    customer = ForeignKey(Customer, db_column_name="customer_id", null=False)
+    method = Varchar(length=32, default=None)
+    ip = Varchar(length=45, default="")
+    device = Varchar(length=200, default="")
+    signed_in_at = Timestamptz()
 
 
 class Staff(Table, tablename="core_staff"):
@@ -124,4 +156,53 @@ class LegalAcceptance(Table, tablename="core_legal_acceptance"):
     accepted_at = Timestamptz()
 
 
-CUSTOMER_TABLES: list = [Customer, CustomerAddress, LoginIdentity, Staff, OtpCode, LegalDocument, LegalAcceptance]
+class RealnameSubmission(Table, tablename="core_realname_submission"):
+    """A customer's real-name verification: the ID number only encrypted, indexed and masked."""
+
+    class State(str, Enum):
+        pending = "pending"
+        approved = "approved"
+        rejected = "rejected"
+        revoked = "revoked"
+
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    customer = ForeignKey(Customer, db_column_name="customer_id", null=False)
+    full_name = Varchar(length=60, default=None)
+    id_type = Varchar(length=16, default=None)
+    nationality = Varchar(length=2, default="")
+    id_number_cipher = Text(default=None)
+    id_number_index = Varchar(length=64, default=None)
+    id_number_masked = Varchar(length=40, default=None)
+    state = Varchar(length=16, choices=State, default=State.pending)
+    reason = Varchar(length=200, default="")
+    submitted_at = Timestamptz()
+    reviewed_at = Timestamptz(null=True, default=None)
+    reviewer_id = BigInt(null=True, default=None)
+
+
+class RealnamePhoto(Table, tablename="core_realname_photo"):
+    """An ID photo of a submission, sealed with the keyring."""
+
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    submission = ForeignKey(RealnameSubmission, db_column_name="submission_id", null=False)
+    side = Varchar(length=8, default=None)
+    content_type = Varchar(length=16, default=None)
+    sealed = Bytea(default=None)
+
+
+class RealnameAccess(Table, tablename="core_realname_access"):
+    """A console user viewed a photo of a submission, or revealed its full ID number."""
+
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    submission = ForeignKey(RealnameSubmission, db_column_name="submission_id", null=False)
+    console_user_id = BigInt(null=True, default=None)
+    actor_name = Varchar(length=200, default=None)
+    action = Varchar(length=16, default=None)
+    at = Timestamptz()
+
+
+CUSTOMER_TABLES: list = [Customer, CustomerAddress, LoginIdentity, CustomerSignIn, Staff, OtpCode, LegalDocument, LegalAcceptance,
+                         RealnameSubmission, RealnamePhoto, RealnameAccess]

@@ -7,7 +7,11 @@ import re
 import secrets
 
 import pyotp
-import segno
+
+from platform_core.lazy import lazy_module
+
+# Only the set-up page draws a QR code: the other pages' processes need not hold segno.
+segno = lazy_module("segno")
 
 RECOVERY_CODE_COUNT = 10
 # No 0/o, 1/l/i: codes are read off paper.

@@ -3,6 +3,7 @@ the staff app's sign-out (its home, today's visits, is tracking's). Signing in i
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect
 
-from platform_core.errors import HearthError
+from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.forms import (
     done_notice,
@@ -20,11 +21,12 @@ from platform_core.web.forms import (
 from platform_core.web.i18n import lazy_gettext
 from platform_core.web.pages import page
 
-from . import legal, services
+from . import legal, second_factor, services
 from .guards import SIGN_IN_PATHS, require_customer
 from .schemas import (
     LEGAL_TITLES,
     TIME_SLOTS,
+    Customer,
     CustomerUpdate,
     ServicePreferences,
 )
@@ -44,6 +46,9 @@ STAFF_HOME = "/staff/"
 NOTICES = {
     "profile": lazy_gettext("Your profile has been saved."),
     "everywhere": lazy_gettext("You have been signed out on all other devices."),
+    "2fa-off": lazy_gettext("Two-step verification is off."),
+    "devices": lazy_gettext("Every remembered device will ask for a code again."),
+    "phone": lazy_gettext("Your phone number has been changed."),
 }
 
 
@@ -52,6 +57,17 @@ def _error(request: Request, template: str, exc: HearthError, **context: Any) ->
     if getattr(exc, "retry_after", None) is not None:
         response.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
     return response
+
+
+def _birthday(text: str) -> date | None:
+    """The profile form's date (blank clears it); anything else is the field's error."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed({"birthday": lazy_gettext("Enter a date in the past.")}) from None
 
 
 # --- the customer's account --------------------------------------------------------------------
@@ -65,7 +81,9 @@ class AccountController(Controller):
     @get("", name="account")
     async def profile(self, request: Request, principal: NamedDependency[Principal]) -> Response:
         customer = await services.active_customer(principal)
-        values = {"display_name": customer.display_name, "email": customer.email, **_preference_values(customer.preferences)}
+        values = {"display_name": customer.display_name, "email": customer.email, **_preference_values(customer.preferences),
+                  "marketing_messages": customer.marketing_messages, "marketing_sms": customer.marketing_sms,
+                  "birthday": customer.birthday.isoformat() if customer.birthday else ""}
         return page(request, "accounts/profile.html", customer=customer, values=values, errors={}, time_slots=TIME_SLOTS,
                     flash=done_notice(request, NOTICES))
 
@@ -81,7 +99,10 @@ class AccountController(Controller):
                 preferred_times=chosen, pets=values.get("pets", ""), notes=values.get("notes", ""),  # type: ignore[arg-type]
                 language=values.get("language", "") if values.get("language", "") in ("zh_CN", "en") else "",  # type: ignore[arg-type]
             )
-            update = CustomerUpdate(display_name=values.get("display_name", ""), email=values.get("email", ""), preferences=prefs)
+            # Unticked boxes are not posted: absent means off.
+            update = CustomerUpdate(display_name=values.get("display_name", ""), email=values.get("email", ""), preferences=prefs,
+                                    marketing_messages=values.get("marketing_messages") == "1", marketing_sms=values.get("marketing_sms") == "1",
+                                    birthday=_birthday(values.get("birthday", "")))
             await services.update_customer(customer.id, update)
         except HearthError as exc:
             return _error(request, "accounts/profile.html", exc, customer=customer, values=values, time_slots=TIME_SLOTS)
@@ -89,10 +110,7 @@ class AccountController(Controller):
 
     @get("/security", name="account-security")
     async def security_page(self, request: Request, principal: NamedDependency[Principal]) -> Response:
-        customer = await services.active_customer(principal)
-        return page(request, "accounts/security.html", customer=customer, flash=done_notice(request, NOTICES),
-                    agreements=await legal.accepted_versions(customer.id), legal_titles=LEGAL_TITLES,
-                    tz=ZoneInfo(current_tenant().timezone))
+        return await render_security(request, await services.active_customer(principal))
 
     @post("/sign-out-everywhere", name="account-sign-out-everywhere")
     async def sign_out_everywhere(self, principal: NamedDependency[Principal]) -> Response:
@@ -101,6 +119,18 @@ class AccountController(Controller):
         await end_all_sessions(kind="customer", tenant_id=principal.tenant_id, user_id=principal.user_id)
         token = await create_session(kind="customer", user_id=principal.user_id, tenant_id=principal.tenant_id)
         return set_session_cookie(Redirect(f"{ACCOUNT_HOME}/security?done=everywhere", status_code=303), token)
+
+
+async def render_security(request: Request, customer: Customer, *, status_code: int = 200, **context: Any) -> Response:
+    """The security page (sessions, two-step verification, remembered devices, terms accepted),
+    with `context` from a form that posted to it (errors, the recovery codes shown once)."""
+    context.setdefault("errors", {})
+    return page(request, "accounts/security.html", status_code=status_code, customer=customer,
+                flash=done_notice(request, NOTICES), agreements=await legal.accepted_versions(customer.id),
+                legal_titles=LEGAL_TITLES, tz=ZoneInfo(current_tenant().timezone),
+                two_step=await second_factor.state(customer.id), realname_path=second_factor.REALNAME_PATH,
+                enrolment=await second_factor.enrolment(customer.id, account=customer.phone or customer.display_name),
+                **context)
 
 
 def _preference_values(prefs: ServicePreferences) -> dict[str, Any]:

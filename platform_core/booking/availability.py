@@ -6,12 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from platform_core.catalog.quotes import is_long_stay, quantity_error, visit_minutes
+from platform_core.catalog.schemas import ServiceItem
 from platform_core.catalog.services import get_item_by_slug
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.orders.schemas import BookingSettings
 from platform_core.orders.services import booking_settings, pending_demand
+from platform_core.pluginsys.calls import collect
+from platform_core.pluginsys.contexts import BookingWindow, BookingWindowQuery
+from platform_core.runtime import current_runtime
 from platform_core.scheduling import slots as engine
 from platform_core.scheduling.schemas import Availability, BookingRules, Slot
 from platform_core.tenancy.context import current_tenant
@@ -25,6 +31,46 @@ def rules_of(settings: BookingSettings) -> BookingRules:
 
 async def booking_rules() -> BookingRules:
     return rules_of(await booking_settings())
+
+
+NO_WINDOW = BookingWindow()
+
+
+def asks_booking_window() -> bool:
+    """Whether a plugin the tenant has on answers compute_booking_window: when none does, a
+    caller need not even find out who the customer is."""
+    return bool(current_runtime().hooks(current_tenant()).compute_booking_window.get_hookimpls())
+
+
+async def booking_window(customer_id: int | None, item: ServiceItem) -> BookingWindow:
+    """What the tenant's plugins say of this customer's window for this item
+    (compute_booking_window): the largest extra horizon and the largest held-back count of their
+    answers. Without an impl (no plugin on that answers) nothing is asked and nothing is read."""
+    if not asks_booking_window():
+        return NO_WINDOW
+    caller = current_runtime().hooks(current_tenant()).compute_booking_window
+    query = BookingWindowQuery(tenant=current_tenant(), customer_id=customer_id, item_id=item.id, category=item.category_code)
+    answers = [msgspec.convert(found.value, BookingWindow, from_attributes=True) for found in await collect(caller, query=query)]
+    if not answers:
+        return NO_WINDOW
+    return BookingWindow(
+        extra_horizon_days=max(0, *(a.extra_horizon_days for a in answers)),
+        held_back_workers=max(0, *(a.held_back_workers for a in answers)),
+    )
+
+
+def windowed(rules: BookingRules, window: BookingWindow) -> BookingRules:
+    """The franchise's rules as they hold for one customer and item."""
+    if window == NO_WINDOW:
+        return rules
+    return msgspec.structs.replace(
+        rules, horizon_days=rules.horizon_days + window.extra_horizon_days, held_back=window.held_back_workers)
+
+
+async def customer_rules(customer_id: int | None, item: ServiceItem, rules: BookingRules | None = None) -> BookingRules:
+    """The booking rules for this customer and item: the franchise's, with the window the
+    plugins give (booking_window)."""
+    return windowed(rules or await booking_rules(), await booking_window(customer_id, item))
 
 
 async def available_slots(rules: BookingRules | None = None, **query: Any) -> list[Slot]:
@@ -54,10 +100,11 @@ async def lock_days(first: date, last: date) -> None:
 
 async def item_availability(
     *, item: str, day: str, staff_id: int | None = None, quantity: int | None = None,
-    lat: float | None = None, lng: float | None = None,
+    lat: float | None = None, lng: float | None = None, customer_id: int | None = None,
 ) -> Availability:
-    """One day's slots of a catalog item (its duration and required skills). An hourly item lasts
-    `quantity` hours, within the item's limits; a long stay has one start a day, its first."""
+    """One day's slots of a catalog item (its duration and required skills) for `customer_id`
+    (None: a visitor), within their booking window. An hourly item lasts `quantity` hours,
+    within the item's limits; a long stay has one start a day, its first."""
     errors: dict[str, str] = {}
     try:
         on = date.fromisoformat(day)
@@ -72,7 +119,7 @@ async def item_availability(
         raise ValidationFailed(errors)
     duration = visit_minutes(service, quantity)
     slots = await available_slots(
-        duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
+        await customer_rules(customer_id, service), duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
         staff_id=staff_id, lat=lat, lng=lng,
     )
     if is_long_stay(service):

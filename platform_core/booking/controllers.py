@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import (
@@ -18,7 +19,11 @@ from litestar.params import (
     MultipartBody,
 )
 
-from platform_core.accounts.guards import BEARER_SECURITY, require_customer
+from platform_core.accounts.guards import (
+    BEARER_SECURITY,
+    require_customer,
+    signed_in_customer,
+)
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.bounds import Count, Id, Latitude, Longitude
@@ -35,7 +40,6 @@ from platform_core.orders.schemas import (
     OrderMessageCreate,
     OrderPlace,
     OrderSummary,
-    Quote,
     QuoteRequest,
     Uploaded,
 )
@@ -46,8 +50,8 @@ from platform_core.web.i18n import lazy_gettext as N_
 
 from . import rescheduling
 from . import services as booking
-from .availability import item_availability
-from .schemas import OtherTimes, RescheduleRequest
+from .availability import asks_booking_window, item_availability
+from .schemas import CheckoutQuote, OtherTimes, RescheduleRequest
 
 
 async def order_detail(order: Order) -> OrderDetail:
@@ -138,14 +142,27 @@ class QuoteController(Controller):
     tags = ["Orders"]
 
     @post("/", operation_id="quoteOrder", status_code=200, summary="The price of a booking, line by line")
-    async def quote(self, principal: NamedDependency[Principal | None], data: JSONBody[QuoteRequest]) -> Quote:
-        """Open to everyone; signed in, the plugins' member prices are included."""
+    async def quote(self, principal: NamedDependency[Principal | None], data: JSONBody[QuoteRequest]) -> CheckoutQuote:
+        """Open to everyone; signed in, the plugins' member prices are included, and the
+        customer's coupons are listed, each with its discount or why it does not apply
+        ("Minimum spend ¥100", "Not valid for this service", "Expires before the visit").
+        `slot_start` and `address_id` (its district) let time and district prices apply;
+        `coupon_id` prices the booking with that coupon (400 on `coupon_id` when it does not
+        apply). The franchise's discount rules are priced in either way."""
         try:
             item = await get_item(data.item_id, for_customer=current_tenant())
         except NotFound:
             raise ValidationFailed({"item_id": N_("This service is not offered.")}) from None
         customer_id = principal.user_id if principal is not None and principal.kind == "customer" else None
-        return await booking.quote(customer_id, item, data.quantity, data.addon_ids)
+        if customer_id is None:
+            if data.coupon_id is not None:
+                raise ValidationFailed({"coupon_id": N_("Sign in to use a coupon.")})
+            priced = await booking.quote(None, item, data.quantity, data.addon_ids, booking.Booked(slot_start=data.slot_start))
+            return CheckoutQuote(**msgspec.structs.asdict(priced))
+        booked = booking.Booked(
+            slot_start=data.slot_start, district=await booking.address_district(customer_id, data.address_id), coupon_id=data.coupon_id)
+        priced, coupons = await booking.checkout(customer_id, item, data.quantity, data.addon_ids, booked)
+        return CheckoutQuote(**msgspec.structs.asdict(priced), coupons=coupons.coupons, best_coupon_id=coupons.best)
 
 
 @dataclass
@@ -183,14 +200,17 @@ class AvailabilityController(Controller):
 
     @get("/", operation_id="getAvailability", summary="Bookable slots of a service on one day")
     async def availability(
-        self, item: FromQuery[str], date: FromQuery[str], staff: FromQuery[Id | None] = None,
+        self, request: Request, item: FromQuery[str], date: FromQuery[str], staff: FromQuery[Id | None] = None,
         quantity: FromQuery[Count | None] = None, lat: FromQuery[Latitude | None] = None, lng: FromQuery[Longitude | None] = None,
     ) -> Availability:
         """`date` is a day of the franchise's calendar (YYYY-MM-DD); each slot lists the ids of the
         workers free for the whole visit. `staff` asks for one worker; `lat`/`lng` (the visit's
         place) leave out workers whose service radius does not reach it; `quantity` is the hours of
         an hourly service. Days before the lead time or past the booking horizon have no slots."""
-        return await item_availability(item=item, day=date, staff_id=staff, quantity=quantity, lat=lat, lng=lng)
+        # Only asked who the customer is when a plugin widens or narrows their window (priority
+        # booking); otherwise a visitor's answer and a customer's are the same, at no cost.
+        customer_id = await signed_in_customer(request) if asks_booking_window() else None
+        return await item_availability(item=item, day=date, staff_id=staff, quantity=quantity, lat=lat, lng=lng, customer_id=customer_id)
 
 
 API_HANDLERS = [OrderController, QuoteController, UploadController, AvailabilityController, serve_media]

@@ -18,7 +18,7 @@ from platform_core.scheduling.schemas import Slot
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
-from .availability import available_slots, booking_rules, lock_days
+from .availability import available_slots, customer_rules, lock_days
 from .schemas import OtherTimes
 
 
@@ -33,7 +33,7 @@ async def offered_slots(order: Order, day: date) -> list[Slot]:
     its place, after the earliest start dispatch can still arrange."""
     item = await get_item(order.item_id)
     minutes = int((order.scheduled_end - order.scheduled_start) / timedelta(minutes=1))
-    found = await available_slots(duration_minutes=minutes, start_date=day, days=1, skills=list(item.required_skills),
+    found = await available_slots(await customer_rules(order.customer_id, item), duration_minutes=minutes, start_date=day, days=1, skills=list(item.required_skills),
                                   lat=order.address.lat, lng=order.address.lng)
     earliest = await _earliest()
     return [s for s in found if s.start >= earliest]
@@ -47,7 +47,8 @@ async def other_times(order: Order, day: date | None) -> OtherTimes:
     tz = ZoneInfo(current_tenant().timezone)
     today = clock.today(tz)
     first = (await _earliest()).astimezone(tz).date()
-    days = [d for d in (today + timedelta(days=i) for i in range((await booking_rules()).horizon_days)) if d >= first]
+    horizon = (await customer_rules(order.customer_id, await get_item(order.item_id))).horizon_days
+    days = [d for d in (today + timedelta(days=i) for i in range(horizon)) if d >= first]
     chosen = day if day in days else (days[0] if days else None)
     return OtherTimes(days=days, day=chosen, timezone=tz.key, slots=await offered_slots(order, chosen) if chosen else [])
 

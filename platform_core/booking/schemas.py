@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 import msgspec
 
+from platform_core.orders.schemas import Quote
+from platform_core.promotions.schemas import Applicability
 from platform_core.reviews.schemas import RatingBreakdown, Review
 from platform_core.scheduling.schemas import Slot
 from platform_core.staff.schemas import WorkerCard
@@ -34,3 +36,12 @@ class RescheduleRequest(msgspec.Struct, frozen=True, kw_only=True):
     """One of the `slots` of OtherTimes."""
 
     slot_start: datetime
+
+
+class CheckoutQuote(Quote, frozen=True, kw_only=True):
+    """A quote with the signed-in customer's coupons for this booking: each with the discount it
+    would give or why it does not apply, those that apply first; `best_coupon_id` is the one a
+    checkout preselects (the largest discount), or None."""
+
+    coupons: list[Applicability] = []
+    best_coupon_id: int | None = None

@@ -49,6 +49,9 @@ from platform_core.orders.schemas import (
 from platform_core.orders.services import booking_settings, get_order, transition
 from platform_core.pluginsys.calls import collect
 from platform_core.pluginsys.contexts import JobHandler, PriceAdjustment, PriceQuote
+from platform_core.promotions.holds import hold_coupon
+from platform_core.promotions.pricing import checkout_coupons
+from platform_core.promotions.schemas import CheckoutCoupons
 from platform_core.runtime import current_runtime
 from platform_core.scheduling.schemas import BookingRules
 from platform_core.tenancy.context import current_tenant
@@ -56,7 +59,14 @@ from platform_core.web.i18n import gettext
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.uploads import photo_exists
 
-from .availability import available_slots, earliest_slot, lock_days, rules_of
+from .availability import (
+    available_slots,
+    booking_window,
+    earliest_slot,
+    lock_days,
+    rules_of,
+    windowed,
+)
 
 MAX_PHOTOS = 6
 MAX_FIELD_TEXT = 500
@@ -65,39 +75,86 @@ UNPAID_JOB = "orders.cancel_unpaid"
 UNPAID_REASON = N_("Not paid in time")
 
 
-async def _adjustments(customer_id: int | None, item: ServiceItem, base: list[OrderLine]) -> list[OrderLine]:
-    """Each plugin's PriceAdjustments, as 'adjustment' lines whose source is the plugin."""
-    tenant = current_tenant()
-    context = PriceQuote(
-        tenant=tenant, customer_id=customer_id, category=item.category_code, item_id=item.id,
-        base_amount=sum(line.amount for line in base), currency=item.currency,
-        lines=[msgspec.to_builtins(line) for line in base],
-    )
-    lines: list[OrderLine] = []
-    for plugin, adjustment in await collect(current_runtime().hooks(tenant).compute_price_adjustments, quote=context):
-        adjustment = msgspec.convert(adjustment, PriceAdjustment, from_attributes=True)
-        lines.append(OrderLine(
-            kind="adjustment", label=adjustment.label, amount=adjustment.amount, unit_amount=adjustment.amount,
-            code=adjustment.code, source=plugin,
-        ))
-    return lines
+class Booked(msgspec.Struct, frozen=True, kw_only=True):
+    """What a quote knows of the booking beyond the item: each optional (docs/promotions.md)."""
+
+    slot_start: datetime | None = None
+    district: str = ""
+    coupon_id: int | None = None
 
 
-async def quote(customer_id: int | None, item: ServiceItem, quantity: int | None, addon_ids: list[int]) -> Quote:
-    """Base and add-ons from the catalog, then the plugins' adjustments; never below zero. A
-    quantity outside the item's limits is a field error (None: the item's minimum)."""
-    base = [
+def _base_lines(item: ServiceItem, quantity: int | None, addon_ids: list[int]) -> list[OrderLine]:
+    """Base and add-ons from the catalog; field errors as quote_base raises them."""
+    return [
         OrderLine(
             kind=line.kind, label=line.label, amount=line.amount, quantity=line.quantity, unit_amount=line.unit_amount,
             code=f"addon:{line.addon_id}" if line.addon_id else line.unit,
         )
         for line in quote_base(item, quantity, addon_ids)
     ]
-    adjustments = await _adjustments(customer_id, item, base)
+
+
+def price_context(customer_id: int | None, item: ServiceItem, base: list[OrderLine], booked: Booked) -> PriceQuote:
+    """The quote as compute_price_adjustments (and the checkout's coupon list) read it."""
+    return PriceQuote(
+        tenant=current_tenant(), customer_id=customer_id, category=item.category_code, item_id=item.id,
+        base_amount=sum(line.amount for line in base), currency=item.currency,
+        lines=[msgspec.to_builtins(line) for line in base], slot_start=booked.slot_start, district=booked.district,
+        coupon_id=booked.coupon_id,
+    )
+
+
+async def _adjustments(context: PriceQuote) -> list[OrderLine]:
+    """Each contributor's PriceAdjustments (plugins', promotions'), as 'adjustment' lines whose
+    source is the contributor; a discount says who funds it (the franchise unless told)."""
+    lines: list[OrderLine] = []
+    for plugin, adjustment in await collect(current_runtime().hooks(context.tenant).compute_price_adjustments, quote=context):
+        adjustment = msgspec.convert(adjustment, PriceAdjustment, from_attributes=True)
+        lines.append(OrderLine(
+            kind="adjustment", label=adjustment.label, amount=adjustment.amount, unit_amount=adjustment.amount,
+            code=adjustment.code, source=plugin,
+            funded_by=(adjustment.funded_by or "franchise") if adjustment.amount < 0 else None,
+        ))
+    return lines
+
+
+async def _priced(customer_id: int | None, item: ServiceItem, base: list[OrderLine], booked: Booked) -> Quote:
+    adjustments = await _adjustments(price_context(customer_id, item, base, booked))
     subtotal = sum(line.amount for line in base)
     adjusted = sum(line.amount for line in adjustments)
     total = max(subtotal + adjusted, 0)
     return Quote(lines=base + adjustments, subtotal=subtotal, adjustments=total - subtotal, total=total, currency=item.currency)
+
+
+async def quote(customer_id: int | None, item: ServiceItem, quantity: int | None, addon_ids: list[int], booked: Booked = Booked()) -> Quote:
+    """Base and add-ons from the catalog, then the adjustments (plugins', the franchise's
+    discount rules, the chosen coupon); never below zero. A quantity outside the item's limits
+    is a field error (None: the item's minimum); so is a chosen coupon that does not apply."""
+    return await _priced(customer_id, item, _base_lines(item, quantity, addon_ids), booked)
+
+
+async def checkout(
+    customer_id: int, item: ServiceItem, quantity: int | None, addon_ids: list[int], booked: Booked = Booked(), *,
+    preselect: bool = False,
+) -> tuple[Quote, CheckoutCoupons]:
+    """The price with the chosen coupon and the customer's coupons for this booking (each with
+    its discount or why not, the best one named). With `preselect` and no coupon chosen, the
+    best one is priced in: what the booking page shows first."""
+    base = _base_lines(item, quantity, addon_ids)
+    coupons = await checkout_coupons(price_context(customer_id, item, base, msgspec.structs.replace(booked, coupon_id=None)))
+    if preselect and booked.coupon_id is None and coupons.best is not None:
+        booked = msgspec.structs.replace(booked, coupon_id=coupons.best)
+    return await _priced(customer_id, item, base, booked), coupons
+
+
+async def address_district(customer_id: int, address_id: int | None) -> str:
+    """The district of one of the customer's addresses ('' when not theirs or not given)."""
+    from platform_core.accounts.services import address_snapshot
+
+    if address_id is None:
+        return ""
+    snapshot = await address_snapshot(customer_id, address_id)
+    return snapshot["district"] if snapshot else ""
 
 
 # --------------------------------------------------------------------------- validation
@@ -337,10 +394,10 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, 
     errors: dict[str, str] = dict(found or {})
     quantity = data.quantity if data.quantity is not None else item.min_quantity
     try:
-        priced = await quote(customer_id, item, quantity, data.addon_ids)
+        base = _base_lines(item, quantity, data.addon_ids)
     except ValidationFailed as exc:
         errors.update(exc.fields)
-        priced = None
+        base = None
     address = await _address_snapshot(customer_id, data, errors)
     if address is not None and item.districts and address["district"] not in item.districts:
         errors["address_id"] = N_("This service is not offered in that district yet.")
@@ -356,7 +413,20 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, 
     settings = await booking_settings()
     # The time is checked even when other fields are wrong (without the locks: nothing is
     # placed), so the customer sees every problem at once.
-    when = await _slot(item, data, minutes, address, errors, _Check(rules_of(settings), lock=not errors))
+    # The customer's own window (compute_booking_window: a priority holder books further ahead,
+    # others may not take the workers held back for holders), checked here under the days' locks.
+    rules = windowed(rules_of(settings), await booking_window(customer_id, item))
+    when = await _slot(item, data, minutes, address, errors, _Check(rules, lock=not errors))
+    priced = None
+    if base is not None:
+        # Priced once the visit's time and district are known: an off-peak or district price
+        # depends on them.
+        booked = Booked(slot_start=when[0] if when else data.slot_start, district=(address or {}).get("district", ""),
+                        coupon_id=data.coupon_id)
+        try:
+            priced = await _priced(customer_id, item, base, booked)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
     if errors or priced is None or address is None or when is None:
         # A retry of a placed order lands here when its own order took the last free time: the
         # answer is that order (or Conflict for another request under its key).
@@ -384,6 +454,8 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, 
             if existing is None:
                 raise HearthError()
             return existing
+        if data.coupon_id is not None:
+            await hold_coupon(data.coupon_id, customer_id, order.id)
         unpaid = []
         if payment_method != "after_service":
             unpaid = [JobRequest(kind=UNPAID_JOB, payload={"order_id": order.id}, run_at=clock.now() + UNPAID_AFTER, key=f"unpaid:{order.id}")]

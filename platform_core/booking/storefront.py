@@ -10,14 +10,17 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
 from platform_core.catalog import services as catalog
+from platform_core.reviews.schemas import Review
 from platform_core.reviews.services import (
     rating_breakdown,
     reviews_for_item,
     reviews_for_staff,
 )
 from platform_core.staff import services as staff
+from platform_core.staff.schemas import WorkerCard
 from platform_core.staff.views import SKILL_LABELS
 from platform_core.tenancy.context import current_tenant
+from platform_core.tenancy.stamped import Stamped
 from platform_core.web.bounds import PathId
 from platform_core.web.pages import page
 
@@ -25,6 +28,10 @@ from .schemas import WorkerPage
 
 WORKERS_SHOWN = 6
 REVIEWS_SHOWN = 5
+
+# An item's workers and latest reviews, by tenant stamp: what the page shows of them renews the
+# stamp (staff_0003, reviews_0004), so a busy item page reads no worker or review row until one changes.
+_social: Stamped[tuple[list[WorkerCard], list[Review]]] = Stamped("storefront", limit=2_000)
 
 
 async def worker_page(staff_id: int, *, reviews: int = 10) -> WorkerPage:
@@ -39,13 +46,14 @@ async def worker_page(staff_id: int, *, reviews: int = 10) -> WorkerPage:
 @get("/services/{slug:str}", include_in_schema=False, name="service-item", read_only=True)
 async def item_page(request: Request, slug: FromPath[str]) -> Response:
     tenant = current_tenant()
-    item = await catalog.get_item_by_slug(slug, for_customer=tenant)
-    category = await catalog.get_category(item.category_id)
-    return page(
-        request, "booking/item.html", item=item, category=category,
-        workers=await staff.workers_for_skills(item.required_skills, limit=WORKERS_SHOWN),
-        reviews=await reviews_for_item(item.id, REVIEWS_SHOWN),
-    )
+    item, category = await catalog.get_item_with_category(slug, for_customer=tenant)
+
+    async def load() -> tuple[list[WorkerCard], list[Review]]:
+        return (await staff.workers_for_skills(item.required_skills, limit=WORKERS_SHOWN),
+                await reviews_for_item(item.id, REVIEWS_SHOWN))
+
+    workers, reviews = await _social.get(tenant, ("item", item.id, tuple(item.required_skills)), load)
+    return page(request, "booking/item.html", item=item, category=category, workers=workers, reviews=reviews)
 
 
 @get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile", read_only=True)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -20,6 +21,7 @@ from platform_core import clock
 from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, list_addresses
 from platform_core.accounts.sessions import Principal
+from platform_core.bounds import INT64_MAX
 from platform_core.catalog.quotes import (
     booking_fields_for,
     counts_quantity,
@@ -45,7 +47,7 @@ from platform_core.web.maps import REGIONS_URL, map_csp, region_data, tile_layer
 from platform_core.web.pages import page
 
 from . import services as booking
-from .availability import item_availability
+from .availability import booking_window, item_availability
 from .contact import contact_context
 
 DONE = {
@@ -85,6 +87,44 @@ def _coordinate(raw: Any) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def _coupon_choice(raw: Any) -> int | None:
+    """The coupon radio's value: an id, or None for "no coupon" (or anything no row can be)."""
+    value = optional_int(raw)
+    return value if value is not None and 1 <= value <= INT64_MAX else None
+
+
+async def _pricing(customer_id: int, item: Any, quantity: int | None, addon_ids: list[int], booked: booking.Booked,
+                   chosen: Any) -> dict[str, Any]:
+    """The price, the customer's coupons for it, the coupon priced in and, when the one chosen
+    no longer applies (a smaller basket, another day), why, with the price without it. `chosen`
+    None: the page's first view, where the best coupon is preselected."""
+    booked = msgspec.structs.replace(booked, coupon_id=_coupon_choice(chosen))
+    coupon_error = None
+    try:
+        quote, coupons = await booking.checkout(customer_id, item, quantity, addon_ids, booked, preselect=chosen is None)
+    except ValidationFailed as exc:
+        if "coupon_id" not in exc.fields:
+            raise
+        coupon_error = exc.fields["coupon_id"]
+        quote, coupons = await booking.checkout(customer_id, item, quantity, addon_ids, msgspec.structs.replace(booked, coupon_id=None))
+    in_use = next((line.code for line in quote.lines if line.code.startswith("coupon:")), "")
+    return {"quote": quote, "coupons": coupons, "chosen_coupon": int(in_use[len("coupon:"):]) if in_use else None,
+            "coupon_error": coupon_error}
+
+
+def _booked(customer_addresses: list[Any], address_id: Any, slot: Any) -> booking.Booked:
+    """What the form says of the visit's time and place, for the prices that depend on them."""
+    chosen = optional_int(address_id)
+    district = next((a.district for a in customer_addresses if a.id == chosen), "")
+    try:
+        slot_start = datetime.fromisoformat(str(slot)) if slot and slot != "asap" else None
+    except ValueError:
+        slot_start = None
+    if slot_start is not None and slot_start.tzinfo is None:
+        slot_start = slot_start.replace(tzinfo=ZoneInfo(current_tenant().timezone))
+    return booking.Booked(slot_start=slot_start, district=district)
 
 
 async def _uploaded(upload: Any) -> str | None:
@@ -144,26 +184,35 @@ async def _form_order(request: Request, item_id: int) -> tuple[OrderPlace, str, 
         address_id=optional_int(address_choice), address=address, asap=asap, slot_start=slot_start, start_date=start_date,
         staff_id=optional_int(form.get("staff_id")), requirements=str(form.get("requirements") or ""), fields=fields, photos=photos,
         payment_method=form.get("payment_method") if form.get("payment_method") in ("online", "after_service") else None,
+        coupon_id=_coupon_choice(form.get("coupon_id")),
     )
     values["photos"] = photos
     values["addon_ids"] = data.addon_ids
     return data, str(form.get("idempotency_key") or ""), values, errors
 
 
-async def _booking_context(principal: Principal, slug: str) -> dict[str, Any]:
+async def _booking_context(principal: Principal, slug: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The page's parts; `values`: the form as sent (None: the first view, with the first
+    address, as soon as possible and the best coupon)."""
     tenant = current_tenant()
     item = await get_item_by_slug(slug, for_customer=tenant)
     rules = await services.booking_settings()
-    days = _days(rules.horizon_days)
+    days = _days(rules.horizon_days + (await booking_window(principal.user_id, item)).extra_horizon_days)
+    addresses = await list_addresses(principal.user_id)
+    if values is None:
+        pricing = await _pricing(principal.user_id, item, None, [], _booked(addresses, addresses[0].id if addresses else None, None), None)
+    else:
+        pricing = await _pricing(principal.user_id, item, _quantity(values.get("quantity"), {}), values.get("addon_ids") or [],
+                                 _booked(addresses, values.get("address_id"), values.get("slot_start")), values.get("coupon_id", ""))
     return {
+        **pricing,
         "item": item,
-        "addresses": await list_addresses(principal.user_id),
+        "addresses": addresses,
         "form_fields": booking_fields_for(tenant, item),
         "workers": await workers_for_skills(item.required_skills),
         "days": days,
         "long_stay": is_long_stay(item),
         "counts_quantity": counts_quantity(item),
-        "quote": await booking.quote(principal.user_id, item, None, []),
         "timezone": tenant.timezone,
         "free_cancel_hours": rules.free_cancel_hours,
         "pay_online": await booking.takes_payments_online(item.currency),
@@ -192,10 +241,11 @@ async def place_from_page(request: Request, principal: NamedDependency[Principal
     try:
         order = await booking.place_order(customer.id, data, key, found=form_errors)
     except ValidationFailed as exc:
-        context = await _booking_context(principal, slug)
         # The price of what the form says, or (a quantity or add-on refused) the reason there is none.
         refused = exc.fields.get("quantity") or exc.fields.get("addon_ids")
-        context["quote"] = None if refused else await booking.quote(principal.user_id, item, data.quantity, data.addon_ids)
+        context = await _booking_context(principal, slug, None if refused else values)
+        if refused:
+            context["quote"] = None
         return page(request, "orders/book.html", status_code=400, values=values, error=refused, **context, **error_context(exc))
     if order.state == m.PENDING_PAYMENT:
         return redirect_after_post(request, f"/orders/{order.number}/pay")
@@ -203,19 +253,19 @@ async def place_from_page(request: Request, principal: NamedDependency[Principal
 
 
 @get("/book/{slug:str}/slots", guards=[require_customer], name="orders.slots")
-async def slots_fragment(request: Request, slug: FromPath[str]) -> Response:
+async def slots_fragment(request: Request, principal: NamedDependency[Principal], slug: FromPath[str]) -> Response:
     """A day's free times (htmx); the chosen worker and the hours booked narrow them."""
     query = request.query_params
     day = query.get("day") or _days(1)[0].isoformat()
     staff_id, quantity = optional_int(query.get("staff_id")), optional_int(query.get("quantity"))
     try:
         try:
-            availability = await item_availability(item=slug, day=day, staff_id=staff_id, quantity=quantity)
+            availability = await item_availability(item=slug, day=day, staff_id=staff_id, quantity=quantity, customer_id=principal.user_id)
         except ValidationFailed as exc:
             if "quantity" not in exc.fields:
                 raise
             # The quantity's own error shows at its field: the times are those of the least.
-            availability = await item_availability(item=slug, day=day, staff_id=staff_id)
+            availability = await item_availability(item=slug, day=day, staff_id=staff_id, customer_id=principal.user_id)
         error = None
     except ValidationFailed as exc:
         availability, error = None, next(iter(exc.fields.values()), exc.message)
@@ -231,15 +281,17 @@ async def price_fragment(request: Request, principal: NamedDependency[Principal]
     addon_ids = [i for i in map(optional_int, form.getall("addon_ids") if "addon_ids" in form else []) if i]
     errors: dict[str, str] = {}
     quantity = _quantity(form.get("quantity"), errors)
+    pricing: dict[str, Any] = {"quote": None, "coupons": None}
     try:
         if errors:
             raise ValidationFailed(errors)
-        quote = await booking.quote(principal.user_id, item, quantity, addon_ids)
+        booked = _booked(await list_addresses(principal.user_id), form.get("address_id"), form.get("slot_start"))
+        pricing = await _pricing(principal.user_id, item, quantity, addon_ids, booked, form.get("coupon_id", ""))
         error = None
     except ValidationFailed as exc:
-        quote, error = None, next(iter(exc.fields.values()))
+        error = next(iter(exc.fields.values()))
     # The phone's sticky bar shows the same total; htmx swaps it out of band.
-    return page(request, "orders/_price.html", quote=quote, error=error, bar=True)
+    return page(request, "orders/_price.html", **pricing, error=error, bar=True)
 
 
 # --------------------------------------------------------------------------- my orders

@@ -6,11 +6,9 @@ form back and get it re-rendered with the change, unsaved, until "Save"."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
-from babel.numbers import get_currency_precision
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
@@ -18,7 +16,14 @@ from platform_core.accounts.guards import require_console
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.bounds import PathId
-from platform_core.web.forms import done_notice, error_context, form_data, move_row
+from platform_core.web.forms import (
+    done_notice,
+    error_context,
+    form_data,
+    format_money_input,
+    move_row,
+    parse_money,
+)
 from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
@@ -73,24 +78,6 @@ def _int(values: dict[str, str], name: str, errors: dict[str, str], default: int
         errors[name] = N_("Enter a whole number.")
         return default
     return int(text)
-
-
-def parse_money(text: str, currency: str) -> int:
-    """"49.90" in the currency's major unit -> minor units (4990); ValueError when it is not one."""
-    digits = get_currency_precision(currency)
-    try:
-        amount = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(text) from None
-    minor = amount * (10 ** digits)
-    if not amount.is_finite() or minor != minor.to_integral_value():
-        raise ValueError(text)
-    return int(minor)
-
-
-def format_money_input(amount: int, currency: str) -> str:
-    digits = get_currency_precision(currency)
-    return f"{Decimal(amount) / (10 ** digits):.{digits}f}"
 
 
 def _money(values: dict[str, str], name: str, currency: str, errors: dict[str, str]) -> int:

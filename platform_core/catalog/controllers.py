@@ -16,7 +16,7 @@ class CatalogController(Controller):
     path = "/api/v1/catalog"
     tags = ["Catalog"]
 
-    @get("/categories", operation_id="listCategories", summary="The category tree")
+    @get("/categories", operation_id="listCategories", summary="The category tree", read_only=True)
     async def categories(self) -> list[Category]:
         """Active categories, subcategories under `children`, including those of the plugins this
         franchise has on; `item_count` counts each one's own bookable services."""
@@ -36,8 +36,8 @@ class CatalogController(Controller):
         """`long_stay`: booked by `start_date` (no `asap`, no time of day); `item.min_quantity`
         and `item.max_quantity` bound the booking's `quantity`."""
         tenant = current_tenant()
-        item = await services.get_item_by_slug(slug, for_customer=tenant)
+        item, category = await services.get_item_with_category(slug, for_customer=tenant)
         return ServiceItemDetail(
-            item=item, category=await services.get_category(item.category_id),
+            item=item, category=category,
             form_fields=quotes.booking_fields_for(tenant, item), long_stay=quotes.is_long_stay(item),
         )

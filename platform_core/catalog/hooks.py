@@ -3,7 +3,7 @@
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import console_views, controllers, views
+from . import console_views, controllers, services, views
 
 
 @hookimpl
@@ -16,3 +16,9 @@ def provide_console_menu():
     return [
         MenuEntry(label="Services & prices", href="/console/catalog", icon="star", section="business", permission="catalog.manage", order=10),
     ]
+
+
+@hookimpl
+async def on_plugin_enabled(event):
+    # The plugin's categories become rows now, so listing the catalog only reads (services.py).
+    await services.sync_plugin_categories(event.tenant)

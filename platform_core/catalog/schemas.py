@@ -269,3 +269,18 @@ SKILLS: dict[str, str] = {
     "infant_care": N_("Infant care"), "elder_care": N_("Elder care"),
 }
 
+
+
+class ItemRef(msgspec.Struct, frozen=True, kw_only=True):
+    """A bookable item as other domains and plugins name it: what to show and where it lives."""
+
+    id: int
+    slug: str
+    title: str
+    category: str  # the category's code
+    url: str  # the item's page on the booking site
+
+
+class CategoryRef(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    title: str

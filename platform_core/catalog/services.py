@@ -1,19 +1,25 @@
 """The catalog: categories (a tree, some contributed by plugins), service items with their content
 and add-ons, the base lines of a price quote, and the booking form of an item. No HTTP here.
 
-Plugin categories are materialised as core_service_category rows (source_plugin set) lazily: the
-first time a tenant's catalog is listed, by a customer or in the console, with the plugin on.
-Rows, not a virtual list, because the franchise files its own items under them (items reference a
-category row); lazily, not in on_plugin_enabled, because that hook is not given the runtime whose
-relay names the plugin's categories, and because a plugin turned on before the catalog existed (or
-upgraded with a new category) is then caught up too. Turning the plugin off keeps the rows and
+Plugin categories are materialised as core_service_category rows (source_plugin set) when they
+can change: when a franchise turns the plugin on (`on_plugin_enabled`, in that transaction, with
+the new enabled set), and for every franchise when the app starts (a plugin installed or upgraded
+with a new category while on). Rows, not a virtual list, because the franchise files its own items
+under them (items reference a category row). Listing the catalog only reads, so the services list
+and the category tree can be served by a read replica. Turning the plugin off keeps the rows and
 hides them and their items from customers; turning it back on shows them again.
+
+What customers see (the category tree, the bookable items, one item by its address) is kept per
+process by the tenant's stamp (`TenantContext.version`), which any change to a category, an item or
+an add-on renews in its own transaction (triggers, catalog_0004), as do the plugins the franchise
+turns on or off (tenancy_0003): the services page, an item's page and the catalog API then read
+no catalog row until something changes.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 import asyncpg
 import msgspec
@@ -26,7 +32,13 @@ from platform_core.pluginsys.contexts import (
     ServiceCategorySpec,
 )
 from platform_core.runtime import current_runtime
+from platform_core.tenancy.context import (
+    current_tenant,
+    tenant_scope,
+)
 from platform_core.tenancy.schemas import TenantContext
+from platform_core.tenancy.services import tenant_ids
+from platform_core.tenancy.stamped import Stamped
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
@@ -37,8 +49,10 @@ from .schemas import (
     BookingField,
     Category,
     CategoryCreate,
+    CategoryRef,
     CategoryUpdate,
     ContentBlock,
+    ItemRef,
     ServiceItem,
     ServiceItemCreate,
     ServiceItemUpdate,
@@ -46,16 +60,22 @@ from .schemas import (
 )
 from .validation import category_field_errors, item_field_errors
 
+# --------------------------------------------------------------------------- kept by the stamp
+
+# What customers see, by tenant stamp. A franchise's items are its biggest entry (tens of KB).
+_kept: Stamped[Any] = Stamped("catalog", limit=1_000)
+
+
 # --------------------------------------------------------------------------- categories
 
 _CATEGORY_COLUMNS = "id, code, title, summary, icon, parent_id, sort_order, active, source_plugin"
 
 
-def _category(row: asyncpg.Record, item_count: int = 0) -> Category:
+def _category(row: asyncpg.Record, item_count: int = 0, *, prefix: str = "") -> Category:
     return Category(
-        id=row["id"], code=row["code"], title=row["title"], summary=row["summary"], icon=row["icon"],
-        parent_id=row["parent_id"], sort_order=row["sort_order"], active=row["active"],
-        source_plugin=row["source_plugin"], item_count=item_count,
+        id=row[prefix + "id"], code=row[prefix + "code"], title=row[prefix + "title"], summary=row[prefix + "summary"],
+        icon=row[prefix + "icon"], parent_id=row[prefix + "parent_id"], sort_order=row[prefix + "sort_order"],
+        active=row[prefix + "active"], source_plugin=row[prefix + "source_plugin"], item_count=item_count,
     )
 
 
@@ -79,6 +99,7 @@ async def sync_plugin_categories(tenant: TenantContext) -> list[str]:
     for code, (plugin, spec) in specs.items():
         if code in existing or not re.match(CODE_PATTERN, code):
             continue
+        _kept.written()
         await conn.execute(
             "insert into core_service_category (tenant_id, code, title, icon, source_plugin, sort_order) "
             "values ($1, $2, $3, $4, $5, 1000) on conflict (tenant_id, code) do nothing",
@@ -86,6 +107,18 @@ async def sync_plugin_categories(tenant: TenantContext) -> list[str]:
         )
         created.append(code)
     return created
+
+
+async def sync_every_tenant() -> None:
+    """sync_plugin_categories for every franchise that has a plugin with categories on (the app's
+    startup; in a transaction of each franchise's own)."""
+    providers = {plugin for plugin, _ in collect_now(current_runtime().pm.hook.provide_service_categories)}
+    if not providers:
+        return
+    for tenant_id in await tenant_ids():
+        async with tenant_scope(tenant_id) as tenant:
+            if tenant.enabled_plugins & providers:
+                await sync_plugin_categories(tenant)
 
 
 def _visible(category: Category, tenant: TenantContext) -> bool:
@@ -110,8 +143,13 @@ def build_tree(categories: Iterable[Category]) -> list[Category]:
 
 async def list_categories(tenant: TenantContext, *, for_customer: bool = True) -> list[Category]:
     """The category tree. For customers: active ones, without those of plugins the tenant has
-    off; for the console: all of them."""
-    await sync_plugin_categories(tenant)
+    off (kept by the stamp); for the console: all of them."""
+    if for_customer:
+        return list(await _kept.get(tenant, ("categories",), lambda: _category_tree(tenant, for_customer=True)))
+    return await _category_tree(tenant, for_customer=False)
+
+
+async def _category_tree(tenant: TenantContext, *, for_customer: bool) -> list[Category]:
     rows = await current_connection().fetch(
         f"select {_CATEGORY_COLUMNS}, (select count(*) from core_service_item i where i.category_id = c.id and (i.active or not $1)) as n "
         "from core_service_category c", for_customer,
@@ -158,6 +196,7 @@ async def _check_category(values: dict, category_id: int | None) -> None:
 
 
 async def create_category(tenant: TenantContext, data: CategoryCreate) -> Category:
+    _kept.written()
     values = msgspec.structs.asdict(data)
     values["title"], values["summary"] = values["title"].strip(), values["summary"].strip()
     await _check_category(values, None)
@@ -174,6 +213,7 @@ async def create_category(tenant: TenantContext, data: CategoryCreate) -> Catego
 
 
 async def update_category(category_id: int, data: CategoryUpdate) -> Category:
+    _kept.written()
     current = await get_category(category_id)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
     for key in ("title", "summary"):
@@ -198,6 +238,7 @@ async def update_category(category_id: int, data: CategoryUpdate) -> Category:
 async def move_category(category_id: int, direction: Literal["up", "down"]) -> None:
     """Swap places with the previous (or next) sibling; renumbers the siblings 10, 20, ... so ties
     from imports do not stall the move."""
+    _kept.written()
     current = await get_category(category_id)
     conn = current_connection()
     siblings = [
@@ -249,11 +290,19 @@ _ADDONS = (
 _addon_list = msgspec.json.Decoder(list[Addon])
 
 
-async def _items(where: str, *args, active_only: bool) -> list[ServiceItem]:
-    rows = await current_connection().fetch(
-        f"select {_ITEM_COLUMNS}, {_ADDONS.format(n=len(args) + 1)} from {_ITEM_FROM} where {where} "
+# An item's category in the item's own row (`c` is joined anyway), as `category_<column>`.
+_ITEM_CATEGORY = ", ".join(f"c.{column} as category_{column}" for column in _CATEGORY_COLUMNS.split(", "))
+
+
+async def _item_rows(where: str, *args, active_only: bool, extra: str = "") -> list[asyncpg.Record]:
+    return await current_connection().fetch(
+        f"select {_ITEM_COLUMNS}, {_ADDONS.format(n=len(args) + 1)}{extra} from {_ITEM_FROM} where {where} "
         "order by c.sort_order, i.sort_order, i.title", *args, active_only,
     )
+
+
+async def _items(where: str, *args, active_only: bool) -> list[ServiceItem]:
+    rows = await _item_rows(where, *args, active_only=active_only)
     return [_item(r, _addon_list.decode(r["addons"])) for r in rows]
 
 
@@ -282,7 +331,23 @@ async def list_items(category_id: int | None = None, *, for_customer: TenantCont
             "select s.id from core_service_category s join down on s.parent_id = down.id) select id from down)"
         )
         args.append(category_id)
-    return await _items(visible, *args, active_only=for_customer is not None)
+    if for_customer is None:
+        return await _items(visible, *args, active_only=False)
+    return list(await _kept.get(for_customer, ("items", category_id), lambda: _items(visible, *args, active_only=True)))
+
+
+async def item_refs() -> list[ItemRef]:
+    """The items the franchise's customers can book, as plugins name them (loyalty's share links
+    and priority services)."""
+    return [
+        ItemRef(id=i.id, slug=i.slug, title=i.title, category=i.category_code, url=f"/services/{i.slug}")
+        for i in await list_items(for_customer=current_tenant())
+    ]
+
+
+async def category_refs() -> list[CategoryRef]:
+    """The franchise's categories its customers can see, parents before their children."""
+    return [CategoryRef(code=c.code, title=c.title) for _, c in flatten(await list_categories(current_tenant()))]
 
 
 async def get_item(item_id: int, *, for_customer: TenantContext | None = None) -> ServiceItem:
@@ -294,11 +359,23 @@ async def get_item(item_id: int, *, for_customer: TenantContext | None = None) -
 
 
 async def get_item_by_slug(slug: str, *, for_customer: TenantContext | None = None) -> ServiceItem:
+    return (await get_item_with_category(slug, for_customer=for_customer))[0]
+
+
+async def get_item_with_category(slug: str, *, for_customer: TenantContext | None = None) -> tuple[ServiceItem, Category]:
+    """An item by slug with its category, in one query (an item's page shows both); for a
+    customer, kept by the stamp."""
+    if for_customer is not None:
+        return await _kept.get(for_customer, ("item", slug), lambda: _item_with_category(slug, for_customer))
+    return await _item_with_category(slug, None)
+
+
+async def _item_with_category(slug: str, for_customer: TenantContext | None) -> tuple[ServiceItem, Category]:
     visible, args = _customer_filter(for_customer, 2)
-    found = await _items(f"i.slug = $1 and {visible}", slug, *args, active_only=for_customer is not None)
-    if not found:
+    rows = await _item_rows(f"i.slug = $1 and {visible}", slug, *args, active_only=for_customer is not None, extra=", " + _ITEM_CATEGORY)
+    if not rows:
         raise NotFound("service")
-    return found[0]
+    return _item(rows[0], _addon_list.decode(rows[0]["addons"])), _category(rows[0], prefix="category_")
 
 
 async def item_titles(item_ids: Iterable[int]) -> dict[int, str]:
@@ -355,6 +432,7 @@ def _db_value(column: str, value):
 
 
 async def _save_addons(tenant_id: int, item_id: int, addons: list[AddonInput]) -> None:
+    _kept.written()
     conn = current_connection()
     kept: list[int] = []
     for n, addon in enumerate(addons):
@@ -377,6 +455,7 @@ async def _save_addons(tenant_id: int, item_id: int, addons: list[AddonInput]) -
 
 
 async def create_item(tenant: TenantContext, data: ServiceItemCreate) -> ServiceItem:
+    _kept.written()
     values = _normalised(msgspec.structs.asdict(data))
     await _check_item(values)
     columns = list(_WRITABLE)
@@ -393,6 +472,7 @@ async def create_item(tenant: TenantContext, data: ServiceItemCreate) -> Service
 
 
 async def update_item(tenant: TenantContext, item_id: int, data: ServiceItemUpdate) -> ServiceItem:
+    _kept.written()
     current = await get_item(item_id)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
     addons = changes.pop("addons", None)

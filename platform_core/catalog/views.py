@@ -33,7 +33,7 @@ def group_items(tree: list[Category], items: list[ServiceItem]) -> list[tuple[Ca
     return grouped
 
 
-@get("/services", include_in_schema=False, name="services")
+@get("/services", include_in_schema=False, name="services", read_only=True)
 async def services_page(request: Request) -> Response:
     tenant = current_tenant()
     tree = await services.list_categories(tenant)

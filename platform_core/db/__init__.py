@@ -6,11 +6,18 @@ import os
 os.environ.setdefault("PICCOLO_CONF", "platform_core.db.conf")
 
 from .engine import APP_ROLE, close_pool, get_engine, start_pool  # noqa: E402
-from .transaction import Probe, current_connection, switch_tenant, tenant_transaction  # noqa: E402
+from .transaction import (  # noqa: E402
+    Probe,
+    after_commit,
+    current_connection,
+    switch_tenant,
+    tenant_transaction,
+)
 
 __all__ = [
     "APP_ROLE",
     "Probe",
+    "after_commit",
     "close_pool",
     "current_connection",
     "get_engine",

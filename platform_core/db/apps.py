@@ -21,6 +21,8 @@ CORE_APPS = [
     "platform_core.support.piccolo_app",
     "platform_core.ledger.piccolo_app",
     "platform_core.payments.piccolo_app",
+    "platform_core.promotions.piccolo_app",
+    "platform_core.marketing.piccolo_app",
 ]
 
 

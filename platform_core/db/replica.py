@@ -2,7 +2,7 @@
 
 A route handler that only reads says so, `@get("/services", read_only=True)`; the tenant
 middleware then opens the request's one transaction with `tenant_transaction(..., read_only=True)`,
-which lands here: a `BEGIN READ ONLY` transaction on the read pool when one is configured, else on
+which begins it `READ ONLY` on the read pool (`read_engine`) when one is configured, else on
 the primary. Read-only on the primary too, so a marked handler that writes fails in development and
 in the tests, not only in production behind a standby. The tenant is set with `set_config` as on
 the primary (row-level security holds on the standby: it is a copy of the same database).
@@ -12,8 +12,6 @@ moment they changed it (the catalog, a worker's public profile), never their own
 """
 
 from __future__ import annotations
-
-from piccolo.engine.postgres import PostgresTransaction
 
 from .checks import UnsafeDatabaseError, role_violations
 from .engine import HearthEngine, get_engine, reset_transaction_state_only
@@ -45,13 +43,8 @@ async def close_read_pool() -> None:
         await engine.close_connection_pool()
 
 
-class ReadOnlyTransaction(PostgresTransaction):
-    """A Piccolo transaction begun READ ONLY, on the read pool when there is one."""
-
-    def __init__(self) -> None:
-        super().__init__(_ReadPool.engine or get_engine())
-
-    async def begin(self) -> None:
-        # Piccolo prepared a read-write transaction; this one refuses writes on any server.
-        self.transaction = self.connection.transaction(readonly=True)
-        await self.transaction.start()
+def read_engine() -> HearthEngine:
+    """Where a READ ONLY transaction runs: the read pool when there is one, else the primary
+    (`tenant_transaction` begins it READ ONLY either way, so a marked handler that writes fails
+    on any server)."""
+    return _ReadPool.engine or get_engine()

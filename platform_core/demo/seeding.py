@@ -75,6 +75,20 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
         from platform_core.accounts.legal import publish_default_documents
 
         changes.extend(await publish_default_documents(tenant.id))
+    # promotions and marketing: [[promotions.coupons]], [[promotions.rules]], [[promotions.channels]].
+    if spec.promotions:
+        from .promotions import apply_promotions
+
+        changes.extend(await apply_promotions(tenant.id, slug, spec.promotions))
+    # marketing: [[campaigns]], each with its coupon, started when created.
+    if spec.campaigns:
+        from platform_core.marketing.seeding import apply_campaigns
+
+        changes.extend(await apply_campaigns(tenant.id, slug, spec.campaigns))
+    # plugins: [plugins.<name>.data], last, so that it may name what the sections above made.
+    for name, plugin in spec.plugins.items():
+        if plugin.data and plugin.enabled:
+            await _apply_plugin_data(tenant.id, name, plugin.data)
     return changes
 
 
@@ -159,3 +173,16 @@ async def _apply_plugin(tenant_id: int, slug: str, name: str, spec: Any) -> list
     if (await toggle(tenant_id, name, actor="tenants-apply")).changed:
         changes.append(f"{slug}: {name} {'enabled' if spec.enabled else 'disabled'}")
     return changes
+
+
+async def _apply_plugin_data(tenant_id: int, name: str, data: dict[str, Any]) -> None:
+    """A plugin's `[plugins.<name>.data]`, applied by the plugin itself (on_tenant_file_applied)."""
+    from platform_core.pluginsys.calls import tell
+    from platform_core.pluginsys.contexts import TenantFileEvent
+
+    async with tenant_scope(tenant_id) as tenant:
+        failed = await tell(current_runtime().hooks(tenant).on_tenant_file_applied,
+                            event=TenantFileEvent(tenant=tenant, plugin_name=name, data=data))
+    if name in failed:
+        raise ValidationFailed({f"plugins.{name}.data": "The plugin could not apply its data (see the log)."},
+                               message="A tenant file is not valid.")

@@ -72,8 +72,10 @@ async def run_batch(*, by_hand: bool = False) -> list[Assignment]:
             for c in ranked[order.id]:
                 scores[i, column[c.staff_id]] = c.score
                 feasible[i, column[c.staff_id]] = True
+        # A plugin's order-level priority (a member's order) gives that order first choice.
+        priority = [max((c.priority for c in ranked[o.id]), default=0) for o in pending]
         placed = set()
-        for i, j in scoring.solve_batch(scores, feasible):
+        for i, j in scoring.solve_batch(scores, feasible, priority):
             order = pending[i]
             candidate = next(c for c in ranked[order.id] if c.staff_id == staff_ids[j])
             try:

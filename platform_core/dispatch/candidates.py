@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection
 from platform_core.geo import distance_m
 from platform_core.orders.schemas import Order
-from platform_core.pluginsys.calls import collect_now
+from platform_core.pluginsys.calls import collect
 from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
 from platform_core.runtime import current_runtime
 from platform_core.scheduling.slots import free_among, unblocked_among
@@ -112,18 +114,24 @@ async def rank_candidates(
             tenant=tenant, order_id=order.id, staff_id=worker.id, category=order.category_code,
             distance_m=distance, customer_id=order.customer_id,
         )
-        eligible = True
-        for plugin, contributed in plugin_scores(hooks, context):
+        eligible, priority, labels = True, 0, {}
+        for plugin, contributed in await plugin_scores(hooks, context):
             eligible = eligible and contributed.eligible
+            priority = max(priority, contributed.priority)
             raw[contributed.name] = (contributed.score, plugin, contributed.reason)
+            if contributed.label:
+                labels[contributed.name] = contributed.label
         if not eligible:
             continue
         total, parts = scoring.combine(raw, settings.weights)
-        ranked.append(Candidate(staff_id=worker.id, name=worker.name, score=total, parts=parts, distance_m=distance))
+        if labels:
+            parts = [msgspec.structs.replace(p, label=labels[p.name]) if p.name in labels else p for p in parts]
+        ranked.append(Candidate(staff_id=worker.id, name=worker.name, score=total, parts=parts, distance_m=distance,
+                                priority=priority))
     ranked.sort(key=lambda c: (-c.score, c.staff_id))
     return ranked
 
 
-def plugin_scores(hooks, context: DispatchCandidate) -> list[tuple[str, DispatchScore]]:
+async def plugin_scores(hooks, context: DispatchCandidate) -> list[tuple[str, DispatchScore]]:
     """Each score with the plugin it came from (a plugin that fails is left out: pluginsys.calls)."""
-    return [(plugin, score) for plugin, score in collect_now(hooks.compute_dispatch_scores, candidate=context)]
+    return [(plugin, score) for plugin, score in await collect(hooks.compute_dispatch_scores, candidate=context)]

@@ -27,6 +27,7 @@ from platform_core.jobs.services import enqueue
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification, send_message
 from platform_core.orders import machine as m
+from platform_core.orders.privacy import for_worker
 from platform_core.orders.schemas import SYSTEM, ActorRef, Order
 from platform_core.orders.services import (
     get_order,
@@ -353,7 +354,7 @@ async def offers_for(staff_id: int) -> list[Assignment]:
 
 
 async def job_view(assignment: Assignment) -> Job:
-    order = await get_order(assignment.order_id)
+    order = await for_worker(await get_order(assignment.order_id))
     item = await get_item(order.item_id)
     return Job(
         id=assignment.id, status=assignment.status, order_number=order.number, order_state=order.state, item_title=item.title,

@@ -53,6 +53,7 @@ class ScorePart(msgspec.Struct, frozen=True, kw_only=True):
     contribution: float
     source: str = "core"  # or the plugin that contributed it
     detail: str = ""
+    label: str = ""  # a plugin's own name for its score (DispatchScore.label), shown instead of `name`
 
 
 class Candidate(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,6 +62,8 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     score: float
     parts: list[ScorePart]
     distance_m: int | None = None
+    # The order's batch priority, the highest a plugin's score gave (DispatchScore.priority).
+    priority: int = 0
 
     def breakdown(self) -> dict:
         """What core_assignment.score_breakdown keeps."""

@@ -64,22 +64,48 @@ def combine(raw: dict[str, tuple[float, str, str]], weights: dict[str, float]) -
     return total, parts
 
 
-def solve_batch(score_matrix: np.ndarray, feasible: np.ndarray) -> list[tuple[int, int]]:
+def solve_batch(score_matrix: np.ndarray, feasible: np.ndarray, priority: Sequence[int] | None = None) -> list[tuple[int, int]]:
     """The assignment of orders (rows) to workers (columns), at most one each, that serves the
     most orders and, among those, has the highest total score (scipy's linear_sum_assignment,
     Jonker-Volgenant, on the negated scores with a prohibitive cost for infeasible pairs). Rows
-    left with only an infeasible pair are left out of the answer."""
+    left with only an infeasible pair are left out of the answer.
+
+    `priority` (one int per row, from plugins' DispatchScore.priority: a member's order) gives
+    first choice: the rows of the highest priority are solved first, over every worker, then
+    the next level over the workers left. Within a level the rule above holds; across levels a
+    higher-priority order keeps its best worker even where that leaves a lower one unserved."""
     # numpy and scipy load on the first batch, not in every web process (~80 MB; docs/scaling.md).
     import numpy as np
-    from scipy.optimize import linear_sum_assignment
 
     scores = np.asarray(score_matrix, dtype=float)
     ok = np.asarray(feasible, dtype=bool)
     if scores.size == 0:
         return []
-    cost = np.where(ok, -scores, PROHIBITIVE)
-    rows, cols = linear_sum_assignment(cost)
-    return [(int(r), int(c)) for r, c in zip(rows, cols) if ok[r, c]]
+    if priority is None or len(set(priority)) <= 1:
+        return _solve(scores, ok, np.arange(scores.shape[0]), np.arange(scores.shape[1]))
+    levels = np.asarray(priority)
+    taken: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for level in sorted(set(int(p) for p in priority), reverse=True):
+        rows = np.flatnonzero(levels == level)
+        cols = np.array([c for c in range(scores.shape[1]) if c not in taken], dtype=int)
+        if cols.size == 0:
+            break
+        found = _solve(scores, ok, rows, cols)
+        taken.update(c for _, c in found)
+        pairs.extend(found)
+    return sorted(pairs)
+
+
+def _solve(scores: np.ndarray, ok: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> list[tuple[int, int]]:
+    """solve_batch over a sub-matrix (the given rows and columns), in the full matrix's indexes."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    sub_ok = ok[np.ix_(rows, cols)]
+    cost = np.where(sub_ok, -scores[np.ix_(rows, cols)], PROHIBITIVE)
+    r, c = linear_sum_assignment(cost)
+    return [(int(rows[i]), int(cols[j])) for i, j in zip(r, c) if sub_ok[i, j]]
 
 
 def solve_greedy(score_matrix: np.ndarray, feasible: np.ndarray) -> list[tuple[int, int]]:

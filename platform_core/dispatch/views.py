@@ -15,6 +15,7 @@ from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import get_item
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.orders import machine as m
+from platform_core.orders.privacy import for_worker
 from platform_core.orders.schemas import ActorRef
 from platform_core.orders.services import get_order
 from platform_core.pluginsys.calls import collect_now
@@ -213,7 +214,7 @@ async def settings_save(request: Request) -> Response:
 async def _job_rows(assignments) -> list[dict[str, Any]]:
     rows = []
     for a in assignments:
-        order = await get_order(a.order_id)
+        order = await for_worker(await get_order(a.order_id))
         rows.append({"assignment": a, "order": order, "item": await get_item(order.item_id),
                      "facts": await services.offer_facts(order, a.staff_id)})
     return rows
@@ -231,7 +232,7 @@ async def jobs(request: Request, principal: NamedDependency[Principal]) -> Respo
 
 async def _job_page(request: Request, staff_id: int, assignment_id: int, *, status_code: int = 200, **context: Any) -> Response:
     assignment = await offers.staff_assignment(staff_id, assignment_id)
-    order = await get_order(assignment.order_id)
+    order = await for_worker(await get_order(assignment.order_id))
     return page(request, "dispatch/staff_job.html", status_code=status_code, tz=_tz(), assignment=assignment, order=order,
                 item=await get_item(order.item_id), facts=await services.offer_facts(order, staff_id),
                 flash=done_notice(request, NOTICES), **context)

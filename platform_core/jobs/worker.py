@@ -4,8 +4,9 @@ Several workers (the in-process one of each `hearth serve`, and `hearth worker` 
 one table safely: a claim is a short transaction that skips rows another worker is claiming and
 leases the rows it takes (`locked_until`), so each job runs once at a time. A job's own work and
 its "done" mark commit in one transaction; a failure rolls the work back and schedules a retry
-with exponential backoff. LISTEN/NOTIFY wakes idle workers the moment an enqueueing
-transaction commits; a short poll finds jobs scheduled for later.
+with exponential backoff. LISTEN/NOTIFY wakes idle workers just after an enqueueing
+transaction commits (services.py says why not inside it); a short poll finds jobs scheduled for
+later.
 """
 
 from __future__ import annotations
@@ -31,7 +32,13 @@ from platform_core.runtime import Runtime
 from platform_core.tenancy.context import tenant_scope
 
 from .schemas import JobContext
-from .services import NOTIFY_CHANNEL, HandlerSpec, _job, collect_handlers
+from .services import (
+    NOTIFY_CHANNEL,
+    HandlerSpec,
+    _job,
+    collect_handlers,
+    schedule_daily,
+)
 
 log = logging.getLogger("hearth.jobs")
 
@@ -167,8 +174,11 @@ class Worker:
     # ------------------------------------------------------------------ housekeeping
 
     async def cleanup(self) -> None:
-        """Drop the key-value stand-in's expired rows and finished jobs past their keeping time."""
+        """Drop the key-value stand-in's expired rows and finished jobs past their keeping time;
+        make sure each daily job has its next run (every few minutes is enough: a run is asked
+        for a day ahead, so a worker that was down for hours still finds it)."""
         async with get_engine().pool.acquire() as conn:  # type: ignore[union-attr]
+            await schedule_daily(conn, self.handlers)
             await purge_expired(conn)
             await conn.execute(
                 f"delete from core_job where done_at < now() - interval '{KEEP_FINISHED}' "

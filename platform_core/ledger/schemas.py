@@ -68,11 +68,18 @@ class Movement(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
 
+CommissionBase = Literal["list", "paid"]
+
+
 class LedgerSettings(msgspec.Struct, frozen=True, kw_only=True):
     platform_fee_bp: int = 500  # 5% of an order's total goes to the platform
     staff_commission_bp: int = 6000  # 60% to the worker
+    # The worker's commission on the price before discounts ('list') or on what the customer
+    # paid ('paid').
+    commission_base: CommissionBase = "paid"
 
 
 class LedgerSettingsUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     platform_fee_bp: Count | msgspec.UnsetType = msgspec.UNSET
     staff_commission_bp: Count | msgspec.UnsetType = msgspec.UNSET
+    commission_base: CommissionBase | msgspec.UnsetType = msgspec.UNSET

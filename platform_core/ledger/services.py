@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Mapping
 
 import msgspec
 
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, ValidationFailed
-from platform_core.orders.services import order_numbers
+from platform_core.orders.services import order_discounts, order_numbers
 from platform_core.tenancy.context import current_tenant
 
 from .schemas import (
@@ -34,6 +35,8 @@ CHART: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
         (r"franchise:unearned", "liability", True),  # paid for, not yet done
         (r"franchise:revenue", "revenue", True),
         (r"franchise:points", "expense", True),  # points given away
+        (r"franchise:discounts", "expense", True),  # discounts the franchise funds
+        (r"platform:promotions", "asset", True),  # discounts the platform funds: owed to the franchise
         (r"platform:fee", "liability", True),  # owed to the platform
         (r"staff:\d+:earnings", "liability", True),  # owed to a worker
         (r"provider:[a-z][a-z0-9_]*:clearing", "asset", True),  # held by a payment provider for us
@@ -230,7 +233,7 @@ async def order_transactions(order_id: int) -> list[Transaction]:
 
 
 async def settings() -> LedgerSettings:
-    row = await current_connection().fetchrow("select platform_fee_bp, staff_commission_bp from core_ledger_settings")
+    row = await current_connection().fetchrow("select platform_fee_bp, staff_commission_bp, commission_base from core_ledger_settings")
     return LedgerSettings(**dict(row)) if row else LedgerSettings()
 
 
@@ -243,10 +246,10 @@ async def save_settings(data: LedgerSettingsUpdate) -> LedgerSettings:
     if errors:
         raise ValidationFailed(errors)
     await current_connection().execute(
-        "insert into core_ledger_settings (tenant_id, platform_fee_bp, staff_commission_bp) values ($1, $2, $3) "
+        "insert into core_ledger_settings (tenant_id, platform_fee_bp, staff_commission_bp, commission_base) values ($1, $2, $3, $4) "
         "on conflict (tenant_id) do update set platform_fee_bp = excluded.platform_fee_bp, "
-        "staff_commission_bp = excluded.staff_commission_bp, updated_at = now()",
-        current_tenant().id, merged.platform_fee_bp, merged.staff_commission_bp,
+        "staff_commission_bp = excluded.staff_commission_bp, commission_base = excluded.commission_base, updated_at = now()",
+        current_tenant().id, merged.platform_fee_bp, merged.staff_commission_bp, merged.commission_base,
     )
     return merged
 
@@ -298,21 +301,41 @@ async def pay_from_wallet(order_id: int, customer_id: int, currency: str, amount
     ], order_id=order_id)
 
 
-async def settle_order(order_id: int, currency: str, amount: int, staff_id: int | None) -> Transaction:
+async def settle_order(
+    order_id: int, currency: str, amount: int, staff_id: int | None, *, discounts: Mapping[str, int] | None = None,
+) -> Transaction:
     """On completion the money paid for an order is earned: debit franchise:unearned by what was
-    paid; credit platform:fee (the tenant's fee rate), staff:{id}:earnings (the tenant's commission,
-    when a worker did it) and franchise:revenue (the rest). Rounding goes to the franchise."""
+    paid, and each discount by who funds it (`discounts`: 'franchise' → franchise:discounts, an
+    expense; 'platform' → platform:promotions, owed by the platform), so revenue is recognised on
+    the price before discounts. Credit platform:fee (the tenant's fee rate, on that revenue),
+    staff:{id}:earnings (the tenant's commission, when a worker did it, on the revenue or on what
+    was paid, by the tenant's `commission_base`) and franchise:revenue (the rest). Rounding goes
+    to the franchise."""
     if (first := await _transaction_by_key(f"settle:order:{order_id}")) is not None:  # a replay after the rates changed
         return first
     rates = await settings()
-    fee = amount * rates.platform_fee_bp // 10000
-    earnings = amount * rates.staff_commission_bp // 10000 if staff_id is not None else 0
-    legs = [Entry(account="franchise:unearned", currency=currency, amount=amount)]
-    for code, part in (("platform:fee", fee), (f"staff:{staff_id}:earnings", earnings), ("franchise:revenue", amount - fee - earnings)):
+    funded = {funder: off for funder, off in (discounts or {}).items() if off > 0}
+    gross = amount + sum(funded.values())
+    fee = gross * rates.platform_fee_bp // 10000
+    base = gross if rates.commission_base == "list" else amount
+    earnings = base * rates.staff_commission_bp // 10000 if staff_id is not None else 0
+    legs = [Entry(account="franchise:unearned", currency=currency, amount=amount)] if amount else []
+    for funder, code in (("franchise", "franchise:discounts"), ("platform", "platform:promotions")):
+        if funded.get(funder):
+            legs.append(Entry(account=code, currency=currency, amount=funded[funder]))
+    for code, part in (("platform:fee", fee), (f"staff:{staff_id}:earnings", earnings), ("franchise:revenue", gross - fee - earnings)):
         if part:
             legs.append(Entry(account=code, currency=currency, amount=-part))
     return await post(f"settle:order:{order_id}", "settlement", legs, order_id=order_id)
 
+
+async def settle_completed_order(order_id: int, currency: str, amount: int, staff_id: int | None) -> Transaction | None:
+    """settle_order for a completed order, with its discount lines by who funds them (read from
+    the order's lines, whoever contributed them); None when there is nothing to settle."""
+    discounts = await order_discounts(order_id)
+    if amount <= 0 and not discounts:
+        return None
+    return await settle_order(order_id, currency, amount, staff_id, discounts=discounts)
 
 
 async def refund_to_wallet(order_id: int, customer_id: int, currency: str, amount: int, *, refund_ref: str) -> Transaction:

@@ -64,6 +64,8 @@ class LedgerSettings(Table, tablename="core_ledger_settings"):
     tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
     platform_fee_bp = Integer(default=500)
     staff_commission_bp = Integer(default=6000)
+    # The worker's commission on the price before ('list') or after ('paid') discounts (ledger_0004).
+    commission_base = Varchar(length=16, default="paid")
     updated_at = Timestamptz()
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Iterable
 
 import msgspec
 
 from platform_core.db import current_connection
 from platform_core.errors import HearthError
+from platform_core.jobs.schemas import JobRequest
+from platform_core.jobs.services import write_with_jobs
 from platform_core.pluginsys.calls import collect_now
 from platform_core.pluginsys.contexts import NotificationChannel, OutboundMessage
 from platform_core.runtime import current_runtime
@@ -83,15 +86,37 @@ def _notification(row) -> Notification:
     return msgspec.convert(dict(row), Notification)
 
 
-async def add_notification(data: NotificationCreate) -> Notification:
+async def add_notification(data: NotificationCreate, *, jobs: Iterable[JobRequest] = ()) -> Notification:
     """Put an entry in someone's inbox, inside the current transaction (it exists only if the
-    business change that caused it commits)."""
-    row = await current_connection().fetchrow(
+    business change that caused it commits); `jobs` (its SMS, the fact's other jobs) are written
+    in the same statement (jobs.write_with_jobs)."""
+    row = await write_with_jobs(
         f"insert into core_notification (tenant_id, recipient_kind, recipient_id, title, body, link) "
         f"values ($1, $2, $3, $4, $5, $6) returning {_NOTIFICATION_COLUMNS}",
-        current_tenant().id, data.recipient_kind, data.recipient_id, data.title, data.body, data.link,
+        [current_tenant().id, data.recipient_kind, data.recipient_id, data.title, data.body, data.link],
+        jobs,
     )
     return _notification(row)
+
+
+async def add_notifications(items: list[NotificationCreate]) -> list[Notification]:
+    """Several inbox entries in one statement (a campaign's batch)."""
+    if not items:
+        return []
+    rows = await current_connection().fetch(
+        "insert into core_notification (tenant_id, recipient_kind, recipient_id, title, body, link) "
+        "select $1, kind, recipient_id, title, body, link from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) "
+        f"as n(kind, recipient_id, title, body, link) returning {_NOTIFICATION_COLUMNS}",
+        current_tenant().id, [i.recipient_kind for i in items], [i.recipient_id for i in items], [i.title for i in items],
+        [i.body for i in items], [i.link for i in items],
+    )
+    return [_notification(r) for r in rows]
+
+
+async def read_count(notification_ids: Iterable[int]) -> int:
+    """How many of these entries their recipients have read (a campaign's results)."""
+    return await current_connection().fetchval(
+        "select count(*) from core_notification where id = any($1::bigint[]) and read_at is not null", list(notification_ids))
 
 
 async def list_notifications(

@@ -18,7 +18,6 @@ from platform_core.accounts.services import staff_phone_for_sending
 from platform_core.db import current_connection
 from platform_core.errors import NotFound
 from platform_core.jobs.schemas import JobContext, JobRequest
-from platform_core.jobs.services import enqueue_many
 from platform_core.notifications.schemas import NotificationCreate, RecipientKind
 from platform_core.notifications.services import add_notification, send_message
 from platform_core.pluginsys.contexts import JobHandler, OutboundMessage
@@ -80,15 +79,16 @@ def _texts(purpose: str, order: Order) -> tuple[str, str]:
 
 
 async def tell(order: Order, purpose: str, kind: RecipientKind, recipient_id: int, *, also: Iterable[JobRequest] = ()) -> None:
-    """The inbox entry now, the SMS through a job; `also`: the caller's own jobs, enqueued with it
-    in one statement."""
+    """The inbox entry now, the SMS through a job; `also`: the caller's own jobs. All in one
+    statement, with the jobs an enclosing `batched()` holds (dispatch's reaction to the move)."""
     title, body = _texts(purpose, order)
     link = f"/orders/{order.number}" if kind == "customer" else "/staff/"
-    await add_notification(NotificationCreate(recipient_kind=kind, recipient_id=recipient_id, title=title, body=body, link=link))
     jobs = []
     if kind == "staff" or purpose in SMS_PURPOSES:
         jobs.append(JobRequest(kind=SMS_JOB, payload={"order_id": order.id, "purpose": purpose, "kind": kind, "recipient_id": recipient_id}))
-    await enqueue_many([*jobs, *also])
+    await add_notification(
+        NotificationCreate(recipient_kind=kind, recipient_id=recipient_id, title=title, body=body, link=link), jobs=[*jobs, *also]
+    )
 
 
 async def order_placed(order: Order, hours: int, *, also: Iterable[JobRequest] = ()) -> None:

@@ -102,10 +102,10 @@ async def create_order(new: NewOrder, number: str, *, now: datetime | None = Non
         "values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18, "
         "$19, $20, $21, $22, $23, $24, $25, $26) "
         f"on conflict (tenant_id, customer_id, idempotency_key) do nothing returning {ORDER_COLUMNS}), "
-        "l as (insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount, source) "
-        "select $1, o.id, t.position, t.kind, t.code, t.label, t.quantity, t.unit_amount, t.amount, t.source from o, "
-        "unnest($27::int[], $28::text[], $29::text[], $30::text[], $31::int[], $32::bigint[], $33::bigint[], $34::text[]) "
-        "as t(position, kind, code, label, quantity, unit_amount, amount, source)), "
+        "l as (insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount, source, "
+        "funded_by) select $1, o.id, t.position, t.kind, t.code, t.label, t.quantity, t.unit_amount, t.amount, t.source, t.funded_by "
+        "from o, unnest($27::int[], $28::text[], $29::text[], $30::text[], $31::int[], $32::bigint[], $33::bigint[], $34::text[], "
+        "$39::text[]) as t(position, kind, code, label, quantity, unit_amount, amount, source, funded_by)), "
         # In timeline order: the ids follow the array's.
         "e as (insert into core_order_event (tenant_id, order_id, event, from_state, to_state, actor_kind, actor_id, data) "
         "select $1, o.id, t.event, t.from_state, t.to_state, 'customer', $3, t.data::jsonb from o, "
@@ -124,6 +124,7 @@ async def create_order(new: NewOrder, number: str, *, now: datetime | None = Non
         list(range(1, len(lines) + 1)), [x.kind for x in lines], [x.code for x in lines], [x.label for x in lines],
         [x.quantity for x in lines], [x.unit_amount for x in lines], [x.amount for x in lines], [x.source for x in lines],
         [e[0] for e in events], [e[1] for e in events], [e[2] for e in events], [e[3] for e in events],
+        [x.funded_by for x in lines],
     )
     if new.requested_staff_id is None:
         # Only a picked worker's order can break the exclusion constraint: no savepoint otherwise.

@@ -35,6 +35,8 @@ class OrderLine(msgspec.Struct, frozen=True, kw_only=True):
     unit_amount: int = 0
     code: str = ""
     source: str = "core"  # 'core' or the plugin that contributed the line
+    # Who pays for a discount line: 'franchise' or 'platform' (read at settlement); None otherwise.
+    funded_by: str | None = None
 
 
 class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -155,6 +157,8 @@ class OrderPlace(msgspec.Struct, frozen=True, kw_only=True):
     # Pay now (online, at the checkout) or after the service; left out: online when the franchise
     # takes payments online, else after the service.
     payment_method: Literal["online", "after_service"] | None = None
+    # One of the customer's coupons (GET /api/v1/coupons); held by the order until it is paid.
+    coupon_id: Id | None = None
 
 
 class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -193,6 +197,9 @@ class QuoteRequest(msgspec.Struct, frozen=True, kw_only=True):
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
     addon_ids: Ids = []
     slot_start: datetime | None = None
+    # The address (its district may have a launch price) and a coupon of the customer's.
+    address_id: Id | None = None
+    coupon_id: Id | None = None
 
 
 class CancelRequest(msgspec.Struct, frozen=True, kw_only=True):

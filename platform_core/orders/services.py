@@ -19,8 +19,10 @@ from platform_core.catalog.quotes import booking_fields_for, quantity_error
 from platform_core.catalog.services import get_item, item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from platform_core.jobs.services import batched
+from platform_core.jobs.schemas import JobContext
+from platform_core.jobs.services import batched, enqueue
 from platform_core.pluginsys.calls import tell
+from platform_core.pluginsys.contexts import JobHandler
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
 from platform_core.runtime import current_runtime
 from platform_core.scheduling.schemas import Demand
@@ -53,7 +55,8 @@ ORDER_COLUMNS = (
 # both. For queries over `core_order` itself, unaliased.
 WITH_LINES = (
     "(select coalesce(json_agg(json_build_object('kind', l.kind, 'label', l.label, 'amount', l.amount, "
-    "'quantity', l.quantity, 'unit_amount', l.unit_amount, 'code', l.code, 'source', l.source) order by l.position), '[]') "
+    "'quantity', l.quantity, 'unit_amount', l.unit_amount, 'code', l.code, 'source', l.source, 'funded_by', l.funded_by) "
+    "order by l.position), '[]') "
     "from core_order_line l where l.order_id = core_order.id) as lines"
 )
 _LINES = msgspec.json.Decoder(list[OrderLine])
@@ -62,6 +65,10 @@ PAID_EVENTS = frozenset({"pay", "mark_paid"})
 FEE_LABEL = N_("Cancellation fee")
 # Where no worker can be attached yet: no need to ask dispatch.
 _UNASSIGNED = frozenset({m.PENDING_PAYMENT, m.PAID, m.DISPATCH_FAILED})
+# Where a worker holds the order (an assignment offered or accepted): dispatch may give it back.
+_HELD = frozenset({m.ASSIGNED, m.ACCEPTED, m.EN_ROUTE, m.IN_SERVICE})
+# A transition's reactions, told after commit (`transition(..., later=True)`).
+REACTIONS_JOB = "orders.reactions"
 
 
 def _json(value: Any) -> Any:
@@ -124,6 +131,21 @@ async def customer_orders(customer_id: int, *, limit: int = 100) -> list[OrderSu
     return await _summaries(rows)
 
 
+async def has_ordered(customer_id: int) -> bool:
+    """Whether the customer has an order that was not cancelled (a first-order offer's test)."""
+    return bool(await current_connection().fetchval(
+        "select exists (select 1 from core_order where customer_id = $1 and state <> 'cancelled')", customer_id))
+
+
+async def order_discounts(order_id: int) -> dict[str, int]:
+    """The order's discount lines (negative adjustments) by who funds them, as positive amounts:
+    what the ledger's settlement debits to the franchise's expense or the platform."""
+    rows = await current_connection().fetch(
+        "select coalesce(funded_by, 'franchise') as funder, -sum(amount) as off from core_order_line "
+        "where order_id = $1 and kind = 'adjustment' and amount < 0 group by 1", order_id)
+    return {r["funder"]: int(r["off"]) for r in rows}
+
+
 async def order_numbers(order_ids: Iterable[int]) -> dict[int, str]:
     """Orders' numbers by id, for the pages of other domains that name an order."""
     rows = await current_connection().fetch("select id, number from core_order where id = any($1::bigint[])", sorted(set(order_ids)))
@@ -169,15 +191,15 @@ async def booking_settings() -> BookingSettings:
 
 
 async def pending_demand(start: datetime, end: datetime) -> list[Demand]:
-    """Orders no assignment holds a worker for yet (waiting for payment, for dispatch, or back
-    from a failed dispatch, which the office retries) whose visit overlaps [start, end), with the
-    skills their items ask for now. The slot engine keeps a worker for each; once dispatch offers
-    one, the calendar's busy_ranges counts it."""
+    """Orders whose visit overlaps [start, end) that wait for a worker (for payment, for dispatch,
+    or back from a failed dispatch, which the office retries) or that a worker holds (dispatch may
+    give one back at any moment), with the skills their items ask for now. The slot engine keeps
+    a worker for each one the calendar's held time does not show (scheduling/slots.py)."""
     rows = await current_connection().fetch(
         "select o.id, o.scheduled_start, o.scheduled_end, o.requested_staff_id, i.required_skills from core_order o "
         "left join core_service_item i on i.id = o.item_id "
         "where o.state = any($1::text[]) and o.scheduled_start < $3 and o.scheduled_end > $2 order by o.id",
-        sorted(_UNASSIGNED), start, end,
+        sorted(_UNASSIGNED | _HELD), start, end,
     )
     return [
         Demand(r["id"], r["scheduled_start"], r["scheduled_end"], frozenset(r["required_skills"] or ()), r["requested_staff_id"])
@@ -323,18 +345,24 @@ async def _check_guard(guard: str, order: Order, actor: ActorRef) -> None:
 
 
 async def transition(
-    order_id: int, event: str, actor: ActorRef, *, note: str = "", data: dict[str, Any] | None = None
+    order_id: int, event: str, actor: ActorRef, *, note: str = "", data: dict[str, Any] | None = None, later: bool = False
 ) -> Order:
     """Fire `event` on the order as `actor`. Raises Conflict when the order is not in a state the
     event leaves from (or another transition won the race), Forbidden when the actor may not
     fire it. Returns the order as it now is.
+
+    `later`: the move's reactions (the plugins' and core domains' `on_*` hooks, the customer's
+    message and their jobs) run in one outbox job instead of in this transaction, for a caller
+    that must answer quickly and holds nothing they change (a provider's notification: dispatch
+    and messages follow the payment, nothing about the money waits for them). The job is written
+    with the move, so they happen exactly when it commits.
 
     When another transition moved the order to a different state between our read and our write,
     the request is tried once more against that state: a customer cancelling just as dispatch
     assigns the order still cancels it, while two identical requests still can't both succeed."""
     seen_state: str | None = None
     while True:
-        moved = await _attempt_transition(order_id, event, actor, note=note, data=data, not_from=seen_state)
+        moved = await _attempt_transition(order_id, event, actor, note=note, data=data, not_from=seen_state, later=later)
         if isinstance(moved, str):
             if seen_state is not None:
                 raise Conflict("The order changed in the meantime. Please reload it.")
@@ -344,7 +372,7 @@ async def transition(
 
 
 async def _attempt_transition(
-    order_id: int, event: str, actor: ActorRef, *, note: str, data: dict[str, Any] | None, not_from: str | None
+    order_id: int, event: str, actor: ActorRef, *, note: str, data: dict[str, Any] | None, not_from: str | None, later: bool
 ) -> Order | str:
     """One try: the order as moved, or the state it was read in when a concurrent change won."""
     order = await get_order(order_id)
@@ -402,20 +430,37 @@ async def _attempt_transition(
     data = dict(row)
     holder = data.pop("staff_id")
     moved = order_from_row(data, lines)
+    if later:
+        await enqueue(REACTIONS_JOB, {"order_id": order_id, "event": event, "from_state": order.state, "to_state": moved.state,
+                                      "holder": holder, "occurred_at": clock.now().isoformat()})
+        return moved
     async with batched():
         await tell_plugins(moved, event, order.state, holder)
     return moved
 
 
-async def tell_plugins(order: Order, event: str, from_state: str, holder: int | None) -> None:
+async def _react(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """The reactions of a move made with `later=True`, told of the order as that move left it
+    (it may have moved on since: each reaction checks what it needs under its own lock, as it
+    would for a move told in the request)."""
+    order = msgspec.structs.replace(await get_order(payload["order_id"]), state=payload["to_state"])
+    async with batched():
+        await tell_plugins(order, payload["event"], payload["from_state"], payload["holder"],
+                           occurred_at=datetime.fromisoformat(payload["occurred_at"]))
+
+
+JOB_HANDLERS = [JobHandler(kind=REACTIONS_JOB, handler=_react)]
+
+
+async def tell_plugins(order: Order, event: str, from_state: str, holder: int | None, *, occurred_at: datetime | None = None) -> None:
     """Who reacts to the order's move hears of it: plugins (on_order_paid, ..._ready_for_dispatch,
     ..._completed, ..._cancelled) and the customer's messages. `holder`: the order's staff_id as
-    the move left it."""
+    the move left it; `occurred_at`: when it moved, if not now."""
     tenant = current_tenant()
     staff_id = None if from_state in _UNASSIGNED and order.state in _UNASSIGNED | {m.CANCELLED} else holder
     context = OrderHookEvent(
         tenant=tenant, order_id=order.id, customer_id=order.customer_id, category=order.category_code,
-        amount=order.total, currency=order.currency, occurred_at=clock.now(), staff_id=staff_id,
+        amount=order.total, currency=order.currency, occurred_at=occurred_at or clock.now(), staff_id=staff_id,
         scheduled_start=order.scheduled_start, asap=order.asap,
     )
     hooks = current_runtime().hooks(tenant)

@@ -85,6 +85,8 @@ class OrderLine(Table, tablename="core_order_line"):
     unit_amount = BigInt(default=None)
     amount = BigInt(default=None)
     source = Varchar(length=63, default="core")
+    # Who pays for a discount line (orders_0008): read at settlement by the ledger.
+    funded_by = Varchar(length=16, null=True, default=None)
 
 
 class OrderEvent(Table, tablename="core_order_event"):
@@ -118,4 +120,16 @@ class OrderMessage(Table, tablename="core_order_message"):
     created_at = Timestamptz()
 
 
-TABLES: list[type[Table]] = [BookingSettings, Order, OrderLine, OrderEvent, OrderCounter, OrderMessage]
+class OrderCustomerSummary(Table, tablename="core_order_customer_summary"):
+    """A customer's live orders at a glance, one row per customer who has one; kept by a trigger
+    on core_order (orders_0010), for segment filters."""
+
+    id = BigSerial(primary_key=True)
+    tenant = ForeignKey(Tenant, db_column_name="tenant_id", null=False)
+    customer_id = BigInt(default=None)
+    first_order_at = Timestamptz(default=None)
+    last_order_at = Timestamptz(default=None)
+    live_orders = Integer(default=None)
+
+
+TABLES: list[type[Table]] = [BookingSettings, Order, OrderLine, OrderEvent, OrderCounter, OrderMessage, OrderCustomerSummary]

@@ -14,6 +14,7 @@ from platform_core.errors import ValidationFailed
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order_by_number
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.device import device_of
 from platform_core.web.i18n import lazy_gettext as N_
 
 from . import services, wallet
@@ -48,8 +49,8 @@ class PaymentController(Controller):
         order = await _payable(principal, number)
         return await services.start_payment(
             provider_name=data.provider, customer_id=customer.id, amount=order.total, currency=order.currency,
-            subject=f"{current_tenant().name} {order.number}", device=services.device_of(request.headers.get("user-agent", "")),
-            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/orders/{number}",
+            subject=f"{current_tenant().name} {order.number}", device=device_of(request.headers.get("user-agent", "")),
+            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/orders/{number}/returned",
             order_id=order.id, openid=data.openid)
 
     @post("/orders/{number:str}/payments/wallet", operation_id="payMyOrderFromWallet", status_code=201,
@@ -76,7 +77,7 @@ class PaymentController(Controller):
         customer = await active_customer(principal)
         return await services.start_payment(
             provider_name=data.provider, customer_id=customer.id, amount=data.amount, currency=current_tenant().currency,
-            subject=f"{current_tenant().name} {N_('Wallet top-up')}", device=services.device_of(request.headers.get("user-agent", "")),
+            subject=f"{current_tenant().name} {N_('Wallet top-up')}", device=device_of(request.headers.get("user-agent", "")),
             client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/account/wallet",
             openid=data.openid)
 

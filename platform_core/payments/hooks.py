@@ -51,5 +51,6 @@ async def on_order_paid(event):
 async def on_order_completed(event):
     # The money paid for the order is earned now: platform fee, the worker's share, revenue.
     paid = await services.paid_amount(event.order_id)
-    if paid > 0:
-        await ledger.settle_order(event.order_id, event.currency, paid, event.staff_id)
+    # An order a discount made free is settled too: the discount is someone's expense.
+    if paid > 0 or event.amount == 0:
+        await ledger.settle_completed_order(event.order_id, event.currency, paid, event.staff_id)

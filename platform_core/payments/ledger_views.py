@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
@@ -17,6 +18,7 @@ from platform_core.ledger.schemas import LedgerSettings, LedgerSettingsUpdate
 from platform_core.money import from_minor, to_minor
 from platform_core.staff.services import list_workers
 from platform_core.web.forms import error_context
+from platform_core.web.i18n import gettext
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
@@ -32,8 +34,11 @@ def _percent(bp: int) -> str:
     return from_minor(bp).rstrip("0").rstrip(".")
 
 
+COMMISSION_BASES = {"paid": N_("What the customer paid (after discounts)"), "list": N_("The price before discounts")}
+
+
 def _rates_values(rates: LedgerSettings) -> dict[str, str]:
-    return {name: _percent(getattr(rates, setting)) for name, setting in RATE_FIELDS.items()}
+    return {**{name: _percent(getattr(rates, setting)) for name, setting in RATE_FIELDS.items()}, "commission_base": rates.commission_base}
 
 
 async def _page(request: Request, *, status_code: int = 200, **extra: Any) -> Response:
@@ -53,7 +58,7 @@ async def _page(request: Request, *, status_code: int = 200, **extra: Any) -> Re
     return page(
         request, "payments/console_ledger.html", console=True, status_code=status_code, groups=groups,
         wallets=sorted((kind, currency, total, count) for (kind, currency), (total, count) in wallets.items()),
-        providers=provider_labels(), workers={w.id: w.name for w in await list_workers()},
+        providers=provider_labels(), commission_bases={key: gettext(label) for key, label in COMMISSION_BASES.items()}, workers={w.id: w.name for w in await list_workers()},
         flash=[("success", N_("The settlement rates are saved."))] if done else [], **extra,
     )
 
@@ -73,16 +78,20 @@ def _rates_update(values: dict[str, str]) -> LedgerSettingsUpdate:
             update[setting] = -1
         if not 0 <= update[setting] <= 10000:
             errors[name] = N_("Enter a percentage between 0 and 100, like 5 or 12.5.")
+    # Left out (a form from before the setting existed): unchanged.
+    base = values.get("commission_base") or msgspec.UNSET
+    if base is not msgspec.UNSET and base not in COMMISSION_BASES:
+        errors["commission_base"] = N_("Choose one of the options.")
     if errors:
         raise ValidationFailed(errors)
-    return LedgerSettingsUpdate(**update)
+    return LedgerSettingsUpdate(**update, commission_base=base)
 
 
 @post("/console/finance/ledger/rates", guards=[require_console("finance.manage")], include_in_schema=False,
       name="console-ledger-rates")
 async def save_rates(request: Request) -> Response:
     form = await request.form()
-    values = {name: str(form.get(name) or "").strip() for name in RATE_FIELDS}
+    values = {name: str(form.get(name) or "").strip() for name in (*RATE_FIELDS, "commission_base")}
     try:
         update = _rates_update(values)
         try:

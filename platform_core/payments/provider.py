@@ -29,10 +29,7 @@ from typing import (
 import msgspec
 
 from platform_core.tenancy.context import current_tenant_or_none
-
-# Where the customer pays: inside WeChat's browser (JSAPI), a phone's browser (H5 / wap) or a
-# desktop (a QR code to scan, or a cashier page).
-Device = Literal["wechat", "mobile", "desktop"]
+from platform_core.web.device import Device
 
 
 class CheckoutRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,7 +42,8 @@ class CheckoutRequest(msgspec.Struct, frozen=True, kw_only=True):
     notify_url: str  # /payments/notify/{provider}/{tenant}, absolute
     return_url: str  # where the customer's browser comes back to
     expires_at: datetime
-    openid: str | None = None  # the payer in WeChat (JSAPI)
+    openid: str | None = None  # the payer in WeChat (JSAPI), when the client sent it
+    customer_id: int | None = None  # who pays (a provider may look up their identity, e.g. the openid)
 
 
 class CheckoutAction(msgspec.Struct, frozen=True, kw_only=True):
@@ -148,7 +146,13 @@ class ProviderError(Exception):
 
 class PaymentUnavailable(ProviderError):
     """The method can not be used for this request, though the provider is fine (WeChat Pay inside
-    WeChat without the payer's openid). ``message`` is a msgid, shown to the customer."""
+    WeChat without the payer's openid). ``message`` is a msgid, shown to the customer.
+    ``redirect``: a local page that makes it usable (a silent WeChat authorisation for the
+    openid); the browser is sent there, with ``next`` back to the checkout."""
+
+    def __init__(self, message: str, *, redirect: str = "") -> None:
+        super().__init__(message)
+        self.redirect = redirect
 
 
 Client = TypeVar("Client")

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.db.engine import side_connection
-from platform_core.errors import Conflict, NotFound, ValidationFailed
+from platform_core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from platform_core.jobs.services import enqueue
 from platform_core.ledger import services as ledger
 from platform_core.metrics import PAYMENT_NOTIFICATIONS
@@ -135,16 +135,6 @@ async def checkout_options(device: Device, currency: str) -> list[CheckoutOption
     return options
 
 
-def device_of(user_agent: str) -> Device:
-    """WeChat's in-app browser, a phone's browser or a desktop, from the User-Agent."""
-    ua = user_agent.lower()
-    if "micromessenger" in ua:
-        return "wechat"
-    if any(word in ua for word in ("mobile", "android", "iphone", "ipad")):
-        return "mobile"
-    return "desktop"
-
-
 def notify_url(base_url: str, provider: str) -> str:
     return f"{base_url.rstrip('/')}/payments/notify/{provider}/{current_tenant().slug}"
 
@@ -166,14 +156,19 @@ async def get_payment_by_no(payment_no: str) -> Payment:
     return _payment(row)
 
 
-async def pending_topup(customer_id: int) -> Payment | None:
-    """The customer's latest top-up still waiting for the provider's word (not yet expired)."""
+async def latest_topup(customer_id: int) -> Payment | None:
+    """The customer's latest top-up, whatever became of it."""
     row = await current_connection().fetchrow(
         f"select {_COLUMNS} from core_payment p where p.customer_id = $1 and p.purpose = 'wallet_topup' "
-        "and p.status = 'pending' and (p.expires_at is null or p.expires_at > $2) order by p.created_at desc, p.id desc limit 1",
-        customer_id, clock.now(),
+        "order by p.created_at desc, p.id desc limit 1",
+        customer_id,
     )
     return _payment(row) if row is not None else None
+
+
+def still_pending(payment: Payment) -> bool:
+    """Still waiting for the provider's word, and not past its time."""
+    return payment.status == "pending" and (payment.expires_at is None or payment.expires_at > clock.now())
 
 
 async def order_payments(order_id: int) -> list[Payment]:
@@ -344,11 +339,15 @@ async def start_payment(
     request = CheckoutRequest(
         payment_no=payment_no, amount=amount, currency=currency, subject=subject[:120], device=device, client_ip=client_ip,
         notify_url=notify_url(current_runtime().settings.notify_base_url or base_url, provider.name), return_url=return_url,
-        expires_at=expires_at, openid=openid,
+        expires_at=expires_at, openid=openid, customer_id=customer_id,
     )
     try:
         action = await provider.create(config, request)
     except PaymentUnavailable as exc:
+        if exc.redirect:
+            # The attempt never reached the provider; the redirect commits the request, so its row goes now.
+            await conn.execute("delete from core_payment where id = $1", payment_id)
+            raise Unauthorized(exc.message, sign_in_path=exc.redirect) from None
         raise ValidationFailed({"provider": exc.message}) from None
     except ProviderError as exc:
         log.warning("payment create failed", extra={"provider": provider.name, "payment_no": payment_no, "error": exc.message})
@@ -421,7 +420,7 @@ async def record_offline_payment(order_id: int, total: int, staff_id: int | None
     )
     await ledger.record_payment(order_id, order.currency, CASH, owed, payment_ref=payment_no)
     if order.state == m.COMPLETED:
-        await ledger.settle_order(order_id, order.currency, await paid_amount(order_id), staff_id)
+        await ledger.settle_completed_order(order_id, order.currency, await paid_amount(order_id), staff_id)
     return await get_payment(payment_id)
 
 
@@ -551,9 +550,11 @@ async def _apply_status(row, status: str, provider_ref: str) -> bool:
 
 async def _order_paid(order_id: int, payment_id: int, payment_no: str, provider: str, amount: int) -> None:
     """The order moves to paid; money that arrives for an order the machine will not move to
-    paid (already paid, or cancelled) goes straight back."""
+    paid (already paid, or cancelled) goes straight back. Its reactions (dispatch, the customer's
+    message, plugins) follow in one job: the money and the order's state are the fact."""
     try:
-        await transition(order_id, "pay", ActorRef(kind="system"), data={"payment_no": payment_no, "provider": provider, "amount": amount})
+        await transition(order_id, "pay", ActorRef(kind="system"), data={"payment_no": payment_no, "provider": provider, "amount": amount},
+                         later=True)
         return
     except Conflict:
         pass  # the transition refuses before it writes anything
@@ -708,3 +709,16 @@ async def retry_refund(refund_id: int) -> Refund | None:
     if refund_row is None or refund_row["status"] != "pending":
         return None
     return await _send_refund(await _lock(refund_row["payment_id"]), refund_id)
+
+
+async def customer_payments(customer_id: int, limit: int = 50) -> tuple[list[Payment], list[Refund]]:
+    """The customer's latest payments (orders and top-ups), newest first, and the refunds of
+    those payments (the console's customer page)."""
+    rows = await current_connection().fetch(
+        f"select {_COLUMNS} from core_payment p where p.customer_id = $1 order by p.created_at desc, p.id desc limit $2",
+        customer_id, limit)
+    payments = [_payment(r) for r in rows]
+    refund_rows = await current_connection().fetch(
+        f"select {_REFUND_COLUMNS} from core_refund where payment_id = any($1::bigint[]) order by created_at desc, id desc",
+        [p.id for p in payments])
+    return payments, [_refund(r) for r in refund_rows]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import segno
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -17,16 +16,20 @@ from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import NotFound, ValidationFailed
+from platform_core.lazy import lazy_module
 from platform_core.money import to_minor
 from platform_core.orders.schemas import Order
 from platform_core.orders.services import get_order, get_order_by_number
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.device import device_of
 from platform_core.web.forms import error_context, redirect_after_post
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services, wallet
 from .schemas import CASH, MAX_TOPUP, MIN_TOPUP, WALLET, Payment
+
+segno = lazy_module("segno")  # QR codes on a few pages only
 
 POLL_SECONDS = 2
 WALLET_DONE = {"topup": N_("Your top-up arrived. Thank you!")}
@@ -82,7 +85,7 @@ def next_step(request: Request, payment: Payment) -> Response:
 
 
 async def _checkout_context(request: Request, principal: Principal, order: Order) -> dict[str, Any]:
-    device = services.device_of(request.headers.get("user-agent", ""))
+    device = device_of(request.headers.get("user-agent", ""))
     return {
         "order": order,
         "options": await services.checkout_options(device, order.currency),
@@ -118,14 +121,23 @@ async def start_checkout(request: Request, principal: NamedDependency[Principal]
             return redirect_after_post(request, f"/orders/{number}?done=paid")
         payment = await services.start_payment(
             provider_name=provider, customer_id=customer.id, amount=order.total, currency=order.currency,
-            subject=f"{current_tenant().name} {order.number}", device=services.device_of(request.headers.get("user-agent", "")),
-            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/orders/{number}",
+            subject=f"{current_tenant().name} {order.number}", device=device_of(request.headers.get("user-agent", "")),
+            client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/orders/{number}/returned",
             order_id=order.id, openid=str(form.get("openid") or "") or None)
     except ValidationFailed as exc:
         context = await _checkout_context(request, principal, order)
         context.update(error_context(exc), values={"provider": provider})
         return page(request, "payments/checkout.html", status_code=400, **context)
     return next_step(request, payment)
+
+
+@get("/orders/{number:str}/returned", guards=[require_customer], name="payments.returned")
+async def back_from_provider(principal: NamedDependency[Principal], number: FromPath[str]) -> Redirect:
+    """Where the provider's page sends the customer back (every order payment's return_url). The
+    provider's notification may have come first: then the order with its "paid" notice, else the
+    order, which waits for the payment and polls it."""
+    order = await _payable(principal, number)
+    return Redirect(f"/orders/{number}?done=paid" if order.paid_at else f"/orders/{number}", status_code=303)
 
 
 # --------------------------------------------------------------------------- a payment in progress
@@ -165,14 +177,13 @@ async def payment_status(request: Request, principal: NamedDependency[Principal]
 # --------------------------------------------------------------------------- the wallet
 
 
-async def _wallet_context(request: Request, principal: Principal) -> dict[str, Any]:
+async def _wallet_context(request: Request, principal: Principal, latest: Payment | None = None) -> dict[str, Any]:
     currency = current_tenant().currency
-    device = services.device_of(request.headers.get("user-agent", ""))
+    device = device_of(request.headers.get("user-agent", ""))
     # Back from the provider's page (?topup=1), the money may still be on its way: the page says
     # so and polls the payment, as the order page does, and reloads with the balance once it is in.
-    arriving = await services.pending_topup(principal.user_id) if request.query_params.get("topup") else None
     return {
-        "arriving": arriving,
+        "arriving": latest if latest is not None and services.still_pending(latest) else None,
         "poll_seconds": POLL_SECONDS,
         "wallet": await wallet.get_wallet(principal.user_id, currency),
         "options": await services.checkout_options(device, currency),
@@ -183,9 +194,13 @@ async def _wallet_context(request: Request, principal: Principal) -> dict[str, A
 
 @get("/account/wallet", guards=[require_customer], name="payments.wallet")
 async def wallet_page(request: Request, principal: NamedDependency[Principal]) -> Response:
+    latest = await services.latest_topup(principal.user_id) if request.query_params.get("topup") else None
+    if latest is not None and latest.status == "succeeded":
+        # The provider's notification came before the customer's browser did.
+        return Redirect("/account/wallet?done=topup", status_code=303)
     notice = WALLET_DONE.get(request.query_params.get("done", ""))
     return page(request, "payments/wallet.html", flash=[("success", notice)] if notice else [],
-                **await _wallet_context(request, principal))
+                **await _wallet_context(request, principal, latest))
 
 
 @post("/account/wallet/topups", guards=[require_customer], name="payments.topup")
@@ -197,7 +212,7 @@ async def start_topup(request: Request, principal: NamedDependency[Principal]) -
         amount = topup_amount(values["amount"])
         payment = await services.start_payment(
             provider_name=values["provider"], customer_id=customer.id, amount=amount, currency=current_tenant().currency,
-            subject=f"{current_tenant().name} {N_('Wallet top-up')}", device=services.device_of(request.headers.get("user-agent", "")),
+            subject=f"{current_tenant().name} {N_('Wallet top-up')}", device=device_of(request.headers.get("user-agent", "")),
             client_ip=client_ip(request), base_url=base_url(request), return_url=f"{base_url(request)}/account/wallet?topup=1")
     except ValidationFailed as exc:
         context = await _wallet_context(request, principal)
@@ -217,4 +232,4 @@ def topup_amount(text: str) -> int:
     return amount
 
 
-HANDLERS = [checkout_page, start_checkout, payment_page, payment_status, wallet_page, start_topup]
+HANDLERS = [checkout_page, start_checkout, back_from_provider, payment_page, payment_status, wallet_page, start_topup]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any, Awaitable, Callable, Literal
 
 import msgspec
@@ -20,7 +20,7 @@ class MenuEntry(msgspec.Struct, frozen=True, kw_only=True):
     href: str
     icon: str = "puzzle"
     permission: str | None = None
-    section: Literal["operations", "business", "settings"] = "operations"
+    section: Literal["operations", "business", "marketing", "settings"] = "operations"
     order: int = 100
 
 
@@ -38,6 +38,10 @@ class PluginInfo(msgspec.Struct, frozen=True, kw_only=True):
     description: str = ""
     config: type[msgspec.Struct] | None = None
     category: Literal["payments", "marketing", "services", "dispatch", "notifications", "login", "other"] = "other"
+    # Addresses on the franchise's site that the franchise must give the provider (a sign-in
+    # callback to register): English label -> path. Each franchise's settings show them in full
+    # on its own host.
+    site_urls: dict[str, str] = {}
 
 
 class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,21 +66,55 @@ class NotificationChannel(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class LoginIdentity(msgspec.Struct, frozen=True, kw_only=True):
+    """Who a login provider vouched for. ``subject`` is the provider's stable id of the person
+    in ``app_id`` (WeChat's openid; one provider may have several apps, each with its own ids);
+    ``unionid`` the same person across the franchise's apps of that provider, when it says."""
+
     provider: str
-    subject: str  # the provider's stable id (unionid/openid)
+    subject: str
     display_name: str = ""
     avatar_url: str = ""
     phone: str | None = None
+    app_id: str = ""
+    unionid: str = ""
     raw: dict[str, Any] = {}
 
 
+class LoginStart(msgspec.Struct, frozen=True, kw_only=True):
+    """A sign-in through a provider about to start, for ``LoginProvider.authorize``.
+
+    ``device`` is where the browser is ("wechat": WeChat's own browser, "mobile", "desktop");
+    ``share_profile``: the customer chose to share their nickname and avatar; ``silent``: only
+    the identity is wanted, without a page to approve when the provider can (WeChat's
+    ``snsapi_base``, for a payment that needs the payer's openid); ``app_id``: the identity is
+    wanted in that app of the provider, and the provider refuses when it can't sign in there."""
+
+    tenant: TenantContext
+    state: str
+    redirect_uri: str
+    device: Literal["wechat", "mobile", "desktop"] = "desktop"
+    share_profile: bool = False
+    silent: bool = False
+    # The provider app whose identity is wanted (WeChat Pay's official account), "" for any.
+    app_id: str = ""
+
+
 class LoginProvider(msgspec.Struct, frozen=True, kw_only=True):
-    """A third-party sign-in (WeChat, QQ): where to send the user, and how to read the callback."""
+    """A third-party sign-in (WeChat, QQ): where to send the user, and how to read the callback.
+
+    ``authorize_url(tenant, state, redirect_uri)`` is the provider's page; ``authorize(start)``,
+    when given, is used instead and also learns the device and the customer's choices
+    (:class:`LoginStart`). ``complete(tenant, query, redirect_uri)`` turns the callback's query
+    into a :class:`LoginIdentity`; the ``redirect_uri`` it gets is the one the core passed to
+    authorize (a provider may add its own query to the address it sends on). ``profile_choice``:
+    the sign-in page offers "share my nickname and avatar" for this provider."""
 
     name: str
     label: str
     authorize_url: Callable[[TenantContext, str, str], Awaitable[str]]  # (tenant, state, redirect_uri)
     complete: Callable[[TenantContext, dict[str, str], str], Awaitable[LoginIdentity]]  # (tenant, query, redirect_uri)
+    authorize: Callable[[LoginStart], Awaitable[str]] | None = None
+    profile_choice: bool = False
 
 
 class CustomerEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,6 +123,38 @@ class CustomerEvent(msgspec.Struct, frozen=True, kw_only=True):
     occurred_at: datetime
     # How the customer arrived: an invite code, a campaign, a login provider.
     attribution: dict[str, str] = {}
+
+
+class TenantFileEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A tenant file was applied (`hearth tenants apply`, the demo): `data` is the plugin's own
+    `[plugins.<plugin_name>.data]` table, as written."""
+
+    tenant: TenantContext
+    plugin_name: str
+    data: dict[str, Any]
+class CustomerProfileEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer changed their profile or address book: what the profile holds now, so a
+    reaction (loyalty's "complete your profile" task) need not read it again."""
+
+    tenant: TenantContext
+    customer_id: int
+    occurred_at: datetime
+    # The parts of the profile that are filled in now: "display_name", "email", "preferences",
+    # "address" (at least one saved address).
+    filled: frozenset[str] = frozenset()
+
+
+class ReviewEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer reviewed their completed order."""
+
+    tenant: TenantContext
+    review_id: int
+    order_id: int
+    customer_id: int
+    item_id: int
+    occurred_at: datetime
+    staff_id: int | None = None
+    score: float = 0  # the mean of the three scores, 1 to 5
 
 
 class PluginToggleEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -126,12 +196,59 @@ class PriceQuote(msgspec.Struct, frozen=True, kw_only=True):
     base_amount: int
     currency: str
     lines: list[dict[str, Any]] = []
+    # What the booking says so far, when it says it: the visit's start, the address's district
+    # (an off-peak or district price), and the coupon the customer chose.
+    slot_start: datetime | None = None
+    district: str = ""
+    coupon_id: int | None = None
+
+
+class BookingWindowQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Whom the slot engine is about to answer: the customer (None for a visitor) booking an
+    item of a category (compute_booking_window)."""
+
+    tenant: TenantContext
+    customer_id: int | None
+    item_id: int
+    category: str
+
+
+class BookingWindow(msgspec.Struct, frozen=True, kw_only=True):
+    """A contribution to a customer's booking window: days beyond the franchise's horizon they
+    may book, and workers kept free for others (priority holders) that this customer may not
+    take. The slot engine takes the largest of each among the answers."""
+
+    extra_horizon_days: int = 0
+    held_back_workers: int = 0
 
 
 class PriceAdjustment(msgspec.Struct, frozen=True, kw_only=True):
     label: str
     amount: int  # minor units; negative for a discount
     code: str = ""
+    # Who pays for a discount: the franchise (its expense) or the platform (a head-office
+    # campaign, owed to the franchise). None on a discount is the franchise; ignored on a charge.
+    funded_by: Literal["franchise", "platform"] | None = None
+
+
+class CouponEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A coupon was redeemed: the order holding it was paid (or, paid after the service, done)."""
+
+    tenant: TenantContext
+    coupon_id: int
+    template_id: int
+    customer_id: int
+    order_id: int
+    occurred_at: datetime
+
+
+class FeedbackEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer's feedback (a problem or a suggestion) as it arrives, before it is stored."""
+
+    tenant: TenantContext
+    customer_id: int
+    kind: str  # "problem" or "suggestion"
+    order_id: int | None = None
 
 
 class DispatchCandidate(msgspec.Struct, frozen=True, kw_only=True):
@@ -147,7 +264,11 @@ class DispatchScore(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     score: float  # 0..1, weighted by the tenant's weight for `name`
     eligible: bool = True
-    reason: str = ""
+    reason: str = ""  # shown as given in "why this worker" (translate your own)
+    label: str = ""  # the score's name as "why this worker" shows it (translated); else `name`
+    # The order's standing in a batch, the same for each of its workers (a member's order):
+    # orders of a higher priority choose their workers first. 0 = none.
+    priority: int = 0
 
 
 class BookingFieldSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -209,10 +330,14 @@ class MapQuery(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class JobHandler(msgspec.Struct, frozen=True, kw_only=True):
-    """A background job kind and the coroutine function that runs it (register_job_handlers)."""
+    """A background job kind and the coroutine function that runs it (register_job_handlers).
+    With `daily_at`, the workers also run it once a day at that wall-clock time of each active
+    franchise's zone (for a plugin's job, each franchise that has the plugin on), with an empty
+    payload: nightly expiry, tier evaluation, birthday coupons."""
 
     kind: str
     handler: Callable[[Any, dict[str, Any]], Awaitable[None]]
+    daily_at: time | None = None
 
 
 class OrderStateSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -235,6 +360,7 @@ class PageContext(msgspec.Struct, frozen=True, kw_only=True):
     surface: Literal["customer", "staff", "console"]
     path: str
     locale: str = "zh_CN"
+    customer_id: int | None = None  # the signed-in customer, on the customer site
 
 
 class PageNotice(msgspec.Struct, frozen=True, kw_only=True):
@@ -245,3 +371,70 @@ class PageNotice(msgspec.Struct, frozen=True, kw_only=True):
     body: str = ""
     level: Literal["info", "warning", "success"] = "info"
     dismissible: bool = True
+
+
+class MemberContext(msgspec.Struct, frozen=True, kw_only=True):
+    """A signed-in customer's member centre (/account/member) being put together."""
+
+    tenant: TenantContext
+    customer_id: int
+    locale: str = "zh_CN"
+
+
+class CustomerConsoleContext(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer's page in the franchise console (/console/customers/{id}) being put together
+    for an office user (compute_customer_console_panels)."""
+
+    tenant: TenantContext
+    customer_id: int
+    console_user_id: int
+    permissions: frozenset[str] = frozenset()  # the office user's (a panel may need more than customers.view)
+    locale: str = "zh_CN"
+
+
+class MemberPanel(msgspec.Struct, frozen=True, kw_only=True):
+    """One panel of the member centre. `template` is a partial of the plugin's templates
+    (`loyalty/_panel_points.html`) rendered with `panel` bound to `context`; the JSON API
+    (`GET /api/v1/account/member`) answers `context` as the panel's `data`, so it holds plain
+    values only: a msgspec Struct or a dict of str, int, bool, dates, lists of them."""
+
+    key: str  # unique on the page: "<plugin>.<panel>", e.g. "loyalty.points"
+    title: str  # an English msgid; translated when rendered and in the API
+    template: str
+    context: Any = None
+    order: int = 100  # smaller first
+    href: str | None = None  # the panel's own page ("See all"), if it has one
+    # The plugin's stylesheets the partial needs (`/static/p/<plugin>/...`), linked once per page.
+    stylesheets: list[str] = []
+
+
+class SegmentSql(msgspec.Struct, frozen=True, kw_only=True):
+    """A subquery that selects customer ids (one bigint column, any name), written over the
+    contributor's own tables only; its arguments are `$1`..`$n` in `sql`, numbered from 1
+    (marketing renumbers them when it composes filters). `exclude`: the customers it selects are
+    taken out of the segment instead of required."""
+
+    sql: str
+    args: tuple[Any, ...] = ()
+    exclude: bool = False
+
+
+class SegmentFilterSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A filter the console's segment builder offers ("dormant for N days", "member tier").
+
+    `params` is a msgspec Struct of the filter's parameters (bounded types; a default for each
+    field the builder may leave blank); the builder shows one input per field, with `options`
+    for a field whose value is a choice. `members(params)` answers the customers that match as
+    SegmentSql (or a list of them, all of which apply). `describe(params)` is a short English
+    sentence for the segment list (translated by the caller when it is a msgid without values).
+    """
+
+    name: str  # snake_case, unique among filters; a plugin prefixes its own: "loyalty_tier"
+    label: str  # an English msgid
+    params: type[msgspec.Struct]
+    members: Callable[[Any], SegmentSql | list[SegmentSql]]
+    # Choices per parameter, read when the builder renders: {"category": [("cleaning", "Cleaning")]}.
+    options: Callable[[], Awaitable[dict[str, list[tuple[str, str]]]]] | None = None
+    # Labels of the parameters (English msgids), by field name.
+    param_labels: dict[str, str] = {}
+    order: int = 100

@@ -147,7 +147,8 @@ def register_job_handlers():
     the writes back and retries later with exponential backoff, up to the job's
     ``max_attempts``. A plugin's job whose tenant has turned the plugin off is dropped, not
     run. Effects outside the database (an SMS, a provider call) may repeat after a crash, so
-    make them idempotent.
+    make them idempotent. A handler with ``daily_at`` (a local time) also runs once a day at that
+    time in each franchise that has the plugin on (docs/plugins.md).
 
     :return: a list of :class:`~platform_core.pluginsys.contexts.JobHandler`, or None.
     """
@@ -157,10 +158,15 @@ def register_job_handlers():
 def provide_login_providers():
     """Offer third-party sign-in (WeChat, QQ).
 
-    Called per request through the tenant's relay when the sign-in page renders and when a
-    provider's callback arrives.
+    Called per request through the tenant's relay, sync, when the sign-in page and the sign-in
+    methods page render and when a provider's flow starts or its callback arrives. The core keeps
+    the state (single use, bound to the browser), links the identity to a customer (asking for a
+    phone number the first time when the provider vouches for none) and starts the session.
 
-    :return: a list of :class:`~platform_core.pluginsys.contexts.LoginProvider`, or None.
+    :return: a list of :class:`~platform_core.pluginsys.contexts.LoginProvider`, or None. Its
+        ``complete`` returns a :class:`~platform_core.pluginsys.contexts.LoginIdentity` and
+        raises on a refusal (a denied consent, a used or expired code); ``authorize``, when
+        given, receives a :class:`~platform_core.pluginsys.contexts.LoginStart`.
     """
 
 
@@ -172,6 +178,19 @@ def provide_console_menu():
     off never show. Entries with a ``permission`` show only to console users who hold it.
 
     :return: a list of :class:`~platform_core.pluginsys.contexts.MenuEntry`, or None.
+    """
+
+
+@hookspec
+def provide_account_menu():
+    """Add tabs to the customer's account pages (beside Profile, Addresses, My coupons...).
+
+    Called through the tenant's relay, sync, whenever an account page renders, so tabs of plugins
+    the tenant has off never show. Keep it cheap: no I/O.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.MenuEntry` (``label`` an English
+        msgid, ``href``, ``icon``, ``order``: the core's tabs are 10 to 70, apart by 10), or
+        None. ``permission`` and ``section`` are not used here.
     """
 
 
@@ -195,7 +214,10 @@ def provide_payment_providers():
 def provide_service_categories():
     """Contribute service categories with their own booking fields (elder care).
 
-    Called per request through the tenant's relay, sync.
+    Called through the tenant's relay, sync: per request for an item's booking fields, and where
+    the categories become the franchise's category rows (once made, a row stays): when the
+    franchise turns a plugin on, and for every franchise when the app starts, so a category a new
+    version adds appears after the restart that installs it.
 
     :return: a list of :class:`~platform_core.pluginsys.contexts.ServiceCategorySpec`, or None.
     """
@@ -224,6 +246,23 @@ def provide_dispatch_strategies():
         :func:`compute_dispatch_scores`, or None.
     """
 
+
+
+@hookspec
+def provide_segment_filters():
+    """Offer filters for marketing segments (registered in the last N days, dormant, member tier).
+
+    Called through the tenant's relay, sync, when the console's segment builder renders, when a
+    segment is saved and whenever a segment's members are read (its size, its preview, a
+    campaign's batches), so the filters of a plugin the tenant has turned off are neither offered
+    nor applied. A spec's ``members`` builds SQL only (no I/O) and is called inside the request's
+    transaction; its subquery selects customer ids from the contributor's OWN tables (table
+    ownership, docs/architecture.md) under the tenant's RLS. Marketing combines the filters of a
+    segment with ``INTERSECT`` (``EXCEPT`` for an ``exclude`` part) and leaves out customers
+    whose account is frozen or closed.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.SegmentFilterSpec`, or None.
+    """
 
 # ---------------------------------------------------------------------------------------------
 # After a fact, per tenant
@@ -259,6 +298,24 @@ def on_plugin_disabled(event):
 
 
 @hookspec
+def on_tenant_file_applied(event):
+    """A tenant file's ``[plugins.<name>.data]`` table is to be applied: records a plugin keeps in
+    its own tables (loyalty's rewards shop, elder care's plans), so a demo franchise or a
+    franchise kept as code gets them from its file.
+
+    Called by ``hearth tenants apply`` (and the demo) once per plugin that has a ``data`` table,
+    after the plugin was turned on, inside the tenant's transaction, through the tenant's relay:
+    every enabled plugin hears it, and each applies only ``event.data`` of its own
+    ``event.plugin_name``. Sync or async. Apply idempotently (match records by a name or a code):
+    applying the same file twice must change nothing. Raise ValidationFailed naming the field for
+    data that is not valid; the apply command reports a plugin's failure and exits non-zero.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.TenantFileEvent`.
+    :return: None.
+    """
+
+
+@hookspec
 def on_customer_registered(event):
     """A customer signed up (phone code or a login provider), in the same transaction as the
     new account. Referral binds the invite here.
@@ -266,6 +323,37 @@ def on_customer_registered(event):
     Sync or async; a failure is logged and the registration stands.
 
     :param event: :class:`~platform_core.pluginsys.contexts.CustomerEvent`.
+    :return: None.
+    """
+
+
+@hookspec
+def on_customer_anonymised(event):
+    """A closed account's retention period ran out and accounts cleared its personal data (name,
+    phone, email, addresses, linked sign-ins, sign-in records), in the same transaction, by the
+    daily job ``accounts.anonymise_closed``. Clear what your plugin keeps about the person (a
+    delivery address, ID documents); keep amounts and ledger rows.
+
+    Called through the tenant's relay once per account. Sync or async; a failure is logged and
+    the anonymisation stands (a plugin that must not miss it should make its clean-up idempotent
+    and also sweep closed accounts itself).
+
+    :param event: :class:`~platform_core.pluginsys.contexts.CustomerEvent` (``attribution`` empty).
+    :return: None.
+    """
+
+
+@hookspec
+def on_customer_profile_updated(event):
+    """A customer changed their profile (name, email, service preferences) or their address book
+    (an address added or changed), in the same transaction as the change. Loyalty's "complete
+    your profile" task is completed here.
+
+    Called by accounts after the change is written, through the tenant's relay. Sync or async; a
+    failure is logged and the change stands.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.CustomerProfileEvent`: the customer
+        and the parts of the profile filled in now (``filled``).
     :return: None.
     """
 
@@ -312,6 +400,37 @@ def on_order_cancelled(event):
 
 
 @hookspec
+def on_coupon_redeemed(event):
+    """A customer's coupon was redeemed: the order holding it was paid, or (an order paid after
+    the service) completed. Loyalty and referral programmes count redemptions here.
+
+    Called through the tenant's relay, inside the transaction of the order's transition, after
+    the coupon's row is marked used. Sync or async; a failure is logged and the redemption stands.
+    A cancelled order may later give the coupon back (by its template's rule); no hook is called
+    for that.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.CouponEvent` (tenant, coupon,
+        template, customer, order, when).
+    :return: None.
+    """
+
+
+@hookspec
+def on_review_submitted(event):
+    """A customer posted a review of their completed order (once per order). Loyalty's "review an
+    order" task and its tiers' activity count it here.
+
+    Called by reviews right after the review and the worker's new rating are written, in the same
+    transaction, through the tenant's relay. Sync or async; a failure is logged and the review
+    stands.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.ReviewEvent` (review, order,
+        customer, item, worker, mean score).
+    :return: None.
+    """
+
+
+@hookspec
 def on_refund_succeeded(event):
     """A refund was confirmed by its provider. Loyalty claws back points here.
 
@@ -328,10 +447,41 @@ def on_refund_succeeded(event):
 def compute_price_adjustments(quote):
     """Contribute lines to a price quote (member discounts, coupons, surcharges).
 
-    Called through the tenant's relay for every quote, sync, inside the request's transaction.
+    Called through the tenant's relay for every quote (the booking page's price, the quote API,
+    and the placement itself), sync or async, inside the request's transaction. The core's
+    promotions answer here too: the best automatic discount rule and the customer's chosen
+    coupon, as named lines. Keep it cheap: it runs on every price shown.
 
-    :param quote: :class:`~platform_core.pluginsys.contexts.PriceQuote`.
-    :return: a list of :class:`~platform_core.pluginsys.contexts.PriceAdjustment`, or None.
+    :param quote: :class:`~platform_core.pluginsys.contexts.PriceQuote`: the item, its base and
+        add-on lines, the customer (None for a visitor), and what the booking says so far
+        (each optional): ``slot_start`` (the visit's start, aware), ``district`` (the
+        address's) and ``coupon_id`` (the coupon the customer chose).
+    :return: a list of :class:`~platform_core.pluginsys.contexts.PriceAdjustment`, or None. A
+        negative amount is a discount; its ``funded_by`` (``"franchise"``, the default, or
+        ``"platform"``) is stored on the order's line and decides at settlement who pays for it
+        (docs/ledger.md). A core impl may raise ValidationFailed naming a field (``coupon_id``).
+    """
+
+
+@hookspec
+def compute_booking_window(query):
+    """Widen or narrow one customer's booking window for one item: priority booking (loyalty's
+    reward) lets its holders book further ahead and keeps workers free for them.
+
+    Called through the tenant's relay, async or sync, inside the request's transaction, wherever
+    the slot engine answers a customer: the availability API and the booking page's days and
+    times, the placement's capacity check under the day's lock (so a refusal holds on the server,
+    not only on the page), and the times offered for a new time. Not called when no enabled plugin
+    implements it, so it costs nothing then; an impl reads at most what it must (one statement).
+
+    The engine takes the largest ``extra_horizon_days`` and the largest ``held_back_workers`` of
+    all answers: the horizon becomes the franchise's plus the extra days, and a slot is offered
+    only while the workers free for it outnumber the orders waiting for them by more than the
+    held-back count.
+
+    :param query: :class:`~platform_core.pluginsys.contexts.BookingWindowQuery` (tenant, customer
+        or None for a visitor, item id, category code).
+    :return: a :class:`~platform_core.pluginsys.contexts.BookingWindow`, or None.
     """
 
 
@@ -339,11 +489,14 @@ def compute_price_adjustments(quote):
 def compute_dispatch_scores(candidate):
     """Score (or rule out) a worker for an order: member priority, elder-care eligibility.
 
-    Called through the tenant's relay for every candidate, sync.
+    Called through the tenant's relay for every candidate, sync or async (an async impl may read
+    its own tables; keep it cheap, or cache per order: it runs once per order and worker).
 
     :param candidate: :class:`~platform_core.pluginsys.contexts.DispatchCandidate`.
     :return: a list of :class:`~platform_core.pluginsys.contexts.DispatchScore`, or None. A
-        score with ``eligible=False`` removes the worker from this order's candidates.
+        score with ``eligible=False`` removes the worker from this order's candidates. A score's
+        ``priority`` (default 0) is about the order, not the worker: in a batch, orders with a
+        higher priority (the highest any score of the order gave) choose their workers first.
     """
 
 
@@ -357,9 +510,50 @@ def compute_page_notices(page):
     logged and the page renders without notices. Layouts show the notices as ``notices``.
 
     :param page: :class:`~platform_core.pluginsys.contexts.PageContext` (tenant, surface
-        ``"customer"``, ``"staff"`` or ``"console"``, path, locale). Read your config with
+        ``"customer"``, ``"staff"`` or ``"console"``, path, locale, and ``customer_id``: the
+        signed-in customer on the customer site, else None). Read your config with
         ``await plugin_config(YourConfig)`` from :mod:`platform_core.plugin_api`.
     :return: a list of :class:`~platform_core.pluginsys.contexts.PageNotice`, or None.
+    """
+
+
+@hookspec
+def compute_member_panels(member):
+    """Contribute panels to a customer's member centre (``/account/member``) and its JSON twin
+    (``GET /api/v1/account/member``): loyalty's points and tier, referral's earnings.
+
+    Called through the tenant's relay once per view of the page or the API, inside the request's
+    transaction, for a signed-in, active customer. Sync or async: an async impl may read its
+    config and its tables (scoped to ``member.customer_id``). An impl that raises is logged and
+    the page shows the other panels. With no panel at all the page and the API answer 404; the
+    account tabs show "Member centre" only to franchises with a plugin that implements this hook
+    on.
+
+    :param member: :class:`~platform_core.pluginsys.contexts.MemberContext` (tenant,
+        customer_id, locale).
+    :return: a list of :class:`~platform_core.pluginsys.contexts.MemberPanel`, or None. Panels
+        are shown by ``order``, then ``key``; ``context`` must be plain values (a Struct or a
+        dict), since the API sends it as JSON.
+    """
+
+
+@hookspec
+def compute_customer_console_panels(customer):
+    """Contribute panels to a customer's page in the franchise console
+    (``/console/customers/{id}``): loyalty's points and tier.
+
+    Called through the tenant's relay once per view of the page, inside the request's
+    transaction, for an office user holding ``customers.view``; also for frozen and closed
+    accounts. Sync or async: an async impl may read its config and its tables (scoped to
+    ``customer.customer_id``). An impl that raises is logged and the page shows the other panels.
+
+    :param customer: :class:`~platform_core.pluginsys.contexts.CustomerConsoleContext` (tenant,
+        customer_id, console_user_id, the office user's permissions, locale).
+    :return: a list of :class:`~platform_core.pluginsys.contexts.MemberPanel`, or None: ``key``
+        unique on the page (``"loyalty.console"``), ``title`` an English msgid, ``template`` a
+        partial of the plugin's templates rendered in a card with ``panel`` bound to ``context``
+        (plain values), ``href`` a console page of the plugin about this customer, if any.
+        Panels are shown by ``order``, then ``key``.
     """
 
 
@@ -386,6 +580,22 @@ def select_privacy_number(call):
     :param call: :class:`~platform_core.pluginsys.contexts.CallRequest` (tenant, order, who
         calls, both phones in E.164, until when the binding is needed).
     :return: the number to dial (str), or None to let the next plugin (or the core) answer.
+    """
+
+
+@hookspec(firstresult=True)
+def select_feedback_assignee(feedback):
+    """Who in the franchise's console should answer a customer's feedback (loyalty's dedicated
+    support agent of a member's tier).
+
+    Called through the tenant's relay when feedback arrives, in its transaction, before it is
+    stored; sync or async; the first non-None answer wins. Without one the feedback is nobody's
+    in particular (the inbox shows it to everyone who answers feedback). An id that is not an
+    active console user of the franchise is ignored.
+
+    :param feedback: :class:`~platform_core.pluginsys.contexts.FeedbackEvent` (tenant, customer,
+        kind, the order it is about or None).
+    :return: a console user's id (int), or None to let the next plugin answer.
     """
 
 

@@ -28,9 +28,12 @@ CORE_HOOK_MODULES = (
     "platform_core.reviews.hooks",
     "platform_core.support.hooks",
     "platform_core.tracking.hooks",
+    "platform_core.marketing.hooks",
     "platform_core.payments.hooks",
+    "platform_core.promotions.hooks",
     "platform_core.ledger.hooks",
     "platform_core.plugin_admin.hooks",
+    "platform_core.customer_desk.hooks",
 )
 # Tools for development and the demo, never registered in production (HEARTH_ENV=prod).
 DEV_HOOK_MODULES = ("platform_core.sandbox.hooks",)

@@ -31,6 +31,7 @@ class PluginSummary(msgspec.Struct, frozen=True, kw_only=True):
     version: str = ""
     category: str = "other"
     fields: list[ConfigField] = []
+    site_urls: dict[str, str] = {}  # label -> path on the franchise's site (PluginInfo.site_urls)
 
 
 class TenantPluginState(msgspec.Struct, frozen=True, kw_only=True):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from typing import Any, Awaitable, Callable, TypeVar
+from types import MappingProxyType
+from typing import Any, Awaitable, Callable, Mapping, TypeVar
+from weakref import WeakKeyDictionary
 
 import msgspec
 import pluggy
@@ -36,12 +38,25 @@ UNKNOWN_PLUGIN = "No installed plugin has this name."
 # --------------------------------------------------------------------------- catalog
 
 
-def plugin_infos(pm: pluggy.PluginManager) -> dict[str, PluginInfo]:
+def plugin_infos(pm: pluggy.PluginManager) -> Mapping[str, PluginInfo]:
     """Every installed plugin's PluginInfo (a bare one for plugins that describe nothing). The
-    answers of the running relay's manager are its, collected once (`relay.registered`): a
-    plugin's config is looked up this way on every page."""
+    running relay's manager's are built once per set of registered plugins (from
+    `relay.registered`) and shared, read-only: a plugin's config is looked up this way on every page."""
     relay = current_relay_or_none()
-    found = relay.registered("register_plugin_info") if relay is not None and relay.pm is pm else collect_now(pm.hook.register_plugin_info)
+    if relay is None or relay.pm is not pm:
+        return _infos(pm, collect_now(pm.hook.register_plugin_info))
+    found = relay.registered("register_plugin_info")
+    kept = _KEPT_INFOS.get(relay)
+    if kept is None or kept[0] is not found:
+        kept = _KEPT_INFOS[relay] = (found, MappingProxyType(_infos(pm, found)))
+    return kept[1]
+
+
+# The relay's infos, with the answers they were built from (a new set of plugins collects anew).
+_KEPT_INFOS: WeakKeyDictionary[Any, tuple[list, Mapping[str, PluginInfo]]] = WeakKeyDictionary()
+
+
+def _infos(pm: pluggy.PluginManager, found: list) -> dict[str, PluginInfo]:
     infos = {name: PluginInfo(title=name) for name in plugin_names(pm)}
     for plugin, info in found:
         if not is_core(plugin):
@@ -68,7 +83,7 @@ def plugin_catalog(pm: pluggy.PluginManager) -> list[PluginSummary]:
     return [
         PluginSummary(
             name=name, title=info.title, description=info.description, version=versions.get(name, ""),
-            category=info.category, fields=cfg.config_fields(info.config),
+            category=info.category, fields=cfg.config_fields(info.config), site_urls=info.site_urls,
         )
         for name, info in sorted(plugin_infos(pm).items())
     ]

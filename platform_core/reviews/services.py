@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Iterable
 
+from platform_core import clock
 from platform_core.accounts.services import customer_names, staff_names
 from platform_core.catalog.services import item_titles
 from platform_core.db import current_connection
@@ -22,6 +24,9 @@ from platform_core.orders.services import (
     live_staff_id,
     order_numbers,
 )
+from platform_core.pluginsys.calls import tell
+from platform_core.pluginsys.contexts import ReviewEvent
+from platform_core.runtime import current_runtime
 from platform_core.staff import services as staff
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
@@ -102,6 +107,12 @@ async def submit_review(customer_id: int, order_number: str, data: ReviewCreate)
         await add_notification(NotificationCreate(
             recipient_kind="staff", recipient_id=staff_id, title=translations(current_tenant().locale).ugettext(lazy_gettext("You have a new review")),
             body=order.number, link="/staff/",
+        ))
+    hooks = current_runtime().hooks(current_tenant()).on_review_submitted
+    if hooks.get_hookimpls():
+        await tell(hooks, event=ReviewEvent(
+            tenant=current_tenant(), review_id=review_id, order_id=order.id, customer_id=customer_id, item_id=order.item_id,
+            staff_id=staff_id, score=round((data.quality + data.attitude + data.skill) / 3, 2), occurred_at=clock.now(),
         ))
     return await get_review(review_id)
 
@@ -207,6 +218,17 @@ async def console_reviews(show: ReviewFilter = "all", limit: int = 100) -> list[
     return await _console_reviews(rows)
 
 
+async def customer_review_counts(customer_ids: Iterable[int], since: datetime) -> dict[int, int]:
+    """How many reviews each customer wrote since `since` (hidden ones too: they were written),
+    in one query; a customer with none is left out (loyalty's activity threshold)."""
+    rows = await current_connection().fetch(
+        "select customer_id, count(*) as n from core_review where customer_id = any($1::bigint[]) and created_at >= $2 "
+        "group by customer_id",
+        sorted(set(customer_ids)), since,
+    )
+    return {r["customer_id"]: r["n"] for r in rows}
+
+
 async def low_rating_count(since: datetime) -> int:
     """Visible reviews of 3 stars or less written since `since`."""
     return await current_connection().fetchval(
@@ -266,3 +288,12 @@ async def show_review(review_id: int) -> ConsoleReview:
     if staff_id:
         await refresh_staff_rating(staff_id)
     return await console_review(review_id)
+
+
+async def customer_reviews(customer_id: int, limit: int = 50) -> list[ConsoleReview]:
+    """The reviews the customer wrote, hidden ones too, newest first (the console's customer page)."""
+    rows = await current_connection().fetch(
+        f"select {_CONSOLE_COLUMNS} {_FROM} where r.customer_id = $1 order by r.created_at desc, r.id desc limit $2",
+        customer_id, limit,
+    )
+    return await _console_reviews(rows)

@@ -60,6 +60,26 @@ class AMapConfig(msgspec.Struct):
     tiles_url: str
 
 
+class QQConnectConfig(msgspec.Struct):
+    app_id: str
+    app_key: str
+    api_base: str
+
+
+class WeChatLoginConfig(msgspec.Struct):
+    """A franchise's WeChat apps for sign-in: the official account (web authorisation inside
+    WeChat; the same app id as WeChat Pay, so a payer's openid is the one sign-in keeps), the
+    Open Platform website app (QR sign-in on a computer) and the mini-program."""
+
+    mp_appid: str
+    mp_secret: str
+    web_appid: str
+    web_secret: str
+    mini_appid: str
+    mini_secret: str
+    api_base: str  # in place of https://api.weixin.qq.com and https://open.weixin.qq.com
+
+
 class SandboxConfig(msgspec.Struct):
     base_url: str
     wechat_v2: WeChatV2Config
@@ -67,6 +87,8 @@ class SandboxConfig(msgspec.Struct):
     alipay: AlipayConfig
     stripe: StripeConfig
     amap: AMapConfig
+    qq: QQConnectConfig
+    wechat_login: WeChatLoginConfig
 
 
 def sandbox_base_url(port: int = DEFAULT_PORT) -> str:
@@ -103,6 +125,30 @@ def amap_key(keys: SandboxKeys, account: str) -> str:
     return account + mac[:16]
 
 
+def qq_app_id(developer: str, number: int = 0) -> str:
+    """A QQ Connect app id of the sandbox: "1", seven digits naming the developer account, two
+    numbering its apps (QQ's are 9 or 10 digits). The sandbox reads the developer back from it."""
+    return "1" + _digits(developer, 7) + f"{number % 100:02d}"
+
+
+def qq_app_key(keys: SandboxKeys, app_id: str) -> str:
+    """The app's key (32 hex digits, as QQ Connect shows it): a signature of the app id, so the
+    sandbox checks a key without a list of apps."""
+    return hmac.new(keys.wechat_v2_api_key.encode() + b"qq", app_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def wechat_app_secret(keys: SandboxKeys, appid: str) -> str:
+    """A WeChat app's AppSecret (32 hex characters) that the sandbox accepts: derived from the
+    app id with a sandbox secret, so the sandbox checks one without a list of apps."""
+    return hmac.new(keys.wechat_v2_api_key.encode() + b"login", appid.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def wechat_franchise(appid: str) -> str:
+    """The franchise part of a sandbox WeChat app id ("wxsb" + app kind + 10 digits): its apps
+    share a unionid per person."""
+    return appid[5:]
+
+
 def _digits(slug: str, width: int) -> str:
     return str(zlib.crc32(slug.encode())).rjust(width, "0")[-width:]
 
@@ -112,6 +158,8 @@ def tenant_config(tenant_slug: str, *, data_dir: str | Path, port: int = DEFAULT
     base = sandbox_base_url(port)
     mch_id = "19" + _digits(tenant_slug, 8)
     appid = "wxsbx" + _digits(tenant_slug, 10)
+    qq_app = qq_app_id(tenant_slug)
+    web_appid, mini_appid = "wxsbw" + _digits(tenant_slug, 10), "wxsbm" + _digits(tenant_slug, 10)
     return SandboxConfig(
         base_url=base,
         wechat_v2=WeChatV2Config(appid=appid, mch_id=mch_id, api_key=keys.wechat_v2_api_key, api_base_url=base + "/"),
@@ -141,5 +189,10 @@ def tenant_config(tenant_slug: str, *, data_dir: str | Path, port: int = DEFAULT
             web_service_key=amap_key(keys, _digits(tenant_slug, 16)),
             api_base=base,
             tiles_url=base + "/amap/tiles/{z}/{x}/{y}.png",
+        ),
+        qq=QQConnectConfig(app_id=qq_app, app_key=qq_app_key(keys, qq_app), api_base=base),
+        wechat_login=WeChatLoginConfig(
+            mp_appid=appid, mp_secret=wechat_app_secret(keys, appid), web_appid=web_appid, web_secret=wechat_app_secret(keys, web_appid),
+            mini_appid=mini_appid, mini_secret=wechat_app_secret(keys, mini_appid), api_base=base,
         ),
     )

@@ -1,4 +1,4 @@
-"""``hearth sandbox``: the local payment-provider stand-ins."""
+"""``hearth sandbox``: the local stand-ins for the payment providers, AMap and QQ Connect."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def register_cli_commands(cli):
 @click.option("--port", type=int, default=lambda: int(os.environ.get("HEARTH_SANDBOX_PORT", DEFAULT_PORT)), show_default=str(DEFAULT_PORT))
 @click.option("--no-stripe", is_flag=True, help="do not start localstripe")
 def sandbox(port: int, no_stripe: bool) -> None:
-    """Run local stand-ins for WeChat Pay, Alipay and Stripe on 127.0.0.1 (no real money)."""
+    """Run local stand-ins for WeChat Pay, Alipay, Stripe, AMap and QQ sign-in on 127.0.0.1 (no real money)."""
     from aiohttp import web
 
     from platform_core.clikit import settings_from_env

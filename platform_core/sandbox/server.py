@@ -1,5 +1,5 @@
 """The sandbox's aiohttp app: the providers' side of WeChat Pay v2/v3, Alipay and Stripe webhooks,
-and AMap's web-service API.
+AMap's web-service API and QQ Connect's sign-in.
 
 State lives in memory (a restart forgets payments, as a fresh sandbox should). Network stays on
 127.0.0.1: notify URLs elsewhere are refused at creation.
@@ -18,6 +18,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
@@ -31,6 +32,9 @@ from stripe import WebhookSignature
 from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
 from .keys import SandboxKeys
+
+if TYPE_CHECKING:
+    from .qq_oauth import QQConnect
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -125,6 +129,10 @@ class Sandbox:
         self.payments: dict[str, Payment] = {}
         self.stripe_webhooks: list[tuple[str, str | None]] = []  # (url, account: only that tenant's events)
         self.deliveries: list[dict] = []  # every attempt, for tests and the index page
+        self.qq: QQConnect | None = None  # QQ Connect's codes and tokens, set by build_app
+        # WeChat sign-in (wechat_oauth.py): codes by code, access tokens by token.
+        self.oauth_codes: dict[str, dict] = {}
+        self.oauth_tokens: dict[str, dict] = {}
         self._tasks: set[asyncio.Task] = set()
         self._http: aiohttp.ClientSession | None = None
 
@@ -328,11 +336,21 @@ SANDBOX = web.AppKey("sandbox", Sandbox)
 
 
 def build_app(sandbox: Sandbox) -> web.Application:
-    from . import alipay, amap, pages, stripe_hooks, wechat_v2, wechat_v3
+    from . import (
+        alipay,
+        amap,
+        pages,
+        qq_oauth,
+        stripe_hooks,
+        wechat_oauth,
+        wechat_v2,
+        wechat_v3,
+    )
 
     app = web.Application()
     app[SANDBOX] = sandbox
-    for module in (wechat_v2, wechat_v3, alipay, pages, stripe_hooks, amap):
+    app[qq_oauth.QQ] = sandbox.qq = qq_oauth.QQConnect(sandbox)
+    for module in (wechat_v2, wechat_v3, alipay, pages, stripe_hooks, amap, qq_oauth, wechat_oauth):
         app.add_routes(module.routes)
 
     async def lifecycle(app):

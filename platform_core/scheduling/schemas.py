@@ -14,11 +14,14 @@ class BookingRules(msgspec.Struct, frozen=True, kw_only=True):
     slot_minutes: int = 30
     lead_minutes: int = 120
     horizon_days: int = 14
+    # Workers kept free for others (priority holders, booking.availability.booking_window): a
+    # slot is offered only while its free workers outnumber the orders waiting for them by more.
+    held_back: int = 0
 
 
 class Demand(msgspec.Struct, frozen=True):
-    """A live order waiting for a worker: the time it needs, the skills of its item, and the
-    worker the customer picked (if any)."""
+    """A live order waiting for a worker, or held by one for now: the time it needs, the skills
+    of its item, and the worker the customer picked (if any)."""
 
     order_id: int
     start: datetime
@@ -27,8 +30,8 @@ class Demand(msgspec.Struct, frozen=True):
     requested_staff_id: int | None
 
 
-# The orders waiting for a worker whose visit overlaps [start, end): orders.services.pending_demand,
-# passed in by booking, which sits above both.
+# The orders waiting for a worker or held by one whose visit overlaps [start, end):
+# orders.services.pending_demand, passed in by booking, which sits above both.
 WaitingOrders = Callable[[datetime, datetime], Awaitable[list[Demand]]]
 
 

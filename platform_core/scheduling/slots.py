@@ -8,11 +8,13 @@ calendar days (today is day 1). The rules are the franchise's booking settings, 
 (booking) reads from orders and passes in.
 
 Orders placed but not yet assigned (`waiting`, orders.services.pending_demand as booking passes
-it) take capacity too: one the
+it, with the held orders that dispatch may give back) take capacity too: one the
 customer placed with a picked worker holds that worker; the others are counted, and a slot is
 offered only while the workers free for it outnumber the waiting orders overlapping it that one
 of those workers could serve (has the order's skills). A count, not a matching: it may refuse a
-slot a clever assignment could still fill, never offer one that nobody can take.
+slot a clever assignment could still fill, never offer one that nobody can take. The rules'
+`held_back` raises that bar: workers kept free for others (priority booking) are not this
+customer's to take.
 
 An item that lasts a day or more (live-in care: a month with a new mother) is not bound to the
 weekly hours: it may start on any day the worker works, at the first slot of their first range
@@ -33,13 +35,11 @@ from platform_core.staff.schemas import WorkerWeek
 from platform_core.staff.services import bookable_weeks, time_off_during
 from platform_core.tenancy.context import current_tenant
 
-from .calendar import busy_ranges
+from .calendar import busy_ranges, held_time
 from .schemas import BookingRules, Slot, WaitingOrders
 
 # A worker's hours end at 24:00, stored as 23:59:59 (services.parse_day_hours).
 END_OF_DAY = time(23, 59, 59)
-# How often available_slots reads again while waiting orders move under it; then it takes the last read.
-MAX_READS = 5
 
 
 async def _candidates(
@@ -140,15 +140,14 @@ async def available_slots(
     if not candidates or (staff_id is not None and staff_id not in {c.staff_id for c in candidates}):
         return []
     # Each statement sees its own moment (read committed), and dispatch may move an order from
-    # waiting to held, or back, in between: the waiting orders are read on both sides of the held
-    # time, again while they differ, so no order falls between the two reads.
-    demand = await waiting(window_start, window_end)
-    for _ in range(MAX_READS):
-        blocked = await busy_ranges([c.staff_id for c in candidates], window_start, window_end)
-        again = await waiting(window_start, window_end)
-        if again == demand:
-            break
-        demand = again
+    # waiting to held, or back, between the two reads. So the first reads the orders waiting and
+    # those held, the second the held time with which of those orders an assignment holds then:
+    # an order is counted once as held, or else as waiting (one let go meanwhile included), and
+    # none falls between the reads. Placements and new times of overlapping visits wait on the
+    # day's lock, so no order joins the window in between.
+    live = await waiting(window_start, window_end)
+    blocked, held = await held_time([c.staff_id for c in candidates], window_start, window_end, [o.order_id for o in live])
+    demand = [order for order in live if order.order_id not in held]
     for candidate in candidates:
         blocked.setdefault(candidate.staff_id, []).extend(candidate.time_off)
     unpicked: list[tuple[datetime, datetime, frozenset[str]]] = []
@@ -173,7 +172,7 @@ async def available_slots(
             1 for w_start, w_end, w_skills in unpicked
             if w_start < end and start < w_end and any(w_skills <= skills_of[sid] for sid in ids)
         )
-        if len(ids) <= claimed or (staff_id is not None and staff_id not in ids):
+        if len(ids) <= claimed + rules.held_back or (staff_id is not None and staff_id not in ids):
             continue
         found.append(Slot(start=start.astimezone(tz), end=end.astimezone(tz), staff_ids=sorted(ids) if staff_id is None else [staff_id]))
     return found

@@ -36,6 +36,9 @@ class ConsoleFeedback(msgspec.Struct, frozen=True, kw_only=True):
     feedback: Feedback
     customer_id: int
     customer_name: str
+    # The console user it was routed to (a member's dedicated agent: select_feedback_assignee).
+    assigned_to: int | None = None
+    assignee_name: str = ""
 
 
 class FeedbackAnswer(msgspec.Struct, frozen=True, kw_only=True):

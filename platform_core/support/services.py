@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import msgspec
 
+from platform_core.accounts.console_services import console_user_names
 from platform_core.accounts.services import customer_names
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
 from platform_core.orders.services import get_order_by_number, order_numbers
+from platform_core.pluginsys.calls import first
+from platform_core.pluginsys.contexts import FeedbackEvent
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext, translations
 
@@ -18,7 +22,7 @@ from .schemas import ConsoleFeedback, Feedback, FeedbackCreate, FeedbackStatus
 
 _SELECT = (
     "select f.id, f.kind, f.subject, f.body, f.order_id, f.customer_id, f.status, f.answer, f.answered_at, f.closed_at, "
-    "f.created_at from core_feedback f"
+    "f.created_at, f.assigned_to from core_feedback f"
 )
 
 
@@ -46,11 +50,24 @@ async def send_feedback(customer_id: int, data: FeedbackCreate) -> Feedback:
         raise ValidationFailed({"subject": "Give it a short title."})
     if not body:
         raise ValidationFailed({"body": "Tell us what happened or what you suggest."})
+    assignee = await _assignee(customer_id, data.kind, order_id)
     feedback_id = await current_connection().fetchval(
-        "insert into core_feedback (tenant_id, customer_id, order_id, kind, subject, body) values ($1, $2, $3, $4, $5, $6) returning id",
-        current_tenant().id, customer_id, order_id, data.kind, subject, body,
+        "insert into core_feedback (tenant_id, customer_id, order_id, kind, subject, body, assigned_to) "
+        "values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        current_tenant().id, customer_id, order_id, data.kind, subject, body, assignee,
     )
     return await get_feedback(feedback_id, customer_id=customer_id)
+
+
+async def _assignee(customer_id: int, kind: str, order_id: int | None) -> int | None:
+    """The console user a plugin routes this feedback to (select_feedback_assignee), if they are
+    an active user of the franchise."""
+    tenant = current_tenant()
+    event = FeedbackEvent(tenant=tenant, customer_id=customer_id, kind=kind, order_id=order_id)
+    chosen = await first(current_runtime().hooks(tenant).select_feedback_assignee, feedback=event)
+    if not isinstance(chosen, int) or isinstance(chosen, bool):
+        return None
+    return chosen if chosen in await console_user_names([chosen], active_only=True) else None
 
 
 async def get_feedback(feedback_id: int, *, customer_id: int | None = None) -> Feedback:
@@ -74,10 +91,12 @@ async def feedback_of_customer(customer_id: int, limit: int = 100) -> list[Feedb
 
 
 async def _console(rows) -> list[ConsoleFeedback]:
-    """The rows with who sent each (their names from accounts)."""
+    """The rows with who sent each and who it is assigned to (their names from accounts)."""
     names = await customer_names(r["customer_id"] for r in rows)
+    agents = await console_user_names(r["assigned_to"] for r in rows if r["assigned_to"] is not None)
     return [
-        ConsoleFeedback(feedback=feedback, customer_id=r["customer_id"], customer_name=names.get(r["customer_id"], ""))
+        ConsoleFeedback(feedback=feedback, customer_id=r["customer_id"], customer_name=names.get(r["customer_id"], ""),
+                        assigned_to=r["assigned_to"], assignee_name=agents.get(r["assigned_to"], "") if r["assigned_to"] else "")
         for r, feedback in zip(rows, await _feedbacks(rows))
     ]
 

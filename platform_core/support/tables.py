@@ -33,6 +33,8 @@ class Feedback(Table, tablename="core_feedback"):
     answered_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
+    # The console user it was routed to (support_0003): a member's dedicated agent.
+    assigned_to = BigInt(null=True, default=None)
 
 
 TABLES: list[type[Table]] = [Feedback]

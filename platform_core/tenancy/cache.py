@@ -2,7 +2,8 @@
 read its tenant, domains and plugins again.
 
 A cached tenant is used only after the request's own transaction has confirmed its stamp: the
-statement that sets the request's tenant also reads `core_tenant.version` (a `Probe`), and any
+round trip that begins the request's transaction and sets its tenant also checks
+`core_tenant.version` (a `Probe`), and any
 change to the tenant, its domains, its plugin rows or the platform's plugin defaults renews that
 stamp in the same transaction as the change (triggers, tenancy_0003). So every process sees a
 change with the first request after its commit, a suspended franchise stops at once, and a stale
@@ -16,31 +17,33 @@ from platform_core.db import Probe
 
 from .schemas import TenantContext
 
-# Read with the tenant's `set_config`, `$2` being the cached tenant's id.
-STAMP_SQL = "select version from core_tenant where id = $2"
 # Hosts and X-Tenant names that resolve are few; past this, start again rather than grow.
 LIMIT = 10_000
 
 Key = tuple[str, str | None]
 
 
+class StampProbe(Probe):
+    """One row when the tenant's stamp in the database is still the cached entry's."""
+
+    def __init__(self, tenant: TenantContext) -> None:
+        super().__init__(f"select 1 from core_tenant where id = {int(tenant.id)} and version = {int(tenant.version)}")
+        self.tenant = tenant
+
+
 class TenantCache:
     def __init__(self) -> None:
         self._tenants: dict[Key, TenantContext] = {}
 
-    def get(self, key: Key) -> TenantContext | None:
-        return self._tenants.get(key)
-
-    def probe(self, key: Key) -> Probe | None:
-        """What to read with the tenant's `set_config` to confirm the entry (None: no entry)."""
-        return Probe(STAMP_SQL) if key in self._tenants else None
-
-    def confirmed(self, key: Key, probe: Probe | None) -> TenantContext | None:
-        """The entry, when the database's stamp read by `probe` is still its own."""
+    def probe(self, key: Key) -> StampProbe | None:
+        """What to send with the transaction's BEGIN to confirm the entry (None: no entry)."""
         tenant = self._tenants.get(key)
-        if tenant is None or probe is None or probe.value != tenant.version:
-            return None
-        return tenant
+        return StampProbe(tenant) if tenant is not None else None
+
+    @staticmethod
+    def confirmed(probe: StampProbe | None) -> TenantContext | None:
+        """The probed entry, when the database's stamp is still its own."""
+        return probe.tenant if probe is not None and probe.held else None
 
     def put(self, key: Key, tenant: TenantContext) -> None:
         if len(self._tenants) >= LIMIT:

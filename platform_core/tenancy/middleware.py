@@ -6,10 +6,10 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from platform_core.db import Probe, tenant_transaction
+from platform_core.db import tenant_transaction
 from platform_core.errors import NotFound, TenantSuspended
 
-from .cache import Key, TenantCache
+from .cache import Key, StampProbe, TenantCache
 from .context import enter_tenant
 from .schemas import TenantContext
 from .services import resolve_tenant
@@ -87,10 +87,10 @@ class TenantMiddleware(ASGIMiddleware):
             return
         await self._in_transaction((host, header_slug), scope, receive, send, next_app, notify=notify)
 
-    async def _tenant(self, key: Key, probe: Probe | None) -> TenantContext | None:
+    async def _tenant(self, key: Key, probe: StampProbe | None) -> TenantContext | None:
         """The request's tenant, inside its transaction: the cached one when its stamp holds,
         else read again (the transaction is then set to it)."""
-        tenant = self.tenants.confirmed(key, probe)
+        tenant = self.tenants.confirmed(probe)
         if tenant is not None:
             return tenant
         tenant = await resolve_tenant(key[0], base_domain=self.base_domain, header_slug=key[1])
@@ -102,10 +102,10 @@ class TenantMiddleware(ASGIMiddleware):
 
     async def _in_transaction(self, key: Key | None, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp,
                               *, notify: bool = False) -> None:
-        # The request's one transaction sets the cached tenant (if any) and confirms its stamp in
-        # one statement; a miss or a stale entry is read again in the same transaction.
-        cached = self.tenants.get(key) if key is not None else None
+        # The request's one transaction begins, sets the cached tenant (if any) and confirms its
+        # stamp in one round trip; a miss or a stale entry is read again in the same transaction.
         probe = self.tenants.probe(key) if key is not None else None
+        cached = probe.tenant if probe is not None else None
         tenant: TenantContext | None = None
         # The response is held until the transaction commits, so a client never sees success
         # for work that was then rolled back; any 4xx/5xx rolls the request's writes back.

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -90,6 +90,9 @@ class TenantCreate(msgspec.Struct, frozen=True, kw_only=True):
 class TenantPluginSpec(msgspec.Struct, frozen=True, kw_only=True):
     enabled: bool = True
     config: dict[str, object] = {}
+    # [plugins.<name>.data]: records the plugin keeps in its own tables (loyalty's rewards shop),
+    # handed to its on_tenant_file_applied hook; the plugin validates and applies them.
+    data: dict[str, Any] = {}
 
 
 class TenantFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,6 +107,11 @@ class TenantFile(msgspec.Struct, frozen=True, kw_only=True):
     # [legal] defaults = true: publish the built-in user agreement and privacy policy where the
     # franchise has none yet (accounts.legal.publish_default_documents).
     legal: dict[str, bool] = {}
+    # [[promotions.coupons]], [[promotions.rules]], [[promotions.channels]]: coupon templates,
+    # discount rules and partner channels (demo.promotions.apply_promotions), matched by name.
+    promotions: dict[str, list[dict[str, Any]]] = {}
+    # [[campaigns]]: marketing campaigns with their coupons (marketing.seeding.apply_campaigns).
+    campaigns: list[dict[str, Any]] = []
 
 
 def is_valid_slug(slug: str) -> bool:

@@ -96,6 +96,18 @@ async def list_tenants() -> list[Tenant]:
         return [_tenant(r, await _hosts(conn, r["id"])) for r in rows]
 
 
+async def active_tenant_zones(conn, plugin: str | None = None) -> list[tuple[int, str]]:
+    """(id, time zone) of every active franchise, or of those that have `plugin` on, read on
+    `conn` without a tenant (the job workers' scheduling: hearth_tenants_with_plugin reads the
+    plugin rows, which are under row-level security, as the owner)."""
+    rows = await conn.fetch(
+        "select id, timezone from core_tenant where status = 'active' "
+        "and ($1::text is null or id in (select tenant_id from hearth_tenants_with_plugin($1))) order by id",
+        plugin,
+    )
+    return [(r["id"], r["timezone"]) for r in rows]
+
+
 async def tenant_ids() -> list[int]:
     """Every tenant's id, in slug order."""
     async with tenant_transaction(None):

@@ -74,6 +74,22 @@ def live_server(hearth_settings: Settings, tmp_path_factory) -> Iterator[LiveSer
             process.kill()
 
 
+async def screenshot(page, name: str) -> None:
+    """The whole page as `$HEARTH_SCREENSHOTS/{name}.png` when that folder is set (to look at it)."""
+    folder = os.environ.get("HEARTH_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+async def sign_in_page(page, tenant, kind: str, user_id: int) -> None:
+    """The browser signed in as the customer, worker ("staff") or console user on `tenant`'s host."""
+    from platform_core.accounts.sessions import SESSION_COOKIE, create_session
+
+    token = await create_session(kind=kind, user_id=user_id, tenant_id=tenant.id)  # type: ignore[arg-type]
+    await page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "domain": f"{tenant.slug}.localhost", "path": "/"}])
+
+
 @pytest.fixture(scope="session")
 async def browser():
     path = chromium_path()

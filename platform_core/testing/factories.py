@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import struct
 import time as wall
+import zlib
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -55,6 +57,17 @@ def random_phone() -> str:
 
 def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{secrets.token_hex(4)}@example.com"
+
+
+def png_image(width: int = 4, height: int = 3, pixel=lambda x, y: b"\x4f\x46\xe5") -> bytes:
+    """A real PNG (a browser draws it), made without an imaging library: `pixel(x, y)` gives
+    each pixel's three RGB bytes."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"".join(pixel(x, y) for x in range(width)) for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def local_time(tenant, days_ahead: int = 2, hour: int = 10, minute: int = 0) -> datetime:

@@ -27,6 +27,7 @@ import pytest
 from platform_core.db.engine import with_database
 from platform_core.settings import Settings, load_settings
 from platform_core.testing import clock as test_clock
+from platform_core.web.i18n import set_locale
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -143,9 +144,30 @@ async def app(hearth_settings: Settings):
         yield application
 
 
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    """The local stand-in for WeChat, Alipay, QQ and AMap (`hearth sandbox`), running for the
+    module's tests: (the Sandbox, its data folder, its port). A module that needs another
+    notification policy starts its own."""
+    from platform_core.sandbox.keys import load_or_create
+    from platform_core.sandbox.testing import free_port, running_sandbox
+
+    data_dir = tmp_path_factory.mktemp("sandbox")
+    port = free_port()
+    with running_sandbox(load_or_create(data_dir), port=port) as sb:
+        yield sb, data_dir, port
+
+
 @pytest.fixture(scope="session")
 def runtime(app):
     return app.state.runtime
+
+
+@pytest.fixture(autouse=True)
+def hearth_default_locale() -> None:
+    """Each test starts in the default locale, as each request and job does: a test that switched
+    to English must not leave the next test of its worker speaking English."""
+    set_locale("zh_CN")
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from platform_core.dispatch.services import get_settings as dispatch_settings
 from platform_core.errors import Conflict, NotFound, RateLimited
 from platform_core.geo import distance_m
 from platform_core.orders import machine as m
+from platform_core.orders.privacy import for_worker
 from platform_core.orders.schemas import ActorRef, Order
 from platform_core.orders.services import (
     get_order,
@@ -72,7 +73,7 @@ async def assigned_order(staff_id: int, order_id: int) -> Order:
         raise NotFound("order") from None
     if await live_staff_id(order_id) != staff_id:
         raise NotFound("order")
-    return order
+    return await for_worker(order)
 
 
 async def record_position(channels: ChannelsPlugin, staff_id: int, order_id: int, position: PositionIn) -> TrackUpdate:

@@ -15,6 +15,7 @@ from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
 from platform_core.catalog.services import item_titles
 from platform_core.dispatch.offers import offers_for
+from platform_core.orders.privacy import all_for_worker
 from platform_core.orders.visit import worker_visits
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.pages import page
@@ -30,8 +31,8 @@ async def staff_home(request: Request, principal: NamedDependency[Principal]) ->
     today = clock.today(tz)
     midnight = datetime.combine(today, time(0), tz)
     tomorrow = datetime.combine(today + timedelta(days=1), time(0), tz)
-    visits = await worker_visits(staff.id, midnight, tomorrow)
-    upcoming = await worker_visits(staff.id, tomorrow, tomorrow + timedelta(days=AHEAD_DAYS))
+    visits = await all_for_worker(await worker_visits(staff.id, midnight, tomorrow))
+    upcoming = await all_for_worker(await worker_visits(staff.id, tomorrow, tomorrow + timedelta(days=AHEAD_DAYS)))
     titles = await item_titles({o.item_id for o in visits + upcoming})
     waiting = [a for a in await offers_for(staff.id) if a.status == "offered"]
     return page(request, "tracking/today.html", staff=staff, today=today, visits=visits, upcoming=upcoming, titles=titles,

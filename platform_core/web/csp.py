@@ -21,6 +21,7 @@ Litestar's API explorer (/schema) renders an inline script and is not a page(): 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from litestar import Request
@@ -40,10 +41,23 @@ _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
 def content_security_policy(request: Request, extra: Mapping[str, Iterable[str]] | None = None) -> str:
-    directives = {name: list(sources) for name, sources in POLICY.items()}
     host = request.headers.get("host", "")
+    scheme = request.scope.get("scheme", "http")
+    if not extra:
+        return _site_policy(host, scheme)
+    return _policy(host, scheme, extra)
+
+
+@lru_cache(maxsize=256)
+def _site_policy(host: str, scheme: str) -> str:
+    """The policy of a page that adds nothing, written once per host (a process serves few)."""
+    return _policy(host, scheme, None)
+
+
+def _policy(host: str, scheme: str, extra: Mapping[str, Iterable[str]] | None) -> str:
+    directives = {name: list(sources) for name, sources in POLICY.items()}
     if _HOST.match(host):
-        directives["connect-src"].append(f"{'wss' if request.url.scheme == 'https' else 'ws'}://{host}")
+        directives["connect-src"].append(f"{'wss' if scheme == 'https' else 'ws'}://{host}")
     for name, sources in (extra or {}).items():
         # A directive the policy does not name falls back to default-src: start from it.
         merged = directives.setdefault(name, list(POLICY["default-src"]))

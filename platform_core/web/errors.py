@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import asyncpg
 import msgspec
@@ -16,6 +16,7 @@ from platform_core.errors import HearthError, Unauthorized
 from platform_core.tenancy.middleware import honours_tenant_header
 
 from .i18n import gettext
+from .i18n import lazy_gettext as N_
 from .pages import page
 
 log = logging.getLogger("hearth.web")
@@ -52,7 +53,17 @@ def error_response(request: Request, status: int, code: str, message: str, field
 def hearth_error_handler(request: Request, exc: HearthError) -> Response:
     if isinstance(exc, Unauthorized) and exc.sign_in_path and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(f"{exc.sign_in_path}?next={quote(target)}", status_code=303)  # type: ignore[return-value]
+        joint = "&" if "?" in exc.sign_in_path else "?"  # a path may carry its own query (a provider's link mode)
+        return Redirect(f"{exc.sign_in_path}{joint}next={quote(target)}", status_code=303)  # type: ignore[return-value]
+    confirm_path = getattr(exc, "confirm_path", None)
+    if confirm_path and not wants_json(request):
+        # A page that needs one more proof first (a step-up): where it is given, then back here,
+        # or (after a form post) back to the page the form was on.
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            referer = urlsplit(request.headers.get("referer", ""))
+            back = referer.path if referer.netloc == request.url.netloc and referer.path else "/"
+        return Redirect(f"{confirm_path}&next={quote(back)}", status_code=303)  # type: ignore[return-value]
     message, fields = _translated(exc)
     headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
     return error_response(request, exc.status_code, exc.code, message, fields, headers)
@@ -72,8 +83,16 @@ def not_found_handler(request: Request, exc: NotFoundException) -> Response:
     return error_response(request, 404, "not_found", gettext("We could not find that."), {})
 
 
+# Litestar's own answers carry English details; these say them in the visitor's language.
+_HTTP_MESSAGES = {
+    405: N_("This page does not take that kind of request."),
+    413: N_("That is too much to send at once."),
+}
+
+
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
-    return error_response(request, exc.status_code, "http_error", gettext(str(exc.detail)), {})
+    message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+    return error_response(request, exc.status_code, "http_error", gettext(message), {})
 
 
 def bad_data_handler(request: Request, exc: Exception) -> Response:

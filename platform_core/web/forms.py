@@ -4,9 +4,11 @@ that is wrong, the errors for the template, where to go next, and a notice after
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 import msgspec
+from babel.numbers import get_currency_precision
 from litestar import Request, Response
 from litestar.response import Redirect
 
@@ -45,7 +47,12 @@ def _field_message(field: str, value: object, error: str = "") -> str:
 async def parse_form(request: Request, struct_type: type[msgspec.Struct]) -> Any:
     """The posted form as `struct_type`, or ValidationFailed naming the field that is wrong."""
     form = await request.form()
-    data = {key: value for key, value in form.items() if key != CSRF_FIELD}
+    return as_struct({key: value for key, value in form.items() if key != CSRF_FIELD}, struct_type)
+
+
+def as_struct(data: dict[str, Any], struct_type: type[msgspec.Struct]) -> Any:
+    """Fields a view gathered from a form as `struct_type`, or ValidationFailed naming the field
+    that is wrong."""
     try:
         return msgspec.convert(data, struct_type, strict=False)
     except msgspec.ValidationError as exc:
@@ -119,3 +126,21 @@ def move_row(rows: list[Any], op: str, index: str) -> bool:
         if 0 <= to < len(rows):
             rows[at], rows[to] = rows[to], rows[at]
     return True
+
+
+def parse_money(text: str, currency: str) -> int:
+    """"49.90" in the currency's major unit -> minor units (4990); ValueError when it is not one."""
+    digits = get_currency_precision(currency)
+    try:
+        amount = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(text) from None
+    minor = amount * (10 ** digits)
+    if not amount.is_finite() or minor != minor.to_integral_value():
+        raise ValueError(text)
+    return int(minor)
+
+
+def format_money_input(amount: int, currency: str) -> str:
+    digits = get_currency_precision(currency)
+    return f"{Decimal(amount) / (10 ** digits):.{digits}f}"

@@ -85,10 +85,15 @@ def gettext(message: str, **params: object) -> str:
     return text % params if params else text
 
 
+def plural_form(singular: str, plural: str, n: int) -> str:
+    """The translated form for `n`, not yet formatted: templates' `ngettext`, which Jinja formats
+    itself with `num` and the call's other variables."""
+    return translations().ungettext(singular, plural, n)
+
+
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
-    text = translations().ungettext(singular, plural, n)
     params.setdefault("num", n)
-    return text % params
+    return plural_form(singular, plural, n) % params
 
 
 def pgettext(context: str, message: str, **params: object) -> str:
@@ -112,7 +117,7 @@ _ = gettext
 # Keyword calls Babel's own Python extractor should also read.
 EXTRA_KEYWORDS = ("lazy_gettext",)
 # Struct fields that hold English msgids translated where they are shown.
-MSGID_FIELDS = {"MenuEntry": ("label",), "OrderStateSpec": ("label",)}
+MSGID_FIELDS = {"MenuEntry": ("label",), "MemberPanel": ("title",), "OrderStateSpec": ("label",), "SegmentFilterSpec": ("label", "param_labels")}
 
 
 def _error_signatures() -> dict[str, tuple[int | None, int | None]]:

@@ -1,4 +1,5 @@
-"""The request's locale: the user's choice (cookie), else the tenant's, else the platform default."""
+"""The request's locale: the user's choice (cookie), else the tenant's, else the platform default;
+and, read from the same headers, its device (web/device.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from platform_core.tenancy.context import current_tenant_or_none
 
+from .device import set_device
 from .i18n import LOCALES, set_locale
 
 LOCALE_COOKIE = "hearth_locale"
@@ -35,4 +37,5 @@ class LocaleMiddleware(ASGIMiddleware):
         if chosen not in LOCALES:
             chosen = tenant.locale if tenant and tenant.locale in LOCALES else self.default
         set_locale(chosen)
+        set_device(next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"user-agent"), ""))
         await next_app(scope, receive, send)

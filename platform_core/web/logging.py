@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 
@@ -34,6 +35,30 @@ def configure_logging(settings: Settings) -> None:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     root.propagate = False
+
+
+class QuerySecretsHidden(logging.Filter):
+    """Blanks the values of some query parameters out of each line, e.g. `client_secret=***`."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.names = names
+        self.pattern = re.compile(r"(\b(?:%s)=)[^&\s\"']+" % "|".join(map(re.escape, names)))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(f"{name}=" in message for name in self.names):
+            record.msg, record.args = self.pattern.sub(r"\1***", message), ()
+        return True
+
+
+def hide_query_secrets(logger: str, *names: str) -> None:
+    """Keep secrets that a provider's protocol puts in a URL's query (QQ Connect's token request
+    takes `client_secret` there) out of `logger`'s lines: HTTP clients and servers log URLs
+    (httpx at INFO). Once per logger and names, however often it is called."""
+    target = logging.getLogger(logger)
+    if not any(isinstance(f, QuerySecretsHidden) and f.names == names for f in target.filters):
+        target.addFilter(QuerySecretsHidden(names))
 
 
 class RequestLogMiddleware(ASGIMiddleware):

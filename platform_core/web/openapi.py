@@ -1,8 +1,10 @@
-"""The OpenAPI document describes the JSON API as it answers: only /api/ routes (pages are HTML
+"""The OpenAPI document describes the JSON API as it answers: only /api/ routes, a plugin's under /p/{plugin}/api/ (pages are HTML
 for browsers, the payment notify URLs are the providers'), and the house error body for 400,
 with 401 where a token is required and 404 where the path names a thing."""
 
 from __future__ import annotations
+
+import re
 
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
@@ -16,6 +18,8 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 API_PREFIX = "/api/"
+# A plugin's JSON API is mounted under its own segment: /p/{plugin}/api/...
+PLUGIN_API = re.compile(r"^/p/[a-z0-9_]+/api/")
 
 ERROR_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,
@@ -46,7 +50,7 @@ def _error(description: str) -> OpenAPIResponse:
 
 def describe_api(openapi: OpenAPI) -> None:
     """Prune and complete the generated document in place."""
-    openapi.paths = {path: item for path, item in (openapi.paths or {}).items() if path.startswith(API_PREFIX)}
+    openapi.paths = {path: item for path, item in (openapi.paths or {}).items() if path.startswith(API_PREFIX) or PLUGIN_API.match(path)}
     openapi.components.schemas = {**(openapi.components.schemas or {}), "Error": ERROR_SCHEMA}
     for path, item in openapi.paths.items():
         for method in ("get", "post", "put", "patch", "delete"):

@@ -86,6 +86,9 @@ async def attach_page_notices(response: Any) -> Any:
     if surface is None:
         return response
     tenant = context["tenant"]
-    page_context = PageContext(tenant=tenant, surface=surface, path=context["path"], locale=context.get("locale", "zh_CN"))
+    principal = context.get("principal")
+    customer_id = principal.user_id if surface == "customer" and principal is not None and principal.kind == "customer" else None
+    page_context = PageContext(tenant=tenant, surface=surface, path=context["path"], locale=context.get("locale", "zh_CN"),
+                               customer_id=customer_id)
     context["notices"] = [notice for _, notice in await collect(current_runtime().hooks(tenant).compute_page_notices, page=page_context)]
     return response

@@ -17,15 +17,18 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     Template,
+    pass_context,
     pass_eval_context,
     select_autoescape,
 )
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from platform_core.tenancy.context import current_tenant_or_none
+from platform_core.tenancy.schemas import TenantContext
 
 from . import i18n
 from .icons import svg_icon
@@ -132,6 +135,44 @@ def day(value: date, form: str = "long") -> str:
     return babel_format_date(value, "long", locale=locale)
 
 
+class Fragments:
+    """`{% call fragment("name", key...) %}markup{% endcall %}`: markup that depends only on the
+    page's franchise, its language and the values named in the key (whether someone is signed
+    in, which tab is current) is rendered once and then reused: a layout's top bar, footer and tab
+    bar, the home page's body. A fragment must not show anything else of the request (the csrf
+    token, the path, notices): those stay outside it.
+
+    Kept by the tenant's stamp (`TenantContext.version`, renewed by any change to the tenant's row,
+    domains, plugins or catalog), so a changed franchise renders afresh with its first request
+    (a page that renders in a transaction that wrote its catalog must not use one); an entry
+    also holds the tenant and the catalogue it was rendered with, and is used only for the same
+    ones. Without a stamped tenant (the platform's pages, a tenant built by hand) the markup is
+    rendered every time. One per environment (per app)."""
+
+    MAX_ENTRIES = 2048
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.kept: dict[tuple[Any, ...], tuple[TenantContext, object, Markup]] = {}
+
+    @pass_context
+    def render(self, context: Context, name: str, *key: Any, caller: Any) -> Markup:
+        tenant = context.get("tenant")
+        if not self.enabled or not isinstance(tenant, TenantContext) or not tenant.version:
+            return caller()
+        locale = i18n.get_locale()
+        catalogue = i18n.translations(locale)
+        full = (name, tenant.id, tenant.version, locale, key)
+        found = self.kept.get(full)
+        if found is not None and found[1] is catalogue and (found[0] is tenant or found[0] == tenant):
+            return found[2]
+        markup = Markup(caller())
+        if len(self.kept) >= self.MAX_ENTRIES:
+            self.kept.clear()
+        self.kept[full] = (tenant, catalogue, markup)
+        return markup
+
+
 def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None, *, reload: bool = True) -> Environment:
     """`extra_globals`: what the app adds for every template (e.g. `order_state`, bound to its runtime).
     `reload`: look for edited template files on every render (development); otherwise a template,
@@ -145,7 +186,7 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
         lstrip_blocks=True,
     )
     env.template_class = PageTemplate
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
+    env.install_gettext_callables(i18n.gettext, i18n.plural_form, newstyle=True, pgettext=i18n.pgettext)  # type: ignore[attr-defined]
     env.globals["_"] = env.globals["gettext"] = page_gettext
     env.globals["get_locale"] = i18n.get_locale
     env.globals["page_value"] = page_value
@@ -159,6 +200,8 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
     env.filters["day"] = day
     env.filters["duration"] = duration
     env.globals["svg_icon"] = svg_icon
+    # A template edited in development shows at once: fragments are kept only when templates are.
+    env.globals["fragment"] = Fragments(enabled=not reload).render
     env.globals.update(extra_globals or {})
     return env
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import msgspec
 from anyio import to_thread
 
 from platform_core.plugin_api import (
@@ -15,10 +16,13 @@ from platform_core.plugin_api import (
     Device,
     PaymentNotice,
     PaymentStatus,
+    PaymentUnavailable,
     ProviderReply,
     RefundRequest,
     RefundResult,
+    customer_login_identity,
     lazy_module,
+    login_link_path,
 )
 from platform_core.plugin_api import lazy_gettext as N_
 
@@ -28,6 +32,10 @@ from .config import WeChatPayConfig
 # web process (~30 MB).
 v2 = lazy_module(f"{__package__}.v2")
 v3 = lazy_module(f"{__package__}.v3")
+
+# The login provider whose identities hold the payers' openids (the login_wechat plugin's).
+LOGIN_PROVIDER = "wechat"
+NEEDS_OPENID = N_("To pay with WeChat Pay inside WeChat, sign in with WeChat first.")
 
 
 class WeChatPayProvider:
@@ -47,6 +55,8 @@ class WeChatPayProvider:
         return config.mch_id
 
     async def create(self, config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutAction:
+        if request.device == "wechat" and not request.openid and request.customer_id is not None:
+            request = await _with_payer(config, request)
         return await to_thread.run_sync(_api(config).create, config, request)
 
     def checkout_page(self, action: CheckoutAction) -> CheckoutPage | None:
@@ -71,6 +81,18 @@ class WeChatPayProvider:
 
     async def refund(self, config: WeChatPayConfig, request: RefundRequest) -> RefundResult:
         return await to_thread.run_sync(_api(config).refund, config, request)
+
+
+async def _with_payer(config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutRequest:
+    """JSAPI needs the payer's openid in the merchant's app: the one WeChat sign-in keeps. Unknown
+    yet, the customer goes through a silent WeChat authorisation first and comes back to pay."""
+    linked = await customer_login_identity(request.customer_id, LOGIN_PROVIDER, app_id=config.appid)
+    if linked is not None:
+        return msgspec.structs.replace(request, openid=linked.subject)
+    path = login_link_path(LOGIN_PROVIDER, silent=True, app_id=config.appid)
+    if path is not None:
+        raise PaymentUnavailable(NEEDS_OPENID, redirect=path)
+    return request
 
 
 def _api(config: WeChatPayConfig):

@@ -70,6 +70,17 @@ async def test_customer_updates_profile_and_preferences(client_a, sms):
     assert set(bad.json()["error"]["fields"]) == {"email"}
 
 
+async def test_customer_sets_and_clears_a_birthday(client_a, sms):
+    token = (await api_sign_in(client_a, sms, PHONE, E164))["token"]
+    assert (await client_a.get("/api/v1/me", headers=bearer(token))).json()["birthday"] is None
+    response = await client_a.patch("/api/v1/me", headers=bearer(token), json={"birthday": "1990-03-15"})
+    assert response.status_code == 200 and response.json()["birthday"] == "1990-03-15"
+    future = await client_a.patch("/api/v1/me", headers=bearer(token), json={"birthday": "2100-01-01"})
+    assert future.status_code == 400 and set(future.json()["error"]["fields"]) == {"birthday"}, future.text
+    cleared = await client_a.patch("/api/v1/me", headers=bearer(token), json={"birthday": None})
+    assert cleared.status_code == 200 and cleared.json()["birthday"] is None
+
+
 async def test_address_book_crud_and_default(client_a, sms):
     token = (await api_sign_in(client_a, sms, PHONE, E164))["token"]
     auth = bearer(token)

@@ -39,6 +39,13 @@ async def test_customer_signs_in_with_a_code_and_sees_the_account(client_a, sms)
     assert "8000" in account.text and "13800138000" not in account.text
 
 
+async def test_each_sign_in_is_recorded_with_its_method_address_and_device(client_a, tenant_a, sms):
+    await browser_sign_in(client_a, sms, headers={"User-Agent": "Mozilla/5.0 (iPhone)\x00"})
+    async with tenant_scope(tenant_a.id):
+        record = await current_connection().fetchrow("select method, ip, device from core_customer_sign_in")
+    assert (record["method"], record["device"]) == ("phone_code", "Mozilla/5.0 (iPhone)") and record["ip"]
+
+
 async def test_account_pages_send_visitors_to_sign_in_with_next(client_a):
     response = await client_a.get("/account/addresses")
     assert response.status_code == 303
@@ -94,6 +101,16 @@ async def test_profile_form_saves_preferences_and_marks_bad_fields(client_a, sms
     bad = await client_a.post("/account", data={"csrf_token": csrf, "display_name": "x", "email": "nope"})
     assert bad.status_code == 400
     assert 'id="field-email-error"' in bad.text
+
+
+async def test_profile_form_keeps_a_birthday_and_refuses_a_bad_one(client_a, sms):
+    await browser_sign_in(client_a, sms)
+    csrf = client_a.cookies.get("hearth_csrf")
+    saved = await client_a.post("/account", data={"csrf_token": csrf, "display_name": "李女士", "birthday": "1988-02-29"})
+    assert saved.status_code == 303
+    assert 'value="1988-02-29"' in (await client_a.get("/account")).text
+    bad = await client_a.post("/account", data={"csrf_token": csrf, "display_name": "李女士", "birthday": "1988-02-30"})
+    assert bad.status_code == 400 and 'id="field-birthday-error"' in bad.text
 
 
 async def test_address_book_pages(client_a, sms):
@@ -238,7 +255,17 @@ async def login_plugin(runtime, tenant_a):
     runtime.pm.unregister(name="examplelogin")
 
 
-async def test_sign_in_through_a_login_provider_plugin(runtime, client_a, client_b, tenant_a, login_plugin):
+async def link_phone(client, sms, *, link="examplelogin", phone=PHONE, e164=E164, send=True, **extra):
+    """The phone step of a provider's first sign-in: a code to `phone` (unless one was sent), then verify with it."""
+    csrf = client.cookies.get("hearth_csrf")
+    if send:
+        sent = await client.post("/account/sign-in/code", data={"csrf_token": csrf, "phone": phone, "link": link})
+        assert sent.status_code == 200, sent.text
+    return await client.post("/account/sign-in/verify", data={
+        "csrf_token": csrf, "phone": phone, "code": sms.code_for(e164), "link": link, **extra})
+
+
+async def test_sign_in_through_a_login_provider_plugin(runtime, client_a, client_b, tenant_a, login_plugin, sms):
     events = []
 
     class Listener:
@@ -255,7 +282,12 @@ async def test_sign_in_through_a_login_provider_plugin(runtime, client_a, client
         query = parse_qs(urlsplit(started.headers["location"]).query)
         assert query["redirect_uri"] == [f"http://{tenant_a.slug}.localhost/account/sign-in/examplelogin/callback"]
         state = query["state"][0]
-        done = await client_a.get(f"/account/sign-in/examplelogin/callback?state={state}&code=42")
+        # A first sign-in that brings no phone asks for one.
+        asked = await client_a.get(f"/account/sign-in/examplelogin/callback?state={state}&code=42")
+        assert asked.status_code == 303 and asked.headers["location"] == "/account/sign-in?link=examplelogin"
+        step = await client_a.get(asked.headers["location"])
+        assert "绑定手机号" in step.text and 'name="link" value="examplelogin"' in step.text  # "Link your phone number"
+        done = await link_phone(client_a, sms, next="/account/addresses", invite="F1")
         assert done.status_code == 303 and done.headers["location"] == "/account/addresses"
         assert (await client_a.get("/account/addresses")).status_code == 200
         replay = await client_a.get(f"/account/sign-in/examplelogin/callback?state={state}&code=42")
@@ -265,12 +297,14 @@ async def test_sign_in_through_a_login_provider_plugin(runtime, client_a, client
     assert len(events) == 1 and events[0].attribution == {"provider": "examplelogin", "invite": "F1"}
     async with tenant_scope(tenant_a.id):
         linked = await current_connection().fetchrow("select provider, subject, customer_id from core_login_identity")
+        name = await current_connection().fetchval("select display_name from core_customer")
     assert (linked["provider"], linked["subject"], linked["customer_id"]) == ("examplelogin", "user-42", events[0].customer_id)
+    assert name == "Example User"
     # Tenant B does not have the plugin on.
     assert (await client_b.get("/account/sign-in/examplelogin")).status_code == 404
 
 
-async def test_a_new_customer_through_a_login_provider_accepts_the_terms_first(client_a, tenant_a, login_plugin):
+async def test_a_new_customer_through_a_login_provider_accepts_the_terms_first(client_a, tenant_a, login_plugin, sms):
     from platform_core.accounts import legal
     from platform_core.accounts.schemas import LegalDocumentPublish
 
@@ -284,14 +318,18 @@ async def test_a_new_customer_through_a_login_provider_accepts_the_terms_first(c
 
     page = await client_a.get("/account/sign-in")
     assert 'name="accept_terms"' in page.text and 'name="terms_version" value="1"' in page.text
-    refused = await through_provider("next=/account")
-    assert refused.status_code == 400 and 'id="field-accept_terms-error"' in refused.text
+    assert (await through_provider("next=/account")).status_code == 303
+    refused = await link_phone(client_a, sms)
+    assert refused.status_code == 400 and 'name="accept_terms"' in refused.text
     async with tenant_scope(tenant_a.id):
         assert await current_connection().fetchval("select count(*) from core_customer") == 0
-    done = await through_provider("next=/account&accept_terms=1&terms_version=1&privacy_version=")
+    # The box ticked on the sign-in page before going to the provider counts.
+    assert (await through_provider("next=/account&accept_terms=1&terms_version=1&privacy_version=")).status_code == 303
+    done = await link_phone(client_a, sms, send=False)  # the code refused with the box unticked is still good
     assert done.status_code == 303
     async with tenant_scope(tenant_a.id):
         assert await current_connection().fetchval("select count(*) from core_legal_acceptance") == 1
-    # Accepted once, the next sign-in through the provider needs no box.
+    # Accepted once, the next sign-in through the provider needs no box and no phone.
     await client_a.post("/account/sign-out", data={"csrf_token": client_a.cookies.get("hearth_csrf")})
-    assert (await through_provider("next=/account")).status_code == 303
+    again = await through_provider("next=/account")
+    assert again.status_code == 303 and again.headers["location"] == "/account"

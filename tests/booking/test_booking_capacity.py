@@ -4,12 +4,18 @@ placements can not both take the last free worker, and stays of many days get st
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import secrets
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from platform_core.booking.availability import available_slots
 from platform_core.db import current_connection
+from platform_core.dispatch.offers import decline_offer, offer_next
+from platform_core.dispatch.services import live_assignment
+from platform_core.orders.services import pending_demand
+from platform_core.scheduling import slots as engine
+from platform_core.scheduling.schemas import BookingRules
 from platform_core.staff import services
 from platform_core.staff.schemas import TimeOffCreate
 from platform_core.tenancy.context import tenant_scope
@@ -82,6 +88,53 @@ async def test_a_slot_stays_open_while_free_workers_outnumber_the_waiting_orders
     await make_order(tenant, item_id=item, starts=at, ends=at + timedelta(hours=2), state="paid")
     found = await slots_on(tenant, date(2026, 12, 1), skills=("cleaning",), now=now)
     assert "12-01 10:00" not in found and found["12-01 12:00"] == sorted([first, second])
+
+
+async def test_an_order_dispatch_moves_between_the_checks_reads_is_counted_once(runtime, make_tenant):
+    """The slot check reads the orders, then the held time: dispatch giving an offer back, or
+    making one, between the two reads neither frees a worker nor takes two."""
+    tenant = await make_tenant(timezone="Asia/Shanghai")
+    first = await make_worker(tenant, "李阿姨", hours="mon-sun 09:00-18:00")
+    second = await make_worker(tenant, "王阿姨", hours="mon-sun 09:00-18:00")
+    item = await make_item(tenant)
+    at = local_time(tenant, days_ahead=3, hour=10)
+    declined = await make_order(tenant, item_id=item, starts=at, hours=2, state="assigned", staff_id=first, assignment="offered")
+    await make_order(tenant, item_id=item, starts=at, hours=2, state="assigned", staff_id=second, assignment="offered")
+    later = at + timedelta(hours=4)
+    offered = await make_order(tenant, item_id=item, starts=later, hours=2, state="paid")
+    moved: list[str] = []
+
+    async def move(order_id: int) -> None:
+        # Another request's transaction, committed before the check reads the held time.
+        async def work() -> None:
+            with runtime.scope():
+                async with tenant_scope(tenant.id):
+                    if order_id == declined:
+                        assignment = (await live_assignment(declined)).id
+                        await decline_offer(first, assignment)
+                    else:
+                        assert await offer_next(offered) is not None
+        await asyncio.create_task(work(), context=contextvars.Context())
+
+    async def waiting_then_move(start: datetime, end: datetime):
+        read = await pending_demand(start, end)
+        await move(declined if not moved else offered)
+        moved.append("x")
+        return read
+
+    async def check() -> dict[str, list[int]]:
+        async with tenant_scope(tenant.id):
+            found = await engine.available_slots(BookingRules(), waiting_then_move, duration_minutes=120,
+                                                 start_date=at.date(), days=1, skills=["cleaning"])
+        return {s.start.astimezone(SHANGHAI).strftime("%H:%M"): s.staff_ids for s in found}
+
+    # Held by a worker at the first read, waiting at the second: it still takes a worker.
+    assert "10:00" not in await check()
+    # Waiting at the first read, held at the second: one worker, the other stays free.
+    found = await check()
+    async with tenant_scope(tenant.id):
+        holder = (await live_assignment(offered)).staff_id
+    assert found["14:00"] == [({first, second} - {holder}).pop()]
 
 
 async def test_a_worker_picked_order_holds_that_worker_and_leaves_the_others(runtime, make_tenant):

@@ -25,6 +25,7 @@ from platform_core.demo.seeding import apply_tenant_file
 from platform_core.errors import ValidationFailed
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import ServiceCategorySpec
+from platform_core.pluginsys.services import disable_plugin, enable_plugin
 from platform_core.tenancy.context import tenant_scope
 from platform_core.tenancy.services import get_tenant
 
@@ -189,18 +190,16 @@ class ElderCare:
 
 
 @pytest.fixture
-async def elder_care_for_a(runtime, tenant_a):
+async def elder_care(runtime):
     runtime.pm.register(ElderCare(), name="eldercare")
     # The relay keys its subsets by what is registered: the plugin is seen (and left out where off) at once.
-    async with tenant_scope(tenant_a.id):
-        await current_connection().execute(
-            "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, 'eldercare', true)", tenant_a.id
-        )
     yield
     runtime.pm.unregister(name="eldercare")
 
 
-async def test_a_plugin_category_and_its_services_show_only_on_the_enabling_franchise(client_a, client_b, tenant_a, elder_care_for_a):
+async def test_a_plugin_category_and_its_services_show_only_on_the_enabling_franchise(client_a, client_b, tenant_a, elder_care):
+    # Listing is read-only (`read_only=True`: a READ ONLY transaction): turning the plugin on made the rows.
+    await enable_plugin(tenant_a.id, "eldercare", actor="test")
     assert [c["code"] for c in (await client_a.get("/api/v1/catalog/categories")).json()] == ["elder-care"]
     assert (await client_b.get("/api/v1/catalog/categories")).json() == []
     async with tenant_scope(tenant_a.id) as tenant:
@@ -212,6 +211,25 @@ async def test_a_plugin_category_and_its_services_show_only_on_the_enabling_fran
     page = await english(client_a).get("/services")
     assert "Elder care" in page.text and 'href="/services/companion"' in page.text
     assert "Elder care" not in (await english(client_b).get("/services")).text
+    # Off: gone from the tree and the services list; on again: back, with the franchise's item.
+    await disable_plugin(tenant_a.id, "eldercare", actor="test")
+    assert (await client_a.get("/api/v1/catalog/categories")).json() == []
+    page = await english(client_a).get("/services")
+    assert "Elder care" not in page.text and 'href="/services/companion"' not in page.text
+    await enable_plugin(tenant_a.id, "eldercare", actor="test")
+    assert [c["code"] for c in (await client_a.get("/api/v1/catalog/categories")).json()] == ["elder-care"]
+    assert 'href="/services/companion"' in (await english(client_a).get("/services")).text
+
+
+async def test_a_plugin_upgraded_with_a_new_category_is_caught_up_when_the_app_starts(runtime, client_a, tenant_a, elder_care):
+    # On before the plugin had a category (the row is written as an older version's enabling left it).
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute(
+            "insert into core_tenant_plugin (tenant_id, plugin_name, enabled) values ($1, 'eldercare', true)", tenant_a.id
+        )
+    assert (await client_a.get("/api/v1/catalog/categories")).json() == []
+    await services.sync_every_tenant()  # what the app's startup runs
+    assert [c["code"] for c in (await client_a.get("/api/v1/catalog/categories")).json()] == ["elder-care"]
 
 
 async def test_a_bad_catalog_entry_names_itself(app, hearth_settings, tmp_path):

@@ -38,7 +38,7 @@ ALLOW_LIST = [
      "a tenant's context is read with its enabled plugins; pluginsys, which owns the rows, sits above tenancy"),
     ("orders", "core_service_item",
      "the orders waiting for a worker are read with the skills their items ask for (pending_demand), in the one query the "
-     "slot engine makes twice per check; catalog sits below orders"),
+     "slot engine makes per check; catalog sits below orders"),
     ("staff", "core_staff",
      "a worker is the account (name, phone, status) with its profile: the console list, the public pages and the slot "
      "engine filter and sort on both in one query"),

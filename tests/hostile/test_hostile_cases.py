@@ -13,6 +13,7 @@ from platform_core.testing.factories import (
     post_form,
 )
 from platform_core.testing.pytest_plugin import client_for
+from platform_core.web.openapi import PLUGIN_API
 
 BEYOND_64_BITS = 2**63
 
@@ -86,7 +87,8 @@ async def test_the_console_sign_in_refuses_nul_in_the_email_naming_the_field(app
 
 async def test_the_openapi_document_lists_the_api_with_its_error_body(client_a):
     document = (await client_a.get("/schema/openapi.json")).json()
-    assert document["paths"] and all(path.startswith("/api/") for path in document["paths"])
+    # The JSON API only: the core's under /api/, a plugin's under /p/{plugin}/api/.
+    assert document["paths"] and all(path.startswith("/api/") or PLUGIN_API.match(path) for path in document["paths"])
     address = document["paths"]["/api/v1/me/addresses/{address_id}"]["get"]
     assert {"400", "401", "404"} <= set(address["responses"])
     assert address["responses"]["404"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"

@@ -1,4 +1,5 @@
-"""The one transaction helper survives a COMMIT that fails (a deferred constraint)."""
+"""The one transaction helper survives a COMMIT that fails (a deferred constraint), and calls
+what was asked of it after commit only once the transaction has committed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import asyncio
 import asyncpg
 import pytest
 
-from platform_core.db import current_connection, get_engine, tenant_transaction
+from platform_core.db import (
+    after_commit,
+    current_connection,
+    get_engine,
+    tenant_transaction,
+)
 
 
 async def test_a_failed_commit_returns_the_connection_and_leaves_no_transaction_behind(app, tenant_a):
@@ -37,3 +43,27 @@ async def test_a_failed_commit_returns_the_connection_and_leaves_no_transaction_
     assert get_engine().current_transaction.get() is None
     async with tenant_transaction(tenant_a.id):
         assert await current_connection().fetchval("select 1") == 1
+
+
+async def test_after_commit_runs_once_the_outermost_transaction_commits_and_never_after_a_rollback(app, tenant_a):
+    calls = []
+
+    def called() -> None:
+        calls.append(get_engine().current_transaction.get())
+
+    async with tenant_transaction(tenant_a.id):
+        async with tenant_transaction(tenant_a.id):
+            assert after_commit(called)
+        assert after_commit(called)  # asked twice: called once
+        assert calls == []
+    assert calls == [None]  # after the commit, outside the transaction
+
+    with pytest.raises(RuntimeError):
+        async with tenant_transaction(tenant_a.id):
+            after_commit(called)
+            raise RuntimeError("rolled back")
+    assert calls == [None]
+
+    async with get_engine().transaction():  # not opened by tenant_transaction: the caller is told
+        assert not after_commit(called)
+    assert calls == [None]

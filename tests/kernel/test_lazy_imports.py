@@ -10,7 +10,7 @@ import sys
 from platform_core.lazy import lazy_module
 
 # Loaded by batch dispatch, the first Stripe or WeChat Pay payment, the AMap plugin's first call.
-LOADED_WHEN_USED = ("numpy", "scipy", "stripe", "wechatpy", "wechatpayv3", "httpx", "requests")
+LOADED_WHEN_USED = ("numpy", "scipy", "stripe", "wechatpy", "wechatpayv3", "httpx", "requests", "alipay", "Cryptodome", "segno")
 
 BUILD_APP = """
 import json, sys

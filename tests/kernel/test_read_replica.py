@@ -110,12 +110,12 @@ async def test_every_route_marked_read_only_answers_from_the_replica(replica_app
         "/services/{slug:str}": f"/services/{slug}",
         "/workers/{staff_id:int}": f"/workers/{worker}",
         "/api/v1/workers/{staff_id:int}": f"/api/v1/workers/{worker}",
+        "/services": "/services",
+        "/api/v1/catalog/categories": "/api/v1/catalog/categories",
         "/api/v1/catalog/items": "/api/v1/catalog/items",
         "/api/v1/catalog/items/{slug:str}": f"/api/v1/catalog/items/{slug}",
     }
-    # A route newly marked read_only is walked here too, or this fails until it is. The services
-    # list and the category tree are not marked: listing categories writes the rows of a newly
-    # enabled plugin's categories (catalog.services.sync_plugin_categories).
+    # A route newly marked read_only is walked here too, or this fails until it is.
     assert _read_only_paths(replica_app) == set(urls)
     async with client_for(replica_app, f"{tenant_a.slug}.localhost") as client:
         for url in urls.values():

@@ -2,8 +2,8 @@
 standby made with `pg_basebackup -R`, both from the machine's PostgreSQL binaries in a folder
 of the test's own; `hearth serve` with HEARTH_READ_DATABASE_URL on the standby. With replay
 paused on the standby, an item renamed on the primary keeps its old name on the item page (a
-read-only route, served by the standby, row-level security and all) and shows the new one where
-the page reads the primary; once replay resumes, the item page catches up."""
+read-only route, served by the standby, row-level security and all) and the new one where a
+request reads the primary (a price quote); once replay resumes, the item page catches up."""
 
 from __future__ import annotations
 
@@ -67,8 +67,10 @@ def primary_and_standby():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def page(port: int, path: str) -> str:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": "harbour.localhost"})
+def page(port: int, path: str, body: bytes | None = None) -> str:
+    """GET `path`, or POST `body` as JSON."""
+    headers = {"Host": "harbour.localhost", **({"Content-Type": "application/json"} if body is not None else {})}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
         return answer.read().decode()
 
@@ -102,7 +104,9 @@ def test_read_only_pages_are_served_by_the_standby_and_catch_up_when_it_replays(
         psql(p_port, "select pg_switch_wal()")
         time.sleep(1)
         assert old in page(port, f"/services/{slug}")  # read-only: the standby, still paused
-        assert "Renamed on the primary" in page(port, "/services")  # not marked: the primary
+        item_id = psql(p_port, f"select id from core_service_item where slug = '{slug}'")
+        quoted = page(port, "/api/v1/quotes/", body=f'{{"item_id": {item_id}}}'.encode())
+        assert "Renamed on the primary" in quoted  # not marked (a POST): the primary
 
         psql(s_port, "select pg_wal_replay_resume()")
         deadline = time.monotonic() + 30

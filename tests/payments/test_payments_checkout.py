@@ -273,7 +273,9 @@ async def test_a_wallet_top_up_through_alipay_then_pays_an_order(app, runtime, c
     assert polled.headers["hx-redirect"] == "/account/wallet?done=topup"
     wallet = await customer.get("/account/wallet?done=topup")
     assert "Your top-up arrived" in wallet.text and "CN¥150.50" in wallet.text
-    assert "is arriving" not in (await customer.get("/account/wallet?topup=1")).text  # paid: nothing pending
+    # A browser back only after the notification is told at once that the money arrived.
+    late = await customer.get("/account/wallet?topup=1")
+    assert late.status_code == 303 and late.headers["location"] == "/account/wallet?done=topup"
 
     _, number = await online_order(customer, total=10000)
     paid = await customer.post(f"/orders/{number}/pay", {"provider": "wallet"})
@@ -327,8 +329,12 @@ async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hk
         payment = started.json()
         assert payment["action"]["kind"] == "client_secret" and payment["action"]["params"]["client_secret"]
         assert payment["action"]["url"].startswith(sandbox.base)
-        _, sent = approve(sandbox, payment["action"]["url"])
+        back, sent = approve(sandbox, payment["action"]["url"])
+        assert back.headers["location"].endswith(f"/orders/{number}/returned")
         assert payment["action"]["provider_ref"].encode() in sent[1]
+        # Back before Stripe's webhook: the order, which waits for the payment.
+        early = await customer.get(f"/orders/{number}/returned")
+        assert early.status_code == 303 and early.headers["location"] == f"/orders/{number}"
         answer = await deliver(app, hkd_shop, "stripe", sent)
         assert answer.status_code == 200, answer.text
         mine = await api.get(f"/api/v1/payments/{payment['payment_no']}", headers=auth)
@@ -336,6 +342,9 @@ async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hk
     async with tenant_scope(hkd_shop.id):
         assert (await get_order(order_id)).paid_at is not None
     assert "Paid with Card (Stripe)" in (await customer.get(f"/orders/{number}")).text
+    # Back after the webhook (it often comes first): the order with its "paid" notice.
+    late = await customer.get(f"/orders/{number}/returned")
+    assert late.status_code == 303 and late.headers["location"] == f"/orders/{number}?done=paid"
 
 
 async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_30_minutes(app, runtime, cny_shop, customer_of):

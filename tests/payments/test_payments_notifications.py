@@ -92,6 +92,32 @@ async def test_a_late_closed_never_undoes_a_success(app, runtime, alipay_tenant)
         assert (await get_order(order_id)).paid_at is not None
 
 
+async def test_a_paid_notification_tells_dispatch_and_the_customer_after_it_has_answered(app, runtime, alipay_tenant):
+    tenant, cfg, sandbox = alipay_tenant
+    order_id, payment_no = await pending_payment(tenant)
+    async with tenant_scope(tenant.id):
+        customer_id = (await get_order(order_id)).customer_id
+    assert await post(app, tenant.slug, notification(sandbox, cfg.alipay.appid, payment_no, 12000)) == "success"
+    assert await payment_state(tenant, payment_no) == ("succeeded", 1)
+
+    async def told():
+        async with tenant_scope(tenant.id):
+            conn = current_connection()
+            titles = await conn.fetch("select title from core_notification where recipient_kind = 'customer' and recipient_id = $1",
+                                      customer_id)
+            routed = await conn.fetchval("select count(*) from core_job where kind = 'dispatch.assign' and payload->>'order_id' = $1",
+                                         str(order_id))
+        return ([r["title"] for r in titles], routed) if titles and routed else None
+
+    # The request wrote one job; the worker runs the move's reactions: the customer's message
+    # and dispatch's job, once each.
+    assert await eventually(told) == (["已收到付款"], 1)  # "Payment received", in the franchise's zh-CN
+    async with tenant_scope(tenant.id):
+        reacted = await current_connection().fetch("select done_at from core_job where kind = 'orders.reactions' and payload->>'order_id' = $1",
+                                                   str(order_id))
+    assert len(reacted) == 1 and reacted[0]["done_at"] is not None
+
+
 async def test_a_success_after_a_close_is_still_money_received(app, runtime, alipay_tenant):
     tenant, cfg, sandbox = alipay_tenant
     order_id, payment_no = await pending_payment(tenant)

@@ -38,6 +38,8 @@ async def test_the_demo_franchises_are_configured_against_a_running_sandbox(runt
         cfg = tenant_config(sunshine.slug, data_dir=demo_settings.data_dir, port=port)
         alipay = await get_plugin_config(sunshine.id, "payments_alipay")
         assert alipay.appid == cfg.alipay.appid and alipay.gateway == cfg.alipay.gateway
+        qq = await get_plugin_config(sunshine.id, "login_qq")  # the demo signs in with QQ offline
+        assert (qq.app_id, qq.app_key, qq.api_base) == (cfg.qq.app_id, cfg.qq.app_key, cfg.qq.api_base)
         async with tenant_scope(sunshine.id):
             assert {o.provider for o in await services.checkout_options("desktop", "CNY")} == {"wechat", "alipay"}
         async with tenant_scope(harbour.id):

@@ -12,7 +12,12 @@ from platform_core.app import create_app
 from platform_core.db import current_connection, get_engine, tenant_transaction
 from platform_core.tenancy.schemas import Branding, TenantCreate
 from platform_core.tenancy.services import set_status, update_tenant
-from platform_core.testing.factories import make_item
+from platform_core.testing.factories import (
+    make_booking,
+    make_console_user,
+    make_item,
+    make_worker,
+)
 from platform_core.testing.pytest_plugin import client_for, unique_slug
 from platform_core.testing.statements import StatementLog
 
@@ -108,19 +113,167 @@ async def _statements(client, path: str) -> list[str]:
     return log.statements
 
 
-async def test_the_services_page_takes_five_statements(client_a, tenant_a, enable_plugin):
+async def test_the_services_page_takes_two_statements(client_a, tenant_a, enable_plugin):
     await make_item(tenant_a, title="Window cleaning")
     await enable_plugin(tenant_a, "announcements", title="Closed on Monday")
     statements = await _statements(client_a, "/services")
-    # BEGIN, set_config with the tenant's stamp, the categories, the items with their add-ons,
-    # COMMIT: no tenant lookup, no plugin config, no pool reset.
-    assert len(statements) <= 5, "\n".join(statements)
+    # BEGIN with set_config and the tenant's stamp in one round trip, COMMIT: no tenant lookup,
+    # no plugin config, no catalog (kept by the stamp), no pool reset.
+    assert len(statements) <= 2, "\n".join(statements)
 
 
-async def test_the_catalog_api_takes_four_statements(client_a, tenant_a):
+async def test_the_catalog_api_takes_two_statements(client_a, tenant_a):
     await make_item(tenant_a, title="Window cleaning")
     statements = await _statements(client_a, "/api/v1/catalog/items")
-    assert len(statements) <= 4, "\n".join(statements)
+    assert len(statements) <= 2, "\n".join(statements)
+
+
+async def test_a_catalog_change_shows_in_another_app_at_once(app, other_app, tenant_a):
+    """What customers see of the catalog is kept by the tenant's stamp, and its fragments of
+    markup too; a change to a category, an item or an add-on renews the stamp (catalog_0004)."""
+    from platform_core.catalog.schemas import ServiceItemUpdate
+    from platform_core.catalog.services import update_item
+    from platform_core.tenancy.context import tenant_scope
+
+    item_id = await make_item(tenant_a, title="Window cleaning", slug="windows")
+    host = f"{tenant_a.slug}.localhost"
+    async with client_for(app, host) as one, client_for(other_app, host) as two:
+        for client in (one, two):
+            assert "Window cleaning" in (await client.get("/services")).text
+            assert "Window cleaning" in (await client.get("/services/windows")).text
+            assert [i["title"] for i in (await client.get("/api/v1/catalog/items")).json()] == ["Window cleaning"]
+        async with tenant_scope(tenant_a.id) as tenant:
+            await update_item(tenant, item_id, ServiceItemUpdate(title="Window washing"))
+        for client in (two, one):
+            assert "Window washing" in (await client.get("/services")).text
+            assert "Window washing" in (await client.get("/services/windows")).text
+            assert [i["title"] for i in (await client.get("/api/v1/catalog/items")).json()] == ["Window washing"]
+        # Raw SQL renews the stamp as well (the triggers, not the service, keep the promise).
+        async with tenant_transaction(tenant_a.id):
+            await current_connection().execute("update core_service_item set active = false where id = $1", item_id)
+        for client in (one, two):
+            assert "Window washing" not in (await client.get("/services")).text
+            assert (await client.get("/services/windows")).status_code == 404
+            assert (await client.get("/api/v1/catalog/items")).json() == []
+
+
+async def _stamp(tenant) -> int:
+    async with tenant_transaction(None):
+        return await current_connection().fetchval("select version from core_tenant where id = $1", tenant.id)
+
+
+async def test_a_catalog_update_that_changes_nothing_keeps_the_stamp(tenant_a):
+    item_id = await make_item(tenant_a, title="Window cleaning")
+
+    before = await _stamp(tenant_a)
+    async with tenant_transaction(tenant_a.id):
+        await current_connection().execute("update core_service_item set title = title where id = $1", item_id)
+    assert await _stamp(tenant_a) == before
+    async with tenant_transaction(tenant_a.id):
+        await current_connection().execute("update core_service_addon set active = false where item_id = $1", item_id)
+        await current_connection().execute(
+            "insert into core_service_addon (tenant_id, item_id, title, price, duration_minutes) values ($1, $2, 'Balcony', 3000, 30)",
+            tenant_a.id, item_id,
+        )
+    assert await _stamp(tenant_a) > before
+
+
+async def test_fragments_are_kept_per_franchise_language_and_visitor(app, tenant_a, tenant_b):
+    """The layout's chrome and the home page's body are rendered once per tenant stamp, language
+    and whether a customer is signed in (web/templating.Fragments): never another's."""
+    async with (client_for(app, f"{tenant_a.slug}.localhost") as a, client_for(app, f"{tenant_b.slug}.localhost") as b,
+                client_for(app, f"{tenant_a.slug}.localhost") as en, client_for(app, f"{tenant_a.slug}.localhost") as zh):
+        en.cookies.set("hearth_locale", "en")
+        zh.cookies.set("hearth_locale", "zh_CN")
+        for _ in range(2):
+            home_a, home_b = (await a.get("/")).text, (await b.get("/")).text
+            english, chinese = (await en.get("/")).text, (await zh.get("/")).text
+            services = (await a.get("/services")).text
+            assert "Franchise A" in home_a and "Franchise B" not in home_a
+            assert "Franchise B" in home_b and "Franchise A" not in home_b
+            assert "How it works" in english and "How it works" not in chinese
+            assert 'href="/services" aria-current="page"' in services and 'href="/" aria-current="page"' not in services
+            assert 'href="/" aria-current="page"' in home_a
+        await update_tenant(tenant_a.slug, _spec(tenant_a, branding=Branding(display_name="Renamed A")))
+        assert "Renamed A" in (await a.get("/")).text
+
+
+async def test_a_signed_in_customer_and_a_visitor_get_their_own_chrome(app, tenant_a, customer):
+    from platform_core.testing.factories import signed_in
+
+    async with client_for(app, f"{tenant_a.slug}.localhost") as visitor, await signed_in(app, tenant_a, "customer", customer) as signed:
+        for _ in range(2):
+            theirs, anyone = (await signed.get("/")).text, (await visitor.get("/")).text
+            assert 'action="/account/sign-out"' in theirs and 'href="/orders"' in theirs
+            assert 'action="/account/sign-out"' not in anyone and 'href="/account/sign-in"' in anyone
+            # The sign-out form's token is the customer's own (outside the fragments).
+            token = signed.cookies.get("hearth_csrf")
+            assert token and f'name="csrf_token" value="{token}"' in theirs
+
+
+async def test_an_item_page_takes_two_statements(client_a, tenant_a):
+    item_id = await make_item(tenant_a, title="Window cleaning", slug="window-cleaning")
+    await make_worker(tenant_a, "王阿姨")
+    await make_booking(tenant_a, item_id=item_id)
+    page = await client_a.get("/services/window-cleaning")
+    assert "Window cleaning" in page.text and "王阿姨" in page.text
+    # Its item, workers and reviews are kept by the stamp (catalog_0004, staff_0003, reviews_0004).
+    statements = await _statements(client_a, "/services/window-cleaning")
+    assert len(statements) <= 2, "\n".join(statements)
+
+
+async def test_a_review_and_a_worker_change_show_on_the_item_page_in_another_app_at_once(app, other_app, tenant_a, customer):
+    from platform_core.reviews.schemas import ReviewCreate
+    from platform_core.reviews.services import hide_review, submit_review
+    from platform_core.staff.services import set_worker_status
+    from platform_core.tenancy.context import tenant_scope
+
+    item_id = await make_item(tenant_a, title="Window cleaning", slug="windows")
+    booking = await make_booking(tenant_a, item_id=item_id)
+    other_worker = await make_worker(tenant_a, "Zhao")
+    host = f"{tenant_a.slug}.localhost"
+    async with client_for(app, host) as one, client_for(other_app, host) as two:
+        for client in (one, two):
+            page = (await client.get("/services/windows")).text
+            assert "Zhao" in page and "李**" not in page
+        async with tenant_scope(tenant_a.id):
+            review = await submit_review(booking.customer_id, booking.number, ReviewCreate(
+                quality=5, attitude=5, skill=4, text="Spotless windows"))
+            await set_worker_status(other_worker, "inactive")
+        for client in (two, one):
+            page = (await client.get("/services/windows")).text
+            assert "Spotless windows" in page and "李**" in page and "Zhao" not in page
+        # The reviewer renamed (their initial shows) and the review hidden by the office.
+        async with tenant_transaction(tenant_a.id):
+            await current_connection().execute("update core_customer set display_name = '周华' where id = $1", booking.customer_id)
+        assert "周**" in (await two.get("/services/windows")).text
+        owner = await make_console_user(tenant_a)
+        async with tenant_scope(tenant_a.id):
+            await hide_review(review.id, owner.id, "spam")
+        for client in (one, two):
+            assert "Spotless windows" not in (await client.get("/services/windows")).text
+
+
+async def test_a_workers_sign_in_or_a_customers_rename_keeps_the_stamp(tenant_a, customer):
+    worker = await make_worker(tenant_a, "Wang")
+
+    before = await _stamp(tenant_a)
+    async with tenant_transaction(tenant_a.id):
+        await current_connection().execute("update core_staff set last_sign_in_at = now() where id = $1", worker)
+        await current_connection().execute("update core_customer set display_name = 'Somebody' where id = $1", customer)
+    assert await _stamp(tenant_a) == before  # neither shows on an item page: no process reads its catalog again
+
+
+async def test_a_stale_cached_tenant_is_read_again_in_the_same_request(app, tenant_a):
+    """The stamp probe goes with BEGIN; when it finds another stamp, the request reads the tenant
+    again and serves what the database says."""
+    async with client_for(app, f"{tenant_a.slug}.localhost") as client:
+        assert "Franchise A" in (await client.get("/services")).text
+        await update_tenant(tenant_a.slug, _spec(tenant_a, branding=Branding(display_name="Stale No More")))
+        with StatementLog() as log:
+            page = await client.get("/services")
+    assert "Stale No More" in page.text
+    assert any("from core_tenant t where" in s for s in log.statements), "\n".join(log.statements)
 
 
 async def test_released_connections_carry_no_tenant_and_no_lock(client_a, tenant_a):

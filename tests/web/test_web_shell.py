@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import re
 
 import pytest
@@ -260,3 +262,20 @@ async def test_an_unguarded_page_knows_the_signed_in_customer(app, runtime, make
     assert 'href="/account/sign-in"' in anonymous.text
     # The navigation offers the account, not a sign-in, on a page without a guard.
     assert 'href="/account"' in signed_in.text and ">Sign in<" not in signed_in.text
+
+
+async def test_a_method_the_path_lacks_gets_405_and_the_error_page_as_served(app, make_tenant):
+    """Litestar's router answers a method a path lacks before any route's middleware; the page
+    must still render with the app's runtime. Run in an empty context, as uvicorn runs a request
+    (the test session's own context has a runtime entered)."""
+    tenant = await make_tenant()
+
+    async def ask(method: str, path: str):
+        async with client_for(app, f"{tenant.slug}.localhost") as client:
+            return await client.request(method, path)
+
+    for method, path in (("GET", "/book/deep-cleaning/price"), ("DELETE", "/services"), ("PUT", "/api/v1/orders")):
+        response = await asyncio.create_task(ask(method, path), context=contextvars.Context())
+        assert response.status_code == 405, (method, path, response.text[:200])
+        assert ("<html" in response.text) != path.startswith("/api/")
+        assert "此页面不支持这种请求方式。" in response.text  # the franchise's Chinese, not Litestar's English

@@ -12,7 +12,6 @@ from platform_core.geo import distance_m
 from platform_core.pluginsys.services import enable_plugin, set_plugin_config
 from platform_core.sandbox.config import amap_key, tenant_config
 from platform_core.sandbox.keys import load_or_create
-from platform_core.sandbox.testing import free_port, running_sandbox
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     bearer_for,
@@ -30,14 +29,6 @@ FORM = {"label": "家", "contact_name": "王阿姨", "contact_phone": "137001370
         "region": "上海市", "city": "上海市", "district": "徐汇区", "area_code": XUHUI}
 PEARL_TOWER = (31.239853, 121.499740)
 PEOPLES_SQUARE = (31.232930, 121.475190)
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("amap-sandbox")
-    port = free_port()
-    with running_sandbox(load_or_create(data_dir), port=port) as sb:
-        yield sb, data_dir, port
 
 
 @pytest.fixture

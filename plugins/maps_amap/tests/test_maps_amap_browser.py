@@ -12,8 +12,6 @@ import pytest
 from platform_core.accounts.sessions import SESSION_COOKIE, create_session
 from platform_core.pluginsys.services import enable_plugin, set_plugin_config
 from platform_core.sandbox.config import tenant_config
-from platform_core.sandbox.keys import load_or_create
-from platform_core.sandbox.testing import free_port, running_sandbox
 from platform_core.staff import services as staff
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
@@ -25,14 +23,6 @@ from platform_core.testing.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("amap-browser")
-    port = free_port()
-    with running_sandbox(load_or_create(data_dir), port=port) as sb:
-        yield sb, data_dir, port
 
 
 async def _franchise(make_tenant, sandbox, **fields):

@@ -282,7 +282,7 @@ async def test_keys_that_are_not_rsa_keys_are_refused_on_their_field(runtime, ma
     bare = {name: "".join(line for line in value.splitlines() if not line.startswith("-----"))
             for name, value in (("app_private_key", cfg.alipay.app_private_key), ("alipay_public_key", cfg.alipay.alipay_public_key))}
     config = await set_plugin_config(tenant.id, "payments_alipay", {"appid": cfg.alipay.appid, "gateway": cfg.alipay.gateway, **bare})
-    from plugins.payments_alipay.provider import client
+    from plugins.payments_alipay.sdk import client
 
     assert client(config).api_alipay_trade_query(out_trade_no="nothing")["sub_code"] == "ACQ.TRADE_NOT_EXIST"
 

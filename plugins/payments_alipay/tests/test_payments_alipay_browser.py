@@ -11,7 +11,7 @@ import pytest
 from platform_core.pluginsys.services import get_plugin_config
 from platform_core.sandbox.config import tenant_config
 from platform_core.testing.factories import PASSWORD, make_console_user
-from plugins.payments_alipay.provider import client
+from plugins.payments_alipay.sdk import client
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -70,17 +70,20 @@
     var input = event.target;
     var img = input.getAttribute && document.getElementById(input.getAttribute("data-preview") || "");
     if (!img || !input.files || !input.files[0]) return;
-    img.src = URL.createObjectURL(input.files[0]);
+    // A data: URL, which the pages' img-src allows (a blob: URL it does not, see web/csp.py).
+    var reader = new FileReader();
+    reader.onload = function () { img.src = reader.result; };
+    reader.readAsDataURL(input.files[0]);
     img.hidden = false;
   });
 
   // Forms whose refusals are answered with the form again, to swap in place: htmx would drop a
-  // 400 (a field error) or a 429 (wait a little) as an error otherwise. The event fires on the
+  // 400 (a field error), a 403 (a frozen account's sign-in) or a 429 (wait a little) as an error otherwise. The event fires on the
   // swap's target (often a card around the form); the form that asked is requestConfig.elt.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
     var asker = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
-    if ((status === 400 || status === 429) && asker.closest("[data-swap-refusals]")) {
+    if ((status === 400 || status === 403 || status === 429) && asker.closest("[data-swap-refusals]")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
