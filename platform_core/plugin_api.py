@@ -57,6 +57,12 @@ from platform_core.geo import MapProvider, PlaceTip, TileLayer
 from platform_core.jobs.schemas import JobContext
 from platform_core.jobs.services import enqueue
 from platform_core.lazy import lazy_module
+from platform_core.ledger.services import balance as ledger_balance
+from platform_core.ledger.services import (
+    credit_earnings,
+    debit_earnings,
+    earnings_account,
+)
 from platform_core.money import from_minor, to_minor
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notifications
@@ -82,6 +88,10 @@ from platform_core.payments.provider import (
     RefundRequest,
     RefundResult,
     TenantClients,
+    TransferNotice,
+    TransferProvider,
+    TransferRequest,
+    TransferResult,
 )
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import (
@@ -187,8 +197,8 @@ __all__ = [
     "JobContext",
     "JobHandler",
     "Line",
-    "LoginIdentity",
     "LinkedIdentity",
+    "LoginIdentity",
     "LoginProvider",
     "LoginStart",
     "LoginToken",
@@ -240,6 +250,10 @@ __all__ = [
     "TenantFileEvent",
     "Text",
     "TileLayer",
+    "TransferNotice",
+    "TransferProvider",
+    "TransferRequest",
+    "TransferResult",
     "ValidationFailed",
     "active_customer",
     "add_notifications",
@@ -252,6 +266,7 @@ __all__ = [
     "count_provider_sign_in",
     "coupon_templates",
     "coupon_terms",
+    "credit_earnings",
     "current_connection",
     "current_device",
     "current_tenant",
@@ -262,6 +277,8 @@ __all__ = [
     "customer_login_identity",
     "customer_review_counts",
     "customers_born_on",
+    "debit_earnings",
+    "earnings_account",
     "enqueue",
     "error_context",
     "form_data",
@@ -275,6 +292,7 @@ __all__ = [
     "issue_coupon",
     "lazy_gettext",
     "lazy_module",
+    "ledger_balance",
     "list_console_users",
     "login_link_path",
     "monthly_spending",

@@ -11,7 +11,10 @@ from platform_core.bounds import Count
 
 Currency = Literal["CNY", "HKD", "POINTS"]
 AccountKind = Literal["asset", "liability", "revenue", "expense"]
-TransactionKind = Literal["payment", "refund", "wallet_topup", "wallet_spend", "settlement", "points_award", "points_spend", "adjustment"]
+TransactionKind = Literal[
+    "payment", "refund", "wallet_topup", "wallet_spend", "settlement", "points_award", "points_spend", "adjustment",
+    "reward", "reward_reversal", "staff_bonus", "staff_deduction", "payout_hold", "payout_paid", "payout_released",
+]
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):

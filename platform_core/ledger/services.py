@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Mapping
+from typing import Literal, Mapping, Sequence
 
 import msgspec
 
@@ -38,7 +38,12 @@ CHART: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
         (r"franchise:discounts", "expense", True),  # discounts the franchise funds
         (r"platform:promotions", "asset", True),  # discounts the platform funds: owed to the franchise
         (r"platform:fee", "liability", True),  # owed to the platform
-        (r"staff:\d+:earnings", "liability", True),  # owed to a worker
+        (r"staff:\d+:earnings", "liability", True),  # owed to a worker (a deduction may take it below zero)
+        (r"customer:\d+:earnings", "liability", False),  # a customer's red packets and cash rewards ("my earnings")
+        (r"franchise:rewards", "expense", True),  # cash rewards the franchise gives customers (referral red packets)
+        (r"franchise:staff_pay", "expense", True),  # bonuses to workers; a deduction credits it
+        (r"payouts:pending", "liability", True),  # held for a withdrawal or payout until it is paid or released
+        (r"franchise:payout_fees", "revenue", True),  # fees charged on withdrawals
         (r"provider:[a-z][a-z0-9_]*:clearing", "asset", True),  # held by a payment provider for us
     )
 )
@@ -147,11 +152,15 @@ select id, created_at from t
 """
 
 
-async def post(key: str, kind: str, entries: list[Entry], *, order_id: int | None = None, memo: str = "") -> Transaction:
+async def post(
+    key: str, kind: str, entries: list[Entry], *, order_id: int | None = None, memo: str = "", no_overdraw: Sequence[str] = (),
+) -> Transaction:
     """Post a balanced transaction once. The same key again returns the first transaction; the same
     key with other entries is a Conflict. An account that may not go negative and that this
     posting draws down is locked (in id order, so concurrent postings can not deadlock) and
     checked with this posting included; one the posting only adds to needs neither.
+    `no_overdraw` names accounts that may go negative in general but not by this posting (a
+    worker's earnings may owe a deduction, but a withdrawal can not take more than is there).
 
     Two round trips when nothing is drawn down (the accounts, then the transaction with its
     entries); two more for a draw-down (the lock, then its balance read after the lock)."""
@@ -162,7 +171,7 @@ async def post(key: str, kind: str, entries: list[Entry], *, order_id: int | Non
     delta: dict[int, int] = defaultdict(int)
     for account_id, _currency, amount in legs:
         delta[account_id] += amount
-    drawn = {a.id: a for a in accounts if not a.allow_negative and delta[a.id] * a.normal_sign < 0}
+    drawn = {a.id: a for a in accounts if (not a.allow_negative or a.code in no_overdraw) and delta[a.id] * a.normal_sign < 0}
     if drawn:
         await conn.execute("select id from core_ledger_account where id = any($1::bigint[]) order by id for update", sorted(drawn))
         # A statement after the lock, so it sees what the postings we waited for committed.
@@ -349,3 +358,68 @@ async def refund_to_wallet(order_id: int, customer_id: int, currency: str, amoun
         Entry(account=source, currency=currency, amount=amount),
         Entry(account=f"customer:{customer_id}:wallet", currency=currency, amount=-amount),
     ], order_id=order_id, memo=f"wallet {refund_ref}")
+
+
+# --------------------------------------------------------------------------- earnings and money out
+
+Holder = Literal["customer", "staff"]
+
+
+def earnings_account(holder: Holder, holder_id: int) -> str:
+    return f"{holder}:{holder_id}:earnings"
+
+
+async def credit_earnings(
+    holder: Holder, holder_id: int, currency: str, amount: int, *, key: str, kind: str = "reward",
+    funded_by: str = "franchise:rewards", memo: str = "",
+) -> Transaction:
+    """Money earned by a customer (a referral red packet) or a worker (a bonus): debit `funded_by`
+    (an expense of the franchise), credit {holder}:{id}:earnings. Once per `key`, which the caller
+    makes from its own record (``referral:reward:{id}``)."""
+    return await post(key, kind, [
+        Entry(account=funded_by, currency=currency, amount=amount),
+        Entry(account=earnings_account(holder, holder_id), currency=currency, amount=-amount),
+    ], memo=memo)
+
+
+async def debit_earnings(
+    holder: Holder, holder_id: int, currency: str, amount: int, *, key: str, kind: str = "reward_reversal",
+    funded_by: str = "franchise:rewards", memo: str = "", overdraw: bool = False,
+) -> Transaction:
+    """The reverse of `credit_earnings` (a reward taken back, a worker's deduction): debit the
+    earnings, credit `funded_by`. Refused (ValidationFailed on `amount`) when it would take the
+    earnings below zero, unless `overdraw` (a worker's deduction may leave them owing)."""
+    code = earnings_account(holder, holder_id)
+    return await post(key, kind, [
+        Entry(account=code, currency=currency, amount=amount),
+        Entry(account=funded_by, currency=currency, amount=-amount),
+    ], memo=memo, no_overdraw=() if overdraw else (code,))
+
+
+async def hold_payout(holder: Holder, holder_id: int, currency: str, amount: int, *, payout_no: str) -> Transaction:
+    """A withdrawal or payout is asked for: its whole amount (the fee included) leaves the
+    earnings at once and is held until it is paid or released. Refused when the earnings are
+    short, also when two requests race for one balance (the account is locked)."""
+    code = earnings_account(holder, holder_id)
+    return await post(f"payout:hold:{payout_no}", "payout_hold", [
+        Entry(account=code, currency=currency, amount=amount),
+        Entry(account="payouts:pending", currency=currency, amount=-amount),
+    ], memo=payout_no, no_overdraw=(code,))
+
+
+async def complete_payout(currency: str, amount: int, fee: int, *, provider: str, payout_no: str) -> Transaction:
+    """The provider paid `amount - fee` out of its account (or the office paid by bank, provider
+    ``bank``): the hold is used up, the fee is the franchise's."""
+    legs = [Entry(account="payouts:pending", currency=currency, amount=amount),
+            Entry(account=f"provider:{provider}:clearing", currency=currency, amount=-(amount - fee))]
+    if fee:
+        legs.append(Entry(account="franchise:payout_fees", currency=currency, amount=-fee))
+    return await post(f"payout:paid:{payout_no}", "payout_paid", legs, memo=payout_no)
+
+
+async def release_payout(holder: Holder, holder_id: int, currency: str, amount: int, *, payout_no: str) -> Transaction:
+    """A withdrawal rejected, or a transfer that failed: the held amount goes back to the earnings."""
+    return await post(f"payout:release:{payout_no}", "payout_released", [
+        Entry(account="payouts:pending", currency=currency, amount=amount),
+        Entry(account=earnings_account(holder, holder_id), currency=currency, amount=-amount),
+    ], memo=payout_no)

@@ -193,6 +193,67 @@ class TenantClients(Generic[Client]):
         return client
 
 
+class TransferRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """Money out of the merchant's account to a person (a withdrawal, a worker's pay). The
+    provider's business id is ``transfer_no``: sending the same request again never pays twice."""
+
+    transfer_no: str  # our payout's number: WeChat's out_bill_no, Alipay's out_biz_no
+    amount: int  # minor units, what the person receives
+    currency: str
+    account_kind: Literal["wechat_openid", "alipay_login"]
+    account: str  # the openid (for the merchant's app id) or the Alipay logon id (phone or email)
+    real_name: str = ""  # the holder's verified name: Alipay checks it; WeChat from ¥2,000 up
+    remark: str  # shown to the person, e.g. "阳光家政 提现"
+    notify_url: str  # /payments/transfer-notify/{provider}/{tenant}, absolute
+    app_id: str = ""  # the app the openid belongs to, when not the merchant's payment app
+
+
+class TransferResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What the provider said about a transfer: done, still under way (the result comes by a
+    notification or a later query), or refused (nothing was paid; ``message`` says why)."""
+
+    status: Literal["succeeded", "pending", "failed"]
+    provider_ref: str = ""  # the provider's id of the transfer
+    message: str = ""
+
+
+class TransferNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """A verified transfer notification."""
+
+    event_id: str  # the provider's id of this event: duplicates carry the same one
+    transfer_no: str
+    status: Literal["succeeded", "pending", "failed"]
+    amount: int
+    currency: str
+    merchant_id: str
+    provider_ref: str = ""
+    message: str = ""
+
+
+@runtime_checkable
+class TransferProvider(Protocol):
+    """A payment provider that also pays out (WeChat Pay's transfer to balance, Alipay's
+    alipay.fund.trans.uni.transfer). Payouts offer the providers whose plugin is on and
+    ``pays_out(config)``."""
+
+    name: str
+    plugin: str
+
+    def pays_out(self, config: Any) -> bool:
+        """Whether the tenant's credentials allow transfers (some merchants lack the product)."""
+
+    async def transfer(self, config: Any, request: TransferRequest) -> TransferResult:
+        """Send the money; idempotent by ``transfer_no``. Raises ProviderError when the provider
+        could not be asked (the payout stays to be retried or queried)."""
+
+    async def query_transfer(self, config: Any, transfer_no: str, provider_ref: str) -> TransferResult:
+        """How a transfer stands; a transfer the provider never received is ``failed`` with
+        message "missing". Raises ProviderError."""
+
+    async def parse_transfer_notification(self, config: Any, headers: Mapping[str, str], body: bytes) -> TransferNotice:
+        """Verify the signature and parse; answered with ``reply``. Raises NotificationRefused."""
+
+
 @runtime_checkable
 class PaymentProvider(Protocol):
     name: str  # the {provider} of the notify URL, stored on each payment: wechat, alipay, stripe
