@@ -7,7 +7,16 @@ import json
 
 from aiohttp import web
 
-from .server import SANDBOX, Sandbox, SandboxError, fen, rsa_sign, rsa_verify, yuan
+from .server import (
+    ALIPAY_TRANSFER_CODES,
+    SANDBOX,
+    Sandbox,
+    SandboxError,
+    fen,
+    rsa_sign,
+    rsa_verify,
+    yuan,
+)
 
 routes = web.RouteTableDef()
 
@@ -46,6 +55,9 @@ async def gateway(request: web.Request) -> web.Response:
             return web.Response(status=400, text=str(exc))
         raise web.HTTPFound(sandbox.pay_url(payment))
 
+    if method in ("alipay.fund.trans.uni.transfer", "alipay.fund.trans.common.query"):
+        return _transfer(sandbox, method, app_id, biz, params)
+
     payment = sandbox.find("alipay", app_id, biz.get("out_trade_no", ""))
     if payment is None and biz.get("trade_no"):
         payment = next((p for p in sandbox.payments.values() if p.transaction_id == biz["trade_no"]), None)
@@ -75,3 +87,35 @@ async def gateway(request: web.Request) -> web.Response:
         return _answer(sandbox, method, {"code": "10000", "msg": "Success", "trade_no": payment.transaction_id, "out_trade_no": payment.out_trade_no,
                                          "buyer_logon_id": "sandbox***@example.com", "fund_change": "Y", "refund_fee": yuan(payment.refunded)})
     return web.json_response({"error_response": {"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-method", "sub_msg": method}})
+
+
+def _failed(sandbox: Sandbox, method: str, sub_code: str, sub_msg: str) -> web.Response:
+    return _answer(sandbox, method, {"code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg})
+
+
+def _transfer(sandbox: Sandbox, method: str, app_id: str, biz: dict, params: dict) -> web.Response:
+    """alipay.fund.trans.uni.transfer (to an Alipay account, checked against the payee's name) and
+    alipay.fund.trans.common.query. The status changes come as alipay.fund.trans.order.changed."""
+    if method == "alipay.fund.trans.common.query":
+        t = sandbox.find_transfer("alipay", app_id, biz.get("out_biz_no", ""))
+        if t is None:
+            return _failed(sandbox, method, "ORDER_NOT_EXIST", "转账订单不存在")
+        return _answer(sandbox, method, {"code": "10000", "msg": "Success"} | sandbox.alipay_transfer_order(t))
+    payee = biz.get("payee_info") or {}
+    if biz.get("product_code") != "TRANS_ACCOUNT_NO_PWD" or biz.get("biz_scene") != "DIRECT_TRANSFER":
+        return _failed(sandbox, method, "PRODUCT_NOT_SIGN", "产品未签约")
+    if payee.get("identity_type") != "ALIPAY_LOGON_ID" or not payee.get("identity") or not payee.get("name"):
+        return _failed(sandbox, method, "PAYEE_USER_INFO_ERROR", "ALIPAY_LOGON_ID 须同时传收款方姓名")
+    try:
+        t, _ = sandbox.transfer(provider="alipay", merchant=app_id, appid=app_id, out_no=biz["out_biz_no"], amount=fen(str(biz["trans_amount"])),
+                                account=payee["identity"], name=payee["name"], remark=biz.get("order_title", ""), notify_url=params.get("notify_url", ""))
+    except KeyError as exc:
+        return _failed(sandbox, method, "MISSING_REQUIRED_ARGUMENTS", f"缺少 {exc.args[0]}")
+    except SandboxError as exc:
+        return _failed(sandbox, method, "PAYMENT_INFO_INCONSISTENCY", f"两次请求商户单号一样，但是参数不一致: {exc}")
+    if t.status == "failed":
+        return _failed(sandbox, method, ALIPAY_TRANSFER_CODES[t.reason], sandbox.alipay_transfer_order(t)["fail_reason"])
+    order = sandbox.alipay_transfer_order(t)
+    return _answer(sandbox, method, {"code": "10000", "msg": "Success", "out_biz_no": t.out_no, "order_id": t.transfer_id,
+                                     "pay_fund_order_id": order["pay_fund_order_id"], "status": order["status"],
+                                     "trans_date": order.get("pay_date", "")})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .server import SANDBOX, Payment, Sandbox, escape, shown
+from .server import SANDBOX, Payment, Sandbox, Transfer, escape, shown
 
 routes = web.RouteTableDef()
 NAMES = {"wechat_v2": "微信支付 WeChat Pay (v2)", "wechat_v3": "微信支付 WeChat Pay (v3)", "alipay": "支付宝 Alipay", "stripe": "Stripe"}
@@ -23,6 +23,7 @@ table{{border-collapse:collapse;width:100%;margin-bottom:2rem}} th,td{{text-alig
 <h1>Hearth 支付沙箱 · payment sandbox</h1>
 <p class="note">Local stand-ins for WeChat Pay, Alipay and Stripe: no real money moves. Newest first; a restart forgets them.</p>
 <h2>支付 Payments</h2><table><tr><th>provider</th><th>merchant order</th><th>amount</th><th>refunded</th><th>status</th><th></th></tr>{payments}</table>
+<h2>转账 Transfers</h2><table><tr><th>provider</th><th>merchant number</th><th>payee</th><th>amount</th><th>status</th><th></th></tr>{transfers}</table>
 <h2>通知 Notifications</h2><table><tr><th>to</th><th>attempt</th><th>answer</th><th>delivered</th></tr>{deliveries}</table></body></html>"""
 
 
@@ -40,7 +41,16 @@ async def index(request: web.Request) -> web.Response:
         f"<td class=\"{'ok' if d['ok'] else 'fail'}\">{'yes' if d['ok'] else 'no: retried'}</td></tr>"
         for d in reversed(sandbox.deliveries[-200:])
     ) or '<tr><td colspan="4" class="note">none yet</td></tr>'
-    return web.Response(text=INDEX.format(payments=payments, deliveries=deliveries), content_type="text/html")
+    transfers = "".join(
+        f"<tr><td>{escape(NAMES[t.provider])}</td><td>{escape(t.out_no)}</td><td>{escape(t.account)}{' · ' + escape(t.name) if t.name else ''}</td>"
+        f"<td>{shown(t.amount, 'CNY')}</td><td class=\"{'ok' if t.status == 'succeeded' else 'fail' if t.final else ''}\">{escape(TRANSFER_STATES[t.status])}"
+        f"{' (' + escape(t.reason) + ')' if t.reason else ''}</td><td><a href=\"/transfer/{escape(t.id)}\">page</a></td></tr>"
+        for t in reversed(list(sandbox.transfers.values()))
+    ) or '<tr><td colspan="6" class="note">none yet</td></tr>'
+    return web.Response(text=INDEX.format(payments=payments, transfers=transfers, deliveries=deliveries), content_type="text/html")
+
+TRANSFER_STATES = {"pending": "处理中 Processing", "waiting": "待收款人确认 Waiting for the payee", "succeeded": "已到账 Paid out",
+                   "failed": "失败 Failed", "cancelled": "已取消 Cancelled"}
 
 
 def _page(p: Payment, body: str) -> web.Response:
@@ -90,3 +100,34 @@ async def decide(request: web.Request) -> web.Response:
     if p.status == "paid" and p.return_url:
         raise web.HTTPFound(p.return_url)
     raise web.HTTPSeeOther(f"/pay/{p.provider}/{p.id}")
+
+
+def _transfer(request: web.Request) -> Transfer:
+    t = request.app[SANDBOX].transfers.get(request.match_info["id"])
+    if t is None:
+        raise web.HTTPNotFound(text="no such transfer / 转账单不存在")
+    return t
+
+
+@routes.get("/transfer/{id}")
+async def show_transfer(request: web.Request) -> web.Response:
+    """The payee's side of a transfer: in WeChat, the "confirm receipt" sheet (WAIT_USER_CONFIRM)."""
+    t = _transfer(request)
+    if t.status == "waiting":
+        body = f"""<p>{escape(t.name or t.account)}，商户向你转账，确认后到账 · The merchant is sending you money: confirm to receive it.</p>
+<form method="post" action="/transfer/{t.id}"><button class="approve" name="decision" value="confirm">确认收款 Confirm</button>
+<button name="decision" value="decline">拒绝 Decline</button></form>"""
+    else:
+        body = f"<p><strong>{escape(TRANSFER_STATES[t.status])}</strong>{' · ' + escape(t.reason) if t.reason else ''}</p>"
+    return web.Response(text=PAGE.format(title=escape(NAMES[t.provider]), provider=escape(NAMES[t.provider]), description=escape(t.remark),
+                                         amount=escape(shown(t.amount, "CNY")), out_trade_no=escape(t.out_no), body=body), content_type="text/html")
+
+
+@routes.post("/transfer/{id}")
+async def settle_transfer(request: web.Request) -> web.Response:
+    t = _transfer(request)
+    decision = (await request.post()).get("decision")
+    if decision not in ("confirm", "decline"):
+        raise web.HTTPBadRequest(text="decision must be confirm or decline")
+    request.app[SANDBOX].settle_transfer(t, confirmed=decision == "confirm")
+    raise web.HTTPSeeOther(f"/transfer/{t.id}")

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from .qq_oauth import QQConnect
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Alipay's sub_code for a refused transfer, by the sandbox's reason.
+ALIPAY_TRANSFER_CODES = {"name": "PAYEE_USER_INFO_ERROR", "frozen": "PAYEE_ACCOUNT_STATUS_ERROR", "cancelled": "PAYEE_NOT_CONFIRMED"}
 
 
 @dataclass
@@ -59,6 +61,37 @@ class Payment:
     @property
     def refunded(self) -> int:
         return sum(r["amount"] for r in self.refunds)
+
+
+# Steering a transfer's outcome (docs/sandbox.md): a payee account (openid or Alipay logon id)
+# containing one of these words is refused, or waits for the person to confirm on /transfer/{id}.
+MARKERS = {"wrongname": "name", "frozen": "frozen", "confirm": "waiting"}
+
+
+@dataclass
+class Transfer:
+    """Money the merchant sent to a person: WeChat's transfer to balance (v2 or v3) or Alipay's
+    alipay.fund.trans.uni.transfer. Keyed by the merchant's number, as the real APIs are."""
+
+    id: str
+    provider: str  # wechat_v2 | wechat_v3 | alipay
+    merchant: str  # mch_id or app_id
+    appid: str
+    out_no: str  # partner_trade_no / out_bill_no / out_biz_no
+    amount: int  # fen
+    account: str  # the openid or the Alipay logon id
+    name: str  # the payee's name as the merchant sent it (decrypted for v3), or ""
+    remark: str
+    notify_url: str  # "" for v2, which has no transfer notification
+    status: str = "pending"  # pending | waiting (for the person to confirm) | succeeded | failed | cancelled
+    reason: str = ""  # why it failed: name | frozen | cancelled
+    transfer_id: str = field(default_factory=lambda: "13" + str(time.time_ns())[-18:] + str(random.randint(10, 99)))
+    created_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in ("succeeded", "failed", "cancelled")
 
 
 @dataclass
@@ -127,6 +160,7 @@ class Sandbox:
         self.random = random.Random(self.policy.seed)
         self.stripe_api = stripe_api
         self.payments: dict[str, Payment] = {}
+        self.transfers: dict[str, Transfer] = {}
         self.stripe_webhooks: list[tuple[str, str | None]] = []  # (url, account: only that tenant's events)
         self.deliveries: list[dict] = []  # every attempt, for tests and the index page
         self.qq: QQConnect | None = None  # QQ Connect's codes and tokens, set by build_app
@@ -171,6 +205,102 @@ class Sandbox:
         refund = {"out_refund_no": out_refund_no, "refund_id": "50" + str(time.time_ns())[-18:], "amount": amount, "at": time.time()}
         payment.refunds.append(refund)
         return refund
+
+    # ------------------------------------------------------------------ transfers
+
+    def find_transfer(self, provider: str, merchant: str, out_no: str) -> Transfer | None:
+        for t in self.transfers.values():
+            if t.provider == provider and t.merchant == merchant and t.out_no == out_no:
+                return t
+        return None
+
+    def transfer(self, **kwargs) -> tuple[Transfer, bool]:
+        """The transfer for the merchant's number, and whether it is new. The same number again is
+        the first transfer (never paid twice); with another amount or payee it is an error."""
+        if kwargs["notify_url"] and not _is_loopback(kwargs["notify_url"]):
+            raise SandboxError("notify_url must point at 127.0.0.1")
+        if kwargs["amount"] <= 0:
+            raise SandboxError("the amount must be positive")
+        existing = self.find_transfer(kwargs["provider"], kwargs["merchant"], kwargs["out_no"])
+        if existing:
+            if existing.amount != kwargs["amount"] or existing.account != kwargs["account"]:
+                raise SandboxError("the same number with another amount or payee")
+            return existing, False
+        t = Transfer(id="tr" + secrets.token_hex(8), **kwargs)
+        marker = next((outcome for word, outcome in MARKERS.items() if word in t.account.lower()), None)
+        if marker == "waiting":
+            t.status = "waiting"
+        elif marker is not None:
+            t.status, t.reason, t.finished_at = "failed", marker, time.time()
+        else:
+            t.status, t.finished_at = "succeeded", time.time()
+        self.transfers[t.id] = t
+        if t.final:
+            self.notify_transfer(t)
+        return t, True
+
+    def settle_transfer(self, t: Transfer, confirmed: bool) -> None:
+        """The person confirmed (or declined) a transfer waiting for them; the merchant is told."""
+        if t.status != "waiting":
+            return
+        t.status, t.finished_at = ("succeeded", time.time()) if confirmed else ("cancelled", time.time())
+        t.reason = "" if confirmed else "cancelled"
+        self.notify_transfer(t)
+
+    def transfer_url(self, t: Transfer) -> str:
+        return f"{self.base_url}/transfer/{t.id}"
+
+    def notify_transfer(self, t: Transfer) -> None:
+        if t.provider == "wechat_v3":
+            self._notify_wechat_v3_transfer(t)
+        elif t.provider == "alipay":
+            self._notify_alipay_transfer(t)
+        # WeChat v2's transfer to balance has no notification: the answer and the query tell.
+
+    def wechat_v3_bill(self, t: Transfer) -> dict:
+        state = {"waiting": "WAIT_USER_CONFIRM", "pending": "PROCESSING", "succeeded": "SUCCESS", "failed": "FAIL", "cancelled": "CANCELLED"}[t.status]
+        out = {"mch_id": t.merchant, "appid": t.appid, "out_bill_no": t.out_no, "transfer_bill_no": t.transfer_id, "state": state,
+               "transfer_amount": t.amount, "transfer_remark": t.remark, "openid": t.account,
+               "create_time": datetime.fromtimestamp(t.created_at).astimezone().isoformat(timespec="seconds"),
+               "update_time": datetime.fromtimestamp(t.finished_at or t.created_at).astimezone().isoformat(timespec="seconds")}
+        if t.status in ("failed", "cancelled"):
+            out["fail_reason"] = {"name": "NAME_NOT_CORRECT", "frozen": "ACCOUNT_FROZEN", "cancelled": "USER_CANCELLED"}.get(t.reason, "SYSTEM_ERROR")
+        return out
+
+    def _notify_wechat_v3_transfer(self, t: Transfer) -> None:
+        nonce, aad = secrets.token_hex(6), "mch_payment"
+        plain = json.dumps(self.wechat_v3_bill(t), ensure_ascii=False).encode()
+        ciphertext = AESGCM(self.keys.wechat_apiv3_key.encode()).encrypt(nonce.encode(), plain, aad.encode())
+        event = {
+            "id": "EV-" + secrets.token_hex(12), "create_time": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "resource_type": "encrypt-resource", "event_type": "MCHTRANSFER.BILL.FINISHED", "summary": "商家转账单据终态通知",
+            "resource": {"original_type": "mch_payment", "algorithm": "AEAD_AES_256_GCM", "ciphertext": base64.b64encode(ciphertext).decode(),
+                         "associated_data": aad, "nonce": nonce},
+        }
+        body = json.dumps(event, ensure_ascii=False)
+        headers = {"Content-Type": "application/json"} | self.wechat_v3_headers(body)
+        self.notify(t.notify_url, body.encode(), headers, lambda status, text: 200 <= status < 300)
+
+    def alipay_transfer_order(self, t: Transfer) -> dict:
+        status = {"waiting": "DEALING", "pending": "DEALING", "succeeded": "SUCCESS", "failed": "FAIL", "cancelled": "CLOSED"}[t.status]
+        out = {"out_biz_no": t.out_no, "order_id": t.transfer_id, "pay_fund_order_id": "2" + t.transfer_id, "status": status,
+               "trans_amount": yuan(t.amount), "biz_scene": "DIRECT_TRANSFER", "product_code": "TRANS_ACCOUNT_NO_PWD"}
+        if t.finished_at and t.status == "succeeded":
+            out["pay_date"] = datetime.fromtimestamp(t.finished_at).strftime("%Y-%m-%d %H:%M:%S")
+        if t.reason:
+            out["fail_reason"] = {"name": "收款方姓名与账户不一致", "frozen": "收款账户已冻结", "cancelled": "收款方未确认收款"}[t.reason]
+            out["error_code"] = ALIPAY_TRANSFER_CODES[t.reason]
+        return out
+
+    def _notify_alipay_transfer(self, t: Transfer) -> None:
+        fields = {
+            "notify_id": secrets.token_hex(16), "utc_timestamp": str(int(time.time() * 1000)), "msg_method": "alipay.fund.trans.order.changed",
+            "app_id": t.appid, "version": "1.1", "charset": "utf-8",
+            "biz_content": json.dumps(self.alipay_transfer_order(t), ensure_ascii=False, separators=(",", ":")),
+        }
+        fields["sign"], fields["sign_type"] = self.alipay_sign(fields), "RSA2"
+        self.notify(t.notify_url, urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+                    lambda status, text: status == 200 and text.strip() == "success")
 
     # ------------------------------------------------------------------ notifications
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from datetime import datetime
 
 import xmltodict
 from aiohttp import web
@@ -104,3 +105,52 @@ async def refund(request: web.Request, sandbox: Sandbox, data: dict[str, str]) -
     return _reply(sandbox, {"result_code": "SUCCESS", "appid": payment.appid, "mch_id": payment.merchant, "out_trade_no": payment.out_trade_no,
                             "transaction_id": payment.transaction_id, "out_refund_no": r["out_refund_no"], "refund_id": r["refund_id"],
                             "refund_fee": str(r["amount"]), "total_fee": str(payment.amount), "cash_fee": str(payment.amount)})
+
+
+# 企业付款到零钱 (v2 transfer to balance): the answer says SUCCESS or why not; there is no
+# notification. A transfer still under way answers SYSTEMERROR, which WeChat documents as "query,
+# or retry with the same partner_trade_no".
+V2_TRANSFER_ERRORS = {"name": ("NAME_MISMATCH", "姓名校验出错"), "frozen": ("PAYEE_ACCOUNT_ABNORMAL", "用户账户收款异常"),
+                      "cancelled": ("SENDNUM_LIMIT", "用户未确认收款")}
+
+
+@routes.post("/mmpaymkttransfers/promotion/transfers")
+@signed
+async def transfer(request: web.Request, sandbox: Sandbox, data: dict[str, str]) -> web.Response:
+    if data.get("check_name") == "FORCE_CHECK" and not data.get("re_user_name"):
+        return _fail("PARAM_ERROR", "re_user_name is required with FORCE_CHECK")
+    try:
+        t, _ = sandbox.transfer(provider="wechat_v2", merchant=data["mchid"], appid=data["mch_appid"], out_no=data["partner_trade_no"],
+                                amount=int(data["amount"]), account=data["openid"], name=data.get("re_user_name", ""),
+                                remark=data.get("desc", ""), notify_url="")
+    except (KeyError, ValueError) as exc:
+        return _fail("PARAM_ERROR", str(exc))
+    except SandboxError as exc:
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "PARAM_ERROR", "err_code_des": f"商户订单号重复，且参数不一致: {exc}"})
+    base = {"mch_appid": t.appid, "mchid": t.merchant, "partner_trade_no": t.out_no}
+    if t.status == "succeeded":
+        return _reply(sandbox, base | {"result_code": "SUCCESS", "payment_no": t.transfer_id,
+                                       "payment_time": datetime.fromtimestamp(t.finished_at or t.created_at).strftime("%Y-%m-%d %H:%M:%S")})
+    if t.status == "waiting":
+        return _reply(sandbox, base | {"result_code": "FAIL", "err_code": "SYSTEMERROR", "err_code_des": "系统繁忙，请稍后再试"})
+    code, text = V2_TRANSFER_ERRORS[t.reason]
+    return _reply(sandbox, base | {"result_code": "FAIL", "err_code": code, "err_code_des": text})
+
+
+@routes.post("/mmpaymkttransfers/gettransferinfo")
+@signed
+async def gettransferinfo(request: web.Request, sandbox: Sandbox, data: dict[str, str]) -> web.Response:
+    t = sandbox.find_transfer("wechat_v2", data.get("mch_id", ""), data.get("partner_trade_no", ""))
+    if t is None or t.appid != data.get("appid"):
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "NOT_FOUND", "err_code_des": "指定单号数据不存在"})
+    status = {"waiting": "PROCESSING", "pending": "PROCESSING", "succeeded": "SUCCESS", "failed": "FAILED", "cancelled": "FAILED"}[t.status]
+    out = {"result_code": "SUCCESS", "partner_trade_no": t.out_no, "appid": t.appid, "mch_id": t.merchant, "detail_id": t.transfer_id,
+           "status": status, "openid": t.account, "payment_amount": str(t.amount), "desc": t.remark,
+           "transfer_time": datetime.fromtimestamp(t.created_at).strftime("%Y-%m-%d %H:%M:%S")}
+    if t.name:
+        out["transfer_name"] = t.name
+    if t.reason:
+        out["reason"] = V2_TRANSFER_ERRORS[t.reason][1]
+    if t.status == "succeeded":
+        out["payment_time"] = datetime.fromtimestamp(t.finished_at or t.created_at).strftime("%Y-%m-%d %H:%M:%S")
+    return _reply(sandbox, out)
