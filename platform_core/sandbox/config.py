@@ -9,13 +9,18 @@ wechatpy ``pay.API_BASE_URL = cfg.wechat_v2.api_base_url``; wechatpayv3
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import zlib
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
 import msgspec
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
 
 from .keys import SandboxKeys, load_or_create
 
@@ -27,6 +32,7 @@ class WeChatV2Config(msgspec.Struct):
     mch_id: str
     api_key: str
     api_base_url: str
+    api_client_cert: str = ""  # the merchant API certificate (v2 refunds and transfers present it)
 
 
 class WeChatV3Config(msgspec.Struct):
@@ -149,6 +155,19 @@ def wechat_franchise(appid: str) -> str:
     return appid[5:]
 
 
+@functools.lru_cache(maxsize=64)
+def merchant_certificate(private_pem: str, mch_id: str) -> str:
+    """A merchant API certificate (apiclient_cert.pem) for the sandbox's merchant key: self-signed,
+    with fixed dates, so the same tenant gets the same one. The sandbox speaks plain HTTP, so it is
+    never presented; a v2 merchant needs one configured before it may transfer."""
+    key = serialization.load_pem_private_key(private_pem.encode(), None)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, mch_id)])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(int(mch_id)).not_valid_before(datetime(2024, 1, 1, tzinfo=timezone.utc))
+            .not_valid_after(datetime(2044, 1, 1, tzinfo=timezone.utc)).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
 def _digits(slug: str, width: int) -> str:
     return str(zlib.crc32(slug.encode())).rjust(width, "0")[-width:]
 
@@ -162,7 +181,8 @@ def tenant_config(tenant_slug: str, *, data_dir: str | Path, port: int = DEFAULT
     web_appid, mini_appid = "wxsbw" + _digits(tenant_slug, 10), "wxsbm" + _digits(tenant_slug, 10)
     return SandboxConfig(
         base_url=base,
-        wechat_v2=WeChatV2Config(appid=appid, mch_id=mch_id, api_key=keys.wechat_v2_api_key, api_base_url=base + "/"),
+        wechat_v2=WeChatV2Config(appid=appid, mch_id=mch_id, api_key=keys.wechat_v2_api_key, api_base_url=base + "/",
+                                 api_client_cert=merchant_certificate(keys.wechat_merchant.private_pem, mch_id)),
         wechat_v3=WeChatV3Config(
             appid=appid,
             mchid=mch_id,

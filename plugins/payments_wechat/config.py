@@ -27,11 +27,14 @@ class WeChatPayConfig(msgspec.Struct, frozen=True, kw_only=True):
     api_key: Annotated[str, msgspec.Meta(title=N_("API key (v2, 32 characters)"))] = ""
     private_key: Annotated[str, msgspec.Meta(title=N_("Merchant API private key (apiclient_key.pem)"))] = ""
     api_client_cert: Annotated[str, msgspec.Meta(
-        title=N_("Merchant API certificate (v2)"), description=N_("The contents of apiclient_cert.pem: API v2 refunds present it with the private key"))] = ""
+        title=N_("Merchant API certificate (v2)"), description=N_("The contents of apiclient_cert.pem: API v2 refunds and transfers present it with the private key"))] = ""
     cert_serial_no: Annotated[str, msgspec.Meta(max_length=64, title=N_("Certificate serial number (v3)"), description=N_("The serial number of the merchant API certificate"))] = ""
     apiv3_key: Annotated[str, msgspec.Meta(title=N_("APIv3 key (32 characters)"))] = ""
     platform_public_key: Annotated[str, msgspec.Meta(title=N_("WeChat Pay public key (v3, pub_key.pem)"))] = ""
     platform_public_key_id: Annotated[str, msgspec.Meta(max_length=64, title=N_("WeChat Pay public key ID (v3)"), description=N_("Starts with PUB_KEY_ID_"))] = ""
+    transfer_scene_id: Annotated[Literal["1000", "1005"], msgspec.Meta(
+        title=N_("Transfer scene (v3)"),
+        description=N_("The scene your merchant account has for transfers to balance: 1000 cash marketing (rewards), 1005 commission (workers' pay)"))] = "1000"
     api_base_url: Annotated[str, msgspec.Meta(max_length=200, title=N_("API address"), description=N_("Leave empty for WeChat Pay itself; set only for a test stand-in"))] = ""
 
     def __post_init__(self) -> None:
@@ -47,6 +50,11 @@ class WeChatPayConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     def configured(self) -> bool:
         return all(getattr(self, name) for name in REQUIRED[self.api_version])
+
+    def pays_out(self) -> bool:
+        """Transfers to balance: v3 with the payment credentials; v2 also presents the merchant's API
+        certificate (mutual TLS), as refunds do."""
+        return self.configured() and (self.api_version == "v3" or bool(self.api_client_cert and self.private_key))
 
 
 def _is_certificate(text: str) -> bool:

@@ -53,7 +53,7 @@ def sandbox_values(cfg: SandboxConfig, api_version: Literal["v2", "v3"] = "v3") 
     `set_plugin_config`. Both versions' credentials are filled, so switching api_version works."""
     v2, v3 = cfg.wechat_v2, cfg.wechat_v3
     return {
-        "api_version": api_version, "appid": v3.appid, "mch_id": v3.mchid, "api_key": v2.api_key,
+        "api_version": api_version, "appid": v3.appid, "mch_id": v3.mchid, "api_key": v2.api_key, "api_client_cert": v2.api_client_cert,
         "private_key": v3.private_key, "cert_serial_no": v3.cert_serial_no, "apiv3_key": v3.apiv3_key,
         "platform_public_key": v3.public_key, "platform_public_key_id": v3.public_key_id, "api_base_url": cfg.base_url,
     }

@@ -14,12 +14,16 @@ from platform_core.plugin_api import (
     CheckoutPage,
     CheckoutRequest,
     Device,
+    NotificationRefused,
     PaymentNotice,
     PaymentStatus,
     PaymentUnavailable,
     ProviderReply,
     RefundRequest,
     RefundResult,
+    TransferNotice,
+    TransferRequest,
+    TransferResult,
     customer_login_identity,
     lazy_module,
     login_link_path,
@@ -81,6 +85,25 @@ class WeChatPayProvider:
 
     async def refund(self, config: WeChatPayConfig, request: RefundRequest) -> RefundResult:
         return await to_thread.run_sync(_api(config).refund, config, request)
+
+    # TransferProvider: transfers to a person's WeChat balance (v3 商家转账, v2 企业付款到零钱).
+
+    def pays_out(self, config: WeChatPayConfig) -> bool:
+        return config.pays_out()
+
+    async def transfer(self, config: WeChatPayConfig, request: TransferRequest) -> TransferResult:
+        if request.currency != "CNY" or request.account_kind != "wechat_openid":
+            return TransferResult(status="failed", message="WeChat Pay transfers yuan to a WeChat openid only.")
+        return await to_thread.run_sync(_api(config).transfer, config, request)
+
+    async def query_transfer(self, config: WeChatPayConfig, transfer_no: str, provider_ref: str) -> TransferResult:
+        return await to_thread.run_sync(_api(config).query_transfer, config, transfer_no)
+
+    async def parse_transfer_notification(self, config: WeChatPayConfig, headers: Mapping[str, str], body: bytes) -> TransferNotice:
+        if config.api_version == "v2":
+            raise NotificationRefused("malformed", "WeChat Pay API v2 sends no transfer notifications")
+        lowered = {key.lower(): value for key, value in headers.items()}
+        return await to_thread.run_sync(v3.parse_transfer_notification, config, lowered, body)
 
 
 async def _with_payer(config: WeChatPayConfig, request: CheckoutRequest) -> CheckoutRequest:
