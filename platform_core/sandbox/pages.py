@@ -13,7 +13,7 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta na
 .amount{{font-size:2.2rem;margin:.5rem 0}} button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.6rem;border-radius:.4rem;border:1px solid #999}}
 .approve{{background:#07c160;color:#fff;border-color:#07c160}} .note{{color:#666;font-size:.9rem}}</style></head><body>
 <p class="note">Hearth 支付沙箱 · payment sandbox — 不会产生真实扣款 / no real money moves</p>
-<h1>{provider}</h1><p>{description}</p><p class="amount">{amount}</p><p>商户订单号 Order: {out_trade_no}</p>{body}</body></html>"""
+<h1>{provider}</h1><p>{description}</p><p class="amount">{amount}</p><p>{number_label}: {out_trade_no}</p>{body}</body></html>"""
 
 
 INDEX = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -55,7 +55,7 @@ TRANSFER_STATES = {"pending": "处理中 Processing", "waiting": "待收款人�
 
 def _page(p: Payment, body: str) -> web.Response:
     return web.Response(text=PAGE.format(title=escape(NAMES[p.provider]), provider=escape(NAMES[p.provider]), description=escape(p.description),
-                                         amount=escape(shown(p.amount, p.currency)), out_trade_no=escape(p.out_trade_no), body=body), content_type="text/html")
+                                         amount=escape(shown(p.amount, p.currency)), number_label="商户订单号 Order", out_trade_no=escape(p.out_trade_no), body=body), content_type="text/html")
 
 
 async def _payment(request: web.Request) -> Payment:
@@ -114,13 +114,14 @@ async def show_transfer(request: web.Request) -> web.Response:
     """The payee's side of a transfer: in WeChat, the "confirm receipt" sheet (WAIT_USER_CONFIRM)."""
     t = _transfer(request)
     if t.status == "waiting":
-        body = f"""<p>{escape(t.name or t.account)}，商户向你转账，确认后到账 · The merchant is sending you money: confirm to receive it.</p>
+        body = f"""<p>{escape(t.name) + "，" if t.name else ""}商户向你转账，确认后到账 · The merchant is sending you money: confirm to receive it.</p>
 <form method="post" action="/transfer/{t.id}"><button class="approve" name="decision" value="confirm">确认收款 Confirm</button>
 <button name="decision" value="decline">拒绝 Decline</button></form>"""
     else:
         body = f"<p><strong>{escape(TRANSFER_STATES[t.status])}</strong>{' · ' + escape(t.reason) if t.reason else ''}</p>"
     return web.Response(text=PAGE.format(title=escape(NAMES[t.provider]), provider=escape(NAMES[t.provider]), description=escape(t.remark),
-                                         amount=escape(shown(t.amount, "CNY")), out_trade_no=escape(t.out_no), body=body), content_type="text/html")
+                                         amount=escape(shown(t.amount, "CNY")), number_label="商户单号 Transfer", out_trade_no=escape(t.out_no),
+                                         body=body), content_type="text/html")
 
 
 @routes.post("/transfer/{id}")
