@@ -4,6 +4,7 @@ alipay.fund.trans.order.changed notification, verified with Alipay's public key.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from urllib.parse import parse_qsl, urlencode
@@ -60,6 +61,14 @@ async def test_a_transfer_pays_once_even_when_sent_twice_and_another_amount_is_a
     assert "other details" in conflict.value.message
     assert [t.amount for t in m.received(request.transfer_no)] == [8800]
     assert (await PROVIDER.query_transfer(m.config, request.transfer_no, first.provider_ref)).status == "succeeded"
+
+
+async def test_the_same_transfer_sent_twice_at_once_pays_once(sandbox):
+    m = Merchant(sandbox)
+    request = m.request(4200)
+    results = await asyncio.gather(PROVIDER.transfer(m.config, request), PROVIDER.transfer(m.config, request))
+    assert {(r.status, r.provider_ref) for r in results} == {("succeeded", results[0].provider_ref)}
+    assert [t.amount for t in m.received(request.transfer_no)] == [4200]
 
 
 @pytest.mark.parametrize(("marker", "code"), [("wrongname", "PAYEE_USER_INFO_ERROR"), ("frozen", "PAYEE_ACCOUNT_STATUS_ERROR")])

@@ -4,6 +4,7 @@ encryption; the notifications as WeChat sends them, verified by the provider."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import secrets
@@ -65,6 +66,15 @@ async def test_a_transfer_pays_the_person_once_even_when_sent_twice(sandbox, ver
     [paid] = m.received(request.transfer_no)
     assert (paid.amount, paid.account, paid.status) == (8800, request.account, "succeeded")
     assert (await PROVIDER.query_transfer(m.config, request.transfer_no, first.provider_ref)).status == "succeeded"
+
+
+@VERSIONS
+async def test_the_same_transfer_sent_twice_at_once_pays_once(sandbox, version):
+    m = Merchant(sandbox, version)
+    request = m.request(4200)
+    results = await asyncio.gather(PROVIDER.transfer(m.config, request), PROVIDER.transfer(m.config, request))
+    assert {(r.status, r.provider_ref) for r in results} == {("succeeded", results[0].provider_ref)}
+    assert [t.amount for t in m.received(request.transfer_no)] == [4200]
 
 
 @VERSIONS
