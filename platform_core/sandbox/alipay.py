@@ -12,6 +12,7 @@ from .server import (
     SANDBOX,
     Sandbox,
     SandboxError,
+    TransferConflict,
     fen,
     rsa_sign,
     rsa_verify,
@@ -111,8 +112,10 @@ def _transfer(sandbox: Sandbox, method: str, app_id: str, biz: dict, params: dic
                                 account=payee["identity"], name=payee["name"], remark=biz.get("order_title", ""), notify_url=params.get("notify_url", ""))
     except KeyError as exc:
         return _failed(sandbox, method, "MISSING_REQUIRED_ARGUMENTS", f"缺少 {exc.args[0]}")
-    except SandboxError as exc:
+    except TransferConflict as exc:
         return _failed(sandbox, method, "PAYMENT_INFO_INCONSISTENCY", f"两次请求商户单号一样，但是参数不一致: {exc}")
+    except SandboxError as exc:
+        return _failed(sandbox, method, "INVALID_PARAMETER", str(exc))
     if t.status == "failed":
         return _failed(sandbox, method, ALIPAY_TRANSFER_CODES[t.reason], sandbox.alipay_transfer_order(t)["fail_reason"])
     order = sandbox.alipay_transfer_order(t)

@@ -107,6 +107,10 @@ class SandboxError(Exception):
     pass
 
 
+class TransferConflict(SandboxError):
+    """A transfer number sent again with another amount or payee."""
+
+
 def _is_loopback(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and parts.hostname in LOOPBACK
@@ -224,7 +228,7 @@ class Sandbox:
         existing = self.find_transfer(kwargs["provider"], kwargs["merchant"], kwargs["out_no"])
         if existing:
             if existing.amount != kwargs["amount"] or existing.account != kwargs["account"]:
-                raise SandboxError("the same number with another amount or payee")
+                raise TransferConflict("the same number with another amount or payee")
             return existing, False
         t = Transfer(id="tr" + secrets.token_hex(8), **kwargs)
         marker = next((outcome for word, outcome in MARKERS.items() if word in t.account.lower()), None)

@@ -10,7 +10,7 @@ import xmltodict
 from aiohttp import web
 from wechatpy.pay.utils import calculate_signature, dict_to_xml
 
-from .server import SANDBOX, Sandbox, SandboxError
+from .server import SANDBOX, Sandbox, SandboxError, TransferConflict
 
 routes = web.RouteTableDef()
 
@@ -125,8 +125,10 @@ async def transfer(request: web.Request, sandbox: Sandbox, data: dict[str, str])
                                 remark=data.get("desc", ""), notify_url="")
     except (KeyError, ValueError) as exc:
         return _fail("PARAM_ERROR", str(exc))
-    except SandboxError as exc:
+    except TransferConflict as exc:
         return _reply(sandbox, {"result_code": "FAIL", "err_code": "PARAM_ERROR", "err_code_des": f"商户订单号重复，且参数不一致: {exc}"})
+    except SandboxError as exc:
+        return _reply(sandbox, {"result_code": "FAIL", "err_code": "PARAM_ERROR", "err_code_des": str(exc)})
     base = {"mch_appid": t.appid, "mchid": t.merchant, "partner_trade_no": t.out_no}
     if t.status == "succeeded":
         return _reply(sandbox, base | {"result_code": "SUCCESS", "payment_no": t.transfer_id,

@@ -11,7 +11,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from .server import SANDBOX, Sandbox, SandboxError, rsa_verify
+from .server import SANDBOX, Sandbox, SandboxError, TransferConflict, rsa_verify
 
 routes = web.RouteTableDef()
 AUTH = re.compile(r'(\w+)="([^"]*)"')
@@ -129,7 +129,7 @@ async def transfer(request: web.Request, sandbox: Sandbox, mchid: str, data: dic
         t, _ = sandbox.transfer(provider="wechat_v3", merchant=mchid, appid=data["appid"], out_no=data["out_bill_no"], amount=amount,
                                 account=data["openid"], name=name, remark=data["transfer_remark"], notify_url=data.get("notify_url") or "")
     except (KeyError, TypeError, ValueError, SandboxError) as exc:
-        return _error(400, "PARAM_ERROR" if not isinstance(exc, SandboxError) else "INVALID_REQUEST", str(exc))
+        return _error(400, "INVALID_REQUEST" if isinstance(exc, TransferConflict) else "PARAM_ERROR", str(exc))
     bill = sandbox.wechat_v3_bill(t)
     out = {k: bill[k] for k in ("out_bill_no", "transfer_bill_no", "create_time", "state")}
     if "fail_reason" in bill:

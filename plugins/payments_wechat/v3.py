@@ -234,6 +234,8 @@ def transfer(config: WeChatPayConfig, request: TransferRequest) -> TransferResul
     if request.amount >= NAME_REQUIRED_FROM and not request.real_name:
         return TransferResult(status="failed", message="WeChat Pay needs the payee's real name for ¥2,000 or more.")
     remark = request.remark[:REMARK_LIMIT]
+    if not remark.strip():
+        return TransferResult(status="failed", message="WeChat Pay needs a remark to show the person.")
     code, data = _call(
         client(config).mch_transfer_bills, out_bill_no=request.transfer_no, transfer_scene_id=config.transfer_scene_id,
         openid=request.account, transfer_amount=request.amount, transfer_remark=remark,

@@ -108,6 +108,13 @@ async def test_pending_then_the_order_changed_notification_verifies_and_a_tamper
         await PROVIDER.parse_notification(m.config, headers, body)
 
 
+async def test_a_request_alipay_refuses_pays_nothing_and_is_failed_with_its_reason(sandbox):
+    m = Merchant(sandbox)
+    request = m.request(500, notify_url="https://example.com/notify")  # Alipay (here: the sandbox) refuses it
+    result = await PROVIDER.transfer(m.config, request)
+    assert result.status == "failed" and "INVALID_PARAMETER" in result.message and m.received(request.transfer_no) == []
+
+
 async def test_a_transfer_alipay_never_received_queries_as_missing(sandbox):
     m = Merchant(sandbox)
     result = await PROVIDER.query_transfer(m.config, "WDNEVERSENT" + secrets.token_hex(4).upper(), "")

@@ -180,6 +180,15 @@ async def test_v3_from_2000_yuan_without_a_name_is_failed_before_asking_wechat(s
     assert result.status == "failed" and "real name" in result.message and m.received(request.transfer_no) == []
 
 
+async def test_v3_a_request_wechat_refuses_pays_nothing_and_is_failed_with_its_reason(sandbox):
+    m = Merchant(sandbox, "v3")
+    request = m.request(500, notify_url="https://example.com/notify")  # WeChat (here: the sandbox) refuses it
+    result = await PROVIDER.transfer(m.config, request)
+    assert result.status == "failed" and "PARAM_ERROR" in result.message and m.received(request.transfer_no) == []
+    blank = await PROVIDER.transfer(m.config, msgspec.structs.replace(m.request(500), remark=" "))
+    assert blank.status == "failed" and "remark" in blank.message
+
+
 async def test_v2_has_no_transfer_notifications(sandbox):
     m = Merchant(sandbox, "v2")
     with pytest.raises(NotificationRefused):
