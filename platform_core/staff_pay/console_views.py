@@ -37,7 +37,7 @@ VIEW = require_console("finance.view")
 MANAGE = require_console("finance.manage")
 STATE_LABELS = {"draft": N_("Draft"), "confirmed": N_("Confirmed"), "paid": N_("Paid")}
 STATE_TONES = {"draft": "warning", "confirmed": "info", "paid": "success"}
-LINE_LABELS = {"order": N_("Order"), "bonus": N_("Bonus"), "deduction": N_("Deduction"), "payout": N_("Payout"),
+LINE_LABELS = {"order": N_("Completed order"), "bonus": N_("Bonus"), "deduction": N_("Deduction"), "payout": N_("Payout"),
                "other": N_("Refund or correction")}
 ADJUSTMENT_LABELS = {"bonus": N_("Bonus"), "deduction": N_("Deduction")}
 ADJUSTMENT_STATES = {"proposed": N_("Waiting for approval"), "approved": N_("Approved"), "rejected": N_("Rejected")}

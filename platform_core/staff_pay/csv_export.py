@@ -43,7 +43,7 @@ def statement_csv(statement: Statement, tz: ZoneInfo, line_labels: dict[str, str
     rows: list[list[object]] = [
         [_("Statement"), statement.number], [_("Worker"), statement.staff_name],
         [_("Period"), f"{statement.first_day} – {statement.last_day}"], [_("Currency"), statement.currency], [],
-        [_("Date"), _("Kind"), _("Order"), _("Service"), _("Customer paid"), _("Amount"), _("Note")],
+        [_("Date"), _("Kind"), _("Order number"), _("Service"), _("Customer paid"), _("Amount"), _("Note")],
     ]
     for line in statement.lines:
         rows.append([line.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), _(line_labels[line.kind]), line.order_number,

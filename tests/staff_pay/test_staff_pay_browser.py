@@ -42,7 +42,7 @@ async def test_the_office_draws_up_confirms_and_pays_a_statement_and_the_worker_
     await office.click("button.btn--secondary")  # 立即生成 (draw up now)
     await office.wait_for_url(re.compile(r"done=drawn"))
     row = office.locator("[data-testid=statements] tbody tr", has_text="王阿姨")
-    assert "249.42" in await row.inner_text()  # 60% of ¥159 + ¥258
+    assert "250.20" in await row.inner_text()  # 60% of ¥159 + ¥258
     await screenshot(office, "console-statements")
     await row.locator("a.mono").click()
     await office.wait_for_url(re.compile(r"/console/finance/statements/\d+$"))
@@ -62,6 +62,6 @@ async def test_the_office_draws_up_confirms_and_pays_a_statement_and_the_worker_
     await screenshot(phone, "staff-statements")
     await phone.click("#statements a")
     await phone.wait_for_url(re.compile(r"/staff/statements/\d+$"))
-    assert "249.42" in await phone.inner_text("#statement-net")
+    assert "250.20" in await phone.inner_text("#statement-net")
     assert len(await phone.locator("#statement-lines li").all()) == 2
     await screenshot(phone, "staff-statement")
