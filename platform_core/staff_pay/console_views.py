@@ -13,8 +13,10 @@ from litestar import Request, Response, get, post
 from platform_core import clock
 from platform_core.accounts.console_services import list_console_users
 from platform_core.accounts.guards import require_console
+from platform_core.accounts.ratelimit import Limit, enforce
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.money import to_minor
+from platform_core.runtime import current_runtime
 from platform_core.staff.services import get_worker, list_workers
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.bounds import PathId
@@ -59,8 +61,17 @@ NOTICES = {
 }
 
 
+# Paying, exporting account numbers and changing where money goes: generous for an office's
+# day, tight enough that a stolen session can not script it.
+MONEY_PER_USER = (Limit("1h", 60, 3600),)
+
+
 def _user(request: Request) -> int:
     return request.scope["state"]["console_user"].id
+
+
+async def _limit(request: Request, action: str) -> None:
+    await enforce(current_runtime().kv, current_tenant().key("staff-pay", action, _user(request)), MONEY_PER_USER)
 
 
 def _labels() -> dict[str, Any]:
@@ -162,6 +173,7 @@ async def mark_paid(request: Request) -> Response:
     reference = str(form.get("reference") or "").strip()
     single = ids[0] if form.get("from") == "statement" and len(ids) == 1 else None
     try:
+        await _limit(request, "pay")
         if len(reference) > 100 or "\x00" in reference:
             raise ValidationFailed({"reference": "Enter the bank's reference (at most 100 characters)."})
         paid = await services.mark_paid_by_bank(ids, by=_user(request), reference=reference)
@@ -178,6 +190,7 @@ async def mark_paid(request: Request) -> Response:
 async def bank_batch(request: Request) -> Response:
     """The confirmed statements of a period with something to pay, with the workers' bank
     details in clear, for the bank's batch payment (finance.manage only)."""
+    await _limit(request, "bank-batch")
     period = await services.period_starting(_day(request.query_params.get("period")))
     due = [s for s in await services.period_statements(period.first_day) if s.state == "confirmed" and s.to_pay > 0]
     accounts = await bank.bank_accounts([s.staff_id for s in due], reveal=True)
@@ -301,6 +314,7 @@ async def save_bank(request: Request, staff_id: PathId) -> Response:
     await get_worker(staff_id)  # another franchise's worker: 404 before reading the form
     values = await form_data(request)
     try:
+        await _limit(request, "bank")
         data = as_struct({k: values.get(k, "") for k in ("holder", "bank", "account_number")}, BankAccountUpdate)
         if not data.holder.strip():
             raise ValidationFailed({"holder": "This field is required."})
