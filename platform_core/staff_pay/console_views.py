@@ -128,6 +128,7 @@ async def _statement_page(request: Request, statement_id: int, *, status_code: i
     extra.setdefault("errors", {})
     return page(request, "staff_pay/console_statement.html", console=True, status_code=status_code, statement=statement, people=people,
                 account=(await bank.bank_accounts([statement.staff_id])).get(statement.staff_id), flash=done_notice(request, NOTICES),
+                pay_mode=(await services.pay_settings()).pay_mode,
                 **_labels(), **extra)
 
 

@@ -282,6 +282,11 @@ async def mark_paid_by_bank(statement_ids: list[int], *, by: int, reference: str
     second finds it paid (409)."""
     if not statement_ids:
         raise ValidationFailed({"statement_ids": "Choose the statements to mark paid."})
+    if (await pay_settings()).pay_mode == "on_demand":
+        # The workers withdraw what they are owed themselves; paying a statement too would pay
+        # from the same earnings twice over.
+        raise ValidationFailed({"statement_ids": "Workers of this franchise withdraw their earnings themselves: "
+                                                 "statements are reports and are not paid."})
     paid = []
     for statement_id in sorted(set(statement_ids)):  # the same lock order in every request
         statement = await _locked(statement_id)

@@ -11,7 +11,12 @@ from platform_core import clock
 from platform_core.staff_pay import periods, services
 from platform_core.staff_pay.schemas import PaySettings
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_console_user, make_worker, post_form, signed_in
+from platform_core.testing.factories import (
+    make_console_user,
+    make_worker,
+    post_form,
+    signed_in,
+)
 
 from .helpers import backdate, settled_order
 

@@ -179,3 +179,30 @@ async def test_a_net_the_earnings_no_longer_cover_is_a_clear_400(tenant_a, heart
             await services.mark_paid_by_bank([statement.id], by=user.id, reference="")
         assert "earnings" in short.value.fields["statement_ids"]
         assert (await services.get_statement(statement.id)).state == "confirmed"
+
+
+async def test_on_demand_pay_leaves_statements_as_reports_and_a_proposer_may_withdraw_their_adjustment(tenant_a, hearth_owner_url):
+    tz, month = await _monthly(tenant_a)
+    worker = await make_worker(tenant_a)
+    user = await make_console_user(tenant_a, "finance")
+    order_id = await settled_order(tenant_a, worker, paid=10000)
+    await backdate(hearth_owner_url, tenant_a.id, month.starts_at + timedelta(days=2), order_id=order_id)
+    async with tenant_scope(tenant_a.id):
+        await services.save_pay_settings(PaySettings(period="monthly", pay_mode="on_demand"))
+        await services.draw_statements(month.first_day)
+        [statement] = await services.period_statements(month.first_day)
+        await services.confirm_statement(statement.id, by=user.id)
+        with pytest.raises(ValidationFailed) as refused:
+            await services.mark_paid_by_bank([statement.id], by=user.id, reference="")
+        assert "withdraw" in refused.value.fields["statement_ids"]
+        assert await ledger.balance(f"staff:{worker}:earnings", "CNY") == 6000
+        proposal = await adjustments.propose_adjustment(
+            AdjustmentCreate(staff_id=worker, kind="bonus", amount=500, reason="typo"), proposed_by=user.id)
+        assert (await adjustments.reject_adjustment(proposal.id, rejected_by=user.id)).state == "rejected"
+        again = await adjustments.propose_adjustment(
+            AdjustmentCreate(staff_id=worker, kind="bonus", amount=800, reason="全勤奖"), proposed_by=None,
+            source="assessment", source_ref="month-11")
+        same = await adjustments.propose_adjustment(
+            AdjustmentCreate(staff_id=worker, kind="bonus", amount=800, reason="全勤奖"), proposed_by=None,
+            source="assessment", source_ref="month-11")
+        assert same.id == again.id

@@ -106,7 +106,7 @@ CREATE TABLE core_staff_adjustment (
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (tenant_id, id),
   UNIQUE (tenant_id, source, source_ref),
-  CHECK (decided_by IS NULL OR proposed_by IS NULL OR decided_by <> proposed_by),
+  CHECK (state <> 'approved' OR proposed_by IS NULL OR decided_by <> proposed_by),
   FOREIGN KEY (tenant_id, staff_id) REFERENCES core_staff (tenant_id, id),
   FOREIGN KEY (tenant_id, order_id) REFERENCES core_order (tenant_id, id)
 );
