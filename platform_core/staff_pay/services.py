@@ -74,19 +74,21 @@ def statement_number(period: PayPeriod, staff_id: int) -> str:
 
 async def _lines(entries: list[EarningsEntry]) -> dict[int, list[StatementLine]]:
     """The ledger's entries as each worker's statement lines, with the order's number, its
-    service and what the customer paid, and an adjustment's reason."""
-    order_ids = [e.order_id for e in entries if e.order_id is not None]
-    orders = await order_summaries(order_ids)
+    service and what the customer paid, and an adjustment's reason (its posting's memo) and order."""
+    adjustment_orders = await _adjustment_orders([int(m.group(1)) for e in entries if (m := ADJUSTMENT_KEY.fullmatch(e.key))])
+
+    def order_of(entry: EarningsEntry) -> int | None:
+        if entry.order_id is not None:
+            return entry.order_id
+        match = ADJUSTMENT_KEY.fullmatch(entry.key)
+        return adjustment_orders.get(int(match.group(1))) if match else None
+
+    orders = await order_summaries(order_id for e in entries if (order_id := order_of(e)) is not None)
     paid = await ledger.order_payments_settled([e.order_id for e in entries if e.kind == "settlement" and e.order_id])
-    adjustment_ids = [int(m.group(1)) for e in entries if (m := ADJUSTMENT_KEY.fullmatch(e.key))]
-    adjustment_orders = await _adjustment_orders(adjustment_ids)
     out: dict[int, list[StatementLine]] = defaultdict(list)
     for entry in entries:
-        match = ADJUSTMENT_KEY.fullmatch(entry.key)
-        order_id = entry.order_id if entry.order_id is not None else adjustment_orders.get(int(match.group(1))) if match else None
+        order_id = order_of(entry)
         summary = orders.get(order_id) if order_id is not None else None
-        if summary is None and order_id is not None:
-            summary = (await order_summaries([order_id])).get(order_id)
         lines = out[entry.holder_id]
         lines.append(StatementLine(
             position=len(lines) + 1, kind=LINE_KINDS.get(entry.kind, "other"), occurred_at=entry.created_at, ledger_kind=entry.kind,

@@ -12,6 +12,7 @@ import pytest
 from platform_core import clock
 from platform_core.errors import Conflict, ValidationFailed
 from platform_core.ledger import services as ledger
+from platform_core.orders.services import order_summaries
 from platform_core.staff_pay import adjustments, periods, services
 from platform_core.staff_pay.schemas import AdjustmentCreate, PaySettings
 from platform_core.tenancy.context import tenant_scope
@@ -206,3 +207,24 @@ async def test_on_demand_pay_leaves_statements_as_reports_and_a_proposer_may_wit
             AdjustmentCreate(staff_id=worker, kind="bonus", amount=800, reason="全勤奖"), proposed_by=None,
             source="assessment", source_ref="month-11")
         assert same.id == again.id
+
+
+async def test_an_adjustment_for_an_order_shows_that_order_on_the_statement(tenant_a, hearth_owner_url):
+    tz, month = await _monthly(tenant_a)
+    worker = await make_worker(tenant_a)
+    maker, checker = await make_console_user(tenant_a, "finance"), await make_console_user(tenant_a, "owner")
+    order_id = await settled_order(tenant_a, worker, paid=10000)
+    await backdate(hearth_owner_url, tenant_a.id, month.starts_at + timedelta(days=2), order_id=order_id)
+    async with tenant_scope(tenant_a.id):
+        number = (await order_summaries([order_id]))[order_id].number
+        fine = await adjustments.propose_adjustment(
+            AdjustmentCreate(staff_id=worker, kind="deduction", amount=2000, reason="打碎花瓶", order_number=number), proposed_by=maker.id)
+        await adjustments.approve_adjustment(fine.id, approved_by=checker.id)
+    await backdate(hearth_owner_url, tenant_a.id, month.starts_at + timedelta(days=3), key=adjustments.ledger_key(fine.id))
+    async with tenant_scope(tenant_a.id):
+        await services.draw_statements(month.first_day)
+        [statement] = await services.period_statements(month.first_day)
+        lines = (await services.get_statement(statement.id)).lines
+        assert [(line.kind, line.order_number, line.amount, line.note) for line in lines] == [
+            ("order", number, 6000, ""), ("deduction", number, -2000, "打碎花瓶")]
+        assert statement.net == 4000
