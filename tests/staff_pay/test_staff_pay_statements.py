@@ -228,3 +228,20 @@ async def test_an_adjustment_for_an_order_shows_that_order_on_the_statement(tena
         assert [(line.kind, line.order_number, line.amount, line.note) for line in lines] == [
             ("order", number, 6000, ""), ("deduction", number, -2000, "打碎花瓶")]
         assert statement.net == 4000
+
+
+async def test_the_daily_job_draws_only_from_the_draw_day_on(tenant_a, hearth_owner_url):
+    async with tenant_scope(tenant_a.id):
+        tz = services.zone()
+        today = clock.today(tz)
+        # Weeks that start today: the week just ended ended at today's midnight.
+        await services.save_pay_settings(PaySettings(week_start=today.weekday(), draw_after_days=1))
+    worker = await make_worker(tenant_a)
+    order_id = await settled_order(tenant_a, worker)
+    await backdate(hearth_owner_url, tenant_a.id, at(today - timedelta(days=1), 23, 50, tz), order_id=order_id)
+    async with tenant_scope(tenant_a.id):
+        assert await services.draw_due_statements() is None  # drawn tomorrow
+        await services.save_pay_settings(PaySettings(week_start=today.weekday(), draw_after_days=0))
+        drawn = await services.draw_due_statements()
+        assert drawn is not None and drawn.created == 1
+        assert (drawn.period.first_day, drawn.period.last_day) == (today - timedelta(days=7), today - timedelta(days=1))
