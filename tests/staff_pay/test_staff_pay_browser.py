@@ -54,6 +54,17 @@ async def test_the_office_draws_up_confirms_and_pays_a_statement_and_the_worker_
     assert "ICBC-20261201" in await office.inner_text("main")
     await screenshot(office, "console-statement-paid")
 
+    # A bonus waits for a colleague: the one who added it is not offered the approval.
+    await office.goto(live_server.url(host, "/console/finance/adjustments"))
+    await office.select_option("select[name=staff_id]", str(worker))
+    await office.fill("input[name=amount]", "50")
+    await office.fill("input[name=reason]", "客户五星好评")
+    await office.click("form[action$='/adjustments'] button[type=submit]")
+    await office.wait_for_url(re.compile(r"done=proposed"))
+    row = office.locator("[data-testid=adjustments] tbody tr", has_text="客户五星好评")
+    assert "需同事审批" in await row.inner_text()
+    await screenshot(office, "console-adjustments")
+
     phone = page
     await sign_in_page(phone, tenant, "staff", worker)
     await phone.goto(live_server.url(host, "/staff/earnings"))
