@@ -20,9 +20,12 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.ledger.schemas import EarningsEntry
+from platform_core.notifications.schemas import NotificationCreate
+from platform_core.notifications.services import add_notification
 from platform_core.orders.services import order_summaries
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext, translations
 
 from . import periods
 from .schemas import DrawResult, PayPeriod, PaySettings, Statement, StatementLine
@@ -35,6 +38,10 @@ _STATEMENT_COLUMNS = (
     "bonuses, deductions, other, payouts, closing, net, state, drawn_at, confirmed_at, confirmed_by, paid_at, paid_by, pay_method, "
     "pay_reference"
 )
+
+
+READY = lazy_gettext("Your pay statement for %(first)s – %(last)s is ready")
+PAID = lazy_gettext("Your pay statement for %(first)s – %(last)s is paid")
 
 
 def zone() -> ZoneInfo:
@@ -263,7 +270,15 @@ async def confirm_statement(statement_id: int, *, by: int) -> Statement:
     await current_connection().execute(
         "update core_staff_statement set state = 'confirmed', confirmed_at = $2, confirmed_by = $3 where id = $1",
         statement_id, clock.now(), by)
+    await _tell_worker(statement, READY)
     return await get_statement(statement_id)
+
+
+async def _tell_worker(statement: Statement, title: str) -> None:
+    """An entry in the worker's inbox (part of this transaction), in the franchise's language."""
+    text = translations(current_tenant().locale).ugettext(title) % {"first": statement.first_day, "last": statement.last_day}
+    await add_notification(NotificationCreate(recipient_kind="staff", recipient_id=statement.staff_id, title=text[:200],
+                                              link=f"/staff/statements/{statement.id}"))
 
 
 async def redraw_statement(statement_id: int, *, by: int) -> Statement:
@@ -307,5 +322,6 @@ async def mark_paid_by_bank(statement_ids: list[int], *, by: int, reference: str
         await current_connection().execute(
             "update core_staff_statement set state = 'paid', paid_at = $2, paid_by = $3, pay_method = 'bank', pay_reference = $4 "
             "where id = $1", statement_id, clock.now(), by, reference[:100])
+        await _tell_worker(statement, PAID)
         paid.append(statement_id)
     return [await get_statement(i) for i in paid]

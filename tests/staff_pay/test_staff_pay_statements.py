@@ -12,6 +12,7 @@ import pytest
 from platform_core import clock
 from platform_core.errors import Conflict, ValidationFailed
 from platform_core.ledger import services as ledger
+from platform_core.notifications.services import list_notifications
 from platform_core.orders.services import order_summaries
 from platform_core.staff_pay import adjustments, periods, services
 from platform_core.staff_pay.schemas import AdjustmentCreate, PaySettings
@@ -163,6 +164,10 @@ async def test_a_confirmed_statement_is_frozen_and_paying_it_by_bank_posts_once(
         assert await ledger.balance(f"staff:{worker}:earnings", "CNY") == 9000 - 6000
         assert await ledger.balance("provider:bank:clearing", "CNY") == -6000
         assert await ledger.balance("payouts:pending", "CNY") == 0
+        # The worker was told twice, in their inbox, with a link to the statement.
+        inbox = await list_notifications("staff", worker)
+        assert [n.link for n in inbox] == [f"/staff/statements/{draft.id}"] * 2
+        assert all(str(month.first_day) in n.title for n in inbox)
 
 
 async def test_a_net_the_earnings_no_longer_cover_is_a_clear_400(tenant_a, hearth_owner_url):
