@@ -86,3 +86,17 @@ class LedgerSettingsUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unk
     platform_fee_bp: Count | msgspec.UnsetType = msgspec.UNSET
     staff_commission_bp: Count | msgspec.UnsetType = msgspec.UNSET
     commission_base: CommissionBase | msgspec.UnsetType = msgspec.UNSET
+
+
+class EarningsEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One entry of a holder's earnings account, for statements: what moved it, when, and by how
+    much on the holder's side (a commission is positive, a payout held negative)."""
+
+    holder_id: int
+    transaction_id: int
+    key: str
+    kind: str
+    amount: int
+    order_id: int | None
+    memo: str
+    created_at: datetime

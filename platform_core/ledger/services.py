@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime
 from typing import Literal, Mapping, Sequence
 
 import msgspec
@@ -18,6 +19,7 @@ from platform_core.tenancy.context import current_tenant
 from .schemas import (
     Account,
     AccountBalance,
+    EarningsEntry,
     Entry,
     LedgerSettings,
     LedgerSettingsUpdate,
@@ -423,3 +425,48 @@ async def release_payout(holder: Holder, holder_id: int, currency: str, amount: 
         Entry(account="payouts:pending", currency=currency, amount=amount),
         Entry(account=earnings_account(holder, holder_id), currency=currency, amount=-amount),
     ], memo=payout_no)
+
+
+# Earnings accounts' codes are "{holder}:{id}:earnings"; the id is read back from the code.
+_EARNINGS_ID = "split_part(a.code, ':', 2)::bigint"
+
+
+async def earnings_entries(
+    holder: Holder, currency: str, since: datetime, until: datetime, *, holder_id: int | None = None,
+) -> list[EarningsEntry]:
+    """The entries of every `holder`'s earnings account (or one holder's) posted in [since, until),
+    oldest first, each on the holder's side (credit-normal: into the earnings is positive)."""
+    rows = await current_connection().fetch(
+        f"select {_EARNINGS_ID} as holder_id, t.id, t.idempotency_key, t.kind, -e.amount as amount, t.order_id, t.memo, t.created_at "
+        "from core_ledger_account a join core_ledger_entry e on e.account_id = a.id "
+        "join core_ledger_transaction t on t.id = e.transaction_id "
+        "where a.code like $1 and a.currency = $2 and t.created_at >= $3 and t.created_at < $4 "
+        f"and ($5::bigint is null or a.code = $6) order by t.created_at, t.id, e.id",
+        f"{holder}:%:earnings", currency, since, until, holder_id, earnings_account(holder, holder_id or 0))
+    return [EarningsEntry(holder_id=r["holder_id"], transaction_id=r["id"], key=r["idempotency_key"], kind=r["kind"], amount=int(r["amount"]),
+                          order_id=r["order_id"], memo=r["memo"], created_at=r["created_at"]) for r in rows]
+
+
+async def earnings_balances_at(holder: Holder, currency: str, at: datetime, holder_ids: Sequence[int]) -> dict[int, int]:
+    """Each holder's earnings balance at the instant `at` (what was posted before it), on the
+    holder's side; a holder with nothing posted is 0."""
+    rows = await current_connection().fetch(
+        f"select {_EARNINGS_ID} as holder_id, -coalesce(sum(e.amount), 0) as total "
+        "from core_ledger_account a join core_ledger_entry e on e.account_id = a.id "
+        "join core_ledger_transaction t on t.id = e.transaction_id "
+        "where a.code = any($1::text[]) and a.currency = $2 and t.created_at < $3 group by a.code",
+        [earnings_account(holder, i) for i in holder_ids], currency, at)
+    found = {r["holder_id"]: int(r["total"]) for r in rows}
+    return {i: found.get(i, 0) for i in holder_ids}
+
+
+async def order_payments_settled(order_ids: Sequence[int]) -> dict[int, int]:
+    """What the settlement of each order took out of franchise:unearned: what the customer paid
+    and had not been refunded when the order was completed (the base of the worker's share)."""
+    rows = await current_connection().fetch(
+        "select t.order_id, coalesce(sum(e.amount) filter (where a.code = 'franchise:unearned'), 0) as paid "
+        "from core_ledger_transaction t join core_ledger_entry e on e.transaction_id = t.id "
+        "join core_ledger_account a on a.id = e.account_id "
+        "where t.kind = 'settlement' and t.order_id = any($1::bigint[]) group by t.order_id",
+        sorted(set(order_ids)))
+    return {r["order_id"]: int(r["paid"]) for r in rows}

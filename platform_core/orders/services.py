@@ -131,6 +131,12 @@ async def customer_orders(customer_id: int, *, limit: int = 100) -> list[OrderSu
     return await _summaries(rows)
 
 
+async def order_summaries(order_ids: Iterable[int]) -> dict[int, OrderSummary]:
+    """Orders' list rows (number, item title, total) by id, for other domains' reports."""
+    rows = await current_connection().fetch(f"{_SUMMARY} where o.id = any($1::bigint[])", sorted(set(order_ids)))
+    return {s.id: s for s in await _summaries(rows)}
+
+
 async def has_ordered(customer_id: int) -> bool:
     """Whether the customer has an order that was not cancelled (a first-order offer's test)."""
     return bool(await current_connection().fetchval(
