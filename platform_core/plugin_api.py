@@ -13,6 +13,10 @@ from platform_core.accounts.console_services import (
     console_user_names,
     list_console_users,
 )
+from platform_core.accounts.fingerprints import (
+    CustomerFingerprint,
+    customer_fingerprints,
+)
 from platform_core.accounts.guards import (
     require_console,
     require_customer,
@@ -134,7 +138,7 @@ from platform_core.pluginsys.contexts import (
     StaticDir,
     TenantFileEvent,
 )
-from platform_core.pluginsys.services import plugin_config
+from platform_core.pluginsys.services import plugin_config, update_own_config
 from platform_core.promotions.schemas import Coupon, CouponTemplate
 from platform_core.promotions.services import get_template as get_coupon_template
 from platform_core.promotions.services import issue_plugin_coupon as issue_coupon
@@ -185,6 +189,7 @@ __all__ = [
     "CustomerCard",
     "CustomerConsoleContext",
     "CustomerEvent",
+    "CustomerFingerprint",
     "CustomerProfileEvent",
     "Device",
     "DispatchCandidate",
@@ -273,6 +278,7 @@ __all__ = [
     "customer_activity",
     "customer_addresses",
     "customer_cards",
+    "customer_fingerprints",
     "customer_id_for_phone",
     "customer_login_identity",
     "customer_review_counts",
@@ -317,4 +323,5 @@ __all__ = [
     "token_for_identity",
     "token_linking_phone",
     "translate_to",
+    "update_own_config",
 ]
