@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import console_client, make_customer, post_form, signed_in
+from platform_core.testing.factories import (
+    console_client,
+    make_customer,
+    post_form,
+    signed_in,
+)
 from plugins.referral import rewards
 
 from .helpers import RULES, code_of, completed_paid_order, earnings, register, until

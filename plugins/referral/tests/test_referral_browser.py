@@ -1,0 +1,95 @@
+"""The invite journey in Debian's chromium on phones: a customer opens their invite page and
+copies the link; a friend opens it on their phone, signs up (the welcome coupon appears), books,
+pays and the service is completed; the inviter's red packet appears on the invite page and in
+their earnings. Screenshots in $HEARTH_SCREENSHOTS (referral-*.png)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from platform_core.accounts.sessions import create_session
+from platform_core.db import current_connection
+from platform_core.tenancy.context import tenant_scope
+from platform_core.testing.browser import screenshot
+from platform_core.testing.factories import make_customer
+
+from .helpers import RULES, completed_paid_order, earnings, until
+from .test_rewards import template
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CODE = re.compile(r"\b(\d{6})\b")
+FRIEND_PHONE = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36 "
+                "MicroMessenger/8.0.47")
+
+
+async def last_code(browser, live_server, host: str) -> str:
+    """The code just texted: in dev mode the franchise's outbox page is the phone."""
+    outbox = await browser.new_page()
+    await outbox.goto(live_server.url(host, "/dev/outbox"))
+    body = await outbox.inner_text(".outbox")
+    await outbox.close()
+    return CODE.search(body).group(1)
+
+
+async def test_a_friend_invited_by_link_signs_up_books_and_the_inviter_gets_a_red_packet(live_server, page, browser, make_tenant,
+                                                                                        enable_plugin):
+    tenant = await make_tenant(prefix="invite", name="阳光家政")
+    welcome = await template(tenant, "新人立减20元")
+    await enable_plugin(tenant, "referral", **RULES, invitee_coupon_template_id=welcome,
+                        levels=[{"threshold": 3, "name": "银牌邀请官", "bonus": 500}, {"threshold": 10, "name": "金牌邀请官", "bonus": 1000}])
+    inviter = await make_customer(tenant, name="王芳")
+    host = f"{tenant.slug}.localhost"
+    await page.context.add_cookies([{"name": "hearth_sid", "value": await create_session(kind="customer", user_id=inviter, tenant_id=tenant.id),
+                                     "url": live_server.url(host)}])
+
+    # 1. The inviter's page: the link, copied.
+    await page.goto(live_server.url(host, "/p/referral/invite"))
+    link = await page.input_value("#invite-url")
+    assert re.search(r"/p/referral/i/[2-9A-HJKMNP-Z]{6}$", link)
+    await page.click("[data-copy=invite-url]")
+    assert await page.inner_text("[data-copy=invite-url]") == "已复制"
+    assert "还没有邀请好友" in await page.inner_text("main")
+    await screenshot(page, "referral-invite-empty")
+    await page.click("summary:has-text('查看我的海报')")
+    await page.locator(".invite-poster").wait_for()
+    await screenshot(page, "referral-invite-poster")
+
+    # 2. The friend, on their own phone, opens the link and signs up.
+    friend_context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", user_agent=FRIEND_PHONE)
+    friend = await friend_context.new_page()
+    await friend.goto(link)
+    assert await friend.inner_text("[data-testid=welcome-offer]") == "新人立减20元"
+    await screenshot(friend, "referral-landing")
+    await friend.click("[data-testid=sign-up]")
+    await friend.fill("input[name=phone]", "13912345678")
+    await friend.click("#sign-in-card button[type=submit]:not([name])")
+    await friend.wait_for_selector("input[name=code]")
+    await friend.fill("input[name=code]", await last_code(browser, live_server, host))
+    await friend.click("#sign-in-card form[action$='/verify'] button[type=submit]")
+    await friend.wait_for_url(lambda url: "sign-in" not in url)
+    await friend.goto(live_server.url(host, "/account/coupons"))
+    assert "新人立减20元" in await friend.inner_text("main")
+    await screenshot(friend, "referral-friend-coupon")
+
+    # 3. The friend's ¥120 service is paid and completed.
+    async with tenant_scope(tenant.id):
+        friend_id = await current_connection().fetchval("select invitee_id from referral_invite where inviter_id = $1", inviter)
+    assert friend_id is not None
+    await completed_paid_order(tenant, friend_id, 12_000)
+
+    async def paid():
+        return await earnings(tenant, inviter) == 2000
+
+    assert await until(paid)
+    await friend_context.close()
+
+    # 4. The inviter's red packet, on the invite page.
+    await page.goto(live_server.url(host, "/p/referral/invite"))
+    rewards = await page.inner_text("[data-testid=rewards]")
+    assert "红包" in rewards and "20.00" in rewards and "已到账" in rewards
+    assert "已奖励" in await page.inner_text("[data-testid=invitees]")
+    assert await page.inner_text("[data-testid=successes]") == "1"
+    await screenshot(page, "referral-invite-rewarded")
