@@ -116,11 +116,10 @@ async def landing(request: Request, code: FromPath[str]) -> Response:
         raise NotFound("invite")
     config = await plugin_config(ReferralConfig)
     now = clock.now()
-    response = page(request, "referral/landing.html", code=code, offer=await offer(), base_url=_base(request),
-                    signed_in=await signed_in_customer(request) is not None)
+    signed_in = await signed_in_customer(request) is not None
+    response = page(request, "referral/landing.html", code=code, offer=await offer(), base_url=_base(request), signed_in=signed_in)
     existing = request.cookies.get("hearth_ref", "")
-    if (not is_bot(request.headers.get("user-agent", "")) and await signed_in_customer(request) is None
-            and not codes.keeps_first_touch(existing, now, config.bind_days)):
+    if not signed_in and not is_bot(request.headers.get("user-agent", "")) and not codes.keeps_first_touch(existing, now, config.bind_days):
         response.cookies.append(referrer_cookie(codes.referrer_value(code, now), days=config.bind_days))
     return response
 

@@ -211,3 +211,18 @@ async def test_friends_beyond_the_daily_limit_wait_for_review_also_when_they_rac
     assert flags == ["", "over_limit"]
     welcomed = [await coupons_of(tenant_a, f) for f in (first, second)]
     assert sorted(welcomed) == [[], ["Welcome ¥20"]]  # the second friend's coupon waits for review too
+
+
+async def test_the_inviters_phone_as_the_friends_contact_phone_voids_the_reward(app, runtime, tenant_a, enable_plugin):
+    await enable_plugin(tenant_a, "referral", **RULES)
+    inviter = await make_customer(tenant_a, phone="+8613700137001")
+    friend = await register(tenant_a, invite=await code_of(tenant_a, inviter))
+    await make_address(tenant_a, friend, contact_phone="+8613700137001", street="99 Other Road")
+    await completed_paid_order(tenant_a, friend, 10_000)
+
+    async def voided():
+        return await rewards_of(tenant_a, inviter) == [("inviter", "cash", 2000, "voided")]
+
+    assert await until(voided)
+    async with tenant_scope(tenant_a.id):
+        assert (await rewards.list_rewards("voided"))[0].reason == "phone"
