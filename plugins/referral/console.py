@@ -54,7 +54,7 @@ async def _rewards_page(request: Request, state: str | None, *, status_code: int
     return page(request, "referral/console_rewards.html", console=True, status_code=status_code, rows=rows, cards=cards,
                 state=state or "held", states=STATES, labels=STATE_LABELS, tones=STATE_TONES, roles=ROLE_LABELS,
                 reason_text=rewards.reason_text, errors=errors or {}, failed_id=failed_id,
-                flash=[("success", NOTICES[done])] if done in NOTICES else [])
+                flash=[("success", gettext(NOTICES[done]))] if done in NOTICES else [])
 
 
 @get("/console/rewards", guards=[VIEW], include_in_schema=False, name="referral-console-rewards")

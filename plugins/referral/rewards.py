@@ -89,12 +89,13 @@ def _row(r) -> RewardRow:
     return RewardRow(**dict(r))
 
 
-def reason_text(reason: str) -> str:
-    """The reasons of a hold or a void, in words ("ip,burst" → two phrases); free text as is."""
+def reason_text(reason: str) -> list[str]:
+    """The reasons of a hold or a void as msgids ("ip,burst" → two phrases; a template shows them
+    with `|map("t")`); a reviewer's own words as they are."""
     parts = [p for p in reason.split(",") if p]
     if parts and all(p in REASONS for p in parts):
-        return "; ".join(str(REASONS[p]) for p in parts)
-    return reason
+        return [str(REASONS[p]) for p in parts]
+    return [reason] if reason else []
 
 
 # ---- the friend's welcome coupon

@@ -12,8 +12,8 @@ import pytest
 from platform_core.accounts.sessions import create_session
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.browser import screenshot
-from platform_core.testing.factories import make_customer
+from platform_core.testing.browser import screenshot, sign_in_page
+from platform_core.testing.factories import make_console_user, make_customer
 
 from .helpers import RULES, completed_paid_order, earnings, until
 from .test_rewards import template
@@ -34,8 +34,8 @@ async def last_code(browser, live_server, host: str) -> str:
     return CODE.search(body).group(1)
 
 
-async def test_a_friend_invited_by_link_signs_up_books_and_the_inviter_gets_a_red_packet(live_server, page, browser, make_tenant,
-                                                                                        enable_plugin):
+async def test_a_friend_invited_by_link_signs_up_books_and_the_inviter_gets_a_red_packet(live_server, page, desktop_page, browser,
+                                                                                        make_tenant, enable_plugin):
     tenant = await make_tenant(prefix="invite", name="阳光家政")
     welcome = await template(tenant, "新人立减20元")
     await enable_plugin(tenant, "referral", **RULES, invitee_coupon_template_id=welcome,
@@ -93,3 +93,14 @@ async def test_a_friend_invited_by_link_signs_up_books_and_the_inviter_gets_a_re
     assert "已奖励" in await page.inner_text("[data-testid=invitees]")
     assert await page.inner_text("[data-testid=successes]") == "1"
     await screenshot(page, "referral-invite-rewarded")
+
+    # 5. The office sees the paid reward and the inviter on top of the leaderboard.
+    owner = await make_console_user(tenant, "owner")
+    await sign_in_page(desktop_page, tenant, "console", owner.id)
+    await desktop_page.goto(live_server.url(host, "/p/referral/console/rewards?state=paid"))
+    row = await desktop_page.inner_text("[data-reward-row]")
+    assert "20.00" in row and "邀请奖励" in row and "已支付" in row  # in the franchise's language
+    await screenshot(desktop_page, "referral-console-rewards")
+    await desktop_page.goto(live_server.url(host, "/p/referral/console/leaderboard"))
+    assert "王芳" in await desktop_page.inner_text(f"[data-leader='{inviter}']")
+    await screenshot(desktop_page, "referral-console-leaderboard")
