@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import msgspec
+import pytest
+
 from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import api_sign_in, make_customer, signed_in
 from platform_core.testing.pytest_plugin import client_for
 from plugins.referral import codes
+from plugins.referral.config import ReferralConfig
 
 from .helpers import RULES, code_of, invite_state, register
 
@@ -112,3 +116,14 @@ async def test_off_nothing_shows_and_links_404(app, runtime, tenant_a, tenant_b,
         assert "Invite friends" not in member.text and "邀请好友" not in member.text
     friend = await register(tenant_b, invite=code)
     assert await invite_state(tenant_b, friend) is None
+
+
+def test_the_settings_refuse_levels_out_of_order_and_a_coupon_reward_without_its_voucher():
+    with pytest.raises(msgspec.ValidationError, match="levels: Give each level a larger number"):
+        msgspec.convert({"levels": [{"threshold": 10, "name": "Gold"}, {"threshold": 3, "name": "Silver"}]}, ReferralConfig)
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert({"levels": [{"threshold": 0, "name": "Zero"}]}, ReferralConfig)
+    with pytest.raises(ValueError, match="^inviter_coupon_template_id:"):
+        ReferralConfig(inviter_reward="coupon")
+    config = msgspec.convert({"levels": [{"threshold": 3, "name": "Silver"}, {"threshold": 10, "name": "Gold"}]}, ReferralConfig)
+    assert (config.level_for(2), config.level_for(3).name, config.next_level(3).name, config.next_level(10)) == (None, "Silver", "Gold", None)
