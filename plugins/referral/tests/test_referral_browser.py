@@ -93,6 +93,9 @@ async def test_a_friend_invited_by_link_signs_up_books_and_the_inviter_gets_a_re
     assert "已奖励" in await page.inner_text("[data-testid=invitees]")
     assert await page.inner_text("[data-testid=successes]") == "1"
     await screenshot(page, "referral-invite-rewarded")
+    await page.goto(live_server.url(host, "/account/member"))  # the member centre's panel
+    assert await page.inner_text("[data-panel='referral.invite'] [data-testid=earned]") == "¥20.00"
+    await screenshot(page, "referral-member-centre")
 
     # 5. The office sees the paid reward and the inviter on top of the leaderboard.
     owner = await make_console_user(tenant, "owner")
