@@ -36,7 +36,7 @@ BASE = "/p/referral/console"
 VIEW = require_console("customers.view")
 MANAGE = require_console("marketing.manage")
 STATES = ("held", "paid", "pending", "voided", "reversed")
-STATE_LABELS = {"pending": lazy_gettext("Pending"), "held": lazy_gettext("Held for review"), "paid": lazy_gettext("Paid"),
+STATE_LABELS = {"pending": lazy_gettext("To be paid"), "held": lazy_gettext("Held for review"), "paid": lazy_gettext("Paid"),
                 "voided": lazy_gettext("Voided"), "reversed": lazy_gettext("Reversed")}
 STATE_TONES = {"pending": "info", "held": "warning", "paid": "success", "voided": "danger", "reversed": "danger"}
 ROLE_LABELS = {"inviter": lazy_gettext("For inviting"), "invitee": lazy_gettext("Welcome coupon"), "level": lazy_gettext("Level voucher")}

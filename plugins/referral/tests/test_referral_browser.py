@@ -15,7 +15,7 @@ from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.browser import screenshot, sign_in_page
 from platform_core.testing.factories import make_console_user, make_customer
 
-from .helpers import RULES, completed_paid_order, earnings, until
+from .helpers import RULES, code_of, completed_paid_order, earnings, register, until
 from .test_rewards import template
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -107,3 +107,37 @@ async def test_a_friend_invited_by_link_signs_up_books_and_the_inviter_gets_a_re
     await desktop_page.goto(live_server.url(host, "/p/referral/console/leaderboard"))
     assert "王芳" in await desktop_page.inner_text(f"[data-leader='{inviter}']")
     await screenshot(desktop_page, "referral-console-leaderboard")
+
+
+async def test_the_office_approves_one_held_reward_and_voids_another_with_a_reason(live_server, desktop_page, make_tenant, enable_plugin):
+    tenant = await make_tenant(prefix="review", name="阳光家政")
+    await enable_plugin(tenant, "referral", **{**RULES, "daily_limit": 1})
+    inviter = await make_customer(tenant, name="王芳")
+    code = await code_of(tenant, inviter)
+    friends = [await register(tenant, invite=code) for _ in range(3)]  # the 2nd and 3rd: over the daily limit
+    for friend in friends:
+        await completed_paid_order(tenant, friend, 10_000)
+
+    async def two_held():
+        async with tenant_scope(tenant.id):
+            ids = [r["id"] for r in await current_connection().fetch("select id from referral_reward where state = 'held' order by id")]
+        return ids if len(ids) == 2 else None
+
+    held = await until(two_held)
+    owner = await make_console_user(tenant, "owner")
+    await sign_in_page(desktop_page, tenant, "console", owner.id)
+    host = f"{tenant.slug}.localhost"
+    await desktop_page.goto(live_server.url(host, "/p/referral/console/rewards"))
+    assert "超出邀请人每日上限" in await desktop_page.inner_text(f"[data-reward-row='{held[0]}']")
+    await screenshot(desktop_page, "referral-console-review")
+    await desktop_page.click(f"[data-reward-row='{held[0]}'] form[action$='/approve'] button")
+    await desktop_page.wait_for_url(re.compile(r"done=approved"))
+    await desktop_page.fill(f"[data-reward-row='{held[1]}'] input[name=reason]", "同一家庭的两个账号")
+    await desktop_page.click(f"[data-reward-row='{held[1]}'] form[action$='/void'] button")
+    await desktop_page.wait_for_url(re.compile(r"done=voided"))
+    assert "奖励已作废" in await desktop_page.inner_text("main")
+    assert await desktop_page.locator("[data-reward-row]").count() == 0  # the queue is empty
+    assert await earnings(tenant, inviter) == 4000
+    await desktop_page.goto(live_server.url(host, "/p/referral/console/rewards?state=voided"))
+    assert "同一家庭的两个账号" in await desktop_page.inner_text(f"[data-reward-row='{held[1]}']")
+    await screenshot(desktop_page, "referral-console-voided")
