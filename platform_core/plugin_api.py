@@ -30,6 +30,8 @@ from platform_core.accounts.provider_tokens import (
     token_for_identity,
     token_linking_phone,
 )
+from platform_core.accounts.ratelimit import Limit as RateLimit
+from platform_core.accounts.ratelimit import limit_attempts
 from platform_core.accounts.schemas import Address, CustomerCard
 from platform_core.accounts.second_factor import (
     SecondFactorRequired,
@@ -155,6 +157,7 @@ from platform_core.web.csrf import CSRF_FIELD
 from platform_core.web.device import current_device
 from platform_core.web.forms import (
     as_struct,
+    client_address,
     error_context,
     form_data,
     parse_form,
@@ -238,6 +241,7 @@ __all__ = [
     "Principal",
     "ProviderError",
     "ProviderReply",
+    "RateLimit",
     "RefundEvent",
     "RefundRequest",
     "RefundResult",
@@ -265,6 +269,7 @@ __all__ = [
     "address_copy",
     "address_snapshot",
     "as_struct",
+    "client_address",
     "clock",
     "console_user_names",
     "coordinator",
@@ -298,6 +303,7 @@ __all__ = [
     "issue_coupon",
     "lazy_gettext",
     "lazy_module",
+    "limit_attempts",
     "ledger_balance",
     "list_console_users",
     "login_link_path",

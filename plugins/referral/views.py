@@ -15,6 +15,8 @@ from litestar.response import Redirect
 
 from platform_core.plugin_api import (
     NotFound,
+    RateLimit,
+    client_address,
     clock,
     coupon_terms,
     current_tenant,
@@ -22,6 +24,7 @@ from platform_core.plugin_api import (
     gettext,
     is_bot,
     lazy_module,
+    limit_attempts,
     page,
     plugin_config,
     referrer_cookie,
@@ -35,6 +38,7 @@ from .rewards import RewardRow
 
 segno = lazy_module("segno")  # only the poster draws a QR code
 CUSTOMER = [require_customer]
+UNKNOWN_CODES = (RateLimit(name="1h", count=20, window=3600),)
 
 
 class Offer(msgspec.Struct, frozen=True, kw_only=True):
@@ -113,6 +117,8 @@ async def landing(request: Request, code: FromPath[str]) -> Response:
     code = codes.normalise(code)
     inviter_id = await codes.owner_of(code)
     if inviter_id is None:
+        # Guessing codes from one address is slowed down: a code is all a sign-up bonus asks for.
+        await limit_attempts("referral.unknown_code", client_address(request), UNKNOWN_CODES)
         raise NotFound("invite")
     config = await plugin_config(ReferralConfig)
     now = clock.now()

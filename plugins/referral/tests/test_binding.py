@@ -127,3 +127,12 @@ def test_the_settings_refuse_levels_out_of_order_and_a_coupon_reward_without_its
         ReferralConfig(inviter_reward="coupon")
     config = msgspec.convert({"levels": [{"threshold": 3, "name": "Silver"}, {"threshold": 10, "name": "Gold"}]}, ReferralConfig)
     assert (config.level_for(2), config.level_for(3).name, config.next_level(3).name, config.next_level(10)) == (None, "Silver", "Gold", None)
+
+
+async def test_guessing_codes_from_one_address_is_slowed_down(app, runtime, tenant_a, enable_plugin):
+    await enable_plugin(tenant_a, "referral", **RULES)
+    code = await code_of(tenant_a, await make_customer(tenant_a))
+    async with client_for(app, f"{tenant_a.slug}.localhost", **{"user-agent": PHONE}) as guesser:
+        answers = [(await guesser.get(f"/p/referral/i/{guess}")).status_code for guess in ("ZZZZZZ",) * 21]
+        assert answers[:20] == [404] * 20 and answers[20] == 429
+        assert (await guesser.get(f"/p/referral/i/{code}")).status_code == 200  # a real code still opens
