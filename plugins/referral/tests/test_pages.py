@@ -8,6 +8,7 @@ from __future__ import annotations
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
+    bearer_for,
     console_client,
     make_customer,
     post_form,
@@ -55,6 +56,16 @@ async def test_the_invite_page_and_api_show_the_link_friends_rewards_and_level(a
         assert mine["code"] != code and mine["standing"]["invites"] == 0  # the friend's own code, nothing of the inviter's
         empty = await client.get("/p/referral/invite")
         assert "No friends yet" in empty.text or "还没有邀请好友" in empty.text
+
+
+async def test_the_mini_program_reads_the_api_with_a_bearer_token(app, runtime, tenant_a, client_a, enable_plugin):
+    await enable_plugin(tenant_a, "referral", **RULES)
+    customer = await make_customer(tenant_a)
+    headers = await bearer_for(tenant_a, "customer", customer)
+    me = await client_a.get("/p/referral/api/me", headers=headers)
+    assert me.status_code == 200 and me.json()["standing"]["invites"] == 0
+    assert (await client_a.get("/p/referral/api/invitees", headers=headers)).json() == []
+    assert (await client_a.get("/p/referral/api/rewards", headers=headers)).json() == []
 
 
 async def test_signed_out_the_invite_page_asks_to_sign_in(app, runtime, tenant_a, client_a, enable_plugin):
