@@ -14,8 +14,14 @@ from platform_core.db import current_connection
 from platform_core.ledger import services as ledger
 from platform_core.promotions import services as promotions
 from platform_core.promotions.schemas import CouponTemplateFields
+from platform_core.support.schemas import FeedbackCreate
+from platform_core.support.services import inbox, send_feedback
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_address, make_customer
+from platform_core.testing.factories import (
+    make_address,
+    make_console_user,
+    make_customer,
+)
 from plugins.referral import rewards
 
 from .helpers import (
@@ -232,3 +238,24 @@ async def test_the_inviters_phone_as_the_friends_contact_phone_voids_the_reward(
     assert await until(voided)
     async with tenant_scope(tenant_a.id):
         assert (await rewards.list_rewards("voided"))[0].reason == "phone"
+
+
+async def test_a_level_with_a_support_agent_routes_the_inviters_feedback_to_them(app, runtime, tenant_a, enable_plugin):
+    agent = await make_console_user(tenant_a, "support")
+    await enable_plugin(tenant_a, "referral", **RULES, levels=[{"threshold": 1, "name": "Silver", "support_agent_id": agent.id}])
+    inviter, stranger = await make_customer(tenant_a), await make_customer(tenant_a)
+    friend = await register(tenant_a, invite=await code_of(tenant_a, inviter))
+    async with tenant_scope(tenant_a.id):
+        await send_feedback(inviter, FeedbackCreate(kind="problem", subject="before", body="no level yet"))
+    await completed_paid_order(tenant_a, friend, 10_000)
+
+    async def rewarded():
+        return await invite_state(tenant_a, friend) == "rewarded"
+
+    assert await until(rewarded)
+    async with tenant_scope(tenant_a.id):
+        await send_feedback(inviter, FeedbackCreate(kind="problem", subject="after", body="a silver inviter now"))
+        await send_feedback(stranger, FeedbackCreate(kind="suggestion", subject="other", body="not an inviter"))
+        rows = {(row.customer_id, row.feedback.subject): row.assigned_to for row in await inbox()}
+    assert rows[(inviter, "after")] == agent.id
+    assert rows[(inviter, "before")] is None and rows[(stranger, "other")] is None
