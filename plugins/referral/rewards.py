@@ -147,7 +147,6 @@ async def _qualify(invite, config: ReferralConfig) -> None:
     what the two accounts share and the invite's flags."""
     conn = current_connection()
     inviter_id, invitee_id = invite["inviter_id"], invite["invitee_id"]
-    await conn.execute("update referral_invite set state = 'qualified', qualified_at = $2 where id = $1", invite["id"], clock.now())
     prints = await customer_fingerprints([inviter_id, invitee_id])
     shared = prints[inviter_id].shared_with(prints[invitee_id]) if len(prints) == 2 else []
     if "device" in shared and "ip" in shared:
@@ -164,6 +163,7 @@ async def _qualify(invite, config: ReferralConfig) -> None:
         config.inviter_coupon_template_id if config.inviter_reward == "coupon" else None, state, reason)
     if reward_id is None:
         return  # rewarded before (and since reversed): an invite pays once
+    await conn.execute("update referral_invite set state = 'qualified', qualified_at = $2 where id = $1", invite["id"], clock.now())
     if state == "voided":
         await conn.execute("update referral_invite set state = 'void' where id = $1", invite["id"])
         log.info("referral reward %s voided: %s", reward_id, reason)
