@@ -13,6 +13,10 @@ from platform_core.accounts.console_services import (
     console_user_names,
     list_console_users,
 )
+from platform_core.accounts.fingerprints import (
+    CustomerFingerprint,
+    customer_fingerprints,
+)
 from platform_core.accounts.guards import (
     require_console,
     require_customer,
@@ -26,6 +30,8 @@ from platform_core.accounts.provider_tokens import (
     token_for_identity,
     token_linking_phone,
 )
+from platform_core.accounts.ratelimit import Limit as RateLimit
+from platform_core.accounts.ratelimit import limit_attempts
 from platform_core.accounts.schemas import Address, CustomerCard
 from platform_core.accounts.second_factor import (
     SecondFactorRequired,
@@ -134,7 +140,7 @@ from platform_core.pluginsys.contexts import (
     StaticDir,
     TenantFileEvent,
 )
-from platform_core.pluginsys.services import plugin_config
+from platform_core.pluginsys.services import plugin_config, update_own_config
 from platform_core.promotions.schemas import Coupon, CouponTemplate
 from platform_core.promotions.services import get_template as get_coupon_template
 from platform_core.promotions.services import issue_plugin_coupon as issue_coupon
@@ -151,6 +157,7 @@ from platform_core.web.csrf import CSRF_FIELD
 from platform_core.web.device import current_device
 from platform_core.web.forms import (
     as_struct,
+    client_address,
     error_context,
     form_data,
     parse_form,
@@ -185,6 +192,7 @@ __all__ = [
     "CustomerCard",
     "CustomerConsoleContext",
     "CustomerEvent",
+    "CustomerFingerprint",
     "CustomerProfileEvent",
     "Device",
     "DispatchCandidate",
@@ -233,6 +241,7 @@ __all__ = [
     "Principal",
     "ProviderError",
     "ProviderReply",
+    "RateLimit",
     "RefundEvent",
     "RefundRequest",
     "RefundResult",
@@ -260,6 +269,7 @@ __all__ = [
     "address_copy",
     "address_snapshot",
     "as_struct",
+    "client_address",
     "clock",
     "console_user_names",
     "coordinator",
@@ -273,6 +283,7 @@ __all__ = [
     "customer_activity",
     "customer_addresses",
     "customer_cards",
+    "customer_fingerprints",
     "customer_id_for_phone",
     "customer_login_identity",
     "customer_review_counts",
@@ -292,6 +303,7 @@ __all__ = [
     "issue_coupon",
     "lazy_gettext",
     "lazy_module",
+    "limit_attempts",
     "ledger_balance",
     "list_console_users",
     "login_link_path",
@@ -317,4 +329,5 @@ __all__ = [
     "token_for_identity",
     "token_linking_phone",
     "translate_to",
+    "update_own_config",
 ]

@@ -47,3 +47,13 @@ async def enforce(kv: KeyValue, key: str, limits: tuple[Limit, ...]) -> None:
 
 
 
+
+
+async def limit_attempts(name: str, subject: str, limits: tuple[Limit, ...]) -> None:
+    """Count one attempt of `subject` (a client address, a customer id) at `name` (a plugin's
+    "referral.landing") against `limits`, in the current tenant's keys; RateLimited (429, with the
+    wait in seconds) when one is exceeded. For plugins, through plugin_api."""
+    from platform_core.runtime import current_runtime
+    from platform_core.tenancy.context import current_tenant
+
+    await enforce(current_runtime().kv, current_tenant().key("limit", name, subject), limits)

@@ -139,6 +139,18 @@ async def plugin_config(config_type: type[C], tenant: TenantContext | None = Non
     return config  # type: ignore[return-value]
 
 
+async def update_own_config(config_type: type[C], values: dict[str, Any], *, actor: str = "") -> C:
+    """Set fields of the current tenant's config of the plugin whose config Struct is
+    `config_type` (what the franchise could type on its settings page): for a plugin that learns a
+    value only at run time, e.g. a coupon template's id named in its tenant file's data.
+    ValidationFailed per bad field; returns the new effective config."""
+    relay = current_relay()
+    owners = [name for name, info in plugin_infos(relay.pm).items() if info.config is config_type]
+    if not owners:
+        raise LookupError(f"no installed plugin declares {config_type.__name__} as its config")
+    return await set_plugin_config(current_tenant().id, owners[0], values, actor=actor or f"plugin:{owners[0]}")  # type: ignore[return-value]
+
+
 async def get_plugin_config(tenant: TenantContext | int, name: str) -> msgspec.Struct | None:
     """The tenant's effective config of a plugin, decoded into its Struct (None when the plugin
     declares no config). Works whether or not the tenant has the plugin on.
