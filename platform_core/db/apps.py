@@ -23,6 +23,7 @@ CORE_APPS = [
     "platform_core.payments.piccolo_app",
     "platform_core.promotions.piccolo_app",
     "platform_core.marketing.piccolo_app",
+    "platform_core.payouts.piccolo_app",
 ]
 
 
