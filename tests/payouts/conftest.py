@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import random
+import secrets
 import struct
 from typing import Any, Mapping
 
@@ -40,12 +41,14 @@ class StandInTransfers:
     failed, or down: the provider can not be reached)."""
 
     name = "standin"
-    plugin = "core.test_payouts"
     label = "Stand-in pay"
     icon = "chart"
     payout_account_kinds = ("alipay_login", "wechat_openid")
 
-    def __init__(self) -> None:
+    def __init__(self, plugin: str) -> None:
+        # The registered providers are kept per set of plugin names: a name of its own per test
+        # keeps a test from reaching the previous test's stand-in.
+        self.plugin = plugin
         self.mode = "succeeded"
         self.transfers: dict[str, dict[str, Any]] = {}  # transfer_no → what the provider holds
         self.calls: list[str] = []
@@ -117,12 +120,18 @@ class StandInPlugin:
 
 @pytest.fixture
 def standin(runtime):
-    provider = StandInTransfers()
-    runtime.pm.register(StandInPlugin(provider), name="core.test_payouts")
+    provider = StandInTransfers(f"test_payouts_{secrets.token_hex(4)}")
+    runtime.pm.register(StandInPlugin(provider), name=provider.plugin)
     try:
         yield provider
     finally:
-        runtime.pm.unregister(name="core.test_payouts")
+        runtime.pm.unregister(name=provider.plugin)
+
+
+async def pays_out_through(tenant, standin: StandInTransfers) -> None:
+    """The stand-in's plugin on for the franchise, as a payment plugin would be."""
+    from platform_core.pluginsys.services import enable_plugin
+    await enable_plugin(tenant.id, standin.plugin, actor="test")
 
 
 def _jpeg() -> bytes:
