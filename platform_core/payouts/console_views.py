@@ -39,7 +39,7 @@ from platform_core.web.pages import page
 
 from . import sending, services
 from .schemas import STATE_LABELS, Payout, PayoutFilter, PayoutSettingsUpdate
-from .views import labels
+from .views import MAX_AMOUNT, labels
 
 BASE = "/console/finance"
 VIEW = require_console("finance.view")
@@ -165,10 +165,15 @@ def _settings_update(form: dict[str, str]) -> PayoutSettingsUpdate:
     for name in MONEY_FIELDS:
         try:
             data[name] = parse_money(form.get(name, "")[:20], currency)
+            if not 0 <= data[name] <= MAX_AMOUNT:
+                raise ValueError(name)
         except ValueError:
             errors[name] = N_("Enter an amount like 50 or 50.50.")
     try:
-        data["fee_bp"] = round(float(form.get("fee_percent", "0")[:10] or 0) * 100)
+        percent = float(form.get("fee_percent", "0")[:10] or 0)
+        if not 0 <= percent <= 50:
+            raise ValueError(percent)
+        data["fee_bp"] = round(percent * 100)
         if not 0 <= data["fee_bp"] <= 5000:
             raise ValueError
     except ValueError:
@@ -183,7 +188,7 @@ def _settings_update(form: dict[str, str]) -> PayoutSettingsUpdate:
     return PayoutSettingsUpdate(**data, staff_on_demand=form.get("staff_on_demand") == "1")
 
 
-@post(f"{BASE}/payout-settings", guards=[MANAGE], include_in_schema=False)
+@post(f"{BASE}/payout-settings", guards=[MANAGE], include_in_schema=False, name="console-payout-settings-save")
 async def save_settings(request: Request) -> Response:
     form = await form_data(request)
     try:

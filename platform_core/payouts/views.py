@@ -41,6 +41,7 @@ ACCOUNT_PAGE = "/account/earnings/account"
 NOTICES = {"requested": N_("Your withdrawal is under review. We tell you when it is paid."),
            "account": N_("Your payout account is saved.")}
 BAD_AMOUNT = N_("Enter an amount like 50 or 50.50.")
+MAX_AMOUNT = 10**12  # minor units: far past any limit a franchise sets, inside what every column holds
 
 
 def labels() -> dict[str, Any]:
@@ -53,7 +54,7 @@ def money_amount(text: str, field: str = "amount") -> int:
         amount = parse_money(text, current_tenant().currency)
     except ValueError:
         raise ValidationFailed({field: BAD_AMOUNT}) from None
-    if amount <= 0:
+    if not 0 < amount <= MAX_AMOUNT:
         raise ValidationFailed({field: BAD_AMOUNT})
     return amount
 
