@@ -22,7 +22,7 @@ from platform_core.accounts.services import (
     staff_names,
 )
 from platform_core.bounds import Line
-from platform_core.errors import HearthError, ValidationFailed
+from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.payments.provider import ProviderError
 from platform_core.payments.services import installed_providers
@@ -38,7 +38,13 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import sending, services
-from .schemas import STATE_LABELS, Payout, PayoutFilter, PayoutSettingsUpdate
+from .schemas import (
+    STATE_LABELS,
+    Payout,
+    PayoutAccountBind,
+    PayoutFilter,
+    PayoutSettingsUpdate,
+)
 from .views import MAX_AMOUNT, labels
 
 BASE = "/console/finance"
@@ -49,6 +55,7 @@ DONE = {
     "rejected": ("success", N_("Rejected: the money is back in the person's earnings and they were told why.")),
     "queried": ("info", N_("Asked the payment service; the state below is its answer.")),
     "settings": ("success", N_("The payout settings are saved.")),
+    "account": ("success", N_("The worker's payout account is saved. Another finance user approves their next payouts.")),
 }
 MONEY_FIELDS = ("min_amount", "max_amount", "daily_amount", "fee_min", "review_threshold")
 
@@ -199,6 +206,35 @@ async def save_settings(request: Request) -> Response:
     return Redirect(f"{BASE}/payout-settings?done=settings", status_code=303)
 
 
+@get(f"{BASE}/payout-accounts/staff/{{staff_id:int}}", guards=[MANAGE], include_in_schema=False, name="console-staff-payout-account")
+async def staff_account_page(request: Request, staff_id: PathId) -> Response:
+    """The office sets a worker's Alipay account (a worker without a smartphone). Who did is
+    kept: that office user can not approve the worker's next payouts (maker-checker)."""
+    return await _staff_account(request, staff_id)
+
+
+async def _staff_account(request: Request, staff_id: int, *, status_code: int = 200, **extra: Any) -> Response:
+    name = (await staff_names([staff_id])).get(staff_id)
+    if name is None:
+        raise NotFound("staff")
+    return page(request, "payouts/console_staff_account.html", console=True, status_code=status_code, staff_id=staff_id, name=name,
+                account=await services.payout_account("staff", staff_id), flash=_flash(request),
+                **{"values": {}, "errors": {}, **extra}, **labels())
+
+
+@post(f"{BASE}/payout-accounts/staff/{{staff_id:int}}", guards=[MANAGE], include_in_schema=False, name="console-staff-payout-account-save")
+async def save_staff_account(request: Request, staff_id: PathId) -> Response:
+    if (await staff_names([staff_id])).get(staff_id) is None:
+        raise NotFound("staff")
+    form = await form_data(request)
+    try:
+        data = PayoutAccountBind(kind="alipay_login", account=form.get("account", "")[:200], real_name=form.get("real_name", "")[:100])
+        await services.bind_staff_account(staff_id, data, actor_kind="console", actor_id=_user_id(request))
+    except HearthError as exc:
+        return await _staff_account(request, staff_id, status_code=exc.status_code, values=form, **error_context(exc))
+    return Redirect(f"{BASE}/payout-accounts/staff/{staff_id}?done=account", status_code=303)
+
+
 class PayoutDecision(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     reason: Line = ""
 
@@ -222,4 +258,5 @@ class ConsolePayoutController(Controller):
         return await services.reject(payout_id, _user_id(request), data.reason)
 
 
-CONSOLE_HANDLERS = [queue, payout_page, approve, reject, query_now, payouts_page, settings_page, save_settings, ConsolePayoutController]
+CONSOLE_HANDLERS = [queue, payout_page, approve, reject, query_now, payouts_page, settings_page, save_settings, staff_account_page,
+                    save_staff_account, ConsolePayoutController]

@@ -42,6 +42,7 @@ REQUIRED: dict[str, str] = {
     "console-withdrawals": "finance.view", "console-payout": "finance.view", "console-payouts": "finance.view",
     "console-payout-settings": "finance.view", "console-payout-approve": "finance.manage", "console-payout-reject": "finance.manage",
     "console-payout-query": "finance.manage", "console-payout-settings-save": "finance.manage",
+    "console-staff-payout-account": "finance.manage", "console-staff-payout-account-save": "finance.manage",
     "console-feedback": "support.manage", "console-feedback-detail": "support.manage",
     "console-feedback-answer": "support.manage", "console-feedback-close": "support.manage",
     "console-reviews": "support.manage", "console-review-reply": "support.manage", "console-review-hide": "support.manage",

@@ -124,3 +124,25 @@ async def test_loyalty_shows_what_the_points_are_worth_beside_the_earnings(app, 
     async with await signed_in(app, tenant_a, "customer", customer_id) as client:
         page = (await client.get("/account/earnings")).text
     assert 'data-panel="loyalty.points_value"' in page and "¥12.30" in page
+
+
+async def test_the_office_sets_a_workers_account_and_then_can_not_approve_their_payout(app, tenant_a):
+    worker = await make_worker(tenant_a)
+    await give_earnings(tenant_a, "staff", worker, 9000)
+    clerk, checker = await make_console_user(tenant_a, "finance"), await make_console_user(tenant_a, "finance")
+    async with await signed_in(app, tenant_a, "console", clerk.id) as console:
+        assert (await console.get(f"/console/finance/payout-accounts/staff/{worker}")).status_code == 200
+        wrong = await post_form(console, f"/console/finance/payout-accounts/staff/{worker}", {"account": "nope", "real_name": "张师傅"})
+        assert wrong.status_code == 400 and 'id="field-account-error"' in wrong.text
+        saved = await post_form(console, f"/console/finance/payout-accounts/staff/{worker}", {"account": "13600136000", "real_name": "张师傅"})
+        assert saved.status_code == 303
+        assert "136****6000" in (await console.get(saved.headers["location"])).text
+        async with tenant_scope(tenant_a.id):
+            payout = await services.request_withdrawal("staff", worker, 5000, actor_kind="staff", actor_id=worker)
+        refused = await post_form(console, f"/console/finance/withdrawals/{payout.id}/approve")
+        assert refused.status_code == 403 and "You changed this person&#39;s payout account" in refused.text
+        assert 'id="approve"' in refused.text  # the page is shown again, the payout still waits
+    async with await signed_in(app, tenant_a, "console", checker.id) as console:
+        assert (await post_form(console, f"/console/finance/withdrawals/{payout.id}/approve")).status_code == 303
+    async with tenant_scope(tenant_a.id):
+        assert (await services.get_payout(payout.id)).state in ("approved", "sending", "paid")
