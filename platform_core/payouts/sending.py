@@ -7,6 +7,7 @@ the provider's business id, so a retry after a lost answer never pays twice."""
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 from typing import Any, Mapping
 
@@ -27,6 +28,7 @@ from platform_core.payments.provider import (
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.templating import money
 
 from . import services
 from .schemas import Payout
@@ -89,7 +91,7 @@ async def apply_result(payout: Payout, result: TransferResult) -> str:
         if await _moved(payout.id, ("approved", "sending"), "paid", provider_ref=ref or payout.provider_ref):
             await ledger.complete_payout(payout.currency, payout.amount, payout.fee, provider=payout.provider, payout_no=payout.payout_no)
             await services.tell(payout, N_("Your withdrawal is paid"), N_("%(receives)s is on its way to your %(account)s."),
-                                receives=_money(payout.receives, payout.currency), account=payout.destination_masked)
+                                receives=money(payout.receives, payout.currency), account=payout.destination_masked)
             return "paid"
         return (await services.get_payout(payout.id)).state
     if result.status == "failed":
@@ -103,14 +105,12 @@ async def apply_result(payout: Payout, result: TransferResult) -> str:
     return payout.state
 
 
-def _money(amount: int, currency: str) -> str:
-    from platform_core.web.templating import money
-    return money(amount, currency)
-
-
-async def _ask_later(payout: Payout, queries: int) -> None:
-    wait = min(FIRST_QUERY * (2 ** queries), LONGEST_WAIT)
-    await enqueue(services.QUERY_JOB, {"payout_id": payout.id}, run_at=clock.now() + wait, key=f"{payout.payout_no}:q{queries}")
+async def _ask_later(payout: Payout, tries: int) -> None:
+    """A query after a pause that doubles with each try so far (a key of its own each time: a
+    retry after a lost answer is never swallowed by an earlier job's key)."""
+    wait = min(FIRST_QUERY * (2 ** min(tries, 10)), LONGEST_WAIT)
+    await enqueue(services.QUERY_JOB, {"payout_id": payout.id}, run_at=clock.now() + wait,
+                  key=f"{payout.payout_no}:q{tries}:{secrets.token_hex(4)}")
 
 
 async def send(payout_id: int) -> str:
@@ -133,9 +133,11 @@ async def send(payout_id: int) -> str:
 
 async def _transfer(provider: TransferProvider, payout: Payout) -> str:
     config = await payments.provider_config(provider)
+    # The destination in full is read only here, to send it; the Payout Struct carries it masked.
+    cipher, app_id = await current_connection().fetchrow("select destination_cipher, app_id from core_payout where id = $1", payout.id)
     request = TransferRequest(
         transfer_no=payout.payout_no, amount=payout.receives, currency=payout.currency, account_kind=payout.destination_kind,
-        account=_account(payout.id, await _cipher(payout.id)), real_name=payout.real_name, app_id=await _app_id(payout.id),
+        account=current_runtime().keyring.decrypt(cipher, context=services.ACCOUNT_CONTEXT), real_name=payout.real_name, app_id=app_id,
         remark=f"{current_tenant().name} 提现"[:40], notify_url=transfer_notify_url(_base_url(), provider.name))
     try:
         result = await provider.transfer(config, request)
@@ -151,18 +153,6 @@ async def _transfer(provider: TransferProvider, payout: Payout) -> str:
             payout.id, result.provider_ref[:128], result.message[:300])
         await _ask_later(payout, 0)
     return state
-
-
-async def _cipher(payout_id: int) -> str:
-    return await current_connection().fetchval("select destination_cipher from core_payout where id = $1", payout_id)
-
-
-async def _app_id(payout_id: int) -> str:
-    return await current_connection().fetchval("select app_id from core_payout where id = $1", payout_id)
-
-
-def _account(payout_id: int, cipher: str) -> str:
-    return current_runtime().keyring.decrypt(cipher, context=services.ACCOUNT_CONTEXT)
 
 
 async def query(payout_id: int) -> str:

@@ -83,7 +83,8 @@ async def test_approval_sends_the_transfer_and_a_success_pays_it(app, tenant_a, 
         page = await staff.get("/staff/earnings/withdraw")
         inbox = await staff.get("/api/v1/notifications/", headers={"accept": "application/json"})
     assert f'data-payout="{payout.payout_no}" data-state="paid"' in page.text
-    assert "paid" in inbox.text.lower()
+    # Told in the franchise's language what arrives where.
+    assert [n["body"] for n in inbox.json()["items"]] == ["¥99.00 已转入您的账户 139****9000。"]
 
 
 async def test_a_sent_payout_is_never_paid_twice_by_a_second_send(app, tenant_a, standin):
