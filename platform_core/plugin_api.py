@@ -112,6 +112,8 @@ from platform_core.pluginsys.contexts import (
     CustomerProfileEvent,
     DispatchCandidate,
     DispatchScore,
+    EarningsContext,
+    EarningsPanel,
     FeedbackEvent,
     JobHandler,
     LoginIdentity,
@@ -166,7 +168,7 @@ from platform_core.web.forms import (
 from platform_core.web.i18n import gettext, lazy_gettext
 from platform_core.web.logging import hide_query_secrets
 from platform_core.web.pages import page
-from platform_core.web.templating import translate_to
+from platform_core.web.templating import money, translate_to
 from platform_core.web.uploads import MAX_BYTES as MAX_IMAGE_BYTES
 from platform_core.web.uploads import photo_exists, save_image
 
@@ -197,6 +199,8 @@ __all__ = [
     "Device",
     "DispatchCandidate",
     "DispatchScore",
+    "EarningsContext",
+    "EarningsPanel",
     "FeedbackEvent",
     "Forbidden",
     "HearthError",
@@ -305,6 +309,7 @@ __all__ = [
     "lazy_module",
     "limit_attempts",
     "ledger_balance",
+    "money",
     "list_console_users",
     "login_link_path",
     "monthly_spending",

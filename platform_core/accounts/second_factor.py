@@ -76,6 +76,7 @@ STEP_UP_ACTIONS: dict[str, str] = {
     "new_recovery_codes": N_("make new recovery codes"),
     "close_account": N_("close your account"),
     "bind_payout_account": N_("bind a payout account"),
+    "withdraw": N_("withdraw your earnings"),
 }
 
 

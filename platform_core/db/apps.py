@@ -24,6 +24,7 @@ CORE_APPS = [
     "platform_core.promotions.piccolo_app",
     "platform_core.marketing.piccolo_app",
     "platform_core.staff_pay.piccolo_app",
+    "platform_core.payouts.piccolo_app",
 ]
 
 

@@ -11,7 +11,11 @@ from litestar.di import NamedDependency
 from platform_core.accounts.guards import require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
+from platform_core.pluginsys.calls import collect
+from platform_core.pluginsys.contexts import EarningsContext, EarningsPanel
+from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import get_locale
 from platform_core.web.pages import page
 
 from . import services
@@ -29,9 +33,13 @@ async def my_earnings(request: Request, principal: NamedDependency[Principal]) -
     tenant = current_tenant()
     code = earnings_account(staff.id)
     commission = (await services.settings()).staff_commission_bp
+    # Beside the balance: what others contribute, e.g. payouts' "withdraw" entry (compute_earnings_panels).
+    context = EarningsContext(tenant=tenant, holder="staff", holder_id=staff.id, currency=tenant.currency, locale=get_locale())
+    panels = sorted((p for _, p in await collect(current_runtime().hooks(tenant).compute_earnings_panels, earnings=context)
+                     if isinstance(p, EarningsPanel)), key=lambda p: (p.order, p.key))
     return page(request, "ledger/staff_earnings.html", staff=staff, currency=tenant.currency, tenant_zone=ZoneInfo(tenant.timezone),
                 balance=await services.balance(code, tenant.currency), movements=await services.movements(code, tenant.currency, HISTORY_SIZE),
-                commission_percent=f"{commission / 100:g}")
+                commission_percent=f"{commission / 100:g}", panels=panels)
 
 
 STAFF_HANDLERS = [my_earnings]

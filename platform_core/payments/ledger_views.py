@@ -26,7 +26,7 @@ from .console_views import provider_labels
 
 # The rates form's fields and the settings they fill.
 RATE_FIELDS = {"platform_fee": "platform_fee_bp", "staff_commission": "staff_commission_bp"}
-GROUPS = ("franchise", "platform", "provider", "staff")
+GROUPS = ("franchise", "platform", "provider", "staff", "payouts")
 
 
 def _percent(bp: int) -> str:

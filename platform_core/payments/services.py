@@ -443,6 +443,12 @@ async def _refuse(provider: str, reason: str, detail: str, payment_no: str | Non
         )
 
 
+async def record_refusal(provider: str, reason: str, detail: str, reference: str | None, remote_addr: str) -> None:
+    """Keep a refused provider notification for the console's list of refusals (payouts'
+    transfer notifications are refused and kept the same way)."""
+    await _refuse(provider, reason, detail, reference, remote_addr)
+
+
 class _Refused(Exception):
     """A notification that changes nothing: why, and what to keep of it."""
 

@@ -408,6 +408,31 @@ class MemberPanel(msgspec.Struct, frozen=True, kw_only=True):
     stylesheets: list[str] = []
 
 
+class EarningsContext(msgspec.Struct, frozen=True, kw_only=True):
+    """A person's earnings page being put together (compute_earnings_panels): a customer's
+    "my earnings" (/account/earnings) or a worker's (/staff/earnings)."""
+
+    tenant: TenantContext
+    holder: Literal["customer", "staff"]
+    holder_id: int
+    currency: str
+    locale: str = "zh_CN"
+
+
+class EarningsPanel(msgspec.Struct, frozen=True, kw_only=True):
+    """Something shown beside the earnings balance: loyalty's "points worth ¥12.30", the worker's
+    "withdraw" entry. ``title`` and ``note`` are English msgids (translated when rendered, in the
+    contributor's catalogue); ``value`` is shown as it is (format money with the page's locale
+    first); ``href`` an in-app page, if any."""
+
+    key: str  # unique on the page: "<plugin>.<panel>", e.g. "loyalty.points"
+    title: str
+    value: str = ""
+    note: str = ""
+    href: str | None = None
+    order: int = 100  # smaller first
+
+
 class SegmentSql(msgspec.Struct, frozen=True, kw_only=True):
     """A subquery that selects customer ids (one bigint column, any name), written over the
     contributor's own tables only; its arguments are `$1`..`$n` in `sql`, numbered from 1

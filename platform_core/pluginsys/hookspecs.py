@@ -538,6 +538,25 @@ def compute_member_panels(member):
 
 
 @hookspec
+def compute_earnings_panels(earnings):
+    """Contribute something beside a person's earnings balance: loyalty's "points worth ¥x" on
+    the customer's "my earnings" (``/account/earnings``, ``GET /api/v1/me/earnings``), the
+    "withdraw" entry on the worker's earnings page (``/staff/earnings``).
+
+    Called through the tenant's relay once per view of the page or the API, inside the request's
+    transaction, for a signed-in, active customer or worker. Sync or async: an async impl may read
+    its config and its tables (scoped to ``earnings.holder_id``). An impl that raises is logged
+    and the page shows the others.
+
+    :param earnings: :class:`~platform_core.pluginsys.contexts.EarningsContext` (tenant, holder
+        ``"customer"`` or ``"staff"``, holder_id, currency, locale).
+    :return: a list of :class:`~platform_core.pluginsys.contexts.EarningsPanel`, or None: ``key``
+        unique on the page, ``title`` and ``note`` English msgids, ``value`` already formatted,
+        ``href`` an in-app page or None. Panels are shown by ``order``, then ``key``.
+    """
+
+
+@hookspec
 def compute_customer_console_panels(customer):
     """Contribute panels to a customer's page in the franchise console
     (``/console/customers/{id}``): loyalty's points and tier.

@@ -32,6 +32,7 @@ CORE_HOOK_MODULES = (
     "platform_core.payments.hooks",
     "platform_core.promotions.hooks",
     "platform_core.ledger.hooks",
+    "platform_core.payouts.hooks",
     "platform_core.plugin_admin.hooks",
     "platform_core.customer_desk.hooks",
     "platform_core.staff_pay.hooks",

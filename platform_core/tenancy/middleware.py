@@ -18,8 +18,9 @@ from .services import resolve_tenant
 UNSCOPED_PREFIXES = ("/static/", "/health/", "/metrics", "/schema", "/favicon.ico")
 # Reachable while a tenant is suspended (the suspended page needs its styles).
 SUSPENDED_ALLOWED = ("/static/",)
-# Payment providers call one URL per tenant, /payments/notify/{provider}/{tenant}, on any host.
-NOTIFY_PREFIX = "/payments/notify/"
+# Payment providers call one URL per tenant, /payments/notify/{provider}/{tenant}, on any host
+# (and /payments/transfer-notify/{provider}/{tenant} for transfers, payouts/controllers.py).
+NOTIFY_PREFIXES = ("/payments/notify/", "/payments/transfer-notify/")
 # The mini-program calls the JSON API on one host and names its franchise in `X-Tenant`. Pages
 # ignore the header: a cache keyed on the host must never hand one franchise's page to another's
 # visitors. Where it is honoured the answer says so (`Vary: X-Tenant`).
@@ -77,9 +78,9 @@ class TenantMiddleware(ASGIMiddleware):
         header_slug = _header(scope, TENANT_HEADER) if api else None
         if api:
             send = _varying_on_tenant(send)
-        notify = path.startswith(NOTIFY_PREFIX)
+        notify = path.startswith(NOTIFY_PREFIXES)
         if notify:
-            parts = path[len(NOTIFY_PREFIX):].split("/")
+            parts = path.split("/", 3)[3].split("/")
             host, header_slug = "", parts[1] if len(parts) > 1 else ""
         elif host == self.platform_host:
             state["platform"] = True

@@ -108,7 +108,7 @@ class PathBoundsMiddleware(ASGIMiddleware):
 # A payment provider's notification is answered in the provider's protocol (Alipay's "failure",
 # WeChat Pay's FAIL), and its signature check refuses a broken body in those words: its body is
 # the provider's to judge, not ours.
-PROVIDER_NOTIFICATIONS = "/payments/notify/"
+PROVIDER_NOTIFICATIONS = ("/payments/notify/", "/payments/transfer-notify/")
 
 
 class InputBoundsMiddleware(ASGIMiddleware):

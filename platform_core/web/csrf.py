@@ -38,7 +38,7 @@ def attach_csrf_cookie(request: Request, response: Response, secure: bool) -> No
 
 async def check_csrf(request: Request) -> None:
     """before_request: refuse an unsafe browser request that does not echo its CSRF cookie."""
-    if request.method in SAFE_METHODS or request.scope["path"].startswith(("/health/", "/payments/notify/")):
+    if request.method in SAFE_METHODS or request.scope["path"].startswith(("/health/", "/payments/notify/", "/payments/transfer-notify/")):
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return

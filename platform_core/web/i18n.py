@@ -117,7 +117,7 @@ _ = gettext
 # Keyword calls Babel's own Python extractor should also read.
 EXTRA_KEYWORDS = ("lazy_gettext",)
 # Struct fields that hold English msgids translated where they are shown.
-MSGID_FIELDS = {"MenuEntry": ("label",), "MemberPanel": ("title",), "OrderStateSpec": ("label",), "SegmentFilterSpec": ("label", "param_labels")}
+MSGID_FIELDS = {"MenuEntry": ("label",), "MemberPanel": ("title",), "EarningsPanel": ("title", "note"), "OrderStateSpec": ("label",), "SegmentFilterSpec": ("label", "param_labels")}
 
 
 def _error_signatures() -> dict[str, tuple[int | None, int | None]]:

@@ -10,8 +10,11 @@ import msgspec
 
 from platform_core.plugin_api import (
     CustomerConsoleContext,
+    EarningsContext,
+    EarningsPanel,
     MemberContext,
     MemberPanel,
+    money,
     plugin_config,
 )
 
@@ -49,6 +52,21 @@ async def member_panels(member: MemberContext) -> list[MemberPanel]:
         panels.append(MemberPanel(key="loyalty.tasks", title="Tasks", template="loyalty/_panel_tasks.html",
                                   context=tasks, order=30, href="/p/loyalty/tasks", stylesheets=[CHECKIN_CSS]))
     return panels
+
+
+async def earnings_panels(earnings: EarningsContext) -> list[EarningsPanel] | None:
+    """Beside the customer's "my earnings" balance: what their points are worth at the
+    franchise's rate (`points_per_yuan_value` points count as ¥1, as in the liability report)."""
+    if earnings.holder != "customer":
+        return None
+    held = (await balance_of(earnings.holder_id)).points
+    if held <= 0:
+        return None
+    rate = (await plugin_config(LoyaltyConfig)).points_per_yuan_value
+    worth = (held * 100 + rate // 2) // rate  # in fen, rounded as the liability report rounds
+    return [EarningsPanel(key="loyalty.points_value", title="Your points are worth", value=money(worth, earnings.currency),
+                          note="Spend them in the rewards shop.",
+                          href="/p/loyalty/shop", order=20)]
 
 
 class ConsoleCustomerPanel(msgspec.Struct, frozen=True, kw_only=True):

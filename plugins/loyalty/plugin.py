@@ -12,6 +12,7 @@ from platform_core.plugin_api import (
     CustomerEvent,
     CustomerProfileEvent,
     DispatchCandidate,
+    EarningsContext,
     FeedbackEvent,
     JobHandler,
     MemberContext,
@@ -165,6 +166,11 @@ async def on_customer_registered(event: CustomerEvent) -> None:
 @hookimpl
 async def compute_member_panels(member: MemberContext):
     return await member_centre.member_panels(member)
+
+
+@hookimpl
+async def compute_earnings_panels(earnings: EarningsContext):
+    return await member_centre.earnings_panels(earnings)
 
 
 @hookimpl
