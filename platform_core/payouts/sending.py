@@ -25,6 +25,8 @@ from platform_core.payments.provider import (
     TransferRequest,
     TransferResult,
 )
+from platform_core.pluginsys.calls import tell
+from platform_core.pluginsys.contexts import PayoutEvent
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
@@ -92,6 +94,7 @@ async def apply_result(payout: Payout, result: TransferResult) -> str:
             await ledger.complete_payout(payout.currency, payout.amount, payout.fee, provider=payout.provider, payout_no=payout.payout_no)
             await services.tell(payout, N_("Your withdrawal is paid"), N_("%(receives)s is on its way to your %(account)s."),
                                 receives=money(payout.receives, payout.currency), account=payout.destination_masked)
+            await _finished(payout, "paid", "")
             return "paid"
         return (await services.get_payout(payout.id)).state
     if result.status == "failed":
@@ -100,9 +103,20 @@ async def apply_result(payout: Payout, result: TransferResult) -> str:
             await ledger.release_payout(payout.holder, payout.holder_id, payout.currency, payout.amount, payout_no=payout.payout_no)
             await services.tell(payout, N_("Your withdrawal could not be paid"),
                                 N_("%(amount)s is back in your earnings. The payment service said: %(reason)s"), reason=message)
+            await _finished(payout, "failed", message)
             return "failed"
         return (await services.get_payout(payout.id)).state
     return payout.state
+
+
+async def _finished(payout: Payout, state: str, message: str) -> None:
+    """on_payout_finished, in the transaction that applied the result (a core reaction such as a
+    statement marked paid is part of it)."""
+    tenant = current_tenant()
+    await tell(current_runtime().hooks(tenant).on_payout_finished, event=PayoutEvent(
+        tenant=tenant, payout_id=payout.id, payout_no=payout.payout_no, holder=payout.holder, holder_id=payout.holder_id,
+        source=payout.source, source_ref=payout.source_ref, state=state, amount=payout.amount, fee=payout.fee,
+        currency=payout.currency, message=message, occurred_at=clock.now()))
 
 
 async def _ask_later(payout: Payout, tries: int) -> None:

@@ -272,7 +272,8 @@ async def request_withdrawal(holder: Holder, holder_id: int, amount: int, *, act
 async def create_payout(holder: Holder, holder_id: int, amount: int, *, source: Source, source_ref: str, approved_by: int) -> Payout:
     """A payout the office asks for (a worker's pay statement, `source_ref` its id): created
     approved by console user `approved_by`, held in the ledger and queued for sending, free of
-    fees. Once per `source_ref`: the same statement again is a Conflict."""
+    fees. One live payout per `source_ref`: the same statement again is a Conflict (after a failed
+    one, it may be paid again)."""
     if amount <= 0:
         raise ValidationFailed({"amount": N_("Enter an amount above zero.")})
     try:

@@ -188,6 +188,24 @@ class RefundEvent(msgspec.Struct, frozen=True, kw_only=True):
     occurred_at: datetime
 
 
+class PayoutEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A payout came to its end at the provider: paid, or failed (its money back in the earnings)."""
+
+    tenant: TenantContext
+    payout_id: int
+    payout_no: str
+    holder: Literal["customer", "staff"]
+    holder_id: int
+    source: Literal["withdrawal", "statement"]
+    source_ref: str  # for a statement's payout, the statement's number
+    state: Literal["paid", "failed"]
+    amount: int  # what left the earnings, the fee included
+    fee: int
+    currency: str
+    message: str  # the provider's reason, when it failed
+    occurred_at: datetime
+
+
 class PriceQuote(msgspec.Struct, frozen=True, kw_only=True):
     tenant: TenantContext
     customer_id: int | None

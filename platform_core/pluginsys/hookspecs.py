@@ -439,6 +439,20 @@ def on_refund_succeeded(event):
     """
 
 
+@hookspec
+def on_payout_finished(event):
+    """A payout (a withdrawal, or a worker's pay statement paid by transfer) was paid by its
+    provider or failed for good; a failed one's money is already back in the earnings.
+
+    Called through the tenant's relay, in the transaction that applied the provider's answer
+    (the transfer's reply, a notification or a query), sync or async. The core's pay statements
+    mark a statement paid here, or open it for paying again.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.PayoutEvent`.
+    :return: None.
+    """
+
+
 # ---------------------------------------------------------------------------------------------
 # Contributions and single answers
 

@@ -16,6 +16,7 @@ from platform_core.accounts.guards import require_console
 from platform_core.accounts.ratelimit import Limit, enforce
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.money import to_minor
+from platform_core.payouts.services import payout_account
 from platform_core.runtime import current_runtime
 from platform_core.staff.services import get_worker, list_workers
 from platform_core.tenancy.context import current_tenant
@@ -37,8 +38,8 @@ from .schemas import MAX_ADJUSTMENT, AdjustmentCreate, BankAccountUpdate, PaySet
 BASE = "/console/finance/statements"
 VIEW = require_console("finance.view")
 MANAGE = require_console("finance.manage")
-STATE_LABELS = {"draft": N_("Draft"), "confirmed": N_("Confirmed"), "paid": N_("Paid")}
-STATE_TONES = {"draft": "warning", "confirmed": "info", "paid": "success"}
+STATE_LABELS = {"draft": N_("Draft"), "confirmed": N_("Confirmed"), "paying": N_("Paying by transfer"), "paid": N_("Paid")}
+STATE_TONES = {"draft": "warning", "confirmed": "info", "paying": "info", "paid": "success"}
 LINE_LABELS = {"order": N_("Completed order"), "bonus": N_("Bonus"), "deduction": N_("Deduction"), "payout": N_("Payout"),
                "other": N_("Refund or correction")}
 ADJUSTMENT_LABELS = {"bonus": N_("Bonus"), "deduction": N_("Deduction")}
@@ -51,6 +52,7 @@ WEEKDAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Fr
 NOTICES = {
     "drawn": N_("The statements are drawn up from the ledger."),
     "confirmed": N_("The statement is confirmed: its numbers are frozen."),
+    "transfer": N_("The payment is on its way to the worker's account. The statement shows paid once the payment service confirms it."),
     "redrawn": N_("The statement is drawn again from the ledger."),
     "paid": N_("Marked paid by bank, and posted to the ledger."),
     "settings": N_("The pay settings are saved."),
@@ -128,7 +130,7 @@ async def _statement_page(request: Request, statement_id: int, *, status_code: i
     extra.setdefault("errors", {})
     return page(request, "staff_pay/console_statement.html", console=True, status_code=status_code, statement=statement, people=people,
                 account=(await bank.bank_accounts([statement.staff_id])).get(statement.staff_id), flash=done_notice(request, NOTICES),
-                pay_mode=(await services.pay_settings()).pay_mode,
+                pay_mode=(await services.pay_settings()).pay_mode, payout_account=await payout_account("staff", statement.staff_id),
                 **_labels(), **extra)
 
 
@@ -185,6 +187,17 @@ async def mark_paid(request: Request) -> Response:
     if single is not None:
         return redirect_after_post(request, f"{BASE}/{single}?done=paid")
     return redirect_after_post(request, f"{BASE}?period={paid[0].first_day}&done=paid")
+
+
+@post(f"{BASE}/{{statement_id:int}}/transfer", guards=[MANAGE], include_in_schema=False, name="console-statement-transfer")
+async def pay_by_transfer(request: Request, statement_id: PathId) -> Response:
+    """Pay one confirmed statement to the worker's payout account (WeChat or Alipay)."""
+    try:
+        await _limit(request, "pay")
+        await services.pay_by_transfer(statement_id, by=_user(request))
+    except HearthError as exc:
+        return await _statement_page(request, statement_id, status_code=exc.status_code, **error_context(exc))
+    return redirect_after_post(request, f"{BASE}/{statement_id}?done=transfer")
 
 
 @get(f"{BASE}/bank-batch.csv", guards=[MANAGE], include_in_schema=False, name="console-statements-bank-batch")
@@ -326,5 +339,5 @@ async def save_bank(request: Request, staff_id: PathId) -> Response:
     return redirect_after_post(request, f"{BASE}/workers/{staff_id}/bank?done=bank")
 
 
-CONSOLE_HANDLERS = [statements_page, draw, statement_page, statement_csv, confirm, redraw, mark_paid, bank_batch, settings_page,
+CONSOLE_HANDLERS = [statements_page, draw, statement_page, statement_csv, confirm, redraw, mark_paid, pay_by_transfer, bank_batch, settings_page,
                     save_settings, adjustments_page, propose, approve, reject, bank_page, save_bank]

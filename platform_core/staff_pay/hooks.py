@@ -1,17 +1,22 @@
-"""This domain's hook implementations (registered as a core plugin): its pages, its menu entries
-and the daily job that draws up statements."""
+"""This domain's hook implementations (registered as a core plugin): its pages, its menu entries,
+the daily job that draws up statements, and a statement's transfer coming to its end."""
 
 from __future__ import annotations
 
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.contexts import MenuEntry
 
-from . import console_views, jobs, staff_views
+from . import console_views, jobs, services, staff_views
 
 
 @hookimpl
 def register_routes():
     return [*console_views.CONSOLE_HANDLERS, *staff_views.STAFF_HANDLERS]
+
+
+@hookimpl
+async def on_payout_finished(event):
+    await services.payout_finished(event)
 
 
 @hookimpl

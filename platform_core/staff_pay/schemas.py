@@ -13,7 +13,7 @@ from platform_core.bounds import Id, Line, Name
 
 Period = Literal["weekly", "monthly"]
 PayMode = Literal["statement", "on_demand"]
-StatementState = Literal["draft", "confirmed", "paid"]
+StatementState = Literal["draft", "confirmed", "paying", "paid"]
 PayMethod = Literal["transfer", "bank"]
 LineKind = Literal["order", "bonus", "deduction", "payout", "other"]
 AdjustmentKind = Literal["bonus", "deduction"]

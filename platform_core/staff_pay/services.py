@@ -23,6 +23,8 @@ from platform_core.ledger.schemas import EarningsEntry
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
 from platform_core.orders.services import order_summaries
+from platform_core.payouts import services as payouts
+from platform_core.pluginsys.contexts import PayoutEvent
 from platform_core.staff.services import list_workers
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext, translations
@@ -307,7 +309,7 @@ async def mark_paid_by_bank(statement_ids: list[int], *, by: int, reference: str
     paid = []
     for statement_id in sorted(set(statement_ids)):  # the same lock order in every request
         statement = await _locked(statement_id)
-        if statement.state == "paid":
+        if statement.state in ("paid", "paying"):
             raise Conflict("Statement %(number)s is already paid.", params={"number": statement.number})
         if statement.state != "confirmed":
             raise ValidationFailed({"statement_ids": "Confirm a statement before paying it."})
@@ -325,3 +327,52 @@ async def mark_paid_by_bank(statement_ids: list[int], *, by: int, reference: str
         await _tell_worker(statement, PAID)
         paid.append(statement_id)
     return [await get_statement(i) for i in paid]
+
+
+async def pay_by_transfer(statement_id: int, *, by: int) -> Statement:
+    """Pay a confirmed statement's net to the worker's payout account (WeChat or Alipay) through
+    payouts: a payout approved by `by`, held in the ledger now and sent by its job. The statement
+    is `paying` until the transfer's end comes back (`payout_finished`). Refused like a bank
+    payment (not confirmed, nothing to pay, earnings short, on-demand franchise), and when the
+    worker has no payout account (400 on `account`)."""
+    if (await pay_settings()).pay_mode == "on_demand":
+        raise ValidationFailed({"statement_ids": "Workers of this franchise withdraw their earnings themselves: "
+                                                 "statements are reports and are not paid."})
+    statement = await _locked(statement_id)
+    if statement.state in ("paid", "paying"):
+        raise Conflict("Statement %(number)s is already paid.", params={"number": statement.number})
+    if statement.state != "confirmed":
+        raise ValidationFailed({"statement_ids": "Confirm a statement before paying it."})
+    if statement.to_pay <= 0:
+        raise ValidationFailed({"statement_ids": "There is nothing to pay on this statement."})
+    try:
+        payout = await payouts.create_payout("staff", statement.staff_id, statement.to_pay, source="statement",
+                                             source_ref=statement.number, approved_by=by)
+    except ValidationFailed as exc:
+        if "amount" not in exc.fields:
+            raise
+        raise ValidationFailed({"statement_ids": "The worker's earnings are less than this statement's net: "
+                                                 "they were paid or withdrawn in the meantime."}) from None
+    await current_connection().execute(
+        "update core_staff_statement set state = 'paying', pay_method = 'transfer', pay_reference = $2, paid_by = $3 where id = $1",
+        statement_id, payout.payout_no, by)
+    return await get_statement(statement_id)
+
+
+async def payout_finished(event: PayoutEvent) -> None:
+    """A statement's payout came to its end: paid, the statement is paid; failed (its money is
+    back in the earnings), the statement can be paid again, by transfer or by bank."""
+    if event.holder != "staff" or event.source != "statement":
+        return
+    conn = current_connection()
+    statement_id = await conn.fetchval(
+        "select id from core_staff_statement where number = $1 and state = 'paying' and pay_reference = $2 for update",
+        event.source_ref, event.payout_no)
+    if statement_id is None:
+        return
+    if event.state == "paid":
+        await conn.execute("update core_staff_statement set state = 'paid', paid_at = $2 where id = $1", statement_id, event.occurred_at)
+        await _tell_worker(await get_statement(statement_id), PAID)
+    else:
+        await conn.execute("update core_staff_statement set state = 'confirmed', pay_method = null, pay_reference = '', paid_by = null "
+                           "where id = $1", statement_id)

@@ -39,11 +39,12 @@ class StaffPaySettings(Table, tablename="core_staff_pay_settings"):
 
 
 class StaffStatement(Table, tablename="core_staff_statement"):
-    """One worker's pay statement for one period: draft, confirmed (frozen), paid."""
+    """One worker's pay statement for one period: draft, confirmed (frozen), paying (by transfer), paid."""
 
     class State(str, Enum):
         draft = "draft"
         confirmed = "confirmed"
+        paying = "paying"
         paid = "paid"
 
     class PayMethod(str, Enum):

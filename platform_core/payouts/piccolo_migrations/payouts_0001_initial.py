@@ -66,7 +66,8 @@ CREATE TABLE core_payout (
   finished_at timestamptz,
   UNIQUE (tenant_id, payout_no)
 );
-CREATE UNIQUE INDEX core_payout_statement ON core_payout (tenant_id, source_ref) WHERE source = 'statement';
+-- One live payout per statement; after a failed one the office may pay it again.
+CREATE UNIQUE INDEX core_payout_statement ON core_payout (tenant_id, source_ref) WHERE source = 'statement' AND state <> 'failed';
 CREATE INDEX core_payout_holder ON core_payout (tenant_id, holder, holder_id, created_at);
 CREATE INDEX core_payout_state ON core_payout (tenant_id, state, created_at);
 SELECT hearth_enable_tenant_rls('core_payout');
