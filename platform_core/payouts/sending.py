@@ -132,9 +132,9 @@ async def send(payout_id: int) -> str:
     payout number as the transfer's id. A provider that could not be asked leaves the payout
     `sending` with a query scheduled (which sends again if the provider never got it)."""
     payout = await services.lock_payout(payout_id)
-    if payout.state not in ("approved", "sending"):
+    if payout.state != "approved":  # sent already (a repeated job): its query takes it from here
         return payout.state
-    provider = await provider_for(payout.destination_kind) if not payout.provider else payments.installed_providers().get(payout.provider)
+    provider = await provider_for(payout.destination_kind)
     if provider is None or not isinstance(provider, TransferProvider):
         message = "No payment service can pay to this account now."
         await _moved(payout.id, ("approved", "sending"), "approved", provider_message=message)
