@@ -92,8 +92,9 @@ async def apply_result(payout: Payout, result: TransferResult) -> str:
     if result.status == "succeeded":
         if await _moved(payout.id, ("approved", "sending"), "paid", provider_ref=ref or payout.provider_ref):
             await ledger.complete_payout(payout.currency, payout.amount, payout.fee, provider=payout.provider, payout_no=payout.payout_no)
-            await services.tell(payout, N_("Your withdrawal is paid"), N_("%(receives)s is on its way to your %(account)s."),
-                                receives=money(payout.receives, payout.currency), account=payout.destination_masked)
+            if payout.source == "withdrawal":  # a statement's payout is told by the statement (on_payout_finished)
+                await services.tell(payout, N_("Your withdrawal is paid"), N_("%(receives)s is on its way to your %(account)s."),
+                                    receives=money(payout.receives, payout.currency), account=payout.destination_masked)
             await _finished(payout, "paid", "")
             return "paid"
         return (await services.get_payout(payout.id)).state
@@ -101,8 +102,9 @@ async def apply_result(payout: Payout, result: TransferResult) -> str:
         message = (result.message or "failed")[:300]
         if await _moved(payout.id, ("approved", "sending"), "failed", provider_message=message, reason=message):
             await ledger.release_payout(payout.holder, payout.holder_id, payout.currency, payout.amount, payout_no=payout.payout_no)
-            await services.tell(payout, N_("Your withdrawal could not be paid"),
-                                N_("%(amount)s is back in your earnings. The payment service said: %(reason)s"), reason=message)
+            if payout.source == "withdrawal":
+                await services.tell(payout, N_("Your withdrawal could not be paid"),
+                                    N_("%(amount)s is back in your earnings. The payment service said: %(reason)s"), reason=message)
             await _finished(payout, "failed", message)
             return "failed"
         return (await services.get_payout(payout.id)).state

@@ -11,6 +11,7 @@ import pytest
 
 from platform_core.db import current_connection
 from platform_core.ledger import services as ledger
+from platform_core.notifications.services import list_notifications
 from platform_core.payouts import sending
 from platform_core.payouts import services as payouts
 from platform_core.payouts.schemas import PayoutAccountBind
@@ -117,6 +118,9 @@ async def test_a_pay_statement_paid_by_transfer_is_paid_when_alipay_answers_and_
         assert (done.pay_method, done.pay_reference, done.paid_by) == ("transfer", again.pay_reference, finance.id)
         assert await ledger.balance(f"staff:{worker}:earnings", shop.currency) == 0
         assert await ledger.balance("provider:alipay:clearing", shop.currency) == 10000 - 6000  # the order came in by Alipay too
+        # The worker hears of it from the statement (confirmed, then paid), never as a "withdrawal".
+        inbox = await list_notifications("staff", worker)
+        assert [n.link for n in inbox] == [f"/staff/statements/{statement.id}"] * 2
         with pytest.raises(Exception) as twice:
             await statements.pay_by_transfer(statement.id, by=finance.id)
         assert twice.value.status_code == 409
