@@ -349,7 +349,16 @@ def check_maker_checker(payout: Payout, console_user_id: int) -> None:
         raise Forbidden(N_("You asked for this payout: another finance user must approve it."))
 
 
+# Decisions per office user an hour: a busy finance desk's day, not a stolen session's script.
+DECISION_LIMITS = (Limit("payout-decide-1h", 300, 3600),)
+
+
+async def _decision_limit(console_user_id: int) -> None:
+    await enforce(current_runtime().kv, current_tenant().key("payout-decide", console_user_id), DECISION_LIMITS)
+
+
 async def approve(payout_id: int, console_user_id: int) -> Payout:
+    await _decision_limit(console_user_id)
     payout = await lock_payout(payout_id)
     check_maker_checker(payout, console_user_id)
     if payout.state != "requested":
@@ -365,6 +374,7 @@ async def reject(payout_id: int, console_user_id: int, reason: str) -> Payout:
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationFailed({"reason": N_("Say why: the person sees the reason.")})
+    await _decision_limit(console_user_id)
     payout = await lock_payout(payout_id)
     if payout.state != "requested":
         raise Conflict(N_("This withdrawal was already decided. Reload to see how."))

@@ -8,8 +8,9 @@ import asyncio
 
 import pytest
 
+from platform_core.accounts.ratelimit import Limit
 from platform_core.db import current_connection
-from platform_core.errors import Forbidden, ValidationFailed
+from platform_core.errors import Forbidden, RateLimited, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.payouts import services
 from platform_core.payouts.schemas import PayoutAccountBind, PayoutSettingsUpdate
@@ -233,3 +234,18 @@ async def test_other_franchises_and_customers_can_not_see_or_act_on_a_payout(app
         assert await services.holder_payouts("customer", customer_id) == []
     async with tenant_scope(tenant_a.id):
         assert (await services.get_payout(payout.id)).state == "requested"
+
+
+async def test_an_office_user_deciding_faster_than_a_person_could_is_stopped(app, tenant_a, monkeypatch):
+    monkeypatch.setattr(services, "DECISION_LIMITS", (Limit("test-decide", 2, 3600),))
+    customer_id = await bound_customer(app, tenant_a, earnings=10000)
+    async with await api(app, tenant_a, customer_id) as client:
+        numbers = [(await client.post("/api/v1/me/withdrawals", json={"amount": 1000})).json()["payout_no"] for _ in range(3)]
+    finance = await make_console_user(tenant_a, "finance")
+    async with tenant_scope(tenant_a.id):
+        ids = [await current_connection().fetchval("select id from core_payout where payout_no = $1", n) for n in numbers]
+        await services.reject(ids[0], finance.id, "Duplicate request")
+        await services.reject(ids[1], finance.id, "Duplicate request")
+        with pytest.raises(RateLimited):
+            await services.approve(ids[2], finance.id)
+        assert (await services.get_payout(ids[2])).state == "requested"
