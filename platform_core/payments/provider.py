@@ -215,6 +215,9 @@ class TransferResult(msgspec.Struct, frozen=True, kw_only=True):
     status: Literal["succeeded", "pending", "failed"]
     provider_ref: str = ""  # the provider's id of the transfer
     message: str = ""
+    # Pending until the person confirms receipt in the provider's app: what that app's call
+    # takes (WeChat's requestMerchantTransfer: mchId, appId, package). Empty otherwise.
+    confirm: dict[str, str] = {}
 
 
 class TransferNotice(msgspec.Struct, frozen=True, kw_only=True):

@@ -41,7 +41,8 @@ async def transfer_notify(request: Request, provider: FromPath[str], tenant_slug
 def mine(payout: Payout) -> MyPayout:
     return MyPayout(payout_no=payout.payout_no, amount=payout.amount, fee=payout.fee, receives=payout.receives, currency=payout.currency,
                     destination_kind=payout.destination_kind, destination_masked=payout.destination_masked, state=payout.state,
-                    reason=payout.reason, created_at=payout.created_at, finished_at=payout.finished_at)
+                    reason=payout.reason, created_at=payout.created_at, finished_at=payout.finished_at,
+                    confirm=payout.confirm if payout.state == "sending" else {})
 
 
 class EarningsController(Controller):

@@ -121,6 +121,8 @@ class Payout(msgspec.Struct, frozen=True, kw_only=True):
     attempts: int
     created_at: datetime
     finished_at: datetime | None
+    # Waiting for the person to confirm receipt in the provider's app: what its call takes.
+    confirm: dict[str, str] = {}
 
     @property
     def receives(self) -> int:
@@ -141,6 +143,9 @@ class MyPayout(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
     created_at: datetime
     finished_at: datetime | None
+    # Non-empty while the transfer waits for the person to confirm receipt in WeChat: the
+    # mini-program passes these to wx.requestMerchantTransfer.
+    confirm: dict[str, str] = {}
 
 
 class EarningsMovement(msgspec.Struct, frozen=True, kw_only=True):

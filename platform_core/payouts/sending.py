@@ -11,6 +11,8 @@ import secrets
 from datetime import timedelta
 from typing import Any, Mapping
 
+import msgspec
+
 from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.errors import NotFound
@@ -167,8 +169,20 @@ async def _transfer(provider: TransferProvider, payout: Payout) -> str:
         await current_connection().execute(
             "update core_payout set provider_ref = coalesce(nullif($2, ''), provider_ref), provider_message = $3 where id = $1",
             payout.id, result.provider_ref[:128], result.message[:300])
+        await _keep_confirm(payout.id, result)
         await _ask_later(payout, 0)
     return state
+
+
+async def _keep_confirm(payout_id: int, result: TransferResult) -> None:
+    """What the person's app needs to confirm receipt, while the transfer waits for them (kept
+    small: a provider's answer is not trusted to be). WeChat gives it in the transfer's answer
+    only, not in a query's: an answer without it keeps what is there."""
+    if not result.confirm:
+        return
+    confirm = {str(k)[:40]: str(v)[:500] for k, v in list(result.confirm.items())[:8]}
+    await current_connection().execute("update core_payout set confirm = $2::jsonb where id = $1", payout_id,
+                                       msgspec.json.encode(confirm).decode())
 
 
 async def query(payout_id: int) -> str:
@@ -189,6 +203,7 @@ async def query(payout_id: int) -> str:
         return await _transfer(provider, payout)
     state = await apply_result(payout, result)
     if state == "sending":
+        await _keep_confirm(payout.id, result)
         await _ask_later(payout, payout.attempts + await _queries(payout.id))
     return state
 

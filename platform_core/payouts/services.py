@@ -64,14 +64,16 @@ STAFF_HOME = "/staff/earnings/withdraw"
 _COLUMNS = ("id, payout_no, holder, holder_id, amount, fee, currency, destination_kind, destination_masked, real_name, state, source, "
             "source_ref, reason, requested_by_kind, requested_by_id, decided_by, decided_at, destination_changed_by_kind, "
             "destination_changed_by_id, destination_changed_at, flag, provider, provider_ref, provider_message, attempts, created_at, "
-            "finished_at")
+            "finished_at, confirm")
 _ACCOUNT_COLUMNS = "holder, holder_id, kind, account_masked, real_name, changed_by_kind, changed_by_id, changed_at"
 _PHONE = re.compile(r"1\d{10}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}")
 
 
 def _payout(row) -> Payout:
-    return Payout(**dict(row))
+    values = dict(row)
+    confirm = values.pop("confirm", None)
+    return Payout(**values, confirm=msgspec.json.decode(confirm) if isinstance(confirm, str) else confirm or {})
 
 
 def earnings_code(holder: Holder, holder_id: int) -> str:

@@ -3,6 +3,7 @@
 from enum import Enum
 
 from piccolo.columns import (
+    JSONB,
     BigInt,
     BigSerial,
     Boolean,
@@ -93,6 +94,7 @@ class Payout(Table, tablename="core_payout"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None)
+    confirm = JSONB(default="{}")  # what the person's app needs to confirm receipt (WeChat), while sending
 
 
 class PayoutNotification(Table, tablename="core_payout_notification"):

@@ -15,6 +15,7 @@ from platform_core.accounts.services import active_customer
 from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.device import current_device
 from platform_core.web.forms import (
     client_address,
     error_context,
@@ -64,7 +65,8 @@ async def _earnings_page(request: Request, customer_id: int, *, status_code: int
     notice = NOTICES.get(request.query_params.get("done", ""))
     return page(request, "payouts/my_earnings.html", status_code=status_code, earnings=mine,
                 payouts=await services.holder_payouts("customer", customer_id), verified=await services.verified_name(customer_id) is not None,
-                notice=notice, currency=mine.currency, quote=None, rules=mine.settings, **labels(), **{"values": {}, "errors": {}, **extra})
+                notice=notice, currency=mine.currency, quote=None, rules=mine.settings, in_wechat=current_device() == "wechat",
+                **labels(), **{"values": {}, "errors": {}, **extra})
 
 
 @get(HOME, guards=[require_customer], include_in_schema=False, name="customer-earnings")

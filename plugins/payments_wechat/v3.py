@@ -222,12 +222,16 @@ REMARK_LIMIT = 32
 MISSING = "missing"
 
 
-def _bill(data: dict) -> TransferResult:
+def _bill(data: dict, config: WeChatPayConfig | None = None, app_id: str = "") -> TransferResult:
     state = TRANSFER_STATES.get(str(data.get("state", "")))
     if state is None:
         raise ProviderError(f"WeChat Pay: unknown transfer state {str(data.get('state'))[:20]!r}")
     message = f"WeChat Pay: {data.get('fail_reason') or data.get('state')}" if state == "failed" else ""
-    return TransferResult(status=state, provider_ref=str(data.get("transfer_bill_no") or ""), message=message)
+    confirm = {}
+    if data.get("state") == "WAIT_USER_CONFIRM" and data.get("package_info") and config is not None:
+        # The person confirms receipt inside WeChat: WeixinJSBridge's requestMerchantTransfer takes these.
+        confirm = {"mchId": config.mch_id, "appId": app_id or config.appid, "package": str(data["package_info"])}
+    return TransferResult(status=state, provider_ref=str(data.get("transfer_bill_no") or ""), message=message, confirm=confirm)
 
 
 def transfer(config: WeChatPayConfig, request: TransferRequest) -> TransferResult:
@@ -245,7 +249,7 @@ def transfer(config: WeChatPayConfig, request: TransferRequest) -> TransferResul
         appid=request.app_id or None, notify_url=request.notify_url,
     )
     if code == 200:
-        return _bill(data)
+        return _bill(data, config, request.app_id)
     if code == 429 or code >= 500:
         raise _refused(code, data)  # not an answer: asked again later with the same number
     # A refusal pays nothing, unless the number already names a transfer (sent before with other
@@ -262,7 +266,7 @@ def query_transfer(config: WeChatPayConfig, transfer_no: str) -> TransferResult:
         return TransferResult(status="failed", message=MISSING)
     if code != 200:
         raise _refused(code, data)
-    return _bill(data)
+    return _bill(data, config)
 
 
 def parse_transfer_notification(config: WeChatPayConfig, headers: dict[str, str], body: bytes) -> TransferNotice:

@@ -38,7 +38,8 @@ SECRET = b"standin-signing-key"
 class StandInTransfers:
     """The provider's side of transfers, in memory: each transfer number pays once, whatever
     how often it is sent; `mode` says what the next new transfer answers (succeeded, pending,
-    failed, or down: the provider can not be reached)."""
+    confirm: pending until the person confirms receipt in the provider's app, failed, or down:
+    the provider can not be reached)."""
 
     name = "standin"
     label = "Stand-in pay"
@@ -72,18 +73,24 @@ class StandInTransfers:
             raise ProviderError("The provider did not answer.")
         held = self.transfers.get(request.transfer_no)
         if held is None:
-            status = "pending" if self.mode == "pending" else self.mode
+            status = "pending" if self.mode in ("pending", "confirm") else self.mode
             held = self.transfers[request.transfer_no] = {
                 "status": status, "amount": request.amount, "account": request.account, "real_name": request.real_name,
-                "ref": f"T{len(self.transfers) + 1:06d}", "message": "Account frozen" if status == "failed" else ""}
-        return TransferResult(status=held["status"], provider_ref=held["ref"], message=held["message"])
+                "ref": f"T{len(self.transfers) + 1:06d}", "message": "Account frozen" if status == "failed" else "",
+                "confirm": {"mchId": MERCHANT, "appId": "wx-standin", "package": f"pkg-{request.transfer_no}"} if self.mode == "confirm" else {}}
+        return self._result(held)
+
+    @staticmethod
+    def _result(held: dict) -> TransferResult:
+        return TransferResult(status=held["status"], provider_ref=held["ref"], message=held["message"],
+                              confirm=held["confirm"] if held["status"] == "pending" else {})
 
     async def query_transfer(self, config, transfer_no: str, provider_ref: str) -> TransferResult:
         self.calls.append(f"query {transfer_no}")
         held = self.transfers.get(transfer_no)
         if held is None:
             return TransferResult(status="failed", message="missing")
-        return TransferResult(status=held["status"], provider_ref=held["ref"], message=held["message"])
+        return self._result(held)
 
     def settle(self, transfer_no: str, status: str = "succeeded") -> None:
         """The provider finishes a pending transfer (its notification may or may not arrive)."""

@@ -12,7 +12,7 @@ from platform_core.accounts.ratelimit import Limit
 from platform_core.db import current_connection
 from platform_core.errors import Forbidden, RateLimited, ValidationFailed
 from platform_core.ledger import services as ledger
-from platform_core.payouts import services
+from platform_core.payouts import sending, services
 from platform_core.payouts.schemas import PayoutAccountBind, PayoutSettingsUpdate
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import tenant_scope
@@ -26,7 +26,16 @@ from platform_core.testing.factories import (
 )
 from platform_core.testing.pytest_plugin import client_for
 
-from .conftest import earnings_balance, give_earnings, verified_customer
+from .conftest import (
+    MERCHANT,
+    earnings_balance,
+    give_earnings,
+    pays_out_through,
+    verified_customer,
+)
+
+WECHAT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36 "
+          "MicroMessenger/8.0.47")
 
 ALIPAY = {"kind": "alipay_login", "account": "13800138000", "real_name": "王小明"}
 
@@ -249,3 +258,30 @@ async def test_an_office_user_deciding_faster_than_a_person_could_is_stopped(app
         with pytest.raises(RateLimited):
             await services.approve(ids[2], finance.id)
         assert (await services.get_payout(ids[2])).state == "requested"
+
+
+async def test_a_transfer_waiting_for_the_person_asks_them_to_confirm_receipt_in_wechat(app, tenant_a, standin):
+    standin.mode = "confirm"
+    await pays_out_through(tenant_a, standin)
+    customer_id = await bound_customer(app, tenant_a, earnings=10000)
+    async with await api(app, tenant_a, customer_id) as client:
+        payout_no = (await client.post("/api/v1/me/withdrawals", json={"amount": 5000})).json()["payout_no"]
+    finance = await make_console_user(tenant_a, "finance")
+    async with tenant_scope(tenant_a.id):
+        payout_id = await current_connection().fetchval("select id from core_payout where payout_no = $1", payout_no)
+        await services.approve(payout_id, finance.id)
+        assert await sending.send(payout_id) == "sending"
+    wanted = {"mchId": MERCHANT, "appId": "wx-standin", "package": f"pkg-{payout_no}"}
+    async with await api(app, tenant_a, customer_id) as client:
+        assert (await client.get("/api/v1/me/withdrawals")).json()[0]["confirm"] == wanted  # for wx.requestMerchantTransfer
+        in_wechat = await client.get("/account/earnings", headers={"user-agent": WECHAT})
+        elsewhere = await client.get("/account/earnings", headers={"user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0"})
+    assert "data-confirm-receipt" in in_wechat.text and f"pkg-{payout_no}" in in_wechat.text
+    assert "data-confirm-receipt" not in elsewhere.text and "data-confirm-elsewhere" in elsewhere.text
+    standin.settle(payout_no)  # the person confirmed: WeChat pays
+    async with tenant_scope(tenant_a.id):
+        assert await sending.query(payout_id) == "paid"
+    async with await api(app, tenant_a, customer_id) as client:
+        mine = (await client.get("/api/v1/me/withdrawals")).json()[0]
+        page = await client.get("/account/earnings", headers={"user-agent": WECHAT})
+    assert mine["state"] == "paid" and mine["confirm"] == {} and "data-confirm-receipt" not in page.text

@@ -106,11 +106,17 @@ async def test_a_transfer_waiting_for_the_person_is_pending_until_a_query_finds_
     request = m.request(12345, openid="oPayee-confirm-" + secrets.token_hex(3))
     result = await PROVIDER.transfer(m.config, request)
     assert result.status == "pending"
-    assert (await PROVIDER.query_transfer(m.config, request.transfer_no, result.provider_ref)).status == "pending"
+    asked = await PROVIDER.query_transfer(m.config, request.transfer_no, result.provider_ref)
+    assert asked.status == "pending"
+    if version == "v3":  # what the page inside WeChat hands to requestMerchantTransfer (the transfer's answer only)
+        assert result.confirm["mchId"] == m.config.mch_id and result.confirm["appId"] == m.config.appid
+        assert result.confirm["package"]
+    else:
+        assert result.confirm == {}
     [waiting] = m.received(request.transfer_no)
     await confirm(m.sb, waiting)
     done = await PROVIDER.query_transfer(m.config, request.transfer_no, result.provider_ref)
-    assert done.status == "succeeded" and done.provider_ref == waiting.transfer_id
+    assert done.status == "succeeded" and done.provider_ref == waiting.transfer_id and done.confirm == {}
 
 
 @VERSIONS
