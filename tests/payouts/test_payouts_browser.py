@@ -5,12 +5,16 @@ send or the query that follows it runs); the customer sees the withdrawal paid. 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from platform_core.db import current_connection
 from platform_core.payouts import sending, services
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.browser import screenshot, sign_in_page
-from platform_core.testing.factories import make_console_user
+from platform_core.testing.factories import bearer_for, make_console_user
+from platform_core.testing.pytest_plugin import client_for
 
 from .conftest import (
     earnings_balance,
@@ -20,6 +24,9 @@ from .conftest import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+WECHAT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36 "
+          "MicroMessenger/8.0.47")
 
 
 async def test_a_customer_withdraws_a_red_packet_after_the_office_approves(live_server, page, desktop_page, runtime, make_tenant, standin):
@@ -81,3 +88,38 @@ async def test_a_customer_withdraws_a_red_packet_after_the_office_approves(live_
     await desktop_page.goto(live_server.url(host, "/console/finance/payouts"))
     await desktop_page.locator("#payout-totals").wait_for()
     await screenshot(desktop_page, "payouts-console-payouts")
+
+
+async def test_inside_wechat_the_person_confirms_receipt_of_a_transfer_waiting_for_them(app, live_server, browser, make_tenant):
+    tenant = await make_tenant(prefix="pay", name="阳光家政")
+    customer = await verified_customer(tenant, "王小明")
+    await give_earnings(tenant, "customer", customer, 8800)
+    finance = await make_console_user(tenant, "finance")
+    async with client_for(app, f"{tenant.slug}.localhost", **await bearer_for(tenant, "customer", customer)) as api:
+        bound = await api.put("/api/v1/me/payout-account", json={"kind": "alipay_login", "account": "13800138000", "real_name": "王小明"})
+        assert bound.status_code == 200, bound.text
+    async with tenant_scope(tenant.id):
+        payout = await services.request_withdrawal("customer", customer, 5000, actor_kind="customer", actor_id=customer)
+        await services.approve(payout.id, finance.id)
+        # As WeChat answers a 商家转账 that waits for the person (WAIT_USER_CONFIRM; the sending
+        # itself is covered in test_payouts_requests).
+        await current_connection().execute(
+            "update core_payout set state = 'sending', provider = 'wechat', confirm = $2::jsonb where id = $1", payout.id,
+            '{"mchId": "1900000109", "appId": "wx8888888888888888", "package": "ABBQO+oYAAABAAAAAAAk+yPZGLAAAAAA"}')
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", user_agent=WECHAT)
+    # WeChat's in-app browser provides WeixinJSBridge; this one records the call and says "ok".
+    await context.add_init_script(
+        "window.WeixinJSBridge = {invoke(name, params, done) {"
+        " sessionStorage.setItem('bridge', JSON.stringify([name, params])); done({err_msg: 'requestMerchantTransfer:ok'}); }};")
+    page = await context.new_page()
+    await sign_in_page(page, tenant, "customer", customer)
+    await page.goto(live_server.url(f"{tenant.slug}.localhost", "/account/earnings"))
+    button = page.locator("[data-confirm-receipt]")
+    assert await button.inner_text() == "确认收款"
+    await screenshot(page, "payouts-confirm-receipt-wechat")
+    async with page.expect_navigation():
+        await button.click()
+    name, params = json.loads(await page.evaluate("sessionStorage.getItem('bridge')"))
+    assert name == "requestMerchantTransfer"
+    assert params == {"mchId": "1900000109", "appId": "wx8888888888888888", "package": "ABBQO+oYAAABAAAAAAAk+yPZGLAAAAAA"}
+    await context.close()
