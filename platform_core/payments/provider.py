@@ -216,7 +216,9 @@ class TransferResult(msgspec.Struct, frozen=True, kw_only=True):
     provider_ref: str = ""  # the provider's id of the transfer
     message: str = ""
     # Pending until the person confirms receipt in the provider's app: what that app's call
-    # takes (WeChat's requestMerchantTransfer: mchId, appId, package). Empty otherwise.
+    # takes (WeChat's requestMerchantTransfer: mchId, appId, package). Empty otherwise. A provider
+    # that returns it names, in its `confirm_template` attribute, its template for the earnings
+    # page that asks the person to confirm (given `confirm` and `device`).
     confirm: dict[str, str] = {}
 
 

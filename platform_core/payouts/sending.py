@@ -49,6 +49,13 @@ SWEEP_AFTER = timedelta(minutes=30)
 NOTIFY_PATH = "/payments/transfer-notify"
 
 
+def confirm_templates() -> dict[str, str]:
+    """Each provider's part of the earnings page for a transfer waiting for the person to confirm
+    receipt (an optional `confirm_template` of the provider: WeChat's requestMerchantTransfer)."""
+    return {name: template for name, provider in payments.installed_providers().items()
+            if (template := getattr(provider, "confirm_template", None))}
+
+
 def account_kinds(provider: Any) -> tuple[str, ...]:
     return tuple(getattr(provider, "payout_account_kinds", None) or ACCOUNT_KINDS.get(provider.name, ()))
 

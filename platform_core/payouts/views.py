@@ -27,7 +27,7 @@ from platform_core.web.i18n import get_locale
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
-from . import earnings, services
+from . import earnings, sending, services
 from .schemas import (
     DESTINATION_LABELS,
     FLAG_LABELS,
@@ -65,7 +65,8 @@ async def _earnings_page(request: Request, customer_id: int, *, status_code: int
     notice = NOTICES.get(request.query_params.get("done", ""))
     return page(request, "payouts/my_earnings.html", status_code=status_code, earnings=mine,
                 payouts=await services.holder_payouts("customer", customer_id), verified=await services.verified_name(customer_id) is not None,
-                notice=notice, currency=mine.currency, quote=None, rules=mine.settings, in_wechat=current_device() == "wechat",
+                notice=notice, currency=mine.currency, quote=None, rules=mine.settings, device=current_device(),
+                confirm_templates=sending.confirm_templates(),
                 **labels(), **{"values": {}, "errors": {}, **extra})
 
 

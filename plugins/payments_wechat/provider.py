@@ -47,6 +47,7 @@ class WeChatPayProvider:
     plugin = "payments_wechat"
     label = N_("WeChat Pay")
     icon = "wechat"
+    confirm_template = "payments_wechat/confirm_receipt.html"  # a transfer waiting for the person (WAIT_USER_CONFIRM)
 
     def configured(self, config: WeChatPayConfig) -> bool:
         return config.configured()

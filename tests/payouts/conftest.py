@@ -45,6 +45,7 @@ class StandInTransfers:
     label = "Stand-in pay"
     icon = "chart"
     payout_account_kinds = ("alipay_login", "wechat_openid")
+    confirm_template = "payments_wechat/confirm_receipt.html"  # its "confirm" mode answers as WeChat does
 
     def __init__(self, plugin: str) -> None:
         # The registered providers are kept per set of plugin names: a name of its own per test
