@@ -317,8 +317,11 @@ async def _detail_context(principal: Principal, number: str) -> dict[str, Any]:
         "payments": payments,
         "refunds": await payment_services.order_refunds(order.id),
         "refund_statuses": REFUND_STATUSES,
-        # The newest payment still open: the page waits for it (a customer back from the provider's page).
-        "waiting_payment": next((p for p in reversed(payments) if p.status == "pending" and p.action is not None), None),
+        # The newest payment still open: the page waits for it (a customer back from the provider's
+        # page). One that succeeded while the order's reactions have not marked it paid yet counts
+        # too: its first poll leads to the "paid" notice.
+        "waiting_payment": next((p for p in reversed(payments) if p.action is not None and (
+            p.status == "pending" or (p.status == "succeeded" and order.paid_at is None))), None),
         "method_labels": method_labels(),
         "poll_seconds": POLL_SECONDS,
         # Offers passing between workers are the office's business; the customer sees the outcome.

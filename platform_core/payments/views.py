@@ -137,7 +137,9 @@ async def back_from_provider(principal: NamedDependency[Principal], number: From
     provider's notification may have come first: then the order with its "paid" notice, else the
     order, which waits for the payment and polls it."""
     order = await _payable(principal, number)
-    return Redirect(f"/orders/{number}?done=paid" if order.paid_at else f"/orders/{number}", status_code=303)
+    # The payment is the first to know: the order is marked paid by its reactions just after.
+    paid = order.paid_at is not None or any(p.status == "succeeded" for p in await services.order_payments(order.id))
+    return Redirect(f"/orders/{number}?done=paid" if paid else f"/orders/{number}", status_code=303)
 
 
 # --------------------------------------------------------------------------- a payment in progress

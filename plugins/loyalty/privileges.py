@@ -132,9 +132,23 @@ async def on_tier_changed(customer_id: int, tier: Tier) -> None:
     await grant_vouchers(customer_id, tier, held.since)
 
 
+# A tier-year's vouchers are still given this many days after its anniversary: a night the batch
+# did not run, or a run just past local midnight, loses none (the keys give them once).
+ANNIVERSARY_CATCH_UP_DAYS = 7
+
+
+def _anniversary(start: date, year: int) -> date:
+    """The day tier-year `year` began (a tier that began on 29 February: 1 March in other years,
+    as tier_year counts)."""
+    try:
+        return start.replace(year=start.year + year)
+    except ValueError:
+        return date(start.year + year, 3, 1)
+
+
 async def anniversary_vouchers(customer_ids: list[int]) -> None:
-    """Of these members (a nightly batch), those whose tier began on this day of an earlier year
-    start a new tier-year: its vouchers."""
+    """Of these members (a nightly batch), those whose new tier-year began within the last
+    ANNIVERSARY_CATCH_UP_DAYS: its vouchers (once: grant_vouchers is keyed by the year)."""
     today = clock.today(current_tenant().timezone)
     rows = await current_connection().fetch(
         "select m.customer_id, m.tier_since from loyalty_member m join loyalty_tier t on t.code = m.tier_code "
@@ -143,7 +157,8 @@ async def anniversary_vouchers(customer_ids: list[int]) -> None:
     )
     for row in rows:
         start = _local_day(row["tier_since"])
-        if start < today and (start.month, start.day) == (today.month, today.day):
+        year = tier_year(start, today)
+        if year >= 1 and (today - _anniversary(start, year)).days < ANNIVERSARY_CATCH_UP_DAYS:
             tier = await tier_of(row["customer_id"])
             if tier is not None:
                 await grant_vouchers(row["customer_id"], tier, row["tier_since"])

@@ -111,7 +111,7 @@ async def test_book_and_pay_with_alipay(server, sandbox, desktop_page, runtime, 
     await page.wait_for_url(re.compile(rf"127\.0\.0\.1:{sandbox.port}/pay/alipay/"))
     await page.click("button.approve")
     # Back on the order: it shows paid once the notification is in (the page polls for it).
-    await page.wait_for_url(re.compile(rf"/orders/{number}\?done=paid"), timeout=20000)
+    await page.wait_for_url(re.compile(rf"/orders/{number}\?done=paid"), timeout=45000)
     body = await page.inner_text("main")
     assert "Paid with Alipay" in body and "Payment received" in body
     await shot(page, server, "paid-alipay")
@@ -137,7 +137,7 @@ async def test_book_and_pay_with_wechat_by_scanning_the_qr_code(server, sandbox,
     phone = await opened.value
     assert phone.url == await page.get_attribute("figure.pay-qr", "data-qr-url")
     await phone.click("button.approve")
-    await page.wait_for_url(re.compile(rf"/orders/{number}\?done=paid"), timeout=20000)
+    await page.wait_for_url(re.compile(rf"/orders/{number}\?done=paid"), timeout=45000)
     assert "Paid with WeChat Pay" in await page.inner_text("main")
 
 
@@ -154,6 +154,6 @@ async def test_book_and_pay_by_card_with_stripe(server, sandbox, desktop_page, r
     assert "HK$480.00" in await page.inner_text("body")  # the sandbox's card page in the order's currency
     await page.click("button.approve")
     # Back on the order, which waits for the webhook.
-    await page.wait_for_url(re.compile(rf"/orders/{number}\?done=paid"), timeout=20000)
+    await page.wait_for_url(re.compile(rf"/orders/{number}\?done=paid"), timeout=45000)
     assert "Paid with Card (Stripe)" in await page.inner_text("main")
     await shot(page, server, "paid-stripe")
