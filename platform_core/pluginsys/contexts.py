@@ -319,6 +319,63 @@ class ServiceCategorySpec(msgspec.Struct, frozen=True, kw_only=True):
     booking_fields: list[BookingFieldSpec] = []
 
 
+class RequirementQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Who may serve a piece of work (compute_order_requirements): asked while an order is
+    dispatched (``order_id`` set) and while a customer chooses a time for an item (``order_id``
+    None; ``customer_id`` None for a visitor)."""
+
+    tenant: TenantContext
+    category: str
+    item_id: int
+    customer_id: int | None = None
+    order_id: int | None = None
+
+
+class Requirement(msgspec.Struct, frozen=True, kw_only=True):
+    """What a worker must hold to be offered the work: credential kind codes (valid, approved,
+    not expired on the visit's day) and course codes (passed). ``reason`` is shown to the office
+    as given (translate your own): "care level 3 needs a senior carer certificate"."""
+
+    credentials: list[str] = []
+    courses: list[str] = []
+    reason: str = ""
+
+
+class LessonSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """One lesson of a course: paragraphs of text (blank lines between them), an optional picture
+    and an optional video, each a URL the franchise's pages may load."""
+
+    title: str
+    body: str
+    image_url: str = ""
+    video_url: str = ""
+
+
+class QuizQuestionSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A single-choice question: ``answer`` is the index of the right one of ``choices``."""
+
+    prompt: str
+    choices: list[str]
+    answer: int
+
+
+class CourseSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A training course a plugin ships (elder care's carer course). ``code`` is unique within a
+    franchise and is what requirements name. ``pass_mark`` is the share of right answers, in
+    percent; a failed quiz may be taken again after ``retake_after_hours``. ``categories`` are the
+    service categories it is required for; ``onboarding`` makes it due for every new worker."""
+
+    code: str
+    title: str
+    summary: str = ""
+    lessons: list[LessonSpec] = []
+    questions: list[QuizQuestionSpec] = []
+    pass_mark: int = 80
+    retake_after_hours: int = 24
+    categories: list[str] = []
+    onboarding: bool = False
+
+
 class RouteQuery(msgspec.Struct, frozen=True, kw_only=True):
     """A travel time wanted for live tracking: from the worker's position to the visit."""
 

@@ -224,6 +224,19 @@ def provide_service_categories():
 
 
 @hookspec
+def provide_training_courses():
+    """Ship training courses with a plugin (elder care's carer course).
+
+    Called through the tenant's relay, sync, where the courses become the franchise's course rows
+    (the training domain): when the franchise turns the plugin on, and for every franchise with
+    the plugin on when the app starts. A course once made stays the franchise's (its office may
+    edit it); a plugin's later version updates only the courses the office has not edited.
+
+    :return: a list of :class:`~platform_core.pluginsys.contexts.CourseSpec`, or None.
+    """
+
+
+@hookspec
 def register_order_states():
     """Declare extra order states for a category (elder care's trial period).
 
@@ -511,6 +524,23 @@ def compute_dispatch_scores(candidate):
         score with ``eligible=False`` removes the worker from this order's candidates. A score's
         ``priority`` (default 0) is about the order, not the worker: in a batch, orders with a
         higher priority (the highest any score of the order gave) choose their workers first.
+    """
+
+
+@hookspec
+def compute_order_requirements(query):
+    """Add what a worker must hold to be offered a piece of work (elder care: the care level's
+    certificates and the carer course), on top of the franchise's own rules for the category and
+    item.
+
+    Called through the tenant's relay, sync or async (an async impl may read its own tables),
+    once per order when it is dispatched and once per item and customer when times are offered;
+    the core joins every answer with its own rules. A worker lacking any named credential or
+    course is not offered the work, is not counted for its free times, and "why not this worker"
+    shows the requirement's ``reason``.
+
+    :param query: :class:`~platform_core.pluginsys.contexts.RequirementQuery`.
+    :return: a :class:`~platform_core.pluginsys.contexts.Requirement`, or None.
     """
 
 
