@@ -319,6 +319,19 @@ class ServiceCategorySpec(msgspec.Struct, frozen=True, kw_only=True):
     booking_fields: list[BookingFieldSpec] = []
 
 
+class CourseEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A worker passed a training course (on_course_passed). ``expires_at`` is set for a course
+    that must be taken again (a yearly refresher); ``certificate_no`` is the completion
+    certificate's number, unique within the franchise."""
+
+    tenant: TenantContext
+    staff_id: int
+    course_code: str
+    certificate_no: str
+    passed_at: datetime
+    expires_at: datetime | None = None
+
+
 class RequirementQuery(msgspec.Struct, frozen=True, kw_only=True):
     """Who may serve a piece of work (compute_order_requirements): asked while an order is
     dispatched (``order_id`` set) and while a customer chooses a time for an item (``order_id``

@@ -466,6 +466,19 @@ def on_payout_finished(event):
     """
 
 
+@hookspec
+def on_course_passed(event):
+    """A worker passed a training course's quiz (or a course without a quiz was finished).
+
+    Called through the tenant's relay in the transaction that recorded the pass, sync or async.
+    The core's qualifications record the pass here, so the work the course unlocks is offered to
+    the worker from then on; a plugin may welcome the worker to it.
+
+    :param event: :class:`~platform_core.pluginsys.contexts.CourseEvent`.
+    :return: None.
+    """
+
+
 # ---------------------------------------------------------------------------------------------
 # Contributions and single answers
 
