@@ -699,6 +699,15 @@ async def reconcile_payment(payment_id: int) -> str:
     return "pending"
 
 
+async def ask_provider_now(payment: Payment) -> None:
+    """The customer is back from the provider's page, so the money has most likely moved: ask the
+    provider at once (a job, after this request) instead of waiting for its notification, which
+    may come late or never, or for the reconciliation's first pause. Once per payment, however
+    often the customer comes back."""
+    if payment.status == "pending" and payment.provider not in (WALLET, CASH):
+        await enqueue(RECONCILE_JOB, {"payment_id": payment.id}, key=f"{payment.payment_no}:returned")
+
+
 async def reconcile_pending(older_than: timedelta = RECONCILE_AFTER) -> int:
     """Queue a reconciliation for every pending payment older than `older_than` (a sweep, for
     `hearth payments reconcile`). Returns how many were queued."""

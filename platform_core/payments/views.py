@@ -137,8 +137,11 @@ async def back_from_provider(principal: NamedDependency[Principal], number: From
     provider's notification may have come first: then the order with its "paid" notice, else the
     order, which waits for the payment and polls it."""
     order = await _payable(principal, number)
+    payments = await services.order_payments(order.id)
     # The payment is the first to know: the order is marked paid by its reactions just after.
-    paid = order.paid_at is not None or any(p.status == "succeeded" for p in await services.order_payments(order.id))
+    paid = order.paid_at is not None or any(p.status == "succeeded" for p in payments)
+    if not paid and payments:
+        await services.ask_provider_now(payments[-1])
     return Redirect(f"/orders/{number}?done=paid" if paid else f"/orders/{number}", status_code=303)
 
 
@@ -200,6 +203,8 @@ async def wallet_page(request: Request, principal: NamedDependency[Principal]) -
     if latest is not None and latest.status == "succeeded":
         # The provider's notification came before the customer's browser did.
         return Redirect("/account/wallet?done=topup", status_code=303)
+    if latest is not None:
+        await services.ask_provider_now(latest)
     notice = WALLET_DONE.get(request.query_params.get("done", ""))
     return page(request, "payments/wallet.html", flash=[("success", notice)] if notice else [],
                 **await _wallet_context(request, principal, latest))

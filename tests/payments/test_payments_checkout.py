@@ -347,6 +347,25 @@ async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hk
     assert late.status_code == 303 and late.headers["location"] == f"/orders/{number}?done=paid"
 
 
+async def test_back_from_stripe_without_its_webhook_the_provider_is_asked_at_once(app, runtime, hkd_shop, sandbox, customer_of):
+    customer = await customer_of(hkd_shop)
+    order_id, number = await online_order(customer, total=48000)
+    started = await customer.post(f"/orders/{number}/pay", {"provider": "stripe"})
+    approve(sandbox, started.headers["location"])  # paid at Stripe; its webhook never reaches us
+    for _ in range(2):  # a second return (a reload) asks no second time
+        back = await customer.get(f"/orders/{number}/returned")
+        assert back.status_code == 303 and back.headers["location"] == f"/orders/{number}"
+    async with tenant_scope(hkd_shop.id):
+        payment = (await services.order_payments(order_id))[-1]
+        asked = await current_connection().fetch(
+            "select payload, run_at from core_job where kind = $1 and key = $2", services.RECONCILE_JOB, f"{payment.payment_no}:returned")
+        assert len(asked) == 1 and asked[0]["run_at"] <= clock.now()
+        # What that job does: the answer of Stripe's API pays the order.
+        assert await services.reconcile_payment(msgspec.json.decode(asked[0]["payload"])["payment_id"]) == "succeeded"
+        assert (await get_order(order_id)).paid_at is not None
+    assert (await customer.get(f"/orders/{number}/returned")).headers["location"] == f"/orders/{number}?done=paid"
+
+
 async def test_booking_with_pay_now_goes_to_the_checkout_and_holds_the_slot_for_30_minutes(app, runtime, cny_shop, customer_of):
     customer = await customer_of(cny_shop)
     item_id = await make_item(cny_shop, price=15000)
