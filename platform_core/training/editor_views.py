@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.params import FromPath
 
 from platform_core.catalog.services import list_categories
 from platform_core.errors import HearthError, NotFound, ValidationFailed
@@ -147,7 +148,7 @@ def editor_handlers(author: Author, *, extra_context: Callable[[Any], Any] | Non
         return await _save_lesson(request, course_id, None)
 
     @post(f"{base}/{{course_id:int}}/lessons/{{key:str}}", guards=guards, include_in_schema=False, name=f"{author.name}-training-lesson")
-    async def save_lesson(request: Request, course_id: PathId, key: str) -> Response:
+    async def save_lesson(request: Request, course_id: PathId, key: FromPath[str]) -> Response:
         return await _save_lesson(request, course_id, _key(key))
 
     async def _save_lesson(request: Request, course_id: int, key: str | None) -> Response:
@@ -166,7 +167,7 @@ def editor_handlers(author: Author, *, extra_context: Callable[[Any], Any] | Non
         return await _save_question(request, course_id, None)
 
     @post(f"{base}/{{course_id:int}}/questions/{{key:str}}", guards=guards, include_in_schema=False, name=f"{author.name}-training-question")
-    async def save_question(request: Request, course_id: PathId, key: str) -> Response:
+    async def save_question(request: Request, course_id: PathId, key: FromPath[str]) -> Response:
         return await _save_question(request, course_id, _key(key))
 
     async def _save_question(request: Request, course_id: int, key: str | None) -> Response:
@@ -189,7 +190,7 @@ def editor_handlers(author: Author, *, extra_context: Callable[[Any], Any] | Non
 
     @post(f"{base}/{{course_id:int}}/{{part:str}}/{{key:str}}/{{op:str}}", guards=guards, include_in_schema=False,
           name=f"{author.name}-training-move")
-    async def move(request: Request, course_id: PathId, part: str, key: str, op: str) -> Response:
+    async def move(request: Request, course_id: PathId, part: FromPath[str], key: FromPath[str], op: FromPath[str]) -> Response:
         try:
             await services.move(course_id, part, _key(key), op, store)
         except HearthError as exc:

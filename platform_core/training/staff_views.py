@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 
 from platform_core import clock
 from platform_core.accounts.guards import require_staff
@@ -57,7 +58,7 @@ async def course_page(request: Request, principal: NamedDependency[Principal], c
 
 
 @get("/staff/training/{course_id:int}/lessons/{key:str}", guards=GUARDS, include_in_schema=False, name="staff-training-lesson")
-async def lesson_page(request: Request, principal: NamedDependency[Principal], course_id: PathId, key: str) -> Response:
+async def lesson_page(request: Request, principal: NamedDependency[Principal], course_id: PathId, key: FromPath[str]) -> Response:
     staff = await active_staff(principal)
     course, _, _ = await learning.course_for_worker(staff.id, course_id)
     keys = [lesson.key for lesson in course.lessons]
