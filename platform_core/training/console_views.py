@@ -73,6 +73,10 @@ def _labels() -> dict[str, Any]:
             "status_tones": STATUS_TONES}
 
 
+async def _course_options() -> list[tuple[str, str]]:
+    return [(str(c.id), c.title) for c in await services.list_courses(states=("published",))]
+
+
 @get(f"{BASE}/due", guards=[MANAGE], include_in_schema=False, name="console-training-due")
 async def due_page(request: Request) -> Response:
     params = request.query_params
@@ -81,7 +85,7 @@ async def due_page(request: Request) -> Response:
     status = params.get("status") if params.get("status") in STATUS_LABELS else None
     rows = await learning.who_is_due(course_id=course_id, category=category, status=status)
     return page(request, "training/console_due.html", console=True, rows=rows, tz=_zone(), **_labels(),
-                courses=await services.list_courses(states=("published",)), course_id=course_id, category=category or "",
+                course_options=await _course_options(), course_id=course_id, category=category or "",
                 status=status or "", categories=[(c.code, c.title) for c in await list_categories(current_tenant(), for_customer=False)],
                 flash=done_notice(request, NOTICES))
 
@@ -97,7 +101,7 @@ async def nudge(request: Request) -> Response:
         await learning.nudge(staff_id, course_id)
     except HearthError as exc:
         return page(request, "training/console_due.html", console=True, status_code=exc.status_code, rows=await learning.who_is_due(),
-                    tz=_zone(), **_labels(), courses=await services.list_courses(states=("published",)), course_id=None, category="",
+                    tz=_zone(), **_labels(), course_options=await _course_options(), course_id=None, category="",
                     status="", categories=[], **error_context(exc))
     sep = "&" if "?" in back else "?"
     return redirect_after_post(request, f"{back}{sep}done=nudged")

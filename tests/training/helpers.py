@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from platform_core.tenancy.context import tenant_scope
 from platform_core.training import services
-from platform_core.training.schemas import CourseCreate, CourseSettings, LessonInput, QuestionInput
+from platform_core.training.schemas import (
+    CourseCreate,
+    CourseSettings,
+    LessonInput,
+    QuestionInput,
+)
 
 
 async def published_course(tenant, *, code: str = "safety", categories=("cleaning",), onboarding: bool = False,
