@@ -271,12 +271,11 @@ async def _certify(staff_id: int, course: Course, attempt_id: int | None, score:
 async def get_certificate(certificate_id: int, *, staff_id: int | None = None) -> Certificate:
     """A certificate; with `staff_id`, only that worker's (another's is not found)."""
     row = await current_connection().fetchrow(
-        "select c.id, c.number, c.staff_id, s.name as staff_name, c.course_id, c.course_title, c.score, c.passed_at "
-        "from core_training_certificate c join core_staff s on s.id = c.staff_id "
-        "where c.id = $1 and ($2::bigint is null or c.staff_id = $2)", certificate_id, staff_id)
+        "select id, number, staff_id, course_id, course_title, score, passed_at from core_training_certificate "
+        "where id = $1 and ($2::bigint is null or staff_id = $2)", certificate_id, staff_id)
     if row is None:
         raise NotFound("certificate")
-    return Certificate(**dict(row))
+    return Certificate(**dict(row), staff_name=(await get_worker(row["staff_id"])).name)
 
 
 async def certificate_for(staff_id: int, course_id: int) -> int | None:
