@@ -86,7 +86,7 @@ async def _lesson_form(request: Request, author: Author) -> tuple[dict[str, str]
     link = values.pop("video_link", "")
     if link:
         if not link.startswith("https://"):
-            errors["video_link"] = "Give an https address, or upload the video."
+            errors["video_link"] = N_("Give an https address, or upload the video.")
         else:
             values["video_url"] = link
     return values, errors

@@ -27,6 +27,7 @@ from platform_core.pluginsys.contexts import CourseEvent, Requirement, Requireme
 from platform_core.runtime import current_runtime
 from platform_core.staff.services import get_worker, list_workers
 from platform_core.tenancy.context import current_tenant
+from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.i18n import translations
 
 from .schemas import Attempt, Certificate, Course, DueRow, QuizQuestion, WorkerCourse
@@ -219,7 +220,7 @@ async def submit_attempt(staff_id: int, course_id: int, attempt_id: int, answers
     for question in course.questions:
         value = answers.get(question.key, "")
         if not value.isdigit() or int(value) >= len(question.choices):
-            missing[f"q-{question.key}"] = "Choose an answer."
+            missing[f"q-{question.key}"] = N_("Choose an answer.")
         else:
             chosen[question.key] = int(value)
     if missing:

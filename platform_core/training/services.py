@@ -20,6 +20,7 @@ import msgspec
 
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
+from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
     MAX_LESSONS,
@@ -138,9 +139,9 @@ async def set_requirement(course_id: int, data: Requirement) -> Course:
 def _check_media(data: LessonInput) -> None:
     errors = {}
     if data.image_url and not data.image_url.startswith(("/media/", "https://")):
-        errors["image_url"] = "Use an uploaded picture or an https address."
+        errors["image_url"] = N_("Use an uploaded picture or an https address.")
     if data.video_url and not data.video_url.startswith(("/media/", "https://")):
-        errors["video_url"] = "Upload an MP4 video or give an https address."
+        errors["video_url"] = N_("Upload an MP4 video or give an https address.")
     if errors:
         raise ValidationFailed(errors)
 
