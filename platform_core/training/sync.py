@@ -108,7 +108,7 @@ def _digest(spec: CourseSpec) -> str:
     return hashlib.sha256(msgspec.json.encode(spec)).hexdigest()
 
 
-def _content(spec: CourseSpec) -> tuple[list[Lesson], list[Question]]:
+def course_content(spec: CourseSpec) -> tuple[list[Lesson], list[Question]]:
     """The spec's lessons and questions within the editor's bounds; a question whose answer is not
     one of its choices is left out rather than graded wrongly. Keys follow positions, so a
     plugin's update keeps workers' progress."""
@@ -128,7 +128,7 @@ async def sync_plugin_courses(tenant: TenantContext) -> list[str]:
         if not re.match(CODE_PATTERN, spec.code) or len(spec.code) > 40:
             continue
         digest = _digest(spec)
-        lessons, questions = _content(spec)
+        lessons, questions = course_content(spec)
         values = (spec.title[:120], spec.summary[:1000], msgspec.json.encode(lessons).decode(), msgspec.json.encode(questions).decode(),
                   min(max(spec.pass_mark, 1), 100), min(max(spec.retake_after_hours, 0), 8760), sorted(set(spec.categories))[:50],
                   spec.onboarding)
