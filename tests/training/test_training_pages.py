@@ -194,3 +194,25 @@ async def test_plugin_courses_are_made_once_and_updated_until_the_office_edits_t
 @pytest.mark.parametrize("path", ["/staff/training", "/console/training", "/console/training/due"])
 async def test_strangers_are_sent_to_sign_in(client_a, path):
     assert (await client_a.get(path)).status_code in (303, 401, 403)
+
+
+async def test_the_quiz_refuses_hostile_answers_with_the_question_named(app, tenant_a):
+    worker = await make_worker(tenant_a)
+    course_id = await published_course(tenant_a)
+    await read_all(tenant_a, worker, course_id)
+    async with tenant_scope(tenant_a.id):
+        course = await services.get_course(course_id)
+    first, second = (q.key for q in course.questions)
+    async with await signed_in(app, tenant_a, "staff", worker) as me:
+        started = await post_form(me, f"/staff/training/{course_id}/quiz")
+        quiz = started.headers["location"]
+        for bad in ("\x00", "9" * 400, "-1", "1e308", ""):
+            refused = await post_form(me, quiz, {f"q-{first}": bad, f"q-{second}": "0"})
+            assert refused.status_code in (400, 413), bad
+            if refused.status_code == 400:
+                assert 'id="field-q-' + first + '"' in refused.text and "Choose an answer." in refused.text
+        assert (await post_form(me, quiz, {f"q-{first}": "0", f"q-{second}": "0", "q-extra": "1"})).status_code == 303
+    user = await make_console_user(tenant_a, "owner")
+    async with await signed_in(app, tenant_a, "console", user.id) as office:
+        for staff_id, course in (("99999999999999999999", str(course_id)), (str(worker), "abc"), ("", "")):
+            assert (await post_form(office, "/console/training/due/nudge", {"staff_id": staff_id, "course_id": course})).status_code in (400, 404)
