@@ -185,7 +185,8 @@ def editor_handlers(author: Author, *, extra_context: Callable[[Any], Any] | Non
             await services.save_question(course_id, key, as_struct(values, QuestionInput), store)
         except HearthError as exc:
             return await course_page(request, course_id, status_code=exc.status_code, question_key=key or "new",
-                                     question_values={**values, "choices": choices}, **error_context(exc))
+                                     question_values={**values, "choices": choices, "answer": form.get("answer")},
+                                     **error_context(exc))
         return redirect_after_post(request, f"{base}/{course_id}?done=question#quiz")
 
     @post(f"{base}/{{course_id:int}}/{{part:str}}/{{key:str}}/{{op:str}}", guards=guards, include_in_schema=False,

@@ -147,3 +147,17 @@ async def test_the_requirement_hook_names_the_category_courses_and_onboarding(te
         assert "课程 welcome" in ours[0].reason
         other = await learning.order_requirement(RequirementQuery(tenant=tenant, category="nanny", item_id=1))
         assert other.courses == ["welcome"]
+
+
+async def test_a_course_without_a_quiz_is_passed_by_reading_every_lesson(tenant_a):
+    worker = await make_worker(tenant_a)
+    course_id = await published_course(tenant_a, questions=0)
+    async with tenant_scope(tenant_a.id):
+        with pytest.raises(Conflict, match="Read every lesson"):
+            await learning.finish_course(worker, course_id)
+    await read_all(tenant_a, worker, course_id)
+    async with tenant_scope(tenant_a.id):
+        certificate = await learning.finish_course(worker, course_id)
+        assert certificate.score is None and certificate.number.startswith("TC")
+        with pytest.raises(Conflict, match="passed this course already"):
+            await learning.finish_course(worker, course_id)
