@@ -2,9 +2,11 @@
 CourseSpec (provide_training_courses), the way the catalog makes plugin categories.
 
 Head office's copies follow head office's ``version``: a copy behind it takes the new content and
-state. This runs for every franchise when head office publishes, and before a franchise's training is read (`ensure_courses`: one query when nothing is
-behind), so a franchise created later has them the first time its office or workers look. Where a
-copy is required stays the franchise's choice after the first copy.
+state. This runs for every franchise when head office publishes, and before a franchise's
+training pages are read (`ensure_courses`: one query when nothing is behind), so a franchise
+created later has them the first time its office or workers look (the requirement hook, which
+only reads, counts the ones not copied yet). Where a copy is required stays the franchise's
+choice after the first copy.
 
 A plugin's course is made once; the plugin's later versions (told apart by a digest of the spec)
 update it only while the office has not edited it. A franchise course already using the code wins.

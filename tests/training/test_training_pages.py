@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from platform_core.pluginsys.contexts import CourseSpec, LessonSpec, QuizQuestionSpec
+from platform_core.pluginsys.contexts import (
+    CourseSpec,
+    LessonSpec,
+    QuizQuestionSpec,
+    RequirementQuery,
+)
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     make_console_user,
@@ -162,6 +167,9 @@ async def test_head_office_publishes_to_every_franchise_and_later_ones(app, plat
         assert (await office.get(picture)).status_code == 200
     later = await make_tenant()
     async with tenant_scope(later.id) as tenant:
+        # Before its copy is made, the requirement already names the course (as head office suggests).
+        requirement = await learning.order_requirement(RequirementQuery(tenant=tenant, category="cleaning", item_id=1))
+        assert code in requirement.courses
         await sync.ensure_courses(tenant)
         assert code in [c.code for c in await services.list_courses()]
 
