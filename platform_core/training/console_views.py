@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from litestar import Request, Response, get, post
 
 from platform_core.accounts.guards import require_console
+from platform_core.accounts.ratelimit import Limit, enforce
 from platform_core.bounds import INT64_MAX
 from platform_core.catalog.services import list_categories
 from platform_core.errors import HearthError, NotFound
+from platform_core.runtime import current_runtime
 from platform_core.staff.services import get_worker
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.bounds import PathId
@@ -42,6 +44,7 @@ BASE = "/console/training"
 MANAGE = require_console("staff.manage")
 STATUS_LABELS = {"not_started": N_("Not started"), "in_progress": N_("In progress"), "failed": N_("Failed"), "passed": N_("Passed")}
 STATUS_TONES = {"not_started": "neutral", "in_progress": "info", "failed": "danger", "passed": "success"}
+NUDGE_LIMIT = (Limit("nudge-12h", 1, 12 * 3600, N_("This worker was reminded of this course less than 12 hours ago.")),)
 AUTHOR = Author(base=BASE, name="console", guards=[MANAGE], store=services.FRANCHISE, layout="layouts/console.html")
 
 
@@ -98,6 +101,8 @@ async def nudge(request: Request) -> Response:
     try:
         if not staff_id or not course_id or max(staff_id, course_id) > INT64_MAX:
             raise NotFound("course")
+        # One reminder per worker and course in half a day: a nudge, not a stream of messages.
+        await enforce(current_runtime().kv, current_tenant().key("training-nudge", staff_id, course_id), NUDGE_LIMIT)
         await learning.nudge(staff_id, course_id)
     except HearthError as exc:
         return page(request, "training/console_due.html", console=True, status_code=exc.status_code, rows=await learning.who_is_due(),

@@ -52,10 +52,14 @@ async def test_the_office_writes_publishes_and_a_worker_passes_in_the_staff_app(
         due = await office.get("/console/training/due")
         assert "王阿姨" in due.text and "Not started" in due.text
         assert (await post_form(office, "/console/training/due/nudge", {"staff_id": str(worker), "course_id": str(course_id)})).status_code == 303
+        again = await post_form(office, "/console/training/due/nudge", {"staff_id": str(worker), "course_id": str(course_id)})
+        assert again.status_code == 429 and "less than 12 hours ago" in again.text
     async with tenant_scope(tenant_a.id):
         course = await services.get_course(course_id)
     assert course.questions[0].choices == ["敲门", "直接进"] and course.questions[0].answer == 1
     async with await signed_in(app, tenant_a, "staff", worker) as me:
+        inbox = await me.get("/staff/inbox")
+        assert "服务规范与安全" in inbox.text
         listing = await me.get("/staff/training")
         assert "服务规范与安全" in listing.text
         lesson_page = await me.get(f"/staff/training/{course_id}/lessons/{course.lessons[0].key}")
