@@ -216,7 +216,8 @@ async def submit_attempt(staff_id: int, course_id: int, attempt_id: int, answers
     """Grade an open attempt once. `answers` maps a question's key to the chosen choice's index
     as posted; every question needs one."""
     conn = current_connection()
-    # The course before its attempt, as everywhere in training (one lock order).
+    # The course is read, not locked: an edit meanwhile raises its version, which the attempt's
+    # is checked against; only the attempt's row is locked.
     course = await get_course(course_id)
     row = await conn.fetchrow(f"select {_ATTEMPT} from core_training_attempt where id = $1 and staff_id = $2 and course_id = $3 for update",
                               attempt_id, staff_id, course_id)
@@ -270,10 +271,12 @@ async def _certify(staff_id: int, course: Course, attempt_id: int | None, score:
     # The sequence is shared by every franchise, so the number is unique; the date makes it legible.
     number = f"TC{passed_at.astimezone(ZoneInfo(tenant.timezone)):%Y%m%d}-{certificate_id:06d}"
     try:
-        await conn.execute(
-            "insert into core_training_certificate (id, tenant_id, number, staff_id, course_id, attempt_id, course_title, score, passed_at) "
-            "values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            certificate_id, tenant.id, number, staff_id, course.id, attempt_id, course.title, score, passed_at)
+        # A savepoint: a racing second pass is refused here and the request can still answer.
+        async with conn.transaction():
+            await conn.execute(
+                "insert into core_training_certificate (id, tenant_id, number, staff_id, course_id, attempt_id, course_title, score, passed_at) "
+                "values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                certificate_id, tenant.id, number, staff_id, course.id, attempt_id, course.title, score, passed_at)
     except asyncpg.UniqueViolationError:
         raise Conflict("You have passed this course already.") from None
     await tell(current_runtime().hooks(tenant).on_course_passed, event=CourseEvent(

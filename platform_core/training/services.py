@@ -95,9 +95,14 @@ async def create_course(data: CourseCreate, store: Store = FRANCHISE) -> Course:
         raise Conflict("A course with this code already exists.", fields={"code": "Already in use."})
     tenant = "" if store.head_office else "tenant_id, "
     value = "" if store.head_office else "nullif(current_setting('app.tenant_id', true), '')::bigint, "
-    row = await conn.fetchrow(
-        f"insert into {store.table} ({tenant}code, title, summary) values ({value}$1, $2, $3) returning {_columns(store)}",
-        data.code, data.title.strip(), data.summary.strip())
+    try:
+        # A savepoint: the loser of two creates racing for the code gets the same 409.
+        async with conn.transaction():
+            row = await conn.fetchrow(
+                f"insert into {store.table} ({tenant}code, title, summary) values ({value}$1, $2, $3) returning {_columns(store)}",
+                data.code, data.title.strip(), data.summary.strip())
+    except asyncpg.UniqueViolationError:
+        raise Conflict("A course with this code already exists.", fields={"code": "Already in use."}) from None
     return course_from_row(row)
 
 

@@ -161,3 +161,16 @@ async def test_a_course_without_a_quiz_is_passed_by_reading_every_lesson(tenant_
         assert certificate.score is None and certificate.number.startswith("TC")
         with pytest.raises(Conflict, match="passed this course already"):
             await learning.finish_course(worker, course_id)
+
+
+async def test_two_finishes_racing_give_one_certificate(tenant_a):
+    worker = await make_worker(tenant_a)
+    course_id = await published_course(tenant_a, questions=0)
+    await read_all(tenant_a, worker, course_id)
+
+    async def finish():
+        async with tenant_scope(tenant_a.id):
+            return await learning.finish_course(worker, course_id)
+
+    results = await asyncio.gather(finish(), finish(), return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Certificate", "Conflict"]
