@@ -84,3 +84,33 @@ async def test_a_worker_fails_waits_and_passes_a_due_course_on_a_phone(live_serv
     row = office.locator("[data-testid=due] tbody tr", has_text="赵阿姨")
     assert course.title in await row.inner_text()
     await screenshot(office, "console-training-due")
+
+
+async def test_head_office_writes_a_course_and_a_franchise_offers_it(live_server, desktop_page, page, make_tenant, hearth_settings):
+    from platform_core.accounts.sessions import SESSION_COOKIE, create_session
+    from platform_core.testing.factories import make_operator
+
+    tenant = await make_tenant(prefix="hq", name="HQ Course Franchise", locale="zh_CN")
+    worker = await make_worker(tenant, "钱师傅")
+    operator = await make_operator()
+    token = await create_session(kind="operator", user_id=operator.id, tenant_id=None)
+    hq = desktop_page
+    await hq.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "domain": hearth_settings.platform_host, "path": "/"}])
+    code = f"hq-{tenant.slug[-6:]}"
+    await hq.goto(live_server.url(hearth_settings.platform_host, "/platform/training"))
+    await hq.fill("input[name=title]", "总部：防疫与个人卫生")
+    await hq.fill("input[name=code]", code)
+    await hq.click("form[action='/platform/training'] button[type=submit]")
+    await hq.wait_for_url(re.compile(r"/platform/training/\d+\?done=created"))
+    lesson_form = hq.locator("form[action$='/lessons']")
+    await lesson_form.locator("input[name=title]").fill("勤洗手")
+    await lesson_form.locator("textarea[name=body]").fill("进门、如厕后、接触食物前用肥皂洗手 20 秒。")
+    await lesson_form.locator("button[type=submit]").click()
+    await hq.wait_for_url(re.compile(r"done=lesson"))
+    await screenshot(hq, "platform-training-course")
+    await hq.click("form[action$='/publish'] button")
+    await hq.wait_for_url(re.compile(r"done=published"))
+
+    await sign_in_page(page, tenant, "staff", worker)
+    await page.goto(live_server.url(f"{tenant.slug}.localhost", "/staff/training"))
+    assert "总部：防疫与个人卫生" in await page.inner_text("main")
