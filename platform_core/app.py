@@ -40,6 +40,7 @@ from .settings import Settings, load_settings
 from .tenancy.context import current_tenant_or_none
 from .tenancy.middleware import UNSCOPED_PREFIXES, TenantMiddleware
 from .tracking.channels import channels_plugin  # tracking: pub/sub across processes
+from .training.sync import sync_every_tenant as sync_plugin_courses
 from .web import assets
 from .web.bounds import InputBoundsMiddleware, PathBoundsMiddleware
 from .web.csrf import check_csrf
@@ -137,6 +138,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
                 # catalog: plugin categories installed or upgraded since the last start become rows.
                 with runtime.scope():
                     await sync_every_tenant()
+                    # training: plugin courses likewise (training/sync.py).
+                    await sync_plugin_courses()
                 # notifications: the dev channel exists only in dev mode (see notifications/channels.py).
                 install_dev_channel(runtime)
                 # jobs: the in-process worker, unless HEARTH_WORKER=0 leaves it to `hearth worker`.

@@ -85,6 +85,12 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
         from platform_core.marketing.seeding import apply_campaigns
 
         changes.extend(await apply_campaigns(tenant.id, slug, spec.campaigns))
+    # training: [[training.courses]] and [[training.progress]], after the workers they name.
+    if spec.training:
+        from platform_core.crypto import Keyring
+        from platform_core.training.seeding import apply_training
+
+        changes.extend(await apply_training(Keyring(settings.secret_key), tenant.id, spec.training))
     # plugins: [plugins.<name>.data], last, so that it may name what the sections above made.
     for name, plugin in spec.plugins.items():
         if plugin.data and plugin.enabled:

@@ -112,6 +112,8 @@ class TenantFile(msgspec.Struct, frozen=True, kw_only=True):
     promotions: dict[str, list[dict[str, Any]]] = {}
     # [[campaigns]]: marketing campaigns with their coupons (marketing.seeding.apply_campaigns).
     campaigns: list[dict[str, Any]] = []
+    # [[training.courses]] and [[training.progress]]: courses and workers' progress (training.seeding).
+    training: dict[str, list[dict[str, Any]]] = {}
 
 
 def is_valid_slug(slug: str) -> bool:

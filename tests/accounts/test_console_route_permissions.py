@@ -96,6 +96,13 @@ REQUIRED: dict[str, str] = {
     "console-channels": "marketing.manage", "console-channel-new": "marketing.manage", "console-channel-create": "marketing.manage",
     "console-channel": "marketing.manage", "console-channel-save": "marketing.manage", "console-channel-qr-png": "marketing.manage",
     "console-channel-qr-svg": "marketing.manage", "console-channel-print": "marketing.manage",
+    # issue 14 part b: training
+    "console-training": "staff.manage", "console-training-create": "staff.manage", "console-training-course": "staff.manage",
+    "console-training-settings": "staff.manage", "console-training-lesson-add": "staff.manage", "console-training-lesson": "staff.manage",
+    "console-training-question-add": "staff.manage", "console-training-question": "staff.manage", "console-training-move": "staff.manage",
+    "console-training-publish": "staff.manage", "console-training-archive": "staff.manage", "console-training-required": "staff.manage",
+    "console-training-due": "staff.manage", "console-training-nudge": "staff.manage", "console-training-worker": "staff.manage",
+    "console-training-certificate": "staff.manage",
 }
 # The office's manual order actions, each behind its own permission (docs/booking.md).
 EVENT_REQUIRED = {
