@@ -47,6 +47,7 @@ NOTICES = {
     "applied": N_("The rules are applied: the rewards and penalties wait for approval in Bonuses and deductions."),
     "saved": N_("The formula is saved."), "decided": N_("The appeal is decided. The worker sees the decision."),
 }
+DEFAULTS = AssessmentSettings()
 MONEY_FIELDS = ("top_decile_bonus", "complaint_deduction", "low_rating_deduction")
 NUMBER_FIELDS = ("grace_minutes", "complaints_cap", "no_shows_cap", "declines_cap", "jobs_target", "repeat_target_pct",
                  "low_rating_stars", "min_jobs", "watch_below")
@@ -202,7 +203,8 @@ def _settings_from(values: dict[str, str]) -> AssessmentSettings:
     if errors:
         raise ValidationFailed(errors)
     data: dict[str, Any] = {"weights": {name: values.get(f"w_{name}", "0") or "0" for name in PART_NAMES}, **money}
-    data.update({name: values.get(name, "") for name in NUMBER_FIELDS})
+    # A field the form did not send keeps its default; one sent empty is refused at the field.
+    data.update({name: values.get(name, str(getattr(DEFAULTS, name))) for name in NUMBER_FIELDS})
     settings = as_struct(data, AssessmentSettings)
     if not sum(settings.weights.values()):
         raise ValidationFailed({"w_quality": "Give at least one part a weight."})

@@ -24,7 +24,7 @@ PART_HELP = {
     "jobs": N_("Completed jobs, against the month's target."),
     "repeat": N_("Share of customers who had booked this worker before, against the target."),
 }
-RULE_LABELS = {"top_decile": N_("Top 10% bonus"), "complaint": N_("Upheld complaint"), "low_rating": N_("Low rating")}
+RULE_LABELS = {"top_decile": N_("Top-tenth bonus"), "complaint": N_("Upheld complaint"), "low_rating": N_("Low rating")}
 STATE_LABELS = {"proposed": N_("Awaiting approval"), "approved": N_("Approved"), "rejected": N_("Withdrawn")}
 STATE_TONES = {"proposed": "warning", "approved": "success", "rejected": None}
 APPEAL_LABELS = {"open": N_("Appeal waiting"), "upheld": N_("Appeal upheld"), "rejected": N_("Appeal rejected")}

@@ -25,7 +25,7 @@ from platform_core.web.i18n import translations
 from . import formula, scorecards
 from .schemas import Appeal, Item
 
-TOP_REASON = N_("Top 10%% of workers in %(month)s")
+TOP_REASON = N_("Top tenth of workers in %(month)s")
 COMPLAINT_REASON = N_("Upheld complaint in %(month)s: %(subject)s")
 LOW_RATING_REASON = N_("Low rating in %(month)s (%(stars)s stars)")
 PROPOSED_TITLE = N_("Your scorecard for %(month)s has rewards or penalties: see them and appeal if you disagree")

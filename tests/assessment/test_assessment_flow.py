@@ -10,7 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from platform_core.assessment import appeals, formula, jobs, rules, scorecards
-from platform_core.assessment.schemas import AppealCreate, AppealDecision, AssessmentSettings
+from platform_core.assessment.schemas import (
+    AppealCreate,
+    AppealDecision,
+    AssessmentSettings,
+)
 from platform_core.errors import Conflict, ValidationFailed
 from platform_core.staff_pay import adjustments
 from platform_core.staff_pay import services as pay
