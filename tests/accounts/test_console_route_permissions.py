@@ -96,6 +96,13 @@ REQUIRED: dict[str, str] = {
     "console-channels": "marketing.manage", "console-channel-new": "marketing.manage", "console-channel-create": "marketing.manage",
     "console-channel": "marketing.manage", "console-channel-save": "marketing.manage", "console-channel-qr-png": "marketing.manage",
     "console-channel-qr-svg": "marketing.manage", "console-channel-print": "marketing.manage",
+    # Assessment and service quality (issue 14 part C).
+    "console-feedback-outcome": "support.manage",
+    "console-quality": "staff.manage", "console-quality-watch": "staff.manage", "console-quality-unwatch": "staff.manage",
+    "console-quality-note": "staff.manage", "console-quality-follow-up": "staff.manage", "console-scorecards": "staff.manage",
+    "console-scorecards-compute": "staff.manage", "console-scorecards-apply": "staff.manage", "console-scorecard": "staff.manage",
+    "console-quality-formula": "staff.manage", "console-quality-formula-save": "staff.manage", "console-quality-appeals": "staff.manage",
+    "console-quality-appeal-decide": "staff.manage",
 }
 # The office's manual order actions, each behind its own permission (docs/booking.md).
 EVENT_REQUIRED = {
