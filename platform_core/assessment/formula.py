@@ -67,12 +67,13 @@ def score(facts: Facts, s: AssessmentSettings) -> tuple[float | None, list[Part]
     for name in PART_NAMES:
         value, basis, normalised = values[name]
         weight = s.weights.get(name, 0)
-        points = 0.0
+        points = share = 0.0
         if normalised is not None and weighed:
-            points = round(normalised * weight * 100 / weighed, 2)
-            total += normalised * weight * 100 / weighed
-        parts.append(Part(name=name, value=value, basis=basis,
-                          normalised=None if normalised is None else round(normalised, 4), weight=weight, points=points))
+            share = weight * 100 / weighed
+            points = round(normalised * share, 2)
+            total += normalised * share
+        parts.append(Part(name=name, value=value, basis=basis, normalised=None if normalised is None else round(normalised, 4),
+                          weight=weight, points=points, share=round(share, 2)))
     return (round(total, 1) if weighed else None), parts
 
 

@@ -63,7 +63,7 @@ class Facts(msgspec.Struct, frozen=True, kw_only=True):
 class Part(msgspec.Struct, frozen=True, kw_only=True):
     """One part of a score, "why this score": the value as people read it (an average of stars,
     a count, a share), its normalised score (0..1, None: no data this month, left out and the
-    other weights share its place), its weight and what it added to the total."""
+    other weights share its place), its weight, what it counts for and what it added to the total."""
 
     name: PartName
     value: float | None
@@ -71,6 +71,8 @@ class Part(msgspec.Struct, frozen=True, kw_only=True):
     normalised: float | None
     weight: int
     points: float
+    # What the part counts for out of 100 this month: its weight scaled with the others that have data.
+    share: float = 0.0
 
 
 class Scorecard(msgspec.Struct, frozen=True, kw_only=True):

@@ -42,10 +42,10 @@ async def _review(order_id: int, stars: tuple[int, int, int], at: datetime, text
         order_id, *stars, text, at)
 
 
-async def a_month_of_work(tenant, console_user_id: int) -> Month:
+async def a_month_of_work(tenant, console_user_id: int, *, decided: bool = True) -> Month:
     """Last month (local): 王阿姨 ("good") two on-time visits rated 5; 李师傅 ("poor") a visit at
     00:30 on the month's first local day (the previous day in UTC, still this month), one 40
-    minutes late rated 1-2-1 with an upheld complaint, and one at 00:30 on the next month's first
+    minutes late rated 1-2-1 with a complaint (upheld last month unless not `decided`), and one at 00:30 on the next month's first
     day (not this month)."""
     tz = ZoneInfo(tenant.timezone)
     month = last_month(tenant)
@@ -72,8 +72,9 @@ async def a_month_of_work(tenant, console_user_id: int) -> Month:
         feedback = await support.send_feedback(await current_connection().fetchval("select customer_id from core_order where id = $1", late),
                                                FeedbackCreate(kind="problem", subject="师傅迟到", body="迟到四十分钟，还打碎了花瓶",
                                                               order_number=number))
-        await support.decide_complaint(feedback.id, console_user_id, ComplaintDecision(outcome="upheld", reason="客户有照片为证"))
-        # Decided last month (the card counts complaints by when they were upheld).
-        await current_connection().execute("update core_feedback set outcome_at = $2 where id = $1", feedback.id,
-                                           first + timedelta(days=6))
+        if decided:
+            await support.decide_complaint(feedback.id, console_user_id, ComplaintDecision(outcome="upheld", reason="客户有照片为证"))
+            # Decided last month (the card counts complaints by when they were upheld).
+            await current_connection().execute("update core_feedback set outcome_at = $2 where id = $1", feedback.id,
+                                               first + timedelta(days=6))
     return Month(month=month, good=good, poor=poor, poor_orders=[edge_in, late, edge_out], complaint_id=feedback.id)

@@ -47,6 +47,7 @@ def test_a_part_without_data_is_left_out_and_the_others_fill_its_place():
     by = _parts(parts)
     assert by["quality"].normalised is None and by["quality"].points == 0 and by["on_time"].value is None
     assert total == 100.0  # complaints, no-shows, declines, jobs and repeat all full
+    assert round(sum(p.share for p in parts), 1) == 100.0 and by["complaints"].share == round(20 * 100 / 45, 2)
     assert formula.score(Facts(), SETTINGS) == (None, formula.score(Facts(), SETTINGS)[1])
 
 
