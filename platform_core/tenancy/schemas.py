@@ -112,6 +112,9 @@ class TenantFile(msgspec.Struct, frozen=True, kw_only=True):
     promotions: dict[str, list[dict[str, Any]]] = {}
     # [[campaigns]]: marketing campaigns with their coupons (marketing.seeding.apply_campaigns).
     campaigns: list[dict[str, Any]] = []
+    # [assessment]: the formula and rules, last month's scorecards, watch list and coaching notes
+    # (assessment.seeding.apply_assessment).
+    assessment: dict[str, Any] = {}
 
 
 def is_valid_slug(slug: str) -> bool:
