@@ -49,7 +49,6 @@ class Facts(msgspec.Struct, frozen=True, kw_only=True):
     quality_sum: int = 0
     attitude_sum: int = 0
     skill_sum: int = 0
-    low_ratings: int = 0
     complaints: int = 0
     completed: int = 0
     arrivals_known: int = 0

@@ -83,7 +83,7 @@ async def month_facts(month: date, settings: AssessmentSettings) -> dict[int, Fa
         r, o = ratings.get(worker.id), orders.get(worker.id)
         facts[worker.id] = Facts(
             reviews=r.count if r else 0, quality_sum=r.quality if r else 0, attitude_sum=r.attitude if r else 0,
-            skill_sum=r.skill if r else 0, low_ratings=r.low if r else 0, complaints=complaints.get(worker.id, 0),
+            skill_sum=r.skill if r else 0, complaints=complaints.get(worker.id, 0),
             completed=o.completed if o else 0, arrivals_known=o.arrivals_known if o else 0, on_time=o.on_time if o else 0,
             no_shows=o.no_shows if o else 0, declines=o.declined if o else 0, customers=o.customers if o else 0,
             repeat_customers=o.repeat_customers if o else 0)
@@ -100,7 +100,7 @@ async def compute_month(month: date, *, by: int | None = None) -> int:
     ranks = formula.ranking(scores, {k: f.completed for k, f in facts.items()}, settings.min_jobs)
     conn = current_connection()
     for staff_id, (total, parts) in scored.items():
-        if total is None and not facts[staff_id].reviews:
+        if total is None:
             await conn.execute("delete from core_scorecard where staff_id = $1 and month = $2", staff_id, month)
             continue
         await conn.execute(

@@ -28,7 +28,6 @@ class CardSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     quality: float = 0
     attitude: float = 0
     skill: float = 0
-    low_ratings: int = 0
     complaints: int = 0
     completed: int = 0
     on_time_pct: int = 100
@@ -39,7 +38,7 @@ class CardSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     def facts(self) -> Facts:
         return Facts(reviews=self.reviews, quality_sum=round(self.quality * self.reviews), attitude_sum=round(self.attitude * self.reviews),
-                     skill_sum=round(self.skill * self.reviews), low_ratings=self.low_ratings, complaints=self.complaints,
+                     skill_sum=round(self.skill * self.reviews), complaints=self.complaints,
                      completed=self.completed, arrivals_known=self.completed, on_time=round(self.completed * self.on_time_pct / 100),
                      no_shows=self.no_shows, declines=self.declines, customers=self.customers, repeat_customers=self.repeat_customers)
 

@@ -90,3 +90,24 @@ async def test_a_complaint_becomes_a_deduction_the_worker_appeals_and_the_office
     text = await phone.inner_text("#items")
     assert "申诉成立" in text and "核实属实，扣款退还" in text
     await screenshot(phone, "staff-scorecard-decided")
+
+    # The service quality page: the low rating's words, the suggested worker put on watch, a note.
+    await office.goto(live_server.url(host, f"/console/quality?month={work.month:%Y-%m}"))
+    assert "地板没拖干净" in await office.inner_text("[data-testid=low-reviews]")
+    assert "李师傅" in await office.inner_text("[data-testid=watch-suggestions]")
+    await office.fill("#watch form[action='/console/quality/watch'] input[name=reason]", "投诉成立且准时率低，观察一个月")
+    await office.click("#watch form[action='/console/quality/watch'] button[type=submit]")
+    await office.wait_for_url(re.compile(r"done=watched"))
+    assert "观察一个月" in await office.inner_text("[data-testid=watch-list]")
+    await office.select_option("#notes select[name=staff_id]", str(work.poor))
+    await office.fill("#notes textarea[name=note]", "上门前一小时电话确认，堵车提前告知客户")
+    await office.click("#notes button[type=submit]")
+    await office.wait_for_url(re.compile(r"done=noted"))
+    assert "电话确认" in await office.inner_text("[data-testid=coaching-notes]")
+    await screenshot(office, "console-quality")
+
+    await office.goto(live_server.url(host, "/console/quality/formula"))
+    await office.select_option("select[name=month]", f"{work.month:%Y-%m}")
+    await office.click("#preview")
+    assert "李师傅" in await office.inner_text("[data-testid=preview]")
+    await screenshot(office, "console-formula-preview")
