@@ -56,7 +56,8 @@ async def _propose(staff_id: int, month: date, rule: str, ref: str, kind: str, a
 
 async def apply_rules(month: date) -> int:
     """Propose the month's rewards and penalties (computing its cards first if there are none);
-    returns how many were new. The workers concerned get an inbox entry."""
+    returns how many were new. The workers concerned get an inbox entry. The top-tenth bonus
+    waits for the month's end; deductions for complaints and ratings do not."""
     settings = await scorecards.get_settings()
     if not await scorecards.computed_months([month]):
         await scorecards.compute_month(month)
@@ -64,7 +65,8 @@ async def apply_rules(month: date) -> int:
     label = f"{month:%Y-%m}"
     touched: set[int] = set()
     new = 0
-    if settings.top_decile_bonus:
+    # The ranking of a month still running is not final: its top tenth is rewarded once it ends.
+    if settings.top_decile_bonus and month < scorecards.this_month():
         ranks = {c.staff_id: c.rank for c in await scorecards.month_cards(month) if c.rank is not None}
         for staff_id in sorted(formula.top_decile(ranks)):
             if await _propose(staff_id, month, "top_decile", "month", "bonus", settings.top_decile_bonus, _say(TOP_REASON, month=label)):
