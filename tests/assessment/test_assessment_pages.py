@@ -90,6 +90,8 @@ async def test_the_office_and_the_worker_go_through_the_month(app, tenant_a, ten
     async with await signed_in(app, tenant_a, "console", owner.id) as office, await signed_in(app, tenant_a, "console", manager.id) as other:
         listing = await office.get("/console/quality/appeals")
         assert listing.status_code == 200 and "那天堵车" in listing.text
+        dashboard = await office.get("/console/")
+        assert 'data-tile="Appeals waiting"' in dashboard.text and "/console/quality/appeals" in dashboard.text
         first = await post_form(office, f"/console/quality/appeals/{appeal_id}/decide", {"decision": "rejected", "note": "有照片为证"})
         second = await post_form(other, f"/console/quality/appeals/{appeal_id}/decide", {"decision": "upheld", "note": "同意"})
         assert first.status_code == 303 and second.status_code == 409
