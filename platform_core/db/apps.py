@@ -26,6 +26,7 @@ CORE_APPS = [
     "platform_core.staff_pay.piccolo_app",
     "platform_core.payouts.piccolo_app",
     "platform_core.training.piccolo_app",
+    "platform_core.assessment.piccolo_app",
 ]
 
 

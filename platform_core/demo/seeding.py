@@ -91,6 +91,11 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
         from platform_core.training.seeding import apply_training
 
         changes.extend(await apply_training(Keyring(settings.secret_key), tenant.id, spec.training))
+    # assessment: [assessment], after [[staff]] (its cards, watch list and notes name workers).
+    if spec.assessment:
+        from platform_core.assessment.seeding import apply_assessment
+
+        changes.extend(await apply_assessment(tenant.id, slug, spec.assessment))
     # plugins: [plugins.<name>.data], last, so that it may name what the sections above made.
     for name, plugin in spec.plugins.items():
         if plugin.data and plugin.enabled:

@@ -295,3 +295,19 @@ class VisitRecord(msgspec.Struct, frozen=True, kw_only=True):
     after: list[str] = []
     # When the customer confirmed the service was done (None: not yet).
     confirmed_at: datetime | None = None
+
+
+class WorkerMonthFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What a worker's orders say about a span (assessment's scorecard), from the orders and their
+    timelines: jobs completed whose visit was scheduled in it, how many of those had an arrival on
+    the timeline and how many of them within the grace, offers the worker declined, no-shows
+    reported against them, and customers served who had been served by them before."""
+
+    staff_id: int
+    completed: int = 0
+    arrivals_known: int = 0
+    on_time: int = 0
+    declined: int = 0
+    no_shows: int = 0
+    customers: int = 0
+    repeat_customers: int = 0

@@ -44,6 +44,7 @@ from .schemas import (
     OrderLine,
     OrderPage,
     OrderSummary,
+    WorkerMonthFacts,
 )
 
 ORDER_COLUMNS = (
@@ -567,3 +568,43 @@ async def booking_answers(order: Order) -> list[tuple[str, Any, str]]:
     known = {f.name for f in form}
     answers += [(name, value, "text") for name, value in order.fields.items() if name not in known]
     return answers
+
+
+async def worker_month_facts(starts: datetime, ends: datetime, *, grace_minutes: int) -> dict[int, WorkerMonthFacts]:
+    """Per worker, what their orders say about `starts` .. `ends` (excluded). A visit is on time
+    when its first arrival ("arrive", by the worker) is at most `grace_minutes` after the scheduled
+    start; a no-show counts against the worker whose acceptance came last before the report."""
+    conn = current_connection()
+    done = await conn.fetch(
+        "select o.staff_id, count(*) as completed, count(a.at) as known, "
+        "count(*) filter (where a.at <= o.scheduled_start + make_interval(mins => $3)) as on_time, "
+        "count(distinct o.customer_id) as customers, "
+        "count(distinct o.customer_id) filter (where exists (select 1 from core_order p where p.staff_id = o.staff_id "
+        "  and p.customer_id = o.customer_id and p.state = 'completed' and p.scheduled_start < $1)) as repeat "
+        "from core_order o left join lateral (select min(e.created_at) as at from core_order_event e "
+        "  where e.order_id = o.id and e.event = 'arrive') a on true "
+        "where o.state = 'completed' and o.staff_id is not null and o.scheduled_start >= $1 and o.scheduled_start < $2 "
+        "group by o.staff_id", starts, ends, grace_minutes)
+    declined = await conn.fetch(
+        "select actor_id as staff_id, count(*) as n from core_order_event where event = 'decline' and actor_kind = 'staff' "
+        "and actor_id is not null and created_at >= $1 and created_at < $2 group by actor_id", starts, ends)
+    no_shows = await conn.fetch(
+        "select w.staff_id, count(*) as n from core_order_event r cross join lateral (select a.actor_id as staff_id "
+        "  from core_order_event a where a.order_id = r.order_id and a.event = 'accept' and a.actor_kind = 'staff' and a.id < r.id "
+        "  order by a.id desc limit 1) w "
+        "where r.event = 'report_no_show' and r.created_at >= $1 and r.created_at < $2 group by w.staff_id", starts, ends)
+    facts: dict[int, dict[str, int]] = {}
+    for r in done:
+        facts.setdefault(r["staff_id"], {}).update(completed=r["completed"], arrivals_known=r["known"], on_time=r["on_time"],
+                                                   customers=r["customers"], repeat_customers=r["repeat"])
+    for r in declined:
+        facts.setdefault(r["staff_id"], {})["declined"] = r["n"]
+    for r in no_shows:
+        facts.setdefault(r["staff_id"], {})["no_shows"] = r["n"]
+    return {staff_id: WorkerMonthFacts(staff_id=staff_id, **values) for staff_id, values in facts.items()}
+
+
+async def completed_count(starts: datetime, ends: datetime) -> int:
+    """Completed orders whose visit was scheduled in the span (the complaint rate's denominator)."""
+    return await current_connection().fetchval(
+        "select count(*) from core_order where state = 'completed' and scheduled_start >= $1 and scheduled_start < $2", starts, ends)

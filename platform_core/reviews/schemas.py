@@ -77,3 +77,28 @@ class WorkerReviews(msgspec.Struct, frozen=True, kw_only=True):
 ReviewFilter = Literal["all", "visible", "hidden", "low"]
 # A review whose three scores average 3 stars or less: the dashboard's "low ratings".
 LOW_RATING_SUM = 9
+
+
+class RatingSums(msgspec.Struct, frozen=True, kw_only=True):
+    """One worker's visible reviews written in a span, summed per part (assessment's scorecard)."""
+
+    staff_id: int
+    count: int
+    quality: int
+    attitude: int
+    skill: int
+    # Reviews whose three parts average `low_at` stars or less.
+    low: int
+
+
+class LowReview(msgspec.Struct, frozen=True, kw_only=True):
+    """A visible review at or below the low mark, with its reason (the customer's words)."""
+
+    id: int
+    staff_id: int | None
+    order_id: int
+    quality: int
+    attitude: int
+    skill: int
+    text: str
+    created_at: datetime

@@ -35,7 +35,9 @@ from platform_core.web.i18n import lazy_gettext, translations
 from .schemas import (
     LOW_RATING_SUM,
     ConsoleReview,
+    LowReview,
     RatingBreakdown,
+    RatingSums,
     Review,
     ReviewCreate,
     ReviewFilter,
@@ -297,3 +299,25 @@ async def customer_reviews(customer_id: int, limit: int = 50) -> list[ConsoleRev
         customer_id, limit,
     )
     return await _console_reviews(rows)
+
+
+async def rating_sums(starts: datetime, ends: datetime, *, low_at: int = 2) -> dict[int, RatingSums]:
+    """Per worker, the visible reviews written between `starts` (included) and `ends` (excluded):
+    their count, each part's sum and how many average `low_at` stars or less."""
+    rows = await current_connection().fetch(
+        "select staff_id, count(*) as n, sum(quality) as q, sum(attitude) as a, sum(skill) as s, "
+        "count(*) filter (where quality + attitude + skill <= $3 * 3) as low from core_review "
+        "where hidden_at is null and staff_id is not null and created_at >= $1 and created_at < $2 group by staff_id",
+        starts, ends, low_at)
+    return {r["staff_id"]: RatingSums(staff_id=r["staff_id"], count=r["n"], quality=r["q"], attitude=r["a"], skill=r["s"], low=r["low"])
+            for r in rows}
+
+
+async def low_reviews(starts: datetime, ends: datetime, *, low_at: int = 2, staff_id: int | None = None, limit: int = 100) -> list[LowReview]:
+    """Visible reviews averaging `low_at` stars or less written in the span, newest first."""
+    rows = await current_connection().fetch(
+        "select id, staff_id, order_id, quality, attitude, skill, text, created_at from core_review "
+        "where hidden_at is null and quality + attitude + skill <= $3 * 3 and created_at >= $1 and created_at < $2 "
+        "and ($4::bigint is null or staff_id = $4) order by created_at desc, id desc limit $5",
+        starts, ends, low_at, staff_id, limit)
+    return [LowReview(**dict(r)) for r in rows]

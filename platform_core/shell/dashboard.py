@@ -17,6 +17,8 @@ from platform_core import clock
 from platform_core.accounts.console_services import list_console_users
 from platform_core.accounts.guards import require_console
 from platform_core.accounts.permissions import ROLE_LABELS
+from platform_core.assessment.appeals import open_appeal_count
+from platform_core.assessment.watch import due_follow_ups
 from platform_core.orders.machine import PAID
 from platform_core.orders.services import order_counts
 from platform_core.payments.services import revenue_by_day
@@ -90,6 +92,13 @@ async def _tiles(permissions: frozenset[str], today: date) -> tuple[list[Tile], 
         low = await low_rating_count(since)
         tiles.append(Tile(label=N_("Low ratings, last 30 days"), value=low, href="/console/reviews?show=low",
                           tone="danger" if low else None))
+    if "staff.manage" in permissions:
+        appeals = await open_appeal_count()
+        due = len(await due_follow_ups(today))
+        tiles += [
+            Tile(label=N_("Appeals waiting"), value=appeals, href="/console/quality/appeals", tone="warning" if appeals else None),
+            Tile(label=N_("Coaching follow-ups due"), value=due, href="/console/quality#follow-ups", tone="warning" if due else None),
+        ]
     return tiles, bars
 
 

@@ -101,3 +101,10 @@ async def list_adjustments(*, state: str | None = None, staff_id: int | None = N
         f"select {_COLUMNS} from core_staff_adjustment where ($1::text is null or state = $1) and ($2::bigint is null or staff_id = $2) "
         "order by (state = 'proposed') desc, created_at desc, id desc limit $3", state, staff_id, limit)
     return await _with_names(rows)
+
+
+async def adjustment_states(adjustment_ids: list[int]) -> dict[int, str]:
+    """The state of each adjustment (proposed, approved, rejected), by id, in one query."""
+    rows = await current_connection().fetch(
+        "select id, state from core_staff_adjustment where id = any($1::bigint[])", sorted(set(adjustment_ids)))
+    return {r["id"]: r["state"] for r in rows}

@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from platform_core.bounds import text
+
 FeedbackKind = Literal["problem", "suggestion"]
 FeedbackStatus = Literal["open", "answered", "closed"]
 
@@ -30,6 +32,38 @@ class Feedback(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
 
+ComplaintVerdict = Literal["upheld", "not_upheld"]
+
+
+class ComplaintOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What the office decided about a problem report tied to an order: upheld against the
+    order's worker (it counts on their scorecard) or not, why, by whom and when."""
+
+    outcome: ComplaintVerdict
+    staff_id: int | None
+    staff_name: str = ""
+    reason: str
+    decided_by: int
+    decided_by_name: str = ""
+    decided_at: datetime
+
+
+class ComplaintDecision(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    outcome: ComplaintVerdict
+    reason: text(500)  # type: ignore[valid-type]
+
+
+class UpheldComplaint(msgspec.Struct, frozen=True, kw_only=True):
+    """An upheld complaint as assessment reads it."""
+
+    feedback_id: int
+    staff_id: int
+    order_id: int
+    subject: str
+    reason: str
+    decided_at: datetime
+
+
 class ConsoleFeedback(msgspec.Struct, frozen=True, kw_only=True):
     """Feedback with who sent it, for the console inbox."""
 
@@ -39,6 +73,10 @@ class ConsoleFeedback(msgspec.Struct, frozen=True, kw_only=True):
     # The console user it was routed to (a member's dedicated agent: select_feedback_assignee).
     assigned_to: int | None = None
     assignee_name: str = ""
+    outcome: ComplaintOutcome | None = None
+    # The worker an upheld complaint would count against: the order's worker (None: no order or no worker).
+    order_staff_id: int | None = None
+    order_staff_name: str = ""
 
 
 class FeedbackAnswer(msgspec.Struct, frozen=True, kw_only=True):

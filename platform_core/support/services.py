@@ -6,23 +6,35 @@ from __future__ import annotations
 import msgspec
 
 from platform_core.accounts.console_services import console_user_names
-from platform_core.accounts.services import customer_names
+from platform_core.accounts.services import customer_names, staff_names
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.notifications.schemas import NotificationCreate
 from platform_core.notifications.services import add_notification
-from platform_core.orders.services import get_order_by_number, order_numbers
+from platform_core.orders.services import (
+    get_order_by_number,
+    live_staff_id,
+    order_numbers,
+)
 from platform_core.pluginsys.calls import first
 from platform_core.pluginsys.contexts import FeedbackEvent
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext, translations
 
-from .schemas import ConsoleFeedback, Feedback, FeedbackCreate, FeedbackStatus
+from .schemas import (
+    ComplaintDecision,
+    ComplaintOutcome,
+    ConsoleFeedback,
+    Feedback,
+    FeedbackCreate,
+    FeedbackStatus,
+    UpheldComplaint,
+)
 
 _SELECT = (
     "select f.id, f.kind, f.subject, f.body, f.order_id, f.customer_id, f.status, f.answer, f.answered_at, f.closed_at, "
-    "f.created_at, f.assigned_to from core_feedback f"
+    "f.created_at, f.assigned_to, f.outcome, f.outcome_staff_id, f.outcome_reason, f.outcome_by, f.outcome_at from core_feedback f"
 )
 
 
@@ -90,13 +102,27 @@ async def feedback_of_customer(customer_id: int, limit: int = 100) -> list[Feedb
 # --------------------------------------------------------------------------- the console
 
 
-async def _console(rows) -> list[ConsoleFeedback]:
-    """The rows with who sent each and who it is assigned to (their names from accounts)."""
+async def _console(rows, *, with_worker: bool = False) -> list[ConsoleFeedback]:
+    """The rows with who sent each, who it is assigned to and its outcome (names from accounts);
+    `with_worker`: also the order's current worker, whom an upheld complaint would count against."""
     names = await customer_names(r["customer_id"] for r in rows)
-    agents = await console_user_names(r["assigned_to"] for r in rows if r["assigned_to"] is not None)
+    order_staff = {r["id"]: await live_staff_id(r["order_id"]) for r in rows if with_worker and r["order_id"] is not None}
+    agents = await console_user_names([*(r["assigned_to"] for r in rows if r["assigned_to"] is not None),
+                                       *(r["outcome_by"] for r in rows if r["outcome_by"] is not None)])
+    workers = await staff_names([*(r["outcome_staff_id"] for r in rows if r["outcome_staff_id"]), *(s for s in order_staff.values() if s)])
+
+    def outcome(r) -> ComplaintOutcome | None:
+        if r["outcome"] is None:
+            return None
+        return ComplaintOutcome(outcome=r["outcome"], staff_id=r["outcome_staff_id"], staff_name=workers.get(r["outcome_staff_id"], ""),
+                                reason=r["outcome_reason"], decided_by=r["outcome_by"], decided_by_name=agents.get(r["outcome_by"], ""),
+                                decided_at=r["outcome_at"])
+
     return [
         ConsoleFeedback(feedback=feedback, customer_id=r["customer_id"], customer_name=names.get(r["customer_id"], ""),
-                        assigned_to=r["assigned_to"], assignee_name=agents.get(r["assigned_to"], "") if r["assigned_to"] else "")
+                        assigned_to=r["assigned_to"], assignee_name=agents.get(r["assigned_to"], "") if r["assigned_to"] else "",
+                        outcome=outcome(r), order_staff_id=order_staff.get(r["id"]),
+                        order_staff_name=workers.get(order_staff.get(r["id"]) or 0, ""))
         for r, feedback in zip(rows, await _feedbacks(rows))
     ]
 
@@ -115,7 +141,7 @@ async def inbox_item(feedback_id: int) -> ConsoleFeedback:
     row = await current_connection().fetchrow(f"{_SELECT} where f.id = $1", feedback_id)
     if row is None:
         raise NotFound("feedback")
-    return (await _console([row]))[0]
+    return (await _console([row], with_worker=True))[0]
 
 
 async def open_count() -> int:
@@ -151,3 +177,47 @@ async def close_feedback(feedback_id: int) -> ConsoleFeedback:
     if found is None:
         raise NotFound("feedback")
     return await inbox_item(feedback_id)
+
+
+# --------------------------------------------------------------------------- complaint outcomes
+
+
+async def decide_complaint(feedback_id: int, console_user_id: int, decision: ComplaintDecision) -> ConsoleFeedback:
+    """Uphold a problem report about an order against the order's worker, or not, with a reason.
+    Decided once: a second decision (or two offices racing) is a Conflict, so a worker's
+    scorecard and penalties never count one complaint twice."""
+    row = await current_connection().fetchrow(
+        "select kind, order_id, outcome from core_feedback where id = $1 for update", feedback_id)
+    if row is None:
+        raise NotFound("feedback")
+    if row["kind"] != "problem" or row["order_id"] is None:
+        raise ValidationFailed({"outcome": "Only a problem report about an order can be upheld or not."})
+    if row["outcome"] is not None:
+        raise Conflict("This complaint was already decided.")
+    reason = decision.reason.strip()
+    if not reason:
+        raise ValidationFailed({"reason": "Say why: the worker sees it if it is upheld."})
+    staff_id = await live_staff_id(row["order_id"])
+    if decision.outcome == "upheld" and staff_id is None:
+        raise ValidationFailed({"outcome": "The order has no worker to uphold it against."})
+    await current_connection().execute(
+        "update core_feedback set outcome = $2, outcome_staff_id = $3, outcome_reason = $4, outcome_by = $5, outcome_at = now() "
+        "where id = $1", feedback_id, decision.outcome, staff_id if decision.outcome == "upheld" else None, reason, console_user_id)
+    return await inbox_item(feedback_id)
+
+
+async def upheld_complaints(starts, ends, *, staff_id: int | None = None) -> list[UpheldComplaint]:
+    """Complaints upheld between `starts` (included) and `ends` (excluded), by decision time."""
+    rows = await current_connection().fetch(
+        "select id, outcome_staff_id, order_id, subject, outcome_reason, outcome_at from core_feedback "
+        "where outcome = 'upheld' and outcome_at >= $1 and outcome_at < $2 and ($3::bigint is null or outcome_staff_id = $3) "
+        "order by outcome_at, id", starts, ends, staff_id)
+    return [UpheldComplaint(feedback_id=r["id"], staff_id=r["outcome_staff_id"], order_id=r["order_id"], subject=r["subject"],
+                            reason=r["outcome_reason"], decided_at=r["outcome_at"]) for r in rows]
+
+
+async def problem_report_count(starts, ends) -> int:
+    """Problem reports about an order sent between `starts` and `ends` (the complaint rate's numerator)."""
+    return await current_connection().fetchval(
+        "select count(*) from core_feedback where kind = 'problem' and order_id is not null and created_at >= $1 and created_at < $2",
+        starts, ends)

@@ -35,6 +35,12 @@ class Feedback(Table, tablename="core_feedback"):
     created_at = Timestamptz()
     # The console user it was routed to (support_0003): a member's dedicated agent.
     assigned_to = BigInt(null=True, default=None)
+    # A problem report's outcome (support_0004): upheld against the order's worker or not.
+    outcome = Varchar(length=16, null=True, default=None)
+    outcome_staff_id = BigInt(null=True, default=None)
+    outcome_reason = Varchar(length=500, default="")
+    outcome_by = BigInt(null=True, default=None)
+    outcome_at = Timestamptz(null=True, default=None)
 
 
 TABLES: list[type[Table]] = [Feedback]

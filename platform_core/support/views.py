@@ -20,7 +20,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.pages import page
 
 from . import services
-from .schemas import FeedbackCreate
+from .schemas import ComplaintDecision, FeedbackCreate
 
 KINDS = (("problem", N_("A problem")), ("suggestion", N_("A suggestion")))
 STATUS_LABELS = {"open": N_("Awaiting answer"), "answered": N_("Answered"), "closed": N_("Closed")}
@@ -70,7 +70,9 @@ class FeedbackPages(Controller):
 
 # --------------------------------------------------------------------------- the console
 
-CONSOLE_NOTICES = {"answered": N_("The answer is sent. The customer sees it in their account."), "closed": N_("The feedback is closed.")}
+CONSOLE_NOTICES = {"answered": N_("The answer is sent. The customer sees it in their account."), "closed": N_("The feedback is closed."),
+                   "decided": N_("The complaint's outcome is recorded.")}
+OUTCOMES = (("upheld", N_("Upheld against the worker")), ("not_upheld", N_("Not upheld")))
 
 
 class FeedbackInbox(Controller):
@@ -90,8 +92,10 @@ class FeedbackInbox(Controller):
     async def _detail(self, request: Request, feedback_id: int, *, status_code: int = 200, **context: Any) -> Response:
         context.setdefault("values", {})
         context.setdefault("errors", {})
+        notice = CONSOLE_NOTICES.get(request.query_params.get("done", ""))
+        context.setdefault("flash", [("success", _(notice))] if notice else [])
         return page(request, "support/console_detail.html", console=True, status_code=status_code, item=await services.inbox_item(feedback_id),
-                    status_labels=STATUS_LABELS, status_tones=STATUS_TONES, kinds=dict(KINDS), **context)
+                    status_labels=STATUS_LABELS, status_tones=STATUS_TONES, kinds=dict(KINDS), outcomes=OUTCOMES, **context)
 
     @get("/{feedback_id:int}", name="console-feedback-detail")
     async def detail(self, request: Request, feedback_id: PathId) -> Response:
@@ -106,6 +110,17 @@ class FeedbackInbox(Controller):
         except HearthError as exc:
             return await self._detail(request, feedback_id, status_code=exc.status_code, values=values, **error_context(exc))
         return Redirect("/console/feedback?done=answered", status_code=303)
+
+    @post("/{feedback_id:int}/outcome", name="console-feedback-outcome")
+    async def outcome(self, request: Request, feedback_id: PathId) -> Response:
+        values = _values(await request.form())
+        user = request.scope["state"]["console_user"]
+        try:
+            data: ComplaintDecision = await parse_form(request, ComplaintDecision)
+            await services.decide_complaint(feedback_id, user.id, data)
+        except HearthError as exc:
+            return await self._detail(request, feedback_id, status_code=exc.status_code, values=values, **error_context(exc))
+        return Redirect(f"/console/feedback/{feedback_id}?done=decided", status_code=303)
 
     @post("/{feedback_id:int}/close", name="console-feedback-close")
     async def close(self, feedback_id: PathId) -> Response:

@@ -114,6 +114,9 @@ class TenantFile(msgspec.Struct, frozen=True, kw_only=True):
     campaigns: list[dict[str, Any]] = []
     # [[training.courses]] and [[training.progress]]: courses and workers' progress (training.seeding).
     training: dict[str, list[dict[str, Any]]] = {}
+    # [assessment]: the formula and rules, last month's scorecards, watch list and coaching notes
+    # (assessment.seeding.apply_assessment).
+    assessment: dict[str, Any] = {}
 
 
 def is_valid_slug(slug: str) -> bool:

@@ -103,6 +103,13 @@ REQUIRED: dict[str, str] = {
     "console-training-publish": "staff.manage", "console-training-archive": "staff.manage", "console-training-required": "staff.manage",
     "console-training-due": "staff.manage", "console-training-nudge": "staff.manage", "console-training-worker": "staff.manage",
     "console-training-certificate": "staff.manage",
+    # Assessment and service quality (issue 14 part C).
+    "console-feedback-outcome": "support.manage",
+    "console-quality": "staff.manage", "console-quality-watch": "staff.manage", "console-quality-unwatch": "staff.manage",
+    "console-quality-note": "staff.manage", "console-quality-follow-up": "staff.manage", "console-scorecards": "staff.manage",
+    "console-scorecards-compute": "staff.manage", "console-scorecards-apply": "staff.manage", "console-scorecard": "staff.manage",
+    "console-quality-formula": "staff.manage", "console-quality-formula-save": "staff.manage", "console-quality-appeals": "staff.manage",
+    "console-quality-appeal-decide": "staff.manage",
 }
 # The office's manual order actions, each behind its own permission (docs/booking.md).
 EVENT_REQUIRED = {
