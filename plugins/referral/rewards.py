@@ -276,12 +276,25 @@ async def _reverse(invite) -> None:
 # ---- the review queue
 
 
+async def _lock_for_decision(reward_id: int) -> None:
+    """A reviewer's decision takes the module's lock order: the friend's invite row, then the
+    inviter's code row, before the reward's row (a refund reversing the same invite takes them in
+    this order too; the other order deadlocks). NotFound for a reward of no row."""
+    conn = current_connection()
+    row = await conn.fetchrow("select invite_id, customer_id from referral_reward where id = $1", reward_id)
+    if row is None:
+        raise NotFound("reward")
+    inviter_id = row["customer_id"]  # a level's voucher: the inviter's own
+    if row["invite_id"] is not None:
+        inviter_id = await conn.fetchval("select inviter_id from referral_invite where id = $1 for update", row["invite_id"])
+    await codes.lock_inviter(inviter_id)
+
+
 async def approve(reward_id: int, console_user_id: int) -> RewardRow:
     """Pay a held reward (Conflict when someone decided it first)."""
     conn = current_connection()
+    await _lock_for_decision(reward_id)
     state = await conn.fetchval("select state from referral_reward where id = $1 for update", reward_id)
-    if state is None:
-        raise NotFound("reward")
     if state != "held":
         raise Conflict(lazy_gettext("This reward has been decided already."))
     await conn.execute("update referral_reward set decided_by = $2, decided_at = $3 where id = $1", reward_id, console_user_id, clock.now())
@@ -294,6 +307,7 @@ async def void(reward_id: int, console_user_id: int, reason: str) -> RewardRow:
     if not reason or "\x00" in reason or len(reason) > 200:
         raise ValidationFailed({"reason": lazy_gettext("Say in at most 200 characters why the reward is voided.")})
     conn = current_connection()
+    await _lock_for_decision(reward_id)
     moved = await conn.fetchrow(
         "update referral_reward set state = 'voided', reason = $2, decided_by = $3, decided_at = $4 "
         "where id = $1 and state = 'held' returning invite_id, role", reward_id, reason, console_user_id, clock.now())

@@ -7,6 +7,7 @@ bonus; the daily limit and fraud hold or void."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from datetime import timedelta
 
 from platform_core import clock
@@ -259,3 +260,44 @@ async def test_a_level_with_a_support_agent_routes_the_inviters_feedback_to_them
         rows = {(row.customer_id, row.feedback.subject): row.assigned_to for row in await inbox()}
     assert rows[(inviter, "after")] == agent.id
     assert rows[(inviter, "before")] is None and rows[(stranger, "other")] is None
+
+
+async def test_a_review_decision_takes_the_invite_before_the_reward_as_a_refund_does(app, runtime, tenant_a, enable_plugin):
+    """A refund reversing an invite locks the invite row, then the reward; an approval (or a void)
+    of its held reward takes them in the same order, so the two never deadlock: while the refund
+    holds the invite, the approval waits without holding the reward."""
+    await enable_plugin(tenant_a, "referral", **RULES)
+    inviter = await make_customer(tenant_a)
+    friend = await register(tenant_a, invite=await code_of(tenant_a, inviter))
+    async with tenant_scope(tenant_a.id):
+        for who, device in ((inviter, "iPhone Safari"), (friend, "Android WeChat")):
+            await current_connection().execute(
+                "insert into core_customer_sign_in (tenant_id, customer_id, method, ip, device) values ($1, $2, 'phone_code', '10.0.0.7', $3)",
+                tenant_a.id, who, device)
+    await completed_paid_order(tenant_a, friend, 10_000)
+
+    async def held():
+        return await rewards_of(tenant_a, inviter) == [("inviter", "cash", 2000, "held")]
+
+    assert await until(held)
+    async with tenant_scope(tenant_a.id):
+        reward_id, invite_id = await current_connection().fetchrow(
+            "select id, invite_id from referral_reward where customer_id = $1", inviter)
+
+    async def approve():
+        async with tenant_scope(tenant_a.id):
+            await rewards.approve(reward_id, 1)
+
+    outside = contextvars.copy_context()  # no transaction in it
+    async with tenant_scope(tenant_a.id):
+        conn = current_connection()
+        await conn.execute("select 1 from referral_invite where id = $1 for update", invite_id)  # the refund's first lock
+        decision = asyncio.create_task(approve(), context=outside.copy())  # in its own transaction
+        await asyncio.sleep(0.5)
+        assert not decision.done()
+        # the refund's next lock: free, since the waiting approval holds nothing yet
+        await conn.execute("set local lock_timeout = '2s'")
+        await conn.execute("select 1 from referral_reward where id = $1 for update", reward_id)
+    await asyncio.wait_for(decision, 10)
+    assert await rewards_of(tenant_a, inviter) == [("inviter", "cash", 2000, "paid")]
+    assert await earnings(tenant_a, inviter) == 2000
