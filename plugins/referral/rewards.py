@@ -263,11 +263,19 @@ async def _reverse(invite) -> None:
         return
     owed = 0
     if reward.kind == "cash" and reward.total:
-        held = await ledger_balance(earnings_account("customer", reward.customer_id), reward.currency)
-        take = max(0, min(held, reward.credited))
-        if take:
-            await debit_earnings("customer", reward.customer_id, reward.currency, take, key=f"referral:reversal:{reward.id}",
-                                 memo=f"referral reward {reward.id} reversed")
+        take = 0
+        for _ in range(3):
+            held = await ledger_balance(earnings_account("customer", reward.customer_id), reward.currency)
+            take = max(0, min(held, reward.credited))
+            if not take:
+                break
+            try:
+                async with conn.transaction():  # a savepoint: a withdrawal that took some since the read refuses it
+                    await debit_earnings("customer", reward.customer_id, reward.currency, take,
+                                         key=f"referral:reversal:{reward.id}", memo=f"referral reward {reward.id} reversed")
+                break
+            except ValidationFailed:
+                take = 0  # read the earnings again (the debit locked them) and take what is left
         owed = reward.total - take
     await conn.execute("update referral_reward set state = 'reversed', reason = 'refund', owed = $2, decided_at = $3 where id = $1",
                        reward.id, owed, now)

@@ -301,3 +301,40 @@ async def test_a_review_decision_takes_the_invite_before_the_reward_as_a_refund_
     await asyncio.wait_for(decision, 10)
     assert await rewards_of(tenant_a, inviter) == [("inviter", "cash", 2000, "paid")]
     assert await earnings(tenant_a, inviter) == 2000
+
+
+async def test_a_withdrawal_between_reading_the_earnings_and_taking_back_leaves_the_rest_owed(app, runtime, tenant_a, enable_plugin,
+                                                                                            monkeypatch):
+    """The reversal reads the inviter's earnings, then debits them; a withdrawal asked for in
+    between (it locks the earnings, the read does not) makes the debit short: the reversal takes
+    what is left and keeps the rest owed, instead of failing and leaving the red packet paid."""
+    await enable_plugin(tenant_a, "referral", **RULES)
+    inviter = await make_customer(tenant_a)
+    friend = await register(tenant_a, invite=await code_of(tenant_a, inviter))
+    order = await completed_paid_order(tenant_a, friend, 10_000)
+
+    async def credited():
+        return await earnings(tenant_a, inviter) == 2000
+
+    assert await until(credited)
+    real_balance = rewards.ledger_balance
+    reads = []
+
+    async def read_then_withdraw(code, currency):
+        seen = await real_balance(code, currency)
+        if not reads:  # the withdrawal lands right after the first read
+            await ledger.hold_payout("customer", inviter, currency, 1500, payout_no="W-RACE")
+        reads.append(seen)
+        return seen
+
+    monkeypatch.setattr(rewards, "ledger_balance", read_then_withdraw)
+    await refund(tenant_a, order, 1_000)
+
+    async def reversed_():
+        return ("inviter", "cash", 2000, "reversed") in await rewards_of(tenant_a, inviter)
+
+    assert await until(reversed_)
+    assert await earnings(tenant_a, inviter) == 0
+    async with tenant_scope(tenant_a.id):
+        owed = await current_connection().fetchval("select owed from referral_reward where customer_id = $1", inviter)
+    assert owed == 1500 and reads[0] == 2000
