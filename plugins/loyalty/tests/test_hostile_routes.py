@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from platform_core.testing.factories import CSRF, console_client, make_customer, signed_in
+from platform_core.testing.factories import (
+    CSRF,
+    console_client,
+    make_customer,
+    signed_in,
+)
 from platform_core.testing.pytest_plugin import client_for
 from tests.hostile.test_hostile_routes import _walk, _who, endpoints
 

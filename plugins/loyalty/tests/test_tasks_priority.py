@@ -138,7 +138,7 @@ async def test_a_franchise_without_loyalty_pays_no_statement_for_the_booking_win
 
 async def test_the_tasks_page_tells_the_last_day_of_priority_on_the_franchises_calendar(app, make_tenant, enable_plugin):
     """A grant ending at 01:00 in Shanghai ends on that Shanghai day, not on the UTC day before."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from platform_core.db import current_connection
 
@@ -146,7 +146,7 @@ async def test_the_tasks_page_tells_the_last_day_of_priority_on_the_franchises_c
     await enable_plugin(tenant, "loyalty")
     item_id = await make_item(tenant)
     customer = await make_customer(tenant)
-    ends = datetime.now(timezone.utc).replace(hour=17, minute=0, second=0, microsecond=0) + timedelta(days=5)  # 01:00 next day there
+    ends = datetime.now(UTC).replace(hour=17, minute=0, second=0, microsecond=0) + timedelta(days=5)  # 01:00 next day there
     async with tenant_scope(tenant.id):
         await tasks.save_task(tasks.TaskInput(code="vip", kind="invite", title="Invite a friend", priority_days=30,
                                               priority_item_ids=[item_id], priority_extra_days=14, reward_points=1))
