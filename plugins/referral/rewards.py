@@ -54,6 +54,7 @@ REASONS = {
     "over_limit": lazy_gettext("Over the inviter's daily limit"),
     "burst": lazy_gettext("Many friends in a short time"),
     "refund": lazy_gettext("The friend's spend was refunded"),
+    "no_template": lazy_gettext("The coupon template in the settings is gone"),
 }
 
 
@@ -201,9 +202,9 @@ async def _pay(reward_id: int) -> RewardRow:
                 coupon = await issue_coupon(row["coupon_template_id"], reward.customer_id, "referral", f"reward:{reward.id}",
                                             f"reward:{reward.id}")
             coupon_id = coupon.id
-        except ValidationFailed as exc:
-            await conn.execute("update referral_reward set state = 'held', reason = $2 where id = $1", reward.id,
-                               str(next(iter(exc.fields.values())))[:200])
+        except (ValidationFailed, NotFound) as exc:  # NotFound: the settings name a template no longer there
+            reason = str(next(iter(exc.fields.values())))[:200] if isinstance(exc, ValidationFailed) else "no_template"
+            await conn.execute("update referral_reward set state = 'held', reason = $2 where id = $1", reward.id, reason)
             return await get_reward(reward.id)
     await conn.execute(
         "update referral_reward set state = 'paid', bonus = $2, credited = $3, coupon_id = $4, paid_at = $5 where id = $1",

@@ -338,3 +338,23 @@ async def test_a_withdrawal_between_reading_the_earnings_and_taking_back_leaves_
     async with tenant_scope(tenant_a.id):
         owed = await current_connection().fetchval("select owed from referral_reward where customer_id = $1", inviter)
     assert owed == 1500 and reads[0] == 2000
+
+
+async def test_a_welcome_coupon_template_that_is_gone_holds_the_coupon_and_still_binds_the_friend(app, runtime, tenant_a, enable_plugin):
+    """The settings name a coupon template no longer there (or never there: the form takes an id):
+    the friend is still bound to the inviter, their welcome coupon waits in the review queue with
+    the reason, and the inviter's red packet still comes."""
+    await enable_plugin(tenant_a, "referral", **RULES, invitee_coupon_template_id=987_654_321)
+    inviter = await make_customer(tenant_a)
+    friend = await register(tenant_a, invite=await code_of(tenant_a, inviter))
+    assert await invite_state(tenant_a, friend) == "registered"
+    assert await rewards_of(tenant_a, friend) == [("invitee", "coupon", 0, "held")]
+    async with tenant_scope(tenant_a.id):
+        reason = await current_connection().fetchval("select reason from referral_reward where customer_id = $1", friend)
+    assert reason
+    await completed_paid_order(tenant_a, friend, 10_000)
+
+    async def paid():
+        return await earnings(tenant_a, inviter) == 2000
+
+    assert await until(paid)
