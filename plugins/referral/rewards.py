@@ -300,14 +300,18 @@ async def _lock_for_decision(reward_id: int) -> None:
 
 
 async def approve(reward_id: int, console_user_id: int) -> RewardRow:
-    """Pay a held reward (Conflict when someone decided it first)."""
+    """Pay a held reward (Conflict when someone decided it first, or when its coupon can still not
+    be issued: the request's transaction is then undone and the reward stays held)."""
     conn = current_connection()
     await _lock_for_decision(reward_id)
     state = await conn.fetchval("select state from referral_reward where id = $1 for update", reward_id)
     if state != "held":
         raise Conflict(lazy_gettext("This reward has been decided already."))
     await conn.execute("update referral_reward set decided_by = $2, decided_at = $3 where id = $1", reward_id, console_user_id, clock.now())
-    return await _pay(reward_id)
+    paid = await _pay(reward_id)
+    if paid.state != "paid":  # its coupon's template still refuses (a limit, archived): nothing was issued
+        raise Conflict(lazy_gettext("The coupon could not be issued, so the reward stays held. The reason is in its row."))
+    return paid
 
 
 async def void(reward_id: int, console_user_id: int, reason: str) -> RewardRow:
