@@ -46,7 +46,9 @@ async def redeem_code(customer_id: int, code: str) -> Coupon:
     if not typed or len(typed) > 32 or "\x00" in typed:
         raise ValidationFailed({"code": UNKNOWN_CODE})
     conn = current_connection()
-    template_id = await conn.fetchval("select id from core_coupon_template where public_code = $1", typed)
+    # The template's row first (issue_coupon's lock): a second tap of one customer waits here and
+    # then finds the first's coupon, refused as a later submit is.
+    template_id = await conn.fetchval("select id from core_coupon_template where public_code = $1 for update", typed)
     if template_id is not None:
         key = f"code:{template_id}:{customer_id}"
         if await by_key(key) is not None:

@@ -134,7 +134,8 @@ async def adjust_by_hand(customer_id: int, points_delta: int, reason: str, *, fo
     """Adjust the customer's points by `points_delta` (non-zero) for `reason`, as the console user
     did; returns the adjustment's id. The same `form_key` again adjusts nothing and returns the
     first adjustment's id. A negative adjustment beyond the balance is a Conflict on `points`
-    (nothing is written then)."""
+    (nothing is written then). A customer not of this franchise is NotFound."""
+    await customer_points_card(customer_id)
     await points.lock_member(customer_id)
     conn = current_connection()
     found = await conn.fetchval("select id from loyalty_adjustment where form_key = $1", form_key)
@@ -275,7 +276,6 @@ async def api_adjust(customer_id: PathCustomer, data: JSONBody[AdjustmentIn], pr
     `points` when a negative adjustment exceeds the balance."""
     if data.points == 0:
         raise ValidationFailed({"points": lazy_gettext("Enter a whole number of points from -1000000 to 1000000, not 0.")})
-    await customer_points_card(customer_id)
     adjustment_id = await adjust_by_hand(customer_id, data.points, data.reason.strip() or data.reason, form_key=data.key,
                                          console_user_id=principal.user_id)
     return AdjustmentOut(id=adjustment_id, balance=await points.balance(customer_id))

@@ -69,6 +69,9 @@ async def refund_order(ctx: JobContext, payload: dict[str, Any]) -> None:
     earned = await points.earned_by(earned_key(facts.id))
     if earned is None or facts.paid <= 0:
         return
+    # The member's lock before reading what was taken back: two refunds' jobs running at once
+    # otherwise both count none taken yet and take back twice.
+    await points.lock_member(earned.customer_id)
     keep = earned.points * facts.net_paid // facts.paid
     due = earned.points - keep - await points.taken_back_for(f"order:{facts.number}")
     if due > 0:

@@ -5,15 +5,15 @@ the API (/p/loyalty/api/points). The member centre's points panel links here."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 
 from platform_core.plugin_api import (
     MonthSpend,
-    PathId,
     clock,
     current_tenant,
     monthly_spending,
@@ -25,6 +25,8 @@ from . import points
 from .checkin_views import customer_of
 
 PAGE = 30
+# A movement's id: Litestar checks a query parameter's bounds only from its own QueryParameter.
+Before = Annotated[int | None, QueryParameter(ge=1, le=2**63 - 1)]
 SPENDING_MONTHS = 12
 
 
@@ -72,14 +74,14 @@ def spending_bars(spending: list[MonthSpend]) -> list[tuple[MonthSpend, int]]:
 
 
 @get("/points", guards=[require_customer], include_in_schema=False, name="loyalty-points")
-async def points_page(request: Request, before: FromQuery[PathId | None] = None) -> Response:
+async def points_page(request: Request, before: Before = None) -> Response:
     history = await points_history(await customer_of(request), before)
     return page(request, "loyalty/points.html", history=history, bars=spending_bars(history.spending))
 
 
 @get("/api/points", guards=[require_customer], operation_id="loyaltyPoints", tags=["Loyalty"],
      summary="The customer's points balance, history (a page at a time) and spending by month")
-async def points_api(request: Request, before: FromQuery[PathId | None] = None) -> PointsHistory:
+async def points_api(request: Request, before: Before = None) -> PointsHistory:
     """`before`: the `next_before` of the previous page, for the page after it."""
     return await points_history(await customer_of(request), before)
 

@@ -217,15 +217,19 @@ async def create_reward(data: RewardInput, picture: str = "") -> Reward:
     return _reward(row)
 
 
-async def update_reward(reward_id: int, data: RewardInput, picture: str | None = None) -> Reward:
+async def update_reward(reward_id: int, data: RewardInput, picture: str | None = None, *, stock_seen: int | None = None) -> Reward:
     """Change a reward; `picture` None keeps the current one. What was redeemed keeps its own
-    name and points (copied into each redemption)."""
+    name and points (copied into each redemption). `stock_seen`: the stock the form showed; the
+    stock then moves by what the office changed, so redemptions made while the form was open
+    are not put back on the shelf (none is sold twice)."""
     await _check_reward(data)
     current = await get_reward(reward_id)
     row = await current_connection().fetchrow(
-        "update loyalty_goods set kind = $2, name = $3, description = $4, picture = $5, points = $6, stock = $7, "
+        "update loyalty_goods set kind = $2, name = $3, description = $4, picture = $5, points = $6, "
+        "stock = case when $10::bigint is null or $7::bigint is null or stock is null then $7 "
+        "else greatest(stock + $7::bigint - $10::bigint, 0) end, "
         f"coupon_template_id = $8, active = $9, updated_at = now() where id = $1 returning {_REWARD_COLUMNS}",
-        reward_id, *_reward_args(data, current.picture if picture is None else picture))
+        reward_id, *_reward_args(data, current.picture if picture is None else picture), stock_seen)
     return _reward(row)
 
 

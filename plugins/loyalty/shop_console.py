@@ -54,7 +54,7 @@ def _values(reward: shop.Reward | None) -> dict[str, Any]:
                 "active": True, "picture": ""}
     return {"kind": reward.kind, "name": reward.name, "description": reward.description, "points": reward.points,
             "stock": "" if reward.stock is None else reward.stock, "coupon_template_id": reward.coupon_template_id or "",
-            "active": reward.active, "picture": reward.picture}
+            "active": reward.active, "picture": reward.picture, "stock_seen": "" if reward.stock is None else reward.stock}
 
 
 async def _reward_form(request: Request) -> tuple[shop.RewardInput | None, dict[str, Any], str | None, dict[str, str]]:
@@ -127,7 +127,9 @@ class ShopConsole(Controller):
             if reward is None:
                 await shop.create_reward(data, picture or "")
             else:
-                await shop.update_reward(reward.id, data, picture)
+                seen = str(values.get("stock_seen", ""))
+                await shop.update_reward(reward.id, data, picture,
+                                         stock_seen=int(seen) if seen.isdigit() and len(seen) <= 7 else None)
         except HearthError as exc:
             context = error_context(exc)
             context["errors"] = {**context["errors"], **{k: v for k, v in errors.items() if k not in context["errors"]}}

@@ -54,6 +54,7 @@ REASONS = {
     "over_limit": lazy_gettext("Over the inviter's daily limit"),
     "burst": lazy_gettext("Many friends in a short time"),
     "refund": lazy_gettext("The friend's spend was refunded"),
+    "no_template": lazy_gettext("The coupon template in the settings is gone"),
 }
 
 
@@ -201,9 +202,9 @@ async def _pay(reward_id: int) -> RewardRow:
                 coupon = await issue_coupon(row["coupon_template_id"], reward.customer_id, "referral", f"reward:{reward.id}",
                                             f"reward:{reward.id}")
             coupon_id = coupon.id
-        except ValidationFailed as exc:
-            await conn.execute("update referral_reward set state = 'held', reason = $2 where id = $1", reward.id,
-                               str(next(iter(exc.fields.values())))[:200])
+        except (ValidationFailed, NotFound) as exc:  # NotFound: the settings name a template no longer there
+            reason = str(next(iter(exc.fields.values())))[:200] if isinstance(exc, ValidationFailed) else "no_template"
+            await conn.execute("update referral_reward set state = 'held', reason = $2 where id = $1", reward.id, reason)
             return await get_reward(reward.id)
     await conn.execute(
         "update referral_reward set state = 'paid', bonus = $2, credited = $3, coupon_id = $4, paid_at = $5 where id = $1",
@@ -263,11 +264,19 @@ async def _reverse(invite) -> None:
         return
     owed = 0
     if reward.kind == "cash" and reward.total:
-        held = await ledger_balance(earnings_account("customer", reward.customer_id), reward.currency)
-        take = max(0, min(held, reward.credited))
-        if take:
-            await debit_earnings("customer", reward.customer_id, reward.currency, take, key=f"referral:reversal:{reward.id}",
-                                 memo=f"referral reward {reward.id} reversed")
+        take = 0
+        for _ in range(3):
+            held = await ledger_balance(earnings_account("customer", reward.customer_id), reward.currency)
+            take = max(0, min(held, reward.credited))
+            if not take:
+                break
+            try:
+                async with conn.transaction():  # a savepoint: a withdrawal that took some since the read refuses it
+                    await debit_earnings("customer", reward.customer_id, reward.currency, take,
+                                         key=f"referral:reversal:{reward.id}", memo=f"referral reward {reward.id} reversed")
+                break
+            except ValidationFailed:
+                take = 0  # read the earnings again (the debit locked them) and take what is left
         owed = reward.total - take
     await conn.execute("update referral_reward set state = 'reversed', reason = 'refund', owed = $2, decided_at = $3 where id = $1",
                        reward.id, owed, now)
@@ -276,16 +285,33 @@ async def _reverse(invite) -> None:
 # ---- the review queue
 
 
-async def approve(reward_id: int, console_user_id: int) -> RewardRow:
-    """Pay a held reward (Conflict when someone decided it first)."""
+async def _lock_for_decision(reward_id: int) -> None:
+    """A reviewer's decision takes the module's lock order: the friend's invite row, then the
+    inviter's code row, before the reward's row (a refund reversing the same invite takes them in
+    this order too; the other order deadlocks). NotFound for a reward of no row."""
     conn = current_connection()
-    state = await conn.fetchval("select state from referral_reward where id = $1 for update", reward_id)
-    if state is None:
+    row = await conn.fetchrow("select invite_id, customer_id from referral_reward where id = $1", reward_id)
+    if row is None:
         raise NotFound("reward")
+    inviter_id = row["customer_id"]  # a level's voucher: the inviter's own
+    if row["invite_id"] is not None:
+        inviter_id = await conn.fetchval("select inviter_id from referral_invite where id = $1 for update", row["invite_id"])
+    await codes.lock_inviter(inviter_id)
+
+
+async def approve(reward_id: int, console_user_id: int) -> RewardRow:
+    """Pay a held reward (Conflict when someone decided it first, or when its coupon can still not
+    be issued: the request's transaction is then undone and the reward stays held)."""
+    conn = current_connection()
+    await _lock_for_decision(reward_id)
+    state = await conn.fetchval("select state from referral_reward where id = $1 for update", reward_id)
     if state != "held":
         raise Conflict(lazy_gettext("This reward has been decided already."))
     await conn.execute("update referral_reward set decided_by = $2, decided_at = $3 where id = $1", reward_id, console_user_id, clock.now())
-    return await _pay(reward_id)
+    paid = await _pay(reward_id)
+    if paid.state != "paid":  # its coupon's template still refuses (a limit, archived): nothing was issued
+        raise Conflict(lazy_gettext("The coupon could not be issued, so the reward stays held. The reason is in its row."))
+    return paid
 
 
 async def void(reward_id: int, console_user_id: int, reason: str) -> RewardRow:
@@ -294,6 +320,7 @@ async def void(reward_id: int, console_user_id: int, reason: str) -> RewardRow:
     if not reason or "\x00" in reason or len(reason) > 200:
         raise ValidationFailed({"reason": lazy_gettext("Say in at most 200 characters why the reward is voided.")})
     conn = current_connection()
+    await _lock_for_decision(reward_id)
     moved = await conn.fetchrow(
         "update referral_reward set state = 'voided', reason = $2, decided_by = $3, decided_at = $4 "
         "where id = $1 and state = 'held' returning invite_id, role", reward_id, reason, console_user_id, clock.now())

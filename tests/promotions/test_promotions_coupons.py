@@ -5,6 +5,7 @@ issues race), expiry, revoking, and franchises kept apart."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import csv
 import io
 from datetime import timedelta
@@ -203,3 +204,28 @@ async def test_the_office_downloads_a_batch_of_codes_as_csv(app, runtime, tenant
         answer = await client.get(f"/console/marketing/coupon-templates/{template_id}/codes.csv", params={"batch": "flyer"})
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert sorted(row.split(",")[0] for row in answer.text.split()[1:]) == sorted(codes)
+
+
+async def test_one_customer_typing_a_public_code_twice_at_once_gets_one_coupon_and_one_refusal(app, runtime, tenant_a):
+    """A double tap on "Redeem": the loser is told the code was redeemed already, as a second
+    submit later is, not answered with the winner's coupon as if it were its own."""
+    customer = await make_customer(tenant_a)
+    template_id = await template(tenant_a, public_code="TWICE", per_customer_limit=3)
+
+    async def redeem() -> str:
+        try:
+            async with tenant_scope(tenant_a.id):
+                await typed.redeem_code(customer, "TWICE")
+            return "issued"
+        except ValidationFailed as exc:
+            return str(next(iter(exc.fields.values())))
+
+    outside = contextvars.copy_context()
+    async with tenant_scope(tenant_a.id):  # an issue of the template in progress: both taps wait for it
+        await current_connection().execute("select 1 from core_coupon_template where id = $1 for update", template_id)
+        taps = [asyncio.create_task(redeem(), context=outside.copy()) for _ in range(2)]
+        await asyncio.sleep(0.5)
+    outcomes = await asyncio.gather(*taps)
+    assert sorted(outcomes) == sorted(["issued", str(typed.ALREADY_REDEEMED)])
+    async with tenant_scope(tenant_a.id):
+        assert await current_connection().fetchval("select count(*) from core_coupon where customer_id = $1", customer) == 1

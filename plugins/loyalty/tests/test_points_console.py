@@ -237,3 +237,16 @@ async def test_the_console_api_finds_adjusts_once_and_reports(enable_plugin, ten
     other = await console_client(client_b, tenant_b, "owner")
     for path in ("/p/loyalty/api/console/reports", f"/p/loyalty/api/console/points/{customer_id}"):
         assert (await other.get(path)).status_code == 404
+
+
+async def test_an_adjustment_for_a_customer_not_of_the_franchise_is_404_not_500(enable_plugin, tenant_a, tenant_b, client_a):
+    await enable_plugin(tenant_a, "loyalty")
+    elsewhere = await make_customer(tenant_b)
+    client = await console_client(client_a, tenant_a, "manager")
+    for customer_id in ("99999999", str(elsewhere)):
+        response = await post_form(client, "/p/loyalty/console/points/adjust",
+                                   {"customer_id": customer_id, "points": "10", "reason": "x", "key": "k" * 24})
+        assert response.status_code == 404
+        assert "No customer has this mobile number." in response.text
+    async with tenant_scope(tenant_b.id):
+        assert await points.balance(elsewhere) == 0

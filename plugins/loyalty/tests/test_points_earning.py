@@ -5,6 +5,8 @@ franchise."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from datetime import timedelta
 
 from platform_core import clock
@@ -22,7 +24,7 @@ from platform_core.testing.factories import (
     make_order,
     make_worker,
 )
-from plugins.loyalty import expiry, points
+from plugins.loyalty import earning, expiry, points
 from plugins.loyalty.config import LoyaltyConfig
 from plugins.loyalty.earning import points_for
 
@@ -128,3 +130,41 @@ async def test_points_expiring_within_30_days_are_announced_in_the_inbox_once(ru
         inbox = await notifications.list_notifications("customer", customer_id)
     assert [(n.title, n.link) for n in inbox] == [("您的积分即将过期", "/account/member")]
     assert "120" in inbox[0].body
+
+
+
+async def test_two_refunds_jobs_at_once_take_back_the_refunded_share_once(runtime, make_tenant, enable_plugin):
+    """Each refund's job reads what earlier refunds took back; two running at once (a second
+    refund while the first's job waits for the member) take back no more than the refunded share."""
+    tenant = await make_tenant(prefix="ern")
+    await enable_plugin(tenant, "loyalty", points_per_yuan=1)
+    customer_id, order_id, staff_id = await paid_order_in_service(tenant, 20_000)
+    async with tenant_scope(tenant.id):
+        await transition(order_id, "complete", ActorRef(kind="staff", id=staff_id))
+    assert await eventually(lambda: balance(tenant, customer_id)) == 200
+    outside = contextvars.copy_context()  # no transaction in it
+
+    async def refund():
+        async with tenant_scope(tenant.id):
+            payment = (await payments.order_payments(order_id))[0]
+            await payments.refund_payment(payment.id, 5_000, "one room skipped", "console:1")
+
+    async def job():
+        async with tenant_scope(tenant.id):
+            await earning.refund_order(None, {"order_id": order_id})
+
+    jobs = []
+    async with tenant_scope(tenant.id):  # something else holds the member while both refunds land
+        await current_connection().execute("select 1 from loyalty_member where customer_id = $1 for update", customer_id)
+        for _ in range(2):
+            await asyncio.create_task(refund(), context=outside.copy())
+            jobs.append(asyncio.create_task(job(), context=outside.copy()))
+            await asyncio.sleep(0.5)
+    await asyncio.wait_for(asyncio.gather(*jobs), 20)
+
+    async def settled():
+        return await balance(tenant, customer_id) == 100
+
+    assert await eventually(settled)
+    await asyncio.sleep(1)  # the refunds' own jobs change nothing more
+    assert await balance(tenant, customer_id) == 100

@@ -57,3 +57,12 @@ async def test_points_history_is_not_there_without_loyalty(runtime, tenant_b, cl
     assert (await client_b.get("/p/loyalty/api/points", headers=api)).status_code == 404
     await with_session(client_b, tenant_b, "customer", customer)
     assert (await client_b.get("/p/loyalty/points")).status_code == 404
+
+
+async def test_a_cursor_out_of_bounds_is_a_400_naming_before(runtime, tenant_a, client_a, enable_plugin):
+    await enable_plugin(tenant_a, "loyalty")
+    headers = await bearer_for(tenant_a, "customer", await make_customer(tenant_a))
+    for before in ("0", "-3", str(2**63), "99999999999999999999"):
+        response = await client_a.get("/p/loyalty/api/points", params={"before": before}, headers=headers)
+        assert response.status_code == 400, before
+        assert list(response.json()["error"]["fields"]) == ["before"], response.text

@@ -378,3 +378,25 @@ async def test_what_the_member_centre_and_a_redemption_cost_in_statements(loyalt
     # reviews, check-ins), the tiers, privileges and the support agent (8). None per panel item.
     assert counts["member"] <= counts["addresses"] + 18 and counts["member_api"] <= counts["member"]
     assert counts["redeem"] <= 14
+
+
+async def test_saving_the_reward_form_keeps_what_was_redeemed_while_it_was_open(app, loyalty_a, client_a):
+    """The office opens a reward's form (stock 3), a customer redeems one meanwhile, the office
+    saves a new name: the stock is 2, not the 3 the form showed (the item is not sold twice); a
+    stock the office changes moves by what it changed."""
+    towels = await reward(loyalty_a, name="Towels", stock=3)
+    _customer, address_id, headers = await shopper(loyalty_a, client_a, 500)
+    async with client_for(app, f"{loyalty_a.slug}.localhost") as console:
+        await console_client(console, loyalty_a, "owner")
+        form = (await console.get(f"/p/loyalty/console/shop/{towels}")).text
+        seen = re.search(r'name="stock_seen" value="(\d+)"', form).group(1)
+        assert seen == "3"
+        bought = await client_a.post("/p/loyalty/api/shop/redemptions", json={"reward_id": towels, "address_id": address_id},
+                                     headers=headers)
+        assert bought.status_code == 201
+        fields = {"kind": "goods", "name": "Bamboo towels", "points": "100", "stock": "3", "stock_seen": seen, "active": "1"}
+        assert (await post_form(console, f"/p/loyalty/console/shop/{towels}", fields)).status_code == 303
+        assert await stock(loyalty_a, towels) == 2
+        fields = {**fields, "stock": "12", "stock_seen": "2"}  # ten more came in
+        assert (await post_form(console, f"/p/loyalty/console/shop/{towels}", fields)).status_code == 303
+        assert await stock(loyalty_a, towels) == 12

@@ -134,3 +134,26 @@ async def test_a_franchise_without_loyalty_pays_no_statement_for_the_booking_win
             await client.get("/api/v1/availability", params={"item": "vip-clean", "date": day})
     assert len(loyal.statements) == len(anonymous.statements) + 1, loyal.statements
     print(f"availability statements: no plugin {len(anonymous.statements)}, loyalty on {len(loyal.statements)}")
+
+
+async def test_the_tasks_page_tells_the_last_day_of_priority_on_the_franchises_calendar(app, make_tenant, enable_plugin):
+    """A grant ending at 01:00 in Shanghai ends on that Shanghai day, not on the UTC day before."""
+    from datetime import UTC, datetime
+
+    from platform_core.db import current_connection
+
+    tenant = await make_tenant(prefix="pb", timezone="Asia/Shanghai", locale="en")
+    await enable_plugin(tenant, "loyalty")
+    item_id = await make_item(tenant)
+    customer = await make_customer(tenant)
+    ends = datetime.now(UTC).replace(hour=17, minute=0, second=0, microsecond=0) + timedelta(days=5)  # 01:00 next day there
+    async with tenant_scope(tenant.id):
+        await tasks.save_task(tasks.TaskInput(code="vip", kind="invite", title="Invite a friend", priority_days=30,
+                                              priority_item_ids=[item_id], priority_extra_days=14, reward_points=1))
+        task_id = await current_connection().fetchval("select id from loyalty_task where code = 'vip'")
+        await current_connection().execute(
+            "insert into loyalty_priority_grant (tenant_id, customer_id, task_id, item_ids, categories, extra_days, starts_at, ends_at) "
+            "values ($1, $2, $3, $4, '{}', 14, now(), $5)", tenant.id, customer, task_id, [item_id], ends)
+    async with await signed_in(app, tenant, "customer", customer) as client:
+        html = (await client.get("/p/loyalty/tasks")).text
+    assert f"until {(ends + timedelta(hours=8)).date().isoformat()}:" in html

@@ -125,3 +125,29 @@ async def test_a_dispatcher_may_look_but_not_decide(app, runtime, tenant_a, clie
     assert (await post_form(client_a, f"/p/referral/console/rewards/{reward_id}/approve")).status_code == 403
     async with tenant_scope(tenant_a.id):
         assert (await rewards.get_reward(reward_id)).state == "held"
+
+
+async def test_approving_a_coupon_the_template_still_refuses_is_a_409_and_the_reward_stays_held(app, runtime, tenant_a, client_a,
+                                                                                                 enable_plugin):
+    """The welcome coupon was held because its template reached its limit; approving it while the
+    limit still stands issues nothing: the console says why (409), not "The reward has been paid"."""
+    from platform_core.promotions import services as promotions
+    from platform_core.promotions.schemas import CouponTemplateFields
+
+    async with tenant_scope(tenant_a.id):
+        welcome = (await promotions.create_template(CouponTemplateFields(
+            name="Welcome ¥20", kind="amount_off", amount_off=2000, valid_days=30, total_limit=1))).id
+    await enable_plugin(tenant_a, "referral", **RULES, invitee_coupon_template_id=welcome)
+    code = await code_of(tenant_a, await make_customer(tenant_a))
+    await register(tenant_a, invite=code)
+    second = await register(tenant_a, invite=code)  # the template's one coupon is gone: held
+    async with tenant_scope(tenant_a.id):
+        held_id = await current_connection().fetchval(
+            "select id from referral_reward where customer_id = $1 and state = 'held'", second)
+    assert held_id is not None
+    await console_client(client_a, tenant_a, "owner")
+    refused = await post_form(client_a, f"/p/referral/console/rewards/{held_id}/approve")
+    assert refused.status_code == 409
+    assert "This offer has reached its limit." in refused.text
+    async with tenant_scope(tenant_a.id):
+        assert (await rewards.get_reward(held_id)).state == "held"

@@ -7,6 +7,7 @@ bonus; the daily limit and fraud hold or void."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from datetime import timedelta
 
 from platform_core import clock
@@ -259,3 +260,101 @@ async def test_a_level_with_a_support_agent_routes_the_inviters_feedback_to_them
         rows = {(row.customer_id, row.feedback.subject): row.assigned_to for row in await inbox()}
     assert rows[(inviter, "after")] == agent.id
     assert rows[(inviter, "before")] is None and rows[(stranger, "other")] is None
+
+
+async def test_a_review_decision_takes_the_invite_before_the_reward_as_a_refund_does(app, runtime, tenant_a, enable_plugin):
+    """A refund reversing an invite locks the invite row, then the reward; an approval (or a void)
+    of its held reward takes them in the same order, so the two never deadlock: while the refund
+    holds the invite, the approval waits without holding the reward."""
+    await enable_plugin(tenant_a, "referral", **RULES)
+    inviter = await make_customer(tenant_a)
+    friend = await register(tenant_a, invite=await code_of(tenant_a, inviter))
+    async with tenant_scope(tenant_a.id):
+        for who, device in ((inviter, "iPhone Safari"), (friend, "Android WeChat")):
+            await current_connection().execute(
+                "insert into core_customer_sign_in (tenant_id, customer_id, method, ip, device) values ($1, $2, 'phone_code', '10.0.0.7', $3)",
+                tenant_a.id, who, device)
+    await completed_paid_order(tenant_a, friend, 10_000)
+
+    async def held():
+        return await rewards_of(tenant_a, inviter) == [("inviter", "cash", 2000, "held")]
+
+    assert await until(held)
+    async with tenant_scope(tenant_a.id):
+        reward_id, invite_id = await current_connection().fetchrow(
+            "select id, invite_id from referral_reward where customer_id = $1", inviter)
+
+    async def approve():
+        async with tenant_scope(tenant_a.id):
+            await rewards.approve(reward_id, 1)
+
+    outside = contextvars.copy_context()  # no transaction in it
+    async with tenant_scope(tenant_a.id):
+        conn = current_connection()
+        await conn.execute("select 1 from referral_invite where id = $1 for update", invite_id)  # the refund's first lock
+        decision = asyncio.create_task(approve(), context=outside.copy())  # in its own transaction
+        await asyncio.sleep(0.5)
+        assert not decision.done()
+        # the refund's next lock: free, since the waiting approval holds nothing yet
+        await conn.execute("set local lock_timeout = '2s'")
+        await conn.execute("select 1 from referral_reward where id = $1 for update", reward_id)
+    await asyncio.wait_for(decision, 10)
+    assert await rewards_of(tenant_a, inviter) == [("inviter", "cash", 2000, "paid")]
+    assert await earnings(tenant_a, inviter) == 2000
+
+
+async def test_a_withdrawal_between_reading_the_earnings_and_taking_back_leaves_the_rest_owed(app, runtime, tenant_a, enable_plugin,
+                                                                                            monkeypatch):
+    """The reversal reads the inviter's earnings, then debits them; a withdrawal asked for in
+    between (it locks the earnings, the read does not) makes the debit short: the reversal takes
+    what is left and keeps the rest owed, instead of failing and leaving the red packet paid."""
+    await enable_plugin(tenant_a, "referral", **RULES)
+    inviter = await make_customer(tenant_a)
+    friend = await register(tenant_a, invite=await code_of(tenant_a, inviter))
+    order = await completed_paid_order(tenant_a, friend, 10_000)
+
+    async def credited():
+        return await earnings(tenant_a, inviter) == 2000
+
+    assert await until(credited)
+    real_balance = rewards.ledger_balance
+    reads = []
+
+    async def read_then_withdraw(code, currency):
+        seen = await real_balance(code, currency)
+        if not reads:  # the withdrawal lands right after the first read
+            await ledger.hold_payout("customer", inviter, currency, 1500, payout_no="W-RACE")
+        reads.append(seen)
+        return seen
+
+    monkeypatch.setattr(rewards, "ledger_balance", read_then_withdraw)
+    await refund(tenant_a, order, 1_000)
+
+    async def reversed_():
+        return ("inviter", "cash", 2000, "reversed") in await rewards_of(tenant_a, inviter)
+
+    assert await until(reversed_)
+    assert await earnings(tenant_a, inviter) == 0
+    async with tenant_scope(tenant_a.id):
+        owed = await current_connection().fetchval("select owed from referral_reward where customer_id = $1", inviter)
+    assert owed == 1500 and reads[0] == 2000
+
+
+async def test_a_welcome_coupon_template_that_is_gone_holds_the_coupon_and_still_binds_the_friend(app, runtime, tenant_a, enable_plugin):
+    """The settings name a coupon template no longer there (or never there: the form takes an id):
+    the friend is still bound to the inviter, their welcome coupon waits in the review queue with
+    the reason, and the inviter's red packet still comes."""
+    await enable_plugin(tenant_a, "referral", **RULES, invitee_coupon_template_id=987_654_321)
+    inviter = await make_customer(tenant_a)
+    friend = await register(tenant_a, invite=await code_of(tenant_a, inviter))
+    assert await invite_state(tenant_a, friend) == "registered"
+    assert await rewards_of(tenant_a, friend) == [("invitee", "coupon", 0, "held")]
+    async with tenant_scope(tenant_a.id):
+        reason = await current_connection().fetchval("select reason from referral_reward where customer_id = $1", friend)
+    assert reason
+    await completed_paid_order(tenant_a, friend, 10_000)
+
+    async def paid():
+        return await earnings(tenant_a, inviter) == 2000
+
+    assert await until(paid)
