@@ -21,7 +21,7 @@ from platform_core.accounts.services import (
     realname_verified,
     staff_names,
 )
-from platform_core.bounds import Line
+from platform_core.bounds import text
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.payments.provider import ProviderError
@@ -29,6 +29,7 @@ from platform_core.payments.services import installed_providers
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.bounds import PathId
 from platform_core.web.forms import (
+    as_struct,
     error_context,
     form_data,
     format_money_input,
@@ -125,7 +126,8 @@ async def approve(request: Request, payout_id: PathId) -> Response:
 async def reject(request: Request, payout_id: PathId) -> Response:
     form = await form_data(request)
     try:
-        await services.reject(payout_id, _user_id(request), form.get("reason", "")[:300])
+        decision = as_struct({"reason": form.get("reason", "")}, PayoutDecision)
+        await services.reject(payout_id, _user_id(request), decision.reason)
     except HearthError as exc:
         return await _detail(request, payout_id, status_code=exc.status_code, values=form, **error_context(exc))
     return Redirect(f"{BASE}/withdrawals/{payout_id}?done=rejected", status_code=303)
@@ -228,7 +230,8 @@ async def save_staff_account(request: Request, staff_id: PathId) -> Response:
         raise NotFound("staff")
     form = await form_data(request)
     try:
-        data = PayoutAccountBind(kind="alipay_login", account=form.get("account", "")[:200], real_name=form.get("real_name", "")[:100])
+        data = as_struct({"kind": "alipay_login", "account": form.get("account", ""), "real_name": form.get("real_name", "")},
+                         PayoutAccountBind)
         await services.bind_staff_account(staff_id, data, actor_kind="console", actor_id=_user_id(request))
     except HearthError as exc:
         return await _staff_account(request, staff_id, status_code=exc.status_code, values=form, **error_context(exc))
@@ -236,7 +239,7 @@ async def save_staff_account(request: Request, staff_id: PathId) -> Response:
 
 
 class PayoutDecision(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    reason: Line = ""
+    reason: text(300) = ""  # type: ignore[valid-type]  # the column's length, as the page's field allows
 
 
 class ConsolePayoutController(Controller):

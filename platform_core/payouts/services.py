@@ -100,6 +100,8 @@ async def save_settings(data: PayoutSettingsUpdate) -> PayoutSettings:
         errors["daily_amount"] = N_("The daily limit can not be below the minimum.")
     if merged.fee_min >= merged.min_amount and (merged.fee_bp or merged.fee_min):
         errors["fee_min"] = N_("The minimum fee must be less than the minimum withdrawal.")
+    if merged.review_threshold < 1:
+        errors["review_threshold"] = N_("The review threshold must be more than zero.")
     if errors:
         raise ValidationFailed(errors)
     await current_connection().execute(
