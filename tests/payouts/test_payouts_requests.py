@@ -210,6 +210,24 @@ async def test_the_office_user_who_set_the_account_or_asked_can_not_approve(app,
             services.check_maker_checker(check, checker.id)
 
 
+async def test_the_office_user_who_set_a_workers_account_can_not_pay_them_a_statement_to_it(app, tenant_a):
+    # A statement's payout is created approved: its approver setting the destination first would
+    # pay any account they like with no second person.
+    worker = await make_worker(tenant_a)
+    clerk, checker = await make_console_user(tenant_a, "finance"), await make_console_user(tenant_a, "finance")
+    async with tenant_scope(tenant_a.id):
+        await services.bind_staff_account(worker, PayoutAccountBind(kind="alipay_login", account="clerk@example.com", real_name="张师傅"),
+                                          actor_kind="console", actor_id=clerk.id)
+    await give_earnings(tenant_a, "staff", worker, 20000)
+    async with tenant_scope(tenant_a.id):
+        with pytest.raises(Forbidden):
+            await services.create_payout("staff", worker, 3000, source="statement", source_ref="S-9", approved_by=clerk.id)
+        assert await services.holder_payouts("staff", worker) == []
+        assert await ledger.balance("payouts:pending", tenant_a.currency) == 0
+        paid = await services.create_payout("staff", worker, 3000, source="statement", source_ref="S-9", approved_by=checker.id)
+        assert paid.state == "approved"
+
+
 async def test_the_first_withdrawal_after_an_account_change_and_large_ones_are_flagged(app, tenant_a):
     async with tenant_scope(tenant_a.id):
         await services.save_settings(PayoutSettingsUpdate(review_threshold=50000, max_amount=100000, daily_amount=200000))
