@@ -303,3 +303,29 @@ async def test_a_transfer_waiting_for_the_person_asks_them_to_confirm_receipt_in
         mine = (await client.get("/api/v1/me/withdrawals")).json()[0]
         page = await client.get("/account/earnings", headers={"user-agent": WECHAT})
     assert mine["state"] == "paid" and mine["confirm"] == {} and "data-confirm-receipt" not in page.text
+
+
+async def test_an_approval_and_a_rejection_at_once_decide_once_and_the_loser_gets_a_409(app, tenant_a):
+    customer_id = await bound_customer(app, tenant_a, earnings=50000)
+    async with tenant_scope(tenant_a.id):
+        payouts = [await services.request_withdrawal("customer", customer_id, 1000, actor_kind="customer", actor_id=customer_id)
+                   for _ in range(3)]
+    approver, rejecter = await make_console_user(tenant_a, "finance"), await make_console_user(tenant_a, "finance")
+
+    async def decide(user, payout, action):
+        async with client_for(app, f"{tenant_a.slug}.localhost", **await bearer_for(tenant_a, "console", user.id)) as client:
+            body = {"reason": "Duplicate"} if action == "reject" else None
+            return await client.post(f"/api/v1/console/payouts/{payout.id}/{action}", json=body)
+
+    for payout in payouts:
+        results = await asyncio.gather(decide(approver, payout, "approve"), decide(rejecter, payout, "reject"))
+        assert sorted(r.status_code for r in results) == [200, 409], [r.text for r in results]
+        async with tenant_scope(tenant_a.id):
+            state = (await services.get_payout(payout.id)).state
+            released = await current_connection().fetchval(
+                "select count(*) from core_ledger_transaction where idempotency_key = $1", f"payout:release:{payout.payout_no}")
+        assert (state == "rejected") == (released == 1)
+    async with tenant_scope(tenant_a.id):
+        pending = await ledger.balance("payouts:pending", tenant_a.currency)
+        live = await services.held_amount("customer", customer_id)
+    assert pending == live  # no payment service pays out here: the approved ones stay held, the rejected ones came back
