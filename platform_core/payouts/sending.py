@@ -147,7 +147,7 @@ async def send(payout_id: int) -> str:
         return payout.state
     provider = await provider_for(payout.destination_kind)
     if provider is None or not isinstance(provider, TransferProvider):
-        message = "No payment service can pay to this account now."
+        message = N_("No payment service can pay to this account now.")  # translated where the console shows it
         await _moved(payout.id, ("approved", "sending"), "approved", provider_message=message)
         # Asked again later and later (each ask counts as a query), not every minute for as long
         # as the franchise has no such service on.

@@ -209,6 +209,10 @@ async def test_a_payout_no_service_can_pay_waits_longer_each_time_it_is_asked(ap
                 services.QUERY_JOB, str(payout.id)))
     assert waits == sorted(waits) and waits[-1] > 10, waits
     assert await state_of(tenant_a, payout.id) == "approved" and await earnings_balance(tenant_a, "staff", worker) == 15000
+    async with await signed_in(app, tenant_a, "console", finance.id) as console:
+        console.cookies.set("hearth_locale", "zh_CN")
+        page = await console.get(f"/console/finance/withdrawals/{payout.id}")
+    assert "目前没有可向此账户打款的支付服务。" in page.text  # the core's own words, in the console's language
 
 
 async def test_forged_foreign_and_unknown_notifications_are_refused_and_kept(app, tenant_a, tenant_b, standin):
