@@ -61,12 +61,17 @@ DONE = {
 MONEY_FIELDS = ("min_amount", "max_amount", "daily_amount", "fee_min", "review_threshold")
 
 
+def _number(text: str) -> bool:
+    """Digits int() reads: "²" is a digit to str.isdigit() but not a number to int()."""
+    return text.isascii() and text.isdigit() and len(text) < 10
+
+
 def _filter(request: Request) -> PayoutFilter:
     query = request.query_params
     page_no = query.get("page") or ""
     return PayoutFilter(state=query.get("state") if query.get("state") in STATE_LABELS else None,
                         holder=query.get("holder") if query.get("holder") in ("customer", "staff") else None,
-                        page=int(page_no) if page_no.isdigit() and 0 < int(page_no) < 100_000 else 1)
+                        page=int(page_no) if _number(page_no) and 0 < int(page_no) < 100_000 else 1)
 
 
 async def _names(payouts: list[Payout]) -> dict[tuple[str, int], str]:
@@ -188,7 +193,7 @@ def _settings_update(form: dict[str, str]) -> PayoutSettingsUpdate:
     except ValueError:
         errors["fee_percent"] = N_("Enter a percentage from 0 to 50.")
     count = form.get("daily_count", "")
-    if count.isdigit() and 1 <= int(count) <= 100:
+    if _number(count) and 1 <= int(count) <= 100:
         data["daily_count"] = int(count)
     else:
         errors["daily_count"] = N_("Enter a number from 1 to 100.")

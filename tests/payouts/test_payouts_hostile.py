@@ -92,3 +92,13 @@ async def test_a_withdrawal_posted_without_a_payout_account_says_why(app, tenant
     async with await signed_in(app, tenant_a, "customer", customer_id) as client:
         page = await post_form(client, "/account/earnings/withdraw", {"amount": "20"})
     assert page.status_code == 400 and "Bind a payout account first." in page.text
+
+
+async def test_a_superscript_digit_in_a_page_number_or_the_daily_count_is_no_server_error(app, tenant_a):
+    # "²".isdigit() is true, but int("²") raises: the views read numbers typed by hand.
+    owner = await make_console_user(tenant_a, "owner")
+    async with await signed_in(app, tenant_a, "console", owner.id) as console:
+        for path in ("/console/finance/withdrawals", "/console/finance/payouts"):
+            assert (await console.get(path, params={"page": "²"})).status_code == 200
+        page = await post_form(console, "/console/finance/payout-settings", {**SETTINGS, "daily_count": "²"})
+    assert page.status_code == 400 and 'id="field-daily_count-error"' in page.text
