@@ -21,7 +21,7 @@ from platform_core.accounts.services import (
     realname_verified,
     staff_names,
 )
-from platform_core.bounds import Line
+from platform_core.bounds import text
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.payments.provider import ProviderError
@@ -29,6 +29,7 @@ from platform_core.payments.services import installed_providers
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.bounds import PathId
 from platform_core.web.forms import (
+    as_struct,
     error_context,
     form_data,
     format_money_input,
@@ -60,12 +61,17 @@ DONE = {
 MONEY_FIELDS = ("min_amount", "max_amount", "daily_amount", "fee_min", "review_threshold")
 
 
+def _number(text: str) -> bool:
+    """Digits int() reads: "²" is a digit to str.isdigit() but not a number to int()."""
+    return text.isascii() and text.isdigit() and len(text) < 10
+
+
 def _filter(request: Request) -> PayoutFilter:
     query = request.query_params
     page_no = query.get("page") or ""
     return PayoutFilter(state=query.get("state") if query.get("state") in STATE_LABELS else None,
                         holder=query.get("holder") if query.get("holder") in ("customer", "staff") else None,
-                        page=int(page_no) if page_no.isdigit() and 0 < int(page_no) < 100_000 else 1)
+                        page=int(page_no) if _number(page_no) and 0 < int(page_no) < 100_000 else 1)
 
 
 async def _names(payouts: list[Payout]) -> dict[tuple[str, int], str]:
@@ -125,7 +131,8 @@ async def approve(request: Request, payout_id: PathId) -> Response:
 async def reject(request: Request, payout_id: PathId) -> Response:
     form = await form_data(request)
     try:
-        await services.reject(payout_id, _user_id(request), form.get("reason", "")[:300])
+        decision = as_struct({"reason": form.get("reason", "")}, PayoutDecision)
+        await services.reject(payout_id, _user_id(request), decision.reason)
     except HearthError as exc:
         return await _detail(request, payout_id, status_code=exc.status_code, values=form, **error_context(exc))
     return Redirect(f"{BASE}/withdrawals/{payout_id}?done=rejected", status_code=303)
@@ -186,7 +193,7 @@ def _settings_update(form: dict[str, str]) -> PayoutSettingsUpdate:
     except ValueError:
         errors["fee_percent"] = N_("Enter a percentage from 0 to 50.")
     count = form.get("daily_count", "")
-    if count.isdigit() and 1 <= int(count) <= 100:
+    if _number(count) and 1 <= int(count) <= 100:
         data["daily_count"] = int(count)
     else:
         errors["daily_count"] = N_("Enter a number from 1 to 100.")
@@ -228,7 +235,8 @@ async def save_staff_account(request: Request, staff_id: PathId) -> Response:
         raise NotFound("staff")
     form = await form_data(request)
     try:
-        data = PayoutAccountBind(kind="alipay_login", account=form.get("account", "")[:200], real_name=form.get("real_name", "")[:100])
+        data = as_struct({"kind": "alipay_login", "account": form.get("account", ""), "real_name": form.get("real_name", "")},
+                         PayoutAccountBind)
         await services.bind_staff_account(staff_id, data, actor_kind="console", actor_id=_user_id(request))
     except HearthError as exc:
         return await _staff_account(request, staff_id, status_code=exc.status_code, values=form, **error_context(exc))
@@ -236,7 +244,7 @@ async def save_staff_account(request: Request, staff_id: PathId) -> Response:
 
 
 class PayoutDecision(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    reason: Line = ""
+    reason: text(300) = ""  # type: ignore[valid-type]  # the column's length, as the page's field allows
 
 
 class ConsolePayoutController(Controller):

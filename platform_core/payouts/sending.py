@@ -147,9 +147,12 @@ async def send(payout_id: int) -> str:
         return payout.state
     provider = await provider_for(payout.destination_kind)
     if provider is None or not isinstance(provider, TransferProvider):
-        message = "No payment service can pay to this account now."
+        message = N_("No payment service can pay to this account now.")  # translated where the console shows it
         await _moved(payout.id, ("approved", "sending"), "approved", provider_message=message)
-        await _ask_later(payout, payout.attempts)
+        # Asked again later and later (each ask counts as a query), not every minute for as long
+        # as the franchise has no such service on.
+        tries = await current_connection().fetchval("update core_payout set queries = queries + 1 where id = $1 returning queries", payout.id)
+        await _ask_later(payout, tries)
         return "approved"
     await _moved(payout.id, ("approved", "sending"), "sending", provider=provider.name, attempts=payout.attempts + 1)
     payout = await services.get_payout(payout.id)

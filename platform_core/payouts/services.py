@@ -100,6 +100,8 @@ async def save_settings(data: PayoutSettingsUpdate) -> PayoutSettings:
         errors["daily_amount"] = N_("The daily limit can not be below the minimum.")
     if merged.fee_min >= merged.min_amount and (merged.fee_bp or merged.fee_min):
         errors["fee_min"] = N_("The minimum fee must be less than the minimum withdrawal.")
+    if merged.review_threshold < 1:
+        errors["review_threshold"] = N_("The review threshold must be more than zero.")
     if errors:
         raise ValidationFailed(errors)
     await current_connection().execute(
@@ -275,12 +277,15 @@ async def create_payout(holder: Holder, holder_id: int, amount: int, *, source: 
     """A payout the office asks for (a worker's pay statement, `source_ref` its id): created
     approved by console user `approved_by`, held in the ledger and queued for sending, free of
     fees. One live payout per `source_ref`: the same statement again is a Conflict (after a failed
-    one, it may be paid again)."""
+    one, it may be paid again). Forbidden when `approved_by` set the person's payout account
+    (maker-checker: another finance user pays it)."""
     if amount <= 0:
         raise ValidationFailed({"amount": N_("Enter an amount above zero.")})
     try:
         async with current_connection().transaction():  # a savepoint: the duplicate is answered, not a broken transaction
             payout = await _insert(holder, holder_id, amount, 0, source, source_ref, "console", approved_by, "approved", "", approved_by)
+            # Created approved: the one approving can not be the one who set where it goes.
+            check_destination_maker(payout, approved_by)
     except asyncpg.UniqueViolationError:
         raise Conflict(N_("This statement was already paid out.")) from None
     await ledger.hold_payout(holder, holder_id, payout.currency, amount, payout_no=payout.payout_no)
@@ -343,10 +348,15 @@ async def lock_payout(payout_id: int):
     return _payout(row)
 
 
-def check_maker_checker(payout: Payout, console_user_id: int) -> None:
-    """The one who set the destination or asked for the payout can not also approve it."""
+def check_destination_maker(payout: Payout, console_user_id: int) -> None:
+    """The one who set the payout's destination can not also approve it."""
     if payout.destination_changed_by_kind == "console" and payout.destination_changed_by_id == console_user_id:
         raise Forbidden(N_("You changed this person's payout account: another finance user must approve this payout."))
+
+
+def check_maker_checker(payout: Payout, console_user_id: int) -> None:
+    """The one who set the destination or asked for the payout can not also approve it."""
+    check_destination_maker(payout, console_user_id)
     if payout.requested_by_kind == "console" and payout.requested_by_id == console_user_id:
         raise Forbidden(N_("You asked for this payout: another finance user must approve it."))
 

@@ -15,7 +15,12 @@ from platform_core.accounts.sessions import Principal
 from platform_core.errors import HearthError, NotFound
 from platform_core.ledger import services as ledger
 from platform_core.tenancy.context import current_tenant
-from platform_core.web.forms import error_context, form_data, redirect_after_post
+from platform_core.web.forms import (
+    as_struct,
+    error_context,
+    form_data,
+    redirect_after_post,
+)
 from platform_core.web.pages import page
 
 from . import services
@@ -62,7 +67,8 @@ async def bind_account(request: Request, principal: NamedDependency[Principal]) 
     staff = await active_staff(principal)
     form = await form_data(request)
     try:
-        data = PayoutAccountBind(kind="alipay_login", account=form.get("account", "")[:200], real_name=form.get("real_name", "")[:100])
+        data = as_struct({"kind": "alipay_login", "account": form.get("account", ""), "real_name": form.get("real_name", "")},
+                         PayoutAccountBind)
         await services.bind_staff_account(staff.id, data, actor_kind="staff", actor_id=staff.id)
     except HearthError as exc:
         return await _page(request, staff.id, status_code=exc.status_code, values=form, **error_context(exc))

@@ -17,6 +17,7 @@ from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.device import current_device
 from platform_core.web.forms import (
+    as_struct,
     client_address,
     error_context,
     form_data,
@@ -125,8 +126,8 @@ async def bind_account(request: Request, principal: NamedDependency[Principal]) 
     form = await form_data(request)
     try:
         kind = form.get("kind") if form.get("kind") in DESTINATION_LABELS else "alipay_login"
-        data = PayoutAccountBind(kind=kind, account=form.get("account", "")[:200], real_name=form.get("real_name", "")[:100],
-                                 code=form.get("code", "")[:12])
+        data = as_struct({"kind": kind, "account": form.get("account", ""), "real_name": form.get("real_name", ""),
+                          "code": form.get("code", "")}, PayoutAccountBind)
         await services.bind_customer_account(principal, data, client=client_address(request))
     except SecondFactorRequired:
         raise

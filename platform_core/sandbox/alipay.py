@@ -108,7 +108,7 @@ def _transfer(sandbox: Sandbox, method: str, app_id: str, biz: dict, params: dic
     if payee.get("identity_type") != "ALIPAY_LOGON_ID" or not payee.get("identity") or not payee.get("name"):
         return _failed(sandbox, method, "PAYEE_USER_INFO_ERROR", "ALIPAY_LOGON_ID 须同时传收款方姓名")
     try:
-        t, _ = sandbox.transfer(provider="alipay", merchant=app_id, appid=app_id, out_no=biz["out_biz_no"], amount=fen(str(biz["trans_amount"])),
+        t, new = sandbox.transfer(provider="alipay", merchant=app_id, appid=app_id, out_no=biz["out_biz_no"], amount=fen(str(biz["trans_amount"])),
                                 account=payee["identity"], name=payee["name"], remark=biz.get("order_title", ""), notify_url=params.get("notify_url", ""))
     except KeyError as exc:
         return _failed(sandbox, method, "MISSING_REQUIRED_ARGUMENTS", f"缺少 {exc.args[0]}")
@@ -118,6 +118,8 @@ def _transfer(sandbox: Sandbox, method: str, app_id: str, biz: dict, params: dic
         return _failed(sandbox, method, "INVALID_PARAMETER", str(exc))
     if t.status == "failed":
         return _failed(sandbox, method, ALIPAY_TRANSFER_CODES[t.reason], sandbox.alipay_transfer_order(t)["fail_reason"])
+    if new and "busy" in t.account.lower():  # paid, but answered "system busy" (the result unknown to the merchant), as Alipay may
+        return _failed(sandbox, method, "SYSTEM_ERROR", "系统繁忙")
     order = sandbox.alipay_transfer_order(t)
     return _answer(sandbox, method, {"code": "10000", "msg": "Success", "out_biz_no": t.out_no, "order_id": t.transfer_id,
                                      "pay_fund_order_id": order["pay_fund_order_id"], "status": order["status"],

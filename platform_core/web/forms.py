@@ -135,8 +135,12 @@ def parse_money(text: str, currency: str) -> int:
         amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
         raise ValueError(text) from None
-    minor = amount * (10 ** digits)
-    if not amount.is_finite() or minor != minor.to_integral_value():
+    # NaN, sNaN and infinities are no amount; nor is an exponent past any sum of money ("1e999999"
+    # would overflow the context, or cost a million-digit integer).
+    if not amount.is_finite() or amount.adjusted() > 18:
+        raise ValueError(text)
+    minor = amount.scaleb(digits)
+    if minor != minor.to_integral_value():
         raise ValueError(text)
     return int(minor)
 

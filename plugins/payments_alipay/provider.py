@@ -56,6 +56,9 @@ _TRANSFER_STATUS = {"SUCCESS": "succeeded", "DEALING": "pending", "WAIT_PAY": "p
 TRANSFER_NOT_FOUND = "ORDER_NOT_EXIST"
 # The same out_biz_no sent before with other details: that transfer stands.
 TRANSFER_CONFLICT = "PAYMENT_INFO_INCONSISTENCY"
+# Alipay's "system busy": the transfer's result is unknown (it may have paid); Alipay asks to send it
+# again with the same out_biz_no or to query it, never to treat it as failed.
+TRANSFER_UNKNOWN = {"SYSTEM_ERROR", "ACQ.SYSTEM_ERROR"}
 ORDER_TITLE_LIMIT = 64
 
 
@@ -137,7 +140,7 @@ class AlipayProvider:
             return _transfer_result(answer)
         if answer.get("sub_code") == TRANSFER_CONFLICT:
             raise ProviderError(f"Alipay already has transfer {request.transfer_no} with other details.")
-        if answer.get("code") == "20000":  # "service unavailable": whether it paid is unknown; ask again
+        if answer.get("code") == "20000" or answer.get("sub_code") in TRANSFER_UNKNOWN:  # whether it paid is unknown; ask again
             raise ProviderError(f"Alipay could not take the transfer now ({_business_error(answer)}).")
         return TransferResult(status="failed", message=_business_error(answer))
 

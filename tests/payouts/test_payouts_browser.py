@@ -123,3 +123,15 @@ async def test_inside_wechat_the_person_confirms_receipt_of_a_transfer_waiting_f
     assert name == "requestMerchantTransfer"
     assert params == {"mchId": "1900000109", "appId": "wx8888888888888888", "package": "ABBQO+oYAAABAAAAAAAk+yPZGLAAAAAA"}
     await context.close()
+
+
+async def test_the_payout_settings_inputs_keep_their_height_beside_a_help_text(live_server, desktop_page, make_tenant):
+    # In the two-column grid, a field beside one with a help text was stretched to the row's height.
+    tenant = await make_tenant(prefix="pay", name="阳光家政")
+    owner = await make_console_user(tenant, "owner")
+    await sign_in_page(desktop_page, tenant, "console", owner.id)
+    await desktop_page.goto(live_server.url(f"{tenant.slug}.localhost", "/console/finance/payout-settings"))
+    heights = {name: (await desktop_page.locator(f"#field-{name}").bounding_box())["height"]
+               for name in ("min_amount", "fee_percent", "fee_min", "review_threshold")}
+    assert len(set(heights.values())) == 1, heights
+    await screenshot(desktop_page, "payouts-console-settings")

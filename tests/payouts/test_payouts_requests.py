@@ -210,6 +210,24 @@ async def test_the_office_user_who_set_the_account_or_asked_can_not_approve(app,
             services.check_maker_checker(check, checker.id)
 
 
+async def test_the_office_user_who_set_a_workers_account_can_not_pay_them_a_statement_to_it(app, tenant_a):
+    # A statement's payout is created approved: its approver setting the destination first would
+    # pay any account they like with no second person.
+    worker = await make_worker(tenant_a)
+    clerk, checker = await make_console_user(tenant_a, "finance"), await make_console_user(tenant_a, "finance")
+    async with tenant_scope(tenant_a.id):
+        await services.bind_staff_account(worker, PayoutAccountBind(kind="alipay_login", account="clerk@example.com", real_name="张师傅"),
+                                          actor_kind="console", actor_id=clerk.id)
+    await give_earnings(tenant_a, "staff", worker, 20000)
+    async with tenant_scope(tenant_a.id):
+        with pytest.raises(Forbidden):
+            await services.create_payout("staff", worker, 3000, source="statement", source_ref="S-9", approved_by=clerk.id)
+        assert await services.holder_payouts("staff", worker) == []
+        assert await ledger.balance("payouts:pending", tenant_a.currency) == 0
+        paid = await services.create_payout("staff", worker, 3000, source="statement", source_ref="S-9", approved_by=checker.id)
+        assert paid.state == "approved"
+
+
 async def test_the_first_withdrawal_after_an_account_change_and_large_ones_are_flagged(app, tenant_a):
     async with tenant_scope(tenant_a.id):
         await services.save_settings(PayoutSettingsUpdate(review_threshold=50000, max_amount=100000, daily_amount=200000))
@@ -285,3 +303,29 @@ async def test_a_transfer_waiting_for_the_person_asks_them_to_confirm_receipt_in
         mine = (await client.get("/api/v1/me/withdrawals")).json()[0]
         page = await client.get("/account/earnings", headers={"user-agent": WECHAT})
     assert mine["state"] == "paid" and mine["confirm"] == {} and "data-confirm-receipt" not in page.text
+
+
+async def test_an_approval_and_a_rejection_at_once_decide_once_and_the_loser_gets_a_409(app, tenant_a):
+    customer_id = await bound_customer(app, tenant_a, earnings=50000)
+    async with tenant_scope(tenant_a.id):
+        payouts = [await services.request_withdrawal("customer", customer_id, 1000, actor_kind="customer", actor_id=customer_id)
+                   for _ in range(3)]
+    approver, rejecter = await make_console_user(tenant_a, "finance"), await make_console_user(tenant_a, "finance")
+
+    async def decide(user, payout, action):
+        async with client_for(app, f"{tenant_a.slug}.localhost", **await bearer_for(tenant_a, "console", user.id)) as client:
+            body = {"reason": "Duplicate"} if action == "reject" else None
+            return await client.post(f"/api/v1/console/payouts/{payout.id}/{action}", json=body)
+
+    for payout in payouts:
+        results = await asyncio.gather(decide(approver, payout, "approve"), decide(rejecter, payout, "reject"))
+        assert sorted(r.status_code for r in results) == [200, 409], [r.text for r in results]
+        async with tenant_scope(tenant_a.id):
+            state = (await services.get_payout(payout.id)).state
+            released = await current_connection().fetchval(
+                "select count(*) from core_ledger_transaction where idempotency_key = $1", f"payout:release:{payout.payout_no}")
+        assert (state == "rejected") == (released == 1)
+    async with tenant_scope(tenant_a.id):
+        pending = await ledger.balance("payouts:pending", tenant_a.currency)
+        live = await services.held_amount("customer", customer_id)
+    assert pending == live  # no payment service pays out here: the approved ones stay held, the rejected ones came back

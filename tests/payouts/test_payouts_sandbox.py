@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from platform_core.db import current_connection
+from platform_core.errors import Forbidden
 from platform_core.ledger import services as ledger
 from platform_core.notifications.services import list_notifications
 from platform_core.payouts import sending
@@ -110,12 +111,16 @@ async def test_a_pay_statement_paid_by_transfer_is_paid_when_alipay_answers_and_
     async with tenant_scope(shop.id):
         await payouts.bind_staff_account(worker, PayoutAccountBind(kind="alipay_login", account="13700137000", real_name="张师傅"),
                                          actor_kind="console", actor_id=finance.id)
-        again = await statements.pay_by_transfer(statement.id, by=finance.id)
+        # Who set the account can not pay to it (maker-checker): another finance user does.
+        with pytest.raises(Forbidden):
+            await statements.pay_by_transfer(statement.id, by=finance.id)
+        checker = await make_console_user(shop, "finance")
+        again = await statements.pay_by_transfer(statement.id, by=checker.id)
     assert again.pay_reference != paying.pay_reference
     assert await sent(shop, again.pay_reference) == "paid" and await statement_state() == "paid"
     async with tenant_scope(shop.id):
         done = await statements.get_statement(statement.id)
-        assert (done.pay_method, done.pay_reference, done.paid_by) == ("transfer", again.pay_reference, finance.id)
+        assert (done.pay_method, done.pay_reference, done.paid_by) == ("transfer", again.pay_reference, checker.id)
         assert await ledger.balance(f"staff:{worker}:earnings", shop.currency) == 0
         assert await ledger.balance("provider:alipay:clearing", shop.currency) == 10000 - 6000  # the order came in by Alipay too
         # The worker hears of it from the statement (confirmed, then paid), never as a "withdrawal".

@@ -188,6 +188,33 @@ async def test_a_provider_that_did_not_answer_is_asked_again_and_sent_once(app, 
     assert standin.paid == {payout.payout_no: 4000}
 
 
+async def test_a_payout_no_service_can_pay_waits_longer_each_time_it_is_asked(app, tenant_a):
+    # No payment plugin that pays to Alipay is on: the approved payout waits, held, and its query
+    # job comes back after 2, 4, 8 ... minutes (at most an hour), not every minute for ever.
+    worker = await make_worker(tenant_a)
+    async with tenant_scope(tenant_a.id):
+        await services.bind_staff_account(worker, PayoutAccountBind(kind="alipay_login", account="13900139000", real_name="张师傅"),
+                                          actor_kind="staff", actor_id=worker)
+    await give_earnings(tenant_a, "staff", worker, 20000)
+    finance = await make_console_user(tenant_a, "finance")
+    async with tenant_scope(tenant_a.id):
+        payout = await services.request_withdrawal("staff", worker, 5000, actor_kind="staff", actor_id=worker)
+        await services.approve(payout.id, finance.id)
+    waits = []
+    for _ in range(4):
+        async with tenant_scope(tenant_a.id):
+            assert await sending.send(payout.id) == "approved"
+            waits.append(await current_connection().fetchval(
+                "select extract(epoch from max(run_at) - now()) / 60 from core_job where kind = $1 and payload->>'payout_id' = $2",
+                services.QUERY_JOB, str(payout.id)))
+    assert waits == sorted(waits) and waits[-1] > 10, waits
+    assert await state_of(tenant_a, payout.id) == "approved" and await earnings_balance(tenant_a, "staff", worker) == 15000
+    async with await signed_in(app, tenant_a, "console", finance.id) as console:
+        console.cookies.set("hearth_locale", "zh_CN")
+        page = await console.get(f"/console/finance/withdrawals/{payout.id}")
+    assert "目前没有可向此账户打款的支付服务。" in page.text  # the core's own words, in the console's language
+
+
 async def test_forged_foreign_and_unknown_notifications_are_refused_and_kept(app, tenant_a, tenant_b, standin):
     standin.mode = "pending"
     payout, _, finance = await requested(tenant_a, standin, 3000)

@@ -115,6 +115,19 @@ async def test_a_request_alipay_refuses_pays_nothing_and_is_failed_with_its_reas
     assert result.status == "failed" and "INVALID_PARAMETER" in result.message and m.received(request.transfer_no) == []
 
 
+async def test_a_system_busy_answer_is_not_a_failure_and_the_same_transfer_sent_again_pays_once(sandbox):
+    # Alipay's SYSTEM_ERROR: "the result is unknown, send again with the same out_biz_no or query".
+    # Read as failed, the payout would be released while Alipay had paid: paid twice.
+    m = Merchant(sandbox)
+    request = m.request(6600, account=f"busy{secrets.token_hex(3)}@example.com")
+    with pytest.raises(ProviderError) as unknown:
+        await PROVIDER.transfer(m.config, request)
+    assert "SYSTEM_ERROR" in unknown.value.message
+    assert (await PROVIDER.query_transfer(m.config, request.transfer_no, "")).status == "succeeded"
+    assert (await PROVIDER.transfer(m.config, request)).status == "succeeded"
+    assert [t.amount for t in m.received(request.transfer_no)] == [6600]
+
+
 async def test_a_transfer_alipay_never_received_queries_as_missing(sandbox):
     m = Merchant(sandbox)
     result = await PROVIDER.query_transfer(m.config, "WDNEVERSENT" + secrets.token_hex(4).upper(), "")
