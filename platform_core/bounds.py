@@ -43,6 +43,12 @@ def text(max_length: int, *, min_length: int = 0) -> object:
     return Annotated[str, Meta(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
 
 
+def is_digits(text: str) -> bool:
+    """Whether int() reads `text` as the number it looks like: "²" is a digit to str.isdigit(),
+    yet int() refuses it (a 500 where a 400 was due)."""
+    return text.isascii() and text.isdigit()
+
+
 def year_in_range(year: int) -> bool:
     """msgspec can't bound a date: the request checks (web/bounds.py) refuse one outside this."""
     return YEAR_RANGE[0] <= year <= YEAR_RANGE[1]

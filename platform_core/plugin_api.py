@@ -45,7 +45,7 @@ from platform_core.accounts.services import (
 )
 from platform_core.accounts.sessions import Principal
 from platform_core.accounts.sign_in_methods import link_path as login_link_path
-from platform_core.bounds import Code, Count, Id, Line, Name, Text, text
+from platform_core.bounds import Code, Count, Id, Line, Name, Text, is_digits, text
 from platform_core.catalog.schemas import CategoryRef, ItemRef
 from platform_core.catalog.services import category_refs as service_categories
 from platform_core.catalog.services import item_refs as service_items
@@ -317,6 +317,7 @@ __all__ = [
     "hide_query_secrets",
     "hold_for_phone",
     "hookimpl",
+    "is_digits",
     "is_bot",
     "issue_coupon",
     "lazy_gettext",

@@ -16,6 +16,7 @@ from typing import Literal
 
 from babel import Locale
 
+from platform_core.bounds import is_digits
 from platform_core.errors import ValidationFailed
 from platform_core.tenancy.schemas import TenantContext
 from platform_core.web.i18n import lazy_gettext as N_
@@ -81,7 +82,7 @@ def _resident(number: str, today: date) -> str:
 
 
 def _hk_value(char: str) -> int:
-    return 36 if char == " " else int(char) if char.isdigit() else ord(char) - ord("A") + 10
+    return 36 if char == " " else int(char) if is_digits(char) else ord(char) - ord("A") + 10
 
 
 def hk_check(letters: str, digits: str) -> str:

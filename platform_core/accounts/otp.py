@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
+from platform_core.bounds import is_digits
 from platform_core.db import current_connection
 from platform_core.errors import ValidationFailed
 from platform_core.pluginsys.contexts import OutboundMessage
@@ -68,7 +69,7 @@ async def check_code(tenant: TenantContext, *, purpose: str, phone: str, code: s
     await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "verify", index), ratelimit.VERIFY_PER_PHONE)
     await ratelimit.enforce(current_runtime().kv, tenant.key("otp", "verify-addr", client), ratelimit.VERIFY_PER_ADDRESS)
     code = "".join(code.split())
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not is_digits(code):
         raise ValidationFailed({"code": "Enter the 6-digit code."})
     conn = current_connection()
     row = await conn.fetchrow(

@@ -21,7 +21,7 @@ from platform_core import clock
 from platform_core.accounts.guards import require_customer
 from platform_core.accounts.services import active_customer, list_addresses
 from platform_core.accounts.sessions import Principal
-from platform_core.bounds import INT64_MAX
+from platform_core.bounds import INT64_MAX, is_digits
 from platform_core.catalog.quotes import (
     booking_fields_for,
     counts_quantity,
@@ -73,7 +73,7 @@ def _quantity(raw: Any, errors: dict[str, str]) -> int | None:
     text = str(raw or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 6:
+    if not is_digits(text) or len(text) > 6:
         errors["quantity"] = N_("Enter a whole number.")
         return None
     return int(text)

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from litestar import Request
 from litestar.datastructures import UploadFile
 
+from platform_core.bounds import is_digits
 from platform_core.errors import ValidationFailed
 from platform_core.tenancy.context import current_tenant
 from platform_core.web import uploads as media
@@ -31,7 +32,7 @@ def minutes_of(value: str, unit: str) -> str:
 
 def duration_parts(minutes: str) -> tuple[str, str]:
     """Minutes shown in the largest whole unit: 37440 → ("26", "days"), 180 → ("3", "hours")."""
-    if not minutes.isdigit() or int(minutes) == 0:
+    if not is_digits(minutes) or int(minutes) == 0:
         return minutes, "minutes"
     return next((str(int(minutes) // size), unit) for unit, size in DURATION_UNITS.items() if int(minutes) % size == 0)
 

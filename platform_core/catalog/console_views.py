@@ -13,6 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
 from platform_core.accounts.guards import require_console
+from platform_core.bounds import is_digits
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.bounds import PathId
@@ -303,7 +304,7 @@ async def item_input(draft: dict[str, Any], currency: str) -> ServiceItemCreate:
     for n, row in enumerate(draft["addons"]):
         addon_errors: dict[str, str] = {}
         addons.append({
-            "id": int(row["id"]) if row["id"].isdigit() else None, "title": row["title"],
+            "id": int(row["id"]) if is_digits(row["id"]) else None, "title": row["title"],
             "price": _money(row, "price", currency, addon_errors),
             "duration_minutes": _int(row, "duration_minutes", addon_errors, 0), "active": row.get("active") == "1",
         })

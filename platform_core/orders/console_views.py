@@ -20,6 +20,7 @@ from platform_core.accounts.services import (
     get_staff,
     staff_names,
 )
+from platform_core.bounds import is_digits
 from platform_core.catalog.services import flatten, list_categories
 from platform_core.db import current_connection
 from platform_core.errors import Forbidden, HearthError, NotFound, ValidationFailed
@@ -62,7 +63,7 @@ def _filter(request: Request) -> OrderFilter:
     query = request.query_params
     raw: dict[str, Any] = {k: query.get(k) for k in ("state", "date_from", "date_to", "category", "district", "q") if query.get(k)}
     for name in ("staff_id", "page"):
-        if (query.get(name) or "").isdigit():
+        if is_digits((query.get(name) or "")):
             raw[name] = int(query[name])
     raw["exceptions"] = request.url.path.endswith("/exceptions")
     return msgspec.convert(raw, OrderFilter)

@@ -13,6 +13,7 @@ from litestar.response import Redirect
 
 from platform_core.accounts.console_services import list_console_users
 from platform_core.accounts.guards import require_console
+from platform_core.bounds import is_digits
 from platform_core.db import current_connection
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.ledger import services as ledger
@@ -65,7 +66,7 @@ def _filter(request: Request) -> tuple[PaymentFilter, dict[str, str]]:
         status=query.get("status") if query.get("status") in PAYMENT_STATUSES else None,
         provider=query.get("provider") or None,
         q=(query.get("q") or "").strip() or None,
-        page=int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1,
+        page=int(page_no) if is_digits(page_no) and int(page_no) > 0 else 1,
         **days,
     ), errors
 

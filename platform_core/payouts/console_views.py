@@ -21,7 +21,7 @@ from platform_core.accounts.services import (
     realname_verified,
     staff_names,
 )
-from platform_core.bounds import text
+from platform_core.bounds import is_digits, text
 from platform_core.errors import HearthError, NotFound, ValidationFailed
 from platform_core.ledger import services as ledger
 from platform_core.payments.provider import ProviderError
@@ -62,8 +62,7 @@ MONEY_FIELDS = ("min_amount", "max_amount", "daily_amount", "fee_min", "review_t
 
 
 def _number(text: str) -> bool:
-    """Digits int() reads: "²" is a digit to str.isdigit() but not a number to int()."""
-    return text.isascii() and text.isdigit() and len(text) < 10
+    return is_digits(text) and len(text) < 10
 
 
 def _filter(request: Request) -> PayoutFilter:

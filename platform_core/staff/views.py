@@ -17,6 +17,7 @@ from platform_core import clock
 from platform_core.accounts.guards import require_console, require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal
+from platform_core.bounds import is_digits
 from platform_core.catalog.schemas import SKILLS
 from platform_core.catalog.services import skill_choices
 from platform_core.errors import HearthError, ValidationFailed
@@ -177,7 +178,7 @@ async def availability_context(staff_id: int, hours_values: dict[str, str] | Non
 def _flash(request: Request) -> list[tuple[str, str]]:
     flash = done_notice(request, NOTICES)
     jobs = request.query_params.get("jobs", "0")
-    if jobs.isdigit() and int(jobs) > 0:
+    if is_digits(jobs) and int(jobs) > 0:
         flash.append(("warning", ngettext(
             "The worker already has %(num)d job in these days: reassign it from the dispatch board.",
             "The worker already has %(num)d jobs in these days: reassign them from the dispatch board.", int(jobs),

@@ -14,6 +14,7 @@ from platform_core import clock
 from platform_core.accounts.console_services import list_console_users
 from platform_core.accounts.guards import require_console
 from platform_core.accounts.ratelimit import Limit, enforce
+from platform_core.bounds import is_digits
 from platform_core.errors import HearthError, ValidationFailed
 from platform_core.money import to_minor
 from platform_core.payouts.services import payout_account
@@ -172,7 +173,7 @@ async def redraw(request: Request, statement_id: PathId) -> Response:
 async def mark_paid(request: Request) -> Response:
     """Mark paid by bank: one statement (from its page) or the ticked ones of a period."""
     form = await request.form()
-    ids = [int(v) for v in form.getall("statement_ids", [])[:500] if str(v).isdigit() and 0 < int(v) < 2**63]
+    ids = [int(v) for v in form.getall("statement_ids", [])[:500] if is_digits(str(v)) and 0 < int(v) < 2**63]
     reference = str(form.get("reference") or "").strip()
     single = ids[0] if form.get("from") == "statement" and len(ids) == 1 else None
     try:

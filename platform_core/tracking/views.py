@@ -19,6 +19,7 @@ from litestar.response import Redirect
 from platform_core.accounts.guards import require_staff
 from platform_core.accounts.services import active_staff
 from platform_core.accounts.sessions import Principal, principal_for
+from platform_core.bounds import is_digits
 from platform_core.catalog.services import get_item
 from platform_core.db import tenant_transaction
 from platform_core.errors import HearthError, ValidationFailed
@@ -92,7 +93,7 @@ async def visit_checklist(request: Request, principal: NamedDependency[Principal
     step = str(form.get("step") or "")
     try:
         steps = item_steps(await get_item(order.item_id))
-        if not step.isdigit():
+        if not is_digits(step):
             raise ValidationFailed({"step": N_("That step is not on this job's checklist.")})
         await tick_step(order, int(step), form.get("done") == "1", len(steps))
     except HearthError as exc:

@@ -17,6 +17,7 @@ import asyncpg
 import msgspec
 
 from platform_core import clock
+from platform_core.bounds import is_digits
 from platform_core.catalog.services import list_items
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
@@ -232,7 +233,7 @@ async def submit_attempt(staff_id: int, course_id: int, attempt_id: int, answers
     missing = {}
     for question in course.questions:
         value = answers.get(question.key, "")
-        if not value.isdigit() or int(value) >= len(question.choices):
+        if not is_digits(value) or int(value) >= len(question.choices):
             missing[f"q-{question.key}"] = N_("Choose an answer.")
         else:
             chosen[question.key] = int(value)

@@ -12,6 +12,7 @@ from babel.numbers import get_currency_precision
 from litestar import Request, Response
 from litestar.response import Redirect
 
+from platform_core.bounds import is_digits
 from platform_core.errors import HearthError, ValidationFailed
 
 from .csrf import CSRF_FIELD
@@ -116,7 +117,7 @@ def client_address(connection: Any) -> str:
 def move_row(rows: list[Any], op: str, index: str) -> bool:
     """An editor's row button (a list of blocks, add-ons or fields kept in the form until saved):
     "up", "down" or "remove" the row at `index`. False when `index` names no row."""
-    if not index.isdigit() or int(index) >= len(rows):
+    if not is_digits(index) or int(index) >= len(rows):
         return False
     at = int(index)
     if op == "remove":

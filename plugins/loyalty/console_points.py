@@ -33,6 +33,7 @@ from platform_core.plugin_api import (
     customer_cards,
     customer_id_for_phone,
     gettext,
+    is_digits,
     lazy_gettext,
     page,
     require_console,
@@ -122,7 +123,7 @@ async def customer_points(customer_id: int, *, before_id: int | None = None) -> 
 
 
 async def _adjustments(links: list[str]) -> dict[str, tuple[int, str]]:
-    ids = [int(ref) for what, _, ref in (link.partition(":") for link in links) if what == "adjustment" and ref.isdigit()]
+    ids = [int(ref) for what, _, ref in (link.partition(":") for link in links) if what == "adjustment" and is_digits(ref)]
     if not ids:
         return {}
     rows = await current_connection().fetch(
@@ -159,7 +160,7 @@ def _checked_adjustment(values: dict[str, str]) -> tuple[int, int, str, str]:
     wrong field at once."""
     errors: dict[str, str] = {}
     customer = values.get("customer_id", "")
-    customer_id = int(customer) if customer.isdigit() and 0 < int(customer) <= INT64_MAX else 0
+    customer_id = int(customer) if is_digits(customer) and 0 < int(customer) <= INT64_MAX else 0
     if not customer_id:
         errors["customer_id"] = lazy_gettext("Find the customer first.")
     raw = values.get("points", "").replace(" ", "")
@@ -230,7 +231,7 @@ async def adjust_points(request: Request, principal: NamedDependency[Principal])
         customer = values["customer_id"]
         errors = {name: gettext(text, **exc.params) for name, text in exc.fields.items()}
         return await _points_page(
-            request, customer_id=int(customer) if customer.isdigit() and 0 < int(customer) <= INT64_MAX else None,
+            request, customer_id=int(customer) if is_digits(customer) and 0 < int(customer) <= INT64_MAX else None,
             status_code=exc.status_code, errors=errors, adjust=values,
             form_error=gettext(exc.message, **exc.params) if not exc.fields else "")
     return Redirect(f"{BASE}?customer={customer_id}&done=adjusted", status_code=303)

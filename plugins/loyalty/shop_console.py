@@ -23,6 +23,7 @@ from platform_core.plugin_api import (
     error_context,
     form_data,
     gettext,
+    is_digits,
     lazy_gettext,
     page,
     parse_form,
@@ -129,7 +130,7 @@ class ShopConsole(Controller):
             else:
                 seen = str(values.get("stock_seen", ""))
                 await shop.update_reward(reward.id, data, picture,
-                                         stock_seen=int(seen) if seen.isdigit() and len(seen) <= 7 else None)
+                                         stock_seen=int(seen) if is_digits(seen) and len(seen) <= 7 else None)
         except HearthError as exc:
             context = error_context(exc)
             context["errors"] = {**context["errors"], **{k: v for k, v in errors.items() if k not in context["errors"]}}

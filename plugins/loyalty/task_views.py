@@ -14,6 +14,7 @@ from litestar.response import Redirect
 from platform_core.plugin_api import (
     ValidationFailed,
     is_bot,
+    is_digits,
     lazy_gettext,
     page,
     referrer_cookie,
@@ -80,7 +81,7 @@ async def share_from_page(request: Request) -> Response:
     form = await request.form()
     raw = str(form.get("item_id") or "")
     try:
-        if not raw.isdigit() or len(raw) > 19:
+        if not is_digits(raw) or len(raw) > 19:
             raise ValidationFailed({"item_id": lazy_gettext("Choose a service to share.")})
         link = await sharing.share_link(await _customer(request), int(raw))
     except ValidationFailed as exc:

@@ -10,6 +10,7 @@ from platform_core.testing.factories import (
     bearer_for,
     console_client,
     make_customer,
+    make_worker,
     post_form,
 )
 from platform_core.testing.pytest_plugin import client_for
@@ -95,3 +96,12 @@ async def test_the_openapi_document_lists_the_api_with_its_error_body(client_a):
     assert document["components"]["schemas"]["Error"]["properties"]["error"]["required"] == ["code", "message", "fields"]
     parameter = address["parameters"][0]["schema"]
     assert parameter["minimum"] == 1 and parameter["maximum"] > 9e18  # 2**63 - 1, as a JSON number
+
+
+async def test_digits_int_can_not_read_are_refused_or_ignored_never_a_500(app, tenant_a):
+    # "²" and "³" are digits to str.isdigit(); int() refuses them.
+    async with await console_client(client_for(app, f"{tenant_a.slug}.localhost"), tenant_a, "owner") as console:
+        for path in ("/console/payments?page=²", "/console/orders?page=³", "/console/finance/payouts?page=²"):
+            assert (await console.get(path)).status_code in (200, 400), path
+        worker = await make_worker(tenant_a)
+        assert (await console.get(f"/console/workers/{worker}?jobs=²")).status_code == 200
