@@ -11,7 +11,7 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext
 
 from . import services
-from .schemas import Earnings, EarningsMovement, EarningsPanelData, Holder
+from .schemas import Earnings, EarningsMovement, EarningsPanelData, Holder, WithdrawalRules
 
 HISTORY_SIZE = 50
 
@@ -37,6 +37,6 @@ async def earnings(holder: Holder, holder_id: int, locale: str) -> Earnings:
     return Earnings(
         balance=balance, currency=currency, held=await services.held_amount(holder, holder_id), account=account,
         can_withdraw=account is not None and balance >= rules.min_amount and (holder == "customer" or rules.staff_on_demand),
-        settings=rules, movements=[EarningsMovement(kind=m.kind, amount=m.amount, created_at=m.created_at) for m in moves],
+        settings=WithdrawalRules.of(rules), movements=[EarningsMovement(kind=m.kind, amount=m.amount, created_at=m.created_at) for m in moves],
         panels=[EarningsPanelData(key=p.key, title=gettext(p.title), value=p.value, note=gettext(p.note) if p.note else "", href=p.href)
                 for p in panels])

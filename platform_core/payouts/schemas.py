@@ -45,6 +45,23 @@ class PayoutSettings(msgspec.Struct, frozen=True, kw_only=True):
     staff_on_demand: bool = True  # whether workers may withdraw their earnings themselves
 
 
+class WithdrawalRules(msgspec.Struct, frozen=True, kw_only=True):
+    """What a person may know of the rules before asking: the limits and the fee. The review
+    threshold stays with the office, or anyone could keep just under it."""
+
+    min_amount: int
+    max_amount: int
+    daily_count: int
+    daily_amount: int
+    fee_bp: int
+    fee_min: int
+
+    @classmethod
+    def of(cls, settings: PayoutSettings) -> WithdrawalRules:
+        return cls(min_amount=settings.min_amount, max_amount=settings.max_amount, daily_count=settings.daily_count,
+                   daily_amount=settings.daily_amount, fee_bp=settings.fee_bp, fee_min=settings.fee_min)
+
+
 class PayoutSettingsUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     min_amount: PositiveMinor | UnsetType = UNSET
     max_amount: PositiveMinor | UnsetType = UNSET
@@ -172,7 +189,7 @@ class Earnings(msgspec.Struct, frozen=True, kw_only=True):
     held: int  # in withdrawals not yet paid
     account: PayoutAccount | None
     can_withdraw: bool
-    settings: PayoutSettings
+    settings: WithdrawalRules
     movements: list[EarningsMovement]
     panels: list[EarningsPanelData]
 

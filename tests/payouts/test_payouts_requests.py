@@ -102,6 +102,8 @@ async def test_the_franchise_rules_minimum_maximum_daily_limits_and_fee(app, ten
         earnings = (await client.get("/api/v1/me/earnings")).json()
     assert [w["amount"] for w in mine] == [10000, 30000]
     assert earnings["balance"] == 160000 and earnings["held"] == 40000
+    # The limits and the fee are the person's to know; the office's review threshold is not.
+    assert earnings["settings"]["daily_count"] == 2 and "review_threshold" not in earnings["settings"]
     async with tenant_scope(tenant_a.id):
         assert await ledger.balance("payouts:pending", tenant_a.currency) == 40000
 
