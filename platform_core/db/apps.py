@@ -25,6 +25,7 @@ CORE_APPS = [
     "platform_core.marketing.piccolo_app",
     "platform_core.staff_pay.piccolo_app",
     "platform_core.payouts.piccolo_app",
+    "platform_core.qualifications.piccolo_app",
 ]
 
 

@@ -36,6 +36,7 @@ CORE_HOOK_MODULES = (
     "platform_core.plugin_admin.hooks",
     "platform_core.customer_desk.hooks",
     "platform_core.staff_pay.hooks",
+    "platform_core.qualifications.hooks",
 )
 # Tools for development and the demo, never registered in production (HEARTH_ENV=prod).
 DEV_HOOK_MODULES = ("platform_core.sandbox.hooks",)
