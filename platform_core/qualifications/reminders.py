@@ -63,7 +63,7 @@ async def office_reminders() -> list[dict]:
     rows = await current_connection().fetch(
         "select c.id, c.staff_id, c.kind, c.expires_on, max(r.sent_at) as sent_at "
         "from core_credential_reminder r join core_credential c on c.id = r.credential_id "
-        "where c.state = 'approved' and c.expires_on >= $1 group by c.id order by c.expires_on",
+        "where c.state = 'approved' and c.expires_on >= $1 group by c.id, c.staff_id, c.kind, c.expires_on order by c.expires_on",
         clock.today(current_tenant().timezone))
     names = await staff_names(r["staff_id"] for r in rows)
     return [{**dict(r), "staff_name": names.get(r["staff_id"], "")} for r in rows]
