@@ -12,11 +12,31 @@ from platform_core import clock
 from platform_core.accounts.phones import masked, phone_index
 from platform_core.db import current_connection
 from platform_core.pluginsys.contexts import CourseEvent
-from platform_core.qualifications import applications, credentials, eligibility, kinds, reminders, rules
-from platform_core.qualifications.schemas import ApplicationCreate, DocumentCreate, KindCreate, RuleCreate
+from platform_core.qualifications import (
+    applications,
+    credentials,
+    eligibility,
+    kinds,
+    reminders,
+    rules,
+)
+from platform_core.qualifications.schemas import (
+    ApplicationCreate,
+    DocumentCreate,
+    KindCreate,
+    RuleCreate,
+)
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_console_user, make_item, make_worker, png_image, post_form, random_phone, signed_in
+from platform_core.testing.factories import (
+    make_console_user,
+    make_item,
+    make_worker,
+    png_image,
+    post_form,
+    random_phone,
+    signed_in,
+)
 
 TABLES = ("core_credential_kind", "core_staff_application", "core_credential", "core_staff_application_event",
           "core_credential_requirement", "core_course_pass", "core_credential_reminder")
