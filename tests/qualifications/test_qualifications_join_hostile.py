@@ -10,7 +10,12 @@ import pytest
 
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_item, post_form, random_phone, with_csrf
+from platform_core.testing.factories import (
+    make_item,
+    post_form,
+    random_phone,
+    with_csrf,
+)
 from platform_core.testing.pytest_plugin import client_for
 
 from .helpers import application_files, application_form, join_verified
