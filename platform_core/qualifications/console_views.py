@@ -80,7 +80,8 @@ async def queue(request: Request) -> Response:
     state = request.query_params.get("state") or None
     state = state if state in APPLICATION_STATES else None
     return page(request, "qualifications/console_applications.html", console=True, state=state,
-                applications=await applications.list_applications(state), counts=await applications.state_counts(), **await _labels())
+                applications=await applications.list_applications(state), counts=await applications.state_counts(),
+                category_titles={c.code: c.title for c in await category_refs()}, **await _labels())
 
 
 async def _review_page(request: Request, application_id: int, *, status_code: int = 200, **extra: Any) -> Response:
