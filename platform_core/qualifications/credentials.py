@@ -15,10 +15,13 @@ from platform_core.accounts.realname import MAX_PHOTO_BYTES, photo_type
 from platform_core.crypto import mask
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
+from platform_core.notifications.schemas import NotificationCreate
+from platform_core.notifications.services import add_notification
 from platform_core.orders.services import flag_for_office, worker_upcoming_orders
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
+from platform_core.web.templating import translate_to
 
 from .eligibility import held_on, needs
 from .kinds import all_kinds
@@ -136,6 +139,21 @@ async def reveal_number(credential_id: int) -> str:
     return current_runtime().keyring.decrypt(cipher, context=NUMBER_CONTEXT)
 
 
+RENEWAL_APPROVED = N_("Your %(kind)s is approved.")
+RENEWAL_REJECTED = N_("Your %(kind)s was not approved: %(reason)s")
+REVOKED = N_("Your %(kind)s was revoked: %(reason)s. Jobs that need it are no longer offered to you.")
+
+
+async def _tell_worker(document: Document, text: str, reason: str) -> None:
+    """An entry in the worker's inbox, in the franchise's language (part of this transaction)."""
+    tenant = current_tenant()
+    kind = (await all_kinds()).get(document.kind)
+    label = translate_to(tenant.locale, kind.name) if kind and kind.built_in else (kind.name if kind else document.kind)
+    title = translate_to(tenant.locale, text) % {"kind": label, "reason": reason}
+    await add_notification(NotificationCreate(recipient_kind="staff", recipient_id=document.staff_id, title=title[:200],
+                                              link="/staff/credentials"))
+
+
 async def _lock(credential_id: int) -> Document:
     row = await current_connection().fetchrow(f"select {COLUMNS} from core_credential where id = $1 for update", credential_id)
     if row is None:
@@ -157,6 +175,8 @@ async def review_document(credential_id: int, *, approve: bool, reason: str, by:
                        credential_id, "approved" if approve else "rejected", reason, by)
     if approve and document.renews_id is not None:
         await conn.execute("update core_credential set state = 'superseded' where id = $1 and state = 'approved'", document.renews_id)
+    if document.staff_id is not None:
+        await _tell_worker(document, RENEWAL_APPROVED if approve else RENEWAL_REJECTED, reason)
     return await get_document(credential_id)
 
 
@@ -173,6 +193,7 @@ async def revoke(credential_id: int, *, reason: str, by: int) -> tuple[Document,
     await current_connection().execute(
         "update core_credential set state = 'revoked', reason = $2, reviewed_by = $3, reviewed_at = now() where id = $1",
         credential_id, reason, by)
+    await _tell_worker(document, REVOKED, reason)
     flagged = 0
     for order in await worker_upcoming_orders(document.staff_id, clock.now()):
         work = await needs(category=order.category_code, item_id=order.item_id, customer_id=order.customer_id, order_id=order.id)
