@@ -18,6 +18,7 @@ from platform_core.pluginsys.calls import collect
 from platform_core.pluginsys.contexts import CourseEvent, Requirement, RequirementQuery
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import current_tenant
+from platform_core.tenancy.stamped import Stamped
 from platform_core.web.i18n import gettext as _
 
 from .kinds import all_kinds, label_of
@@ -31,11 +32,29 @@ async def rules(category: str | None = None) -> list[Rule]:
     return [Rule(**dict(r)) for r in rows]
 
 
+# The franchise's rules by its stamp (a trigger on the rules renews it, qualifications_0001): a
+# booking checks them on every placement and every page of times without a statement.
+_kept_rules: Stamped[tuple[Rule, ...]] = Stamped("credential_rules", limit=10_000)
+
+
+async def kept_rules() -> tuple[Rule, ...]:
+    return await _kept_rules.get(current_tenant(), ("all",), lambda: _all_rules())
+
+
+async def _all_rules() -> tuple[Rule, ...]:
+    return tuple(await rules())
+
+
+def rules_written() -> None:
+    """A rule changed in this transaction: read them from the database until it ends."""
+    _kept_rules.written()
+
+
 async def needs(*, category: str, item_id: int, customer_id: int | None = None, order_id: int | None = None) -> Needs:
     """What the work needs: the franchise's rules for its category and item, and each plugin's."""
-    rows = await current_connection().fetch(
-        "select kind from core_credential_requirement where category = $1 and (item_id is null or item_id = $2)", category, item_id)
-    credentials, courses, reasons = {r["kind"] for r in rows}, set(), []
+    credentials = {r.kind for r in await kept_rules() if r.category == category and r.item_id in (None, item_id)}
+    courses: set[str] = set()
+    reasons: list[str] = []
     tenant = current_tenant()
     caller = current_runtime().hooks(tenant).compute_order_requirements
     if caller.get_hookimpls():

@@ -10,6 +10,7 @@ from platform_core.errors import Conflict, NotFound, ValidationFailed
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
+from .eligibility import rules_written
 from .kinds import all_kinds
 from .schemas import RuleCreate
 
@@ -31,6 +32,7 @@ async def add_rule(data: RuleCreate, *, by: int, categories: set[str]) -> None:
             errors["item_id"] = N_("Choose a service of this category, or none for the whole category.")
     if errors:
         raise ValidationFailed(errors)
+    rules_written()
     try:
         async with current_connection().transaction():
             await current_connection().execute(
@@ -41,6 +43,7 @@ async def add_rule(data: RuleCreate, *, by: int, categories: set[str]) -> None:
 
 
 async def delete_rule(rule_id: int) -> None:
+    rules_written()
     deleted = await current_connection().fetchval("delete from core_credential_requirement where id = $1 returning id", rule_id)
     if deleted is None:
         raise NotFound("rule")

@@ -19,13 +19,14 @@ import msgspec
 from platform_core import clock
 from platform_core.accounts.phones import phone_index
 from platform_core.accounts.services import staff_id_for_phone
-from platform_core.catalog.services import category_refs
+from platform_core.catalog.services import category_refs, get_item_by_slug
 from platform_core.db import current_connection
-from platform_core.errors import ValidationFailed
+from platform_core.errors import NotFound, ValidationFailed
 from platform_core.runtime import current_runtime
 from platform_core.tenancy.context import tenant_scope
 
 from . import applications, credentials
+from .eligibility import rules_written
 from .schemas import ApplicationCreate, DocumentCreate
 
 
@@ -61,9 +62,13 @@ async def apply_qualifications_file(tenant_id: int, slug: str, path: Path) -> li
         for rule in section.get("requirements", []):
             item_id = None
             if rule.get("item"):
-                item_id = await conn.fetchval("select id from core_service_item where slug = $1", rule["item"])
+                try:
+                    item_id = (await get_item_by_slug(rule["item"])).id
+                except NotFound:
+                    item_id = None
             if rule["category"] not in known or (rule.get("item") and item_id is None):
                 raise ValidationFailed({"qualifications.requirements": f"{rule} names no category or service of {slug}"})
+            rules_written()
             added = await conn.fetchval(
                 "insert into core_credential_requirement (tenant_id, category, item_id, kind) values ($1, $2, $3, $4) "
                 "on conflict do nothing returning id", tenant_id, rule["category"], item_id, rule["kind"])

@@ -34,6 +34,7 @@ from platform_core.testing.factories import (
     make_order,
     make_worker,
 )
+from platform_core.web.i18n import set_locale
 
 from .helpers import CarerRules, give_credential, requirements_plugin
 
@@ -60,6 +61,7 @@ async def _ranked(tenant, order_id: int) -> list[int]:
 
 
 async def test_a_rule_keeps_workers_without_a_valid_credential_out_of_dispatch_from_the_day_after_expiry(runtime, tenant_a):
+    set_locale("en")
     category, item = await _category_item(tenant_a)
     await _require(tenant_a, category, "health_certificate")
     visit_day = clock.today(tenant_a.timezone) + timedelta(days=3)
@@ -118,6 +120,7 @@ async def test_a_plugins_course_and_credential_requirement_holds_until_the_pass_
 
 
 async def test_the_office_can_not_assign_an_unqualified_worker_by_hand_and_is_told_what_is_missing(runtime, tenant_a):
+    set_locale("en")
     category, item = await _category_item(tenant_a)
     await _require(tenant_a, category, "health_certificate")
     worker = await make_worker(tenant_a, home=HOME)

@@ -18,7 +18,8 @@ from .helpers import give_credential
 async def _inbox(tenant, staff_id: int) -> list[str]:
     async with tenant_scope(tenant.id):
         rows = await current_connection().fetch(
-            "select title from core_notification where recipient_kind = 'staff' and recipient_id = $1 order by id", staff_id)
+            "select title from core_notification where recipient_kind = 'staff' and recipient_id = $1 and link = '/staff/credentials' "
+            "and title like '%到期%' order by id", staff_id)
     return [r["title"] for r in rows]
 
 
@@ -38,8 +39,9 @@ async def test_reminders_go_30_and_7_days_before_expiry_once_each(app, tenant_a)
         assert await send_due_reminders(expires - timedelta(days=6)) == 0
         assert await send_due_reminders(expires + timedelta(days=1)) == 0  # expired: nothing to remind of
     titles = await _inbox(tenant_a, worker)
-    assert len(titles) == 2 and "Electrician's licence" in titles[0] and f"{expires}" in titles[0] and "(30 days)" in titles[0]
-    assert "(7 days)" in titles[1]
+    # In the franchise's language (zh_CN): "您的电工证将于 … 到期（还剩 30 天）".
+    assert len(titles) == 2 and "电工证" in titles[0] and f"{expires}" in titles[0] and "还剩 30 天" in titles[0]
+    assert "还剩 7 天" in titles[1]
     assert await _inbox(tenant_a, later) == []
 
 

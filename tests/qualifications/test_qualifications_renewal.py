@@ -10,7 +10,13 @@ from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.qualifications import credentials
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_console_user, make_worker, png_image, post_form, signed_in
+from platform_core.testing.factories import (
+    make_console_user,
+    make_worker,
+    png_image,
+    post_form,
+    signed_in,
+)
 
 from .helpers import give_credential
 

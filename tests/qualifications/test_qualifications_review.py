@@ -82,7 +82,7 @@ async def test_a_candidate_applies_and_the_office_approves_making_the_worker(app
         owned = await current_connection().fetch("select state from core_credential where staff_id = $1", staff_id)
     assert (worker.name, worker.skills, worker.years_experience, worker.service_radius_km) == ("刘秀英", ["cleaning"], 6, 8)
     assert sorted(r["state"] for r in owned) == ["approved", "approved"]
-    assert any("approved" in m.body and "/staff/sign-in" in m.body for m in sms.sent_to(phone))
+    assert any("/staff/sign-in" in m.body and m.purpose == "staff_application" for m in sms.sent_to(phone))
     async with await signed_in(app, tenant_a, "staff", staff_id) as worker_app:
         mine = await worker_app.get("/staff/credentials")
         assert mine.status_code == 200 and "Health certificate" in mine.text and "Approved" in mine.text

@@ -130,6 +130,10 @@ CREATE TABLE core_credential_requirement (
 CREATE UNIQUE INDEX core_credential_requirement_rule ON core_credential_requirement (tenant_id, category, coalesce(item_id, 0), kind);
 SELECT hearth_enable_tenant_rls('core_credential_requirement');
 SELECT hearth_tenant_primary_key('core_credential_requirement');
+-- Processes keep a franchise's rules by its stamp (qualifications.eligibility): any change to a
+-- rule renews the stamp, so no process checks a worker against rules another one changed.
+CREATE TRIGGER core_credential_requirement_touch AFTER INSERT OR UPDATE OR DELETE ON core_credential_requirement
+  FOR EACH ROW EXECUTE FUNCTION hearth_tenant_touch();
 
 -- A worker's pass of a training course, as on_course_passed tells it (the latest pass per course).
 CREATE TABLE core_course_pass (
