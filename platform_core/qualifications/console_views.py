@@ -141,7 +141,7 @@ async def ask_more(request: Request, application_id: PathId) -> Response:
 @post(f"{BASE}/applications/{{application_id:int}}/approve", guards=MANAGE, include_in_schema=False, name="console-application-approve")
 async def approve(request: Request, application_id: PathId) -> Response:
     async def action(values: dict[str, str]) -> None:
-        await applications.approve(application_id, by=_user(request), sign_in_url=f"{request.base_url}staff/sign-in".replace("//staff", "/staff"))
+        await applications.approve(application_id, by=_user(request), sign_in_url=str(request.base_url).rstrip("/") + "/staff/sign-in")
     return await _act(request, application_id, "approve", action, "approved")
 
 
