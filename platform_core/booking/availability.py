@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from platform_core import clock
 from platform_core.catalog.quotes import is_long_stay, quantity_error, visit_minutes
 from platform_core.catalog.schemas import ServiceItem
 from platform_core.catalog.services import get_item_by_slug
@@ -17,9 +18,12 @@ from platform_core.orders.schemas import BookingSettings
 from platform_core.orders.services import booking_settings, pending_demand
 from platform_core.pluginsys.calls import collect
 from platform_core.pluginsys.contexts import BookingWindow, BookingWindowQuery
+from platform_core.qualifications.eligibility import eligible_among, needs
+from platform_core.qualifications.schemas import Needs
 from platform_core.runtime import current_runtime
 from platform_core.scheduling import slots as engine
-from platform_core.scheduling.schemas import Availability, BookingRules, Slot
+from platform_core.scheduling.schemas import Availability, BookingRules, Qualified, Slot
+from platform_core.staff.schemas import WorkerCard
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
@@ -73,6 +77,26 @@ async def customer_rules(customer_id: int | None, item: ServiceItem, rules: Book
     return windowed(rules or await booking_rules(), await booking_window(customer_id, item))
 
 
+def qualified_for(item: ServiceItem, customer_id: int | None) -> Qualified:
+    """The slot engine's `qualified` for this item and customer: what the work needs is read once
+    (the franchise's rules and compute_order_requirements), then checked per day."""
+    found: list[Needs] = []
+
+    async def qualified(staff_ids: list[int], day: date) -> set[int]:
+        if not found:
+            found.append(await needs(category=item.category_code, item_id=item.id, customer_id=customer_id))
+        return await eligible_among(staff_ids, found[0], day)
+
+    return qualified
+
+
+async def eligible_workers(item: ServiceItem, workers: list[WorkerCard], customer_id: int | None = None) -> list[WorkerCard]:
+    """The item page's workers who may do the item today (credentials and courses it needs)."""
+    work = await needs(category=item.category_code, item_id=item.id, customer_id=customer_id)
+    allowed = await eligible_among([w.id for w in workers], work, clock.today(current_tenant().timezone))
+    return [w for w in workers if w.id in allowed]
+
+
 async def available_slots(rules: BookingRules | None = None, **query: Any) -> list[Slot]:
     """scheduling.slots.available_slots for this franchise (same keyword arguments); `rules` when
     the caller has read them already."""
@@ -120,7 +144,7 @@ async def item_availability(
     duration = visit_minutes(service, quantity)
     slots = await available_slots(
         await customer_rules(customer_id, service), duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
-        staff_id=staff_id, lat=lat, lng=lng,
+        staff_id=staff_id, lat=lat, lng=lng, qualified=qualified_for(service, customer_id),
     )
     if is_long_stay(service):
         slots = slots[:1]

@@ -18,7 +18,7 @@ from platform_core.scheduling.schemas import Slot
 from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 
-from .availability import available_slots, customer_rules, lock_days
+from .availability import available_slots, customer_rules, lock_days, qualified_for
 from .schemas import OtherTimes
 
 
@@ -34,7 +34,7 @@ async def offered_slots(order: Order, day: date) -> list[Slot]:
     item = await get_item(order.item_id)
     minutes = int((order.scheduled_end - order.scheduled_start) / timedelta(minutes=1))
     found = await available_slots(await customer_rules(order.customer_id, item), duration_minutes=minutes, start_date=day, days=1, skills=list(item.required_skills),
-                                  lat=order.address.lat, lng=order.address.lng)
+                                  lat=order.address.lat, lng=order.address.lng, qualified=qualified_for(item, order.customer_id))
     earliest = await _earliest()
     return [s for s in found if s.start >= earliest]
 

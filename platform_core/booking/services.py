@@ -64,6 +64,7 @@ from .availability import (
     booking_window,
     earliest_slot,
     lock_days,
+    qualified_for,
     rules_of,
     windowed,
 )
@@ -254,6 +255,7 @@ class _Check(msgspec.Struct, frozen=True):
 
     rules: BookingRules
     lock: bool
+    customer_id: int | None = None
 
 
 def _days_of(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
@@ -269,7 +271,8 @@ async def _slot(
     the booking locks of the days the visit touches (availability.lock_days)."""
     lat, lng = (where or {}).get("lat"), (where or {}).get("lng")
     tz = ZoneInfo(current_tenant().timezone)
-    query = {"duration_minutes": minutes, "skills": item.required_skills, "staff_id": data.staff_id, "lat": lat, "lng": lng}
+    query = {"duration_minutes": minutes, "skills": item.required_skills, "staff_id": data.staff_id, "lat": lat, "lng": lng,
+             "qualified": qualified_for(item, check.customer_id)}
     if is_long_stay(item):
         return await _stay_start(data, minutes, query, errors, check)
     if data.asap:
@@ -416,7 +419,7 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, 
     # The customer's own window (compute_booking_window: a priority holder books further ahead,
     # others may not take the workers held back for holders), checked here under the days' locks.
     rules = windowed(rules_of(settings), await booking_window(customer_id, item))
-    when = await _slot(item, data, minutes, address, errors, _Check(rules, lock=not errors))
+    when = await _slot(item, data, minutes, address, errors, _Check(rules, lock=not errors, customer_id=customer_id))
     priced = None
     if base is not None:
         # Priced once the visit's time and district are known: an off-peak or district price

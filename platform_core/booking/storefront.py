@@ -24,6 +24,7 @@ from platform_core.tenancy.stamped import Stamped
 from platform_core.web.bounds import PathId
 from platform_core.web.pages import page
 
+from .availability import eligible_workers
 from .schemas import WorkerPage
 
 WORKERS_SHOWN = 6
@@ -53,6 +54,8 @@ async def item_page(request: Request, slug: FromPath[str]) -> Response:
                 await reviews_for_item(item.id, REVIEWS_SHOWN))
 
     workers, reviews = await _social.get(tenant, ("item", item.id, tuple(item.required_skills)), load)
+    # Checked after the cache: a credential lapses or is revoked without touching the cache's stamp.
+    workers = await eligible_workers(item, workers)
     return page(request, "booking/item.html", item=item, category=category, workers=workers, reviews=reviews)
 
 

@@ -47,7 +47,7 @@ from platform_core.web.maps import REGIONS_URL, map_csp, region_data, tile_layer
 from platform_core.web.pages import page
 
 from . import services as booking
-from .availability import booking_window, item_availability
+from .availability import booking_window, eligible_workers, item_availability
 from .contact import contact_context
 
 DONE = {
@@ -209,7 +209,7 @@ async def _booking_context(principal: Principal, slug: str, values: dict[str, An
         "item": item,
         "addresses": addresses,
         "form_fields": booking_fields_for(tenant, item),
-        "workers": await workers_for_skills(item.required_skills),
+        "workers": await eligible_workers(item, await workers_for_skills(item.required_skills), principal.user_id),
         "days": days,
         "long_stay": is_long_stay(item),
         "counts_quantity": counts_quantity(item),

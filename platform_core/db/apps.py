@@ -27,6 +27,7 @@ CORE_APPS = [
     "platform_core.payouts.piccolo_app",
     "platform_core.training.piccolo_app",
     "platform_core.assessment.piccolo_app",
+    "platform_core.qualifications.piccolo_app",
 ]
 
 

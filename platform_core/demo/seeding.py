@@ -70,6 +70,10 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
         from platform_core.staff.services import apply_staff_profiles
 
         changes.extend(await apply_staff_profiles(Keyring(settings.secret_key), tenant_id, spec.staff))
+    # qualifications: [qualifications] requirement rules, workers' credentials, pending applications.
+    from platform_core.qualifications.seeding import apply_qualifications_file
+
+    changes.extend(await apply_qualifications_file(tenant.id, slug, path))
     # accounts: [legal] defaults = true, the built-in terms and privacy policy until the owner writes theirs.
     if spec.legal.get("defaults"):
         from platform_core.accounts.legal import publish_default_documents

@@ -1,12 +1,12 @@
-"""Who could do an order, and how well: eligibility (active, skills, free for the visit, within
-reach) and the weighted score with its breakdown ("why this worker").
+"""Who could do an order, and how well: eligibility (active, skills, the credentials and courses
+the work needs, free for the visit, within reach) and the weighted score with its breakdown ("why this worker").
 
 Kept apart from services.py because it reads availability from the staff domain, which itself
 reads the calendar's busy_ranges."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -17,6 +17,8 @@ from platform_core.geo import distance_m
 from platform_core.orders.schemas import Order
 from platform_core.pluginsys.calls import collect
 from platform_core.pluginsys.contexts import DispatchCandidate, DispatchScore
+from platform_core.qualifications.eligibility import eligible_among, missing_for, needs
+from platform_core.qualifications.schemas import Needs
 from platform_core.runtime import current_runtime
 from platform_core.scheduling.slots import free_among, unblocked_among
 from platform_core.staff.schemas import Worker
@@ -87,6 +89,10 @@ async def rank_candidates(
         w for w in (workers if workers is not None else await list_workers(status="active"))
         if (only is None or w.id in only) and w.id not in exclude and set(required) <= set(w.skills)
     ]
+    # Credentials and courses the work needs (the franchise's rules and the plugins'), valid on
+    # the visit's local day: a lapsed or revoked one takes the worker out at once.
+    qualified = await eligible_among([w.id for w in workers], await order_needs(order), visit_day(order))
+    workers = [w for w in workers if w.id in qualified]
     in_reach = []
     for worker in workers:
         distance = distance_to(worker, order)
@@ -130,6 +136,21 @@ async def rank_candidates(
                                 priority=priority))
     ranked.sort(key=lambda c: (-c.score, c.staff_id))
     return ranked
+
+
+def visit_day(order: Order) -> date:
+    return order.scheduled_start.astimezone(ZoneInfo(current_tenant().timezone)).date()
+
+
+async def order_needs(order: Order) -> Needs:
+    return await needs(category=order.category_code, item_id=order.item_id, customer_id=order.customer_id, order_id=order.id)
+
+
+async def unqualified(order: Order, staff_ids: list[int]) -> dict[int, list[str]]:
+    """Of `staff_ids`, those who lack a credential or course the order needs, with what they lack
+    (translated): the office's "why not this worker"."""
+    missing = await missing_for(staff_ids, await order_needs(order), visit_day(order))
+    return {sid: lacking for sid, lacking in missing.items() if lacking}
 
 
 async def plugin_scores(hooks, context: DispatchCandidate) -> list[tuple[str, DispatchScore]]:

@@ -39,10 +39,11 @@ from platform_core.orders.services import (
 from platform_core.pluginsys.contexts import OutboundMessage
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
+from platform_core.web.i18n import gettext as _
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
 
-from .candidates import rank_candidates
+from .candidates import rank_candidates, unqualified
 from .deadlines import (
     RETRY_EVERY,
     arrange_deadline,
@@ -301,6 +302,10 @@ async def expire_offer(assignment_id: int) -> bool:
 async def _candidate_for(order: Order, staff_id: int) -> Candidate:
     found = await rank_candidates(order, only={staff_id})
     if not found:
+        lacking = (await unqualified(order, [staff_id])).get(staff_id)
+        if lacking:
+            message = _("This worker lacks what this order needs: %(what)s", what="; ".join(lacking))
+            raise ValidationFailed({"staff_id": message})
         raise ValidationFailed({"staff_id": "This worker can not take this order (skills, hours, days off or distance)."})
     return found[0]
 

@@ -30,7 +30,7 @@ from platform_core.web.pages import page
 from . import offers, services
 from . import pool as grab_pool
 from .batch import run_batch
-from .candidates import rank_candidates
+from .candidates import rank_candidates, unqualified
 from .schemas import DEFAULT_WEIGHTS, DispatchSettingsUpdate
 
 MANAGE = [require_console("dispatch.manage")]
@@ -100,9 +100,12 @@ async def _order_page(request: Request, order_id: int, *, status_code: int = 200
     live = await services.live_assignment(order_id)
     candidates = await rank_candidates(order, exclude={live.staff_id} if live else frozenset())
     workers = {w.id: w for w in await list_workers()}
+    item = await get_item(order.item_id)
+    # Workers with the skills who are left out for a credential or course: the office sees why.
+    skilled = [w.id for w in workers.values() if w.status == "active" and set(item.required_skills) <= set(w.skills)]
     context.setdefault("errors", {})
     return page(request, "dispatch/order.html", console=True, status_code=status_code, tz=_tz(), order=order, live=live,
-                item=await get_item(order.item_id),
+                item=item, not_qualified=await unqualified(order, skilled),
                 candidates=candidates, history=await services.assignments_of_order(order_id), workers=workers,
                 score_labels=SCORE_LABELS, flash=done_notice(request, NOTICES), **context)
 

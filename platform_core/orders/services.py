@@ -301,6 +301,17 @@ async def set_current_worker(order_id: int, staff_id: int | None) -> None:
     await current_connection().execute("update core_order set staff_id = $2 where id = $1", order_id, staff_id)
 
 
+async def worker_upcoming_orders(staff_id: int, after: datetime) -> list[Order]:
+    """The orders a worker holds now (assigned to them, not yet begun) that start after `after`:
+    what an office must look at again when the worker loses a credential."""
+    rows = await current_connection().fetch(
+        f"select {ORDER_COLUMNS}, {WITH_LINES} from core_order where staff_id = $1 and scheduled_start > $2 "
+        "and state = any($3::text[]) order by scheduled_start",
+        staff_id, after, [m.ASSIGNED, m.ACCEPTED],
+    )
+    return [order_from_row(r) for r in rows]
+
+
 async def flag_for_office(order_id: int) -> bool:
     """Dispatch's alert: the order, still without a worker near its deadline, joins the office's
     exceptions queue. False when it already had."""

@@ -38,6 +38,7 @@ CORE_HOOK_MODULES = (
     "platform_core.staff_pay.hooks",
     "platform_core.training.hooks",
     "platform_core.assessment.hooks",
+    "platform_core.qualifications.hooks",
 )
 # Tools for development and the demo, never registered in production (HEARTH_ENV=prod).
 DEV_HOOK_MODULES = ("platform_core.sandbox.hooks",)

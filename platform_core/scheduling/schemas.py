@@ -33,6 +33,9 @@ class Demand(msgspec.Struct, frozen=True):
 # The orders waiting for a worker or held by one whose visit overlaps [start, end):
 # orders.services.pending_demand, passed in by booking, which sits above both.
 WaitingOrders = Callable[[datetime, datetime], Awaitable[list[Demand]]]
+# Which of these workers may take a visit starting on this local day (the credentials and courses
+# the work needs): qualifications' answer, passed in by booking.
+Qualified = Callable[[list[int], date], Awaitable[set[int]]]
 
 
 class Slot(msgspec.Struct, frozen=True, kw_only=True):

@@ -36,7 +36,7 @@ from platform_core.staff.services import bookable_weeks, time_off_during
 from platform_core.tenancy.context import current_tenant
 
 from .calendar import busy_ranges, held_time
-from .schemas import BookingRules, Slot, WaitingOrders
+from .schemas import BookingRules, Qualified, Slot, WaitingOrders
 
 # A worker's hours end at 24:00, stored as 23:59:59 (services.parse_day_hours).
 END_OF_DAY = time(23, 59, 59)
@@ -117,10 +117,13 @@ def _day_starts(candidate: WorkerWeek, day: date, duration: timedelta, step: int
 async def available_slots(
     rules: BookingRules, waiting: WaitingOrders, *, duration_minutes: int, start_date: date, days: int, skills: list[str],
     staff_id: int | None = None, lat: float | None = None, lng: float | None = None, now: datetime | None = None,
+    qualified: Qualified | None = None,
 ) -> list[Slot]:
     """Bookable slots on `days` local calendar days from `start_date`, each with the workers free
     for the whole visit (with `staff_id`, only the slots that worker can take); empty when nobody
-    qualifies. `now` is for tests (default: the clock)."""
+    qualifies. `qualified` (the caller's, booking's: the credentials and courses the work needs)
+    says which workers may take a visit starting on a local day; without it, all may. `now` is for
+    tests (default: the clock)."""
     tenant = current_tenant()
     tz = ZoneInfo(tenant.timezone)
     now = now or clock.now()
@@ -160,7 +163,10 @@ async def available_slots(
     free: dict[datetime, list[int]] = {}
     day = first_day
     while day <= end_day:
+        allowed = None if qualified is None else await qualified([c.staff_id for c in candidates], day)
         for candidate in candidates:
+            if allowed is not None and candidate.staff_id not in allowed:
+                continue
             for start in _day_starts(candidate, day, duration, rules.slot_minutes, tz):
                 if start >= earliest and not _overlaps(start, start + duration, blocked.get(candidate.staff_id, [])):
                     free.setdefault(start, []).append(candidate.staff_id)
@@ -180,7 +186,7 @@ async def available_slots(
 
 async def earliest_slot(
     rules: BookingRules, waiting: WaitingOrders, *, duration_minutes: int, skills: list[str], staff_id: int | None = None,
-    lat: float | None = None, lng: float | None = None, now: datetime | None = None,
+    lat: float | None = None, lng: float | None = None, now: datetime | None = None, qualified: Qualified | None = None,
 ) -> Slot | None:
     """The first bookable slot within the horizon ("as soon as possible"), a few days at a time."""
     now = now or clock.now()
@@ -190,7 +196,7 @@ async def earliest_slot(
     while day <= last_day:
         slots = await available_slots(
             rules, waiting, duration_minutes=duration_minutes, start_date=day, days=3, skills=skills, staff_id=staff_id,
-            lat=lat, lng=lng, now=now,
+            lat=lat, lng=lng, now=now, qualified=qualified,
         )
         if slots:
             return slots[0]

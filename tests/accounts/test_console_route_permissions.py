@@ -68,6 +68,13 @@ REQUIRED: dict[str, str] = {
     "console-customers": "customers.view", "console-customer": "customers.view", "console-customer-phone": "customers.view",
     "console-customer-note": "customers.view", "console-customer-freeze": "customers.manage",
     "console-customer-unfreeze": "customers.manage", "console-customer-close": "customers.manage",
+    # issue 14 part a: qualifications
+    "console-applications": "staff.manage", "console-application": "staff.manage", "console-application-document": "staff.manage",
+    "console-application-notes": "staff.manage", "console-application-more": "staff.manage",
+    "console-application-approve": "staff.manage", "console-application-reject": "staff.manage",
+    "console-document-photo": "staff.manage", "console-requirements": "staff.manage", "console-requirements-add": "staff.manage",
+    "console-requirements-delete": "staff.manage", "console-credential-kinds-add": "staff.manage",
+    "console-credentials": "staff.manage", "console-credential-decide": "staff.manage", "console-worker-credentials": "staff.manage",
     "console-workers": "staff.manage", "console-workers-create": "staff.manage", "console-worker": "staff.manage",
     "console-worker-update": "staff.manage", "console-worker-status": "staff.manage", "console-worker-hours": "staff.manage",
     "console-worker-off": "staff.manage", "console-worker-off-delete": "staff.manage",

@@ -17,6 +17,7 @@ from platform_core.booking.services import place_order, quote
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection, tenant_transaction
 from platform_core.orders.schemas import OrderPlace
+from platform_core.qualifications.eligibility import kept_rules
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import (
     bearer_for,
@@ -33,7 +34,9 @@ from platform_core.testing.pytest_plugin import client_for
 # (1), the slot check (the workers with their days off, the waiting and held orders, the held
 # time: 3), the day's number (1), the order with its lines and timeline (1),
 # dispatch's settings (1), the inbox entry with the outbox jobs (1). The franchise's discount
-# rules are kept by the process (promotions.pricing), so a placement without a coupon reads none.
+# rules are kept by the process (promotions.pricing), so a placement without a coupon reads none;
+# so are its requirement rules (qualifications.eligibility), and a worker's credentials are read
+# only when the work needs some.
 PLACEMENT_STATEMENTS = 11
 RECORDED = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
 
@@ -192,8 +195,10 @@ async def test_a_placement_issues_a_bounded_number_of_statements(runtime, make_t
             return __original(conn, query, *args, **kwargs)
         monkeypatch.setattr(asyncpg.Connection, name, recorded)
     async with tenant_scope(tenant.id):
-        # The booking page priced it first: the process knows the franchise has no rules.
+        # The booking page priced it first and offered its times: the process knows the franchise
+        # has no discount rules and no requirement rules (qualifications.eligibility.kept_rules).
         await quote(customer, await get_item(item), None, [])
+        await kept_rules()
         placing.set(True)
         order = await place_order(customer, OrderPlace(item_id=item, address_id=address, slot_start=local_time(tenant)),
                                   secrets.token_hex(12))
