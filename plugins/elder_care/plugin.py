@@ -11,6 +11,7 @@ from platform_core.plugin_api import (
     DispatchCandidate,
     DispatchScore,
     MenuEntry,
+    NotFound,
     PageContext,
     PluginInfo,
     PriceAdjustment,
@@ -88,9 +89,18 @@ def provide_account_menu() -> list[MenuEntry]:
     return [MenuEntry(label="Elder care", href="/p/elder_care/", icon="users", order=45)]
 
 
+def _locale() -> str:
+    """The franchise's language for what becomes its rows; the platform's default when the hook
+    is asked outside a franchise (which plugins have categories at all, at start-up)."""
+    try:
+        return current_tenant().locale
+    except NotFound:
+        return "zh_CN"
+
+
 @hookimpl
 def provide_service_categories() -> list[ServiceCategorySpec]:
-    locale = current_tenant().locale
+    locale = _locale()
     return [ServiceCategorySpec(
         code=plans.CATEGORY, title=translate_to(locale, N_("Elder care")), icon="users",
         booking_fields=[BookingFieldSpec(name="elder_notes", label=gettext("About the elder (mobility, habits, what to watch for)"),
@@ -102,7 +112,7 @@ def provide_service_categories() -> list[ServiceCategorySpec]:
 
 @hookimpl
 def provide_training_courses():
-    return [course.course_spec(current_tenant().locale)]
+    return [course.course_spec(_locale())]
 
 
 # ---- contributions

@@ -162,7 +162,7 @@ async def plan_create(request: Request) -> Response:
     me = await _me(request)
     form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if k not in ("csrf_token", "weekdays")}
-    values["weekdays"] = [int(d) for d in form.getall("weekdays") if str(d).isdigit() and len(str(d)) == 1]
+    values["weekdays"] = [int(d) for d in (form.getall("weekdays") if "weekdays" in form else []) if str(d).isdigit() and len(str(d)) == 1]
     data = {**values, "tasks": [t.strip() for t in values.get("tasks", "").splitlines() if t.strip()],
             "start_time": _time(values.get("start_time", "")), "end_time": _time(values.get("end_time", "")),
             "ends_on": values.get("ends_on") or None}
