@@ -162,7 +162,6 @@ async def test_with_the_plugin_off_nothing_of_it_is_visible(app, runtime, tenant
     fam = await family(tenant_a)
     await carers(tenant_a)
     plan = await create_plan(tenant_a, fam, starts_in=1)
-    item_id = fam.items["elder-companion-care"]
     await disable_plugin(tenant_a.id, "elder_care", actor="test")
     async with await signed_in(app, tenant_a, "customer", fam.customer_id) as client:
         for path in ("/p/elder_care/", "/p/elder_care/assess", f"/p/elder_care/plans/{plan.id}"):
