@@ -58,6 +58,8 @@ LEVEL_CREDENTIALS: dict[int, list[str]] = {
     3: ["elderly_carer", "health_certificate", "first_aid"],
     4: ["elderly_carer", "health_certificate", "first_aid", "senior_elderly_carer"],
 }
+CREDENTIAL_LABELS = {"elderly_carer": N_("Elderly carer certificate"), "health_certificate": N_("Health certificate"),
+                     "first_aid": N_("First aid certificate"), "senior_elderly_carer": N_("Senior elderly carer certificate")}
 COURSE = "elder-care-basics"
 
 

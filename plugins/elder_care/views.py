@@ -55,7 +55,7 @@ def _flash(request: Request) -> list[tuple[str, str]]:
 
 def _common() -> dict[str, Any]:
     return {"barthel": care.BARTHEL, "answers": care.answers, "cognition": care.COGNITION, "mobility": care.MOBILITY,
-            "levels": care.LEVELS, "plan_states": plans.STATES, "plan_tones": plans.STATE_TONES, "moods": logs.MOODS,
+            "levels": care.LEVELS, "credential_labels": care.CREDENTIAL_LABELS, "plan_states": plans.STATES, "plan_tones": plans.STATE_TONES, "moods": logs.MOODS,
             "weekday_codes": schedule.WEEKDAY_CODES, "css": CSS}
 
 

@@ -50,7 +50,7 @@ async def test_a_family_books_a_care_plan_and_reads_the_carers_log(live_server, 
     await page.click("[data-testid=assess-submit]")
     await page.wait_for_url(re.compile(r"/p/elder_care/elders/\d+$"))
     assert await page.inner_text("[data-testid=barthel]") == "60"
-    assert "2" in await page.inner_text("[data-testid=care-level]")
+    assert await page.inner_text("[data-testid=care-level]") == "二级 · 中度照护"
     await screenshot(page, "elder-care-level")
 
     # 2. The plan: companion care, Mon/Wed/Fri 09:00-12:00 from tomorrow.

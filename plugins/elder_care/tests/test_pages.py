@@ -54,7 +54,7 @@ async def test_a_family_books_a_plan_from_the_form(app, runtime, tenant_a, enabl
             "start_time": "09:00", "end_time": "12:00", "starts_on": start.isoformat(), "tasks": "Lunch\nA walk"}
     async with await signed_in(app, tenant_a, "customer", fam.customer_id) as client:
         page = await client.get("/p/elder_care/plans/new")
-        assert page.status_code == 200 and "Hourly companion care" in page.text
+        assert page.status_code == 200 and "钟点陪护" in page.text  # made in the franchise's language
         none = await post_form(client, "/p/elder_care/plans/new", {**form, "end_time": "09:30"})
         assert none.status_code == 400 and "Choose at least one day of the week." in none.text
         short = await post_form(client, "/p/elder_care/plans/new", {**form, "weekdays": ["1"], "end_time": "09:30"})
