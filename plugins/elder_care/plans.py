@@ -374,6 +374,13 @@ async def confirm_carer(plan_id: int) -> Plan:
     return _plan(row)
 
 
+async def waive_trial(plan_id: int) -> None:
+    """A plan taken over already decided (the demo's, a family moving from paper): active at once;
+    its carer is the first who takes a visit."""
+    await current_connection().execute(
+        "update elder_care_plan set state = 'active', confirmed_at = now() where id = $1 and state = 'trial'", plan_id)
+
+
 async def replace_carer(plan_id: int) -> tuple[Plan, int]:
     """The family asks for another carer: the one on trial is never offered this plan's visits
     again, the visits they hold are cancelled by the franchise (no fee) and placed again for

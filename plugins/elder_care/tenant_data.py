@@ -28,7 +28,9 @@ class PlanEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     end_time: time
     tasks: list[str] = []
     notes: str = ""
-    starts_in_days: int = 0
+    starts_in_days: int = 1
+    # The family already kept a carer (a plan running for months): active, no trial to decide.
+    past_trial: bool = False
 
 
 class ElderEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -58,6 +60,8 @@ async def apply(event: TenantFileEvent) -> None:
         for p in entry.plans:
             if p.item not in items or not addresses:
                 raise ValidationFailed({"plugins.elder_care.data.plans": f"no item {p.item!r} or the customer has no address"})
-            await plans.create_plan(customer_id, plans.PlanForm(
+            plan = await plans.create_plan(customer_id, plans.PlanForm(
                 elder_id=elder.id, item_id=items[p.item], address_id=addresses[0].id, weekdays=p.weekdays, start_time=p.start_time,
                 end_time=p.end_time, starts_on=plans.today() + timedelta(days=p.starts_in_days), tasks=p.tasks, notes=p.notes))
+            if p.past_trial:
+                await plans.waive_trial(plan.id)
