@@ -17,9 +17,12 @@ from platform_core.testing.factories import (
     random_phone,
     signed_in,
 )
-from plugins.elder_care import elders, plans
+from plugins.elder_care import elders, logs, plans
+from plugins.elder_care import family as family_service
 
 from .helpers import ASSESSMENT, carers, create_plan, family, take, visits
+
+TABLES = ("elder_care_elder", "elder_care_plan", "elder_care_visit", "elder_care_log", "elder_care_family")
 
 
 async def test_the_assessment_gives_a_level_and_explains_it(app, runtime, tenant_a, enable_plugin):
@@ -142,6 +145,11 @@ async def test_another_franchise_sees_none_of_it(app, runtime, tenant_a, tenant_
     await carers(tenant_a)
     plan = await create_plan(tenant_a, fam, starts_in=1)
     visit = (await visits(tenant_a, plan.id))[0]
+    carer_a = (await carers(tenant_a, 1))[0]
+    await take(tenant_a, visit.order_id, carer_a)
+    async with tenant_scope(tenant_a.id):
+        await logs.write(visit.id, carer_a, logs.LogForm(mood="calm", notes="A's note"))
+        await family_service.invite(await plans.get_plan(plan.id), random_phone(), False)
     outsider = await make_customer(tenant_b)
     worker_b = (await carers(tenant_b, 1))[0]
     async with await signed_in(app, tenant_b, "customer", outsider) as client:
@@ -153,8 +161,11 @@ async def test_another_franchise_sees_none_of_it(app, runtime, tenant_a, tenant_
         assert await plans.plans_of(fam.customer_id) == [] and await elders.elders_of(fam.customer_id) == []
         assert await plans.visits_of(plan.id) == []
         from platform_core.db import current_connection
-        for table in ("elder_care_elder", "elder_care_plan", "elder_care_visit", "elder_care_log", "elder_care_family"):
+        for table in TABLES:
             assert await current_connection().fetchval(f"select count(*) from {table}") == 0
+    async with tenant_scope(tenant_a.id):
+        for table in TABLES:
+            assert await current_connection().fetchval(f"select count(*) from {table}") >= 1, table
 
 
 async def test_with_the_plugin_off_nothing_of_it_is_visible(app, runtime, tenant_a, enable_plugin):
