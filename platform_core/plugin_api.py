@@ -185,7 +185,7 @@ from platform_core.web.forms import (
     parse_form,
     redirect_after_post,
 )
-from platform_core.web.i18n import gettext, lazy_gettext
+from platform_core.web.i18n import gettext, lazy_gettext, ngettext
 from platform_core.web.logging import hide_query_secrets
 from platform_core.web.pages import page
 from platform_core.web.templating import money, translate_to
@@ -193,6 +193,7 @@ from platform_core.web.uploads import MAX_BYTES as MAX_IMAGE_BYTES
 from platform_core.web.uploads import photo_exists, save_image
 
 __all__ = [
+    "ngettext",
     "order_numbers",
     "order_workers",
     "decrypt_text",

@@ -469,6 +469,7 @@ class PageContext(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     locale: str = "zh_CN"
     customer_id: int | None = None  # the signed-in customer, on the customer site
+    staff_id: int | None = None  # the signed-in worker, in the staff app
 
 
 class PageNotice(msgspec.Struct, frozen=True, kw_only=True):

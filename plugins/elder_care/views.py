@@ -4,6 +4,7 @@ signed-in customer's own or a plan they were invited to (family.py); anything el
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -17,10 +18,12 @@ from platform_core.plugin_api import (
     PathId,
     ValidationFailed,
     as_struct,
+    clock,
     customer_addresses,
     error_context,
     form_data,
     gettext,
+    ngettext,
     order_numbers,
     page,
     plugin_config,
@@ -259,7 +262,19 @@ async def uninvite(request: Request, plan_id: PathId, member_id: PathId) -> Resp
 
 
 async def page_notices(context: PageContext) -> list[PageNotice] | None:
-    """On an elder care service's page, a customer not yet assessed is led to the assessment."""
+    """On an elder care service's page, a customer not yet assessed is led to the assessment; on
+    the staff app's home and jobs, a carer with visits of yesterday or today still to log is led
+    to the care log."""
+    if context.surface == "staff" and context.staff_id is not None and context.path in ("/staff", "/staff/", "/staff/jobs"):
+        today = plans.today()
+        due = [v for v, _, log in await logs.carer_visits(context.staff_id, today - timedelta(days=1), today)
+               if log is None and v.starts_at <= clock.now()]
+        if not due:
+            return None
+        return [PageNotice(title=gettext("Elder care: write the care log"), level="warning", dismissible=False,
+                           body=ngettext("%(num)s visit waits for its care log: the family reads it.",
+                                         "%(num)s visits wait for their care log: the family reads them.", len(due)),
+                           href="/p/elder_care/staff/visits", link_label=gettext("Elder care visits"))]
     if context.surface != "customer" or not context.path.startswith("/services/"):
         return None
     slug = context.path.split("/")[2] if context.path.count("/") >= 2 else ""

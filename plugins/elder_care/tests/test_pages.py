@@ -200,3 +200,23 @@ async def test_booking_an_elder_care_item_leads_to_the_assessment_first(app, run
         await post_form(client, "/p/elder_care/assess", ASSESSMENT)
         after = await client.get("/services/elder-bathing")
         assert 'href="/p/elder_care/assess"' not in after.text and 'href="/p/elder_care/"' in after.text
+
+
+async def test_the_staff_app_leads_a_carer_to_the_logs_still_to_write(app, runtime, tenant_a, enable_plugin):
+    import time_machine
+
+    await enable_plugin(tenant_a, "elder_care")
+    fam = await family(tenant_a)
+    carer, other = await carers(tenant_a)
+    plan = await create_plan(tenant_a, fam, starts_in=1)
+    visit = (await visits(tenant_a, plan.id))[0]
+    await take(tenant_a, visit.order_id, carer)
+    with time_machine.travel(visit.starts_at + timedelta(hours=4), tick=True):
+        async with await signed_in(app, tenant_a, "staff", carer) as staff:
+            home = await staff.get("/staff/")
+            assert home.status_code == 200 and 'href="/p/elder_care/staff/visits"' in home.text
+            saved = await post_form(staff, f"/p/elder_care/staff/visits/{visit.id}", {"mood": "calm"})
+            assert saved.status_code == 303
+            assert 'href="/p/elder_care/staff/visits"' not in (await staff.get("/staff/")).text
+        async with await signed_in(app, tenant_a, "staff", other) as staff:
+            assert 'href="/p/elder_care/staff/visits"' not in (await staff.get("/staff/")).text
