@@ -26,7 +26,9 @@ async def generate_visits(ctx: JobContext, payload: dict[str, Any]) -> None:
     config = await plugin_config(ElderCareConfig)
     today = plans.today()
     for plan_id in await plans.live_plan_ids():
-        plan = await plans.get_plan(plan_id)
+        # The plan's row first, as pausing and ending take it before they cancel its orders: a
+        # pause racing this run waits, and then finds every visit this run placed.
+        plan = await plans.get_plan(plan_id, lock=True)
         await plans.generate(plan, config.horizon_days)
         if plan.state == "trial" and plan.trial_ends_on == today - timedelta(days=1):
             await _trial_over(plan, ctx.tenant.locale)
