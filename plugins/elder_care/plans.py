@@ -13,13 +13,10 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from platform_core.plugin_api import (
-    Conflict,
     ItemRef,
     NotFound,
     PlacedOrder,
     ValidationFailed,
-    cancel_order_as_customer,
-    cancel_order_for_franchise,
     clock,
     current_connection,
     current_tenant,
@@ -42,7 +39,7 @@ STATES = {"trial": N_("Trial period"), "active": N_("Active"), "paused": N_("Pau
 STATE_TONES = {"trial": "info", "active": "success", "paused": "warning", "ended": None}
 MAX_TASKS = 20
 
-_COLUMNS = ("id, customer_id, elder_id, item_id, address_id, weekdays, start_time, end_time, starts_on, ends_on, trial_ends_on, "
+PLAN_COLUMNS = ("id, customer_id, elder_id, item_id, address_id, weekdays, start_time, end_time, starts_on, ends_on, trial_ends_on, "
             "state, carer_id, confirmed_at, excluded_carers, tasks, notes, created_at, ended_at")
 
 
@@ -98,7 +95,7 @@ class Visit(msgspec.Struct, frozen=True, kw_only=True):
     attempt: int
 
 
-def _plan(row) -> Plan:
+def plan_from_row(row) -> Plan:
     values = dict(row)
     values["weekdays"] = schedule.days_of(values["weekdays"])
     values["excluded_carers"] = list(values["excluded_carers"])
@@ -132,21 +129,21 @@ def today() -> date:
 
 async def get_plan(plan_id: int, *, lock: bool = False) -> Plan:
     row = await current_connection().fetchrow(
-        f"select {_COLUMNS} from elder_care_plan where id = $1{' for update' if lock else ''}", plan_id)
+        f"select {PLAN_COLUMNS} from elder_care_plan where id = $1{' for update' if lock else ''}", plan_id)
     if row is None:
         raise NotFound("plan")
-    return _plan(row)
+    return plan_from_row(row)
 
 
 async def plans_of(customer_id: int) -> list[Plan]:
-    rows = await current_connection().fetch(f"select {_COLUMNS} from elder_care_plan where customer_id = $1 order by id desc", customer_id)
-    return [_plan(r) for r in rows]
+    rows = await current_connection().fetch(f"select {PLAN_COLUMNS} from elder_care_plan where customer_id = $1 order by id desc", customer_id)
+    return [plan_from_row(r) for r in rows]
 
 
 async def plans_by_id(plan_ids: list[int]) -> list[Plan]:
-    rows = await current_connection().fetch(f"select {_COLUMNS} from elder_care_plan where id = any($1::bigint[]) order by id desc",
+    rows = await current_connection().fetch(f"select {PLAN_COLUMNS} from elder_care_plan where id = any($1::bigint[]) order by id desc",
                                             plan_ids)
-    return [_plan(r) for r in rows]
+    return [plan_from_row(r) for r in rows]
 
 
 async def visits_of(plan_id: int, *, since: date | None = None, limit: int = 60) -> list[Visit]:
@@ -214,11 +211,11 @@ async def create_plan(customer_id: int, form: PlanForm) -> Plan:
     row = await current_connection().fetchrow(
         "insert into elder_care_plan (tenant_id, customer_id, elder_id, item_id, address_id, weekdays, start_time, end_time, "
         "starts_on, ends_on, trial_ends_on, state, confirmed_at, tasks, notes) "
-        f"values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning {_COLUMNS}",
+        f"values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning {PLAN_COLUMNS}",
         current_tenant().id, customer_id, form.elder_id, form.item_id, form.address_id, schedule.mask_of(form.weekdays),
         form.start_time, form.end_time, form.starts_on, form.ends_on, trial_ends, "trial" if config.trial_days else "active",
         None if config.trial_days else clock.now(), [t.strip() for t in form.tasks if t.strip()], form.notes.strip())
-    plan = _plan(row)
+    plan = plan_from_row(row)
     await generate(plan, config.horizon_days)
     return plan
 
@@ -298,107 +295,6 @@ async def refresh_carer(plan: Plan) -> int | None:
 
 async def current_carer(plan: Plan) -> int | None:
     return plan.carer_id if plan.carer_id is not None else await refresh_carer(plan)
-
-
-async def _cancel_ahead(plan: Plan, *, only_carer: int | None = None, by_franchise: bool = False) -> tuple[int, int]:
-    """Cancel the plan's visits not yet begun (of `only_carer` when given): (cancelled, kept).
-    A visit the terms no longer let go (begun, done) stays, marked "kept" only when it was its
-    carer's to replace; by the franchise (a carer replaced) the family pays no fee."""
-    now = clock.now()
-    visits = [v for v in await visits_of(plan.id, since=today(), limit=500) if v.starts_at > now and v.state in ("placed", "unplaced")]
-    workers = await order_workers([v.order_id for v in visits if v.order_id is not None])
-    cancelled = kept = 0
-    for visit in visits:
-        if only_carer is not None and workers.get(visit.order_id) != only_carer:  # type: ignore[arg-type]
-            continue
-        outcome = "cancelled"
-        if visit.order_id is not None:
-            if by_franchise:
-                outcome = await cancel_order_for_franchise(visit.order_id, "care plan: the family asked for another carer")
-            else:
-                outcome = await cancel_order_as_customer(visit.order_id, plan.customer_id, "care plan paused or ended")
-        if outcome == "cancelled":
-            cancelled += 1
-            await current_connection().execute("update elder_care_visit set state = 'cancelled' where id = $1", visit.id)
-        else:
-            kept += 1
-    return cancelled, kept
-
-
-# ---------------------------------------------------------------------------------------------- the plan's life
-
-
-async def _set_state(plan: Plan, state: State, *, allowed: tuple[str, ...]) -> Plan:
-    if plan.state not in allowed:
-        raise Conflict("This care plan can't do that now.")
-    row = await current_connection().fetchrow(
-        f"update elder_care_plan set state = $2::varchar, ended_at = case when $2::varchar = 'ended' then now() else ended_at end "
-        f"where id = $1 and state = $3 returning {_COLUMNS}", plan.id, state, plan.state)
-    if row is None:
-        raise Conflict("This care plan changed meanwhile. Please look again.")
-    return _plan(row)
-
-
-async def pause(plan_id: int) -> tuple[Plan, int, int]:
-    """No more visits until resumed: those ahead are cancelled under the terms. (plan, cancelled, kept)"""
-    plan = await _set_state(await get_plan(plan_id, lock=True), "paused", allowed=("trial", "active"))
-    cancelled, kept = await _cancel_ahead(plan)
-    return plan, cancelled, kept
-
-
-async def resume(plan_id: int) -> Plan:
-    """Back to its trial (undecided) or active, and the visits ahead placed again."""
-    plan = await get_plan(plan_id, lock=True)
-    plan = await _set_state(plan, "active" if plan.confirmed_at else "trial", allowed=("paused",))
-    await generate(plan, (await plugin_config(ElderCareConfig)).horizon_days)
-    return plan
-
-
-async def end(plan_id: int) -> tuple[Plan, int, int]:
-    plan = await _set_state(await get_plan(plan_id, lock=True), "ended", allowed=("trial", "active", "paused"))
-    cancelled, kept = await _cancel_ahead(plan)
-    return plan, cancelled, kept
-
-
-async def confirm_carer(plan_id: int) -> Plan:
-    """The family keeps the trial's carer: the plan is active, that carer preferred from now on."""
-    plan = await get_plan(plan_id, lock=True)
-    if plan.state != "trial":
-        raise Conflict("The trial of this care plan is already decided.")
-    carer = await current_carer(plan)
-    if carer is None:
-        raise Conflict("No carer has taken a visit of this plan yet.")
-    row = await current_connection().fetchrow(
-        f"update elder_care_plan set state = 'active', carer_id = $2, confirmed_at = now() where id = $1 returning {_COLUMNS}",
-        plan.id, carer)
-    return _plan(row)
-
-
-async def waive_trial(plan_id: int) -> None:
-    """A plan taken over already decided (the demo's, a family moving from paper): active at once;
-    its carer is the first who takes a visit."""
-    await current_connection().execute(
-        "update elder_care_plan set state = 'active', confirmed_at = now() where id = $1 and state = 'trial'", plan_id)
-
-
-async def replace_carer(plan_id: int) -> tuple[Plan, int]:
-    """The family asks for another carer: the one on trial is never offered this plan's visits
-    again, the visits they hold are cancelled by the franchise (no fee) and placed again for
-    dispatch to find another, whose own trial starts today. (plan, visits placed again)"""
-    plan = await get_plan(plan_id, lock=True)
-    if plan.state not in ("trial", "active"):
-        raise Conflict("This care plan can't do that now.")
-    carer = await current_carer(plan)
-    if carer is None:
-        raise Conflict("No carer has taken a visit of this plan yet.")
-    config = await plugin_config(ElderCareConfig)
-    row = await current_connection().fetchrow(
-        "update elder_care_plan set state = 'trial', carer_id = null, confirmed_at = null, "
-        f"excluded_carers = array_append(excluded_carers, $2), trial_ends_on = $3 where id = $1 returning {_COLUMNS}",
-        plan.id, carer, today() + timedelta(days=max(config.trial_days, 1) - 1))
-    plan = _plan(row)
-    await _cancel_ahead(plan, only_carer=carer, by_franchise=True)
-    return plan, await generate(plan, config.horizon_days)
 
 
 async def live_plan_ids() -> list[int]:

@@ -18,7 +18,7 @@ from platform_core.plugin_api import (
     service_items,
 )
 
-from . import elders, plans
+from . import elders, lifecycle, plans
 
 
 class PlanEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -64,4 +64,4 @@ async def apply(event: TenantFileEvent) -> None:
                 elder_id=elder.id, item_id=items[p.item], address_id=addresses[0].id, weekdays=p.weekdays, start_time=p.start_time,
                 end_time=p.end_time, starts_on=plans.today() + timedelta(days=p.starts_in_days), tasks=p.tasks, notes=p.notes))
             if p.past_trial:
-                await plans.waive_trial(plan.id)
+                await lifecycle.waive_trial(plan.id)

@@ -33,7 +33,7 @@ from platform_core.plugin_api import (
 )
 from platform_core.plugin_api import lazy_gettext as N_
 
-from . import care, elders, family, logs, plans, schedule
+from . import care, elders, family, lifecycle, logs, plans, schedule
 from .config import ElderCareConfig
 
 CUSTOMER = [require_customer]
@@ -214,27 +214,27 @@ async def _act(request: Request, plan_id: int, action, done: str) -> Response:
 
 @post("/plans/{plan_id:int}/pause", guards=CUSTOMER, include_in_schema=False, name="elder-care-plan-pause")
 async def plan_pause(request: Request, plan_id: PathId) -> Response:
-    return await _act(request, plan_id, plans.pause, "paused")
+    return await _act(request, plan_id, lifecycle.pause, "paused")
 
 
 @post("/plans/{plan_id:int}/resume", guards=CUSTOMER, include_in_schema=False, name="elder-care-plan-resume")
 async def plan_resume(request: Request, plan_id: PathId) -> Response:
-    return await _act(request, plan_id, plans.resume, "resumed")
+    return await _act(request, plan_id, lifecycle.resume, "resumed")
 
 
 @post("/plans/{plan_id:int}/end", guards=CUSTOMER, include_in_schema=False, name="elder-care-plan-end")
 async def plan_end(request: Request, plan_id: PathId) -> Response:
-    return await _act(request, plan_id, plans.end, "ended")
+    return await _act(request, plan_id, lifecycle.end, "ended")
 
 
 @post("/plans/{plan_id:int}/keep-carer", guards=CUSTOMER, include_in_schema=False, name="elder-care-keep-carer")
 async def keep_carer(request: Request, plan_id: PathId) -> Response:
-    return await _act(request, plan_id, plans.confirm_carer, "kept")
+    return await _act(request, plan_id, lifecycle.confirm_carer, "kept")
 
 
 @post("/plans/{plan_id:int}/replace-carer", guards=CUSTOMER, include_in_schema=False, name="elder-care-replace-carer")
 async def replace_carer(request: Request, plan_id: PathId) -> Response:
-    return await _act(request, plan_id, plans.replace_carer, "replaced")
+    return await _act(request, plan_id, lifecycle.replace_carer, "replaced")
 
 
 @post("/plans/{plan_id:int}/family", guards=CUSTOMER, include_in_schema=False, name="elder-care-invite")

@@ -14,7 +14,7 @@ import time_machine
 from platform_core.jobs.schemas import JobContext
 from platform_core.pluginsys.contexts import DispatchCandidate, RequirementQuery
 from platform_core.tenancy.context import tenant_scope
-from plugins.elder_care import jobs, plans, plugin
+from plugins.elder_care import jobs, lifecycle, plans, plugin
 
 from .helpers import carers, create_plan, family, order_rows, take, visits
 
@@ -64,22 +64,22 @@ async def test_pausing_cancels_the_visits_ahead_and_resuming_books_them_again(ru
     plan = await create_plan(tenant_a, fam, starts_in=2)
     first = {v.visit_date: v.order_id for v in await visits(tenant_a, plan.id)}
     async with tenant_scope(tenant_a.id):
-        paused, cancelled, kept = await plans.pause(plan.id)
+        paused, cancelled, kept = await lifecycle.pause(plan.id)
         assert paused.state == "paused" and cancelled == len(first) and kept == 0
         # a paused plan places nothing
         assert await plans.generate(await plans.get_plan(plan.id), 14) == 0
     assert {o["state"] for o in (await order_rows(tenant_a, first.values())).values()} == {"cancelled"}
     async with tenant_scope(tenant_a.id):
-        resumed = await plans.resume(plan.id)
+        resumed = await lifecycle.resume(plan.id)
     assert resumed.state == "trial"
     again = {v.visit_date: v for v in await visits(tenant_a, plan.id)}
     assert set(again) == set(first) and all(v.state == "placed" and v.attempt == 2 for v in again.values())
     assert not set(v.order_id for v in again.values()) & set(first.values())  # new orders
     async with tenant_scope(tenant_a.id):
-        ended, cancelled, _ = await plans.end(plan.id)
+        ended, cancelled, _ = await lifecycle.end(plan.id)
         assert ended.state == "ended" and cancelled == len(again)
         with pytest.raises(Exception):
-            await plans.resume(plan.id)
+            await lifecycle.resume(plan.id)
 
 
 async def test_an_open_ended_plan_stops_at_its_end_date(runtime, tenant_a, enable_plugin):
@@ -117,7 +117,7 @@ async def test_keeping_the_carer_ends_the_trial_and_prefers_them(runtime, tenant
     ahead = await visits(tenant_a, plan.id)
     await take(tenant_a, ahead[0].order_id, first)
     async with tenant_scope(tenant_a.id) as context:
-        kept = await plans.confirm_carer(plan.id)
+        kept = await lifecycle.confirm_carer(plan.id)
         assert kept.state == "active" and kept.carer_id == first
         scores = {staff: await plugin.compute_dispatch_scores(DispatchCandidate(
             tenant=context, order_id=ahead[1].order_id, staff_id=staff, category="elder_care")) for staff in (first, other)}
@@ -133,7 +133,7 @@ async def test_asking_for_another_carer_rules_them_out_and_books_the_visits_agai
     for visit in ahead[:2]:
         await take(tenant_a, visit.order_id, first)
     async with tenant_scope(tenant_a.id) as context:
-        replaced, placed_again = await plans.replace_carer(plan.id)
+        replaced, placed_again = await lifecycle.replace_carer(plan.id)
         assert replaced.state == "trial" and replaced.carer_id is None and replaced.excluded_carers == [first]
         assert placed_again == 2
         now = {v.visit_date: v for v in await plans.visits_of(plan.id, limit=50)}
