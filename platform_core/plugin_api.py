@@ -20,7 +20,9 @@ from platform_core.accounts.fingerprints import (
 from platform_core.accounts.guards import (
     require_console,
     require_customer,
+    require_staff,
     signed_in_customer,
+    signed_in_staff,
 )
 from platform_core.accounts.identities import LinkedIdentity, customer_login_identity
 from platform_core.accounts.provider_tokens import (
@@ -45,6 +47,15 @@ from platform_core.accounts.services import (
 )
 from platform_core.accounts.sessions import Principal
 from platform_core.accounts.sign_in_methods import link_path as login_link_path
+from platform_core.booking.for_plugins import (
+    PlacedOrder,
+    cancel_order_as_customer,
+    cancel_order_for_franchise,
+    order_for_plugin,
+    order_numbers,
+    order_workers,
+    place_order_for,
+)
 from platform_core.bounds import Code, Count, Id, Line, Name, Text, is_digits, text
 from platform_core.catalog.schemas import CategoryRef, ItemRef
 from platform_core.catalog.services import category_refs as service_categories
@@ -146,6 +157,7 @@ from platform_core.pluginsys.contexts import (
     SegmentFilterSpec,
     SegmentSql,
     ServiceCategorySpec,
+    ServiceItemSpec,
     StaticDir,
     TenantFileEvent,
 )
@@ -156,6 +168,7 @@ from platform_core.promotions.services import issue_plugin_coupon as issue_coupo
 from platform_core.promotions.services import list_templates as coupon_templates
 from platform_core.promotions.views import terms as coupon_terms
 from platform_core.reviews.services import customer_review_counts
+from platform_core.runtime import decrypt_text, encrypt_text
 from platform_core.sandbox.config import SandboxConfig
 from platform_core.tenancy.context import current_tenant
 from platform_core.tenancy.schemas import TenantContext
@@ -172,7 +185,7 @@ from platform_core.web.forms import (
     parse_form,
     redirect_after_post,
 )
-from platform_core.web.i18n import gettext, lazy_gettext
+from platform_core.web.i18n import gettext, lazy_gettext, ngettext
 from platform_core.web.logging import hide_query_secrets
 from platform_core.web.pages import page
 from platform_core.web.templating import money, translate_to
@@ -180,6 +193,19 @@ from platform_core.web.uploads import MAX_BYTES as MAX_IMAGE_BYTES
 from platform_core.web.uploads import photo_exists, save_image
 
 __all__ = [
+    "ngettext",
+    "order_numbers",
+    "order_workers",
+    "decrypt_text",
+    "encrypt_text",
+    "signed_in_staff",
+    "require_staff",
+    "place_order_for",
+    "order_for_plugin",
+    "cancel_order_for_franchise",
+    "cancel_order_as_customer",
+    "ServiceItemSpec",
+    "PlacedOrder",
     "Address",
     "BookingFieldSpec",
     "BookingForm",

@@ -66,6 +66,17 @@ def current_runtime() -> Runtime:
     return runtime
 
 
+def encrypt_text(plaintext: str, *, context: str) -> str:
+    """Seal a value for storage with the process's keyring (AES-GCM, crypto.Keyring.encrypt):
+    `context` names where it is kept ("elder_care.assessment"), so it opens only there."""
+    return current_runtime().keyring.encrypt(plaintext, context=context)
+
+
+def decrypt_text(token: str, *, context: str) -> str:
+    """Open what encrypt_text sealed under the same `context` (crypto.DecryptionError if not)."""
+    return current_runtime().keyring.decrypt(token, context=context)
+
+
 @asynccontextmanager
 async def command_scope(settings: Settings, runtime: Runtime | None = None) -> AsyncIterator[Runtime]:
     """A CLI command that acts on tenants runs as a request does: connected as the app role (under

@@ -49,6 +49,15 @@ async def require_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None
     await require_principal(connection, "staff")
 
 
+async def signed_in_staff(connection: ASGIConnection) -> int | None:
+    """The id of the worker signed in on this request (past 2FA), or None for anyone else.
+    Behind `require_staff` it is that worker (the staff account's id, which is the worker's)."""
+    principal = await principal_for(connection)
+    if principal is None or principal.kind != "staff" or not principal.mfa_verified:
+        return None
+    return principal.user_id
+
+
 def require_console(permission: str | tuple[str, ...] | None = "console.view"):
     """A guard for console pages: a console user of this tenant, past 2FA, still active, whose
     CURRENT role (read from the database on every request, so a demotion or a deactivation takes

@@ -533,6 +533,31 @@ async def apply_staff_entries(keyring: Keyring, tenant_id: int, entries: list[di
     return changes
 
 
+async def apply_customer_entries(keyring: Keyring, tenant_id: int, entries: list[dict[str, str]]) -> list[str]:
+    """The [[customers]] section of a tenants/*.toml file (the demo's families, whom plugin data
+    may name by phone): each created with its default address when missing, never changed after."""
+    from .schemas import AddressCreate
+
+    changes: list[str] = []
+    async with tenant_scope(tenant_id) as tenant:
+        for entry in entries:
+            e164 = normalize_phone(entry["phone"], tenant)
+            customer_id = await current_connection().fetchval(
+                "insert into core_customer (tenant_id, display_name, phone_cipher, phone_index, acquisition_source) "
+                "values ($1, $2, $3, $4, 'seed') on conflict (tenant_id, phone_index) do nothing returning id",
+                tenant.id, entry["name"].strip()[:40], encrypt_phone(keyring, e164), phone_index(keyring, e164))
+            if customer_id is None:
+                continue
+            if entry.get("street"):
+                where = [float(x) for x in entry["home"].split(",")] if entry.get("home") else [None, None]
+                await create_address(tenant, customer_id, AddressCreate(
+                    contact_name=entry["name"], contact_phone=e164, city=entry.get("city", ""), district=entry.get("district", ""),
+                    street=entry["street"], detail=entry.get("detail", ""), label=entry.get("label", ""), lat=where[0], lng=where[1],
+                    is_default=True))
+            changes.append(f"{tenant.slug}: customer {entry['name']} created")
+    return changes
+
+
 async def demo_staff_phones(keyring: Keyring, tenant_id: int) -> list[tuple[str, str]]:
     """(name, phone) of active staff, for the demo banner only: these are seed data."""
     async with tenant_scope(tenant_id):

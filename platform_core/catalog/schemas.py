@@ -279,6 +279,9 @@ class ItemRef(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     category: str  # the category's code
     url: str  # the item's page on the booking site
+    pricing_model: str = ""  # fixed, hourly (booked by the hour), per_sqm, quote
+    price: int = 0  # minor units, per unit of the pricing model
+    currency: str = ""
 
 
 class CategoryRef(msgspec.Struct, frozen=True, kw_only=True):

@@ -100,13 +100,37 @@ async def sync_plugin_categories(tenant: TenantContext) -> list[str]:
         if code in existing or not re.match(CODE_PATTERN, code):
             continue
         _kept.written()
-        await conn.execute(
+        category_id = await conn.fetchval(
             "insert into core_service_category (tenant_id, code, title, icon, source_plugin, sort_order) "
-            "values ($1, $2, $3, $4, $5, 1000) on conflict (tenant_id, code) do nothing",
+            "values ($1, $2, $3, $4, $5, 1000) on conflict (tenant_id, code) do nothing returning id",
             tenant.id, code, spec.title[:100], spec.icon[:40], plugin,
         )
+        if category_id is not None:
+            await _materialise_items(tenant, category_id, spec)
         created.append(code)
     return created
+
+
+# A plugin item's unit as the catalog prices it: by the hour, one visit, or a stay (by the month).
+_PRICING_OF_UNIT = {"hour": "hourly", "visit": "fixed", "month": "fixed"}
+
+
+async def _materialise_items(tenant: TenantContext, category_id: int, spec: ServiceCategorySpec) -> None:
+    """The items a plugin's category starts with, made with the category and only then: from then
+    on they are the franchise's (edited, repriced or switched off in the console). An address a
+    franchise item already uses is left to it."""
+    for position, item in enumerate(spec.items):
+        if not re.match(r"^[a-z0-9][a-z0-9-]*$", item.code) or not 15 <= item.duration_minutes <= 86_400:
+            continue
+        low = max(1, item.min_quantity)
+        await current_connection().execute(
+            "insert into core_service_item (tenant_id, category_id, slug, title, summary, duration_minutes, pricing_model, price, "
+            "min_quantity, max_quantity, currency, required_skills, sort_order) "
+            "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (tenant_id, slug) do nothing",
+            tenant.id, category_id, item.code[:80], item.title[:120], item.description[:300], item.duration_minutes,
+            _PRICING_OF_UNIT[item.unit], max(0, item.price), low, min(1000, max(low, item.max_quantity)), tenant.currency,
+            [skill for skill in item.required_skills if skill], position,
+        )
 
 
 async def sync_every_tenant() -> None:
@@ -340,7 +364,8 @@ async def item_refs() -> list[ItemRef]:
     """The items the franchise's customers can book, as plugins name them (loyalty's share links
     and priority services)."""
     return [
-        ItemRef(id=i.id, slug=i.slug, title=i.title, category=i.category_code, url=f"/services/{i.slug}")
+        ItemRef(id=i.id, slug=i.slug, title=i.title, category=i.category_code, url=f"/services/{i.slug}",
+                pricing_model=i.pricing_model, price=i.price, currency=i.currency)
         for i in await list_items(for_customer=current_tenant())
     ]
 

@@ -74,6 +74,12 @@ async def apply_tenant_file(path: Path, settings: Settings) -> list[str]:
     from platform_core.qualifications.seeding import apply_qualifications_file
 
     changes.extend(await apply_qualifications_file(tenant.id, slug, path))
+    # accounts: [[customers]], the demo's families (plugin data below may name them by phone).
+    if spec.customers:
+        from platform_core.accounts.services import apply_customer_entries
+        from platform_core.crypto import Keyring
+
+        changes.extend(await apply_customer_entries(Keyring(settings.secret_key), tenant.id, spec.customers))
     # accounts: [legal] defaults = true, the built-in terms and privacy policy until the owner writes theirs.
     if spec.legal.get("defaults"):
         from platform_core.accounts.legal import publish_default_documents

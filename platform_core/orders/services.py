@@ -295,6 +295,12 @@ async def live_staff_id(order_id: int) -> int | None:
     return await current_connection().fetchval("select staff_id from core_order where id = $1", order_id)
 
 
+async def live_staff_ids(order_ids: Iterable[int]) -> dict[int, int | None]:
+    """live_staff_id of several orders at once (order id -> worker or None)."""
+    rows = await current_connection().fetch("select id, staff_id from core_order where id = any($1::bigint[])", list(order_ids))
+    return {r["id"]: r["staff_id"] for r in rows}
+
+
 async def set_current_worker(order_id: int, staff_id: int | None) -> None:
     """Dispatch's word on who holds the order: set with each offer, cleared when the offer is
     declined, lapses or is released. Called in the transaction that changes the assignment."""

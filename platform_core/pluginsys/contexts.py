@@ -310,13 +310,33 @@ class BookingForm(msgspec.Struct, frozen=True, kw_only=True):
     category: str
 
 
+class ServiceItemSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A service item a plugin's category starts with (elder care's companion care). Made once,
+    with its category row; from then on the franchise's to edit, price and switch off. ``code``
+    becomes the item's address (its slug); ``price`` is in minor units per ``unit``: an hourly
+    item is booked by the hour, a visit is one fixed visit of ``duration_minutes``, a month is a
+    live-in stay of ``duration_minutes`` (a day or more) priced by the month."""
+
+    code: str
+    title: str
+    description: str = ""
+    price: int
+    unit: Literal["hour", "visit", "month"] = "visit"
+    duration_minutes: int = 120
+    min_quantity: int = 1
+    max_quantity: int = 1
+    required_skills: list[str] = []
+
+
 class ServiceCategorySpec(msgspec.Struct, frozen=True, kw_only=True):
-    """A service category a plugin contributes (elder care), with its own booking fields."""
+    """A service category a plugin contributes (elder care), with its own booking fields and the
+    items it starts with."""
 
     code: str
     title: str
     icon: str = "home"
     booking_fields: list[BookingFieldSpec] = []
+    items: list[ServiceItemSpec] = []
 
 
 class CourseEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -449,6 +469,7 @@ class PageContext(msgspec.Struct, frozen=True, kw_only=True):
     path: str
     locale: str = "zh_CN"
     customer_id: int | None = None  # the signed-in customer, on the customer site
+    staff_id: int | None = None  # the signed-in worker, in the staff app
 
 
 class PageNotice(msgspec.Struct, frozen=True, kw_only=True):
@@ -459,6 +480,9 @@ class PageNotice(msgspec.Struct, frozen=True, kw_only=True):
     body: str = ""
     level: Literal["info", "warning", "success"] = "info"
     dismissible: bool = True
+    # A link under the text, on the same site ("/p/elder_care/assess"), and its words.
+    href: str = ""
+    link_label: str = ""
 
 
 class MemberContext(msgspec.Struct, frozen=True, kw_only=True):

@@ -88,7 +88,8 @@ async def attach_page_notices(response: Any) -> Any:
     tenant = context["tenant"]
     principal = context.get("principal")
     customer_id = principal.user_id if surface == "customer" and principal is not None and principal.kind == "customer" else None
+    staff_id = principal.user_id if surface == "staff" and principal is not None and principal.kind == "staff" else None
     page_context = PageContext(tenant=tenant, surface=surface, path=context["path"], locale=context.get("locale", "zh_CN"),
-                               customer_id=customer_id)
+                               customer_id=customer_id, staff_id=staff_id)
     context["notices"] = [notice for _, notice in await collect(current_runtime().hooks(tenant).compute_page_notices, page=page_context)]
     return response
