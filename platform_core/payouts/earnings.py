@@ -11,7 +11,13 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import gettext
 
 from . import services
-from .schemas import Earnings, EarningsMovement, EarningsPanelData, Holder, WithdrawalRules
+from .schemas import (
+    Earnings,
+    EarningsMovement,
+    EarningsPanelData,
+    Holder,
+    WithdrawalRules,
+)
 
 HISTORY_SIZE = 50
 

@@ -1,5 +1,6 @@
 """Credential kinds: the built-in ones every franchise knows (other domains and plugins name them
-by code: elder care asks for ``elderly_carer`` and ``health_certificate``) and the franchise's own,
+by code: elder care asks for ``elderly_carer`` and ``health_certificate``, and from care level 3
+``first_aid`` and ``senior_elderly_carer``) and the franchise's own,
 added in the console. A background check is not a kind: it is a field of the application."""
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ BUILT_IN: dict[str, Kind] = {k.code: k for k in (
     Kind(code="childcare", name=N_("Childcare worker certificate"), expires=False, built_in=True),
     Kind(code="maternity", name=N_("Maternity nurse certificate"), expires=False, built_in=True),
     Kind(code="elderly_carer", name=N_("Elderly carer certificate"), expires=False, built_in=True),
+    # Elder care's higher care levels ask for these two.
+    Kind(code="senior_elderly_carer", name=N_("Senior elderly carer certificate"), expires=False, built_in=True),
+    Kind(code="first_aid", name=N_("First aid certificate"), expires=True, built_in=True),
     Kind(code="electrician", name=N_("Electrician's licence"), expires=True, built_in=True),
 )}
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
