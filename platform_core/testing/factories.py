@@ -151,6 +151,25 @@ async def make_worker(
 # --- orders ----------------------------------------------------------------------------------------
 
 
+async def qualify_worker(tenant, staff_id: int, *, credentials=(), courses=(), expires_on=None) -> None:
+    """The worker holds approved credentials of these kinds (as if uploaded and reviewed) and has
+    passed these courses (as training reports a pass): what a category's requirement asks for."""
+    from platform_core.pluginsys.calls import tell
+    from platform_core.pluginsys.contexts import CourseEvent
+    from platform_core.qualifications import credentials as documents
+    from platform_core.qualifications.schemas import DocumentCreate
+
+    async with tenant_scope(tenant.id) as context:
+        for kind in credentials:
+            doc = await documents.add_document(
+                DocumentCreate(kind=kind, number=f"{kind[:8].upper()}-{staff_id}", issuer="Test issuer", expires_on=expires_on),
+                png_image(), staff_id=staff_id)
+            await documents.review_document(doc.id, approve=True, reason="", by=0)
+        for code in courses:
+            await tell(current_runtime().hooks(context).on_course_passed, event=CourseEvent(
+                tenant=context, staff_id=staff_id, course_code=code, certificate_no=f"TC-{staff_id}-{code}", passed_at=clock.now()))
+
+
 async def make_order(
     tenant, *, customer_id: int | None = None, item_id: int | None = None, state: str = "pending_payment",
     starts: datetime | None = None, starts_in: timedelta = timedelta(days=3), ends: datetime | None = None, hours: float = 2,

@@ -56,16 +56,11 @@ def is_required(course: Course, categories: set[str]) -> bool:
     return course.onboarding or bool(categories & set(course.categories))
 
 
-async def required_courses(category: str | None) -> list[Course]:
-    """Published courses required for `category`, and the onboarding courses (due for everyone)."""
-    return [c for c in await list_courses(states=("published",)) if c.onboarding or (category and category in c.categories)]
-
-
 # Head office's published courses this franchise has no copy of yet (a franchise created since),
 # required as head office suggests until the copy is made.
 _UNCOPIED = """
 select h.code, h.title from core_training_hq_course h
-where h.state = 'published' and (h.onboarding or $1 = any(h.categories))
+where h.state = 'published' and $1 = any(h.categories)
   and not exists (select 1 from core_training_course c where c.hq_course_id = h.id or c.code = h.code)
 """
 
@@ -73,8 +68,10 @@ where h.state = 'published' and (h.onboarding or $1 = any(h.categories))
 async def order_requirement(query: RequirementQuery) -> Requirement | None:
     """compute_order_requirements: the courses required for the query's category. Only reads
     (dispatch and the booking pages ask it, perhaps on a replica): head office's courses not yet
-    copied in count as head office suggests."""
-    required = [(c.code, c.title) for c in await required_courses(query.category)]
+    copied in count as head office suggests. Onboarding courses are due for everyone but gate no
+    work: publishing one must not take every worker off the schedule at once; a franchise that
+    wants a gate names the categories."""
+    required = [(c.code, c.title) for c in await list_courses(states=("published",)) if query.category in c.categories]
     required += [(r["code"], r["title"]) for r in await current_connection().fetch(_UNCOPIED, query.category)]
     if not required:
         return None

@@ -34,6 +34,6 @@ async def test_the_sunshine_demo_seeds_rules_credentials_and_pending_application
         assert sorted(a.name for a in pending) == ["孙丽娟", "赵春梅"]
         assert len(soon) == 1 and soon[0].kind == "health_certificate"
         assert len(await eligibility.rules()) == 4
-        # Each of the four demo workers has a dated credential on file.
+        # Each of the five demo workers has a dated credential on file.
         workers = [d.staff_id for d in await credentials.expiring(today + timedelta(days=3650))]
-        assert len(set(workers)) == 4
+        assert len(set(workers)) == 5

@@ -10,8 +10,13 @@ import msgspec
 
 from platform_core.db import current_connection
 from platform_core.tenancy.context import tenant_scope
-from platform_core.testing.factories import make_address, make_customer, make_worker
-from plugins.elder_care import elders, plans
+from platform_core.testing.factories import (
+    make_address,
+    make_customer,
+    make_worker,
+    qualify_worker,
+)
+from plugins.elder_care import care, elders, plans
 
 ASSESSMENT = {"name": "Wang Guiying", "age": "82", "relation": "mother", "mobility": "aid", "cognition": "mild",
               "adl_feeding": "10", "adl_bathing": "0", "adl_grooming": "5", "adl_dressing": "5", "adl_bowels": "10",
@@ -40,8 +45,17 @@ async def family(tenant, **answers) -> Family:
     return Family(customer_id=customer_id, address_id=address_id, elder_id=elder.id, items=await care_items(tenant))
 
 
-async def carers(tenant, count: int = 2) -> list[int]:
-    return [await make_worker(tenant, f"Carer {n}", skills=("elder_care",), hours="mon-sun 07:00-21:00") for n in range(count)]
+CARER_CREDENTIALS = ("elderly_carer", "health_certificate", "first_aid", "senior_elderly_carer")
+
+
+async def carers(tenant, count: int = 2, *, qualified: bool = True) -> list[int]:
+    """Carers free all week; qualified ones hold every certificate a care level asks for and have
+    passed the plugin's course, so the visits can be placed and offered to them."""
+    made = [await make_worker(tenant, f"Carer {n}", skills=("elder_care",), hours="mon-sun 07:00-21:00") for n in range(count)]
+    if qualified:
+        for carer in made:
+            await qualify_worker(tenant, carer, credentials=CARER_CREDENTIALS, courses=(care.COURSE,))
+    return made
 
 
 def plan_form(fam: Family, starts_on: date, *, weekdays=(0, 2, 4), start=time(9), end=time(12), item="elder-companion-care",

@@ -26,6 +26,26 @@ async def test_the_demo_shows_an_assessed_elder_and_an_active_plan_with_orders(r
     path = tmp_path / f"{slug}.toml"
     people = section('[[staff]]\nname = "赵丽华"', "# Plugins this franchise has on")
     care = section("[plugins.elder_care]")
+    # The carer holds what care level 2 asks for (qualifications and training, as in the full file).
+    care += """
+[[qualifications.credentials]]
+phone = "+8613500000005"
+kind = "elderly_carer"
+number = "3101060120047731"
+issuer = "上海市人力资源和社会保障局"
+
+[[qualifications.credentials]]
+phone = "+8613500000005"
+kind = "health_certificate"
+number = "HJ310106-2026-05520"
+issuer = "上海市静安区疾病预防控制中心"
+expires_in_days = 305
+
+[[training.progress]]
+phone = "+8613500000005"
+course = "elder-care-basics"
+state = "passed"
+"""
     path.write_text(f'[tenant]\nslug = "{slug}"\nname = "阳光家政"\nlocale = "zh_CN"\ntimezone = "Asia/Shanghai"\n\n{people}\n{care}',
                     encoding="utf-8")
     await apply_tenant_file(path, hearth_settings)
