@@ -32,7 +32,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.i18n import translations
 
 from .schemas import Attempt, Certificate, Course, DueRow, QuizQuestion, WorkerCourse
-from .services import FRANCHISE, get_course, list_courses
+from .services import FRANCHISE, get_course, kept_requirements, list_courses
 from .sync import ensure_courses
 
 _ATTEMPT = "id, course_id, course_version, state, correct, total, score, started_at, submitted_at, retake_at"
@@ -65,14 +65,20 @@ where h.state = 'published' and $1 = any(h.categories)
 """
 
 
+async def _required_for(category: str) -> tuple[tuple[str, str], ...]:
+    """(code, title) of the published courses `category` requires, head office's included."""
+    required = [(c.code, c.title) for c in await list_courses(states=("published",)) if category in c.categories]
+    required += [(r["code"], r["title"]) for r in await current_connection().fetch(_UNCOPIED, category)]
+    return tuple(required)
+
+
 async def order_requirement(query: RequirementQuery) -> Requirement | None:
     """compute_order_requirements: the courses required for the query's category. Only reads
     (dispatch and the booking pages ask it, perhaps on a replica): head office's courses not yet
     copied in count as head office suggests. Onboarding courses are due for everyone but gate no
     work: publishing one must not take every worker off the schedule at once; a franchise that
     wants a gate names the categories."""
-    required = [(c.code, c.title) for c in await list_courses(states=("published",)) if query.category in c.categories]
-    required += [(r["code"], r["title"]) for r in await current_connection().fetch(_UNCOPIED, query.category)]
+    required = await kept_requirements.get(query.tenant, (query.category,), lambda: _required_for(query.category))
     if not required:
         return None
     titles = ", ".join(title for _, title in required)

@@ -30,6 +30,7 @@ async def apply_training(keyring: Keyring, tenant_id: int, spec: dict[str, list[
             if await conn.fetchval("select 1 from core_training_course where code = $1", course.code):
                 continue
             lessons, questions = course_content(course)
+            services.courses_changed()
             await conn.execute(
                 "insert into core_training_course (tenant_id, code, title, summary, lessons, questions, pass_mark, retake_after_hours, "
                 " categories, onboarding, state, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'published', 1)",

@@ -20,6 +20,7 @@ import msgspec
 
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, NotFound, ValidationFailed
+from platform_core.tenancy.stamped import Stamped
 from platform_core.web.i18n import lazy_gettext as N_
 
 from .schemas import (
@@ -49,6 +50,17 @@ HEAD_OFFICE = Store("core_training_hq_course", head_office=True)
 
 _COLUMNS = "id, code, title, summary, lessons, questions, pass_mark, retake_after_hours, categories, onboarding, state, version, updated_at"
 _FRANCHISE_COLUMNS = _COLUMNS + ", hq_course_id, source_plugin, edited"
+
+
+# The published courses each category requires, by the franchise's stamp (training_0002's trigger
+# renews it when a course's state, categories, code or title change): dispatch, the booking pages
+# and every placement ask for them without a statement.
+kept_requirements: Stamped[tuple[tuple[str, str], ...]] = Stamped("training_requirements", limit=10_000)
+
+
+def courses_changed() -> None:
+    """A course changed in this transaction: its later reads of the requirements go to the database."""
+    kept_requirements.written()
 
 
 def _columns(store: Store) -> str:
@@ -120,6 +132,7 @@ async def _write(store: Store, course_id: int, **changes: Any) -> None:
     sets = [f"{name} = ${i}" for i, name in enumerate(encoded, start=2)]
     if not store.head_office:
         sets += ["version = version + 1", "edited = true"]
+    courses_changed()
     await current_connection().execute(
         f"update {store.table} set {', '.join(sets)}, updated_at = now() where id = $1", course_id, *encoded.values())
 
@@ -135,6 +148,7 @@ async def set_requirement(course_id: int, data: Requirement) -> Course:
     """Where a franchise requires a course (any course, head office's included). Not content: the
     version stays, and a plugin keeps updating its course."""
     await get_course(course_id, FRANCHISE, lock=True)
+    courses_changed()
     await current_connection().execute(
         "update core_training_course set categories = $2, onboarding = $3, updated_at = now() where id = $1",
         course_id, sorted(set(data.categories)), data.onboarding)
@@ -220,6 +234,7 @@ async def publish(course_id: int, store: Store = FRANCHISE) -> Course:
     if not course.lessons:
         raise Conflict("Add at least one lesson before publishing.")
     bump = ", version = version + 1" if store.head_office else ""
+    courses_changed()
     await current_connection().execute(f"update {store.table} set state = 'published'{bump}, updated_at = now() where id = $1", course_id)
     return await get_course(course_id, store)
 
@@ -232,5 +247,6 @@ async def archive(course_id: int, store: Store = FRANCHISE) -> Course:
     if course.state != "published":
         raise Conflict("Only a published course can be archived.")
     bump = ", version = version + 1" if store.head_office else ""
+    courses_changed()
     await current_connection().execute(f"update {store.table} set state = 'archived'{bump}, updated_at = now() where id = $1", course_id)
     return await get_course(course_id, store)

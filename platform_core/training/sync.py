@@ -38,6 +38,7 @@ from .schemas import (
     Lesson,
     Question,
 )
+from .services import courses_changed
 
 _BEHIND = """
 select h.id, h.code, h.title, h.summary, h.lessons, h.questions, h.pass_mark, h.retake_after_hours, h.categories,
@@ -82,6 +83,7 @@ async def sync_head_office(tenant: TenantContext) -> int:
     changed = 0
     for row in await conn.fetch(_BEHIND):
         _copy_media(tenant, msgspec.json.decode(row["lessons"], type=list[Lesson]))
+        courses_changed()
         await conn.execute(
             "insert into core_training_course (tenant_id, code, title, summary, lessons, questions, pass_mark, retake_after_hours, "
             " categories, onboarding, state, version, hq_course_id, hq_version) "
@@ -136,12 +138,14 @@ async def sync_plugin_courses(tenant: TenantContext) -> list[str]:
                   spec.onboarding)
         existing = await conn.fetchrow("select id, source_plugin, plugin_digest, edited from core_training_course where code = $1", spec.code)
         if existing is None:
+            courses_changed()
             await conn.execute(
                 "insert into core_training_course (tenant_id, code, title, summary, lessons, questions, pass_mark, retake_after_hours, "
                 " categories, onboarding, state, version, source_plugin, plugin_digest) "
                 "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'published', 1, $11, $12) on conflict (tenant_id, code) do nothing",
                 tenant.id, spec.code, *values, plugin, digest)
         elif existing["source_plugin"] == plugin and not existing["edited"] and existing["plugin_digest"] != digest:
+            courses_changed()
             await conn.execute(
                 "update core_training_course set title = $2, summary = $3, lessons = $4, questions = $5, pass_mark = $6, "
                 " retake_after_hours = $7, categories = $8, onboarding = $9, plugin_digest = $10, version = version + 1, "

@@ -17,8 +17,9 @@ from platform_core.booking.services import place_order, quote
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection, tenant_transaction
 from platform_core.orders.schemas import OrderPlace
+from platform_core.pluginsys.contexts import RequirementQuery
 from platform_core.qualifications.eligibility import kept_rules
-from platform_core.tenancy.context import tenant_scope
+from platform_core.tenancy.context import current_tenant, tenant_scope
 from platform_core.testing.factories import (
     bearer_for,
     local_time,
@@ -28,6 +29,7 @@ from platform_core.testing.factories import (
     make_worker,
 )
 from platform_core.testing.pytest_plugin import client_for
+from platform_core.training.learning import order_requirement
 
 # What placing an order reads and writes, one statement each (docs/booking.md, "Placing an
 # order"): the item with its add-ons (1), the address (1), the booking rules (1), the days' locks
@@ -196,9 +198,12 @@ async def test_a_placement_issues_a_bounded_number_of_statements(runtime, make_t
         monkeypatch.setattr(asyncpg.Connection, name, recorded)
     async with tenant_scope(tenant.id):
         # The booking page priced it first and offered its times: the process knows the franchise
-        # has no discount rules and no requirement rules (qualifications.eligibility.kept_rules).
-        await quote(customer, await get_item(item), None, [])
+        # has no discount rules, no requirement rules (qualifications.eligibility.kept_rules) and
+        # no required courses (training.services.kept_requirements).
+        service = await get_item(item)
+        await quote(customer, service, None, [])
         await kept_rules()
+        await order_requirement(RequirementQuery(tenant=current_tenant(), category=service.category_code, item_id=item))
         placing.set(True)
         order = await place_order(customer, OrderPlace(item_id=item, address_id=address, slot_start=local_time(tenant)),
                                   secrets.token_hex(12))

@@ -47,7 +47,7 @@ async def _everything_in(tenant) -> dict[str, int]:
     await make_item(tenant, category=category)
     worker = await make_worker(tenant, "甲方阿姨")
     async with tenant_scope(tenant.id) as context:
-        await kinds.add_kind(KindCreate(code="first_aid", name="急救证", expires=True))
+        await kinds.add_kind(KindCreate(code="lifeguard", name="救生员证", expires=True))
         await rules.add_rule(RuleCreate(category=category, kind="health_certificate"), by=1, categories={category})
         application = await applications.submit_application(
             random_phone(), ApplicationCreate(name="候选人", id_number="440106197803150023", categories=[category]), png_image(), [])
@@ -68,7 +68,7 @@ async def test_tenant_b_sees_none_of_tenant_as_qualification_rows(app, tenant_a,
     async with tenant_scope(tenant_b.id):
         for table in TABLES:
             assert await current_connection().fetchval(f"select count(*) from {table}") == 0, table
-        assert "first_aid" not in await kinds.all_kinds()
+        assert "lifeguard" not in await kinds.all_kinds()
 
 
 async def test_tenant_bs_office_can_not_open_or_decide_tenant_as_applications_and_credentials(app, tenant_a, tenant_b):
