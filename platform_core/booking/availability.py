@@ -60,6 +60,7 @@ async def booking_window(customer_id: int | None, item: ServiceItem) -> BookingW
     return BookingWindow(
         extra_horizon_days=max(0, *(a.extra_horizon_days for a in answers)),
         held_back_workers=max(0, *(a.held_back_workers for a in answers)),
+        closed=next((a.closed for a in answers if a.closed), ""),
     )
 
 
@@ -142,8 +143,11 @@ async def item_availability(
     if errors:
         raise ValidationFailed(errors)
     duration = visit_minutes(service, quantity)
+    window = await booking_window(customer_id, service)
+    if window.closed:
+        raise ValidationFailed({"slot_start": window.closed})
     slots = await available_slots(
-        await customer_rules(customer_id, service), duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
+        windowed(await booking_rules(), window), duration_minutes=duration, start_date=on, days=1, skills=list(service.required_skills),
         staff_id=staff_id, lat=lat, lng=lng, qualified=qualified_for(service, customer_id),
     )
     if is_long_stay(service):

@@ -418,7 +418,10 @@ async def place_order(customer_id: int, data: OrderPlace, idempotency_key: str, 
     # placed), so the customer sees every problem at once.
     # The customer's own window (compute_booking_window: a priority holder books further ahead,
     # others may not take the workers held back for holders), checked here under the days' locks.
-    rules = windowed(rules_of(settings), await booking_window(customer_id, item))
+    window = await booking_window(customer_id, item)
+    if window.closed:
+        errors["slot_start"] = window.closed
+    rules = windowed(rules_of(settings), window)
     when = await _slot(item, data, minutes, address, errors, _Check(rules, lock=not errors, customer_id=customer_id))
     priced = None
     if base is not None:

@@ -238,6 +238,9 @@ class BookingWindow(msgspec.Struct, frozen=True, kw_only=True):
 
     extra_horizon_days: int = 0
     held_back_workers: int = 0
+    # Why this customer may not book this item yet, shown as given (translate your own): elder
+    # care's "take the care assessment first". No times are offered and placement refuses.
+    closed: str = ""
 
 
 class PriceAdjustment(msgspec.Struct, frozen=True, kw_only=True):

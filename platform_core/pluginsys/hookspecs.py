@@ -517,7 +517,9 @@ def compute_booking_window(query):
     The engine takes the largest ``extra_horizon_days`` and the largest ``held_back_workers`` of
     all answers: the horizon becomes the franchise's plus the extra days, and a slot is offered
     only while the workers free for it outnumber the orders waiting for them by more than the
-    held-back count.
+    held-back count. An answer's ``closed`` (the first given) closes booking for this customer
+    and item: no times, and placement refuses with it at the time field (elder care: take the
+    care assessment first). A visitor (no customer) is not refused: they sign in to book.
 
     :param query: :class:`~platform_core.pluginsys.contexts.BookingWindowQuery` (tenant, customer
         or None for a visitor, item id, category code).

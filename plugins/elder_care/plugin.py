@@ -7,6 +7,8 @@ from pathlib import Path
 
 from platform_core.plugin_api import (
     BookingFieldSpec,
+    BookingWindow,
+    BookingWindowQuery,
     CustomerEvent,
     DispatchCandidate,
     DispatchScore,
@@ -130,6 +132,16 @@ async def compute_order_requirements(query: RequirementQuery):
     credentials, courses = care.requirement_for(level or 1)
     reason = gettext("Elder care at care level %(level)s needs: %(what)s", level=level or 1, what=", ".join(credentials + courses))
     return Requirement(credentials=credentials, courses=courses, reason=reason)
+
+
+@hookimpl
+async def compute_booking_window(query: BookingWindowQuery):
+    # The care assessment comes before the first service: until an elder is assessed, no times.
+    if query.category != plans.CATEGORY or query.customer_id is None:
+        return None
+    if await elders.customer_level(query.customer_id) is not None:
+        return None
+    return BookingWindow(closed=gettext("Take the care assessment first: it sets the care level, what the carer must hold and the price."))
 
 
 @hookimpl

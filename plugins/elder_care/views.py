@@ -262,7 +262,8 @@ async def uninvite(request: Request, plan_id: PathId, member_id: PathId) -> Resp
 
 
 async def page_notices(context: PageContext) -> list[PageNotice] | None:
-    """On an elder care service's page, a customer not yet assessed is led to the assessment; on
+    """On an elder care service's page and its booking page, a customer not yet assessed is led
+    to the assessment (booking is closed until then: compute_booking_window); on
     the staff app's home and jobs, a carer with visits of yesterday or today still to log is led
     to the care log."""
     if context.surface == "staff" and context.staff_id is not None and context.path in ("/staff", "/staff/", "/staff/jobs"):
@@ -275,7 +276,7 @@ async def page_notices(context: PageContext) -> list[PageNotice] | None:
                            body=ngettext("%(num)s visit waits for its care log: the family reads it.",
                                          "%(num)s visits wait for their care log: the family reads them.", len(due)),
                            href="/p/elder_care/staff/visits", link_label=gettext("Elder care visits"))]
-    if context.surface != "customer" or not context.path.startswith("/services/"):
+    if context.surface != "customer" or not context.path.startswith(("/services/", "/book/")):
         return None
     slug = context.path.split("/")[2] if context.path.count("/") >= 2 else ""
     if slug not in {i.slug for i in await plans.care_items()}:

@@ -166,3 +166,29 @@ async def test_the_level_sets_the_requirement_of_the_plans_orders_and_of_booking
     assert by_order.courses == ["elder-care-basics"] and "4" in by_order.reason
     assert visitor.credentials == ["elderly_carer", "health_certificate"]
     assert other is None
+
+
+async def test_booking_elder_care_waits_for_the_care_assessment(runtime, tenant_a, enable_plugin):
+    from platform_core.booking.availability import item_availability
+    from platform_core.errors import ValidationFailed
+    from platform_core.plugin_api import place_order_for
+    from platform_core.testing.factories import make_address, make_customer
+
+    await enable_plugin(tenant_a, "elder_care")
+    await carers(tenant_a)
+    fam = await family(tenant_a)
+    newcomer = await make_customer(tenant_a, name="Zhou")
+    address = await make_address(tenant_a, newcomer)
+    async with tenant_scope(tenant_a.id):
+        day = (plans.today() + timedelta(days=2)).isoformat()
+        with pytest.raises(ValidationFailed) as closed:
+            await item_availability(item="elder-bathing", day=day, customer_id=newcomer)
+        assert "护理评估" in closed.value.fields["slot_start"]  # the franchise speaks Chinese
+        # A visitor still sees the times (signing in comes first), and so does an assessed family.
+        assert (await item_availability(item="elder-bathing", day=day)).slots
+        offered = (await item_availability(item="elder-bathing", day=day, customer_id=fam.customer_id)).slots
+        assert offered
+        with pytest.raises(ValidationFailed) as refused:
+            await place_order_for(newcomer, item_id=fam.items["elder-bathing"], slot_start=offered[0].start, address_id=address,
+                                  idempotency_key="first-visit")
+        assert "护理评估" in refused.value.fields["slot_start"]
