@@ -277,18 +277,25 @@ async def record_payment(order_id: int, currency: str, provider: str, amount: in
     ], order_id=order_id, memo=f"{provider} {payment_ref}")
 
 
-async def _settled(order_id: int) -> bool:
-    return bool(await current_connection().fetchval(
-        "select 1 from core_ledger_transaction where order_id = $1 and kind = 'settlement'", order_id))
+async def _refund_source(order_id: int, currency: str, amount: int) -> str:
+    """Where a refund of the order comes from: franchise:unearned while the order still holds that
+    much there, else franchise:revenue (it was earned: a completed order's settlement). A
+    cancelled order's settlement earns only its fee, so the rest is refunded from unearned
+    whichever of the two is posted first."""
+    held = await current_connection().fetchval(
+        "select -coalesce(sum(e.amount), 0) from core_ledger_entry e "
+        "join core_ledger_transaction t on t.id = e.transaction_id join core_ledger_account a on a.id = e.account_id "
+        "where t.order_id = $1 and a.code = 'franchise:unearned' and e.currency = $2", order_id, currency)
+    return "franchise:unearned" if held >= amount else "franchise:revenue"
 
 
 async def record_refund(order_id: int, currency: str, provider: str, amount: int, *, refund_ref: str) -> Transaction:
-    """Money goes back through the provider. Before settlement it comes out of
-    franchise:unearned; after it, out of franchise:revenue. Credit provider:{p}:clearing."""
+    """Money goes back through the provider: out of what the order holds in franchise:unearned,
+    or out of franchise:revenue once earned (_refund_source). Credit provider:{p}:clearing."""
     key = f"refund:{provider}:{refund_ref}"
     if (first := await _transaction_by_key(key)) is not None:  # a replay after settlement is still the first posting
         return first
-    source = "franchise:revenue" if await _settled(order_id) else "franchise:unearned"
+    source = await _refund_source(order_id, currency, amount)
     return await post(key, "refund", [
         Entry(account=source, currency=currency, amount=amount),
         Entry(account=f"provider:{provider}:clearing", currency=currency, amount=-amount),
@@ -351,11 +358,11 @@ async def settle_completed_order(order_id: int, currency: str, amount: int, staf
 
 async def refund_to_wallet(order_id: int, customer_id: int, currency: str, amount: int, *, refund_ref: str) -> Transaction:
     """A refund of a wallet payment goes back to the wallet: debit franchise:unearned (or
-    franchise:revenue after settlement), credit customer:{id}:wallet."""
+    franchise:revenue once earned: _refund_source), credit customer:{id}:wallet."""
     key = f"refund:wallet:{refund_ref}"
     if (first := await _transaction_by_key(key)) is not None:  # as in record_refund
         return first
-    source = "franchise:revenue" if await _settled(order_id) else "franchise:unearned"
+    source = await _refund_source(order_id, currency, amount)
     return await post(key, "refund", [
         Entry(account=source, currency=currency, amount=amount),
         Entry(account=f"customer:{customer_id}:wallet", currency=currency, amount=-amount),

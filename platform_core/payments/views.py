@@ -135,14 +135,15 @@ async def start_checkout(request: Request, principal: NamedDependency[Principal]
 async def back_from_provider(principal: NamedDependency[Principal], number: FromPath[str]) -> Redirect:
     """Where the provider's page sends the customer back (every order payment's return_url). The
     provider's notification may have come first: then the order with its "paid" notice, else the
-    order, which waits for the payment and polls it."""
+    order, which waits for the payment and polls it (?paying=1: should the money come in before that
+    page loads, it sends the customer on to the notice)."""
     order = await _payable(principal, number)
     payments = await services.order_payments(order.id)
     # The payment is the first to know: the order is marked paid by its reactions just after.
     paid = order.paid_at is not None or any(p.status == "succeeded" for p in payments)
     if not paid and payments:
         await services.ask_provider_now(payments[-1])
-    return Redirect(f"/orders/{number}?done=paid" if paid else f"/orders/{number}", status_code=303)
+    return Redirect(f"/orders/{number}?done=paid" if paid else f"/orders/{number}?paying=1", status_code=303)
 
 
 # --------------------------------------------------------------------------- a payment in progress

@@ -32,9 +32,15 @@ class Stamped(Generic[T]):
         self._writer: contextvars.ContextVar[object | None] = contextvars.ContextVar(f"hearth_{name}_writer", default=None)
 
     def written(self) -> None:
-        """This transaction changed what the store keeps: read from the database until it ends."""
+        """This transaction changed what the store keeps: read from the database until it ends.
+        The writer's entries go (its stamp is renewed on commit, so they would only sit unused);
+        other franchises keep theirs, their stamps unchanged."""
         self._writer.set(get_engine().current_transaction.get())
-        self.kept.clear()
+        tenant = current_tenant_or_none()
+        if tenant is None:
+            self.kept.clear()
+        else:
+            self.kept = {key: value for key, value in self.kept.items() if key[0] != tenant.id}
 
     def wrote(self) -> bool:
         writer = self._writer.get()

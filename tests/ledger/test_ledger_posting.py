@@ -150,6 +150,20 @@ async def test_payment_settlement_and_refund_post_the_documented_entries(runtime
             await ledger.save_settings(LedgerSettingsUpdate(platform_fee_bp=6000))
 
 
+async def test_a_cancelled_orders_refund_comes_from_unearned_even_after_its_fee_was_earned(runtime, tenant_a):
+    # A late cancellation keeps a fee (settled: earned) and refunds the rest; whichever is posted
+    # first, the rest comes out of what the order still holds in unearned, not out of revenue.
+    booking = await make_booking(tenant_a, state="cancelled")
+    async with tenant_scope(tenant_a.id):
+        await ledger.record_payment(booking.order_id, "CNY", "alipay", 10000, payment_ref="al-1")
+        await ledger.settle_order(booking.order_id, "CNY", 2000, None)
+        refund = await ledger.record_refund(booking.order_id, "CNY", "alipay", 8000, refund_ref="rf-late")
+        assert {e.account: e.amount for e in refund.entries}["franchise:unearned"] == 8000
+        assert await ledger.balance("franchise:unearned", "CNY") == 0
+        fee, revenue = await ledger.balance("platform:fee", "CNY"), await ledger.balance("franchise:revenue", "CNY")
+        assert fee + revenue == 2000
+
+
 async def test_points_are_their_own_asset(tenant_a):
     async with tenant_scope(tenant_a.id):
         await ledger.post(key(), "points_award", [Entry(account="franchise:points", currency="POINTS", amount=50),

@@ -334,7 +334,9 @@ async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hk
         assert payment["action"]["provider_ref"].encode() in sent[1]
         # Back before Stripe's webhook: the order, which waits for the payment.
         early = await customer.get(f"/orders/{number}/returned")
-        assert early.status_code == 303 and early.headers["location"] == f"/orders/{number}"
+        assert early.status_code == 303 and early.headers["location"] == f"/orders/{number}?paying=1"
+        # The page that waits: still unpaid, it stays and polls the payment.
+        assert (await customer.get(early.headers["location"])).status_code == 200
         answer = await deliver(app, hkd_shop, "stripe", sent)
         assert answer.status_code == 200, answer.text
         mine = await api.get(f"/api/v1/payments/{payment['payment_no']}", headers=auth)
@@ -342,6 +344,9 @@ async def test_a_hong_kong_franchise_takes_cards_through_stripe(app, runtime, hk
     async with tenant_scope(hkd_shop.id):
         assert (await get_order(order_id)).paid_at is not None
     assert "Paid with Card (Stripe)" in (await customer.get(f"/orders/{number}")).text
+    # The notification came while the waiting page loaded: that page sends the customer on to the notice.
+    waiting = await customer.get(f"/orders/{number}?paying=1")
+    assert waiting.status_code == 303 and waiting.headers["location"] == f"/orders/{number}?done=paid"
     # Back after the webhook (it often comes first): the order with its "paid" notice.
     late = await customer.get(f"/orders/{number}/returned")
     assert late.status_code == 303 and late.headers["location"] == f"/orders/{number}?done=paid"
@@ -354,7 +359,7 @@ async def test_back_from_stripe_without_its_webhook_the_provider_is_asked_at_onc
     approve(sandbox, started.headers["location"])  # paid at Stripe; its webhook never reaches us
     for _ in range(2):  # a second return (a reload) asks no second time
         back = await customer.get(f"/orders/{number}/returned")
-        assert back.status_code == 303 and back.headers["location"] == f"/orders/{number}"
+        assert back.status_code == 303 and back.headers["location"] == f"/orders/{number}?paying=1"
     async with tenant_scope(hkd_shop.id):
         payment = (await services.order_payments(order_id))[-1]
         asked = await current_connection().fetch(
