@@ -50,7 +50,8 @@ async def test_a_friend_invited_by_link_signs_up_books_and_the_inviter_gets_a_re
     link = await page.input_value("#invite-url")
     assert re.search(r"/p/referral/i/[2-9A-HJKMNP-Z]{6}$", link)
     await page.click("[data-copy=invite-url]")
-    assert await page.inner_text("[data-copy=invite-url]") == "已复制"
+    # The label changes once the clipboard has the link (a promise): wait for it, not a moment.
+    await page.locator("[data-copy=invite-url]", has_text="已复制").wait_for(timeout=10000)
     assert "还没有邀请好友" in await page.inner_text("main")
     await screenshot(page, "referral-invite-empty")
     await page.click("summary:has-text('查看我的海报')")
