@@ -32,7 +32,7 @@ from platform_core.web.pages import page
 
 from . import applications, credentials, eligibility, rules
 from .kinds import add_kind, all_kinds
-from .schemas import KindCreate, ReviewNotes, RuleCreate
+from .schemas import Decision, KindCreate, MoreRequest, ReviewNotes, RuleCreate
 
 BASE = "/console/staff"
 MANAGE = [require_console("staff.manage")]
@@ -117,7 +117,7 @@ async def decide_document(request: Request, application_id: PathId, credential_i
         if verdict not in ("approve", "reject"):
             raise ValidationFailed({"form": N_("This value is not valid.")})
         await applications.review_document(application_id, credential_id, approve=verdict == "approve",
-                                           reason=values.get("reason", "")[:500], by=_user(request))
+                                           reason=as_struct(values, Decision).reason, by=_user(request))
     return await _act(request, application_id, f"doc{credential_id}", action, "document")
 
 
@@ -131,10 +131,7 @@ async def notes(request: Request, application_id: PathId) -> Response:
 @post(f"{BASE}/applications/{{application_id:int}}/more", guards=MANAGE, include_in_schema=False, name="console-application-more")
 async def ask_more(request: Request, application_id: PathId) -> Response:
     async def action(values: dict[str, str]) -> None:
-        what = values.get("what", "")
-        if len(what) > 500 or "\x00" in what:
-            raise ValidationFailed({"what": N_("This value is too long.")})
-        await applications.ask_for_more(application_id, what, by=_user(request))
+        await applications.ask_for_more(application_id, as_struct(values, MoreRequest).what, by=_user(request))
     return await _act(request, application_id, "more", action, "more")
 
 
@@ -148,10 +145,7 @@ async def approve(request: Request, application_id: PathId) -> Response:
 @post(f"{BASE}/applications/{{application_id:int}}/reject", guards=MANAGE, include_in_schema=False, name="console-application-reject")
 async def reject(request: Request, application_id: PathId) -> Response:
     async def action(values: dict[str, str]) -> None:
-        reason = values.get("reason", "")
-        if len(reason) > 500 or "\x00" in reason:
-            raise ValidationFailed({"reason": N_("This value is too long.")})
-        await applications.reject(application_id, reason, by=_user(request))
+        await applications.reject(application_id, as_struct(values, Decision).reason, by=_user(request))
     return await _act(request, application_id, "reject", action, "rejected")
 
 
@@ -230,9 +224,7 @@ async def decide_credential(request: Request, credential_id: PathId, verdict: Fr
     values = await form_data(request)
     back = values.get("back") if values.get("back", "").startswith("/console/workers/") else f"{BASE}/credentials"
     try:
-        reason = values.get("reason", "")
-        if len(reason) > 500 or "\x00" in reason:
-            raise ValidationFailed({"reason": N_("This value is too long.")})
+        reason = as_struct(values, Decision).reason
         document = await credentials.get_document(credential_id)
         if document.staff_id is None:
             raise ValidationFailed({"form": N_("This document belongs to an application: review it there.")})

@@ -57,6 +57,9 @@ class DocumentCreate(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
+    """The office's words to the person a decision concerns: why a document or an application was
+    rejected or a credential revoked (the services ask for them where they must be given)."""
+
     reason: Reason = ""
 
 
@@ -64,6 +67,12 @@ class ReviewNotes(msgspec.Struct, frozen=True, kw_only=True):
     background_check: BackgroundCheck = "not_started"
     background_note: Annotated[str, msgspec.Meta(max_length=1000, pattern=NO_NUL)] = ""
     interview_note: Note = ""
+
+
+class MoreRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """What the office asks a candidate to add."""
+
+    what: Reason = ""
 
 
 class RuleCreate(msgspec.Struct, frozen=True, kw_only=True):

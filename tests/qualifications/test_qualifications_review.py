@@ -108,6 +108,12 @@ async def test_the_office_asks_for_more_the_candidate_adds_it_then_a_rejection_r
         assert added.status_code == 303
         assert len(await _documents(tenant_a, application_id)) == 3
         async with await signed_in(app, tenant_a, "console", office.id) as console:
+            # Hostile words are refused at their field, never a server error; nothing is decided.
+            certificate = (await _documents(tenant_a, application_id))[-1]
+            for path, field in ((f"/documents/{certificate}/reject", "reason"), ("/reject", "reason"), ("/more", "what")):
+                for bad in ("a\x00b", "x" * 501):
+                    refused = await post_form(console, f"/console/staff/applications/{application_id}{path}", {field: bad})
+                    assert refused.status_code == 400, (path, refused.status_code)
             rejected = await post_form(console, f"/console/staff/applications/{application_id}/reject", {"reason": "年龄不符合要求"})
             assert rejected.status_code == 303
         assert any("年龄不符合要求" in m.body for m in sms.sent_to(phone))
