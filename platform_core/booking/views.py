@@ -342,7 +342,7 @@ async def order_page(request: Request, principal: NamedDependency[Principal], nu
     context = await _detail_context(principal, number)
     # Back from the provider's page before its notification (payments' /returned): once the money
     # is in, whenever that is, the customer gets the "paid" notice, not a silently paid order.
-    if request.query_params.get("paying") and (context["order"].paid_at or any(p.status == "succeeded" for p in context["payments"])):
+    if request.query_params.get("paying") and payment_services.money_is_in(context["order"], context["payments"]):
         return Redirect(f"/orders/{number}?done=paid", status_code=303)
     notice = DONE.get(request.query_params.get("done", ""))
     return page(request, "orders/order.html", flash=[("success", notice)] if notice else [], csp=map_csp(context["map_tiles"]),

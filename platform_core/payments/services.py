@@ -171,6 +171,12 @@ def still_pending(payment: Payment) -> bool:
     return payment.status == "pending" and (payment.expires_at is None or payment.expires_at > clock.now())
 
 
+def money_is_in(order: Order, payments: list[Payment]) -> bool:
+    """Whether the customer has paid the order: a payment succeeded, perhaps a moment before the
+    order's reactions mark it paid (the pages that tell a customer back from a provider)."""
+    return order.paid_at is not None or any(p.status == "succeeded" for p in payments)
+
+
 async def order_payments(order_id: int) -> list[Payment]:
     rows = await current_connection().fetch(f"select {_COLUMNS} from core_payment p where p.order_id = $1 order by p.id", order_id)
     return [_payment(r) for r in rows]

@@ -139,8 +139,7 @@ async def back_from_provider(principal: NamedDependency[Principal], number: From
     page loads, it sends the customer on to the notice)."""
     order = await _payable(principal, number)
     payments = await services.order_payments(order.id)
-    # The payment is the first to know: the order is marked paid by its reactions just after.
-    paid = order.paid_at is not None or any(p.status == "succeeded" for p in payments)
+    paid = services.money_is_in(order, payments)
     if not paid and payments:
         await services.ask_provider_now(payments[-1])
     return Redirect(f"/orders/{number}?done=paid" if paid else f"/orders/{number}?paying=1", status_code=303)
