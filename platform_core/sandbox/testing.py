@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import random
 import socket
 import threading
 import time
@@ -11,21 +13,48 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiohttp import web
 
+from platform_core.bounds import is_digits
+
 from .keys import SandboxKeys
 from .server import NotifyPolicy, Sandbox, build_app
 
+# Ports for the tests' servers come from below the kernel's ephemeral range (32768 and up on
+# Linux), where no outgoing connection takes one, and each xdist worker has its own slice: a port
+# found free and released can then not be taken by the other worker, or by a server it starts,
+# before its own server binds it (localstripe once found port + 1 held by another and failed).
+_PORTS_FROM, _PORTS_TO = 10000, 32000
+_given: set[int] = set()
+_given_lock = threading.Lock()
+
+
+def _worker_slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) if worker.startswith("gw") and is_digits(worker[2:]) else 0
+    count = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1))
+    size = (_PORTS_TO - _PORTS_FROM) // max(count, index + 1)
+    return range(_PORTS_FROM + index * size, _PORTS_FROM + (index + 1) * size - 1)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
 
 def free_port() -> int:
-    """A free port whose next one is free too: the sandbox's localstripe takes port + 1."""
-    while True:
-        with socket.socket() as first, socket.socket() as second:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            try:
-                second.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
+    """A free port whose next one is free too (the sandbox's localstripe takes port + 1), never
+    one this process handed out before."""
+    ports = _worker_slice()
+    with _given_lock:
+        for _ in range(1000):
+            port = random.choice(ports)
+            if port not in _given and port + 1 not in _given and _bindable(port) and _bindable(port + 1):
+                _given.update((port, port + 1))
+                return port
+    raise RuntimeError(f"no two free ports in {ports.start}-{ports.stop}")
 
 
 @contextmanager

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import AsyncIterator, Iterator
 
 import pytest
 
+from platform_core.sandbox.testing import free_port
 from platform_core.settings import Settings
 from platform_core.testing.pytest_plugin import settings_env
 from platform_core.testing.serving import wait_until_ready
@@ -33,12 +33,6 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveServer:
     def __init__(self, port: int, process: subprocess.Popen, log_path: Path) -> None:
         self.port = port
@@ -54,7 +48,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(hearth_settings: Settings, tmp_path_factory) -> Iterator[LiveServer]:
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     # Payment providers (the sandbox) call it back on loopback.
     env = settings_env(hearth_settings, HEARTH_PORT=str(port), HEARTH_HOST="127.0.0.1", HEARTH_NOTIFY_BASE_URL=f"http://127.0.0.1:{port}")

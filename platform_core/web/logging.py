@@ -17,9 +17,19 @@ from platform_core.settings import Settings
 log = logging.getLogger("hearth.request")
 
 
+# What every LogRecord carries; anything else on a record came from the caller's `extra`.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+
+
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the caller's `extra` fields beside the message (a provider's
+    error type, a payment's number): without them a warning says that something failed, not what."""
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {"ts": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+        for name, value in vars(record).items():
+            if name not in _RECORD_ATTRIBUTES and name != "fields":
+                entry[name] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

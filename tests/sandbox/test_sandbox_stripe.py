@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 import stripe
@@ -94,3 +96,27 @@ def test_stripe_events_reach_only_their_account_and_the_customer_returns(sandbox
     finally:
         mine.close()
         theirs.close()
+
+
+def test_localstripe_on_a_port_another_process_holds_fails_to_start_instead_of_passing_for_up():
+    """A listener of someone else's on the port must not pass for localstripe: the payments would
+    then go to that process (CI once saw it, the tests' payments failing with no cause in sight)."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", free_port()))
+        holder.listen()
+        with pytest.raises(RuntimeError, match="did not start"):
+            start_localstripe(holder.getsockname()[1])
+
+
+def test_test_servers_ports_are_below_the_ephemeral_range_and_each_xdist_worker_has_its_own(monkeypatch):
+    """One worker's free port (and the one after it) can not be handed to the other worker or to an
+    outgoing connection before its server binds it."""
+    slices = []
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+        ports = {free_port() for _ in range(20)}
+        assert len(ports) == 20  # never the same one twice in a process
+        slices.append(ports | {port + 1 for port in ports})
+    assert not slices[0] & slices[1]
+    assert max(slices[0] | slices[1]) < 32768
