@@ -2,7 +2,7 @@
 
 Measured side by side in one run, on one freshly migrated database seeded with the demo
 franchises (tenants/*.toml; the pages are 阳光家政's, 10 services in 5 categories):
-- Hearth: one uvicorn process serving `create_app(settings)` as `hearth serve` does (job worker
+- Hearth: one uvicorn process serving `serving_app(settings)` as `hearth serve` does (job worker
   off, redis when REDIS_URL is set);
 - the anchor (bench/anchor_app.py): a minimal Litestar app on the same Litestar, uvicorn, asyncpg,
   Jinja2 and msgspec, as the same app role under the same RLS, one transaction and one query per
@@ -55,7 +55,7 @@ def serve_hearth(url: str, port: int) -> None:
     """The child process: Hearth as `hearth serve` runs it, on `url`'s database."""
     import uvicorn
 
-    from platform_core.app import create_app
+    from platform_core.app import serving_app
     from platform_core.settings import load_settings
 
     settings = load_settings({
@@ -64,7 +64,7 @@ def serve_hearth(url: str, port: int) -> None:
         "HEARTH_KEY_PREFIX": f"hearth_pages_{port}",
     })
     logging.disable(logging.INFO)  # request lines to a terminal would measure the terminal
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning", proxy_headers=True)
+    uvicorn.run(serving_app(settings), host="127.0.0.1", port=port, log_level="warning", proxy_headers=True)
 
 
 def _start(kind: str, url: str, port: int) -> subprocess.Popen:

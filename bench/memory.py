@@ -49,9 +49,9 @@ IMPORTS = """
 import importlib, json, sys, psutil
 import asyncpg, jinja2, litestar, piccolo.engine.postgres, uvicorn
 before = set(sys.modules)
-from platform_core.app import create_app
+from platform_core.app import serving_app
 from platform_core.settings import load_settings
-create_app(load_settings({"HEARTH_ENV": "test", "HEARTH_SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "HEARTH_DATA_DIR": sys.argv[1]}))
+serving_app(load_settings({"HEARTH_ENV": "test", "HEARTH_SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "HEARTH_DATA_DIR": sys.argv[1]}))
 modules = {}
 for name in sorted(set(sys.modules) - before):
     top = name.split(".")[0]

@@ -305,9 +305,9 @@ def _serve(settings: Settings, workers: int = 1) -> None:
         "timeout_graceful_shutdown": SHUTDOWN_GRACE, "http": DrainingH11Protocol,
     }
     if workers == 1:
-        from .app import create_app
+        from .app import serving_app
 
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(serving_app(settings), **options)
         return
     # Each web process builds its own app from the environment (app.app_from_environment): the
     # database resolved here goes there, and jobs run in one process of their own, not in each.
