@@ -17,6 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
+import asyncpg
 import msgspec
 
 from platform_core.plugin_api import (
@@ -175,8 +176,12 @@ async def save_task(data: TaskInput, task_id: int | None = None) -> TaskView:
         )
     else:
         sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(_WRITTEN, start=2))
-        row = await conn.fetchrow(
-            f"update loyalty_task set {sets}, updated_at = now() where id = $1 returning {_TASK_COLUMNS}", task_id, *values)
+        try:
+            async with conn.transaction():  # a savepoint: the form is shown again with its error
+                row = await conn.fetchrow(
+                    f"update loyalty_task set {sets}, updated_at = now() where id = $1 returning {_TASK_COLUMNS}", task_id, *values)
+        except asyncpg.UniqueViolationError:  # another task took the code a moment ago
+            raise ValidationFailed({"code": lazy_gettext("Another task has this code.")}) from None
         if row is None:
             raise NotFound("task")
     if row is None:  # another console user saved the same code a moment ago

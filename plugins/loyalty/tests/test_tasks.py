@@ -5,7 +5,12 @@ off."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from platform_core.db import current_connection
+from platform_core.errors import ValidationFailed
 from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import OrderEvent
 from platform_core.tenancy.context import tenant_scope
@@ -206,3 +211,31 @@ async def test_the_member_centre_panels_render(app, tenant_a, enable_plugin):
     assert 'data-checked-in="0"' in shown["before"] and 'action="/p/loyalty/checkin"' in shown["before"]
     assert 'data-checked-in="1"' in shown["after"] and 'href="/p/loyalty/checkin"' in shown["after"]
     assert 'data-testid="tasks-panel"' in shown["tasks"] and "Do profile" in shown["tasks"] and "+11" in shown["tasks"]
+
+
+async def test_two_tasks_renamed_to_one_code_at_once_the_second_is_told_the_code_is_taken(app, tenant_a, enable_plugin):
+    """Both saves pass the "is the code free" read before either commits; the loser must get the
+    field's message, not a 500 from the unique key."""
+    await enable_plugin(tenant_a, "loyalty")
+    made = await with_tasks(tenant_a, profile=1, review=2)
+    first_saved, commit_first = asyncio.Event(), asyncio.Event()
+
+    async def rename(kind: str, hold: bool):
+        async with tenant_scope(tenant_a.id):
+            await tasks.save_task(tasks.TaskInput(code="welcome", kind=kind, title="Welcome", reward_points=5), made[kind])
+            if hold:
+                first_saved.set()
+                await commit_first.wait()
+
+    first = asyncio.create_task(rename("profile", hold=True))
+    await first_saved.wait()
+    second = asyncio.create_task(rename("review", hold=False))
+    await asyncio.sleep(0.3)  # the second waits on the first's uncommitted code
+    commit_first.set()
+    await first
+    with pytest.raises(ValidationFailed) as refused:
+        await second
+    assert "code" in refused.value.fields
+    async with tenant_scope(tenant_a.id):
+        codes = {t.id: t.code for t in await tasks.list_tasks()}
+    assert codes == {made["profile"]: "welcome", made["review"]: "review"}
