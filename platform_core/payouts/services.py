@@ -262,9 +262,10 @@ async def request_withdrawal(holder: Holder, holder_id: int, amount: int, *, act
         raise ValidationFailed({"amount": N_("Verify your real name first: payouts go only to an account in your own name.")})
     payout = await _insert(holder, holder_id, amount, fee, "withdrawal", "", actor_kind, actor_id, "requested",
                            "large" if amount >= rules.review_threshold else "", None)
+    # Rejected and failed withdrawals gave their money back: they use up none of the day's limits.
     count, total = await current_connection().fetchrow(
         "select count(*), coalesce(sum(amount), 0) from core_payout where holder = $1 and holder_id = $2 and source = 'withdrawal' "
-        "and state <> 'rejected' and created_at >= $3", holder, holder_id, _day_start(tenant.timezone))
+        "and state not in ('rejected', 'failed') and created_at >= $3", holder, holder_id, _day_start(tenant.timezone))
     if count > rules.daily_count:
         raise ValidationFailed({"amount": gettext("You can withdraw %(count)s times a day. Try again tomorrow.", count=rules.daily_count)})
     if total > rules.daily_amount:

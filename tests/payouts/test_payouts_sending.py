@@ -265,3 +265,17 @@ async def test_the_payouts_totals_tie_out_to_the_ledger(app, tenant_a, standin):
         page = await console.get("/console/finance/payouts")
     assert page.status_code == 200 and 'id="payout-totals"' in page.text
     assert "does not match the ledger" not in page.text
+
+
+async def test_a_failed_transfer_does_not_use_up_the_days_withdrawals(app, tenant_a, standin):
+    """The money of a failed transfer came back: the person fixes the account and withdraws it
+    again the same day, within limits that the failed one would otherwise have used up."""
+    standin.mode = "failed"
+    payout, worker, finance = await requested(tenant_a, standin, 7000)
+    async with tenant_scope(tenant_a.id):
+        await services.save_settings(PayoutSettingsUpdate(daily_count=1, daily_amount=7000))
+    await approve(tenant_a, payout, finance)
+    assert await reaches(tenant_a, payout.id, "failed")
+    async with tenant_scope(tenant_a.id):
+        again = await services.request_withdrawal("staff", worker, 7000, actor_kind="staff", actor_id=worker)
+    assert again.state == "requested" and await earnings_balance(tenant_a, "staff", worker) == 13000
