@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import quote, urlsplit
 
 import asyncpg
@@ -15,6 +14,7 @@ from litestar.response import Redirect
 from platform_core.errors import HearthError, Unauthorized
 from platform_core.tenancy.middleware import honours_tenant_header
 
+from .decode_errors import field_of, message_for
 from .i18n import gettext
 from .i18n import lazy_gettext as N_
 from .pages import page
@@ -74,8 +74,10 @@ def validation_error_handler(request: Request, exc: ValidationException) -> Resp
     fields: dict[str, str] = {}
     for item in exc.extra or []:
         if isinstance(item, dict):
-            key = str(item.get("key") or "body")
-            fields[key] = gettext(str(item.get("message", "Invalid value.")))
+            said = str(item.get("message", ""))
+            # A missing field is reported on the body as a whole ("data"): name the field instead.
+            key = field_of(said) or str(item.get("key") or "body")
+            fields[key] = gettext(message_for(said))
     return error_response(request, 400, "validation_failed", gettext("Please correct the marked fields."), fields)
 
 
@@ -106,8 +108,7 @@ def bad_data_handler(request: Request, exc: Exception) -> Response:
 def conversion_error_handler(request: Request, exc: msgspec.ValidationError) -> Response:
     """Client values a view converted to a Struct by hand (query filters): the bound that failed
     names its field."""
-    at = re.search(r"at `\$\.(\w+)", str(exc))
-    fields = {at.group(1) if at else "body": gettext("This value is not valid.")}
+    fields = {field_of(str(exc)) or "body": gettext(message_for(str(exc)))}
     return error_response(request, 400, "validation_failed", gettext("Please correct the marked fields."), fields)
 
 

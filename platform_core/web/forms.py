@@ -3,7 +3,6 @@ that is wrong, the errors for the template, where to go next, and a notice after
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
@@ -16,6 +15,7 @@ from platform_core.bounds import is_digits
 from platform_core.errors import HearthError, ValidationFailed
 
 from .csrf import CSRF_FIELD
+from .decode_errors import field_of, message_for
 from .i18n import gettext as _
 from .i18n import lazy_gettext as N_
 from .pages import page
@@ -35,14 +35,12 @@ def form_values(request_form: Any, *omit: str) -> dict[str, str]:
 def _field_message(field: str, value: object, error: str = "") -> str:
     if value in (None, ""):
         return N_("This field is required.")
-    # The bounded types (platform_core.bounds) say why: too long, or a character like NUL.
-    if "length <=" in error:
-        return N_("This value is too long.")
     if isinstance(value, str) and "\x00" in value:
         return N_("This value contains characters that are not allowed.")
-    if field == "email":
+    if field == "email" and "length <=" not in error:
         return N_("Enter a valid email address.")
-    return N_("This value is not valid.")
+    # The bounded types (platform_core.bounds) say why: too long, too large, not one of the choices.
+    return message_for(error)
 
 
 async def parse_form(request: Request, struct_type: type[msgspec.Struct]) -> Any:
@@ -58,9 +56,7 @@ def as_struct(data: dict[str, Any], struct_type: type[msgspec.Struct]) -> Any:
         return msgspec.convert(data, struct_type, strict=False)
     except msgspec.ValidationError as exc:
         text = str(exc)
-        missing = re.match(r"Object missing required field `(\w+)`", text)
-        at = re.search(r"at `\$\.(\w+)`", text)
-        field = missing.group(1) if missing else at.group(1) if at else "form"
+        field = field_of(text) or "form"
         raise ValidationFailed({field: _field_message(field, data.get(field), text)}) from None
 
 
