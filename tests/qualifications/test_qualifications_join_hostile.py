@@ -44,7 +44,7 @@ async def candidate(app, tenant_a, sms):
     ({"name": "刘\x00秀英"}, "name", "characters that are not allowed"),
     ({"name": "长" * 41}, "name", "too long"),
     ({"bio": "很" * 1001}, "bio", "too long"),
-    ({"years_experience": "61"}, "years_experience", "not valid"),
+    ({"years_experience": "61"}, "years_experience", "too large"),
     ({"birth_year": "9999"}, "birth_year", ""),
     ({"id_number": "12"}, "id_number", "Enter the number on your ID card."),
     ({"categories": ["no-such-kind"]}, "categories", "Choose from the kinds of work offered."),
