@@ -19,8 +19,8 @@ from platform_core.catalog.quotes import booking_fields_for, quantity_error
 from platform_core.catalog.services import get_item, item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from platform_core.jobs.schemas import JobContext
-from platform_core.jobs.services import batched, enqueue
+from platform_core.jobs.schemas import JobContext, JobRequest
+from platform_core.jobs.services import batched, enqueue_many
 from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import JobHandler
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
@@ -455,8 +455,10 @@ async def _attempt_transition(
     holder = data.pop("staff_id")
     moved = order_from_row(data, lines)
     if later:
-        await enqueue(REACTIONS_JOB, {"order_id": order_id, "event": event, "from_state": order.state, "to_state": moved.state,
-                                      "holder": holder, "occurred_at": clock.now().isoformat()})
+        # Held by a caller's `batched()` block (a notification writes it with its own last statement).
+        await enqueue_many([JobRequest(kind=REACTIONS_JOB, payload={
+            "order_id": order_id, "event": event, "from_state": order.state, "to_state": moved.state, "holder": holder,
+            "occurred_at": clock.now().isoformat()})])
         return moved
     async with batched():
         await tell_plugins(moved, event, order.state, holder)
