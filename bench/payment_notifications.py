@@ -20,9 +20,8 @@ once: one ledger posting, one `pay` event and a paid order per payment.
 
 `--profile` instead sends a few hundred notifications in process and prints the SQL statements
 of one original and one repeat, and the CPU per notification with its cProfile top functions.
-`--waits` samples the bench database's active statements every 20 ms during the runs with
-bookings and prints what they waited on (a lock, I/O, or nothing: CPU), to tell contention from
-load.
+`--waits` samples the bench database's active statements every 20 ms during the runs and prints
+what they waited on (a lock, I/O, or nothing: CPU), to tell contention from load.
 """
 
 from __future__ import annotations
@@ -212,6 +211,36 @@ def app_cpu(servers: list[tuple[subprocess.Popen, int]]) -> float:
     return sum(sum(psutil.Process(process.pid).cpu_times()[:2]) for process, _ in servers)
 
 
+async def database_backends(url: str) -> list[psutil.Process]:
+    """The PostgreSQL backends serving the bench database now (the app pools' connections)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        pids = [r["pid"] for r in await conn.fetch(
+            "select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")]
+    finally:
+        await conn.close()
+    found = []
+    for pid in pids:
+        try:
+            found.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def busy(processes: list[psutil.Process]) -> float:
+    """CPU seconds (user and system) these processes have used; one gone meanwhile counts nothing."""
+    total = 0.0
+    for process in processes:
+        try:
+            total += sum(process.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def start_servers(count: int, env: dict[str, str]) -> list[tuple[subprocess.Popen, int]]:
     servers = []
     for _ in range(count):
@@ -286,15 +315,18 @@ async def measure(args) -> str:
                         bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed + batch)
                         stop = asyncio.Event()
                         load = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop)) if run != "alone" else None
-                        waits = asyncio.create_task(sample_waits(url, stop)) if load and args.waits else None
-                        cpu = app_cpu(servers[:processes])
+                        waits = asyncio.create_task(sample_waits(url, stop)) if args.waits else None
+                        backends = await database_backends(url)
+                        cpu, db, own = app_cpu(servers[:processes]), busy(backends), busy([psutil.Process()])
                         results[run] = await deliver(clients, path, bodies, args.clients)
                         results[run]["cpu_ms"] = 1000 * (app_cpu(servers[:processes]) - cpu) / len(bodies)
+                        results[run]["db_ms"] = 1000 * (busy(backends) - db) / len(bodies)
+                        results[run]["sender_ms"] = 1000 * (busy([psutil.Process()]) - own) / len(bodies)
                         stop.set()
                         if load:
                             results[run]["bookings"] = await load
                         if waits:
-                            print(f"{processes} process(es), waits of active statements (samples):", file=sys.stderr)
+                            print(f"{processes} process(es), {run}, waits of active statements (samples):", file=sys.stderr)
                             for (wait, query), n in (await waits).most_common(15):
                                 print(f"  {n:5} {wait:28} {query}", file=sys.stderr)
                         await credited_once(tenant, payments)
@@ -316,24 +348,25 @@ def table(args, rows: dict[int, list[dict]], redis: bool, rss: list[float]) -> s
         return statistics.median(values)
 
     lines = [
-        "| app processes | run | notifications/s | p50 (ms) | p99 (ms) | app CPU per post (ms) | failed | bookings/s | bookings vs alone |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| app processes | run | notifications/s | p50 (ms) | p99 (ms) | app CPU per post (ms) | database CPU per post (ms) | sender CPU per post (ms) | failed | bookings/s | bookings vs alone |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for processes, results in rows.items():
         solo = med([r["solo"]["per_s"] for r in results])
-        lines.append(f"| {processes} | bookings alone | - | - | - | - | - | {solo:.0f} | 1.00 |")
+        lines.append(f"| {processes} | bookings alone | - | - | - | - | - | - | - | {solo:.0f} | 1.00 |")
         for run in ("alone", "with bookings"):
             per_s = med([r[run]["per_s"] for r in results])
             p50 = med([r[run]["p50_ms"] for r in results])
             p99 = med([r[run]["p99_ms"] for r in results])
             failed = sum(r[run]["errors"] for r in results)
-            cpu = med([r[run]["cpu_ms"] for r in results])
+            cpu, db, sender = (med([r[run][k] for r in results]) for k in ("cpu_ms", "db_ms", "sender_ms"))
             if run == "alone":
-                lines.append(f"| {processes} | notifications alone | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {failed} | - | - |")
+                lines.append(f"| {processes} | notifications alone | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {db:.2f} | {sender:.2f} | "
+                             f"{failed} | - | - |")
             else:
                 booked = med([r[run]["bookings"]["per_s"] for r in results])
-                lines.append(f"| {processes} | notifications with bookings | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {failed} | "
-                             f"{booked:.0f} | {booked / solo:.2f} |")
+                lines.append(f"| {processes} | notifications with bookings | {per_s:.0f} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {db:.2f} | "
+                             f"{sender:.2f} | {failed} | {booked:.0f} | {booked / solo:.2f} |")
     one = med([r["alone"]["per_s"] for r in rows[1]])
     two = med([r["alone"]["per_s"] for r in rows[2]])
     p99_one = med([r["alone"]["p99_ms"] for r in rows[1]])
@@ -350,8 +383,10 @@ def table(args, rows: dict[int, list[dict]], redis: bool, rss: list[float]) -> s
         "",
         *lines,
         "",
-        f"Two processes vs one, notifications alone: {two / one:.2f}x. App CPU per post: user and system time of the app "
-        f"processes over the run divided by the posts (with bookings it includes the bookings' work). Resident memory of "
+        f"Two processes vs one, notifications alone: {two / one:.2f}x. CPU per post: user and system time over the run divided "
+        f"by the posts, of the app processes, of the bench database's PostgreSQL backends, and of this load generator (with "
+        f"bookings each includes the bookings' work): where the three add up to the machine's cores, the machine, not the app, "
+        f"bounds the rate. Resident memory of "
         f"each app process after the runs: {', '.join(f'{mb:.0f} MB' for mb in rss)}.",
     ])
 
