@@ -171,6 +171,14 @@ async def lock_order(order_id: int) -> None:
     await current_connection().execute("select id from core_order where id = $1 for update", order_id)
 
 
+def lock_order_sql(order_id: str, condition: str) -> str:
+    """`lock_order` as a subquery for another service's statement (a lateral join), so a service
+    that first reads what names the order locks it in the same round trip (a payment's
+    notification). `order_id` and `condition` are SQL over the caller's columns; the lock is
+    taken only where `condition` holds."""
+    return f"select o.id from core_order o where o.id = {order_id} and {condition} for update"
+
+
 async def order_charge(order_id: int) -> OrderCharge:
     """Who owes what for the order, and its state (no address: nothing to decrypt)."""
     row = await current_connection().fetchrow("select customer_id, total, currency, state from core_order where id = $1", order_id)

@@ -27,6 +27,7 @@ from platform_core.orders.schemas import ActorRef, Order
 from platform_core.orders.services import (
     get_order,
     lock_order,
+    lock_order_sql,
     order_charge,
     order_id_for_number,
     order_numbers,
@@ -496,9 +497,7 @@ _NOTICE_LOOKUP = f"""
 select {', '.join('p.' + c.strip() for c in _LOCKED.split(','))}, s.seen
 from (select exists(select 1 from core_payment_notification where provider = $2 and event_id = $3) as seen) s
 cross join core_payment p
-left join lateral (
-  select o.id from core_order o where o.id = p.order_id and p.status <> 'succeeded' and not s.seen for update
-) house_order on true
+left join lateral ({lock_order_sql("p.order_id", "p.status <> 'succeeded' and not s.seen")}) house_order on true
 where p.payment_no = $1 and p.provider = $2
 """
 _RECORD_NOTICE = (
