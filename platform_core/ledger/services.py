@@ -154,6 +154,63 @@ select id, created_at from t
 """
 
 
+# A posting that draws nothing down, whole in one statement: its accounts (created on first use),
+# the transaction and its entries. The transaction is inserted only when every account was found
+# with the kind and sign rule the chart gives it (what `post` decided from); otherwise, and when
+# the key was used before, no transaction row comes back and `post` takes the longer way.
+_POST_AT_ONCE = """
+with wanted as (
+  select * from unnest($6::text[], $7::text[], $8::text[], $9::bool[]) with ordinality as w(code, currency, kind, allow_negative, k)
+), made as (
+  insert into core_ledger_account (tenant_id, code, currency, kind, allow_negative)
+  select $1, code, currency, kind, allow_negative from wanted
+  on conflict (tenant_id, code, currency) do nothing
+  returning id, code, currency, kind, allow_negative
+), acct as (
+  select w.k, coalesce(a.id, m.id) as id, coalesce(a.kind, m.kind) = w.kind and coalesce(a.allow_negative, m.allow_negative) = w.allow_negative as as_charted
+  from wanted w
+  left join core_ledger_account a on a.code = w.code and a.currency = w.currency
+  left join made m on m.code = w.code and m.currency = w.currency
+), t as (
+  insert into core_ledger_transaction (tenant_id, idempotency_key, kind, order_id, memo)
+  select $1, $2, $3, $4, $5 where (select count(*) from acct where as_charted) = cardinality($6::text[])
+  on conflict (tenant_id, idempotency_key) do nothing returning id, created_at
+), e as (
+  insert into core_ledger_entry (tenant_id, transaction_id, account_id, currency, amount)
+  select $1, t.id, acct.id, u.c, u.m from t cross join unnest($10::bigint[], $11::text[], $12::bigint[]) with ordinality as u(k, c, m, n)
+  join acct on acct.k = u.k order by u.n
+)
+select (select id from t) as id, (select created_at from t) as created_at, (select array_agg(id order by k) from acct) as accounts
+"""
+
+
+async def _post_at_once(
+    key: str, kind: str, entries: list[Entry], order_id: int | None, memo: str, no_overdraw: Sequence[str],
+) -> Transaction | None:
+    """The posting in one round trip when, by the chart, it draws no account down; None when it
+    must take `post`'s longer way."""
+    pairs = list(dict.fromkeys((e.account, e.currency) for e in entries))
+    charted = [_chart_entry(code) for code, _ in pairs]
+    delta: dict[tuple[str, str], int] = defaultdict(int)
+    for e in entries:
+        delta[(e.account, e.currency)] += e.amount
+    for pair, (account_kind, allow_negative) in zip(pairs, charted, strict=True):
+        sign = 1 if account_kind in ("asset", "expense") else -1  # Account.normal_sign
+        if (not allow_negative or pair[0] in no_overdraw) and delta[pair] * sign < 0:
+            return None
+    position = {pair: n for n, pair in enumerate(pairs)}
+    row = await current_connection().fetchrow(
+        _POST_AT_ONCE, current_tenant().id, key, kind, order_id, memo,
+        [c for c, _ in pairs], [cur for _, cur in pairs], [k for k, _ in charted], [a for _, a in charted],
+        [position[(e.account, e.currency)] + 1 for e in entries], [e.currency for e in entries], [e.amount for e in entries])
+    if row["id"] is None:
+        return None
+    ids = row["accounts"]
+    return Transaction(id=row["id"], idempotency_key=key, kind=kind, order_id=order_id, memo=memo, created_at=row["created_at"],
+                       entries=[PostedEntry(account_id=ids[position[(e.account, e.currency)]], account=e.account, currency=e.currency,
+                                            amount=e.amount) for e in entries])
+
+
 async def post(
     key: str, kind: str, entries: list[Entry], *, order_id: int | None = None, memo: str = "", no_overdraw: Sequence[str] = (),
 ) -> Transaction:
@@ -164,9 +221,12 @@ async def post(
     `no_overdraw` names accounts that may go negative in general but not by this posting (a
     worker's earnings may owe a deduction, but a withdrawal can not take more than is there).
 
-    Two round trips when nothing is drawn down (the accounts, then the transaction with its
-    entries); two more for a draw-down (the lock, then its balance read after the lock)."""
+    One round trip when, by the chart, nothing is drawn down (`_post_at_once`). Otherwise two (the
+    accounts, then the transaction with its entries), and two more for a draw-down (the lock, then
+    its balance read after the lock); a key used before takes this way too."""
     _check_balanced(entries)
+    if (posted := await _post_at_once(key, kind, entries, order_id, memo, no_overdraw)) is not None:
+        return posted
     conn = current_connection()
     accounts = await _accounts([(e.account, e.currency) for e in entries])
     legs = [(a.id, e.currency, e.amount) for a, e in zip(accounts, entries, strict=True)]

@@ -19,8 +19,8 @@ from platform_core.catalog.quotes import booking_fields_for, quantity_error
 from platform_core.catalog.services import get_item, item_titles
 from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from platform_core.jobs.schemas import JobContext
-from platform_core.jobs.services import batched, enqueue
+from platform_core.jobs.schemas import JobContext, JobRequest
+from platform_core.jobs.services import batched, enqueue_many
 from platform_core.pluginsys.calls import tell
 from platform_core.pluginsys.contexts import JobHandler
 from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
@@ -169,6 +169,14 @@ async def lock_order(order_id: int) -> None:
     checking the order under the lock. The house order: taken before the order's assignments
     and payments, as a transition (which updates the row) takes it before its hooks' writes."""
     await current_connection().execute("select id from core_order where id = $1 for update", order_id)
+
+
+def lock_order_sql(order_id: str, condition: str) -> str:
+    """`lock_order` as a subquery for another service's statement (a lateral join), so a service
+    that first reads what names the order locks it in the same round trip (a payment's
+    notification). `order_id` and `condition` are SQL over the caller's columns; the lock is
+    taken only where `condition` holds."""
+    return f"select o.id from core_order o where o.id = {order_id} and {condition} for update"
 
 
 async def order_charge(order_id: int) -> OrderCharge:
@@ -455,8 +463,10 @@ async def _attempt_transition(
     holder = data.pop("staff_id")
     moved = order_from_row(data, lines)
     if later:
-        await enqueue(REACTIONS_JOB, {"order_id": order_id, "event": event, "from_state": order.state, "to_state": moved.state,
-                                      "holder": holder, "occurred_at": clock.now().isoformat()})
+        # Held by a caller's `batched()` block (a notification writes it with its own last statement).
+        await enqueue_many([JobRequest(kind=REACTIONS_JOB, payload={
+            "order_id": order_id, "event": event, "from_state": order.state, "to_state": moved.state, "holder": holder,
+            "occurred_at": clock.now().isoformat()})])
         return moved
     async with batched():
         await tell_plugins(moved, event, order.state, holder)

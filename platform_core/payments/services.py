@@ -19,7 +19,7 @@ from platform_core import clock
 from platform_core.db import current_connection
 from platform_core.db.engine import side_connection
 from platform_core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from platform_core.jobs.services import enqueue
+from platform_core.jobs.services import batched, enqueue, write_with_jobs
 from platform_core.ledger import services as ledger
 from platform_core.metrics import PAYMENT_NOTIFICATIONS
 from platform_core.orders import machine as m
@@ -27,6 +27,7 @@ from platform_core.orders.schemas import ActorRef, Order
 from platform_core.orders.services import (
     get_order,
     lock_order,
+    lock_order_sql,
     order_charge,
     order_id_for_number,
     order_numbers,
@@ -487,13 +488,31 @@ async def handle_notification(provider_name: str, headers: Mapping[str, str], bo
     return provider.reply(config, True)
 
 
+# The payment a notification names, whether its event was recorded before (a retry), and its order
+# locked when there may be something to apply: one round trip for what used to be three. The lock
+# is in a lateral subquery so a payment already paid, an event already seen or a top-up (no order)
+# takes none. The status is read before the lock, as it was before the merge: the update after it
+# is conditional, so a delivery that waited for the lock applies nothing twice.
+_NOTICE_LOOKUP = f"""
+select {', '.join('p.' + c.strip() for c in _LOCKED.split(','))}, s.seen
+from (select exists(select 1 from core_payment_notification where provider = $2 and event_id = $3) as seen) s
+cross join core_payment p
+left join lateral ({lock_order_sql("p.order_id", "p.status <> 'succeeded' and not s.seen")}) house_order on true
+where p.payment_no = $1 and p.provider = $2
+"""
+_RECORD_NOTICE = (
+    "insert into core_payment_notification (tenant_id, provider, event_id, payment_id, status, outcome) "
+    "values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, provider, event_id) do nothing returning id"
+)
+
+
 async def _apply_notification(provider: PaymentProvider, config: Any, headers: Mapping[str, str], body: bytes) -> str:
     """applied, duplicate or ignored (genuine, but nothing to change); raises _Refused.
 
-    Only what the fact needs runs here: the payment read, its order locked, the payment's one
-    conditional update, the event id recorded, and for a success the ledger posting and the
-    order's `pay`. A repeat of a success costs the read and the insert that finds its event id.
-    Four statements of its own for a success, the ledger's two and the order's transition."""
+    Only what the fact needs runs here: one lookup (the payment, whether the event was seen, its
+    order locked), the payment's one conditional update, the ledger's posting, the order's `pay`
+    (read and move), and the event id recorded in one statement with the order's reactions job.
+    A repeat of an event is answered after the signature and the lookup."""
     if config is None or not provider.configured(config):
         raise _Refused("not_configured")
     try:
@@ -502,33 +521,28 @@ async def _apply_notification(provider: PaymentProvider, config: Any, headers: M
         raise _Refused(exc.reason, exc.detail) from None
     if notice.merchant_id != provider.merchant_id(config):
         raise _Refused("merchant", f"for {notice.merchant_id}", notice.payment_no)
-    conn = current_connection()
-    # Amount, currency, order and customer never change once a payment exists: no lock to read them.
-    row = await conn.fetchrow(f"select {_LOCKED} from core_payment where payment_no = $1 and provider = $2",
-                              notice.payment_no, provider.name)
+    event_id = notice.event_id[:128]
+    # Amount, currency, order and customer never change once a payment exists. A refusal below
+    # rolls back and so lets the order's lock go.
+    row = await current_connection().fetchrow(_NOTICE_LOOKUP, notice.payment_no, provider.name, event_id)
     if row is None:
         raise _Refused("unknown_payment", "", notice.payment_no)
     if notice.currency != row["currency"]:
         raise _Refused("currency", f"{notice.currency} for {row['currency']}", notice.payment_no)
     if notice.amount != row["amount"]:
         raise _Refused("amount", f"{notice.amount} for {row['amount']}", notice.payment_no)
+    if row["seen"]:
+        return "duplicate"
     # A success is final, so a payment read as succeeded can only ignore this notice: a retry of
     # a delivery that was applied needs neither the order's lock nor the update.
-    applied = False
-    if row["status"] != "succeeded":
-        if row["order_id"] is not None:
-            # The house order: the order before its payments. Concurrent deliveries of one payment
-            # take turns here; a top-up has no order, and its update's row lock orders them instead.
-            await lock_order(row["order_id"])
-        applied = await _apply_status(row, notice.status, notice.provider_ref)
-    # After the update: a repeat of an event was recorded by the delivery that applied it, which
-    # committed before this one got the lock, so a conflict here means nothing changed above.
-    first = await conn.fetchval(
-        "insert into core_payment_notification (tenant_id, provider, event_id, payment_id, status, outcome) "
-        "values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, provider, event_id) do nothing returning id",
-        current_tenant().id, provider.name, notice.event_id[:128], row["id"], notice.status, "applied" if applied else "ignored",
-    )
-    if first is None:
+    async with batched():
+        applied = row["status"] != "succeeded" and await _apply_status(row, notice.status, notice.provider_ref)
+        # After the update: an event recorded meanwhile was recorded by a delivery that applied it
+        # and committed before this one got the order's lock, so a conflict here means nothing
+        # changed above. The `pay` transition's reactions job rides with this statement.
+        recorded = await write_with_jobs(_RECORD_NOTICE, (current_tenant().id, provider.name, event_id, row["id"], notice.status,
+                                                          "applied" if applied else "ignored"))
+    if recorded is None:
         return "duplicate"
     return "applied" if applied else "ignored"
 

@@ -5,10 +5,12 @@ notifications applied."""
 
 from __future__ import annotations
 
+import contextvars
 import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+import asyncpg
 import pytest
 
 from platform_core import clock
@@ -32,6 +34,7 @@ from platform_core.testing.factories import (
     make_order,
 )
 from platform_core.testing.pytest_plugin import client_for
+from platform_core.testing.statements import RECORDED
 
 pytest.importorskip("plugins.payments_alipay.plugin")
 from plugins.payments_alipay.plugin import sandbox_values  # noqa: E402
@@ -116,6 +119,39 @@ async def test_a_paid_notification_tells_dispatch_and_the_customer_after_it_has_
         reacted = await current_connection().fetch("select done_at from core_job where kind = 'orders.reactions' and payload->>'order_id' = $1",
                                                    str(order_id))
     assert len(reacted) == 1 and reacted[0]["done_at"] is not None
+
+
+async def test_a_notification_takes_a_few_statements_and_a_repeat_one_lookup(app, runtime, alipay_tenant, monkeypatch):
+    tenant, cfg, sandbox = alipay_tenant
+    _, warm_no = await pending_payment(tenant)
+    _, payment_no = await pending_payment(tenant)
+    # Caches the franchise and its config (making the orders' items renewed its stamp).
+    assert await post(app, tenant.slug, notification(sandbox, cfg.alipay.appid, warm_no, 12000)) == "success"
+    body = notification(sandbox, cfg.alipay.appid, payment_no, 12000)
+    statements: list[str] = []
+    posting: contextvars.ContextVar[bool] = contextvars.ContextVar("posting", default=False)
+    for name in RECORDED:
+        def recorded(conn, query, *args, __original=getattr(asyncpg.Connection, name), **kwargs):
+            # This request's statements only: the app's job worker runs on the same loop, and the
+            # workers' wake after a commit is a task of its own.
+            if posting.get() and not query.startswith("select set_config('synchronous_commit'"):
+                statements.append(" ".join(query.split()))
+            return __original(conn, query, *args, **kwargs)
+        monkeypatch.setattr(asyncpg.Connection, name, recorded)
+    sent = []
+    for _ in ("original", "repeat"):
+        posting.set(True)
+        assert await post(app, tenant.slug, body) == "success"
+        posting.set(False)
+        sent.append(list(statements))
+        statements.clear()
+    original, repeat = sent
+    # BEGIN with the tenant, the lookup that locks the order, the payment's update, the ledger's
+    # posting, the order's read and move, the event recorded with the reactions job, COMMIT.
+    assert len(original) <= 8, "\n".join(original)
+    # BEGIN with the tenant, the lookup that finds the event seen, COMMIT.
+    assert len(repeat) <= 3, "\n".join(repeat)
+    assert await payment_state(tenant, payment_no) == ("succeeded", 1)
 
 
 async def test_a_success_after_a_close_is_still_money_received(app, runtime, alipay_tenant):
