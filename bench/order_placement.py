@@ -20,6 +20,10 @@ counted on every connection (BEGIN and COMMIT included) by wrapping asyncpg's Co
 
     HEARTH_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/order_placement.py [--quick] [--write] [--seconds 10] [--rounds 3] [--clients 8 32]
+
+`--profile` instead places a few hundred orders one after another in process and prints the
+statements of one placement, the CPU per placement (the app's and the in-process client's, with and
+without cProfile) and the top functions: load-independent measures to develop against.
 """
 
 from __future__ import annotations
@@ -27,9 +31,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextvars
+import cProfile
+import io
 import logging
+import pstats
 import secrets
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from datetime import time as clock
 from pathlib import Path
@@ -255,6 +263,48 @@ async def clear_orders(url: str, tenant_id: int) -> None:
     await owner.close()
 
 
+async def profile(args) -> None:
+    """The statements of one placement, then CPU per placement in process, plain and under cProfile."""
+    logging.disable(logging.WARNING)
+    async with scratch_app(redis=True) as (app, _url):
+        tenant, item_id, people, slot = await setup(app, 8, workers=WORKERS)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{tenant.slug}.localhost") as http:
+            turn = iter(range(10**9))
+
+            async def place() -> None:
+                token, address = people[next(turn) % len(people)]
+                body = {"item_id": item_id, "slot_start": spread(slot).isoformat(), "address_id": address}
+                response = await http.post("/api/v1/orders", json=body,
+                                           headers={"authorization": f"Bearer {token}", "idempotency-key": secrets.token_hex(12)})
+                assert response.status_code == 201, response.text
+
+            for _ in range(20):  # warm: caches, the pool, the first compile of each statement
+                await place()
+            with Recorder() as recorder:
+                await place()
+            inside, whole = recorder.counts()
+            print(f"{inside} statements inside place_order, {whole} for the whole request:")
+            for within, kind, query in recorder.calls:
+                print(f"  {'in ' if within else 'out'} {kind:9} {' '.join(str(query).split())[:150]}")
+            started = time.process_time()
+            for _ in range(args.requests):
+                await place()
+            plain = (time.process_time() - started) / args.requests
+            profiler = cProfile.Profile()
+            started = time.process_time()
+            profiler.enable()
+            for _ in range(args.requests):
+                await place()
+            profiler.disable()
+            profiled = (time.process_time() - started) / args.requests
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+    print(out.getvalue())
+    print(f"CPU per placement: {plain * 1000:.2f} ms ({profiled * 1000:.2f} under cProfile; {args.requests} placements "
+          f"in process one after another, the client's share included); {inside} statements inside place_order, {whole} "
+          f"for the whole request")
+
+
 async def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -263,7 +313,14 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per driver and client count")
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--write", action="store_true", help="rewrite this benchmark's section of bench/RESULTS.md")
+    parser.add_argument("--profile", action="store_true", help="statements and CPU per placement, in process")
+    parser.add_argument("--requests", type=int, default=300, help="placements profiled (--profile)")
+    parser.add_argument("--top", type=int, default=40, help="functions listed (--profile)")
+    parser.add_argument("--sort", default="tottime", choices=["cumulative", "tottime", "calls"], help="order of the list (--profile)")
     args = parser.parse_args()
+    if args.profile:
+        await profile(args)
+        return
     if args.quick:
         args.seconds, args.rounds, args.clients = 5.0, 2, [8]
     machine = report.machine()
