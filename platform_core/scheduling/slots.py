@@ -44,12 +44,13 @@ END_OF_DAY = time(23, 59, 59)
 
 async def _candidates(
     skills: list[str], staff_ids: list[int] | None, lat: float | None, lng: float | None,
-    off_during: tuple[datetime, datetime] | None = None,
+    off_during: tuple[datetime, datetime] | None = None, weekdays: list[int] | None = None,
 ) -> list[WorkerWeek]:
     """Active workers with every required skill (and, when both places are known, whose home base
-    reaches the visit), with their weekly hours (and their days off in `off_during`)."""
+    reaches the visit), with their weekly hours (on `weekdays` only, when given) and their days
+    off in `off_during`."""
     return [
-        week for week in await bookable_weeks(skills, staff_ids, off_during)
+        week for week in await bookable_weeks(skills, staff_ids, off_during, weekdays)
         if lat is None or lng is None or week.home_lat is None
         or distance_m((week.home_lat, week.home_lng), (lat, lng)) <= week.service_radius_km * 1000
     ]
@@ -149,8 +150,10 @@ async def available_slots(
         # Only what overlaps the visit can block it or claim its workers.
         window_start, window_end = at, at + duration
     # The whole pool, even for a picked worker: the orders waiting for any of them count. Their
-    # days off in the window come with them.
-    candidates = await _candidates(skills, None, lat, lng, (window_start, window_end))
+    # days off in the window come with them, and only the hours of the days asked about (a
+    # start is on the grid of its own day's hours).
+    weekdays = sorted({(first_day + timedelta(days=n)).weekday() for n in range(min((end_day - first_day).days + 1, 7))})
+    candidates = await _candidates(skills, None, lat, lng, (window_start, window_end), weekdays)
     if not candidates or (staff_id is not None and staff_id not in {c.staff_id for c in candidates}):
         return []
     # Each statement sees its own moment (read committed), and dispatch may move an order from
