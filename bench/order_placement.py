@@ -409,15 +409,19 @@ NOTES = """\
 - Placements lock per local day the visit touches (`hearth:booking_day:{tenant}:{day}`), not per
   franchise, and take the day's number in one statement on a connection of its own that commits
   at once (numbers may have gaps; docs/booking.md). The anchor does the same.
-- Where the endpoint's statements go (docs/booking.md, "What a placement costs"): the item with
-  its add-ons 1, address 1, booking rules 1, day locks 1, slot check 3 (workers with days off, the
-  orders waiting or held, the held time with which of those orders an assignment holds), number 1,
-  the order with lines and timeline 1, dispatch's settings 1, the inbox entry with the jobs 1.
-  Before this work: 39 statements inside `place_order` and a franchise-wide advisory lock held to
-  the commit.
+- Where the endpoint's statements go (docs/booking.md, "What a placement costs"): address 1, day
+  locks 1, slot check 3 (workers with days off, the orders waiting or held, the held time with
+  which of those orders an assignment holds: only the chosen start's), number 1, the order with
+  lines and timeline 1, the inbox entry with the jobs 1; the item, the booking rules and
+  dispatch's settings are kept by the process under the franchise's stamp. Around it: the
+  transaction with the tenant's stamp, the customer's status, the commit, and the job workers'
+  wake-up of the order before on a connection of its own. Before issue 9: 39 statements inside
+  `place_order` and a franchise-wide advisory lock held to the commit.
+- `--profile` prints the statements of one placement and the CPU per placement in process, the
+  load-independent measures to develop against.
 - Goals: ≥ 0.6 of the anchor, ≤ 12 statements. The ratio is the endpoint's Python per request
-  (middleware, session, validation, pricing hooks, the slot engine walking every worker's day)
-  against the anchor's round trips, so it falls as the machine gets busier: compare the load in
+  (middleware, session, validation, pricing hooks, the slot check) against the anchor's round
+  trips, so it falls as the machine gets busier: compare the load in
   the machine line above (2 cores shared with PostgreSQL).
 """
 
