@@ -24,7 +24,7 @@ from platform_core.accounts.guards import (
     require_customer,
     signed_in_customer,
 )
-from platform_core.accounts.services import active_customer
+from platform_core.accounts.services import active_customer, active_customer_id
 from platform_core.accounts.sessions import Principal
 from platform_core.bounds import Count, Id, Latitude, Longitude
 from platform_core.catalog.services import get_item
@@ -79,8 +79,7 @@ class OrderController(Controller):
         Bad input is a 400 with a message per field and places nothing."""
         if not idempotency_key:
             raise ValidationFailed({"idempotency_key": N_("Send an Idempotency-Key of 8 to 100 characters.")})
-        customer = await active_customer(principal)
-        return await booking.place_order(customer.id, data, idempotency_key)
+        return await booking.place_order(await active_customer_id(principal), data, idempotency_key)
 
     @get("/", operation_id="listMyOrders", summary="The customer's orders, newest first")
     async def list_mine(self, principal: NamedDependency[Principal]) -> list[OrderSummary]:

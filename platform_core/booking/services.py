@@ -284,7 +284,10 @@ async def _slot(
     local_day = start.astimezone(tz).date()
     if check.lock:
         await lock_days(*_days_of(start, start + timedelta(minutes=minutes), tz))
-    slots = await available_slots(check.rules, start_date=local_day, days=1, **query)
+    # The chosen start alone; only a refusal reads the whole day, to say why.
+    slots = await available_slots(check.rules, start_date=local_day, days=1, at=start, **query)
+    if not slots:
+        slots = await available_slots(check.rules, start_date=local_day, days=1, **query)
     if not slots:
         # Every worker's time that day is taken (or held by orders waiting for one): another
         # time the same day will not do either.

@@ -376,6 +376,13 @@ async def category_refs() -> list[CategoryRef]:
 
 
 async def get_item(item_id: int, *, for_customer: TenantContext | None = None) -> ServiceItem:
+    """An item by id; for a customer (a quote, a placement), kept by the stamp."""
+    if for_customer is not None:
+        return await _kept.get(for_customer, ("item_id", item_id), lambda: _item_by_id(item_id, for_customer))
+    return await _item_by_id(item_id, None)
+
+
+async def _item_by_id(item_id: int, for_customer: TenantContext | None) -> ServiceItem:
     visible, args = _customer_filter(for_customer, 2)
     found = await _items(f"i.id = $1 and {visible}", item_id, *args, active_only=for_customer is not None)
     if not found:

@@ -17,6 +17,7 @@ from platform_core.orders.schemas import SYSTEM, ActorRef, Order
 from platform_core.orders.services import set_current_worker
 from platform_core.scheduling.calendar import HOLDING
 from platform_core.tenancy.context import current_tenant
+from platform_core.tenancy.stamped import Stamped
 
 from .schemas import Assignment, DispatchSettings, DispatchSettingsUpdate, OfferFacts
 
@@ -61,8 +62,17 @@ async def assignments_of_order(order_id: int) -> list[Assignment]:
 # --------------------------------------------------------------------------- settings
 
 
+# Every placement and every dispatch step reads them; a change renews the franchise's stamp
+# (dispatch_0004), so a process keeps them by it.
+_kept_settings: Stamped[DispatchSettings] = Stamped("dispatch_settings", limit=10_000)
+
+
 async def get_settings() -> DispatchSettings:
     """The tenant's dispatch settings; the defaults until the franchise saves its own."""
+    return await _kept_settings.get(current_tenant(), (), _read_settings)
+
+
+async def _read_settings() -> DispatchSettings:
     row = await current_connection().fetchrow(
         "select mode, grab_pool, accept_timeout_s, weights, travel_speed_kmh, arrange_deadline_hours, office_alert_hours "
         "from core_dispatch_settings"
@@ -78,6 +88,7 @@ async def update_settings(data: DispatchSettingsUpdate) -> DispatchSettings:
     current = await get_settings()
     changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not UNSET}
     merged = msgspec.structs.replace(current, **changes)
+    _kept_settings.written()
     await current_connection().execute(
         "insert into core_dispatch_settings (tenant_id, mode, grab_pool, accept_timeout_s, weights, travel_speed_kmh, "
         "arrange_deadline_hours, office_alert_hours) "

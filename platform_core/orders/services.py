@@ -27,6 +27,7 @@ from platform_core.pluginsys.contexts import OrderEvent as OrderHookEvent
 from platform_core.runtime import current_runtime
 from platform_core.scheduling.schemas import Demand
 from platform_core.tenancy.context import current_tenant
+from platform_core.tenancy.stamped import Stamped
 from platform_core.web.i18n import lazy_gettext as N_
 
 from . import machine as m
@@ -196,8 +197,17 @@ async def timeline(order_id: int) -> list[OrderEvent]:
     return [msgspec.convert({**dict(r), "data": _json(r["data"])}, OrderEvent) for r in rows]
 
 
+# Every placement, quote and page of times reads the booking rules; a change to them renews the
+# franchise's stamp (orders_0011), so a process keeps them by it.
+_kept_settings: Stamped[BookingSettings] = Stamped("booking_settings", limit=10_000)
+
+
 async def booking_settings() -> BookingSettings:
     """The tenant's booking rules; the defaults of the table until the franchise changes them."""
+    return await _kept_settings.get(current_tenant(), (), _read_booking_settings)
+
+
+async def _read_booking_settings() -> BookingSettings:
     row = await current_connection().fetchrow(
         "select slot_minutes, lead_minutes, horizon_days, free_cancel_hours, late_cancel_fee_percent, reminder_hours, relay_phone "
         "from core_booking_settings"
@@ -258,6 +268,7 @@ async def save_booking_settings(tenant, values: dict[str, str], limits: dict[str
     if errors:
         raise ValidationFailed(errors)
     columns = list(clean)
+    _kept_settings.written()
     await current_connection().execute(
         f"insert into core_booking_settings (tenant_id, {', '.join(columns)}) "
         f"values ($1, {', '.join(f'${i}' for i in range(2, len(columns) + 2))}) on conflict (tenant_id) do update set "

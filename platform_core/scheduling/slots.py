@@ -44,12 +44,13 @@ END_OF_DAY = time(23, 59, 59)
 
 async def _candidates(
     skills: list[str], staff_ids: list[int] | None, lat: float | None, lng: float | None,
-    off_during: tuple[datetime, datetime] | None = None,
+    off_during: tuple[datetime, datetime] | None = None, weekdays: list[int] | None = None,
 ) -> list[WorkerWeek]:
     """Active workers with every required skill (and, when both places are known, whose home base
-    reaches the visit), with their weekly hours (and their days off in `off_during`)."""
+    reaches the visit), with their weekly hours (on `weekdays` only, when given) and their days
+    off in `off_during`."""
     return [
-        week for week in await bookable_weeks(skills, staff_ids, off_during)
+        week for week in await bookable_weeks(skills, staff_ids, off_during, weekdays)
         if lat is None or lng is None or week.home_lat is None
         or distance_m((week.home_lat, week.home_lng), (lat, lng)) <= week.service_radius_km * 1000
     ]
@@ -117,16 +118,24 @@ def _day_starts(candidate: WorkerWeek, day: date, duration: timedelta, step: int
 async def available_slots(
     rules: BookingRules, waiting: WaitingOrders, *, duration_minutes: int, start_date: date, days: int, skills: list[str],
     staff_id: int | None = None, lat: float | None = None, lng: float | None = None, now: datetime | None = None,
-    qualified: Qualified | None = None,
+    qualified: Qualified | None = None, at: datetime | None = None,
 ) -> list[Slot]:
     """Bookable slots on `days` local calendar days from `start_date`, each with the workers free
     for the whole visit (with `staff_id`, only the slots that worker can take); empty when nobody
     qualifies. `qualified` (the caller's, booking's: the credentials and courses the work needs)
     says which workers may take a visit starting on a local day; without it, all may. `now` is for
-    tests (default: the clock)."""
+    tests (default: the clock).
+
+    With `at` (an aware time within those days), only the slot starting then, or nothing when it
+    is not bookable: what a placement's check needs. It reads and walks only the visit's own
+    time, where the days' slots read two days more and walk every start of every worker's day;
+    a start's answer does not depend on which others are asked."""
     tenant = current_tenant()
     tz = ZoneInfo(tenant.timezone)
     now = now or clock.now()
+    if at is not None:
+        # In UTC, as the grid's starts are: a visit's end is elapsed time, also across a DST change.
+        at = at.astimezone(timezone.utc)
     earliest = now + timedelta(minutes=rules.lead_minutes)
     last_day = now.astimezone(tz).date() + timedelta(days=rules.horizon_days - 1)
     first_day = max(start_date, earliest.astimezone(tz).date())
@@ -137,9 +146,14 @@ async def available_slots(
     window_start = datetime.combine(first_day, time(0), tzinfo=tz)
     # A visit may run past midnight when a worker's hours end at 24:00, or for days.
     window_end = datetime.combine(end_day + timedelta(days=2), time(0), tzinfo=tz) + duration
+    if at is not None:
+        # Only what overlaps the visit can block it or claim its workers.
+        window_start, window_end = at, at + duration
     # The whole pool, even for a picked worker: the orders waiting for any of them count. Their
-    # days off in the window come with them.
-    candidates = await _candidates(skills, None, lat, lng, (window_start, window_end))
+    # days off in the window come with them, and only the hours of the days asked about (a
+    # start is on the grid of its own day's hours).
+    weekdays = sorted({(first_day + timedelta(days=n)).weekday() for n in range(min((end_day - first_day).days + 1, 7))})
+    candidates = await _candidates(skills, None, lat, lng, (window_start, window_end), weekdays)
     if not candidates or (staff_id is not None and staff_id not in {c.staff_id for c in candidates}):
         return []
     # Each statement sees its own moment (read committed), and dispatch may move an order from
@@ -167,7 +181,10 @@ async def available_slots(
         for candidate in candidates:
             if allowed is not None and candidate.staff_id not in allowed:
                 continue
-            for start in _day_starts(candidate, day, duration, rules.slot_minutes, tz):
+            starts = _day_starts(candidate, day, duration, rules.slot_minutes, tz)
+            if at is not None:
+                starts = [at] if at in starts else []
+            for start in starts:
                 if start >= earliest and not _overlaps(start, start + duration, blocked.get(candidate.staff_id, [])):
                     free.setdefault(start, []).append(candidate.staff_id)
         day += timedelta(days=1)

@@ -315,11 +315,13 @@ async def time_off_during(staff_ids: list[int], start: datetime, end: datetime) 
 
 
 async def bookable_weeks(
-    skills: list[str], staff_ids: list[int] | None, off_during: tuple[datetime, datetime] | None = None
+    skills: list[str], staff_ids: list[int] | None, off_during: tuple[datetime, datetime] | None = None,
+    weekdays: list[int] | None = None,
 ) -> list[WorkerWeek]:
     """Active workers with every one of `skills` and some weekly hours (of `staff_ids`, when
-    given), by id: their hours, skills and home base, and with `off_during` their days off that
-    touch it (as time_off_during), read in one query."""
+    given; on `weekdays`, when given, and only those days' hours), by id: their hours, skills
+    and home base, and with `off_during` their days off that touch it (as time_off_during), read
+    in one query."""
     window = None if off_during is None else Range(off_during[0], off_during[1], upper_inc=False)
     rows = await current_connection().fetch(
         "select s.id, coalesce(p.skills, '{}') as skills, p.home_lat, p.home_lng, coalesce(p.service_radius_km, 10) as radius, "
@@ -329,8 +331,9 @@ async def bookable_weeks(
         "from core_staff s join core_staff_hours h on h.staff_id = s.id "
         "left join core_staff_profile p on p.staff_id = s.id "
         "where s.status = 'active' and coalesce(p.skills, '{}') @> $1::text[] and ($2::bigint[] is null or s.id = any($2)) "
+        "and ($4::int[] is null or h.weekday = any($4)) "
         "order by s.id, h.weekday, h.starts",
-        list(skills), staff_ids, window,
+        list(skills), staff_ids, window, weekdays,
     )
     weeks: dict[int, WorkerWeek] = {}
     for row in rows:

@@ -137,6 +137,38 @@ async def test_an_order_dispatch_moves_between_the_checks_reads_is_counted_once(
     assert found["14:00"] == [({first, second} - {holder}).pop()]
 
 
+async def test_one_start_asked_alone_gets_the_answer_the_whole_day_gives_it(runtime, make_tenant):
+    """A placement asks the engine about its start alone (`at`): held, waiting, picked and
+    cancelled orders, a day off and hours that differ give each start the same workers as the
+    day's slots, and a start the day does not offer (off the grid, taken, past the hours) none."""
+    tenant = await make_tenant(timezone="Asia/Shanghai")
+    await make_worker(tenant, "李阿姨", hours="mon-sun 08:00-14:00")
+    late = await make_worker(tenant, "王阿姨", hours="mon-sun 11:00-20:00")
+    picked = await make_worker(tenant, "张阿姨", hours="mon-sun 09:00-18:00")
+    resting = await make_worker(tenant, "刘阿姨", hours="mon-sun 09:00-18:00")
+    item = await make_item(tenant)
+    day = local_time(tenant, days_ahead=3, hour=0).date()
+    at = local_time(tenant, days_ahead=3, hour=10)
+    await make_order(tenant, item_id=item, starts=at, hours=2, state="paid")
+    await make_order(tenant, item_id=item, starts=at + timedelta(hours=3), hours=2, state="paid", requested_staff_id=picked)
+    await make_order(tenant, item_id=item, starts=at + timedelta(hours=1), hours=3, state="assigned", staff_id=late, assignment="offered")
+    await make_order(tenant, item_id=item, starts=at + timedelta(hours=5), hours=2, state="cancelled")
+    async with tenant_scope(tenant.id):
+        await services.add_time_off(resting, TimeOffCreate(first_day=day, last_day=day, reason="体检"))
+    rules = BookingRules()
+    for staff_id in (None, picked):
+        async with tenant_scope(tenant.id):
+            whole = await engine.available_slots(rules, pending_demand, duration_minutes=120, start_date=day, days=1,
+                                                 skills=["cleaning"], staff_id=staff_id)
+            offered = {s.start: s for s in whole}
+            assert offered
+            for minutes in range(0, 24 * 60, 15):
+                start = datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI) + timedelta(minutes=minutes)
+                alone = await engine.available_slots(rules, pending_demand, duration_minutes=120, start_date=day, days=1,
+                                                     skills=["cleaning"], staff_id=staff_id, at=start.astimezone(UTC))
+                assert alone == ([offered[start]] if start in offered else []), start
+
+
 async def test_a_worker_picked_order_holds_that_worker_and_leaves_the_others(runtime, make_tenant):
     tenant = await make_tenant(timezone="Asia/Shanghai")
     picked = await make_worker(tenant, "李阿姨", hours="mon-sun 09:00-18:00")

@@ -16,7 +16,9 @@ import pytest
 from platform_core.booking.services import place_order, quote
 from platform_core.catalog.services import get_item
 from platform_core.db import current_connection, tenant_transaction
+from platform_core.dispatch.services import get_settings
 from platform_core.orders.schemas import OrderPlace
+from platform_core.orders.services import booking_settings
 from platform_core.pluginsys.contexts import RequirementQuery
 from platform_core.qualifications.eligibility import kept_rules
 from platform_core.tenancy.context import current_tenant, tenant_scope
@@ -31,15 +33,14 @@ from platform_core.testing.factories import (
 from platform_core.testing.pytest_plugin import client_for
 from platform_core.training.learning import order_requirement
 
-# What placing an order reads and writes, one statement each (docs/booking.md, "Placing an
-# order"): the item with its add-ons (1), the address (1), the booking rules (1), the days' locks
-# (1), the slot check (the workers with their days off, the waiting and held orders, the held
-# time: 3), the day's number (1), the order with its lines and timeline (1),
-# dispatch's settings (1), the inbox entry with the outbox jobs (1). The franchise's discount
-# rules are kept by the process (promotions.pricing), so a placement without a coupon reads none;
-# so are its requirement rules (qualifications.eligibility), and a worker's credentials are read
-# only when the work needs some.
-PLACEMENT_STATEMENTS = 11
+# What placing an order reads and writes, one statement each (docs/booking.md, "What a placement
+# costs"): the address (1), the days' locks (1), the slot check (the workers with their days off,
+# the waiting and held orders, the held time: 3), the day's number (1), the order with its lines
+# and timeline (1), the inbox entry with the outbox jobs (1). The item, the booking rules and
+# dispatch's settings are kept by the process under the franchise's stamp, as are its discount rules
+# (promotions.pricing), so a placement without a coupon reads none; so are its requirement rules
+# (qualifications.eligibility), and a worker's credentials are read only when the work needs some.
+PLACEMENT_STATEMENTS = 8
 RECORDED = ("execute", "executemany", "fetch", "fetchrow", "fetchval")
 
 
@@ -197,10 +198,14 @@ async def test_a_placement_issues_a_bounded_number_of_statements(runtime, make_t
             return __original(conn, query, *args, **kwargs)
         monkeypatch.setattr(asyncpg.Connection, name, recorded)
     async with tenant_scope(tenant.id):
-        # The booking page priced it first and offered its times: the process knows the franchise
-        # has no discount rules, no requirement rules (qualifications.eligibility.kept_rules) and
-        # no required courses (training.services.kept_requirements).
-        service = await get_item(item)
+        # The booking page priced it first and offered its times, and the franchise's orders went
+        # to dispatch before: the process knows the item, the booking rules, dispatch's settings,
+        # that the franchise has no discount rules, no requirement rules
+        # (qualifications.eligibility.kept_rules) and no required courses
+        # (training.services.kept_requirements).
+        service = await get_item(item, for_customer=current_tenant())
+        await booking_settings()
+        await get_settings()
         await quote(customer, service, None, [])
         await kept_rules()
         await order_requirement(RequirementQuery(tenant=current_tenant(), category=service.category_code, item_id=item))
