@@ -75,17 +75,17 @@ def _day_start(on: date) -> datetime:
 async def held_on(staff_ids: list[int], on: date, kinds: frozenset[str], courses: frozenset[str]) -> dict[int, tuple[set[str], set[str]]]:
     """The required kinds and courses each worker holds, valid on the local day `on`."""
     held: dict[int, tuple[set[str], set[str]]] = {sid: (set(), set()) for sid in staff_ids}
-    conn = current_connection()
-    if kinds:
-        for r in await conn.fetch(
-            "select distinct staff_id, kind from core_credential where staff_id = any($1::bigint[]) and kind = any($2::text[]) "
-            "and state = 'approved' and (expires_on is null or expires_on >= $3)", staff_ids, sorted(kinds), on):
-            held[r["staff_id"]][0].add(r["kind"])
-    if courses:
-        for r in await conn.fetch(
-            "select staff_id, course_code from core_course_pass where staff_id = any($1::bigint[]) and course_code = any($2::text[]) "
-            "and (expires_at is null or expires_at > $3)", staff_ids, sorted(courses), _day_start(on)):
-            held[r["staff_id"]][1].add(r["course_code"])
+    if not (kinds or courses):
+        return held
+    # Credentials and course passes in one round trip: the item page and every placement ask.
+    for r in await current_connection().fetch(
+        "select staff_id, kind as code, true as credential from core_credential where staff_id = any($1::bigint[]) "
+        "and kind = any($2::text[]) and state = 'approved' and (expires_on is null or expires_on >= $3) "
+        "union all select staff_id, course_code, false from core_course_pass where staff_id = any($1::bigint[]) "
+        "and course_code = any($4::text[]) and (expires_at is null or expires_at > $5)",
+        staff_ids, sorted(kinds), on, sorted(courses), _day_start(on),
+    ):
+        held[r["staff_id"]][0 if r["credential"] else 1].add(r["code"])
     return held
 
 

@@ -6,6 +6,7 @@ process does."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import signal
 import socket
@@ -68,8 +69,14 @@ def serving_two_workers(settings, log: Path) -> Iterator[tuple[subprocess.Popen,
         yield proc, port, *found
     finally:
         if proc.poll() is None:
+            # The web and job processes too: killing the supervisor alone left them serving on.
+            family = psutil.Process(proc.pid).children(recursive=True)
             proc.kill()
             proc.wait()
+            for member in family:
+                with contextlib.suppress(psutil.Error):
+                    member.kill()
+            psutil.wait_procs(family, timeout=10)
 
 
 def wait_replaced(proc: subprocess.Popen, web: set[int], jobs: set[int], log: Path) -> set[int]:
