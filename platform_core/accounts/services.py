@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
-from typing import Iterable
+from typing import Iterable, NoReturn
 
 import msgspec
 from msgspec import UNSET
@@ -500,6 +500,12 @@ async def set_staff_status(tenant: TenantContext, staff_id: int, status: str) ->
     return _staff(row)
 
 
+async def _signed_out(principal: Principal, kind: str) -> NoReturn:
+    """A frozen, closed or deleted account's session ends here, and the person is sent to sign in."""
+    await end_session(principal)
+    raise Unauthorized(sign_in_path=SIGN_IN_PATHS[kind])
+
+
 async def active_customer(principal: Principal) -> Customer:
     """The signed-in customer, still active. A frozen or closed account's sessions end here."""
     try:
@@ -507,18 +513,15 @@ async def active_customer(principal: Principal) -> Customer:
     except NotFound:
         customer = None
     if customer is None or customer.status != "active":
-        await end_session(principal)
-        raise Unauthorized(sign_in_path=SIGN_IN_PATHS["customer"])
+        await _signed_out(principal, "customer")
     return customer
 
 
 async def active_customer_id(principal: Principal) -> int:
     """The signed-in customer's id, as active_customer checks it, without reading (and decrypting)
     the rest of the account: for an endpoint that needs no more (placing an order)."""
-    status = await current_connection().fetchval("select status from core_customer where id = $1", principal.user_id)
-    if status != "active":
-        await end_session(principal)
-        raise Unauthorized(sign_in_path=SIGN_IN_PATHS["customer"])
+    if await current_connection().fetchval("select status from core_customer where id = $1", principal.user_id) != "active":
+        await _signed_out(principal, "customer")
     return principal.user_id
 
 
@@ -528,8 +531,7 @@ async def active_staff(principal: Principal) -> Staff:
     except NotFound:
         staff = None
     if staff is None or staff.status != "active":
-        await end_session(principal)
-        raise Unauthorized(sign_in_path=SIGN_IN_PATHS["staff"])
+        await _signed_out(principal, "staff")
     return staff
 
 
