@@ -28,6 +28,7 @@ from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
 
 from . import credentials
+from .eligibility import holdings_written
 from .schemas import (
     Application,
     ApplicationCreate,
@@ -278,6 +279,7 @@ async def approve(application_id: int, *, by: int, sign_in_url: str) -> Applicat
         skills=application.skills, years_experience=application.years_experience, bio=application.bio,
         service_radius_km=application.service_radius_km, home_lat=application.home_lat, home_lng=application.home_lng))
     conn = current_connection()
+    holdings_written()
     await conn.execute("update core_credential set staff_id = $2 where application_id = $1 and state = 'approved'", application_id, worker.id)
     await conn.execute(
         "update core_staff_application set state = 'approved', staff_id = $2, decided_by = $3, decided_at = now(), updated_at = now() "

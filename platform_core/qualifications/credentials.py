@@ -23,7 +23,7 @@ from platform_core.tenancy.context import current_tenant
 from platform_core.web.i18n import lazy_gettext as N_
 from platform_core.web.templating import translate_to
 
-from .eligibility import held_on, needs
+from .eligibility import held_on, holdings_written, needs
 from .kinds import all_kinds
 from .schemas import Document, DocumentCreate
 
@@ -78,6 +78,7 @@ async def add_document(data: DocumentCreate, photo: bytes, *, application_id: in
     tenant, keyring = current_tenant(), current_runtime().keyring
     number = "".join(data.number.split())
     conn = current_connection()
+    holdings_written()
     credential_id = await conn.fetchval(
         "insert into core_credential (tenant_id, application_id, staff_id, kind, number_cipher, number_masked, issuer, issued_on, "
         "expires_on, photo_type, renews_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
@@ -171,6 +172,7 @@ async def review_document(credential_id: int, *, approve: bool, reason: str, by:
     if not approve and not reason:
         raise ValidationFailed({"reason": N_("Say why, so the candidate can put it right.")})
     conn = current_connection()
+    holdings_written()
     await conn.execute("update core_credential set state = $2, reason = $3, reviewed_by = $4, reviewed_at = now() where id = $1",
                        credential_id, "approved" if approve else "rejected", reason, by)
     if approve and document.renews_id is not None:
@@ -190,6 +192,7 @@ async def revoke(credential_id: int, *, reason: str, by: int) -> tuple[Document,
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationFailed({"reason": N_("Say why the credential is revoked.")})
+    holdings_written()
     await current_connection().execute(
         "update core_credential set state = 'revoked', reason = $2, reviewed_by = $3, reviewed_at = now() where id = $1",
         credential_id, reason, by)

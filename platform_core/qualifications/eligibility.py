@@ -72,21 +72,38 @@ def _day_start(on: date) -> datetime:
     return datetime.combine(on, time(0), tzinfo=ZoneInfo(current_tenant().timezone))
 
 
-async def held_on(staff_ids: list[int], on: date, kinds: frozenset[str], courses: frozenset[str]) -> dict[int, tuple[set[str], set[str]]]:
+# Which workers hold what on a day, by the franchise's stamp (a trigger on credentials and course
+# passes renews it, qualifications_0002): the item page and every placement of work with
+# requirements ask. Validity is by the local day, which is part of the key, so an expiry needs no
+# write to take effect.
+_kept_held: Stamped[dict[int, tuple[frozenset[str], frozenset[str]]]] = Stamped("credentials_held", limit=10_000)
+
+
+def holdings_written() -> None:
+    """A credential or course pass changed in this transaction: read them from the database until it ends."""
+    _kept_held.written()
+
+
+async def held_on(staff_ids: list[int], on: date, kinds: frozenset[str], courses: frozenset[str]) -> dict[int, tuple[frozenset[str], frozenset[str]]]:
     """The required kinds and courses each worker holds, valid on the local day `on`."""
-    held: dict[int, tuple[set[str], set[str]]] = {sid: (set(), set()) for sid in staff_ids}
     if not (kinds or courses):
-        return held
-    # Credentials and course passes in one round trip: the item page and every placement ask.
+        return {sid: (frozenset(), frozenset()) for sid in staff_ids}
+    ids = tuple(sorted(set(staff_ids)))
+    return await _kept_held.get(current_tenant(), ("held", ids, on, kinds, courses), lambda: _read_held(ids, on, kinds, courses))
+
+
+async def _read_held(staff_ids: tuple[int, ...], on: date, kinds: frozenset[str], courses: frozenset[str]) -> dict[int, tuple[frozenset[str], frozenset[str]]]:
+    held: dict[int, tuple[set[str], set[str]]] = {sid: (set(), set()) for sid in staff_ids}
+    # Credentials and course passes in one round trip.
     for r in await current_connection().fetch(
         "select staff_id, kind as code, true as credential from core_credential where staff_id = any($1::bigint[]) "
         "and kind = any($2::text[]) and state = 'approved' and (expires_on is null or expires_on >= $3) "
         "union all select staff_id, course_code, false from core_course_pass where staff_id = any($1::bigint[]) "
         "and course_code = any($4::text[]) and (expires_at is null or expires_at > $5)",
-        staff_ids, sorted(kinds), on, sorted(courses), _day_start(on),
+        list(staff_ids), sorted(kinds), on, sorted(courses), _day_start(on),
     ):
         held[r["staff_id"]][0 if r["credential"] else 1].add(r["code"])
-    return held
+    return {sid: (frozenset(k), frozenset(c)) for sid, (k, c) in held.items()}
 
 
 async def missing_for(staff_ids: list[int], work: Needs, on: date) -> dict[int, list[str]]:
@@ -127,6 +144,7 @@ async def eligible_among(staff_ids: list[int], work: Needs, on: date) -> set[int
 async def record_course_pass(event: CourseEvent) -> None:
     """on_course_passed: keep the worker's latest pass of the course (an older one told late does
     not replace a newer)."""
+    holdings_written()
     await current_connection().execute(
         "insert into core_course_pass (tenant_id, staff_id, course_code, certificate_no, passed_at, expires_at) "
         "values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, staff_id, course_code) do update set "

@@ -163,3 +163,40 @@ async def test_revoking_a_credential_flags_the_workers_future_orders_that_need_i
         alerts = dict(await current_connection().fetch(
             "select id, office_alert_at is not null from core_order where id = any($1::bigint[])", [needs_it, does_not]))
     assert alerts == {needs_it: True, does_not: False}
+
+
+async def test_what_workers_hold_is_kept_by_the_stamp_and_any_change_is_seen_at_once(runtime, tenant_a):
+    """The item page and placements read holdings once per stamp; a change through the service or
+    straight to the table is seen by the next transaction and by the writer's own."""
+    from platform_core.testing.statements import StatementLog
+
+    category, item = await _category_item(tenant_a)
+    await _require(tenant_a, category, "health_certificate")
+    worker = await make_worker(tenant_a, "李阿姨")
+    credential = await give_credential(tenant_a, worker, "health_certificate")
+
+    async def shown() -> bool:
+        async with tenant_scope(tenant_a.id):
+            cards = await eligible_workers(await get_item(item), await workers_for_skills(["cleaning"], limit=200))
+            return worker in [c.id for c in cards]
+
+    assert await shown()
+    with StatementLog() as log:
+        assert await shown()
+    assert not [s for s in log.statements if "core_credential " in s], "a second read within one stamp asks the database again"
+
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute("update core_credential set expires_on = current_date - 1 where id = $1", credential)
+    assert not await shown()
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute("update core_credential set expires_on = null where id = $1", credential)
+    assert await shown()
+    async with tenant_scope(tenant_a.id):
+        revoked, _ = await credentials.revoke(credential, reason="证件过期", by=1)
+        # The revoking transaction itself no longer counts the credential.
+        still = await eligible_workers(await get_item(item), await workers_for_skills(["cleaning"], limit=200))
+        assert revoked.state == "revoked" and worker not in [c.id for c in still]
+    assert not await shown()
+    async with tenant_scope(tenant_a.id):
+        await current_connection().execute("delete from core_credential where id = $1", credential)
+    assert not await shown()
