@@ -56,7 +56,8 @@ async def item_page(request: Request, slug: FromPath[str]) -> Response:
     workers, reviews = await _social.get(tenant, ("item", item.id, tuple(item.required_skills)), load)
     # Checked after the cache: a credential lapses or is revoked without touching the cache's stamp.
     workers = await eligible_workers(item, workers)
-    return page(request, "booking/item.html", item=item, category=category, workers=workers, reviews=reviews)
+    return page(request, "booking/item.html", same_for_visitors=True, varies_on=tuple(w.id for w in workers),
+                item=item, category=category, workers=workers, reviews=reviews)
 
 
 @get("/workers/{staff_id:int}", include_in_schema=False, name="worker-profile", read_only=True)

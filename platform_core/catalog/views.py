@@ -38,7 +38,7 @@ async def services_page(request: Request) -> Response:
     tenant = current_tenant()
     tree = await services.list_categories(tenant)
     items = await services.list_items(for_customer=tenant)
-    return page(request, "catalog/services.html", groups=group_items(tree, items))
+    return page(request, "catalog/services.html", same_for_visitors=True, groups=group_items(tree, items))
 
 
 HANDLERS = [services_page]

@@ -31,7 +31,7 @@ class LocaleChoice(msgspec.Struct, kw_only=True):
 async def home(request: Request, principal: NamedDependency[Principal | None]) -> Template | Redirect:
     if request.scope.get("state", {}).get("platform"):
         return Redirect("/platform/", status_code=303)
-    return page(request, "shell/home.html")
+    return page(request, "shell/home.html", same_for_visitors=True)
 
 
 @post("/locale", include_in_schema=False, status_code=303)

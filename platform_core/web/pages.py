@@ -8,6 +8,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Template
 
+from platform_core import clock
 from platform_core.pluginsys.calls import collect, collect_now
 from platform_core.pluginsys.contexts import MenuEntry, PageContext
 from platform_core.runtime import current_runtime
@@ -47,9 +48,18 @@ def base_context(request: Request) -> dict[str, Any]:
 
 
 def page(request: Request, template: str, *, status_code: int = 200, csp: Mapping[str, Iterable[str]] | None = None,
-         **context: Any) -> Template:
-    """`csp`: sources this page needs beyond the site's policy, by directive (see web/csp.py)."""
+         same_for_visitors: bool = False, varies_on: tuple[Any, ...] = (), **context: Any) -> Template:
+    """`csp`: sources this page needs beyond the site's policy, by directive (see web/csp.py).
+
+    `same_for_visitors`: the page (its `context` included) shows nothing but what the franchise's
+    stamp, the path and query, the language and the franchise's local day decide, as read from
+    stores kept by the stamp (tenancy/stamped.py), and `varies_on`: what else it was read from
+    (e.g. which workers may do the work today). Then, for a visitor who is not signed in, it is
+    rendered once per such key and kept (web/templating.KeptPages)."""
     full = base_context(request)
+    tenant = full["tenant"]
+    if same_for_visitors and full["principal"] is None and tenant is not None:
+        full["kept_as"] = (full["path"], request.scope.get("query_string", b""), clock.today(tenant.timezone), varies_on)
     if template.startswith("console/") or context.pop("console", False):
         full["nav"] = console_menu(request)
     full.update(context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
@@ -51,11 +53,27 @@ _page_vars: ContextVar[Mapping[str, Any]] = ContextVar("page_vars", default={})
 class PageTemplate(Template):
     def render(self, *args: Any, **kwargs: Any) -> str:
         page_vars = dict(*args, **kwargs)
+        kept = getattr(self.environment, "kept_pages", None)
+        if kept is not None and page_vars.get("kept_as") is not None:
+            return kept.render(self, page_vars)
+        return self.render_page(page_vars)
+
+    def render_page(self, page_vars: dict[str, Any]) -> str:
         token = _page_vars.set(page_vars)
         try:
             return super().render(page_vars)
         finally:
             _page_vars.reset(token)
+
+    def _get_default_module(self, ctx: Context | None = None) -> Any:
+        # Jinja checks on every import whether the importing page has globals the imported
+        # template lacks (a set difference over every global name). Here no template has globals
+        # of its own beyond the environment's, so the one module built per process always serves.
+        if ctx is not None and (self.globals.maps[0] or len(ctx.globals_keys) != len(self.environment.globals)):
+            return super()._get_default_module(ctx)
+        if self._module is None:
+            self._module = self.make_module()
+        return self._module
 
 
 def page_value(name: str) -> Any:
@@ -173,11 +191,67 @@ class Fragments:
         return markup
 
 
+class KeptPages:
+    """Whole pages kept for visitors who are not signed in: a page that shows nothing but what
+    the franchise's stamp, its path and query, the language and the franchise's local day decide
+    (`page(..., same_for_visitors=True)`, web/pages.py) is rendered once per such key and then
+    served from here, as Fragments keeps parts of pages.
+
+    Two things differ between two visitors of such a page, and are filled in per request: the
+    csrf token (rendered as a placeholder, then replaced; a token of other characters than
+    token_urlsafe's is rendered the ordinary way) and the messages above the content (the
+    plugins' notices and flash, which may depend on the time or the visitor: the layout renders
+    `messages_hole` in their place). Kept by the tenant's stamp like Fragments, so a change to
+    the franchise, its catalog, workers, reviews or credentials renders afresh. Bounded in
+    characters kept per process; without a stamped tenant nothing is kept."""
+
+    MAX_CHARS = 2_000_000
+    CSRF_HOLE = "hearthcsrf" + secrets.token_hex(12)
+    MESSAGES_HOLE = Markup(f"<!--hearth-messages-{secrets.token_hex(12)}-->")
+    SAFE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.kept: dict[tuple[Any, ...], tuple[TenantContext, object, str]] = {}
+        self.chars = 0
+
+    def render(self, template: PageTemplate, page_vars: dict[str, Any]) -> str:
+        tenant, token = page_vars.get("tenant"), page_vars.get("csrf_token", "")
+        if (not self.enabled or not isinstance(tenant, TenantContext) or not tenant.version
+                or page_vars.get("principal") is not None or not self.SAFE_TOKEN.fullmatch(token)):
+            return template.render_page(page_vars)
+        locale = i18n.get_locale()
+        catalogue = i18n.translations(locale)
+        key = (template.name, tenant.id, tenant.version, locale, page_vars["kept_as"])
+        found = self.kept.get(key)
+        if found is not None and found[1] is catalogue and (found[0] is tenant or found[0] == tenant):
+            html = found[2]
+        else:
+            html = template.render_page({**page_vars, "csrf_token": self.CSRF_HOLE, "notices": [], "flash": [],
+                                         "messages_hole": self.MESSAGES_HOLE})
+            if self.chars + len(html) > self.MAX_CHARS:
+                self.kept.clear()
+                self.chars = 0
+            self.kept[key] = (tenant, catalogue, html)
+            self.chars += len(html)
+        messages = ""
+        if page_vars.get("notices") or page_vars.get("flash"):
+            ui = template.environment.get_template("macros/ui.html")
+            messages = ui.module.page_messages(page_vars.get("notices"), page_vars.get("flash"))  # type: ignore[attr-defined]
+        return html.replace(self.CSRF_HOLE, token).replace(self.MESSAGES_HOLE, messages)
+
+
+class PageEnvironment(Environment):
+    """The Jinja environment of the app's pages, with the pages it keeps (KeptPages)."""
+
+    kept_pages: KeptPages
+
+
 def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | None = None, *, reload: bool = True) -> Environment:
     """`extra_globals`: what the app adds for every template (e.g. `order_state`, bound to its runtime).
     `reload`: look for edited template files on every render (development); otherwise a template,
     and every template it imports, is compiled once per process and never checked again."""
-    env = Environment(
+    env = PageEnvironment(
         auto_reload=reload,
         loader=ChoiceLoader([FileSystemLoader(str(p)) for p in template_dirs(extra_dirs)]),
         autoescape=select_autoescape(["html", "xml"]),
@@ -202,6 +276,7 @@ def build_environment(extra_dirs: list[Path], extra_globals: dict[str, Any] | No
     env.globals["svg_icon"] = svg_icon
     # A template edited in development shows at once: fragments are kept only when templates are.
     env.globals["fragment"] = Fragments(enabled=not reload).render
+    env.kept_pages = KeptPages(enabled=not reload)
     env.globals.update(extra_globals or {})
     return env
 
