@@ -6,7 +6,10 @@ Both servers run for the whole benchmark (each idle while the other is measured)
 thread; it, PostgreSQL and the servers share the machine's cores, so beside req/s the benchmark
 reports the CPU each side used per request (the servers' web processes, from /proc) and how much
 of the machine wrk itself took: with two cores and wrk taking a share, two processes can not
-reach 2×, and the numbers say how far that explains the ratio.
+reach 2×, and the numbers say how far that explains the ratio. In the same rounds the minimal
+app (anchor_app.py) is served by one uvicorn process and by two, each accepting on its own
+SO_REUSEPORT socket as `hearth serve` does: its ratio is what a second process gives any app on
+this machine.
 
     HEARTH_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres [REDIS_URL=redis://...] \\
         .venv/bin/python bench/processes.py [--quick] [--rounds 5] [--seconds 20] [--connections 32] [--write]
@@ -17,15 +20,25 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import socket
 import statistics
+import subprocess
 import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psutil  # noqa: E402
 import report  # noqa: E402
-from served import PAGES, Server, demo_database, served, wrk  # noqa: E402
+from served import PAGES, Server, demo_database, free_port, request, served, wrk  # noqa: E402
+
+from platform_core.db.engine import app_dsn  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
 
 GOAL = 1.7
 
@@ -59,6 +72,51 @@ def busy_cpu() -> float:
     return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
+@dataclass
+class AnchorServer:
+    """The minimal app (anchor_app.py) as N uvicorn processes, each accepting on a socket of its
+    own bound with SO_REUSEPORT to one port, as `hearth serve --workers N` does."""
+
+    port: int
+    procs: list[subprocess.Popen]
+
+    def processes(self) -> list[psutil.Process]:
+        return [psutil.Process(p.pid) for p in self.procs]
+
+
+@contextmanager
+def anchor_served(url: str, processes: int) -> Iterator[AnchorServer]:
+    port = free_port()
+    procs = []
+    try:
+        for _ in range(processes):
+            with socket.socket() as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                sock.bind(("127.0.0.1", port))
+                sock.listen(2048)
+                procs.append(subprocess.Popen(
+                    [sys.executable, "-m", "uvicorn", "--factory", "anchor_app:create", "--app-dir", str(HERE),
+                     "--fd", str(sock.fileno()), "--log-level", "warning", "--no-access-log"],
+                    env={**os.environ, "HEARTH_ANCHOR_DSN": app_dsn(url, None)}, pass_fds=(sock.fileno(),)))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                for path in PAGES:  # each process answers, its templates compiled
+                    for _ in range(8 * processes):
+                        request(port, path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield AnchorServer(port, procs)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -76,9 +134,16 @@ def main() -> None:
     machine = report.machine("psutil")
 
     results: dict[int, list] = {1: [], 2: []}
-    with demo_database() as url, served(url, workers=1) as one, served(url, workers=2) as two:
+    anchor: dict[int, list[float]] = {1: [], 2: []}
+    with (demo_database() as url, served(url, workers=1) as one, served(url, workers=2) as two,
+          anchor_served(url, 1) as anchor_one, anchor_served(url, 2) as anchor_two):
         servers = {1: one, 2: two}
+        anchors = {1: anchor_one, 2: anchor_two}
         for i in range(rounds):
+            # The minimal app on the same stack, one process and two, in the same rounds: what the
+            # machine gives any app from a second process.
+            for workers in (1, 2) if i % 2 == 0 else (2, 1):
+                anchor[workers].append(wrk(anchors[workers].port, seconds=seconds, connections=args.connections).rps)
             # Alternating which goes first, so neither always follows the other's backlog.
             for workers in (1, 2) if i % 2 == 0 else (2, 1):
                 server = servers[workers]
@@ -95,6 +160,8 @@ def main() -> None:
         return statistics.median(pick(r) for r in results[workers])
 
     rps = {w: median(w, lambda r: r[0].rps) for w in (1, 2)}
+    anchor_rps = {w: statistics.median(anchor[w]) for w in (1, 2)}
+    anchor_ratio = anchor_rps[2] / anchor_rps[1]
     ratios = [b[0].rps / a[0].rps for a, b in zip(results[1], results[2])]
     ratio = rps[2] / rps[1]
     # What the cores allow two processes if nothing else ran: every core on the app and PostgreSQL.
@@ -125,6 +192,11 @@ def main() -> None:
         f"nothing else running, their CPU per request would let two processes serve {ceiling:.0f} req/s at most, "
         f"{ceiling / rps[1]:.2f}× one process's measured rate.",
         "",
+        f"The minimal app (`bench/anchor_app.py`, the same Litestar, uvicorn, asyncpg and Jinja), served the same "
+        f"way in the same rounds (one uvicorn process, then two, each on a socket of its own with SO_REUSEPORT): "
+        f"{anchor_rps[1]:.0f} req/s with one process, {anchor_rps[2]:.0f} with two, **{anchor_ratio:.2f}×**. "
+        f"Hearth's two ÷ one over the minimal app's: {ratio / anchor_ratio:.2f}.",
+        "",
         "A request costs the app's CPU and PostgreSQL's (its backend, for the request's statements); when the "
         "machine is busy on every core with one web process, a second has no core to run on, and the ratio "
         "measures the machine, not the processes. Linux also shares the CPU between sessions before processes "
@@ -140,6 +212,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     report.summary("two processes vs one on two cores (pages)", round(ratio, 2), f"≥ {GOAL}", ratio >= GOAL)
+    report.summary("two processes vs one on two cores: the minimal app, same rounds", round(anchor_ratio, 2), "", None)
     if args.write:
         report.replace_section("processes.py", text)
 
