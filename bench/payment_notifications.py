@@ -417,7 +417,9 @@ def table(args, rows: dict[int, list[dict]], redis: bool, rss: list[float]) -> s
         f"Two processes vs one, notifications alone: {two / one:.2f}x. CPU per post: user and system time over the run divided "
         f"by the posts, of the app processes, of the bench database's PostgreSQL backends, and of the senders: wrk, and with "
         f"bookings this script's booking clients too (with bookings each includes the bookings' work): where the three add up to the machine's cores, the machine, not the app, "
-        f"bounds the rate. Resident memory of "
+        f"bounds the rate. The one-process run of notifications alone is a fresh process's first: its first Alipay post "
+        f"imports the SDK and builds the franchise's client on the event loop (lazily, for memory; docs/payments.md), and "
+        f"the posts in flight then, one per connection, are its slowest, enough of 571 to be the p99. Resident memory of "
         f"each app process after the runs: {', '.join(f'{mb:.0f} MB' for mb in rss)}.",
     ])
 
