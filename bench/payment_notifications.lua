@@ -22,6 +22,10 @@ end
 
 local threads = {}
 
+-- With HEARTH_BENCH_INTERVAL_US set, each connection posts at that interval (a fixed offered
+-- rate, as long as the app keeps up), the connections spread over it; unset, back to back.
+local interval = tonumber(os.getenv("HEARTH_BENCH_INTERVAL_US") or "")
+
 function setup(thread)
   thread:set("index", #threads)
   table.insert(threads, thread)
@@ -29,8 +33,11 @@ end
 
 local requests, failed, latencies, began, ended, started = {}, 0, {}, nil, nil, nil
 
+local offset = 0
+
 function init(args)
   local index, every = wrk.thread:get("index"), tonumber(args[4])
+  offset = interval and interval * index / every or 0
   local headers = { ["Host"] = args[3], ["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" }
   local n = 0
   for body in io.lines(args[1]) do
@@ -53,6 +60,18 @@ function request()
     began = started
   end
   return requests[next]
+end
+
+if interval then
+  -- The next post's planned time: on a fixed grid from the first, so one slow answer is caught up
+  -- on, not carried into every later post.
+  local start -- the grid's origin: wrk asks delay() before a connection's first post too
+
+  function delay()
+    start = start or now_us()
+    local wait = start + offset + #latencies * interval - now_us()
+    return wait > 0 and wait / 1000 or 0
+  end
 end
 
 function response(status, headers, body)
