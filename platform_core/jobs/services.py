@@ -9,9 +9,10 @@ booking and each payment made their commits wait for one another (bench/payment_
 --waits: `Lock:object` at COMMIT). After commit, one process sends at most one NOTIFY at a time,
 on its own connection without waiting for the flush, and one more if a commit asked meanwhile:
 every commit is followed by a NOTIFY sent after it. The NOTIFY waits WAKE_GATHER first, so the
-commits of those milliseconds share it: under a stream of payments each commit cost a NOTIFY of
-its own (a round trip and a transaction; bench/payment_notifications.py), and a worker's job now
-starts at most WAKE_GATHER later (its poll, the fallback, is seconds).
+commits of those milliseconds share it: a commit with none in flight cost a NOTIFY of its own (a
+round trip and a transaction), one per payment when they come one at a time and 0.2–0.4 per post
+with eight at once (bench/payment_notifications.py); a worker's job now starts at most
+WAKE_GATHER later (its poll, the fallback, is seconds).
 """
 
 from __future__ import annotations
