@@ -8,7 +8,11 @@ notified (a database-wide lock, held through the commit's WAL flush), so a NOTIF
 booking and each payment made their commits wait for one another (bench/payment_notifications.py
 --waits: `Lock:object` at COMMIT). After commit, one process sends at most one NOTIFY at a time,
 on its own connection without waiting for the flush, and one more if a commit asked meanwhile:
-every commit is followed by a NOTIFY sent after it, and a burst of commits costs a few.
+every commit is followed by a NOTIFY sent after it. The NOTIFY waits WAKE_GATHER first, so the
+commits of those milliseconds share it: a commit with none in flight cost a NOTIFY of its own (a
+round trip and a transaction), one per payment when they come one at a time and 0.2–0.4 per post
+with eight at once (bench/payment_notifications.py); a worker's job now starts at most
+WAKE_GATHER later (its poll, the fallback, is seconds).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from .schemas import DEFAULT_MAX_ATTEMPTS, Job, JobFunction, JobRequest, Payload
 log = logging.getLogger("hearth.jobs")
 
 NOTIFY_CHANNEL = "hearth_jobs"
+WAKE_GATHER = 0.01  # seconds a wake waits for more commits to share its NOTIFY
 # The jobs held by the innermost `batched()` block of this task, if any.
 _batch: ContextVar[list[JobRequest] | None] = ContextVar("hearth_job_batch", default=None)
 _JOB_COLUMNS = "id, tenant_id, kind, payload, key, run_at, attempts, max_attempts, last_error, done_at, failed_at"
@@ -155,15 +160,17 @@ async def _insert(jobs: list[JobRequest]) -> None:
 
 
 class _Waking:
-    """The NOTIFY this process has in flight, and whether a commit asked for one meanwhile."""
+    """The NOTIFY this process has waiting or in flight, and whether a commit asked for one
+    while it was in flight."""
 
     task: asyncio.Task | None = None
     again = False
 
 
 def _wake_workers() -> None:
-    """After a commit that wrote jobs: the NOTIFY in flight, if it started before this commit,
-    may reach a worker that looks before it; so one more follows it."""
+    """After a commit that wrote jobs: a NOTIFY still waiting is sent after this commit; one in
+    flight, if it started before this commit, may reach a worker that looks before it, so one
+    more follows it."""
     running = _Waking.task
     if running is not None and not running.done() and running.get_loop() is asyncio.get_running_loop():
         _Waking.again = True
@@ -173,7 +180,8 @@ def _wake_workers() -> None:
 
 async def _notify() -> None:
     while True:
-        _Waking.again = False
+        await asyncio.sleep(WAKE_GATHER)
+        _Waking.again = False  # the commits so far are before the NOTIFY below
         try:
             async with side_connection() as conn:
                 # Its own transaction, not waiting for the WAL flush: a lost wake costs a worker's poll, not a job.

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import msgspec
@@ -13,6 +14,7 @@ import pytest
 
 from platform_core import clock
 from platform_core.db import get_engine, tenant_transaction
+from platform_core.jobs import services as jobs
 from platform_core.jobs.services import HandlerSpec, collect_handlers, enqueue, get_job
 from platform_core.jobs.worker import Worker, running_worker
 from platform_core.notifications import services as notifications
@@ -156,6 +158,24 @@ async def test_notify_wakes_an_idle_worker_at_commit(runtime, tenant_a):
     finally:
         worker.stop()
         await asyncio.wait_for(task, timeout=5)
+
+
+async def test_commits_close_together_share_one_wake(runtime, tenant_a, monkeypatch):
+    wakes = []
+    side_connection = jobs.side_connection
+
+    @asynccontextmanager
+    async def counted():
+        wakes.append(1)
+        async with side_connection() as conn:
+            yield conn
+
+    monkeypatch.setattr(jobs, "side_connection", counted)
+    monkeypatch.setattr(jobs, "WAKE_GATHER", 0.5)  # wide enough for three commits on a busy machine
+    for n in range(3):
+        await enqueue_for(tenant_a.id, "test.noop", {"order_id": n})
+    await asyncio.wait_for(jobs._Waking.task, timeout=5)
+    assert len(wakes) == 1
 
 
 async def test_a_plugins_job_is_dropped_when_the_tenant_turned_it_off(runtime, tenant_a):
