@@ -31,6 +31,7 @@ from .db.replica import close_read_pool, start_read_pool
 from .errors import NotFound
 from .jobs.worker import Worker, running_worker
 from .kv import open_kv
+from .lazy import defer_import
 from .metrics import prometheus_config
 from .notifications.hooks import install_dev_channel
 from .orders.services import order_state
@@ -183,13 +184,13 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
             }),
         ),
         lifespan=[lifespan],
-        # web: the document lists the JSON API only, with the house error body.
-        on_startup=[document_api],
         # tracking: live positions cross processes on redis pub/sub or PostgreSQL LISTEN/NOTIFY.
         plugins=[channels_plugin(settings)],
         debug=False,
     )
     app.state.runtime = runtime
+    # web: the document lists the JSON API only, with the house error body, built on first use.
+    document_api(app)
     # Entered around Litestar's router, not as a route's middleware: the answers the router gives
     # by itself (405 for a method the path lacks) render their error page with the runtime too.
     app.asgi_handler = RuntimeMiddleware(app.asgi_handler, runtime)
@@ -200,8 +201,12 @@ def serving_app(settings: Settings) -> Litestar:
     """The app of a process that only serves HTTP (`hearth serve`). Litestar adds its pydantic
     plugins whenever pydantic can be imported, and it can: piccolo requires it for its pydantic
     helpers, which Hearth does not use (its boundaries are msgspec Structs). Refusing the import
-    here saves about 8 MB in every web process; elsewhere (tests, the CLI) pydantic stays as it is."""
+    here saves about 8 MB in every web process; elsewhere (tests, the CLI) pydantic stays as it is.
+    Likewise black: Piccolo's app registry imports it at its top to format the migrations that
+    `piccolo migrations new` writes, never in a web process, which reads the registry at start
+    (the engine, the check for pending migrations): deferred, it keeps about 6 MB out."""
     sys.modules.setdefault("pydantic", None)  # type: ignore[arg-type]  # None: "import pydantic" raises ImportError
+    defer_import("black")
     return create_app(settings)
 
 
