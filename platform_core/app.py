@@ -122,13 +122,13 @@ def _plugin_template_dirs(pm: pluggy.PluginManager) -> list[Path]:
 
 def release_free_memory() -> None:
     """Start-up leaves freed memory behind (the catalogues parsed and compiled, the plugin registry
-    read); glibc keeps it for later allocations unless asked to hand it back, about 1 MB a process.
-    Other C libraries (musl, macOS) have no such call and nothing to do here."""
+    read); glibc keeps it for later allocations unless asked to hand it back (about 1 MB a process
+    at start; later growth takes part of it again)."""
     try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to hand back this way
         return
-    trim(0)
+    malloc_trim(0)
 
 
 def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) -> Litestar:
@@ -160,7 +160,8 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
                 async with running_worker(runtime):
                     # What start-up built (modules, routes, plugins, the pool) lives as long as the
                     # app: the collector stops walking it, so a full pass no longer stalls a
-                    # request for tens of milliseconds. Handed back when the app stops.
+                    # request for tens of milliseconds. Handed back when the app stops. Garbage
+                    # first, as frozen garbage is never freed.
                     gc.collect()
                     gc.freeze()
                     release_free_memory()

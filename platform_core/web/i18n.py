@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
@@ -29,40 +27,19 @@ def get_locale() -> str:
     return _locale.get()
 
 
-def _compiled(po: Path, locale: str) -> bytes:
-    """The .mo of a .po, kept beside it under the .po's digest as Python keeps bytecode: parsing
-    the core's catalogue with Babel leaves a process about 2.5 MB heavier than reading the .mo,
-    so only the first process after the .po changes parses it. Where the folder is read-only, each
-    process parses it."""
-    source = po.read_bytes()
-    cached = po.with_name(f"messages.{hashlib.sha256(source).hexdigest()[:16]}.mo")
-    try:
-        return cached.read_bytes()
-    except OSError:
-        pass
-    buf = io.BytesIO()
-    write_mo(buf, read_po(io.BytesIO(source), locale=locale))
-    compiled = buf.getvalue()
-    try:
-        for stale in po.parent.glob("messages.*.mo"):
-            stale.unlink(missing_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(compiled)
-        os.replace(partial, cached)  # whole or absent, for a process reading it meanwhile
-    except OSError:
-        pass
-    return compiled
-
-
 @lru_cache(maxsize=None)
 def _translations(locale: str, extra_dirs: tuple[Path, ...] = ()) -> Translations:
-    """Read the .po catalogues (core first, then plugins'), compiled (see _compiled), and merge them."""
+    """Read the .po catalogues (core first, then plugins') and compile them in memory."""
     merged: Translations | None = None
     for folder in (TRANSLATIONS_DIR, *extra_dirs):
         po = folder / locale / "LC_MESSAGES" / "messages.po"
         if not po.exists():
             continue
-        buf = io.BytesIO(_compiled(po, locale))
+        with po.open("rb") as fp:
+            catalog = read_po(fp, locale=locale)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
         # The first catalogue brings the locale's plural rule; merge() keeps it.
         if merged is None:
             merged = Translations(fp=buf)
