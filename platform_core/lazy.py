@@ -5,6 +5,7 @@ them (docs/scaling.md, memory per process)."""
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -30,3 +31,19 @@ class LazyModule:
 
 def lazy_module(name: str) -> Any:
     return LazyModule(name)
+
+
+class _Deferred(ModuleType):
+    """Stands in sys.modules for a module not imported yet: `import name` finds it, and the first
+    attribute read puts the real module in its place (under Python's import lock) and reads it."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def defer_import(name: str) -> None:
+    """Third-party code's `import name` at its top imports nothing until the module is used (for
+    our own imports, `lazy_module`). Nothing happens if the module is loaded already."""
+    sys.modules.setdefault(name, _Deferred(name))

@@ -65,6 +65,19 @@ def describe_api(openapi: OpenAPI) -> None:
                 responses["404"] = _error("Nothing of that id or number for this customer and franchise")
 
 
+class _DescribedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, pruning and completing the document where it builds it."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        openapi = super()._build_openapi()
+        describe_api(openapi)
+        return openapi
+
+
 def document_api(app: Litestar) -> None:
-    """on_startup: before the first request, so the served document is the pruned one."""
-    describe_api(app.plugins.get(OpenAPIPlugin).provide_openapi())
+    """Every document the app builds is the described one. Litestar builds it on first use (the
+    /schema pages), not at start: about 2.5 MB that a process which never serves it never holds.
+    Litestar makes its plugin itself, so it is recast here (a subclass with no state of its own)."""
+    app.plugins.get(OpenAPIPlugin).__class__ = _DescribedOpenAPIPlugin

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from platform_core.lazy import lazy_module
+from platform_core.lazy import defer_import, lazy_module
 
 # Loaded by batch dispatch, the first Stripe or WeChat Pay payment, the AMap plugin's first call.
 LOADED_WHEN_USED = ("numpy", "scipy", "stripe", "wechatpy", "wechatpayv3", "httpx", "requests", "alipay", "Cryptodome", "segno")
@@ -34,3 +34,13 @@ def test_a_lazy_module_is_the_module_once_used():
     assert "colorsys" not in sys.modules
     assert colorsys.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
     assert "colorsys" in sys.modules
+
+
+def test_a_deferred_import_is_the_module_once_used():
+    sys.modules.pop("colorsys", None)
+    defer_import("colorsys")
+    import colorsys
+
+    assert "rgb_to_hsv" not in vars(colorsys)  # the stand-in: nothing imported yet
+    assert colorsys.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+    assert sys.modules["colorsys"].rgb_to_hsv is vars(sys.modules["colorsys"])["rgb_to_hsv"]  # the real one now
