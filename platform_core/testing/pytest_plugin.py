@@ -135,6 +135,29 @@ async def running(application) -> AsyncIterator[object]:
         await task
 
 
+async def restore_session_pool(settings: Settings) -> None:
+    """The engine's pool is the process's one: a second app's lifespan (or a migration) replaces it
+    and closes it on the way out. Started again as the app role, for the session app's tests."""
+    from platform_core.db import start_pool
+    from platform_core.db.engine import app_dsn
+    from platform_core.db.replica import close_read_pool
+
+    db = settings.db
+    await close_read_pool()
+    await start_pool(app_dsn(db.url, db.app_url), min_size=db.pool_min, max_size=db.pool_max)
+
+
+@asynccontextmanager
+async def running_beside(application, settings: Settings) -> AsyncIterator[object]:
+    """A second app in this process (other plugins, other settings) with its lifespan running,
+    and the session app's pool back afterwards."""
+    try:
+        async with running(application) as started:
+            yield started
+    finally:
+        await restore_session_pool(settings)
+
+
 @pytest.fixture(scope="session")
 async def app(hearth_settings: Settings):
     """The app with its lifespan running (pool as the app role, safety checks, kv)."""

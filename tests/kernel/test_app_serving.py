@@ -12,7 +12,7 @@ import sys
 from litestar._openapi.plugin import OpenAPIPlugin
 
 from platform_core.app import create_app
-from platform_core.testing.pytest_plugin import client_for, running
+from platform_core.testing.pytest_plugin import client_for, running_beside
 from platform_core.web.openapi import PLUGIN_API
 
 SERVE = """
@@ -41,7 +41,7 @@ def test_a_web_process_serves_without_pydantic_and_its_api_schema_is_whole(tmp_p
 
 
 async def test_the_api_document_is_built_when_first_asked_for_and_lists_the_api_only(hearth_settings, tenant_a):
-    async with running(create_app(hearth_settings)) as app:
+    async with running_beside(create_app(hearth_settings), hearth_settings) as app:
         plugin = app.plugins.get(OpenAPIPlugin)
         assert plugin._openapi is None  # started, and nothing built yet
         async with client_for(app, f"{tenant_a.slug}.localhost") as client:

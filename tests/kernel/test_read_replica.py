@@ -12,12 +12,11 @@ import msgspec
 import pytest
 from litestar import get, post
 
-from platform_core.db import current_connection, start_pool
+from platform_core.db import current_connection
 from platform_core.db.engine import app_dsn
-from platform_core.db.replica import close_read_pool
 from platform_core.pluginsys import hookimpl
 from platform_core.pluginsys.manager import build_plugin_manager
-from platform_core.testing.pytest_plugin import client_for, running
+from platform_core.testing.pytest_plugin import client_for, running_beside
 
 READ_NAME = "hearth-read-test"
 
@@ -64,12 +63,8 @@ async def replica_app(hearth_settings, app):
     settings = msgspec.structs.replace(hearth_settings, db=msgspec.structs.replace(db, read_url=read_url))
     pm = build_plugin_manager()
     pm.register(ProbeRoutes(), name="core.test_read_replica")
-    try:
-        async with running(create_app(settings, pm=pm)) as application:
-            yield application
-    finally:
-        await close_read_pool()
-        await start_pool(app_dsn(db.url, db.app_url), min_size=db.pool_min, max_size=db.pool_max)
+    async with running_beside(create_app(settings, pm=pm), hearth_settings) as application:
+        yield application
 
 
 async def test_a_read_only_handler_reads_from_the_replica_with_its_tenant_and_the_rest_from_the_primary(replica_app, tenant_a):

@@ -15,9 +15,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from platform_core.db import current_connection, start_pool, tenant_transaction
+from platform_core.db import current_connection, tenant_transaction
 from platform_core.db.checks import rls_violations
-from platform_core.db.engine import app_dsn
 from platform_core.pluginsys.manager import build_plugin_manager
 from platform_core.pluginsys.services import (
     enable_plugin,
@@ -26,7 +25,12 @@ from platform_core.pluginsys.services import (
 )
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import SmsGateway, api_sign_in
-from platform_core.testing.pytest_plugin import client_for, run_hearth, running
+from platform_core.testing.pytest_plugin import (
+    client_for,
+    restore_session_pool,
+    run_hearth,
+    running_beside,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "hearth-hello"
@@ -64,11 +68,10 @@ async def hello_migrated(hello_installed, app, hearth_settings):
     Migrating swaps the process's one engine to the owner; the session app's pool is put back."""
     from platform_core.db.migrate import migrate
 
-    db = hearth_settings.db
     try:
-        await migrate(db.url)
+        await migrate(hearth_settings.db.url)
     finally:
-        await start_pool(app_dsn(db.url, db.app_url), min_size=db.pool_min, max_size=db.pool_max)
+        await restore_session_pool(hearth_settings)
     return hello_installed
 
 
@@ -80,13 +83,8 @@ async def hello_app(hello_migrated, hearth_settings):
 
     pm = build_plugin_manager()
     assert "hello" in [p.name for p in plugin_catalog(pm)]
-    try:
-        async with running(create_app(hearth_settings, pm=pm)) as application:
-            yield application
-    finally:
-        # The lifespan closed the process's one pool on its way out; the session app needs it.
-        db = hearth_settings.db
-        await start_pool(app_dsn(db.url, db.app_url), min_size=db.pool_min, max_size=db.pool_max)
+    async with running_beside(create_app(hearth_settings, pm=pm), hearth_settings) as application:
+        yield application
 
 
 @pytest.fixture
