@@ -59,7 +59,8 @@ async def replica_app(hearth_settings, app):
     from platform_core.app import create_app
 
     db = hearth_settings.db
-    read_url = f"{app_dsn(db.url, db.app_url)}?application_name={READ_NAME}&default_transaction_read_only=on"
+    primary = app_dsn(db.url, db.app_url)  # the embedded server's has a query already (its socket)
+    read_url = f"{primary}{'&' if '?' in primary else '?'}application_name={READ_NAME}&default_transaction_read_only=on"
     settings = msgspec.structs.replace(hearth_settings, db=msgspec.structs.replace(db, read_url=read_url))
     pm = build_plugin_manager()
     pm.register(ProbeRoutes(), name="core.test_read_replica")
