@@ -92,6 +92,9 @@ def anchor_served(url: str, processes: int) -> Iterator[AnchorServer]:
         for _ in range(processes):
             with socket.socket() as sock:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                # As `hearth serve` does (cli._no_delay): without it each answer's body waits for
+                # the client's delayed acknowledgement of its head.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.bind(("127.0.0.1", port))
                 sock.listen(2048)
                 procs.append(subprocess.Popen(

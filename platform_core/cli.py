@@ -338,6 +338,26 @@ def _stop_jobs(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def _no_delay(listener: socket.socket) -> None:
+    """Connections accepted on a socket the supervisor made send each write at once. asyncio sets
+    TCP_NODELAY only on sockets made with the TCP protocol number (uvicorn's own single-process
+    socket is); on the others Nagle held a response's body until the client acknowledged its
+    head, which the client delays by up to 40 ms: every request of `--workers 2` waited that
+    long. Linux hands the listener's option to each connection it accepts."""
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def reuse_port_socket(address: tuple[str, int]) -> socket.socket:
+    """One web process's socket on the shared port (SO_REUSEPORT), bound, not listening yet."""
+    sock = socket.socket(socket.AF_INET6 if ":" in address[0] else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    _no_delay(sock)
+    sock.bind(address)
+    sock.set_inheritable(True)
+    return sock
+
+
 class _Supervisor(Multiprocess):
     """uvicorn's supervisor of the web processes, which also keeps the job process running.
     SIGHUP replaces each web process (the new one serves before the old one stops, and the old one
@@ -361,26 +381,20 @@ class _Supervisor(Multiprocess):
         if REUSE_PORT:
             self.address = (config.host, first.getsockname()[1])
             first.close()
-            first = self._reuse_port_socket()
+            first = reuse_port_socket(self.address)
+        else:
+            _no_delay(first)
         super().__init__(config, sockets=[first])
         self.jobs_wanted = jobs
         self.jobs: subprocess.Popen | None = None
         self.stopped_by: int | None = None
-
-    def _reuse_port_socket(self) -> socket.socket:
-        sock = socket.socket(socket.AF_INET6 if ":" in self.address[0] else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(self.address)
-        sock.set_inheritable(True)
-        return sock
 
     def _start(self, slot: int) -> Process:
         """A web process for `slot`, accepting on that slot's socket."""
         if not REUSE_PORT:
             process = Process(self.config, self.sockets)
         else:
-            self.sockets += [self._reuse_port_socket() for _ in range(slot + 1 - len(self.sockets))]
+            self.sockets += [reuse_port_socket(self.address) for _ in range(slot + 1 - len(self.sockets))]
             process = Process(self.config, [self.sockets[slot]])
         process.start()
         return process
