@@ -62,6 +62,7 @@ WITH_LINES = (
     "from core_order_line l where l.order_id = core_order.id) as lines"
 )
 _LINES = msgspec.json.Decoder(list[OrderLine])
+_LOCKED_ORDER = msgspec.json.Decoder(dict[str, Any])
 # Events after which plugins hear about the order (besides on_order_ready_for_dispatch).
 PAID_EVENTS = frozenset({"pay", "mark_paid"})
 FEE_LABEL = N_("Cancellation fee")
@@ -176,8 +177,21 @@ def lock_order_sql(order_id: str, condition: str) -> str:
     """`lock_order` as a subquery for another service's statement (a lateral join), so a service
     that first reads what names the order locks it in the same round trip (a payment's
     notification). `order_id` and `condition` are SQL over the caller's columns; the lock is
-    taken only where `condition` holds."""
-    return f"select o.id from core_order o where o.id = {order_id} and {condition} for update"
+    taken only where `condition` holds. Its one column, `locked_order`, is the order as read
+    under the lock (JSON): `locked_order(value)` makes it an Order for `transition(read=...)`."""
+    return (
+        f"select (select row_to_json(r) from (select {ORDER_COLUMNS}, {WITH_LINES}) r) as locked_order "
+        f"from core_order where core_order.id = {order_id} and {condition} for update"
+    )
+
+
+def locked_order(value: str | None) -> Order | None:
+    """The order of a `lock_order_sql` subquery, None where it took no lock."""
+    if value is None:
+        return None
+    row = _LOCKED_ORDER.decode(value)
+    row["lines"] = msgspec.json.encode(row["lines"])
+    return order_from_row(row)
 
 
 async def order_charge(order_id: int) -> OrderCharge:
@@ -388,7 +402,8 @@ async def _check_guard(guard: str, order: Order, actor: ActorRef) -> None:
 
 
 async def transition(
-    order_id: int, event: str, actor: ActorRef, *, note: str = "", data: dict[str, Any] | None = None, later: bool = False
+    order_id: int, event: str, actor: ActorRef, *, note: str = "", data: dict[str, Any] | None = None, later: bool = False,
+    read: Order | None = None,
 ) -> Order:
     """Fire `event` on the order as `actor`. Raises Conflict when the order is not in a state the
     event leaves from (or another transition won the race), Forbidden when the actor may not
@@ -400,25 +415,29 @@ async def transition(
     and messages follow the payment, nothing about the money waits for them). The job is written
     with the move, so they happen exactly when it commits.
 
+    `read`: the order as this transaction read it under its lock (`lock_order_sql`), which the
+    first try uses instead of reading it again.
+
     When another transition moved the order to a different state between our read and our write,
     the request is tried once more against that state: a customer cancelling just as dispatch
     assigns the order still cancels it, while two identical requests still can't both succeed."""
     seen_state: str | None = None
     while True:
-        moved = await _attempt_transition(order_id, event, actor, note=note, data=data, not_from=seen_state, later=later)
+        moved = await _attempt_transition(order_id, event, actor, note=note, data=data, not_from=seen_state, later=later, read=read)
         if isinstance(moved, str):
             if seen_state is not None:
                 raise Conflict("The order changed in the meantime. Please reload it.")
-            seen_state = moved
+            seen_state, read = moved, None
             continue
         return moved
 
 
 async def _attempt_transition(
-    order_id: int, event: str, actor: ActorRef, *, note: str, data: dict[str, Any] | None, not_from: str | None, later: bool
+    order_id: int, event: str, actor: ActorRef, *, note: str, data: dict[str, Any] | None, not_from: str | None, later: bool,
+    read: Order | None,
 ) -> Order | str:
     """One try: the order as moved, or the state it was read in when a concurrent change won."""
-    order = await get_order(order_id)
+    order = read if read is not None and read.id == order_id else await get_order(order_id)
     if order.state == not_from:
         raise Conflict("The order changed in the meantime. Please reload it.")
     spec = machine_for_order(order.category_code).get(event)

@@ -28,6 +28,7 @@ from platform_core.orders.services import (
     get_order,
     lock_order,
     lock_order_sql,
+    locked_order,
     order_charge,
     order_id_for_number,
     order_numbers,
@@ -494,7 +495,7 @@ async def handle_notification(provider_name: str, headers: Mapping[str, str], bo
 # takes none. The status is read before the lock, as it was before the merge: the update after it
 # is conditional, so a delivery that waited for the lock applies nothing twice.
 _NOTICE_LOOKUP = f"""
-select {', '.join('p.' + c.strip() for c in _LOCKED.split(','))}, s.seen
+select {', '.join('p.' + c.strip() for c in _LOCKED.split(','))}, s.seen, house_order.locked_order
 from (select exists(select 1 from core_payment_notification where provider = $2 and event_id = $3) as seen) s
 cross join core_payment p
 left join lateral ({lock_order_sql("p.order_id", "p.status <> 'succeeded' and not s.seen")}) house_order on true
@@ -536,7 +537,8 @@ async def _apply_notification(provider: PaymentProvider, config: Any, headers: M
     # A success is final, so a payment read as succeeded can only ignore this notice: a retry of
     # a delivery that was applied needs neither the order's lock nor the update.
     async with batched():
-        applied = row["status"] != "succeeded" and await _apply_status(row, notice.status, notice.provider_ref)
+        applied = row["status"] != "succeeded" and await _apply_status(row, notice.status, notice.provider_ref,
+                                                                        order=locked_order(row["locked_order"]))
         # After the update: an event recorded meanwhile was recorded by a delivery that applied it
         # and committed before this one got the order's lock, so a conflict here means nothing
         # changed above. The `pay` transition's reactions job rides with this statement.
@@ -547,11 +549,11 @@ async def _apply_notification(provider: PaymentProvider, config: Any, headers: M
     return "applied" if applied else "ignored"
 
 
-async def _apply_status(row, status: str, provider_ref: str) -> bool:
+async def _apply_status(row, status: str, provider_ref: str, *, order: Order | None = None) -> bool:
     """Move a payment forward (pending → succeeded/closed/failed; a late success after a close
     still counts; nothing moves a success back); True when something changed. The update is
     conditional, so of two concurrent callers only the first changes anything, whatever they read
-    before. The caller holds the payment's order, if it has one."""
+    before. The caller holds the payment's order, if it has one; `order`: as read under that lock."""
     conn = current_connection()
     if status == "succeeded":
         moved = await conn.fetchval(
@@ -562,7 +564,7 @@ async def _apply_status(row, status: str, provider_ref: str) -> bool:
             return False
         if row["purpose"] == "order":
             await ledger.record_payment(row["order_id"], row["currency"], row["provider"], row["amount"], payment_ref=row["payment_no"])
-            await _order_paid(row["order_id"], row["id"], row["payment_no"], row["provider"], row["amount"])
+            await _order_paid(row["order_id"], row["id"], row["payment_no"], row["provider"], row["amount"], read=order)
         else:
             await ledger.wallet_topup(row["customer_id"], row["currency"], row["provider"], row["amount"], payment_ref=row["payment_no"])
         return True
@@ -574,13 +576,14 @@ async def _apply_status(row, status: str, provider_ref: str) -> bool:
     return False
 
 
-async def _order_paid(order_id: int, payment_id: int, payment_no: str, provider: str, amount: int) -> None:
+async def _order_paid(order_id: int, payment_id: int, payment_no: str, provider: str, amount: int, *, read: Order | None = None) -> None:
     """The order moves to paid; money that arrives for an order the machine will not move to
     paid (already paid, or cancelled) goes straight back. Its reactions (dispatch, the customer's
-    message, plugins) follow in one job: the money and the order's state are the fact."""
+    message, plugins) follow in one job: the money and the order's state are the fact. `read`:
+    the order as read under its lock in this transaction, if it was."""
     try:
         await transition(order_id, "pay", ActorRef(kind="system"), data={"payment_no": payment_no, "provider": provider, "amount": amount},
-                         later=True)
+                         later=True, read=read)
         return
     except Conflict:
         pass  # the transition refuses before it writes anything

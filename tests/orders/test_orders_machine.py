@@ -12,7 +12,13 @@ from platform_core.db import current_connection
 from platform_core.errors import Conflict, Forbidden, NotFound
 from platform_core.orders import machine as m
 from platform_core.orders.schemas import ActorRef
-from platform_core.orders.services import get_order, timeline, transition
+from platform_core.orders.services import (
+    get_order,
+    lock_order_sql,
+    locked_order,
+    timeline,
+    transition,
+)
 from platform_core.pluginsys import hookimpl
 from platform_core.tenancy.context import tenant_scope
 from platform_core.testing.factories import make_customer, make_item, make_order
@@ -230,3 +236,19 @@ async def test_tenant_b_can_not_move_tenant_as_order(runtime, shop, tenant_b):
     async with tenant_scope(tenant_b.id):
         with pytest.raises(NotFound):
             await transition(order_id, "cancel_by_franchise", ActorRef(kind="system"))
+
+
+async def test_the_order_read_under_a_lock_in_another_services_statement_is_the_order(runtime, shop):
+    """What a payment's notification reads with the order's lock (lock_order_sql) is the order as
+    get_order reads it: lines, contact (its phone masked), times; and no order where no lock."""
+    tenant, customer_id, item_id = shop
+    order_id = await make_order(tenant, customer_id=customer_id, item_id=item_id)
+    async with tenant_scope(tenant.id):
+        conn = current_connection()
+        await conn.execute("insert into core_order_line (tenant_id, order_id, position, kind, code, label, quantity, unit_amount, amount) "
+                           "values ($1, $2, 9, 'fee', 'night', 'Night visit', 1, 500, 500)", tenant.id, order_id)
+        locked = await conn.fetchval(f"select o.locked_order from ({lock_order_sql('$1::bigint', 'true')}) o", order_id)
+        untaken = await conn.fetchval(f"select o.locked_order from ({lock_order_sql('$1::bigint', 'false')}) o", order_id)
+        assert locked_order(locked) == await get_order(order_id)
+        assert len((await get_order(order_id)).lines) == 2
+        assert untaken is None and locked_order(untaken) is None
