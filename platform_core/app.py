@@ -182,7 +182,7 @@ def create_app(settings: Settings, *, pm: pluggy.PluginManager | None = None) ->
     app = Litestar(
         route_handlers=[*_collect_routes(pm), *_static_routers(pm, settings)],
         # web: first, so no request's context leaks into the next one on its connection (serverio.py).
-        middleware=[ServerIOMiddleware(), prometheus_config().middleware, RequestLogMiddleware(), PathBoundsMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host), LocaleMiddleware(default=settings.default_locale), InputBoundsMiddleware()],
+        middleware=[ServerIOMiddleware(), prometheus_config().middleware, RequestLogMiddleware(), PathBoundsMiddleware(), TenantMiddleware(base_domain=settings.base_domain, platform_host=settings.platform_host, notify_concurrency=settings.notify_concurrency), LocaleMiddleware(default=settings.default_locale), InputBoundsMiddleware()],
         dependencies={"principal": Provide(provide_principal)},
         before_request=before_request,
         after_request=attach_page_notices,  # pluginsys: compute_page_notices (async hooks)

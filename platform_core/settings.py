@@ -47,6 +47,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Where payment providers reach this server (e.g. https://pay.example.com); empty: the URL of
     # the request that started the payment.
     notify_base_url: str = ""
+    # Provider notifications a web process works on at once; the rest wait their turn before
+    # their transaction starts, so a burst of them leaves most of the process to people's
+    # requests (providers wait seconds for an answer and retry; docs/payments.md).
+    notify_concurrency: Annotated[int, msgspec.Meta(ge=1, le=256)] = 2
     # The bearer token Prometheus sends to /metrics; without one /metrics answers only outside production.
     metrics_token: str = ""
     # How long a partner channel's link is remembered in the visitor's browser: a sign-up within
@@ -79,6 +83,7 @@ _VARIABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HEARTH_WORKER", ("worker",)),
     ("HEARTH_WORKERS", ("workers",)),
     ("HEARTH_NOTIFY_BASE_URL", ("notify_base_url",)),
+    ("HEARTH_NOTIFY_CONCURRENCY", ("notify_concurrency",)),
     ("HEARTH_METRICS_TOKEN", ("metrics_token",)),
     ("HEARTH_CHANNEL_COOKIE_DAYS", ("channel_cookie_days",)),
     ("DATABASE_URL", ("db", "url")),

@@ -13,6 +13,7 @@ from .cache import Key, StampProbe, TenantCache
 from .context import enter_tenant
 from .schemas import TenantContext
 from .services import resolve_tenant
+from .turns import NotificationTurns
 
 # Served on every host without a tenant or a transaction.
 UNSCOPED_PREFIXES = ("/static/", "/health/", "/metrics", "/schema", "/favicon.ico")
@@ -61,11 +62,13 @@ def _varying_on_tenant(send: Send) -> Send:
 class TenantMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, *, base_domain: str, platform_host: str) -> None:
+    def __init__(self, *, base_domain: str, platform_host: str, notify_concurrency: int = 2) -> None:
         self.base_domain = base_domain
         self.platform_host = platform_host.lower()
         # Per app, so two apps in one process (the tests' two "processes") keep their own.
         self.tenants = TenantCache()
+        # Notifications wait their turn here, before their transaction takes a connection.
+        self.turns = NotificationTurns(notify_concurrency)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         path: str = scope["path"]
@@ -86,7 +89,14 @@ class TenantMiddleware(ASGIMiddleware):
             state["platform"] = True
             await self._in_transaction(None, scope, receive, send, next_app)
             return
-        await self._in_transaction((host, header_slug), scope, receive, send, next_app, notify=notify)
+        if notify:
+            async with self.turns.notification():
+                await self._in_transaction((host, header_slug), scope, receive, send, next_app, notify=True)
+        elif scope["type"] == ScopeType.HTTP:  # a tracking socket stays open: not a request being served
+            async with self.turns.person():
+                await self._in_transaction((host, header_slug), scope, receive, send, next_app)
+        else:
+            await self._in_transaction((host, header_slug), scope, receive, send, next_app)
 
     async def _tenant(self, key: Key, probe: StampProbe | None) -> TenantContext | None:
         """The request's tenant, inside its transaction: the cached one when its stamp holds,
