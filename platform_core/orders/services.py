@@ -190,8 +190,7 @@ def locked_order(value: str | None) -> Order | None:
     if value is None:
         return None
     row = _LOCKED_ORDER.decode(value)
-    row["lines"] = msgspec.json.encode(row["lines"])
-    return order_from_row(row)
+    return order_from_row(row, msgspec.convert(row.pop("lines"), list[OrderLine]))
 
 
 async def order_charge(order_id: int) -> OrderCharge:
