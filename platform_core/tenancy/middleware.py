@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager, nullcontext
+
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -62,7 +64,7 @@ def _varying_on_tenant(send: Send) -> Send:
 class TenantMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, *, base_domain: str, platform_host: str, notify_concurrency: int = 2) -> None:
+    def __init__(self, *, base_domain: str, platform_host: str, notify_concurrency: int) -> None:
         self.base_domain = base_domain
         self.platform_host = platform_host.lower()
         # Per app, so two apps in one process (the tests' two "processes") keep their own.
@@ -89,14 +91,15 @@ class TenantMiddleware(ASGIMiddleware):
             state["platform"] = True
             await self._in_transaction(None, scope, receive, send, next_app)
             return
+        async with self._turn(scope, notify=notify):
+            await self._in_transaction((host, header_slug), scope, receive, send, next_app, notify=notify)
+
+    def _turn(self, scope: Scope, *, notify: bool) -> AbstractAsyncContextManager[None]:
+        """A notification waits its turn; a person's request counts while it is served. A tracking
+        socket stays open for as long as the page does: not a request being served."""
         if notify:
-            async with self.turns.notification():
-                await self._in_transaction((host, header_slug), scope, receive, send, next_app, notify=True)
-        elif scope["type"] == ScopeType.HTTP:  # a tracking socket stays open: not a request being served
-            async with self.turns.person():
-                await self._in_transaction((host, header_slug), scope, receive, send, next_app)
-        else:
-            await self._in_transaction((host, header_slug), scope, receive, send, next_app)
+            return self.turns.notification()
+        return self.turns.person() if scope["type"] == ScopeType.HTTP else nullcontext()
 
     async def _tenant(self, key: Key, probe: StampProbe | None) -> TenantContext | None:
         """The request's tenant, inside its transaction: the cached one when its stamp holds,
