@@ -17,6 +17,11 @@ async def working(turns: NotificationTurns, started: list[int], number: int, rel
         await release.wait()
 
 
+async def person_served(turns: NotificationTurns, done: asyncio.Event) -> None:
+    async with turns.person():
+        await done.wait()
+
+
 async def settle() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
@@ -36,12 +41,7 @@ async def test_while_a_person_is_served_two_notifications_go_and_the_rest_wait_t
     turns, started = NotificationTurns(2, quiet=QUIET), []
     releases = [asyncio.Event() for _ in range(5)]
     person_done = asyncio.Event()
-
-    async def person() -> None:
-        async with turns.person():
-            await person_done.wait()
-
-    booking = asyncio.create_task(person())
+    booking = asyncio.create_task(person_served(turns, person_done))
     await settle()
     tasks = [asyncio.create_task(working(turns, started, n, releases[n])) for n in range(5)]
     await settle()
@@ -64,12 +64,7 @@ async def test_a_notification_that_gives_up_waiting_leaves_no_turn_taken():
     turns, started = NotificationTurns(1, quiet=QUIET), []
     release = asyncio.Event()
     person_done = asyncio.Event()
-
-    async def person() -> None:
-        async with turns.person():
-            await person_done.wait()
-
-    booking = asyncio.create_task(person())
+    booking = asyncio.create_task(person_served(turns, person_done))
     first = asyncio.create_task(working(turns, started, 0, release))
     await settle()
     waiting = asyncio.create_task(working(turns, started, 1, release))
