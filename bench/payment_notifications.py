@@ -56,7 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -69,7 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402
 from ledger_posting import recording_statements  # noqa: E402
 from loops import percentile_ms  # noqa: E402
-from order_placement import setup, spread  # noqa: E402
+from order_placement import SPREAD_DAYS, clear_orders, setup, spread  # noqa: E402
 from scratch import scratch_app  # noqa: E402
 from served import free_port  # noqa: E402
 
@@ -81,16 +81,20 @@ RUNS = ("alone", "with bookings", "paced")
 FORM = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
 
 
-async def pending_payments(tenant, item_id: int, customers: list[int], count: int, prefix: str) -> list[tuple[str, int]]:
+def payments_day(slot: datetime) -> datetime:
+    """Where the payments' orders sit: past the days the bookings take (order_placement.spread from
+    `slot`), as 1,500 orders waiting for a worker in one slot would make every availability check
+    of that day count them, which no franchise sees."""
+    return slot + timedelta(days=SPREAD_DAYS + 7)
+
+
+async def pending_payments(tenant, item_id: int, customers: list[int], count: int, prefix: str, start: datetime) -> list[tuple[str, int]]:
     """`count` orders waiting for payment, each with a pending Alipay payment: (payment_no, amount)."""
     import msgspec
 
     from platform_core.db import current_connection
     from platform_core.tenancy.context import tenant_scope
 
-    # Past the days the bookings take: 1,500 orders waiting for a worker in one slot would make
-    # every availability check of that day count them, which no franchise sees.
-    start = datetime.now(timezone.utc) + timedelta(days=40)
     address = msgspec.json.encode({"contact_name": "Chen", "city": "Shanghai", "street": "1 Century Avenue", "district": "Pudong"}).decode()
     made = []
     async with tenant_scope(tenant.id):
@@ -338,18 +342,28 @@ async def measure(args) -> str:
         try:
             https = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"host": host}, timeout=60,
                                        limits=httpx.Limits(max_connections=64)) for _, port in servers]
-            # Each process answers one notification before the clock starts, as the page benchmarks
+            # Each process answers notifications before the clock starts, as the page benchmarks
             # warm theirs: its first loads the Alipay SDK and builds the franchise's client (lazily,
-            # tests/kernel/test_lazy_imports.py), once per process, which is start-up, not load.
-            warm = await pending_payments(tenant, item_id, customers, len(servers), "warm")
-            for http, body in zip(https, notifications(sandbox, cfg.alipay.appid, warm, args.seed, duplicates=0.0)):
-                answer = await http.post(path, content=body, headers={"content-type": "application/x-www-form-urlencoded"})
-                assert answer.text == "success", answer.text
+            # tests/kernel/test_lazy_imports.py), once per process, and as many at once as there are
+            # senders open its pool's connections (the pool starts with one; each new connection's
+            # first statements are parsed and planned on a backend with cold caches), which is
+            # start-up, not load.
+            warm = await pending_payments(tenant, item_id, customers, len(servers) * (1 + args.clients), "warm", payments_day(slot))
+            bodies = notifications(sandbox, cfg.alipay.appid, warm, args.seed, duplicates=0.0)
+            for n, http in enumerate(https):
+                mine = bodies[n * (1 + args.clients):(n + 1) * (1 + args.clients)]
+                answers = [await http.post(path, content=mine[0], headers=FORM)]
+                answers += await asyncio.gather(*[http.post(path, content=body, headers=FORM) for body in mine[1:]])
+                assert all(answer.text == "success" for answer in answers), [answer.text for answer in answers]
             await credited_once(tenant, warm)
             batch = 0
             for _round in range(args.rounds):
                 for processes in (1, 2):
                     clients = https[:processes]
+                    # Each measure of bookings starts from the same empty calendar: one that kept
+                    # the runs before's orders would refuse more and count more per check, and
+                    # bookings measured later would seem slower for it.
+                    await clear_orders(url, tenant.id, before=payments_day(slot))
                     stop = asyncio.Event()
                     solo_task = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop))
                     await asyncio.sleep(args.seconds)
@@ -358,8 +372,9 @@ async def measure(args) -> str:
                     results = {"solo": solo}
                     for run in RUNS:
                         batch += 1
-                        payments = await pending_payments(tenant, item_id, customers, args.payments, f"{batch:02d}")
+                        payments = await pending_payments(tenant, item_id, customers, args.payments, f"{batch:02d}", payments_day(slot))
                         bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed + batch)
+                        await clear_orders(url, tenant.id, before=payments_day(slot))
                         stop = asyncio.Event()
                         load = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop)) if run != "alone" else None
                         waits = asyncio.create_task(sample_waits(url, stop)) if args.waits else None
@@ -489,7 +504,7 @@ async def profile(args) -> None:
 
     logging.getLogger("hearth").setLevel(logging.WARNING)
     async with scratch_app(redis=True) as (app, _url):
-        tenant, item_id, _people, _slot = await setup(app, 1)
+        tenant, item_id, _people, slot = await setup(app, 1)
         cfg = tenant_config(tenant.slug, data_dir=app.state.runtime.settings.data_dir)
         await enable_plugin(tenant.id, "payments_alipay", "bench")
         await set_plugin_config(tenant.id, "payments_alipay", sandbox_values(cfg), actor="bench")
@@ -497,7 +512,7 @@ async def profile(args) -> None:
         async with tenant_scope(tenant.id):
             customers = [r["id"] for r in await current_connection().fetch("select id from core_customer")]
         count = 300
-        bodies = notifications(sandbox, cfg.alipay.appid, await pending_payments(tenant, item_id, customers, 2 * count + 2, "P"), 1,
+        bodies = notifications(sandbox, cfg.alipay.appid, await pending_payments(tenant, item_id, customers, 2 * count + 2, "P", payments_day(slot)), 1,
                                duplicates=0)
         path, host = f"/payments/notify/alipay/{tenant.slug}", f"{tenant.slug}.localhost"
         assert await post_in_process(app, host, path, bodies[0]) == b"success"  # warm: the client's keys, the statements
@@ -561,7 +576,7 @@ async def main() -> None:
             "A fresh database, one franchise with Alipay on (the sandbox's keys). The app runs as separate uvicorn processes "
             "(the job worker off). Notifications are signed RSA2 as Alipay signs them, all before the run, and posted by wrk "
             "(bench/payment_notifications.lua; each once, one connection per wrk thread, one wrk per app process); bookings "
-            "are `POST /api/v1/orders` spread over 12 days, sent by this script (httpx). Load generators are not what is "
+            "are `POST /api/v1/orders` spread over the 56 days of bench/order_placement.py, on a calendar emptied before each run, sent by this script (httpx). Load generators are not what is "
             "measured: wrk costs about a tenth of the CPU per post the Python sender did (before 2026-12-03 the notifications "
             "were sent by httpx too). See the script's docstring for what each run does.",
             "",
