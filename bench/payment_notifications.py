@@ -23,7 +23,10 @@ tells a slot just taken from a failure, and they run for as long as the notifica
   at a fixed rate (100/s), well below what the process takes, so the bookings' rate says what a
   stream of payments of that size costs bookings, rather than how two full-speed loads split
   the machine.
-Rounds alternate one process and two. Afterwards every payment must have been credited exactly
+Every measure of bookings starts from an emptied calendar (the bookings' orders of the runs before
+are deleted; the payments' orders sit past the days the bookings take), and each process answers
+as many notifications at once as there are senders before the first run, so its pool's
+connections are open. Rounds alternate one process and two. Afterwards every payment must have been credited exactly
 once: one ledger posting, one `pay` event and a paid order per payment.
 
     HEARTH_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres [REDIS_URL=redis://...] \\
