@@ -260,10 +260,8 @@ async def clear_orders(url: str, tenant_id: int, *, before: datetime | None = No
     of the rounds before are deleted, as the database's owner; with `before`, those visits that
     start before it only."""
     owner = await asyncpg.connect(url)
-    if before is None:
-        await owner.execute("delete from core_order where tenant_id = $1", tenant_id)
-    else:
-        await owner.execute("delete from core_order where tenant_id = $1 and scheduled_start < $2", tenant_id, before)
+    await owner.execute("delete from core_order where tenant_id = $1 and ($2::timestamptz is null or scheduled_start < $2)",
+                        tenant_id, before)
     await owner.execute("vacuum analyze core_order, core_order_line, core_order_event")
     await owner.close()
 

@@ -26,8 +26,8 @@ tells a slot just taken from a failure, and they run for as long as the notifica
 Every measure of bookings starts from an emptied calendar (the bookings' orders of the runs before
 are deleted; the payments' orders sit past the days the bookings take), and each process answers
 as many notifications at once as there are senders before the first run, so its pool's
-connections are open. Rounds alternate one process and two. Afterwards every payment must have been credited exactly
-once: one ledger posting, one `pay` event and a paid order per payment.
+connections are open. Rounds alternate one process and two. Afterwards every payment must have
+been credited exactly once: one ledger posting, one `pay` event and a paid order per payment.
 
     HEARTH_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres [REDIS_URL=redis://...] \\
         .venv/bin/python bench/payment_notifications.py [--quick] [--write]
@@ -329,6 +329,7 @@ async def measure(args) -> str:
     async with scratch_app(redis=True) as (app, url):
         settings = app.state.runtime.settings
         tenant, item_id, people, slot = await setup(app, max(args.bookers, 1))
+        payments_start = payments_day(slot)
         cfg = tenant_config(tenant.slug, data_dir=settings.data_dir)
         await enable_plugin(tenant.id, "payments_alipay", "bench")
         await set_plugin_config(tenant.id, "payments_alipay", sandbox_values(cfg), actor="bench")
@@ -351,10 +352,11 @@ async def measure(args) -> str:
             # senders open its pool's connections (the pool starts with one; each new connection's
             # first statements are parsed and planned on a backend with cold caches), which is
             # start-up, not load.
-            warm = await pending_payments(tenant, item_id, customers, len(servers) * (1 + args.clients), "warm", payments_day(slot))
+            per_process = 1 + args.clients
+            warm = await pending_payments(tenant, item_id, customers, len(servers) * per_process, "warm", payments_start)
             bodies = notifications(sandbox, cfg.alipay.appid, warm, args.seed, duplicates=0.0)
             for n, http in enumerate(https):
-                mine = bodies[n * (1 + args.clients):(n + 1) * (1 + args.clients)]
+                mine = bodies[n * per_process:(n + 1) * per_process]
                 answers = [await http.post(path, content=mine[0], headers=FORM)]
                 answers += await asyncio.gather(*[http.post(path, content=body, headers=FORM) for body in mine[1:]])
                 assert all(answer.text == "success" for answer in answers), [answer.text for answer in answers]
@@ -366,7 +368,7 @@ async def measure(args) -> str:
                     # Each measure of bookings starts from the same empty calendar: one that kept
                     # the runs before's orders would refuse more and count more per check, and
                     # bookings measured later would seem slower for it.
-                    await clear_orders(url, tenant.id, before=payments_day(slot))
+                    await clear_orders(url, tenant.id, before=payments_start)
                     stop = asyncio.Event()
                     solo_task = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop))
                     await asyncio.sleep(args.seconds)
@@ -375,9 +377,9 @@ async def measure(args) -> str:
                     results = {"solo": solo}
                     for run in RUNS:
                         batch += 1
-                        payments = await pending_payments(tenant, item_id, customers, args.payments, f"{batch:02d}", payments_day(slot))
+                        payments = await pending_payments(tenant, item_id, customers, args.payments, f"{batch:02d}", payments_start)
                         bodies = notifications(sandbox, cfg.alipay.appid, payments, args.seed + batch)
-                        await clear_orders(url, tenant.id, before=payments_day(slot))
+                        await clear_orders(url, tenant.id, before=payments_start)
                         stop = asyncio.Event()
                         load = asyncio.create_task(book_until(clients, people, item_id, slot, args.bookers, stop)) if run != "alone" else None
                         waits = asyncio.create_task(sample_waits(url, stop)) if args.waits else None

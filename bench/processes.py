@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import psutil  # noqa: E402
 import report  # noqa: E402
 from served import PAGES, Server, demo_database, free_port, request, served, wrk  # noqa: E402
 
+from platform_core.cli import reuse_port_socket  # noqa: E402
 from platform_core.db.engine import app_dsn  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -90,12 +90,8 @@ def anchor_served(url: str, processes: int) -> Iterator[AnchorServer]:
     procs = []
     try:
         for _ in range(processes):
-            with socket.socket() as sock:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-                # As `hearth serve` does (cli._no_delay): without it each answer's body waits for
-                # the client's delayed acknowledgement of its head.
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                sock.bind(("127.0.0.1", port))
+            # The socket `hearth serve` gives each web process (SO_REUSEPORT, TCP_NODELAY).
+            with reuse_port_socket(("127.0.0.1", port)) as sock:
                 sock.listen(2048)
                 procs.append(subprocess.Popen(
                     [sys.executable, "-m", "uvicorn", "--factory", "anchor_app:create", "--app-dir", str(HERE),
